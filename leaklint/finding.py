@@ -1,0 +1,66 @@
+"""The Finding value: one leaked acquisition, as reporters and the baseline see it."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from leaklint.ir import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A span with a short note (`returns here`, `acquired here`)."""
+
+    span: Span
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One acquisition that may stay open: where it was acquired and where it leaks.
+
+    `related` are the leaking exits; `flow` is the path from the acquisition to the first
+    leaking exit. `key` identifies the finding independent of line numbers (function, variable,
+    callee, occurrence) and feeds the stable fingerprint.
+    """
+
+    rule_id: str
+    message: str
+    span: Span
+    severity: str
+    related: tuple[Location, ...] = ()
+    flow: tuple[Location, ...] = ()
+    key: str = ""
+    suppressed: bool = False
+    suppression_reason: str = ""
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def fingerprint(self) -> str:
+        """Returns the line-independent `leaklint/v1` fingerprint."""
+        text = f"{self.rule_id}\0{self.span.path}\0{self.key}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.span.path, self.span.line, self.span.col, self.rule_id)
+
+
+@dataclass(slots=True)
+class RunResult:
+    """Everything one `leaklint check` produced, in the order reporters print it.
+
+    `findings` are sorted and include suppressed ones (flagged); `errors` are files that could
+    not be read or parsed; `root` is the directory URIs are made relative to.
+    """
+
+    findings: list[Finding]
+    rules: list  # list[RuleSpec]; typed loosely so reporters need not import the spec loader
+    errors: list  # list[leaklint.ir.FileError]
+    files_checked: int
+    root: str
+    unused_directives: list = field(default_factory=list)  # list[leaklint.ir.Directive] with path
+
+    @property
+    def active(self) -> list[Finding]:
+        """Returns the findings not suppressed in source, by baseline or by configuration."""
+        return [f for f in self.findings if not f.suppressed]

@@ -1,0 +1,185 @@
+"""The language-neutral intermediate representation: one control-flow graph per function.
+
+Front-ends lower source to these values; the dataflow engine reads nothing else. Values are
+named by access paths (`resp`, `resp.Body`, `self.sock`); an expression that is not a path is
+`None`. Nothing here knows about Go or Python.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeAlias
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A source range: 1-based lines and 1-based columns counted in code points."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call `callee(args)` whose results are bound to `results` (None: discarded).
+
+    `callee` is the resolved qualified name (`net/http.Get`, `net/http.Client.Do`,
+    `socket.socket`), or `?.NAME` for a method on a receiver of unknown type. `display` is the
+    short human form used in messages (`http.Get`, `(*http.Client).Do`).
+    """
+
+    span: Span
+    callee: str
+    display: str
+    receiver: str | None = None
+    args: tuple[str | None, ...] = ()
+    results: tuple[str | None, ...] = ()
+    kwargs: tuple[tuple[str, str], ...] = ()
+    result_used: bool = False
+    unpack: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    """`target = source`: source is an access path (an alias) or None (a fresh, untracked value)."""
+
+    span: Span
+    target: str
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """The value at `source` escapes: stored in a field, global, container or channel."""
+
+    span: Span
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """A closure (`function`, an index into LoweredFile.functions) capturing outer `names`.
+
+    mode: `call` runs it now, `defer` at function exit, `go` concurrently, `value` stores it.
+    """
+
+    span: Span
+    function: int
+    names: tuple[str, ...]
+    mode: Literal["call", "defer", "go", "value"]
+
+
+@dataclass(frozen=True, slots=True)
+class Defer:
+    """A call registered to run when the function returns; `in_loop` when inside a loop body."""
+
+    span: Span
+    call: Call
+    in_loop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Kill:
+    """Variables going out of scope on this path (loop iteration end, continue, break)."""
+
+    span: Span
+    names: tuple[str, ...]
+    reason: Literal["continue", "break", "iteration", "scope"]
+
+
+ExitKind: TypeAlias = Literal["return", "end", "raise", "exception", "abort"]
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """Leaves the function. `values` escape to the caller; `abort` (panic, os.Exit) never reports."""
+
+    span: Span
+    kind: ExitKind
+    values: tuple[str | None, ...] = ()
+
+
+Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What an edge proves: `subject` is nil/None (`nil`) or not (`nonnil`) on that edge."""
+
+    subject: str
+    kind: Literal["nil", "nonnil"]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    target: int
+    guard: Guard | None = None
+    exceptional: bool = False
+
+
+@dataclass(slots=True)
+class Block:
+    """A basic block: ops run in order, then control moves along one of `succs`."""
+
+    id: int
+    ops: list[Op] = field(default_factory=list)
+    succs: list[Edge] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FunctionIR:
+    """The CFG of one function. Block 0 is the entry; blocks whose last op is an Exit end it.
+
+    `qualname` keys interprocedural summaries (`pkg/path.Func`, `pkg/path.Type.Method`,
+    `module.func`); `params` are the parameter names in call order (receiver excluded).
+    """
+
+    qualname: str
+    display: str
+    span: Span
+    params: tuple[str, ...]
+    blocks: list[Block]
+    is_closure: bool = False
+    free_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """An in-source suppression: on `line`, `codes` are ignored (empty: malformed, kept for reporting)."""
+
+    line: int
+    codes: tuple[str, ...]
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file that could not be read or parsed, and why, in one line."""
+
+    path: str
+    message: str
+    line: int = 1
+    col: int = 1
+
+
+@dataclass(slots=True)
+class LoweredFile:
+    path: str
+    language: str
+    functions: list[FunctionIR]
+    directives: list[Directive] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+class Frontend(Protocol):
+    """Lowers source files of one language into FunctionIR."""
+
+    language: str
+    extensions: tuple[str, ...]
+
+    def lower_package(self, files: list[tuple[str, bytes]], needles: frozenset[str]) -> list[LoweredFile]:
+        """Returns one LoweredFile per input file; files sharing a package are lowered together."""
+        ...

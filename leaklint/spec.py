@@ -1,0 +1,238 @@
+"""Rule specs: loads and validates `rules/<lang>/*.toml` into RuleSpec values.
+
+A spec says which calls acquire a resource, which release or only borrow it, and how findings
+read. It owns no analysis; the engine interprets it.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+SEVERITIES = ("error", "warning", "note")
+_ID = re.compile(r"^[A-Z]{2}\d{3}$")
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_DOC_SECTIONS = ("what", "why", "example", "use_instead")
+
+
+class SpecError(Exception):
+    """A rule file that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Acquire:
+    """Calls matching `calls` acquire; the resources are the results at `results`."""
+
+    calls: tuple[str, ...]
+    results: tuple[int, ...] = (0,)
+    error_result: int | None = None
+    kwargs: tuple[tuple[str, str], ...] = ()
+    takes_over_arg: int | None = None
+
+    def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether a call of `callee` with `kwargs` acquires under this clause."""
+        if not any(_match(pattern, callee) for pattern in self.calls):
+            return False
+        given = dict(kwargs)
+        return all(given.get(key) == value for key, value in self.kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    id: str
+    name: str
+    language: str
+    severity: str
+    precision: str
+    resource: str
+    title: str
+    cwe: tuple[int, ...]
+    tags: tuple[str, ...]
+    acquire: tuple[Acquire, ...]
+    release_methods: tuple[str, ...]
+    release_calls: tuple[str, ...]
+    release_field: str
+    borrow_calls: tuple[str, ...]
+    handoff_calls: tuple[str, ...]
+    unresolved_calls: str
+    exception_rule: str | None
+    docs: dict[str, str]
+    source: str
+
+    def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> Acquire | None:
+        """Returns the first acquire clause matching the call, if any."""
+        return next((a for a in self.acquire if a.matches(callee, kwargs)), None)
+
+    def is_release_call(self, callee: str) -> bool:
+        return any(_match(p, callee) for p in self.release_calls)
+
+    def is_borrow(self, callee: str) -> bool:
+        return any(_match(p, callee) for p in self.borrow_calls)
+
+    def is_handoff(self, callee: str) -> bool:
+        return any(_match(p, callee) for p in self.handoff_calls)
+
+    def needles(self) -> frozenset[str]:
+        """Returns identifiers one of which must appear in a file that can acquire this resource."""
+        words: set[str] = set()
+        for clause in self.acquire:
+            for pattern in clause.calls:
+                words.add(re.split(r"[./]", pattern)[-1])
+        return frozenset(w for w in words if w and "*" not in w)
+
+
+def _match(pattern: str, callee: str) -> bool:
+    if "*" in pattern or "?" in pattern[1:]:
+        return fnmatch.fnmatchcase(callee, pattern)
+    return pattern == callee
+
+
+def load_rules(directories: list[Path]) -> list[RuleSpec]:
+    """Returns every rule in `directories`, sorted by id; raises SpecError on a bad file or duplicate id."""
+    rules: dict[str, RuleSpec] = {}
+    for directory in directories:
+        for path in sorted(directory.rglob("*.toml")):
+            spec = load_rule(path)
+            if spec.id in rules:
+                raise SpecError(f"{path}: duplicate rule id {spec.id} (also in {rules[spec.id].source})")
+            rules[spec.id] = spec
+    return [rules[key] for key in sorted(rules)]
+
+
+def load_rule(path: Path) -> RuleSpec:
+    """Returns the validated spec in `path`; raises SpecError naming the file and key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read rule spec: {exc}") from None
+    reader = _Reader(path, data)
+    spec = RuleSpec(
+        id=reader.text("id", pattern=_ID),
+        name=reader.text("name", pattern=_NAME),
+        language=reader.text("language", choices=("go", "python")),
+        severity=reader.text("severity", choices=SEVERITIES),
+        precision=reader.text("precision", choices=("very-high", "high", "medium", "low")),
+        resource=reader.text("resource"),
+        title=reader.text("title"),
+        cwe=tuple(reader.ints("cwe")),
+        tags=tuple(reader.strings("tags", required=False)),
+        acquire=tuple(_acquire(reader, i, item) for i, item in enumerate(reader.tables("acquire"))),
+        release_methods=tuple(reader.strings("release.methods", required=False)),
+        release_calls=tuple(reader.strings("release.calls", required=False)),
+        release_field=reader.text("release.field", required=False),
+        borrow_calls=tuple(reader.strings("borrow.calls", required=False)),
+        handoff_calls=tuple(reader.strings("handoff.calls", required=False)),
+        unresolved_calls=reader.text("options.unresolved_calls", required=False, choices=("handoff", "borrow"))
+        or "handoff",
+        exception_rule=reader.text("options.exception_rule", required=False) or None,
+        docs={key: reader.text(f"docs.{key}") for key in _DOC_SECTIONS},
+        source=str(path),
+    )
+    reader.reject_unknown()
+    if path.stem != spec.name:
+        raise SpecError(f"{path}: file name must equal the rule name {spec.name!r}")
+    return spec
+
+
+def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
+    prefix = f"acquire[{index}]"
+    sub = _Reader(reader.path, item, prefix)
+    kwargs = sub.table("kwargs", required=False)
+    clause = Acquire(
+        calls=tuple(sub.strings("calls")),
+        results=tuple(sub.ints("results", required=False) or [0]),
+        error_result=sub.int("error_result", required=False),
+        kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),
+        takes_over_arg=sub.int("takes_over_arg", required=False),
+    )
+    sub.reject_unknown()
+    return clause
+
+
+class _Reader:
+    """Reads typed keys from a TOML table, remembering which keys were used."""
+
+    def __init__(self, path: Path, data: dict, prefix: str = "") -> None:
+        self.path, self.data, self.prefix, self.used = path, data, prefix, set()
+
+    def _get(self, dotted: str, required: bool):
+        node = self.data
+        parts = dotted.split(".")
+        for i, part in enumerate(parts):
+            self.used.add(".".join(parts[: i + 1]))
+            if not isinstance(node, dict) or part not in node:
+                if required:
+                    raise SpecError(f"{self.path}: missing key {self._name(dotted)}")
+                return None
+            node = node[part]
+        return node
+
+    def _name(self, dotted: str) -> str:
+        return f"{self.prefix}.{dotted}" if self.prefix else dotted
+
+    def _fail(self, dotted: str, what: str) -> SpecError:
+        return SpecError(f"{self.path}: key {self._name(dotted)} must be {what}")
+
+    def text(self, dotted: str, required: bool = True, pattern: re.Pattern | None = None,
+             choices: tuple[str, ...] = ()) -> str:
+        value = self._get(dotted, required)
+        if value is None:
+            return ""
+        if not isinstance(value, str) or (pattern and not pattern.match(value)):
+            raise self._fail(dotted, f"a string{' matching ' + pattern.pattern if pattern else ''}")
+        if choices and value not in choices:
+            raise self._fail(dotted, f"one of {', '.join(choices)}")
+        return value
+
+    def strings(self, dotted: str, required: bool = True) -> list[str]:
+        value = self._get(dotted, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._fail(dotted, "a list of strings")
+        return value
+
+    def ints(self, dotted: str, required: bool = True) -> list[int]:
+        value = self._get(dotted, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(type(v) is int for v in value):
+            raise self._fail(dotted, "a list of integers")
+        return value
+
+    def int(self, dotted: str, required: bool = True) -> int | None:
+        value = self._get(dotted, required)
+        if value is not None and type(value) is not int:
+            raise self._fail(dotted, "an integer")
+        return value
+
+    def table(self, dotted: str, required: bool = True) -> dict:
+        value = self._get(dotted, required)
+        if value is not None and not isinstance(value, dict):
+            raise self._fail(dotted, "a table")
+        return value or {}
+
+    def tables(self, dotted: str) -> list[dict]:
+        value = self._get(dotted, True)
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+            raise self._fail(dotted, "a non-empty array of tables ([[acquire]])")
+        return value
+
+    def reject_unknown(self) -> None:
+        """Raises SpecError for the first key that no reader asked for (a typo, not a silent no-op)."""
+        for key in _flatten(self.data):
+            if key not in self.used and not key.startswith("acquire"):
+                raise SpecError(f"{self.path}: unknown key {self._name(key)}")
+
+
+def _flatten(data: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and key != "kwargs":
+            keys.extend(_flatten(value, name + "."))
+        else:
+            keys.append(name)
+    return keys
