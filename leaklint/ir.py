@@ -37,8 +37,7 @@ class Call:
     args: tuple[str | None, ...] = ()
     results: tuple[str | None, ...] = ()
     kwargs: tuple[tuple[str, str], ...] = ()
-    result_used: bool = False
-    unpack: bool = False
+    in_loop: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +59,13 @@ class Store:
 
 @dataclass(frozen=True, slots=True)
 class Capture:
-    """A closure (`function`, an index into LoweredFile.functions) capturing outer `names`.
+    """A closure (`function`, the qualname of its FunctionIR) capturing outer `names`.
 
     mode: `call` runs it now, `defer` at function exit, `go` concurrently, `value` stores it.
     """
 
     span: Span
-    function: int
+    function: str
     names: tuple[str, ...]
     mode: Literal["call", "defer", "go", "value"]
 

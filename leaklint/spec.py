@@ -30,6 +30,8 @@ class Acquire:
     error_result: int | None = None
     kwargs: tuple[tuple[str, str], ...] = ()
     takes_over_arg: int | None = None
+    resource: str = ""
+    type: str = ""
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether a call of `callee` with `kwargs` acquires under this clause."""
@@ -146,6 +148,8 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         error_result=sub.int("error_result", required=False),
         kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),
         takes_over_arg=sub.int("takes_over_arg", required=False),
+        resource=sub.text("resource", required=False),
+        type=sub.text("type", required=False),
     )
     sub.reject_unknown()
     return clause

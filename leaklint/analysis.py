@@ -1,0 +1,204 @@
+"""LeakAnalysis: runs the dataflow engine over lowered functions and turns leaks into Findings.
+
+It answers the engine's questions about callees from the rule specs and from lazily computed,
+memoised summaries of the analysed tree's functions ("closes parameter 0", "returns an owned
+resource"), the way go/analysis passes facts. It never parses and never formats output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leaklint.dataflow import FunctionAnalysis, Leak, Oracle, Site
+from leaklint.finding import Finding, Location
+from leaklint.ir import Call, FunctionIR, Span
+from leaklint.spec import Acquire, RuleSpec
+
+_NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "overwrite", "replaced",
+                 "discarded", "defer-loop", "raise")
+
+
+@dataclass(frozen=True, slots=True)
+class _Returned:
+    spec: RuleSpec
+    clause: Acquire
+
+
+class LeakAnalysis(Oracle):
+    """The engine over a whole analysed tree: `functions` maps qualnames to their CFGs."""
+
+    def __init__(self, rules: list[RuleSpec], functions: dict[str, FunctionIR]) -> None:
+        self.rules = [r for r in rules if r.acquire]
+        self.by_id = {r.id: r for r in rules}
+        self.functions = functions
+        self._returns: dict[str, dict[int, _Returned] | None] = {}
+        self._effects: dict[tuple, str] = {}
+
+    # -- the oracle ---------------------------------------------------------------------------
+    def is_tree_function(self, callee: str) -> bool:
+        return callee in self.functions
+
+    def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None:
+        callee = call.callee
+        if callee.startswith("?.") and receiver_type:
+            callee = receiver_type + callee[1:]
+        for spec in self.rules:
+            clause = spec.acquire_clause(callee, call.kwargs)
+            if clause is not None:
+                return spec, clause
+        if callee in self.functions:
+            returned = self.returns(callee)
+            if returned:
+                position = min(returned)
+                return returned[position].spec, returned[position].clause
+        return None
+
+    def returns(self, qualname: str) -> dict[int, _Returned]:
+        """Returns, by result position, the resources a tree function hands to its caller."""
+        if qualname in self._returns:
+            return self._returns[qualname] or {}
+        self._returns[qualname] = None  # recursion guard: an in-progress callee returns nothing
+        function = self.functions[qualname]
+        analysis = FunctionAnalysis(function, self)
+        analysis.run(lambda leak: None)
+        result: dict[int, _Returned] = {}
+        arity = _arity(function)
+        for site_index, positions in sorted(analysis.returned.items()):
+            site = analysis.sites[site_index]
+            for position in sorted(positions):
+                error = arity - 1 if site.clause.error_result is not None and arity > position + 1 else None
+                clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
+                                 resource=site.clause.resource, type=site.clause.type)
+                result.setdefault(position, _Returned(site.spec, clause))
+        self._returns[qualname] = result
+        return result
+
+    def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec) -> str:
+        function = self.functions[callee]
+        if index >= len(function.params):
+            return "borrows"
+        leaked, released = self._seeded(callee, function.params[index], rest, spec)
+        return "borrows" if leaked else "closes"
+
+    def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
+        if function not in self.functions:
+            return "borrows"
+        leaked, released = self._seeded(function, name, rest, spec)
+        if not leaked or (released and mode == "defer"):
+            return "closes"
+        return "borrows"
+
+    def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec) -> tuple[bool, bool]:
+        """Returns (leaked on some normal path, released somewhere) for a resource held by `name`."""
+        key = (qualname, name, rest, spec.id)
+        if key in self._effects:
+            return self._effects[key]
+        self._effects[key] = (True, False)  # recursion guard: assume the callee only borrows
+        function = self.functions[qualname]
+        pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
+        analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))])
+        leaks: list[Leak] = []
+        analysis.run(leaks.append)
+        leaked = any(leak.site == 0 and leak.kind in _NORMAL_EXITS for leak in leaks)
+        self._effects[key] = (leaked, 0 in analysis.released)
+        return self._effects[key]
+
+    # -- findings -------------------------------------------------------------------------------
+    def check(self, function: FunctionIR) -> list[Finding]:
+        """Returns one Finding per acquisition in `function` that may leak."""
+        analysis = FunctionAnalysis(function, self)
+        leaks: dict[int, list[Leak]] = {}
+        analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
+        findings = []
+        occurrences: dict[str, int] = {}
+        for site_index in sorted(leaks, key=lambda i: _position(analysis.sites[i].call.span)):
+            site = analysis.sites[site_index]
+            base = f"{function.qualname}:{site.variable or ''}:{site.call.callee}"
+            occurrences[base] = occurrences.get(base, 0) + 1
+            finding = self._finding(site, _unique(leaks[site_index]), f"{base}:{occurrences[base]}")
+            if finding is not None:
+                findings.append(finding)
+        return findings
+
+    def _finding(self, site: Site, leaks: list[Leak], key: str) -> Finding | None:
+        normal = [leak for leak in leaks if leak.kind != "exception"]
+        spec = site.spec
+        if not normal:
+            spec = self.by_id.get(spec.exception_rule or "", None)
+            if spec is None:
+                return None
+        shown = normal or leaks
+        first = min(shown, key=lambda leak: (_rank(leak.kind), _position(leak.span)))
+        message = _message(site, first)
+        related = tuple(Location(leak.span, _exit_note(leak)) for leak in sorted(shown, key=lambda l: _position(l.span)))
+        flow = (Location(site.call.span, f"{_resource(site)} acquired here"), Location(first.span, _exit_note(first)))
+        return Finding(spec.id, message, site.call.span, spec.severity, related, flow, key)
+
+
+def _arity(function: FunctionIR) -> int:
+    from leaklint.ir import Exit
+
+    sizes = [len(op.values) for block in function.blocks for op in block.ops if isinstance(op, Exit) and op.values]
+    return max(sizes, default=1)
+
+
+def _unique(leaks: list[Leak]) -> list[Leak]:
+    seen, out = set(), []
+    for leak in leaks:
+        key = (leak.kind, _position(leak.span))
+        if key not in seen:
+            seen.add(key)
+            out.append(leak)
+    return out
+
+
+def _position(span: Span) -> tuple[int, int]:
+    return (span.line, span.col)
+
+
+def _rank(kind: str) -> int:
+    return {"discarded": 0, "defer-loop": 1, "replaced": 2}.get(kind, 3)
+
+
+def _resource(site: Site) -> str:
+    return site.clause.resource or site.spec.resource
+
+
+def _message(site: Site, leak: Leak) -> str:
+    """Returns the finding's message: resource, variable, call, and the exit where it leaks."""
+    variable = site.variable
+    named = variable is not None and not variable.startswith("$")
+    subject = f"{_resource(site)} of `{variable}`" if named else _resource(site)
+    head = f"{subject} from {site.call.display}"
+    line = leak.span.line
+    match leak.kind:
+        case "discarded":
+            return f"{head} is not closed: the result is discarded"
+        case "defer-loop":
+            return f"{head} is closed by a defer inside a loop at line {line}: every iteration stays open until the function returns"
+        case "replaced":
+            return f"{head} is not closed when its {leak.detail} is replaced at line {line}"
+        case "overwrite":
+            return f"{head} is not closed when `{leak.detail}` is overwritten at line {line}"
+    return f"{head} is not closed {_EXIT_PHRASES.get(leak.kind, 'at line {line}').format(line=line)}"
+
+
+_EXIT_PHRASES = {
+    "return": "when returning at line {line}",
+    "end": "when the function ends at line {line}",
+    "continue": "when continuing at line {line}",
+    "break": "when breaking at line {line}",
+    "iteration": "when the loop iteration ends at line {line}",
+    "scope": "when it goes out of scope at line {line}",
+    "raise": "when raising at line {line}",
+    "exception": "if an exception is raised at line {line}",
+}
+
+
+def _exit_note(leak: Leak) -> str:
+    notes = {
+        "return": "returns here", "end": "the function ends here", "continue": "continues here",
+        "break": "breaks here", "iteration": "the loop iteration ends here", "scope": "goes out of scope here",
+        "overwrite": "overwritten here", "replaced": "replaced here", "discarded": "result discarded here",
+        "defer-loop": "deferred inside a loop here", "raise": "raises here", "exception": "an exception may escape here",
+    }
+    return notes.get(leak.kind, "leaks here")

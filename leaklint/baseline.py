@@ -1,0 +1,52 @@
+"""The baseline file: today's findings, recorded so a legacy codebase can adopt leaklint.
+
+Findings are matched by their line-independent `leaklint/v1` fingerprint, so moving code within
+a file does not bring a recorded finding back. This module reads and writes the file; gate.py
+decides what a match means.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from leaklint.finding import Finding
+
+FORMAT = "leaklint-baseline"
+VERSION = 1
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read; the message names the file."""
+
+
+def dumps(findings: list[Finding], uri: dict[str, str]) -> str:
+    """Returns the baseline text for `findings`; `uri` maps each span path to its repo-relative form.
+
+    Only the fingerprint is matched; rule, path, line and message are there for reviewers.
+    """
+    entries = sorted(
+        ({"fingerprint": f.fingerprint, "rule": f.rule_id, "path": uri[f.span.path],
+          "line": f.span.line, "message": f.message} for f in findings),
+        key=lambda e: (e["path"], e["line"], e["rule"], e["fingerprint"]),
+    )
+    document = {"format": FORMAT, "version": VERSION, "findings": entries}
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load(path: Path) -> frozenset[str]:
+    """Returns the fingerprints recorded in `path`; raises BaselineError for a bad file."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError(f"{path}: baseline file not found (create it with `leaklint baseline -o {path}`)") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise BaselineError(f"{path}: not a leaklint baseline (no \"format\": \"{FORMAT}\")")
+    if document.get("version") != VERSION:
+        raise BaselineError(f"{path}: baseline version {document.get('version')!r} is not supported")
+    entries = document.get("findings")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
+                                                for e in entries):
+        raise BaselineError(f"{path}: key findings must be a list of objects with a fingerprint")
+    return frozenset(e["fingerprint"] for e in entries)

@@ -1,0 +1,335 @@
+"""The one dataflow engine: a forward may-analysis of open resources over a FunctionIR.
+
+Each acquisition site is tracked through aliases, releases, defers and escapes as a set of
+facts per program point; a site still open at an exit, an overwrite or a scope end is a leak.
+Rule specs say what acquires, releases and borrows; summaries of the analysed tree's own
+functions (see summary.py) say which helpers close their parameters or return resources.
+The engine never parses and never formats.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Span, Store
+from leaklint.spec import Acquire, RuleSpec
+
+Holder = tuple[str, str]  # (access path, field path still to follow to the releasable handle)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One acquiring call: its spec and clause, and the variable it was first bound to."""
+
+    index: int
+    spec: RuleSpec
+    clause: Acquire
+    call: Call
+    variable: str | None
+    pseudo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Site `site` may be open here, held by `holders`; `err` is its paired error variable."""
+
+    site: int
+    holders: frozenset[Holder]
+    err: str | None = None
+    deferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Leak:
+    """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception."""
+
+    site: int
+    kind: str
+    span: Span
+    detail: str = ""
+
+
+State = frozenset[Fact]
+Reporter = Callable[[Leak], None]
+
+
+def joined(holder: Holder) -> str:
+    """Returns the access path of the releasable handle a holder leads to."""
+    path, rest = holder
+    return f"{path}.{rest}" if rest else path
+
+
+def refers(path: str | None, holder: Holder) -> bool:
+    """Reports whether passing `path` hands over the resource held by `holder`."""
+    return path is not None and (path == holder[0] or path == joined(holder))
+
+
+def root(path: str) -> str:
+    return path.split(".", 1)[0]
+
+
+class Oracle:
+    """What the engine may ask about callees: acquisition clauses and tree-function summaries."""
+
+    def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None: ...
+    def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec) -> str: ...
+    def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str: ...
+    def is_tree_function(self, callee: str) -> bool: ...
+
+
+class FunctionAnalysis:
+    """Runs the may-analysis over one function and records leaks through `report`."""
+
+    def __init__(self, function: FunctionIR, oracle: Oracle, seeds: list[tuple[Site, Holder]] = ()) -> None:
+        self.function = function
+        self.oracle = oracle
+        self.sites: list[Site] = []
+        self._by_call: dict[int, list[int]] = {}
+        self.seeds = list(seeds)
+        for site, _ in self.seeds:
+            self.sites.append(site)
+        self.returned: dict[int, set[int]] = {}
+        self.released: set[int] = set()
+
+    # -- fixpoint ---------------------------------------------------------------------------
+    def run(self, report: Reporter) -> None:
+        """Computes in-states to a fixpoint, then replays every block once with `report` live."""
+        blocks = self.function.blocks
+        entry = frozenset(Fact(site.index, frozenset({holder})) for site, holder in self.seeds)
+        states: dict[int, State] = {0: entry}
+        work = [0]
+        while work:
+            block_id = work.pop()
+            out = self._block(block_id, states[block_id], _ignore)
+            for edge in blocks[block_id].succs:
+                new = _along(edge, out)
+                old = states.get(edge.target)
+                merged = new if old is None else old | new
+                if old is None or merged != old:
+                    states[edge.target] = merged
+                    work.append(edge.target)
+        for block_id in sorted(states):
+            self._block(block_id, states[block_id], report)
+
+    def _block(self, block_id: int, state: State, report: Reporter) -> State:
+        for op in self.function.blocks[block_id].ops:
+            state = self._op(op, state, report)
+        return state
+
+    def _op(self, op, state: State, report: Reporter) -> State:
+        match op:
+            case Call():
+                return self._call(op, state, report, deferred=False)
+            case Assign(span=span, target=target, source=source):
+                return self._assign(span, target, source, state, report)
+            case Store(source=source):
+                return _drop(state, lambda h: refers(source, h))
+            case Capture():
+                return self._capture(op, state)
+            case Defer():
+                return self._defer(op, state, report)
+            case Kill(span=span, names=names, reason=reason):
+                return self._lose(state, lambda h: root(h[0]) in names, report, reason, span)
+            case Exit():
+                return self._exit(op, state, report)
+        return state
+
+    # -- calls ------------------------------------------------------------------------------
+    def _call(self, call: Call, state: State, report: Reporter, deferred: bool) -> State:
+        state = self._call_effects(call, state, deferred)
+        acquired = self._acquisition(call, state)
+        for target in call.results:
+            if target is not None:
+                state = self._overwrite(call.span, target, state, report)
+        if acquired is not None:
+            state = self._acquire(call, *acquired, state, report)
+        return state
+
+    def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
+        out = set()
+        for fact in state:
+            effect = self._effect_on(call, fact)
+            if effect == "release":
+                self.released.add(fact.site)
+                if deferred:
+                    out.add(replace(fact, deferred=True))
+                continue
+            if effect == "escape":
+                continue
+            out.add(fact)
+        return frozenset(out)
+
+    def _effect_on(self, call: Call, fact: Fact) -> str:
+        """Returns release, escape or borrow: what `call` does to the resource of `fact`."""
+        spec = self.sites[fact.site].spec
+        for holder in fact.holders:
+            if call.receiver is not None and call.receiver == joined(holder):
+                method = call.callee.rsplit(".", 1)[-1]
+                if method in spec.release_methods:
+                    return "release"
+            for index, arg in enumerate(call.args):
+                if refers(arg, holder):
+                    effect = self._arg_effect(call, index, holder, spec)
+                    if effect != "borrow":
+                        return effect
+        return "borrow"
+
+    def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec) -> str:
+        rest = holder[1] if call.args[index] == holder[0] else ""
+        if spec.is_release_call(call.callee):
+            return "release"
+        if spec.is_borrow(call.callee):
+            return "borrow"
+        if spec.is_handoff(call.callee):
+            return "escape"
+        if self.oracle.is_tree_function(call.callee):
+            effect = self.oracle.param_effect(call.callee, index, rest, spec)
+            return {"closes": "release", "escapes": "escape"}.get(effect, "borrow")
+        return "escape" if spec.unresolved_calls == "handoff" else "borrow"
+
+    def _acquisition(self, call: Call, state: State) -> tuple[RuleSpec, Acquire] | None:
+        receiver_type = ""
+        if call.receiver is not None:
+            for fact in state:
+                if any(call.receiver == h[0] for h in fact.holders):
+                    receiver_type = self.sites[fact.site].clause.type
+        return self.oracle.acquisition(call, receiver_type)
+
+    def _acquire(self, call: Call, spec: RuleSpec, clause: Acquire, state: State, report: Reporter) -> State:
+        if clause.takes_over_arg is not None and clause.takes_over_arg < len(call.args):
+            taken = call.args[clause.takes_over_arg]
+            state = _drop(state, lambda h: refers(taken, h))
+        err = _at(call.results, clause.error_result)
+        for result in clause.results:
+            target = _at(call.results, result)
+            site = self._site(call, spec, clause, result, target)
+            if target is None:
+                report(Leak(site.index, "discarded", call.span))
+                continue
+            state = state | {Fact(site.index, frozenset({(target, spec.release_field)}), err)}
+        return state
+
+    def _site(self, call: Call, spec: RuleSpec, clause: Acquire, result: int, target: str | None) -> Site:
+        key = id(call)
+        known = self._by_call.setdefault(key, [])
+        for index in known:
+            if self.sites[index].spec.id == spec.id and self.sites[index].variable == target:
+                return self.sites[index]
+        site = Site(len(self.sites), spec, clause, call, target)
+        self.sites.append(site)
+        known.append(site.index)
+        return site
+
+    # -- assignments, closures, defers, exits -------------------------------------------------
+    def _assign(self, span: Span, target: str, source: str | None, state: State, report: Reporter) -> State:
+        aliases: dict[int, set[Holder]] = {}
+        for fact in state:
+            for holder in fact.holders:
+                if source is not None and source == joined(holder):
+                    aliases.setdefault(fact.site, set()).add((target, ""))
+                elif source is not None and source == holder[0]:
+                    aliases.setdefault(fact.site, set()).add((target, holder[1]))
+        if "." in target and aliases and not any(target == joined(h) for f in state for h in f.holders):
+            escaped = set(aliases)
+            return self._overwrite(span, target, frozenset(f for f in state if f.site not in escaped), report)
+        state = self._overwrite(span, target, state, report)
+        return frozenset(
+            replace(f, holders=f.holders | aliases[f.site]) if f.site in aliases else f for f in state
+        )
+
+    def _overwrite(self, span: Span, target: str, state: State, report: Reporter) -> State:
+        out = set()
+        for fact in state:
+            replaced = [h for h in fact.holders if h[1] and target == joined(h) and target != h[0]]
+            if replaced and not fact.deferred:
+                report(Leak(fact.site, "replaced", span, replaced[0][1]))
+                continue
+            kept = frozenset(h for h in fact.holders if h[0] != target and not h[0].startswith(target + "."))
+            err = None if fact.err == target else fact.err
+            if not kept and not fact.deferred:
+                report(Leak(fact.site, "overwrite", span, target))
+                continue
+            out.add(replace(fact, holders=kept, err=err))
+        return frozenset(out)
+
+    def _lose(self, state: State, lost: Callable[[Holder], bool], report: Reporter, kind: str, span: Span) -> State:
+        out = set()
+        for fact in state:
+            kept = frozenset(h for h in fact.holders if not lost(h))
+            if not kept and not fact.deferred:
+                report(Leak(fact.site, kind, span))
+                continue
+            out.add(replace(fact, holders=kept) if kept else fact)
+        return frozenset(out)
+
+    def _capture(self, capture: Capture, state: State) -> State:
+        if capture.mode in ("go", "value"):
+            return _drop(state, lambda h: root(h[0]) in capture.names)
+        out = set()
+        for fact in state:
+            effect = self._closure_effect(capture, fact)
+            if effect == "escapes":
+                continue
+            if effect == "closes":
+                self.released.add(fact.site)
+                if capture.mode == "defer":
+                    out.add(replace(fact, deferred=True))
+                continue
+            out.add(fact)
+        return frozenset(out)
+
+    def _closure_effect(self, capture: Capture, fact: Fact) -> str:
+        spec = self.sites[fact.site].spec
+        for holder in fact.holders:
+            if root(holder[0]) in capture.names:
+                effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode)
+                if effect != "borrows":
+                    return effect
+        return "borrows"
+
+    def _defer(self, defer: Defer, state: State, report: Reporter) -> State:
+        before = state
+        state = self._call_effects(defer.call, state, deferred=True)
+        if defer.in_loop:
+            for fact in state - before:
+                site = self.sites[fact.site]
+                if fact.deferred and site.call.in_loop and not site.pseudo:
+                    report(Leak(fact.site, "defer-loop", defer.span))
+        return state
+
+    def _exit(self, exit_: Exit, state: State, report: Reporter) -> State:
+        for fact in state:
+            for position, value in enumerate(exit_.values):
+                if any(refers(value, h) for h in fact.holders):
+                    self.returned.setdefault(fact.site, set()).add(position)
+        state = _drop(state, lambda h: any(refers(v, h) for v in exit_.values))
+        if exit_.kind != "abort":
+            for fact in state:
+                if not fact.deferred:
+                    report(Leak(fact.site, exit_.kind, exit_.span))
+        return frozenset()
+
+
+def _ignore(_: Leak) -> None:
+    return None
+
+
+def _at(items: tuple[str | None, ...], index: int | None) -> str | None:
+    if index is None or index >= len(items):
+        return None
+    return items[index]
+
+
+def _drop(state: State, gone: Callable[[Holder], bool]) -> State:
+    """Returns the state without the facts one of whose holders satisfies `gone` (handed away)."""
+    return frozenset(f for f in state if not any(gone(h) for h in f.holders))
+
+
+def _along(edge: Edge, state: State) -> State:
+    """Returns the facts that can hold on `edge`, given what its guard proves."""
+    guard: Guard | None = edge.guard
+    if guard is None:
+        return state
+    if guard.kind == "nonnil":
+        return frozenset(f for f in state if f.err != guard.subject)
+    return frozenset(f for f in state if not any(refers(guard.subject, h) for h in f.holders))

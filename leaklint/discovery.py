@@ -1,0 +1,102 @@
+"""Finds the source files a run analyses: walks directories, honours excludes and .gitignore,
+and names each file's language and package (its directory for Go, the file for Python).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from leaklint.ir import FileError
+
+LANGUAGES = {".go": "go", ".py": "python", ".pyi": None}
+SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules", "__pycache__", "site-packages"})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str
+    language: str
+    package: str
+
+
+def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False,
+             respect_gitignore: bool = True) -> tuple[list[SourceFile], list[FileError]]:
+    """Returns the source files under `paths` (sorted, unique) and an error for each missing path."""
+    import pathspec
+
+    excluded = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+    found: dict[str, SourceFile] = {}
+    errors: list[FileError] = []
+    for given in paths:
+        if not os.path.exists(given):
+            errors.append(FileError(given, "no such file or directory"))
+            continue
+        if os.path.isfile(given):
+            if force_exclude and excluded is not None and excluded.match_file(_relative(given)):
+                continue
+            source = _source(given)
+            if source is not None:
+                found[source.path] = source
+            continue
+        for path in _walk(given, excluded, respect_gitignore):
+            source = _source(path)
+            if source is not None:
+                found[source.path] = source
+    return [found[key] for key in sorted(found)], errors
+
+
+def _walk(top: str, excluded, respect_gitignore: bool):
+    ignores: list[tuple[str, object]] = []
+    for directory, dirs, files in os.walk(top):
+        if respect_gitignore:
+            spec = _gitignore(directory)
+            if spec is not None:
+                ignores.append((directory, spec))
+        ignores = [(base, spec) for base, spec in ignores if _within(directory, base)]
+        dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores))
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            if Path(name).suffix not in LANGUAGES or name.startswith("."):
+                continue
+            if excluded is not None and excluded.match_file(_relative(path)):
+                continue
+            if any(spec.match_file(os.path.relpath(path, base)) for base, spec in ignores):
+                continue
+            yield os.path.normpath(path)
+
+
+def _skip_dir(parent: str, name: str, excluded, ignores) -> bool:
+    if name.startswith(".") or name in SKIPPED_DIRS:
+        return True
+    path = os.path.join(parent, name)
+    if excluded is not None and excluded.match_file(_relative(path) + "/"):
+        return True
+    return any(spec.match_file(os.path.relpath(path, base) + "/") for base, spec in ignores)
+
+
+def _gitignore(directory: str):
+    import pathspec
+
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+            return pathspec.GitIgnoreSpec.from_lines(handle)
+    except OSError:
+        return None
+
+
+def _within(directory: str, base: str) -> bool:
+    return directory == base or directory.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _relative(path: str) -> str:
+    return os.path.relpath(path).replace(os.sep, "/")
+
+
+def _source(path: str) -> SourceFile | None:
+    path = os.path.normpath(path)
+    language = LANGUAGES.get(Path(path).suffix)
+    if language is None:
+        return None
+    package = os.path.dirname(path) or "." if language == "go" else path
+    return SourceFile(path, language, package.replace(os.sep, "/"))

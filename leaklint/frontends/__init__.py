@@ -1,0 +1,1 @@
+"""Front-ends: one per language, each lowering source files to FunctionIR."""

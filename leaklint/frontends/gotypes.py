@@ -1,0 +1,190 @@
+"""What the Go front-end knows about names and types in one package: imports, struct fields,
+function results and package variables, gathered from tree-sitter trees of all its files.
+
+Types are strings: an import path plus a name without pointers (`net/http.Client`), the
+package key plus a name for the tree's own types (`svc.Client`), or "" when unknown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+# Package-level variables of the standard library whose type decides which rule applies.
+STDLIB_VARS = {
+    "net/http.DefaultClient": "net/http.Client",
+    "net/http.DefaultTransport": "net/http.RoundTripper",
+}
+# Interfaces print without a star in messages: (net.Listener).Accept, (*http.Client).Do.
+STDLIB_INTERFACES = frozenset({
+    "net.Listener", "net.Conn", "net.PacketConn", "net/http.RoundTripper", "io.Closer", "io.ReadCloser",
+})
+ABORT_FUNCTIONS = frozenset({
+    "os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf", "log.Panicln",
+    "runtime.Goexit",
+})
+ABORT_METHODS = frozenset({"Fatal", "Fatalf", "Fatalln", "FailNow", "Skip", "Skipf", "SkipNow", "Panic", "Panicf"})
+
+
+def text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None else ""
+
+
+@dataclass(slots=True)
+class PackageTypes:
+    """The declarations of one package directory, shared by all its files."""
+
+    key: str
+    tree_packages: dict[str, str]
+    structs: dict[str, dict[str, Node]] = field(default_factory=dict)
+    interfaces: set[str] = field(default_factory=set)
+    funcs: dict[str, list[Node]] = field(default_factory=dict)
+    methods: dict[tuple[str, str], list[Node]] = field(default_factory=dict)
+    variables: dict[str, Node] = field(default_factory=dict)
+    type_names: set[str] = field(default_factory=set)
+
+    def collect(self, root: Node) -> None:
+        """Records the top-level declarations of one file."""
+        for child in root.named_children:
+            match child.type:
+                case "type_declaration":
+                    for spec in child.named_children:
+                        self._type_spec(spec)
+                case "function_declaration":
+                    self.funcs[text(child.child_by_field_name("name"))] = _results(child)
+                case "method_declaration":
+                    receiver = receiver_type_name(child)
+                    self.methods[(receiver, text(child.child_by_field_name("name")))] = _results(child)
+                case "var_declaration":
+                    for spec in _specs(child):
+                        declared = spec.child_by_field_name("type")
+                        for name in spec.children_by_field_name("name"):
+                            if declared is not None:
+                                self.variables[text(name)] = declared
+
+    def _type_spec(self, spec: Node) -> None:
+        if spec.type not in ("type_spec", "type_alias"):
+            return
+        name = text(spec.child_by_field_name("name"))
+        self.type_names.add(name)
+        body = spec.child_by_field_name("type")
+        if body is not None and body.type == "struct_type":
+            fields: dict[str, Node] = {}
+            for decl in _descendants_of_type(body, "field_declaration"):
+                declared = decl.child_by_field_name("type")
+                for field_name in decl.children_by_field_name("name"):
+                    fields[text(field_name)] = declared
+            self.structs[name] = fields
+        elif body is not None and body.type == "interface_type":
+            self.interfaces.add(name)
+
+    def resolve_import(self, path: str) -> str:
+        """Returns the tree package key an import path points to, or the path itself."""
+        best = ""
+        for suffix, key in self.tree_packages.items():
+            if (path == suffix or path.endswith("/" + suffix)) and len(suffix) > len(best):
+                best = suffix
+        return self.tree_packages[best] if best else path
+
+
+@dataclass(slots=True)
+class FileScope:
+    """One file's view of its package: the package declarations plus the file's imports."""
+
+    package: PackageTypes
+    imports: dict[str, str]
+
+    def type_of_expr(self, node: Node | None) -> str:
+        """Returns the named type a type expression denotes (`*http.Client` -> net/http.Client)."""
+        while node is not None and node.type in ("pointer_type", "parenthesized_type"):
+            node = node.named_children[0] if node.named_children else None
+        if node is None:
+            return ""
+        if node.type == "qualified_type":
+            package = self.imports.get(text(node.child_by_field_name("package")))
+            if package is None:
+                return ""
+            return f"{self.package.resolve_import(package)}.{text(node.child_by_field_name('name'))}"
+        if node.type == "type_identifier" and text(node) in self.package.type_names:
+            return f"{self.package.key}.{text(node)}"
+        if node.type == "generic_type":
+            return self.type_of_expr(node.child_by_field_name("type"))
+        return ""
+
+    def field_type(self, owner: str, name: str) -> str:
+        prefix = self.package.key + "."
+        if not owner.startswith(prefix):
+            return ""
+        declared = self.package.structs.get(owner[len(prefix):], {}).get(name)
+        return self.type_of_expr(declared)
+
+    def result_types(self, callee: str) -> list[str]:
+        """Returns the declared result types of a tree function or method (`key.F`, `key.T.M`)."""
+        prefix = self.package.key + "."
+        if not callee.startswith(prefix):
+            return []
+        rest = callee[len(prefix):]
+        if "." in rest:
+            owner, method = rest.split(".", 1)
+            results = self.package.methods.get((owner, method))
+        else:
+            results = self.package.funcs.get(rest)
+        return [self.type_of_expr(node) for node in results or []]
+
+    def display_type(self, type_name: str) -> str:
+        """Returns a type as messages show a method's receiver: `*http.Client`, `net.Listener`, `*Client`."""
+        path, _, name = type_name.rpartition(".")
+        local = path == self.package.key
+        short = name if local else f"{path.rsplit('/', 1)[-1]}.{name}"
+        interface = name in self.package.interfaces if local else type_name in STDLIB_INTERFACES
+        return short if interface else f"*{short}"
+
+
+def receiver_type_name(method: Node) -> str:
+    receiver = method.child_by_field_name("receiver")
+    for param in receiver.named_children if receiver is not None else ():
+        node = param.child_by_field_name("type")
+        while node is not None and node.type in ("pointer_type", "generic_type", "parenthesized_type"):
+            inner = node.child_by_field_name("type") if node.type == "generic_type" else None
+            node = inner or (node.named_children[0] if node.named_children else None)
+        return text(node)
+    return ""
+
+
+def _results(function: Node) -> list[Node]:
+    result = function.child_by_field_name("result")
+    if result is None:
+        return []
+    if result.type != "parameter_list":
+        return [result]
+    out = []
+    for param in result.named_children:
+        if param.type == "parameter_declaration":
+            names = param.children_by_field_name("name")
+            out.extend([param.child_by_field_name("type")] * max(1, len(names)))
+    return out
+
+
+def _specs(declaration: Node) -> list[Node]:
+    specs = []
+    for child in declaration.named_children:
+        if child.type == "var_spec":
+            specs.append(child)
+        elif child.type == "var_spec_list":
+            specs.extend(c for c in child.named_children if c.type == "var_spec")
+    return specs
+
+
+def _descendants_of_type(node: Node, kind: str) -> list[Node]:
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if current.type == kind:
+            found.append(current)
+            continue
+        stack.extend(current.named_children)
+    return found
+
+
+def var_specs(declaration: Node) -> list[Node]:
+    return _specs(declaration)

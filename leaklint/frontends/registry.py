@@ -1,0 +1,51 @@
+"""Maps languages to their front-ends and derives each language's prefilter from the rule specs."""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from leaklint.spec import RuleSpec
+
+
+@cache
+def frontend(language: str):
+    """Returns the front-end instance for `language` (imported lazily)."""
+    if language == "go":
+        from leaklint.frontends.go import GoFrontend
+
+        return GoFrontend()
+    from leaklint.frontends.python import PythonFrontend
+
+    return PythonFrontend()
+
+
+def needles(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
+    """Returns the words one of which a function must mention to be worth lowering."""
+    words: set[str] = {"Close", "close"}
+    for spec in rules:
+        if spec.language == language:
+            words |= spec.needles()
+            words |= set(spec.release_methods)
+    return frozenset(w.encode() for w in words if re.fullmatch(r"\w+", w))
+
+
+def markers(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
+    """Returns byte strings one of which a package must contain to be parsed at all.
+
+    For Go these are the quoted import paths of the acquiring calls (`"net/http"`); for Python the
+    top-level module names (`socket`, `requests`).
+    """
+    found: set[str] = set()
+    for spec in rules:
+        if spec.language != language:
+            continue
+        for clause in spec.acquire:
+            for pattern in clause.calls:
+                head = pattern.rsplit(".", 1)[0] if "." in pattern else pattern
+                if head.startswith("?") or "*" in head:
+                    continue
+                if language == "go":
+                    found.add('"' + head.split(".")[0] + '"')
+                else:
+                    found.add(head.split(".")[0])
+    return frozenset(m.encode() for m in found)

@@ -1,0 +1,109 @@
+"""The gate: what a finished run means for CI and pre-commit.
+
+It marks findings that configuration (per-file-ignores) or the baseline accepts, keeps only
+findings that changed lines can have caused (`--new-from-rev`), and computes the exit status.
+It never analyses and never formats.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from leaklint.finding import Finding
+from leaklint.report import absolute
+
+if TYPE_CHECKING:
+    from leaklint.config import Config
+    from leaklint.gitdiff import Changes
+    from leaklint.ir import Directive
+    from leaklint.spec import RuleSpec
+
+RANK = {"note": 0, "warning": 1, "error": 2}
+EXTERNAL = ("suppression_kind", "external")
+EXIT_FINDINGS, EXIT_ERROR = 1, 2
+
+
+def accept(finding: Finding, reason: str) -> Finding:
+    """Returns `finding` suppressed outside the source (SARIF suppression kind `external`)."""
+    if finding.suppressed:
+        return finding
+    return replace(finding, suppressed=True, suppression_reason=reason, extra=(*finding.extra, EXTERNAL))
+
+
+def is_external(finding: Finding) -> bool:
+    """Reports whether the finding was suppressed by configuration or baseline, not in source."""
+    return EXTERNAL in finding.extra
+
+
+def per_file_ignores(findings: list[Finding], config: Config, rules: list[RuleSpec], root: str) -> list[Finding]:
+    """Returns `findings` with those matched by the config's per-file-ignores suppressed.
+
+    A glob is matched against the path relative to the config file's directory; a glob without
+    `/` also matches the file name alone (`*_test.go`).
+    """
+    if not config.per_file_ignores:
+        return findings
+    from leaklint.config import resolve
+
+    table = [(glob, {r.id for code in codes for r in resolve(rules, code)}) for glob, codes in config.per_file_ignores]
+    out = []
+    for finding in findings:
+        rel = os.path.relpath(absolute(finding.span.path, root), config.root).replace(os.sep, "/")
+        hit = next((glob for glob, ids in table if finding.rule_id in ids and _glob(rel, glob)), None)
+        out.append(accept(finding, f"per-file-ignores {hit!r} in {config.path.name}") if hit else finding)
+    return out
+
+
+def _glob(rel: str, glob: str) -> bool:
+    glob = glob.removeprefix("./")
+    if fnmatch.fnmatchcase(rel, glob) or fnmatch.fnmatchcase(rel, glob.rstrip("/") + "/*"):
+        return True
+    return "/" not in glob and fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], glob)
+
+
+def baseline(findings: list[Finding], fingerprints: frozenset[str]) -> list[Finding]:
+    """Returns `findings` with those recorded in the baseline suppressed."""
+    return [accept(f, "baseline") if f.fingerprint in fingerprints else f for f in findings]
+
+
+def only_changed(findings: list[Finding], changes: Changes, root: str) -> list[Finding]:
+    """Returns the findings that the changes since the revision can have caused."""
+    return [f for f in findings if is_new(f, changes, root)]
+
+
+def is_new(finding: Finding, changes: Changes, root: str) -> bool:
+    """Reports whether a change touches the finding.
+
+    New when its file is new, when an added or edited line is one of its own lines (the
+    acquisition, a leaking exit, a step of its path), or when old lines were deleted or replaced
+    anywhere between its first and last line: that is how a removed `Close` shows in a diff.
+    """
+    file = changes.get(absolute(finding.span.path, root))
+    if file is None:
+        return False
+    if file.whole:
+        return True
+    spans = [finding.span, *(loc.span for loc in (*finding.related, *finding.flow) if loc.span.path == finding.span.path)]
+    own = {line for span in spans for line in range(span.line, span.end_line + 1)}
+    if own & file.added:
+        return True
+    low, high = min(s.line for s in spans), max(s.end_line for s in spans)
+    return any(low <= line <= high for line in file.removals)
+
+
+def unused_directives(directives: list[Directive], enabled: set[str]) -> list[Directive]:
+    """Returns the unused directives worth reporting: malformed ones (no code) and those naming an
+    enabled rule (a directive for a deselected rule is not wrong, only idle)."""
+    return [d for d in directives if not d.codes or set(d.codes) & enabled]
+
+
+def exit_status(findings: list[Finding], fail_on: str, unused: int = 0, exit_zero: bool = False) -> int:
+    """Returns 1 when an active finding is at or above `fail_on` or a reported directive is unused
+    (the caller asked for them), else 0; always 0 with `exit_zero`."""
+    if exit_zero:
+        return 0
+    threshold = RANK[fail_on]
+    failing = any(not f.suppressed and RANK.get(f.severity, 2) >= threshold for f in findings)
+    return EXIT_FINDINGS if failing or unused else 0

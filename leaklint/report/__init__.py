@@ -1,0 +1,70 @@
+"""Reporters: one module per output format, chosen by name from REPORTERS.
+
+A reporter turns a finished RunResult into text on a stream; it never analyses, filters or
+decides the exit status. Modules are imported only when their format is asked for.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from leaklint.finding import RunResult
+
+# name -> "module:attribute"; the attribute is a Reporter
+REPORTERS: dict[str, str] = {
+    "text": "leaklint.report.text:REPORTER",
+    "sarif": "leaklint.report.sarif:REPORTER",
+    "json": "leaklint.report.json:REPORTER",
+    "github": "leaklint.report.github:REPORTER",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """How to present a result.
+
+    `cwd` anchors display paths (text); `source_root` anchors URIs (SARIF, JSON, GitHub: the
+    repository root); `include_suppressed` asks SARIF to emit suppressed findings with
+    `suppressions`; `unused_ignores` asks for directives that suppressed nothing.
+    """
+
+    cwd: str
+    source_root: str
+    version: str
+    color: bool = False
+    include_suppressed: bool = False
+    unused_ignores: bool = False
+    quiet: bool = False
+
+
+class Reporter(Protocol):
+    """Writes one RunResult in one format."""
+
+    def write(self, result: RunResult, out: TextIO, options: ReportOptions) -> None:
+        ...
+
+
+def get(name: str) -> Reporter:
+    """Returns the reporter registered under `name`; raises KeyError for an unknown format."""
+    module, attribute = REPORTERS[name].split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def absolute(path: str, root: str) -> str:
+    """Returns `path` (absolute, or relative to `root`) as a normalised absolute path."""
+    return os.path.normpath(os.path.join(os.path.abspath(root), path))
+
+
+def relative_uri(path: str, root: str, base: str) -> str:
+    """Returns `path` relative to `base` with forward slashes, the form SARIF and GitHub want.
+
+    A path outside `base` keeps its absolute form (still with forward slashes).
+    """
+    full = absolute(path, root)
+    rel = os.path.relpath(full, base)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        rel = full
+    return rel.replace(os.sep, "/")

@@ -1,0 +1,200 @@
+"""Host-wide leak triage (the `scan` command): TCP memory against tcp_mem, the processes with
+the most fds and sockets, totals per container and per network namespace.
+
+Collects data into a ScanReport; rendering is scan_text.py's and prometheus.py's. Whatever it cannot
+read becomes a Problem, never an exception.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from leaklint.runtime import procfs, sockets
+from leaklint.runtime.container import parse_cgroup
+from leaklint.runtime.procfs import Problem, Unreadable
+from leaklint.runtime.sample import SocketView, views_from_diag, views_from_proc
+
+
+@dataclass(frozen=True, slots=True)
+class TcpMemory:
+    """Host TCP memory in bytes against net.ipv4.tcp_mem (min, pressure, max), and the level."""
+
+    used: int
+    min: int
+    pressure: int
+    max: int
+    level: str
+    fraction_of_max: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProcRow:
+    """One process: fds, socket fds (None: unreadable), socket memory, container, netns."""
+
+    pid: int
+    comm: str
+    uid: int
+    fds: int
+    sockets: int | None
+    socket_memory: int | None
+    container: str
+    netns: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Totals for a container (or unit) or a network namespace."""
+
+    name: str
+    processes: int
+    fds: int
+    sockets: int
+    socket_memory: int | None
+    states: dict[str, int] = field(default_factory=dict)
+    method: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    """Everything `scan` found, plus what it could not read and how long it took."""
+
+    sockstat: procfs.SockStat
+    tcp_memory: TcpMemory | None
+    processes: tuple[ProcRow, ...]
+    containers: tuple[Group, ...]
+    namespaces: tuple[Group, ...]
+    problems: tuple[Problem, ...]
+    seconds: float
+
+    def top(self, key: str, count: int) -> list[ProcRow]:
+        """Returns the `count` processes with the most `fds` or `sockets`."""
+        return sorted(self.processes, key=lambda r: (-(getattr(r, key) or 0), r.pid))[:count]
+
+    def as_dict(self, top: int) -> dict[str, object]:
+        """Returns the JSON form, with the top processes by sockets and by fds."""
+        data = asdict(self)
+        del data["processes"]
+        data["top_by_sockets"] = [asdict(r) for r in self.top("sockets", top)]
+        data["top_by_fds"] = [asdict(r) for r in self.top("fds", top)]
+        data["process_count"] = len(self.processes)
+        return data
+
+
+def tcp_memory(stat: procfs.SockStat) -> TcpMemory | None:
+    """Returns host TCP memory against tcp_mem, or None when tcp_mem is unreadable."""
+    try:
+        low, pressure, high = (v * procfs.PAGE_SIZE for v in procfs.read_tcp_mem())
+    except Unreadable:
+        return None
+    used = (stat.tcp_mem_pages) * procfs.PAGE_SIZE
+    level = ("above max" if used >= high else "pressure" if used > pressure
+             else "above min" if used > low else "normal")
+    return TcpMemory(used, low, pressure, high, level, used / high if high else 0.0)
+
+
+def _namespace_sockets(pid: int, ours: bool) -> tuple[dict[int, SocketView], str]:
+    """Returns one namespace's TCP sockets by inode and the method that read them."""
+    try:
+        found = sockets.dump_tcp() if ours else sockets.dump_tcp_in(pid)
+        return views_from_diag(found), "sock_diag" if ours else "sock_diag+setns"
+    except sockets.SockDiagError as error:
+        views = views_from_proc(procfs.read_proc_net_tcp(pid))
+        return views, f"/proc/{pid}/net/tcp ({error})"
+
+
+class _Collector:
+    """Walks /proc once and gathers rows, groups and problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.own_netns = self._netns(os.getpid())
+        self.rows: list[ProcRow] = []
+        self.inodes: dict[int, set[int]] = {}
+
+    def _netns(self, pid: int) -> int | None:
+        try:
+            return procfs.netns_inode(pid)
+        except Unreadable as error:
+            self.problems.append(Problem(error.subject, error.reason))
+            return None
+
+    def _row(self, info: procfs.ProcInfo) -> ProcRow:
+        pid = info.pid
+        try:
+            container = parse_cgroup(procfs.read_text(f"/proc/{pid}/cgroup")).label
+        except Unreadable as error:
+            self.problems.append(Problem(error.subject, error.reason))
+            container = "unknown"
+        try:
+            self.inodes[pid] = procfs.socket_inodes(pid)
+        except Unreadable as error:
+            self.problems.append(Problem(error.subject, error.reason))
+        fds = procfs.fd_count(pid)
+        count = len(self.inodes[pid]) if pid in self.inodes else None
+        return ProcRow(pid, info.comm, info.uid, fds, count, None, container, self._netns(pid))
+
+    def collect(self) -> None:
+        infos, problems = procfs.all_proc_infos()
+        self.problems += problems
+        for info in infos.values():
+            try:
+                self.rows.append(self._row(info))
+            except Unreadable as error:
+                self.problems.append(Problem(error.subject, error.reason))
+
+    def namespaces(self) -> tuple[list[Group], dict[int, int]]:
+        """Returns a group per network namespace and the memory of every socket inode seen."""
+        groups, memory = [], {}
+        by_ns: dict[int, list[ProcRow]] = {}
+        for row in self.rows:
+            if row.netns is not None:
+                by_ns.setdefault(row.netns, []).append(row)
+        for ns, rows in sorted(by_ns.items()):
+            try:
+                views, method = _namespace_sockets(rows[0].pid, ns == self.own_netns)
+            except Unreadable as error:
+                self.problems.append(Problem(error.subject, error.reason))
+                continue
+            known = None if method.startswith("/proc") else sum(v.memory or 0 for v in views.values())
+            memory.update({i: v.memory for i, v in views.items() if v.memory is not None})
+            states = Counter(v.state for v in views.values())
+            groups.append(Group(f"net:[{ns}]", len(rows), sum(r.fds for r in rows), len(views),
+                                known, dict(sorted(states.items())), method))
+        return groups, memory
+
+
+def _with_memory(rows: list[ProcRow], inodes: dict[int, set[int]], memory: dict[int, int]) -> list[ProcRow]:
+    """Returns the rows with the summed memory of each process's sockets, where known."""
+    out = []
+    for r in rows:
+        known = [memory[i] for i in inodes.get(r.pid, ()) if i in memory]
+        mem = sum(known) if known or r.sockets == 0 else None
+        out.append(ProcRow(r.pid, r.comm, r.uid, r.fds, r.sockets, mem, r.container, r.netns))
+    return out
+
+
+def _containers(rows: list[ProcRow]) -> list[Group]:
+    """Returns totals per container or unit, most sockets first."""
+    by: dict[str, list[ProcRow]] = {}
+    for row in rows:
+        by.setdefault(row.container, []).append(row)
+    groups = []
+    for name, members in by.items():
+        known = [r.socket_memory for r in members if r.socket_memory is not None]
+        groups.append(Group(name, len(members), sum(r.fds for r in members),
+                            sum(r.sockets or 0 for r in members), sum(known) if known else None))
+    return sorted(groups, key=lambda g: (-g.sockets, -g.fds, g.name))
+
+
+def scan() -> ScanReport:
+    """Returns a triage of the whole host as far as this user can see it."""
+    started = time.monotonic()
+    collector = _Collector()
+    collector.collect()
+    namespaces, memory = collector.namespaces()
+    rows = _with_memory(collector.rows, collector.inodes, memory)
+    stat = procfs.read_sockstat()
+    return ScanReport(stat, tcp_memory(stat), tuple(rows), tuple(_containers(rows)),
+                      tuple(namespaces), tuple(collector.problems), time.monotonic() - started)

@@ -1,0 +1,166 @@
+"""Turns a resource time series into a verdict: LEAK, BOUNDED, NO_LEAK or INCONCLUSIVE.
+
+x counts exercises of the suspect path (requests, iterations) or seconds; y is a resource
+count. The slope is Theil–Sen with Sen's distribution-free interval, widened for serial
+correlation of the residuals (n_eff = n(1-r1)/(1+r1)); the late half gets a Mann–Kendall test.
+Pure arithmetic on lists: no I/O.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+MAX_POINTS = 400
+MIN_POINTS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """What counts as a leak: slope per x unit, total growth, interval level, late-half p."""
+
+    min_slope: float = 0.02
+    min_growth: float = 5.0
+    confidence: float = 0.99
+    late_p: float = 0.01
+
+    def scaled(self, quantum: float) -> Thresholds:
+        """Returns thresholds for a metric counted in units of `quantum` (4096 for bytes)."""
+        return Thresholds(self.min_slope * quantum, self.min_growth * quantum,
+                          self.confidence, self.late_p)
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """A Theil–Sen fit: slope, its widened interval, intercept, n, n_eff and residual lag-1 r."""
+
+    slope: float
+    low: float
+    high: float
+    intercept: float
+    n: int
+    n_eff: float
+    r1: float
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The judgement on one series, with the numbers that led to it."""
+
+    status: str
+    slope: float
+    low: float
+    high: float
+    growth: float
+    late_high: float
+    late_p: float
+    n: int
+    reason: str
+
+
+def thin(xs: list[float], ys: list[float], limit: int = MAX_POINTS) -> tuple[list[float], list[float]]:
+    """Returns at most `limit` points taken evenly, keeping the first and the last."""
+    if len(xs) <= limit:
+        return list(xs), list(ys)
+    step = (len(xs) - 1) / (limit - 1)
+    picks = [round(i * step) for i in range(limit)]
+    return [xs[i] for i in picks], [ys[i] for i in picks]
+
+
+def _pair_slopes(xs: list[float], ys: list[float]) -> list[float]:
+    """Returns the sorted slopes of every pair of points with different x."""
+    slopes = [
+        (ys[j] - ys[i]) / (xs[j] - xs[i])
+        for i in range(len(xs)) for j in range(i + 1, len(xs)) if xs[j] != xs[i]
+    ]
+    slopes.sort()
+    return slopes
+
+
+def kendall_variance(ys: list[float]) -> float:
+    """Returns Var(S) of the Mann–Kendall statistic, corrected for tied values."""
+    n = len(ys)
+    ties = sum(t * (t - 1) * (2 * t + 5) for t in Counter(ys).values() if t > 1)
+    return (n * (n - 1) * (2 * n + 5) - ties) / 18
+
+
+def lag1_autocorrelation(values: list[float]) -> float:
+    """Returns the lag-1 autocorrelation of a sequence (0 when it is constant)."""
+    mean = statistics.fmean(values)
+    centred = [v - mean for v in values]
+    denominator = sum(c * c for c in centred)
+    if denominator <= 1e-12 * max(1.0, mean * mean) or len(values) < 3:
+        return 0.0
+    return sum(a * b for a, b in zip(centred, centred[1:])) / denominator
+
+
+def _inflation(xs: list[float], ys: list[float], slope: float, intercept: float) -> tuple[float, float]:
+    """Returns (variance inflation n/n_eff, r1) from the residuals of a fit, in x order."""
+    residuals = [y - (intercept + slope * x) for x, y in zip(xs, ys)]
+    r1 = min(max(lag1_autocorrelation(residuals), 0.0), 0.98)
+    return (1 + r1) / (1 - r1), r1
+
+
+def theil_sen(xs: list[float], ys: list[float], confidence: float = 0.99) -> Trend:
+    """Returns the Theil–Sen slope of y on x with Sen's interval widened for autocorrelation.
+
+    Points must be in x order; at most MAX_POINTS are used (evenly thinned).
+    """
+    xs, ys = thin(xs, ys)
+    slopes = _pair_slopes(xs, ys)
+    if not slopes:
+        return Trend(0.0, -math.inf, math.inf, statistics.median(ys) if ys else 0.0, len(xs), 0.0, 0.0)
+    slope = statistics.median(slopes)
+    intercept = statistics.median(y - slope * x for x, y in zip(xs, ys))
+    inflation, r1 = _inflation(xs, ys, slope, intercept)
+    z = statistics.NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    half = z * math.sqrt(max(kendall_variance(ys), 0.0) * inflation)
+    count = len(slopes)
+    low_index = min(max(round((count - half) / 2) - 1, 0), count - 1)
+    high_index = min(max(round((count + half) / 2), 0), count - 1)
+    return Trend(slope, slopes[low_index], slopes[high_index], intercept, len(xs),
+                 len(xs) / inflation, r1)
+
+
+def mann_kendall_p(ys: list[float], inflation: float = 1.0) -> float:
+    """Returns the one-sided p-value of an upward Mann–Kendall trend in a sequence."""
+    n = len(ys)
+    s = sum((ys[j] > ys[i]) - (ys[j] < ys[i]) for i in range(n) for j in range(i + 1, n))
+    variance = kendall_variance(ys) * inflation
+    if variance <= 0:
+        return 1.0 if s <= 0 else 0.0
+    z = (s - math.copysign(1, s)) / math.sqrt(variance) if s else 0.0
+    return 1 - statistics.NormalDist().cdf(z)
+
+
+def _late_half(xs: list[float], ys: list[float], confidence: float) -> tuple[Trend, float]:
+    """Returns the Theil–Sen trend and the Mann–Kendall p of the second half of a series."""
+    xs, ys = thin(xs, ys)
+    half = len(xs) // 2
+    lx, ly = xs[half:], ys[half:]
+    trend = theil_sen(lx, ly, confidence)
+    inflation = trend.n / trend.n_eff if trend.n_eff else 1.0
+    return trend, mann_kendall_p(ly, inflation)
+
+
+def judge(xs: list[float], ys: list[float], thresholds: Thresholds = Thresholds()) -> Verdict:
+    """Returns the verdict on a series y(x) sampled in x order."""
+    if len(xs) < MIN_POINTS or xs[-1] == xs[0]:
+        return Verdict("INCONCLUSIVE", 0.0, -math.inf, math.inf, 0.0, math.inf, 1.0, len(xs),
+                       f"too few samples or no progress in x ({len(xs)} points)")
+    trend = theil_sen(xs, ys, thresholds.confidence)
+    late, late_p = _late_half(xs, ys, thresholds.confidence)
+    growth = trend.slope * (xs[-1] - xs[0])
+    verdict = lambda status, reason: Verdict(  # noqa: E731
+        status, trend.slope, trend.low, trend.high, growth, late.high, late_p, len(xs), reason)
+    if max(ys) - min(ys) < thresholds.min_growth:
+        return verdict("NO_LEAK", f"range {max(ys) - min(ys):g} below {thresholds.min_growth:g}")
+    if trend.low >= thresholds.min_slope and growth >= thresholds.min_growth and late_p < thresholds.late_p:
+        return verdict("LEAK", f"slope interval above {thresholds.min_slope:g}, still rising late")
+    grew = statistics.median(ys[len(ys) // 2:]) - ys[0] >= thresholds.min_growth
+    if grew and late.high < thresholds.min_slope:
+        return verdict("BOUNDED", "grew, then levelled off in the second half")
+    if trend.high < thresholds.min_slope or late.high < thresholds.min_slope:
+        return verdict("NO_LEAK", f"slope interval below {thresholds.min_slope:g}")
+    return verdict("INCONCLUSIVE", "interval straddles the threshold; run longer")
