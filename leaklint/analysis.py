@@ -31,7 +31,8 @@ class LeakAnalysis(Oracle):
         self.by_id = {r.id: r for r in rules}
         self.functions = functions
         self._returns: dict[str, dict[int, _Returned] | None] = {}
-        self._effects: dict[tuple, str] = {}
+        self._effects: dict[tuple, tuple[bool, bool]] = {}
+        self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
 
     # -- the oracle ---------------------------------------------------------------------------
     def is_tree_function(self, callee: str) -> bool:
@@ -41,10 +42,12 @@ class LeakAnalysis(Oracle):
         callee = call.callee
         if callee.startswith("?.") and receiver_type:
             callee = receiver_type + callee[1:]
-        for spec in self.rules:
-            clause = spec.acquire_clause(callee, call.kwargs)
-            if clause is not None:
-                return spec, clause
+        key = (callee, call.kwargs)
+        if key not in self._clauses:
+            self._clauses[key] = next(((spec, clause) for spec in self.rules
+                                       if (clause := spec.acquire_clause(callee, call.kwargs)) is not None), None)
+        if self._clauses[key] is not None:
+            return self._clauses[key]
         if callee in self.functions:
             returned = self.returns(callee)
             if returned:
@@ -64,10 +67,10 @@ class LeakAnalysis(Oracle):
         arity = _arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
             site = analysis.sites[site_index]
-            for position in sorted(positions):
+            for position, rest in sorted(positions.items()):
                 error = arity - 1 if site.clause.error_result is not None and arity > position + 1 else None
                 clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
-                                 resource=site.clause.resource, type=site.clause.type)
+                                 resource=site.clause.resource, type=site.clause.type, field=rest)
                 result.setdefault(position, _Returned(site.spec, clause))
         self._returns[qualname] = result
         return result
@@ -167,7 +170,7 @@ def _message(site: Site, leak: Leak) -> str:
     """Returns the finding's message: resource, variable, call, and the exit where it leaks."""
     variable = site.variable
     named = variable is not None and not variable.startswith("$")
-    subject = f"{_resource(site)} of `{variable}`" if named else _resource(site)
+    subject = site.spec.subject.format(resource=_resource(site), var=variable) if named else _resource(site)
     head = f"{subject} from {site.call.display}"
     line = leak.span.line
     match leak.kind:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from leaklint.finding import Finding
+from leaklint.report import fingerprint, relative_uri
 
 FORMAT = "leaklint-baseline"
 VERSION = 1
@@ -19,13 +20,12 @@ class BaselineError(Exception):
     """A baseline file that cannot be read; the message names the file."""
 
 
-def dumps(findings: list[Finding], uri: dict[str, str]) -> str:
-    """Returns the baseline text for `findings`; `uri` maps each span path to its repo-relative form.
-
-    Only the fingerprint is matched; rule, path, line and message are there for reviewers.
+def dumps(findings: list[Finding], base: str) -> str:
+    """Returns the baseline text for `findings`, paths and fingerprints relative to `base` (the
+    repository root). Only the fingerprint is matched; the rest is there for reviewers.
     """
     entries = sorted(
-        ({"fingerprint": f.fingerprint, "rule": f.rule_id, "path": uri[f.span.path],
+        ({"fingerprint": fingerprint(f, base), "rule": f.rule_id, "path": relative_uri(f.span.path, base),
           "line": f.span.line, "message": f.message} for f in findings),
         key=lambda e: (e["path"], e["line"], e["rule"], e["fingerprint"]),
     )

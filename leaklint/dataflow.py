@@ -88,7 +88,7 @@ class FunctionAnalysis:
         self.seeds = list(seeds)
         for site, _ in self.seeds:
             self.sites.append(site)
-        self.returned: dict[int, set[int]] = {}
+        self.returned: dict[int, dict[int, str]] = {}
         self.released: set[int] = set()
 
     # -- fixpoint ---------------------------------------------------------------------------
@@ -136,14 +136,24 @@ class FunctionAnalysis:
 
     # -- calls ------------------------------------------------------------------------------
     def _call(self, call: Call, state: State, report: Reporter, deferred: bool) -> State:
+        wrapped = self._wrapped(call, state)
         state = self._call_effects(call, state, deferred)
         acquired = self._acquisition(call, state)
         for target in call.results:
             if target is not None:
                 state = self._overwrite(call.span, target, state, report)
+        if wrapped and call.results and call.results[0] is not None:
+            holder = (call.results[0], "")
+            state = frozenset(replace(f, holders=f.holders | {holder}) if f.site in wrapped else f for f in state)
         if acquired is not None:
             state = self._acquire(call, *acquired, state, report)
         return state
+
+    def _wrapped(self, call: Call, state: State) -> set[int]:
+        """Returns the sites that `call` wraps: its first argument's resource lives on in its result."""
+        first = call.args[0] if call.args else None
+        return {f.site for f in state if self.sites[f.site].spec.is_wrap(call.callee)
+                and any(refers(first, h) for h in f.holders)}
 
     def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
         out = set()
@@ -176,6 +186,8 @@ class FunctionAnalysis:
 
     def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec) -> str:
         rest = holder[1] if call.args[index] == holder[0] else ""
+        if index == 0 and spec.is_wrap(call.callee):
+            return "borrow"
         if spec.is_release_call(call.callee):
             return "release"
         if spec.is_borrow(call.callee):
@@ -206,7 +218,8 @@ class FunctionAnalysis:
             if target is None:
                 report(Leak(site.index, "discarded", call.span))
                 continue
-            state = state | {Fact(site.index, frozenset({(target, spec.release_field)}), err)}
+            rest = spec.release_field if clause.field is None else clause.field
+            state = state | {Fact(site.index, frozenset({(target, rest)}), err)}
         return state
 
     def _site(self, call: Call, spec: RuleSpec, clause: Acquire, result: int, target: str | None) -> Site:
@@ -300,8 +313,10 @@ class FunctionAnalysis:
     def _exit(self, exit_: Exit, state: State, report: Reporter) -> State:
         for fact in state:
             for position, value in enumerate(exit_.values):
-                if any(refers(value, h) for h in fact.holders):
-                    self.returned.setdefault(fact.site, set()).add(position)
+                for holder in fact.holders:
+                    if refers(value, holder):
+                        rest = "" if value == joined(holder) else holder[1]
+                        self.returned.setdefault(fact.site, {}).setdefault(position, rest)
         state = _drop(state, lambda h: any(refers(v, h) for v in exit_.values))
         if exit_.kind != "abort":
             for fact in state:

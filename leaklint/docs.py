@@ -65,7 +65,7 @@ def page(rule: RuleSpec) -> str:
              ("Severity", rule.severity), ("Precision", rule.precision),
              ("Resource", rule.resource), ("CWE", ", ".join(cwe_links(rule)) or "-")]
     table = ["| | |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in facts)]
-    head = [f"# {rule.name} ({rule.id})", "", f"{rule.title}.", "", *table, ""]
+    head = [f"# {rule.name} ({rule.id})", "", f"_{rule.title}_", "", *table, ""]
     return "\n".join(head) + "\n" + help_markdown(rule) + _GENERATED
 
 

@@ -73,16 +73,16 @@ def lower(files: list[SourceFile], rules: list[RuleSpec]) -> tuple[list[LoweredF
         packages.setdefault((source_file.language, source_file.package), []).append((source_file.path, data))
     lowered: list[LoweredFile] = []
     tree_packages = {key: key for (_, key) in packages}
+    languages = {spec.language for spec in rules}
     for (language, key), members in sorted(packages.items()):
-        frontend = registry.frontend(language)
-        needles = registry.needles(language, rules)
         markers = registry.markers(language, rules)
-        if not any(marker in data for _, data in members for marker in markers):
+        if language not in languages or not any(marker in data for _, data in members for marker in markers):
             lowered.extend(LoweredFile(path, language, [], directives.parse(path, language, data))
                            for path, data in members)
             continue
+        frontend = registry.frontend(language)
         try:
-            lowered.extend(frontend.lower_package(key, members, tree_packages, needles))
+            lowered.extend(frontend.lower_package(key, members, tree_packages, registry.needles(language, rules)))
         except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
             errors.extend(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                           for path, _ in members)
@@ -111,10 +111,7 @@ def read_source(path: str) -> tuple[bytes, FileError | None]:
 
 def analyse(lowered: list[LoweredFile], rules: list[RuleSpec]) -> tuple[list[Finding], list[FileError]]:
     """Returns the findings of every lowered function; a function that crashes the engine becomes an error."""
-    functions: dict[str, FunctionIR] = {}
-    for item in lowered:
-        for function in item.functions:
-            functions.setdefault(function.qualname, function)
+    functions = FunctionIndex(lowered)
     engine = LeakAnalysis(rules, functions)
     findings: list[Finding] = []
     errors: list[FileError] = []
@@ -129,6 +126,28 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec]) -> tuple[list[Fin
                 errors.append(FileError(item.path, f"internal error in {function.display}: "
                                         f"{type(exc).__name__}: {exc}", function.span.line))
     return findings, errors
+
+
+class FunctionIndex:
+    """Every function of the analysed tree by qualname; helpers are lowered on first use."""
+
+    def __init__(self, lowered: list[LoweredFile]) -> None:
+        self._known: dict[str, FunctionIR] = {}
+        self._lazy: dict[str, object] = {}
+        for item in lowered:
+            for function in item.functions:
+                self._known.setdefault(function.qualname, function)
+            for qualname, thunk in item.lazy.items():
+                self._lazy.setdefault(qualname, thunk)
+
+    def __contains__(self, qualname: object) -> bool:
+        return qualname in self._known or qualname in self._lazy
+
+    def __getitem__(self, qualname: str) -> FunctionIR:
+        if qualname not in self._known:
+            for function in self._lazy.pop(qualname)():
+                self._known.setdefault(function.qualname, function)
+        return self._known[qualname]
 
 
 def default_rule_dirs() -> list[Path]:

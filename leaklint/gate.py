@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from leaklint.finding import Finding
-from leaklint.report import absolute
+from leaklint.report import absolute, fingerprint
 
 if TYPE_CHECKING:
     from leaklint.config import Config
@@ -37,7 +37,7 @@ def is_external(finding: Finding) -> bool:
     return EXTERNAL in finding.extra
 
 
-def per_file_ignores(findings: list[Finding], config: Config, rules: list[RuleSpec], root: str) -> list[Finding]:
+def per_file_ignores(findings: list[Finding], config: Config, rules: list[RuleSpec]) -> list[Finding]:
     """Returns `findings` with those matched by the config's per-file-ignores suppressed.
 
     A glob is matched against the path relative to the config file's directory; a glob without
@@ -50,7 +50,7 @@ def per_file_ignores(findings: list[Finding], config: Config, rules: list[RuleSp
     table = [(glob, {r.id for code in codes for r in resolve(rules, code)}) for glob, codes in config.per_file_ignores]
     out = []
     for finding in findings:
-        rel = os.path.relpath(absolute(finding.span.path, root), config.root).replace(os.sep, "/")
+        rel = os.path.relpath(absolute(finding.span.path), config.root).replace(os.sep, "/")
         hit = next((glob for glob, ids in table if finding.rule_id in ids and _glob(rel, glob)), None)
         out.append(accept(finding, f"per-file-ignores {hit!r} in {config.path.name}") if hit else finding)
     return out
@@ -63,24 +63,25 @@ def _glob(rel: str, glob: str) -> bool:
     return "/" not in glob and fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], glob)
 
 
-def baseline(findings: list[Finding], fingerprints: frozenset[str]) -> list[Finding]:
-    """Returns `findings` with those recorded in the baseline suppressed."""
-    return [accept(f, "baseline") if f.fingerprint in fingerprints else f for f in findings]
+def baseline(findings: list[Finding], fingerprints: frozenset[str], base: str) -> list[Finding]:
+    """Returns `findings` with those recorded in the baseline suppressed (fingerprints taken
+    relative to `base`, the repository root)."""
+    return [accept(f, "baseline") if fingerprint(f, base) in fingerprints else f for f in findings]
 
 
-def only_changed(findings: list[Finding], changes: Changes, root: str) -> list[Finding]:
+def only_changed(findings: list[Finding], changes: Changes) -> list[Finding]:
     """Returns the findings that the changes since the revision can have caused."""
-    return [f for f in findings if is_new(f, changes, root)]
+    return [f for f in findings if is_new(f, changes)]
 
 
-def is_new(finding: Finding, changes: Changes, root: str) -> bool:
+def is_new(finding: Finding, changes: Changes) -> bool:
     """Reports whether a change touches the finding.
 
     New when its file is new, when an added or edited line is one of its own lines (the
     acquisition, a leaking exit, a step of its path), or when old lines were deleted or replaced
     anywhere between its first and last line: that is how a removed `Close` shows in a diff.
     """
-    file = changes.get(absolute(finding.span.path, root))
+    file = changes.get(absolute(finding.span.path))
     if file is None:
         return False
     if file.whole:

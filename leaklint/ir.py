@@ -7,6 +7,7 @@ named by access paths (`resp`, `resp.Body`, `self.sock`); an expression that is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Literal, Protocol, TypeAlias
 
 
@@ -166,11 +167,14 @@ class FileError:
 
 @dataclass(slots=True)
 class LoweredFile:
+    """A file's lowered functions; `lazy` lowers, on demand, helpers needed only for summaries."""
+
     path: str
     language: str
     functions: list[FunctionIR]
     directives: list[Directive] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    lazy: dict[str, Callable[[], list[FunctionIR]]] = field(default_factory=dict)
 
 
 class Frontend(Protocol):

@@ -32,6 +32,7 @@ class Acquire:
     takes_over_arg: int | None = None
     resource: str = ""
     type: str = ""
+    field: str | None = None  # overrides the spec's release field (a wrapper returning resp.Body)
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether a call of `callee` with `kwargs` acquires under this clause."""
@@ -58,8 +59,10 @@ class RuleSpec:
     release_field: str
     borrow_calls: tuple[str, ...]
     handoff_calls: tuple[str, ...]
+    wrap_calls: tuple[str, ...]
     unresolved_calls: str
     exception_rule: str | None
+    subject: str
     docs: dict[str, str]
     source: str
 
@@ -72,6 +75,10 @@ class RuleSpec:
 
     def is_borrow(self, callee: str) -> bool:
         return any(_match(p, callee) for p in self.borrow_calls)
+
+    def is_wrap(self, callee: str) -> bool:
+        """Reports whether `callee(x, ...)` returns a wrapper whose Close closes x (tls.Client)."""
+        return any(_match(p, callee) for p in self.wrap_calls)
 
     def is_handoff(self, callee: str) -> bool:
         return any(_match(p, callee) for p in self.handoff_calls)
@@ -126,9 +133,11 @@ def load_rule(path: Path) -> RuleSpec:
         release_field=reader.text("release.field", required=False),
         borrow_calls=tuple(reader.strings("borrow.calls", required=False)),
         handoff_calls=tuple(reader.strings("handoff.calls", required=False)),
+        wrap_calls=tuple(reader.strings("wrap.calls", required=False)),
         unresolved_calls=reader.text("options.unresolved_calls", required=False, choices=("handoff", "borrow"))
         or "handoff",
         exception_rule=reader.text("options.exception_rule", required=False) or None,
+        subject=reader.text("subject", required=False) or "{resource} `{var}`",
         docs={key: reader.text(f"docs.{key}") for key in _DOC_SECTIONS},
         source=str(path),
     )

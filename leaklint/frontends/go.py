@@ -7,14 +7,13 @@ It owns every Go quirk; it never reports findings.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, partial
 
 from leaklint import directives
 from leaklint.frontends.golower import FunctionLowerer, Positions
 from leaklint.frontends.gotypes import FileScope, PackageTypes, receiver_type_name, text
 from leaklint.ir import FileError, FunctionIR, LoweredFile
 
-_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @cache
@@ -45,6 +44,7 @@ class GoFrontend:
                 continue
             package.collect(tree.root_node)
             parsed.append((lowered, source, tree))
+        needles = _with_wrappers(needles, [tree.root_node for _, _, tree in parsed])
         for lowered, source, tree in parsed:
             try:
                 self._lower_file(lowered, source, tree.root_node, package, needles)
@@ -54,31 +54,68 @@ class GoFrontend:
         return out
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, root, package: PackageTypes,
-                    needles: frozenset[bytes]) -> None:
+                    needles: re.Pattern[bytes]) -> None:
         scope = FileScope(package, _imports(root))
         positions = Positions(lowered.path, source)
         for node in root.named_children:
             if node.type not in ("function_declaration", "method_declaration"):
                 continue
             body = node.child_by_field_name("body")
-            if body is None or not _mentions(body.text, needles):
+            if body is None:
                 continue
-            name = text(node.child_by_field_name("name"))
-            receiver = None
-            if node.type == "method_declaration":
-                owner = receiver_type_name(node)
-                qualname, display = f"{package.key}.{owner}.{name}", f"({scope.display_type(f'{package.key}.{owner}')}).{name}"
-                receiver = _receiver(node, f"{package.key}.{owner}")
-            else:
-                qualname, display = f"{package.key}.{name}", name
-            closures: list[FunctionIR] = []
-            function = FunctionLowerer(scope, positions, qualname, closures).lower(node, display, receiver)
-            lowered.functions.append(function)
-            lowered.functions.extend(closures)
+            if needles.search(body.text):
+                lowered.functions.extend(_lower_function(node, scope, positions, package))
+            elif _has_params(node):
+                qualname = _qualname(node, package)
+                lowered.lazy[qualname] = partial(_lower_function, node, scope, positions, package)
 
 
-def _mentions(body: bytes, needles: frozenset[bytes]) -> bool:
-    return any(needle in body for needle in needles) and bool(needles & set(_WORD.findall(body)))
+def _qualname(node, package: PackageTypes) -> str:
+    name = text(node.child_by_field_name("name"))
+    if node.type == "method_declaration":
+        return f"{package.key}.{receiver_type_name(node)}.{name}"
+    return f"{package.key}.{name}"
+
+
+def _lower_function(node, scope: FileScope, positions: Positions, package: PackageTypes) -> list[FunctionIR]:
+    """Returns the FunctionIR of a declaration followed by those of its func literals."""
+    name = text(node.child_by_field_name("name"))
+    qualname, display, receiver = f"{package.key}.{name}", name, None
+    if node.type == "method_declaration":
+        owner = f"{package.key}.{receiver_type_name(node)}"
+        qualname, display = f"{owner}.{name}", f"({scope.display_type(owner)}).{name}"
+        receiver = _receiver(node, owner)
+    closures: list[FunctionIR] = []
+    function = FunctionLowerer(scope, positions, qualname, closures).lower(node, display, receiver)
+    return [function, *closures]
+
+
+def _with_wrappers(needles: frozenset[bytes], roots: list) -> re.Pattern[bytes]:
+    """Returns a pattern for `needles` plus the names of the package's functions that mention one
+    (wrappers, and their callers up to three levels)."""
+    declared = [(node.child_by_field_name("name"), node.child_by_field_name("body"))
+                for root in roots for node in root.named_children
+                if node.type in ("function_declaration", "method_declaration")]
+    grown = set(needles)
+    for _ in range(3):
+        pattern = _words(grown)
+        new = {name.text for name, body in declared if name is not None and body is not None
+               and name.text not in grown and pattern.search(body.text)}
+        if not new:
+            break
+        grown |= new
+    return _words(grown)
+
+
+def _words(words: set[bytes]) -> re.Pattern[bytes]:
+    alternatives = b"|".join(re.escape(w) for w in sorted(words)) or b"(?!)"
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+
+
+def _has_params(node) -> bool:
+    """Reports whether a function takes parameters: it may be a helper that closes one."""
+    parameters = node.child_by_field_name("parameters")
+    return parameters is not None and parameters.named_child_count > 0
 
 
 def _imports(root) -> dict[str, str]:

@@ -320,7 +320,43 @@ class FunctionLowerer:
         for alias in _items(node.child_by_field_name("alias")):
             self._declare(text(alias))
         cases = [c for c in node.named_children if c.type in ("expression_case", "type_case", "default_case")]
-        self._cases(cases, label, has_default=any(c.type == "default_case" for c in cases))
+        tagless = node.type == "expression_switch_statement" and node.child_by_field_name("value") is None
+        if tagless and not any(_has_fallthrough(c) for c in cases):
+            self._condition_chain(cases, label)
+        else:
+            self._cases(cases, label, has_default=any(c.type == "default_case" for c in cases))
+
+    def _condition_chain(self, cases: list[Node], label: str) -> None:
+        # Ex) switch { case err != nil: return err; case resp.StatusCode != 200: ... }   (an if/else chain)
+        after = self.cfg.new_block()
+        self.breakables.append(_Loop(label, after, -1))
+        default = next((c for c in cases if c.type == "default_case"), None)
+        for case in (c for c in cases if c.type != "default_case"):
+            values = case.children_by_field_name("value")
+            condition = _items(values[0])[0] if values and len(_items(values[0])) == 1 else None
+            for value in values:
+                self._value(value)
+            body, rest = self.cfg.new_block(), self.cfg.new_block()
+            self.cfg.branch(body, rest, _guards(condition))
+            self.cfg.start(body)
+            self._case_body(case)
+            self.cfg.jump(after)
+            self.cfg.start(rest)
+        if default is not None:
+            self._case_body(default)
+        self.cfg.jump(after)
+        self.breakables.pop()
+        self.cfg.start(after)
+
+    def _case_body(self, case: Node) -> None:
+        headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
+        for statement in case.named_children:
+            if statement.id in headers:
+                continue
+            if statement.type == "statement_list":
+                self._block(statement)
+            else:
+                self._statement(statement)
 
     def _select(self, node: Node, label: str) -> None:
         # Ex) select { case v := <-ch: ...; case <-ctx.Done(): return ctx.Err() }
@@ -422,13 +458,13 @@ class FunctionLowerer:
             for arg in args:
                 self._store(arg, node) if mode == "go" else None
             return
-        if mode == "go":
-            receiver = self._value(function.child_by_field_name("operand")) if function.type == "selector_expression" else None
-            for value in (*args, receiver):
-                self._store(value, node)
-            return
         lowered = self._resolve(call, function, tuple(args), results=())
-        if lowered is not None:
+        if lowered is None:
+            return
+        if mode == "go":
+            # Ex) go serve(conn)   (the goroutine's function decides, like any call)   Ex) go http.Get(u)
+            self.cfg.emit(lowered)
+        else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=bool(self.loops)))
 
     def _closure(self, node: Node, mode: str) -> None:
@@ -632,6 +668,17 @@ def _args(call: Node) -> list[Node]:
     return [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
 
 
+def _has_fallthrough(case: Node) -> bool:
+    stack = list(case.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type == "fallthrough_statement":
+            return True
+        if node.type == "statement_list":
+            stack.extend(node.named_children)
+    return False
+
+
 def _composite_values(node: Node) -> list[Node]:
     body = node.child_by_field_name("body")
     values: list[Node] = []
@@ -662,6 +709,13 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
     # Ex) err != nil     Ex) resp == nil     Ex) (err == nil)
     while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
         condition = condition.named_children[0]
+    if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
+        true, false = _guards(condition.child_by_field_name("operand"))
+        return (false, true)
+    if condition is not None and condition.type == "call_expression":
+        # Ex) if errors.Is(err, io.EOF) { return }    (a predicate on err holds only for non-nil err)
+        subject = next((text(a) for a in _args(condition) if a.type == "identifier" and "err" in text(a).lower()), None)
+        return (Guard(subject, "nonnil") if subject else None, None)
     if condition is None or condition.type != "binary_expression":
         return (None, None)
     operator = text(condition.child_by_field_name("operator"))

@@ -20,12 +20,12 @@ def frontend(language: str):
 
 
 def needles(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
-    """Returns the words one of which a function must mention to be worth lowering."""
-    words: set[str] = {"Close", "close"}
+    """Returns the words one of which a function must mention to be worth lowering eagerly
+    (the names of acquiring calls); helpers are lowered lazily when a summary needs them."""
+    words: set[str] = set()
     for spec in rules:
         if spec.language == language:
             words |= spec.needles()
-            words |= set(spec.release_methods)
     return frozenset(w.encode() for w in words if re.fullmatch(r"\w+", w))
 
 

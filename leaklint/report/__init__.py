@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from leaklint.finding import RunResult
+    from leaklint.finding import Finding, RunResult
 
 # name -> "module:attribute"; the attribute is a Reporter
 REPORTERS: dict[str, str] = {
@@ -53,18 +53,34 @@ def get(name: str) -> Reporter:
     return getattr(importlib.import_module(module), attribute)
 
 
-def absolute(path: str, root: str) -> str:
-    """Returns `path` (absolute, or relative to `root`) as a normalised absolute path."""
-    return os.path.normpath(os.path.join(os.path.abspath(root), path))
+def absolute(path: str) -> str:
+    """Returns a finding's path (as the driver reports it: absolute, or relative to the working
+    directory) as a normalised absolute path."""
+    return os.path.normpath(os.path.abspath(path))
 
 
-def relative_uri(path: str, root: str, base: str) -> str:
+def relative_uri(path: str, base: str) -> str:
     """Returns `path` relative to `base` with forward slashes, the form SARIF and GitHub want.
 
     A path outside `base` keeps its absolute form (still with forward slashes).
     """
-    full = absolute(path, root)
+    full = absolute(path)
     rel = os.path.relpath(full, base)
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         rel = full
     return rel.replace(os.sep, "/")
+
+
+def fingerprint(finding: Finding, base: str) -> str:
+    """Returns the `leaklint/v1` fingerprint of `finding` computed on its path relative to `base`
+    (the repository root), so it does not depend on how the path was typed or where leaklint ran."""
+    typed = finding.span.path.replace(os.sep, "/")
+    uri = relative_uri(finding.span.path, base)
+    key = finding.key
+    # The driver names packages as the path was typed (`svc`, `/abs/svc`, `.`) and the key starts
+    # with that name: rewrite it relative to `base` as well.
+    for prefix, canonical in ((os.path.dirname(typed) or ".", uri.rpartition("/")[0] or "."), (typed, uri)):
+        if key.startswith(prefix + "."):
+            key = canonical + key[len(prefix):]
+            break
+    return replace(finding, span=replace(finding.span, path=uri), key=key).fingerprint

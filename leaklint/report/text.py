@@ -26,9 +26,9 @@ class _Paint:
         return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if self.enabled and text else text
 
 
-def display_path(path: str, root: str, cwd: str) -> str:
+def display_path(path: str, cwd: str) -> str:
     """Returns `path` relative to `cwd` when it lies below it, else absolute."""
-    full = absolute(path, root)
+    full = absolute(path)
     rel = os.path.relpath(full, cwd)
     return full if rel.startswith(os.pardir) else rel
 
@@ -61,21 +61,21 @@ class TextReporter:
     def write(self, result: RunResult, out: TextIO, options: ReportOptions) -> None:
         paint = _Paint(options.color)
         for finding in result.active:
-            out.write(self.finding(finding, result.root, options, paint))
+            out.write(self.finding(finding, options, paint))
         if options.unused_ignores:
             for directive in result.unused_directives:
-                out.write(self.unused(directive, result.root, options, paint))
+                out.write(self.unused(directive, options, paint))
         if not options.quiet:
             out.write(summary(result, options) + "\n")
 
-    def finding(self, finding: Finding, root: str, options: ReportOptions, paint: _Paint) -> str:
+    def finding(self, finding: Finding, options: ReportOptions, paint: _Paint) -> str:
         """Returns the block for one finding, ending with a blank line."""
         span = finding.span
-        where = f"{display_path(span.path, root, options.cwd)}:{span.line}:{span.col}:"
+        where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
         lines = [f"{paint('path', where)} {paint('code', finding.rule_id)} {finding.message}"]
-        lines += self.snippet(finding, absolute(span.path, root), paint)
+        lines += self.snippet(finding, absolute(span.path), paint)
         lines += [f"{' ' * self.gutter(finding)} {paint('gutter', '=')} {paint('note', 'note')}: {text}"
-                  for text in self.notes(finding, root, options)]
+                  for text in self.notes(finding, options)]
         return "\n".join(lines) + "\n\n"
 
     def gutter(self, finding: Finding) -> int:
@@ -96,25 +96,27 @@ class TextReporter:
         return [f"{pad} {bar}", f"{paint('gutter', str(span.line))} {bar} {text.expandtabs(4).rstrip()}",
                 f"{pad} {bar} {' ' * start}{underline}", f"{pad} {bar}"]
 
-    def notes(self, finding: Finding, root: str, options: ReportOptions) -> list[str]:
+    def notes(self, finding: Finding, options: ReportOptions) -> list[str]:
         """Returns one note per step of the leaking path, then each leaking exit not already named."""
         seen: list[str] = []
         for location in (*finding.flow, *finding.related):
-            text = self.note(location, finding.span.path, root, options)
+            if location.span == finding.span:
+                continue
+            text = self.note(location, finding.span.path, options)
             if text and text not in seen:
                 seen.append(text)
         return seen
 
-    def note(self, location: Location, home: str, root: str, options: ReportOptions) -> str:
+    def note(self, location: Location, home: str, options: ReportOptions) -> str:
         span = location.span
         text = location.note.strip().removesuffix(" here")
         if span.path != home:
-            return f"{text} at {display_path(span.path, root, options.cwd)}:{span.line}:{span.col}"
+            return f"{text} at {display_path(span.path, options.cwd)}:{span.line}:{span.col}"
         return text if f"line {span.line}" in text else f"{text} at line {span.line}"
 
-    def unused(self, directive: Directive, root: str, options: ReportOptions, paint: _Paint) -> str:
+    def unused(self, directive: Directive, options: ReportOptions, paint: _Paint) -> str:
         span = directive.span
-        where = f"{display_path(span.path, root, options.cwd)}:{span.line}:{span.col}:"
+        where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
         if directive.codes:
             text = f"unused suppression: no {', '.join(directive.codes)} finding here"
         else:

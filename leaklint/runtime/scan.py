@@ -69,8 +69,9 @@ class ScanReport:
     seconds: float
 
     def top(self, key: str, count: int) -> list[ProcRow]:
-        """Returns the `count` processes with the most `fds` or `sockets`."""
-        return sorted(self.processes, key=lambda r: (-(getattr(r, key) or 0), r.pid))[:count]
+        """Returns the `count` processes with the most `fds` or `sockets` (none with zero)."""
+        rows = [r for r in self.processes if getattr(r, key) != 0]
+        return sorted(rows, key=lambda r: (-(getattr(r, key) or 0), getattr(r, key) is None, r.pid))[:count]
 
     def as_dict(self, top: int) -> dict[str, object]:
         """Returns the JSON form, with the top processes by sockets and by fds."""

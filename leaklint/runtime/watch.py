@@ -6,6 +6,7 @@ statistics are verdict.py's and the picture is chart.py's.
 from __future__ import annotations
 
 import csv
+import os
 import json
 import math
 import signal
@@ -115,14 +116,18 @@ def _show(line: str, out: TextIO, last: list[float]) -> None:
 
 def sample_loop(sampler: ProcessSampler, interval: float, duration: float | None,
                 running: Callable[[], bool], progress: TextIO | None) -> list[Sample]:
-    """Returns samples taken every `interval` s while `running()` and within `duration`."""
+    """Returns samples taken every `interval` s while `running()` and within `duration`.
+
+    A sample taken while the process was ending is dropped: its fds may be half closed.
+    """
     samples: list[Sample] = []
     last, deadline = [0.0], time.monotonic() + (duration if duration else math.inf)
     next_tick = time.monotonic()
     while running() and time.monotonic() < deadline:
         sample = sampler.sample()
-        if running() or not samples:
-            samples.append(sample)
+        if not running():
+            break
+        samples.append(sample)
         if progress:
             _show(progress_line(sample), progress, last)
         next_tick += interval
@@ -179,3 +184,46 @@ def write_csv(result: WatchResult, path: str) -> None:
         for i, sample in enumerate(result.samples):
             writer.writerow([f"{sample.t:.4f}", "" if sample.x is None else f"{sample.x:g}",
                              *(f"{m.values[i]:g}" for m in metrics)])
+
+
+@dataclass(frozen=True, slots=True)
+class WatchPlan:
+    """How to sample: interval and duration (s), warm-up to drop, exercise counter, limits."""
+
+    interval: float = 0.5
+    duration: float | None = None
+    warmup: float = 0.0
+    counter: Callable[[], float] | None = None
+    thresholds: Thresholds = Thresholds()
+
+
+def _result(sampler: ProcessSampler, samples: list[Sample], plan: WatchPlan, code: int | None) -> WatchResult:
+    """Returns the judged result of a finished sampling run."""
+    kept = after_warmup(samples, plan.warmup)
+    judged, per = judge_all(kept, plan.thresholds)
+    return WatchResult(tuple(kept), tuple(judged), per, tuple(sampler.problems), code)
+
+
+def watch_pid(pid: int, plan: WatchPlan, progress: TextIO | None) -> WatchResult:
+    """Samples a running process tree until it exits, the duration ends or Ctrl-C."""
+    sampler = ProcessSampler(pid, plan.counter)
+    samples: list[Sample] = []
+    try:
+        samples = sample_loop(sampler, plan.interval, plan.duration, sampler.alive, progress)
+    except KeyboardInterrupt:
+        pass
+    return _result(sampler, samples, plan, None)
+
+
+def watch_command(command: list[str], plan: WatchPlan, progress: TextIO | None,
+                  env: dict[str, str] | None = None, cwd: str | None = None) -> WatchResult:
+    """Starts a command, samples it (and its children) while it runs, and ends it after the
+    duration if it is still running. Raises OSError when the command cannot start."""
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=cwd)
+    samples: list[Sample] = []
+    try:
+        sampler = ProcessSampler(process.pid, plan.counter)
+        samples = sample_loop(sampler, plan.interval, plan.duration, lambda: process.poll() is None, progress)
+    finally:
+        code = stop(process)
+    return _result(sampler, samples, plan, code)

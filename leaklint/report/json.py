@@ -1,0 +1,68 @@
+"""The JSON reporter: one object per finding in a stable, documented schema (docs/json.md).
+
+Paths are relative to the source root with forward slashes; columns are 1-based code points.
+Suppressed findings are included and flagged, so a consumer sees everything leaklint saw.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, TextIO
+
+from leaklint.report import ReportOptions, fingerprint, relative_uri
+
+if TYPE_CHECKING:
+    from leaklint.finding import Finding, Location, RunResult
+    from leaklint.ir import Span
+
+SCHEMA_VERSION = 1
+
+
+class JsonReporter:
+    """Writes one JSON document describing the run."""
+
+    def write(self, result: RunResult, out: TextIO, options: ReportOptions) -> None:
+        out.write(json.dumps(self.document(result, options), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+    def document(self, result: RunResult, options: ReportOptions) -> dict[str, Any]:
+        """Returns the document as plain data."""
+        from leaklint.gate import is_external
+        from leaklint.report.sarif import order
+
+        names = {rule.id: rule.name for rule in result.rules}
+
+        def path(p: str) -> str:
+            return relative_uri(p, options.source_root)
+
+        def span(s: Span) -> dict[str, Any]:
+            return {"path": path(s.path), "line": s.line, "column": s.col, "end_line": s.end_line, "end_column": s.end_col}
+
+        def location(loc: Location) -> dict[str, Any]:
+            return {**span(loc.span), "note": loc.note}
+
+        def finding(f: Finding) -> dict[str, Any]:
+            suppression = None
+            if f.suppressed:
+                suppression = {"kind": "external" if is_external(f) else "in_source", "reason": f.suppression_reason}
+            return {"rule": f.rule_id, "name": names.get(f.rule_id, ""), "severity": f.severity,
+                    "message": f.message, **span(f.span), "related": [location(x) for x in f.related],
+                    "flow": [location(x) for x in f.flow], "fingerprint": fingerprint(f, options.source_root),
+                    "suppressed": f.suppressed, "suppression": suppression}
+
+        active = result.active
+        doc: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "leaklint", "version": options.version},
+            "findings": [finding(f) for f in sorted(result.findings, key=order)],
+            "errors": [{"path": path(e.path), "line": e.line, "column": e.col, "message": e.message}
+                       for e in sorted(result.errors, key=lambda e: (e.path, e.line, e.col))],
+            "summary": {"files_checked": result.files_checked, "findings": len(active),
+                        "suppressed": len(result.findings) - len(active),
+                        "files_with_findings": len({f.span.path for f in active}), "errors": len(result.errors)},
+        }
+        if options.unused_ignores:
+            doc["unused_ignores"] = [{**span(d.span), "codes": list(d.codes), "reason": d.reason}
+                                     for d in result.unused_directives]
+        return doc
+
+
+REPORTER = JsonReporter()

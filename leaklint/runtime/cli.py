@@ -1,0 +1,186 @@
+"""Command line of `leaklint runtime`: scan, watch and validate.
+
+Parses arguments, calls the owning modules and maps outcomes to exit statuses (0 clean, 1 leak
+found, 2 usage or runtime error); it computes nothing itself.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TextIO
+
+from leaklint.runtime import chart, prometheus, sarif
+from leaklint.runtime.sample import file_counter
+from leaklint.runtime.scan import scan
+from leaklint.runtime.scan_text import render
+from leaklint.runtime.summary import validate_text, watch_text
+from leaklint.runtime.validate import Outcome, Request, validate
+from leaklint.runtime.verdict import Thresholds, theil_sen
+from leaklint.runtime.watch import WatchPlan, WatchResult, watch_command, watch_pid, write_csv, write_json
+
+
+def _sampling_options(parser: argparse.ArgumentParser, interval: float) -> None:
+    """Adds the sampling and verdict options shared by watch and validate."""
+    parser.add_argument("--interval", type=float, default=interval, help="seconds between samples")
+    parser.add_argument("--duration", type=float, help="stop (and end a started command) after S seconds")
+    parser.add_argument("--warmup", type=float, default=0.0, help="drop the first S seconds of samples")
+    parser.add_argument("--x-file", metavar="FILE",
+                        help="exercise counter: a file holding an integer, or a log whose lines are counted")
+    parser.add_argument("--min-slope", type=float, default=0.02, help="smallest leak per exercise (or per s)")
+    parser.add_argument("--min-growth", type=float, default=5.0, help="smallest total growth that can be a leak")
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the parser of `leaklint runtime`."""
+    parser = argparse.ArgumentParser(prog="leaklint runtime", description="prove or refute leaks on live processes")
+    commands = parser.add_subparsers(dest="subcommand", required=True)
+    s = commands.add_parser("scan", help="host-wide triage of sockets, fds and TCP memory")
+    s.add_argument("--top", type=int, default=10, help="processes to list per table")
+    s.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write JSON (to stdout without FILE)")
+    s.add_argument("--prometheus", action="store_true", help="print Prometheus text exposition format")
+    s.add_argument("--prometheus-file", metavar="FILE", help="write a node_exporter textfile-collector file")
+    w = commands.add_parser("watch", help="sample one process tree and judge its trends")
+    w.add_argument("--pid", type=int, help="process to watch (with its children)")
+    _sampling_options(w, 0.5)
+    w.add_argument("--json", metavar="FILE", help="write verdicts and samples as JSON")
+    w.add_argument("--csv", metavar="FILE", help="write the series as CSV")
+    w.add_argument("--chart", metavar="FILE", help="write a line chart (.svg, or .png with matplotlib)")
+    w.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ... to start and watch")
+    v = commands.add_parser("validate", help="run a command and tie open resources to SARIF findings")
+    v.add_argument("--sarif", required=True, help="static findings (SARIF 2.1.0)")
+    v.add_argument("-o", "--output", metavar="FILE", help="write the annotated SARIF here")
+    v.add_argument("--root", default=os.getcwd(), help="directory SARIF uris are relative to (default: cwd)")
+    v.add_argument("--inject", choices=("auto", "wrapper", "pth"), default="auto", help="how to trace Python")
+    v.add_argument("--python", help="interpreter whose site-packages gets the .pth hook")
+    v.add_argument("--fixed", metavar="CMD", help="A/B: the same exercise with the fix, as one shell-quoted string")
+    v.add_argument("--json", metavar="FILE", help="write statuses as JSON")
+    _sampling_options(v, 0.25)
+    v.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ... that exercises the code")
+    return parser
+
+
+def _command(args: argparse.Namespace) -> list[str]:
+    """Returns the command after `--`."""
+    command = list(args.command or [])
+    return command[1:] if command[:1] == ["--"] else command
+
+
+def _plan(args: argparse.Namespace) -> WatchPlan:
+    """Returns the sampling plan from the shared options."""
+    counter = file_counter(args.x_file) if args.x_file else None
+    return WatchPlan(args.interval, args.duration, args.warmup, counter,
+                     Thresholds(args.min_slope, args.min_growth))
+
+
+def _scan(args: argparse.Namespace, out: TextIO) -> int:
+    report = scan()
+    if args.prometheus_file:
+        prometheus.write_textfile(report, args.prometheus_file, args.top)
+    if args.prometheus:
+        out.write(prometheus.exposition(report, args.top))
+    elif args.json:
+        text = json.dumps(report.as_dict(args.top), indent=2) + "\n"
+        if args.json == "-":
+            out.write(text)
+        else:
+            with open(args.json, "w", encoding="utf-8") as f:
+                f.write(text)
+    if not args.prometheus and args.json != "-" and not args.prometheus_file:
+        out.write(render(report, args.top))
+    return 0
+
+
+def chart_of(result: WatchResult) -> chart.Chart:
+    """Returns the watch chart: fds, sockets and TCP states, with the fds trend line."""
+    xs = tuple(float(s.x) if result.per == "request" else s.t for s in result.samples)  # type: ignore[arg-type]
+    wanted = [j for j in result.judged if j.metric.name in ("fds", "sockets") or j.metric.name.startswith("tcp.")]
+    lines = tuple(chart.Line(j.metric.name, j.metric.values) for j in wanted if j.metric.name != "tcp.LISTEN")
+    fds = next(j for j in result.judged if j.metric.name == "fds")
+    trend = theil_sen(list(xs), list(fds.metric.values))
+    title = (f"fds: {fds.verdict.status}, {fds.verdict.slope:.3g} per {result.per} "
+             f"(99% [{fds.verdict.low:.3g}, {fds.verdict.high:.3g}])")
+    return chart.Chart(title, "requests" if result.per == "request" else "seconds", "count", xs, lines,
+                       (trend.slope, trend.intercept))
+
+
+def _watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    command = _command(args)
+    if bool(command) == bool(args.pid):
+        err.write("leaklint runtime watch: give either --pid PID or -- COMMAND ...\n")
+        return 2
+    progress = None if args.quiet else err
+    try:
+        result = watch_pid(args.pid, _plan(args), progress) if args.pid else watch_command(command, _plan(args), progress)
+    except OSError as error:
+        err.write(f"leaklint runtime watch: cannot start {command[0]}: {error.strerror}\n")
+        return 2
+    out.write(watch_text(result))
+    if args.json:
+        write_json(result, args.json)
+    if args.csv:
+        write_csv(result, args.csv)
+    if args.chart and result.samples:
+        try:
+            chart.write(chart_of(result), args.chart)
+        except chart.ChartError as error:
+            err.write(f"leaklint runtime watch: {error}\n")
+            return 2
+    return 1 if result.leaking else 0
+
+
+def outcome_json(outcome: Outcome) -> dict[str, object]:
+    """Returns the statuses and runtime-only leaks as JSON-ready data."""
+    return {
+        "findings": [{"uri": f.uri, "line": f.start_line, "rule": f.rule_id, **e.as_property()}
+                     for f, e in outcome.results],
+        "runtime_only": [{"uri": n.uri, "line": n.line, "open": n.open, "created": n.created,
+                          "kinds": list(n.kinds)} for n in outcome.new_leaks],
+        "sites": [{"path": s.path, "line": s.line, "kind": s.kind, "created": s.created, "open": s.open,
+                   "idle": s.idle, "peak": s.peak} for s in outcome.traces.sites],
+        "process": {j.metric.name: j.as_dict() for j in outcome.watch.judged},
+        "injection": outcome.mode,
+        "exit_code": outcome.watch.exit_code,
+    }
+
+
+def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    command = _command(args)
+    if not command:
+        err.write("leaklint runtime validate: give the command after --\n")
+        return 2
+    request = Request(args.sarif, tuple(command), args.root, args.output, args.inject, args.python,
+                      args.fixed, _plan(args))
+    try:
+        outcome = validate(request, None if args.quiet else err)
+    except sarif.SarifError as error:
+        err.write(f"leaklint runtime validate: {error}\n")
+        return 2
+    except OSError as error:
+        err.write(f"leaklint runtime validate: cannot start {command[0]}: {error.strerror}\n")
+        return 2
+    out.write(validate_text(outcome))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(outcome_json(outcome), f, indent=2)
+    leaked = outcome.new_leaks or any(e.status == "confirmed" for _, e in outcome.results)
+    return 1 if leaked else 0
+
+
+def main(argv: list[str]) -> int:
+    """Runs `leaklint runtime ARGS` and returns the exit status."""
+    args = build_parser().parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    try:
+        match args.subcommand:
+            case "scan":
+                return _scan(args, out)
+            case "watch":
+                return _watch(args, out, err)
+            case _:
+                return _validate(args, out, err)
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130

@@ -1,0 +1,189 @@
+"""Injects tracer.py into the Python processes of a command, and reads back what every traced
+process (Python or a Go test binary) reported as creation sites with open counts.
+
+Two injection modes: a wrapper (`python [opts] tracer.py script|-m mod|-c code ...`) for commands
+that start a Python interpreter or script, and a temporary `.pth` file in an interpreter's
+site-packages for anything else (traces that interpreter's child processes too). The .pth line
+does nothing unless LEAKLINT_TRACER is set, and it is removed when the run ends.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+from leaklint.runtime.procfs import Problem
+
+PTH_NAME = "zz_leaklint_runtime_trace.pth"
+PTH_LINE = ("import os, runpy; os.environ.get('LEAKLINT_TRACER') and "
+            "runpy.run_path(os.environ['LEAKLINT_TRACER'], run_name='_leaklint_tracer_pth')\n")
+_PYTHON = re.compile(r"(python|pypy)(\d+(\.\d+)*)?$")
+_OPTIONS_WITH_VALUE = {"-W", "-X", "-Q"}
+
+
+class InjectionError(Exception):
+    """The tracer cannot be injected into this command."""
+
+
+@dataclass(frozen=True, slots=True)
+class Injection:
+    """The command to run, the environment to add, and files to remove afterwards."""
+
+    command: tuple[str, ...]
+    env: dict[str, str]
+    mode: str
+    cleanup: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRecord:
+    """Resources created at one source line, summed over the traced processes.
+
+    kind is "socket" or "response"; open counts resources still held at the end (responses not
+    closed, sockets that carry no HTTP response), idle counts open pooled HTTP sockets.
+    """
+
+    kind: str
+    path: str
+    line: int
+    created: int
+    open: int
+    idle: int = 0
+    peak: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TraceSet:
+    """Everything the traced processes reported, and which languages reported at all."""
+
+    sites: tuple[SiteRecord, ...]
+    languages: frozenset[str]
+    processes: int
+    problems: tuple[Problem, ...] = ()
+    extras: dict[str, int] = field(default_factory=dict)
+
+
+def interpreter_of(program: str) -> str | None:
+    """Returns the Python interpreter a program is, or runs via its shebang; None otherwise."""
+    path = shutil.which(program) or program
+    if _PYTHON.search(os.path.basename(path)):
+        return path
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(256).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    if not first.startswith("#!") or "python" not in first and "pypy" not in first:
+        return None
+    words = first[2:].split()
+    if os.path.basename(words[0]) == "env":
+        words = [w for w in words[1:] if not w.startswith("-")]
+        return shutil.which(words[0]) if words else None
+    return words[0]
+
+
+def _split_python(args: list[str]) -> tuple[list[str], list[str]]:
+    """Returns (interpreter options, rest starting at the script, -m or -c)."""
+    options, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-m", "-c") or not arg.startswith("-") or arg == "-":
+            return options, args[i:]
+        options.append(arg)
+        if arg in _OPTIONS_WITH_VALUE:
+            options.append(args[i + 1])
+            i += 1
+        i += 1
+    raise InjectionError("the Python command runs no script, -m module or -c code")
+
+
+def tracer_copy(workdir: str) -> str:
+    """Returns the path of a copy of tracer.py placed in workdir."""
+    target = os.path.join(workdir, "_leaklint_tracer.py")
+    shutil.copyfile(os.path.join(os.path.dirname(__file__), "tracer.py"), target)
+    return target
+
+
+def wrapper(command: list[str], workdir: str) -> Injection:
+    """Returns the command run through tracer.py by its own interpreter."""
+    interpreter = interpreter_of(command[0])
+    if interpreter is None:
+        raise InjectionError(f"{command[0]} is not a Python interpreter or script")
+    tracer = tracer_copy(workdir)
+    if _PYTHON.search(os.path.basename(shutil.which(command[0]) or command[0])):
+        options, rest = _split_python(command[1:])
+        new = [command[0], *options, tracer, *rest]
+    else:
+        new = [interpreter, tracer, shutil.which(command[0]) or command[0], *command[1:]]
+    return Injection(tuple(new), {"LEAKLINT_TRACE_DIR": workdir}, "wrapper")
+
+
+def site_packages(interpreter: str) -> str:
+    """Returns the purelib directory of an interpreter."""
+    done = subprocess.run([interpreter, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise InjectionError(f"cannot ask {interpreter} for its site-packages: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def pth(command: list[str], workdir: str, interpreter: str) -> Injection:
+    """Returns the command unchanged plus a .pth hook in the interpreter's site-packages."""
+    target = os.path.join(site_packages(interpreter), PTH_NAME)
+    try:
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(PTH_LINE)
+    except OSError as error:
+        raise InjectionError(f"cannot write {target}: {error.strerror}; use --inject wrapper") from None
+    env = {"LEAKLINT_TRACE_DIR": workdir, "LEAKLINT_TRACER": tracer_copy(workdir)}
+    return Injection(tuple(command), env, "pth", (target,))
+
+
+def inject(command: list[str], workdir: str, mode: str = "auto", python: str | None = None) -> Injection:
+    """Returns how to run command traced; mode is auto, wrapper or pth."""
+    if mode == "wrapper" or (mode == "auto" and interpreter_of(command[0]) and python is None):
+        return wrapper(command, workdir)
+    interpreter = python or interpreter_of(command[0]) or shutil.which("python3")
+    if interpreter is None:
+        raise InjectionError("no Python interpreter to hook: pass --python")
+    return pth(command, workdir, interpreter)
+
+
+def _records(data: dict[str, object]) -> list[SiteRecord]:
+    """Returns the site records of one process report (Python or Go)."""
+    records = []
+    for site in data.get("sites") or []:  # type: ignore[union-attr]
+        if data.get("lang") == "go":
+            records.append(SiteRecord("response", site["file"], site["line"], site["created"],
+                                      site["created"] - site["done"]))
+        else:
+            records.append(SiteRecord(site["kind"], site["file"], site["line"], site["created"],
+                                      site["open"], site["idle"], site["peak"]))
+    return records
+
+
+def read_traces(workdir: str) -> TraceSet:
+    """Returns the merged reports of every traced process that wrote one into workdir."""
+    merged: dict[tuple[str, str, int], SiteRecord] = {}
+    languages, problems, extras, count = set(), [], {"read_loops": 0, "partial": 0}, 0
+    for path in sorted(glob.glob(os.path.join(workdir, "*trace-*.json"))):
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, ValueError) as error:
+            problems.append(Problem(path, f"unreadable trace: {error}"))
+            continue
+        count += 1
+        languages.add(data.get("lang", "python"))
+        extras["read_loops"] += int(data.get("read_loops", 0))
+        extras["partial"] += not data.get("final", True)
+        for r in _records(data):
+            key = (r.kind, r.path, r.line)
+            old = merged.get(key, SiteRecord(r.kind, r.path, r.line, 0, 0))
+            merged[key] = SiteRecord(r.kind, r.path, r.line, old.created + r.created,
+                                     old.open + r.open, old.idle + r.idle, old.peak + r.peak)
+    return TraceSet(tuple(merged.values()), frozenset(languages), count, tuple(problems), extras)

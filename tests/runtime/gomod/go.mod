@@ -1,0 +1,3 @@
+module leakdemo
+
+go 1.19

@@ -1,0 +1,13 @@
+// Package leaky fetches a URL and never closes the response body.
+package leaky
+
+import "net/http"
+
+// Status returns the status code of a GET; the body leaks.
+func Status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	return resp.StatusCode
+}
