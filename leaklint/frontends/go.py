@@ -95,7 +95,7 @@ def _with_wrappers(needles: frozenset[bytes], roots: list) -> re.Pattern[bytes]:
     (wrappers, and their callers up to three levels)."""
     declared = [(node.child_by_field_name("name"), node.child_by_field_name("body"))
                 for root in roots for node in root.named_children
-                if node.type in ("function_declaration", "method_declaration")]
+                if node.type in ("function_declaration", "method_declaration") and _may_return_resource(node)]
     grown = set(needles)
     for _ in range(3):
         pattern = _words(grown)
@@ -105,6 +105,15 @@ def _with_wrappers(needles: frozenset[bytes], roots: list) -> re.Pattern[bytes]:
             break
         grown |= new
     return _words(grown)
+
+
+_RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|\binterface\b|\bany\b")
+
+
+def _may_return_resource(node) -> bool:
+    """Reports whether a declaration's results could carry a connection, response or closer."""
+    result = node.child_by_field_name("result")
+    return result is not None and _RESOURCE_RESULT.search(result.text) is not None
 
 
 def _words(words: set[bytes]) -> re.Pattern[bytes]:
