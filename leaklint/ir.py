@@ -28,7 +28,8 @@ class Call:
 
     `callee` is the resolved qualified name (`net/http.Get`, `net/http.Client.Do`,
     `socket.socket`), or `?.NAME` for a method on a receiver of unknown type. `display` is the
-    short human form used in messages (`http.Get`, `(*http.Client).Do`).
+    short human form used in messages (`http.Get`, `(*http.Client).Do`). `result_type` is the
+    declared type of the first result when the front-end knows it (an interface method's).
     """
 
     span: Span
@@ -39,6 +40,7 @@ class Call:
     results: tuple[str | None, ...] = ()
     kwargs: tuple[tuple[str, str], ...] = ()
     in_loop: bool = False
+    result_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,10 +33,12 @@ class Acquire:
     resource: str = ""
     type: str = ""
     field: str | None = None  # overrides the spec's release field (a wrapper returning resp.Body)
+    result_types: tuple[str, ...] = ()
 
-    def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
-        """Reports whether a call of `callee` with `kwargs` acquires under this clause."""
-        if not any(_match(pattern, callee) for pattern in self.calls):
+    def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
+        """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
+        by_type = bool(result_type) and result_type in self.result_types
+        if not by_type and not any(_match(pattern, callee) for pattern in self.calls):
             return False
         given = dict(kwargs)
         return all(given.get(key) == value for key, value in self.kwargs)
@@ -66,9 +68,9 @@ class RuleSpec:
     docs: dict[str, str]
     source: str
 
-    def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> Acquire | None:
+    def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
-        return next((a for a in self.acquire if a.matches(callee, kwargs)), None)
+        return next((a for a in self.acquire if a.matches(callee, kwargs, result_type)), None)
 
     def is_release_call(self, callee: str) -> bool:
         return any(_match(p, callee) for p in self.release_calls)
@@ -152,7 +154,8 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
     sub = _Reader(reader.path, item, prefix)
     kwargs = sub.table("kwargs", required=False)
     clause = Acquire(
-        calls=tuple(sub.strings("calls")),
+        calls=tuple(sub.strings("calls", required=not item.get("result_types"))),
+        result_types=tuple(sub.strings("result_types", required=False)),
         results=tuple(sub.ints("results", required=False) or [0]),
         error_result=sub.int("error_result", required=False),
         kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),

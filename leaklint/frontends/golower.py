@@ -602,7 +602,9 @@ class FunctionLowerer:
         owner = self._type_of(operand)
         if owner:
             display = f"({self.scope.display_type(owner)}).{method}"
-            return Call(span, f"{owner}.{method}", display, receiver, args, results, in_loop=loop)
+            declared = self.scope.result_types(f"{owner}.{method}")
+            return Call(span, f"{owner}.{method}", display, receiver, args, results, in_loop=loop,
+                        result_type=declared[0] if declared else "")
         return Call(span, f"?.{method}", f"{_short(text(operand))}.{method}", receiver, args, results, in_loop=loop)
 
     def _type_of(self, node: Node | None) -> str:
@@ -720,10 +722,13 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
         return (None, None)
     operator = text(condition.child_by_field_name("operator"))
     left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
-    if operator == "&&":
-        return (_guards(left)[0], None)
-    if operator == "||":
-        return (None, _guards(left)[1])
+    if operator in ("&&", "||"):
+        # Ex) resp != nil && resp.Body != nil   (false: one of them is nil, so nothing is open)
+        first, second = _guards(left), _guards(right)
+        index = 1 if operator == "&&" else 0
+        both = first[index] is not None and second[index] is not None and first[index].kind == second[index].kind
+        shared = first[index] if both and first[index].kind == "nil" else None
+        return (first[0], shared) if operator == "&&" else (shared, first[1])
     if operator not in ("==", "!="):
         return (None, None)
     if right is not None and right.type == "nil":

@@ -77,6 +77,9 @@ class PackageTypes:
             self.structs[name] = fields
         elif body is not None and body.type == "interface_type":
             self.interfaces.add(name)
+            for method in body.named_children:
+                if method.type == "method_elem" and method.child_by_field_name("name") is not None:
+                    self.methods[(name, text(method.child_by_field_name("name")))] = _results(method)
 
     def resolve_import(self, path: str) -> str:
         """Returns the tree package key an import path points to, or the path itself."""

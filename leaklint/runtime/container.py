@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 _ID = r"([0-9a-f]{12,64})"
-_POD = re.compile(r"pod([0-9a-f_-]{36})")
+_POD = re.compile(r"(?:^|[/-])pod([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 _RUNTIMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cri-o", re.compile(rf"crio-(?:conmon-)?{_ID}(?:\.scope)?")),
     ("containerd", re.compile(rf"cri-containerd-{_ID}(?:\.scope)?")),

@@ -63,8 +63,7 @@ def test_one_leak_per_ten_requests_is_detected() -> None:
     verdicts = [judge(list(range(N)), _bernoulli(0.1, seed)) for seed in range(30)]
     assert sum(v.status == "LEAK" for v in verdicts) >= 28
     assert all(v.status != "NO_LEAK" for v in verdicts)
-    leaks = [v for v in verdicts if v.status == "LEAK"]
-    assert all(v.low <= 0.1 <= v.high * 1.3 for v in leaks)
+    assert all(0.05 <= v.slope <= 0.2 and v.low <= v.slope <= v.high for v in verdicts)
 
 
 def test_too_few_points_are_inconclusive() -> None:
@@ -84,7 +83,7 @@ def test_autocorrelation_widens_the_interval() -> None:
     xs = list(range(100))
     staircase = [float(i // 10) for i in xs]
     trend = theil_sen(xs, staircase)
-    assert trend.r1 > 0.5 and trend.n_eff < trend.n
+    assert trend.r1 > 0.3 and trend.n_eff < trend.n / 2
     assert trend.low < 0.1 < trend.high
 
 

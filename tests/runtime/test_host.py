@@ -1,0 +1,125 @@
+"""scan, sock_diag and watch --pid on this host, as root and as an unprivileged user."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, runtime
+
+from leaklint.runtime import sockets
+from leaklint.runtime.procfs import fd_count, socket_inodes
+
+
+def test_sock_diag_reports_a_loopback_connection_with_inode_and_memory() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        accepted, _ = listener.accept()
+        with client, accepted:
+            accepted.sendall(b"x" * 5000)
+            inode = os.fstat(client.fileno()).st_ino
+            found = {s.inode: s for s in sockets.dump_tcp()}
+            mine = found[inode]
+            assert (mine.state, mine.remote, mine.remote_port) == ("ESTABLISHED", "127.0.0.1", listener.getsockname()[1])
+            assert len(mine.skmem) >= 8 and mine.memory > 0
+            assert inode in socket_inodes(os.getpid())
+
+
+def test_fd_count_matches_listing() -> None:
+    assert abs(fd_count(os.getpid()) - len(os.listdir("/proc/self/fd"))) <= 1
+
+
+def test_scan_text_json_and_prometheus(tmp_path: Path) -> None:
+    text = runtime("scan", "--top", "5")
+    assert text.returncode == 0, text.stderr
+    for heading in ("== host", "TCP memory", "== top 5 processes by socket fds", "== containers and units",
+                    "== network namespaces", "scanned"):
+        assert heading in text.stdout
+    data = json.loads(runtime("scan", "--json").stdout)
+    assert data["tcp_memory"]["level"] in ("normal", "above min", "pressure", "above max")
+    assert data["process_count"] > 0 and data["namespaces"][0]["method"]
+    prom = runtime("scan", "--prometheus", "--prometheus-file", str(tmp_path / "leaklint.prom")).stdout
+    assert "# TYPE leaklint_tcp_memory_bytes gauge" in prom
+    assert any(line.startswith("leaklint_netns_tcp_sockets{") for line in prom.splitlines())
+    assert (tmp_path / "leaklint.prom").read_text() .startswith("# HELP")
+    for line in prom.splitlines():
+        assert line.startswith("#") or line.rsplit(" ", 1)[1].replace(".", "").replace("e+", "").isdigit()
+
+
+def _as_nobody(args: list[str]) -> list[str]:
+    """Returns args run as the unprivileged user nobody (or as is when we are not root)."""
+    if os.geteuid() != 0:
+        return args
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv is missing: cannot drop to an unprivileged user")
+    return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *args]
+
+
+def _runtime_as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+    probe = subprocess.run(_as_nobody([sys.executable, "-c", f"import os; os.listdir({str(ROOT)!r})"]),
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"nobody cannot run {sys.executable} or read the repo: {probe.stderr.strip()[-200:]}")
+    return subprocess.run(_as_nobody([sys.executable, "-m", "leaklint.runtime", *args]), cwd="/",
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+
+
+def test_scan_as_unprivileged_user_lists_what_it_could_not_read() -> None:
+    done = _runtime_as_nobody("scan")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    if os.geteuid() == 0:
+        assert "== could not read" in done.stdout and "permission denied" in done.stdout
+
+
+def test_watch_pid_of_another_users_process_as_unprivileged_user() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to own a process that the unprivileged watcher cannot read")
+    target = subprocess.Popen([sys.executable, "-c", "import socket, time; s = socket.socket(); time.sleep(8)"])
+    try:
+        done = _runtime_as_nobody("watch", "--pid", str(target.pid), "--duration", "1.2", "--interval", "0.2", "--quiet")
+    finally:
+        target.kill()
+        target.wait()
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "fds" in done.stdout and "could not read" in done.stdout and "permission denied" in done.stdout
+
+
+def test_watch_pid_samples_a_running_process(tmp_path: Path) -> None:
+    target = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+    try:
+        done = runtime("watch", "--pid", str(target.pid), "--duration", "1", "--interval", "0.1",
+                       "--json", str(tmp_path / "w.json"), "--csv", str(tmp_path / "w.csv"))
+    finally:
+        target.kill()
+        target.wait()
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "w.json").read_text())
+    assert data["metrics"]["fds"]["verdict"] == "NO_LEAK" and data["metrics"]["fds"]["unit"] == "fds/s"
+    assert len(data["samples"]) >= 8
+    assert (tmp_path / "w.csv").read_text().splitlines()[0].startswith("t,x,fds,sockets")
+
+
+def test_watch_usage_errors_exit_2() -> None:
+    assert runtime("watch").returncode == 2
+    done = runtime("watch", "--", "/nonexistent/program")
+    assert done.returncode == 2 and "cannot start" in done.stderr
+
+
+def test_png_chart_without_matplotlib_is_a_one_line_error(tmp_path: Path) -> None:
+    try:
+        import matplotlib  # noqa: F401
+        pytest.skip("matplotlib is installed: PNG output works")
+    except ImportError:
+        pass
+    done = runtime("watch", "--duration", "0.6", "--interval", "0.05", "--chart", str(tmp_path / "c.png"),
+                   "--quiet", "--", sys.executable, "-c", "import time; time.sleep(2)")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "leaklint runtime watch: PNG charts need matplotlib (pip install matplotlib); use --chart FILE.svg")

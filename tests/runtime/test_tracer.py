@@ -1,0 +1,75 @@
+"""The injected Python tracer: overhead per connection, the .pth injection into a child process."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from conftest import CLIENTS, ROOT, line_of, runtime, write_findings
+from loopback import LoopbackServer
+
+from leaklint.runtime.trace import PTH_NAME, _split_python, interpreter_of
+
+OVERHEAD_SCRIPT = r'''
+import http.client, json, socket, sys, time
+sys.path.insert(0, sys.argv[1])
+listener = socket.create_server(("127.0.0.1", 0), backlog=2048)
+address = listener.getsockname()
+
+def connections(n):
+    start = time.perf_counter()
+    for _ in range(n):
+        client = socket.create_connection(address)
+        response = http.client.HTTPResponse(client)
+        accepted, _ = listener.accept()
+        response.close(); client.close(); accepted.close()
+    return (time.perf_counter() - start) / n
+
+connections(100)
+base = min(connections(300) for _ in range(5))
+import _leaklint_tracer
+tracer = _leaklint_tracer.install(sys.argv[2])
+traced = min(connections(300) for _ in range(5))
+print(json.dumps({"base_us": base * 1e6, "traced_us": traced * 1e6, "sites": len(tracer.created)}))
+'''
+
+
+def test_tracer_overhead_below_50us_per_connection(tmp_path: Path) -> None:
+    from leaklint.runtime.trace import tracer_copy
+    tracer_copy(str(tmp_path))
+    script = tmp_path / "overhead.py"
+    script.write_text(OVERHEAD_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path), str(tmp_path)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    numbers = json.loads(done.stdout)
+    print(f"tracer overhead: {numbers}")
+    assert numbers["sites"] >= 2
+    assert numbers["traced_us"] - numbers["base_us"] < 50
+
+
+def test_python_command_forms_are_wrapped() -> None:
+    assert _split_python(["-u", "-W", "error", "x.py", "a"]) == (["-u", "-W", "error"], ["x.py", "a"])
+    assert _split_python(["-X", "dev", "-m", "pytest", "-q"]) == (["-X", "dev"], ["-m", "pytest", "-q"])
+    assert interpreter_of(sys.executable) == sys.executable
+    assert interpreter_of("/bin/sh") is None
+
+
+def test_pth_injection_traces_a_child_python_and_is_removed(tmp_path: Path, server: LoopbackServer) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False, symlinks=True)
+    python = env_dir / "bin" / "python"
+    name = "py_socket_leak.py"
+    line = line_of(CLIENTS / name, "socket.create_connection")
+    sarif = write_findings(tmp_path / "in.sarif", ROOT, [("LL202", f"tests/runtime/clients/{name}", line)])
+    shell = f"'{python}' '{CLIENTS / name}' {server.url} 12 0.002"
+    done = runtime("validate", "--quiet", "--sarif", str(sarif), "--inject", "pth", "--python", str(python),
+                   "--json", str(tmp_path / "r.json"), "--", "sh", "-c", shell)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["injection"] == "pth"
+    assert report["findings"][0]["status"] == "confirmed" and report["findings"][0]["open"] == 12
+    site_packages = next((env_dir / "lib").glob("python*/site-packages"))
+    assert not (site_packages / PTH_NAME).exists()
