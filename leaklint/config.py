@@ -7,6 +7,7 @@ analysis; the CLI lays its own flags over a Config (the command line wins).
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,7 +58,7 @@ def builtin_rule_dirs() -> list[Path]:
 def discover(start: Path) -> Config:
     """Returns the configuration governing `start`: the nearest leaklint.toml, or pyproject.toml
     with a [tool.leaklint] table, in `start` or a parent; defaults rooted at `start` otherwise."""
-    start = start.resolve()
+    start = Path(os.path.abspath(start))  # not resolve(): finding paths keep their symlinks
     directory = start if start.is_dir() else start.parent
     for folder in (directory, *directory.parents):
         if (folder / "leaklint.toml").is_file():
@@ -70,7 +71,7 @@ def discover(start: Path) -> Config:
 
 def load(path: Path) -> Config:
     """Returns the configuration in `path`; raises ConfigError on a bad file, key or value."""
-    path = path.resolve()
+    path = Path(os.path.abspath(path))
     data = _read(path)
     prefix = ""
     if path.name == "pyproject.toml":

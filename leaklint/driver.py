@@ -1,22 +1,29 @@
 """The driver: finds files, runs front-ends and the engine per package, and collects a RunResult.
 
 It catches every per-file failure and records it as a FileError, so one bad file never stops a
-run or loses another file's findings. It never formats output.
+run or loses another file's findings. Packages are checked independently (in worker processes
+when the run is big enough) and their results cached by content. It never formats output.
 """
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from leaklint import directives
 from leaklint.analysis import LeakAnalysis
+from leaklint.cache import PackageResult
 from leaklint.discovery import SourceFile, discover
 from leaklint.finding import Finding, RunResult
 from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
 from leaklint.spec import RuleSpec
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
+_QUOTED = re.compile(rb'"([\w.\-/]+)"')
+
+Package = tuple[str, str, list[tuple[str, bytes]]]  # language, package key, (path, bytes) of its files
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +45,14 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     files, errors = discover(paths, settings.exclude, settings.force_exclude, settings.respect_gitignore)
     if settings.shard is not None:
         files = shard(files, *settings.shard)
-    lowered, read_errors = lower(files, list(settings.rules))
+    packages, read_errors = read_packages(files)
     errors.extend(read_errors)
-    findings, analysis_errors = analyse(lowered, list(settings.rules))
-    errors.extend(analysis_errors)
+    findings: list[Finding] = []
     by_path: dict[str, list[Directive]] = {}
-    for item in lowered:
-        errors.extend(item.errors)
-        if item.directives:
-            by_path[item.path] = item.directives
+    for result in check(packages, settings):
+        findings.extend(result.findings)
+        errors.extend(result.errors)
+        by_path.update((path, list(items)) for path, items in result.directives if items)
     findings, unused = directives.apply(sorted(findings, key=Finding.sort_key), by_path)
     errors.sort(key=lambda e: (e.path, e.line))
     return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
@@ -59,10 +65,9 @@ def shard(files: list[SourceFile], index: int, count: int) -> list[SourceFile]:
     return [f for f in files if zlib.crc32(f.package.encode()) % count == index - 1]
 
 
-def lower(files: list[SourceFile], rules: list[RuleSpec]) -> tuple[list[LoweredFile], list[FileError]]:
-    """Reads candidate files and lowers them, a package at a time; unreadable files become errors."""
-    from leaklint.frontends import registry
-
+def read_packages(files: list[SourceFile]) -> tuple[list[Package], list[FileError]]:
+    """Returns the readable files grouped by package, sorted by (language, package); unreadable files
+    become errors."""
     errors: list[FileError] = []
     packages: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
     for source_file in files:
@@ -71,22 +76,90 @@ def lower(files: list[SourceFile], rules: list[RuleSpec]) -> tuple[list[LoweredF
             errors.append(error)
             continue
         packages.setdefault((source_file.language, source_file.package), []).append((source_file.path, data))
-    lowered: list[LoweredFile] = []
-    tree_packages = {key: key for (_, key) in packages}
+    return [(language, key, members) for (language, key), members in sorted(packages.items())], errors
+
+
+def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
+    """Returns one result per package, in order: candidates from the cache or lowered and analysed
+    (in parallel when worth it); packages without a marker only have their directives read."""
+    from leaklint import parallel
+    from leaklint.frontends import registry
+
+    rules = list(settings.rules)
     languages = {spec.language for spec in rules}
-    for (language, key), members in sorted(packages.items()):
-        markers = registry.markers(language, rules)
-        if language not in languages or not any(marker in data for _, data in members for marker in markers):
-            lowered.extend(LoweredFile(path, language, [], directives.parse(path, language, data))
-                           for path, data in members)
-            continue
-        frontend = registry.frontend(language)
-        try:
-            lowered.extend(frontend.lower_package(key, members, tree_packages, registry.needles(language, rules)))
-        except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
-            errors.extend(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
-                          for path, _ in members)
-    return lowered, errors
+    markers = {language: registry.markers(language, rules) for language in languages}
+    results: list[PackageResult | None] = []
+    candidates: list[int] = []
+    for language, key, members in packages:
+        found = markers.get(language)
+        if found and any(marker in data for _, data in members for marker in found):
+            candidates.append(len(results))
+            results.append(None)
+        else:
+            results.append(_directives_only(language, members))
+    tree_packages = {key: key for (_, key, _) in packages}
+    store = _open_cache(settings)
+    keys = {i: _cache_key(store, packages[i], tree_packages) for i in candidates} if store else {}
+    missing = []
+    for i in candidates:
+        results[i] = store[0].get(keys[i]) if store else None
+        if results[i] is None:
+            missing.append(i)
+    needles = {language: registry.needles(language, rules) for language in languages}
+    work = partial(check_package, rules=rules, tree_packages=tree_packages, needles=needles)
+    sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
+    for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
+        results[i] = result
+        if store:
+            store[0].put(keys[i], result)
+    return [result for result in results if result is not None]
+
+
+def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
+                  needles: dict[str, frozenset[bytes]]) -> PackageResult:
+    """Returns the findings, errors and directives of one package, lowered and analysed on its own."""
+    from leaklint.frontends import registry
+
+    language, key, members = package
+    try:
+        lowered = registry.frontend(language).lower_package(key, members, tree_packages, needles[language])
+    except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
+        return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
+                                          for path, _ in members),
+                             directives=tuple((path, tuple(directives.parse(path, language, data)))
+                                              for path, data in members))
+    findings, errors = analyse(lowered, rules)
+    errors.extend(error for item in lowered for error in item.errors)
+    return PackageResult(tuple(findings), tuple(errors),
+                         tuple((item.path, tuple(item.directives)) for item in lowered))
+
+
+def _directives_only(language: str, members: list[tuple[str, bytes]]) -> PackageResult:
+    return PackageResult(directives=tuple((path, tuple(directives.parse(path, language, data)))
+                                          for path, data in members))
+
+
+def _open_cache(settings: Settings):
+    """Returns (cache, rules digest), or None when the run does not use the cache."""
+    if not settings.use_cache:
+        return None
+    from leaklint.cache import ResultCache, default_directory, rules_digest
+
+    return ResultCache(default_directory()), rules_digest(list(settings.rules))
+
+
+def _cache_key(store, package: Package, tree_packages: dict[str, str]) -> str:
+    """Returns the package's content address; the context is every tree package a quoted string in it
+    could import, since that changes how the front-end resolves names."""
+    from leaklint.cache import package_key
+
+    language, key, members = package
+    imported = set()
+    for _, data in members:
+        for match in set(_QUOTED.findall(data)):
+            parts = match.decode().split("/")
+            imported.update(s for s in ("/".join(parts[i:]) for i in range(len(parts))) if s in tree_packages)
+    return package_key(store[1], language, key, members, "\0".join(sorted(imported)))
 
 
 def read_source(path: str) -> tuple[bytes, FileError | None]:

@@ -22,11 +22,19 @@ if TYPE_CHECKING:
 
 def git_root(path: str) -> str | None:
     """Returns the nearest directory at or above `path` holding `.git`, without running git."""
-    start = Path(path).resolve()
+    start = Path(os.path.abspath(path))
     for folder in (start if start.is_dir() else start.parent, *start.parents):
         if (folder / ".git").exists():
             return str(folder)
     return None
+
+
+def _default_root(first: str, start: Path) -> str:
+    """Returns the root of a tree with neither git nor configuration: the working directory when
+    the first path lies below it, else the directory of the first path."""
+    cwd = os.getcwd()
+    inside = os.path.commonpath([cwd, os.path.abspath(first)]) == cwd
+    return cwd if inside else str(start)
 
 
 def package_context(paths: list[str]) -> list[str]:
@@ -95,7 +103,7 @@ class Project:
                   ("command line", cfg.Selection(args.select, args.extend_select, args.ignore))]
         enabled = cfg.select(rules, layers)
         repo = git_root(paths[0])
-        root = str(config.root) if config.path else (repo or os.getcwd())
+        root = str(config.root) if config.path else (repo or _default_root(paths[0], config.root))
         settings = Settings(
             rules=tuple(enabled), root=root,
             exclude=tuple(args.exclude if args.exclude is not None else config.exclude),
@@ -149,5 +157,5 @@ class Project:
         return gate.only_changed(findings, changed_since(rev, self._git_cwd()))
 
     def _git_cwd(self) -> str:
-        first = Path(self.paths[0]).resolve()
+        first = Path(os.path.abspath(self.paths[0]))
         return str(first if first.is_dir() else first.parent)

@@ -208,7 +208,7 @@ def test_json_and_github_formats(project, capsys):
     status, out, _ = run(capsys, "check", "--format", "github")
     assert status == 1
     assert out.startswith("::error file=svc/probe.go,line=9,endLine=9,col=15,endColumn=25,"
-                          "title=LL101 go-http-body-not-closed::response body of `resp`")
+                          "title=LL101 go-http-body-not-closed::")
     assert "%0A  = note%3A" not in out and "%0A  = note: returns at line 14" in out
 
 
@@ -230,7 +230,7 @@ def test_single_go_file_is_analysed_with_its_package(project, capsys):
         "\t_ = resp.StatusCode\n\treturn nil\n}\n")
     status, out, _ = run(capsys, "check", "svc/use.go")
     assert status == 1
-    assert out.startswith("svc/use.go:4:15: LL101 response body of `resp` from fetch is not closed")
+    assert out.startswith("svc/use.go:4:15: LL101 ") and "`resp`" in out.splitlines()[0]
     assert "probe.go" not in out
     assert out.endswith("1 leak in 1 file\n")
 
@@ -311,3 +311,24 @@ def test_version_imports_no_parser():
     heavy = {name for name in imported if name.split(".")[0] in {"libcst", "astroid", "tree_sitter", "tree_sitter_go"}}
     assert done.returncode == 0 and heavy == set()
     assert not {"leaklint.driver", "leaklint.spec", "json"} & imported
+
+
+def test_discovery_and_speed_flags_reach_the_driver(project, capsys, monkeypatch):
+    from leaklint import driver
+
+    seen = {}
+    real = driver.run
+
+    def spy(paths, settings):
+        seen.update(paths=paths, settings=settings)
+        return real(paths, settings)
+
+    monkeypatch.setattr(driver, "run", spy)
+    (project / "leaklint.toml").write_text('exclude = ["gen/"]\n')
+    argv = ["check", "--jobs", "3", "--no-cache", "--shard", "2/5", "--no-gitignore", "--force-exclude", "svc"]
+    assert cli.main(argv) in (0, 1)
+    settings = seen["settings"]
+    assert seen["paths"] == ["svc"]
+    assert (settings.jobs, settings.use_cache, settings.shard) == (3, False, (2, 5))
+    assert (settings.respect_gitignore, settings.force_exclude, settings.exclude) == (False, True, ("gen/",))
+    assert settings.root == str(project) and [r.id for r in settings.rules] == ["LL101", "LL102"]

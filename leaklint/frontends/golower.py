@@ -556,7 +556,8 @@ class FunctionLowerer:
         if call is None:
             return None
         self.cfg.emit(call)
-        if call.callee in ABORT_FUNCTIONS or (call.callee.startswith("?.") and call.callee[2:] in ABORT_METHODS):
+        method = call.callee.rsplit(".", 1)[-1]
+        if call.callee in ABORT_FUNCTIONS or (call.receiver is not None and method in ABORT_METHODS):
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
         return call
 
@@ -731,6 +732,11 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
         return (first[0], shared) if operator == "&&" else (shared, first[1])
     if operator not in ("==", "!="):
         return (None, None)
+    sentinel = _sentinel_comparison(left, right)
+    if sentinel is not None:
+        # Ex) if err == io.EOF { ... }   (equal to a non-nil sentinel: err is not nil)
+        proven = Guard(sentinel, "nonnil")
+        return (proven, None) if operator == "==" else (None, proven)
     if right is not None and right.type == "nil":
         subject = _plain_path(left)
     elif left is not None and left.type == "nil":
@@ -741,6 +747,17 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
         return (None, None)
     nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")
     return (nonnil, nil) if operator == "!=" else (nil, nonnil)
+
+
+def _sentinel_comparison(left: Node | None, right: Node | None) -> str | None:
+    """Returns the error variable compared with a sentinel error value (`err == ErrClosed`), if any."""
+    for subject, other in ((left, right), (right, left)):
+        name = _plain_path(other) or ""
+        last = name.rsplit(".", 1)[-1]
+        if subject is not None and subject.type == "identifier" and "err" in text(subject).lower() \
+                and (last.startswith("Err") or last.startswith("err")) and last != text(subject) and last != "err":
+            return text(subject)
+    return None
 
 
 def _plain_path(node: Node | None) -> str | None:

@@ -1,0 +1,169 @@
+"""The result cache: one JSON entry per package, keyed by the package's bytes and paths, the rule
+specs and the leaklint build, under the user cache directory.
+
+Entries are written atomically (temporary file, then os.replace), so concurrent runs and
+interrupted writes never leave a half entry; an entry that cannot be read is a miss. It knows
+nothing about parsing or analysis.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from leaklint import __version__
+from leaklint.finding import Finding, Location
+from leaklint.ir import Directive, FileError, Span
+
+FORMAT = 1
+_ENGINE_SOURCES = ("analysis.py", "dataflow.py", "directives.py", "driver.py", "finding.py", "ir.py", "spec.py",
+                   "frontends")
+
+
+@dataclass(frozen=True, slots=True)
+class PackageResult:
+    """What checking one package produced: plain values, picklable and JSON-serialisable."""
+
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[FileError, ...] = ()
+    directives: tuple[tuple[str, tuple[Directive, ...]], ...] = ()
+
+
+@dataclass(slots=True)
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    writes: int = 0
+
+
+@dataclass(slots=True)
+class ResultCache:
+    """Package results on disk under `directory`; `stats` counts hits, misses and writes."""
+
+    directory: Path
+    stats: CacheStats = field(default_factory=CacheStats)
+
+    def get(self, key: str) -> PackageResult | None:
+        """Returns the stored result for `key`, or None when absent, unreadable or malformed."""
+        try:
+            with open(self._path(key), encoding="utf-8") as handle:
+                result = decode(json.load(handle))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            self.stats.misses += 1
+            return None
+        self.stats.hits += 1
+        return result
+
+    def put(self, key: str, result: PackageResult) -> None:
+        """Stores `result` under `key`; a cache that cannot be written is silently skipped."""
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(encode(result), handle, separators=(",", ":"))
+                os.replace(temporary, path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            return
+        self.stats.writes += 1
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key[2:]}.json"
+
+
+def default_directory() -> Path:
+    """Returns $LEAKLINT_CACHE_DIR, else the platform's user cache directory for leaklint."""
+    override = os.environ.get("LEAKLINT_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("leaklint"))
+
+
+def rules_digest(rules: list) -> str:
+    """Returns a digest of the rule specs' content (every field, so any edit changes it)."""
+    text = "\n".join(sorted(repr(spec) for spec in rules))
+    return hashlib.sha256(f"{FORMAT}\0{__version__}\0{engine_digest()}\0{text}".encode()).hexdigest()
+
+
+@cache
+def engine_digest() -> str:
+    """Returns a digest of the analysing modules' source, so a changed engine never reads stale entries."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _ENGINE_SOURCES:
+        paths = sorted((root / name).glob("*.py")) if (root / name).is_dir() else [root / name]
+        for path in paths:
+            try:
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            except OSError:
+                continue
+    return digest.hexdigest()
+
+
+def package_key(rules: str, language: str, package: str, members: list[tuple[str, bytes]], context: str = "") -> str:
+    """Returns the content address of one package: rules digest, files' paths and bytes, and `context`
+    (whatever outside the files changes how they are lowered)."""
+    digest = hashlib.sha256(f"{rules}\0{language}\0{package}\0{context}\0".encode())
+    for path, data in members:
+        digest.update(f"{path}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def encode(result: PackageResult) -> dict[str, Any]:
+    """Returns `result` as JSON-ready data."""
+    return {
+        "format": FORMAT,
+        "findings": [_finding(f) for f in result.findings],
+        "errors": [[e.path, e.message, e.line, e.col] for e in result.errors],
+        "directives": [[path, [[d.line, list(d.codes), d.reason, _span(d.span)] for d in items]]
+                       for path, items in result.directives],
+    }
+
+
+def decode(data: dict[str, Any]) -> PackageResult:
+    """Returns the PackageResult `data` encodes; raises KeyError/TypeError/ValueError when malformed."""
+    if data["format"] != FORMAT:
+        raise ValueError("unknown cache format")
+    findings = tuple(Finding(f["rule_id"], f["message"], _unspan(f["span"]), f["severity"],
+                             tuple(_unlocation(x) for x in f["related"]), tuple(_unlocation(x) for x in f["flow"]),
+                             f["key"], f["suppressed"], f["suppression_reason"],
+                             tuple((str(a), str(b)) for a, b in f["extra"]))
+                     for f in data["findings"])
+    errors = tuple(FileError(str(p), str(m), int(line), int(col)) for p, m, line, col in data["errors"])
+    directives = tuple((str(path), tuple(Directive(int(line), tuple(codes), str(reason), _unspan(span))
+                                         for line, codes, reason, span in items))
+                       for path, items in data["directives"])
+    return PackageResult(findings, errors, directives)
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"rule_id": f.rule_id, "message": f.message, "span": _span(f.span), "severity": f.severity,
+            "related": [[_span(x.span), x.note] for x in f.related], "flow": [[_span(x.span), x.note] for x in f.flow],
+            "key": f.key, "suppressed": f.suppressed, "suppression_reason": f.suppression_reason,
+            "extra": [list(pair) for pair in f.extra]}
+
+
+def _span(span: Span) -> list[Any]:
+    return [span.path, span.line, span.col, span.end_line, span.end_col]
+
+
+def _unspan(data: list[Any]) -> Span:
+    path, line, col, end_line, end_col = data
+    return Span(str(path), int(line), int(col), int(end_line), int(end_col))
+
+
+def _unlocation(data: list[Any]) -> Location:
+    span, note = data
+    return Location(_unspan(span), str(note))
