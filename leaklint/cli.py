@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("inputs", nargs="+", metavar="SARIF")
     merge.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
     merge.set_defaults(handler=_merge)
-    commands.add_parser("runtime", help="watch a running program for leaks (see `leaklint runtime --help`)")
+    commands.add_parser("runtime", help="prove or refute leaks on live processes (see `leaklint runtime --help`)")
     commands.add_parser("test", help="run rule fixtures (see `leaklint test --help`)")
     return parser
 

@@ -89,12 +89,19 @@ def _within(directory: str, base: str) -> bool:
     return directory == base or directory.startswith(base.rstrip(os.sep) + os.sep)
 
 
+def _canonical(path: str) -> str:
+    """Returns `path` relative to the working directory when below it, else absolute, however it was typed."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
+
+
 def _relative(path: str) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
 
 
 def _source(path: str) -> SourceFile | None:
-    path = os.path.normpath(path)
+    path = _canonical(path)
     language = LANGUAGES.get(Path(path).suffix)
     if language is None:
         return None

@@ -156,7 +156,9 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str]) -> str:
     language, key, members = package
     imported = set()
     for _, data in members:
-        for match in set(_QUOTED.findall(data)):
+        end = data.find(b"\nfunc ") if language == "go" else -1  # Go imports precede declarations
+        header = data if end < 0 else data[:end]
+        for match in set(_QUOTED.findall(header)):
             parts = match.decode().split("/")
             imported.update(s for s in ("/".join(parts[i:]) for i in range(len(parts))) if s in tree_packages)
     return package_key(store[1], language, key, members, "\0".join(sorted(imported)))

@@ -8,6 +8,7 @@ backs `leaklint test DIR...` for people who write their own rule specs.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ def parse_expectations(paths: list[Path]) -> Expectations:
     for path in paths:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             for match in _ANNOTATION.finditer(line):
-                key = (str(path), number)
+                key = (os.path.abspath(path), number)
                 if match.group(3):
                     expectations.todo_fp.add(key)
                     continue
@@ -72,7 +73,7 @@ def compare(findings: list[Finding], expectations: Expectations) -> Outcome:
     for finding in findings:
         if finding.suppressed:
             continue
-        key = (finding.span.path, finding.span.line)
+        key = (os.path.abspath(finding.span.path), finding.span.line)
         text = f"{finding.rule_id} {finding.message}"
         if _consume(wants.get(key, []), text):
             outcome.true_positives += 1

@@ -272,7 +272,7 @@ def test_rules_table_and_explain(project, capsys):
     assert (status, err) == (2, "leaklint: error: unknown rule 'LL999' (see `leaklint rules`)\n")
 
 
-def test_test_and_runtime_subcommands_delegate(capsys, monkeypatch):
+def test_test_and_live_process_subcommands_delegate(capsys, monkeypatch):
     calls = []
 
     class Fake:

@@ -82,26 +82,26 @@ class TcpSource:
             return "procfs"
         for method in (("diag",) if same else ("diag-setns",)):
             try:
-                self._read(method)
+                self._read(method, set())
                 return method
             except sockets.SockDiagError as error:
                 self.problems.append(Problem(f"sock_diag for pid {self.pid}", str(error)))
         return "procfs"
 
-    def _read(self, method: str) -> dict[int, SocketView]:
-        """Returns the namespace's sockets by inode using one method."""
+    def _read(self, method: str, wanted: set[int] | None = None) -> dict[int, SocketView]:
+        """Returns the namespace's sockets by inode using one method (only `wanted` ones, if given)."""
         match method:
             case "diag":
-                return views_from_diag(sockets.dump_tcp())
+                return views_from_diag(sockets.dump_tcp(wanted))
             case "diag-setns":
-                return views_from_diag(sockets.dump_tcp_in(self.pid))
+                return views_from_diag(sockets.dump_tcp_in(self.pid, wanted))
             case _:
                 return views_from_proc(procfs.read_proc_net_tcp(self.pid))
 
-    def read(self) -> dict[int, SocketView]:
+    def read(self, wanted: set[int] | None = None) -> dict[int, SocketView]:
         """Returns the namespace's TCP sockets by inode; empty if the process is gone."""
         try:
-            return self._read(self.method)
+            return self._read(self.method, wanted)
         except (sockets.SockDiagError, Unreadable):
             return {}
 
@@ -148,7 +148,7 @@ class ProcessSampler:
         """Returns a snapshot of the tree now."""
         pids = procfs.tree_of(self.root, procfs.parent_map())
         fds, inodes, _ = self._fds_and_inodes(pids)
-        views = [v for inode, v in self.tcp.read().items() if inode in inodes]
+        views = [v for inode, v in self.tcp.read(inodes).items() if inode in inodes]
         states = Counter(v.state for v in views)
         endpoints = Counter(f"{v.remote}:{v.remote_port}" for v in views if v.state != "LISTEN")
         memory = None if self.tcp.method == "procfs" else sum(v.memory or 0 for v in views)

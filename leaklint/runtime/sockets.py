@@ -7,11 +7,11 @@ short-lived thread (setns needs CAP_SYS_ADMIN); callers fall back to /proc/PID/n
 from __future__ import annotations
 
 import ctypes
-import ipaddress
 import os
 import socket
 import struct
 import threading
+from collections.abc import Container
 from dataclasses import dataclass
 
 from leaklint.runtime.procfs import TCP_STATES
@@ -85,15 +85,17 @@ def _attributes(data: bytes) -> dict[int, bytes]:
 def _ip(family: int, raw: bytes) -> str:
     """Returns the printable address of an inet_diag_sockid address field."""
     if family == socket.AF_INET:
-        return str(ipaddress.IPv4Address(raw[:4]))
-    address = ipaddress.IPv6Address(raw)
-    return str(address.ipv4_mapped or address)
+        return socket.inet_ntop(socket.AF_INET, raw[:4])
+    text = socket.inet_ntop(socket.AF_INET6, raw)
+    return text[7:] if text.startswith("::ffff:") and "." in text else text
 
 
-def _parse_message(payload: bytes) -> SocketInfo:
-    """Returns the socket described by one inet_diag_msg and its attributes."""
+def _parse_message(payload: bytes, wanted: Container[int] | None) -> SocketInfo | None:
+    """Returns the socket described by one inet_diag_msg, or None when its inode is not wanted."""
     (family, state, _timer, _retrans, sport, dport, src, dst, _ifindex, _cookie,
      _expires, rqueue, wqueue, uid, inode) = _MESSAGE.unpack_from(payload)
+    if wanted is not None and inode not in wanted:
+        return None
     attrs = _attributes(payload[_MESSAGE.size:])
     mem = attrs.get(INET_DIAG_SKMEMINFO, b"")
     skmem = struct.unpack(f"={len(mem) // 4}I", mem[:len(mem) // 4 * 4]) if mem else ()
@@ -125,8 +127,11 @@ def _messages(sock: socket.socket) -> list[bytes]:
             return payloads
 
 
-def dump_tcp() -> list[SocketInfo]:
-    """Returns every TCP socket (IPv4 and IPv6) of the caller's network namespace."""
+def dump_tcp(wanted: Container[int] | None = None) -> list[SocketInfo]:
+    """Returns the TCP sockets (IPv4 and IPv6) of the caller's network namespace.
+
+    With `wanted`, only sockets whose inode it contains are decoded (the rest cost a lookup).
+    """
     try:
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_SOCK_DIAG)
     except OSError as error:
@@ -135,7 +140,7 @@ def dump_tcp() -> list[SocketInfo]:
         found = []
         for seq, family in enumerate((socket.AF_INET, socket.AF_INET6), start=1):
             sock.sendall(_request(family, seq))
-            found += [_parse_message(p) for p in _messages(sock)]
+            found += [info for p in _messages(sock) if (info := _parse_message(p, wanted))]
         return found
 
 
@@ -146,7 +151,7 @@ def _setns(fd: int) -> None:
         raise SockDiagError(f"setns: {os.strerror(ctypes.get_errno())}")
 
 
-def dump_tcp_in(pid: int) -> list[SocketInfo]:
+def dump_tcp_in(pid: int, wanted: Container[int] | None = None) -> list[SocketInfo]:
     """Returns every TCP socket of the network namespace of pid.
 
     Enters it on a fresh thread that ends afterwards, so the caller's namespace never changes.
@@ -160,7 +165,7 @@ def dump_tcp_in(pid: int) -> list[SocketInfo]:
     def worker() -> None:
         try:
             _setns(fd)
-            outcome.append(dump_tcp())
+            outcome.append(dump_tcp(wanted))
         except (SockDiagError, OSError) as error:
             outcome.append(error)
 

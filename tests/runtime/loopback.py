@@ -19,13 +19,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.count_request()  # type: ignore[attr-defined]
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(BODY)))
         self.end_headers()
         self.wfile.write(BODY)
         self.wfile.flush()
-        self.server.count_request()  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -10,6 +10,7 @@ kept = []
 for _ in range(count):
     sock = socket.create_connection((url.hostname, url.port))  # leak: never closed
     sock.sendall(request)
+    sock.recv(1024)
     kept.append(sock)
     time.sleep(delay)
 time.sleep(0.4)

@@ -1,0 +1,123 @@
+"""The result cache: unchanged packages come from disk, changes and corrupt entries are recomputed."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leaklint import cache, driver
+from leaklint.spec import load_rules
+
+LEAK = """package svc
+
+import "net/http"
+
+func Probe(c *http.Client, url string) error {
+\tresp, err := c.Get(url)
+\tif err != nil {
+\t\treturn err
+\t}
+\tif resp.StatusCode != 200 {
+\t\treturn nil
+\t}
+\treturn resp.Body.Close()
+}
+"""
+
+QUIET = """package other
+
+import "net/http"
+
+func Ok(c *http.Client) { //leaklint:ignore LL101 reviewed
+\tresp, _ := c.Get("x")
+\tdefer resp.Body.Close()
+}
+"""
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "probe.go").write_text(LEAK)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "ok.go").write_text(QUIET)
+    return tmp_path
+
+
+class Recorder:
+    """Wraps driver.check so each run's cache statistics can be read."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.caches: list[cache.ResultCache] = []
+        real = cache.ResultCache.__init__
+        caches = self.caches
+
+        def init(self_, *args, **kwargs):
+            real(self_, *args, **kwargs)
+            caches.append(self_)
+
+        monkeypatch.setattr(cache.ResultCache, "__init__", init)
+
+    @property
+    def last(self) -> cache.CacheStats:
+        return self.caches[-1].stats
+
+
+def _run(tree: Path, use_cache: bool = True) -> driver.RunResult:
+    rules = tuple(load_rules(driver.default_rule_dirs()))
+    return driver.run([str(tree)], driver.Settings(rules, root=str(tree), jobs=1, use_cache=use_cache))
+
+
+def test_second_run_reads_every_package_from_the_cache(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stats = Recorder(monkeypatch)
+    first = _run(tree)
+    assert (stats.last.hits, stats.last.misses, stats.last.writes) == (0, 2, 2)
+    second = _run(tree)
+    assert (stats.last.hits, stats.last.misses, stats.last.writes) == (2, 0, 0)
+    assert second.findings == first.findings and len(first.findings) == 1
+    assert second.unused_directives == first.unused_directives and len(first.unused_directives) == 1
+    assert first.findings[0].span.line == 6
+
+
+def test_changed_file_misses_only_its_package(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stats = Recorder(monkeypatch)
+    _run(tree)
+    (tree / "svc" / "probe.go").write_text(LEAK.replace("return nil", "return resp.Body.Close()"))
+    changed = _run(tree)
+    assert (stats.last.hits, stats.last.misses) == (1, 1)
+    assert changed.findings == []
+
+
+def test_corrupt_entry_is_recomputed(tree: Path, monkeypatch: pytest.MonkeyPatch,
+                                     _isolated_cache: Path) -> None:
+    stats = Recorder(monkeypatch)
+    expected = _run(tree).findings
+    for entry in _isolated_cache.rglob("*.json"):
+        entry.write_text('{"format": 1, "findings": [{"rule_id": ')
+    again = _run(tree)
+    assert (stats.last.hits, stats.last.misses, stats.last.writes) == (0, 2, 2)
+    assert again.findings == expected
+
+
+def test_no_cache_neither_reads_nor_writes(tree: Path, _isolated_cache: Path) -> None:
+    _run(tree, use_cache=False)
+    assert list(_isolated_cache.rglob("*.json")) == []
+
+
+def test_entries_are_json_and_round_trip(tree: Path, _isolated_cache: Path) -> None:
+    findings = _run(tree).findings
+    entries = [json.loads(p.read_text()) for p in _isolated_cache.rglob("*.json")]
+    assert sorted(len(e["findings"]) for e in entries) == [0, 1]
+    stored = next(cache.decode(e) for e in entries if e["findings"])
+    assert stored.findings == tuple(findings)
+    assert not list(_isolated_cache.rglob(".tmp-*"))
+
+
+def test_key_depends_on_rules_paths_and_bytes() -> None:
+    base = cache.package_key("r", "go", "p", [("a.go", b"x")])
+    assert base == cache.package_key("r", "go", "p", [("a.go", b"x")])
+    assert base != cache.package_key("r2", "go", "p", [("a.go", b"x")])
+    assert base != cache.package_key("r", "go", "p", [("b.go", b"x")])
+    assert base != cache.package_key("r", "go", "p", [("a.go", b"y")])
+    assert base != cache.package_key("r", "go", "p", [("a.go", b"x")], context="svc")
