@@ -30,6 +30,8 @@ def _sampling_options(parser: argparse.ArgumentParser, interval: float) -> None:
                         help="exercise counter: a file holding an integer, or a log whose lines are counted")
     parser.add_argument("--min-slope", type=float, default=0.02, help="smallest leak per exercise (or per s)")
     parser.add_argument("--min-growth", type=float, default=5.0, help="smallest total growth that can be a leak")
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="after sampling, wait S idle seconds and sample once more (retention vs churn)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
 
 
@@ -72,10 +74,11 @@ def _plan(args: argparse.Namespace) -> WatchPlan:
     """Returns the sampling plan from the shared options."""
     counter = file_counter(args.x_file) if args.x_file else None
     return WatchPlan(args.interval, args.duration, args.warmup, counter,
-                     Thresholds(args.min_slope, args.min_growth))
+                     Thresholds(args.min_slope, args.min_growth), args.settle)
 
 
 def _scan(args: argparse.Namespace, out: TextIO) -> int:
+    """Runs scan and prints the table, JSON or Prometheus text. Returns 0."""
     report = scan()
     if args.prometheus_file:
         prometheus.write_textfile(report, args.prometheus_file, args.top)
@@ -107,6 +110,7 @@ def chart_of(result: WatchResult) -> chart.Chart:
 
 
 def _watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Runs watch and writes its outputs. Returns 1 on LEAK, 2 on usage or start errors."""
     command = _command(args)
     if bool(command) == bool(args.pid):
         err.write("leaklint runtime watch: give either --pid PID or -- COMMAND ...\n")
@@ -147,6 +151,7 @@ def outcome_json(outcome: Outcome) -> dict[str, object]:
 
 
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Runs validate. Returns 1 when a finding is confirmed or a runtime-only leak is seen."""
     command = _command(args)
     if not command:
         err.write("leaklint runtime validate: give the command after --\n")

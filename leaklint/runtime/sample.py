@@ -51,14 +51,14 @@ class Sample:
         }
 
 
-def views_from_diag(found: list[sockets.SocketInfo]) -> dict[int, SocketView]:
-    """Returns sock_diag sockets by inode."""
-    return {s.inode: SocketView(s.inode, s.state, s.remote, s.remote_port, s.memory) for s in found}
+def views_from_diag(found: list[sockets.SocketInfo]) -> list[SocketView]:
+    """Returns sock_diag sockets as views (TIME_WAIT ones have inode 0)."""
+    return [SocketView(s.inode, s.state, s.remote, s.remote_port, s.memory) for s in found]
 
 
-def views_from_proc(entries: list[procfs.TcpEntry]) -> dict[int, SocketView]:
-    """Returns /proc/net/tcp sockets by inode (memory unknown)."""
-    return {e.inode: SocketView(e.inode, e.state, e.remote, e.remote_port, None) for e in entries}
+def views_from_proc(entries: list[procfs.TcpEntry]) -> list[SocketView]:
+    """Returns /proc/net/tcp sockets as views (memory unknown)."""
+    return [SocketView(e.inode, e.state, e.remote, e.remote_port, None) for e in entries]
 
 
 class TcpSource:
@@ -88,7 +88,7 @@ class TcpSource:
                 self.problems.append(Problem(f"sock_diag for pid {self.pid}", str(error)))
         return "procfs"
 
-    def _read(self, method: str, wanted: set[int] | None = None) -> dict[int, SocketView]:
+    def _read(self, method: str, wanted: set[int] | None = None) -> list[SocketView]:
         """Returns the namespace's sockets by inode using one method (only `wanted` ones, if given)."""
         match method:
             case "diag":
@@ -99,9 +99,10 @@ class TcpSource:
                 return views_from_proc(procfs.read_proc_net_tcp(self.pid))
 
     def read(self, wanted: set[int] | None = None) -> dict[int, SocketView]:
-        """Returns the namespace's TCP sockets by inode; empty if the process is gone."""
+        """Returns the namespace's TCP sockets that have an inode, by inode; empty if the
+        process is gone."""
         try:
-            return self._read(self.method, wanted)
+            return {v.inode: v for v in self._read(self.method, wanted) if v.inode}
         except (sockets.SockDiagError, Unreadable):
             return {}
 
@@ -165,6 +166,7 @@ def file_counter(path: str) -> Callable[[], float]:
     A missing file counts as 0, so a workload may create it late.
     """
     def count() -> float:
+        """Returns the current count."""
         try:
             with open(path, "rb") as f:
                 data = f.read()

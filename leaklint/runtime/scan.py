@@ -95,8 +95,8 @@ def tcp_memory(stat: procfs.SockStat) -> TcpMemory | None:
     return TcpMemory(used, low, pressure, high, level, used / high if high else 0.0)
 
 
-def _namespace_sockets(pid: int, ours: bool) -> tuple[dict[int, SocketView], str]:
-    """Returns one namespace's TCP sockets by inode and the method that read them."""
+def _namespace_sockets(pid: int, ours: bool) -> tuple[list[SocketView], str]:
+    """Returns one namespace's TCP sockets and the method that read them."""
     try:
         found = sockets.dump_tcp() if ours else sockets.dump_tcp_in(pid)
         return views_from_diag(found), "sock_diag" if ours else "sock_diag+setns"
@@ -115,6 +115,7 @@ class _Collector:
         self.inodes: dict[int, set[int]] = {}
 
     def _netns(self, pid: int) -> int | None:
+        """Returns the network namespace inode of pid, or None (recorded as a problem)."""
         try:
             return procfs.netns_inode(pid)
         except Unreadable as error:
@@ -122,6 +123,7 @@ class _Collector:
             return None
 
     def _row(self, info: procfs.ProcInfo) -> ProcRow:
+        """Returns one process's row; raises Unreadable when the process vanished."""
         pid = info.pid
         try:
             container = parse_cgroup(procfs.read_text(f"/proc/{pid}/cgroup")).label
@@ -137,6 +139,7 @@ class _Collector:
         return ProcRow(pid, info.comm, info.uid, fds, count, None, container, self._netns(pid))
 
     def collect(self) -> None:
+        """Reads every process into rows, keeping their socket inodes."""
         infos, problems = procfs.all_proc_infos()
         self.problems += problems
         for info in infos.values():
@@ -158,9 +161,9 @@ class _Collector:
             except Unreadable as error:
                 self.problems.append(Problem(error.subject, error.reason))
                 continue
-            known = None if method.startswith("/proc") else sum(v.memory or 0 for v in views.values())
-            memory.update({i: v.memory for i, v in views.items() if v.memory is not None})
-            states = Counter(v.state for v in views.values())
+            known = None if method.startswith("/proc") else sum(v.memory or 0 for v in views)
+            memory.update({v.inode: v.memory for v in views if v.memory is not None and v.inode})
+            states = Counter(v.state for v in views)
             groups.append(Group(f"net:[{ns}]", len(rows), sum(r.fds for r in rows), len(views),
                                 known, dict(sorted(states.items())), method))
         return groups, memory

@@ -163,6 +163,7 @@ def dump_tcp_in(pid: int, wanted: Container[int] | None = None) -> list[SocketIn
     outcome: list[list[SocketInfo] | BaseException] = []
 
     def worker() -> None:
+        """Enters the namespace (this thread only) and dumps it."""
         try:
             _setns(fd)
             outcome.append(dump_tcp(wanted))

@@ -37,6 +37,10 @@ def watch_text(result: WatchResult) -> str:
            verdict_rows(result.judged)]
     if last.endpoints:
         out.append("peers at the end: " + ", ".join(f"{k} x{v}" for k, v in last.endpoints.items()))
+    if result.settled:
+        kept = result.settled
+        out.append(f"after settling idle: fds {kept.fds} (retained {kept.fds - first.fds} over the first sample), "
+                   f"sockets {kept.sockets}, " + " ".join(f"{k} {v}" for k, v in kept.states.items()))
     if result.problems:
         out += ["could not read:", *("  " + line for line in grouped_problems(result.problems))]
     return "\n".join(out) + "\n"

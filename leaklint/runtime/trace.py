@@ -144,9 +144,16 @@ def pth(command: list[str], workdir: str, interpreter: str) -> Injection:
 
 
 def inject(command: list[str], workdir: str, mode: str = "auto", python: str | None = None) -> Injection:
-    """Returns how to run command traced; mode is auto, wrapper or pth."""
+    """Returns how to run command traced; mode is auto, wrapper or pth.
+
+    auto wraps a Python command, uses the .pth hook when --python names an interpreter, and
+    otherwise raises InjectionError (nothing is written into an interpreter nobody named).
+    """
     if mode == "wrapper" or (mode == "auto" and interpreter_of(command[0]) and python is None):
         return wrapper(command, workdir)
+    if mode == "auto" and python is None:
+        raise InjectionError(f"{command[0]} is not a Python program; tracing only the process series "
+                             "(use --inject pth --python PY to hook Python children)")
     interpreter = python or interpreter_of(command[0]) or shutil.which("python3")
     if interpreter is None:
         raise InjectionError("no Python interpreter to hook: pass --python")

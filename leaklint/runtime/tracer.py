@@ -8,6 +8,8 @@ responses through a wrapper around `http.client.HTTPResponse.__init__`, installe
 http.client is loaded.
 """
 import atexit
+import builtins
+import io
 import json
 import os
 import runpy
@@ -17,6 +19,7 @@ import sys
 import sysconfig
 import threading
 import time
+import types
 import weakref
 
 ENV_DIR = "LEAKLINT_TRACE_DIR"
@@ -84,6 +87,7 @@ class Tracer:
         return fallback
 
     def _count(self, kind, site):
+        """Counts a creation at a site, pruning dead objects now and then."""
         key = (kind,) + site
         self.created[key] = self.created.get(key, 0) + 1
         self.inserted += 1
@@ -193,21 +197,25 @@ def _watch(interval):
 
 
 def _audit(event, args):
+    """The audit hook: every event of the process passes here, so it returns fast."""
     if event == "socket.__new__" and _tracer is not None:
         _tracer.on_socket(args[0], sys._getframe(1))
 
 
 def _on_term(signum, frame):
+    """Turns SIGTERM into SystemExit so that the atexit report is written."""
     raise SystemExit(128 + signum)
 
 
 def _start_watch():
+    """Starts the peak-tracking thread unless LEAKLINT_TRACE_INTERVAL is 0."""
     interval = float(os.environ.get(ENV_INTERVAL, "0.25") or 0)
     if interval > 0:
         threading.Thread(target=_watch, args=(interval,), name="leaklint-trace", daemon=True).start()
 
 
 def _after_fork():
+    """Starts afresh in a forked child: its report is its own."""
     global _tracer
     if _tracer is not None:
         _tracer = Tracer(_tracer.out_dir)
@@ -232,31 +240,45 @@ def install(out_dir=None):
     return _tracer
 
 
-_main_globals = None
+_modules = []
+
+
+def _fresh_main(path):
+    """Returns a new __main__ module (registered in sys.modules) for the traced program.
+
+    Like the interpreter's own __main__, it stays alive until exit, so what the program holds
+    at module level is still open when the atexit report is written, also after SIGTERM.
+    """
+    _modules.append(sys.modules.get(__name__))
+    module = types.ModuleType("__main__")
+    module.__dict__.update({"__builtins__": builtins, "__file__": path, "__cached__": None})
+    if path is None:
+        del module.__file__
+    sys.modules["__main__"] = module
+    _modules.append(module)
+    return module
 
 
 def _run(argv):
-    """Runs `script args`, `-m module args` or `-c code args` the way the interpreter would.
-
-    The script's globals are kept until exit, as __main__'s are, so what it holds at module
-    level is still alive when the atexit report is written.
-    """
-    global _main_globals
+    """Runs `script args`, `-m module args` or `-c code args` the way the interpreter would."""
     if not argv:
         sys.exit("usage: tracer.py (SCRIPT | -m MODULE | -c CODE) [ARGS...]")
     if argv[0] == "-m":
         sys.argv = [argv[1]] + argv[2:]
         sys.path[0] = os.getcwd()
-        _main_globals = runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+        _fresh_main(None)
+        runpy._run_module_as_main(argv[1], alter_argv=True)
     elif argv[0] == "-c":
         sys.argv = ["-c"] + argv[2:]
         sys.path[0] = ""
-        _main_globals = {"__name__": "__main__"}
-        exec(compile(argv[1], "<string>", "exec"), _main_globals)
+        exec(compile(argv[1], "<string>", "exec"), _fresh_main(None).__dict__)
     else:
+        path = os.path.realpath(argv[0])
         sys.argv = list(argv)
-        sys.path[0] = os.path.dirname(os.path.realpath(argv[0]))
-        _main_globals = runpy.run_path(argv[0], run_name="__main__")
+        sys.path[0] = os.path.dirname(path)
+        with io.open_code(path) as f:
+            code = compile(f.read(), argv[0], "exec")
+        exec(code, _fresh_main(argv[0]).__dict__)
 
 
 if __name__ == "__main__":

@@ -134,11 +134,24 @@ def mann_kendall_p(ys: list[float], inflation: float = 1.0) -> float:
     return 1 - statistics.NormalDist().cdf(z)
 
 
+def collapse(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
+    """Returns one point per distinct x (the median y), in x order.
+
+    Samples taken while x stood still (idle periods, when x counts requests) say nothing about
+    the slope per request, so they count once.
+    """
+    by_x: dict[float, list[float]] = {}
+    for x, y in zip(xs, ys):
+        by_x.setdefault(x, []).append(y)
+    ordered = sorted(by_x)
+    return ordered, [statistics.median(by_x[x]) for x in ordered]
+
+
 def _late_half(xs: list[float], ys: list[float], confidence: float) -> tuple[Trend, float]:
-    """Returns the Theil–Sen trend and the Mann–Kendall p of the second half of a series."""
-    xs, ys = thin(xs, ys)
-    half = len(xs) // 2
-    lx, ly = xs[half:], ys[half:]
+    """Returns the Theil–Sen trend and the Mann–Kendall p of the points in the upper half of x."""
+    middle = (xs[0] + xs[-1]) / 2
+    late = [(x, y) for x, y in zip(xs, ys) if x >= middle]
+    lx, ly = thin([x for x, _ in late], [y for _, y in late])
     trend = theil_sen(lx, ly, confidence)
     inflation = trend.n / trend.n_eff if trend.n_eff else 1.0
     return trend, mann_kendall_p(ly, inflation)
@@ -146,6 +159,7 @@ def _late_half(xs: list[float], ys: list[float], confidence: float) -> tuple[Tre
 
 def judge(xs: list[float], ys: list[float], thresholds: Thresholds = Thresholds()) -> Verdict:
     """Returns the verdict on a series y(x) sampled in x order."""
+    xs, ys = collapse(xs, ys)
     if len(xs) < MIN_POINTS or xs[-1] == xs[0]:
         return Verdict("INCONCLUSIVE", 0.0, -math.inf, math.inf, 0.0, math.inf, 1.0, len(xs),
                        f"too few samples or no progress in x ({len(xs)} points)")
@@ -163,4 +177,6 @@ def judge(xs: list[float], ys: list[float], thresholds: Thresholds = Thresholds(
         return verdict("BOUNDED", "grew, then levelled off in the second half")
     if trend.high < thresholds.min_slope or late.high < thresholds.min_slope:
         return verdict("NO_LEAK", f"slope interval below {thresholds.min_slope:g}")
+    if trend.low >= thresholds.min_slope:
+        return verdict("INCONCLUSIVE", f"rising, but the late half is not significant (p={late_p:.2g}); run longer")
     return verdict("INCONCLUSIVE", "interval straddles the threshold; run longer")

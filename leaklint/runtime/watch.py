@@ -62,6 +62,7 @@ class WatchResult:
     per: str
     problems: tuple[Problem, ...]
     exit_code: int | None = None
+    settled: Sample | None = None
 
     @property
     def leaking(self) -> bool:
@@ -166,6 +167,7 @@ def write_json(result: WatchResult, path: str) -> None:
         "samples": [s.as_dict() for s in result.samples],
         "problems": [{"subject": p.subject, "reason": p.reason} for p in result.problems],
         "exit_code": result.exit_code,
+        "settled": result.settled.as_dict() if result.settled else None,
     }
     text = json.dumps(data, indent=2) + "\n"
     if path == "-":
@@ -195,13 +197,24 @@ class WatchPlan:
     warmup: float = 0.0
     counter: Callable[[], float] | None = None
     thresholds: Thresholds = Thresholds()
+    settle: float = 0.0
 
 
-def _result(sampler: ProcessSampler, samples: list[Sample], plan: WatchPlan, code: int | None) -> WatchResult:
+def _result(sampler: ProcessSampler, samples: list[Sample], plan: WatchPlan, code: int | None,
+            settled: Sample | None) -> WatchResult:
     """Returns the judged result of a finished sampling run."""
     kept = after_warmup(samples, plan.warmup)
     judged, per = judge_all(kept, plan.thresholds)
-    return WatchResult(tuple(kept), tuple(judged), per, tuple(sampler.problems), code)
+    return WatchResult(tuple(kept), tuple(judged), per, tuple(sampler.problems), code, settled)
+
+
+def settle(sampler: ProcessSampler, seconds: float) -> Sample | None:
+    """Returns one more sample after `seconds` without sampling (longer than the peers' idle
+    timeouts, so what is still open is retained, not churn); None if the process ended."""
+    if seconds <= 0 or not sampler.alive():
+        return None
+    time.sleep(seconds)
+    return sampler.sample() if sampler.alive() else None
 
 
 def watch_pid(pid: int, plan: WatchPlan, progress: TextIO | None) -> WatchResult:
@@ -212,7 +225,7 @@ def watch_pid(pid: int, plan: WatchPlan, progress: TextIO | None) -> WatchResult
         samples = sample_loop(sampler, plan.interval, plan.duration, sampler.alive, progress)
     except KeyboardInterrupt:
         pass
-    return _result(sampler, samples, plan, None)
+    return _result(sampler, samples, plan, None, settle(sampler, plan.settle))
 
 
 def watch_command(command: list[str], plan: WatchPlan, progress: TextIO | None,
@@ -224,6 +237,7 @@ def watch_command(command: list[str], plan: WatchPlan, progress: TextIO | None,
     try:
         sampler = ProcessSampler(process.pid, plan.counter)
         samples = sample_loop(sampler, plan.interval, plan.duration, lambda: process.poll() is None, progress)
+        settled = settle(sampler, plan.settle)
     finally:
         code = stop(process)
-    return _result(sampler, samples, plan, code)
+    return _result(sampler, samples, plan, code, settled)

@@ -1,4 +1,5 @@
-// Command client calls the leaky or the tidy fetcher COUNT times, DELAY apart.
+// Command client calls the leaky or the tidy fetcher COUNT times, DELAY apart, then stays
+// alive for HOLD (default 400ms) so that a watcher sees the final state.
 package main
 
 import (
@@ -12,8 +13,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 5 {
-		fmt.Fprintln(os.Stderr, "usage: client leaky|tidy URL COUNT DELAY")
+	if len(os.Args) != 5 && len(os.Args) != 6 {
+		fmt.Fprintln(os.Stderr, "usage: client leaky|tidy URL COUNT DELAY [HOLD]")
 		os.Exit(2)
 	}
 	status := tidy.Status
@@ -26,5 +27,9 @@ func main() {
 		status(os.Args[2])
 		time.Sleep(delay)
 	}
-	time.Sleep(400 * time.Millisecond)
+	hold := 400 * time.Millisecond
+	if len(os.Args) == 6 {
+		hold, _ = time.ParseDuration(os.Args[5])
+	}
+	time.Sleep(hold)
 }

@@ -3,15 +3,14 @@ one fd per request and every correct client NO_LEAK; validate must confirm the l
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import CLIENTS, DELAY, GOMOD, REQUESTS, ROOT, line_of, runtime, write_findings
-from loopback import LoopbackServer
+from runtime_support import CLIENTS, DELAY, GOMOD, REQUESTS, ROOT, line_of, runtime, write_findings
+from runtime_loopback import LoopbackServer
 
 PY_VARIANTS = [
     ("py_urlopen_leak.py", True), ("py_urlopen_closed.py", False),
@@ -159,3 +158,48 @@ def test_annotated_sarif_with_runtime_only_result_is_valid(tmp_path: Path, serve
     report, annotated = _validate(tmp_path, findings, command)
     assert len(report["runtime_only"]) == 1
     _check_sarif(annotated)
+
+
+def test_watch_settle_shows_retained_sockets(go_client: Path, tmp_path: Path, server: LoopbackServer) -> None:
+    out = tmp_path / "w.json"
+    done = runtime("watch", "--quiet", "--interval", "0.05", "--duration", "1.5", "--settle", "0.5",
+                   "--x-file", server.counter_path, "--json", str(out),
+                   "--", str(go_client), "leaky", server.url, "60", "12ms", "5s")
+    assert done.returncode == 1, done.stderr
+    settled = json.loads(out.read_text())["settled"]
+    assert settled["sockets"] == 60 and settled["states"] == {"ESTABLISHED": 60}
+    assert "after settling idle" in done.stdout
+
+
+def test_validate_ab_confirms_what_no_tracer_sees(go_client: Path, tmp_path: Path, server: LoopbackServer) -> None:
+    line = line_of(GOMOD / "leaky/fetch.go", "http.Get")
+    sarif_in = write_findings(tmp_path / "in.sarif", GOMOD, [("LL101", "leaky/fetch.go", line)])
+    fixed = f"{go_client} tidy {server.url} 60 8ms"
+    done = runtime("validate", "--quiet", "--sarif", str(sarif_in), "--json", str(tmp_path / "r.json"),
+                   "--root", str(GOMOD), "--interval", "0.05", "--x-file", server.counter_path, "--fixed", fixed,
+                   "--", str(go_client), "leaky", server.url, "60", "8ms")
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["injection"] == "untraced"
+    assert report["findings"][0]["status"] == "confirmed"
+    assert "== fixed run (A/B)" in done.stdout
+
+
+def test_validate_confirms_real_static_output(go: str, tmp_path: Path, server: LoopbackServer) -> None:
+    """Feeds `leaklint check --format sarif` output (the static half) to validate, when it exists."""
+    static = tmp_path / "static.sarif"
+    done = subprocess.run([sys.executable, "-m", "leaklint", "check", "--no-cache", "--format", "sarif",
+                           "-o", str(static), "tests/runtime/gomod"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode not in (0, 1) or not static.exists():
+        pytest.skip(f"the static half cannot write SARIF here: {done.stderr.strip()[-200:]}")
+    leak_line = line_of(GOMOD / "leaky/fetch.go", "http.Get")
+    env = {"PYTHONPATH": str(ROOT), "LEAKDEMO_URL": server.url, "LEAKDEMO_COUNT": "15",
+           "LEAKDEMO_DELAY": "1ms", "GOPROXY": "off"}
+    report_path = tmp_path / "r.json"
+    done = runtime("validate", "--quiet", "--sarif", str(static), "--root", str(ROOT), "--json", str(report_path),
+                   "--", go, "test", "./leaky", "./tidy", cwd=GOMOD, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    statuses = {(f["uri"], f["line"]): f["status"] for f in json.loads(report_path.read_text())["findings"]}
+    assert statuses[("tests/runtime/gomod/leaky/fetch.go", leak_line)] == "confirmed"
+    assert "confirmed" not in {s for (uri, _), s in statuses.items() if "/tidy/" in uri}

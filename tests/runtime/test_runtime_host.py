@@ -1,6 +1,7 @@
 """scan, sock_diag and watch --pid on this host, as root and as an unprivileged user."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, runtime
+from runtime_support import ROOT, runtime
 
 from leaklint.runtime import sockets
 from leaklint.runtime.procfs import fd_count, socket_inodes
@@ -113,13 +114,24 @@ def test_watch_usage_errors_exit_2() -> None:
 
 
 def test_png_chart_without_matplotlib_is_a_one_line_error(tmp_path: Path) -> None:
-    try:
-        import matplotlib  # noqa: F401
+    if importlib.util.find_spec("matplotlib"):
         pytest.skip("matplotlib is installed: PNG output works")
-    except ImportError:
-        pass
     done = runtime("watch", "--duration", "0.6", "--interval", "0.05", "--chart", str(tmp_path / "c.png"),
                    "--quiet", "--", sys.executable, "-c", "import time; time.sleep(2)")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == (
         "leaklint runtime watch: PNG charts need matplotlib (pip install matplotlib); use --chart FILE.svg")
+
+
+def test_scan_counts_every_time_wait_socket_of_the_namespace() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        for _ in range(6):
+            client = socket.create_connection(listener.getsockname())
+            accepted, _ = listener.accept()
+            client.close()
+            accepted.close()
+        data = json.loads(runtime("scan", "--json").stdout)
+    own = os.stat("/proc/self/ns/net").st_ino
+    namespace = next(ns for ns in data["namespaces"] if ns["name"] == f"net:[{own}]")
+    assert namespace["states"].get("TIME_WAIT", 0) >= 6
+    assert namespace["sockets"] == sum(namespace["states"].values())
