@@ -106,7 +106,7 @@ def leaklint_rows(corpus: str, paths: list[Path], runs: int, modes=("cold", "war
             sample = measure(leaklint(paths), runs, env, before=lambda: shutil.rmtree(cache, ignore_errors=True))
             rows.append(Row(corpus, "leaklint", "cold", files, lines, sample))
         if "warm" in modes:
-            subprocess.run(leaklint(paths), env={**os.environ, **env}, capture_output=True)
+            subprocess.run(leaklint(paths), env={**os.environ, **env}, capture_output=True, check=False)
             rows.append(Row(corpus, "leaklint", "warm", files, lines, measure(leaklint(paths), runs, env)))
     return rows
 
@@ -153,7 +153,7 @@ def precommit_rows(runs: int) -> list[Row]:
 def startup_report(runs: int) -> tuple[str, Sample]:
     """Returns the heavy modules `leaklint --version` imports (should be none) and its timing."""
     out = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-X", "importtime", "-m", "leaklint", "--version"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     heavy = sorted(m for m in imported if m.split(".")[0] in HEAVY_IMPORTS)
     sample = measure([str(REPO / ".venv" / "bin" / "leaklint"), "--version"], max(runs, 5))
@@ -188,8 +188,8 @@ def ratios(rows: list[Row]) -> list[str]:
             continue
         ours = next((r for r in rows if r.corpus == peer.corpus and r.tool == "leaklint" and r.mode == "cold"), None)
         if ours and ours.sample.wall:
-            lines.append(f"- {peer.corpus}: {peer.tool} takes {peer.sample.wall / ours.sample.wall:.1f}x leaklint's "
-                         f"cold wall time and {peer.sample.rss_mb / ours.sample.rss_mb:.1f}x its peak RSS")
+            lines.append(f"- {peer.corpus}: {peer.tool} takes {peer.sample.wall / ours.sample.wall:.2f}x leaklint's "
+                         f"cold wall time and {peer.sample.rss_mb / ours.sample.rss_mb:.2f}x its peak RSS")
     return lines
 
 
@@ -198,18 +198,18 @@ def render(rows: list[Row], startup: tuple[str, Sample] | None, runs: int, quick
     table = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     table += ["| " + " | ".join(r.cells()) + " |" for r in rows]
     sizes = sorted({(r.corpus, r.files, r.lines) for r in rows})
-    text = [f"# leaklint benchmarks", "", f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}", f"- machine: {machine()}",
-            f"- median of {runs} runs{' (--quick: pylint on a subset)' if quick else ''}; CPU is user+system of "
-            "the command and its workers; peak RSS is the largest single process", "",
+    text = ["# leaklint benchmarks", "", f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}", f"- machine: {machine()}",
+            (f"- median of {runs} runs{' (--quick: pylint on a subset)' if quick else ''}; CPU is user+system of "
+             "the command and its workers; peak RSS is the largest single process"), "",
             *[f"- {corpus}: {files:,} files, {lines:,} lines" for corpus, files, lines in sizes], "", *table, ""]
     text += ratios(rows)
     if any(r.corpus.startswith("CPython") for r in rows) and not python_rules():
-        text += ["", "Caution: this leaklint has no Python rules and no Python front-end yet, so its CPython rows "
-                 "measure discovery, reading and the suppression scan only; the CPython ratios are not like for like."]
+        text += ["", ("Caution: this leaklint has no Python rules and no Python front-end yet, so its CPython rows "
+                      "measure discovery, reading and the suppression scan only; the CPython ratios are not like for like.")]
     if startup is not None:
         heavy, sample = startup
-        text += ["", f"Start-up: `leaklint --version` {sample.wall * 1000:.0f} ms wall, {sample.rss_mb:.0f} MB; "
-                 f"heavy modules imported (libcst, astroid, tree_sitter): {heavy}"]
+        text += ["", (f"Start-up: `leaklint --version` {sample.wall * 1000:.0f} ms wall, {sample.rss_mb:.0f} MB; "
+                      f"heavy modules imported (libcst, astroid, tree_sitter): {heavy}")]
     return "\n".join(text) + "\n"
 
 
