@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from leaklint.dataflow import FunctionAnalysis, Leak, Oracle, Site
 from leaklint.finding import Finding, Location
-from leaklint.ir import Call, FunctionIR, Span
+from leaklint.ir import Call, FunctionIR, Owner, Span
 from leaklint.spec import Acquire, RuleSpec
 
 _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "overwrite", "replaced",
-                 "discarded", "defer-loop", "raise")
+                 "discarded", "defer-loop", "raise", "abandon", "unowned")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +27,14 @@ class LeakAnalysis(Oracle):
     """The engine over a whole analysed tree: `functions` maps qualnames to their CFGs."""
 
     def __init__(self, rules: list[RuleSpec], functions: dict[str, FunctionIR]) -> None:
-        self.rules = [r for r in rules if r.acquire]
+        self.rules = [r for r in rules if r.acquire and not r.reports_only_exceptions]
         self.by_id = {r.id: r for r in rules}
         self.functions = functions
         self._returns: dict[str, dict[int, _Returned] | None] = {}
         self._effects: dict[tuple, tuple[bool, bool]] = {}
         self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
+        self._owned: dict[tuple[str, str, str], bool] = {}
+        self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
 
     # -- the oracle ---------------------------------------------------------------------------
     def is_tree_function(self, callee: str) -> bool:
@@ -76,12 +78,53 @@ class LeakAnalysis(Oracle):
         self._returns[qualname] = result
         return result
 
+    def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool:
+        """Reports whether some function of `owner` releases the resource it keeps in `field`."""
+        key = (owner.name, field, spec.id)
+        if key not in self._owned:
+            self._owned[key] = False  # recursion guard
+            self._owned[key] = any(self._seeded(qualname, *_field_holder(self.functions[qualname], owner, field),
+                                                spec)[1]
+                                   for qualname in owner.methods if qualname in self.functions)
+        return self._owned[key]
+
+    def _owned_seeds(self, function: FunctionIR) -> list[tuple[Site, tuple[str, str]]]:
+        """Returns, for a method of a known class, the resource fields open when it is called."""
+        owner = function.owner
+        if owner is None or owner.constructor or owner.fresh or not owner.receiver:
+            return []
+        seeds: list[tuple[Site, tuple[str, str]]] = []
+        for field, (site, strict) in sorted(self._owner_fields(owner).items()):
+            kind = "strict" if strict or field in owner.cached else "lazy"
+            seeds.append((Site(len(seeds), site.spec, site.clause, site.call, f"{owner.receiver}.{field}",
+                               pseudo=True, owned=kind), (owner.receiver, field)))
+        return seeds
+
+    def _owner_fields(self, owner: Owner) -> dict[str, tuple[Site, bool]]:
+        """Returns field -> (the acquisition stored there, stored by the constructor) for a class."""
+        if owner.name in self._fields:
+            return self._fields[owner.name]
+        self._fields[owner.name] = {}
+        fields: dict[str, tuple[Site, bool]] = {}
+        for qualname in owner.acquiring:
+            if qualname not in self.functions:
+                continue
+            method = self.functions[qualname]
+            analysis = FunctionAnalysis(method, self)
+            analysis.run(lambda leak: None)
+            constructor = method.owner is not None and method.owner.constructor
+            for field, index in analysis.stored.items():
+                if field not in fields or constructor and not fields[field][1]:
+                    fields[field] = (analysis.sites[index], constructor)
+        self._fields[owner.name] = fields
+        return fields
+
     def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec) -> str:
         function = self.functions[callee]
         if index >= len(function.params):
             return "borrows"
         leaked, released = self._seeded(callee, function.params[index], rest, spec)
-        return "borrows" if leaked else "closes"
+        return "borrows" if leaked else "closes" if released else "escapes"
 
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
         if function not in self.functions:
@@ -109,25 +152,27 @@ class LeakAnalysis(Oracle):
     # -- findings -------------------------------------------------------------------------------
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak."""
-        analysis = FunctionAnalysis(function, self)
+        analysis = FunctionAnalysis(function, self, self._owned_seeds(function))
         leaks: dict[int, list[Leak]] = {}
         analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         findings = []
         occurrences: dict[str, int] = {}
-        for site_index in sorted(leaks, key=lambda i: _position(analysis.sites[i].call.span)):
+        for site_index in sorted(leaks, key=lambda i: (_position(analysis.sites[i].call.span), i)):
             site = analysis.sites[site_index]
             base = f"{function.qualname}:{site.variable or ''}:{site.call.callee}"
             occurrences[base] = occurrences.get(base, 0) + 1
-            finding = self._finding(site, _unique(leaks[site_index]), f"{base}:{occurrences[base]}")
+            finding = self._finding(site, _unique(leaks[site_index]), f"{base}:{occurrences[base]}",
+                                    site_index in analysis.released)
             if finding is not None:
                 findings.append(finding)
         return findings
 
-    def _finding(self, site: Site, leaks: list[Leak], key: str) -> Finding | None:
+    def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
         normal = [leak for leak in leaks if leak.kind != "exception"]
         spec = site.spec
         if not normal:
-            spec = self.by_id.get(spec.exception_rule or "", None)
+            # Only a resource the function closes itself: one it hands on is its receiver's to guard.
+            spec = self.by_id.get(spec.exception_rule or "", None) if released else None
             if spec is None:
                 return None
         shown = normal or leaks
@@ -135,7 +180,8 @@ class LeakAnalysis(Oracle):
         message = _message(site, first)
         related = tuple(Location(leak.span, _exit_note(leak)) for leak in sorted(shown, key=lambda l: _position(l.span)))
         flow = (Location(site.call.span, f"{_resource(site)} acquired here"), Location(first.span, _exit_note(first)))
-        return Finding(spec.id, message, site.call.span, spec.severity, related, flow, key)
+        where = first.span if site.owned else site.call.span  # an open field is reported where it is lost
+        return Finding(spec.id, message, where, spec.severity, related, flow, key)
 
 
 def _arity(function: FunctionIR) -> int:
@@ -183,6 +229,10 @@ def _message(site: Site, leak: Leak) -> str:
             return f"{head} is not closed when its {leak.detail} is replaced at line {line}"
         case "overwrite":
             return f"{head} is not closed when `{leak.detail}` is overwritten at line {line}"
+        case "unowned" if "." in leak.detail:
+            return f"{head} is stored on `{leak.detail}` by {leak.owner}, which never closes it"
+        case "unowned":
+            return f"{head} is never closed: {leak.owner} has no function or atexit hook that closes `{leak.detail}`"
     return f"{head} is not closed {_EXIT_PHRASES.get(leak.kind, 'at line {line}').format(line=line)}"
 
 
@@ -195,6 +245,7 @@ _EXIT_PHRASES = {
     "scope": "when it goes out of scope at line {line}",
     "raise": "when raising at line {line}",
     "exception": "if an exception is raised at line {line}",
+    "abandon": "if the generator is abandoned at the yield at line {line}",
 }
 
 
@@ -204,5 +255,12 @@ def _exit_note(leak: Leak) -> str:
         "break": "breaks here", "iteration": "the loop iteration ends here", "scope": "goes out of scope here",
         "overwrite": "overwritten here", "replaced": "replaced here", "discarded": "result discarded here",
         "defer-loop": "deferred inside a loop here", "raise": "raises here", "exception": "an exception may escape here",
+        "abandon": "the generator may be abandoned here", "unowned": "stored where nothing closes it",
     }
     return notes.get(leak.kind, "leaks here")
+
+
+def _field_holder(function: FunctionIR, owner: Owner, field: str) -> tuple[str, str]:
+    """Returns how `function` (a method or a module function of `owner`) reaches the owner's `field`."""
+    receiver = function.owner.receiver if function.owner is not None else ""
+    return (receiver, field) if receiver and owner.receiver else (field, "")

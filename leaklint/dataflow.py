@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Span, Store
+from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Owner, Span, Store
 from leaklint.spec import Acquire, RuleSpec
 
 Holder = tuple[str, str]  # (access path, field path still to follow to the releasable handle)
@@ -27,26 +27,31 @@ class Site:
     call: Call
     variable: str | None
     pseudo: bool = False
+    owned: str = ""  # a field of the method's object open on entry: "strict" or "lazy" (see _overwrite)
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """Site `site` may be open here, held by `holders`; `err` is its paired error variable."""
+    """Site `site` may be open here, held by `holders`; `err` is its paired error variable.
+    `raised` is where an exception was raised on the way here: whatever leaks it then leaks on an
+    exception path."""
 
     site: int
     holders: frozenset[Holder]
     err: str | None = None
     deferred: bool = False
+    raised: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Leak:
-    """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception."""
+    """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception/abandon/unowned."""
 
     site: int
     kind: str
     span: Span
     detail: str = ""
+    owner: str = ""  # unowned: the object (`class Client`, `module app`) that never closes it
 
 
 State = frozenset[Fact]
@@ -75,6 +80,7 @@ class Oracle:
     def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec) -> str: ...
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str: ...
     def is_tree_function(self, callee: str) -> bool: ...
+    def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool: ...
 
 
 class FunctionAnalysis:
@@ -90,6 +96,7 @@ class FunctionAnalysis:
             self.sites.append(site)
         self.returned: dict[int, dict[int, str]] = {}
         self.released: set[int] = set()
+        self.stored: dict[str, int] = {}  # owner field -> first site stored into it
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -100,9 +107,9 @@ class FunctionAnalysis:
         work = [0]
         while work:
             block_id = work.pop()
-            out = self._block(block_id, states[block_id], _ignore)
+            out, raised = self._block(block_id, states[block_id], _ignore)
             for edge in blocks[block_id].succs:
-                new = _along(edge, out)
+                new = _along(edge, raised if edge.exceptional else out)
                 old = states.get(edge.target)
                 merged = new if old is None else old | new
                 if old is None or merged != old:
@@ -111,17 +118,26 @@ class FunctionAnalysis:
         for block_id in sorted(states):
             self._block(block_id, states[block_id], report)
 
-    def _block(self, block_id: int, state: State, report: Reporter) -> State:
-        for op in self.function.blocks[block_id].ops:
+    def _block(self, block_id: int, state: State, report: Reporter) -> tuple[State, State]:
+        """Returns the state after the block, and the state its exceptional edges carry: its last
+        call raised, so that call's releases and escapes happened but its results were never bound."""
+        block = self.function.blocks[block_id]
+        last: tuple[Call, State] | None = None
+        for op in block.ops:
+            if isinstance(op, Call):
+                last = (op, state)
             state = self._op(op, state, report)
-        return state
+        if last is None or not any(edge.exceptional for edge in block.succs):
+            return state, state
+        span = last[0].span
+        return state, frozenset(replace(f, raised=span) for f in self._call_effects(last[0], last[1], deferred=False))
 
     def _op(self, op, state: State, report: Reporter) -> State:
         match op:
             case Call():
                 return self._call(op, state, report, deferred=False)
-            case Assign(span=span, target=target, source=source):
-                return self._assign(span, target, source, state, report)
+            case Assign(span=span, target=target, source=source, accumulate=accumulate):
+                return self._assign(span, target, source, state, report, accumulate)
             case Store(source=source):
                 return _drop(state, lambda h: refers(source, h))
             case Capture():
@@ -213,7 +229,8 @@ class FunctionAnalysis:
             state = _drop(state, lambda h: refers(taken, h))
         err = _at(call.results, clause.error_result)
         for result in clause.results:
-            target = _at(call.results, result)
+            # A single target holds every result: a Python tuple (`pair = socket.socketpair()`).
+            target = _at(call.results, 0 if len(call.results) == 1 else result)
             site = self._site(call, spec, clause, result, target)
             if target is None:
                 report(Leak(site.index, "discarded", call.span))
@@ -234,7 +251,8 @@ class FunctionAnalysis:
         return site
 
     # -- assignments, closures, defers, exits -------------------------------------------------
-    def _assign(self, span: Span, target: str, source: str | None, state: State, report: Reporter) -> State:
+    def _assign(self, span: Span, target: str, source: str | None, state: State, report: Reporter,
+                accumulate: bool = False) -> State:
         aliases: dict[int, set[Holder]] = {}
         for fact in state:
             for holder in fact.holders:
@@ -242,35 +260,80 @@ class FunctionAnalysis:
                     aliases.setdefault(fact.site, set()).add((target, ""))
                 elif source is not None and source == holder[0]:
                     aliases.setdefault(fact.site, set()).add((target, holder[1]))
+        field = self._owner_field(target)
+        if field and aliases:
+            return self._store_field(span, target, field, set(aliases), state, report)
         if "." in target and aliases and not any(target == joined(h) for f in state for h in f.holders):
             escaped = set(aliases)
             return self._overwrite(span, target, frozenset(f for f in state if f.site not in escaped), report)
-        state = self._overwrite(span, target, state, report)
+        if not accumulate:
+            state = self._overwrite(span, target, state, report, dropping=source is None)
         return frozenset(
             replace(f, holders=f.holders | aliases[f.site]) if f.site in aliases else f for f in state
         )
 
-    def _overwrite(self, span: Span, target: str, state: State, report: Reporter) -> State:
+    def _overwrite(self, span: Span, target: str, state: State, report: Reporter, dropping: bool = False) -> State:
+        """Returns the state after `target` is rebound; `dropping` when the new value is not a
+        resource (`x = None`). A fact losing its last holder leaks, unless it is deferred."""
         out = set()
         for fact in state:
             replaced = [h for h in fact.holders if h[1] and target == joined(h) and target != h[0]]
-            if replaced and not fact.deferred:
-                report(Leak(fact.site, "replaced", span, replaced[0][1]))
-                continue
             kept = frozenset(h for h in fact.holders if h[0] != target and not h[0].startswith(target + "."))
+            others = kept - set(replaced)
+            if self.sites[fact.site].owned:
+                if not others and (self.sites[fact.site].owned == "strict" or dropping):
+                    report(_leak(fact, "overwrite", span, target))
+                if others:
+                    out.add(replace(fact, holders=others))
+                continue
+            if replaced and not fact.deferred and not others:
+                owner = self.function.owner
+                field_of_owner = owner is not None and owner.receiver and replaced[0][0] == owner.receiver
+                report(_leak(fact, "overwrite", span, target) if field_of_owner
+                       else _leak(fact, "replaced", span, replaced[0][1]))
+                continue
+            if replaced and others:
+                kept = others
             err = None if fact.err == target else fact.err
             if not kept and not fact.deferred:
-                report(Leak(fact.site, "overwrite", span, target))
+                report(_leak(fact, "overwrite", span, target))
                 continue
             out.add(replace(fact, holders=kept, err=err))
+        return frozenset(out)
+
+    def _owner_field(self, target: str) -> str:
+        """Returns `field` when `target` is `receiver.field` of a method whose object is known."""
+        owner = self.function.owner
+        if owner is None or not owner.receiver or not target.startswith(owner.receiver + "."):
+            return ""
+        field = target[len(owner.receiver) + 1:]
+        return "" if "." in field else field
+
+    def _store_field(self, span: Span, target: str, field: str, stored: set[int], state: State,
+                     report: Reporter) -> State:
+        """`self.field = value`: the object owns the value when one of its methods releases that
+        field, else the value leaks; in the constructor it stays tracked until a normal return."""
+        owner = self.function.owner
+        assert owner is not None
+        state = self._overwrite(span, target, state, report)
+        out = set()
+        for fact in state:
+            if fact.site not in stored or self.sites[fact.site].owned:
+                out.add(fact)
+                continue
+            self.stored.setdefault(field, fact.site)
+            if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec):
+                report(Leak(fact.site, "unowned", span, target, owner.display))
+            elif owner.constructor:
+                out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}))
         return frozenset(out)
 
     def _lose(self, state: State, lost: Callable[[Holder], bool], report: Reporter, kind: str, span: Span) -> State:
         out = set()
         for fact in state:
             kept = frozenset(h for h in fact.holders if not lost(h))
-            if not kept and not fact.deferred:
-                report(Leak(fact.site, kind, span))
+            if not kept and not fact.deferred and not self.sites[fact.site].owned:
+                report(_leak(fact, kind, span))
                 continue
             out.add(replace(fact, holders=kept) if kept else fact)
         return frozenset(out)
@@ -319,14 +382,37 @@ class FunctionAnalysis:
                         self.returned.setdefault(fact.site, {}).setdefault(position, rest)
         state = _drop(state, lambda h: any(refers(v, h) for v in exit_.values))
         if exit_.kind != "abort":
+            owner = self.function.owner
+            module_end = owner is not None and owner.constructor and not owner.receiver and exit_.kind == "end"
             for fact in state:
-                if not fact.deferred:
-                    report(Leak(fact.site, exit_.kind, exit_.span))
+                if fact.deferred or self.sites[fact.site].owned:
+                    continue
+                if module_end and not fact.raised:
+                    self._module_end(fact, exit_, owner, report)
+                else:
+                    report(_leak(fact, exit_.kind, exit_.span))
         return frozenset()
+
+    def _module_end(self, fact: Fact, exit_: Exit, owner: Owner, report: Reporter) -> None:
+        """At the end of a module body, a resource in a global is the module's: it leaks unless one of
+        the module's functions (an atexit hook, a `close()`) releases that global."""
+        names = sorted(h[0] for h in fact.holders if not h[0].startswith("$") and not h[1])
+        spec = self.sites[fact.site].spec
+        if not names:
+            report(Leak(fact.site, exit_.kind, exit_.span))
+        elif not any(self.oracle.owner_releases(owner, name, spec) for name in names):
+            report(Leak(fact.site, "unowned", exit_.span, names[0], owner.display))
 
 
 def _ignore(_: Leak) -> None:
     return None
+
+
+def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
+    """Returns the leak of `fact` at `span`; one that follows a raised exception is an exception leak."""
+    if fact.raised is not None:
+        return Leak(fact.site, "exception", fact.raised)
+    return Leak(fact.site, kind, span, detail)
 
 
 def _at(items: tuple[str | None, ...], index: int | None) -> str | None:

@@ -106,6 +106,8 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
         if results[i] is None:
             missing.append(i)
     needles = {language: registry.needles(language, rules) for language in languages}
+    for language in {packages[i][0] for i in missing}:
+        registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, needles=needles)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):

@@ -45,11 +45,16 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Assign:
-    """`target = source`: source is an access path (an alias) or None (a fresh, untracked value)."""
+    """`target = source`: source is an access path (an alias) or None (a fresh, untracked value).
+
+    `accumulate` adds `source` to what `target` already holds instead of replacing it: an element
+    put into a local container (`conns.append(c)`, `[a, b]`), which keeps it reachable.
+    """
 
     span: Span
     target: str
     source: str | None
+    accumulate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +96,13 @@ class Kill:
     reason: Literal["continue", "break", "iteration", "scope"]
 
 
-ExitKind: TypeAlias = Literal["return", "end", "raise", "exception", "abort"]
+ExitKind: TypeAlias = Literal["return", "end", "raise", "exception", "abort", "abandon"]
 
 
 @dataclass(frozen=True, slots=True)
 class Exit:
-    """Leaves the function. `values` escape to the caller; `abort` (panic, os.Exit) never reports."""
+    """Leaves the function. `values` escape to the caller; `abort` (panic, os.Exit) never reports;
+    `abandon` is a suspended generator that its consumer drops (its `finally` runs, nothing else)."""
 
     span: Span
     kind: ExitKind
@@ -130,12 +136,36 @@ class Block:
     succs: list[Edge] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The object whose fields a method reaches through `receiver` (`self`; "" for module globals).
+
+    `methods` are the owner's functions that may release a field (finalizers excluded): a resource
+    stored in a field that none of them releases leaks. `constructor` marks the function creating
+    the object (`__init__`, a module body): what it stores stays its own until it returns normally.
+    `fresh` marks functions that run while the object is built (the methods `__init__` calls): its
+    fields hold nothing yet. `cached` fields are created lazily and rebinding one while it is open
+    leaks the old value. `acquiring` are the methods that acquire resources themselves: only they
+    can store a new one.
+    """
+
+    name: str
+    display: str
+    receiver: str
+    methods: tuple[str, ...]
+    constructor: bool = False
+    cached: tuple[str, ...] = ()
+    acquiring: tuple[str, ...] = ()
+    fresh: bool = False
+
+
 @dataclass(slots=True)
 class FunctionIR:
     """The CFG of one function. Block 0 is the entry; blocks whose last op is an Exit end it.
 
     `qualname` keys interprocedural summaries (`pkg/path.Func`, `pkg/path.Type.Method`,
-    `module.func`); `params` are the parameter names in call order (receiver excluded).
+    `module.func`); `params` are the parameter names in call order (Go's receiver excluded,
+    Python's explicit `self` included). `owner` is set for methods whose class the front-end knows.
     """
 
     qualname: str
@@ -145,6 +175,7 @@ class FunctionIR:
     blocks: list[Block]
     is_closure: bool = False
     free_names: tuple[str, ...] = ()
+    owner: Owner | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,7 @@ class RuleSpec:
     subject: str
     docs: dict[str, str]
     source: str
+    reports_only_exceptions: bool = False  # an exception-path rule: findings come only from exception_rule
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -142,6 +143,7 @@ def load_rule(path: Path) -> RuleSpec:
         subject=reader.text("subject", required=False) or "{resource} `{var}`",
         docs={key: reader.text(f"docs.{key}") for key in _DOC_SECTIONS},
         source=str(path),
+        reports_only_exceptions=reader.flag("options.reports_only_exceptions"),
     )
     reader.reject_unknown()
     if path.stem != spec.name:
@@ -217,6 +219,12 @@ class _Reader:
         if not isinstance(value, list) or not all(type(v) is int for v in value):
             raise self._fail(dotted, "a list of integers")
         return value
+
+    def flag(self, dotted: str) -> bool:
+        value = self._get(dotted, False)
+        if value is not None and not isinstance(value, bool):
+            raise self._fail(dotted, "true or false")
+        return bool(value)
 
     def int(self, dotted: str, required: bool = True) -> int | None:
         value = self._get(dotted, required)

@@ -155,7 +155,7 @@ def test_missing_explicit_config_is_an_error(tree, capsys):
 
 
 def test_select_layers_apply_in_order():
-    rules = load_rules(builtin_rule_dirs())
+    rules = [r for r in load_rules(builtin_rule_dirs()) if r.language == "go"]
 
     def ids(chosen):
         return [r.id for r in chosen]

@@ -50,7 +50,7 @@ def test_driver_lists_every_rule_and_results_point_at_them(root):
     run = log["runs"][0]
     driver = run["tool"]["driver"]
     assert (log["version"], driver["name"], driver["semanticVersion"]) == ("2.1.0", "leaklint", "0.1.0")
-    assert [r["id"] for r in driver["rules"]] == ["LL101", "LL102"]
+    assert [r["id"] for r in driver["rules"]] == [r.id for r in RULES]
     assert (run["results"][0]["ruleId"], run["results"][0]["ruleIndex"]) == ("LL102", 1)
     assert run["columnKind"] == "utf16CodeUnits"
 

@@ -21,19 +21,35 @@ def frontend(language: str):
 
 def needles(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
     """Returns the words one of which a function must mention to be worth lowering eagerly
-    (the names of acquiring calls); helpers are lowered lazily when a summary needs them."""
+    (the names of acquiring calls); helpers are lowered lazily when a summary needs them.
+
+    For Python they also hold the top-level modules of the acquiring calls (`requests.get` is
+    written with `requests`), and, for a method of an unknown receiver, a literal the call
+    contains: its keyword argument (`stream=True`) or `.name(`. Non-word needles are literals.
+    """
     words: set[str] = set()
+    literals: set[str] = set()
     for spec in rules:
         if spec.language == language:
             words |= spec.needles()
-    return frozenset(w.encode() for w in words if re.fullmatch(r"\w+", w))
+            if language == "python":
+                for clause in spec.acquire:
+                    for pattern in clause.calls:
+                        head, _, name = pattern.rpartition(".")
+                        if head == "?":
+                            literals.update([f"{k}={v}" for k, v in clause.kwargs] or [f".{name}("])
+                        elif "*" not in pattern:
+                            words.add(pattern.split(".", 1)[0])
+    found = {w for w in words if re.fullmatch(r"\w+", w)} | literals
+    return frozenset(w.encode() for w in found)
 
 
 def markers(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
     """Returns byte strings one of which a package must contain to be parsed at all.
 
     For Go these are the quoted import paths of the acquiring calls (`"net/http"`); for Python the
-    top-level module names (`socket`, `requests`).
+    top-level module names (`socket`, `requests`), and for a method on a receiver of unknown type
+    (`?.get` with `stream=True`, `?.accept`) its keyword argument as written or its name.
     """
     found: set[str] = set()
     for spec in rules:
@@ -42,6 +58,8 @@ def markers(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
         for clause in spec.acquire:
             for pattern in clause.calls:
                 head = pattern.rsplit(".", 1)[0] if "." in pattern else pattern
+                if head == "?" and language == "python":
+                    found.update([f"{k}={v}" for k, v in clause.kwargs] or [pattern[2:]])
                 if head.startswith("?") or "*" in head:
                     continue
                 if language == "go":

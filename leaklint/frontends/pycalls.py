@@ -1,0 +1,250 @@
+"""Lowers Python calls: resolves the callee (`socket.create_connection`, `requests.Session.get`,
+this module's `Client.connect`, or `?.get` for an unknown receiver), orders the arguments as the
+callee's parameters, keeps keyword texts for the specs (`stream=True`) and types receivers from
+assignments, annotations, fields and, lazily, astroid. Mixed into the expression lowerer."""
+from __future__ import annotations
+
+import ast
+
+from leaklint.frontends import pyinfer
+from leaklint.frontends.pyclasses import looks_like_class
+from leaklint.frontends.pylocals import LocalScope
+from leaklint.frontends.pynames import canonical
+from leaklint.ir import Assign, Call, Exit
+
+_CONTAINER_ADDS = frozenset({"append", "add", "extend", "insert", "appendleft", "extendleft", "update",
+                             "setdefault"})
+CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "builtins.tuple",
+                              "collections.deque", "collections.OrderedDict", "collections.defaultdict"})
+
+_ABORTS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit", "pytest.fail",
+                     "pytest.skip", "pytest.exit"})
+_TEST_ABORTS = frozenset({"fail", "skipTest"})  # self.fail(...) ends a unittest test
+_REGISTRATIONS = frozenset({"addCleanup", "enterContext", "register", "callback", "push", "finalize", "call_soon",
+                            "call_later", "call_at", "add_done_callback"})
+
+
+class CallLowering:
+    """The call half of the expression lowerer (see pyexpr.ExpressionLowerer for its state)."""
+
+    # -- calls ------------------------------------------------------------------------------------
+    def _call(self, node: ast.Call, results: tuple[str | None, ...]) -> Call | None:
+        """Lowers a call; returns its Call op (None for local closures and container updates)."""
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in self.scope.functions and self.scope.is_local(func.id):
+            return self._closure_call(node, func.id, results)
+        if self._container_update(node):
+            return None
+        bound: list[tuple[str, str, ast.AST]] = []
+        args, named, extra = self._arguments(node, bound)
+        callee, display, receiver, prefix = self._callee(func)
+        span = self.pos.span(node)
+        positional = self._align(callee, prefix + args, named, extra)
+        kwargs = tuple((key, _source_text(value)) for key, value in
+                       ((k.arg, k.value) for k in node.keywords) if key is not None)
+        call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0)
+        for path, method, where in bound:
+            # Ex) atexit.register(session.close)   (a bound method handed over will be called)
+            self._emit(Call(self.pos.span(where), f"?bound.{method}", f"{path}.{method}", path))
+        self._emit(call)
+        if canonical(callee) in _ABORTS or receiver in (self.receiver or "self", "self") \
+                and callee.rsplit(".", 1)[-1] in _TEST_ABORTS:
+            self._emit(Exit(span, "abort"))
+        elif not (bound and callee.rsplit(".", 1)[-1] in _REGISTRATIONS):
+            self._may_raise(span)  # registering a callback (addCleanup(s.close)) is taken not to raise
+        return call
+
+    def _closure_call(self, node: ast.Call, name: str, results: tuple[str | None, ...]) -> Call:
+        """Lowers a call of a nested function: it runs now on the names it captures (Capture), and
+        its summary tells what it does with its arguments and returns (Call)."""
+        # Ex) cleanup()   Ex) sock = connect()
+        args, named, _ = self._arguments(node, [])
+        self._capture(name, "call", node)
+        positional = _ordered(LocalScope.parameter_names(self.scope.functions[name]), args, named)
+        span = self.pos.span(node)
+        call = Call(span, f"{self.qualname}.<locals>.{name}", name, None, tuple(positional), results,
+                    in_loop=self.loop_depth > 0)
+        self._emit(call)
+        self._may_raise(span)
+        return call
+
+    def _arguments(self, node: ast.Call, bound: list) -> tuple[list[str | None], list[tuple[str, str | None]], list]:
+        """Returns the paths of the positional, keyword and `**` arguments; bound methods go to `bound`."""
+        args: list[str | None] = []
+        for arg in node.args:
+            args.append(self._argument(arg, bound))
+        named: list[tuple[str, str | None]] = []
+        extra: list[str | None] = []
+        for keyword in node.keywords:
+            path = self._argument(keyword.value, bound)
+            if keyword.arg is None:
+                extra.append(path)
+            else:
+                named.append((keyword.arg, path))
+        return args, named, extra
+
+    def _argument(self, node: ast.expr, bound: list) -> str | None:
+        if isinstance(node, ast.Attribute) and node.attr[:1].islower():
+            base = self._value(node.value)
+            if base is not None and self._is_local(base.split(".", 1)[0]):
+                bound.append((base, node.attr, node))  # maybe a bound method: s.close
+            return f"{base}.{node.attr}" if base else None
+        return self._value(node)
+
+    def _container_update(self, node: ast.Call) -> bool:
+        # Ex) conns.append(conn)   (a local list keeps the socket reachable)
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _CONTAINER_ADDS):
+            return False
+        container = self._name(func.value.id)
+        if container not in self.containers:
+            return False
+        span = self.pos.span(node)
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            path = self._value(arg)
+            if path is not None:
+                self._emit(Assign(span, container, path, accumulate=True))
+        return True
+
+    def _align(self, callee: str, args: list[str | None], named: list[tuple[str, str | None]],
+               extra: list[str | None]) -> list[str | None]:
+        """Returns the argument paths in the callee's parameter order when it is this module's function."""
+        params = self._params_of(callee)
+        if params is None:
+            return args + [path for _, path in named] + extra
+        return _ordered(params, args, named)
+
+    def _params_of(self, callee: str) -> list[str] | None:
+        if not self.module.is_tree(callee):
+            return None
+        node = self.module.function_node(callee)
+        return LocalScope.parameter_names(node) if node is not None else None
+
+    def _callee(self, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
+        """Returns (callee, display, receiver path, leading arguments) for the called expression."""
+        dotted = self._dotted(func)
+        if dotted is not None:
+            return self._resolved(dotted, func)
+        if isinstance(func, ast.Attribute):
+            return self._method(func)
+        if isinstance(func, ast.Name):
+            return "?func", func.id, None, []
+        self._value(func)
+        return "?func", short(func), None, []
+
+    def _resolved(self, dotted: str, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
+        display = dotted if not self.module.is_tree(dotted) else dotted[len(self.module.name) + 1:]
+        info = self.module.class_of(dotted)
+        if info is not None:
+            # Ex) Conn(sock)   (this module's class: its __init__ receives the arguments)
+            init = self.module.find_method(info, "__init__")
+            return (init or dotted), display, None, [None] if init else []
+        return dotted, display, None, []
+
+    def _method(self, func: ast.Attribute) -> tuple[str, str, str | None, list[str | None]]:
+        base = func.value
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "super" and self.klass:
+            # Ex) super().close()
+            for parent in self.klass.bases:
+                info = self.module.class_of(parent)
+                method = self.module.find_method(info, func.attr) if info else None
+                if method:
+                    return method, f"super().{func.attr}", self.receiver or None, [self.receiver or None]
+            return f"?.{func.attr}", f"super().{func.attr}", None, []
+        receiver = self._value(base)
+        owner = self._type_of(base, receiver, func.attr)
+        display = f"{short(base)}.{func.attr}"
+        info = self.module.class_of(owner)
+        if info is not None:
+            method = self.module.find_method(info, func.attr)
+            if method is not None:
+                static = self.module.method_kind(method)
+                lead = [] if static == "static" else [None] if static == "class" else [receiver]
+                return method, f"{info.node.name}.{func.attr}", receiver, lead
+        if owner:
+            return f"{owner}.{func.attr}", f"{owner}.{func.attr}", receiver, []
+        return f"?.{func.attr}", display, receiver, []
+
+    def _type_of(self, node: ast.expr, path: str | None, method: str = "") -> str:
+        """Returns the class a receiver holds, from assignments, annotations, fields or astroid."""
+        if path is None:
+            if isinstance(node, ast.Call):
+                dotted = self._dotted(node.func)
+                return dotted if dotted and looks_like_class(dotted, self.module) else ""
+            return ""
+        if path in self.types:
+            return self.types[path]
+        if self.klass is not None and path == self.receiver and path:
+            return self.klass.qualname
+        origin = self.origins.get(path, "")
+        if self.klass is not None and path.startswith(self.receiver + ".") and self.receiver and path.count(".") == 1:
+            self.module.fields(self.klass)
+            name = path.split(".", 1)[1]
+            if name in self.klass.field_types:
+                return self.klass.field_types[name]
+            origin = self.klass.field_origins.get(name, "")
+        if "." not in path and not self._is_local(path):
+            declared = self.module.variable_types.get(path)
+            if declared:
+                return declared
+        if not origin or method not in self.unit.needles:
+            return ""
+        return pyinfer.return_type(origin)  # Ex) opener = build_opener(); opener.open(u)
+
+    def _dotted(self, node: ast.expr) -> str | None:
+        """Returns the qualified name an expression refers to when it is a module, class or function
+        (`socket.create_connection`, `requests.Session`), None for values such as local variables."""
+        match node:
+            case ast.Name(id=name):
+                if self.scope.is_local(name):
+                    target = self.scope.imports.get(name)
+                    return canonical(target) if target else None
+                if name in self.outer or name in self.renames:
+                    return None
+                if self.module.kinds.get(name) == "var":
+                    return None
+                return self.module.resolve_global(name)
+            case ast.Attribute(value=base, attr=attr):
+                prefix = self._dotted(base)
+                return canonical(f"{prefix}.{attr}") if prefix else None
+        return None
+
+
+def _ordered(params: list[str], args: list[str | None], named: list[tuple[str, str | None]]) -> list[str | None]:
+    """Returns positional argument paths with keyword arguments moved to their parameter's index."""
+    out = list(args)
+    for name, path in named:
+        if name in params:
+            index = params.index(name)
+            out.extend([None] * (index + 1 - len(out)))
+            out[index] = path if out[index] is None else out[index]
+    return out
+
+
+def _source_text(node: ast.expr) -> str:
+    """Returns a keyword argument's value as the spec compares it (`True`, `'GET'`, `stream`)."""
+    match node:
+        case ast.Constant(value=value):
+            return repr(value) if isinstance(value, str) else str(value)
+        case ast.Name(id=name):
+            return name
+        case ast.Attribute(value=base, attr=attr):
+            return f"{_source_text(base)}.{attr}"
+    return "..."
+
+
+def short(node: ast.expr) -> str:
+    """Returns a short source-like text of an expression for messages (`self.client`, `make()`)."""
+    match node:
+        case ast.Name(id=name):
+            return name
+        case ast.Attribute(value=base, attr=attr):
+            return f"{short(base)}.{attr}"
+        case ast.Call(func=func):
+            return f"{short(func)}()"
+        case ast.Subscript(value=base):
+            return f"{short(base)}[...]"
+        case ast.Await(value=inner):
+            return short(inner)
+    return "..."
+

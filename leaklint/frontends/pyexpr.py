@@ -1,0 +1,306 @@
+"""Lowers Python expressions to IR ops on access paths: calls (with their resolved callee,
+receiver, arguments and keyword texts), aliases, container elements, closures and yields.
+
+Calls are resolved in pycalls.py; control flow (exception edges, generator suspension, frames)
+belongs to the statement lowerer in pylower.py, which extends this class. Nothing here reports.
+"""
+from __future__ import annotations
+
+import ast
+
+from leaklint.frontends.cfg import CFGBuilder
+from leaklint.frontends.pycalls import CONTAINER_CALLS, CallLowering
+from leaklint.frontends.pyclasses import ClassInfo, looks_like_class
+from leaklint.frontends.pylocals import LocalScope
+from leaklint.frontends.pyunit import ModuleUnit
+from leaklint.ir import Assign, Capture, FunctionIR, Guard, Span, Store
+
+_DISPLAYS = (ast.List, ast.Set, ast.Dict, ast.Tuple, ast.ListComp, ast.SetComp, ast.DictComp)
+
+
+class ExpressionLowerer(CallLowering):
+    """Expression half of one function's lowering; `pylower.FunctionLowerer` adds statements."""
+
+    def __init__(self, unit: ModuleUnit, qualname: str, scope: LocalScope, klass: ClassInfo | None,
+                 outer: frozenset[str], out: list[FunctionIR]) -> None:
+        self.unit, self.qualname, self.scope, self.klass = unit, qualname, scope, klass
+        self.outer, self.out = outer, out
+        self.module = unit.scope
+        self.pos = unit.positions
+        self.cfg = CFGBuilder()
+        self.temps = 0
+        self.pending: list[str] = []
+        self.types: dict[str, str] = {}
+        self.origins: dict[str, str] = {}
+        self.containers: set[str] = set()
+        self.renames: dict[str, str] = {}
+        self.loop_depth = 0
+        self.comprehensions = 0
+        self.receiver = ""
+        self.contextmanager = False
+
+    # -- hooks the statement lowerer provides ----------------------------------------------------
+    def _may_raise(self, span: Span) -> None:
+        """Ends the current block after a call with an edge to where its exception goes."""
+        raise NotImplementedError
+
+    def _suspend(self, span: Span) -> None:
+        """Marks a `yield` where the generator's consumer may drop it."""
+        raise NotImplementedError
+
+    def _lower_closure(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """Lowers a nested function (once) as a FunctionIR of its own."""
+        raise NotImplementedError
+
+    # -- small helpers ----------------------------------------------------------------------------
+    def _temp(self) -> str:
+        self.temps += 1
+        name = f"$t{self.temps}"
+        self.pending.append(name)
+        return name
+
+    def _emit(self, op) -> None:
+        self.cfg.emit(op)
+
+    def _is_local(self, name: str) -> bool:
+        return self.scope.is_local(name) or name in self.outer or name in self.renames
+
+    def _name(self, name: str) -> str:
+        return self.renames.get(name, name)
+
+    # -- values -----------------------------------------------------------------------------------
+    def _value(self, node: ast.expr | None) -> str | None:
+        """Lowers an expression (emitting its calls) and returns its access path, if it has one."""
+        match node:
+            case None | ast.Constant():
+                return None
+            case ast.Name(id=name):
+                if name in self.scope.functions and self.scope.is_local(name):
+                    self._capture(name, "value", node)  # Ex) atexit.register(cleanup)
+                    return None
+                return self._name(name)
+            case ast.Attribute(value=base, attr=attr):
+                path = self._value(base)
+                return f"{path}.{attr}" if path else None
+            case ast.Subscript(value=base, slice=index):
+                # Ex) socks[0]   Ex) self.ntransfercmd(cmd)[0]   (an element of a container or a result)
+                path = self._value(base)
+                self._value(index)
+                plain = isinstance(base, ast.Name) or path in self.containers or path and path.startswith("$")
+                return path if plain else None
+            case ast.Call():
+                temp = self._temp()
+                return temp if self._call(node, (temp,)) is not None else None
+            case ast.Await(value=inner) | ast.Starred(value=inner):
+                return self._value(inner)
+            case ast.NamedExpr(target=ast.Name(id=name), value=value):
+                # Ex) if (s := get_socket()) is not None:
+                self._bind_value(node.target, value)
+                return self._name(name)
+            case ast.Tuple() | ast.List() | ast.Set():
+                return self._collect(node.elts)
+            case ast.Dict():
+                for key in node.keys:
+                    self._value(key)
+                return self._collect(node.values)
+            case ast.IfExp(test=test, body=body, orelse=orelse):
+                self._value(test)
+                return self._collect([body, orelse], container=False)
+            case ast.BoolOp(values=values):
+                return self._collect(values, container=False)
+            case ast.Lambda():
+                self._capture_names(free_names(node, self._visible()), "value", node)
+                return None
+            case ast.ListComp() | ast.SetComp() | ast.GeneratorExp() | ast.DictComp():
+                return self._comprehension(node)
+            case ast.Yield() | ast.YieldFrom():
+                return self._yield(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._value(child)
+        return None
+
+    def _collect(self, items: list[ast.expr], container: bool = True) -> str | None:
+        """Returns a temporary holding every element path (Ex) [a, b]  Ex) sock or fallback)."""
+        paths = [self._value(item) for item in items]
+        if not any(paths):
+            return None
+        temp = self._temp()
+        if container:
+            self.containers.add(temp)
+        for path in paths:
+            if path is not None:
+                self._emit(Assign(self.pos.span(items[0]), temp, path, accumulate=True))
+        return temp
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> str | None:
+        # Ex) [socket.create_connection(a) for a in addrs]   Ex) [s.close() for s in socks]
+        saved = dict(self.renames)
+        self.comprehensions += 1
+        for generator in node.generators:
+            iterable = self._value(generator.iter)
+            for name in _target_names(generator.target):
+                self.renames[name] = f"{name}${self.comprehensions}"  # its own scope: no clash with locals
+            self._bind_path(generator.target, iterable if iterable in self.containers else None, generator.iter)
+            for condition in generator.ifs:
+                self._value(condition)
+        elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        result = self._collect(elements)
+        self.renames = saved
+        return result
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        value = self._value(node.value)
+        span = self.pos.span(node)
+        if self.contextmanager:
+            self._may_raise(span)  # Ex) yield conn   (the with-body's exception is raised here)
+            return None
+        if value is not None:
+            self._emit(Store(span, value))
+        self._suspend(span)
+        return None
+
+    # -- binding ------------------------------------------------------------------------------------
+    def _bind_value(self, target: ast.expr, value: ast.expr) -> None:
+        """Lowers `target = value`, binding a call's results directly when the targets are plain names."""
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(target.elts) == len(value.elts) and not any(isinstance(e, ast.Starred) for e in value.elts):
+            # Ex) sock, self.sock = self.sock, None   (every value is read before any target is bound)
+            sources = [self._value(element) for element in value.elts]
+            for element, source, item in zip(target.elts, sources, value.elts):
+                self._bind_path(element, source, item)
+            return
+        if isinstance(target, ast.Name) and isinstance(value, _DISPLAYS):
+            self.containers.add(self._name(target.id))  # Ex) socks = []
+        call = value.value if isinstance(value, ast.Await) else value
+        results = self._result_names(target) if isinstance(call, ast.Call) else None
+        if results is None:
+            self._bind_path(target, self._value(value), value)
+            return
+        lowered = self._call(call, results)
+        if lowered is not None:
+            self._note_type(target, call)
+        elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+        for element, result in zip(elements, results):
+            if result is not None and result.startswith("$"):
+                # Ex) self._ssock, self._csock = socket.socketpair()
+                self._bind_path(element, result if lowered is not None else None, None)
+
+    def _result_names(self, target: ast.expr) -> tuple[str | None, ...] | None:
+        """Returns the paths a call's results are bound to: names, or temporaries for other targets."""
+        # Ex) s = socket.socket()   Ex) conn, addr = srv.accept()   Ex) self.a, self.b = socketpair()
+        if isinstance(target, ast.Name) and self._assignable(target.id):
+            return (self._name(target.id),)
+        if isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in target.elts):
+            return tuple(self._name(e.id) if isinstance(e, ast.Name) and self._assignable(e.id) else self._temp()
+                         for e in target.elts)
+        return None
+
+    def _assignable(self, name: str) -> bool:
+        return name not in self.scope.declared_global and name not in self.scope.declared_nonlocal
+
+    def _bind_path(self, target: ast.expr, source: str | None, value: ast.expr | None) -> None:
+        """Binds `target` to the value at `source` (None: a fresh, untracked value)."""
+        span = self.pos.span(target)
+        match target:
+            case ast.Name(id=name) if self._assignable(name):
+                self._emit(Assign(span, self._name(name), source))
+                if value is not None and isinstance(value, ast.Call):
+                    self._note_type(target, value)
+            case ast.Name():
+                if source is not None:
+                    self._emit(Store(span, source))  # Ex) global _client; _client = make()
+            case ast.Attribute():
+                path = self._value(target.value)
+                if path is not None:
+                    self._emit(Assign(span, f"{path}.{target.attr}", source))
+                elif source is not None:
+                    self._emit(Store(span, source))
+            case ast.Subscript(value=base, slice=index):
+                self._value(index)
+                path = self._value(base)
+                if path in self.containers and source is not None:
+                    self._emit(Assign(span, path, source, accumulate=True))  # Ex) conns[key] = conn
+                elif source is not None:
+                    self._emit(Store(span, source))
+            case ast.Tuple() | ast.List():
+                for element in target.elts:
+                    self._bind_path(element, source, None)
+            case ast.Starred(value=inner):
+                self._bind_path(inner, source, None)
+
+    def _note_type(self, target: ast.expr, call: ast.Call) -> None:
+        """Remembers what class a name holds (`s = socket.socket()`) or which library call made it."""
+        if not isinstance(target, ast.Name):
+            return
+        name = self._name(target.id)
+        dotted = self._dotted(call.func)
+        self.types.pop(name, None)
+        self.origins.pop(name, None)
+        if dotted in CONTAINER_CALLS:
+            self.containers.add(name)
+        elif dotted and looks_like_class(dotted, self.module):
+            self.types[name] = dotted
+        elif dotted and not self.module.is_tree(dotted):
+            self.origins[name] = dotted
+
+    # -- closures ---------------------------------------------------------------------------------
+    def _visible(self) -> frozenset[str]:
+        return frozenset(self.scope.assigned) | frozenset(self.scope.params) | self.outer
+
+    def _capture(self, name: str, mode: str, node: ast.AST) -> None:
+        function = self.scope.functions[name]
+        self._lower_closure(function)
+        names = free_names(function, self._visible())
+        self._emit(Capture(self.pos.span(node), f"{self.qualname}.<locals>.{name}", names, mode))
+
+    def _capture_names(self, names: tuple[str, ...], mode: str, node: ast.AST) -> None:
+        if names:
+            self._emit(Capture(self.pos.span(node), f"{self.qualname}.<lambda>", names, mode))
+
+    # -- guards -----------------------------------------------------------------------------------
+    def _guards(self, test: ast.expr) -> tuple[Guard | None, Guard | None]:
+        """Returns what the true and false edges of `if test` prove about None-ness."""
+        match test:
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                true, false = self._guards(operand)
+                return false, true
+            case ast.BoolOp(op=ast.And(), values=[first, *_]):
+                return self._guards(first)[0], None
+            case ast.BoolOp(op=ast.Or(), values=[first, *_]):
+                return None, self._guards(first)[1]
+            case ast.Compare(left=left, ops=[ast.Is() | ast.Eq() | ast.IsNot() | ast.NotEq() as op],
+                             comparators=[ast.Constant(value=None)]):
+                # Ex) if sock is None:   Ex) if resp is not None:
+                subject = self._plain_path(left)
+                if subject is None:
+                    return None, None
+                nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")
+                return (nil, nonnil) if isinstance(op, (ast.Is, ast.Eq)) else (nonnil, nil)
+            case ast.NamedExpr(target=target):
+                return self._guards(target)
+        subject = self._plain_path(test)
+        return (Guard(subject, "nonnil"), Guard(subject, "nil")) if subject else (None, None)
+
+    def _plain_path(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name):
+            return self._name(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self._plain_path(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+
+def free_names(node: ast.AST, visible: frozenset[str]) -> tuple[str, ...]:
+    """Returns the names of the enclosing function that a nested function or lambda uses."""
+    own = LocalScope.of(node, "") if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else None
+    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    if own is not None:
+        used -= {n for n in used if own.is_local(n)}
+    return tuple(sorted(used & visible))
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+

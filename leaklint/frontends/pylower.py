@@ -1,0 +1,343 @@
+"""Lowers one Python function (or a module body) to a FunctionIR: statements become blocks and
+edges, `with` and `finally` become releases on every way out (fall-through, return, break,
+continue, raise, an exception from a call, a generator dropped at a `yield`).
+
+Every call may raise: it ends its block with an exceptional edge to the innermost handler, or to
+an `exception` exit that only the exception-path rule reports. Nothing here reports.
+"""
+from __future__ import annotations
+
+import ast
+from collections import Counter
+
+from leaklint.frontends.pycalls import short
+from leaklint.frontends.pyclasses import ClassInfo
+from leaklint.frontends.pyexpr import ExpressionLowerer, free_names
+from leaklint.frontends.pyflags import Flags, bound_names
+from leaklint.frontends.pyflow import FlowLowering, Frame
+from leaklint.frontends.pylocals import LocalScope
+from leaklint.frontends.pyunit import ModuleUnit
+from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Span, Store
+
+
+def lower_function(unit: ModuleUnit, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, display: str,
+                   klass: ClassInfo | None, owner: Owner | None,
+                   outer: frozenset[str] = frozenset()) -> list[FunctionIR]:
+    """Returns the FunctionIR of a function followed by those of its nested functions."""
+    out: list[FunctionIR] = []
+    lowerer = FunctionLowerer(unit, qualname, LocalScope.of(node, unit.scope.name), klass, outer, out)
+    function = lowerer.lower(node, display, owner)
+    return [function, *out]
+
+
+def lower_module(unit: ModuleUnit, tree: ast.Module, owner: Owner) -> list[FunctionIR]:
+    """Returns the FunctionIR of a module's top-level statements (`module.<module>`)."""
+    out: list[FunctionIR] = []
+    qualname = f"{unit.scope.name}.<module>"
+    lowerer = FunctionLowerer(unit, qualname, LocalScope.of_module(tree, unit.scope.name), None, frozenset(), out)
+    function = lowerer.lower(tree, f"module {unit.scope.name}", owner)
+    return [function, *out]
+
+
+class FunctionLowerer(FlowLowering, ExpressionLowerer):
+    """Builds the CFG of one function; nested functions found inside go to `out`."""
+
+    def lower(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module, display: str,
+              owner: Owner | None) -> FunctionIR:
+        """Returns the FunctionIR of a function, or of a module's top-level statements."""
+        self.frames: list[Frame] = []
+        self.flags = Flags()
+        self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
+        self.expecting = 0  # inside `with self.assertRaises(...)`: the block is meant to raise
+        self.loads = Counter(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        self.generator = False
+        self.constructed = ""  # the receiver of a constructor: the caller gets it on a normal return
+        is_module = isinstance(node, ast.Module)
+        self.raises = not is_module  # an exception in a module body aborts the import or the script
+        if not is_module:
+            self._prepare(node, owner)
+        self._statements(node.body)
+        top = Span(self.pos.path, 1, 1, 1, 1)
+        end = self.pos.end(node.body[-1]) if node.body else top
+        self._hand_over(end)
+        function = self.cfg.finish(self.qualname, display, top if is_module else self.pos.span(node),
+                                   tuple(self.scope.params), end, is_closure=bool(self.outer),
+                                   free_names=tuple(sorted(self.outer)))
+        function.owner = owner
+        return function
+
+    def _prepare(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Owner | None) -> None:
+        self.generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(node))
+        self.contextmanager = self.generator and any(short(d.func if isinstance(d, ast.Call) else d).endswith(
+            ("contextmanager",)) for d in node.decorator_list)
+        params = self.scope.params
+        kind = self.module.method_kind(f"{self.klass.qualname}.{node.name}") if self.klass is not None else ""
+        if kind == "instance" and params:
+            self.receiver = params[0]
+        if owner is not None and owner.constructor and self.receiver:
+            self.constructed = self.receiver
+        for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+            if arg.annotation is not None:
+                # Ex) def fetch(session: requests.Session, url): ...
+                dotted = self._dotted(_unquote(arg.annotation))
+                if dotted:
+                    self.types[arg.arg] = dotted
+
+    # -- statements -------------------------------------------------------------------------------
+    def _statements(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            if not self.cfg.reachable:
+                return
+            self._statement(statement)
+            self._kill_temps(statement)
+            if not isinstance(statement, _COMPOUND):
+                self.flags.statement(statement)
+
+    def _statement(self, node: ast.stmt) -> None:
+        match node:
+            case ast.Expr(value=value):
+                call = value.value if isinstance(value, ast.Await) else value
+                if isinstance(call, ast.Call) and not self.expecting:
+                    self._call(call, ())  # Ex) requests.get(u, stream=True)   (discarded)
+                else:
+                    self._value(value)
+            case ast.Assign(targets=[target], value=value):
+                self._bind_value(target, value)
+            case ast.Assign(targets=targets, value=value):
+                source = self._value(value)
+                for target in targets:
+                    self._bind_path(target, source, value)
+            case ast.AnnAssign(target=target, value=value) if value is not None:
+                self._bind_value(target, value)
+            case ast.AugAssign(target=target, value=value):
+                self._augmented(target, value)
+            case ast.Return(value=value):
+                self._return(node, value)
+            case ast.If():
+                self._if(node)
+            case ast.For() | ast.AsyncFor():
+                self._for(node)
+            case ast.While():
+                self._while(node)
+            case ast.With() | ast.AsyncWith():
+                self._with(node, 0)
+            case ast.Try() | ast.TryStar():
+                self._try(node)
+            case ast.Raise():
+                self._raise(node)
+            case ast.Break() | ast.Continue():
+                self._jump(node)
+            case ast.Match():
+                self._match(node)
+            case ast.FunctionDef() | ast.AsyncFunctionDef():
+                self._definition(node)
+            case ast.Delete(targets=targets):
+                self._delete(targets)
+            case ast.Assert(test=test, msg=msg):
+                self._value(test)
+                self._value(msg)
+
+    def _augmented(self, target: ast.expr, value: ast.expr) -> None:
+        # Ex) conns += [conn]
+        source = self._value(value)
+        if isinstance(target, ast.Name) and source is not None and self._assignable(target.id):
+            self._emit(Assign(self.pos.span(target), self._name(target.id), source, accumulate=True))
+        elif source is not None:
+            self._bind_path(target, source, None)
+
+    def _delete(self, targets: list[ast.expr]) -> None:
+        # Ex) del sock   Ex) del self.sock
+        for target in targets:
+            if isinstance(target, ast.Name):
+                self._emit(Kill(self.pos.span(target), (self._name(target.id),), "scope"))
+            else:
+                self._bind_path(target, None, None)
+
+    def _definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        # Ex) def cleanup(): sock.close()   Ex) @atexit.register def close_all(): ...
+        if self.scope.functions.get(node.name) is node:
+            self._lower_closure(node)
+        for decorator in node.decorator_list:
+            self._value(decorator)
+        if node.decorator_list:
+            names = free_names(node, self._visible())
+            if names:
+                self._emit(Capture(self.pos.span(node), f"{self.qualname}.<locals>.{node.name}", names, "value"))
+
+    def _lower_closure(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if id(node) in self.unit.lowered or self.scope.functions.get(node.name) is not node:
+            return
+        self.unit.lowered.add(id(node))
+        qualname = f"{self.qualname}.<locals>.{node.name}"
+        inner = FunctionLowerer(self.unit, qualname, LocalScope.of(node, self.module.name), None,
+                                self._visible(), self.out)
+        inner.types = dict(self.types)
+        self.out.append(inner.lower(node, node.name, None))
+
+    def _return(self, node: ast.Return, value: ast.expr | None) -> None:
+        # Ex) return sock   Ex) return conn, addr
+        items = value.elts if isinstance(value, ast.Tuple) else [value] if value is not None else []
+        values = tuple(self._value(item) for item in items)
+        self._unwind(0)
+        self._hand_over(self.pos.span(node))
+        self._emit(Exit(self.pos.span(node), "return", values))
+
+    def _hand_over(self, span: Span) -> None:
+        """A constructor returning normally hands its object, and what its fields hold, to the caller."""
+        if self.constructed and self.cfg.reachable:
+            self._emit(Store(span, self.constructed))
+
+    def _kill_temps(self, node: ast.AST) -> None:
+        if self.pending and self.cfg.reachable and not self.expecting:
+            self._emit(Kill(self.pos.span(node), tuple(self.pending), "scope"))
+        self.pending = []
+
+    def _take_temps(self) -> list[str]:
+        taken, self.pending = self.pending, []
+        return taken
+
+    # -- branches and loops -----------------------------------------------------------------------
+    def _if(self, node: ast.If) -> None:
+        # Ex) if sock is not None: sock.close()   Ex) if not done: sock.close()   (done known False)
+        decided = self.flags.decide(node.test)
+        self._value(node.test)
+        self._kill_temps(node.test)
+        if decided is not None:
+            self._statements(node.body if decided else node.orelse)
+            return
+        then_block, else_block, after = (self.cfg.new_block() for _ in range(3))
+        self.cfg.branch(then_block, else_block, self._guards(node.test))
+        entry, ends = self.flags.snapshot(), []
+        for block, body in ((then_block, node.body), (else_block, node.orelse)):
+            self.flags.restore(entry)
+            self.cfg.start(block)
+            self._statements(body)
+            if self.cfg.reachable:
+                ends.append(self.flags.snapshot())
+            self.cfg.jump(after)
+        self.flags.merge(ends)
+        self.cfg.start(after)
+
+    def _while(self, node: ast.While) -> None:
+        # Ex) while True: conn, _ = srv.accept(); ...
+        head, body, orelse, after = (self.cfg.new_block() for _ in range(4))
+        self.cfg.goto(head)
+        self._value(node.test)
+        self._kill_temps(node.test)
+        if isinstance(node.test, ast.Constant) and node.test.value:
+            self.cfg.goto(body)
+        else:
+            self.cfg.branch(body, orelse, self._guards(node.test))
+            self.cfg.start(body)
+        self._loop_body(node, head, after)
+        self.cfg.start(orelse)
+        self._statements(node.orelse)
+        self.cfg.jump(after)
+        self.cfg.start(after)
+
+    def _for(self, node: ast.For | ast.AsyncFor) -> None:
+        # Ex) for s in socks: s.close()   Ex) for chunk in resp.iter_content(): ...
+        iterable = self._value(node.iter)
+        kept = self._take_temps()
+        head, body, orelse, after = (self.cfg.new_block() for _ in range(4))
+        entry = self.cfg.current
+        self.cfg.start(head)
+        self.cfg.jump(body)
+        self.cfg.jump(orelse)
+        self.cfg.current = entry
+        # An empty container holds nothing: for one, only the paths through the body matter.
+        self.cfg.goto(body if iterable in self.containers else head)
+        self.cfg.start(body)
+        self._bind_path(node.target, iterable if iterable in self.containers else None, None)
+        self._loop_body(node, head, after)
+        self.cfg.start(orelse)
+        self._statements(node.orelse)
+        self.cfg.jump(after)
+        self.cfg.start(after)
+        self.pending = kept
+        self._kill_temps(node)
+
+    def _loop_body(self, node: ast.For | ast.AsyncFor | ast.While, head: int, after: int) -> None:
+        self.flags.forget(bound_names(node))
+        frame = Frame("loop", self.pos.span(node), after, head, self._dying(node))
+        self.frames.append(frame)
+        self.loop_depth += 1
+        self._statements(node.body)
+        self.loop_depth -= 1
+        self.frames.pop()
+        if self.cfg.reachable and frame.dying:
+            self._emit(Kill(self.pos.end(node.body[-1]), frame.dying, "iteration"))
+        self.cfg.jump(head)
+        self.cfg.current = None
+        self.flags.forget(bound_names(node))
+
+    def _dying(self, node: ast.For | ast.AsyncFor | ast.While) -> tuple[str, ...]:
+        """Returns the locals bound in a loop body that nothing outside the body reads: each
+        iteration's value is lost when the next one starts."""
+        inside = [n for statement in node.body for n in ast.walk(statement) if isinstance(n, ast.Name)]
+        if not isinstance(node, ast.While):
+            inside += [n for n in ast.walk(node.target) if isinstance(n, ast.Name)]
+        loads = Counter(n.id for n in inside if isinstance(n.ctx, ast.Load))
+        bound = {n.id for n in inside if isinstance(n.ctx, ast.Store)}
+        return tuple(sorted(self._name(name) for name in bound
+                            if self.scope.is_local(name) and self.loads[name] == loads[name]))
+
+    def _jump(self, node: ast.Break | ast.Continue) -> None:
+        # Ex) continue   (before the close: the next iteration overwrites the socket)
+        index = next((i for i in range(len(self.frames) - 1, -1, -1) if self.frames[i].kind == "loop"), None)
+        if index is None:
+            self.cfg.current = None
+            return
+        frame = self.frames[index]
+        is_break = isinstance(node, ast.Break)
+        self._unwind(index + 1)
+        if frame.dying:
+            self._emit(Kill(self.pos.span(node), frame.dying, "break" if is_break else "continue"))
+        self.cfg.jump(frame.break_to if is_break else frame.continue_to)
+        self.cfg.current = None
+
+    def _match(self, node: ast.Match) -> None:
+        # Ex) match msg: case {"op": "close"}: sock.close()
+        subject = self._value(node.subject)
+        self._kill_temps(node.subject)
+        head, after = self.cfg.current, self.cfg.new_block()
+        for case in node.cases:
+            self.cfg.current = head
+            block = self.cfg.new_block()
+            self.cfg.goto(block)
+            for capture in ast.walk(case.pattern):
+                name = getattr(capture, "name", None) if isinstance(capture, (ast.MatchAs, ast.MatchStar)) else None
+                if name:
+                    whole = isinstance(capture, ast.MatchAs) and capture.pattern is None and capture is case.pattern
+                    self._emit(Assign(self.pos.span(capture), name, subject if whole else None))
+            self._value(case.guard)
+            self._statements(case.body)
+            self.cfg.jump(after)
+        self.cfg.current = head
+        self.cfg.jump(after)
+        self.cfg.start(after)
+        self.flags.forget(bound_names(node))
+
+
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match,
+             ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _unquote(node: ast.expr) -> ast.expr:
+    """Returns the expression inside a string annotation (`"requests.Session"`), or the node itself."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return node
+    return node
+
+
+def _own_nodes(node: ast.AST):
+    """Yields the nodes of a function body, not those of nested functions, classes or lambdas."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        yield child
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(child))

@@ -1,0 +1,231 @@
+"""What the Python front-end knows about names in one module: its imports, top-level functions and
+classes, and each function's locals, so a call resolves to the qualified name rule specs use
+(`requests.get`, `socket.socket.accept`) without libcst's or astroid's metadata.
+
+It reads `ast` trees only; it never lowers code and never reports.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import os
+from dataclasses import dataclass, field
+from functools import cache
+
+from leaklint.frontends.pyclasses import ClassInfo, ClassQueries, looks_like_class
+
+# Modules that are another module under a second name: `from posix import *` binds os functions.
+_MODULE_ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "socket.SocketType": "socket.socket",
+                   "requests.api": "requests", "requests.sessions": "requests"}
+# Star imports whose names are read from the running interpreter (stdlib modules only, never
+# code under analysis); any other star import binds the names nothing else binds.
+_INTROSPECTED = frozenset({"socket", "_socket", "ssl", "os", "posix", "nt", "select", "selectors", "contextlib",
+                           "http.client", "urllib.request", "atexit"})
+_BUILTINS = frozenset(dir(builtins))
+
+
+def canonical(dotted: str) -> str:
+    """Returns `dotted` with module aliases replaced (`posix.open` -> `os.open`)."""
+    for alias, target in _MODULE_ALIASES.items():
+        if dotted == alias or dotted.startswith(alias + "."):
+            return target + dotted[len(alias):]
+    return dotted
+
+
+def module_name(path: str) -> str:
+    """Returns the dotted module name of a file: its stem below the packages (`__init__.py`) above it."""
+    directory, filename = os.path.split(os.path.abspath(path))
+    stem = filename.rsplit(".", 1)[0]
+    parts = [] if stem == "__init__" else [stem]
+    while _is_package(directory):
+        directory, name = os.path.split(directory)
+        parts.insert(0, name)
+    return ".".join(parts) or stem
+
+
+@cache
+def _is_package(directory: str) -> bool:
+    name = os.path.basename(directory)
+    return bool(name) and name.isidentifier() and os.path.isfile(os.path.join(directory, "__init__.py"))
+
+
+@cache
+def _star_exports(module: str) -> frozenset[str] | None:
+    """Returns the names `from module import *` binds, when the interpreter's module tells them."""
+    if module not in _INTROSPECTED:
+        return None
+    import importlib
+
+    try:
+        imported = importlib.import_module(module)
+    except ImportError:
+        return None
+    names = getattr(imported, "__all__", None) or [n for n in dir(imported) if not n.startswith("_")]
+    return frozenset(names)
+
+
+@dataclass(slots=True)
+class ModuleScope(ClassQueries):
+    """The module-level bindings of one file, in the order Python would leave them."""
+
+    name: str
+    bindings: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    stars: list[str] = field(default_factory=list)
+    variable_types: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, tree: ast.Module, name: str) -> ModuleScope:
+        """Returns the scope of a parsed module named `name`."""
+        scope = cls(name)
+        for statement in _top_level(tree.body):
+            scope._bind_statement(statement)
+        for info in scope.classes.values():
+            info.bases = [scope.resolve_global_expr(base) for base in info.node.bases]
+        return scope
+
+    def _bind_statement(self, node: ast.stmt) -> None:
+        match node:
+            case ast.Import() | ast.ImportFrom():
+                for local, target in import_bindings(node, self.name):
+                    if local == "*":
+                        self._star(target)
+                    else:
+                        self._bind(local, target, "import")
+            case ast.FunctionDef() | ast.AsyncFunctionDef():
+                self.functions[node.name] = node
+                self._bind(node.name, f"{self.name}.{node.name}", "def")
+            case ast.ClassDef():
+                self._class(node, self.name, prefix="")
+            case _:
+                for target in _assigned_names(node):
+                    if self.kinds.get(target) not in ("import", "def", "class"):
+                        self._bind(target, "", "var")
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                        and isinstance(node.value, ast.Call):
+                    # Ex) SESSION = requests.Session()   (its methods resolve in every function)
+                    dotted = self.resolve_global_expr(node.value.func)
+                    if dotted and looks_like_class(dotted, self):
+                        self.variable_types[node.targets[0].id] = dotted
+
+    def _class(self, node: ast.ClassDef, module: str, prefix: str) -> None:
+        qualname = f"{module}.{prefix}{node.name}"
+        info = ClassInfo(qualname, node, [])
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info.methods[item.name] = item
+            elif isinstance(item, ast.ClassDef):
+                self._class(item, module, f"{prefix}{node.name}.")
+        self.classes[qualname] = info
+        if not prefix:
+            self._bind(node.name, qualname, "class")
+
+    def _bind(self, local: str, target: str, kind: str) -> None:
+        self.bindings[local] = canonical(target) if target else ""
+        self.kinds[local] = kind
+
+    def _star(self, module: str) -> None:
+        exports = _star_exports(module)
+        if exports is None:
+            self.stars.append(canonical(module))
+            return
+        for name in exports:
+            self._bind(name, f"{module}.{name}", "import")
+
+    # -- queries ------------------------------------------------------------------------------
+    def resolve_global(self, name: str) -> str | None:
+        """Returns what a module-level `name` refers to (`socket`, `requests.get`, `mod.helper`)."""
+        kind = self.kinds.get(name)
+        if kind is not None:
+            return self.bindings[name] or None
+        if name in _BUILTINS:
+            return f"builtins.{name}"
+        if self.stars:
+            return f"{self.stars[-1]}.{name}"
+        return None
+
+    def resolve_global_expr(self, node: ast.expr) -> str | None:
+        """Returns the dotted name of a module-level expression such as a base class."""
+        if isinstance(node, ast.Name):
+            return self.resolve_global(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve_global_expr(node.value)
+            return canonical(f"{base}.{node.attr}") if base else None
+        if isinstance(node, ast.Subscript):
+            return self.resolve_global_expr(node.value)
+        return None
+
+    def function_node(self, qualname: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """Returns the definition of this module's function or method `qualname`."""
+        owner, _, name = qualname.rpartition(".")
+        if owner == self.name:
+            return self.functions.get(name)
+        info = self.classes.get(owner)
+        return info.methods.get(name) if info else None
+
+
+    def is_tree(self, dotted: str) -> bool:
+        """Reports whether `dotted` names a function or class defined in this module."""
+        return dotted.startswith(self.name + ".")
+
+    def class_of(self, dotted: str | None) -> ClassInfo | None:
+        return self.classes.get(dotted) if dotted else None
+
+
+def import_bindings(node: ast.Import | ast.ImportFrom, module: str) -> list[tuple[str, str]]:
+    """Returns (local name, dotted target) for each name an import statement binds; `*` for a star."""
+    out: list[tuple[str, str]] = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                out.append((alias.asname, alias.name))
+            else:
+                top = alias.name.split(".", 1)[0]
+                out.append((top, top))
+        return out
+    base = _absolute(node.module or "", node.level, module)
+    for alias in node.names:
+        target = f"{base}.{alias.name}" if base else alias.name
+        out.append(("*", base) if alias.name == "*" else (alias.asname or alias.name, target))
+    return out
+
+
+def _absolute(name: str, level: int, module: str) -> str:
+    if not level:
+        return name
+    parts = module.split(".")
+    package = parts[: max(0, len(parts) - level)]
+    return ".".join(package + ([name] if name else []))
+
+
+def _top_level(body: list[ast.stmt]):
+    """Yields module-level statements, looking into if/try/with blocks (conditional imports and defs)."""
+    for statement in body:
+        match statement:
+            case ast.If() | ast.For() | ast.While():
+                yield from _top_level(statement.body)
+                yield from _top_level(statement.orelse)
+            case ast.Try() | ast.TryStar():
+                yield from _top_level(statement.body)
+                for handler in statement.handlers:
+                    yield from _top_level(handler.body)
+                yield from _top_level(statement.orelse)
+                yield from _top_level(statement.finalbody)
+            case ast.With():
+                yield from _top_level(statement.body)
+            case _:
+                yield statement
+
+
+def _assigned_names(node: ast.stmt) -> list[str]:
+    targets: list[ast.expr] = []
+    match node:
+        case ast.Assign():
+            targets = node.targets
+        case ast.AnnAssign() | ast.AugAssign():
+            targets = [node.target]
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+

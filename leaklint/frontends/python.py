@@ -1,0 +1,183 @@
+"""The Python front-end: parses one file with the standard library's `ast` and lowers the
+functions that can reach an acquisition to FunctionIR; every other function and method is
+registered for lazy lowering, for summaries ("closes its argument", "class closes self.sock").
+
+`ast` rather than libcst: the C parser gives positions for free and parses the standard library
+about 15 times faster, and nothing here needs libcst's lossless tree. Names are resolved from the
+module's own imports (pynames.py); astroid is asked only about receivers nothing else types
+(pyinfer.py). It owns every Python quirk; it never reports findings.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+from functools import partial
+
+from leaklint import directives
+from leaklint.frontends.pyclasses import ClassInfo
+from leaklint.frontends.pylower import lower_function, lower_module
+from leaklint.frontends.pynames import ModuleScope, module_name
+from leaklint.frontends.pyunit import ModuleUnit, Positions
+from leaklint.ir import FileError, FunctionIR, LoweredFile, Owner
+
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([^\n#;]+))", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Needles:
+    """What makes a file worth parsing and a function worth lowering now (see registry.needles)."""
+
+    words: frozenset[str]
+    literals: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, needles: frozenset[bytes]) -> Needles:
+        literals = tuple(sorted(n for n in needles if not n.decode().isidentifier()))
+        return cls(frozenset(n.decode() for n in needles if n not in literals), literals)
+
+    def modules(self, source: bytes) -> set[str]:
+        """Returns the acquiring modules (`socket`, `requests`) that a file imports, anywhere in it."""
+        found: set[str] = set()
+        for match in _IMPORT.finditer(source):
+            modules = [match.group(1)] if match.group(1) else match.group(2).split(b",")
+            found.update(m.strip().split(b".")[0].split(b" ")[0].decode("ascii", "replace") for m in modules)
+        return found & self.words
+
+    def literal_in(self, source: bytes) -> bool:
+        return any(literal in source for literal in self.literals)
+
+
+class PythonFrontend:
+    language = "python"
+    extensions = (".py",)
+
+    def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
+                      needles: frozenset[bytes]) -> list[LoweredFile]:
+        """Returns a LoweredFile per file (for Python a package is one file)."""
+        wanted = Needles.of(needles)
+        return [lower_file(path, source, wanted) for path, source in files]
+
+
+def lower_file(path: str, source: bytes, needles: Needles) -> LoweredFile:
+    """Returns the lowered functions of one file, or one FileError saying why it cannot be read."""
+    lowered = LoweredFile(path, "python", [], directives.parse(path, "python", source))
+    modules = needles.modules(source)
+    if not modules and not needles.literal_in(source):
+        return lowered
+    tree, error = parse(path, source)
+    if error is not None:
+        lowered.errors.append(error)
+        return lowered
+    try:
+        _lower_module(lowered, tree, source, needles, modules)
+    except RecursionError:
+        lowered.functions.clear()
+        lowered.lazy.clear()
+        lowered.errors.append(FileError(path, "too deeply nested to analyse"))
+    return lowered
+
+
+def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None]:
+    """Returns the module's tree, or a one-line FileError (syntax error, Python 2 source)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=path), None
+    except SyntaxError as exc:
+        line, column = exc.lineno or 1, exc.offset or 1
+        if python2_hint(exc, source):
+            return None, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
+        return None, FileError(path, f"syntax error: {exc.msg}", line, column)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+def _lower_module(lowered: LoweredFile, tree: ast.Module, source: bytes, needles: Needles, modules: set[str]) -> None:
+    scope = ModuleScope.build(tree, module_name(lowered.path))
+    positions = Positions(lowered.path, source)
+    unit = ModuleUnit(scope, positions, needles.words)
+    definitions = list(_definitions(scope))
+    eager, pattern = _eager(scope, definitions, positions, needles, modules)
+    for node, qualname, display, klass in definitions:
+        owner = _owner(scope, klass, node, eager) if klass is not None else None
+        lower = partial(_lower_definition, unit, node, qualname, display, klass, owner)
+        if qualname in eager:
+            lowered.functions.extend(lower())
+        else:
+            lowered.lazy[qualname] = lower
+    body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
+    if any(_mentions(positions.text(s), pattern, needles) for s in body):
+        methods = tuple(sorted(f"{scope.name}.{name}" for name in scope.functions))
+        owner = Owner(scope.name, f"module {scope.name}", "", methods, constructor=True)
+        lowered.functions.extend(lower_module(unit, tree, owner))
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
+           modules: set[str]) -> tuple[set[str], re.Pattern[bytes]]:
+    """Returns the functions to lower now, and the pattern of the names that made them so: those that
+    mention an acquiring name (an acquiring module or a name imported from one, a literal such as
+    `stream=True`) or, up to four levels, a function of this module that does."""
+    names = set(modules) | {name for name, target in scope.bindings.items()
+                            if scope.kinds.get(name) == "import" and target.split(".", 1)[0] in modules}
+    texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
+    eager: set[str] = set()
+    for _ in range(4):
+        pattern = _words(names)
+        new = {(qualname, name) for qualname, text, name in texts
+               if qualname not in eager and _mentions(text, pattern, needles)}
+        if not new:
+            break
+        eager.update(qualname for qualname, _ in new)
+        names.update(name for _, name in new)
+    return eager, _words(names)
+
+
+def _mentions(text: bytes, pattern: re.Pattern[bytes], needles: Needles) -> bool:
+    return pattern.search(text) is not None or any(literal in text for literal in needles.literals)
+
+
+def _lower_definition(unit: ModuleUnit, node, qualname: str, display: str, klass: ClassInfo | None,
+                      owner: Owner | None) -> list[FunctionIR]:
+    unit.lowered.add(id(node))
+    return lower_function(unit, node, qualname, display, klass, owner)
+
+
+def _definitions(scope: ModuleScope):
+    """Yields (node, qualname, display, class) for every module-level function and method."""
+    for name, node in scope.functions.items():
+        yield node, f"{scope.name}.{name}", name, None
+    for info in scope.classes.values():
+        short = info.qualname[len(scope.name) + 1:]
+        for name, node in info.methods.items():
+            yield node, f"{info.qualname}.{name}", f"{short}.{name}", info
+
+
+def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner | None:
+    """Returns the Owner of a method when every base of its class is known, else None (fields escape)."""
+    methods = scope.owner_methods(klass)
+    params = node.args.posonlyargs + node.args.args
+    if methods is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
+        return None
+    cached = tuple(sorted(scope.fields(klass).cached))
+    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, tuple(methods),
+                 constructor=node.name == "__init__", cached=cached,
+                 acquiring=tuple(q for q in methods if q in eager), fresh=node.name in scope.init_helpers(klass))
+
+
+def _words(names: set[str]) -> re.Pattern[bytes]:
+    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+
+
+def python2_hint(error: SyntaxError, source: bytes) -> bool:
+    """Reports whether a syntax error is most likely Python 2 source."""
+    message = error.msg or ""
+    if "Missing parentheses in call to" in message or "leading zeros in decimal integer" in message:
+        return True
+    line = (error.text or "").strip()
+    return line.startswith(("print ", "exec ", "raise ")) and "," in line or line.startswith("except ") and ", " in line
