@@ -92,7 +92,7 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
     candidates: list[int] = []
     for language, key, members in packages:
         found = markers.get(language)
-        if found and any(marker in data for _, data in members for marker in found):
+        if found and any(registry.is_candidate(language, data, found) for _, data in members):
             candidates.append(len(results))
             results.append(None)
         else:

@@ -67,3 +67,16 @@ def markers(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
                 else:
                     found.add(head.split(".")[0])
     return frozenset(m.encode() for m in found)
+
+
+def is_candidate(language: str, data: bytes, found: frozenset[bytes]) -> bool:
+    """Reports whether a file may hold an acquisition: for Go, one of the markers (quoted import
+    paths) must appear in its import declarations, which Go places before any other declaration."""
+    if language == "go":
+        end = len(data)
+        for keyword in (b"\nfunc ", b"\ntype ", b"\nvar ", b"\nconst "):
+            position = data.find(keyword)
+            if position != -1:
+                end = min(end, position)
+        data = data[:end]
+    return any(marker in data for marker in found)
