@@ -76,6 +76,7 @@ class FunctionLowerer:
             self._declare(receiver[0], receiver[1])
         params = self._params(node.child_by_field_name("parameters"))
         self.results = self._params(node.child_by_field_name("result"))
+        self.responses = _response_names(node.child_by_field_name("body"))
         body = node.child_by_field_name("body")
         if body is not None:
             self._block(body)
@@ -598,7 +599,8 @@ class FunctionLowerer:
             path = self.scope.imports[text(operand)]
             package = self.scope.package.resolve_import(path)
             short = path.rsplit("/", 1)[-1]
-            return Call(span, f"{package}.{method}", f"{short}.{method}", None, args, results, in_loop=loop)
+            return Call(span, f"{package}.{method}", f"{short}.{method}", None, args, results, in_loop=loop,
+                        result_type=self._response_like(method, results, package))
         receiver = self._value(operand)
         owner = self._type_of(operand)
         if owner:
@@ -606,7 +608,16 @@ class FunctionLowerer:
             declared = self.scope.result_types(f"{owner}.{method}")
             return Call(span, f"{owner}.{method}", display, receiver, args, results, in_loop=loop,
                         result_type=declared[0] if declared else "")
-        return Call(span, f"?.{method}", f"{_short(text(operand))}.{method}", receiver, args, results, in_loop=loop)
+        return Call(span, f"?.{method}", f"{_short(text(operand))}.{method}", receiver, args, results, in_loop=loop,
+                    result_type=self._response_like(method, results, ""))
+
+    def _response_like(self, method: str, results: tuple[str | None, ...], package: str) -> str:
+        """Returns net/http.Response for a request-shaped call of a type we cannot see whose first
+        result the function uses as a response (`resp.Body`), else ""."""
+        # Ex) resp, err := api.client.Do(req); ...; resp.Body   (client's type is in another package)
+        if method not in _REQUEST_METHODS or package.startswith("net/") or not results or results[0] is None:
+            return ""
+        return "net/http.Response" if results[0] in self.responses else ""
 
     def _type_of(self, node: Node | None) -> str:
         """Returns the named type of an expression when the package's declarations tell it."""
@@ -656,6 +667,22 @@ class FunctionLowerer:
                 types = self.scope.result_types(f"{owner}.{text(function.child_by_field_name('field'))}")
                 return types[0] if types else ""
         return ""
+
+
+_REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})
+
+
+def _response_names(body: Node | None) -> frozenset[str]:
+    """Returns the names the function uses with a response's `Body` field (`resp.Body`)."""
+    found, stack = set(), [body] if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "selector_expression" and text(node.child_by_field_name("field")) == "Body":
+            operand = node.child_by_field_name("operand")
+            if operand is not None and operand.type == "identifier":
+                found.add(text(operand))
+        stack.extend(node.named_children)
+    return frozenset(found)
 
 
 def _items(node: Node | None) -> list[Node]:
