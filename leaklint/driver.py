@@ -38,11 +38,13 @@ class Settings:
     jobs: int = 0
     use_cache: bool = True
     shard: tuple[int, int] | None = None
+    context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
-    files, errors = discover(paths, settings.exclude, settings.force_exclude, settings.respect_gitignore)
+    files, errors = discover([*paths, *settings.context], settings.exclude, settings.force_exclude,
+                             settings.respect_gitignore)
     if settings.shard is not None:
         files = shard(files, *settings.shard)
     packages, read_errors = read_packages(files)
@@ -99,7 +101,8 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
             results.append(_directives_only(language, members))
     tree_packages = {key: key for (_, key, _) in packages}
     store = _open_cache(settings)
-    keys = {i: _cache_key(store, packages[i], tree_packages) for i in candidates} if store else {}
+    context = frozenset(os.path.abspath(p) for p in settings.context)
+    keys = {i: _cache_key(store, packages[i], tree_packages, context) for i in candidates} if store else {}
     missing = []
     for i in candidates:
         results[i] = store[0].get(keys[i]) if store else None
@@ -108,7 +111,8 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
     needles = {language: registry.needles(language, rules) for language in languages}
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
-    work = partial(check_package, rules=rules, tree_packages=tree_packages, needles=needles)
+    work = partial(check_package, rules=rules, tree_packages=tree_packages, needles=needles,
+                   context=frozenset(os.path.abspath(p) for p in settings.context))
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
@@ -118,13 +122,19 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
 
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
-                  needles: dict[str, frozenset[bytes]]) -> PackageResult:
-    """Returns the findings, errors and directives of one package, lowered and analysed on its own."""
+                  needles: dict[str, frozenset[bytes]], context: frozenset[str] = frozenset()) -> PackageResult:
+    """Returns the findings, errors and directives of one package, lowered and analysed on its own;
+    files in `context` only lend their helpers and types (lowered lazily, never checked)."""
     from leaklint.frontends import registry
 
     language, key, members = package
+    focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
+    frontend = registry.frontend(language)
     try:
-        lowered = registry.frontend(language).lower_package(key, members, tree_packages, needles[language])
+        if len(focus) < len(members):
+            lowered = frontend.lower_package(key, members, tree_packages, needles[language], focus=focus)
+        else:
+            lowered = frontend.lower_package(key, members, tree_packages, needles[language])
     except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                                           for path, _ in members),
@@ -150,7 +160,7 @@ def _open_cache(settings: Settings):
     return ResultCache(default_directory()), rules_digest(list(settings.rules))
 
 
-def _cache_key(store, package: Package, tree_packages: dict[str, str]) -> str:
+def _cache_key(store, package: Package, tree_packages: dict[str, str], context: frozenset[str]) -> str:
     """Returns the package's content address; the context is every tree package a quoted string in it
     could import, since that changes how the front-end resolves names."""
     from leaklint.cache import package_key
@@ -163,7 +173,8 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str]) -> str:
         for match in set(_QUOTED.findall(header)):
             parts = match.decode().split("/")
             imported.update(s for s in ("/".join(parts[i:]) for i in range(len(parts))) if s in tree_packages)
-    return package_key(store[1], language, key, members, "\0".join(sorted(imported)))
+    local = sorted(path for path, _ in members if os.path.abspath(path) in context)
+    return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local))
 
 
 def read_source(path: str) -> tuple[bytes, FileError | None]:

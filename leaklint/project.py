@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,7 +116,7 @@ class Project:
         rule (SARIF lists all). Package context files are analysed but report nothing."""
         from leaklint.driver import run
 
-        result = run([*self.paths, *self.context], self.settings)
+        result = run(list(self.paths), replace(self.settings, context=tuple(self.context)))
         result.rules = list(self.rules)
         if self.context:
             hidden = {os.path.abspath(p) for p in self.context}

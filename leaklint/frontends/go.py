@@ -29,7 +29,7 @@ class GoFrontend:
     extensions = (".go",)
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
-                      needles: frozenset[bytes]) -> list[LoweredFile]:
+                      needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
         """Returns a LoweredFile per file of the package `key`; functions mentioning no needle are skipped."""
         package = PackageTypes(key, tree_packages)
         parsed = []
@@ -47,14 +47,17 @@ class GoFrontend:
         needles = _with_wrappers(needles, [tree.root_node for _, _, tree in parsed])
         for lowered, source, tree in parsed:
             try:
-                self._lower_file(lowered, source, tree.root_node, package, needles)
+                checked = focus is None or lowered.path in focus
+                self._lower_file(lowered, source, tree.root_node, package, needles if checked else None)
             except RecursionError:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
         return out
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, root, package: PackageTypes,
-                    needles: re.Pattern[bytes]) -> None:
+                    needles: re.Pattern[bytes] | None) -> None:
+        """Lowers the functions that mention a needle; the others (all of them for a context file,
+        `needles` None) are registered to be lowered when a summary needs them."""
         scope = FileScope(package, _imports(root))
         positions = Positions(lowered.path, source)
         for node in root.named_children:
@@ -63,9 +66,9 @@ class GoFrontend:
             body = node.child_by_field_name("body")
             if body is None:
                 continue
-            if needles.search(body.text):
+            if needles is not None and needles.search(body.text):
                 lowered.functions.extend(_lower_function(node, scope, positions, package))
-            elif _has_params(node):
+            elif _has_params(node) or needles is None:
                 qualname = _qualname(node, package)
                 lowered.lazy[qualname] = partial(_lower_function, node, scope, positions, package)
 
