@@ -16,7 +16,7 @@ from leaklint.ir import Directive, Span
 _CODE = r"[A-Z]{2}\d{3}"
 _GO_IGNORE = re.compile(rf"//\s*leaklint:ignore\b\s*((?:{_CODE}\s*,?\s*)*)(.*)$")
 _GO_NOLINT = re.compile(r"//\s*nolint:([\w,\s-]+)")
-_PY_IGNORE = re.compile(rf"#\s*leaklint:\s*ignore(?:\[([^\]]*)\])?\s*(.*)$")
+_PY_IGNORE = re.compile(r"#\s*leaklint:\s*ignore(?:\[([^\]]*)\])?\s*(.*)$")
 _PY_NOQA = re.compile(rf"#\s*noqa:\s*((?:{_CODE}[\s,]*)+)", re.IGNORECASE)
 _NOLINT_NAMES = {"bodyclose": ("LL101",)}
 _MARKERS = {"go": (b"leaklint:", b"nolint:"), "python": (b"leaklint:", b"noqa")}

@@ -10,7 +10,8 @@ import re
 from functools import cache, partial
 
 from leaklint import directives
-from leaklint.frontends.golower import FunctionLowerer, Positions
+from leaklint.frontends.goexpr import Positions
+from leaklint.frontends.golower import FunctionLowerer
 from leaklint.frontends.gotypes import FileScope, PackageTypes, receiver_type_name, text
 from leaklint.ir import FileError, FunctionIR, LoweredFile
 

@@ -1,0 +1,292 @@
+"""Lowers Go expressions and calls (tree-sitter nodes) to Call, Assign and Store ops.
+
+ExpressionLowerer is the expression half of FunctionLowerer: access paths, calls and their
+resolution to qualified names, and the little type inference that resolution needs. It also
+holds the position conversion shared by the Go front-end.
+"""
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.frontends.gotypes import ABORT_FUNCTIONS, ABORT_METHODS, STDLIB_VARS, text
+from leaklint.ir import Call, Exit, Span, Store
+
+_BUILTINS = frozenset({"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",
+                       "max", "min", "new", "panic", "print", "println", "real", "recover"})
+_NOT_PATHS = frozenset({"_", "nil", "true", "false", "iota"})
+
+
+class Positions:
+    """Converts tree-sitter byte positions to 1-based code-point columns."""
+
+    def __init__(self, path: str, source: bytes) -> None:
+        self.path = path
+        self.lines = source.split(b"\n")
+
+    def column(self, row: int, byte_col: int) -> int:
+        line = self.lines[row] if row < len(self.lines) else b""
+        prefix = line[:byte_col]
+        return (len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", "replace"))) + 1
+
+    def span(self, node: Node) -> Span:
+        (row, col), (end_row, end_col) = node.start_point, node.end_point
+        return Span(self.path, row + 1, self.column(row, col), end_row + 1, self.column(end_row, end_col))
+
+    def end_span(self, node: Node) -> Span:
+        """Returns the span of the last character of `node` (a closing brace)."""
+        row, col = node.end_point
+        column = self.column(row, col)
+        return Span(self.path, row + 1, max(1, column - 1), row + 1, column)
+
+
+
+class ExpressionLowerer:
+    """Expression lowering; the statement lowerer that subclasses it provides cfg, scope, pos,
+    locals, outer, types, loops, temps, responses and `_closure`."""
+
+    # -- expressions ----------------------------------------------------------------------------
+    def _value(self, node: Node | None) -> str | None:
+        """Lowers an expression (emitting its calls) and returns its access path, if it has one."""
+        if node is None:
+            return None
+        match node.type:
+            case "identifier":
+                name = text(node)
+                return None if name in _NOT_PATHS else name
+            case "selector_expression":
+                operand = node.child_by_field_name("operand")
+                if operand.type == "identifier" and self._is_package(text(operand)):
+                    return None
+                base = self._value(operand)
+                return f"{base}.{text(node.child_by_field_name('field'))}" if base else None
+            case "parenthesized_expression" | "type_assertion_expression":
+                return self._value(node.named_children[0]) if node.named_children else None
+            case "unary_expression":
+                operand = node.child_by_field_name("operand")
+                value = self._value(operand)
+                operator = text(node.children[0]) if node.children else ""
+                return value if operator in ("&", "*") else None
+            case "call_expression":
+                temp = self._temp()
+                call = self._call(node, results=(temp,))
+                return temp if call is not None else None
+            case "func_literal":
+                self._closure(node, "value")
+                return None
+            case "composite_literal":
+                # Ex) &bodyReader{rc: resp.Body}   (the value moves into the struct)
+                for element in _composite_values(node):
+                    self._store(self._value(element), node)
+                return None
+        for child in node.named_children:
+            self._value(child)
+        return None
+
+    def _path(self, node: Node) -> str | None:
+        if node.type == "identifier":
+            return None if text(node) in _NOT_PATHS else text(node)
+        if node.type == "selector_expression":
+            base = self._path(node.child_by_field_name("operand"))
+            return f"{base}.{text(node.child_by_field_name('field'))}" if base else None
+        if node.type in ("parenthesized_expression", "unary_expression") and node.named_children:
+            return self._path(node.named_children[-1])
+        return self._value(node)
+
+    def _temp(self) -> str:
+        self.temps += 1
+        return f"$t{self.temps}"
+
+    def _store(self, value: str | None, node: Node) -> None:
+        if value is not None:
+            self.cfg.emit(Store(self.pos.span(node), value))
+
+    def _is_package(self, name: str) -> bool:
+        return name in self.scope.imports and name not in self.locals and name not in self.outer
+
+    # -- calls ----------------------------------------------------------------------------------
+    def _call(self, node: Node, results: tuple[str | None, ...]) -> Call | None:
+        """Lowers a call expression; returns the Call op (None for builtins, closures and conversions)."""
+        function = node.child_by_field_name("function")
+        if function is not None and function.type == "func_literal":
+            for arg in _args(node):
+                self._value(arg)
+            self._closure(function, "call")
+            return None
+        if function is not None and function.type == "identifier" and text(function) in _BUILTINS \
+                and text(function) not in self.locals:
+            return self._builtin(node, text(function))
+        args = tuple(self._value(arg) for arg in _args(node))
+        call = self._resolve(node, function, args, results)
+        if call is None:
+            return None
+        self.cfg.emit(call)
+        method = call.callee.rsplit(".", 1)[-1]
+        if call.callee in ABORT_FUNCTIONS or (call.receiver is not None and method in ABORT_METHODS):
+            self.cfg.emit(Exit(self.pos.span(node), "abort"))
+        return call
+
+    def _builtin(self, node: Node, name: str) -> None:
+        # Ex) panic(err)   Ex) conns = append(conns, conn)
+        values = [self._value(arg) for arg in _args(node)]
+        if name == "panic":
+            self.cfg.emit(Exit(self.pos.span(node), "abort"))
+        elif name == "append":
+            for value in values[1:]:
+                self._store(value, node)
+        return None
+
+    def _resolve(self, node: Node, function: Node | None, args: tuple[str | None, ...],
+                 results: tuple[str | None, ...]) -> Call | None:
+        span = self.pos.span(node)
+        loop = bool(self.loops)
+        if function is None:
+            return None
+        if function.type == "identifier":
+            name = text(function)
+            if name in self.locals or name in self.outer:
+                return Call(span, "?func", name, None, args, results, in_loop=loop)
+            if name in self.scope.package.type_names:
+                return None
+            return Call(span, f"{self.scope.package.key}.{name}", name, None, args, results, in_loop=loop)
+        if function.type == "selector_expression":
+            return self._method_call(span, function, args, results, loop)
+        for child in function.named_children:
+            self._value(child)
+        return Call(span, "?func", _short(text(function)), None, args, results, in_loop=loop)
+
+    def _method_call(self, span: Span, function: Node, args: tuple[str | None, ...],
+                     results: tuple[str | None, ...], loop: bool) -> Call:
+        operand = function.child_by_field_name("operand")
+        method = text(function.child_by_field_name("field"))
+        if operand.type == "identifier" and self._is_package(text(operand)):
+            path = self.scope.imports[text(operand)]
+            package = self.scope.package.resolve_import(path)
+            short = path.rsplit("/", 1)[-1]
+            return Call(span, f"{package}.{method}", f"{short}.{method}", None, args, results, in_loop=loop,
+                        result_type=self._response_like(method, results, package))
+        receiver = self._value(operand)
+        owner = self._type_of(operand)
+        if owner:
+            display = f"({self.scope.display_type(owner)}).{method}"
+            declared = self.scope.result_types(f"{owner}.{method}")
+            return Call(span, f"{owner}.{method}", display, receiver, args, results, in_loop=loop,
+                        result_type=declared[0] if declared else "")
+        return Call(span, f"?.{method}", f"{_short(text(operand))}.{method}", receiver, args, results, in_loop=loop,
+                    result_type=self._response_like(method, results, ""))
+
+    def _response_like(self, method: str, results: tuple[str | None, ...], package: str) -> str:
+        """Returns net/http.Response for a request-shaped call of a type we cannot see whose first
+        result the function uses as a response (`resp.Body`), else ""."""
+        # Ex) resp, err := api.client.Do(req); ...; resp.Body   (client's type is in another package)
+        if method not in _REQUEST_METHODS or package.startswith("net/") or not results or results[0] is None:
+            return ""
+        return "net/http.Response" if results[0] in self.responses else ""
+
+    def _type_of(self, node: Node | None) -> str:
+        """Returns the named type of an expression when the package's declarations tell it."""
+        if node is None:
+            return ""
+        match node.type:
+            case "identifier":
+                name = text(node)
+                if name in self.types:
+                    return self.types[name]
+                declared = self.scope.package.variables.get(name)
+                return self.scope.type_of_expr(declared) if declared is not None and name not in self.locals else ""
+            case "selector_expression":
+                operand = node.child_by_field_name("operand")
+                field_name = text(node.child_by_field_name("field"))
+                if operand.type == "identifier" and self._is_package(text(operand)):
+                    path = self.scope.imports[text(operand)]
+                    return STDLIB_VARS.get(f"{path}.{field_name}", "")
+                return self.scope.field_type(self._type_of(operand), field_name)
+            case "unary_expression" | "parenthesized_expression":
+                return self._type_of(node.named_children[-1]) if node.named_children else ""
+            case "composite_literal":
+                return self.scope.type_of_expr(node.child_by_field_name("type"))
+            case "call_expression":
+                return self._call_type(node)
+        return ""
+
+    def _call_type(self, node: Node) -> str:
+        function = node.child_by_field_name("function")
+        if function is None:
+            return ""
+        if function.type == "identifier" and text(function) == "new":
+            arguments = node.child_by_field_name("arguments")
+            return self.scope.type_of_expr(arguments.named_children[0]) if arguments and arguments.named_children else ""
+        if function.type == "identifier":
+            types = self.scope.result_types(f"{self.scope.package.key}.{text(function)}")
+            return types[0] if types else ""
+        if function.type == "selector_expression":
+            owner = self._type_of(function.child_by_field_name("operand"))
+            operand = function.child_by_field_name("operand")
+            if operand.type == "identifier" and self._is_package(text(operand)):
+                package = self.scope.package.resolve_import(self.scope.imports[text(operand)])
+                owner = ""
+                types = self.scope.result_types(f"{package}.{text(function.child_by_field_name('field'))}")
+                return types[0] if types else ""
+            if owner:
+                types = self.scope.result_types(f"{owner}.{text(function.child_by_field_name('field'))}")
+                return types[0] if types else ""
+        return ""
+
+
+
+_REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})
+
+
+def _response_names(body: Node | None) -> frozenset[str]:
+    """Returns the names the function uses with a response's `Body` field (`resp.Body`)."""
+    found, stack = set(), [body] if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "selector_expression" and text(node.child_by_field_name("field")) == "Body":
+            operand = node.child_by_field_name("operand")
+            if operand is not None and operand.type == "identifier":
+                found.add(text(operand))
+        stack.extend(node.named_children)
+    return frozenset(found)
+
+
+def _items(node: Node | None) -> list[Node]:
+    if node is None:
+        return []
+    if node.type == "expression_list":
+        return list(node.named_children)
+    return [node]
+
+
+def _args(call: Node) -> list[Node]:
+    arguments = call.child_by_field_name("arguments")
+    return [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+
+
+def _composite_values(node: Node) -> list[Node]:
+    body = node.child_by_field_name("body")
+    values: list[Node] = []
+    for element in body.named_children if body is not None else ():
+        if element.type == "keyed_element":
+            value = element.named_children[-1] if element.named_children else None
+        else:
+            value = element
+        while value is not None and value.type == "literal_element" and value.named_children:
+            value = value.named_children[0]
+        if value is not None:
+            values.append(value)
+    return values
+
+
+def _identifiers(node: Node) -> set[str]:
+    found, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            found.add(text(current))
+        stack.extend(current.named_children)
+    return found
+
+
+def _short(source: str) -> str:
+    source = " ".join(source.split())
+    return source if len(source) <= 40 else source[:37] + "..."

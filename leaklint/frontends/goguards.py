@@ -1,0 +1,72 @@
+"""What a Go `if` condition proves about nil-ness on each of its edges."""
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from leaklint.frontends.goexpr import _args
+from leaklint.frontends.gotypes import text
+from leaklint.ir import Guard
+
+
+def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
+    """Returns what the true and false edges of `if condition` prove about nil-ness."""
+    # Ex) err != nil     Ex) resp == nil     Ex) (err == nil)
+    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
+        condition = condition.named_children[0]
+    if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
+        true, false = _guards(condition.child_by_field_name("operand"))
+        return (false, true)
+    if condition is not None and condition.type == "call_expression":
+        # Ex) if errors.Is(err, io.EOF) { return }    (a predicate on err holds only for non-nil err)
+        subject = next((text(a) for a in _args(condition) if a.type == "identifier" and "err" in text(a).lower()), None)
+        return (Guard(subject, "nonnil") if subject else None, None)
+    if condition is None or condition.type != "binary_expression":
+        return (None, None)
+    operator = text(condition.child_by_field_name("operator"))
+    left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+    if operator in ("&&", "||"):
+        # Ex) resp != nil && resp.Body != nil   (false: one of them is nil, so nothing is open)
+        first, second = _guards(left), _guards(right)
+        index = 1 if operator == "&&" else 0
+        both = first[index] is not None and second[index] is not None and first[index].kind == second[index].kind
+        shared = first[index] if both and first[index].kind == "nil" else None
+        return (first[0], shared) if operator == "&&" else (shared, first[1])
+    if operator not in ("==", "!="):
+        return (None, None)
+    sentinel = _sentinel_comparison(left, right)
+    if sentinel is not None:
+        # Ex) if err == io.EOF { ... }   (equal to a non-nil sentinel: err is not nil)
+        proven = Guard(sentinel, "nonnil")
+        return (proven, None) if operator == "==" else (None, proven)
+    if right is not None and right.type == "nil":
+        subject = _plain_path(left)
+    elif left is not None and left.type == "nil":
+        subject = _plain_path(right)
+    else:
+        return (None, None)
+    if subject is None:
+        return (None, None)
+    nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")
+    return (nonnil, nil) if operator == "!=" else (nil, nonnil)
+
+
+def _sentinel_comparison(left: Node | None, right: Node | None) -> str | None:
+    """Returns the error variable compared with a sentinel error value (`err == ErrClosed`), if any."""
+    for subject, other in ((left, right), (right, left)):
+        name = _plain_path(other) or ""
+        last = name.rsplit(".", 1)[-1]
+        if subject is not None and subject.type == "identifier" and "err" in text(subject).lower() \
+                and (last.startswith("Err") or last.startswith("err")) and last != text(subject) and last != "err":
+            return text(subject)
+    return None
+
+
+def _plain_path(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if node.type == "identifier":
+        return text(node)
+    if node.type == "selector_expression":
+        base = _plain_path(node.child_by_field_name("operand"))
+        return f"{base}.{text(node.child_by_field_name('field'))}" if base else None
+    return None
