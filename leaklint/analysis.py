@@ -37,6 +37,9 @@ class LeakAnalysis(Oracle):
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
 
     # -- the oracle ---------------------------------------------------------------------------
+    def specs(self) -> list[RuleSpec]:
+        return self.rules
+
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions
 
@@ -130,7 +133,7 @@ class LeakAnalysis(Oracle):
         if function not in self.functions:
             return "borrows"
         leaked, released = self._seeded(function, name, rest, spec)
-        if not leaked or (released and mode == "defer"):
+        if not leaked or (released and mode in ("defer", "go")):
             return "closes"
         return "borrows"
 

@@ -41,6 +41,7 @@ class Fact:
     err: str | None = None
     deferred: bool = False
     raised: Span | None = None
+    pending: Span | None = None  # closed by a defer inside a loop: leaks if the loop goes round again
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class Oracle:
     def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec) -> str: ...
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str: ...
     def is_tree_function(self, callee: str) -> bool: ...
+    def specs(self) -> list[RuleSpec]: ...
     def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool: ...
 
 
@@ -130,9 +132,20 @@ class FunctionAnalysis:
         if last is None or not any(edge.exceptional for edge in block.succs):
             return state, state
         span = last[0].span
-        return state, frozenset(replace(f, raised=span) for f in self._call_effects(last[0], last[1], deferred=False))
+        markers = frozenset(f for f in last[1] if f.site < 0)
+        raised = self._call_effects(last[0], last[1] - markers, deferred=False)
+        return state, frozenset(replace(f, raised=span) for f in raised) | markers
 
     def _op(self, op, state: State, report: Reporter) -> State:
+        """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
+        markers = frozenset(f for f in state if f.site < 0)
+        if not markers:
+            return self._op_facts(op, state, report, markers)
+        if isinstance(op, Capture):
+            return self._op_facts(op, state - markers, report, markers) | markers
+        return self._op_facts(op, state - markers, report, markers) | (markers if not isinstance(op, Exit) else frozenset())
+
+    def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
             case Call():
                 return self._call(op, state, report, deferred=False)
@@ -147,7 +160,7 @@ class FunctionAnalysis:
             case Kill(span=span, names=names, reason=reason):
                 return self._lose(state, lambda h: root(h[0]) in names, report, reason, span)
             case Exit():
-                return self._exit(op, state, report)
+                return self._exit(op, state, report, markers)
         return state
 
     # -- calls ------------------------------------------------------------------------------
@@ -295,6 +308,9 @@ class FunctionAnalysis:
             if replaced and others:
                 kept = others
             err = None if fact.err == target else fact.err
+            if not kept and fact.pending is not None:
+                report(Leak(fact.site, "defer-loop", fact.pending))
+                continue
             if not kept and not fact.deferred:
                 report(_leak(fact, "overwrite", span, target))
                 continue
@@ -332,6 +348,9 @@ class FunctionAnalysis:
         out = set()
         for fact in state:
             kept = frozenset(h for h in fact.holders if not lost(h))
+            if not kept and fact.pending is not None and kind in ("iteration", "continue"):
+                report(Leak(fact.site, "defer-loop", fact.pending))
+                continue
             if not kept and not fact.deferred and not self.sites[fact.site].owned:
                 report(_leak(fact, kind, span))
                 continue
@@ -339,20 +358,35 @@ class FunctionAnalysis:
         return frozenset(out)
 
     def _capture(self, capture: Capture, state: State) -> State:
-        if capture.mode in ("go", "value"):
+        """A closure over `names`: stored away it takes them along; run now or as a goroutine it
+        releases what it closes (a goroutine may close it later); deferred, it closes at exit
+        whatever those names hold then, so it leaves markers (site -1) that _exit reads."""
+        if capture.mode == "value":
             return _drop(state, lambda h: root(h[0]) in capture.names)
+        if capture.mode == "defer":
+            return state | self._closing_markers(capture, state)
         out = set()
         for fact in state:
             effect = self._closure_effect(capture, fact)
-            if effect == "escapes":
-                continue
-            if effect == "closes":
+            if effect in ("escapes", "closes"):
                 self.released.add(fact.site)
-                if capture.mode == "defer":
-                    out.add(replace(fact, deferred=True))
                 continue
             out.add(fact)
         return frozenset(out)
+
+    def _closing_markers(self, capture: Capture, state: State) -> State:
+        """Returns a marker per (name, field) the deferred closure closes, for every rule."""
+        holders = {(name, rest) for name in capture.names
+                   for rest in {""} | {spec.release_field for spec in self.oracle.specs()}}
+        markers = set()
+        for spec in self.oracle.specs():
+            for name, rest in sorted(holders):
+                if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
+                    markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True))
+        for fact in state:
+            if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
+                self.released.add(fact.site)
+        return frozenset(markers)
 
     def _closure_effect(self, capture: Capture, fact: Fact) -> str:
         spec = self.sites[fact.site].spec
@@ -366,14 +400,13 @@ class FunctionAnalysis:
     def _defer(self, defer: Defer, state: State, report: Reporter) -> State:
         before = state
         state = self._call_effects(defer.call, state, deferred=True)
-        if defer.in_loop:
-            for fact in state - before:
-                site = self.sites[fact.site]
-                if fact.deferred and site.call.in_loop and not site.pseudo:
-                    report(Leak(fact.site, "defer-loop", defer.span))
-        return state
+        if not defer.in_loop:
+            return state
+        looping = {f for f in state - before
+                   if f.deferred and self.sites[f.site].call.in_loop and not self.sites[f.site].pseudo}
+        return frozenset(replace(f, pending=defer.span) if f in looping else f for f in state)
 
-    def _exit(self, exit_: Exit, state: State, report: Reporter) -> State:
+    def _exit(self, exit_: Exit, state: State, report: Reporter, markers: State = frozenset()) -> State:
         for fact in state:
             for position, value in enumerate(exit_.values):
                 for holder in fact.holders:
@@ -384,8 +417,11 @@ class FunctionAnalysis:
         if exit_.kind != "abort":
             owner = self.function.owner
             module_end = owner is not None and owner.constructor and not owner.receiver and exit_.kind == "end"
+            closing = {(m.err, joined(h)) for m in markers for h in m.holders}
             for fact in state:
                 if fact.deferred or self.sites[fact.site].owned:
+                    continue
+                if any((self.sites[fact.site].spec.id, joined(h)) in closing for h in fact.holders):
                     continue
                 if module_end and not fact.raised:
                     self._module_end(fact, exit_, owner, report)
@@ -423,7 +459,7 @@ def _at(items: tuple[str | None, ...], index: int | None) -> str | None:
 
 def _drop(state: State, gone: Callable[[Holder], bool]) -> State:
     """Returns the state without the facts one of whose holders satisfies `gone` (handed away)."""
-    return frozenset(f for f in state if not any(gone(h) for h in f.holders))
+    return frozenset(f for f in state if f.site < 0 or not any(gone(h) for h in f.holders))
 
 
 def _along(edge: Edge, state: State) -> State:
@@ -432,5 +468,5 @@ def _along(edge: Edge, state: State) -> State:
     if guard is None:
         return state
     if guard.kind == "nonnil":
-        return frozenset(f for f in state if f.err != guard.subject)
-    return frozenset(f for f in state if not any(refers(guard.subject, h) for h in f.holders))
+        return frozenset(f for f in state if f.site < 0 or f.err != guard.subject)
+    return frozenset(f for f in state if f.site < 0 or not any(refers(guard.subject, h) for h in f.holders))

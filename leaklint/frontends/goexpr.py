@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.frontends.gotypes import ABORT_FUNCTIONS, ABORT_METHODS, STDLIB_VARS, text
+from leaklint.frontends.gotypes import ABORT_FUNCTIONS, ABORT_METHODS, STDLIB_RESULTS, STDLIB_VARS, text
 from leaklint.ir import Call, Exit, Span, Store
 
 _BUILTINS = frozenset({"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",
@@ -73,6 +73,13 @@ class ExpressionLowerer:
             case "func_literal":
                 self._closure(node, "value")
                 return None
+            case "type_conversion_expression" if self._generic_callee(node):
+                # Ex) decodeClose[[]string](resp)   (a call of a generic function of the package)
+                temp = self._temp()
+                args = tuple(self._value(a) for a in node.named_children[1:])
+                self.cfg.emit(Call(self.pos.span(node), self._generic_callee(node), text(node.named_children[0]),
+                                   None, args, (temp,), in_loop=bool(self.loops)))
+                return temp
             case "composite_literal":
                 # Ex) &bodyReader{rc: resp.Body}   (the value moves into the struct)
                 for element in _composite_values(node):
@@ -81,6 +88,14 @@ class ExpressionLowerer:
         for child in node.named_children:
             self._value(child)
         return None
+
+    def _generic_callee(self, node: Node) -> str:
+        """Returns the qualname of the generic function a `F[T](x)` conversion syntax calls, or ""."""
+        kind = node.named_children[0] if node.named_children else None
+        name = kind.named_children[0] if kind is not None and kind.type == "generic_type" and kind.named_children else None
+        if name is None or text(name) not in self.scope.package.funcs:
+            return ""
+        return f"{self.scope.package.key}.{text(name)}"
 
     def _path(self, node: Node) -> str | None:
         if node.type == "identifier":
@@ -143,6 +158,9 @@ class ExpressionLowerer:
             return None
         if function.type == "identifier":
             name = text(function)
+            if name in self.method_values:
+                # Ex) closeBody := resp.Body.Close; defer closeBody()
+                return self._method_call(span, self.method_values[name], args, results, loop)
             if name in self.locals or name in self.outer:
                 return Call(span, "?func", name, None, args, results, in_loop=loop)
             if name in self.scope.package.type_names:
@@ -167,6 +185,7 @@ class ExpressionLowerer:
         receiver = self._value(operand)
         owner = self._type_of(operand)
         if owner:
+            owner = self.scope.method_owner(owner, method)
             display = f"({self.scope.display_type(owner)}).{method}"
             declared = self.scope.result_types(f"{owner}.{method}")
             return Call(span, f"{owner}.{method}", display, receiver, args, results, in_loop=loop,
@@ -221,14 +240,14 @@ class ExpressionLowerer:
         if function.type == "selector_expression":
             owner = self._type_of(function.child_by_field_name("operand"))
             operand = function.child_by_field_name("operand")
+            name = text(function.child_by_field_name("field"))
             if operand.type == "identifier" and self._is_package(text(operand)):
                 package = self.scope.package.resolve_import(self.scope.imports[text(operand)])
-                owner = ""
-                types = self.scope.result_types(f"{package}.{text(function.child_by_field_name('field'))}")
-                return types[0] if types else ""
+                types = self.scope.result_types(f"{package}.{name}")
+                return types[0] if types else STDLIB_RESULTS.get(f"{package}.{name}", "")
             if owner:
-                types = self.scope.result_types(f"{owner}.{text(function.child_by_field_name('field'))}")
-                return types[0] if types else ""
+                types = self.scope.result_types(f"{owner}.{name}")
+                return types[0] if types else STDLIB_RESULTS.get(f"{owner}.{name}", "")
         return ""
 
 

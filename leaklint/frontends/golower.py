@@ -42,6 +42,8 @@ class FunctionLowerer(ExpressionLowerer):
         self.temps = 0
         self.closures = 0
         self.breakables: list[_Loop] = []
+        self.method_values: dict[str, Node] = {}
+        self.case_binding: list[tuple[str, str | None]] = []
         self.fallthrough: list[int] = []
 
     # -- entry ----------------------------------------------------------------------------------
@@ -152,6 +154,10 @@ class FunctionLowerer(ExpressionLowerer):
             self._bind_tuple(node, left, targets, right[0], declare)
             return
         sources = [self._value(item) for item in right]
+        for item, value_node in zip(left, right):
+            if item.type == "identifier" and value_node.type == "selector_expression" \
+                    and text(value_node.child_by_field_name("field"))[:1].isupper() and source_is_path(value_node):
+                self.method_values[text(item)] = value_node
         for item, target, value_node, source in zip(left, targets, right, sources):
             if declare and item.type == "identifier":
                 self._declare(text(item), self._type_of(value_node))
@@ -293,8 +299,11 @@ class FunctionLowerer(ExpressionLowerer):
         if initializer is not None:
             self._statement(initializer)
         self._value(node.child_by_field_name("value"))
+        value = node.child_by_field_name("value")
         for alias in _items(node.child_by_field_name("alias")):
+            # Ex) switch c := conn.(type) { case *net.TCPConn: return c, nil }   (c is conn)
             self._declare(text(alias))
+            self.case_binding = [(text(alias), _type_switch_subject(value))]
         cases = [c for c in node.named_children if c.type in ("expression_case", "type_case", "default_case")]
         tagless = node.type == "expression_switch_statement" and node.child_by_field_name("value") is None
         if tagless and not any(_has_fallthrough(c) for c in cases):
@@ -362,12 +371,15 @@ class FunctionLowerer(ExpressionLowerer):
             self.fallthrough.pop()
             self.cfg.jump(after)
         self.breakables.pop()
+        self.case_binding = []
         self.cfg.current = head
         if not has_default:
             self.cfg.jump(after)
         self.cfg.start(after)
 
     def _case_header(self, case: Node) -> None:
+        for alias, subject in self.case_binding:
+            self.cfg.emit(Assign(self.pos.span(case), alias, subject))
         communication = case.child_by_field_name("communication")
         if communication is not None:
             if communication.type == "receive_statement":
@@ -465,3 +477,22 @@ def _has_fallthrough(case: Node) -> bool:
         if node.type == "statement_list":
             stack.extend(node.named_children)
     return False
+
+
+def source_is_path(selector: Node) -> bool:
+    """Reports whether a selector's operand is a plain access path (`resp.Body` in `resp.Body.Close`)."""
+    operand = selector.child_by_field_name("operand")
+    while operand is not None and operand.type == "selector_expression":
+        operand = operand.child_by_field_name("operand")
+    return operand is not None and operand.type == "identifier"
+
+
+def _type_switch_subject(value: Node | None) -> str | None:
+    """Returns the path switched on in `switch c := x.(type)`."""
+    while value is not None and value.type in ("type_assertion_expression", "parenthesized_expression"):
+        value = value.named_children[0] if value.named_children else None
+    if value is None:
+        return None
+    if value.type == "identifier":
+        return text(value)
+    return None

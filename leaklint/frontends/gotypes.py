@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 # Package-level variables of the standard library whose type decides which rule applies.
+# Results of standard-library calls that decide which rule applies to a later method call.
+STDLIB_RESULTS = {
+    "net/http/httptest.NewServer": "net/http/httptest.Server",
+    "net/http/httptest.NewTLSServer": "net/http/httptest.Server",
+    "net/http/httptest.NewUnstartedServer": "net/http/httptest.Server",
+    "net/http/httptest.Server.Client": "net/http.Client",
+    "net/http.NewRequest": "net/http.Request",
+}
 STDLIB_VARS = {
     "net/http.DefaultClient": "net/http.Client",
     "net/http.DefaultTransport": "net/http.RoundTripper",
@@ -42,6 +50,7 @@ class PackageTypes:
     methods: dict[tuple[str, str], list[Node]] = field(default_factory=dict)
     variables: dict[str, Node] = field(default_factory=dict)
     type_names: set[str] = field(default_factory=set)
+    embedded: dict[str, list[Node]] = field(default_factory=dict)
 
     def collect(self, root: Node) -> None:
         """Records the top-level declarations of one file."""
@@ -70,11 +79,19 @@ class PackageTypes:
         body = spec.child_by_field_name("type")
         if body is not None and body.type == "struct_type":
             fields: dict[str, Node] = {}
+            embedded: list[Node] = []
             for decl in _descendants_of_type(body, "field_declaration"):
                 declared = decl.child_by_field_name("type")
-                for field_name in decl.children_by_field_name("name"):
+                names = decl.children_by_field_name("name")
+                for field_name in names:
                     fields[text(field_name)] = declared
+                if not names and decl.named_children:
+                    # Ex) type API struct{ *http.Client }   (field Client, methods promoted)
+                    kind = decl.named_children[0]
+                    embedded.append(kind)
+                    fields[text(kind).lstrip("*").rsplit(".", 1)[-1]] = kind
             self.structs[name] = fields
+            self.embedded[name] = embedded
         elif body is not None and body.type == "interface_type":
             self.interfaces.add(name)
             for method in body.named_children:
@@ -113,6 +130,19 @@ class FileScope:
         if node.type == "generic_type":
             return self.type_of_expr(node.child_by_field_name("type"))
         return ""
+
+    def method_owner(self, owner: str, method: str) -> str:
+        """Returns the type that declares `method` for a value of `owner`: the owner itself, or
+        the embedded type the method is promoted from (`API{*http.Client}.Get` -> net/http.Client)."""
+        prefix = self.package.key + "."
+        if not owner.startswith(prefix) or (owner[len(prefix):], method) in self.package.methods:
+            return owner
+        candidates = [self.type_of_expr(node) for node in self.package.embedded.get(owner[len(prefix):], [])]
+        for candidate in candidates:
+            if candidate.startswith(prefix) and (candidate[len(prefix):], method) in self.package.methods:
+                return candidate
+        external = [c for c in candidates if c and not c.startswith(prefix)]
+        return external[0] if len(external) == 1 else owner
 
     def field_type(self, owner: str, name: str) -> str:
         prefix = self.package.key + "."
