@@ -112,6 +112,8 @@ class FunctionAnalysis:
             out, raised = self._block(block_id, states[block_id], _ignore)
             for edge in blocks[block_id].succs:
                 new = _along(edge, raised if edge.exceptional else out)
+                if edge.handled:
+                    new = frozenset(replace(f, raised=None) if f.raised else f for f in new)
                 old = states.get(edge.target)
                 merged = new if old is None else old | new
                 if old is None or merged != old:
@@ -204,7 +206,8 @@ class FunctionAnalysis:
         for holder in fact.holders:
             if call.receiver is not None and call.receiver == joined(holder):
                 method = call.callee.rsplit(".", 1)[-1]
-                if method in spec.release_methods:
+                awaited = call.awaited or not self.sites[fact.site].clause.awaited_release
+                if method in spec.release_methods and awaited:
                     return "release"
             for index, arg in enumerate(call.args):
                 if refers(arg, holder):

@@ -41,6 +41,7 @@ class Call:
     kwargs: tuple[tuple[str, str], ...] = ()
     in_loop: bool = False
     result_type: str = ""
+    awaited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,7 @@ class Edge:
     target: int
     guard: Guard | None = None
     exceptional: bool = False
+    handled: bool = False  # into an `except` clause: the exception is caught, later exits are normal
 
 
 @dataclass(slots=True)

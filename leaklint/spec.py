@@ -34,6 +34,7 @@ class Acquire:
     type: str = ""
     field: str | None = None  # overrides the spec's release field (a wrapper returning resp.Body)
     result_types: tuple[str, ...] = ()
+    awaited_release: bool = False  # an async resource: only an awaited close releases it
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
@@ -158,6 +159,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
     clause = Acquire(
         calls=tuple(sub.strings("calls", required=not item.get("result_types"))),
         result_types=tuple(sub.strings("result_types", required=False)),
+        awaited_release=sub.bool("awaited_release"),
         results=tuple(sub.ints("results", required=False) or [0]),
         error_result=sub.int("error_result", required=False),
         kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),
@@ -231,6 +233,12 @@ class _Reader:
         if value is not None and type(value) is not int:
             raise self._fail(dotted, "an integer")
         return value
+
+    def bool(self, dotted: str) -> bool:
+        value = self._get(dotted, False)
+        if value is not None and not isinstance(value, bool):
+            raise self._fail(dotted, "true or false")
+        return bool(value)
 
     def table(self, dotted: str, required: bool = True) -> dict:
         value = self._get(dotted, required)

@@ -30,10 +30,10 @@ class CFGBuilder:
         if isinstance(op, Exit):
             self.current = None
 
-    def jump(self, target: int, guard: Guard | None = None) -> None:
+    def jump(self, target: int, guard: Guard | None = None, handled: bool = False) -> None:
         """Adds an edge from the current block to `target`; the current block stays open."""
         if self.current is not None:
-            self.blocks[self.current].succs.append(Edge(target, guard))
+            self.blocks[self.current].succs.append(Edge(target, guard, handled=handled))
 
     def goto(self, target: int) -> None:
         """Jumps to `target` and makes it current."""

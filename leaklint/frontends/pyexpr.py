@@ -265,14 +265,22 @@ class ExpressionLowerer(CallLowering):
             case ast.UnaryOp(op=ast.Not(), operand=operand):
                 true, false = self._guards(operand)
                 return false, true
-            case ast.BoolOp(op=ast.And(), values=[first, *_]):
-                return self._guards(first)[0], None
-            case ast.BoolOp(op=ast.Or(), values=[first, *_]):
-                return None, self._guards(first)[1]
+            case ast.BoolOp(op=ast.And() | ast.Or() as op, values=[first, *rest]):
+                # Ex) if self._session is None or self._session.closed:   (true: nothing open to lose)
+                index = 1 if isinstance(op, ast.And) else 0
+                parts = [self._guards(value) for value in (first, *rest)]
+                sides = [part[index] for part in parts]
+                shared = sides[0] if all(s is not None and s.kind == "nil" and s.subject == sides[0].subject
+                                         for s in sides) else None
+                return (parts[0][0], shared) if index == 1 else (shared, parts[0][1])
+            case ast.Attribute(value=base, attr="closed" | "is_closed"):
+                # Ex) if self._client.is_closed:   (already closed: nothing to leak on the true edge)
+                subject = self._plain_path(base)
+                return (Guard(subject, "nil") if subject else None), None
             case ast.Compare(left=left, ops=[ast.Is() | ast.Eq() | ast.IsNot() | ast.NotEq() as op],
                              comparators=[ast.Constant(value=None)]):
-                # Ex) if sock is None:   Ex) if resp is not None:
-                subject = self._plain_path(left)
+                # Ex) if sock is None:   Ex) if resp is not None:   Ex) while (c := accept()) is not None:
+                subject = self._plain_path(left.target if isinstance(left, ast.NamedExpr) else left)
                 if subject is None:
                     return None, None
                 nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")

@@ -51,7 +51,8 @@ class FlowLowering:
             self._bind_path(item.optional_vars, manager, item.context_expr)
         method = "__aexit__" if isinstance(node, ast.AsyncWith) else "__exit__"
         span = self.pos.span(item.context_expr)
-        exit_call = Call(span, f"?.{method}", f"{short(item.context_expr)}.{method}", manager) if manager else None
+        exit_call = Call(span, f"?.{method}", f"{short(item.context_expr)}.{method}", manager,
+                         awaited=isinstance(node, ast.AsyncWith)) if manager else None
         frame = Frame("with", span, exit_call=exit_call)
         self.frames.append(frame)
         swallowed = _swallows(item.context_expr)
@@ -110,7 +111,7 @@ class FlowLowering:
         self.cfg.start(dispatch)
         blocks = [self.cfg.new_block() for _ in node.handlers]
         for block in blocks:
-            self.cfg.jump(block)
+            self.cfg.jump(block, handled=True)
         if not any(_catches_all(handler.type) for handler in node.handlers):
             self.cfg.jump(self._landing("exception", self.pos.span(node)))
         self.cleaning += 1

@@ -84,7 +84,7 @@ def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(source, filename=path), None
+            return _mark_awaited(ast.parse(source, filename=path)), None
     except SyntaxError as exc:
         line, column = exc.lineno or 1, exc.offset or 1
         if python2_hint(exc, source):
@@ -181,3 +181,12 @@ def python2_hint(error: SyntaxError, source: bytes) -> bool:
         return True
     line = (error.text or "").strip()
     return line.startswith(("print ", "exec ", "raise ")) and "," in line or line.startswith("except ") and ", " in line
+
+
+def _mark_awaited(tree: ast.Module) -> ast.Module:
+    """Marks the calls that are awaited (`await client.aclose()`): an async close that is not
+    awaited never runs."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            node.value._leaklint_awaited = True  # type: ignore[attr-defined]
+    return tree
