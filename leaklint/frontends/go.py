@@ -111,7 +111,7 @@ def _with_wrappers(needles: frozenset[bytes], roots: list) -> re.Pattern[bytes]:
     return _words(grown)
 
 
-_RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|\binterface\b|\bany\b")
+_RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
 
 
 def _may_return_resource(node) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from leaklint.frontends.cfg import CFGBuilder
-from leaklint.frontends.goexpr import (_NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
+from leaklint.frontends.goexpr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _response_names)
 from leaklint.frontends.goguards import _guards
 from leaklint.frontends.gotypes import FileScope, text, var_specs
@@ -153,6 +153,11 @@ class FunctionLowerer(ExpressionLowerer):
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
             return
+        if len(left) == 1 == len(right) and left[0].type == "identifier" and targets[0] is not None \
+                and self._plain_call(right[0]) and (declare or self._is_local_target(left[0], targets[0])):
+            # Ex) f := os.NewFile(fd, name)   (the result is bound to f itself, so messages name it)
+            self._bind_tuple(node, left, targets, right[0], declare)
+            return
         sources = [self._value(item) for item in right]
         for item, value_node in zip(left, right):
             if item.type == "identifier" and value_node.type == "selector_expression" \
@@ -165,6 +170,19 @@ class FunctionLowerer(ExpressionLowerer):
                 self.types[text(item)] = self._type_of(value_node) or self.types.get(text(item), "")
             self._assign(node, item, target, source)
 
+    def _plain_call(self, node: Node) -> bool:
+        """Reports whether `node` is a call lowered to a Call op (not a builtin, closure or conversion)."""
+        if node.type != "call_expression":
+            return False
+        function = node.child_by_field_name("function")
+        if function is None or function.type == "func_literal":
+            return False
+        if function.type == "identifier":
+            name = text(function)
+            return not (name in self.scope.package.type_names or name in self.method_values
+                        or name in _BUILTINS and name not in self.locals)
+        return True
+
     def _bind_tuple(self, node: Node, left: list[Node], targets: list[str | None], value: Node,
                     declare: bool) -> None:
         # Ex) resp, err := http.Get(u)     Ex) c.conn, err = net.Dial("tcp", addr)   (escapes)
@@ -172,6 +190,8 @@ class FunctionLowerer(ExpressionLowerer):
         if value.type == "call_expression":
             call = self._call(value, results=tuple(targets))
             types = self.scope.result_types(call.callee) if call is not None else []
+            if not types and len(left) == 1:
+                types = [self._type_of(value)]
         else:
             self._value(value)
         for index, (item, target) in enumerate(zip(left, targets)):
