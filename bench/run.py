@@ -2,7 +2,9 @@
 
 Every command runs under a small wrapper process so that CPU time and peak RSS (the largest single
 process, workers included) come from that command alone. Peers run from bench/.peers
-(`python -m venv bench/.peers && bench/.peers/bin/pip install ruff pylint`); missing ones are skipped.
+(`python -m venv bench/.peers && bench/.peers/bin/pip install ruff pylint semgrep`); missing ones are skipped.
+semgrep runs offline (`--metrics=off`, no version check, only the local rules in bench/semgrep/) on the
+files leaklint discovers, named one by one, and its findings are counted beside leaklint's.
 
     .venv/bin/python bench/run.py [--runs 3] [--quick] [--only go,python,precommit,startup]
 """
@@ -24,6 +26,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PEERS = HERE / ".peers" / "bin"
+SEMGREP_RULES = HERE / "semgrep"
+# leaklint's rules that the local semgrep rules imitate, per corpus language.
+COMPARABLE = {"go": ("LL101", "LL102"), "python": ("LL201", "LL202", "LL203")}
 GO_SRC = Path("/usr/lib/go-1.19/src")
 PY_SRC = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
 HEAVY_IMPORTS = ("libcst", "astroid", "tree_sitter")
@@ -91,6 +96,14 @@ def corpus_size(paths: list[Path]) -> tuple[int, int]:
     return len(files), lines
 
 
+def discovered(paths: list[Path]) -> list[str]:
+    """Returns the real paths of the files leaklint analyses under `paths` (semgrep skips symbolic links)."""
+    from leaklint.discovery import discover
+
+    files, _ = discover([str(p) for p in paths])
+    return [os.path.realpath(f.path) for f in files]
+
+
 def leaklint(paths: list[Path], *extra: str) -> list[str]:
     return [str(REPO / ".venv" / "bin" / "leaklint"), "check", *map(str, paths), "-q", "--exit-zero", *extra]
 
@@ -111,21 +124,70 @@ def leaklint_rows(corpus: str, paths: list[Path], runs: int, modes=("cold", "war
     return rows
 
 
-def go_rows(runs: int) -> list[Row]:
+def semgrep_rows(corpus: str, paths: list[Path], language: str, runs: int, counts: list[str],
+                 notes: list[str]) -> list[Row]:
+    """Returns semgrep's run with the local rules on the files leaklint analyses under `paths`, and appends
+    both tools' finding counts to `counts` (or why semgrep was skipped to `notes`)."""
+    semgrep = PEERS / "semgrep"
+    if not semgrep.exists():
+        notes.append(f"- {corpus}: semgrep skipped (not installed in bench/.peers)")
+        return []
+    files, lines = corpus_size(paths)
+    env = {"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"}
+    with tempfile.TemporaryDirectory(prefix="leaklint-bench-") as scratch:
+        out = Path(scratch) / "semgrep.json"
+        command = [str(semgrep), "--metrics=off", "--disable-version-check", "--config", str(SEMGREP_RULES),
+                   "--no-git-ignore", "--json", "-o", str(out), *discovered(paths)]
+        sample = measure(command, runs, env)
+        try:
+            report = json.loads(out.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            report = None
+        if report is None or (sample.status not in (0, 1) and not report.get("results")):
+            notes.append(f"- {corpus}: semgrep skipped: exited {sample.status} without a report "
+                         "(offline, with metrics off and local rules only)")
+            return []
+        mine = subprocess.run(leaklint(paths, "--no-cache", "--format", "json", "-o", str(Path(scratch) / "ll.json")),
+                              capture_output=True, check=False)
+        ours = json.loads((Path(scratch) / "ll.json").read_text(encoding="utf-8")) if mine.returncode == 0 else None
+    theirs = {}
+    for result in report.get("results", []):
+        rule = result["check_id"].rsplit(".", 1)[-1]
+        theirs[rule] = theirs.get(rule, 0) + 1
+    errors = {}
+    for error in report.get("errors", []):
+        errors[error.get("type", "error")] = errors.get(error.get("type", "error"), 0) + 1
+    by_rule = ", ".join(f"{rule} {n}" for rule, n in sorted(theirs.items())) or "none"
+    line = (f"- {corpus}: semgrep {sum(theirs.values())} findings ({by_rule}; "
+            f"{len(report.get('paths', {}).get('scanned', []))} files scanned"
+            f"{', errors: ' + ', '.join(f'{k} {v}' for k, v in sorted(errors.items())) if errors else ''})")
+    if ours is not None:
+        found = [f for f in ours["findings"] if not f.get("suppressed")]
+        rules = COMPARABLE[language]
+        same = {rule: sum(1 for f in found if f["rule"] == rule) for rule in rules}
+        line += (f"; leaklint {len(found)} findings, {sum(same.values())} of them from the rules semgrep imitates ("
+                 + ", ".join(f"{rule} {n}" for rule, n in same.items()) + ")")
+    counts.append(line)
+    return [Row(corpus, "semgrep (local rules)", "cold", files, lines, sample)]
+
+
+def go_rows(runs: int, counts: list[str], notes: list[str]) -> list[Row]:
     rows = leaklint_rows("Go stdlib", [GO_SRC], runs)
     files, lines = corpus_size([GO_SRC])
     rows.append(Row("Go stdlib", "leaklint --jobs 1", "cold", files, lines,
                     measure(leaklint([GO_SRC], "--jobs", "1", "--no-cache"), runs)))
+    rows += semgrep_rows("Go stdlib", [GO_SRC], "go", runs, counts, notes)
     return rows
 
 
-def python_rows(runs: int, quick: bool) -> list[Row]:
+def python_rows(runs: int, quick: bool, counts: list[str], notes: list[str]) -> list[Row]:
     rows = leaklint_rows("CPython stdlib", [PY_SRC], runs)
     files, lines = corpus_size([PY_SRC])
     ruff = PEERS / "ruff"
     if ruff.exists():
         command = [str(ruff), "check", "--no-cache", "--select", "SIM115", "--exit-zero", "--quiet", str(PY_SRC)]
         rows.append(Row("CPython stdlib", "ruff SIM115", "cold", files, lines, measure(command, runs)))
+    rows += semgrep_rows("CPython stdlib", [PY_SRC], "python", runs, counts, notes)
     subset = [PY_SRC / name for name in QUICK_PYLINT_DIRS] if quick else [PY_SRC]
     label = "CPython subset" if quick else "CPython stdlib"
     pylint = PEERS / "pylint"
@@ -193,16 +255,54 @@ def ratios(rows: list[Row]) -> list[str]:
     return lines
 
 
-def render(rows: list[Row], startup: tuple[str, Sample] | None, runs: int, quick: bool) -> str:
+def targets(rows: list[Row]) -> list[str]:
+    """Returns issue 6's targets beside the measured leaklint numbers, each met or not met."""
+    def find(corpus: str, mode: str) -> Sample | None:
+        row = next((r for r in rows if r.corpus == corpus and r.tool == "leaklint" and r.mode == mode), None)
+        return row.sample if row else None
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    lines = []
+    go, go_warm = find("Go stdlib", "cold"), find("Go stdlib", "warm")
+    py, py_warm = find("CPython stdlib", "cold"), find("CPython stdlib", "warm")
+    one, one_warm = find("pre-commit, one file", "cold"), find("pre-commit, one file", "warm")
+    if go:
+        lines.append(f"| Go stdlib, cold | ≤ 3 s, ≤ 300 MB peak | {go.wall:.2f} s, {go.rss_mb:.0f} MB | "
+                     f"{verdict(go.wall <= 3)} (time), {verdict(go.rss_mb <= 300)} (memory) |")
+    if py:
+        lines.append(f"| CPython stdlib, cold | ≤ 15 s | {py.wall:.2f} s | {verdict(py.wall <= 15)} |")
+    for label, sample in (("Go stdlib, warm", go_warm), ("CPython stdlib, warm", py_warm)):
+        if sample:
+            lines.append(f"| {label} | ≤ 0.5 s | {sample.wall:.2f} s | {verdict(sample.wall <= 0.5)} |")
+    if one:
+        warm = f"; warm {one_warm.wall:.2f} s" if one_warm else ""
+        lines.append(f"| one file (pre-commit), cold cache, including start-up | ≤ 0.3 s | {one.wall:.2f} s{warm} | "
+                     f"{verdict(one.wall <= 0.3)} |")
+    if not lines:
+        return []
+    return ["", "Targets (issue 6, leaklint's own rows above):", "", "| | target | measured | |",
+            "| --- | --- | --- | --- |", *lines]
+
+
+def render(rows: list[Row], startup: tuple[str, Sample] | None, runs: int, quick: bool,
+           counts: list[str] = (), notes: list[str] = (), load: tuple[tuple[float, ...], ...] = ()) -> str:
     header = ["corpus", "tool", "mode", "wall s", "CPU s", "peak RSS MB", "files/s", "lines/s", "exit"]
     table = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     table += ["| " + " | ".join(r.cells()) + " |" for r in rows]
     sizes = sorted({(r.corpus, r.files, r.lines) for r in rows})
+    loads = " -> ".join("/".join(f"{x:.2f}" for x in avg) for avg in load)
     text = ["# leaklint benchmarks", "", f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}", f"- machine: {machine()}",
+            *([f"- load average (1/5/15 min) at start -> end: {loads}"] if loads else []),
             (f"- median of {runs} runs{' (--quick: pylint on a subset)' if quick else ''}; CPU is user+system of "
              "the command and its workers; peak RSS is the largest single process"), "",
             *[f"- {corpus}: {files:,} files, {lines:,} lines" for corpus, files, lines in sizes], "", *table, ""]
     text += ratios(rows)
+    if counts or notes:
+        text += ["", "Findings (counts only; semgrep's rules are syntactic imitations of leaklint's, see bench/semgrep/):",
+                 "", *counts, *notes]
+    text += targets(rows)
     if any(r.corpus.startswith("CPython") for r in rows) and not python_rules():
         text += ["", ("Caution: this leaklint has no Python rules and no Python front-end yet, so its CPython rows "
                       "measure discovery, reading and the suppression scan only; the CPython ratios are not like for like.")]
@@ -222,14 +322,18 @@ def main() -> int:
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     rows: list[Row] = []
+    counts: list[str] = []
+    notes: list[str] = []
+    load = [os.getloadavg()]
     if "go" in wanted and GO_SRC.is_dir():
-        rows += go_rows(args.runs)
+        rows += go_rows(args.runs, counts, notes)
     if "python" in wanted and PY_SRC.is_dir():
-        rows += python_rows(args.runs, args.quick)
+        rows += python_rows(args.runs, args.quick, counts, notes)
     if "precommit" in wanted and GO_SRC.is_dir():
         rows += precommit_rows(args.runs)
     startup = startup_report(args.runs) if "startup" in wanted else None
-    report = render(rows, startup, args.runs, args.quick)
+    load.append(os.getloadavg())
+    report = render(rows, startup, args.runs, args.quick, counts, notes, tuple(load))
     sys.stdout.write(report)
     Path(args.output).write_text(report, encoding="utf-8")
     return 0

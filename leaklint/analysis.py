@@ -74,7 +74,8 @@ class LeakAnalysis(Oracle):
         for site_index, positions in sorted(analysis.returned.items()):
             site = analysis.sites[site_index]
             for position, rest in sorted(positions.items()):
-                error = arity - 1 if site.clause.error_result is not None and arity > position + 1 else None
+                paired = site.clause.error_result is not None or site.spec.language == "go"  # Go: a trailing error
+                error = arity - 1 if paired and arity > position + 1 else None
                 clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
                                  resource=site.clause.resource, type=site.clause.type, field=rest)
                 result.setdefault(position, _Returned(site.spec, clause))
