@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leaklint.dataflow import FunctionAnalysis, Leak, Oracle, Site
+from leaklint.dataflow import FunctionAnalysis, Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
 from leaklint.ir import Call, FunctionIR, Owner, Span
 from leaklint.spec import Acquire, RuleSpec
@@ -95,13 +95,16 @@ class LeakAnalysis(Oracle):
     def _owned_seeds(self, function: FunctionIR) -> list[tuple[Site, tuple[str, str]]]:
         """Returns, for a method of a known class, the resource fields open when it is called."""
         owner = function.owner
-        if owner is None or owner.constructor or owner.fresh or not owner.receiver:
+        if owner is None or owner.constructor or owner.fresh or not (owner.receiver or owner.shared):
             return []
         seeds: list[tuple[Site, tuple[str, str]]] = []
         for field, (site, strict) in sorted(self._owner_fields(owner).items()):
+            if not owner.receiver and field not in owner.shared:
+                continue  # a global the function does not rebind: nothing here can lose it
             kind = "strict" if strict or field in owner.cached else "lazy"
-            seeds.append((Site(len(seeds), site.spec, site.clause, site.call, f"{owner.receiver}.{field}",
-                               pseudo=True, owned=kind), (owner.receiver, field)))
+            holder = (owner.receiver, field) if owner.receiver else (field, "")
+            seeds.append((Site(len(seeds), site.spec, site.clause, site.call, joined(holder),
+                               pseudo=True, owned=kind), holder))
         return seeds
 
     def _owner_fields(self, owner: Owner) -> dict[str, tuple[Site, bool]]:

@@ -42,6 +42,7 @@ class Fact:
     deferred: bool = False
     raised: Span | None = None
     pending: Span | None = None  # closed by a defer inside a loop: leaks if the loop goes round again
+    unowned: Span | None = None  # stored at this span in a shared field its owner never closes (see _store_field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +207,9 @@ class FunctionAnalysis:
         for holder in fact.holders:
             if call.receiver is not None and call.receiver == joined(holder):
                 method = call.callee.rsplit(".", 1)[-1]
-                awaited = call.awaited or not self.sites[fact.site].clause.awaited_release
-                if method in spec.release_methods and awaited:
+                clause = self.sites[fact.site].clause
+                awaited = call.awaited or not clause.awaited_release
+                if (method in spec.release_methods or method in clause.release_methods) and awaited:
                     return "release"
             for index, arg in enumerate(call.args):
                 if refers(arg, holder):
@@ -278,7 +280,7 @@ class FunctionAnalysis:
                     aliases.setdefault(fact.site, set()).add((target, holder[1]))
         field = self._owner_field(target)
         if field and aliases:
-            return self._store_field(span, target, field, set(aliases), state, report)
+            return self._store_field(span, target, field, set(aliases), state, report, accumulate)
         if "." in target and aliases and not any(target == joined(h) for f in state for h in f.holders):
             escaped = set(aliases)
             return self._overwrite(span, target, frozenset(f for f in state if f.site not in escaped), report)
@@ -323,18 +325,22 @@ class FunctionAnalysis:
     def _owner_field(self, target: str) -> str:
         """Returns `field` when `target` is `receiver.field` of a method whose object is known."""
         owner = self.function.owner
-        if owner is None or not owner.receiver or not target.startswith(owner.receiver + "."):
+        if owner is not None and not owner.receiver:
+            return target if target in owner.shared else ""
+        if owner is None or not target.startswith(owner.receiver + "."):
             return ""
         field = target[len(owner.receiver) + 1:]
         return "" if "." in field else field
 
     def _store_field(self, span: Span, target: str, field: str, stored: set[int], state: State,
-                     report: Reporter) -> State:
-        """`self.field = value`: the object owns the value when one of its methods releases that
-        field, else the value leaks; in the constructor it stays tracked until a normal return."""
+                     report: Reporter, accumulate: bool = False) -> State:
+        """`self.field = value` (`accumulate`: added to the container in the field): the object owns
+        the value when one of its methods releases that field, else the value leaks; in the
+        constructor it stays tracked until a normal return."""
         owner = self.function.owner
         assert owner is not None
-        state = self._overwrite(span, target, state, report)
+        if not accumulate:
+            state = self._overwrite(span, target, state, report)
         out = set()
         for fact in state:
             if fact.site not in stored or self.sites[fact.site].owned:
@@ -342,7 +348,11 @@ class FunctionAnalysis:
                 continue
             self.stored.setdefault(field, fact.site)
             if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec):
-                report(Leak(fact.site, "unowned", span, target, owner.display))
+                if owner.constructor and owner.receiver:
+                    report(Leak(fact.site, "unowned", span, target, owner.display))
+                else:  # this method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`
+                    holder = (owner.receiver, field) if owner.receiver else (field, "")
+                    out.add(replace(fact, holders=fact.holders | {holder}, unowned=span))
             elif owner.constructor:
                 out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}))
         return frozenset(out)
@@ -410,6 +420,7 @@ class FunctionAnalysis:
         return frozenset(replace(f, pending=defer.span) if f in looping else f for f in state)
 
     def _exit(self, exit_: Exit, state: State, report: Reporter, markers: State = frozenset()) -> State:
+        state = self._exit_unowned(exit_, state, report)
         for fact in state:
             for position, value in enumerate(exit_.values):
                 for holder in fact.holders:
@@ -432,11 +443,28 @@ class FunctionAnalysis:
                     report(_leak(fact, exit_.kind, exit_.span))
         return frozenset()
 
+    def _exit_unowned(self, exit_: Exit, state: State, report: Reporter) -> State:
+        """Returns the state without the facts left in shared fields that the owner never closes;
+        each leaks at its store, whichever way the function leaves (it is not returned, only shared)."""
+        owner = self.function.owner
+        out = set()
+        for fact in state:
+            fields = sorted(joined(h) for h in fact.holders if owner is not None and self._owner_field(joined(h)))
+            if fact.unowned is None or owner is None:
+                out.add(fact)
+            elif not fields:
+                out.add(replace(fact, unowned=None))
+            elif exit_.kind not in ("abort", "exception") and fact.raised is None:
+                report(Leak(fact.site, "unowned", fact.unowned, fields[0], owner.display))
+        return frozenset(out)
+
     def _module_end(self, fact: Fact, exit_: Exit, owner: Owner, report: Reporter) -> None:
         """At the end of a module body, a resource in a global is the module's: it leaks unless one of
         the module's functions (an atexit hook, a `close()`) releases that global."""
         names = sorted(h[0] for h in fact.holders if not h[0].startswith("$") and not h[1])
         spec = self.sites[fact.site].spec
+        for name in names:
+            self.stored.setdefault(name, fact.site)
         if not names:
             report(Leak(fact.site, exit_.kind, exit_.span))
         elif not any(self.oracle.owner_releases(owner, name, spec) for name in names):

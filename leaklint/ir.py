@@ -148,7 +148,8 @@ class Owner:
     `fresh` marks functions that run while the object is built (the methods `__init__` calls): its
     fields hold nothing yet. `cached` fields are created lazily and rebinding one while it is open
     leaks the old value. `acquiring` are the methods that acquire resources themselves: only they
-    can store a new one.
+    can store a new one. `shared` are the owner's fields this function names without a receiver
+    (module globals it rebinds): storing into one is storing into a field.
     """
 
     name: str
@@ -159,6 +160,7 @@ class Owner:
     cached: tuple[str, ...] = ()
     acquiring: tuple[str, ...] = ()
     fresh: bool = False
+    shared: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ class Acquire:
     field: str | None = None  # overrides the spec's release field (a wrapper returning resp.Body)
     result_types: tuple[str, ...] = ()
     awaited_release: bool = False  # an async resource: only an awaited close releases it
+    release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
@@ -160,6 +161,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         calls=tuple(sub.strings("calls", required=not item.get("result_types"))),
         result_types=tuple(sub.strings("result_types", required=False)),
         awaited_release=sub.bool("awaited_release"),
+        release_methods=tuple(sub.strings("release_methods", required=False)),
         results=tuple(sub.ints("results", required=False) or [0]),
         error_result=sub.int("error_result", required=False),
         kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),

@@ -87,7 +87,7 @@ class CallLowering:
     def _argument(self, node: ast.expr, bound: list) -> str | None:
         if isinstance(node, ast.Attribute) and node.attr[:1].islower():
             base = self._value(node.value)
-            if base is not None and self._is_local(base.split(".", 1)[0]):
+            if base is not None and (self._is_local(root := base.split(".", 1)[0]) or root in self.shared):
                 bound.append((base, node.attr, node))  # maybe a bound method: s.close
             return f"{base}.{node.attr}" if base else None
         return self._value(node)
@@ -95,9 +95,10 @@ class CallLowering:
     def _container_update(self, node: ast.Call) -> bool:
         # Ex) conns.append(conn)   (a local list keeps the socket reachable)
         func = node.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _CONTAINER_ADDS):
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Attribute))
+                and func.attr in _CONTAINER_ADDS):
             return False
-        container = self._name(func.value.id)
+        container = self._plain_path(func.value)
         if container not in self.containers:
             return False
         span = self.pos.span(node)

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from leaklint.frontends.pynames import ModuleScope
 
-_TRIVIAL_BASES = frozenset({"builtins.object", "typing.Generic", "typing.Protocol", "abc.ABC"})
+# Bases that never close a field of their subclasses: a field none of the class's own methods closes leaks.
+_TRIVIAL_BASES = frozenset({"builtins.object", "typing.Generic", "typing.Protocol", "abc.ABC", "unittest.TestCase",
+                            "unittest.IsolatedAsyncioTestCase", "unittest.case.TestCase"})
 FINALIZERS = frozenset({"__del__"})  # run when the collector decides, if ever: closing there does not count
 
 
@@ -25,6 +27,7 @@ class ClassInfo:
     field_types: dict[str, str] = field(default_factory=dict)
     field_origins: dict[str, str] = field(default_factory=dict)
     cached: set[str] = field(default_factory=set)
+    containers: set[str] = field(default_factory=set)
     collected: bool = False
 
 
@@ -144,7 +147,10 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
         if receiver is None:
             continue
         for node in ast.walk(method):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            if isinstance(node, ast.Assign) and _is_container(node.value, scope):
+                # Ex) self._conns = {}   Ex) self.pool = collections.defaultdict(list)
+                info.containers |= {name for target in node.targets if (name := _field_name(target, receiver))}
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 for target in node.targets:
                     name = _field_name(target, receiver)
                     dotted = scope.resolve_global_expr(node.value.func)
@@ -152,6 +158,16 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
                         (info.field_types if _looks_like_class(dotted, scope) else info.field_origins)[name] = dotted
             elif isinstance(node, ast.If):
                 info.cached |= _lazily_created(node, receiver)
+
+
+_CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "collections.deque",
+                              "collections.OrderedDict", "collections.defaultdict"})
+
+
+def _is_container(value: ast.expr, scope: ModuleScope) -> bool:
+    if isinstance(value, (ast.List, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)):
+        return True
+    return isinstance(value, ast.Call) and scope.resolve_global_expr(value.func) in _CONTAINER_CALLS
 
 
 def _field_name(target: ast.expr, receiver: str) -> str | None:

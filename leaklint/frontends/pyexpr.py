@@ -38,6 +38,7 @@ class ExpressionLowerer(CallLowering):
         self.comprehensions = 0
         self.receiver = ""
         self.contextmanager = False
+        self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:
@@ -88,6 +89,18 @@ class ExpressionLowerer(CallLowering):
                 self._value(index)
                 plain = isinstance(base, ast.Name) or path in self.containers or path and path.startswith("$")
                 return path if plain else None
+            case ast.Call() if self._getattr_of(node):
+                # Ex) sock = getattr(self, "_sock", None)   (the field itself, or a default)
+                path = self._value(node.args[0])
+                for extra in node.args[1:]:
+                    self._value(extra)
+                return f"{path}.{node.args[1].value}" if path else None
+            case ast.Call(func=ast.Attribute(value=base, attr="pop" | "popleft" | "popitem" | "get")) \
+                    if self._plain_path(base) in self.containers:
+                # Ex) self._conns.pop(host).close()   (an element taken out of a container)
+                for arg in node.args:
+                    self._value(arg)
+                return self._plain_path(base)
             case ast.Call():
                 temp = self._temp()
                 return temp if self._call(node, (temp,)) is not None else None
@@ -173,7 +186,7 @@ class ExpressionLowerer(CallLowering):
         if isinstance(target, ast.Name) and isinstance(value, _DISPLAYS):
             self.containers.add(self._name(target.id))  # Ex) socks = []
         call = value.value if isinstance(value, ast.Await) else value
-        results = self._result_names(target) if isinstance(call, ast.Call) else None
+        results = self._result_names(target) if isinstance(call, ast.Call) and not self._element_call(call) else None
         if results is None:
             self._bind_path(target, self._value(value), value)
             return
@@ -185,6 +198,19 @@ class ExpressionLowerer(CallLowering):
             if result is not None and result.startswith("$"):
                 # Ex) self._ssock, self._csock = socket.socketpair()
                 self._bind_path(element, result if lowered is not None else None, None)
+
+    def _element_call(self, node: ast.Call) -> bool:
+        """Reports whether a call reads a field or container element (`_value` gives its path)."""
+        func = node.func
+        return self._getattr_of(node) or isinstance(func, ast.Attribute) \
+            and func.attr in ("pop", "popleft", "popitem", "get") and self._plain_path(func.value) in self.containers
+
+    def _getattr_of(self, node: ast.Call) -> bool:
+        """Reports whether `node` is `getattr(obj, "name"[, default])`, which reads the field `obj.name`."""
+        return isinstance(node.func, ast.Name) and not self._is_local(node.func.id) \
+            and self.module.resolve_global(node.func.id) == "builtins.getattr" and 2 <= len(node.args) <= 3 \
+            and not node.keywords and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
+            and node.args[1].value.isidentifier()
 
     def _result_names(self, target: ast.expr) -> tuple[str | None, ...] | None:
         """Returns the paths a call's results are bound to: names, or temporaries for other targets."""
@@ -207,9 +233,11 @@ class ExpressionLowerer(CallLowering):
                 self._emit(Assign(span, self._name(name), source))
                 if value is not None and isinstance(value, ast.Call):
                     self._note_type(target, value)
+            case ast.Name(id=name) if name in self.shared:
+                self._emit(Assign(span, name, source))  # Ex) global _client; _client = httpx.Client()
             case ast.Name():
                 if source is not None:
-                    self._emit(Store(span, source))  # Ex) global _client; _client = make()
+                    self._emit(Store(span, source))  # Ex) nonlocal conn; conn = make()
             case ast.Attribute():
                 path = self._value(target.value)
                 if path is not None:

@@ -76,6 +76,11 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self.receiver = params[0]
         if owner is not None and owner.constructor and self.receiver:
             self.constructed = self.receiver
+        if owner is not None and not owner.receiver:
+            self.shared = frozenset(owner.shared)
+        if owner is not None and self.receiver and self.klass is not None:
+            # Ex) self._conns[host] = conn   (a container field: its elements are the object's)
+            self.containers |= {f"{self.receiver}.{name}" for name in self.module.fields(self.klass).containers}
         for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
             if arg.annotation is not None:
                 # Ex) def fetch(session: requests.Session, url): ...
@@ -237,7 +242,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         # Ex) for s in socks: s.close()   Ex) for chunk in resp.iter_content(): ...
-        iterable = self._value(node.iter)
+        iterable = self._value(_elements(node.iter))
         kept = self._take_temps()
         head, body, orelse, after = (self.cfg.new_block() for _ in range(4))
         entry = self.cfg.current
@@ -321,6 +326,21 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
 
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match,
              ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+_VIEWS = frozenset({"values", "items", "copy"})
+
+
+def _elements(node: ast.expr) -> ast.expr:
+    """Returns the container whose elements a loop visits through a view or copy, else `node`."""
+    # Ex) for conn in self._conns.values():   Ex) for host, conn in list(self._conns.items()):
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and isinstance(node.func, ast.Name) \
+            and node.func.id in ("list", "tuple", "sorted", "reversed"):
+        return _elements(node.args[0])
+    if isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute) \
+            and node.func.attr in _VIEWS and isinstance(node.func.value, ast.Attribute):
+        return node.func.value
+    return node
 
 
 def _unquote(node: ast.expr) -> ast.expr:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from leaklint import directives
 from leaklint.frontends.pyclasses import ClassInfo
+from leaklint.frontends.pylocals import LocalScope
 from leaklint.frontends.pylower import lower_function, lower_module
 from leaklint.frontends.pynames import ModuleScope, module_name
 from leaklint.frontends.pyunit import ModuleUnit, Positions
@@ -100,18 +101,20 @@ def _lower_module(lowered: LoweredFile, tree: ast.Module, source: bytes, needles
     unit = ModuleUnit(scope, positions, needles.words)
     definitions = list(_definitions(scope))
     eager, pattern = _eager(scope, definitions, positions, needles, modules)
+    body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
+    in_body = any(_mentions(positions.text(s), pattern, needles) for s in body)
+    methods = tuple(sorted(f"{scope.name}.{name}" for name in scope.functions))
+    acquiring = tuple(q for q in methods if q in eager) + ((f"{scope.name}.<module>",) if in_body else ())
+    module = Owner(scope.name, f"module {scope.name}", "", methods, acquiring=acquiring)
     for node, qualname, display, klass in definitions:
-        owner = _owner(scope, klass, node, eager) if klass is not None else None
+        owner = _owner(scope, klass, node, eager) if klass is not None else _global_owner(module, node)
         lower = partial(_lower_definition, unit, node, qualname, display, klass, owner)
         if qualname in eager:
             lowered.functions.extend(lower())
         else:
             lowered.lazy[qualname] = lower
-    body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
-    if any(_mentions(positions.text(s), pattern, needles) for s in body):
-        methods = tuple(sorted(f"{scope.name}.{name}" for name in scope.functions))
-        owner = Owner(scope.name, f"module {scope.name}", "", methods, constructor=True)
-        lowered.functions.extend(lower_module(unit, tree, owner))
+    if in_body:
+        lowered.functions.extend(lower_module(unit, tree, replace(module, constructor=True, acquiring=())))
 
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -167,6 +170,14 @@ def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner
     return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, tuple(methods),
                  constructor=node.name == "__init__", cached=cached,
                  acquiring=tuple(q for q in methods if q in eager), fresh=node.name in scope.init_helpers(klass))
+
+
+def _global_owner(module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
+    """Returns the module as the Owner of a module function that rebinds globals (`global _client`),
+    with those globals as its shared fields; None when it rebinds none."""
+    local = LocalScope.of(node, module.name)
+    shared = tuple(sorted(local.declared_global & local.assigned))
+    return replace(module, shared=shared) if shared else None
 
 
 def _words(names: set[str]) -> re.Pattern[bytes]:
