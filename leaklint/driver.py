@@ -90,11 +90,12 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
     rules = list(settings.rules)
     languages = {spec.language for spec in rules}
     markers = {language: registry.markers(language, rules) for language in languages}
+    calls = {"go": registry.go_calls(rules)} if "go" in languages else {}
     results: list[PackageResult | None] = []
     candidates: list[int] = []
     for language, key, members in packages:
         found = markers.get(language)
-        if found and any(registry.is_candidate(language, data, found) for _, data in members):
+        if found and registry.is_candidate(language, [data for _, data in members], found, calls.get(language)):
             candidates.append(len(results))
             results.append(None)
         else:

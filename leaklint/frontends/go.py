@@ -25,6 +25,12 @@ def _parser():
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_go.language()))
 
 
+# A file mentioning none of these nor an acquiring name cannot acquire, close, or declare a type
+# that holds a resource (`hc *http.Client`), so it is not parsed at all.
+_CONTEXT_WORDS = frozenset({b"Close", b"Client", b"Response", b"Conn", b"Listener", b"File", b"Rows",
+                            b"Stmt", b"Dialer", b"Transport", b"DB", b"Tx", b"Closer"})
+
+
 class GoFrontend:
     language = "go"
     extensions = (".go",)
@@ -33,19 +39,19 @@ class GoFrontend:
                       needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
         """Returns a LoweredFile per file of the package `key`; functions mentioning no needle are skipped."""
         package = PackageTypes(key, tree_packages)
-        parsed = []
-        out: list[LoweredFile] = []
-        for path, source in files:
-            lowered = LoweredFile(path, "go", [], directives.parse(path, "go", source))
-            out.append(lowered)
-            tree = _parser().parse(source)
-            error = _syntax_error(tree.root_node)
-            if error is not None:
-                lowered.errors.append(FileError(path, f"syntax error: {error[2]}", error[0], error[1]))
-                continue
-            package.collect(tree.root_node)
-            parsed.append((lowered, source, tree))
+        parsed: list[tuple[LoweredFile, bytes, object]] = []
+        out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
+        relevant = _words(set(needles | _CONTEXT_WORDS))
+        skipped = []
+        for lowered, (_, source) in zip(out, files):
+            if relevant.search(source):
+                self._parse(lowered, source, package, parsed)
+            else:
+                skipped.append((lowered, source))  # Ex) a generated table: it cannot acquire, close or type one
         needles = _with_wrappers(needles, [tree.root_node for _, _, tree in parsed])
+        for lowered, source in skipped:
+            if needles.search(source):
+                self._parse(lowered, source, package, parsed)  # it calls a wrapper of the package
         for lowered, source, tree in parsed:
             try:
                 checked = focus is None or lowered.path in focus
@@ -54,6 +60,16 @@ class GoFrontend:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
         return out
+
+    def _parse(self, lowered: LoweredFile, source: bytes, package: PackageTypes, parsed: list) -> None:
+        """Parses one file into `parsed` and records its declarations, or records its syntax error."""
+        tree = _parser().parse(source)
+        error = _syntax_error(tree.root_node)
+        if error is not None:
+            lowered.errors.append(FileError(lowered.path, f"syntax error: {error[2]}", error[0], error[1]))
+            return
+        package.collect(tree.root_node)
+        parsed.append((lowered, source, tree))
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, root, package: PackageTypes,
                     needles: re.Pattern[bytes] | None) -> None:

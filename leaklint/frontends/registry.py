@@ -69,14 +69,57 @@ def markers(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
     return frozenset(m.encode() for m in found)
 
 
-def is_candidate(language: str, data: bytes, found: frozenset[bytes]) -> bool:
-    """Reports whether a file may hold an acquisition: for Go, one of the markers (quoted import
-    paths) must appear in its import declarations, which Go places before any other declaration."""
-    if language == "go":
-        end = len(data)
-        for keyword in (b"\nfunc ", b"\ntype ", b"\nvar ", b"\nconst "):
-            position = data.find(keyword)
-            if position != -1:
-                end = min(end, position)
-        data = data[:end]
-    return any(marker in data for marker in found)
+def go_calls(rules: list[RuleSpec]) -> tuple[frozenset[bytes], dict[bytes, frozenset[bytes]]]:
+    """Returns what a Go file must contain to be able to acquire: the package functions as written
+    with their default import name (`os.Open(`), and, by quoted import path, the methods of that
+    package's types (`"net/http"` -> `.Do(`); methods of any receiver (`?.RoundTrip`) go under b""."""
+    functions: set[bytes] = set()
+    methods: dict[bytes, set[bytes]] = {}
+    for spec in rules:
+        if spec.language != "go":
+            continue
+        for clause in spec.acquire:
+            for pattern in clause.calls:
+                head, _, name = pattern.rpartition(".")
+                if not re.fullmatch(r"\w+", name):
+                    continue
+                if head == "?":
+                    methods.setdefault(b"", set()).add(f".{name}(".encode())
+                    continue
+                path, _, owner = head.rpartition(".") if "/" not in head.rpartition(".")[2] else ("", "", "")
+                if owner[:1].isupper():
+                    methods.setdefault(f'"{path}"'.encode(), set()).add(f".{name}(".encode())
+                else:
+                    functions.add(f"{head.rsplit('/', 1)[-1]}.{name}(".encode())
+            for result_type in clause.result_types:
+                # Ex) a tree interface declared to return *os.File: it imports "os", calls `.Open(`
+                path = f'"{result_type.rpartition(".")[0]}"'.encode()
+                methods.setdefault(path, set()).update(f".{word}(".encode() for word in spec.needles())
+    return frozenset(functions), {key: frozenset(value) for key, value in methods.items()}
+
+
+def is_candidate(language: str, files: list[bytes], found: frozenset[bytes],
+                 calls: tuple[frozenset[bytes], dict[bytes, frozenset[bytes]]] | None = None) -> bool:
+    """Reports whether a package may hold an acquisition. Python: a file mentions a marker. Go: a
+    file calls an acquiring package function (`os.Open(`), or a file imports a package (in its
+    import declarations, which Go places first) and a file calls one of that package's acquiring
+    methods (`.Do(`)."""
+    if language != "go":
+        return any(marker in data for data in files for marker in found)
+    imports = b"\n".join(_import_section(data) for data in files)
+    if calls is None:
+        return any(marker in imports for marker in found)
+    functions, methods = calls
+    if any(call in data for data in files for call in functions):
+        return True
+    return any((not path or path in imports) and any(m in data for data in files for m in names)
+               for path, names in methods.items())
+
+
+def _import_section(data: bytes) -> bytes:
+    end = len(data)
+    for keyword in (b"\nfunc ", b"\ntype ", b"\nvar ", b"\nconst "):
+        position = data.find(keyword)
+        if position != -1:
+            end = min(end, position)
+    return data[:end]
