@@ -6,6 +6,7 @@ read. It owns no analysis; the engine interprets it.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -76,17 +77,17 @@ class RuleSpec:
         return next((a for a in self.acquire if a.matches(callee, kwargs, result_type)), None)
 
     def is_release_call(self, callee: str) -> bool:
-        return any(_match(p, callee) for p in self.release_calls)
+        return _matches_any(self.release_calls, callee)
 
     def is_borrow(self, callee: str) -> bool:
-        return any(_match(p, callee) for p in self.borrow_calls)
+        return _matches_any(self.borrow_calls, callee)
 
     def is_wrap(self, callee: str) -> bool:
         """Reports whether `callee(x, ...)` returns a wrapper whose Close closes x (tls.Client)."""
-        return any(_match(p, callee) for p in self.wrap_calls)
+        return _matches_any(self.wrap_calls, callee)
 
     def is_handoff(self, callee: str) -> bool:
-        return any(_match(p, callee) for p in self.handoff_calls)
+        return _matches_any(self.handoff_calls, callee)
 
     def needles(self) -> frozenset[str]:
         """Returns identifiers one of which must appear in a file that can acquire this resource."""
@@ -95,6 +96,11 @@ class RuleSpec:
             for pattern in clause.calls:
                 words.add(re.split(r"[./]", pattern)[-1])
         return frozenset(w for w in words if w and "*" not in w)
+
+
+@functools.lru_cache(maxsize=65536)
+def _matches_any(patterns: tuple[str, ...], callee: str) -> bool:
+    return any(_match(pattern, callee) for pattern in patterns)
 
 
 def _match(pattern: str, callee: str) -> bool:

@@ -118,13 +118,13 @@ def _with_wrappers(needles: frozenset[bytes], roots: list) -> re.Pattern[bytes]:
                 if node.type in ("function_declaration", "method_declaration") and _may_return_resource(node)]
     grown = set(needles)
     for _ in range(3):
-        pattern = _words(grown)
+        pattern = _words(grown, called=True)
         new = {name.text for name, body in declared if name is not None and body is not None
                and name.text not in grown and pattern.search(body.text)}
         if not new:
             break
         grown |= new
-    return _words(grown)
+    return _words(grown, called=True)
 
 
 _RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
@@ -136,9 +136,10 @@ def _may_return_resource(node) -> bool:
     return result is not None and _RESOURCE_RESULT.search(result.text) is not None
 
 
-def _words(words: set[bytes]) -> re.Pattern[bytes]:
+def _words(words: set[bytes], called: bool = False) -> re.Pattern[bytes]:
+    """Returns a pattern for any of `words` as a whole word, or only as a call (`Open(`, `fetch[T](`)."""
     alternatives = b"|".join(re.escape(w) for w in sorted(words)) or b"(?!)"
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+    return re.compile(rb"\b(?:" + alternatives + (rb")(?:\[[^\]\n]*\])?\(" if called else rb")\b"))
 
 
 def _has_params(node) -> bool:

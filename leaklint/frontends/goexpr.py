@@ -6,6 +6,8 @@ holds the position conversion shared by the Go front-end.
 """
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from leaklint.frontends.gotypes import ABORT_FUNCTIONS, ABORT_METHODS, STDLIB_RESULTS, STDLIB_VARS, text
@@ -255,17 +257,14 @@ class ExpressionLowerer:
 _REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})
 
 
+_BODY_USE = re.compile(rb"(?<![\w.])([A-Za-z_]\w*)\s*\.\s*Body\b")
+
+
 def _response_names(body: Node | None) -> frozenset[str]:
     """Returns the names the function uses with a response's `Body` field (`resp.Body`)."""
-    found, stack = set(), [body] if body is not None else []
-    while stack:
-        node = stack.pop()
-        if node.type == "selector_expression" and text(node.child_by_field_name("field")) == "Body":
-            operand = node.child_by_field_name("operand")
-            if operand is not None and operand.type == "identifier":
-                found.add(text(operand))
-        stack.extend(node.named_children)
-    return frozenset(found)
+    if body is None or b"Body" not in body.text:
+        return frozenset()
+    return frozenset(name.decode() for name in _BODY_USE.findall(body.text))
 
 
 def _items(node: Node | None) -> list[Node]:

@@ -51,6 +51,7 @@ class PackageTypes:
     variables: dict[str, Node] = field(default_factory=dict)
     type_names: set[str] = field(default_factory=set)
     embedded: dict[str, list[Node]] = field(default_factory=dict)
+    resolved: dict[str, str] = field(default_factory=dict)
 
     def collect(self, root: Node) -> None:
         """Records the top-level declarations of one file."""
@@ -100,6 +101,11 @@ class PackageTypes:
 
     def resolve_import(self, path: str) -> str:
         """Returns the tree package key an import path points to, or the path itself."""
+        if path not in self.resolved:
+            self.resolved[path] = self._resolve_import(path)
+        return self.resolved[path]
+
+    def _resolve_import(self, path: str) -> str:
         best = ""
         for suffix, key in self.tree_packages.items():
             if (path == suffix or path.endswith("/" + suffix)) and len(suffix) > len(best):
