@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from leaklint.dataflow import FunctionAnalysis, Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
-from leaklint.ir import Call, FunctionIR, Owner, Span
+from leaklint.ir import Call, Exit, FunctionIR, Owner, Span
 from leaklint.spec import Acquire, RuleSpec
 
 _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "overwrite", "replaced",
@@ -192,8 +192,7 @@ class LeakAnalysis(Oracle):
 
 
 def _arity(function: FunctionIR) -> int:
-    from leaklint.ir import Exit
-
+    """Returns the most values any return of `function` hands back."""
     sizes = [len(op.values) for block in function.blocks for op in block.ops if isinstance(op, Exit) and op.values]
     return max(sizes, default=1)
 

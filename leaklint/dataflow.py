@@ -142,11 +142,8 @@ class FunctionAnalysis:
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
         markers = frozenset(f for f in state if f.site < 0)
-        if not markers:
-            return self._op_facts(op, state, report, markers)
-        if isinstance(op, Capture):
-            return self._op_facts(op, state - markers, report, markers) | markers
-        return self._op_facts(op, state - markers, report, markers) | (markers if not isinstance(op, Exit) else frozenset())
+        after = self._op_facts(op, state - markers, report, markers)
+        return after if isinstance(op, Exit) else after | markers
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:

@@ -132,15 +132,12 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
     frontend = registry.frontend(language)
     try:
-        if len(focus) < len(members):
-            lowered = frontend.lower_package(key, members, tree_packages, needles[language], focus=focus)
-        else:
-            lowered = frontend.lower_package(key, members, tree_packages, needles[language])
+        lowered = frontend.lower_package(key, members, tree_packages, needles[language],
+                                         focus if len(focus) < len(members) else None)
     except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                                           for path, _ in members),
-                             directives=tuple((path, tuple(directives.parse(path, language, data)))
-                                              for path, data in members))
+                             directives=_directives_only(language, members).directives)
     findings, errors = analyse(lowered, rules)
     errors.extend(error for item in lowered for error in item.errors)
     return PackageResult(tuple(findings), tuple(errors),
@@ -166,11 +163,12 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
     could import, since that changes how the front-end resolves names."""
     from leaklint.cache import package_key
 
+    from leaklint.frontends.registry import import_section
+
     language, key, members = package
     imported = set()
     for _, data in members:
-        end = data.find(b"\nfunc ") if language == "go" else -1  # Go imports precede declarations
-        header = data if end < 0 else data[:end]
+        header = import_section(data) if language == "go" else data
         for match in set(_QUOTED.findall(header)):
             parts = match.decode().split("/")
             imported.update(s for s in ("/".join(parts[i:]) for i in range(len(parts))) if s in tree_packages)

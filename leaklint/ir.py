@@ -220,6 +220,8 @@ class Frontend(Protocol):
     language: str
     extensions: tuple[str, ...]
 
-    def lower_package(self, files: list[tuple[str, bytes]], needles: frozenset[str]) -> list[LoweredFile]:
-        """Returns one LoweredFile per input file; files sharing a package are lowered together."""
+    def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
+                      needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
+        """Returns one LoweredFile per input file of package `key`, lowered together; only the
+        functions of files in `focus` (all, when None) are lowered to be checked."""
         ...

@@ -55,8 +55,9 @@ class PythonFrontend:
     extensions = (".py",)
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
-                      needles: frozenset[bytes]) -> list[LoweredFile]:
-        """Returns a LoweredFile per file (for Python a package is one file)."""
+                      needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
+        """Returns a LoweredFile per file (for Python a package is one file, so `focus`, the files
+        that are not mere context, never leaves one out)."""
         wanted = Needles.of(needles)
         return [lower_file(path, source, wanted) for path, source in files]
 

@@ -106,9 +106,8 @@ def is_candidate(language: str, files: list[bytes], found: frozenset[bytes],
     methods (`.Do(`)."""
     if language != "go":
         return any(marker in data for data in files for marker in found)
-    imports = b"\n".join(_import_section(data) for data in files)
-    if calls is None:
-        return any(marker in imports for marker in found)
+    assert calls is not None, "Go packages are tested with go_calls()"
+    imports = b"\n".join(import_section(data) for data in files)
     functions, methods = calls
     if any(call in data for data in files for call in functions):
         return True
@@ -116,7 +115,8 @@ def is_candidate(language: str, files: list[bytes], found: frozenset[bytes],
                for path, names in methods.items())
 
 
-def _import_section(data: bytes) -> bytes:
+def import_section(data: bytes) -> bytes:
+    """Returns the head of a Go file up to its first declaration: its package clause and imports."""
     end = len(data)
     for keyword in (b"\nfunc ", b"\ntype ", b"\nvar ", b"\nconst "):
         position = data.find(keyword)
