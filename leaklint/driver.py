@@ -89,13 +89,11 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
 
     rules = list(settings.rules)
     languages = {spec.language for spec in rules}
-    markers = {language: registry.markers(language, rules) for language in languages}
-    calls = {"go": registry.go_calls(rules)} if "go" in languages else {}
+    prefilters = {language: registry.prefilter(language, rules) for language in languages}
     results: list[PackageResult | None] = []
     candidates: list[int] = []
     for language, key, members in packages:
-        found = markers.get(language)
-        if found and registry.is_candidate(language, [data for _, data in members], found, calls.get(language)):
+        if language in prefilters and prefilters[language].candidate([data for _, data in members]):
             candidates.append(len(results))
             results.append(None)
         else:
@@ -109,10 +107,9 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
         results[i] = store[0].get(keys[i]) if store else None
         if results[i] is None:
             missing.append(i)
-    needles = {language: registry.needles(language, rules) for language in languages}
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
-    work = partial(check_package, rules=rules, tree_packages=tree_packages, needles=needles,
+    work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters,
                    context=frozenset(os.path.abspath(p) for p in settings.context))
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
@@ -123,7 +120,7 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
 
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
-                  needles: dict[str, frozenset[bytes]], context: frozenset[str] = frozenset()) -> PackageResult:
+                  prefilters: dict, context: frozenset[str] = frozenset()) -> PackageResult:
     """Returns the findings, errors and directives of one package, lowered and analysed on its own;
     files in `context` only lend their helpers and types (lowered lazily, never checked)."""
     from leaklint.frontends import registry
@@ -132,7 +129,8 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
     frontend = registry.frontend(language)
     try:
-        lowered = frontend.lower_package(key, members, tree_packages, needles[language],
+        needles = prefilters[language].needles(key, [data for _, data in members])
+        lowered = frontend.lower_package(key, members, tree_packages, needles,
                                          focus if len(focus) < len(members) else None)
     except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")

@@ -13,6 +13,8 @@ from leaklint import directives
 from leaklint.frontends.goexpr import Positions
 from leaklint.frontends.golower import FunctionLowerer
 from leaklint.frontends.gotypes import FileScope, PackageTypes, receiver_type_name, text
+from leaklint.frontends.registry import import_section
+from leaklint.frontends.words import Calls, Words
 from leaklint.ir import FileError, FunctionIR, LoweredFile
 
 
@@ -27,8 +29,8 @@ def _parser():
 
 # A file mentioning none of these nor an acquiring name cannot acquire, close, or declare a type
 # that holds a resource (`hc *http.Client`), so it is not parsed at all.
-_CONTEXT_WORDS = frozenset({b"Close", b"Client", b"Response", b"Conn", b"Listener", b"File", b"Rows",
-                            b"Stmt", b"Dialer", b"Transport", b"DB", b"Tx", b"Closer"})
+_CONTEXT = Words({b"Close", b"Client", b"Response", b"Conn", b"Listener", b"File", b"Rows", b"Stmt", b"Dialer",
+                  b"Transport", b"DB", b"Tx", b"Closer"})
 
 
 class GoFrontend:
@@ -41,21 +43,21 @@ class GoFrontend:
         package = PackageTypes(key, tree_packages)
         parsed: list[tuple[LoweredFile, bytes, object]] = []
         out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
-        relevant = _words(set(needles | _CONTEXT_WORDS))
+        calls = Calls(needles, _bare(needles, [source for _, source in files]))
         skipped = []
         for lowered, (_, source) in zip(out, files):
-            if relevant.search(source):
+            if calls.search(source) or _CONTEXT.search(source):
                 self._parse(lowered, source, package, parsed)
             else:
                 skipped.append((lowered, source))  # Ex) a generated table: it cannot acquire, close or type one
-        needles = _with_wrappers(needles, [tree.root_node for _, _, tree in parsed])
+        calls = _with_wrappers(calls, [tree.root_node for _, _, tree in parsed])
         for lowered, source in skipped:
-            if needles.search(source):
+            if calls.search(source):
                 self._parse(lowered, source, package, parsed)  # it calls a wrapper of the package
         for lowered, source, tree in parsed:
             try:
                 checked = focus is None or lowered.path in focus
-                self._lower_file(lowered, source, tree.root_node, package, needles if checked else None)
+                self._lower_file(lowered, source, tree.root_node, package, calls if checked else None)
             except RecursionError:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
@@ -72,7 +74,7 @@ class GoFrontend:
         parsed.append((lowered, source, tree))
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, root, package: PackageTypes,
-                    needles: re.Pattern[bytes] | None) -> None:
+                    needles: Calls | None) -> None:
         """Lowers the functions that mention a needle; the others (all of them for a context file,
         `needles` None) are registered to be lowered when a summary needs them."""
         scope = FileScope(package, _imports(root))
@@ -110,23 +112,31 @@ def _lower_function(node, scope: FileScope, positions: Positions, package: Packa
     return [function, *closures]
 
 
-def _with_wrappers(needles: frozenset[bytes], roots: list) -> re.Pattern[bytes]:
-    """Returns a pattern for `needles` plus the names of the package's functions that mention one
-    (wrappers, and their callers up to three levels)."""
+def _with_wrappers(calls: Calls, roots: list) -> Calls:
+    """Returns `calls` plus the names of the package's functions that call one (wrappers, and
+    their callers up to three levels)."""
     declared = [(node.child_by_field_name("name"), node.child_by_field_name("body"))
                 for root in roots for node in root.named_children
                 if node.type in ("function_declaration", "method_declaration") and _may_return_resource(node)]
-    grown = set(needles)
     for _ in range(3):
-        pattern = _words(grown, called=True)
         new = {name.text for name, body in declared if name is not None and body is not None
-               and name.text not in grown and pattern.search(body.text)}
+               and name.text not in calls.names and calls.search(body.text)}
         if not new:
             break
-        grown |= new
-    return _words(grown, called=True)
+        calls = calls.extended(new)
+    return calls
 
 
+def _bare(needles: frozenset[bytes], sources: list[bytes]) -> frozenset[bytes]:
+    """Returns the needles the package may call unqualified: its own functions (`Open` in package
+    os), or all of them under a dot import."""
+    if any(_DOT_IMPORT.search(import_section(source)) for source in sources):
+        return needles
+    return frozenset(name for source in sources for name in _FUNCTION.findall(source) if name in needles)
+
+
+_DOT_IMPORT = re.compile(rb'(?m)^(?:import)?\s*\.\s+"')
+_FUNCTION = re.compile(rb"(?m)^func\s+(\w+)")
 _RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
 
 
@@ -134,12 +144,6 @@ def _may_return_resource(node) -> bool:
     """Reports whether a declaration's results could carry a connection, response or closer."""
     result = node.child_by_field_name("result")
     return result is not None and _RESOURCE_RESULT.search(result.text) is not None
-
-
-def _words(words: set[bytes], called: bool = False) -> re.Pattern[bytes]:
-    """Returns a pattern for any of `words` as a whole word, or only as a call (`Open(`, `fetch[T](`)."""
-    alternatives = b"|".join(re.escape(w) for w in sorted(words)) or b"(?!)"
-    return re.compile(rb"\b(?:" + alternatives + (rb")(?:\[[^\]\n]*\])?\(" if called else rb")\b"))
 
 
 def _has_params(node) -> bool:

@@ -44,75 +44,88 @@ def needles(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
     return frozenset(w.encode() for w in found)
 
 
-def markers(language: str, rules: list[RuleSpec]) -> frozenset[bytes]:
-    """Returns byte strings one of which a package must contain to be parsed at all.
+def prefilter(language: str, rules: list[RuleSpec]) -> GoPrefilter | PythonPrefilter:
+    """Returns what decides, from the bytes alone, whether a package of `language` is analysed."""
+    if language == "go":
+        return GoPrefilter(rules)
+    return PythonPrefilter(rules)
 
-    For Go these are the quoted import paths of the acquiring calls (`"net/http"`); for Python the
-    top-level module names (`socket`, `requests`), and for a method on a receiver of unknown type
-    (`?.get` with `stream=True`, `?.accept`) its keyword argument as written or its name.
+
+class PythonPrefilter:
+    """A Python file is analysed when it mentions a marker: the top-level module of an acquiring call
+    (`socket`, `requests`), or for a method on a receiver of unknown type (`?.get` with
+    `stream=True`, `?.accept`) its keyword argument as written or its name."""
+
+    def __init__(self, rules: list[RuleSpec]) -> None:
+        found: set[str] = set()
+        for spec in rules:
+            for clause in spec.acquire if spec.language == "python" else ():
+                for pattern in clause.calls:
+                    head = pattern.rsplit(".", 1)[0] if "." in pattern else pattern
+                    if head == "?":
+                        found.update([f"{k}={v}" for k, v in clause.kwargs] or [pattern[2:]])
+                    elif not head.startswith("?") and "*" not in head:
+                        found.add(head.split(".")[0])
+        self.markers = frozenset(m.encode() for m in found)
+        self._needles = needles("python", rules)
+
+    def candidate(self, files: list[bytes]) -> bool:
+        return any(marker in data for data in files for marker in self.markers)
+
+    def needles(self, key: str, files: list[bytes]) -> frozenset[bytes]:
+        return self._needles
+
+
+class GoPrefilter:
+    """A Go package is analysed when a file calls an acquiring package function as written with its
+    default import name (`os.Open(`), or a file imports a package (in its import declarations,
+    which Go places first) and a file calls one of that package's acquiring methods (`.Do(`).
+
+    Within it, only the names of acquisitions whose package it imports (or is) are worth finding:
+    `Do` in a package that never imports "net/http" is `sync.Once.Do`.
     """
-    found: set[str] = set()
-    for spec in rules:
-        if spec.language != language:
-            continue
-        for clause in spec.acquire:
-            for pattern in clause.calls:
-                head = pattern.rsplit(".", 1)[0] if "." in pattern else pattern
-                if head == "?" and language == "python":
-                    found.update([f"{k}={v}" for k, v in clause.kwargs] or [pattern[2:]])
-                if head.startswith("?") or "*" in head:
-                    continue
-                if language == "go":
-                    found.add('"' + head.split(".")[0] + '"')
-                else:
-                    found.add(head.split(".")[0])
-    return frozenset(m.encode() for m in found)
 
+    def __init__(self, rules: list[RuleSpec]) -> None:
+        functions: dict[str, set[str]] = {}
+        methods: dict[str, set[str]] = {}  # by import path; "" for methods of any receiver (`?.RoundTrip`)
+        for spec in rules:
+            for clause in spec.acquire if spec.language == "go" else ():
+                for pattern in clause.calls:
+                    head, _, name = pattern.rpartition(".")
+                    if not re.fullmatch(r"\w+", name):
+                        continue
+                    if head == "?":
+                        methods.setdefault("", set()).add(name)
+                        continue
+                    path, _, owner = head.rpartition(".") if "/" not in head.rpartition(".")[2] else ("", "", "")
+                    if owner[:1].isupper():
+                        methods.setdefault(path, set()).add(name)
+                    else:
+                        functions.setdefault(head, set()).add(name)
+                for result_type in clause.result_types:
+                    # Ex) a tree interface declared to return *os.File: it imports "os", calls `.Open(`
+                    methods.setdefault(result_type.rpartition(".")[0], set()).update(spec.needles())
+        self.calls = frozenset(f"{path.rsplit('/', 1)[-1]}.{name}(".encode()
+                               for path, names in functions.items() for name in names)
+        by_path: dict[str, set[str]] = {}
+        for path, found in [*functions.items(), *methods.items()]:
+            by_path.setdefault(path, set()).update(found)
+        self.names = {path: frozenset(n.encode() for n in found) for path, found in by_path.items()}
+        self.methods = {path: frozenset(f".{n}(".encode() for n in names) for path, names in methods.items()}
 
-def go_calls(rules: list[RuleSpec]) -> tuple[frozenset[bytes], dict[bytes, frozenset[bytes]]]:
-    """Returns what a Go file must contain to be able to acquire: the package functions as written
-    with their default import name (`os.Open(`), and, by quoted import path, the methods of that
-    package's types (`"net/http"` -> `.Do(`); methods of any receiver (`?.RoundTrip`) go under b""."""
-    functions: set[bytes] = set()
-    methods: dict[bytes, set[bytes]] = {}
-    for spec in rules:
-        if spec.language != "go":
-            continue
-        for clause in spec.acquire:
-            for pattern in clause.calls:
-                head, _, name = pattern.rpartition(".")
-                if not re.fullmatch(r"\w+", name):
-                    continue
-                if head == "?":
-                    methods.setdefault(b"", set()).add(f".{name}(".encode())
-                    continue
-                path, _, owner = head.rpartition(".") if "/" not in head.rpartition(".")[2] else ("", "", "")
-                if owner[:1].isupper():
-                    methods.setdefault(f'"{path}"'.encode(), set()).add(f".{name}(".encode())
-                else:
-                    functions.add(f"{head.rsplit('/', 1)[-1]}.{name}(".encode())
-            for result_type in clause.result_types:
-                # Ex) a tree interface declared to return *os.File: it imports "os", calls `.Open(`
-                path = f'"{result_type.rpartition(".")[0]}"'.encode()
-                methods.setdefault(path, set()).update(f".{word}(".encode() for word in spec.needles())
-    return frozenset(functions), {key: frozenset(value) for key, value in methods.items()}
+    def candidate(self, files: list[bytes]) -> bool:
+        if any(call in data for data in files for call in self.calls):
+            return True
+        imports = b"\n".join(import_section(data) for data in files)
+        return any((not path or f'"{path}"'.encode() in imports) and any(m in data for data in files for m in names)
+                   for path, names in self.methods.items())
 
-
-def is_candidate(language: str, files: list[bytes], found: frozenset[bytes],
-                 calls: tuple[frozenset[bytes], dict[bytes, frozenset[bytes]]] | None = None) -> bool:
-    """Reports whether a package may hold an acquisition. Python: a file mentions a marker. Go: a
-    file calls an acquiring package function (`os.Open(`), or a file imports a package (in its
-    import declarations, which Go places first) and a file calls one of that package's acquiring
-    methods (`.Do(`)."""
-    if language != "go":
-        return any(marker in data for data in files for marker in found)
-    assert calls is not None, "Go packages are tested with go_calls()"
-    imports = b"\n".join(import_section(data) for data in files)
-    functions, methods = calls
-    if any(call in data for data in files for call in functions):
-        return True
-    return any((not path or path in imports) and any(m in data for data in files for m in names)
-               for path, names in methods.items())
+    def needles(self, key: str, files: list[bytes]) -> frozenset[bytes]:
+        """Returns the names of the acquiring calls the package can make: those of the packages it
+        imports, of any receiver, and its own (`Open` within package os)."""
+        imports = b"\n".join(import_section(data) for data in files)
+        return frozenset().union(*(names for path, names in self.names.items()
+                                   if not path or path == key or f'"{path}"'.encode() in imports))
 
 
 def import_section(data: bytes) -> bytes:
