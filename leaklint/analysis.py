@@ -47,14 +47,15 @@ class LeakAnalysis(Oracle):
         callee = call.callee
         if callee.startswith("?.") and receiver_type:
             callee = receiver_type + callee[1:]
-        typed = "" if callee in self.functions else call.result_type
+        returning = self.functions.may_return(callee)
+        typed = "" if returning else call.result_type
         key = (callee, call.kwargs, typed)
         if key not in self._clauses:
             self._clauses[key] = next(((spec, clause) for spec in self.rules
                                        if (clause := spec.acquire_clause(callee, call.kwargs, typed)) is not None), None)
         if self._clauses[key] is not None:
             return self._clauses[key]
-        if callee in self.functions:
+        if returning:
             returned = self.returns(callee)
             if returned:
                 position = min(returned)

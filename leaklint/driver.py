@@ -219,19 +219,27 @@ class FunctionIndex:
     def __init__(self, lowered: list[LoweredFile]) -> None:
         self._known: dict[str, FunctionIR] = {}
         self._lazy: dict[str, object] = {}
+        self._plain: set[str] = set()
         for item in lowered:
+            self._plain |= item.plain
             for function in item.functions:
                 self._known.setdefault(function.qualname, function)
             for qualname, thunk in item.lazy.items():
                 self._lazy.setdefault(qualname, thunk)
 
     def __contains__(self, qualname: object) -> bool:
-        return qualname in self._known or qualname in self._lazy
-
-    def __getitem__(self, qualname: str) -> FunctionIR:
-        if qualname not in self._known:
+        if qualname in self._lazy:  # lowered now: a helper whose body turns out unparsable is unknown
             for function in self._lazy.pop(qualname)():
                 self._known.setdefault(function.qualname, function)
+        return qualname in self._known
+
+    def may_return(self, qualname: str) -> bool:
+        """Reports whether `qualname` may be a tree function returning a resource, without lowering it."""
+        return qualname not in self._plain and qualname in self
+
+    def __getitem__(self, qualname: str) -> FunctionIR:
+        if qualname not in self:
+            raise KeyError(qualname)
         return self._known[qualname]
 
 

@@ -204,7 +204,9 @@ class FileError:
 
 @dataclass(slots=True)
 class LoweredFile:
-    """A file's lowered functions; `lazy` lowers, on demand, helpers needed only for summaries."""
+    """A file's lowered functions; `lazy` lowers, on demand, helpers needed only for summaries;
+    `plain` names functions declared to return nothing that could hold a resource (Go: no results,
+    or only basic types), whose results need no summary."""
 
     path: str
     language: str
@@ -212,6 +214,7 @@ class LoweredFile:
     directives: list[Directive] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     lazy: dict[str, Callable[[], list[FunctionIR]]] = field(default_factory=dict)
+    plain: set[str] = field(default_factory=set)
 
 
 class Frontend(Protocol):

@@ -18,7 +18,6 @@ Result = TypeVar("Result")
 
 MIN_PARALLEL_UNITS = 4
 MIN_PARALLEL_BYTES = 512 * 1024
-BATCHES_PER_WORKER = 4
 
 
 class _Job(Generic[Unit, Result]):
@@ -49,36 +48,26 @@ def run(work: Callable[[Unit], Result], units: Sequence[Unit], sizes: Sequence[i
     global _job
     _job = _Job(work, units)
     try:
-        return _in_pool(units, _batches(sizes, count * BATCHES_PER_WORKER), count)
+        return _in_pool(units, sorted(range(len(units)), key=lambda i: -sizes[i]), count)
     finally:
         _job = None
 
 
-def _in_pool(units: Sequence[Unit], batches: list[list[int]], count: int) -> list[Result]:
+def _in_pool(units: Sequence[Unit], order: list[int], count: int) -> list[Result]:
+    """Runs one task per unit, in `order` (largest first): an idle worker takes the next, so one
+    slow package never waits behind a batch that happened to be assigned with it."""
     results: dict[int, Result] = {}
     context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-            for batch, future in [(batch, pool.submit(_run_batch, batch)) for batch in batches]:
-                results.update(zip(batch, future.result()))
+            for index, future in [(index, pool.submit(_run_one, index)) for index in order]:
+                results[index] = future.result()
     except BrokenProcessPool:
         pass  # a worker died (out of memory, a crash in a parser): finish the rest in-process
     assert _job is not None
     return [results[i] if i in results else _job.work(units[i]) for i in range(len(units))]
 
 
-def _run_batch(indices: list[int]) -> list:
+def _run_one(index: int):
     assert _job is not None
-    return [_job.work(_job.units[i]) for i in indices]
-
-
-def _batches(sizes: Sequence[int], count: int) -> list[list[int]]:
-    """Returns up to `count` batches of unit indices of about equal total size, largest first."""
-    batches: list[list[int]] = [[] for _ in range(count)]
-    totals = [0] * count
-    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        smallest = totals.index(min(totals))
-        batches[smallest].append(index)
-        totals[smallest] += sizes[index]
-    ordered = sorted(range(count), key=lambda b: -totals[b])
-    return [batches[b] for b in ordered if batches[b]]
+    return _job.work(_job.units[index])

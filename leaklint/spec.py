@@ -41,7 +41,7 @@ class Acquire:
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
         by_type = bool(result_type) and result_type in self.result_types
-        if not by_type and not any(_match(pattern, callee) for pattern in self.calls):
+        if not by_type and not _matches_any(self.calls, callee):
             return False
         given = dict(kwargs)
         return all(given.get(key) == value for key, value in self.kwargs)

@@ -50,7 +50,7 @@ def test_small_run_stays_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     assert used == []
 
 
-def test_results_keep_input_order_whatever_the_batches() -> None:
+def test_results_keep_input_order_whatever_the_schedule() -> None:
     parallel.MIN_PARALLEL_UNITS, saved = 1, parallel.MIN_PARALLEL_UNITS
     try:
         squares = parallel.run(lambda n: n * n, list(range(40)), [1 << 20] * 40, jobs=2)
@@ -59,10 +59,12 @@ def test_results_keep_input_order_whatever_the_batches() -> None:
     assert squares == [n * n for n in range(40)]
 
 
-def test_batches_balance_sizes_largest_first() -> None:
-    batches = parallel._batches([10, 1, 9, 2, 5, 5], 2)
-    assert sorted(i for batch in batches for i in batch) == list(range(6))
-    assert [sum([10, 1, 9, 2, 5, 5][i] for i in batch) for batch in batches] == [16, 16]
+def test_largest_units_are_handed_out_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    orders: list[list[int]] = []
+    monkeypatch.setattr(parallel, "_in_pool", lambda units, order, count: orders.append(order) or list(units))
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_UNITS", 1)
+    parallel.run(lambda n: n, [0, 1, 2, 3, 4, 5], [10, 1 << 20, 9, 2, 1 << 21, 5], jobs=2)
+    assert orders == [[4, 1, 0, 2, 5, 3]]
 
 
 def test_jobs_zero_means_every_usable_core() -> None:

@@ -10,6 +10,7 @@ import re
 from functools import cache, partial
 
 from leaklint import directives
+from leaklint.frontends import goranges
 from leaklint.frontends.goexpr import Positions
 from leaklint.frontends.golower import FunctionLowerer
 from leaklint.frontends.gotypes import FileScope, PackageTypes, receiver_type_name, text
@@ -20,11 +21,21 @@ from leaklint.ir import FileError, FunctionIR, LoweredFile
 
 
 @cache
-def _parser():
+def _parser(ranged: bool = False):
+    """Returns the parser for whole files, or (`ranged`) the one for included ranges."""
     import tree_sitter
     import tree_sitter_go
 
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_go.language()))
+
+
+def _parse_ranges(source: bytes, ranges: list[tuple[int, int]]):
+    """Returns the tree of only `ranges` of `source`, with positions in the whole file."""
+    import tree_sitter
+
+    parser = _parser(ranged=True)
+    parser.included_ranges = [tree_sitter.Range(*r) for r in goranges.points(source, ranges)]
+    return parser.parse(source)
 
 
 # A file mentioning none of these nor an acquiring name cannot acquire, close, or declare a type
@@ -43,40 +54,41 @@ class GoFrontend:
         package = PackageTypes(key, tree_packages)
         parsed: list[tuple[LoweredFile, bytes, object]] = []
         out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
-        calls = Calls(needles, _bare(needles, [source for _, source in files]))
-        skipped = []
-        for lowered, (_, source) in zip(out, files):
-            if calls.search(source) or _CONTEXT.search(source):
-                self._parse(lowered, source, package, parsed)
-            else:
-                skipped.append((lowered, source))  # Ex) a generated table: it cannot acquire, close or type one
-        calls = _with_wrappers(calls, [tree.root_node for _, _, tree in parsed])
-        for lowered, source in skipped:
-            if calls.search(source):
-                self._parse(lowered, source, package, parsed)  # it calls a wrapper of the package
-        for lowered, source, tree in parsed:
+        cut = [goranges.cut(source) for _, source in files]
+        calls = goranges.find_calls(cut, Calls(needles, _bare(needles, cut)))
+        for lowered, file in zip(out, cut):
+            plan = goranges.plan(file, _CONTEXT)
+            if plan is not None:  # else Ex) a generated table: it cannot acquire, close or type one
+                self._parse(lowered, file.source, plan, package, parsed)
+        for lowered, source, tree, plan in parsed:
             try:
                 checked = focus is None or lowered.path in focus
-                self._lower_file(lowered, source, tree.root_node, package, calls if checked else None)
+                self._lower_file(lowered, source, tree.root_node, package, calls if checked else None, plan)
             except RecursionError:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
         return out
 
-    def _parse(self, lowered: LoweredFile, source: bytes, package: PackageTypes, parsed: list) -> None:
-        """Parses one file into `parsed` and records its declarations, or records its syntax error."""
-        tree = _parser().parse(source)
+    def _parse(self, lowered: LoweredFile, source: bytes, plan: goranges.Plan, package: PackageTypes,
+               parsed: list) -> None:
+        """Parses the planned ranges of one file into `parsed` and records its declarations, or
+        records its syntax error. A ranged parse that fails (code gofmt would reshape) is redone whole."""
+        tree = _parse_ranges(source, plan.ranges)
+        if tree.root_node.has_error:
+            plan = goranges.Plan([(0, len(source))], {}, None)
+            tree = _parser().parse(source)
         error = _syntax_error(tree.root_node)
         if error is not None:
             lowered.errors.append(FileError(lowered.path, f"syntax error: {error[2]}", error[0], error[1]))
             return
         package.collect(tree.root_node)
-        parsed.append((lowered, source, tree))
+        parsed.append((lowered, source, tree, plan))
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, root, package: PackageTypes,
-                    needles: Calls | None) -> None:
+                    needles: Calls | None, plan: goranges.Plan) -> None:
         """Lowers the functions that mention a needle; the others (all of them for a context file,
-        `needles` None) are registered to be lowered when a summary needs them."""
+        `needles` None) are registered to be lowered when a summary needs them, those parsed
+        without their body by parsing it then."""
         scope = FileScope(package, _imports(root))
         positions = Positions(lowered.path, source)
         for node in root.named_children:
@@ -85,11 +97,28 @@ class GoFrontend:
             body = node.child_by_field_name("body")
             if body is None:
                 continue
-            if needles is not None and needles.search(body.text):
+            start, qualname = node.start_byte, _qualname(node, package)
+            if _returns_plain(node):
+                lowered.plain.add(qualname)
+            if start in plan.elided:
+                if _has_params(node) or needles is None:
+                    lowered.lazy[qualname] = partial(
+                        _lower_elided, source, (start, plan.elided[start]), scope, positions, package)
+            elif needles is not None and (start in plan.calling if plan.calling is not None
+                                          else needles.search(body.text)):
                 lowered.functions.extend(_lower_function(node, scope, positions, package))
             elif _has_params(node) or needles is None:
-                qualname = _qualname(node, package)
                 lowered.lazy[qualname] = partial(_lower_function, node, scope, positions, package)
+
+
+def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, positions: Positions,
+                  package: PackageTypes) -> list[FunctionIR]:
+    """Parses a function first parsed without its body, and lowers it."""
+    root = _parse_ranges(source, [extent]).root_node
+    for node in root.named_children if not root.has_error else ():
+        if node.start_byte == extent[0] and node.type in ("function_declaration", "method_declaration"):
+            return _lower_function(node, scope, positions, package)
+    return []
 
 
 def _qualname(node, package: PackageTypes) -> str:
@@ -112,38 +141,32 @@ def _lower_function(node, scope: FileScope, positions: Positions, package: Packa
     return [function, *closures]
 
 
-def _with_wrappers(calls: Calls, roots: list) -> Calls:
-    """Returns `calls` plus the names of the package's functions that call one (wrappers, and
-    their callers up to three levels)."""
-    declared = [(node.child_by_field_name("name"), node.child_by_field_name("body"))
-                for root in roots for node in root.named_children
-                if node.type in ("function_declaration", "method_declaration") and _may_return_resource(node)]
-    for _ in range(3):
-        new = {name.text for name, body in declared if name is not None and body is not None
-               and name.text not in calls.names and calls.search(body.text)}
-        if not new:
-            break
-        calls = calls.extended(new)
-    return calls
-
-
-def _bare(needles: frozenset[bytes], sources: list[bytes]) -> frozenset[bytes]:
+def _bare(needles: frozenset[bytes], files: list[goranges.File]) -> frozenset[bytes]:
     """Returns the needles the package may call unqualified: its own functions (`Open` in package
     os), or all of them under a dot import."""
-    if any(_DOT_IMPORT.search(import_section(source)) for source in sources):
+    if any(_DOT_IMPORT.search(import_section(file.source)) for file in files):
         return needles
-    return frozenset(name for source in sources for name in _FUNCTION.findall(source) if name in needles)
+    return frozenset(chunk.name for file in files for chunk in file.functions()
+                     if not chunk.method and chunk.name in needles)
 
 
 _DOT_IMPORT = re.compile(rb'(?m)^(?:import)?\s*\.\s+"')
-_FUNCTION = re.compile(rb"(?m)^func\s+(\w+)")
-_RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
 
 
-def _may_return_resource(node) -> bool:
-    """Reports whether a declaration's results could carry a connection, response or closer."""
+_BASIC = frozenset({"error", "bool", "string", "byte", "rune", "int", "int8", "int16", "int32", "int64", "uint",
+                    "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64", "complex64",
+                    "complex128", "[]byte", "[]string", "[]int"})
+
+
+def _returns_plain(node) -> bool:
+    """Reports whether a function's results cannot hold a resource: none, or only basic types."""
     result = node.child_by_field_name("result")
-    return result is not None and _RESOURCE_RESULT.search(result.text) is not None
+    if result is None:
+        return True
+    if result.type != "parameter_list":
+        return text(result) in _BASIC
+    return all(param.type == "parameter_declaration" and text(param.child_by_field_name("type")) in _BASIC
+               for param in result.named_children)
 
 
 def _has_params(node) -> bool:

@@ -55,6 +55,10 @@ class Words:
     def search(self, data: bytes) -> bool:
         return any(not _continues_word(data, m.start()) for m in self._pattern.finditer(data))
 
+    def starts(self, data: bytes) -> list[int]:
+        """Returns the offset of every occurrence."""
+        return [m.start() for m in self._pattern.finditer(data) if not _continues_word(data, m.start())]
+
 
 class Calls:
     """Finds a call of any of `names`: as a method or qualified call (`.Open(`, `c.Do[T](`), and for
@@ -66,13 +70,17 @@ class Calls:
         self._pattern = re.compile(b"(" + alternation(self.names) + rb")(?:\[[^\]\n]*\])?\(")
 
     def search(self, data: bytes) -> bool:
-        for match in self._pattern.finditer(data):
-            start = match.start()
-            if start and data[start - 1] == _DOT:
-                return True
-            if match.group(1) in self.bare and not _continues_word(data, start):
-                return True
-        return False
+        return any(self._is_call(data, match) for match in self._pattern.finditer(data))
+
+    def starts(self, data: bytes) -> list[int]:
+        """Returns the offset of every call."""
+        return [match.start() for match in self._pattern.finditer(data) if self._is_call(data, match)]
+
+    def _is_call(self, data: bytes, match: re.Match[bytes]) -> bool:
+        start = match.start()
+        if start and data[start - 1] == _DOT:
+            return True
+        return match.group(1) in self.bare and not _continues_word(data, start)
 
     def extended(self, names: Iterable[bytes]) -> Calls:
         """Returns a finder that also finds `names`, called in any form (the package's own wrappers)."""
