@@ -61,23 +61,28 @@ class ResultCache:
 
     def put(self, key: str, result: PackageResult) -> None:
         """Stores `result` under `key`; a cache that cannot be written is silently skipped."""
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(encode(result), handle, separators=(",", ":"))
-                os.replace(temporary, path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
-        except OSError:
-            return
-        self.stats.writes += 1
+        if write_atomically(self._path(key), encode(result)):
+            self.stats.writes += 1
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key[2:]}.json"
+
+
+def write_atomically(path: Path, data: Any) -> bool:
+    """Writes `data` as JSON through a temporary file and os.replace; False when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"))
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        return False
+    return True
 
 
 def default_directory() -> Path:
@@ -167,3 +172,84 @@ def _unspan(data: list[Any]) -> Span:
 def _unlocation(data: list[Any]) -> Location:
     span, note = data
     return Location(_unspan(span), str(note))
+
+
+RACY_SECONDS = 2.0
+
+
+@dataclass(slots=True)
+class StatIndex:
+    """For each package, its files' stat signatures (path, size, mtime, inode) and its result as
+    last stored: a package whose files all still match is taken from here without being read,
+    as git's index does. A file modified within RACY_SECONDS of the run is never trusted this
+    way (a same-tick edit would keep its signature), nor is a package with an unreadable file.
+
+    One index per scope (working directory, paths, settings, rules), valid only for the same set of
+    packages, since a package's result depends on which others the tree holds. Written atomically,
+    and only when something changed.
+    """
+
+    path: Path
+    tree: str
+    entries: dict[str, list[Any]]
+    signatures: dict[str, list[Any] | None] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def open(cls, directory: Path, scope: str, tree: str) -> StatIndex:
+        path = directory / "index" / f"{hashlib.sha256(scope.encode()).hexdigest()[:32]}.json"
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            fresh = data["format"] == FORMAT and data["tree"] == tree
+            entries = data["packages"] if fresh and isinstance(data["packages"], dict) else {}
+        except (OSError, ValueError, KeyError, TypeError):
+            entries, fresh = {}, False
+        return cls(path, tree, entries, changed=not fresh)
+
+    def unchanged(self, package: str, paths: list[str]) -> PackageResult | None:
+        """Returns the stored result of `package` if none of its files changed; remembers their
+        signature for record()."""
+        signature = _signature(paths)
+        self.signatures[package] = signature
+        entry = self.entries.get(package)
+        if signature is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != signature:
+            return None
+        try:
+            return decode(entry[1])
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+
+    def forget(self, packages: set[str]) -> None:
+        """Keeps `packages` out of the index (one of their files could not be read)."""
+        self.signatures.update((package, None) for package in packages)
+
+    def record(self, package: str, result: PackageResult) -> None:
+        signature = self.signatures.get(package)
+        if signature is None:
+            if self.entries.pop(package, None) is not None:
+                self.changed = True
+            return
+        self.entries[package] = [signature, encode(result)]
+        self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries})
+
+
+def _signature(paths: list[str]) -> list[Any] | None:
+    """Returns [path, size, mtime_ns, inode] per file, or None when one is missing or too recent to trust."""
+    import time
+
+    now = time.time_ns()
+    signature = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if now - stat.st_mtime_ns < RACY_SECONDS * 1e9:
+            return None
+        signature.append([path, stat.st_size, stat.st_mtime_ns, stat.st_ino])
+    return signature

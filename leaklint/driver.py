@@ -47,11 +47,21 @@ def run(paths: list[str], settings: Settings) -> RunResult:
                              settings.respect_gitignore)
     if settings.shard is not None:
         files = shard(files, *settings.shard)
-    packages, read_errors = read_packages(files)
+    tree_packages = {f.package: f.package for f in files}
+    store = _open_cache(settings)
+    index = _open_index(store, paths, settings, tree_packages) if store else None
+    results, unread = _unchanged(files, index) if index else ([], files)
+    packages, read_errors = read_packages(unread)
     errors.extend(read_errors)
+    if index:  # a package with an unreadable file is never taken from the index: its error must show
+        unreadable = {error.path for error in read_errors}
+        index.forget({f"{f.language}\0{f.package}" for f in unread if f.path in unreadable})
+    results += check(packages, settings, tree_packages, store, index)
+    if index:
+        index.save()
     findings: list[Finding] = []
     by_path: dict[str, list[Directive]] = {}
-    for result in check(packages, settings):
+    for result in results:
         findings.extend(result.findings)
         errors.extend(result.errors)
         by_path.update((path, list(items)) for path, items in result.directives if items)
@@ -81,9 +91,36 @@ def read_packages(files: list[SourceFile]) -> tuple[list[Package], list[FileErro
     return [(language, key, members) for (language, key), members in sorted(packages.items())], errors
 
 
-def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
+def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict[str, str]):
+    """Returns the stat index of this run's scope (see cache.StatIndex)."""
+    from leaklint.cache import StatIndex
+
+    scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
+                  settings.respect_gitignore, settings.shard, settings.context))
+    return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
+
+
+def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], list[SourceFile]]:
+    """Returns the results of the packages whose files did not change, and the files left to read."""
+    groups: dict[tuple[str, str], list[SourceFile]] = {}
+    for source_file in files:
+        groups.setdefault((source_file.language, source_file.package), []).append(source_file)
+    results, unread = [], []
+    for (language, key), members in groups.items():
+        stored = index.unchanged(f"{language}\0{key}", [m.path for m in members])
+        if stored is None:
+            unread.extend(members)
+        else:
+            results.append(stored)
+    return results, unread
+
+
+def check(packages: list[Package], settings: Settings, tree_packages: dict[str, str] | None = None,
+          store=None, index=None) -> list[PackageResult]:
     """Returns one result per package, in order: candidates from the cache or lowered and analysed
-    (in parallel when worth it); packages without a marker only have their directives read."""
+    (in parallel when worth it); packages without a marker only have their directives read.
+    `tree_packages` are all the run's packages (default: `packages`); results go to `store`
+    (cache, rules digest) and `index` when given."""
     from leaklint import parallel
     from leaklint.frontends import registry
 
@@ -98,8 +135,8 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
             results.append(None)
         else:
             results.append(_directives_only(language, members))
-    tree_packages = {key: key for (_, key, _) in packages}
-    store = _open_cache(settings)
+    if tree_packages is None:
+        tree_packages = {key: key for (_, key, _) in packages}
     context = frozenset(os.path.abspath(p) for p in settings.context)
     keys = {i: _cache_key(store, packages[i], tree_packages, context) for i in candidates} if store else {}
     missing = []
@@ -116,6 +153,9 @@ def check(packages: list[Package], settings: Settings) -> list[PackageResult]:
         results[i] = result
         if store:
             store[0].put(keys[i], result)
+    if index is not None:
+        for (language, key, _), result in zip(packages, results):
+            index.record(f"{language}\0{key}", result)
     return [result for result in results if result is not None]
 
 

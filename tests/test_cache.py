@@ -107,7 +107,7 @@ def test_no_cache_neither_reads_nor_writes(tree: Path, _isolated_cache: Path) ->
 
 def test_entries_are_json_and_round_trip(tree: Path, _isolated_cache: Path) -> None:
     findings = _run(tree).findings
-    entries = [json.loads(p.read_text()) for p in _isolated_cache.rglob("*.json")]
+    entries = [json.loads(p.read_text()) for p in _isolated_cache.rglob("*.json") if p.parent.name != "index"]
     assert sorted(len(e["findings"]) for e in entries) == [0, 1]
     stored = next(cache.decode(e) for e in entries if e["findings"])
     assert stored.findings == tuple(findings)
@@ -121,3 +121,69 @@ def test_key_depends_on_rules_paths_and_bytes() -> None:
     assert base != cache.package_key("r", "go", "p", [("b.go", b"x")])
     assert base != cache.package_key("r", "go", "p", [("a.go", b"y")])
     assert base != cache.package_key("r", "go", "p", [("a.go", b"x")], context="svc")
+
+
+# -- the stat index: unchanged packages are not even read ---------------------------------------
+def _age(tree: Path, seconds: float = 60.0) -> None:
+    """Dates every file under `tree` (or the file `tree`) `seconds` back, past the racy window."""
+    import os
+    import time
+
+    for path in tree.rglob("*.go") if tree.is_dir() else [tree]:
+        past = time.time() - seconds
+        os.utime(path, (past, past))
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    real = driver.read_source
+    monkeypatch.setattr(driver, "read_source", lambda path: read.append(path) or real(path))
+    return read
+
+
+def test_unchanged_tree_is_answered_from_the_index_without_reading(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _age(tree)
+    first = _run(tree)
+    read = _reads(monkeypatch)
+    second = _run(tree)
+    assert read == []
+    assert second.findings == first.findings and len(first.findings) == 1
+    assert second.unused_directives == first.unused_directives and len(first.unused_directives) == 1
+    assert second.files_checked == 2
+
+
+def test_edited_file_is_read_again(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _age(tree, 120)
+    _run(tree)
+    (tree / "svc" / "probe.go").write_text(LEAK.replace("return nil", "return resp.Body.Close()"))
+    _age(tree / "svc" / "probe.go", 60)  # an edit with an older-looking mtime still changes the signature
+    read = _reads(monkeypatch)
+    assert _run(tree).findings == []
+    assert read == [str(tree / "svc" / "probe.go")]
+
+
+def test_file_modified_just_now_is_not_trusted(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _run(tree)  # the files were just written: inside the racy window, so not indexed
+    read = _reads(monkeypatch)
+    _run(tree)
+    assert sorted(read) == sorted(str(p) for p in tree.rglob("*.go"))
+
+
+def test_unreadable_file_is_reported_on_every_run(tree: Path) -> None:
+    (tree / "svc" / "bad.go").write_bytes(b"package svc\n\xff\xfe\n")
+    _age(tree)
+    for _ in range(2):
+        result = _run(tree)
+        assert [(e.path, e.message) for e in result.errors] == [(str(tree / "svc" / "bad.go"), "invalid UTF-8 at byte 12")]
+        assert len(result.findings) == 1
+
+
+def test_new_package_invalidates_the_index(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _age(tree)
+    _run(tree)
+    (tree / "third").mkdir()
+    (tree / "third" / "t.go").write_text(LEAK.replace("package svc", "package third"))
+    _age(tree)
+    read = _reads(monkeypatch)
+    assert len(_run(tree).findings) == 2
+    assert len(read) == 3  # the tree changed: every package's result may depend on it
