@@ -191,3 +191,13 @@ def test_syntax_error_in_a_skipped_body_does_not_hide_findings(tmp_path: Path, b
     (package / "main.go").write_text(source)
     result = driver.run([str(package)], driver.Settings(RULES, root=str(tmp_path), use_cache=False, jobs=1))
     assert [(f.span.line, f.rule_id) for f in result.findings] == [(23, "LL102")]
+
+
+def test_context_file_lends_declarations_and_leaves_every_body_for_later() -> None:
+    file = goranges.cut(SOURCE)
+    goranges.find_calls([file], Calls({b"Dial"}))
+    plan = goranges.plan(file, _CONTEXT, bodies=False)
+    functions = [c for c in file.functions() if c.body != -1]
+    assert sorted(plan.elided) == [c.start for c in functions]  # stop, add and dial: parsed on demand
+    parsed = b"".join(SOURCE[a:b] for a, b in plan.ranges)
+    assert b"type server struct" in parsed and b"net.Dial(" not in parsed

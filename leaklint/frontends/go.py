@@ -57,7 +57,7 @@ class GoFrontend:
         cut = [goranges.cut(source) for _, source in files]
         calls = goranges.find_calls(cut, Calls(needles, _bare(needles, cut)))
         for lowered, file in zip(out, cut):
-            plan = goranges.plan(file, _CONTEXT)
+            plan = goranges.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)
             if plan is not None:  # else Ex) a generated table: it cannot acquire, close or type one
                 self._parse(lowered, file.source, plan, package, parsed)
         for lowered, source, tree, plan in parsed:

@@ -109,9 +109,9 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
         new = {chunk.name for chunk, file in declared if chunk.name not in calls.names and _within(file.calls, chunk)}
         if not new:
             break
-        calls = calls.extended(new)
+        calls, found = calls.extended(new), Calls(new, new)
         for file in files:
-            file.record(Calls(new, new))
+            file.record(found)
     return calls
 
 
@@ -137,15 +137,16 @@ def _within(offsets: list[int], chunk: Chunk) -> bool:
     return index < len(offsets) and offsets[index] < chunk.end
 
 
-def plan(file: File, context: Words) -> Plan | None:
-    """Returns what to parse of a file, or None when nothing in it can acquire, close or type a resource."""
+def plan(file: File, context: Words, bodies: bool = True) -> Plan | None:
+    """Returns what to parse of a file, or None when nothing in it can acquire, close or type a resource.
+    Without `bodies` (a file lending only context), every function body is left to on-demand parsing."""
     mentions = sorted(file.calls + context.starts(file.source))
     if not mentions:
         return None
     ranges: list[tuple[int, int]] = []
     elided: dict[int, int] = {}
     for chunk in file.chunks:
-        if chunk.kind == b"func" and chunk.body != -1 and not _within(mentions, chunk):
+        if chunk.kind == b"func" and chunk.body != -1 and not (bodies and _within(mentions, chunk)):
             ranges += [(chunk.start, chunk.body + 1), (chunk.close, chunk.end)]
             elided[chunk.start] = chunk.end
         elif chunk.kind == b"const" or (chunk.kind == b"var" and chunk.end - chunk.start > SHORT_VARIABLES
