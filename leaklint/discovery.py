@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from leaklint.ir import FileError
 
@@ -39,8 +38,8 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
             if source is not None:
                 found[source.path] = source
             continue
-        for path in _walk(given, excluded, respect_gitignore):
-            source = _source(path)
+        for path in _walk(_canonical(given), excluded, respect_gitignore):
+            source = _source(path, canonical=True)
             if source is not None:
                 found[source.path] = source
     return [found[key] for key in sorted(found)], errors
@@ -57,7 +56,7 @@ def _walk(top: str, excluded, respect_gitignore: bool):
         dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores))
         for name in sorted(files):
             path = os.path.join(directory, name)
-            if Path(name).suffix not in LANGUAGES or name.startswith("."):
+            if os.path.splitext(name)[1] not in LANGUAGES or name.startswith("."):
                 continue
             if excluded is not None and excluded.match_file(_relative(path)):
                 continue
@@ -100,9 +99,9 @@ def _relative(path: str) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
 
 
-def _source(path: str) -> SourceFile | None:
-    path = _canonical(path)
-    language = LANGUAGES.get(Path(path).suffix)
+def _source(path: str, canonical: bool = False) -> SourceFile | None:
+    path = path if canonical else _canonical(path)
+    language = LANGUAGES.get(os.path.splitext(path)[1])
     if language is None:
         return None
     package = os.path.dirname(path) or "." if language == "go" else path

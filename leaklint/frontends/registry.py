@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from leaklint.frontends.words import alternation
 from leaklint.spec import RuleSpec
 
 
@@ -111,13 +112,15 @@ class GoPrefilter:
         for path, found in [*functions.items(), *methods.items()]:
             by_path.setdefault(path, set()).update(found)
         self.names = {path: frozenset(n.encode() for n in found) for path, found in by_path.items()}
-        self.methods = {path: frozenset(f".{n}(".encode() for n in names) for path, names in methods.items()}
+        self.methods = {f'"{path}"'.encode() if path else b"": re.compile(alternation(f".{n}(".encode() for n in names))
+                        for path, names in methods.items()}
+        self._calls = re.compile(alternation(self.calls))
 
     def candidate(self, files: list[bytes]) -> bool:
-        if any(call in data for data in files for call in self.calls):
+        if any(self._calls.search(data) for data in files):
             return True
         imports = b"\n".join(import_section(data) for data in files)
-        return any((not path or f'"{path}"'.encode() in imports) and any(m in data for data in files for m in names)
+        return any((not path or path in imports) and any(names.search(data) for data in files)
                    for path, names in self.methods.items())
 
     def needles(self, key: str, files: list[bytes]) -> frozenset[bytes]:
