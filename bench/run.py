@@ -34,14 +34,23 @@ PY_SRC = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.vers
 HEAVY_IMPORTS = ("libcst", "astroid", "tree_sitter")
 QUICK_PYLINT_DIRS = ("email", "http", "urllib", "json", "logging", "xml")
 WRAPPER = r"""
-import json, resource, subprocess, sys, time
+import json, os, resource, signal, subprocess, sys, time
 start = time.perf_counter()
-done = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=sys.argv[1])
+limit = float(sys.argv[2]) or None
+child = subprocess.Popen(sys.argv[3:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=sys.argv[1],
+                         start_new_session=True)
+try:
+    stderr = child.communicate(timeout=limit)[1]
+    status = child.returncode
+except subprocess.TimeoutExpired:
+    os.killpg(child.pid, signal.SIGKILL)  # the whole group: semgrep's engine runs in its own processes
+    stderr, status = child.communicate()[1], "timeout"
 wall = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kb": usage.ru_maxrss,
-                  "status": done.returncode, "stderr": done.stderr.decode(errors="replace")[-400:]}))
+                  "status": status, "stderr": stderr.decode(errors="replace")[-400:]}))
 """
+PEER_TIMEOUT = 900.0  # seconds; a peer still running then is killed and reported as "timeout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +58,7 @@ class Sample:
     wall: float
     cpu: float
     rss_mb: float
-    status: int
+    status: int | str  # the exit status, or "timeout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,17 +73,19 @@ class Row:
     def cells(self) -> list[str]:
         s = self.sample
         rate = (f"{self.files / s.wall:,.0f}", f"{self.lines / s.wall:,.0f}") if s.wall else ("-", "-")
-        return [self.corpus, self.tool, self.mode, f"{s.wall:.2f}", f"{s.cpu:.2f}", f"{s.rss_mb:.0f}", *rate,
-                str(s.status)]
+        wall = f"> {s.wall:.0f}" if s.status == "timeout" else f"{s.wall:.2f}"
+        return [self.corpus, self.tool, self.mode, wall, f"{s.cpu:.2f}", f"{s.rss_mb:.0f}", *rate, str(s.status)]
 
 
-def measure(command: list[str], runs: int, env: dict[str, str] | None = None, before=None) -> Sample:
-    """Returns the median wall, CPU and peak RSS of `runs` runs of `command` (`before()` runs first each time)."""
+def measure(command: list[str], runs: int, env: dict[str, str] | None = None, before=None,
+            timeout: float = 0.0) -> Sample:
+    """Returns the median wall, CPU and peak RSS of `runs` runs of `command` (`before()` runs first each
+    time); a run longer than `timeout` seconds (0: no limit) is killed and its status is "timeout"."""
     samples = []
     for _ in range(runs):
         if before is not None:
             before()
-        out = subprocess.run([sys.executable, "-c", WRAPPER, os.getcwd(), *command], capture_output=True,
+        out = subprocess.run([sys.executable, "-c", WRAPPER, os.getcwd(), str(timeout), *command], capture_output=True,
                              text=True, env={**os.environ, **(env or {})}, check=True)
         data = json.loads(out.stdout)
         if data["status"] not in (0, 1):
@@ -139,7 +150,11 @@ def semgrep_rows(corpus: str, paths: list[Path], language: str, runs: int, count
         command = [str(semgrep), "--metrics=off", "--disable-version-check", "--config", str(SEMGREP_RULES),
                    "--no-git-ignore", "--json", "-o", str(out), *discovered(paths)]
         # Once, like pylint: with the files named one by one a run takes minutes (about 8 min on the Go stdlib).
-        sample = measure(command, 1, env)
+        sample = measure(command, 1, env, timeout=PEER_TIMEOUT)
+        if sample.status == "timeout":
+            notes.append(f"- {corpus}: semgrep did not finish within {PEER_TIMEOUT:.0f} s and was killed "
+                         "(offline, with metrics off and local rules only)")
+            return [Row(corpus, "semgrep (local rules)", "cold", files, lines, sample)]
         try:
             report = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -199,7 +214,7 @@ def python_rows(runs: int, quick: bool, counts: list[str], notes: list[str]) -> 
         command = [str(pylint), "--disable=all", "--enable=consider-using-with", "--recursive=y",
                    "--ignore=site-packages", "--exit-zero", "--persistent=n", "-sn", *map(str, subset)]
         rows.append(Row(label, "pylint consider-using-with", "cold", sub_files, sub_lines,
-                        measure(command, 1 if not quick else runs)))
+                        measure(command, 1 if not quick else runs, timeout=PEER_TIMEOUT)))
     return rows
 
 
@@ -251,7 +266,8 @@ def ratios(rows: list[Row]) -> list[str]:
             continue
         ours = next((r for r in rows if r.corpus == peer.corpus and r.tool == "leaklint" and r.mode == "cold"), None)
         if ours and ours.sample.wall:
-            lines.append(f"- {peer.corpus}: {peer.tool} takes {peer.sample.wall / ours.sample.wall:.2f}x leaklint's "
+            more = "more than " if peer.sample.status == "timeout" else ""
+            lines.append(f"- {peer.corpus}: {peer.tool} takes {more}{peer.sample.wall / ours.sample.wall:.2f}x leaklint's "
                          f"cold wall time and {peer.sample.rss_mb / ours.sample.rss_mb:.2f}x its peak RSS")
     return lines
 
