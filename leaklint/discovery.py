@@ -1,10 +1,15 @@
 """Finds the source files a run analyses: walks directories, honours excludes and .gitignore,
-and names each file's language and package (its directory for Go, the file for Python).
+and names each file's language and package: for Python the file; for Go its directory's import
+path (the module path from the nearest go.mod plus the directory below it, or the directory's
+own path when no go.mod claims it), so a package is named the same from any working directory
+and a directory called `http` is never taken for net/http.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from functools import cache
 
 from leaklint.ir import FileError
 
@@ -25,6 +30,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
     import pathspec
 
     excluded = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+    _module.cache_clear()  # go.mod files are read afresh each run
     found: dict[str, SourceFile] = {}
     errors: list[FileError] = []
     for given in paths:
@@ -42,7 +48,51 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
             source = _source(path, canonical=True)
             if source is not None:
                 found[source.path] = source
-    return [found[key] for key in sorted(found)], errors
+    return _unique_packages([found[key] for key in sorted(found)]), errors
+
+
+def _unique_packages(files: list[SourceFile]) -> list[SourceFile]:
+    """Names by their directory the Go packages of directories that claim the same import path
+    (two modules declaring one module path)."""
+    claims: dict[str, set[str]] = {}
+    for f in files:
+        if f.language == "go":
+            claims.setdefault(f.package, set()).add(os.path.dirname(f.path))
+    clashing = {package for package, directories in claims.items() if len(directories) > 1}
+    if not clashing:
+        return files
+    return [replace(f, package=(os.path.dirname(f.path) or ".").replace(os.sep, "/"))
+            if f.language == "go" and f.package in clashing else f for f in files]
+
+
+def go_package(directory: str) -> str:
+    """Returns the import path of the Go package in `directory` (see the module docstring)."""
+    absolute = os.path.abspath(directory)
+    module = _module(absolute)
+    if module is None:
+        return (directory or ".").replace(os.sep, "/")
+    root, name = module
+    below = os.path.relpath(absolute, root).replace(os.sep, "/")
+    if below == ".":
+        return name
+    return below if name == "std" else f"{name}/{below}"  # the Go tree's own module: paths are bare
+
+
+_MODULE = re.compile(r'(?m)^\s*module\s+"?([^\s"/]+[^\s"]*)"?')
+
+
+@cache
+def _module(directory: str) -> tuple[str, str] | None:
+    """Returns (directory, module path) of the nearest go.mod at or above `directory` naming a module."""
+    try:
+        with open(os.path.join(directory, "go.mod"), encoding="utf-8", errors="replace") as handle:
+            match = _MODULE.search(handle.read(65536))
+        if match:
+            return directory, match.group(1)
+    except OSError:
+        pass
+    parent = os.path.dirname(directory)
+    return None if parent == directory else _module(parent)
 
 
 def _walk(top: str, excluded, respect_gitignore: bool):
@@ -104,5 +154,6 @@ def _source(path: str, canonical: bool = False) -> SourceFile | None:
     language = LANGUAGES.get(os.path.splitext(path)[1])
     if language is None:
         return None
-    package = os.path.dirname(path) or "." if language == "go" else path
-    return SourceFile(path, language, package.replace(os.sep, "/"))
+    if language == "go":
+        return SourceFile(path, language, go_package(os.path.dirname(path)))
+    return SourceFile(path, language, path.replace(os.sep, "/"))

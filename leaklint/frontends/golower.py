@@ -292,7 +292,11 @@ class FunctionLowerer(ExpressionLowerer):
         elif len(node.named_children) > 1:
             condition = node.named_children[0]
         head, body_block, after, step = (self.cfg.new_block() for _ in range(4))
-        self.cfg.goto(head)
+        if _runs_at_least_once(clause):
+            self.cfg.jump(body_block)  # Ex) for i := 0; i < 3; i++ { ... }: the first test always passes
+            self.cfg.start(head)
+        else:
+            self.cfg.goto(head)
         if condition is not None:
             self._value(condition)
         if condition is not None or (clause is not None and clause.type == "range_clause"):
@@ -322,8 +326,11 @@ class FunctionLowerer(ExpressionLowerer):
         value = node.child_by_field_name("value")
         for alias in _items(node.child_by_field_name("alias")):
             # Ex) switch c := conn.(type) { case *net.TCPConn: return c, nil }   (c is conn)
+            subject = _type_switch_subject(value)
+            if text(alias) == subject:
+                continue  # Ex) switch c := c.(type): the same value under the same name, not a new one
             self._declare(text(alias))
-            self.case_binding = [(text(alias), _type_switch_subject(value))]
+            self.case_binding = [(text(alias), subject)]
         cases = [c for c in node.named_children if c.type in ("expression_case", "type_case", "default_case")]
         tagless = node.type == "expression_switch_statement" and node.child_by_field_name("value") is None
         if tagless and not any(_has_fallthrough(c) for c in cases):
@@ -505,6 +512,35 @@ def source_is_path(selector: Node) -> bool:
     while operand is not None and operand.type == "selector_expression":
         operand = operand.child_by_field_name("operand")
     return operand is not None and operand.type == "identifier"
+
+
+def _runs_at_least_once(clause: Node | None) -> bool:
+    """Reports whether a three-clause loop counts between integer literals that let it start
+    (`i := 0; i < 3`), so its body runs at least once."""
+    if clause is None or clause.type != "for_clause":
+        return False
+    initializer, condition = clause.child_by_field_name("initializer"), clause.child_by_field_name("condition")
+    if initializer is None or initializer.type != "short_var_declaration" or condition is None \
+            or condition.type != "binary_expression":
+        return False
+    names, values = _items(initializer.child_by_field_name("left")), _items(initializer.child_by_field_name("right"))
+    left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+    operator = text(condition.child_by_field_name("operator"))
+    if len(names) != 1 or len(values) != 1 or left is None or right is None or text(left) != text(names[0]) \
+            or values[0].type != "int_literal" or right.type != "int_literal":
+        return False
+    start, bound = _integer(text(values[0])), _integer(text(right))
+    if start is None or bound is None:
+        return False
+    return {"<": start < bound, "<=": start <= bound, ">": start > bound, ">=": start >= bound,
+            "!=": start != bound}.get(operator, False)
+
+
+def _integer(literal: str) -> int | None:
+    try:
+        return int(literal.replace("_", ""), 0)
+    except ValueError:
+        return None
 
 
 def _type_switch_subject(value: Node | None) -> str | None:

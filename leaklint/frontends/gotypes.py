@@ -106,7 +106,11 @@ class PackageTypes:
         return self.resolved[path]
 
     def _resolve_import(self, path: str) -> str:
-        best = ""
+        if path in self.tree_packages:
+            return self.tree_packages[path]
+        if "." not in path.split("/", 1)[0]:
+            return path  # the standard library (or a module named without a domain): only its exact path
+        best = ""  # a tree without go.mod, named by directory: `github.com/acme/svc/db` is directory `db`
         for suffix, key in self.tree_packages.items():
             if (path == suffix or path.endswith("/" + suffix)) and len(suffix) > len(best):
                 best = suffix
