@@ -216,9 +216,10 @@ class FunctionLowerer(ExpressionLowerer):
             name = text(item)
             return None if name == "_" else name
         if item.type == "index_expression":
+            # Ex) conns[i], err = net.Dial(...)   (a temporary, stored into the container: not discarded)
             self._value(item.child_by_field_name("operand"))
             self._value(item.child_by_field_name("index"))
-            return None
+            return self._temp()
         return self._path(item)
 
     def _is_local_target(self, item: Node, target: str | None) -> bool:
