@@ -43,6 +43,7 @@ class Fact:
     raised: Span | None = None
     pending: Span | None = None  # closed by a defer inside a loop: leaks if the loop goes round again
     unowned: Span | None = None  # stored at this span in a shared field its owner never closes (see _store_field)
+    discarded: Span | None = None  # a result discarded at this call, open only where its error is nil
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,8 +248,13 @@ class FunctionAnalysis:
             # A single target holds every result: a Python tuple (`pair = socket.socketpair()`).
             target = _at(call.results, 0 if len(call.results) == 1 else result)
             site = self._site(call, spec, clause, result, target)
-            if target is None:
+            if target is None and err is None:
                 report(Leak(site.index, "discarded", call.span))
+                continue
+            if target is None:
+                # Ex) _, err := http.Get(u); if err == nil { t.Fatal(...) }   (nothing leaks on either path)
+                state = state | {Fact(site.index, frozenset({(f"$discarded{site.index}", "")}), err,
+                                      discarded=call.span)}
                 continue
             rest = spec.release_field if clause.field is None else clause.field
             state = state | {Fact(site.index, frozenset({(target, rest)}), err)}
@@ -476,6 +482,8 @@ def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
     """Returns the leak of `fact` at `span`; one that follows a raised exception is an exception leak."""
     if fact.raised is not None:
         return Leak(fact.site, "exception", fact.raised)
+    if fact.discarded is not None:
+        return Leak(fact.site, "discarded", fact.discarded)
     return Leak(fact.site, kind, span, detail)
 
 
