@@ -6,11 +6,8 @@ about what the work is.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Generic, TypeVar
 
 Unit = TypeVar("Unit")
@@ -42,8 +39,11 @@ def workers(jobs: int) -> int:
 def run(work: Callable[[Unit], Result], units: Sequence[Unit], sizes: Sequence[int], jobs: int) -> list[Result]:
     """Returns `work(unit)` for every unit, in order; in worker processes when the run is big enough."""
     count = min(workers(jobs), len(units))
-    if count <= 1 or len(units) < MIN_PARALLEL_UNITS or sum(sizes) < MIN_PARALLEL_BYTES \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    if count <= 1 or len(units) < MIN_PARALLEL_UNITS or sum(sizes) < MIN_PARALLEL_BYTES:
+        return [work(unit) for unit in units]
+    import multiprocessing  # only here: a small run never pays for importing the pool
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [work(unit) for unit in units]
     global _job
     _job = _Job(work, units)
@@ -56,6 +56,10 @@ def run(work: Callable[[Unit], Result], units: Sequence[Unit], sizes: Sequence[i
 def _in_pool(units: Sequence[Unit], order: list[int], count: int) -> list[Result]:
     """Runs one task per unit, in `order` (largest first): an idle worker takes the next, so one
     slow package never waits behind a batch that happened to be assigned with it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     results: dict[int, Result] = {}
     context = multiprocessing.get_context("fork")
     try:

@@ -111,7 +111,8 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
             break
         calls, found = calls.extended(new), Calls(new, new)
         for file in files:
-            file.record(found)
+            if any(name + b"(" in file.source or name + b"[" in file.source for name in new):
+                file.record(found)
     return calls
 
 
