@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from leaklint import driver
+from leaklint.frontends import pyinfer
 from leaklint.spec import SpecError, load_rule, load_rules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,11 +139,24 @@ def test_astroid_is_not_imported_for_files_without_unknown_receivers(tmp_path: P
         """)
 
 
-def test_astroid_types_a_receiver_from_a_library_call(tmp_path: Path) -> None:
-    assert _imports_astroid(tmp_path, """\
+def test_standard_library_factories_are_typed_without_astroid(tmp_path: Path) -> None:
+    assert not _imports_astroid(tmp_path, """\
         import urllib.request
 
         def f(url):
             opener = urllib.request.build_opener()
             return opener.open(url).read()
+        """)
+    assert pyinfer.return_type("urllib.request.build_opener") == "urllib.request.OpenerDirector"
+    assert pyinfer.return_type("ssl._create_stdlib_context") == "ssl.SSLContext"
+
+
+def test_astroid_types_a_receiver_from_a_third_party_call(tmp_path: Path) -> None:
+    assert _imports_astroid(tmp_path, """\
+        import urllib.request
+        import platformdirs
+
+        def f(name, url):
+            opener = platformdirs.user_cache_path(name)
+            return opener.open(urllib.request.Request(url)).read()
         """)

@@ -3,10 +3,26 @@ receiver whose type nothing else tells (`opener = build_opener(); opener.open(u)
 
 astroid is imported on first use only and every answer is cached per process, so files without
 such receivers never pay for it. It never sees the file under analysis, only installed libraries.
+For the standard library the answers are a table (importing astroid and building its module
+trees costs about a second, more than a whole pre-commit run may take), which also covers the
+factories astroid cannot see through (`ssl._create_stdlib_context` is an alias).
 """
 from __future__ import annotations
 
+import sys
 from functools import cache
+
+STDLIB_RETURNS = {
+    "urllib.request.build_opener": "urllib.request.OpenerDirector",
+    "socket.create_server": "socket.socket",
+    "socket.fromshare": "socket.socket",
+    "socket.fromfd": "socket.socket",
+    "contextlib.closing": "contextlib.closing",
+    "ssl.create_default_context": "ssl.SSLContext",
+    "ssl._create_default_https_context": "ssl.SSLContext",
+    "ssl._create_unverified_context": "ssl.SSLContext",
+    "ssl._create_stdlib_context": "ssl.SSLContext",
+}
 
 
 @cache
@@ -15,6 +31,8 @@ def return_type(function: str) -> str:
     module_name, _, name = function.rpartition(".")
     if not module_name:
         return ""
+    if module_name.split(".", 1)[0] in sys.stdlib_module_names:
+        return STDLIB_RETURNS.get(function, "")
     try:
         import astroid
 
