@@ -19,7 +19,6 @@ from leaklint.frontends.words import Calls, Words
 from leaklint.ir import FileError, FunctionIR, LoweredFile
 
 
-
 @cache
 def _parser(ranged: bool = False):
     """Returns the parser for whole files, or (`ranged`) the one for included ranges."""
