@@ -31,7 +31,7 @@ class LeakAnalysis(Oracle):
         self.by_id = {r.id: r for r in rules}
         self.functions = functions
         self._returns: dict[str, dict[int, _Returned] | None] = {}
-        self._effects: dict[tuple, tuple[bool, bool]] = {}
+        self._effects: dict[tuple, tuple[bool, bool, bool]] = {}
         self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
@@ -131,30 +131,34 @@ class LeakAnalysis(Oracle):
         function = self.functions[callee]
         if index >= len(function.params):
             return "borrows"
-        leaked, released = self._seeded(callee, function.params[index], rest, spec)
+        leaked, released, failing = self._seeded(callee, function.params[index], rest, spec)
+        if leaked and released and failing:
+            return "closes-on-success"  # Ex) closes the body, or returns an error having left it open
         return "borrows" if leaked else "closes" if released else "escapes"
 
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
         if function not in self.functions:
             return "borrows"
-        leaked, released = self._seeded(function, name, rest, spec)
+        leaked, released, _ = self._seeded(function, name, rest, spec)
         if not leaked or (released and mode in ("defer", "go")):
             return "closes"
         return "borrows"
 
-    def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec) -> tuple[bool, bool]:
-        """Returns (leaked on some normal path, released somewhere) for a resource held by `name`."""
+    def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec) -> tuple[bool, bool, bool]:
+        """Returns (leaked on some normal path, released somewhere, leaked only where the function
+        reports failure) for a resource held by `name`."""
         key = (qualname, name, rest, spec.id)
         if key in self._effects:
             return self._effects[key]
-        self._effects[key] = (True, False)  # recursion guard: assume the callee only borrows
+        self._effects[key] = (True, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
         pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))])
         leaks: list[Leak] = []
         analysis.run(leaks.append)
-        leaked = any(leak.site == 0 and leak.kind in _NORMAL_EXITS for leak in leaks)
-        self._effects[key] = (leaked, 0 in analysis.released)
+        normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS]
+        failing = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
+        self._effects[key] = (bool(normal), 0 in analysis.released, failing)
         return self._effects[key]
 
     # -- findings -------------------------------------------------------------------------------

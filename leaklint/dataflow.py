@@ -44,6 +44,7 @@ class Fact:
     pending: Span | None = None  # closed by a defer inside a loop: leaks if the loop goes round again
     unowned: Span | None = None  # stored at this span in a shared field its owner never closes (see _store_field)
     discarded: Span | None = None  # a result discarded at this call, open only where its error is nil
+    closed_unless: str | None = None  # a helper closed it unless it failed: gone where this error is nil
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +190,12 @@ class FunctionAnalysis:
         out = set()
         for fact in state:
             effect = self._effect_on(call, fact)
+            failure = _at(call.results, len(call.results) - 1) if call.results else None
+            if effect == "release-on-success" and failure is not None and not deferred:
+                # Ex) if err := wantBody(res); err != nil { t.Fatal(err) }   (it closes unless it fails)
+                self.released.add(fact.site)
+                out.add(replace(fact, closed_unless=failure))
+                continue
             if effect == "release":
                 self.released.add(fact.site)
                 if deferred:
@@ -228,7 +235,8 @@ class FunctionAnalysis:
             return "escape"
         if self.oracle.is_tree_function(call.callee):
             effect = self.oracle.param_effect(call.callee, index, rest, spec)
-            return {"closes": "release", "escapes": "escape"}.get(effect, "borrow")
+            return {"closes": "release", "escapes": "escape", "closes-on-success": "release-on-success"}.get(
+                effect, "borrow")
         return "escape" if spec.unresolved_calls == "handoff" else "borrow"
 
     def _acquisition(self, call: Call, state: State) -> tuple[RuleSpec, Acquire] | None:
@@ -443,7 +451,7 @@ class FunctionAnalysis:
                 if module_end and not fact.raised:
                     self._module_end(fact, exit_, owner, report)
                 else:
-                    report(_leak(fact, exit_.kind, exit_.span))
+                    report(_leak(fact, exit_.kind, exit_.span, "failing" if exit_.failing else ""))
         return frozenset()
 
     def _exit_unowned(self, exit_: Exit, state: State, report: Reporter) -> State:
@@ -505,4 +513,5 @@ def _along(edge: Edge, state: State) -> State:
         return state
     if guard.kind == "nonnil":
         return frozenset(f for f in state if f.site < 0 or f.err != guard.subject)
-    return frozenset(f for f in state if f.site < 0 or not any(refers(guard.subject, h) for h in f.holders))
+    return frozenset(f for f in state if f.site < 0 or f.closed_unless != guard.subject
+                     and not any(refers(guard.subject, h) for h in f.holders))

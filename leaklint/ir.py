@@ -103,11 +103,14 @@ ExitKind: TypeAlias = Literal["return", "end", "raise", "exception", "abort", "a
 @dataclass(frozen=True, slots=True)
 class Exit:
     """Leaves the function. `values` escape to the caller; `abort` (panic, os.Exit) never reports;
-    `abandon` is a suspended generator that its consumer drops (its `finally` runs, nothing else)."""
+    `abandon` is a suspended generator that its consumer drops (its `finally` runs, nothing else).
+    `failing` marks a return that reports failure to the caller: a Go function's trailing error is
+    non-nil there (`return fmt.Errorf(...)`, or `return err` under `if err != nil`)."""
 
     span: Span
     kind: ExitKind
     values: tuple[str | None, ...] = ()
+    failing: bool = False
 
 
 Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit

@@ -45,6 +45,8 @@ class FunctionLowerer(ExpressionLowerer):
         self.method_values: dict[str, Node] = {}
         self.case_binding: list[tuple[str, str | None]] = []
         self.fallthrough: list[int] = []
+        self.failing = False  # the function's last result is an `error`
+        self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -53,6 +55,7 @@ class FunctionLowerer(ExpressionLowerer):
             self._declare(receiver[0], receiver[1])
         params = self._params(node.child_by_field_name("parameters"))
         self.results = self._params(node.child_by_field_name("result"))
+        self.failing = _last_result_is_error(node.child_by_field_name("result"))
         self.responses = _response_names(node.child_by_field_name("body"))
         body = node.child_by_field_name("body")
         if body is not None:
@@ -253,7 +256,18 @@ class FunctionLowerer(ExpressionLowerer):
             values = tuple(self._value(item) for item in items)
         else:
             values = tuple(self.results)
-        self.cfg.emit(Exit(self.pos.span(node), "return", values))
+        failing = self.failing and bool(items) and self._reports_failure(items[-1])
+        self.cfg.emit(Exit(self.pos.span(node), "return", values, failing=failing))
+
+    def _reports_failure(self, value: Node) -> bool:
+        """Reports whether a returned error is surely non-nil: a new one, a sentinel, or a name an
+        enclosing `if err != nil` tests."""
+        if value.type == "identifier":
+            return text(value) in self.nonnil or text(value).startswith("Err")
+        if value.type == "selector_expression":
+            return text(value.child_by_field_name("field")).startswith("Err")
+        function = value.child_by_field_name("function") if value.type == "call_expression" else None
+        return function is not None and text(function) in ("fmt.Errorf", "errors.New")
 
     # -- control flow ---------------------------------------------------------------------------
     def _if(self, node: Node) -> None:
@@ -264,9 +278,13 @@ class FunctionLowerer(ExpressionLowerer):
         condition = node.child_by_field_name("condition")
         self._value(condition)
         then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
-        self.cfg.branch(then_block, else_block, _guards(condition))
+        guards = _guards(condition)
+        self.cfg.branch(then_block, else_block, guards)
         self.cfg.start(then_block)
+        proven = [guards[0].subject] if guards[0] is not None and guards[0].kind == "nonnil" else []
+        self.nonnil.extend(proven)
         self._block(node.child_by_field_name("consequence"))
+        del self.nonnil[len(self.nonnil) - len(proven):]
         self.cfg.jump(after)
         self.cfg.start(else_block)
         alternative = node.child_by_field_name("alternative")
@@ -513,6 +531,15 @@ def source_is_path(selector: Node) -> bool:
     while operand is not None and operand.type == "selector_expression":
         operand = operand.child_by_field_name("operand")
     return operand is not None and operand.type == "identifier"
+
+
+def _last_result_is_error(result: Node | None) -> bool:
+    if result is None:
+        return False
+    if result.type != "parameter_list":
+        return text(result) == "error"
+    declarations = [p for p in result.named_children if p.type == "parameter_declaration"]
+    return bool(declarations) and text(declarations[-1].child_by_field_name("type")) == "error"
 
 
 def _runs_at_least_once(clause: Node | None) -> bool:
