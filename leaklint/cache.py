@@ -175,6 +175,7 @@ def _unlocation(data: list[Any]) -> Location:
 
 
 RACY_SECONDS = 2.0
+MAX_INDEXES = 64  # one per scope; pre-commit makes a new scope for each set of changed files
 
 
 @dataclass(slots=True)
@@ -234,8 +235,28 @@ class StatIndex:
         self.changed = True
 
     def save(self) -> None:
-        if self.changed:
-            write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries})
+        if self.changed and write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries}):
+            _prune(self.path.parent, MAX_INDEXES)
+
+
+def _prune(directory: Path, keep: int) -> None:
+    """Removes all but the `keep` most recently written files of `directory`."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        for entry in entries[keep:]:
+            os.unlink(entry.path)
+    except OSError:
+        return
+
+
+def clear(directory: Path) -> bool:
+    """Removes the cache under `directory`; False when there was none."""
+    import shutil
+
+    if not directory.is_dir():
+        return False
+    shutil.rmtree(directory)
+    return True
 
 
 def _signature(paths: list[str]) -> list[Any] | None:

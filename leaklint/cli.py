@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("inputs", nargs="+", metavar="SARIF")
     merge.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
     merge.set_defaults(handler=_merge)
+    clean = commands.add_parser("clean", help="remove the result cache")
+    clean.set_defaults(handler=_clean)
     commands.add_parser("runtime", help="prove or refute leaks on live processes (see `leaklint runtime --help`)")
     commands.add_parser("test", help="run rule fixtures (see `leaklint test --help`)")
     return parser
@@ -166,6 +168,14 @@ def _delegate(name: str, rest: list[str]) -> int:
         raise UsageError(f"`leaklint {name}` is not available in this installation ({exc})") from None
     status = module.main(rest)
     return int(status or 0)
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from leaklint.cache import clear, default_directory
+
+    directory = default_directory()
+    print(f"removed {directory}" if clear(directory) else f"no cache at {directory}")
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -187,3 +187,22 @@ def test_new_package_invalidates_the_index(tree: Path, monkeypatch: pytest.Monke
     read = _reads(monkeypatch)
     assert len(_run(tree).findings) == 2
     assert len(read) == 3  # the tree changed: every package's result may depend on it
+
+
+def test_index_files_are_bounded(tree: Path, _isolated_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MAX_INDEXES", 2)
+    _age(tree)
+    for paths in ([tree / "svc"], [tree / "other"], [tree]):
+        rules = tuple(load_rules(driver.default_rule_dirs()))
+        driver.run([str(p) for p in paths], driver.Settings(rules, root=str(tree), jobs=1))
+    assert len(list((_isolated_cache / "index").glob("*.json"))) == 2
+
+
+def test_clean_removes_the_cache(tree: Path, _isolated_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from leaklint.cli import main
+
+    _run(tree)
+    assert main(["clean"]) == 0
+    assert not _isolated_cache.exists()
+    assert main(["clean"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"removed {_isolated_cache}", f"no cache at {_isolated_cache}"]
