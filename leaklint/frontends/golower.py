@@ -15,7 +15,7 @@ from leaklint.frontends.goexpr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer,
                                        _response_names)
 from leaklint.frontends.goguards import _guards
 from leaklint.frontends.gotypes import FileScope, text, var_specs
-from leaklint.ir import Assign, Capture, Defer, Exit, FunctionIR, Kill
+from leaklint.ir import Assign, Capture, Defer, Exit, FunctionIR, Guard, Kill
 
 
 @dataclass(slots=True)
@@ -47,6 +47,7 @@ class FunctionLowerer(ExpressionLowerer):
         self.fallthrough: list[int] = []
         self.failing = False  # the function's last result is an `error`
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
+        self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -196,7 +197,14 @@ class FunctionLowerer(ExpressionLowerer):
             if not types and len(left) == 1:
                 types = [self._type_of(value)]
         else:
-            self._value(value)
+            source = self._value(value)
+            if _asserts_closer(value) and len(left) == 2 and source is not None:
+                # Ex) if c, ok := v.(io.Closer); ok { c.Close() }   (every resource tracked is a Closer)
+                types = [self._type_of(value)]
+                if targets[0] is not None and self._is_local_target(left[0], targets[0]):
+                    self.cfg.emit(Assign(self.pos.span(node), targets[0], source))
+                if left[1].type == "identifier":
+                    self.closers[text(left[1])] = source
         for index, (item, target) in enumerate(zip(left, targets)):
             if declare and item.type == "identifier":
                 self._declare(text(item), types[index] if index < len(types) else "")
@@ -259,6 +267,16 @@ class FunctionLowerer(ExpressionLowerer):
         failing = self.failing and bool(items) and self._reports_failure(items[-1])
         self.cfg.emit(Exit(self.pos.span(node), "return", values, failing=failing))
 
+    def _closer_guards(self, condition: Node | None) -> tuple[Guard | None, Guard | None] | None:
+        """Returns the guards of `if ok` / `if !ok` after `c, ok := v.(io.Closer)`: `ok` false means v
+        holds no resource (each one tracked implements io.Closer), as if v were nil."""
+        negated = condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!"
+        name = condition.child_by_field_name("operand") if negated else condition
+        if name is None or name.type != "identifier" or text(name) not in self.closers:
+            return None
+        impossible = Guard(self.closers[text(name)], "nil")
+        return (impossible, None) if negated else (None, impossible)
+
     def _reports_failure(self, value: Node) -> bool:
         """Reports whether a returned error is surely non-nil: a new one, a sentinel, or a name an
         enclosing `if err != nil` tests."""
@@ -278,7 +296,7 @@ class FunctionLowerer(ExpressionLowerer):
         condition = node.child_by_field_name("condition")
         self._value(condition)
         then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
-        guards = _guards(condition)
+        guards = self._closer_guards(condition) or _guards(condition)
         self.cfg.branch(then_block, else_block, guards)
         self.cfg.start(then_block)
         proven = [guards[0].subject] if guards[0] is not None and guards[0].kind == "nonnil" else []
@@ -531,6 +549,14 @@ def source_is_path(selector: Node) -> bool:
     while operand is not None and operand.type == "selector_expression":
         operand = operand.child_by_field_name("operand")
     return operand is not None and operand.type == "identifier"
+
+
+def _asserts_closer(value: Node) -> bool:
+    """Reports whether `value` is a type assertion to a closing interface (`v.(io.Closer)`)."""
+    if value.type != "type_assertion_expression":
+        return False
+    asserted = value.child_by_field_name("type")
+    return asserted is not None and text(asserted).lstrip("*").endswith("Closer")
 
 
 def _last_result_is_error(result: Node | None) -> bool:
