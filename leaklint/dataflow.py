@@ -160,7 +160,7 @@ class FunctionAnalysis:
             case Defer():
                 return self._defer(op, state, report)
             case Kill(span=span, names=names, reason=reason):
-                return self._lose(state, lambda h: root(h[0]) in names, report, reason, span)
+                return self._lose(state, lambda h: root(h[0]) in names, report, reason, span, markers)
             case Exit():
                 return self._exit(op, state, report, markers)
         return state
@@ -368,10 +368,20 @@ class FunctionAnalysis:
                 out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}))
         return frozenset(out)
 
-    def _lose(self, state: State, lost: Callable[[Holder], bool], report: Reporter, kind: str, span: Span) -> State:
+    def _lose(self, state: State, lost: Callable[[Holder], bool], report: Reporter, kind: str, span: Span,
+              markers: State = frozenset()) -> State:
         out = set()
         for fact in state:
             kept = frozenset(h for h in fact.holders if not lost(h))
+            closing = None if kept or fact.deferred else next(
+                (m for m in markers if m.err == self.sites[fact.site].spec.id
+                 and any(joined(h) == joined(g) for h in fact.holders for g in m.holders)), None)
+            if closing is not None:
+                # Ex) for ... { c, _ := net.Dial(...); defer func() { c.Close() }() }   (each iteration's
+                # c stays open until the function returns, when its closure closes it)
+                if kind in ("iteration", "continue"):
+                    report(Leak(fact.site, "defer-loop", closing.pending or span))
+                continue
             if not kept and fact.pending is not None and kind in ("iteration", "continue"):
                 report(Leak(fact.site, "defer-loop", fact.pending))
                 continue
@@ -406,7 +416,7 @@ class FunctionAnalysis:
         for spec in self.oracle.specs():
             for name, rest in sorted(holders):
                 if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
-                    markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True))
+                    markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True, pending=capture.span))
         for fact in state:
             if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
                 self.released.add(fact.site)
