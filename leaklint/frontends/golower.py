@@ -1,32 +1,22 @@
 """Lowers one Go function body (tree-sitter nodes) to a FunctionIR.
 
-Statements become blocks and edges (if/else, for/range, switch, type switch, select, labelled
-break/continue, goto, defer, go, panic and os.Exit as exits); expressions become Call, Assign
-and Store ops on access paths. Func literals are lowered as functions of their own.
+Statements become blocks and edges (defer, go, return, panic and os.Exit as exits; the control
+flow statements in goflow); expressions become Call, Assign and Store ops on access paths
+(goexpr). Func literals are lowered as functions of their own.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from leaklint.frontends.cfg import CFGBuilder
 from leaklint.frontends.goexpr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _response_names)
-from leaklint.frontends.goguards import _guards
+from leaklint.frontends.goflow import ControlFlowLowerer, _Loop
 from leaklint.frontends.gotypes import FileScope, text, var_specs
-from leaklint.ir import Assign, Capture, Defer, Exit, FunctionIR, Guard, Kill
+from leaklint.ir import Assign, Capture, Defer, Exit, FunctionIR
 
 
-@dataclass(slots=True)
-class _Loop:
-    label: str
-    break_to: int
-    continue_to: int
-    declared: list[str] = field(default_factory=list)
-
-
-class FunctionLowerer(ExpressionLowerer):
+class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     """Builds the CFG of one function or func literal; closures found inside go to `out`."""
 
     def __init__(self, scope: FileScope, positions: Positions, qualname: str, out: list[FunctionIR],
@@ -267,16 +257,6 @@ class FunctionLowerer(ExpressionLowerer):
         failing = self.failing and bool(items) and self._reports_failure(items[-1])
         self.cfg.emit(Exit(self.pos.span(node), "return", values, failing=failing))
 
-    def _closer_guards(self, condition: Node | None) -> tuple[Guard | None, Guard | None] | None:
-        """Returns the guards of `if ok` / `if !ok` after `c, ok := v.(io.Closer)`: `ok` false means v
-        holds no resource (each one tracked implements io.Closer), as if v were nil."""
-        negated = condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!"
-        name = condition.child_by_field_name("operand") if negated else condition
-        if name is None or name.type != "identifier" or text(name) not in self.closers:
-            return None
-        impossible = Guard(self.closers[text(name)], "nil")
-        return (impossible, None) if negated else (None, impossible)
-
     def _reports_failure(self, value: Node) -> bool:
         """Reports whether a returned error is surely non-nil: a new one, a sentinel, or a name an
         enclosing `if err != nil` tests."""
@@ -286,215 +266,6 @@ class FunctionLowerer(ExpressionLowerer):
             return text(value.child_by_field_name("field")).startswith("Err")
         function = value.child_by_field_name("function") if value.type == "call_expression" else None
         return function is not None and text(function) in ("fmt.Errorf", "errors.New")
-
-    # -- control flow ---------------------------------------------------------------------------
-    def _if(self, node: Node) -> None:
-        # Ex) if resp, err := get(u); err == nil { defer resp.Body.Close() }
-        initializer = node.child_by_field_name("initializer")
-        if initializer is not None:
-            self._statement(initializer)
-        condition = node.child_by_field_name("condition")
-        self._value(condition)
-        then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
-        guards = self._closer_guards(condition) or _guards(condition)
-        self.cfg.branch(then_block, else_block, guards)
-        self.cfg.start(then_block)
-        proven = [guards[0].subject] if guards[0] is not None and guards[0].kind == "nonnil" else []
-        self.nonnil.extend(proven)
-        self._block(node.child_by_field_name("consequence"))
-        del self.nonnil[len(self.nonnil) - len(proven):]
-        self.cfg.jump(after)
-        self.cfg.start(else_block)
-        alternative = node.child_by_field_name("alternative")
-        if alternative is not None:
-            self._statement(alternative)
-        self.cfg.jump(after)
-        self.cfg.start(after)
-
-    def _for(self, node: Node, label: str) -> None:
-        # Ex) for i := 0; i < n; i++ { ... }   Ex) for _, u := range urls { ... }   Ex) for { ... }
-        clause = next((c for c in node.named_children if c.type in ("for_clause", "range_clause")), None)
-        condition = None
-        post = None
-        if clause is not None and clause.type == "for_clause":
-            initializer = clause.child_by_field_name("initializer")
-            if initializer is not None:
-                self._statement(initializer)
-            condition, post = clause.child_by_field_name("condition"), clause.child_by_field_name("update")
-        elif clause is not None:
-            self._value(clause.child_by_field_name("right"))
-            for item in _items(clause.child_by_field_name("left")):
-                if item.type == "identifier":
-                    self._declare(text(item))
-        elif len(node.named_children) > 1:
-            condition = node.named_children[0]
-        head, body_block, after, step = (self.cfg.new_block() for _ in range(4))
-        if _runs_at_least_once(clause):
-            self.cfg.jump(body_block)  # Ex) for i := 0; i < 3; i++ { ... }: the first test always passes
-            self.cfg.start(head)
-        else:
-            self.cfg.goto(head)
-        if condition is not None:
-            self._value(condition)
-        if condition is not None or (clause is not None and clause.type == "range_clause"):
-            self.cfg.jump(after)
-        self.cfg.goto(body_block)
-        loop = _Loop(label, after, step)
-        self.loops.append(loop)
-        self.breakables.append(loop)
-        body = node.child_by_field_name("body")
-        self._block(body)
-        self.breakables.pop()
-        self.loops.pop()
-        if self.cfg.reachable and loop.declared:
-            self.cfg.emit(Kill(self.pos.end_span(body), tuple(sorted(set(loop.declared))), "iteration"))
-        self.cfg.goto(step)
-        if post is not None:
-            self._statement(post)
-        self.cfg.jump(head)
-        self.cfg.start(after)
-
-    def _switch(self, node: Node, label: str) -> None:
-        # Ex) switch resp.StatusCode { case 200: ...; default: ... }
-        initializer = node.child_by_field_name("initializer")
-        if initializer is not None:
-            self._statement(initializer)
-        self._value(node.child_by_field_name("value"))
-        value = node.child_by_field_name("value")
-        for alias in _items(node.child_by_field_name("alias")):
-            # Ex) switch c := conn.(type) { case *net.TCPConn: return c, nil }   (c is conn)
-            subject = _type_switch_subject(value)
-            if text(alias) == subject:
-                continue  # Ex) switch c := c.(type): the same value under the same name, not a new one
-            self._declare(text(alias))
-            self.case_binding = [(text(alias), subject)]
-        cases = [c for c in node.named_children if c.type in ("expression_case", "type_case", "default_case")]
-        tagless = node.type == "expression_switch_statement" and node.child_by_field_name("value") is None
-        if tagless and not any(_has_fallthrough(c) for c in cases):
-            self._condition_chain(cases, label)
-        else:
-            self._cases(cases, label, has_default=any(c.type == "default_case" for c in cases))
-
-    def _condition_chain(self, cases: list[Node], label: str) -> None:
-        # Ex) switch { case err != nil: return err; case resp.StatusCode != 200: ... }   (an if/else chain)
-        after = self.cfg.new_block()
-        self.breakables.append(_Loop(label, after, -1))
-        default = next((c for c in cases if c.type == "default_case"), None)
-        for case in (c for c in cases if c.type != "default_case"):
-            values = case.children_by_field_name("value")
-            condition = _items(values[0])[0] if values and len(_items(values[0])) == 1 else None
-            for value in values:
-                self._value(value)
-            body, rest = self.cfg.new_block(), self.cfg.new_block()
-            self.cfg.branch(body, rest, _guards(condition))
-            self.cfg.start(body)
-            self._case_body(case)
-            self.cfg.jump(after)
-            self.cfg.start(rest)
-        if default is not None:
-            self._case_body(default)
-        self.cfg.jump(after)
-        self.breakables.pop()
-        self.cfg.start(after)
-
-    def _case_body(self, case: Node) -> None:
-        headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
-        for statement in case.named_children:
-            if statement.id in headers:
-                continue
-            if statement.type == "statement_list":
-                self._block(statement)
-            else:
-                self._statement(statement)
-
-    def _select(self, node: Node, label: str) -> None:
-        # Ex) select { case v := <-ch: ...; case <-ctx.Done(): return ctx.Err() }
-        cases = [c for c in node.named_children if c.type in ("communication_case", "default_case")]
-        self._cases(cases, label, has_default=True)
-
-    def _cases(self, cases: list[Node], label: str, has_default: bool) -> None:
-        head = self.cfg.current
-        after = self.cfg.new_block()
-        bodies = [self.cfg.new_block() for _ in cases]
-        self.breakables.append(_Loop(label, after, -1))
-        for index, case in enumerate(cases):
-            self.cfg.current = head
-            self.cfg.jump(bodies[index])
-            self.cfg.start(bodies[index])
-            self._case_header(case)
-            self.fallthrough.append(bodies[index + 1] if index + 1 < len(bodies) else after)
-            headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
-            communication = case.child_by_field_name("communication")
-            for statement in case.named_children:
-                if statement.id in headers or (communication is not None and statement.id == communication.id):
-                    continue
-                if statement.type == "statement_list":
-                    self._block(statement)
-                else:
-                    self._statement(statement)
-            self.fallthrough.pop()
-            self.cfg.jump(after)
-        self.breakables.pop()
-        self.case_binding = []
-        self.cfg.current = head
-        if not has_default:
-            self.cfg.jump(after)
-        self.cfg.start(after)
-
-    def _case_header(self, case: Node) -> None:
-        for alias, subject in self.case_binding:
-            self.cfg.emit(Assign(self.pos.span(case), alias, subject))
-        communication = case.child_by_field_name("communication")
-        if communication is not None:
-            if communication.type == "receive_statement":
-                for item in _items(communication.child_by_field_name("left")):
-                    if item.type == "identifier":
-                        self._declare(text(item))
-                        self.cfg.emit(Assign(self.pos.span(communication), text(item), None))
-                self._value(communication.child_by_field_name("right"))
-            else:
-                self._statement(communication)
-        for value in case.children_by_field_name("value"):
-            self._value(value)
-
-    def _labeled(self, node: Node) -> None:
-        name = text(node.child_by_field_name("label"))
-        block = self._label_block(name)
-        self.cfg.goto(block)
-        inner = node.named_children[1] if len(node.named_children) > 1 else None
-        if inner is None:
-            return
-        match inner.type:
-            case "for_statement":
-                self._for(inner, label=name)
-            case "expression_switch_statement" | "type_switch_statement":
-                self._switch(inner, label=name)
-            case "select_statement":
-                self._select(inner, label=name)
-            case _:
-                self._statement(inner)
-
-    def _label_block(self, name: str) -> int:
-        if name not in self.labels:
-            self.labels[name] = self.cfg.new_block()
-        return self.labels[name]
-
-    def _jump_out(self, node: Node) -> None:
-        # Ex) continue      Ex) break outer
-        label = text(node.named_children[0]) if node.named_children else ""
-        is_break = node.type == "break_statement"
-        frames = self.breakables if is_break else self.loops
-        frame = next((f for f in reversed(frames) if not label or f.label == label), None)
-        if frame is None:
-            self.cfg.current = None
-            return
-        if frame in self.loops:
-            inner = self.loops[self.loops.index(frame):]
-            dying = sorted({name for loop in inner for name in loop.declared})
-            if dying:
-                self.cfg.emit(Kill(self.pos.span(node), tuple(dying), "break" if is_break else "continue"))
-        self.cfg.jump(frame.break_to if is_break else frame.continue_to)
-        self.cfg.current = None
 
     # -- defer, go and closures -------------------------------------------------------------------
     def _defer_or_go(self, node: Node) -> None:
@@ -532,17 +303,6 @@ class FunctionLowerer(ExpressionLowerer):
         self.out.append(function)
         self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode))
 
-def _has_fallthrough(case: Node) -> bool:
-    stack = list(case.named_children)
-    while stack:
-        node = stack.pop()
-        if node.type == "fallthrough_statement":
-            return True
-        if node.type == "statement_list":
-            stack.extend(node.named_children)
-    return False
-
-
 def source_is_path(selector: Node) -> bool:
     """Reports whether a selector's operand is a plain access path (`resp.Body` in `resp.Body.Close`)."""
     operand = selector.child_by_field_name("operand")
@@ -567,42 +327,3 @@ def _last_result_is_error(result: Node | None) -> bool:
     declarations = [p for p in result.named_children if p.type == "parameter_declaration"]
     return bool(declarations) and text(declarations[-1].child_by_field_name("type")) == "error"
 
-
-def _runs_at_least_once(clause: Node | None) -> bool:
-    """Reports whether a three-clause loop counts between integer literals that let it start
-    (`i := 0; i < 3`), so its body runs at least once."""
-    if clause is None or clause.type != "for_clause":
-        return False
-    initializer, condition = clause.child_by_field_name("initializer"), clause.child_by_field_name("condition")
-    if initializer is None or initializer.type != "short_var_declaration" or condition is None \
-            or condition.type != "binary_expression":
-        return False
-    names, values = _items(initializer.child_by_field_name("left")), _items(initializer.child_by_field_name("right"))
-    left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
-    operator = text(condition.child_by_field_name("operator"))
-    if len(names) != 1 or len(values) != 1 or left is None or right is None or text(left) != text(names[0]) \
-            or values[0].type != "int_literal" or right.type != "int_literal":
-        return False
-    start, bound = _integer(text(values[0])), _integer(text(right))
-    if start is None or bound is None:
-        return False
-    return {"<": start < bound, "<=": start <= bound, ">": start > bound, ">=": start >= bound,
-            "!=": start != bound}.get(operator, False)
-
-
-def _integer(literal: str) -> int | None:
-    try:
-        return int(literal.replace("_", ""), 0)
-    except ValueError:
-        return None
-
-
-def _type_switch_subject(value: Node | None) -> str | None:
-    """Returns the path switched on in `switch c := x.(type)`."""
-    while value is not None and value.type in ("type_assertion_expression", "parenthesized_expression"):
-        value = value.named_children[0] if value.named_children else None
-    if value is None:
-        return None
-    if value.type == "identifier":
-        return text(value)
-    return None
