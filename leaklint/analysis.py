@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leaklint.dataflow import FunctionAnalysis, Leak, Oracle, Site, joined
+from leaklint.dataflow import FunctionAnalysis
+from leaklint.facts import Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
 from leaklint.ir import Call, Exit, FunctionIR, Owner, Span
 from leaklint.spec import Acquire, RuleSpec

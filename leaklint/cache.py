@@ -21,8 +21,8 @@ from leaklint.finding import Finding, Location
 from leaklint.ir import Directive, FileError, Span
 
 FORMAT = 1
-_ENGINE_SOURCES = ("analysis.py", "dataflow.py", "directives.py", "driver.py", "finding.py", "ir.py", "spec.py",
-                   "frontends")
+_ENGINE_SOURCES = ("analysis.py", "dataflow.py", "facts.py", "ownership.py", "directives.py", "driver.py", "finding.py",
+                   "ir.py", "spec.py", "frontends")
 
 
 @dataclass(frozen=True, slots=True)

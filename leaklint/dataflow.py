@@ -3,92 +3,21 @@
 Each acquisition site is tracked through aliases, releases, defers and escapes as a set of
 facts per program point; a site still open at an exit, an overwrite or a scope end is a leak.
 Rule specs say what acquires, releases and borrows; summaries of the analysed tree's own
-functions (see summary.py) say which helpers close their parameters or return resources.
+functions (the Oracle, see analysis.py) say which helpers close their parameters or return
+resources. The values it tracks are in facts.py, field and global ownership in ownership.py.
 The engine never parses and never formats.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Owner, Span, Store
+from leaklint.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, root
+from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Span, Store
+from leaklint.ownership import OwnedFields
 from leaklint.spec import Acquire, RuleSpec
 
-Holder = tuple[str, str]  # (access path, field path still to follow to the releasable handle)
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    """One acquiring call: its spec and clause, and the variable it was first bound to."""
-
-    index: int
-    spec: RuleSpec
-    clause: Acquire
-    call: Call
-    variable: str | None
-    pseudo: bool = False
-    owned: str = ""  # a field of the method's object open on entry: "strict" or "lazy" (see _overwrite)
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """Site `site` may be open here, held by `holders`; `err` is its paired error variable.
-    `raised` is where an exception was raised on the way here: whatever leaks it then leaks on an
-    exception path."""
-
-    site: int
-    holders: frozenset[Holder]
-    err: str | None = None
-    deferred: bool = False
-    raised: Span | None = None
-    pending: Span | None = None  # closed by a defer inside a loop: leaks if the loop goes round again
-    unowned: Span | None = None  # stored at this span in a shared field its owner never closes (see _store_field)
-    discarded: Span | None = None  # a result discarded at this call, open only where its error is nil
-    closed_unless: str | None = None  # a helper closed it unless it failed: gone where this error is nil
-
-
-@dataclass(frozen=True, slots=True)
-class Leak:
-    """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception/abandon/unowned."""
-
-    site: int
-    kind: str
-    span: Span
-    detail: str = ""
-    owner: str = ""  # unowned: the object (`class Client`, `module app`) that never closes it
-
-
-State = frozenset[Fact]
-Reporter = Callable[[Leak], None]
-
-
-def joined(holder: Holder) -> str:
-    """Returns the access path of the releasable handle a holder leads to."""
-    path, rest = holder
-    return f"{path}.{rest}" if rest else path
-
-
-def refers(path: str | None, holder: Holder) -> bool:
-    """Reports whether passing `path` hands over the resource held by `holder`."""
-    return path is not None and (path == holder[0] or path == joined(holder))
-
-
-def root(path: str) -> str:
-    return path.split(".", 1)[0]
-
-
-class Oracle:
-    """What the engine may ask about callees: acquisition clauses and tree-function summaries."""
-
-    def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None: ...
-    def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec) -> str: ...
-    def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str: ...
-    def is_tree_function(self, callee: str) -> bool: ...
-    def specs(self) -> list[RuleSpec]: ...
-    def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool: ...
-
-
-class FunctionAnalysis:
+class FunctionAnalysis(OwnedFields):
     """Runs the may-analysis over one function and records leaks through `report`."""
 
     def __init__(self, function: FunctionIR, oracle: Oracle, seeds: list[tuple[Site, Holder]] = ()) -> None:
@@ -333,41 +262,6 @@ class FunctionAnalysis:
             out.add(replace(fact, holders=kept, err=err))
         return frozenset(out)
 
-    def _owner_field(self, target: str) -> str:
-        """Returns `field` when `target` is `receiver.field` of a method whose object is known."""
-        owner = self.function.owner
-        if owner is not None and not owner.receiver:
-            return target if target in owner.shared else ""
-        if owner is None or not target.startswith(owner.receiver + "."):
-            return ""
-        field = target[len(owner.receiver) + 1:]
-        return "" if "." in field else field
-
-    def _store_field(self, span: Span, target: str, field: str, stored: set[int], state: State,
-                     report: Reporter, accumulate: bool = False) -> State:
-        """`self.field = value` (`accumulate`: added to the container in the field): the object owns
-        the value when one of its methods releases that field, else the value leaks; in the
-        constructor it stays tracked until a normal return."""
-        owner = self.function.owner
-        assert owner is not None
-        if not accumulate:
-            state = self._overwrite(span, target, state, report)
-        out = set()
-        for fact in state:
-            if fact.site not in stored or self.sites[fact.site].owned:
-                out.add(fact)
-                continue
-            self.stored.setdefault(field, fact.site)
-            if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec):
-                if owner.constructor and owner.receiver:
-                    report(Leak(fact.site, "unowned", span, target, owner.display))
-                else:  # this method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`
-                    holder = (owner.receiver, field) if owner.receiver else (field, "")
-                    out.add(replace(fact, holders=fact.holders | {holder}, unowned=span))
-            elif owner.constructor:
-                out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}))
-        return frozenset(out)
-
     def _lose(self, state: State, lost: Callable[[Holder], bool], report: Reporter, kind: str, span: Span,
               markers: State = frozenset()) -> State:
         out = set()
@@ -463,34 +357,6 @@ class FunctionAnalysis:
                 else:
                     report(_leak(fact, exit_.kind, exit_.span, "failing" if exit_.failing else ""))
         return frozenset()
-
-    def _exit_unowned(self, exit_: Exit, state: State, report: Reporter) -> State:
-        """Returns the state without the facts left in shared fields that the owner never closes;
-        each leaks at its store, whichever way the function leaves (it is not returned, only shared)."""
-        owner = self.function.owner
-        out = set()
-        for fact in state:
-            fields = sorted(joined(h) for h in fact.holders if owner is not None and self._owner_field(joined(h)))
-            if fact.unowned is None or owner is None:
-                out.add(fact)
-            elif not fields:
-                out.add(replace(fact, unowned=None))
-            elif exit_.kind not in ("abort", "exception") and fact.raised is None:
-                report(Leak(fact.site, "unowned", fact.unowned, fields[0], owner.display))
-        return frozenset(out)
-
-    def _module_end(self, fact: Fact, exit_: Exit, owner: Owner, report: Reporter) -> None:
-        """At the end of a module body, a resource in a global is the module's: it leaks unless one of
-        the module's functions (an atexit hook, a `close()`) releases that global."""
-        names = sorted(h[0] for h in fact.holders if not h[0].startswith("$") and not h[1])
-        spec = self.sites[fact.site].spec
-        for name in names:
-            self.stored.setdefault(name, fact.site)
-        if not names:
-            report(Leak(fact.site, exit_.kind, exit_.span))
-        elif not any(self.oracle.owner_releases(owner, name, spec) for name in names):
-            report(Leak(fact.site, "unowned", exit_.span, names[0], owner.display))
-
 
 def _ignore(_: Leak) -> None:
     return None
