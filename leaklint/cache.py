@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -261,8 +262,6 @@ def clear(directory: Path) -> bool:
 
 def _signature(paths: list[str]) -> list[Any] | None:
     """Returns [path, size, mtime_ns, inode] per file, or None when one is missing or too recent to trust."""
-    import time
-
     now = time.time_ns()
     signature = []
     for path in paths:

@@ -119,8 +119,8 @@ class FunctionAnalysis(OwnedFields):
         out = set()
         for fact in state:
             effect = self._effect_on(call, fact)
-            failure = _at(call.results, len(call.results) - 1) if call.results else None
-            if effect == "release-on-success" and failure is not None and not deferred:
+            failure = call.results[-1] if effect == "release-on-success" and call.results else None
+            if failure is not None and not deferred:
                 # Ex) if err := wantBody(res); err != nil { t.Fatal(err) }   (it closes unless it fails)
                 self.released.add(fact.site)
                 out.add(replace(fact, closed_unless=failure))

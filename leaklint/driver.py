@@ -55,7 +55,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     errors.extend(read_errors)
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
-        index.forget({f"{f.language}\0{f.package}" for f in unread if f.path in unreadable})
+        index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
     results += check(packages, settings, tree_packages, store, index)
     if index:
         index.save()
@@ -100,6 +100,10 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
     return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
 
 
+def _index_key(language: str, package: str) -> str:
+    return f"{language}\0{package}"
+
+
 def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], list[SourceFile]]:
     """Returns the results of the packages whose files did not change, and the files left to read."""
     groups: dict[tuple[str, str], list[SourceFile]] = {}
@@ -107,7 +111,7 @@ def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], lis
         groups.setdefault((source_file.language, source_file.package), []).append(source_file)
     results, unread = [], []
     for (language, key), members in groups.items():
-        stored = index.unchanged(f"{language}\0{key}", [m.path for m in members])
+        stored = index.unchanged(_index_key(language, key), [m.path for m in members])
         if stored is None:
             unread.extend(members)
         else:
@@ -115,12 +119,11 @@ def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], lis
     return results, unread
 
 
-def check(packages: list[Package], settings: Settings, tree_packages: dict[str, str] | None = None,
-          store=None, index=None) -> list[PackageResult]:
+def check(packages: list[Package], settings: Settings, tree_packages: dict[str, str], store, index) -> list[PackageResult]:
     """Returns one result per package, in order: candidates from the cache or lowered and analysed
     (in parallel when worth it); packages without a marker only have their directives read.
-    `tree_packages` are all the run's packages (default: `packages`); results go to `store`
-    (cache, rules digest) and `index` when given."""
+    `tree_packages` are all the run's packages, read or not; results go to `store` (cache, rules
+    digest) and `index` unless they are None."""
     from leaklint import parallel
     from leaklint.frontends import registry
 
@@ -135,8 +138,6 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
             results.append(None)
         else:
             results.append(_directives_only(language, members))
-    if tree_packages is None:
-        tree_packages = {key: key for (_, key, _) in packages}
     context = frozenset(os.path.abspath(p) for p in settings.context)
     keys = {i: _cache_key(store, packages[i], tree_packages, context) for i in candidates} if store else {}
     missing = []
@@ -146,8 +147,7 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
             missing.append(i)
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
-    work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters,
-                   context=frozenset(os.path.abspath(p) for p in settings.context))
+    work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
@@ -155,7 +155,7 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
             store[0].put(keys[i], result)
     if index is not None:
         for (language, key, _), result in zip(packages, results):
-            index.record(f"{language}\0{key}", result)
+            index.record(_index_key(language, key), result)
     return [result for result in results if result is not None]
 
 

@@ -13,7 +13,7 @@ from leaklint import directives
 from leaklint.frontends import goranges
 from leaklint.frontends.goexpr import Positions
 from leaklint.frontends.golower import FunctionLowerer
-from leaklint.frontends.gotypes import FileScope, PackageTypes, receiver_type_name, text
+from leaklint.frontends.gotypes import FileScope, PackageTypes, receiver_type_name, result_nodes, text
 from leaklint.frontends.registry import import_section
 from leaklint.frontends.words import Calls, Words
 from leaklint.ir import FileError, FunctionIR, LoweredFile
@@ -159,13 +159,7 @@ _BASIC = frozenset({"error", "bool", "string", "byte", "rune", "int", "int8", "i
 
 def _returns_plain(node) -> bool:
     """Reports whether a function's results cannot hold a resource: none, or only basic types."""
-    result = node.child_by_field_name("result")
-    if result is None:
-        return True
-    if result.type != "parameter_list":
-        return text(result) in _BASIC
-    return all(param.type == "parameter_declaration" and text(param.child_by_field_name("type")) in _BASIC
-               for param in result.named_children)
+    return all(text(result) in _BASIC for result in result_nodes(node))
 
 
 def _has_params(node) -> bool:

@@ -12,7 +12,7 @@ from leaklint.frontends.cfg import CFGBuilder
 from leaklint.frontends.goexpr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _response_names)
 from leaklint.frontends.goflow import ControlFlowLowerer, _Loop
-from leaklint.frontends.gotypes import FileScope, text, var_specs
+from leaklint.frontends.gotypes import FileScope, result_nodes, text, var_specs
 from leaklint.ir import Assign, Capture, Defer, Exit, FunctionIR
 
 
@@ -46,7 +46,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._declare(receiver[0], receiver[1])
         params = self._params(node.child_by_field_name("parameters"))
         self.results = self._params(node.child_by_field_name("result"))
-        self.failing = _last_result_is_error(node.child_by_field_name("result"))
+        results = result_nodes(node)
+        self.failing = bool(results) and text(results[-1]) == "error"
         self.responses = _response_names(node.child_by_field_name("body"))
         body = node.child_by_field_name("body")
         if body is not None:
@@ -317,13 +318,3 @@ def _asserts_closer(value: Node) -> bool:
         return False
     asserted = value.child_by_field_name("type")
     return asserted is not None and text(asserted).lstrip("*").endswith("Closer")
-
-
-def _last_result_is_error(result: Node | None) -> bool:
-    if result is None:
-        return False
-    if result.type != "parameter_list":
-        return text(result) == "error"
-    declarations = [p for p in result.named_children if p.type == "parameter_declaration"]
-    return bool(declarations) and text(declarations[-1].child_by_field_name("type")) == "error"
-

@@ -118,8 +118,7 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
 
 def _results(source: bytes, chunk: Chunk) -> bytes:
     """Returns the text of a function's result types: what follows its parameter list."""
-    name = _FUNCTION_NAME.match(source, chunk.start, chunk.end)
-    position = name.end() if name else chunk.start
+    position = chunk.named_at + len(chunk.name)
     end = chunk.body if chunk.body != -1 else source.find(b"\n", position, chunk.end)
     for opening, closing in ((b"[", b"]"), (b"(", b")")):  # type parameters, then parameters
         if source[position:position + 1] != opening:

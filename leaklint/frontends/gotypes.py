@@ -61,10 +61,10 @@ class PackageTypes:
                     for spec in child.named_children:
                         self._type_spec(spec)
                 case "function_declaration":
-                    self.funcs[text(child.child_by_field_name("name"))] = _results(child)
+                    self.funcs[text(child.child_by_field_name("name"))] = result_nodes(child)
                 case "method_declaration":
                     receiver = receiver_type_name(child)
-                    self.methods[(receiver, text(child.child_by_field_name("name")))] = _results(child)
+                    self.methods[(receiver, text(child.child_by_field_name("name")))] = result_nodes(child)
                 case "var_declaration":
                     for spec in _specs(child):
                         declared = spec.child_by_field_name("type")
@@ -97,7 +97,7 @@ class PackageTypes:
             self.interfaces.add(name)
             for method in body.named_children:
                 if method.type == "method_elem" and method.child_by_field_name("name") is not None:
-                    self.methods[(name, text(method.child_by_field_name("name")))] = _results(method)
+                    self.methods[(name, text(method.child_by_field_name("name")))] = result_nodes(method)
 
     def resolve_import(self, path: str) -> str:
         """Returns the tree package key an import path points to, or the path itself."""
@@ -194,7 +194,8 @@ def receiver_type_name(method: Node) -> str:
     return ""
 
 
-def _results(function: Node) -> list[Node]:
+def result_nodes(function: Node) -> list[Node]:
+    """Returns the type node of each result of a function, method or func literal, in order."""
     result = function.child_by_field_name("result")
     if result is None:
         return []

@@ -131,11 +131,10 @@ class GoPrefilter:
                                    if not path or path == key or f'"{path}"'.encode() in imports))
 
 
+_FIRST_DECLARATION = re.compile(rb"\n(?:func|type|var|const) ")
+
+
 def import_section(data: bytes) -> bytes:
     """Returns the head of a Go file up to its first declaration: its package clause and imports."""
-    end = len(data)
-    for keyword in (b"\nfunc ", b"\ntype ", b"\nvar ", b"\nconst "):
-        position = data.find(keyword)
-        if position != -1:
-            end = min(end, position)
-    return data[:end]
+    first = _FIRST_DECLARATION.search(data)
+    return data[:first.start()] if first else data

@@ -25,16 +25,12 @@ def alternation(words: Iterable[bytes]) -> bytes:
 
 
 def _emit(node: dict) -> bytes:
-    branches = [re.escape(bytes([byte])) + _emit(child) for byte, child in sorted(node.items(), key=_order)
-                if byte is not None]
+    branches = [re.escape(bytes([byte])) + _emit(child)
+                for byte, child in sorted((b, c) for b, c in node.items() if b is not None)]
     if not branches:
         return b""
     body = branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
     return b"(?:" + body + b")?" if None in node else body
-
-
-def _order(item: tuple) -> int:
-    return -1 if item[0] is None else item[0]
 
 
 def _continues_word(data: bytes, index: int) -> bool:
