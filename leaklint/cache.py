@@ -62,6 +62,7 @@ class ResultCache:
 
     def put(self, key: str, result: PackageResult) -> None:
         """Stores `result` under `key`; a cache that cannot be written is silently skipped."""
+        mark(self.directory)
         if write_atomically(self._path(key), encode(result)):
             self.stats.writes += 1
 
@@ -236,7 +237,10 @@ class StatIndex:
         self.changed = True
 
     def save(self) -> None:
-        if self.changed and write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries}):
+        if not self.changed:
+            return
+        mark(self.path.parent.parent)
+        if write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries}):
             _prune(self.path.parent, MAX_INDEXES)
 
 
@@ -250,14 +254,88 @@ def _prune(directory: Path, keep: int) -> None:
         return
 
 
-def clear(directory: Path) -> bool:
-    """Removes the cache under `directory`; False when there was none."""
+class CacheError(Exception):
+    """A cache directory leaklint will not touch; printed as one line."""
+
+
+def clear(directory: Path) -> int | None:
+    """Removes what leaklint wrote under `directory` (the marker proves it wrote there): its entry
+    folders, stat indexes, temporary files and the marker itself, and the directory once empty.
+    Returns how many other entries it left in place, or None when there was no cache. Raises
+    CacheError for a path that is not a directory, or a non-empty one without leaklint's marker:
+    `LEAKLINT_CACHE_DIR=.` must never delete a project. Runs writing the cache meanwhile are fine:
+    what vanishes is skipped, what appears is left."""
     import shutil
 
-    if not directory.is_dir():
+    if not os.path.lexists(directory):
+        return None
+    if os.path.islink(directory) or not directory.is_dir():
+        raise CacheError(f"{directory} is not a directory, so it is not a leaklint cache; not removing it")
+    entries = os.listdir(directory)
+    if not entries:
+        return None
+    if not _is_marked(directory):
+        raise CacheError(f"{directory} is not a leaklint cache (it has no {MARKER} written by leaklint); "
+                         "not removing it: check LEAKLINT_CACHE_DIR")
+    kept = 0
+    for name in entries:
+        path = directory / name
+        if name == MARKER:
+            continue
+        if _is_own_entry(name) and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else _unlink(path)
+        else:
+            kept += 1
+    _unlink(directory / MARKER)
+    try:
+        directory.rmdir()
+    except OSError:
+        pass
+    return kept
+
+
+def _is_own_entry(name: str) -> bool:
+    """Reports whether `name`, directly under the cache root, is a name leaklint writes there."""
+    return name == "index" or name.startswith(".tmp-") or (len(name) == 2 and all(c in "0123456789abcdef" for c in name))
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+MARKER = "CACHEDIR.TAG"
+_MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by leaklint.\n"
+                "# For information about cache directory tags see https://bford.info/cachedir/\n")
+_marked: set[Path] = set()
+
+
+def mark(directory: Path) -> None:
+    """Writes the marker (a standard cache directory tag naming leaklint) into `directory`, once per
+    process: backup tools skip the directory, and `leaklint clean` removes only a marked one."""
+    if directory in _marked:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if not _is_marked(directory):
+            with open(directory / MARKER, "x", encoding="utf-8") as handle:
+                handle.write(_MARKER_TEXT)
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    _marked.add(directory)
+
+
+def _is_marked(directory: Path) -> bool:
+    try:
+        with open(directory / MARKER, encoding="utf-8", errors="replace") as handle:
+            return handle.read(len(_MARKER_TEXT)) == _MARKER_TEXT
+    except OSError:
         return False
-    shutil.rmtree(directory)
-    return True
 
 
 def _signature(paths: list[str]) -> list[Any] | None:

@@ -151,12 +151,13 @@ def _fail(exc: Exception) -> int:
 
 def _user_errors() -> tuple[type[Exception], ...]:
     from leaklint.baseline import BaselineError
+    from leaklint.cache import CacheError
     from leaklint.config import ConfigError
     from leaklint.gitdiff import GitError
     from leaklint.report.merge import MergeError
     from leaklint.spec import SpecError
 
-    return (UsageError, ConfigError, SpecError, GitError, BaselineError, MergeError)
+    return (UsageError, ConfigError, SpecError, GitError, BaselineError, MergeError, CacheError)
 
 
 def _delegate(name: str, rest: list[str]) -> int:
@@ -174,8 +175,14 @@ def _clean(args: argparse.Namespace) -> int:
     from leaklint.cache import clear, default_directory
 
     directory = default_directory()
-    print(f"removed {directory}" if clear(directory) else f"no cache at {directory}")
-    return 0
+    kept = clear(directory)
+    if kept is None:
+        print(f"no cache at {directory}")
+    elif kept:
+        print(f"removed the leaklint cache at {directory} (kept {kept} file{'s' * (kept > 1)} it did not write)")
+    else:
+        print(f"removed the leaklint cache at {directory}")
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:

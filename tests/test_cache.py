@@ -205,4 +205,5 @@ def test_clean_removes_the_cache(tree: Path, _isolated_cache: Path, capsys: pyte
     assert main(["clean"]) == 0
     assert not _isolated_cache.exists()
     assert main(["clean"]) == 0
-    assert capsys.readouterr().out.splitlines() == [f"removed {_isolated_cache}", f"no cache at {_isolated_cache}"]
+    assert capsys.readouterr().out.splitlines() == [f"removed the leaklint cache at {_isolated_cache}",
+                                                 f"no cache at {_isolated_cache}"]

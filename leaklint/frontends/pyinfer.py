@@ -34,9 +34,7 @@ def return_type(function: str) -> str:
     if module_name.split(".", 1)[0] in sys.stdlib_module_names:
         return STDLIB_RETURNS.get(function, "")
     try:
-        import astroid
-
-        module = astroid.MANAGER.ast_from_module_name(module_name)
+        module = _manager().ast_from_module_name(module_name)
         found: set[str] = set()
         for node in module.getattr(name):
             for inferred in node.infer_call_result(None):
@@ -45,3 +43,15 @@ def return_type(function: str) -> str:
     except Exception:  # noqa: BLE001 - astroid raises many kinds of errors on odd libraries; unknown is fine
         return ""
     return found.pop() if len(found) == 1 else ""
+
+
+@cache
+def _manager():  # noqa: ANN202 - astroid is imported lazily, so its type cannot be named here
+    """Returns astroid's manager, set never to import a module to inspect it: it only parses source.
+    (By default astroid imports C extensions on its allow-list; nothing here is on it.)"""
+    import astroid
+
+    manager = astroid.MANAGER
+    manager.always_load_extensions = False
+    manager.extension_package_whitelist = set()
+    return manager

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from leaklint.frontends.pyclasses import ClassInfo, ClassQueries, looks_like_class
+from leaklint.frontends.pyexports import STAR_EXPORTS
 
 # Modules that are another module under a second name: `from posix import *` binds os functions.
 _MODULE_ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "socket.SocketType": "socket.socket",
                    "requests.api": "requests", "requests.sessions": "requests"}
-# Star imports whose names are read from the running interpreter (stdlib modules only, never
-# code under analysis); any other star import binds the names nothing else binds.
-_INTROSPECTED = frozenset({"socket", "_socket", "ssl", "os", "posix", "nt", "select", "selectors", "contextlib",
-                           "http.client", "urllib.request", "atexit"})
+# Star imports of these modules bind the names of a table (pyexports); any other star import binds
+# the names nothing else binds. `_socket`, `posix` and `nt` export what their public module does.
+_STAR_TABLE_ALIASES = {"_socket": "socket", "posix": "os", "nt": "os"}
 _BUILTINS = frozenset(dir(builtins))
 
 
@@ -49,19 +49,9 @@ def _is_package(directory: str) -> bool:
     return bool(name) and name.isidentifier() and os.path.isfile(os.path.join(directory, "__init__.py"))
 
 
-@cache
 def _star_exports(module: str) -> frozenset[str] | None:
-    """Returns the names `from module import *` binds, when the interpreter's module tells them."""
-    if module not in _INTROSPECTED:
-        return None
-    import importlib
-
-    try:
-        imported = importlib.import_module(module)
-    except ImportError:
-        return None
-    names = getattr(imported, "__all__", None) or [n for n in dir(imported) if not n.startswith("_")]
-    return frozenset(names)
+    """Returns the names `from module import *` binds, when the table knows the module."""
+    return STAR_EXPORTS.get(_STAR_TABLE_ALIASES.get(module, module))
 
 
 @dataclass(slots=True)

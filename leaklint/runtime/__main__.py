@@ -1,8 +1,16 @@
-"""Entry point for `python -m leaklint.runtime`; the same as `leaklint runtime`."""
+"""Entry point for `python -m leaklint.runtime`; the same as `leaklint runtime`.
+
+As for `python -m leaklint`, the working directory `-m` puts first on sys.path is dropped before
+anything else is imported, so no module of the directory being examined can shadow one of ours.
+"""
 from __future__ import annotations
 
+import os
 import sys
 
-from leaklint.runtime.cli import main
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    del sys.path[0]
+
+from leaklint.runtime.cli import main  # noqa: E402 - after sys.path is made safe
 
 sys.exit(main(sys.argv[1:]))
