@@ -109,10 +109,10 @@ def engine_digest() -> str:
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for name in _ENGINE_SOURCES:
-        paths = sorted((root / name).glob("*.py")) if (root / name).is_dir() else [root / name]
+        paths = sorted((root / name).rglob("*.py")) if (root / name).is_dir() else [root / name]
         for path in paths:
             try:
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
             except OSError:
                 continue
     return digest.hexdigest()

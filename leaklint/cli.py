@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from leaklint import __version__
+from leaklint.config import UsageError
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
@@ -24,10 +25,6 @@ FORMATS = ("text", "sarif", "json", "github")
 LEVELS = ("error", "warning", "note")
 ISSUES = "https://github.com/leaklint/leaklint/issues"
 DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing"}
-
-
-class UsageError(Exception):
-    """A command line that cannot be run; printed as one line."""
 
 
 class _Parser(argparse.ArgumentParser):

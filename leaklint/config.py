@@ -16,6 +16,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from leaklint.spec import RuleSpec
 
+
+class UsageError(Exception):
+    """A command line or setting that cannot be run; printed as one line."""
+
+
 LEVELS = ("error", "warning", "note")
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -201,7 +201,7 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
     could import, since that changes how the front-end resolves names."""
     from leaklint.cache import package_key
 
-    from leaklint.frontends.registry import import_section
+    from leaklint.frontends.go.prefilter import import_section
 
     language, key, members = package
     imported = set()

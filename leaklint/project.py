@@ -89,7 +89,7 @@ class Project:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Project:
         """Returns the project for parsed `check`/`baseline` arguments; raises ConfigError, SpecError."""
-        from leaklint.cli import UsageError
+        from leaklint.config import UsageError
         from leaklint.driver import Settings
 
         paths = list(args.paths) or ["."]

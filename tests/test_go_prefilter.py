@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from leaklint import driver
-from leaklint.frontends import goranges, registry
-from leaklint.frontends.go import _CONTEXT, _parse_ranges
+from leaklint.frontends import registry
+from leaklint.frontends.go import regions
+from leaklint.frontends.go.frontend import _CONTEXT, _parse_ranges
 from leaklint.frontends.words import Calls, Words
 from leaklint.spec import load_rules
 
@@ -82,7 +83,7 @@ func dial() (net.Conn, error) {
 
 
 def test_cut_names_functions_and_methods() -> None:
-    file = goranges.cut(SOURCE)
+    file = regions.cut(SOURCE)
     kinds = [(c.kind, c.name, c.method) for c in file.chunks]
     assert kinds == [(b"", b"", False), (b"package", b"", False), (b"import", b"", False), (b"const", b"", False),
                      (b"type", b"", False), (b"func", b"stop", True), (b"func", b"add", False),
@@ -93,9 +94,9 @@ def test_cut_names_functions_and_methods() -> None:
 
 
 def test_plan_elides_unrelated_bodies_and_constants() -> None:
-    file = goranges.cut(SOURCE)
-    goranges.find_calls([file], Calls({b"Dial"}))
-    plan = goranges.plan(file, _CONTEXT)
+    file = regions.cut(SOURCE)
+    regions.find_calls([file], Calls({b"Dial"}))
+    plan = regions.plan(file, _CONTEXT)
     assert plan is not None
     add = file.chunks[6]
     assert plan.elided == {add.start: add.end}
@@ -106,17 +107,17 @@ def test_plan_elides_unrelated_bodies_and_constants() -> None:
 
 
 def test_file_with_nothing_relevant_is_not_parsed() -> None:
-    file = goranges.cut(b"package p\n\nfunc add(a, b int) int {\n\treturn a + b\n}\n")
-    goranges.find_calls([file], Calls({b"Dial"}))
-    assert goranges.plan(file, _CONTEXT) is None
+    file = regions.cut(b"package p\n\nfunc add(a, b int) int {\n\treturn a + b\n}\n")
+    regions.find_calls([file], Calls({b"Dial"}))
+    assert regions.plan(file, _CONTEXT) is None
 
 
 def test_wrappers_of_wrappers_are_calls_but_their_declarations_are_not() -> None:
     source = (b'package p\n\nimport "net"\n\nfunc dial() (net.Conn, error) {\n\treturn net.Dial("tcp", "x")\n}\n\n'
               b'func redial() (net.Conn, error) {\n\treturn dial()\n}\n\n'
               b'func use() {\n\tc, _ := redial()\n\t_ = c\n}\n')
-    file = goranges.cut(source)
-    calls = goranges.find_calls([file], Calls({b"Dial"}))
+    file = regions.cut(source)
+    calls = regions.find_calls([file], Calls({b"Dial"}))
     assert {b"dial", b"redial"} <= calls.names
     assert source.index(b"dial()") - len(b"func ") + 1 not in file.calls  # `func dial(` declares
     assert len(file.calls) == 3  # net.Dial(, dial(), redial()
@@ -166,9 +167,9 @@ def test_helper_parsed_without_body_is_summarised_on_demand(tmp_path: Path) -> N
     # greet and finish mention no closer or resource type: each is parsed without its body at
     # first, then on its own when handed the connection. greet only borrows, so borrows() leaks;
     # finish passes it to end, which closes it.
-    file = goranges.cut(HELPERS.encode())
-    goranges.find_calls([file], Calls({b"Dial"}))
-    elided = goranges.plan(file, _CONTEXT).elided
+    file = regions.cut(HELPERS.encode())
+    regions.find_calls([file], Calls({b"Dial"}))
+    elided = regions.plan(file, _CONTEXT).elided
     assert sorted(c.name for c in file.functions() if c.start in elided) == [b"finish", b"greet"]
     assert _check(tmp_path, HELPERS) == [(23, "LL102")]
 
@@ -177,9 +178,9 @@ def test_code_gofmt_would_reshape_is_parsed_whole(tmp_path: Path) -> None:
     # the first `{` line ends inside the parameters, so the ranged parse fails and the file is redone whole
     source = HELPERS.replace("func greet(w io.Writer) error {", "func greet(w io.Writer, opts struct {\n\tn int\n}) error {")
     source = source.replace("return greet(conn)", "return greet(conn, struct{ n int }{})")
-    file = goranges.cut(source.encode())
-    goranges.find_calls([file], Calls({b"Dial"}))
-    assert _parse_ranges(file.source, goranges.plan(file, _CONTEXT).ranges).root_node.has_error
+    file = regions.cut(source.encode())
+    regions.find_calls([file], Calls({b"Dial"}))
+    assert _parse_ranges(file.source, regions.plan(file, _CONTEXT).ranges).root_node.has_error
     assert _check(tmp_path, source) == [(25, "LL102")]
 
 
@@ -194,9 +195,9 @@ def test_syntax_error_in_a_skipped_body_does_not_hide_findings(tmp_path: Path, b
 
 
 def test_context_file_lends_declarations_and_leaves_every_body_for_later() -> None:
-    file = goranges.cut(SOURCE)
-    goranges.find_calls([file], Calls({b"Dial"}))
-    plan = goranges.plan(file, _CONTEXT, bodies=False)
+    file = regions.cut(SOURCE)
+    regions.find_calls([file], Calls({b"Dial"}))
+    plan = regions.plan(file, _CONTEXT, bodies=False)
     functions = [c for c in file.functions() if c.body != -1]
     assert sorted(plan.elided) == [c.start for c in functions]  # stop, add and dial: parsed on demand
     parsed = b"".join(SOURCE[a:b] for a, b in plan.ranges)

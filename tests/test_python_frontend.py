@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from leaklint import driver
-from leaklint.frontends import pyinfer
+from leaklint.frontends.python import infer
 from leaklint.spec import SpecError, load_rule, load_rules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,13 +107,13 @@ def test_suppression_comments(tmp_path: Path) -> None:
 _PROBE = """
 import sys
 from pathlib import Path
-from leaklint.frontends import registry
-from leaklint.frontends.python import PythonFrontend
+from leaklint.frontends.python.prefilter import needles
+from leaklint.frontends.python.frontend import PythonFrontend
 from leaklint import driver
 from leaklint.spec import load_rules
 rules = load_rules(driver.default_rule_dirs())
 path = Path(sys.argv[1])
-PythonFrontend().lower_package(str(path), [(str(path), path.read_bytes())], {}, registry.needles("python", rules))
+PythonFrontend().lower_package(str(path), [(str(path), path.read_bytes())], {}, needles(rules))
 print("astroid" in sys.modules)
 """
 
@@ -147,8 +147,8 @@ def test_standard_library_factories_are_typed_without_astroid(tmp_path: Path) ->
             opener = urllib.request.build_opener()
             return opener.open(url).read()
         """)
-    assert pyinfer.return_type("urllib.request.build_opener") == "urllib.request.OpenerDirector"
-    assert pyinfer.return_type("ssl._create_stdlib_context") == "ssl.SSLContext"
+    assert infer.return_type("urllib.request.build_opener") == "urllib.request.OpenerDirector"
+    assert infer.return_type("ssl._create_stdlib_context") == "ssl.SSLContext"
 
 
 def test_astroid_types_a_receiver_from_a_third_party_call(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ import textwrap
 from pathlib import Path
 
 from leaklint import driver
-from leaklint.frontends import registry
-from leaklint.frontends.python import Needles, lower_file
-from leaklint.frontends.pynames import module_name
+from leaklint.frontends.python.prefilter import needles
+from leaklint.frontends.python.frontend import Needles, lower_file
+from leaklint.frontends.python.names import module_name
 from leaklint.ir import Call
 from leaklint.spec import load_rules
 
-NEEDLES = Needles.of(registry.needles("python", load_rules(driver.default_rule_dirs())))
+NEEDLES = Needles.of(needles(load_rules(driver.default_rule_dirs())))
 
 
 def _callees(tmp_path: Path, source: str, function: str) -> list[str]:

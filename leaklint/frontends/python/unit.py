@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from leaklint.frontends.pynames import ModuleScope
+from leaklint.frontends.python.names import ModuleScope
 from leaklint.ir import Span
 
 

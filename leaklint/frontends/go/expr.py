@@ -10,7 +10,7 @@ import re
 
 from tree_sitter import Node
 
-from leaklint.frontends.gotypes import ABORT_FUNCTIONS, ABORT_METHODS, STDLIB_RESULTS, STDLIB_VARS, text
+from leaklint.frontends.go.typeinfo import ABORT_FUNCTIONS, ABORT_METHODS, STDLIB_RESULTS, STDLIB_VARS, text
 from leaklint.ir import Call, Exit, Span, Store
 
 _BUILTINS = frozenset({"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",

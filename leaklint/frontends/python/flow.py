@@ -7,8 +7,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from leaklint.frontends.pycalls import short
-from leaklint.frontends.pyflags import bound_names
+from leaklint.frontends.python.calls import short
+from leaklint.frontends.python.flags import bound_names
 from leaklint.ir import Assign, Call, Edge, Exit, Span
 
 # Handlers that catch whatever a socket or HTTP call raises: nothing propagates past them.
@@ -36,7 +36,7 @@ class Frame:
 
 
 class FlowLowering:
-    """The control-flow half of the statement lowerer (see pylower.FunctionLowerer for its state)."""
+    """The control-flow half of the statement lowerer (see lower.FunctionLowerer for its state)."""
 
     # -- with, try, raise ---------------------------------------------------------------------------
     def _with(self, node: ast.With | ast.AsyncWith, index: int) -> None:

@@ -1,18 +1,18 @@
 """Lowers one Go function body (tree-sitter nodes) to a FunctionIR.
 
 Statements become blocks and edges (defer, go, return, panic and os.Exit as exits; the control
-flow statements in goflow); expressions become Call, Assign and Store ops on access paths
-(goexpr). Func literals are lowered as functions of their own.
+flow statements in flow.py); expressions become Call, Assign and Store ops on access paths
+(expr.py). Func literals are lowered as functions of their own.
 """
 from __future__ import annotations
 
 from tree_sitter import Node
 
 from leaklint.frontends.cfg import CFGBuilder
-from leaklint.frontends.goexpr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
+from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _response_names)
-from leaklint.frontends.goflow import ControlFlowLowerer, _Loop
-from leaklint.frontends.gotypes import FileScope, result_nodes, text, var_specs
+from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
+from leaklint.frontends.go.typeinfo import FileScope, result_nodes, text, var_specs
 from leaklint.ir import Assign, Capture, Defer, Exit, FunctionIR
 
 

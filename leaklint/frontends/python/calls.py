@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import ast
 
-from leaklint.frontends import pyinfer
-from leaklint.frontends.pyclasses import looks_like_class
-from leaklint.frontends.pylocals import LocalScope
-from leaklint.frontends.pynames import canonical
+from leaklint.frontends.python import infer
+from leaklint.frontends.python.classes import looks_like_class
+from leaklint.frontends.python.localscope import LocalScope
+from leaklint.frontends.python.names import canonical
 from leaklint.ir import Assign, Call, Exit
 
 _CONTAINER_ADDS = frozenset({"append", "add", "extend", "insert", "appendleft", "extendleft", "update",
@@ -25,7 +25,7 @@ _REGISTRATIONS = frozenset({"addCleanup", "enterContext", "register", "callback"
 
 
 class CallLowering:
-    """The call half of the expression lowerer (see pyexpr.ExpressionLowerer for its state)."""
+    """The call half of the expression lowerer (see expr.ExpressionLowerer for its state)."""
 
     # -- calls ------------------------------------------------------------------------------------
     def _call(self, node: ast.Call, results: tuple[str | None, ...]) -> Call | None:
@@ -191,7 +191,7 @@ class CallLowering:
                 return declared
         if not origin or method not in self.unit.needles:
             return ""
-        return pyinfer.return_type(origin)  # Ex) opener = build_opener(); opener.open(u)
+        return infer.return_type(origin)  # Ex) opener = build_opener(); opener.open(u)
 
     def _dotted(self, node: ast.expr) -> str | None:
         """Returns the qualified name an expression refers to when it is a module, class or function

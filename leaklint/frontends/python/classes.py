@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from leaklint.frontends.pynames import ModuleScope
+from typing import Protocol
 
 # Bases that never close a field of their subclasses: a field none of the class's own methods closes leaks.
 _TRIVIAL_BASES = frozenset({"builtins.object", "typing.Generic", "typing.Protocol", "abc.ABC", "unittest.TestCase",
@@ -29,6 +26,14 @@ class ClassInfo:
     cached: set[str] = field(default_factory=set)
     containers: set[str] = field(default_factory=set)
     collected: bool = False
+
+
+class ModuleScope(Protocol):
+    """What the functions here read of a module's scope (names.ModuleScope provides it)."""
+
+    classes: dict[str, ClassInfo]
+
+    def resolve_global_expr(self, node: ast.expr) -> str | None: ...
 
 
 class ClassQueries:

@@ -10,11 +10,11 @@ import re
 from functools import cache, partial
 
 from leaklint import directives
-from leaklint.frontends import goranges
-from leaklint.frontends.goexpr import Positions
-from leaklint.frontends.golower import FunctionLowerer
-from leaklint.frontends.gotypes import FileScope, PackageTypes, receiver_type_name, result_nodes, text
-from leaklint.frontends.registry import import_section
+from leaklint.frontends.go import regions
+from leaklint.frontends.go.expr import Positions
+from leaklint.frontends.go.lower import FunctionLowerer
+from leaklint.frontends.go.typeinfo import FileScope, PackageTypes, receiver_type_name, result_nodes, text
+from leaklint.frontends.go.prefilter import import_section
 from leaklint.frontends.words import Calls, Words
 from leaklint.ir import FileError, FunctionIR, LoweredFile
 
@@ -33,7 +33,7 @@ def _parse_ranges(source: bytes, ranges: list[tuple[int, int]]):
     import tree_sitter
 
     parser = _parser(ranged=True)
-    parser.included_ranges = [tree_sitter.Range(*r) for r in goranges.points(source, ranges)]
+    parser.included_ranges = [tree_sitter.Range(*r) for r in regions.points(source, ranges)]
     return parser.parse(source)
 
 
@@ -53,10 +53,10 @@ class GoFrontend:
         package = PackageTypes(key, tree_packages)
         parsed: list[tuple[LoweredFile, bytes, object]] = []
         out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
-        cut = [goranges.cut(source) for _, source in files]
-        calls = goranges.find_calls(cut, Calls(needles, _bare(needles, cut)))
+        cut = [regions.cut(source) for _, source in files]
+        calls = regions.find_calls(cut, Calls(needles, _bare(needles, cut)))
         for lowered, file in zip(out, cut):
-            plan = goranges.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)
+            plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)
             if plan is not None:  # else Ex) a generated table: it cannot acquire, close or type one
                 self._parse(lowered, file.source, plan, package, parsed)
         for lowered, source, tree, plan in parsed:
@@ -68,13 +68,13 @@ class GoFrontend:
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
         return out
 
-    def _parse(self, lowered: LoweredFile, source: bytes, plan: goranges.Plan, package: PackageTypes,
+    def _parse(self, lowered: LoweredFile, source: bytes, plan: regions.Plan, package: PackageTypes,
                parsed: list) -> None:
         """Parses the planned ranges of one file into `parsed` and records its declarations, or
         records its syntax error. A ranged parse that fails (code gofmt would reshape) is redone whole."""
         tree = _parse_ranges(source, plan.ranges)
         if tree.root_node.has_error:
-            plan = goranges.Plan([(0, len(source))], {}, None)
+            plan = regions.Plan([(0, len(source))], {}, None)
             tree = _parser().parse(source)
         error = _syntax_error(tree.root_node)
         if error is not None:
@@ -84,7 +84,7 @@ class GoFrontend:
         parsed.append((lowered, source, tree, plan))
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, root, package: PackageTypes,
-                    needles: Calls | None, plan: goranges.Plan) -> None:
+                    needles: Calls | None, plan: regions.Plan) -> None:
         """Lowers the functions that mention a needle; the others (all of them for a context file,
         `needles` None) are registered to be lowered when a summary needs them, those parsed
         without their body by parsing it then."""
@@ -140,7 +140,7 @@ def _lower_function(node, scope: FileScope, positions: Positions, package: Packa
     return [function, *closures]
 
 
-def _bare(needles: frozenset[bytes], files: list[goranges.File]) -> frozenset[bytes]:
+def _bare(needles: frozenset[bytes], files: list[regions.File]) -> frozenset[bytes]:
     """Returns the needles the package may call unqualified: its own functions (`Open` in package
     os), or all of them under a dot import."""
     if any(_DOT_IMPORT.search(import_section(file.source)) for file in files):

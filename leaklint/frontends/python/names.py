@@ -12,13 +12,13 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 
-from leaklint.frontends.pyclasses import ClassInfo, ClassQueries, looks_like_class
-from leaklint.frontends.pyexports import STAR_EXPORTS
+from leaklint.frontends.python.classes import ClassInfo, ClassQueries, looks_like_class
+from leaklint.frontends.python.exports import STAR_EXPORTS
 
 # Modules that are another module under a second name: `from posix import *` binds os functions.
 _MODULE_ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "socket.SocketType": "socket.socket",
                    "requests.api": "requests", "requests.sessions": "requests"}
-# Star imports of these modules bind the names of a table (pyexports); any other star import binds
+# Star imports of these modules bind the names of a table (exports.py); any other star import binds
 # the names nothing else binds. `_socket`, `posix` and `nt` export what their public module does.
 _STAR_TABLE_ALIASES = {"_socket": "socket", "posix": "os", "nt": "os"}
 _BUILTINS = frozenset(dir(builtins))

@@ -1,25 +1,25 @@
 """Lowers Python expressions to IR ops on access paths: calls (with their resolved callee,
 receiver, arguments and keyword texts), aliases, container elements, closures and yields.
 
-Calls are resolved in pycalls.py; control flow (exception edges, generator suspension, frames)
-belongs to the statement lowerer in pylower.py, which extends this class. Nothing here reports.
+Calls are resolved in calls.py; control flow (exception edges, generator suspension, frames)
+belongs to the statement lowerer in lower.py, which extends this class. Nothing here reports.
 """
 from __future__ import annotations
 
 import ast
 
 from leaklint.frontends.cfg import CFGBuilder
-from leaklint.frontends.pycalls import CONTAINER_CALLS, CallLowering
-from leaklint.frontends.pyclasses import ClassInfo, looks_like_class
-from leaklint.frontends.pylocals import LocalScope
-from leaklint.frontends.pyunit import ModuleUnit
+from leaklint.frontends.python.calls import CONTAINER_CALLS, CallLowering
+from leaklint.frontends.python.classes import ClassInfo, looks_like_class
+from leaklint.frontends.python.localscope import LocalScope
+from leaklint.frontends.python.unit import ModuleUnit
 from leaklint.ir import Assign, Capture, FunctionIR, Guard, Span, Store
 
 _DISPLAYS = (ast.List, ast.Set, ast.Dict, ast.Tuple, ast.ListComp, ast.SetComp, ast.DictComp)
 
 
 class ExpressionLowerer(CallLowering):
-    """Expression half of one function's lowering; `pylower.FunctionLowerer` adds statements."""
+    """Expression half of one function's lowering; `lower.FunctionLowerer` adds statements."""
 
     def __init__(self, unit: ModuleUnit, qualname: str, scope: LocalScope, klass: ClassInfo | None,
                  outer: frozenset[str], out: list[FunctionIR]) -> None:

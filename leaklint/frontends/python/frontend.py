@@ -4,8 +4,8 @@ registered for lazy lowering, for summaries ("closes its argument", "class close
 
 `ast` rather than libcst: the C parser gives positions for free and parses the standard library
 about 15 times faster, and nothing here needs libcst's lossless tree. Names are resolved from the
-module's own imports (pynames.py); astroid is asked only about receivers nothing else types
-(pyinfer.py). It owns every Python quirk; it never reports findings.
+module's own imports (names.py); astroid is asked only about receivers nothing else types
+(infer.py). It owns every Python quirk; it never reports findings.
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from leaklint import directives
-from leaklint.frontends.pyclasses import ClassInfo
-from leaklint.frontends.pylocals import LocalScope
-from leaklint.frontends.pylower import lower_function, lower_module
-from leaklint.frontends.pynames import ModuleScope, module_name
-from leaklint.frontends.pyunit import ModuleUnit, Positions
+from leaklint.frontends.python.classes import ClassInfo
+from leaklint.frontends.python.localscope import LocalScope
+from leaklint.frontends.python.lower import lower_function, lower_module
+from leaklint.frontends.python.names import ModuleScope, module_name
+from leaklint.frontends.python.unit import ModuleUnit, Positions
 from leaklint.ir import FileError, FunctionIR, LoweredFile, Owner
 
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([^\n#;]+))", re.MULTILINE)
@@ -28,7 +28,7 @@ _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+(
 
 @dataclass(frozen=True, slots=True)
 class Needles:
-    """What makes a file worth parsing and a function worth lowering now (see registry.needles)."""
+    """What makes a file worth parsing and a function worth lowering now (see prefilter.needles)."""
 
     words: frozenset[str]
     literals: tuple[bytes, ...]

@@ -10,13 +10,13 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-from leaklint.frontends.pycalls import short
-from leaklint.frontends.pyclasses import ClassInfo
-from leaklint.frontends.pyexpr import ExpressionLowerer, free_names
-from leaklint.frontends.pyflags import Flags, bound_names
-from leaklint.frontends.pyflow import FlowLowering, Frame
-from leaklint.frontends.pylocals import LocalScope
-from leaklint.frontends.pyunit import ModuleUnit
+from leaklint.frontends.python.calls import short
+from leaklint.frontends.python.classes import ClassInfo
+from leaklint.frontends.python.expr import ExpressionLowerer, free_names
+from leaklint.frontends.python.flags import Flags, bound_names
+from leaklint.frontends.python.flow import FlowLowering, Frame
+from leaklint.frontends.python.localscope import LocalScope
+from leaklint.frontends.python.unit import ModuleUnit
 from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Span, Store
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from leaklint.frontends.pynames import canonical, import_bindings
+from leaklint.frontends.python.names import canonical, import_bindings
 
 
 @dataclass(slots=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.frontends.goexpr import _args
-from leaklint.frontends.gotypes import text
+from leaklint.frontends.go.expr import _args
+from leaklint.frontends.go.typeinfo import text
 from leaklint.ir import Guard
 
 

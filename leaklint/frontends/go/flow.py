@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from leaklint.frontends.goexpr import _items
-from leaklint.frontends.goguards import _guards
-from leaklint.frontends.gotypes import text
+from leaklint.frontends.go.expr import _items
+from leaklint.frontends.go.guards import _guards
+from leaklint.frontends.go.typeinfo import text
 from leaklint.ir import Assign, Guard, Kill
 
 
