@@ -28,11 +28,12 @@ class LeakAnalysis(Oracle):
     """The engine over a whole analysed tree: `functions` maps qualnames to their CFGs."""
 
     def __init__(self, rules: list[RuleSpec], functions: dict[str, FunctionIR]) -> None:
-        self.rules = [r for r in rules if r.acquire and not r.reports_only_exceptions]
+        self.rules = [r for r in rules if r.acquire and not r.derived_from]
         self.by_id = {r.id: r for r in rules}
         self.functions = functions
         self._returns: dict[str, dict[int, _Returned] | None] = {}
-        self._effects: dict[tuple, tuple[bool, bool, bool]] = {}
+        self._effects: dict[tuple, tuple[bool, bool, bool, bool]] = {}
+        self._passed: dict[tuple, tuple[int, frozenset[str]] | None] = {}
         self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
@@ -75,11 +76,13 @@ class LeakAnalysis(Oracle):
         arity = _arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
             site = analysis.sites[site_index]
-            for position, rest in sorted(positions.items()):
+            for position, rests in sorted(positions.items()):
                 paired = site.clause.error_result is not None or site.spec.language == "go"  # Go: a trailing error
                 error = arity - 1 if paired and arity > position + 1 else None
+                first, *more = sorted(rests, key=lambda r: (len(r), r))
                 clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
-                                 resource=site.clause.resource, type=site.clause.type, field=rest)
+                                 resource=site.clause.resource, type=site.clause.type, field=first,
+                                 more_fields=tuple(more))
                 result.setdefault(position, _Returned(site.spec, clause))
         self._returns[qualname] = result
         return result
@@ -128,38 +131,83 @@ class LeakAnalysis(Oracle):
         self._fields[owner.name] = fields
         return fields
 
-    def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec) -> str:
+    def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec, paired: int | None = None) -> str:
+        """Returns what tree function `callee` does to the resource passed as parameter `index`
+        (whose error, when the caller passes it too, is parameter `paired`)."""
         function = self.functions[callee]
         if index >= len(function.params):
             return "borrows"
-        leaked, released, failing = self._seeded(callee, function.params[index], rest, spec)
+        err = _param(function, paired)
+        leaked, released, failing, drained = self._seeded(callee, function.params[index], rest, spec, err)
         if leaked and released and failing:
             return "closes-on-success"  # Ex) closes the body, or returns an error having left it open
+        if leaked and released and failing is None:
+            return "closes-on-failure"  # Ex) func readError(r *http.Response) error: closes it when it returns one
+        if leaked and drained:
+            return "drains"  # Ex) func readBody(r *http.Response) ([]byte, error) { return io.ReadAll(r.Body) }
+        if not leaked and self._passed.get((callee, function.params[index], rest, spec.id, err)):
+            return "passes"  # Ex) func checkResp(r *http.Response, err error) (*http.Response, error)
+        return "borrows" if leaked else "closes" if released else "escapes"
+
+    def receiver_effect(self, callee: str, rest: str, spec: RuleSpec) -> str:
+        """Returns what Go method `callee` does to the resource its receiver holds at `rest`."""
+        function = self.functions[callee]
+        if not function.receiver:
+            return "borrows"
+        # Ex) func (r *Row) Scan(...) error { if r.err != nil { return r.err }; defer r.rows.Close() ... }
+        err = function.receiver_error or None
+        leaked, released, failing, drained = self._seeded(callee, function.receiver, rest, spec, err)
+        if leaked and released and failing:
+            return "closes-on-success"
+        if leaked and drained:
+            return "drains"
         return "borrows" if leaked else "closes" if released else "escapes"
 
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
         if function not in self.functions:
             return "borrows"
-        leaked, released, _ = self._seeded(function, name, rest, spec)
+        leaked, released, _, _ = self._seeded(function, name, rest, spec)
         if not leaked or (released and mode in ("defer", "go")):
             return "closes"
         return "borrows"
 
-    def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec) -> tuple[bool, bool, bool]:
+    def passed_back(self, callee: str, index: int, rest: str, spec: RuleSpec,
+                    paired: int | None = None) -> tuple[int, frozenset[str]] | None:
+        """Returns (result position, field path) where tree function `callee` returns the resource
+        passed as parameter `index` without leaking it (`return resp, nil`), or None."""
+        function = self.functions[callee]
+        if index >= len(function.params):
+            return None
+        key = (callee, function.params[index], rest, spec.id, _param(function, paired))
+        if key not in self._passed:
+            self._seeded(callee, function.params[index], rest, spec, key[-1])
+        return self._passed.get(key)
+
+    def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec,
+                err: str | None = None) -> tuple[bool, bool, bool | None, bool]:
         """Returns (leaked on some normal path, released somewhere, leaked only where the function
-        reports failure) for a resource held by `name`."""
-        key = (qualname, name, rest, spec.id)
+        reports failure (None: only where it reports success), read to its end wherever it leaked)
+        for a resource held by `name` (absent where parameter `err` is non-nil)."""
+        key = (qualname, name, rest, spec.id, err)
         if key in self._effects:
             return self._effects[key]
-        self._effects[key] = (True, False, False)  # recursion guard: assume the callee only borrows
+        self._effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
         pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
-        analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))])
+        analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
         analysis.run(leaks.append)
         normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS]
-        failing = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
-        self._effects[key] = (bool(normal), 0 in analysis.released, failing)
+        failing: bool | None = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
+        if normal and not failing and _reports_errors(function) and all(
+                leak.kind == "return" and leak.detail == "succeeding" for leak in normal):
+            failing = None
+        drained = bool(normal) and all(leak.drained for leak in normal)
+        self._effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
+        returned = analysis.returned.get(0)
+        if not normal and returned:
+            position = min(returned)
+            self._passed[key] = (position, returned[position])
         return self._effects[key]
 
     # -- findings -------------------------------------------------------------------------------
@@ -181,20 +229,46 @@ class LeakAnalysis(Oracle):
         return findings
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
-        normal = [leak for leak in leaks if leak.kind != "exception"]
-        spec = site.spec
-        if not normal:
-            # Only a resource the function closes itself: one it hands on is its receiver's to guard.
-            spec = self.by_id.get(spec.exception_rule or "", None) if released else None
-            if spec is None:
-                return None
-        shown = normal or leaks
+        spec, shown = self._route(site.spec, leaks, released)
+        if spec is None:
+            return None
         first = min(shown, key=lambda leak: (_rank(leak.kind), _position(leak.span)))
         message = _message(site, first)
         related = tuple(Location(leak.span, _exit_note(leak)) for leak in sorted(shown, key=lambda l: _position(l.span)))
         flow = (Location(site.call.span, f"{_resource(site)} acquired here"), Location(first.span, _exit_note(first)))
         where = first.span if site.owned else site.call.span  # an open field is reported where it is lost
-        return Finding(spec.id, message, where, spec.severity, related, flow, key)
+        return Finding(spec.id, message, where, spec.severity, related, flow, key,
+                       origin=site.spec.id if spec is not site.spec else "")
+
+    def _route(self, spec: RuleSpec, leaks: list[Leak], released: bool) -> tuple[RuleSpec | None, list[Leak]]:
+        """Returns the rule that reports these leaks of one acquisition, and the leaks it shows: the
+        acquisition's own rule when it is still held at some exit; else its rule for resources
+        closed only by a defer inside a loop, or read to their end but never closed (a connection
+        already back in its pool), or closed everywhere but on exception paths. None when that
+        rule is not selected."""
+        normal = [leak for leak in leaks if leak.kind != "exception"]
+        held = [leak for leak in normal if not leak.drained and leak.kind != "defer-loop"]
+        if held:
+            return spec, held
+        looping = [leak for leak in normal if leak.kind == "defer-loop" and not leak.drained]
+        if looping:
+            return self.by_id.get(spec.defer_loop_rule or ""), looping
+        drained = [leak for leak in normal if leak.kind != "defer-loop"]
+        if drained:
+            return self.by_id.get(spec.drained_rule or ""), drained
+        if normal:
+            return None, []  # read to the end and closed by a defer in its loop: nothing is held
+        # Only a resource the function closes itself: one it hands on is its receiver's to guard.
+        return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
+
+
+def _param(function: FunctionIR, index: int | None) -> str | None:
+    return function.params[index] if index is not None and index < len(function.params) else None
+
+
+def _reports_errors(function: FunctionIR) -> bool:
+    """Reports whether some return of `function` reports failure (a Go function's trailing error)."""
+    return any(isinstance(op, Exit) and op.failing for block in function.blocks for op in block.ops)
 
 
 def _arity(function: FunctionIR) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from leaklint.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, root
+from leaklint.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
 from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Span, Store
 from leaklint.ownership import OwnedFields
 from leaklint.spec import Acquire, RuleSpec
@@ -20,23 +20,26 @@ from leaklint.spec import Acquire, RuleSpec
 class FunctionAnalysis(OwnedFields):
     """Runs the may-analysis over one function and records leaks through `report`."""
 
-    def __init__(self, function: FunctionIR, oracle: Oracle, seeds: list[tuple[Site, Holder]] = ()) -> None:
+    def __init__(self, function: FunctionIR, oracle: Oracle, seeds: list[tuple[Site, Holder]] = (),
+                 seed_err: str | None = None) -> None:
         self.function = function
         self.oracle = oracle
         self.sites: list[Site] = []
         self._by_call: dict[int, list[int]] = {}
         self.seeds = list(seeds)
+        self.seed_err = seed_err  # the parameter holding the seeds' error: where it is non-nil they are absent
         for site, _ in self.seeds:
             self.sites.append(site)
-        self.returned: dict[int, dict[int, str]] = {}
+        self.returned: dict[int, dict[int, frozenset[str]]] = {}  # site -> result position -> field paths
         self.released: set[int] = set()
         self.stored: dict[str, int] = {}  # owner field -> first site stored into it
+        self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
         """Computes in-states to a fixpoint, then replays every block once with `report` live."""
         blocks = self.function.blocks
-        entry = frozenset(Fact(site.index, frozenset({holder})) for site, holder in self.seeds)
+        entry = frozenset(Fact(site.index, frozenset({holder}), self.seed_err) for site, holder in self.seeds)
         states: dict[int, State] = {0: entry}
         work = [0]
         while work:
@@ -68,6 +71,7 @@ class FunctionAnalysis(OwnedFields):
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
+        self.closed_if_failing = {}  # an exception: the call returned no error to pair it with
         return state, frozenset(replace(f, raised=span) for f in raised) | markers
 
     def _op(self, op, state: State, report: Reporter) -> State:
@@ -80,6 +84,8 @@ class FunctionAnalysis(OwnedFields):
         match op:
             case Call():
                 return self._call(op, state, report, deferred=False)
+            case Assign(target=target, source=source, field=str() as field):
+                return self._into_value(target, source, field, state)
             case Assign(span=span, target=target, source=source, accumulate=accumulate):
                 return self._assign(span, target, source, state, report, accumulate)
             case Store(source=source):
@@ -97,6 +103,8 @@ class FunctionAnalysis(OwnedFields):
     # -- calls ------------------------------------------------------------------------------
     def _call(self, call: Call, state: State, report: Reporter, deferred: bool) -> State:
         wrapped = self._wrapped(call, state)
+        passed = self._passed(call, state)
+        self.closed_if_failing = {}
         state = self._call_effects(call, state, deferred)
         acquired = self._acquisition(call, state)
         for target in call.results:
@@ -105,9 +113,61 @@ class FunctionAnalysis(OwnedFields):
         if wrapped and call.results and call.results[0] is not None:
             holder = (call.results[0], "")
             state = frozenset(replace(f, holders=f.holders | {holder}) if f.site in wrapped else f for f in state)
+        if passed:
+            state = self._pass_on(call, passed, state)
+        if self.closed_if_failing:
+            failing, self.closed_if_failing = self.closed_if_failing, {}
+            state = frozenset(replace(f, err=failing[f.site]) if f.site in failing else f for f in state)
         if acquired is not None:
             state = self._acquire(call, *acquired, state, report)
         return state
+
+    def _passed(self, call: Call, state: State) -> dict[int, tuple[int, frozenset[str]]]:
+        """Returns, by site, where a tree function called with the resource hands it back: (result
+        position, field path) (`func checkResp(r *http.Response, err error) (*http.Response, error)`)."""
+        if not self.oracle.is_tree_function(call.callee):
+            return {}
+        passed = {}
+        for fact in state:
+            for holder in fact.holders:
+                for index, arg in enumerate(call.args):
+                    if refers(arg, holder):
+                        rest = remainder(arg, holder)
+                        spec = self.sites[fact.site].spec
+                        found = self.oracle.passed_back(call.callee, index, rest, spec, _paired(call, fact))
+                        if found is not None:
+                            passed[fact.site] = found
+        return passed
+
+    def _pass_on(self, call: Call, passed: dict[int, tuple[int, frozenset[str]]], state: State) -> State:
+        """Adds the call's results to the holders of what it handed back; where the callee also
+        reports an error, that error being set means it kept nothing (it closed it, or never had it)."""
+        out = set()
+        for fact in state:
+            if fact.site in passed and fact.site >= 0:
+                position, rests = passed[fact.site]
+                target = call.results[position] if position < len(call.results) else None
+                if target is not None:
+                    err = call.results[-1] if len(call.results) > 1 and position != len(call.results) - 1 else fact.err
+                    fact = replace(fact, holders=fact.holders | {(target, rest) for rest in rests}, err=err)
+                    site = self.sites[fact.site]
+                    if site.variable is None or site.variable.startswith("$"):
+                        self.sites[fact.site] = replace(site, variable=target)  # messages name `resp`
+            out.add(fact)
+        return frozenset(out)
+
+    def _into_value(self, target: str, source: str | None, field: str, state: State) -> State:
+        """`target` is a new struct value holding `source` in `field` (`c := &call{resp: resp}`): it
+        owns the resource, so closing `target` or `target.field...` closes it."""
+        out = set()
+        for fact in state:
+            added = set()
+            for holder in fact.holders:
+                if refers(source, holder):
+                    rest = remainder(source, holder)
+                    added |= {(target, ""), (f"{target}.{field}", rest) if field else (target, rest)}
+            out.add(replace(fact, holders=fact.holders | added) if added and fact.site >= 0 else fact)
+        return frozenset(out)
 
     def _wrapped(self, call: Call, state: State) -> set[int]:
         """Returns the sites that `call` wraps: its first argument's resource lives on in its result."""
@@ -119,13 +179,23 @@ class FunctionAnalysis(OwnedFields):
         out = set()
         for fact in state:
             effect = self._effect_on(call, fact)
-            failure = call.results[-1] if effect == "release-on-success" and call.results else None
-            if failure is not None and not deferred:
+            failure = call.results[-1] if effect.startswith("release-on-") and call.results else None
+            if failure is not None and not deferred and effect == "release-on-success":
                 # Ex) if err := wantBody(res); err != nil { t.Fatal(err) }   (it closes unless it fails)
                 self.released.add(fact.site)
                 out.add(replace(fact, closed_unless=failure))
                 continue
-            if effect == "release":
+            if failure is not None and not deferred:
+                # Ex) if err := readError(resp); err != nil { return err }   (it closes when it fails;
+                # paired with `err` once the call's results are bound, see _call)
+                self.released.add(fact.site)
+                self.closed_if_failing[fact.site] = failure
+                out.add(fact)
+                continue
+            if effect == "drain" and self.sites[fact.site].spec.drained_rule and not deferred:
+                out.add(replace(fact, drained=True))
+                continue
+            if effect in ("release", "drain"):
                 self.released.add(fact.site)
                 if deferred:
                     out.add(replace(fact, deferred=True))
@@ -136,7 +206,7 @@ class FunctionAnalysis(OwnedFields):
         return frozenset(out)
 
     def _effect_on(self, call: Call, fact: Fact) -> str:
-        """Returns release, escape or borrow: what `call` does to the resource of `fact`."""
+        """Returns release, drain, escape or borrow: what `call` does to the resource of `fact`."""
         spec = self.sites[fact.site].spec
         for holder in fact.holders:
             if call.receiver is not None and call.receiver == joined(holder):
@@ -145,27 +215,37 @@ class FunctionAnalysis(OwnedFields):
                 awaited = call.awaited or not clause.awaited_release
                 if (method in spec.release_methods or method in clause.release_methods) and awaited:
                     return "release"
+                if method in spec.drain_methods and not call.args:
+                    return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
+            if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(call.callee):
+                # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
+                effect = self.oracle.receiver_effect(call.callee, remainder(call.receiver, holder), spec)
+                if effect != "borrows":
+                    return _EFFECTS[effect]
             for index, arg in enumerate(call.args):
                 if refers(arg, holder):
-                    effect = self._arg_effect(call, index, holder, spec)
+                    effect = self._arg_effect(call, index, holder, spec, fact)
                     if effect != "borrow":
                         return effect
+                elif closes_through(arg, holder, spec, self.sites[fact.site].clause):
+                    return "release"  # Ex) defer logErr(l, "closing body", resp.Body.Close)
         return "borrow"
 
-    def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec) -> str:
-        rest = holder[1] if call.args[index] == holder[0] else ""
+    def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec, fact: Fact) -> str:
+        rest = remainder(call.args[index], holder)
         if index == 0 and spec.is_wrap(call.callee):
             return "borrow"
         if spec.is_release_call(call.callee):
             return "release"
+        if spec.is_drain(call.callee, call.consts):
+            return "drain"
         if spec.is_borrow(call.callee):
             return "borrow"
         if spec.is_handoff(call.callee):
             return "escape"
         if self.oracle.is_tree_function(call.callee):
-            effect = self.oracle.param_effect(call.callee, index, rest, spec)
-            return {"closes": "release", "escapes": "escape", "closes-on-success": "release-on-success"}.get(
-                effect, "borrow")
+            effect = self.oracle.param_effect(call.callee, index, rest, spec, _paired(call, fact))
+            return _EFFECTS.get(effect, "borrow")
         return "escape" if spec.unresolved_calls == "handoff" else "borrow"
 
     def _acquisition(self, call: Call, state: State) -> tuple[RuleSpec, Acquire] | None:
@@ -194,7 +274,12 @@ class FunctionAnalysis(OwnedFields):
                                       discarded=call.span)}
                 continue
             rest = spec.release_field if clause.field is None else clause.field
-            state = state | {Fact(site.index, frozenset({(target, rest)}), err)}
+            holders = frozenset({(target, rest), *((target, more) for more in clause.more_fields)})
+            if clause.released_on_exit(call.kwargs):
+                # Ex) defer cancel(); ...; resp, err := c.Do(req)   (the context ends the request at return)
+                state = state | {Fact(site.index, holders, err, deferred=True, pending=call.span if call.in_loop else None)}
+                continue
+            state = state | {Fact(site.index, holders, err)}
         return state
 
     def _site(self, call: Call, spec: RuleSpec, clause: Acquire, result: int, target: str | None) -> Site:
@@ -218,6 +303,9 @@ class FunctionAnalysis(OwnedFields):
                     aliases.setdefault(fact.site, set()).add((target, ""))
                 elif source is not None and source == holder[0]:
                     aliases.setdefault(fact.site, set()).add((target, holder[1]))
+                elif source is not None and holder[0].startswith(source + "."):
+                    # Ex) c := &call{resp: resp}; d := c   (d.resp.Body reaches it too)
+                    aliases.setdefault(fact.site, set()).add((target + holder[0][len(source):], holder[1]))
         field = self._owner_field(target)
         if field and aliases:
             return self._store_field(span, target, field, set(aliases), state, report, accumulate)
@@ -254,7 +342,7 @@ class FunctionAnalysis(OwnedFields):
                 kept = others
             err = None if fact.err == target else fact.err
             if not kept and fact.pending is not None:
-                report(Leak(fact.site, "defer-loop", fact.pending))
+                report(Leak(fact.site, "defer-loop", fact.pending, drained=fact.drained))
                 continue
             if not kept and not fact.deferred:
                 report(_leak(fact, "overwrite", span, target))
@@ -274,10 +362,10 @@ class FunctionAnalysis(OwnedFields):
                 # Ex) for ... { c, _ := net.Dial(...); defer func() { c.Close() }() }   (each iteration's
                 # c stays open until the function returns, when its closure closes it)
                 if kind in ("iteration", "continue"):
-                    report(Leak(fact.site, "defer-loop", closing.pending or span))
+                    report(Leak(fact.site, "defer-loop", closing.pending or span, drained=fact.drained))
                 continue
             if not kept and fact.pending is not None and kind in ("iteration", "continue"):
-                report(Leak(fact.site, "defer-loop", fact.pending))
+                report(Leak(fact.site, "defer-loop", fact.pending, drained=fact.drained))
                 continue
             if not kept and not fact.deferred and not self.sites[fact.site].owned:
                 report(_leak(fact, kind, span))
@@ -337,12 +425,18 @@ class FunctionAnalysis(OwnedFields):
     def _exit(self, exit_: Exit, state: State, report: Reporter, markers: State = frozenset()) -> State:
         state = self._exit_unowned(exit_, state, report)
         for fact in state:
+            if fact.deferred and fact.pending is None:
+                continue  # Ex) defer resp.Body.Close(); return resp, nil   (the caller gets it closed)
             for position, value in enumerate(exit_.values):
-                for holder in fact.holders:
-                    if refers(value, holder):
-                        rest = "" if value == joined(holder) else holder[1]
-                        self.returned.setdefault(fact.site, {}).setdefault(position, rest)
-        state = _drop(state, lambda h: any(refers(v, h) for v in exit_.values))
+                rests = frozenset(remainder(value, holder) for holder in fact.holders if refers(value, holder))
+                if rests:
+                    # Ex) return &Row{rows: rows}, nil   (both the Row and its field `rows` reach it)
+                    positions = self.returned.setdefault(fact.site, {})
+                    positions[position] = positions.get(position, frozenset()) | rests
+        # Ex) return sock.close   (the cleanup is handed to the caller with the resource)
+        state = frozenset(f for f in state if f.site < 0 or not any(
+            refers(v, h) or closes_through(v, h, self.sites[f.site].spec, self.sites[f.site].clause)
+            for v in exit_.values for h in f.holders))
         if exit_.kind != "abort":
             owner = self.function.owner
             module_end = owner is not None and owner.constructor and not owner.receiver and exit_.kind == "end"
@@ -355,20 +449,39 @@ class FunctionAnalysis(OwnedFields):
                 if module_end and not fact.raised:
                     self._module_end(fact, exit_, owner, report)
                 else:
-                    report(_leak(fact, exit_.kind, exit_.span, "failing" if exit_.failing else ""))
+                    detail = "failing" if exit_.failing else "succeeding" if exit_.succeeding else ""
+                    report(_leak(fact, exit_.kind, exit_.span, detail))
         return frozenset()
+
+# What a tree function's summary says it does to a resource -> its effect on the caller's fact.
+_EFFECTS = {"closes": "release", "escapes": "escape", "closes-on-success": "release-on-success",
+            "closes-on-failure": "release-on-failure", "drains": "drain", "passes": "borrow", "borrows": "borrow"}
+
 
 def _ignore(_: Leak) -> None:
     return None
 
 
+def _paired(call: Call, fact: Fact) -> int | None:
+    """Returns the position of the argument that is the resource's paired error, if passed along."""
+    return call.args.index(fact.err) if fact.err is not None and fact.err in call.args else None
+
+
+def closes_through(path: str | None, holder: Holder, spec: RuleSpec, clause: Acquire) -> bool:
+    """Reports whether `path` is a method value that releases the resource (`resp.Body.Close`, `sock.close`)."""
+    if path is None or "." not in path:
+        return False
+    base, _, method = path.rpartition(".")
+    return base == joined(holder) and (method in spec.release_methods or method in clause.release_methods)
+
+
 def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
     """Returns the leak of `fact` at `span`; one that follows a raised exception is an exception leak."""
     if fact.raised is not None:
-        return Leak(fact.site, "exception", fact.raised)
+        return Leak(fact.site, "exception", fact.raised, drained=fact.drained)
     if fact.discarded is not None:
         return Leak(fact.site, "discarded", fact.discarded)
-    return Leak(fact.site, kind, span, detail)
+    return Leak(fact.site, kind, span, detail, drained=fact.drained)
 
 
 def _at(items: tuple[str | None, ...], index: int | None) -> str | None:

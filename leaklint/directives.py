@@ -87,6 +87,6 @@ def apply(findings: list[Finding], directives: dict[str, list[Directive]]) -> tu
 def _covering(finding: Finding, directives) -> Directive | None:
     lines = {finding.span.line}
     for directive in directives:
-        if finding.rule_id in directive.codes and (directive.line in lines or directive.span.line in lines):
+        if finding.covered_by(directive.codes) and (directive.line in lines or directive.span.line in lines):
             return directive
     return None

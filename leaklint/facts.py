@@ -41,6 +41,7 @@ class Fact:
     unowned: Span | None = None  # stored at this span in a shared field its owner never closes (see _store_field)
     discarded: Span | None = None  # a result discarded at this call, open only where its error is nil
     closed_unless: str | None = None  # a helper closed it unless it failed: gone where this error is nil
+    drained: bool = False  # read to its end (`io.ReadAll(resp.Body)`): see RuleSpec.drained_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class Leak:
     span: Span
     detail: str = ""
     owner: str = ""  # unowned: the object (`class Client`, `module app`) that never closes it
+    drained: bool = False  # the resource had been read to its end on the way here
 
 
 State = frozenset[Fact]
@@ -65,8 +67,18 @@ def joined(holder: Holder) -> str:
 
 
 def refers(path: str | None, holder: Holder) -> bool:
-    """Reports whether passing `path` hands over the resource held by `holder`."""
-    return path is not None and (path == holder[0] or path == joined(holder))
+    """Reports whether passing `path` hands over the resource held by `holder` (itself, the value
+    whose field leads to it, or a value that holds it in a field: `c` for `c.resp.Body`)."""
+    return path is not None and (path == holder[0] or path == joined(holder) or holder[0].startswith(path + "."))
+
+
+def remainder(path: str, holder: Holder) -> str:
+    """Returns the field path from `path` (which refers to `holder`) to the releasable handle."""
+    if path == joined(holder):
+        return ""
+    if path == holder[0]:
+        return holder[1]
+    return joined((holder[0][len(path) + 1:], holder[1]))
 
 
 def root(path: str) -> str:
@@ -77,8 +89,11 @@ class Oracle:
     """What the engine may ask about callees: acquisition clauses and tree-function summaries."""
 
     def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None: ...
-    def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec) -> str: ...
+    def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec, paired: int | None = None) -> str: ...
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str: ...
     def is_tree_function(self, callee: str) -> bool: ...
+    def receiver_effect(self, callee: str, rest: str, spec: RuleSpec) -> str: ...
+    def passed_back(self, callee: str, index: int, rest: str, spec: RuleSpec,
+                    paired: int | None = None) -> tuple[int, frozenset[str]] | None: ...
     def specs(self) -> list[RuleSpec]: ...
     def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool: ...

@@ -34,12 +34,19 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str = ""
     extra: tuple[tuple[str, str], ...] = field(default=())
+    origin: str = ""  # the rule that acquired the resource, when another rule reports it (LL105 from LL101)
+    tags: tuple[str, ...] = ()  # `test` for a finding in test code
 
     @property
     def fingerprint(self) -> str:
         """Returns the line-independent `leaklint/v1` fingerprint."""
         text = f"{self.rule_id}\0{self.span.path}\0{self.key}"
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def covered_by(self, codes: tuple[str, ...] | frozenset[str]) -> bool:
+        """Reports whether a suppression naming `codes` covers this finding: its rule, or the rule
+        it was split off from (`//nolint:bodyclose` still covers a body read but never closed)."""
+        return self.rule_id in codes or bool(self.origin) and self.origin in codes
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.span.path, self.span.line, self.span.col, self.rule_id)

@@ -51,7 +51,7 @@ def per_file_ignores(findings: list[Finding], config: Config, rules: list[RuleSp
     out = []
     for finding in findings:
         rel = os.path.relpath(absolute(finding.span.path), config.root).replace(os.sep, "/")
-        hit = next((glob for glob, ids in table if finding.rule_id in ids and _glob(rel, glob)), None)
+        hit = next((glob for glob, ids in table if finding.covered_by(ids) and _glob(rel, glob)), None)
         out.append(accept(finding, f"per-file-ignores {hit!r} in {config.path.name}") if hit else finding)
     return out
 
@@ -66,7 +66,15 @@ def _glob(rel: str, glob: str) -> bool:
 def baseline(findings: list[Finding], fingerprints: frozenset[str], base: str) -> list[Finding]:
     """Returns `findings` with those recorded in the baseline suppressed (fingerprints taken
     relative to `base`, the repository root)."""
-    return [accept(f, "baseline") if fingerprint(f, base) in fingerprints else f for f in findings]
+    return [accept(f, "baseline") if _recorded(f, fingerprints, base) else f for f in findings]
+
+
+def _recorded(finding: Finding, fingerprints: frozenset[str], base: str) -> bool:
+    """Reports whether the baseline holds `finding`, or the same finding under the rule it was split
+    off from (a baseline written when LL105's findings were LL101's still covers them)."""
+    if fingerprint(finding, base) in fingerprints:
+        return True
+    return bool(finding.origin) and fingerprint(replace(finding, rule_id=finding.origin), base) in fingerprints
 
 
 def only_changed(findings: list[Finding], changes: Changes) -> list[Finding]:

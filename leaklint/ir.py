@@ -42,6 +42,7 @@ class Call:
     in_loop: bool = False
     result_type: str = ""
     awaited: bool = False
+    consts: tuple[str, ...] = ()  # per argument, the package-level value it names (`io.Discard`), else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +50,16 @@ class Assign:
     """`target = source`: source is an access path (an alias) or None (a fresh, untracked value).
 
     `accumulate` adds `source` to what `target` already holds instead of replacing it: an element
-    put into a local container (`conns.append(c)`, `[a, b]`), which keeps it reachable.
+    put into a local container (`conns.append(c)`, `[a, b]`), which keeps it reachable. `field`
+    names the field of a new struct value `target` that `source` goes into (`&Client{conn: c}`):
+    the value owns it (closing the value closes it) and `target.field` reaches it.
     """
 
     span: Span
     target: str
     source: str | None
     accumulate: bool = False
+    field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +109,14 @@ class Exit:
     """Leaves the function. `values` escape to the caller; `abort` (panic, os.Exit) never reports;
     `abandon` is a suspended generator that its consumer drops (its `finally` runs, nothing else).
     `failing` marks a return that reports failure to the caller: a Go function's trailing error is
-    non-nil there (`return fmt.Errorf(...)`, or `return err` under `if err != nil`)."""
+    non-nil there (`return fmt.Errorf(...)`, or `return err` under `if err != nil`); `succeeding` a
+    return whose trailing error is surely nil (`return resp, nil`)."""
 
     span: Span
     kind: ExitKind
     values: tuple[str | None, ...] = ()
     failing: bool = False
+    succeeding: bool = False
 
 
 Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit
@@ -172,7 +178,8 @@ class FunctionIR:
 
     `qualname` keys interprocedural summaries (`pkg/path.Func`, `pkg/path.Type.Method`,
     `module.func`); `params` are the parameter names in call order (Go's receiver excluded,
-    Python's explicit `self` included). `owner` is set for methods whose class the front-end knows.
+    Python's explicit `self` included; a Go method's receiver is `receiver`). `owner` is set for
+    methods whose class the front-end knows.
     """
 
     qualname: str
@@ -183,6 +190,8 @@ class FunctionIR:
     is_closure: bool = False
     free_names: tuple[str, ...] = ()
     owner: Owner | None = None
+    receiver: str = ""  # a Go method's receiver name: what a call on a value of its type passes
+    receiver_error: str = ""  # its `error` field (`r.err`): set, the value holds no resource (`&Row{err: err}`)
 
 
 @dataclass(frozen=True, slots=True)

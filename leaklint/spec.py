@@ -34,9 +34,12 @@ class Acquire:
     resource: str = ""
     type: str = ""
     field: str | None = None  # overrides the spec's release field (a wrapper returning resp.Body)
+    more_fields: tuple[str, ...] = ()  # more paths to the handle (a wrapper returned with it in a field)
     result_types: tuple[str, ...] = ()
     awaited_release: bool = False  # an async resource: only an awaited close releases it
     release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
+    unless: tuple[tuple[str, str], ...] = ()  # a call with one of these arguments acquires nothing (HEAD)
+    released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
@@ -44,7 +47,15 @@ class Acquire:
         if not by_type and not _matches_any(self.calls, callee):
             return False
         given = dict(kwargs)
+        if any(given.get(key) == value for key, value in self.unless):
+            return False
         return all(given.get(key) == value for key, value in self.kwargs)
+
+    def released_on_exit(self, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether a call with `kwargs` acquires what the function's exit releases (a request
+        whose context a deferred cancel ends)."""
+        given = dict(kwargs)
+        return any(given.get(key) == value for key, value in self.released_at_exit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,8 @@ class RuleSpec:
     release_calls: tuple[str, ...]
     release_field: str
     borrow_calls: tuple[str, ...]
+    drain_calls: tuple[str, ...]
+    drain_methods: tuple[str, ...]
     handoff_calls: tuple[str, ...]
     wrap_calls: tuple[str, ...]
     unresolved_calls: str
@@ -70,7 +83,9 @@ class RuleSpec:
     subject: str
     docs: dict[str, str]
     source: str
-    reports_only_exceptions: bool = False  # an exception-path rule: findings come only from exception_rule
+    drained_rule: str | None = None  # where a resource read to its end but never released is reported
+    defer_loop_rule: str | None = None  # where one closed only by a defer inside a loop is reported
+    derived_from: tuple[str, ...] = ()  # a rule reporting only what these rules route to it (no acquisitions)
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -85,6 +100,15 @@ class RuleSpec:
     def is_wrap(self, callee: str) -> bool:
         """Reports whether `callee(x, ...)` returns a wrapper whose Close closes x (tls.Client)."""
         return _matches_any(self.wrap_calls, callee)
+
+    def is_drain(self, callee: str, consts: tuple[str, ...] = ()) -> bool:
+        """Reports whether `callee(x)` reads x to its end (`io.ReadAll`): what that means is the
+        rule's to say (`drained_rule`), or, without one, it releases x. A pattern may name the
+        package-level value its first argument must be: `io.Copy(io.Discard)`."""
+        if _matches_any(self.drain_calls, callee):
+            return True
+        first = consts[0] if consts else ""
+        return bool(first) and _matches_any(self.drain_calls, f"{callee}({first})")
 
     def is_handoff(self, callee: str) -> bool:
         return _matches_any(self.handoff_calls, callee)
@@ -128,6 +152,7 @@ def load_rule(path: Path) -> RuleSpec:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SpecError(f"{path}: cannot read rule spec: {exc}") from None
     reader = _Reader(path, data)
+    derived = tuple(reader.strings("options.derived_from", required=False))
     spec = RuleSpec(
         id=reader.text("id", pattern=_ID),
         name=reader.text("name", pattern=_NAME),
@@ -138,11 +163,13 @@ def load_rule(path: Path) -> RuleSpec:
         title=reader.text("title"),
         cwe=tuple(reader.ints("cwe")),
         tags=tuple(reader.strings("tags", required=False)),
-        acquire=tuple(_acquire(reader, i, item) for i, item in enumerate(reader.tables("acquire"))),
+        acquire=tuple(_acquire(reader, i, item) for i, item in enumerate(reader.tables("acquire", derived))),
         release_methods=tuple(reader.strings("release.methods", required=False)),
         release_calls=tuple(reader.strings("release.calls", required=False)),
         release_field=reader.text("release.field", required=False),
         borrow_calls=tuple(reader.strings("borrow.calls", required=False)),
+        drain_calls=tuple(reader.strings("drain.calls", required=False)),
+        drain_methods=tuple(reader.strings("drain.methods", required=False)),
         handoff_calls=tuple(reader.strings("handoff.calls", required=False)),
         wrap_calls=tuple(reader.strings("wrap.calls", required=False)),
         unresolved_calls=reader.text("options.unresolved_calls", required=False, choices=("handoff", "borrow"))
@@ -151,7 +178,9 @@ def load_rule(path: Path) -> RuleSpec:
         subject=reader.text("subject", required=False) or "{resource} `{var}`",
         docs={key: reader.text(f"docs.{key}") for key in _DOC_SECTIONS},
         source=str(path),
-        reports_only_exceptions=reader.flag("options.reports_only_exceptions"),
+        drained_rule=reader.text("options.drained_rule", required=False) or None,
+        defer_loop_rule=reader.text("options.defer_loop_rule", required=False) or None,
+        derived_from=derived,
     )
     reader.reject_unknown()
     if path.stem != spec.name:
@@ -163,6 +192,8 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
     prefix = f"acquire[{index}]"
     sub = _Reader(reader.path, item, prefix)
     kwargs = sub.table("kwargs", required=False)
+    unless = sub.table("unless", required=False)
+    at_exit = sub.table("released_at_exit", required=False)
     clause = Acquire(
         calls=tuple(sub.strings("calls", required=not item.get("result_types"))),
         result_types=tuple(sub.strings("result_types", required=False)),
@@ -171,6 +202,8 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         results=tuple(sub.ints("results", required=False) or [0]),
         error_result=sub.int("error_result", required=False),
         kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),
+        unless=tuple(sorted((str(k), str(v)) for k, v in unless.items())),
+        released_at_exit=tuple(sorted((str(k), str(v)) for k, v in at_exit.items())),
         takes_over_arg=sub.int("takes_over_arg", required=False),
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),
@@ -230,12 +263,6 @@ class _Reader:
             raise self._fail(dotted, "a list of integers")
         return value
 
-    def flag(self, dotted: str) -> bool:
-        value = self._get(dotted, False)
-        if value is not None and not isinstance(value, bool):
-            raise self._fail(dotted, "true or false")
-        return bool(value)
-
     def int(self, dotted: str, required: bool = True) -> int | None:
         value = self._get(dotted, required)
         if value is not None and type(value) is not int:
@@ -254,8 +281,10 @@ class _Reader:
             raise self._fail(dotted, "a table")
         return value or {}
 
-    def tables(self, dotted: str) -> list[dict]:
-        value = self._get(dotted, True)
+    def tables(self, dotted: str, optional: bool = False) -> list[dict]:
+        value = self._get(dotted, not optional)
+        if value is None and optional:
+            return []
         if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
             raise self._fail(dotted, "a non-empty array of tables ([[acquire]])")
         return value
@@ -271,7 +300,7 @@ def _flatten(data: dict, prefix: str = "") -> list[str]:
     keys = []
     for key, value in data.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and key != "kwargs":
+        if isinstance(value, dict) and key not in ("kwargs", "unless", "released_at_exit"):
             keys.extend(_flatten(value, name + "."))
         else:
             keys.append(name)

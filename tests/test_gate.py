@@ -52,7 +52,7 @@ func Legacy(u string) int {
 NEW_LEAK = """
 // Fresh leaks in this change.
 func Fresh(u string) int {
-\tresp, err := http.Head(u)
+\tresp, err := http.Get(u)
 \tif err != nil {
 \t\treturn 0
 \t}

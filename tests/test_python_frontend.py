@@ -79,11 +79,19 @@ def test_exception_path_is_its_own_rule_and_reported_once(tmp_path: Path) -> Non
     assert result.findings[0].message.endswith("is not closed if an exception is raised at line 6")
 
 
-def test_exception_rule_option_must_be_a_boolean(tmp_path: Path) -> None:
+def test_derived_from_option_must_be_a_list_of_rules(tmp_path: Path) -> None:
     source = (REPO / "rules/python/py-resource-not-closed-on-exception.toml").read_text(encoding="utf-8")
     spec = tmp_path / "py-resource-not-closed-on-exception.toml"
-    spec.write_text(source.replace("reports_only_exceptions = true", 'reports_only_exceptions = "yes"'))
-    with pytest.raises(SpecError, match="options.reports_only_exceptions must be true or false"):
+    spec.write_text(source.replace('derived_from = ["LL201", "LL202", "LL203"]', 'derived_from = "LL201"'))
+    with pytest.raises(SpecError, match="options.derived_from must be a list of strings"):
+        load_rule(spec)
+
+
+def test_a_rule_without_acquisitions_must_be_derived(tmp_path: Path) -> None:
+    source = (REPO / "rules/python/py-resource-not-closed-on-exception.toml").read_text(encoding="utf-8")
+    spec = tmp_path / "py-resource-not-closed-on-exception.toml"
+    spec.write_text(source.replace('derived_from = ["LL201", "LL202", "LL203"]', ""))
+    with pytest.raises(SpecError, match="missing key acquire"):
         load_rule(spec)
 
 

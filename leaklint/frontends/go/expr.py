@@ -7,11 +7,12 @@ holds the position conversion shared by the Go front-end.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from tree_sitter import Node
 
 from leaklint.frontends.go.typeinfo import ABORT_FUNCTIONS, ABORT_METHODS, STDLIB_RESULTS, STDLIB_VARS, text
-from leaklint.ir import Call, Exit, Span, Store
+from leaklint.ir import Assign, Call, Exit, Span, Store
 
 _BUILTINS = frozenset({"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",
                        "max", "min", "new", "panic", "print", "println", "real", "recover"})
@@ -82,14 +83,30 @@ class ExpressionLowerer:
                 self.cfg.emit(Call(self.pos.span(node), self._generic_callee(node), text(node.named_children[0]),
                                    None, args, (temp,), in_loop=bool(self.loops)))
                 return temp
+            case "composite_literal" if _is_struct_literal(node):
+                # Ex) c := &call{resp: resp}   (the struct value owns it: closing c closes it)
+                temp = self._temp()
+                names = self._field_names(node)
+                for index, (key, element) in enumerate(_keyed_values(node)):
+                    key = key or (names[index] if index < len(names) else "")  # Ex) &file{fd, buf, false}
+                    value = self._value(element)
+                    if value is not None:
+                        self.cfg.emit(Assign(self.pos.span(element), temp, value, accumulate=True, field=key))
+                return temp
             case "composite_literal":
-                # Ex) &bodyReader{rc: resp.Body}   (the value moves into the struct)
+                # Ex) []net.Conn{a, b}   (the value moves into the container)
                 for element in _composite_values(node):
                     self._store(self._value(element), node)
                 return None
         for child in node.named_children:
             self._value(child)
         return None
+
+    def _field_names(self, literal: Node) -> list[str]:
+        """Returns the fields, in declaration order, of the package's struct type a literal builds."""
+        named = self.scope.type_of_expr(literal.child_by_field_name("type"))
+        prefix = self.scope.package.key + "."
+        return list(self.scope.package.structs.get(named[len(prefix):], {})) if named.startswith(prefix) else []
 
     def _generic_callee(self, node: Node) -> str:
         """Returns the qualname of the generic function a `F[T](x)` conversion syntax calls, or ""."""
@@ -132,15 +149,53 @@ class ExpressionLowerer:
         if function is not None and function.type == "identifier" and text(function) in _BUILTINS \
                 and text(function) not in self.locals:
             return self._builtin(node, text(function))
-        args = tuple(self._value(arg) for arg in _args(node))
+        nodes = _args(node)
+        spread = self._spread(function, nodes)
+        if spread:
+            # Ex) resp, err := checkResp(c.Do(req))   (Do's two results are checkResp's two arguments)
+            args: tuple[str | None, ...] = tuple(self._temp() for _ in range(spread))
+            self._call(nodes[0], results=args)
+        else:
+            args = tuple(self._value(arg) for arg in nodes)
         call = self._resolve(node, function, args, results)
         if call is None:
             return None
+        consts = tuple(self._package_value(arg) for arg in nodes)
+        if any(consts):
+            call = replace(call, consts=consts)
+        if call.args and call.args[0] in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
+            # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)
+            call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])
         self.cfg.emit(call)
         method = call.callee.rsplit(".", 1)[-1]
         if call.callee in ABORT_FUNCTIONS or (call.receiver is not None and method in ABORT_METHODS):
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
         return call
+
+    def _spread(self, function: Node | None, nodes: list[Node]) -> int:
+        """Returns how many results a lone call argument passes (f(g()) with g's results as f's
+        parameters), when the callee is a function of the package taking more than one; else 0."""
+        if len(nodes) != 1 or nodes[0].type != "call_expression" or function is None:
+            return 0
+        if function.type == "identifier":
+            count = self.scope.package.arity.get(text(function), 0)
+        elif function.type == "selector_expression":
+            owner = self._type_of(function.child_by_field_name("operand"))
+            prefix = self.scope.package.key + "."
+            method = text(function.child_by_field_name("field"))
+            count = self.scope.package.arity.get(f"{owner[len(prefix):]}.{method}", 0) if owner.startswith(prefix) else 0
+        else:
+            count = 0
+        return count if count > 1 else 0
+
+    def _package_value(self, node: Node) -> str:
+        """Returns the qualified name of a package-level value an argument names (`io.Discard`), else ""."""
+        if node.type != "selector_expression":
+            return ""
+        operand = node.child_by_field_name("operand")
+        if operand.type != "identifier" or not self._is_package(text(operand)):
+            return ""
+        return f"{self.scope.imports[text(operand)]}.{text(node.child_by_field_name('field'))}"
 
     def _builtin(self, node: Node, name: str) -> None:
         # Ex) panic(err)   Ex) conns = append(conns, conn)
@@ -212,8 +267,8 @@ class ExpressionLowerer:
                 name = text(node)
                 if name in self.types:
                     return self.types[name]
-                declared = self.scope.package.variables.get(name)
-                return self.scope.type_of_expr(declared) if declared is not None and name not in self.locals else ""
+                known = name in self.scope.package.variables and name not in self.locals and name not in self.outer
+                return self.scope.package.variable_type(name) if known else ""
             case "selector_expression":
                 operand = node.child_by_field_name("operand")
                 field_name = text(node.child_by_field_name("field"))
@@ -293,6 +348,32 @@ def _composite_values(node: Node) -> list[Node]:
         if value is not None:
             values.append(value)
     return values
+
+
+def _is_struct_literal(node: Node) -> bool:
+    """Reports whether a composite literal builds a struct (not a slice, array or map)."""
+    kind = node.child_by_field_name("type")
+    return kind is not None and kind.type in ("type_identifier", "qualified_type", "generic_type", "struct_type")
+
+
+def _keyed_values(node: Node) -> list[tuple[str, Node]]:
+    """Returns (field name, value node) for each element of a struct literal ("" when unkeyed)."""
+    body = node.child_by_field_name("body")
+    out: list[tuple[str, Node]] = []
+    for element in body.named_children if body is not None else ():
+        key = ""
+        value = element
+        if element.type == "keyed_element" and len(element.named_children) >= 2:
+            key_node = element.named_children[0]
+            while key_node.type == "literal_element" and key_node.named_children:
+                key_node = key_node.named_children[0]
+            key = text(key_node) if key_node.type in ("identifier", "field_identifier") else ""
+            value = element.named_children[-1]
+        while value is not None and value.type == "literal_element" and value.named_children:
+            value = value.named_children[0]
+        if value is not None and value.type != "comment":
+            out.append((key, value))
+    return out
 
 
 def _identifiers(node: Node) -> set[str]:

@@ -4,14 +4,14 @@ never decides what a call does to a resource.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from leaklint.frontends.go.expr import _items
+from leaklint.frontends.go.expr import _args, _items
 from leaklint.frontends.go.guards import _guards
 from leaklint.frontends.go.typeinfo import text
-from leaklint.ir import Assign, Guard, Kill
+from leaklint.ir import Assign, Call, Guard, Kill
 
 
 @dataclass(slots=True)
@@ -47,6 +47,12 @@ class ControlFlowLowerer:
         then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
         guards = self._closer_guards(condition) or _guards(condition)
         self.cfg.branch(then_block, else_block, guards)
+        negated = condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!"
+        exhausted = self._exhausting(condition.child_by_field_name("operand") if negated else condition)
+        if exhausted is not None:
+            # Ex) if !rows.Next() { return nil }   (Next returned false: the rows closed themselves)
+            self.cfg.start(then_block if negated else else_block)
+            self.cfg.emit(exhausted)
         self.cfg.start(then_block)
         proven = [guards[0].subject] if guards[0] is not None and guards[0].kind == "nonnil" else []
         self.nonnil.extend(proven)
@@ -83,9 +89,19 @@ class ControlFlowLowerer:
             self.cfg.start(head)
         else:
             self.cfg.goto(head)
+        exhausted = None
         if condition is not None:
             self._value(condition)
-        if condition is not None or (clause is not None and clause.type == "range_clause"):
+            exhausted = self._exhausting(condition)
+        if exhausted is not None:
+            # Ex) for rows.Next() { ... }   (the loop ends when Next reports the end: a release, see specs)
+            done = self.cfg.new_block()
+            self.cfg.jump(done)
+            current, self.cfg.current = self.cfg.current, done
+            self.cfg.emit(exhausted)
+            self.cfg.jump(after)
+            self.cfg.current = current
+        elif condition is not None or (clause is not None and clause.type == "range_clause"):
             self.cfg.jump(after)
         self.cfg.goto(body_block)
         loop = _Loop(label, after, step)
@@ -102,6 +118,19 @@ class ControlFlowLowerer:
             self._statement(post)
         self.cfg.jump(head)
         self.cfg.start(after)
+
+    def _exhausting(self, condition: Node | None) -> Call | None:
+        """Returns, for a condition that is an argument-less method call (`rows.Next()`), the call
+        `callee#exhausted` on its receiver that its being false stands for."""
+        if condition is None or condition.type != "call_expression" or _args(condition):
+            return None
+        function = condition.child_by_field_name("function")
+        if function is None or function.type != "selector_expression":
+            return None
+        call = self._resolve(condition, function, (), ())
+        if call is None or call.receiver is None:
+            return None
+        return replace(call, callee=f"{call.callee}#exhausted", display=f"{call.display} (exhausted)")
 
     def _switch(self, node: Node, label: str) -> None:
         # Ex) switch resp.StatusCode { case 200: ...; default: ... }

@@ -80,7 +80,7 @@ class GoFrontend:
         if error is not None:
             lowered.errors.append(FileError(lowered.path, f"syntax error: {error[2]}", error[0], error[1]))
             return
-        package.collect(tree.root_node)
+        package.collect(tree.root_node, _imports(tree.root_node))
         parsed.append((lowered, source, tree, plan))
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, root, package: PackageTypes,
@@ -163,7 +163,10 @@ def _returns_plain(node) -> bool:
 
 
 def _has_params(node) -> bool:
-    """Reports whether a function takes parameters: it may be a helper that closes one."""
+    """Reports whether a function takes parameters, or is a method (its receiver): it may be a
+    helper that closes one (`func (s *server) teardown()` closes s.ln)."""
+    if node.type == "method_declaration":
+        return True
     parameters = node.child_by_field_name("parameters")
     return parameters is not None and parameters.named_child_count > 0
 

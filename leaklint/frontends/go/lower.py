@@ -38,6 +38,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failing = False  # the function's last result is an `error`
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
+        self.cancels: dict[str, str] = {}  # `cancel` of `ctx, cancel := context.WithTimeout(...)` -> ctx
+        self.ended_contexts: set[str] = set()  # contexts a deferred cancel ends at return
+        self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -54,8 +57,13 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._block(body)
         end = self.pos.end_span(body) if body is not None else self.pos.span(node)
         free = tuple(sorted(self.outer)) if self.outer else ()
-        return self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
-                               is_closure=bool(self.outer), free_names=free)
+        function = self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
+                                   is_closure=bool(self.outer), free_names=free)
+        if receiver is not None:
+            function.receiver = receiver[0]
+            field = self.scope.error_field(receiver[1])
+            function.receiver_error = f"{receiver[0]}.{field}" if field else ""
+        return function
 
     def _params(self, node: Node | None) -> list[str]:
         names: list[str] = []
@@ -184,6 +192,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         types: list[str] = []
         if value.type == "call_expression":
             call = self._call(value, results=tuple(targets))
+            if call is not None:
+                self._note_request(call, value, targets)
             types = self.scope.result_types(call.callee) if call is not None else []
             if not types and len(left) == 1:
                 types = [self._type_of(value)]
@@ -201,6 +211,24 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self._declare(text(item), types[index] if index < len(types) else "")
             if target is not None and ("." in target or not self._is_local_target(item, target)):
                 self._store(target, node)
+
+    def _note_request(self, call, node: Node, targets: list[str | None]) -> None:
+        """Remembers what decides whether sending a request holds a connection: a HEAD method, or a
+        context that a deferred cancel ends (`ctx, cancel := context.WithTimeout(...)`)."""
+        if call.callee in _CANCELLING and len(targets) == 2 and targets[0] and targets[1]:
+            self.cancels[targets[1]] = targets[0]
+            return
+        if call.callee not in _NEW_REQUEST or not targets or targets[0] is None:
+            return
+        args = _args(node)
+        with_context = call.callee.endswith("WithContext")
+        method = text(args[1 if with_context else 0]) if len(args) > int(with_context) else ""
+        notes = []
+        if method == '"HEAD"' or method.endswith("MethodHead"):
+            notes.append(("method", "HEAD"))
+        if with_context and args and text(args[0]) in self.ended_contexts:
+            notes.append(("context", "cancelled"))
+        self.requests[targets[0]] = tuple(notes)
 
     def _assign(self, node: Node, item: Node, target: str | None, source: str | None) -> None:
         span = self.pos.span(node)
@@ -256,7 +284,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         else:
             values = tuple(self.results)
         failing = self.failing and bool(items) and self._reports_failure(items[-1])
-        self.cfg.emit(Exit(self.pos.span(node), "return", values, failing=failing))
+        succeeding = self.failing and bool(items) and items[-1].type == "nil"
+        self.cfg.emit(Exit(self.pos.span(node), "return", values, failing=failing, succeeding=succeeding))
 
     def _reports_failure(self, value: Node) -> bool:
         """Reports whether a returned error is surely non-nil: a new one, a sentinel, or a name an
@@ -285,6 +314,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         lowered = self._resolve(call, function, tuple(args), results=())
         if lowered is None:
             return
+        if mode == "defer" and function is not None and text(function) in self.cancels:
+            self.ended_contexts.add(self.cancels[text(function)])  # Ex) defer cancel()
         if mode == "go":
             # Ex) go serve(conn)   (the goroutine's function decides, like any call)   Ex) go http.Get(u)
             self.cfg.emit(lowered)
@@ -303,6 +334,11 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         function.free_names = free
         self.out.append(function)
         self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode))
+
+_CANCELLING = frozenset({"context.WithCancel", "context.WithTimeout", "context.WithDeadline", "context.WithCancelCause",
+                         "context.WithTimeoutCause", "context.WithDeadlineCause"})
+_NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
+
 
 def source_is_path(selector: Node) -> bool:
     """Reports whether a selector's operand is a plain access path (`resp.Body` in `resp.Body.Close`)."""

@@ -25,6 +25,7 @@ from leaklint.frontends.words import Calls, Words
 _DECLARATION = re.compile(rb"\n(func|type|var|const|import|package)\b")
 _FUNCTION_NAME = re.compile(rb"func\s*(?:(\()[^)]*\)\s*)?(\w+)")
 _RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
+_STRUCT_NAME = re.compile(rb"(?m)^(?:type\s+|\t)(\w+)(?:\[[^\]\n]*\])?\s+struct\b")
 SHORT_VARIABLES = 512
 
 
@@ -99,9 +100,9 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
     """Records where each file calls `calls` or a wrapper of them, and returns `calls` plus the
     wrappers: the package's functions that may return a resource and call one (and their callers
     up to `rounds` levels)."""
+    holding = _holding_types(files)
     declared = [(chunk, file) for file in files for chunk in file.functions()
-                if _RESOURCE_RESULT.search(file.source, chunk.start, chunk.body if chunk.body != -1 else chunk.end)
-                and _RESOURCE_RESULT.search(_results(file.source, chunk))]
+                if _returns_resource(_results(file.source, chunk), holding)]
     for file in files:
         file.calls = []
         file.record(calls)
@@ -114,6 +115,22 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
             if any(name + b"(" in file.source or name + b"[" in file.source for name in new):
                 file.record(found)
     return calls
+
+
+def _holding_types(files: list[File]) -> re.Pattern | None:
+    """Returns a pattern of the package's struct types whose declaration names a resource type
+    (`type server struct{ ln net.Listener }`): a function returning one may return a resource."""
+    names: set[bytes] = set()
+    for file in files:
+        for chunk in file.chunks:
+            text = file.source[chunk.start:chunk.end]
+            if chunk.kind == b"type" and _RESOURCE_RESULT.search(text):
+                names.update(_STRUCT_NAME.findall(text))
+    return re.compile(rb"\b(?:" + b"|".join(sorted(names)) + rb")\b") if names else None
+
+
+def _returns_resource(results: bytes, holding: re.Pattern | None) -> bool:
+    return bool(_RESOURCE_RESULT.search(results) or holding is not None and holding.search(results))
 
 
 def _results(source: bytes, chunk: Chunk) -> bytes:

@@ -48,13 +48,15 @@ class PackageTypes:
     interfaces: set[str] = field(default_factory=set)
     funcs: dict[str, list[Node]] = field(default_factory=dict)
     methods: dict[tuple[str, str], list[Node]] = field(default_factory=dict)
-    variables: dict[str, Node] = field(default_factory=dict)
+    variables: dict[str, tuple[Node | None, Node | None, dict[str, str]]] = field(default_factory=dict)
     type_names: set[str] = field(default_factory=set)
     embedded: dict[str, list[Node]] = field(default_factory=dict)
     resolved: dict[str, str] = field(default_factory=dict)
+    var_types: dict[str, str] = field(default_factory=dict)
+    arity: dict[str, int] = field(default_factory=dict)  # parameters of the package's functions (`F`, `T.M`)
 
-    def collect(self, root: Node) -> None:
-        """Records the top-level declarations of one file."""
+    def collect(self, root: Node, imports: dict[str, str]) -> None:
+        """Records the top-level declarations of one file, whose imports are `imports`."""
         for child in root.named_children:
             match child.type:
                 case "type_declaration":
@@ -62,15 +64,21 @@ class PackageTypes:
                         self._type_spec(spec)
                 case "function_declaration":
                     self.funcs[text(child.child_by_field_name("name"))] = result_nodes(child)
+                    self.arity[text(child.child_by_field_name("name"))] = _param_count(child)
                 case "method_declaration":
                     receiver = receiver_type_name(child)
                     self.methods[(receiver, text(child.child_by_field_name("name")))] = result_nodes(child)
+                    self.arity[f"{receiver}.{text(child.child_by_field_name('name'))}"] = _param_count(child)
                 case "var_declaration":
+                    # Ex) var client = &http.Client{Timeout: 5 * time.Second}   Ex) var db *sql.DB
                     for spec in _specs(child):
                         declared = spec.child_by_field_name("type")
-                        for name in spec.children_by_field_name("name"):
-                            if declared is not None:
-                                self.variables[text(name)] = declared
+                        names = spec.children_by_field_name("name")
+                        values = spec.child_by_field_name("value")
+                        items = list(values.named_children) if values is not None else []
+                        for index, name in enumerate(names):
+                            value = items[index] if len(items) == len(names) else None
+                            self.variables[text(name)] = (declared, value, imports)
 
     def _type_spec(self, spec: Node) -> None:
         if spec.type not in ("type_spec", "type_alias"):
@@ -98,6 +106,15 @@ class PackageTypes:
             for method in body.named_children:
                 if method.type == "method_elem" and method.child_by_field_name("name") is not None:
                     self.methods[(name, text(method.child_by_field_name("name")))] = result_nodes(method)
+
+    def variable_type(self, name: str) -> str:
+        """Returns the type of package-level variable `name` (declared, or of its initial value), read
+        with the imports of the file declaring it."""
+        if name not in self.var_types:
+            declared, value, imports = self.variables[name]
+            scope = FileScope(self, imports)
+            self.var_types[name] = scope.type_of_expr(declared) if declared is not None else scope.type_of_value(value)
+        return self.var_types[name]
 
     def resolve_import(self, path: str) -> str:
         """Returns the tree package key an import path points to, or the path itself."""
@@ -141,6 +158,33 @@ class FileScope:
             return self.type_of_expr(node.child_by_field_name("type"))
         return ""
 
+    def type_of_value(self, node: Node | None) -> str:
+        """Returns the named type of an initial value that needs no local names: a composite literal,
+        its address, `new(T)`, or a call whose result type the package or a table tells."""
+        if node is None:
+            return ""
+        match node.type:
+            case "composite_literal":
+                return self.type_of_expr(node.child_by_field_name("type"))
+            case "unary_expression" | "parenthesized_expression":
+                return self.type_of_value(node.named_children[-1]) if node.named_children else ""
+            case "call_expression":
+                function = node.child_by_field_name("function")
+                arguments = node.child_by_field_name("arguments")
+                if function is not None and function.type == "identifier" and text(function) == "new":
+                    return self.type_of_expr(arguments.named_children[0]) if arguments and arguments.named_children else ""
+                if function is not None and function.type == "identifier":
+                    types = self.result_types(f"{self.package.key}.{text(function)}")
+                    return types[0] if types else ""
+                if function is not None and function.type == "selector_expression":
+                    operand = function.child_by_field_name("operand")
+                    package = self.imports.get(text(operand)) if operand.type == "identifier" else None
+                    if package is not None:
+                        callee = f"{self.package.resolve_import(package)}.{text(function.child_by_field_name('field'))}"
+                        types = self.result_types(callee)
+                        return types[0] if types else STDLIB_RESULTS.get(callee, "")
+        return ""
+
     def method_owner(self, owner: str, method: str) -> str:
         """Returns the type that declares `method` for a value of `owner`: the owner itself, or
         the embedded type the method is promoted from (`API{*http.Client}.Get` -> net/http.Client)."""
@@ -153,6 +197,12 @@ class FileScope:
                 return candidate
         external = [c for c in candidates if c and not c.startswith(prefix)]
         return external[0] if len(external) == 1 else owner
+
+    def error_field(self, owner: str) -> str:
+        """Returns the first field of type `error` of the package's struct `owner`, or ""."""
+        prefix = self.package.key + "."
+        fields = self.package.structs.get(owner[len(prefix):], {}) if owner.startswith(prefix) else {}
+        return next((name for name, declared in fields.items() if text(declared) == "error"), "")
 
     def field_type(self, owner: str, name: str) -> str:
         prefix = self.package.key + "."
@@ -209,6 +259,16 @@ def result_nodes(function: Node) -> list[Node]:
     return out
 
 
+def _param_count(function: Node) -> int:
+    """Returns how many parameters a function or method declares (a variadic one counts once)."""
+    params = function.child_by_field_name("parameters")
+    count = 0
+    for param in params.named_children if params is not None else ():
+        if param.type in ("parameter_declaration", "variadic_parameter_declaration"):
+            count += max(1, len(param.children_by_field_name("name")))
+    return count
+
+
 def _specs(declaration: Node) -> list[Node]:
     specs = []
     for child in declaration.named_children:
@@ -220,13 +280,14 @@ def _specs(declaration: Node) -> list[Node]:
 
 
 def _descendants_of_type(node: Node, kind: str) -> list[Node]:
+    """Returns the outermost descendants of type `kind`, in source order."""
     found, stack = [], [node]
     while stack:
         current = stack.pop()
         if current.type == kind:
             found.append(current)
             continue
-        stack.extend(current.named_children)
+        stack.extend(reversed(current.named_children))
     return found
 
 
