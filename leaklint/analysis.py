@@ -75,6 +75,10 @@ class LeakAnalysis(Oracle):
         result: dict[int, _Returned] = {}
         arity = _arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
+            if site_index in analysis.returned_closed:
+                # Ex) resty's execute: closes the body unless the caller asked for it raw, and returns
+                # the response either way: who owns it depends on settings the caller made elsewhere.
+                continue
             site = analysis.sites[site_index]
             for position, rests in sorted(positions.items()):
                 paired = site.clause.error_result is not None or site.spec.language == "go"  # Go: a trailing error

@@ -31,6 +31,7 @@ class FunctionAnalysis(OwnedFields):
         for site, _ in self.seeds:
             self.sites.append(site)
         self.returned: dict[int, dict[int, frozenset[str]]] = {}  # site -> result position -> field paths
+        self.returned_closed: set[int] = set()  # sites returned closed on some path that does not fail
         self.released: set[int] = set()
         self.stored: dict[str, int] = {}  # owner field -> first site stored into it
         self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
@@ -426,7 +427,10 @@ class FunctionAnalysis(OwnedFields):
         state = self._exit_unowned(exit_, state, report)
         for fact in state:
             if fact.deferred and fact.pending is None:
-                continue  # Ex) defer resp.Body.Close(); return resp, nil   (the caller gets it closed)
+                # Ex) defer resp.Body.Close(); return resp, nil   (the caller gets it closed)
+                if not exit_.failing and any(refers(v, h) for v in exit_.values for h in fact.holders):
+                    self.returned_closed.add(fact.site)
+                continue
             for position, value in enumerate(exit_.values):
                 rests = frozenset(remainder(value, holder) for holder in fact.holders if refers(value, holder))
                 if rests:

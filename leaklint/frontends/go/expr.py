@@ -11,8 +11,9 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
-from leaklint.frontends.go.typeinfo import ABORT_FUNCTIONS, ABORT_METHODS, STDLIB_RESULTS, STDLIB_VARS, text
-from leaklint.ir import Assign, Call, Exit, Span, Store
+from leaklint.frontends.go.typeinfo import (ABORT_FUNCTIONS, ABORT_METHODS, ERROR_ASSERTIONS, STDLIB_RESULTS,
+                                            STDLIB_VARS, text)
+from leaklint.ir import Assign, Call, Exit, Guard, Span, Store
 
 _BUILTINS = frozenset({"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",
                        "max", "min", "new", "panic", "print", "println", "real", "recover"})
@@ -166,7 +167,17 @@ class ExpressionLowerer:
         if call.args and call.args[0] in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
             # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)
             call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])
+            if call.args[0] in self.request_contexts and results and results[0] is not None:
+                self.context_responses.setdefault(self.request_contexts[call.args[0]], []).append(results[0])
+        if call.callee in _INJECTED_ROUND_TRIPS and self.pos.path.endswith("_test.go") \
+                and not (call.receiver or "").endswith("Transport"):
+            # Ex) rt := NewHeaderRoundTripper(fakeBase); resp, _ := rt.RoundTrip(req)   (a test of a
+            # transport wrapper: the base it delegates to is the test's fake, which holds no connection)
+            call = replace(call, kwargs=call.kwargs + (("transport", "injected"),))
         self.cfg.emit(call)
+        if function is not None and function.type == "identifier" and text(function) in self.cancels:
+            self.cfg.emit(self._cancelling(node, text(function)))  # Ex) cancel()   (ends its requests)
+        self._assertion(call, node)
         method = call.callee.rsplit(".", 1)[-1]
         if call.callee in ABORT_FUNCTIONS or (call.receiver is not None and method in ABORT_METHODS):
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
@@ -187,6 +198,27 @@ class ExpressionLowerer:
         else:
             count = 0
         return count if count > 1 else 0
+
+    def _cancelling(self, node: Node, cancel: str) -> Call:
+        """Returns the call ending the requests sent with the context `cancel` cancels: releases
+        of their responses (the transport tears their connections down)."""
+        responses = tuple(self.context_responses.get(self.cancels[cancel], ()))
+        return Call(self.pos.span(node), "context.CancelFunc", cancel, None, responses, ())
+
+    def _assertion(self, call: Call, node: Node) -> None:
+        """After `require.Error(t, err)` the test goes on only with err non-nil (`NoError`: nil)."""
+        package, _, name = call.callee.rpartition(".")
+        sets = ERROR_ASSERTIONS.get(package)
+        if sets is None or len(call.args) < 2 or call.args[1] is None or not (name in sets[0] or name in sets[1]):
+            return
+        err = call.args[1]
+        stops, goes = (Guard(err, "nil"), Guard(err, "nonnil")) if name in sets[0] else \
+            (Guard(err, "nonnil"), Guard(err, "nil"))
+        failing, passing = self.cfg.new_block(), self.cfg.new_block()
+        self.cfg.branch(failing, passing, (stops, goes))
+        self.cfg.start(failing)
+        self.cfg.emit(Exit(self.pos.span(node), "abort"))
+        self.cfg.start(passing)
 
     def _package_value(self, node: Node) -> str:
         """Returns the qualified name of a package-level value an argument names (`io.Discard`), else ""."""
@@ -278,6 +310,8 @@ class ExpressionLowerer:
                 return self.scope.field_type(self._type_of(operand), field_name)
             case "unary_expression" | "parenthesized_expression":
                 return self._type_of(node.named_children[-1]) if node.named_children else ""
+            case "type_assertion_expression":
+                return self.scope.type_of_expr(node.child_by_field_name("type"))
             case "composite_literal":
                 return self.scope.type_of_expr(node.child_by_field_name("type"))
             case "call_expression":
@@ -309,6 +343,9 @@ class ExpressionLowerer:
 
 
 
+# RoundTrip on a transport whose concrete type is not known: in a test, a wrapper under test over a
+# fake (but not an http.Client's own `client.Transport`, nor `http.DefaultTransport`).
+_INJECTED_ROUND_TRIPS = frozenset({"?.RoundTrip", "net/http.RoundTripper.RoundTrip"})
 _REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})
 
 

@@ -26,13 +26,19 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
     left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
     if operator in ("&&", "||"):
         # Ex) resp != nil && resp.Body != nil   (false: one of them is nil, so nothing is open)
+        # Ex) err == context.Canceled || err == context.DeadlineExceeded   (true: err is not nil)
         first, second = _guards(left), _guards(right)
         index = 1 if operator == "&&" else 0
         both = first[index] is not None and second[index] is not None and first[index].kind == second[index].kind
-        shared = first[index] if both and first[index].kind == "nil" else None
+        shared = first[index] if both and (first[index].kind == "nil" or first[index] == second[index]) else None
         return (first[0], shared) if operator == "&&" else (shared, first[1])
     if operator not in ("==", "!="):
         return (None, None)
+    empty = _empty_response(left, right)
+    if empty is not None:
+        # Ex) if resp.ContentLength == 0 { return }   (no body: nothing holds the connection)
+        gone = Guard(empty, "nil")
+        return (gone, None) if operator == "==" else (None, gone)
     sentinel = _sentinel_comparison(left, right)
     if sentinel is not None:
         # Ex) if err == io.EOF { ... }   (equal to a non-nil sentinel: err is not nil)
@@ -51,13 +57,32 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
 
 
 def _sentinel_comparison(left: Node | None, right: Node | None) -> str | None:
-    """Returns the error variable compared with a sentinel error value (`err == ErrClosed`), if any."""
+    """Returns the error variable compared with a sentinel error value (`err == ErrClosed`,
+    `err == context.Canceled`, `err == io.EOF`), if any."""
     for subject, other in ((left, right), (right, left)):
         name = _plain_path(other) or ""
         last = name.rsplit(".", 1)[-1]
+        qualified = other is not None and other.type == "selector_expression" and last[:1].isupper()
         if subject is not None and subject.type == "identifier" and "err" in text(subject).lower() \
-                and (last.startswith("Err") or last.startswith("err")) and last != text(subject) and last != "err":
+                and (last.startswith("Err") or last.startswith("err") or qualified) and last != text(subject) \
+                and last != "err":
             return text(subject)
+    return None
+
+
+# A response field value meaning it has no body (RFC 9110: 204 and 304 carry none).
+_BODYLESS = {"ContentLength": ("0",), "StatusCode": ("204", "304", "StatusNoContent", "StatusNotModified")}
+
+
+def _empty_response(left: Node | None, right: Node | None) -> str | None:
+    """Returns the response compared as bodiless (`resp.ContentLength == 0`, `resp.StatusCode ==
+    http.StatusNoContent`), if any."""
+    for subject, other in ((left, right), (right, left)):
+        if subject is None or other is None or subject.type != "selector_expression":
+            continue
+        values = _BODYLESS.get(text(subject.child_by_field_name("field")), ())
+        if text(other).rsplit(".", 1)[-1] in values:
+            return _plain_path(subject.child_by_field_name("operand"))
     return None
 
 

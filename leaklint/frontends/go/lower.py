@@ -41,6 +41,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.cancels: dict[str, str] = {}  # `cancel` of `ctx, cancel := context.WithTimeout(...)` -> ctx
         self.ended_contexts: set[str] = set()  # contexts a deferred cancel ends at return
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
+        self.request_contexts: dict[str, str] = {}  # request -> the context it was built with
+        self.context_responses: dict[str, list[str]] = {}  # context -> responses of requests sent with it
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -229,6 +231,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         if with_context and args and text(args[0]) in self.ended_contexts:
             notes.append(("context", "cancelled"))
         self.requests[targets[0]] = tuple(notes)
+        if with_context and args:
+            self.request_contexts[targets[0]] = text(args[0])
 
     def _assign(self, node: Node, item: Node, target: str | None, source: str | None) -> None:
         span = self.pos.span(node)
@@ -316,6 +320,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             return
         if mode == "defer" and function is not None and text(function) in self.cancels:
             self.ended_contexts.add(self.cancels[text(function)])  # Ex) defer cancel()
+            self.cfg.emit(Defer(self.pos.span(node), self._cancelling(call, text(function)), in_loop=bool(self.loops)))
         if mode == "go":
             # Ex) go serve(conn)   (the goroutine's function decides, like any call)   Ex) go http.Get(u)
             self.cfg.emit(lowered)

@@ -31,6 +31,18 @@ ABORT_FUNCTIONS = frozenset({
     "os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf", "log.Panicln",
     "runtime.Goexit",
 })
+# Test assertions on an error: after those of the first set the error is not nil, after those of
+# the second it is nil, or the test stops (require, must) or has failed (assert): a resource open
+# only on the other path is open only in a failing test.
+ERROR_ASSERTIONS = {
+    **dict.fromkeys(("github.com/stretchr/testify/require", "github.com/stretchr/testify/assert"),
+                    (frozenset({"Error", "ErrorIs", "ErrorAs", "ErrorContains", "EqualError", "Errorf", "ErrorIsf"}),
+                     frozenset({"NoError", "NoErrorf"}))),
+    **dict.fromkeys(("github.com/shoenig/test/must", "github.com/shoenig/test"),
+                    (frozenset({"Error", "ErrorIs", "ErrorAs", "ErrorContains", "EqError"}), frozenset({"NoError"}))),
+    **dict.fromkeys(("gotest.tools/v3/assert", "gotest.tools/assert"),
+                    (frozenset({"Error", "ErrorContains", "ErrorIs", "ErrorType"}), frozenset({"NilError"}))),
+}
 ABORT_METHODS = frozenset({"Fatal", "Fatalf", "Fatalln", "FailNow", "Skip", "Skipf", "SkipNow", "Panic", "Panicf"})
 
 

@@ -1,0 +1,209 @@
+"""Re-checks leaklint against the hand-read samples of real projects and the real leak fixes.
+
+    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--show]
+
+Precision: runs leaklint on each project of projects.tsv at its recorded commit and matches the
+findings with the hand-read verdicts of <language>-sample.tsv (by path and line). A finding is a
+true positive when its verdict holds under its rule's criterion: a held resource for the error
+rules, read-to-the-end-but-unclosed for LL105, closed only by a defer in a loop for LL106, an
+exception path for LL204. Findings with no verdict yet are counted and listed (`--show`), to be
+read and added. Recall: for each fix of <language>-fixes.tsv, the parent commit's package (Go)
+or module directory (Python) must have a finding on the acquiring line, and the fixed version
+none on that line. Mirrors come from the search tool's `fetch` (MIRRORS, default
+/work/.mirror); checkouts are cached under CORPUS (default /work/corpus).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from corpus import materialise  # noqa: E402
+
+MIRRORS = Path(os.environ.get("MIRRORS", "/work/.mirror"))
+CORPUS = Path(os.environ.get("CORPUS", "/work/corpus"))
+ERROR_RULES = {"LL101", "LL102", "LL103", "LL104", "LL107", "LL108", "LL109", "LL110", "LL111", "LL112",
+               "LL201", "LL202", "LL203", "LL205", "LL206", "LL207", "LL208", "LL209", "LL210", "LL211"}
+# The criterion each rule's findings must meet to be true (see bench/precision/README.md).
+CRITERIA = {"LL105": {"contract"}, "LL106": {"defer-in-loop"}, "LL204": {"exception", "held"}}
+
+
+def _mirror(repo: str) -> str:
+    return str(MIRRORS / repo.replace("/", "+") / "repo")
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _checkout(repo: str, commit: str, only: list[str] | None = None) -> Path:
+    """Returns a directory holding `commit` of `repo` (or only the `only` paths), materialised once."""
+    name = repo.split("/")[1]
+    dest = CORPUS / name if only is None else CORPUS / "commits" / name / commit
+    marker = dest / ".leaklint-bench-complete"
+    if not marker.exists():
+        materialise(_mirror(repo), commit, dest, only)
+        marker.write_text(commit)
+    return dest
+
+
+def run_leaklint(directory: Path, *paths: str) -> list[dict]:
+    """Returns the JSON findings of a cold leaklint run in `directory` (on `paths`, default .)."""
+    out = subprocess.run([sys.executable, "-m", "leaklint", "check", "--no-cache", "--exit-zero", "--format", "json",
+                          *(paths or (".",))], cwd=directory, capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"leaklint failed in {directory}: {out.stderr.strip()[-400:]}")
+    return json.loads(out.stdout)["findings"]
+
+
+def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """Returns the Wilson score interval of a proportion."""
+    if total == 0:
+        return 0.0, 1.0
+    p = successes / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    spread = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - spread), min(1.0, centre + spread)
+
+
+def true_for(rule: str, row: dict[str, str]) -> bool:
+    """Reports whether a hand-read verdict makes a finding of `rule` on that line true."""
+    if row["verdict"] != "tp":
+        return False
+    return row["criterion"] in CRITERIA.get(rule, {"held"})
+
+
+def precision(language: str, show: bool) -> None:
+    projects = [p for p in _read(HERE / "projects.tsv") if p["language"] == language]
+    sample = defaultdict(list)
+    for row in _read(HERE / f"{language}-sample.tsv"):
+        sample[(row["repo"], row["path"], int(row["line"]))].append(row)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    unread: list[str] = []
+    found_keys = set()
+    for project in projects:
+        directory = _checkout(project["repo"], project["commit"])
+        for finding in run_leaklint(directory):
+            key = (project["repo"], finding["path"], finding["line"])
+            rule = finding["rule"]
+            counts[rule]["findings"] += 1
+            rows = sample.get(key)
+            if not rows:
+                unread.append(f"{project['name']}\t{finding['path']}:{finding['line']}\t{rule}\t{finding['message']}")
+                continue
+            found_keys.add(key)
+            counts[rule]["read"] += 1
+            counts[rule]["tp" if any(true_for(rule, r) for r in rows) else "fp"] += 1
+    print(f"## {language}: precision on the hand-read sample ({len(sample)} lines read)")
+    print("| rule | findings | read | tp | fp | precision | 95% Wilson |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for rule in sorted(counts):
+        c = counts[rule]
+        read = c["tp"] + c["fp"]
+        low, high = wilson(c["tp"], read)
+        shown = f"{c['tp'] / read:.2f}" if read else "-"
+        print(f"| {rule} | {c['findings']} | {read} | {c['tp']} | {c['fp']} | {shown} | [{low:.2f}, {high:.2f}] |")
+    lost = [rows for key, rows in sample.items() if key not in found_keys and any(r["verdict"] == "tp" for r in rows)]
+    gone = [rows for key, rows in sample.items() if key not in found_keys and all(r["verdict"] == "fp" for r in rows)]
+    print(f"\nread true findings no longer reported: {len(lost)}; false ones gone: {len(gone)}; unread findings: {len(unread)}")
+    if show:
+        for rows in lost:
+            r = rows[0]
+            print(f"  lost\t{r['repo']}\t{r['path']}:{r['line']}\t{r['rule']}\t{r['criterion']}\t{r['shape']}")
+        for line in unread:
+            print(f"  unread\t{line}")
+
+
+KINDS = {  # the resource kinds of the fix sets that a rule covers
+    "go": {"http-body": {"LL101", "LL105", "LL106"}, "conn": {"LL102", "LL106"}, "listener": {"LL102", "LL106"},
+           "file": {"LL103", "LL106"}, "sql-rows": {"LL104", "LL106"}, "sql-stmt": {"LL104", "LL106"},
+           "grpc-conn": {"LL107"}, "ticker": {"LL108"}, "timer": {"LL108"}, "process": {"LL109"},
+           "sql-tx": {"LL110"}, "zip": {"LL111"}, "pgx": {"LL112"}},
+    "python": {"socket": {"LL201", "LL204"}, "http-response": {"LL202", "LL204"},
+               "http-connection": {"LL202", "LL204"}, "http-client": {"LL203", "LL204"},
+               "file": {"LL205"}, "tempfile": {"LL205"}, "os-fd": {"LL205"}, "sqlite": {"LL206"},
+               "db-other": {"LL206"}, "process": {"LL207"}, "pipe": {"LL207"}, "zip": {"LL208"}, "tar": {"LL208"},
+               "executor": {"LL209"}, "mp-pool": {"LL209"}, "socketserver": {"LL210"}, "selector": {"LL211"}},
+}
+
+
+def _package_dir(language: str, path: str) -> str:
+    return os.path.dirname(path) or "."
+
+
+def _line_in(lines: list[str], text: str, near: int) -> int | None:
+    """Returns the 1-based line of `lines` equal to `text` (stripped) nearest to `near`."""
+    candidates = [i + 1 for i, line in enumerate(lines) if line.strip() == text]
+    return min(candidates, key=lambda i: abs(i - near)) if candidates else None
+
+
+def recall(language: str, show: bool) -> None:
+    rows = _read(HERE / f"{language}-fixes.tsv")
+    covered = KINDS[language]
+    hits, quiet, total, uncovered, broken = Counter(), Counter(), Counter(), Counter(), 0
+    misses: list[str] = []
+    for row in rows:
+        kind = row["kind"]
+        rules = covered.get(kind)
+        if rules is None:
+            uncovered[kind] += 1
+            continue
+        directory = _package_dir(language, row["path"])
+        try:
+            before = _checkout(row["repo"], row["parent_commit"], [directory])
+            after = _checkout(row["repo"], row["fix_commit"], [directory])
+            found = {(f["path"], f["line"]) for f in run_leaklint(before, directory) if f["rule"] in rules}
+            fixed = {(f["path"], f["line"]) for f in run_leaklint(after, directory) if f["rule"] in rules}
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+            broken += 1
+            print(f"  skipped {row['repo']} {row['fix_commit'][:8]}: {exc}", file=sys.stderr)
+            continue
+        total[kind] += 1
+        line = int(row["line"])
+        hit = (row["path"], line) in found
+        hits[kind] += hit
+        text = (before / row["path"]).read_text(errors="replace").splitlines()[line - 1].strip()
+        after_file = after / row["path"]
+        moved = _line_in(after_file.read_text(errors="replace").splitlines(), text, line) if after_file.exists() else None
+        quiet[kind] += moved is None or (row["path"], moved) not in fixed
+        if not hit:
+            misses.append(f"  miss\t{row['repo']}\t{row['fix_commit'][:10]}\t{row['path']}:{line}\t{kind}\t{row['note'][:90]}")
+    n, h, q = sum(total.values()), sum(hits.values()), sum(quiet.values())
+    print(f"## {language}: recall on {len(rows)} real leak fixes")
+    print("| kind | fixes | found before the fix | quiet after |")
+    print("| --- | --- | --- | --- |")
+    for kind in sorted(total):
+        print(f"| {kind} | {total[kind]} | {hits[kind]} | {quiet[kind]} |")
+    low, high = wilson(h, n)
+    print(f"\nrecall on covered kinds: {h}/{n} = {h / n if n else 0:.2f} [{low:.2f}, {high:.2f}]; "
+          f"quiet after the fix: {q}/{n}; kinds no rule covers: {dict(uncovered)}; could not check: {broken}")
+    if show:
+        print("\n".join(misses))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--language", choices=("go", "python"), action="append")
+    parser.add_argument("--sample", action="store_true", help="precision on the hand-read samples")
+    parser.add_argument("--fixes", action="store_true", help="recall on the real leak fixes")
+    parser.add_argument("--show", action="store_true", help="list lost, unread and missed findings")
+    args = parser.parse_args()
+    both = not (args.sample or args.fixes)
+    for language in args.language or ["go", "python"]:
+        if args.sample or both:
+            precision(language, args.show)
+        if args.fixes or both:
+            recall(language, args.show)
+
+
+if __name__ == "__main__":
+    main()
