@@ -114,7 +114,7 @@ def test_removed_close_is_a_new_leak_at_the_unchanged_call(repo, capsys):
 
 def test_added_early_return_is_a_new_leak(repo, capsys):
     edit(repo / "svc" / "probe.go", "\tdefer resp.Body.Close()\n",
-         "\tif resp.StatusCode == 304 {\n\t\treturn nil\n\t}\n\tdefer resp.Body.Close()\n")
+         "\tif resp.StatusCode == 202 {\n\t\treturn nil\n\t}\n\tdefer resp.Body.Close()\n")
     assert lines(capsys, "--new-from-rev", "HEAD") == (1, [("svc/probe.go", 10)])
 
 
