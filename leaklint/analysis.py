@@ -33,7 +33,7 @@ class LeakAnalysis(Oracle):
         self.functions = functions
         self._returns: dict[str, dict[int, _Returned] | None] = {}
         self._effects: dict[tuple, tuple[bool, bool, bool, bool]] = {}
-        self._passed: dict[tuple, tuple[int, frozenset[str]] | None] = {}
+        self._passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = {}
         self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
@@ -147,6 +147,10 @@ class LeakAnalysis(Oracle):
             return "closes-on-success"  # Ex) closes the body, or returns an error having left it open
         if leaked and released and failing is None:
             return "closes-on-failure"  # Ex) func readError(r *http.Response) error: closes it when it returns one
+        if leaked and failing:
+            # Ex) func newClient(c net.Conn) (*Client, error): keeps c, unless it fails and leaves it to the caller
+            passed = self._passed.get((callee, function.params[index], rest, spec.id, err))
+            return "passes-on-success" if passed else "escapes-on-success"
         if leaked and drained:
             return "drains"  # Ex) func readBody(r *http.Response) ([]byte, error) { return io.ReadAll(r.Body) }
         if not leaked and self._passed.get((callee, function.params[index], rest, spec.id, err)):
@@ -176,9 +180,10 @@ class LeakAnalysis(Oracle):
         return "borrows"
 
     def passed_back(self, callee: str, index: int, rest: str, spec: RuleSpec,
-                    paired: int | None = None) -> tuple[int, frozenset[str]] | None:
-        """Returns (result position, field path) where tree function `callee` returns the resource
-        passed as parameter `index` without leaking it (`return resp, nil`), or None."""
+                    paired: int | None = None) -> tuple[int, frozenset[str], bool] | None:
+        """Returns (result position, field paths, always) where tree function `callee` returns the
+        resource passed as parameter `index` (`return resp, nil`): on every path, or (`always`
+        False) where it succeeds, leaving it to the caller where it fails; None when it does not."""
         function = self.functions[callee]
         if index >= len(function.params):
             return None
@@ -209,9 +214,9 @@ class LeakAnalysis(Oracle):
         drained = bool(normal) and all(leak.drained for leak in normal)
         self._effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
         returned = analysis.returned.get(0)
-        if not normal and returned:
+        if returned and (not normal or failing):
             position = min(returned)
-            self._passed[key] = (position, returned[position])
+            self._passed[key] = (position, returned[position], not normal)
         return self._effects[key]
 
     # -- findings -------------------------------------------------------------------------------

@@ -123,7 +123,7 @@ class FunctionAnalysis(OwnedFields):
             state = self._acquire(call, *acquired, state, report)
         return state
 
-    def _passed(self, call: Call, state: State) -> dict[int, tuple[int, frozenset[str]]]:
+    def _passed(self, call: Call, state: State) -> dict[int, tuple[int, frozenset[str], bool]]:
         """Returns, by site, where a tree function called with the resource hands it back: (result
         position, field path) (`func checkResp(r *http.Response, err error) (*http.Response, error)`)."""
         if not self.oracle.is_tree_function(call.callee):
@@ -140,16 +140,18 @@ class FunctionAnalysis(OwnedFields):
                             passed[fact.site] = found
         return passed
 
-    def _pass_on(self, call: Call, passed: dict[int, tuple[int, frozenset[str]]], state: State) -> State:
-        """Adds the call's results to the holders of what it handed back; where the callee also
-        reports an error, that error being set means it kept nothing (it closed it, or never had it)."""
+    def _pass_on(self, call: Call, passed: dict[int, tuple[int, frozenset[str], bool]], state: State) -> State:
+        """Adds the call's results to the holders of what it handed back; where the callee hands it
+        back on every path and also reports an error, that error being set means it kept nothing
+        (it closed it, or never had it)."""
         out = set()
         for fact in state:
             if fact.site in passed and fact.site >= 0:
-                position, rests = passed[fact.site]
+                position, rests, always = passed[fact.site]
                 target = call.results[position] if position < len(call.results) else None
                 if target is not None:
-                    err = call.results[-1] if len(call.results) > 1 and position != len(call.results) - 1 else fact.err
+                    paired = always and len(call.results) > 1 and position != len(call.results) - 1
+                    err = call.results[-1] if paired else fact.err
                     fact = replace(fact, holders=fact.holders | {(target, rest) for rest in rests}, err=err)
                     site = self.sites[fact.site]
                     if site.variable is None or site.variable.startswith("$"):
@@ -180,11 +182,17 @@ class FunctionAnalysis(OwnedFields):
         out = set()
         for fact in state:
             effect = self._effect_on(call, fact)
-            failure = call.results[-1] if effect.startswith("release-on-") and call.results else None
+            conditional = effect.endswith("-on-success") or effect.endswith("-on-failure")
+            failure = call.results[-1] if conditional and call.results else None
             if failure is not None and not deferred and effect == "release-on-success":
                 # Ex) if err := wantBody(res); err != nil { t.Fatal(err) }   (it closes unless it fails)
                 self.released.add(fact.site)
                 out.add(replace(fact, closed_unless=failure))
+                continue
+            if effect == "escape-on-success":
+                if failure is not None and not deferred:
+                    # Ex) sess, err := quic.Dial(udpConn, ...); if err != nil { return err }   (still ours)
+                    out.add(replace(fact, closed_unless=failure))
                 continue
             if failure is not None and not deferred:
                 # Ex) if err := readError(resp); err != nil { return err }   (it closes when it fails;
@@ -247,7 +255,11 @@ class FunctionAnalysis(OwnedFields):
         if self.oracle.is_tree_function(call.callee):
             effect = self.oracle.param_effect(call.callee, index, rest, spec, _paired(call, fact))
             return _EFFECTS.get(effect, "borrow")
-        return "escape" if spec.unresolved_calls == "handoff" else "borrow"
+        if spec.unresolved_calls == "borrow":
+            return "borrow"
+        # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention;
+        # not for function values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
+        return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?") else "escape"
 
     def _acquisition(self, call: Call, state: State) -> tuple[RuleSpec, Acquire] | None:
         receiver_type = ""
@@ -459,11 +471,17 @@ class FunctionAnalysis(OwnedFields):
 
 # What a tree function's summary says it does to a resource -> its effect on the caller's fact.
 _EFFECTS = {"closes": "release", "escapes": "escape", "closes-on-success": "release-on-success",
-            "closes-on-failure": "release-on-failure", "drains": "drain", "passes": "borrow", "borrows": "borrow"}
+            "closes-on-failure": "release-on-failure", "drains": "drain", "passes": "borrow", "borrows": "borrow",
+            "escapes-on-success": "escape-on-success", "passes-on-success": "borrow"}
 
 
 def _ignore(_: Leak) -> None:
     return None
+
+
+def _reports_error(call: Call) -> bool:
+    """Reports whether a call binds a trailing error result (`x, err := f(conn)`)."""
+    return bool(call.results) and call.results[-1] is not None and "err" in call.results[-1].lower()
 
 
 def _paired(call: Call, fact: Fact) -> int | None:

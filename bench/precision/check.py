@@ -93,6 +93,8 @@ def precision(language: str, show: bool) -> None:
     for project in projects:
         directory = _checkout(project["repo"], project["commit"])
         for finding in run_leaklint(directory):
+            if finding["suppressed"]:
+                continue
             key = (project["repo"], finding["path"], finding["line"])
             rule = finding["rule"]
             counts[rule]["findings"] += 1
@@ -162,7 +164,8 @@ def recall(language: str, show: bool) -> None:
             before = _checkout(row["repo"], row["parent_commit"], [directory])
             after = _checkout(row["repo"], row["fix_commit"], [directory])
             found = {(f["path"], f["line"]) for f in run_leaklint(before, directory) if f["rule"] in rules}
-            fixed = {(f["path"], f["line"]) for f in run_leaklint(after, directory) if f["rule"] in rules}
+            fixed = {(f["path"], f["line"]) for f in run_leaklint(after, directory) if f["rule"] in rules} \
+                if (after / directory).is_dir() else set()
         except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
             broken += 1
             print(f"  skipped {row['repo']} {row['fix_commit'][:8]}: {exc}", file=sys.stderr)

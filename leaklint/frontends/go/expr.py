@@ -143,9 +143,11 @@ class ExpressionLowerer:
         """Lowers a call expression; returns the Call op (None for builtins, closures and conversions)."""
         function = node.child_by_field_name("function")
         if function is not None and function.type == "func_literal":
-            for arg in _args(node):
-                self._value(arg)
-            self._closure(function, "call")
+            args = tuple(self._value(arg) for arg in _args(node))
+            qualname = self._closure(function, "call")
+            if any(arg is not None for arg in args):
+                # Ex) func(c net.Conn) { defer c.Close(); ... }(conn)   (its parameter decides)
+                self.cfg.emit(Call(self.pos.span(node), qualname, "func literal", None, args, results))
             return None
         if function is not None and function.type == "identifier" and text(function) in _BUILTINS \
                 and text(function) not in self.locals:

@@ -13,7 +13,7 @@ from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer
                                        _response_names)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
 from leaklint.frontends.go.typeinfo import FileScope, result_nodes, text, var_specs
-from leaklint.ir import Assign, Capture, Defer, Exit, FunctionIR
+from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR
 
 
 class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
@@ -311,9 +311,14 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         function = call.child_by_field_name("function")
         args = [self._value(a) for a in _args(call)]
         if function is not None and function.type == "func_literal":
-            self._closure(function, mode)
-            for arg in args:
-                self._store(arg, node) if mode == "go" else None
+            qualname = self._closure(function, mode)
+            if mode == "go":
+                for arg in args:
+                    self._store(arg, node)
+            elif any(arg is not None for arg in args):
+                # Ex) defer func(f *os.File) { _ = f.Close() }(file)   (the literal's parameter closes it)
+                self.cfg.emit(Defer(self.pos.span(node), Call(self.pos.span(call), qualname, "func literal", None,
+                                                              tuple(args), ()), in_loop=bool(self.loops)))
             return
         lowered = self._resolve(call, function, tuple(args), results=())
         if lowered is None:
@@ -327,7 +332,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=bool(self.loops)))
 
-    def _closure(self, node: Node, mode: str) -> None:
+    def _closure(self, node: Node, mode: str) -> str:
+        """Lowers a func literal as a function of its own and emits its Capture; returns its qualname."""
         self.closures += 1
         qualname = f"{self.qualname}$func{self.closures}"
         visible = frozenset(self.locals | self.outer)
@@ -339,6 +345,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         function.free_names = free
         self.out.append(function)
         self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode))
+        return qualname
 
 _CANCELLING = frozenset({"context.WithCancel", "context.WithTimeout", "context.WithDeadline", "context.WithCancelCause",
                          "context.WithTimeoutCause", "context.WithDeadlineCause"})
