@@ -15,8 +15,9 @@ from leaklint.frontends.go.typeinfo import (ABORT_FUNCTIONS, ABORT_METHODS, ERRO
                                             STDLIB_VARS, text)
 from leaklint.ir import Assign, Call, Exit, Guard, Span, Store
 
+# `n3w` is `new(expr)` (Go 1.26) as the Go front-end rewrites it for a grammar that predates it.
 _BUILTINS = frozenset({"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",
-                       "max", "min", "new", "panic", "print", "println", "real", "recover"})
+                       "max", "min", "new", "n3w", "panic", "print", "println", "real", "recover"})
 _NOT_PATHS = frozenset({"_", "nil", "true", "false", "iota"})
 
 

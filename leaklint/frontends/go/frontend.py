@@ -58,43 +58,50 @@ class GoFrontend:
         for lowered, file in zip(out, cut):
             plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)
             if plan is not None:  # else Ex) a generated table: it cannot acquire, close or type one
-                self._parse(lowered, file.source, plan, package, parsed)
-        for lowered, source, tree, plan in parsed:
+                self._parse(lowered, file, plan, package, parsed)
+        for lowered, source, nodes, imports, plan in parsed:
             try:
                 checked = focus is None or lowered.path in focus
-                self._lower_file(lowered, source, tree.root_node, package, calls if checked else None, plan)
+                self._lower_file(lowered, source, nodes, imports, package, calls if checked else None, plan)
             except RecursionError:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
         return out
 
-    def _parse(self, lowered: LoweredFile, source: bytes, plan: regions.Plan, package: PackageTypes,
+    def _parse(self, lowered: LoweredFile, file: regions.File, plan: regions.Plan, package: PackageTypes,
                parsed: list) -> None:
-        """Parses the planned ranges of one file into `parsed` and records its declarations, or
-        records its syntax error. A ranged parse that fails (code gofmt would reshape) is redone whole."""
+        """Parses the planned ranges of one file into `parsed` and records its declarations. A ranged
+        parse that fails (code gofmt would reshape) is redone whole; a file that still does not
+        parse is parsed one declaration at a time, and its first syntax error recorded."""
+        source = file.source
         tree = _parse_ranges(source, plan.ranges)
+        nodes = tree.root_node.named_children
         if tree.root_node.has_error:
             plan = regions.Plan([(0, len(source))], {}, None)
-            tree = _parser().parse(source)
+            source, tree = _tolerant(source)
+            nodes = tree.root_node.named_children
         error = _syntax_error(tree.root_node)
         if error is not None:
-            lowered.errors.append(FileError(lowered.path, f"syntax error: {error[2]}", error[0], error[1]))
-            return
-        package.collect(tree.root_node, _imports(tree.root_node))
-        parsed.append((lowered, source, tree, plan))
+            # Ex) newer syntax the grammar does not know: the declarations that parse are still analysed
+            lowered.errors.append(FileError(lowered.path, f"syntax error: {error[2]} (the rest of the file is "
+                                            "analysed)", error[0], error[1]))
+            nodes = _declarations_apart(source, file)
+        imports = _imports(nodes)
+        package.collect(nodes, imports)
+        parsed.append((lowered, source, nodes, imports, plan))
 
-    def _lower_file(self, lowered: LoweredFile, source: bytes, root, package: PackageTypes,
-                    needles: Calls | None, plan: regions.Plan) -> None:
+    def _lower_file(self, lowered: LoweredFile, source: bytes, nodes: list, imports: dict[str, str],
+                    package: PackageTypes, needles: Calls | None, plan: regions.Plan) -> None:
         """Lowers the functions that mention a needle; the others (all of them for a context file,
         `needles` None) are registered to be lowered when a summary needs them, those parsed
         without their body by parsing it then."""
-        scope = FileScope(package, _imports(root))
+        scope = FileScope(package, imports)
         positions = Positions(lowered.path, source)
-        for node in root.named_children:
+        for node in nodes:
             if node.type not in ("function_declaration", "method_declaration"):
                 continue
             body = node.child_by_field_name("body")
-            if body is None:
+            if body is None or node.has_error:
                 continue
             start, qualname = node.start_byte, _qualname(node, package)
             if _returns_plain(node):
@@ -171,10 +178,25 @@ def _has_params(node) -> bool:
     return parameters is not None and parameters.named_child_count > 0
 
 
-def _imports(root) -> dict[str, str]:
+def _declarations_apart(source: bytes, file: regions.File) -> list:
+    """Returns the top-level declarations of a file that does not parse whole, each parsed on its
+    own after the file's head (package clause and imports): one broken declaration no longer
+    swallows those after it."""
+    head = max((chunk.end for chunk in file.chunks if chunk.kind in (b"", b"package", b"import")), default=0)
+    nodes = [node for node in _parse_ranges(source, [(0, head)]).root_node.named_children if not node.has_error]
+    for chunk in file.chunks:
+        if chunk.kind in (b"", b"package", b"import"):
+            continue
+        ranges = [(0, head), (chunk.start, chunk.end)] if head else [(chunk.start, chunk.end)]
+        root = _parse_ranges(source, ranges).root_node
+        nodes += [node for node in root.named_children if node.start_byte >= chunk.start and not node.has_error]
+    return nodes
+
+
+def _imports(nodes) -> dict[str, str]:
     """Returns the file's imports by the name they are used under (alias or last path element)."""
     imports: dict[str, str] = {}
-    for declaration in root.named_children:
+    for declaration in nodes:
         if declaration.type != "import_declaration":
             continue
         stack = list(declaration.named_children)
@@ -205,6 +227,43 @@ def _receiver(method, owner: str) -> tuple[str, str] | None:
         if name is not None:
             return text(name), owner
     return None
+
+
+_NEW_CALL = re.compile(rb"(?<![\w.])new\(")
+
+
+def _tolerant(source: bytes):
+    """Returns (source, tree) of a whole-file parse that tolerates Go 1.26's `new(expr)`, which
+    tree-sitter-go rejects: a `new(` on a line with a parse error is read as a call of `n3w` (same
+    length, so every position stays right). Other errors are left to the caller."""
+    parser = _parser()
+    tree = parser.parse(source)
+    for _ in range(3):
+        if not tree.root_node.has_error:
+            break
+        patched = bytearray(source)
+        for start, end in _error_lines(tree.root_node, source):
+            for match in _NEW_CALL.finditer(source, start, end):
+                patched[match.start():match.start() + 3] = b"n3w"
+        if bytes(patched) == source:
+            break
+        source = bytes(patched)
+        tree = parser.parse(source)
+    return source, tree
+
+
+def _error_lines(root, source: bytes) -> list[tuple[int, int]]:
+    """Returns the byte ranges of the lines holding a parse error."""
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing or node.type == "ERROR":
+            start = source.rfind(b"\n", 0, node.start_byte) + 1
+            end = source.find(b"\n", node.end_byte)
+            out.append((start, len(source) if end == -1 else end))
+            continue
+        stack.extend(c for c in node.children if c.has_error or c.is_missing or c.type == "ERROR")
+    return out
 
 
 def _syntax_error(root) -> tuple[int, int, str] | None:

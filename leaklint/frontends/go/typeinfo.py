@@ -67,9 +67,9 @@ class PackageTypes:
     var_types: dict[str, str] = field(default_factory=dict)
     arity: dict[str, int] = field(default_factory=dict)  # parameters of the package's functions (`F`, `T.M`)
 
-    def collect(self, root: Node, imports: dict[str, str]) -> None:
+    def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
-        for child in root.named_children:
+        for child in declarations:
             match child.type:
                 case "type_declaration":
                     for spec in child.named_children:

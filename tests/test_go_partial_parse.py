@@ -1,0 +1,45 @@
+"""A Go file with a syntax error loses only the declaration that does not parse."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from leaklint import driver
+from leaklint.spec import load_rules
+
+RULES = tuple(load_rules(driver.default_rule_dirs()))
+
+BROKEN = """\
+package svc
+
+import "os"
+
+func broken() {
+\tg, _ := os.Open("x")
+\tx := [1, 2
+}
+
+func leaks(path string) error {
+\tf, err := os.Open(path)
+\tif err != nil {
+\t\treturn err
+\t}
+\treturn nil
+}
+"""
+
+
+def test_functions_that_parse_are_still_analysed(tmp_path: Path) -> None:
+    (tmp_path / "svc.go").write_text(BROKEN)
+    result = driver.run([str(tmp_path)], driver.Settings(RULES, root=str(tmp_path), use_cache=False))
+    assert [(f.rule_id, f.span.line) for f in result.findings] == [("LL103", 11)]
+    assert len(result.errors) == 1
+    error = result.errors[0]
+    assert (error.line, "syntax error" in error.message, "rest of the file is analysed" in error.message) == \
+        (5, True, True)
+
+
+def test_go_1_26_new_expression_parses(tmp_path: Path) -> None:
+    (tmp_path / "svc.go").write_text(BROKEN.replace("\tx := [1, 2\n", "\tx := new(1 + 2)\n\t_, _ = x, g\n"))
+    result = driver.run([str(tmp_path)], driver.Settings(RULES, root=str(tmp_path), use_cache=False))
+    assert result.errors == []
+    assert [(f.rule_id, f.span.line) for f in result.findings] == [("LL103", 6), ("LL103", 12)]
