@@ -35,6 +35,7 @@ class FunctionAnalysis(OwnedFields):
         self.released: set[int] = set()
         self.stored: dict[str, int] = {}  # owner field -> first site stored into it
         self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
+        self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -72,7 +73,7 @@ class FunctionAnalysis(OwnedFields):
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
-        self.closed_if_failing = {}  # an exception: the call returned no error to pair it with
+        self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
         return state, frozenset(replace(f, raised=span) for f in raised) | markers
 
     def _op(self, op, state: State, report: Reporter) -> State:
@@ -104,9 +105,9 @@ class FunctionAnalysis(OwnedFields):
     # -- calls ------------------------------------------------------------------------------
     def _call(self, call: Call, state: State, report: Reporter, deferred: bool) -> State:
         wrapped = self._wrapped(call, state)
-        passed = self._passed(call, state)
-        self.closed_if_failing = {}
+        self.closed_if_failing, self.passing = {}, {}
         state = self._call_effects(call, state, deferred)
+        passed, self.passing = self.passing, {}
         acquired = self._acquisition(call, state)
         for target in call.results:
             if target is not None:
@@ -122,23 +123,6 @@ class FunctionAnalysis(OwnedFields):
         if acquired is not None:
             state = self._acquire(call, *acquired, state, report)
         return state
-
-    def _passed(self, call: Call, state: State) -> dict[int, tuple[int, frozenset[str], bool]]:
-        """Returns, by site, where a tree function called with the resource hands it back: (result
-        position, field path) (`func checkResp(r *http.Response, err error) (*http.Response, error)`)."""
-        if not self.oracle.is_tree_function(call.callee):
-            return {}
-        passed = {}
-        for fact in state:
-            for holder in fact.holders:
-                for index, arg in enumerate(call.args):
-                    if refers(arg, holder):
-                        rest = remainder(arg, holder)
-                        spec = self.sites[fact.site].spec
-                        found = self.oracle.passed_back(call.callee, index, rest, spec, _paired(call, fact))
-                        if found is not None:
-                            passed[fact.site] = found
-        return passed
 
     def _pass_on(self, call: Call, passed: dict[int, tuple[int, frozenset[str], bool]], state: State) -> State:
         """Adds the call's results to the holders of what it handed back; where the callee hands it
@@ -253,7 +237,11 @@ class FunctionAnalysis(OwnedFields):
         if spec.is_handoff(call.callee):
             return "escape"
         if self.oracle.is_tree_function(call.callee):
-            effect = self.oracle.param_effect(call.callee, index, rest, spec, _paired(call, fact))
+            paired = _paired(call, fact)
+            effect = self.oracle.param_effect(call.callee, index, rest, spec, paired)
+            if effect in ("passes", "passes-on-success"):
+                # Ex) resp, err := checkResp(c.Do(req))   (handed back: the results hold it, see _call)
+                self.passing[fact.site] = self.oracle.passed_back(call.callee, index, rest, spec, paired)
             return _EFFECTS.get(effect, "borrow")
         if spec.unresolved_calls == "borrow":
             return "borrow"

@@ -102,7 +102,8 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
     up to `rounds` levels)."""
     holding = _holding_types(files)
     declared = [(chunk, file) for file in files for chunk in file.functions()
-                if _returns_resource(_results(file.source, chunk), holding)]
+                if _returns_resource(file.source[chunk.start:chunk.body if chunk.body != -1 else chunk.end], holding)
+                and _returns_resource(_results(file.source, chunk), holding)]
     for file in files:
         file.calls = []
         file.record(calls)
