@@ -314,21 +314,22 @@ def _message(site: Site, leak: Leak) -> str:
     named = variable is not None and not variable.startswith("$")
     subject = site.spec.subject.format(resource=_resource(site), var=variable) if named else _resource(site)
     head = f"{subject} from {site.call.display}"
+    closed = site.spec.released
     line = leak.span.line
     match leak.kind:
         case "discarded":
-            return f"{head} is not closed: the result is discarded"
+            return f"{head} is not {closed}: the result is discarded"
         case "defer-loop":
-            return f"{head} is closed by a defer inside a loop at line {line}: every iteration stays open until the function returns"
+            return f"{head} is {closed} by a defer inside a loop at line {line}: every iteration stays open until the function returns"
         case "replaced":
-            return f"{head} is not closed when its {leak.detail} is replaced at line {line}"
+            return f"{head} is not {closed} when its {leak.detail} is replaced at line {line}"
         case "overwrite":
-            return f"{head} is not closed when `{leak.detail}` is overwritten at line {line}"
+            return f"{head} is not {closed} when `{leak.detail}` is overwritten at line {line}"
         case "unowned" if "." in leak.detail:
             return f"{head} is stored on `{leak.detail}` by {leak.owner}, which never closes it"
         case "unowned":
-            return f"{head} is never closed: {leak.owner} has no function or atexit hook that closes `{leak.detail}`"
-    return f"{head} is not closed {_EXIT_PHRASES.get(leak.kind, 'at line {line}').format(line=line)}"
+            return f"{head} is never {closed}: {leak.owner} has no function or atexit hook that closes `{leak.detail}`"
+    return f"{head} is not {closed} {_EXIT_PHRASES.get(leak.kind, 'at line {line}').format(line=line)}"
 
 
 _EXIT_PHRASES = {

@@ -265,6 +265,10 @@ class FunctionAnalysis(OwnedFields):
         for result in clause.results:
             # A single target holds every result: a Python tuple (`pair = socket.socketpair()`).
             target = _at(call.results, 0 if len(call.results) == 1 else result)
+            if clause.receiver:
+                target = call.receiver  # Ex) if err := cmd.Start(); err != nil { ... }   (cmd is now a process)
+                if target is None:
+                    continue
             site = self._site(call, spec, clause, result, target)
             if target is None and err is None:
                 report(Leak(site.index, "discarded", call.span))

@@ -79,6 +79,21 @@ def go_package(directory: str) -> str:
 
 
 _MODULE = re.compile(r'(?m)^\s*module\s+"?([^\s"/]+[^\s"]*)"?')
+_GO_DIRECTIVE = re.compile(rb"(?m)^\s*go\s+(\d+)\.(\d+)")
+
+
+def go_version(directory: str) -> tuple[int, int] | None:
+    """Returns the `go` version of the module holding `directory` (its go.mod's go directive), or
+    None when no go.mod claims it or it names none."""
+    module = _module(os.path.abspath(directory))
+    if module is None:
+        return None
+    try:
+        with open(os.path.join(module[0], "go.mod"), "rb") as handle:
+            match = _GO_DIRECTIVE.search(handle.read(65536))
+    except OSError:
+        return None
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 @cache

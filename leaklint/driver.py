@@ -168,6 +168,7 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
     language, key, members = package
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
     frontend = registry.frontend(language)
+    rules = applicable(rules, language, members)
     try:
         needles = prefilters[language].needles(key, [data for _, data in members])
         lowered = frontend.lower_package(key, members, tree_packages, needles,
@@ -180,6 +181,17 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
     errors.extend(error for item in lowered for error in item.errors)
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered))
+
+
+def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:
+    """Returns the rules that apply to a package: a Go rule that holds only before some Go version
+    (tickers are collected from Go 1.23) is dropped for a module whose go.mod says that version or later."""
+    if language != "go" or not any(rule.before_go for rule in rules):
+        return rules
+    from leaklint.discovery import go_version
+
+    version = go_version(os.path.dirname(members[0][0]) or ".")
+    return [rule for rule in rules if rule.before_go is None or version is None or version < rule.before_go]
 
 
 def _directives_only(language: str, members: list[tuple[str, bytes]]) -> PackageResult:
@@ -211,7 +223,12 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
             parts = match.decode().split("/")
             imported.update(s for s in ("/".join(parts[i:]) for i in range(len(parts))) if s in tree_packages)
     local = sorted(path for path, _ in members if os.path.abspath(path) in context)
-    return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local))
+    version = []
+    if language == "go":
+        from leaklint.discovery import go_version
+
+        version = [f"go:{go_version(os.path.dirname(members[0][0]) or '.')}"]
+    return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local + version))
 
 
 def read_source(path: str) -> tuple[bytes, FileError | None]:

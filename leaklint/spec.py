@@ -40,6 +40,7 @@ class Acquire:
     release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
     unless: tuple[tuple[str, str], ...] = ()  # a call with one of these arguments acquires nothing (HEAD)
     released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits
+    receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
@@ -81,11 +82,13 @@ class RuleSpec:
     unresolved_calls: str
     exception_rule: str | None
     subject: str
+    released: str  # how messages say it is released: `closed`, `stopped`, `waited for`
     docs: dict[str, str]
     source: str
     drained_rule: str | None = None  # where a resource read to its end but never released is reported
     defer_loop_rule: str | None = None  # where one closed only by a defer inside a loop is reported
     derived_from: tuple[str, ...] = ()  # a rule reporting only what these rules route to it (no acquisitions)
+    before_go: tuple[int, int] | None = None  # applies only to Go modules whose go.mod says an older `go`
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -176,16 +179,29 @@ def load_rule(path: Path) -> RuleSpec:
         or "handoff",
         exception_rule=reader.text("options.exception_rule", required=False) or None,
         subject=reader.text("subject", required=False) or "{resource} `{var}`",
+        released=reader.text("released", required=False) or "closed",
         docs={key: reader.text(f"docs.{key}") for key in _DOC_SECTIONS},
         source=str(path),
         drained_rule=reader.text("options.drained_rule", required=False) or None,
         defer_loop_rule=reader.text("options.defer_loop_rule", required=False) or None,
         derived_from=derived,
+        before_go=_version(reader, "options.before_go"),
     )
     reader.reject_unknown()
     if path.stem != spec.name:
         raise SpecError(f"{path}: file name must equal the rule name {spec.name!r}")
     return spec
+
+
+def _version(reader: _Reader, key: str) -> tuple[int, int] | None:
+    """Returns a `major.minor` Go version key as a tuple; raises SpecError for another form."""
+    value = reader.text(key, required=False)
+    if not value:
+        return None
+    match = re.fullmatch(r"(\d+)\.(\d+)", value)
+    if match is None:
+        raise SpecError(f"{reader.path}: key {key} must be a Go version like \"1.23\"")
+    return int(match.group(1)), int(match.group(2))
 
 
 def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
@@ -204,6 +220,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),
         unless=tuple(sorted((str(k), str(v)) for k, v in unless.items())),
         released_at_exit=tuple(sorted((str(k), str(v)) for k, v in at_exit.items())),
+        receiver=sub.bool("receiver"),
         takes_over_arg=sub.int("takes_over_arg", required=False),
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),

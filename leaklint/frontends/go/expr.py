@@ -271,7 +271,7 @@ class ExpressionLowerer:
         if operand.type == "identifier" and self._is_package(text(operand)):
             path = self.scope.imports[text(operand)]
             package = self.scope.package.resolve_import(path)
-            short = path.rsplit("/", 1)[-1]
+            short = text(operand)  # Ex) pgx.Connect for github.com/jackc/pgx/v5
             return Call(span, f"{package}.{method}", f"{short}.{method}", None, args, results, in_loop=loop,
                         result_type=self._response_like(method, results, package))
         receiver = self._value(operand)

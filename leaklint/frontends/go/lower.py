@@ -6,6 +6,8 @@ flow statements in flow.py); expressions become Call, Assign and Store ops on ac
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tree_sitter import Node
 
 from leaklint.frontends.cfg import CFGBuilder
@@ -61,6 +63,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         free = tuple(sorted(self.outer)) if self.outer else ()
         function = self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
                                    is_closure=bool(self.outer), free_names=free)
+        if self.qualname == f"{self.scope.package.key}.main" and self.scope.package.name == "main":
+            _ends_process(function)
         if receiver is not None:
             function.receiver = receiver[0]
             field = self.scope.error_field(receiver[1])
@@ -346,6 +350,14 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.out.append(function)
         self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode))
         return qualname
+
+def _ends_process(function: FunctionIR) -> None:
+    """Makes main's returns abort: when main returns the process ends and the OS reclaims what is
+    open (a loop iteration or an overwrite inside main still leaks)."""
+    for block in function.blocks:
+        block.ops = [replace(op, kind="abort") if isinstance(op, Exit) and op.kind in ("return", "end") else op
+                     for op in block.ops]
+
 
 _CANCELLING = frozenset({"context.WithCancel", "context.WithTimeout", "context.WithDeadline", "context.WithCancelCause",
                          "context.WithTimeoutCause", "context.WithDeadlineCause"})

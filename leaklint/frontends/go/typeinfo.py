@@ -18,6 +18,8 @@ STDLIB_RESULTS = {
     "net/http/httptest.NewUnstartedServer": "net/http/httptest.Server",
     "net/http/httptest.Server.Client": "net/http.Client",
     "net/http.NewRequest": "net/http.Request",
+    "os/exec.Command": "os/exec.Cmd",
+    "os/exec.CommandContext": "os/exec.Cmd",
 }
 STDLIB_VARS = {
     "net/http.DefaultClient": "net/http.Client",
@@ -66,11 +68,14 @@ class PackageTypes:
     resolved: dict[str, str] = field(default_factory=dict)
     var_types: dict[str, str] = field(default_factory=dict)
     arity: dict[str, int] = field(default_factory=dict)  # parameters of the package's functions (`F`, `T.M`)
+    name: str = ""  # the package clause's name (`main`)
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
         for child in declarations:
             match child.type:
+                case "package_clause":
+                    self.name = text(child.named_children[0]) if child.named_children else ""
                 case "type_declaration":
                     for spec in child.named_children:
                         self._type_spec(spec)
