@@ -50,6 +50,7 @@ class Config:
     severity: tuple[tuple[str, str], ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     fail_on: str | None = None
+    tests: bool = True
 
 
 def builtin_rule_dirs() -> list[Path]:
@@ -101,7 +102,7 @@ class _Parser:
     """Validates each known key of one table; anything else is an error naming the key."""
 
     KEYS = ("select", "ignore", "extend-select", "exclude", "per-file-ignores", "severity",
-            "rules-dirs", "fail-on")
+            "rules-dirs", "fail-on", "tests")
 
     def __init__(self, path: Path, prefix: str) -> None:
         self.path, self.prefix = path, prefix
@@ -126,6 +127,7 @@ class _Parser:
             severity=self.severity(data.get("severity", {})),
             rules_dirs=tuple(root / d for d in self.strings(data, "rules-dirs")),
             fail_on=self.level(data, "fail-on"),
+            tests=self.flag(data, "tests", True),
         )
 
     def strings(self, data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -133,6 +135,12 @@ class _Parser:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise self.fail(key, "a list of non-empty strings")
         return tuple(value)
+
+    def flag(self, data: dict[str, Any], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false")
+        return value
 
     def level(self, data: dict[str, Any], key: str) -> str | None:
         value = data.get(key)

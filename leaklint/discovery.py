@@ -17,6 +17,17 @@ LANGUAGES = {".go": "go", ".py": "python", ".pyi": None}
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules", "__pycache__", "site-packages"})
 
 
+def is_test_file(path: str) -> bool:
+    """Reports whether `path` (relative to the project root) is test code: a Go `_test.go` file, a
+    Python `test_*.py`, `*_test.py` or `conftest.py`, or any file under a `tests/` directory."""
+    name = os.path.basename(path)
+    if name.endswith("_test.go") or name == "conftest.py":
+        return True
+    if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
+        return True
+    return "tests" in os.path.normpath(os.path.dirname(path)).split(os.sep)
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     path: str

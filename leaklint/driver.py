@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from leaklint import directives
 from leaklint.analysis import LeakAnalysis
 from leaklint.cache import PackageResult
-from leaklint.discovery import SourceFile, discover
+from leaklint.discovery import SourceFile, discover, is_test_file
 from leaklint.finding import Finding, RunResult
 from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
 from leaklint.spec import RuleSpec
@@ -39,12 +39,15 @@ class Settings:
     use_cache: bool = True
     shard: tuple[int, int] | None = None
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
+    tests: bool = True  # analyse test files (their findings are tagged `test`)
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
     files, errors = discover([*paths, *settings.context], settings.exclude, settings.force_exclude,
                              settings.respect_gitignore)
+    if not settings.tests:  # Ex) tests = false   (as golangci-lint's run.tests)
+        files = [f for f in files if not _in_tests(f.path, settings.root)]
     if settings.shard is not None:
         files = shard(files, *settings.shard)
     tree_packages = {f.package: f.package for f in files}
@@ -65,9 +68,14 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         findings.extend(result.findings)
         errors.extend(result.errors)
         by_path.update((path, list(items)) for path, items in result.directives if items)
+    findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in findings]
     findings, unused = directives.apply(sorted(findings, key=Finding.sort_key), by_path)
     errors.sort(key=lambda e: (e.path, e.line))
     return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
+
+
+def _in_tests(path: str, root: str) -> bool:
+    return is_test_file(os.path.relpath(os.path.abspath(path), os.path.abspath(root)))
 
 
 def shard(files: list[SourceFile], index: int, count: int) -> list[SourceFile]:
@@ -96,7 +104,7 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
     from leaklint.cache import StatIndex
 
     scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
-                  settings.respect_gitignore, settings.shard, settings.context))
+                  settings.respect_gitignore, settings.shard, settings.context, settings.tests))
     return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
 
 

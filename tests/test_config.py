@@ -234,3 +234,28 @@ def test_bad_rule_spec_and_missing_rules_dir_are_errors(tree, capsys):
     (tree / "leaklint.toml").write_text('rules-dirs = ["my-rules"]\n')
     status, err = errors(capsys, "check")
     assert status == 2 and err.count("\n") == 1 and "key severity must be a string" in err
+
+
+def test_tests_setting_leaves_test_files_out_and_findings_in_tests_are_tagged(tmp_path, monkeypatch, capsys):
+    from leaklint import cli
+
+    leak = "package svc\n\nimport \"os\"\n\nfunc f(p string) {\n\tf, _ := os.Open(p)\n\t_ = f.Name()\n}\n"
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "a.go").write_text(leak)
+    (tmp_path / "svc" / "a_test.go").write_text(leak.replace("func f(", "func g("))
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "helpers.py").write_text("import socket\ns = socket.socket()\n")
+    monkeypatch.chdir(tmp_path)
+
+    def findings(*argv: str) -> list[tuple[str, list[str]]]:
+        cli.main(["check", "--format", "json", "--exit-zero", *argv])
+        return [(f["path"], f["tags"]) for f in json.loads(capsys.readouterr().out)["findings"]]
+
+    assert findings() == [("svc/a.go", []), ("svc/a_test.go", ["test"]), ("tests/helpers.py", ["test"])]
+    assert findings("--no-tests") == [("svc/a.go", [])]
+    (tmp_path / "leaklint.toml").write_text("tests = false\n")
+    assert findings() == [("svc/a.go", [])]
+    assert findings("--tests") == [("svc/a.go", []), ("svc/a_test.go", ["test"]), ("tests/helpers.py", ["test"])]
+    (tmp_path / "leaklint.toml").write_text("tests = \"no\"\n")
+    assert cli.main(["check", "."]) == 2
+    assert "key tests must be true or false" in capsys.readouterr().err

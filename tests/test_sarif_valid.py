@@ -88,3 +88,14 @@ def test_merged_shards_equal_the_whole_run(sarif_files, tmp_path):
     assert leaklint("check", "fixtures", "examples", "--format", "sarif", "-o", str(whole), cwd=REPO).returncode == 1
     merged = next(p for p in sarif_files if p.name == "merged.sarif")
     assert merged.read_text() == whole.read_text()
+
+
+def test_results_in_test_files_are_tagged(sarif_files):
+    import json
+
+    document = json.loads(next(p for p in sarif_files if p.name == "fixtures.sarif").read_text())
+    results = document["runs"][0]["results"]
+    uri = lambda r: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]  # noqa: E731
+    tagged = {uri(r) for r in results if r.get("properties", {}).get("tags") == ["test"]}
+    assert tagged and all(u.endswith("_test.go") for u in tagged)
+    assert all(r.get("properties", {}).get("tags") == ["test"] for r in results if uri(r).endswith("_test.go"))

@@ -46,7 +46,7 @@ class JsonReporter:
             return {"rule": f.rule_id, "name": names.get(f.rule_id, ""), "severity": f.severity,
                     "message": f.message, **span(f.span), "related": [location(x) for x in f.related],
                     "flow": [location(x) for x in f.flow], "fingerprint": fingerprint(f, options.source_root),
-                    "suppressed": f.suppressed, "suppression": suppression}
+                    "suppressed": f.suppressed, "suppression": suppression, "tags": list(f.tags)}
 
         active = result.active
         doc: dict[str, Any] = {

@@ -104,6 +104,8 @@ class _Builder:
             out["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
         if finding.suppressed:
             out["suppressions"] = [_suppression(finding)]
+        if finding.tags:
+            out["properties"] = {"tags": list(finding.tags)}
         return out
 
 
