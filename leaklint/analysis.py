@@ -6,16 +6,26 @@ resource"), the way go/analysis passes facts. It never parses and never formats 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from leaklint.dataflow import FunctionAnalysis
 from leaklint.facts import Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
-from leaklint.ir import Call, Exit, FunctionIR, Owner, Span
+from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint.spec import Acquire, RuleSpec
 
 _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "overwrite", "replaced",
                  "discarded", "defer-loop", "raise", "abandon", "unowned")
+
+
+@dataclass(slots=True)
+class Summaries:
+    """Memoised summaries of functions, by qualname first: what each returns, does to a resource
+    passed to it, and hands back."""
+
+    returns: dict[str, dict | None] = field(default_factory=dict)
+    effects: dict[tuple, tuple[bool, bool, bool | None, bool]] = field(default_factory=dict)
+    passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +37,14 @@ class _Returned:
 class LeakAnalysis(Oracle):
     """The engine over a whole analysed tree: `functions` maps qualnames to their CFGs."""
 
-    def __init__(self, rules: list[RuleSpec], functions: dict[str, FunctionIR]) -> None:
+    def __init__(self, rules: list[RuleSpec], functions, shared: Summaries | None = None) -> None:
+        """`functions` is the tree's FunctionIndex; summaries of other packages' functions go to
+        `shared` (they do not depend on the package being checked, so every package reuses them)."""
         self.rules = [r for r in rules if r.acquire and not r.derived_from]
         self.by_id = {r.id: r for r in rules}
         self.functions = functions
-        self._returns: dict[str, dict[int, _Returned] | None] = {}
-        self._effects: dict[tuple, tuple[bool, bool, bool, bool]] = {}
-        self._passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = {}
+        self._local = Summaries()
+        self._shared = shared or self._local
         self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
@@ -45,18 +56,20 @@ class LeakAnalysis(Oracle):
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions
 
+    def borrows_by_type(self, callee: str, index: int) -> bool:
+        return self.functions.borrows(callee, index) if hasattr(self.functions, "borrows") else False
+
     def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None:
         callee = call.callee
         if callee.startswith("?.") and receiver_type:
             callee = receiver_type + callee[1:]
+        named = self._clause(callee, call.kwargs, "")
+        if named is not None:
+            return named  # Ex) os.Open, whether or not package os is part of the tree
         returning = self.functions.may_return(callee)
-        typed = "" if returning else call.result_type
-        key = (callee, call.kwargs, typed)
-        if key not in self._clauses:
-            self._clauses[key] = next(((spec, clause) for spec in self.rules
-                                       if (clause := spec.acquire_clause(callee, call.kwargs, typed)) is not None), None)
-        if self._clauses[key] is not None:
-            return self._clauses[key]
+        typed = self._clause(callee, call.kwargs, call.result_type) if call.result_type and not returning else None
+        if typed is not None:
+            return typed
         if returning:
             returned = self.returns(callee)
             if returned:
@@ -64,11 +77,20 @@ class LeakAnalysis(Oracle):
                 return returned[position].spec, returned[position].clause
         return None
 
+    def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str) -> tuple[RuleSpec, Acquire] | None:
+        """Returns the first rule and clause acquiring on a call of `callee` (declared to return `typed`)."""
+        key = (callee, kwargs, typed)
+        if key not in self._clauses:
+            self._clauses[key] = next(((spec, clause) for spec in self.rules
+                                       if (clause := spec.acquire_clause(callee, kwargs, typed)) is not None), None)
+        return self._clauses[key]
+
     def returns(self, qualname: str) -> dict[int, _Returned]:
         """Returns, by result position, the resources a tree function hands to its caller."""
-        if qualname in self._returns:
-            return self._returns[qualname] or {}
-        self._returns[qualname] = None  # recursion guard: an in-progress callee returns nothing
+        store = self._summaries(qualname).returns
+        if qualname in store:
+            return store[qualname] or {}
+        store[qualname] = None  # recursion guard: an in-progress callee returns nothing
         function = self.functions[qualname]
         analysis = FunctionAnalysis(function, self)
         analysis.run(lambda leak: None)
@@ -88,7 +110,7 @@ class LeakAnalysis(Oracle):
                                  resource=site.clause.resource, type=site.clause.type, field=first,
                                  more_fields=tuple(more))
                 result.setdefault(position, _Returned(site.spec, clause))
-        self._returns[qualname] = result
+        store[qualname] = result
         return result
 
     def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool:
@@ -149,11 +171,11 @@ class LeakAnalysis(Oracle):
             return "closes-on-failure"  # Ex) func readError(r *http.Response) error: closes it when it returns one
         if leaked and failing:
             # Ex) func newClient(c net.Conn) (*Client, error): keeps c, unless it fails and leaves it to the caller
-            passed = self._passed.get((callee, function.params[index], rest, spec.id, err))
+            passed = self._summaries(callee).passed.get((callee, function.params[index], rest, spec.id, err))
             return "passes-on-success" if passed else "escapes-on-success"
         if leaked and drained:
             return "drains"  # Ex) func readBody(r *http.Response) ([]byte, error) { return io.ReadAll(r.Body) }
-        if not leaked and self._passed.get((callee, function.params[index], rest, spec.id, err)):
+        if not leaked and self._summaries(callee).passed.get((callee, function.params[index], rest, spec.id, err)):
             return "passes"  # Ex) func checkResp(r *http.Response, err error) (*http.Response, error)
         return "borrows" if leaked else "closes" if released else "escapes"
 
@@ -173,10 +195,12 @@ class LeakAnalysis(Oracle):
 
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
         if function not in self.functions:
+            return "escapes" if mode == "value" else "borrows"  # a stored closure we cannot read keeps it
+        if not _touches(self.functions[function], name):
             return "borrows"
         leaked, released, _, _ = self._seeded(function, name, rest, spec)
-        if not leaked or (released and mode in ("defer", "go")):
-            return "closes"
+        if not leaked or (released and mode in ("defer", "go", "value")):
+            return "closes"  # Ex) t.Cleanup(func() { if ln != nil { ln.Close() } })
         return "borrows"
 
     def passed_back(self, callee: str, index: int, rest: str, spec: RuleSpec,
@@ -188,9 +212,10 @@ class LeakAnalysis(Oracle):
         if index >= len(function.params):
             return None
         key = (callee, function.params[index], rest, spec.id, _param(function, paired))
-        if key not in self._passed:
+        passed = self._summaries(callee).passed
+        if key not in passed:
             self._seeded(callee, function.params[index], rest, spec, key[-1])
-        return self._passed.get(key)
+        return passed.get(key)
 
     def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec,
                 err: str | None = None) -> tuple[bool, bool, bool | None, bool]:
@@ -198,9 +223,10 @@ class LeakAnalysis(Oracle):
         reports failure (None: only where it reports success), read to its end wherever it leaked)
         for a resource held by `name` (absent where parameter `err` is non-nil)."""
         key = (qualname, name, rest, spec.id, err)
-        if key in self._effects:
-            return self._effects[key]
-        self._effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
+        summaries = self._summaries(qualname)
+        if key in summaries.effects:
+            return summaries.effects[key]
+        summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
         pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
@@ -212,12 +238,15 @@ class LeakAnalysis(Oracle):
                 leak.kind == "return" and leak.detail == "succeeding" for leak in normal):
             failing = None
         drained = bool(normal) and all(leak.drained for leak in normal)
-        self._effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
+        summaries.effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
         returned = analysis.returned.get(0)
         if returned and (not normal or failing):
             position = min(returned)
-            self._passed[key] = (position, returned[position], not normal)
-        return self._effects[key]
+            summaries.passed[key] = (position, returned[position], not normal)
+        return summaries.effects[key]
+
+    def _summaries(self, qualname: str) -> Summaries:
+        return self._shared if self.functions.is_foreign(qualname) else self._local
 
     # -- findings -------------------------------------------------------------------------------
     def check(self, function: FunctionIR) -> list[Finding]:
@@ -269,6 +298,27 @@ class LeakAnalysis(Oracle):
             return None, []  # read to the end and closed by a defer in its loop: nothing is held
         # Only a resource the function closes itself: one it hands on is its receiver's to guard.
         return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
+
+
+def _touches(function: FunctionIR, name: str) -> bool:
+    """Reports whether a closure's body can do anything to `name` beyond reading it: call a method
+    on it, pass it along, store, return or capture it (a cheap test before analysing it)."""
+    prefix = name + "."
+    for block in function.blocks:
+        for op in block.ops:
+            call = op.call if isinstance(op, Defer) else op
+            paths: tuple = ()
+            if isinstance(call, Call):
+                paths = (call.receiver, *call.args)
+            elif isinstance(op, (Store, Assign)):
+                paths = (op.source,)
+            elif isinstance(op, Exit):
+                paths = op.values
+            elif isinstance(op, Capture):
+                paths = op.names
+            if any(path is not None and (path == name or path.startswith(prefix)) for path in paths):
+                return True
+    return False
 
 
 def _param(function: FunctionIR, index: int | None) -> str | None:

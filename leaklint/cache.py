@@ -21,7 +21,7 @@ from leaklint import __version__
 from leaklint.finding import Finding, Location
 from leaklint.ir import Directive, FileError, Span
 
-FORMAT = 2
+FORMAT = 3
 _ENGINE_SOURCES = ("analysis.py", "dataflow.py", "facts.py", "ownership.py", "directives.py", "driver.py", "finding.py",
                    "ir.py", "spec.py", "frontends")
 
@@ -33,6 +33,7 @@ class PackageResult:
     findings: tuple[Finding, ...] = ()
     errors: tuple[FileError, ...] = ()
     directives: tuple[tuple[str, tuple[Directive, ...]], ...] = ()
+    deps: tuple[tuple[str, str], ...] = ()  # (package, content digest) of other packages whose summaries it used
 
 
 @dataclass(slots=True)
@@ -136,6 +137,7 @@ def encode(result: PackageResult) -> dict[str, Any]:
         "errors": [[e.path, e.message, e.line, e.col] for e in result.errors],
         "directives": [[path, [[d.line, list(d.codes), d.reason, _span(d.span)] for d in items]]
                        for path, items in result.directives],
+        "deps": [list(pair) for pair in result.deps],
     }
 
 
@@ -153,7 +155,8 @@ def decode(data: dict[str, Any]) -> PackageResult:
     directives = tuple((str(path), tuple(Directive(int(line), tuple(codes), str(reason), _unspan(span))
                                          for line, codes, reason, span in items))
                        for path, items in data["directives"])
-    return PackageResult(findings, errors, directives)
+    deps = tuple((str(package), str(digest)) for package, digest in data["deps"])
+    return PackageResult(findings, errors, directives, deps)
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -217,24 +220,34 @@ class StatIndex:
         signature = _signature(paths)
         self.signatures[package] = signature
         entry = self.entries.get(package)
-        if signature is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != signature:
+        if signature is None or not isinstance(entry, list) or len(entry) != 3 or entry[0] != signature:
             return None
         try:
             return decode(entry[1])
         except (KeyError, TypeError, ValueError, IndexError):
             return None
 
+    def deps_unchanged(self, package: str) -> bool:
+        """Reports whether the other packages whose summaries `package`'s stored result used still
+        have the signatures they had then (call after unchanged() saw every package of the run)."""
+        entry = self.entries.get(package)
+        try:
+            return all(signature is not None and self.signatures.get(key) == signature for key, signature in entry[2])
+        except (TypeError, ValueError, IndexError):
+            return False
+
     def forget(self, packages: set[str]) -> None:
         """Keeps `packages` out of the index (one of their files could not be read)."""
         self.signatures.update((package, None) for package in packages)
 
-    def record(self, package: str, result: PackageResult) -> None:
+    def record(self, package: str, result: PackageResult, dep_keys: list[str] = ()) -> None:
+        """Stores `result` with the signatures of `package` and of the packages `dep_keys` it used."""
         signature = self.signatures.get(package)
         if signature is None:
             if self.entries.pop(package, None) is not None:
                 self.changed = True
             return
-        self.entries[package] = [signature, encode(result)]
+        self.entries[package] = [signature, encode(result), [[key, self.signatures.get(key)] for key in dep_keys]]
         self.changed = True
 
     def save(self) -> None:

@@ -236,6 +236,8 @@ class FunctionAnalysis(OwnedFields):
             return "borrow"
         if spec.is_handoff(call.callee):
             return "escape"
+        if self.oracle.borrows_by_type(call.callee, index):
+            return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if self.oracle.is_tree_function(call.callee):
             paired = _paired(call, fact)
             effect = self.oracle.param_effect(call.callee, index, rest, spec, paired)
@@ -383,7 +385,8 @@ class FunctionAnalysis(OwnedFields):
         releases what it closes (a goroutine may close it later); deferred, it closes at exit
         whatever those names hold then, so it leaves markers (site -1) that _exit reads."""
         if capture.mode == "value":
-            return _drop(state, lambda h: root(h[0]) in capture.names)
+            # Ex) t.Cleanup(func() { ln.Close() })   Ex) handler := func() { io.Copy(w, conn) }   (keeps it)
+            return frozenset(f for f in state if f.site < 0 or self._closure_effect(capture, f) == "borrows")
         if capture.mode == "defer":
             return state | self._closing_markers(capture, state)
         out = set()
@@ -442,9 +445,11 @@ class FunctionAnalysis(OwnedFields):
                     positions = self.returned.setdefault(fact.site, {})
                     positions[position] = positions.get(position, frozenset()) | rests
         # Ex) return sock.close   (the cleanup is handed to the caller with the resource)
+        # Ex) return resp, fmt.Errorf(...)   (a caller that sees the error ignores the other results)
+        handed = () if exit_.failing and len(exit_.values) > 1 else exit_.values
         state = frozenset(f for f in state if f.site < 0 or not any(
             refers(v, h) or closes_through(v, h, self.sites[f.site].spec, self.sites[f.site].clause)
-            for v in exit_.values for h in f.holders))
+            for v in handed for h in f.holders))
         if exit_.kind != "abort":
             owner = self.function.owner
             module_end = owner is not None and owner.constructor and not owner.receiver and exit_.kind == "end"

@@ -19,6 +19,7 @@ from leaklint.discovery import SourceFile, discover, is_test_file
 from leaklint.finding import Finding, RunResult
 from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
 from leaklint.spec import RuleSpec
+from leaklint.treesources import TreeSources
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
@@ -59,7 +60,11 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
         index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
-    results += check(packages, settings, tree_packages, store, index)
+    go_paths: dict[str, list[str]] = {}
+    for source_file in files:
+        if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
+            go_paths.setdefault(source_file.package, []).append(source_file.path)
+    results += check(packages, settings, tree_packages, store, index, go_paths)
     if index:
         index.save()
     findings: list[Finding] = []
@@ -117,31 +122,37 @@ def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], lis
     groups: dict[tuple[str, str], list[SourceFile]] = {}
     for source_file in files:
         groups.setdefault((source_file.language, source_file.package), []).append(source_file)
+    stored = {group: index.unchanged(_index_key(*group), [m.path for m in members]) for group, members in groups.items()}
     results, unread = [], []
-    for (language, key), members in groups.items():
-        stored = index.unchanged(_index_key(language, key), [m.path for m in members])
-        if stored is None:
-            unread.extend(members)
+    for group, members in groups.items():
+        if stored[group] is None or not index.deps_unchanged(_index_key(*group)):
+            unread.extend(members)  # Ex) a helper of another package changed since
         else:
-            results.append(stored)
+            results.append(stored[group])
     return results, unread
 
 
-def check(packages: list[Package], settings: Settings, tree_packages: dict[str, str], store, index) -> list[PackageResult]:
+def check(packages: list[Package], settings: Settings, tree_packages: dict[str, str], store, index,
+          go_paths: dict[str, list[str]] | None = None) -> list[PackageResult]:
     """Returns one result per package, in order: candidates from the cache or lowered and analysed
     (in parallel when worth it); packages without a marker only have their directives read.
-    `tree_packages` are all the run's packages, read or not; results go to `store` (cache, rules
-    digest) and `index` unless they are None."""
+    `tree_packages` are all the run's packages, read or not (`go_paths`: the files of its Go
+    packages); results go to `store` (cache, rules digest) and `index` unless they are None."""
     from leaklint import parallel
     from leaklint.frontends import registry
 
     rules = list(settings.rules)
     languages = {spec.language for spec in rules}
     prefilters = {language: registry.prefilter(language, rules) for language in languages}
+    tree = TreeSources({key: [(path, data) for path, data in members if not path.endswith("_test.go")]
+                        for language, key, members in packages if language == "go"}, go_paths or {})
+    if "go" in prefilters:
+        tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
+                                                       for key, members in tree.members.items()})
     results: list[PackageResult | None] = []
     candidates: list[int] = []
     for language, key, members in packages:
-        if language in prefilters and prefilters[language].candidate([data for _, data in members]):
+        if language in prefilters and prefilters[language].candidate([data for _, data in members], key):
             candidates.append(len(results))
             results.append(None)
         else:
@@ -151,11 +162,14 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     missing = []
     for i in candidates:
         results[i] = store[0].get(keys[i]) if store else None
+        if results[i] is not None and any(tree.digest(dep) != digest for dep, digest in results[i].deps):
+            results[i] = None  # Ex) a helper of another package changed: the summary it lent may have
         if results[i] is None:
             missing.append(i)
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
-    work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context)
+    work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
+                   tree=tree)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
@@ -163,14 +177,16 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
             store[0].put(keys[i], result)
     if index is not None:
         for (language, key, _), result in zip(packages, results):
-            index.record(_index_key(language, key), result)
+            index.record(_index_key(language, key), result, [_index_key(language, dep) for dep, _ in result.deps])
     return [result for result in results if result is not None]
 
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
-                  prefilters: dict, context: frozenset[str] = frozenset()) -> PackageResult:
-    """Returns the findings, errors and directives of one package, lowered and analysed on its own;
-    files in `context` only lend their helpers and types (lowered lazily, never checked)."""
+                  prefilters: dict, context: frozenset[str] = frozenset(),
+                  tree: TreeSources | None = None) -> PackageResult:
+    """Returns the findings, errors and directives of one package; files in `context` only lend
+    their helpers and types (lowered lazily, never checked), and so do the other packages of the
+    `tree`, whose summaries it records as `deps` (package, content digest)."""
     from leaklint.frontends import registry
 
     language, key, members = package
@@ -185,10 +201,12 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                                           for path, _ in members),
                              directives=_directives_only(language, members).directives)
-    findings, errors = analyse(lowered, rules)
+    index = FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
+    findings, errors = analyse(lowered, rules, index)
     errors.extend(error for item in lowered for error in item.errors)
+    deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
-                         tuple((item.path, tuple(item.directives)) for item in lowered))
+                         tuple((item.path, tuple(item.directives)) for item in lowered), deps)
 
 
 def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:
@@ -259,10 +277,11 @@ def read_source(path: str) -> tuple[bytes, FileError | None]:
     return data, None
 
 
-def analyse(lowered: list[LoweredFile], rules: list[RuleSpec]) -> tuple[list[Finding], list[FileError]]:
+def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
+            functions: FunctionIndex | None = None) -> tuple[list[Finding], list[FileError]]:
     """Returns the findings of every lowered function; a function that crashes the engine becomes an error."""
-    functions = FunctionIndex(lowered)
-    engine = LeakAnalysis(rules, functions)
+    functions = functions or FunctionIndex(lowered)
+    engine = LeakAnalysis(rules, functions, functions.shared)
     findings: list[Finding] = []
     errors: list[FileError] = []
     for item in lowered:
@@ -279,12 +298,21 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec]) -> tuple[list[Fin
 
 
 class FunctionIndex:
-    """Every function of the analysed tree by qualname; helpers are lowered on first use."""
+    """Every function of the analysed tree by qualname; helpers are lowered on first use, those of
+    other packages of the tree (`tree`) with their package, lowered on first use too; `used` names
+    the packages whose summaries were asked for."""
 
-    def __init__(self, lowered: list[LoweredFile]) -> None:
+    def __init__(self, lowered: list[LoweredFile], tree: TreeSources | None = None, own: str = "",
+                 tree_packages: dict[str, str] | None = None) -> None:
         self._known: dict[str, FunctionIR] = {}
         self._lazy: dict[str, object] = {}
         self._plain: set[str] = set()
+        self._tree, self._own, self._tree_packages = tree, own, tree_packages or {}
+        self.used: set[str] = set()
+        self._foreign_names: set[str] = set()
+        self._add(lowered)
+
+    def _add(self, lowered: list[LoweredFile]) -> None:
         for item in lowered:
             self._plain |= item.plain
             for function in item.functions:
@@ -293,14 +321,48 @@ class FunctionIndex:
                 self._lazy.setdefault(qualname, thunk)
 
     def __contains__(self, qualname: object) -> bool:
+        if not isinstance(qualname, str):
+            return False
+        if qualname not in self._known and qualname not in self._lazy:
+            self._foreign(qualname)
         if qualname in self._lazy:  # lowered now: a helper whose body turns out unparsable is unknown
             for function in self._lazy.pop(qualname)():
                 self._known.setdefault(function.qualname, function)
         return qualname in self._known
 
+    def _foreign(self, qualname: str) -> None:
+        """Loads the other package of the tree that declares `qualname`, once."""
+        key = self._tree.owner(qualname) if self._tree is not None else None
+        if key is None or key == self._own or key in self.used:
+            return
+        self.used.add(key)
+        lowered = self._tree.lowered(key, self._tree_packages)
+        self._foreign_names |= {q for item in lowered for q in (*item.lazy, *(f.qualname for f in item.functions))}
+        self._add(lowered)
+
+    def borrows(self, qualname: str, index: int) -> bool:
+        """Reports whether `qualname` is another package's function whose parameter `index` can only
+        borrow (its declared type cannot close anything), without loading that package."""
+        return self._tree is not None and qualname not in self._known and qualname not in self._lazy \
+            and self._tree.borrows(qualname, index)
+
+    def is_foreign(self, qualname: str) -> bool:
+        """Reports whether `qualname` belongs to another package of the tree (loaded by _foreign)."""
+        return qualname in self._foreign_names
+
+    @property
+    def shared(self):
+        """Returns the summaries shared by every package's analysis for other packages' functions."""
+        return self._tree.summaries if self._tree is not None else None
+
     def may_return(self, qualname: str) -> bool:
-        """Reports whether `qualname` may be a tree function returning a resource, without lowering it."""
-        return qualname not in self._plain and qualname in self
+        """Reports whether `qualname` may be a tree function returning a resource, without lowering
+        it (nor, for another package's, loading that package unless its signature names one)."""
+        if qualname in self._plain:
+            return False
+        if qualname in self._known or qualname in self._lazy:
+            return True
+        return self._tree is not None and self._tree.may_return(qualname) and qualname in self
 
     def __getitem__(self, qualname: str) -> FunctionIR:
         if qualname not in self:

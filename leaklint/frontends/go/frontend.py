@@ -217,7 +217,8 @@ def _package_name(path: str) -> str:
     last = path.rsplit("/", 1)[-1]
     if re.fullmatch(r"v\d+", last) and "/" in path:
         last = path.rsplit("/", 2)[-2]
-    return last.removeprefix("go-").removesuffix(".go").replace("-", "_").replace(".", "_")
+    # Ex) github.com/quic-go/quic-go is package quic; go-yaml is yaml
+    return last.removeprefix("go-").removesuffix("-go").removesuffix(".go").replace("-", "_").replace(".", "_")
 
 
 def _receiver(method, owner: str) -> tuple[str, str] | None:

@@ -48,11 +48,37 @@ class GoPrefilter:
                         for path, names in methods.items()}
         self._calls = re.compile(alternation(self.calls))
 
-    def candidate(self, files: list[bytes]) -> bool:
+    def learn_exports(self, sources: dict[str, list[bytes]]) -> dict[str, frozenset[str]]:
+        """Adds, for each package of the tree, its exported functions that may return a resource (their
+        result types name one) as acquisitions of that package, so that a package calling only
+        `netutil.Dial(` of another package of the tree is analysed, and `Dial` is found in it.
+        Returns those names by package."""
+        exports: dict[str, frozenset[str]] = {}
+        acquiring = re.compile(alternation([*self.calls, *(f".{n.decode()}(".encode() for names in self.names.values()
+                                                            for n in names)]))
+        for key, files in sources.items():
+            names = {m.group(1).decode() for data in files for found in _SIGNATURE.finditer(data)
+                     if (m := _EXPORTED.match(found.group())) and _RESOURCE.search(_results_of(found.group(), m.end()))
+                     and acquiring.search(data, found.end(), _body_end(data, found.end()))}
+            # Ex) type connector interface { Connect() (net.Conn, error) }   (whoever implements it)
+            names |= {m.group(1).decode() for data in files for m in _INTERFACE_METHOD.finditer(data)
+                      if _RESOURCE.search(_results_of(m.group(), m.end(1) - m.start()))}
+            if names:
+                exports[key] = frozenset(names)
+                quoted = f'"{key}"'.encode()
+                found = set(self.names.get(key, ())) | {n.encode() for n in names}
+                self.names[key] = frozenset(found)
+                self.methods[quoted] = re.compile(alternation(f".{n}(".encode() for n in sorted(names)))
+        return exports
+
+    def candidate(self, files: list[bytes], key: str = "") -> bool:
+        """Reports whether package `key` (its files' bytes) may acquire: it calls an acquiring function
+        or method of a package it imports, or a wrapper it declares itself (see learn_exports)."""
         if any(self._calls.search(data) for data in files):
             return True
         imports = b"\n".join(import_section(data) for data in files)
-        return any((not path or path in imports) and any(names.search(data) for data in files)
+        own = f'"{key}"'.encode()
+        return any((not path or path == own or path in imports) and any(names.search(data) for data in files)
                    for path, names in self.methods.items())
 
     def needles(self, key: str, files: list[bytes]) -> frozenset[bytes]:
@@ -64,6 +90,31 @@ class GoPrefilter:
 
 
 _FIRST_DECLARATION = re.compile(rb"\n(?:func|type|var|const) ")
+# A function signature line naming a resource type, and its exported name (a method's too).
+_SIGNATURE = re.compile(rb"\nfunc [^\n]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool)\b[^\n]*")
+_EXPORTED = re.compile(rb"\nfunc (?:\([^)]*\) )?([A-Z]\w*)")
+_INTERFACE_METHOD = re.compile(rb"\n\t([A-Za-z]\w*)\([^\n]*\)[ \t]*\(?[^\n=:{]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt)\b[^\n]*")
+_RESOURCE = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool)\b")
+
+
+def _body_end(data: bytes, start: int) -> int:
+    """Returns where the function whose signature ends at `start` ends (its closing `}` line)."""
+    end = data.find(b"\n}", start)
+    return len(data) if end == -1 else end
+
+
+def _results_of(line: bytes, position: int) -> bytes:
+    """Returns what follows the type and value parameter lists of a signature line: its results."""
+    for opening, closing in ((b"[", b"]"), (b"(", b")")):
+        if line[position:position + 1] != opening:
+            continue
+        depth = 0
+        while position < len(line):
+            depth += {opening[0]: 1, closing[0]: -1}.get(line[position], 0)
+            position += 1
+            if depth == 0:
+                break
+    return line[position:]
 
 
 def import_section(data: bytes) -> bytes:

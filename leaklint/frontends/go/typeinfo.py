@@ -69,6 +69,7 @@ class PackageTypes:
     var_types: dict[str, str] = field(default_factory=dict)
     arity: dict[str, int] = field(default_factory=dict)  # parameters of the package's functions (`F`, `T.M`)
     name: str = ""  # the package clause's name (`main`)
+    declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
@@ -78,13 +79,14 @@ class PackageTypes:
                     self.name = text(child.named_children[0]) if child.named_children else ""
                 case "type_declaration":
                     for spec in child.named_children:
-                        self._type_spec(spec)
+                        self._type_spec(spec, imports)
                 case "function_declaration":
-                    self.funcs[text(child.child_by_field_name("name"))] = result_nodes(child)
+                    self.funcs[text(child.child_by_field_name("name"))] = self._declared(result_nodes(child), imports)
                     self.arity[text(child.child_by_field_name("name"))] = _param_count(child)
                 case "method_declaration":
                     receiver = receiver_type_name(child)
-                    self.methods[(receiver, text(child.child_by_field_name("name")))] = result_nodes(child)
+                    self.methods[(receiver, text(child.child_by_field_name("name")))] = \
+                        self._declared(result_nodes(child), imports)
                     self.arity[f"{receiver}.{text(child.child_by_field_name('name'))}"] = _param_count(child)
                 case "var_declaration":
                     # Ex) var client = &http.Client{Timeout: 5 * time.Second}   Ex) var db *sql.DB
@@ -97,7 +99,14 @@ class PackageTypes:
                             value = items[index] if len(items) == len(names) else None
                             self.variables[text(name)] = (declared, value, imports)
 
-    def _type_spec(self, spec: Node) -> None:
+    def _declared(self, nodes: list[Node], imports: dict[str, str]) -> list[Node]:
+        """Remembers that type expressions `nodes` are read with `imports` (their file's), and returns them."""
+        for node in nodes:
+            if node is not None:
+                self.declared_in[node.id] = imports
+        return nodes
+
+    def _type_spec(self, spec: Node, imports: dict[str, str]) -> None:
         if spec.type not in ("type_spec", "type_alias"):
             return
         name = text(spec.child_by_field_name("name"))
@@ -109,11 +118,13 @@ class PackageTypes:
             for decl in _descendants_of_type(body, "field_declaration"):
                 declared = decl.child_by_field_name("type")
                 names = decl.children_by_field_name("name")
+                self._declared([declared], imports)
                 for field_name in names:
                     fields[text(field_name)] = declared
                 if not names and decl.named_children:
                     # Ex) type API struct{ *http.Client }   (field Client, methods promoted)
                     kind = decl.named_children[0]
+                    self._declared([kind], imports)
                     embedded.append(kind)
                     fields[text(kind).lstrip("*").rsplit(".", 1)[-1]] = kind
             self.structs[name] = fields
@@ -122,7 +133,8 @@ class PackageTypes:
             self.interfaces.add(name)
             for method in body.named_children:
                 if method.type == "method_elem" and method.child_by_field_name("name") is not None:
-                    self.methods[(name, text(method.child_by_field_name("name")))] = result_nodes(method)
+                    self.methods[(name, text(method.child_by_field_name("name")))] = \
+                        self._declared(result_nodes(method), imports)
 
     def variable_type(self, name: str) -> str:
         """Returns the type of package-level variable `name` (declared, or of its initial value), read
@@ -159,7 +171,15 @@ class FileScope:
     imports: dict[str, str]
 
     def type_of_expr(self, node: Node | None) -> str:
-        """Returns the named type a type expression denotes (`*http.Client` -> net/http.Client)."""
+        """Returns the named type a type expression denotes (`*http.Client` -> net/http.Client), read
+        with the imports of the file that declares it (a field or result declared in another file)."""
+        imports = self.package.declared_in.get(node.id) if node is not None else None
+        if imports is not None and imports is not self.imports:
+            return FileScope(self.package, imports).type_of_expr_here(node)
+        return self.type_of_expr_here(node)
+
+    def type_of_expr_here(self, node: Node | None) -> str:
+        """Returns the named type a type expression denotes, read with this file's imports."""
         while node is not None and node.type in ("pointer_type", "parenthesized_type"):
             node = node.named_children[0] if node.named_children else None
         if node is None:

@@ -25,7 +25,7 @@ class PythonPrefilter:
         self.markers = frozenset(m.encode() for m in found)
         self._needles = needles(rules)
 
-    def candidate(self, files: list[bytes]) -> bool:
+    def candidate(self, files: list[bytes], key: str = "") -> bool:
         return any(marker in data for data in files for marker in self.markers)
 
     def needles(self, key: str, files: list[bytes]) -> frozenset[bytes]:

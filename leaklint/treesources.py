@@ -1,0 +1,145 @@
+"""The other packages of the analysed tree, as one package's analysis sees them: their sources
+(bytes read by the driver, else read on demand), lowered on demand so that a helper of another
+package (`xhttp.DrainBody(resp.Body)`) is summarised like one of the same package, the way
+go/analysis passes facts along the import graph. It also gives each package's content digest, so a
+cached result that used another package's summaries is reused only while that package is unchanged.
+
+It lowers nothing until asked, never analyses, and never reports.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from leaklint.analysis import Summaries
+from leaklint.ir import LoweredFile
+
+
+@dataclass(slots=True)
+class TreeSources:
+    """Go packages of the tree by import path: their (path, bytes) members, or paths to read when
+    the driver did not read them (unchanged packages answered by the stat index)."""
+
+    members: dict[str, list[tuple[str, bytes]]]
+    paths: dict[str, list[str]] = field(default_factory=dict)
+    exports: dict[str, frozenset[str]] = field(default_factory=dict)  # names that may return a resource
+    summaries: Summaries = field(default_factory=Summaries)  # of their functions, for every package's analysis
+    _params: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    _lowered: dict[str, list[LoweredFile]] = field(default_factory=dict)
+    _digests: dict[str, str] = field(default_factory=dict)
+
+    def owner(self, qualname: str) -> str | None:
+        """Returns the tree package that declares `qualname` (`pkg.F` or `pkg.T.M`), if any."""
+        for key in (qualname.rsplit(".", 1)[0], qualname.rsplit(".", 2)[0]):
+            if key in self.members or key in self.paths:
+                return key
+        return None
+
+    def borrows(self, qualname: str, index: int) -> bool:
+        """Reports whether parameter `index` of `qualname`, of another package, has a type that
+        cannot close what it is given (`io.Reader`, `[]byte`, `...any`), as its signature says:
+        such a call borrows, whatever the body does, and the package need not be loaded."""
+        key = self.owner(qualname)
+        if key is None:
+            return False
+        if key not in self._params:
+            self._params[key] = _parameter_types(self.sources(key))
+        types = self._params[key].get(qualname[len(key) + 1:])
+        if types is None or not types:
+            return False
+        kind = types[index] if index < len(types) else types[-1] if types[-1].startswith("...") else None
+        return kind is not None and bool(_BORROWING.fullmatch(kind.strip()))
+
+    def may_return(self, qualname: str) -> bool:
+        """Reports whether `qualname`, of another package, may return a resource (its signature names one)."""
+        key = self.owner(qualname)
+        return key is not None and qualname.rsplit(".", 1)[-1] in self.exports.get(key, ())
+
+    def lowered(self, key: str, tree_packages: dict[str, str]) -> list[LoweredFile]:
+        """Returns package `key` lowered as context: every function registered to be lowered when a
+        summary needs it. Done once per process."""
+        if key not in self._lowered:
+            from leaklint.frontends import registry
+
+            self._lowered[key] = []  # recursion guard
+            files = self.sources(key)
+            if files:
+                lowered = registry.frontend("go").lower_package(key, files, tree_packages, frozenset(), frozenset())
+                for item in lowered:  # each helper is lowered once per process, whichever package asks
+                    item.lazy = {qualname: cache(thunk) for qualname, thunk in item.lazy.items()}
+                self._lowered[key] = lowered
+        return self._lowered[key]
+
+    def sources(self, key: str) -> list[tuple[str, bytes]]:
+        """Returns the (path, bytes) of package `key`, reading the files the driver did not read."""
+        if key not in self.members:
+            found = []
+            for path in self.paths.get(key, ()):
+                try:
+                    with open(path, "rb") as handle:
+                        found.append((path, handle.read()))
+                except OSError:
+                    continue
+            self.members[key] = found
+        return self.members[key]
+
+    def digest(self, key: str) -> str:
+        """Returns the content digest of package `key` (paths and bytes of its files)."""
+        if key not in self._digests:
+            digest = hashlib.sha256()
+            for path, data in sorted(self.sources(key)):
+                digest.update(f"{path}\0{len(data)}\0".encode())
+                digest.update(data)
+            self._digests[key] = digest.hexdigest()[:32]
+        return self._digests[key]
+
+
+# Parameter types that cannot release what they are given (no Close in their method set): a
+# function receiving a resource through one only borrows it.
+_BORROWING = re.compile(r"(?:\.\.\.)?(?:io\.(?:Reader|Writer|ReaderAt|WriterAt|ReadSeeker|ReadWriter|ByteReader|"
+                        r"ByteScanner|RuneReader|StringWriter|WriterTo|ReaderFrom|Seeker)|context\.Context|error|"
+                        r"string|bool|u?int(?:8|16|32|64)?|float(?:32|64)|byte|rune|\[\][\w.*]+|any|interface\{\}|"
+                        r"func\(.*)")
+_FUNC = re.compile(rb"\nfunc (?:\(\s*\w*\s*\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)(?:\[[^\]\n]*\])?\(")
+
+
+def _parameter_types(files: list[tuple[str, bytes]]) -> dict[str, list[str]]:
+    """Returns, for each function (`F`) and method (`T.M`) of a package, its parameters' types as
+    written, one per parameter, read from signature lines only."""
+    found: dict[str, list[str]] = {}
+    for _, data in files:
+        for match in _FUNC.finditer(data):
+            name = match.group(2).decode()
+            if match.group(1):
+                name = f"{match.group(1).decode()}.{name}"
+            found[name] = _split_parameters(data, match.end())
+    return found
+
+
+def _split_parameters(data: bytes, start: int) -> list[str]:
+    """Returns the parameter types of the list opening before `start` (grouped names share a type)."""
+    depth, position, segments, begin = 1, start, [], start
+    while position < len(data) and depth:
+        char = data[position:position + 1]
+        if char in b"([{":
+            depth += 1
+        elif char in b")]}":
+            depth -= 1
+        elif char == b"," and depth == 1:
+            segments.append(data[begin:position])
+            begin = position + 1
+        position += 1
+    segments.append(data[begin:position - 1])
+    parts = [" ".join(s.decode("utf-8", "replace").split()) for s in segments]
+    parts = [p for p in parts if p]
+    if not any(" " in p for p in parts):
+        return parts  # Ex) func(int, string): types only
+    types: list[str] = []
+    following = ""
+    for part in reversed(parts):
+        name, _, kind = part.partition(" ")
+        following = kind or following
+        types.append(following)
+    return list(reversed(types))
