@@ -118,9 +118,11 @@ class LeakAnalysis(Oracle):
         key = (owner.name, field, spec.id)
         if key not in self._owned:
             self._owned[key] = False  # recursion guard
-            self._owned[key] = any(self._seeded(qualname, *_field_holder(self.functions[qualname], owner, field),
-                                                spec)[1]
-                                   for qualname in owner.methods if qualname in self.functions)
+            # Ex) c.last = resp ... c.last.Body.Close()   (the spec's release field below the owner's)
+            fields = [field, f"{field}.{spec.release_field}"] if spec.release_field else [field]
+            self._owned[key] = any(
+                self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec)[1]
+                for qualname in owner.methods if qualname in self.functions for path in fields)
         return self._owned[key]
 
     def _owned_seeds(self, function: FunctionIR) -> list[tuple[Site, tuple[str, str]]]:

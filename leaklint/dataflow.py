@@ -386,7 +386,14 @@ class FunctionAnalysis(OwnedFields):
         whatever those names hold then, so it leaves markers (site -1) that _exit reads."""
         if capture.mode == "value":
             # Ex) t.Cleanup(func() { ln.Close() })   Ex) handler := func() { io.Copy(w, conn) }   (keeps it)
-            return frozenset(f for f in state if f.site < 0 or self._closure_effect(capture, f) == "borrows")
+            out = set()
+            for fact in state:
+                effect = "borrows" if fact.site < 0 else self._closure_effect(capture, fact)
+                if effect == "closes":
+                    self.released.add(fact.site)  # Ex) once.Do(func() { r.listener.Close() })
+                if effect == "borrows":
+                    out.add(fact)
+            return frozenset(out)
         if capture.mode == "defer":
             return state | self._closing_markers(capture, state)
         out = set()

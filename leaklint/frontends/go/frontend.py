@@ -16,7 +16,7 @@ from leaklint.frontends.go.lower import FunctionLowerer
 from leaklint.frontends.go.typeinfo import FileScope, PackageTypes, receiver_type_name, result_nodes, text
 from leaklint.frontends.go.prefilter import import_section
 from leaklint.frontends.words import Calls, Words
-from leaklint.ir import FileError, FunctionIR, LoweredFile
+from leaklint.ir import FileError, FunctionIR, LoweredFile, Owner
 
 
 @cache
@@ -144,7 +144,18 @@ def _lower_function(node, scope: FileScope, positions: Positions, package: Packa
         receiver = _receiver(node, owner)
     closures: list[FunctionIR] = []
     function = FunctionLowerer(scope, positions, qualname, closures).lower(node, display, receiver)
+    if receiver is not None:
+        function.owner = _owner(package, receiver_type_name(node), receiver[0])
     return [function, *closures]
+
+
+def _owner(package: PackageTypes, type_name: str, receiver: str) -> Owner | None:
+    """Returns the struct type a method belongs to as the Owner of the fields it stores into: a
+    resource kept in `s.conn` is the object's, and leaks unless one of its methods closes it."""
+    if type_name not in package.structs:
+        return None
+    methods = tuple(sorted(f"{package.key}.{owner}.{name}" for owner, name in package.methods if owner == type_name))
+    return Owner(f"{package.key}.{type_name}", f"type {type_name}", receiver, methods)
 
 
 def _bare(needles: frozenset[bytes], files: list[regions.File]) -> frozenset[bytes]:
