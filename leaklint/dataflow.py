@@ -109,9 +109,12 @@ class FunctionAnalysis(OwnedFields):
         state = self._call_effects(call, state, deferred)
         passed, self.passing = self.passing, {}
         acquired = self._acquisition(call, state)
+        moving = wrapped | set(passed)  # Ex) c = tls.Client(c, cfg)   (the new value holds the old one)
+        kept = frozenset(f for f in state if f.site in moving)
         for target in call.results:
             if target is not None:
-                state = self._overwrite(call.span, target, state, report)
+                kept = frozenset(replace(f, err=None) if f.err == target else f for f in kept)
+                state = self._overwrite(call.span, target, state - kept, report) | kept
         if wrapped and call.results and call.results[0] is not None:
             holder = (call.results[0], "")
             state = frozenset(replace(f, holders=f.holders | {holder}) if f.site in wrapped else f for f in state)
@@ -270,6 +273,15 @@ class FunctionAnalysis(OwnedFields):
             if clause.receiver:
                 target = call.receiver  # Ex) if err := cmd.Start(); err != nil { ... }   (cmd is now a process)
                 if target is None:
+                    continue
+                field = self._owner_field(target)
+                if field:
+                    # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
+                    site = self._site(call, spec, clause, result, target)
+                    fact = Fact(site.index, frozenset({(target, "")}), err)
+                    state = self._overwrite(call.span, target, state, report)
+                    state = self._store_field(call.span, target, field, {site.index}, state | {fact}, report,
+                                              accumulate=True)
                     continue
             site = self._site(call, spec, clause, result, target)
             if target is None and err is None:

@@ -221,6 +221,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         unless=tuple(sorted((str(k), str(v)) for k, v in unless.items())),
         released_at_exit=tuple(sorted((str(k), str(v)) for k, v in at_exit.items())),
         receiver=sub.bool("receiver"),
+        more_fields=tuple(sub.strings("fields", required=False)),
         takes_over_arg=sub.int("takes_over_arg", required=False),
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),

@@ -172,8 +172,8 @@ class ExpressionLowerer:
             call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])
             if call.args[0] in self.request_contexts and results and results[0] is not None:
                 self.context_responses.setdefault(self.request_contexts[call.args[0]], []).append(results[0])
-        if call.callee in _INJECTED_ROUND_TRIPS and self.pos.path.endswith("_test.go") \
-                and not (call.receiver or "").endswith("Transport"):
+        if call.callee.endswith(".RoundTrip") and call.callee != "net/http.Transport.RoundTrip" \
+                and self.pos.path.endswith("_test.go") and not (call.receiver or "").endswith("Transport"):
             # Ex) rt := NewHeaderRoundTripper(fakeBase); resp, _ := rt.RoundTrip(req)   (a test of a
             # transport wrapper: the base it delegates to is the test's fake, which holds no connection)
             call = replace(call, kwargs=call.kwargs + (("transport", "injected"),))
@@ -181,6 +181,13 @@ class ExpressionLowerer:
         if function is not None and function.type == "identifier" and text(function) in self.cancels:
             self.cfg.emit(self._cancelling(node, text(function)))  # Ex) cancel()   (ends its requests)
         self._assertion(call, node)
+        if call.callee.endswith(".Error") and not call.args and call.receiver and "err" in call.receiver.lower():
+            # Ex) assert.Contains(t, err.Error(), "x509")   (err.Error() on a nil error panics: err is set)
+            failing, passing = self.cfg.new_block(), self.cfg.new_block()
+            self.cfg.branch(failing, passing, (Guard(call.receiver, "nil"), Guard(call.receiver, "nonnil")))
+            self.cfg.start(failing)
+            self.cfg.emit(Exit(self.pos.span(node), "abort"))
+            self.cfg.start(passing)
         method = call.callee.rsplit(".", 1)[-1]
         if call.callee in ABORT_FUNCTIONS or (call.receiver is not None and method in ABORT_METHODS):
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
@@ -346,9 +353,6 @@ class ExpressionLowerer:
 
 
 
-# RoundTrip on a transport whose concrete type is not known: in a test, a wrapper under test over a
-# fake (but not an http.Client's own `client.Transport`, nor `http.DefaultTransport`).
-_INJECTED_ROUND_TRIPS = frozenset({"?.RoundTrip", "net/http.RoundTripper.RoundTrip"})
 _REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})
 
 

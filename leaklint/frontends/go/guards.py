@@ -19,6 +19,10 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
     if condition is not None and condition.type == "call_expression":
         # Ex) if errors.Is(err, io.EOF) { return }    (a predicate on err holds only for non-nil err)
         subject = next((text(a) for a in _args(condition) if a.type == "identifier" and "err" in text(a).lower()), None)
+        name = text(condition.child_by_field_name("function")).rsplit(".", 1)[-1]
+        if subject and name in ("NoError", "NilError"):
+            # Ex) if assert.NoError(t, err) { defer resp.Body.Close() }   (true exactly when err is nil)
+            return (Guard(subject, "nil"), Guard(subject, "nonnil"))
         return (Guard(subject, "nonnil") if subject else None, None)
     if condition is None or condition.type != "binary_expression":
         return (None, None)

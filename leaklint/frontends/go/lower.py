@@ -331,8 +331,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self.ended_contexts.add(self.cancels[text(function)])  # Ex) defer cancel()
             self.cfg.emit(Defer(self.pos.span(node), self._cancelling(call, text(function)), in_loop=bool(self.loops)))
         if mode == "go":
-            # Ex) go serve(conn)   (the goroutine's function decides, like any call)   Ex) go http.Get(u)
+            # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
             self.cfg.emit(lowered)
+            for value in (lowered.receiver, *lowered.args):
+                self._store(value, node)
         else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=bool(self.loops)))
 
