@@ -174,10 +174,13 @@ def test_watch_settle_shows_retained_sockets(go_client: Path, tmp_path: Path, se
 def test_validate_ab_confirms_what_no_tracer_sees(go_client: Path, tmp_path: Path, server: LoopbackServer) -> None:
     line = line_of(GOMOD / "leaky/fetch.go", "http.Get")
     sarif_in = write_findings(tmp_path / "in.sarif", GOMOD, [("LL101", "leaky/fetch.go", line)])
-    fixed = f"{go_client} tidy {server.url} 60 8ms"
+    # 100 requests sampled every 20 ms give about 35 distinct request counts: enough for the
+    # second-half trend test (60 requests every 50 ms gave 13, and 5 in the second half can never
+    # reach p < 0.01, so one run in four came out INCONCLUSIVE).
+    fixed = f"{go_client} tidy {server.url} 100 5ms"
     done = runtime("validate", "--quiet", "--sarif", str(sarif_in), "--json", str(tmp_path / "r.json"),
-                   "--root", str(GOMOD), "--interval", "0.05", "--x-file", server.counter_path, "--fixed", fixed,
-                   "--", str(go_client), "leaky", server.url, "60", "8ms")
+                   "--root", str(GOMOD), "--interval", "0.02", "--x-file", server.counter_path, "--fixed", fixed,
+                   "--", str(go_client), "leaky", server.url, "100", "5ms")
     assert done.returncode == 1, done.stdout + done.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["injection"] == "untraced"
