@@ -17,8 +17,10 @@ from leaklint.runtime.scan import scan
 from leaklint.runtime.scan_text import render
 from leaklint.runtime.summary import validate_text, watch_text
 from leaklint.runtime.validate import Outcome, Request, validate
-from leaklint.runtime.verdict import Thresholds, theil_sen
-from leaklint.runtime.watch import WatchPlan, WatchResult, watch_command, watch_pid, write_csv, write_json
+from leaklint.runtime.verdict import Thresholds
+from leaklint.runtime.watch import (
+    WatchPlan, WatchResult, chart_of, watch_command, watch_pid, write_csv, write_json,
+)
 
 
 def _sampling_options(parser: argparse.ArgumentParser, interval: float) -> None:
@@ -96,24 +98,18 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def chart_of(result: WatchResult) -> chart.Chart:
-    """Returns the watch chart: fds, sockets and TCP states, with the fds trend line."""
-    xs = tuple(float(s.x) if result.per == "request" else s.t for s in result.samples)  # type: ignore[arg-type]
-    wanted = [j for j in result.judged if j.metric.name in ("fds", "sockets") or j.metric.name.startswith("tcp.")]
-    lines = tuple(chart.Line(j.metric.name, j.metric.values) for j in wanted if j.metric.name != "tcp.LISTEN")
-    fds = next(j for j in result.judged if j.metric.name == "fds")
-    trend = theil_sen(list(xs), list(fds.metric.values))
-    title = (f"fds: {fds.verdict.status}, {fds.verdict.slope:.3g} per {result.per} "
-             f"(99% [{fds.verdict.low:.3g}, {fds.verdict.high:.3g}])")
-    return chart.Chart(title, "requests" if result.per == "request" else "seconds", "count", xs, lines,
-                       (trend.slope, trend.intercept))
-
-
 def _watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Runs watch and writes its outputs. Returns 1 on LEAK, 2 on usage or start errors."""
+    """Runs watch and writes its outputs. Returns 1 on LEAK (also when an output cannot be
+    written, which is reported), 2 on usage, start or output errors without a leak."""
     command = _command(args)
     if bool(command) == bool(args.pid):
         err.write("leaklint runtime watch: give either --pid PID or -- COMMAND ...\n")
+        return 2
+    try:
+        if args.chart:
+            chart.check(args.chart)
+    except chart.ChartError as error:
+        err.write(f"leaklint runtime watch: {error}\n")
         return 2
     progress = None if args.quiet else err
     try:
@@ -122,17 +118,26 @@ def _watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"leaklint runtime watch: cannot start {command[0]}: {error.strerror}\n")
         return 2
     out.write(watch_text(result))
-    if args.json:
-        write_json(result, args.json)
-    if args.csv:
-        write_csv(result, args.csv)
-    if args.chart and result.samples:
-        try:
+    failed = _watch_outputs(args, result, err)
+    return 1 if result.leaking else 2 if failed else 0
+
+
+def _watch_outputs(args: argparse.Namespace, result: WatchResult, err: TextIO) -> bool:
+    """Writes the JSON, CSV and chart files asked for; reports whether one could not be written."""
+    try:
+        if args.json:
+            write_json(result, args.json)
+        if args.csv:
+            write_csv(result, args.csv)
+        if args.chart and result.samples:
             chart.write(chart_of(result), args.chart)
-        except chart.ChartError as error:
-            err.write(f"leaklint runtime watch: {error}\n")
-            return 2
-    return 1 if result.leaking else 0
+    except chart.ChartError as error:
+        err.write(f"leaklint runtime watch: {error}\n")
+        return True
+    except OSError as error:
+        err.write(f"leaklint runtime watch: cannot write {error.filename}: {error.strerror}\n")
+        return True
+    return False
 
 
 def outcome_json(outcome: Outcome) -> dict[str, object]:

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from leaklint.runtime import chart
 from leaklint.runtime.procfs import Problem
 from leaklint.runtime.sample import ProcessSampler, Sample
-from leaklint.runtime.verdict import Thresholds, Verdict, judge
+from leaklint.runtime.verdict import Thresholds, Verdict, collapse, judge, theil_sen
 
 BYTES_QUANTUM = 4096.0
 
@@ -96,6 +97,31 @@ def judge_all(samples: list[Sample], thresholds: Thresholds) -> tuple[list[Judge
         limits = thresholds.scaled(BYTES_QUANTUM) if metric.unit == "bytes" else thresholds
         judged.append(Judged(metric, judge(xs, list(metric.values), limits), per))
     return judged, per
+
+
+def _panel(label: str, judged: list[Judged], trend_of: Judged, xs: tuple[float, ...], scale: float) -> chart.Panel:
+    """Returns one chart panel; the Theil–Sen line of `trend_of` is drawn only when it is a LEAK
+    (a line through a BOUNDED plateau or a flat series would suggest a trend that is not there)."""
+    lines = tuple(chart.Line(j.metric.name, tuple(v / scale for v in j.metric.values)) for j in judged)
+    if trend_of.verdict.status != "LEAK":
+        return chart.Panel(label, lines)
+    trend = theil_sen(*collapse(list(xs), [v / scale for v in trend_of.metric.values]))
+    return chart.Panel(label, lines, (trend.slope, trend.intercept))
+
+
+def chart_of(result: WatchResult) -> chart.Chart:
+    """Returns the watch chart: fds, sockets and TCP states above the socket memory in KiB."""
+    xs = tuple(float(s.x) if result.per == "request" else s.t for s in result.samples)  # type: ignore[arg-type]
+    named = {j.metric.name: j for j in result.judged}
+    counts = [j for name, j in named.items()
+              if name in ("fds", "sockets") or (name.startswith("tcp.") and name != "tcp.LISTEN")]
+    panels = [_panel("count", counts, named["fds"], xs, 1.0)]
+    if "skmem" in named:
+        panels.append(_panel("socket memory (KiB)", [named["skmem"]], named["skmem"], xs, 1024.0))
+    fds = named["fds"].verdict
+    title = (f"fds: {fds.status}, {fds.slope:.3g} per {result.per} "
+             f"(99% [{fds.low:.3g}, {fds.high:.3g}])")
+    return chart.Chart(title, "requests" if result.per == "request" else "seconds", xs, tuple(panels))
 
 
 def progress_line(sample: Sample) -> str:
