@@ -12,6 +12,7 @@ import sys
 from typing import TextIO
 
 from leaklint.runtime import chart, prometheus, sarif
+from leaklint.runtime.command import interruptible
 from leaklint.runtime.sample import file_counter
 from leaklint.runtime.scan import scan
 from leaklint.runtime.scan_text import render
@@ -180,17 +181,22 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def main(argv: list[str]) -> int:
-    """Runs `leaklint runtime ARGS` and returns the exit status."""
+    """Runs `leaklint runtime ARGS` and returns the exit status.
+
+    SIGTERM, SIGHUP and Ctrl-C end a started command's whole process group and remove every
+    hook and trace file; watch then reports what it sampled, validate exits 130.
+    """
     args = build_parser().parse_args(argv)
     out, err = sys.stdout, sys.stderr
     try:
-        match args.subcommand:
-            case "scan":
-                return _scan(args, out)
-            case "watch":
-                return _watch(args, out, err)
-            case _:
-                return _validate(args, out, err)
+        with interruptible():
+            match args.subcommand:
+                case "scan":
+                    return _scan(args, out)
+                case "watch":
+                    return _watch(args, out, err)
+                case _:
+                    return _validate(args, out, err)
     except KeyboardInterrupt:
-        err.write("interrupted\n")
+        err.write(f"leaklint runtime {args.subcommand}: interrupted; the command and its hooks were removed\n")
         return 130

@@ -31,7 +31,7 @@ def watch_text(result: WatchResult) -> str:
     if not result.samples:
         return "no samples taken (the process ended or could not be read)\n"
     first, last = result.samples[0], result.samples[-1]
-    out = [f"{len(result.samples)} samples over {last.t - first.t:.1f} s"
+    out = [("interrupted: " if result.interrupted else "") + f"{len(result.samples)} samples over {last.t - first.t:.1f} s"
            + (f", {last.x:g} exercises" if last.x is not None else "")
            + f"; fds {first.fds} -> {last.fds}, sockets {first.sockets} -> {last.sockets}",
            verdict_rows(result.judged)]

@@ -16,10 +16,12 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
+from leaklint.runtime.command import stale
 from leaklint.runtime.procfs import Problem
 
-PTH_NAME = "zz_leaklint_runtime_trace.pth"
-PTH_LINE = ("import os, runpy; os.environ.get('LEAKLINT_TRACER') and "
+PTH_PREFIX = "zz_leaklint_runtime_trace"
+PTH_LINE = ("import os, runpy; os.environ.get('LEAKLINT_PTH') == {token!r} and "
+            "os.path.isfile(os.environ.get('LEAKLINT_TRACER', '')) and "
             "runpy.run_path(os.environ['LEAKLINT_TRACER'], run_name='_leaklint_tracer_pth')\n")
 _PYTHON = re.compile(r"(python|pypy)(\d+(\.\d+)*)?$")
 _OPTIONS_WITH_VALUE = {"-W", "-X", "-Q"}
@@ -131,15 +133,35 @@ def site_packages(interpreter: str) -> str:
     return done.stdout.strip()
 
 
+def remove(paths: list[str]) -> None:
+    """Removes files, ignoring the ones already gone."""
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 def pth(command: list[str], workdir: str, interpreter: str) -> Injection:
-    """Returns the command unchanged plus a .pth hook in the interpreter's site-packages."""
-    target = os.path.join(site_packages(interpreter), PTH_NAME)
+    """Returns the command unchanged plus a .pth hook of this run in the interpreter's site-packages.
+
+    The hook is named after this process and acts only for processes whose LEAKLINT_PTH names it,
+    so overlapping runs neither trace each other's children nor remove each other's hooks; hooks
+    of runs that were killed (SIGKILL leaves no chance to clean up) are removed first.
+    """
+    directory = site_packages(interpreter)
+    remove(stale(glob.glob(os.path.join(directory, PTH_PREFIX + "*.pth"))))
+    name = f"{PTH_PREFIX}_{os.getpid()}.pth"
+    target = os.path.join(directory, name)
     try:
         with open(target, "w", encoding="utf-8") as f:
-            f.write(PTH_LINE)
+            f.write(PTH_LINE.format(token=name))
     except OSError as error:
         raise InjectionError(f"cannot write {target}: {error.strerror}; use --inject wrapper") from None
-    env = {"LEAKLINT_TRACE_DIR": workdir, "LEAKLINT_TRACER": tracer_copy(workdir)}
+    except BaseException:
+        remove([target])
+        raise
+    env = {"LEAKLINT_TRACE_DIR": workdir, "LEAKLINT_TRACER": tracer_copy(workdir), "LEAKLINT_PTH": name}
     return Injection(tuple(command), env, "pth", (target,))
 
 

@@ -7,13 +7,16 @@ inconclusive; and the runtime-only leaks. Injection is trace.py's and gotrace.py
 """
 from __future__ import annotations
 
+import glob
 import os
 import shlex
+import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from typing import TextIO
 
 from leaklint.runtime import gotrace, sarif, trace
+from leaklint.runtime.command import stale
 from leaklint.runtime.procfs import Problem
 from leaklint.runtime.sarif import Evidence, Finding, NewLeak
 from leaklint.runtime.trace import Injection, SiteRecord, TraceSet
@@ -64,18 +67,23 @@ def _prepare(command: list[str], workdir: str, request: Request) -> tuple[Inject
 
 
 def _run(command: list[str], request: Request, progress: TextIO | None) -> tuple[WatchResult, TraceSet, str, list[Problem]]:
-    """Runs one command traced and sampled; returns its series, traces, mode and problems."""
-    with tempfile.TemporaryDirectory(prefix="leaklint-trace-") as workdir:
+    """Runs one command traced and sampled; returns its series, traces, mode and problems.
+
+    The .pth hook and the trace directory are removed on every way out, Ctrl-C and SIGTERM too.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"leaklint-trace-{os.getpid()}-") as workdir:
         injection, problems = _prepare(command, workdir, request)
         try:
             result = watch_command(list(injection.command), request.plan, progress, injection.env)
         finally:
-            for path in injection.cleanup:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
+            trace.remove(list(injection.cleanup))
         return result, trace.read_traces(workdir), injection.mode, problems
+
+
+def _remove_stale_workdirs() -> None:
+    """Removes the trace directories of runs that were killed before they could clean up."""
+    for path in stale(glob.glob(os.path.join(tempfile.gettempdir(), "leaklint-trace-*"))):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _sites_at(finding: Finding, sites: list[tuple[str, SiteRecord]]) -> list[SiteRecord]:
@@ -137,10 +145,15 @@ def validate(request: Request, progress: TextIO | None) -> Outcome:
     """
     log = sarif.load(request.sarif_path)
     found = _normalised(sarif.findings(log), request.root)
+    _remove_stale_workdirs()
     watched, traces, mode, problems = _run(list(request.command), request, progress)
+    if watched.interrupted:
+        raise KeyboardInterrupt
     fixed = None
     if request.fixed:
         fixed = _run(shlex.split(request.fixed), request, progress)[0]
+        if fixed.interrupted:
+            raise KeyboardInterrupt
     sites = _relative_sites(traces, request.root)
     results = [(f, classify(f, _sites_at(f, sites), traces)) for f in found]
     results = _with_ab(results, bool(fixed) and _separated(watched, fixed))  # type: ignore[arg-type]
