@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import TextIO
 
@@ -57,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     v = commands.add_parser("validate", help="run a command and tie open resources to SARIF findings")
     v.add_argument("--sarif", required=True, help="static findings (SARIF 2.1.0)")
     v.add_argument("-o", "--output", metavar="FILE", help="write the annotated SARIF here")
-    v.add_argument("--root", default=os.getcwd(), help="directory SARIF uris are relative to (default: cwd)")
+    v.add_argument("--root", help="directory relative SARIF URIs start from (default: the run's %%SRCROOT%%, "
+                                  "else the git root where the files exist, as `leaklint check` writes them)")
     v.add_argument("--inject", choices=("auto", "wrapper", "pth"), default="auto", help="how to trace Python")
     v.add_argument("--python", help="interpreter whose site-packages gets the .pth hook")
     v.add_argument("--fixed", metavar="CMD", help="A/B: the same exercise with the fix, as one shell-quoted string")
@@ -142,22 +142,28 @@ def _watch_outputs(args: argparse.Namespace, result: WatchResult, err: TextIO) -
 
 
 def outcome_json(outcome: Outcome) -> dict[str, object]:
-    """Returns the statuses and runtime-only leaks as JSON-ready data."""
+    """Returns the statuses, runtime-only leaks and traced sites as JSON-ready data."""
     return {
         "findings": [{"uri": f.uri, "line": f.start_line, "rule": f.rule_id, **e.as_property()}
                      for f, e in outcome.results],
-        "runtime_only": [{"uri": n.uri, "line": n.line, "open": n.open, "created": n.created,
-                          "kinds": list(n.kinds)} for n in outcome.new_leaks],
-        "sites": [{"path": s.path, "line": s.line, "kind": s.kind, "created": s.created, "open": s.open,
-                   "idle": s.idle, "peak": s.peak} for s in outcome.traces.sites],
+        "runtime_only": [{"path": n.path, "line": n.line, "open_at_exit": n.open, "reclaimed_unclosed": n.reclaimed,
+                          "created": n.created, "kinds": list(n.kinds), "flow": [list(f) for f in n.flow]}
+                         for n in outcome.new_leaks],
+        "sites": [{"kind": r.kind, "language": r.language, "stacks": [[list(f) for f in s] for s in r.stacks],
+                   "created": r.created, "released": r.released, "reclaimed_unclosed": r.reclaimed,
+                   "open_at_exit": r.open_at_exit, "unfinished": r.unfinished, "peak": r.peak}
+                  for r in outcome.traces.records],
         "process": {j.metric.name: j.as_dict() for j in outcome.watch.judged},
         "injection": outcome.mode,
         "exit_code": outcome.watch.exit_code,
+        "command_failed": outcome.command_failed,
+        "go_goroutines": outcome.traces.extras,
     }
 
 
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Runs validate. Returns 1 when a finding is confirmed or a runtime-only leak is seen."""
+    """Runs validate. Returns 1 when a finding is confirmed or a runtime-only leak is seen, else
+    2 when the command failed on its own (its run is not a faithful exercise), else 0."""
     command = _command(args)
     if not command:
         err.write("leaklint runtime validate: give the command after --\n")
@@ -176,8 +182,7 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(outcome_json(outcome), f, indent=2)
-    leaked = outcome.new_leaks or any(e.status == "confirmed" for _, e in outcome.results)
-    return 1 if leaked else 0
+    return 1 if outcome.leaked else 2 if outcome.command_failed else 0
 
 
 def main(argv: list[str]) -> int:

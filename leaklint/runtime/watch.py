@@ -63,6 +63,7 @@ class WatchResult:
     exit_code: int | None = None
     settled: Sample | None = None
     interrupted: bool = False
+    stopped: bool = False
 
     @property
     def leaking(self) -> bool:
@@ -220,11 +221,11 @@ class WatchPlan:
 
 
 def _result(sampler: ProcessSampler, run: tuple[list[Sample], bool], plan: WatchPlan, code: int | None,
-            settled: Sample | None) -> WatchResult:
+            settled: Sample | None, stopped: bool = False) -> WatchResult:
     """Returns the judged result of a finished (or interrupted) sampling run."""
     kept = after_warmup(run[0], plan.warmup)
     judged, per = judge_all(kept, plan.thresholds)
-    return WatchResult(tuple(kept), tuple(judged), per, tuple(sampler.problems), code, settled, run[1])
+    return WatchResult(tuple(kept), tuple(judged), per, tuple(sampler.problems), code, settled, run[1], stopped)
 
 
 def settle(sampler: ProcessSampler, seconds: float) -> Sample | None:
@@ -260,5 +261,6 @@ def watch_command(command: list[str], plan: WatchPlan, progress: TextIO | None,
         run = sample_loop(sampler, plan.interval, plan.duration, lambda: process.poll() is None, progress)
         settled = None if run[1] else settle(sampler, plan.settle)
     finally:
+        stopped = process.poll() is None
         code = stop(process)
-    return _result(sampler, run, plan, code, settled)
+    return _result(sampler, run, plan, code, settled, stopped)

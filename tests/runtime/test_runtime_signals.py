@@ -134,7 +134,7 @@ def test_overlapping_runs_keep_their_own_hooks(venv_python: tuple[Path, Path], t
     python, site = venv_python
     name = "py_socket_leak.py"
     line = line_of(CLIENTS / name, "socket.create_connection")
-    sarif = write_findings(tmp_path / "in.sarif", ROOT, [("LL202", f"tests/runtime/clients/{name}", line)])
+    sarif = write_findings(tmp_path / "in.sarif", ROOT, [("LL201", f"tests/runtime/clients/{name}", line)])
     late_child = f"sleep 2; '{python}' '{CLIENTS / name}' {server.url} 6 0.002"
     first = _start("validate", "--quiet", "--sarif", str(sarif), "--inject", "pth", "--python", str(python),
                    "--json", str(tmp_path / "first.json"), "--", "sh", "-c", late_child)
