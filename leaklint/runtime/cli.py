@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
 import sys
-from typing import TextIO
+from collections.abc import Callable
+from typing import NoReturn, TextIO
 
 from leaklint.runtime import chart, prometheus, sarif
 from leaklint.runtime.command import interruptible
@@ -23,26 +26,48 @@ from leaklint.runtime.watch import (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: `leaklint runtime watch: MESSAGE`."""
+
+    def error(self, message: str) -> NoReturn:
+        """Exits with status 2 after one line naming the command and the problem."""
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _bounded(kind: Callable[[str], float], low: float, strict: bool) -> Callable[[str], float]:
+    """Returns an argparse type: `kind` above `low` (or at least `low` when not strict)."""
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value < low or (strict and value == low):
+            raise argparse.ArgumentTypeError(f"must be {'greater than' if strict else 'at least'} {low:g}, not {text}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+POSITIVE, NON_NEGATIVE = _bounded(float, 0, True), _bounded(float, 0, False)
+
+
 def _sampling_options(parser: argparse.ArgumentParser, interval: float) -> None:
     """Adds the sampling and verdict options shared by watch and validate."""
-    parser.add_argument("--interval", type=float, default=interval, help="seconds between samples")
-    parser.add_argument("--duration", type=float, help="stop (and end a started command) after S seconds")
-    parser.add_argument("--warmup", type=float, default=0.0, help="drop the first S seconds of samples")
+    parser.add_argument("--interval", type=POSITIVE, default=interval, help="seconds between samples")
+    parser.add_argument("--duration", type=POSITIVE, help="stop (and end a started command) after S seconds")
+    parser.add_argument("--warmup", type=NON_NEGATIVE, default=0.0, help="drop the first S seconds of samples")
     parser.add_argument("--x-file", metavar="FILE",
                         help="exercise counter: a file holding an integer, or a log whose lines are counted")
     parser.add_argument("--min-slope", type=float, default=0.02, help="smallest leak per exercise (or per s)")
     parser.add_argument("--min-growth", type=float, default=5.0, help="smallest total growth that can be a leak")
-    parser.add_argument("--settle", type=float, default=0.0,
+    parser.add_argument("--settle", type=NON_NEGATIVE, default=0.0,
                         help="after sampling, wait S idle seconds and sample once more (retention vs churn)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Returns the parser of `leaklint runtime`."""
-    parser = argparse.ArgumentParser(prog="leaklint runtime", description="prove or refute leaks on live processes")
+    parser = _Parser(prog="leaklint runtime", description="prove or refute leaks on live processes")
     commands = parser.add_subparsers(dest="subcommand", required=True)
     s = commands.add_parser("scan", help="host-wide triage of sockets, fds and TCP memory")
-    s.add_argument("--top", type=int, default=10, help="processes to list per table")
+    s.add_argument("--top", type=_bounded(int, 0, True), default=10, help="processes to list per table")
     s.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write JSON (to stdout without FILE)")
     s.add_argument("--prometheus", action="store_true", help="print Prometheus text exposition format")
     s.add_argument("--prometheus-file", metavar="FILE", help="write a node_exporter textfile-collector file")
@@ -106,6 +131,9 @@ def _watch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if bool(command) == bool(args.pid):
         err.write("leaklint runtime watch: give either --pid PID or -- COMMAND ...\n")
         return 2
+    if args.pid and not os.path.exists(f"/proc/{args.pid}"):
+        err.write(f"leaklint runtime watch: no process {args.pid}\n")
+        return 2
     try:
         if args.chart:
             chart.check(args.chart)
@@ -161,27 +189,41 @@ def outcome_json(outcome: Outcome) -> dict[str, object]:
     }
 
 
+def _validate_usage(args: argparse.Namespace, command: list[str]) -> str | None:
+    """Returns what is wrong with validate's arguments, None when nothing is."""
+    if not command:
+        return "give the command after --"
+    if args.python and not os.access(args.python, os.X_OK):
+        return f"--python {args.python}: not an executable"
+    try:
+        shlex.split(args.fixed or "")
+    except ValueError as error:
+        return f"--fixed: {error}"
+    return None
+
+
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Runs validate. Returns 1 when a finding is confirmed or a runtime-only leak is seen, else
     2 when the command failed on its own (its run is not a faithful exercise), else 0."""
     command = _command(args)
-    if not command:
-        err.write("leaklint runtime validate: give the command after --\n")
+    if problem := _validate_usage(args, command):
+        err.write(f"leaklint runtime validate: {problem}\n")
         return 2
     request = Request(args.sarif, tuple(command), args.root, args.output, args.inject, args.python,
                       args.fixed, _plan(args))
     try:
         outcome = validate(request, None if args.quiet else err)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(outcome_json(outcome), f, indent=2)
     except sarif.SarifError as error:
         err.write(f"leaklint runtime validate: {error}\n")
         return 2
     except OSError as error:
-        err.write(f"leaklint runtime validate: cannot start {command[0]}: {error.strerror}\n")
+        what = f"cannot write {error.filename}" if error.filename == args.json else f"cannot start {command[0]}"
+        err.write(f"leaklint runtime validate: {what}: {error.strerror}\n")
         return 2
     out.write(validate_text(outcome))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(outcome_json(outcome), f, indent=2)
     return 1 if outcome.leaked else 2 if outcome.command_failed else 0
 
 

@@ -266,7 +266,10 @@ def annotate(log: dict[str, object], evidence: dict[tuple[int, int], Evidence], 
 
 
 def write(log: dict[str, object], path: str) -> None:
-    """Writes the log as indented JSON."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(log, f, indent=2)
-        f.write("\n")
+    """Writes the log as indented JSON; raises SarifError when the file cannot be written."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(log, f, indent=2)
+            f.write("\n")
+    except OSError as error:
+        raise SarifError(f"cannot write {path}: {error.strerror}") from None

@@ -28,15 +28,20 @@ ENV_DIR = "LEAKLINT_TRACE_DIR"
 ENV_LINES = "LEAKLINT_TRACE_LINES"
 USER, LIBRARY, STDLIB = 0, 1, 2
 INSTALLED = "_leaklint_tracer_installed"
-FINALIZER_DEPTH = 8
+FINALIZER_DEPTH = 6
 CONNECTION_DEPTH = 12
 
 
 def _library_prefixes():
-    """Returns (stdlib prefixes, site-packages prefixes) as tuples of directory paths."""
+    """Returns (stdlib prefixes, site-packages prefixes) as tuples of directory paths.
+
+    Besides the interpreter's own site directories, every sys.path entry named site-packages or
+    dist-packages counts (another environment's packages added by a .pth file or PYTHONPATH).
+    """
     paths = sysconfig.get_paths()
     stdlib = {paths.get("stdlib"), paths.get("platstdlib")}
     packages = {paths.get("purelib"), paths.get("platlib")}
+    packages.update(p for p in sys.path if os.path.basename(p.rstrip(os.sep)) in ("site-packages", "dist-packages"))
     try:
         packages.update(site.getsitepackages())
         packages.add(site.getusersitepackages())
@@ -47,8 +52,9 @@ def _library_prefixes():
 
 
 class Frames:
-    """Classifies code objects as user code, site-packages or the standard library (this file
-    counts as the latter), caching the real path of each file the first time it is seen."""
+    """Classifies code by its file as user code, site-packages or the standard library (this file
+    counts as the latter), caching the real path of each file the first time it is seen (keyed by
+    the file name: a code object's hash covers its whole body, and is computed on every lookup)."""
 
     def __init__(self):
         self.stdlib, self.packages = _library_prefixes()
@@ -57,13 +63,17 @@ class Frames:
 
     def of(self, code):
         """Returns (kind, real path) of a code object."""
-        known = self.known.get(code)
+        name = code.co_filename
+        known = self.known.get(name)
         if known is None:
-            name = code.co_filename
             real = name if name.startswith("<") else os.path.realpath(name)
-            kind = STDLIB if name.startswith("<") or real == self.own or real.startswith(self.stdlib) else (
-                LIBRARY if real.startswith(self.packages) else USER)
-            known = self.known[code] = (kind, real)
+            if name.startswith("<") or real == self.own:
+                kind = STDLIB
+            elif real.startswith(self.packages):  # before the stdlib: a venv's platstdlib contains it
+                kind = LIBRARY
+            else:
+                kind = STDLIB if real.startswith(self.stdlib) else USER
+            known = self.known[name] = (kind, real)
         return known
 
     def stack(self, frame):
@@ -81,16 +91,17 @@ class Frames:
 
 
 def in_finalizer(frame):
-    """Reports whether a release happens inside a finalizer: a `__del__` method, or a method of
-    an io object that the interpreter marked `_finalizing` before closing it for the collector."""
+    """Reports whether a release happens inside a finalizer: a `__del__` method, or the close()
+    of an io object that the interpreter marked `_finalizing` before closing it for the collector
+    (only `close` frames are asked for their `self`, which is what costs)."""
     for _ in range(FINALIZER_DEPTH):
         if frame is None:
             return False
-        code = frame.f_code
-        if code.co_name == "__del__":
+        name = frame.f_code.co_name
+        if name == "__del__":
             return True
-        if code.co_argcount and code.co_varnames[0] == "self":
-            owner = frame.f_locals.get("self")
+        if name == "close" and frame.f_code.co_argcount:
+            owner = frame.f_locals.get(frame.f_code.co_varnames[0])
             if getattr(owner, "__dict__", {}).get("_finalizing") is True:
                 return True
         frame = frame.f_back
@@ -110,9 +121,13 @@ class Stream:
 
     def emit(self, record):
         """Writes one record (silently nothing once the final record was written)."""
+        self.write(json.dumps(record, separators=(",", ":")))
+
+    def write(self, line):
+        """Writes one line of JSON text made by the caller (the frequent records skip json)."""
         if not self.closed:
             try:
-                os.write(self.fd, (json.dumps(record, separators=(",", ":")) + "\n").encode())
+                os.write(self.fd, (line + "\n").encode())
             except OSError:
                 pass
 
@@ -146,10 +161,8 @@ class Objects:
             return None
         with self.lock:
             self.keys[ident], self.refs[key] = key, ref
-        record = {"e": "new", "k": key, "kind": kind, "s": sites}
-        if carrier is not None:
-            record["on"] = carrier
-        self.stream.emit(record)
+        carried = "" if carrier is None else ',"on":%d' % carrier
+        self.stream.write('{"e":"new","k":%d,"kind":"%s","s":[%s]%s}' % (key, kind, ",".join(map(str, sites)), carried))
         return key
 
     def key_of(self, obj):
@@ -163,7 +176,7 @@ class Objects:
         if key is None or key in self.released:
             return
         self.released.add(key)
-        self.stream.emit({"e": "gc" if in_finalizer(frame) else "rel", "k": key})
+        self.stream.write('{"e":"%s","k":%d}' % ("gc" if in_finalizer(frame) else "rel", key))
 
     def _gone(self, key, ident):
         """The weakref callback: an object collected before it was released was reclaimed open."""
@@ -174,7 +187,7 @@ class Objects:
             released = key in self.released
             self.released.discard(key)
         if not released:
-            self.stream.emit({"e": "gc", "k": key})
+            self.stream.write('{"e":"gc","k":%d}' % key)
 
     def still_open(self):
         """Returns the keys of the objects alive and not released now."""

@@ -20,20 +20,27 @@ def _code_lines(code):
 class Lines:
     """Records the first run of each wanted line (the findings' regions). sys.settrace's call
     event gives a local tracer only to code objects that hold a pending line, and tracing stops
-    once every line ran."""
+    once every line ran. The call event first looks the file name up (a string keeps its hash),
+    so the code of other files costs one dictionary lookup per call."""
 
     def __init__(self, stream, frames, wanted):
         self.stream, self.frames, self.pending = stream, frames, wanted
-        self.codes = {}
+        self.files, self.codes = {}, {}
         self.lock = threading.RLock()
 
     def _pending_in(self, code):
-        """Returns (path, pending lines of that code object)."""
-        hit = self.codes.get(code)
-        if hit is None:
+        """Returns (path, pending lines of that code object), ("", ()) for other files."""
+        name = code.co_filename
+        watched = self.files.get(name)
+        if watched is None:
+            watched = self.files[name] = self.frames.of(code)[1] in self.pending
+        if not watched:
+            return "", ()
+        hit = self.codes.get(id(code))
+        if hit is None or hit[0] is not code:
             path = self.frames.of(code)[1]
-            hit = self.codes[code] = (path, self.pending.get(path, set()) & _code_lines(code))
-        return hit
+            hit = self.codes[id(code)] = (code, path, self.pending.get(path, set()) & _code_lines(code))
+        return hit[1], hit[2]
 
     def call(self, frame, event, arg):
         """The global trace function."""
@@ -57,6 +64,7 @@ class Lines:
             self.pending[path].discard(line)
             if not self.pending[path]:
                 del self.pending[path]
+            self.files.clear()
             self.codes.clear()
         self.stream.emit({"e": "line", "f": path, "l": line})
 
