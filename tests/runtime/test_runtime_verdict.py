@@ -93,6 +93,16 @@ def test_rising_run_with_too_few_late_points_says_so() -> None:
     assert verdict.status == "INCONCLUSIVE" and "only 5 distinct points in the second half" in verdict.reason
 
 
+def test_sparse_staircase_leak_is_not_refuted() -> None:
+    # 12 leaks in 600 requests: most pairwise slopes are 0, so Sen's interval ends below 0.02,
+    # but the series gained 9 from its first quarter to its last.
+    steps = [0, 22, 37, 82, 149, 267, 279, 327, 382, 481, 496, 587]
+    xs = [float(x) for x in range(600)]
+    verdict = judge(xs, [20.0 + sum(step <= x for step in steps) for x in xs])
+    assert verdict.high < 0.02
+    assert verdict.status == "INCONCLUSIVE" and "run longer" in verdict.reason
+
+
 def test_too_few_points_are_inconclusive() -> None:
     assert judge([0, 1, 2], [1, 2, 3]).status == "INCONCLUSIVE"
     assert judge([5] * 20, list(range(20))).status == "INCONCLUSIVE"
