@@ -37,6 +37,7 @@ class _Parser(argparse.ArgumentParser):
 def _bounded(kind: Callable[[str], float], low: float, strict: bool) -> Callable[[str], float]:
     """Returns an argparse type: `kind` above `low` (or at least `low` when not strict)."""
     def parse(text: str) -> float:
+        """Returns the value, or raises ArgumentTypeError when it is out of range."""
         value = kind(text)
         if value < low or (strict and value == low):
             raise argparse.ArgumentTypeError(f"must be {'greater than' if strict else 'at least'} {low:g}, not {text}")

@@ -68,6 +68,7 @@ def interruptible() -> Iterator[None]:
     """Within the block the first SIGTERM, SIGHUP or SIGINT raises KeyboardInterrupt; later ones
     are ignored, so that the cleanup it starts is not cut short."""
     def handler(signum: int, frame: object) -> None:
+        """Ignores every stop signal from now on and interrupts the main thread once."""
         for each in STOP_SIGNALS:
             signal.signal(each, signal.SIG_IGN)
         raise KeyboardInterrupt

@@ -74,9 +74,9 @@ def _split_python(args: list[str]) -> tuple[list[str], list[str]]:
 
 
 def tracer_copy(workdir: str) -> str:
-    """Returns the path of a copy of tracer.py placed in workdir (tracer_lines.py beside it)."""
+    """Returns the path of a copy of tracer.py placed in workdir (its siblings beside it)."""
     here = os.path.dirname(__file__)
-    for name in ("tracer_lines.py", "tracer.py"):
+    for name in ("tracer_model.py", "tracer_lines.py", "tracer.py"):
         shutil.copyfile(os.path.join(here, name), os.path.join(workdir, "_leaklint_" + name))
     return os.path.join(workdir, "_leaklint_tracer.py")
 

@@ -5,204 +5,46 @@ what was still open.
 
 It is copied next to a .pth line or run as a wrapper (`python tracer.py script.py ...`), so it
 uses the standard library only, Python 3.8 syntax (no dataclass slots, no match) and imports
-nothing from leaklint. "Released" is the static rules' definition: close(), detach() (what
-wrap_socket does to the plain socket), a response read to its end, all through explicit calls;
-a close that runs inside a finalizer (`__del__`, or io's, which marks the object `_finalizing`)
-is a reclamation, what ResourceWarning reports.
+nothing from leaklint; its siblings tracer_model.py (what is recorded) and tracer_lines.py (which
+finding lines ran) are loaded from its own directory. "Released" is the static rules'
+definition: close(), detach() (what wrap_socket does to the plain socket), a response read to its
+end, all through explicit calls; a close that runs inside a finalizer (`__del__`, or io's, which
+marks the object `_finalizing`) is a reclamation, what ResourceWarning reports.
 """
 import atexit
 import builtins
+import importlib.util
 import io
 import json
 import os
 import runpy
 import signal
-import site
 import sys
-import sysconfig
 import threading
 import types
-import weakref
 
 ENV_DIR = "LEAKLINT_TRACE_DIR"
 ENV_LINES = "LEAKLINT_TRACE_LINES"
-USER, LIBRARY, STDLIB = 0, 1, 2
 INSTALLED = "_leaklint_tracer_installed"
-FINALIZER_DEPTH = 6
 CONNECTION_DEPTH = 12
 
 
-def _library_prefixes():
-    """Returns (stdlib prefixes, site-packages prefixes) as tuples of directory paths.
-
-    Besides the interpreter's own site directories, every sys.path entry named site-packages or
-    dist-packages counts (another environment's packages added by a .pth file or PYTHONPATH).
-    """
-    paths = sysconfig.get_paths()
-    stdlib = {paths.get("stdlib"), paths.get("platstdlib")}
-    packages = {paths.get("purelib"), paths.get("platlib")}
-    packages.update(p for p in sys.path if os.path.basename(p.rstrip(os.sep)) in ("site-packages", "dist-packages"))
-    try:
-        packages.update(site.getsitepackages())
-        packages.add(site.getusersitepackages())
-    except AttributeError:
-        pass
-    clean = lambda found: tuple(os.path.join(os.path.realpath(p), "") for p in found if p)  # noqa: E731
-    return clean(stdlib), clean(packages)
+def _sibling(name):
+    """Returns tracer_NAME.py from this file's directory (validate copies them side by side as
+    _leaklint_tracer_NAME.py), loaded once per process."""
+    key = "_leaklint_tracer_" + name
+    if key not in sys.modules:
+        here = os.path.dirname(os.path.abspath(__file__))
+        prefix = "_leaklint_tracer_" if os.path.basename(__file__).startswith("_leaklint") else "tracer_"
+        spec = importlib.util.spec_from_file_location(key, os.path.join(here, prefix + name + ".py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
 
 
-class Frames:
-    """Classifies code by its file as user code, site-packages or the standard library (this file
-    counts as the latter), caching the real path of each file the first time it is seen (keyed by
-    the file name: a code object's hash covers its whole body, and is computed on every lookup)."""
-
-    def __init__(self):
-        self.stdlib, self.packages = _library_prefixes()
-        self.own = os.path.realpath(__file__) if "__file__" in globals() else ""
-        self.known = {}
-
-    def of(self, code):
-        """Returns (kind, real path) of a code object."""
-        name = code.co_filename
-        known = self.known.get(name)
-        if known is None:
-            real = name if name.startswith("<") else os.path.realpath(name)
-            if name.startswith("<") or real == self.own:
-                kind = STDLIB
-            elif real.startswith(self.packages):  # before the stdlib: a venv's platstdlib contains it
-                kind = LIBRARY
-            else:
-                kind = STDLIB if real.startswith(self.stdlib) else USER
-            known = self.known[name] = (kind, real)
-        return known
-
-    def stack(self, frame):
-        """Returns (owner, user frames innermost first): owner is the kind of the innermost frame
-        outside the standard library; without user frames, the site-packages frames are used."""
-        user, library, owner = [], [], None
-        while frame is not None:
-            kind, path = self.of(frame.f_code)
-            if owner is None and kind != STDLIB:
-                owner = kind
-            if kind != STDLIB:
-                (user if kind == USER else library).append((path, frame.f_lineno))
-            frame = frame.f_back
-        return owner, tuple(user or library)
-
-
-def in_finalizer(frame):
-    """Reports whether a release happens inside a finalizer: a `__del__` method, or the close()
-    of an io object that the interpreter marked `_finalizing` before closing it for the collector
-    (only `close` frames are asked for their `self`, which is what costs)."""
-    for _ in range(FINALIZER_DEPTH):
-        if frame is None:
-            return False
-        name = frame.f_code.co_name
-        if name == "__del__":
-            return True
-        if name == "close" and frame.f_code.co_argcount:
-            owner = frame.f_locals.get(frame.f_code.co_varnames[0])
-            if getattr(owner, "__dict__", {}).get("_finalizing") is True:
-                return True
-        frame = frame.f_back
-    return False
-
-
-class Stream:
-    """Appends one JSON object per line to this process's trace file, each with one write(), so
-    whatever was written survives os._exit and SIGKILL."""
-
-    def __init__(self, directory):
-        path = os.path.join(directory, "trace-%d-%d.jsonl" % (os.getpid(), id(self)))
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.sites = {}
-        self.lock = threading.RLock()
-        self.closed = False
-
-    def emit(self, record):
-        """Writes one record (silently nothing once the final record was written)."""
-        self.write(json.dumps(record, separators=(",", ":")))
-
-    def write(self, line):
-        """Writes one line of JSON text made by the caller (the frequent records skip json)."""
-        if not self.closed:
-            try:
-                os.write(self.fd, (line + "\n").encode())
-            except OSError:
-                pass
-
-    def site(self, stack):
-        """Returns the number of a stack, writing it the first time it is seen."""
-        with self.lock:
-            number = self.sites.get(stack)
-            if number is None:
-                number = self.sites[stack] = len(self.sites)
-                self.emit({"e": "site", "n": number, "stack": [list(f) for f in stack]})
-            return number
-
-
-class Objects:
-    """The sockets and responses of this process, by key: created, released, reclaimed open."""
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.keys, self.refs, self.released = {}, {}, set()
-        self.next = 0
-        self.lock = threading.RLock()
-
-    def track(self, obj, kind, sites, carrier=None):
-        """Starts following an object created at `sites` (stack numbers); returns its key."""
-        with self.lock:
-            key, self.next = self.next, self.next + 1
-        ident = id(obj)
-        try:
-            ref = weakref.ref(obj, lambda _, key=key, ident=ident: self._gone(key, ident))
-        except TypeError:
-            return None
-        with self.lock:
-            self.keys[ident], self.refs[key] = key, ref
-        carried = "" if carrier is None else ',"on":%d' % carrier
-        self.stream.write('{"e":"new","k":%d,"kind":"%s","s":[%s]%s}' % (key, kind, ",".join(map(str, sites)), carried))
-        return key
-
-    def key_of(self, obj):
-        """Returns the key of a followed object, None for one never seen."""
-        key = self.keys.get(id(obj))
-        return key if key is not None and self.refs[key]() is obj else None
-
-    def release(self, obj, frame):
-        """Records that an object was closed: released, or reclaimed when a finalizer did it."""
-        key = self.key_of(obj)
-        if key is None or key in self.released:
-            return
-        self.released.add(key)
-        self.stream.write('{"e":"%s","k":%d}' % ("gc" if in_finalizer(frame) else "rel", key))
-
-    def _gone(self, key, ident):
-        """The weakref callback: an object collected before it was released was reclaimed open."""
-        with self.lock:
-            if self.keys.get(ident) == key:
-                del self.keys[ident]
-            self.refs.pop(key, None)
-            released = key in self.released
-            self.released.discard(key)
-        if not released:
-            self.stream.write('{"e":"gc","k":%d}' % key)
-
-    def still_open(self):
-        """Returns the keys of the objects alive and not released now."""
-        return sorted(k for k, ref in list(self.refs.items()) if k not in self.released and ref() is not None)
-
-
-def _lines_module():
-    """Returns tracer_lines.py from this file's directory (where validate copied both)."""
-    import importlib.util
-    here = os.path.dirname(os.path.abspath(__file__))
-    name = "_leaklint_tracer_lines" if os.path.basename(__file__).startswith("_leaklint") else "tracer_lines"
-    spec = importlib.util.spec_from_file_location("_leaklint_tracer_lines", os.path.join(here, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_model = _sibling("model")
+Frames, Objects, Stream, USER = _model.Frames, _model.Objects, _model.Stream, _model.USER
 
 
 class Tracer:
@@ -210,13 +52,14 @@ class Tracer:
 
     def __init__(self, out_dir, wanted):
         self.out_dir = out_dir
-        self.frames, self.stream = Frames(), Stream(out_dir)
+        self.frames, self.stream = Frames((__file__, _sibling("lines").__file__)), Stream(out_dir)
         self.objects = Objects(self.stream)
-        self.lines = _lines_module().Lines(self.stream, self.frames, wanted) if wanted else None
+        self.lines = _sibling("lines").Lines(self.stream, self.frames, wanted) if wanted else None
 
     def on_socket(self, sock, frame):
         """Follows a socket created on behalf of user code (not a library's pool)."""
-        self.patch_socket(sys.modules["socket"])
+        if "socket" in sys.modules:
+            self.patch_socket(sys.modules["socket"])
         owner, stack = self.frames.stack(frame)
         if owner == USER:
             sites = [self.stream.site(stack)] + self._connection_sites(frame)
@@ -283,6 +126,7 @@ class Tracer:
 def _releasing(method):
     """Returns `method` wrapped to report, before it runs, that its object is being released."""
     def release(self, *args, **kwargs):
+        """Reports the release, then runs the wrapped method."""
         tracer = _tracer
         if tracer is not None:
             tracer.objects.release(self, sys._getframe(1))
@@ -314,6 +158,7 @@ class _PatchOnImport:
                     execute = spec.loader.exec_module
 
                     def exec_module(module, execute=execute):
+                        """Executes http.client, then patches it."""
                         execute(module)
                         if _tracer is not None:
                             _tracer.patch_http(module)
@@ -388,6 +233,7 @@ def install(out_dir=None):
     real_exit = os._exit
 
     def _exit(code):
+        """Writes the final record, then leaves as os._exit does."""
         _final()
         real_exit(code)
     os._exit = _exit

@@ -82,5 +82,6 @@ def best_root(relative: list[str], candidates: list[str]) -> str:
     """Returns the candidate under which most of the (decoded) relative paths exist as files;
     the first candidate wins ties."""
     def hits(root: str) -> int:
+        """Returns how many of the paths exist under root."""
         return sum(os.path.isfile(os.path.join(root, path)) for path in relative)
     return max(candidates, key=lambda root: (hits(root), -candidates.index(root)))

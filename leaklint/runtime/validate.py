@@ -118,6 +118,7 @@ def separated(leaky: WatchResult, fixed: WatchResult) -> bool:
     """Reports whether the leaky run's fd series is a LEAK whose slope interval lies above the
     fixed run's interval."""
     def fds(result: WatchResult):  # noqa: ANN202 - a Verdict or None
+        """Returns the verdict on the run's fd series, None without one."""
         return next((j.verdict for j in result.judged if j.metric.name == "fds"), None)
     a, b = fds(leaky), fds(fixed)
     return bool(a and b and a.status == "LEAK" and a.low > b.high)
