@@ -84,15 +84,17 @@ def target(server: LoopbackServer) -> Iterator[subprocess.Popen[str]]:
 
 
 def test_ctrl_c_on_watch_pid_reports_what_was_sampled(target: subprocess.Popen[str], tmp_path: Path) -> None:
-    watcher = _start("watch", "--pid", str(target.pid), "--interval", "0.05", "--quiet", "--json", str(tmp_path / "w.json"))
-    time.sleep(1.2)
+    watcher = _start("watch", "--pid", str(target.pid), "--interval", "0.05", "--json", str(tmp_path / "w.json"))
+    assert watcher.stderr and watcher.stderr.readline().startswith("[")  # the first sample's progress line
+    time.sleep(0.8)
     watcher.send_signal(signal.SIGINT)
     out, err = watcher.communicate(timeout=20)
     assert watcher.returncode in (0, 1), err
     assert "no samples taken" not in out and "Traceback" not in err
+    assert out.startswith("interrupted: ")
     data = json.loads((tmp_path / "w.json").read_text())
-    assert len(data["samples"]) >= 10
-    assert data["metrics"]["sockets"]["verdict"] in ("LEAK", "INCONCLUSIVE")
+    assert len(data["samples"]) >= 5
+    assert data["metrics"]["sockets"]["samples"] == len(data["samples"])
 
 
 @pytest.fixture
