@@ -136,15 +136,27 @@ def all_proc_infos() -> tuple[dict[int, ProcInfo], list[Problem]]:
     return infos, problems
 
 
+def _sizes_count_fds() -> bool:
+    """Reports whether this kernel gives the fd count as st_size of /proc/PID/fd (Linux >= 6.2)."""
+    try:
+        return os.stat(f"{PROC}/self/fd").st_size > 0
+    except OSError:
+        return False
+
+
+SIZE_COUNTS_FDS = _sizes_count_fds()
+
+
 def fd_count(pid: int) -> int:
     """Returns the number of open fds: O(1) st_size on Linux >= 6.2, else a directory listing.
 
-    st_size needs no privilege even for another user's process; the listing does.
+    st_size needs no privilege even for another user's process (a kernel thread's 0 is its
+    count); the listing does.
     """
     path = f"{PROC}/{pid}/fd"
     try:
         size = os.stat(path).st_size
-        return size if size > 0 else len(os.listdir(path))
+        return size if size > 0 or SIZE_COUNTS_FDS else len(os.listdir(path))
     except OSError as error:
         raise Unreadable(path, reason_of(error)) from None
 

@@ -17,7 +17,8 @@ _HELP = {
     "leaklint_process_fds": ("gauge", "open fds of the top processes"),
     "leaklint_process_socket_fds": ("gauge", "socket fds of the top processes"),
     "leaklint_container_fds": ("gauge", "open fds per container or systemd unit"),
-    "leaklint_container_socket_fds": ("gauge", "socket fds per container or systemd unit"),
+    "leaklint_container_socket_fds": ("gauge", "socket fds per container or systemd unit (readable processes)"),
+    "leaklint_container_unreadable_processes": ("gauge", "processes of the container whose sockets could not be read"),
     "leaklint_netns_tcp_sockets": ("gauge", "TCP sockets per network namespace and state"),
     "leaklint_netns_socket_memory_bytes": ("gauge", "summed skmem (r+t+f+w+o+bl) per network namespace"),
     "leaklint_scan_unreadable": ("gauge", "entries the scan could not read"),
@@ -63,7 +64,9 @@ def _groups(report: ScanReport, top: int) -> list[str]:
             lines.append(_sample("leaklint_process_socket_fds", row.sockets, **labels))
     for group in report.containers:
         lines.append(_sample("leaklint_container_fds", group.fds, container=group.name))
-        lines.append(_sample("leaklint_container_socket_fds", group.sockets, container=group.name))
+        if group.sockets is not None:
+            lines.append(_sample("leaklint_container_socket_fds", group.sockets, container=group.name))
+        lines.append(_sample("leaklint_container_unreadable_processes", group.unreadable, container=group.name))
     for ns in report.namespaces:
         for state, count in ns.states.items():
             lines.append(_sample("leaklint_netns_tcp_sockets", count, netns=ns.name, state=state))
@@ -87,9 +90,10 @@ def exposition(report: ScanReport, top: int = 10) -> str:
 
 
 def write_textfile(report: ScanReport, path: str, top: int = 10) -> None:
-    """Writes the exposition to path atomically (a temporary file renamed over it)."""
+    """Writes the exposition to path atomically: a temporary file (not named *.prom, which
+    node_exporter would read half written) renamed over it."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".leaklint-", suffix=".prom", dir=directory)
+    fd, temporary = tempfile.mkstemp(prefix=".leaklint-", suffix=".tmp", dir=directory)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(exposition(report, top))
     os.chmod(temporary, 0o644)

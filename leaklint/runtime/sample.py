@@ -17,10 +17,11 @@ from leaklint.runtime.procfs import Problem, Unreadable
 
 @dataclass(frozen=True, slots=True)
 class SocketView:
-    """The part of a TCP socket a sample keeps: inode, state, peer and memory (None: unknown)."""
+    """The part of a TCP socket a sample keeps: inode, state, ports, peer and memory (None: unknown)."""
 
     inode: int
     state: str
+    local_port: int
     remote: str
     remote_port: int
     memory: int | None
@@ -53,12 +54,21 @@ class Sample:
 
 def views_from_diag(found: list[sockets.SocketInfo]) -> list[SocketView]:
     """Returns sock_diag sockets as views (TIME_WAIT ones have inode 0)."""
-    return [SocketView(s.inode, s.state, s.remote, s.remote_port, s.memory) for s in found]
+    return [SocketView(s.inode, s.state, s.local_port, s.remote, s.remote_port, s.memory) for s in found]
 
 
 def views_from_proc(entries: list[procfs.TcpEntry]) -> list[SocketView]:
     """Returns /proc/net/tcp sockets as views (memory unknown)."""
-    return [SocketView(e.inode, e.state, e.remote, e.remote_port, None) for e in entries]
+    return [SocketView(e.inode, e.state, e.local_port, e.remote, e.remote_port, None) for e in entries]
+
+
+def endpoint_counts(views: list[SocketView]) -> Counter[str]:
+    """Returns connected sockets per endpoint: `in:PORT` for connections accepted on a port the
+    process listens on (a server's clients come from ephemeral ports that name nothing), the
+    remote `ADDRESS:PORT` for connections it opened."""
+    listening = {v.local_port for v in views if v.state == "LISTEN"}
+    return Counter(f"in:{v.local_port}" if v.local_port in listening else f"{v.remote}:{v.remote_port}"
+                   for v in views if v.state != "LISTEN")
 
 
 class TcpSource:
@@ -151,7 +161,7 @@ class ProcessSampler:
         fds, inodes, _ = self._fds_and_inodes(pids)
         views = [v for inode, v in self.tcp.read(inodes).items() if inode in inodes]
         states = Counter(v.state for v in views)
-        endpoints = Counter(f"{v.remote}:{v.remote_port}" for v in views if v.state != "LISTEN")
+        endpoints = endpoint_counts(views)
         memory = None if self.tcp.method == "procfs" else sum(v.memory or 0 for v in views)
         host = procfs.read_sockstat()
         x = self.counter() if self.counter else None

@@ -45,15 +45,17 @@ class ProcRow:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Totals for a container (or unit) or a network namespace."""
+    """Totals for a container (or unit) or a network namespace. `sockets` and `socket_memory`
+    sum what could be read (None: nothing); `unreadable` counts members whose sockets could not."""
 
     name: str
     processes: int
     fds: int
-    sockets: int
+    sockets: int | None
     socket_memory: int | None
     states: dict[str, int] = field(default_factory=dict)
     method: str = ""
+    unreadable: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +71,19 @@ class ScanReport:
     seconds: float
 
     def top(self, key: str, count: int) -> list[ProcRow]:
-        """Returns the `count` processes with the most `fds` or `sockets` (none with zero)."""
-        rows = [r for r in self.processes if getattr(r, key) != 0]
-        return sorted(rows, key=lambda r: (-(getattr(r, key) or 0), getattr(r, key) is None, r.pid))[:count]
+        """Returns the `count` processes with the most `fds`, `sockets` or `socket_memory`;
+        processes where it is zero or unknown are not ranked."""
+        rows = [r for r in self.processes if getattr(r, key)]
+        return sorted(rows, key=lambda r: (-getattr(r, key), r.pid))[:count]
 
     def as_dict(self, top: int) -> dict[str, object]:
-        """Returns the JSON form, with the top processes by sockets and by fds."""
+        """Returns the JSON form, with the top processes by sockets, socket memory and fds."""
         data = asdict(self)
         del data["processes"]
-        data["top_by_sockets"] = [asdict(r) for r in self.top("sockets", top)]
-        data["top_by_fds"] = [asdict(r) for r in self.top("fds", top)]
+        for key in ("sockets", "socket_memory", "fds"):
+            data[f"top_by_{key}"] = [asdict(r) for r in self.top(key, top)]
         data["process_count"] = len(self.processes)
+        data["unranked_sockets"] = sum(r.sockets is None for r in self.processes)
         return data
 
 
@@ -109,7 +113,7 @@ class _Collector:
     """Walks /proc once and gathers rows, groups and problems."""
 
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        self.found: dict[Problem, None] = {}
         self.own_netns = self._netns(os.getpid())
         self.rows: list[ProcRow] = []
         self.inodes: dict[int, set[int]] = {}
@@ -119,8 +123,17 @@ class _Collector:
         try:
             return procfs.netns_inode(pid)
         except Unreadable as error:
-            self.problems.append(Problem(error.subject, error.reason))
+            self.note(error)
             return None
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Returns what could not be read, each entry once."""
+        return list(self.found)
+
+    def note(self, error: Unreadable) -> None:
+        """Records an unreadable entry (once, however many readers ran into it)."""
+        self.found.setdefault(Problem(error.subject, error.reason), None)
 
     def _row(self, info: procfs.ProcInfo) -> ProcRow:
         """Returns one process's row; raises Unreadable when the process vanished."""
@@ -128,12 +141,12 @@ class _Collector:
         try:
             container = parse_cgroup(procfs.read_text(f"/proc/{pid}/cgroup")).label
         except Unreadable as error:
-            self.problems.append(Problem(error.subject, error.reason))
+            self.note(error)
             container = "unknown"
         try:
             self.inodes[pid] = procfs.socket_inodes(pid)
         except Unreadable as error:
-            self.problems.append(Problem(error.subject, error.reason))
+            self.note(error)
         fds = procfs.fd_count(pid)
         count = len(self.inodes[pid]) if pid in self.inodes else None
         return ProcRow(pid, info.comm, info.uid, fds, count, None, container, self._netns(pid))
@@ -141,12 +154,12 @@ class _Collector:
     def collect(self) -> None:
         """Reads every process into rows, keeping their socket inodes."""
         infos, problems = procfs.all_proc_infos()
-        self.problems += problems
+        self.found.update(dict.fromkeys(problems))
         for info in infos.values():
             try:
                 self.rows.append(self._row(info))
             except Unreadable as error:
-                self.problems.append(Problem(error.subject, error.reason))
+                self.note(error)
 
     def namespaces(self) -> tuple[list[Group], dict[int, int]]:
         """Returns a group per network namespace and the memory of every socket inode seen."""
@@ -159,7 +172,7 @@ class _Collector:
             try:
                 views, method = _namespace_sockets(rows[0].pid, ns == self.own_netns)
             except Unreadable as error:
-                self.problems.append(Problem(error.subject, error.reason))
+                self.note(error)
                 continue
             known = None if method.startswith("/proc") else sum(v.memory or 0 for v in views)
             memory.update({v.inode: v.memory for v in views if v.memory is not None and v.inode})
@@ -186,10 +199,11 @@ def _containers(rows: list[ProcRow]) -> list[Group]:
         by.setdefault(row.container, []).append(row)
     groups = []
     for name, members in by.items():
-        known = [r.socket_memory for r in members if r.socket_memory is not None]
-        groups.append(Group(name, len(members), sum(r.fds for r in members),
-                            sum(r.sockets or 0 for r in members), sum(known) if known else None))
-    return sorted(groups, key=lambda g: (-g.sockets, -g.fds, g.name))
+        counts = [r.sockets for r in members if r.sockets is not None]
+        memory = [r.socket_memory for r in members if r.socket_memory is not None]
+        groups.append(Group(name, len(members), sum(r.fds for r in members), sum(counts) if counts else None,
+                            sum(memory) if memory else None, unreadable=len(members) - len(counts)))
+    return sorted(groups, key=lambda g: (-(g.sockets or 0), -g.fds, g.name))
 
 
 def scan() -> ScanReport:

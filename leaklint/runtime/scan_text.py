@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pwd
 
-from leaklint.runtime.scan import ProcRow, ScanReport
+from leaklint.runtime.scan import Group, ProcRow, ScanReport
 from leaklint.runtime.table import grouped_problems, size, table
 
 
@@ -34,14 +34,25 @@ def _proc_table(rows: list[ProcRow]) -> str:
                    r.netns) for r in rows])
 
 
+def _partial(value: object, group: Group) -> str:
+    """Returns a summed value, marked `+?` when some members could not be read."""
+    if value is None or value == "-":
+        return "-"
+    return f"{value}+?" if group.unreadable else str(value)
+
+
 def render(report: ScanReport, top: int) -> str:
     """Returns the whole text report."""
+    unranked = sum(r.sockets is None for r in report.processes)
+    note = [f"({unranked} processes whose sockets could not be read are not ranked)"] if unranked else []
     out = ["== host", *_host(report), "",
-           f"== top {top} processes by socket fds", _proc_table(report.top("sockets", top)), "",
+           f"== top {top} processes by socket fds", _proc_table(report.top("sockets", top)), *note, "",
+           f"== top {top} processes by socket memory", _proc_table(report.top("socket_memory", top)), "",
            f"== top {top} processes by fds", _proc_table(report.top("fds", top)), "",
-           "== containers and units",
-           table(["container", "procs", "fds", "sockets", "sock mem"],
-                 [(g.name, g.processes, g.fds, g.sockets, size(g.socket_memory)) for g in report.containers[:top * 2]]),
+           "== containers and units (sockets and memory of the readable processes; unread: the others)",
+           table(["container", "procs", "fds", "sockets", "sock mem", "unread"],
+                 [(g.name, g.processes, g.fds, _partial(g.sockets, g), _partial(size(g.socket_memory), g),
+                   g.unreadable) for g in report.containers[:top * 2]]),
            "", "== network namespaces",
            table(["netns", "procs", "fds", "tcp sockets", "sock mem", "states", "read with"],
                  [(g.name, g.processes, g.fds, g.sockets, size(g.socket_memory),

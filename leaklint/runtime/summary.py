@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 from leaklint.runtime.table import grouped_problems, table
 from leaklint.runtime.validate import Outcome
@@ -31,7 +32,7 @@ def watch_text(result: WatchResult) -> str:
     if not result.samples:
         return "no samples taken (the process ended or could not be read)\n"
     first, last = result.samples[0], result.samples[-1]
-    out = [f"{len(result.samples)} samples over {last.t - first.t:.1f} s"
+    out = [("interrupted: " if result.interrupted else "") + f"{len(result.samples)} samples over {last.t - first.t:.1f} s"
            + (f", {last.x:g} exercises" if last.x is not None else "")
            + f"; fds {first.fds} -> {last.fds}, sockets {first.sockets} -> {last.sockets}",
            verdict_rows(result.judged)]
@@ -46,25 +47,44 @@ def watch_text(result: WatchResult) -> str:
     return "\n".join(out) + "\n"
 
 
+def _record_rows(outcome: Outcome) -> list[tuple[object, ...]]:
+    """Returns the traced creation sites that leaked, most leaks first (innermost user frame)."""
+    leaky = sorted((r for r in outcome.traces.records if r.leaked), key=lambda r: -r.leaked)
+    return [(f"{os.path.relpath(r.stacks[0][0][0])}:{r.stacks[0][0][1]}" if r.stacks and r.stacks[0] else "?",
+             r.kind, r.open_at_exit, r.reclaimed, r.created, r.peak) for r in leaky[:20]]
+
+
+def _head(outcome: Outcome) -> list[str]:
+    """Returns the lines on how the command was traced and how it ended."""
+    traces = outcome.traces
+    out = [f"traced with {outcome.mode}: {traces.processes} process report(s)"
+           + (f" ({traces.incomplete} without a final report)" if traces.incomplete else "")
+           + f", languages {', '.join(sorted(traces.languages)) or 'none'}; exit status {outcome.watch.exit_code}"]
+    if outcome.command_failed:
+        out.append(f"the command failed (exit status {outcome.watch.exit_code}): its output is above; "
+                   "statuses describe what ran before it failed")
+    return out
+
+
 def validate_text(outcome: Outcome) -> str:
     """Returns the validate report: every finding with its status, then runtime-only leaks."""
-    rows = [(f"{f.uri}:{f.start_line}", f.rule_id, e.status, e.open, e.created, f.message[:60])
+    rows = [(f"{f.uri}:{f.start_line}", f.rule_id, e.status, e.open, e.reclaimed, e.created, e.reason)
             for f, e in outcome.results]
-    out = [f"traced with {outcome.mode}: {outcome.traces.processes} process report(s), "
-           f"languages {', '.join(sorted(outcome.traces.languages)) or 'none'}; exit status {outcome.watch.exit_code}",
-           "", "== findings",
-           table(["location", "rule", "status", "open", "created", "message"], rows) if rows else "(no findings in the SARIF file)"]
+    out = [*_head(outcome), "", "== findings",
+           table(["location", "rule", "status", "open", "reclaimed", "created", "why"], rows) if rows
+           else "(no findings in the SARIF file)"]
     if outcome.new_leaks:
-        out += ["", "== runtime-only leaks (no static finding at the line)",
-                table(["location", "kind", "open", "created"],
-                      [(f"{n.uri}:{n.line}", "+".join(n.kinds), n.open, n.created) for n in outcome.new_leaks])]
-    open_sites = sorted((s for s in outcome.traces.sites if s.open or s.idle), key=lambda s: (-s.open, s.path, s.line))
-    if open_sites:
-        out += ["", "== open at the end, by creation site",
-                table(["site", "kind", "open", "idle", "created", "peak"],
-                      [(f"{s.path}:{s.line}", s.kind, s.open, s.idle, s.created, s.peak) for s in open_sites[:20]])]
-    if outcome.traces.extras.get("read_loops"):
-        out.append(f"Go persistConn readLoop goroutines alive at exit: {outcome.traces.extras['read_loops']}")
+        out += ["", "== runtime-only leaks (no static finding on their user stack)",
+                table(["location", "kind", "open", "reclaimed", "created"],
+                      [(f"{os.path.relpath(n.path)}:{n.line}", "+".join(n.kinds), n.open, n.reclaimed, n.created)
+                       for n in outcome.new_leaks])]
+    if leaky := _record_rows(outcome):
+        out += ["", "== not released, by creation site (innermost user frame)",
+                table(["site", "kind", "open", "reclaimed", "created", "peak"], leaky)]
+    extras = outcome.traces.extras
+    if extras.get("read_loops"):
+        out.append(f"Go persistConn.readLoop goroutines at exit: {extras['read_loops']} "
+                   f"({extras.get('held_bodies', 0)} holding an unread body, {extras.get('idle_conns', 0)} idle)")
     if outcome.watch.judged:
         out += ["", "== process series", verdict_rows([j for j in outcome.watch.judged if j.metric.name in ("fds", "sockets")])]
     if outcome.fixed and outcome.fixed.judged:

@@ -1,199 +1,174 @@
-"""Runs inside a traced Python process: records where sockets and HTTP responses are created and
-which of them are still open, and writes that to $LEAKLINT_TRACE_DIR/trace-PID.json at exit.
+"""Runs inside a traced Python process: streams, as JSON lines to $LEAKLINT_TRACE_DIR/trace-PID-N.jsonl,
+every socket and HTTP response it creates (with the whole stack of user frames), whether the
+program released it or it was reclaimed while still open, which finding lines ran, and at exit
+what was still open.
 
 It is copied next to a .pth line or run as a wrapper (`python tracer.py script.py ...`), so it
 uses the standard library only, Python 3.8 syntax (no dataclass slots, no match) and imports
-nothing from leaklint. Sockets are seen through `sys.addaudithook` ("socket.__new__");
-responses through a wrapper around `http.client.HTTPResponse.__init__`, installed once
-http.client is loaded.
+nothing from leaklint; its siblings tracer_model.py (what is recorded) and tracer_lines.py (which
+finding lines ran) are loaded from its own directory. "Released" is the static rules'
+definition: close(), detach() (what wrap_socket does to the plain socket), a response read to its
+end, all through explicit calls; a close that runs inside a finalizer (`__del__`, or io's, which
+marks the object `_finalizing`) is a reclamation, what ResourceWarning reports.
 """
 import atexit
 import builtins
+import importlib.util
 import io
 import json
 import os
 import runpy
 import signal
-import site
 import sys
-import sysconfig
 import threading
-import time
 import types
-import weakref
 
 ENV_DIR = "LEAKLINT_TRACE_DIR"
-ENV_INTERVAL = "LEAKLINT_TRACE_INTERVAL"
-PRUNE_EVERY = 512
+ENV_LINES = "LEAKLINT_TRACE_LINES"
+INSTALLED = "_leaklint_tracer_installed"
+CONNECTION_DEPTH = 12
 
 
-def _library_prefixes():
-    """Returns (stdlib prefixes, site-packages prefixes) as tuples of directory paths."""
-    paths = sysconfig.get_paths()
-    stdlib = {paths.get("stdlib"), paths.get("platstdlib")}
-    packages = {paths.get("purelib"), paths.get("platlib")}
-    try:
-        packages.update(site.getsitepackages())
-        packages.add(site.getusersitepackages())
-    except AttributeError:
-        pass
-    clean = lambda found: tuple(os.path.join(os.path.realpath(p), "") for p in found if p)  # noqa: E731
-    return clean(stdlib), clean(packages)
+def _sibling(name):
+    """Returns tracer_NAME.py from this file's directory (validate copies them side by side as
+    _leaklint_tracer_NAME.py), loaded once per process."""
+    key = "_leaklint_tracer_" + name
+    if key not in sys.modules:
+        here = os.path.dirname(os.path.abspath(__file__))
+        prefix = "_leaklint_tracer_" if os.path.basename(__file__).startswith("_leaklint") else "tracer_"
+        spec = importlib.util.spec_from_file_location(key, os.path.join(here, prefix + name + ".py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+_model = _sibling("model")
+Frames, Objects, Stream, USER = _model.Frames, _model.Objects, _model.Stream, _model.USER
 
 
 class Tracer:
-    """Creation sites and liveness of the sockets and responses of this process."""
+    """This process's hooks: the audit hook for sockets, wrappers in socket and http.client."""
 
-    def __init__(self, out_dir):
+    def __init__(self, out_dir, wanted):
         self.out_dir = out_dir
-        self.stdlib, self.packages = _library_prefixes()
-        self.own_file = os.path.realpath(__file__) if "__file__" in globals() else ""
-        self.kinds = {}
-        self.created = {}
-        self.sockets = {}
-        self.responses = {}
-        self.http_sockets = set()
-        self.peak = {}
-        self.patched = False
-        self.inserted = 0
-
-    def _kind_of(self, code):
-        """Returns (kind, real path): kind 0 user code, 1 site-packages, 2 stdlib or this tracer."""
-        name = code.co_filename
-        real = os.path.realpath(name) if not name.startswith("<") else name
-        if name.startswith("<") or real == self.own_file:
-            return 2, real
-        if real.startswith(self.packages):
-            return 1, real
-        return (2 if real.startswith(self.stdlib) else 0), real
-
-    def site(self, frame):
-        """Returns (file, line) of the first frame outside the stdlib and site-packages.
-
-        Falls back to the first frame outside the stdlib; None if every frame is the stdlib's.
-        """
-        fallback = None
-        kinds = self.kinds
-        while frame is not None:
-            code = frame.f_code
-            known = kinds.get(code)
-            if known is None:
-                known = kinds[code] = self._kind_of(code)
-            if known[0] == 0:
-                return (known[1], frame.f_lineno)
-            if known[0] == 1 and fallback is None:
-                fallback = (known[1], frame.f_lineno)
-            frame = frame.f_back
-        return fallback
-
-    def _count(self, kind, site):
-        """Counts a creation at a site, pruning dead objects now and then."""
-        key = (kind,) + site
-        self.created[key] = self.created.get(key, 0) + 1
-        self.inserted += 1
-        if self.inserted % PRUNE_EVERY == 0:
-            self._prune()
+        self.frames, self.stream = Frames((__file__, _sibling("lines").__file__)), Stream(out_dir)
+        self.objects = Objects(self.stream)
+        self.lines = _sibling("lines").Lines(self.stream, self.frames, wanted) if wanted else None
 
     def on_socket(self, sock, frame):
-        """Records a new socket object and its creation site."""
-        if not self.patched and "http.client" in sys.modules:
-            self._patch_http(sys.modules["http.client"])
-        site = self.site(frame)
-        if site is None:
+        """Follows a socket created on behalf of user code (not a library's pool)."""
+        if "socket" in sys.modules:
+            self.patch_socket(sys.modules["socket"])
+        owner, stack = self.frames.stack(frame)
+        if owner == USER:
+            sites = [self.stream.site(stack)] + self._connection_sites(frame)
+            self.objects.track(sock, "socket", sites)
+
+    def on_response(self, response, args, frame):
+        """Follows an http.client response (urllib, http.client, urllib3 and requests use it);
+        args[0] is the socket it reads from."""
+        sock = args[0] if args else None
+        stack = self.frames.stack(frame)[1]
+        if stack:
+            sites = [self.stream.site(stack)] + self._connection_sites(frame)
+            self.objects.track(response, "response", sites, self.objects.key_of(sock))
+
+    def on_connection(self, connection, args, frame):
+        """Remembers where user code made an HTTPConnection: its lazily opened socket belongs there."""
+        owner, stack = self.frames.stack(frame)
+        if owner == USER and stack:
+            connection.__dict__["_leaklint_site"] = self.stream.site(stack)
+
+    @staticmethod
+    def _connection_sites(frame):
+        """Returns the creation site of the user's HTTPConnection whose connect() or
+        getresponse() is on the stack (where its socket and responses are made)."""
+        for _ in range(CONNECTION_DEPTH):
+            if frame is None:
+                return []
+            code = frame.f_code
+            if code.co_name in ("connect", "getresponse") and code.co_argcount and code.co_varnames[0] == "self":
+                found = getattr(frame.f_locals["self"], "__dict__", {}).get("_leaklint_site")
+                if found is not None:
+                    return [found]
+            frame = frame.f_back
+        return []
+
+    @staticmethod
+    def patch_socket(module):
+        """Wraps socket.socket's _real_close and detach (once): both release the socket."""
+        if "socket" not in _patched:
+            _patched.add("socket")
+            for name in ("_real_close", "detach"):
+                setattr(module.socket, name, _releasing(getattr(module.socket, name)))
+
+    @staticmethod
+    def patch_http(module):
+        """Wraps http.client (once): responses report themselves and their release (an
+        explicit close or a read to the end both go through _close_conn); connections made by
+        user code remember where."""
+        if "http" in _patched:
             return
-        try:
-            ref = weakref.ref(sock)
-        except TypeError:
-            return
-        self._count("socket", site)
-        self.sockets[id(sock)] = (ref, site)
+        _patched.add("http")
+        response, connection = module.HTTPResponse, module.HTTPConnection
+        response.__init__ = _reporting(response.__init__, "on_response")
+        response._close_conn = _releasing(response._close_conn)
+        connection.__init__ = _reporting(connection.__init__, "on_connection")
 
-    def on_response(self, response, sock, frame):
-        """Records a new http.client response, its site and the socket it reads from."""
-        site = self.site(frame)
-        if site is None:
-            return
-        self._count("response", site)
-        self.responses[id(response)] = (weakref.ref(response), site, id(sock))
-        self.http_sockets.add(id(sock))
+    def final(self):
+        """Writes the final record (what is open now, whether line tracing stayed ours) once."""
+        self.stream.emit({"e": "final", "open": self.objects.still_open(),
+                          "lines_intact": self.lines.intact() if self.lines else None})
+        self.stream.closed = True
 
-    def _patch_http(self, module):
-        """Wraps HTTPResponse.__init__ so that every response reports itself."""
-        self.patched = True
-        original = module.HTTPResponse.__init__
-        tracer = self
 
-        def __init__(response, sock, *args, **kwargs):
-            original(response, sock, *args, **kwargs)
-            tracer.on_response(response, sock, sys._getframe(1))
+def _releasing(method):
+    """Returns `method` wrapped to report, before it runs, that its object is being released."""
+    def release(self, *args, **kwargs):
+        """Reports the release, then runs the wrapped method."""
+        tracer = _tracer
+        if tracer is not None:
+            tracer.objects.release(self, sys._getframe(1))
+        return method(self, *args, **kwargs)
+    return release
 
-        module.HTTPResponse.__init__ = __init__
 
-    def _prune(self):
-        """Forgets objects that were garbage collected."""
-        for table in (self.sockets, self.responses):
-            for key in [k for k, v in list(table.items()) if v[0]() is None]:
-                table.pop(key, None)
+def _reporting(init, hook):
+    """Returns an __init__ wrapped to call the tracer's `hook` with the new object afterwards."""
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        tracer = _tracer
+        if tracer is not None:
+            getattr(tracer, hook)(self, args, sys._getframe(1))
+    return __init__
 
-    def snapshot(self):
-        """Returns {(kind, file, line): [open, idle]} for the objects alive now."""
-        counts, busy = {}, set()
-        for ref, site, sock_id in list(self.responses.values()):
-            response = ref()
-            if response is not None and not response.isclosed():
-                counts.setdefault(("response",) + site, [0, 0])[0] += 1
-                busy.add(sock_id)
-        for sock_id, (ref, site) in list(self.sockets.items()):
-            sock = ref()
-            if sock is None or sock.fileno() == -1:
-                continue
-            slot = counts.setdefault(("socket",) + site, [0, 0])
-            if sock_id in self.http_sockets:
-                slot[1] += sock_id not in busy
-            else:
-                slot[0] += 1
-        for key, (opened, _) in counts.items():
-            self.peak[key] = max(self.peak.get(key, 0), opened)
-        return counts
 
-    def report(self, final):
-        """Returns the JSON-ready report of every site seen."""
-        counts = self.snapshot()
-        sites = []
-        for key in sorted(set(self.created) | set(counts)):
-            opened, idle = counts.get(key, (0, 0))
-            sites.append({"kind": key[0], "file": key[1], "line": key[2],
-                          "created": self.created.get(key, 0), "open": opened, "idle": idle,
-                          "peak": self.peak.get(key, 0)})
-        return {"pid": os.getpid(), "argv": sys.argv, "python": sys.executable,
-                "final": final, "time": time.time(), "sites": sites}
+class _PatchOnImport:
+    """A meta path finder that patches http.client right after it is first imported."""
 
-    def write(self, final=True):
-        """Writes the report atomically to the output directory."""
-        path = os.path.join(self.out_dir, "trace-%d.json" % os.getpid())
-        try:
-            with open(path + ".tmp", "w") as f:
-                json.dump(self.report(final), f)
-            os.replace(path + ".tmp", path)
-        except OSError:
-            pass
+    def find_spec(self, name, path, target=None):
+        """Returns http.client's spec with a loader that patches the module it executes."""
+        if name != "http.client" or _tracer is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(name, path, target)
+                if spec is not None and hasattr(spec.loader, "exec_module"):
+                    execute = spec.loader.exec_module
+
+                    def exec_module(module, execute=execute):
+                        """Executes http.client, then patches it."""
+                        execute(module)
+                        if _tracer is not None:
+                            _tracer.patch_http(module)
+                    spec.loader.exec_module = exec_module
+                    return spec
+        return None
 
 
 _tracer = None
-
-
-def _watch(interval):
-    """Keeps peaks up to date and leaves a partial report behind every few seconds."""
-    last = time.monotonic()
-    while True:
-        time.sleep(interval)
-        tracer = _tracer
-        if tracer is None:
-            return
-        tracer.snapshot()
-        if time.monotonic() - last >= 2.0:
-            tracer.write(final=False)
-            last = time.monotonic()
+_patched = set()
 
 
 def _audit(event, args):
@@ -207,36 +182,64 @@ def _on_term(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def _start_watch():
-    """Starts the peak-tracking thread unless LEAKLINT_TRACE_INTERVAL is 0."""
-    interval = float(os.environ.get(ENV_INTERVAL, "0.25") or 0)
-    if interval > 0:
-        threading.Thread(target=_watch, args=(interval,), name="leaklint-trace", daemon=True).start()
+def _final():
+    """Writes the final record of the current tracer."""
+    if _tracer is not None:
+        _tracer.final()
+
+
+def _read_wanted(path):
+    """Returns {real path: set of lines} from the JSON file validate wrote, {} without one."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError, TypeError):
+        return {}
+    return {os.path.realpath(p): {int(n) for n in lines} for p, lines in data.items()}
+
+
+def _start(out_dir, wanted):
+    """Makes a tracer current: hooks in socket and http.client, line tracing when asked."""
+    global _tracer
+    _tracer = Tracer(out_dir, wanted)
+    if "socket" in sys.modules:
+        _tracer.patch_socket(sys.modules["socket"])
+    if "http.client" in sys.modules:
+        _tracer.patch_http(sys.modules["http.client"])
+    if _tracer.lines:
+        _tracer.lines.start()
 
 
 def _after_fork():
-    """Starts afresh in a forked child: its report is its own."""
-    global _tracer
+    """Starts afresh in a forked child: its stream and its objects are its own, and it waits
+    only for the lines its parent had not seen run."""
     if _tracer is not None:
-        _tracer = Tracer(_tracer.out_dir)
-        _start_watch()
+        pending = _tracer.lines.pending if _tracer.lines else {}
+        _start(_tracer.out_dir, {path: set(lines) for path, lines in pending.items()})
 
 
 def install(out_dir=None):
-    """Starts tracing this process (once); returns the Tracer, or None without an output dir."""
-    global _tracer
+    """Starts tracing this process (once, however many copies of this file run: a venv can list
+    its site-packages twice, through lib and lib64); returns the Tracer, or None without an
+    output dir or when another copy traces this process."""
     out_dir = out_dir or os.environ.get(ENV_DIR)
-    if _tracer is not None or not out_dir:
+    if _tracer is not None or not out_dir or INSTALLED in sys.modules:
         return _tracer
-    _tracer = Tracer(out_dir)
-    if "http.client" in sys.modules:
-        _tracer._patch_http(sys.modules["http.client"])
+    sys.modules[INSTALLED] = types.ModuleType(INSTALLED)
+    _start(out_dir, _read_wanted(os.environ.get(ENV_LINES, "")))
+    sys.meta_path.insert(0, _PatchOnImport())
     sys.addaudithook(_audit)
-    atexit.register(lambda: _tracer and _tracer.write(final=True))
+    atexit.register(_final)
+    real_exit = os._exit
+
+    def _exit(code):
+        """Writes the final record, then leaves as os._exit does."""
+        _final()
+        real_exit(code)
+    os._exit = _exit
     os.register_at_fork(after_in_child=_after_fork)
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _on_term)
-    _start_watch()
     return _tracer
 
 
@@ -260,7 +263,11 @@ def _fresh_main(path):
 
 
 def _run(argv):
-    """Runs `script args`, `-m module args` or `-c code args` the way the interpreter would."""
+    """Runs `script args`, `-m module args` or `-c code args` the way the interpreter would.
+
+    A script is compiled under its absolute path, as the interpreter does since 3.9, so a
+    program that changes directory keeps its frames' files.
+    """
     if not argv:
         sys.exit("usage: tracer.py (SCRIPT | -m MODULE | -c CODE) [ARGS...]")
     if argv[0] == "-m":
@@ -273,12 +280,12 @@ def _run(argv):
         sys.path[0] = ""
         exec(compile(argv[1], "<string>", "exec"), _fresh_main(None).__dict__)
     else:
-        path = os.path.realpath(argv[0])
+        path = os.path.abspath(argv[0])
         sys.argv = list(argv)
-        sys.path[0] = os.path.dirname(path)
+        sys.path[0] = os.path.dirname(os.path.realpath(path))
         with io.open_code(path) as f:
-            code = compile(f.read(), argv[0], "exec")
-        exec(code, _fresh_main(argv[0]).__dict__)
+            code = compile(f.read(), path, "exec")
+        exec(code, _fresh_main(path).__dict__)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,28 @@
-"""Runs a command that exercises the code, with tracers injected, and ties what stayed open to
-the static findings of a SARIF file (the `validate` command).
+"""Runs a command that exercises the code, with tracers injected, and ties what it created to the
+static findings of a SARIF file (the `validate` command).
 
-Owns the statuses: confirmed (resources from the finding's line still open, or an A/B run whose
-leak interval is separated from the fixed run's), exercised-no-leak, not-exercised and
-inconclusive; and the runtime-only leaks. Injection is trace.py's and gotrace.py's job.
+It owns the run: the trace directory, the lines each tracer watches, the optional A/B run, the
+annotated SARIF. Statuses are status.py's, injection is injection.py's and gotrace.py's, reading
+the traces is trace.py's.
 """
 from __future__ import annotations
 
+import glob
+import json
 import os
 import shlex
+import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TextIO
 
-from leaklint.runtime import gotrace, sarif, trace
+from leaklint.runtime import gotrace, injection, sarif, status, trace
+from leaklint.runtime.command import stale
+from leaklint.runtime.injection import Injection
 from leaklint.runtime.procfs import Problem
 from leaklint.runtime.sarif import Evidence, Finding, NewLeak
-from leaklint.runtime.trace import Injection, SiteRecord, TraceSet
+from leaklint.runtime.trace import TraceSet
 from leaklint.runtime.watch import WatchPlan, WatchResult, watch_command
-
-LANGUAGES = {".py": "python", ".pyi": "python", ".go": "go"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +31,7 @@ class Request:
 
     sarif_path: str
     command: tuple[str, ...]
-    root: str
+    root: str | None
     output: str | None = None
     inject: str = "auto"
     python: str | None = None
@@ -38,7 +41,8 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """Every finding with its evidence, the runtime-only leaks, traces and process series."""
+    """Every finding with its evidence, the runtime-only leaks, traces and process series, and
+    whether the exercising command failed (it exited non-zero without being stopped by us)."""
 
     results: tuple[tuple[Finding, Evidence], ...]
     new_leaks: tuple[NewLeak, ...]
@@ -48,109 +52,109 @@ class Outcome:
     mode: str
     problems: tuple[Problem, ...]
 
+    @property
+    def command_failed(self) -> bool:
+        """Reports whether the command ended on its own with a non-zero status."""
+        return not self.watch.stopped and self.watch.exit_code not in (0, None)
 
-def _prepare(command: list[str], workdir: str, request: Request) -> tuple[Injection, list[Problem]]:
+    @property
+    def leaked(self) -> bool:
+        """Reports whether a finding is confirmed or a runtime-only leak was seen."""
+        return bool(self.new_leaks) or any(e.status == "confirmed" for _, e in self.results)
+
+
+def _lines_file(found: list[Finding], workdir: str) -> dict[str, str]:
+    """Writes the Python finding lines the tracers watch; returns the environment naming them."""
+    wanted: dict[str, list[int]] = {}
+    for f in found:
+        if status.language_of(f) == "python":
+            wanted.setdefault(f.path, []).extend(range(f.start_line, f.end_line + 1))
+    path = os.path.join(workdir, "lines.json")
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(wanted, out)
+    return {"LEAKLINT_TRACE_LINES": path}
+
+
+def _prepare(command: list[str], workdir: str, request: Request, found: list[Finding]) -> tuple[Injection, list[Problem]]:
     """Returns the traced form of the command, or the plain one with the reason it is untraced."""
     if gotrace.is_go_test(command):
         try:
-            plan = gotrace.plan(command, workdir, os.getcwd())
-        except (RuntimeError, OSError) as error:
+            plan = gotrace.plan(command, workdir, os.getcwd(), [f.path for f in found if status.language_of(f) == "go"])
+        except (gotrace.GoError, OSError) as error:
             return Injection(tuple(command), {}, "untraced"), [Problem("go test", str(error))]
-        return Injection(plan.command, {"LEAKLINT_TRACE_DIR": workdir}, "go-harness"), list(plan.problems)
+        return Injection(plan.command, {**plan.env, "LEAKLINT_TRACE_DIR": workdir}, "go-harness"), list(plan.problems)
     try:
-        return trace.inject(command, workdir, request.inject, request.python), []
-    except (trace.InjectionError, OSError) as error:
+        chosen = injection.inject(command, workdir, request.inject, request.python)
+    except (injection.InjectionError, OSError) as error:
         return Injection(tuple(command), {}, "untraced"), [Problem(command[0], str(error))]
+    return Injection(chosen.command, {**chosen.env, **_lines_file(found, workdir)}, chosen.mode, chosen.cleanup), []
 
 
-def _run(command: list[str], request: Request, progress: TextIO | None) -> tuple[WatchResult, TraceSet, str, list[Problem]]:
-    """Runs one command traced and sampled; returns its series, traces, mode and problems."""
-    with tempfile.TemporaryDirectory(prefix="leaklint-trace-") as workdir:
-        injection, problems = _prepare(command, workdir, request)
+def _run(command: list[str], request: Request, found: list[Finding],
+         progress: TextIO | None) -> tuple[WatchResult, TraceSet, str, list[Problem]]:
+    """Runs one command traced and sampled; returns its series, traces, mode and problems.
+
+    The .pth hook and the trace directory are removed on every way out, Ctrl-C and SIGTERM too.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"leaklint-trace-{os.getpid()}-") as workdir:
+        chosen, problems = _prepare(command, workdir, request, found)
         try:
-            result = watch_command(list(injection.command), request.plan, progress, injection.env)
+            result = watch_command(list(chosen.command), request.plan, progress, chosen.env)
         finally:
-            for path in injection.cleanup:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-        return result, trace.read_traces(workdir), injection.mode, problems
+            injection.remove(list(chosen.cleanup))
+        traces = trace.read_traces(workdir)
+        if chosen.mode == "go-harness":
+            traces = gotrace.with_coverage(traces, workdir, result.exit_code == 0)
+        return result, traces, chosen.mode, problems
 
 
-def _sites_at(finding: Finding, sites: list[tuple[str, SiteRecord]]) -> list[SiteRecord]:
-    """Returns the trace records whose relative path and line fall in the finding's region."""
-    return [record for path, record in sites if finding.covers(path, record.line)]
+def _remove_stale_workdirs() -> None:
+    """Removes the trace directories of runs that were killed before they could clean up."""
+    for path in stale(glob.glob(os.path.join(tempfile.gettempdir(), "leaklint-trace-*"))):
+        shutil.rmtree(path, ignore_errors=True)
 
 
-def classify(finding: Finding, records: list[SiteRecord], traces: TraceSet) -> Evidence:
-    """Returns the status of one finding from the records at its line."""
-    opened = sum(r.open for r in records)
-    created = max((r.created for r in records), default=0)
-    if opened > 0:
-        return Evidence("confirmed", opened, created)
-    if created > 0:
-        return Evidence("exercised-no-leak", 0, created)
-    language = LANGUAGES.get(os.path.splitext(finding.uri)[1])
-    return Evidence("not-exercised" if language in traces.languages else "inconclusive", 0, 0)
-
-
-def _relative_sites(traces: TraceSet, root: str) -> list[tuple[str, SiteRecord]]:
-    """Returns every trace record with its path relative to root."""
-    return [(sarif.relative_path(r.path, root), r) for r in traces.sites]
-
-
-def new_leaks(found: list[Finding], sites: list[tuple[str, SiteRecord]]) -> list[NewLeak]:
-    """Returns open resources at lines inside root that no finding covers, one per line."""
-    by_line: dict[tuple[str, int], list[SiteRecord]] = {}
-    for path, record in sites:
-        if record.open > 0 and not path.startswith("../") and not any(f.covers(path, record.line) for f in found):
-            by_line.setdefault((path, record.line), []).append(record)
-    return [NewLeak(path, line, sum(r.open for r in rs), max(r.created for r in rs),
-                    tuple(sorted({r.kind for r in rs})))
-            for (path, line), rs in sorted(by_line.items())]
-
-
-def _separated(leaky: WatchResult, fixed: WatchResult) -> bool:
-    """Reports whether the fd slope of the leaky run lies above the fixed run's interval."""
-    pick = lambda result: next((j.verdict for j in result.judged if j.metric.name == "fds"), None)  # noqa: E731
-    a, b = pick(leaky), pick(fixed)
+def separated(leaky: WatchResult, fixed: WatchResult) -> bool:
+    """Reports whether the leaky run's fd series is a LEAK whose slope interval lies above the
+    fixed run's interval."""
+    def fds(result: WatchResult):  # noqa: ANN202 - a Verdict or None
+        """Returns the verdict on the run's fd series, None without one."""
+        return next((j.verdict for j in result.judged if j.metric.name == "fds"), None)
+    a, b = fds(leaky), fds(fixed)
     return bool(a and b and a.status == "LEAK" and a.low > b.high)
 
 
-def _with_ab(results: list[tuple[Finding, Evidence]], separated: bool) -> list[tuple[Finding, Evidence]]:
-    """Returns results where an A/B separation confirms the findings nothing else could judge."""
-    if not separated:
-        return results
-    return [(f, replace(e, status="confirmed") if e.status == "inconclusive" else e) for f, e in results]
-
-
-def _normalised(found: list[Finding], root: str) -> list[Finding]:
-    """Returns findings with absolute uris made relative to root."""
-    return [replace(f, uri=sarif.relative_path(f.uri, root)) if os.path.isabs(f.uri) else f for f in found]
+def _fixed_run(request: Request, found: list[Finding], progress: TextIO | None) -> WatchResult | None:
+    """Runs the --fixed command, if any; Ctrl-C there interrupts validate."""
+    if not request.fixed:
+        return None
+    fixed = _run(shlex.split(request.fixed), request, found, progress)[0]
+    if fixed.interrupted:
+        raise KeyboardInterrupt
+    return fixed
 
 
 def validate(request: Request, progress: TextIO | None) -> Outcome:
     """Runs the command (and the fixed command, if any) and judges every finding.
 
-    Raises sarif.SarifError for an unreadable SARIF file, OSError when the command cannot start.
+    Raises sarif.SarifError for an unreadable SARIF file, OSError when the command cannot start,
+    KeyboardInterrupt after cleaning up when interrupted.
     """
     log = sarif.load(request.sarif_path)
-    found = _normalised(sarif.findings(log), request.root)
-    watched, traces, mode, problems = _run(list(request.command), request, progress)
-    fixed = None
-    if request.fixed:
-        fixed = _run(shlex.split(request.fixed), request, progress)[0]
-    sites = _relative_sites(traces, request.root)
-    results = [(f, classify(f, _sites_at(f, sites), traces)) for f in found]
-    results = _with_ab(results, bool(fixed) and _separated(watched, fixed))  # type: ignore[arg-type]
-    leaks = new_leaks(found, sites)
+    found, roots = sarif.place(sarif.findings(log), log, request.root, request.sarif_path, os.getcwd())
+    _remove_stale_workdirs()
+    watched, traces, mode, problems = _run(list(request.command), request, found, progress)
+    if watched.interrupted:
+        raise KeyboardInterrupt
+    fixed = _fixed_run(request, found, progress)
+    split = fixed is not None and separated(watched, fixed)
+    results = [(f, status.upgraded(f, status.classify(f, traces), traces, split)) for f in found]
+    leaks = status.new_leaks(found, traces, roots.get(0, os.getcwd()))
     outcome = Outcome(tuple(results), tuple(leaks), traces, watched, fixed, mode,
                       tuple(problems) + traces.problems + watched.problems)
     if request.output:
         evidence = {(f.run, f.index): e for f, e in results}
-        sarif.write(sarif.annotate(log, evidence, leaks, request.root, run_properties(outcome, request)),
-                    request.output)
+        sarif.write(sarif.annotate(log, evidence, leaks, roots, run_properties(outcome, request)), request.output)
     return outcome
 
 
@@ -158,9 +162,8 @@ def run_properties(outcome: Outcome, request: Request) -> dict[str, object]:
     """Returns the run-level summary stored in the annotated SARIF."""
     return {
         "command": list(request.command), "injection": outcome.mode,
-        "traced_processes": outcome.traces.processes,
-        "languages": sorted(outcome.traces.languages),
-        "exit_code": outcome.watch.exit_code,
-        "process": {j.metric.name: j.as_dict() for j in outcome.watch.judged
-                    if j.metric.name in ("fds", "sockets")},
+        "traced_processes": outcome.traces.processes, "incomplete_processes": outcome.traces.incomplete,
+        "languages": sorted(outcome.traces.languages), "exit_code": outcome.watch.exit_code,
+        "command_failed": outcome.command_failed,
+        "process": {j.metric.name: j.as_dict() for j in outcome.watch.judged if j.metric.name in ("fds", "sockets")},
     }

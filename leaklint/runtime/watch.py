@@ -6,20 +6,19 @@ statistics are verdict.py's and the picture is chart.py's.
 from __future__ import annotations
 
 import csv
-import os
 import json
 import math
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from leaklint.runtime import chart
+from leaklint.runtime.command import start, stop
 from leaklint.runtime.procfs import Problem
 from leaklint.runtime.sample import ProcessSampler, Sample
-from leaklint.runtime.verdict import Thresholds, Verdict, judge
+from leaklint.runtime.verdict import Thresholds, Verdict, collapse, judge, theil_sen
 
 BYTES_QUANTUM = 4096.0
 
@@ -63,6 +62,8 @@ class WatchResult:
     problems: tuple[Problem, ...]
     exit_code: int | None = None
     settled: Sample | None = None
+    interrupted: bool = False
+    stopped: bool = False
 
     @property
     def leaking(self) -> bool:
@@ -98,6 +99,31 @@ def judge_all(samples: list[Sample], thresholds: Thresholds) -> tuple[list[Judge
     return judged, per
 
 
+def _panel(label: str, judged: list[Judged], trend_of: Judged, xs: tuple[float, ...], scale: float) -> chart.Panel:
+    """Returns one chart panel; the Theil–Sen line of `trend_of` is drawn only when it is a LEAK
+    (a line through a BOUNDED plateau or a flat series would suggest a trend that is not there)."""
+    lines = tuple(chart.Line(j.metric.name, tuple(v / scale for v in j.metric.values)) for j in judged)
+    if trend_of.verdict.status != "LEAK":
+        return chart.Panel(label, lines)
+    trend = theil_sen(*collapse(list(xs), [v / scale for v in trend_of.metric.values]))
+    return chart.Panel(label, lines, (trend.slope, trend.intercept))
+
+
+def chart_of(result: WatchResult) -> chart.Chart:
+    """Returns the watch chart: fds, sockets and TCP states above the socket memory in KiB."""
+    xs = tuple(float(s.x) if result.per == "request" else s.t for s in result.samples)  # type: ignore[arg-type]
+    named = {j.metric.name: j for j in result.judged}
+    counts = [j for name, j in named.items()
+              if name in ("fds", "sockets") or (name.startswith("tcp.") and name != "tcp.LISTEN")]
+    panels = [_panel("count", counts, named["fds"], xs, 1.0)]
+    if "skmem" in named:
+        panels.append(_panel("socket memory (KiB)", [named["skmem"]], named["skmem"], xs, 1024.0))
+    fds = named["fds"].verdict
+    title = (f"fds: {fds.status}, {fds.slope:.3g} per {result.per} "
+             f"(99% [{fds.low:.3g}, {fds.high:.3g}])")
+    return chart.Chart(title, "requests" if result.per == "request" else "seconds", xs, tuple(panels))
+
+
 def progress_line(sample: Sample) -> str:
     """Returns the one-line status shown while sampling."""
     states = " ".join(f"{k} {v}" for k, v in sample.states.items() if k != "LISTEN")
@@ -116,26 +142,31 @@ def _show(line: str, out: TextIO, last: list[float]) -> None:
 
 
 def sample_loop(sampler: ProcessSampler, interval: float, duration: float | None,
-                running: Callable[[], bool], progress: TextIO | None) -> list[Sample]:
-    """Returns samples taken every `interval` s while `running()` and within `duration`.
+                running: Callable[[], bool], progress: TextIO | None) -> tuple[list[Sample], bool]:
+    """Returns the samples taken every `interval` s while `running()` and within `duration`, and
+    whether Ctrl-C (or SIGTERM, see command.interruptible) ended the sampling early.
 
     A sample taken while the process was ending is dropped: its fds may be half closed.
     """
     samples: list[Sample] = []
     last, deadline = [0.0], time.monotonic() + (duration if duration else math.inf)
     next_tick = time.monotonic()
-    while running() and time.monotonic() < deadline:
-        sample = sampler.sample()
-        if not running():
-            break
-        samples.append(sample)
-        if progress:
-            _show(progress_line(sample), progress, last)
-        next_tick += interval
-        time.sleep(max(0.0, next_tick - time.monotonic()))
-    if progress and progress.isatty():
-        progress.write("\n")
-    return samples
+    try:
+        while running() and time.monotonic() < deadline:
+            sample = sampler.sample()
+            if not running():
+                break
+            samples.append(sample)
+            if progress:
+                _show(progress_line(sample), progress, last)
+            next_tick += interval
+            time.sleep(max(0.0, next_tick - time.monotonic()))
+    except KeyboardInterrupt:
+        return samples, True
+    finally:
+        if progress and progress.isatty():
+            progress.write("\n")
+    return samples, False
 
 
 def after_warmup(samples: list[Sample], warmup: float) -> list[Sample]:
@@ -146,17 +177,6 @@ def after_warmup(samples: list[Sample], warmup: float) -> list[Sample]:
     x0 = kept[0].x
     return [Sample(s.t, (s.x or 0.0) - x0, s.pids, s.fds, s.sockets, s.states, s.endpoints,
                    s.skmem, s.host_tcp_mem, s.host_tcp_inuse) for s in kept]
-
-
-def stop(process: subprocess.Popen[bytes], grace: float = 3.0) -> int:
-    """Ends a command we started: SIGTERM, then SIGKILL after `grace` s. Returns its status."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return process.wait()
 
 
 def write_json(result: WatchResult, path: str) -> None:
@@ -200,12 +220,12 @@ class WatchPlan:
     settle: float = 0.0
 
 
-def _result(sampler: ProcessSampler, samples: list[Sample], plan: WatchPlan, code: int | None,
-            settled: Sample | None) -> WatchResult:
-    """Returns the judged result of a finished sampling run."""
-    kept = after_warmup(samples, plan.warmup)
+def _result(sampler: ProcessSampler, run: tuple[list[Sample], bool], plan: WatchPlan, code: int | None,
+            settled: Sample | None, stopped: bool = False) -> WatchResult:
+    """Returns the judged result of a finished (or interrupted) sampling run."""
+    kept = after_warmup(run[0], plan.warmup)
     judged, per = judge_all(kept, plan.thresholds)
-    return WatchResult(tuple(kept), tuple(judged), per, tuple(sampler.problems), code, settled)
+    return WatchResult(tuple(kept), tuple(judged), per, tuple(sampler.problems), code, settled, run[1], stopped)
 
 
 def settle(sampler: ProcessSampler, seconds: float) -> Sample | None:
@@ -213,31 +233,34 @@ def settle(sampler: ProcessSampler, seconds: float) -> Sample | None:
     timeouts, so what is still open is retained, not churn); None if the process ended."""
     if seconds <= 0 or not sampler.alive():
         return None
-    time.sleep(seconds)
+    try:
+        time.sleep(seconds)
+    except KeyboardInterrupt:
+        return None
     return sampler.sample() if sampler.alive() else None
 
 
 def watch_pid(pid: int, plan: WatchPlan, progress: TextIO | None) -> WatchResult:
-    """Samples a running process tree until it exits, the duration ends or Ctrl-C."""
+    """Samples a running process tree until it exits, the duration ends or Ctrl-C (which keeps
+    what was sampled)."""
     sampler = ProcessSampler(pid, plan.counter)
-    samples: list[Sample] = []
-    try:
-        samples = sample_loop(sampler, plan.interval, plan.duration, sampler.alive, progress)
-    except KeyboardInterrupt:
-        pass
-    return _result(sampler, samples, plan, None, settle(sampler, plan.settle))
+    run = sample_loop(sampler, plan.interval, plan.duration, sampler.alive, progress)
+    return _result(sampler, run, plan, None, None if run[1] else settle(sampler, plan.settle))
 
 
 def watch_command(command: list[str], plan: WatchPlan, progress: TextIO | None,
                   env: dict[str, str] | None = None, cwd: str | None = None) -> WatchResult:
-    """Starts a command, samples it (and its children) while it runs, and ends it after the
-    duration if it is still running. Raises OSError when the command cannot start."""
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=cwd)
-    samples: list[Sample] = []
+    """Starts a command in its own process group, samples it (and its children) while it runs,
+    and ends the whole group after the duration, on Ctrl-C or SIGTERM, or when the command
+    exits. Raises OSError when the command cannot start."""
+    process = start(command, env, cwd)
+    run: tuple[list[Sample], bool] = ([], True)
+    settled = None
     try:
         sampler = ProcessSampler(process.pid, plan.counter)
-        samples = sample_loop(sampler, plan.interval, plan.duration, lambda: process.poll() is None, progress)
-        settled = settle(sampler, plan.settle)
+        run = sample_loop(sampler, plan.interval, plan.duration, lambda: process.poll() is None, progress)
+        settled = None if run[1] else settle(sampler, plan.settle)
     finally:
+        stopped = process.poll() is None
         code = stop(process)
-    return _result(sampler, samples, plan, code, settled)
+    return _result(sampler, run, plan, code, settled, stopped)

@@ -20,12 +20,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.server.count_request()  # type: ignore[attr-defined]
+        if self.path.endswith("/upgrade"):
+            self._echo_after_upgrade()
+            return
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(BODY)))
         self.end_headers()
         self.wfile.write(BODY)
         self.wfile.flush()
+
+    def _echo_after_upgrade(self) -> None:
+        """Answers 101 Switching Protocols, then echoes every byte until the client closes."""
+        self.send_response(101)
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Upgrade", "leakdemo-echo")
+        self.end_headers()
+        self.wfile.flush()
+        while chunk := self.connection.recv(4096):
+            self.connection.sendall(chunk)
+        self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -36,6 +50,7 @@ class LoopbackServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 512  # socketserver's 5 drops SYNs of clients that open many connections at once
 
     def __init__(self, counter_path: str) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

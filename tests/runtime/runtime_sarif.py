@@ -8,22 +8,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-RULES = {
-    "LL101": ("go-http-body-not-closed", "response body not closed"),
-    "LL201": ("py-response-not-closed", "HTTP response not closed"),
-    "LL202": ("py-socket-not-closed", "socket not closed"),
+RULES = {  # id -> (name, text, kind tag), as leaklint's rules/ declare them
+    "LL101": ("go-http-body-not-closed", "response body not closed", "http"),
+    "LL103": ("go-file-not-closed", "file not closed", "file"),
+    "LL201": ("py-socket-not-closed", "socket not closed", "socket"),
+    "LL202": ("py-http-response-not-closed", "HTTP response not closed", "http"),
+    "LL203": ("py-http-client-not-closed", "HTTP client not closed", "http"),
 }
 
 
 def _rule(rule_id: str) -> dict[str, object]:
-    name, text = RULES[rule_id]
+    name, text, kind = RULES[rule_id]
     return {
         "id": rule_id, "name": name, "shortDescription": {"text": text},
         "fullDescription": {"text": f"{text} on some path"},
         "help": {"text": f"{text}: close it on every path", "markdown": f"{text}: close it on every path"},
         "helpUri": f"https://example.com/leaklint/rules/{rule_id}",
         "defaultConfiguration": {"level": "warning"},
-        "properties": {"tags": ["reliability", "resource-leak", "external/cwe/cwe-772"],
+        "properties": {"tags": ["correctness", "resource-leak", kind, "external/cwe/cwe-772"],
                        "precision": "high", "problem.severity": "warning"},
     }
 

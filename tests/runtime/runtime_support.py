@@ -19,7 +19,8 @@ GOMOD = HERE / "gomod"
 REQUESTS = 80
 DELAY = 0.012
 
-__all__ = ["CLIENTS", "DELAY", "GOMOD", "HERE", "REQUESTS", "ROOT", "line_of", "runtime", "write_findings"]
+__all__ = ["CLIENTS", "DELAY", "GOMOD", "HERE", "REQUESTS", "ROOT", "findings_at", "line_of", "runtime",
+           "write_findings"]
 
 
 def runtime(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
@@ -36,3 +37,9 @@ def line_of(path: Path, marker: str) -> int:
         if marker in text:
             return number
     raise AssertionError(f"{marker!r} not in {path}")
+
+
+def findings_at(path: Path, root: Path, markers: dict[str, str]) -> list[tuple[str, str, int]]:
+    """Returns (rule, uri relative to root, line) for each marker -> rule, in marker order."""
+    uri = path.resolve().relative_to(root.resolve()).as_posix()
+    return [(rule, uri, line_of(path, marker)) for marker, rule in markers.items()]

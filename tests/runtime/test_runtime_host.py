@@ -1,16 +1,20 @@
 """scan, sock_diag and watch --pid on this host, as root and as an unprivileged user."""
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from runtime_loopback import LoopbackServer
 from runtime_support import ROOT, runtime
 
 from leaklint.runtime import sockets
@@ -135,3 +139,72 @@ def test_scan_counts_every_time_wait_socket_of_the_namespace() -> None:
     namespace = next(ns for ns in data["namespaces"] if ns["name"] == f"net:[{own}]")
     assert namespace["states"].get("TIME_WAIT", 0) >= 6
     assert namespace["sockets"] == sum(namespace["states"].values())
+
+
+def test_scan_as_unprivileged_user_keeps_unknown_values_unknown(server: LoopbackServer) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to own a process that the unprivileged scanner cannot read")
+    port = int(server.url.split(":")[2].split("/")[0])
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_SOCKETS, str(port)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout and holder.stdout.readline().strip() == "ready"
+        done = _runtime_as_nobody("scan", "--json", "--top", "100000")
+        text = _runtime_as_nobody("scan", "--top", "100000").stdout
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    row = next(r for r in data["top_by_fds"] if r["pid"] == holder.pid)
+    assert (row["sockets"], row["socket_memory"]) == (None, None)
+    assert all(r["sockets"] is not None for r in data["top_by_sockets"])
+    group = next(g for g in data["containers"] if g["name"] == row["container"])
+    assert group["unreadable"] >= 1
+    line = next(x for x in text.splitlines() if x.startswith(row["container"] + " "))
+    assert "+?" in line, line
+    problems = [(p["subject"], p["reason"]) for p in data["problems"]]
+    assert len(problems) == len(set(problems))
+    visible = sum(name.isdigit() for name in os.listdir("/proc"))
+    assert data["process_count"] >= visible - 20
+    assert "== top 100000 processes by socket memory" in text
+
+
+HOLD_SOCKETS = """
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(3)]
+print("ready", flush=True)
+time.sleep(20)
+"""
+
+
+def _created_names(directory: Path, action: Callable[[], None]) -> list[str]:
+    """Returns the names created in or moved into a directory while action runs (inotify)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(os.O_NONBLOCK)
+    assert fd >= 0 and libc.inotify_add_watch(fd, str(directory).encode(), 0x100 | 0x80) >= 0  # CREATE|MOVED_TO
+    try:
+        action()
+        data = os.read(fd, 65536)
+    finally:
+        os.close(fd)
+    names, offset = [], 0
+    while offset < len(data):
+        _wd, _mask, _cookie, length = struct.unpack_from("iIII", data, offset)
+        names.append(data[offset + 16:offset + 16 + length].rstrip(b"\0").decode())
+        offset += 16 + length
+    return names
+
+
+def test_prometheus_textfile_is_never_visible_under_a_prom_name_while_written(tmp_path: Path) -> None:
+    # node_exporter's textfile collector reads every *.prom file of the directory, also one
+    # that is still being written: the temporary file must not end in .prom.
+    target = tmp_path / "leaklint.prom"
+
+    def scan() -> None:
+        done = runtime("scan", "--prometheus-file", str(target))
+        assert done.returncode == 0, done.stderr
+
+    names = _created_names(tmp_path, scan)
+    assert target.read_text().startswith("# HELP")
+    assert os.listdir(tmp_path) == ["leaklint.prom"]
+    assert len(names) == 2 and [n for n in names if n.endswith(".prom")] == ["leaklint.prom"], names

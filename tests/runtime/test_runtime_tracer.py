@@ -10,7 +10,7 @@ from pathlib import Path
 from runtime_support import CLIENTS, ROOT, line_of, runtime, write_findings
 from runtime_loopback import LoopbackServer
 
-from leaklint.runtime.trace import PTH_NAME, _split_python, interpreter_of
+from leaklint.runtime.injection import _split_python, interpreter_of
 
 OVERHEAD_SCRIPT = r'''
 import http.client, json, socket, sys, time
@@ -32,12 +32,12 @@ base = min(connections(300) for _ in range(5))
 import _leaklint_tracer
 tracer = _leaklint_tracer.install(sys.argv[2])
 traced = min(connections(300) for _ in range(5))
-print(json.dumps({"base_us": base * 1e6, "traced_us": traced * 1e6, "sites": len(tracer.created)}))
+print(json.dumps({"base_us": base * 1e6, "traced_us": traced * 1e6, "sites": len(tracer.stream.sites)}))
 '''
 
 
 def test_tracer_records_sites_and_reports_its_overhead(tmp_path: Path) -> None:
-    from leaklint.runtime.trace import tracer_copy
+    from leaklint.runtime.injection import tracer_copy
     tracer_copy(str(tmp_path))
     script = tmp_path / "overhead.py"
     script.write_text(OVERHEAD_SCRIPT)
@@ -63,22 +63,22 @@ def test_pth_injection_traces_a_child_python_and_is_removed(tmp_path: Path, serv
     python = env_dir / "bin" / "python"
     name = "py_socket_leak.py"
     line = line_of(CLIENTS / name, "socket.create_connection")
-    sarif = write_findings(tmp_path / "in.sarif", ROOT, [("LL202", f"tests/runtime/clients/{name}", line)])
+    sarif = write_findings(tmp_path / "in.sarif", ROOT, [("LL201", f"tests/runtime/clients/{name}", line)])
     shell = f"'{python}' '{CLIENTS / name}' {server.url} 12 0.002"
     done = runtime("validate", "--quiet", "--sarif", str(sarif), "--inject", "pth", "--python", str(python),
                    "--json", str(tmp_path / "r.json"), "--", "sh", "-c", shell)
     assert done.returncode == 1, done.stdout + done.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["injection"] == "pth"
-    assert report["findings"][0]["status"] == "confirmed" and report["findings"][0]["open"] == 12
+    assert report["findings"][0]["status"] == "confirmed" and report["findings"][0]["open_at_exit"] == 12
     site_packages = next((env_dir / "lib").glob("python*/site-packages"))
-    assert not (site_packages / PTH_NAME).exists()
+    assert list(site_packages.glob("*leaklint*")) == []
 
 
 def test_service_ended_after_duration_still_reports_open_sockets(tmp_path: Path, server: LoopbackServer) -> None:
     name = "py_socket_leak.py"
     line = line_of(CLIENTS / name, "socket.create_connection")
-    sarif = write_findings(tmp_path / "in.sarif", ROOT, [("LL202", f"tests/runtime/clients/{name}", line)])
+    sarif = write_findings(tmp_path / "in.sarif", ROOT, [("LL201", f"tests/runtime/clients/{name}", line)])
     path = str(CLIENTS / name)
     service = f"exec(compile(open({path!r}).read(), {path!r}, 'exec')); import time; time.sleep(30)"
     script = tmp_path / "service.py"
@@ -87,4 +87,4 @@ def test_service_ended_after_duration_still_reports_open_sockets(tmp_path: Path,
                    str(tmp_path / "r.json"), "--", sys.executable, str(script))
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["exit_code"] != 0
-    assert report["findings"][0]["status"] == "confirmed" and report["findings"][0]["open"] == 5, done.stdout
+    assert report["findings"][0]["status"] == "confirmed" and report["findings"][0]["open_at_exit"] == 5, done.stdout

@@ -46,6 +46,17 @@ def test_gc_sawtooth_is_never_leak() -> None:
     assert "LEAK" not in statuses
 
 
+def test_leak_with_one_step_in_its_residuals_is_leak() -> None:
+    # Seen live: 1 fd per request plus one extra fd late in the run. The residuals' lag-1
+    # autocorrelation (0.78) inflated the late half's Mann–Kendall variance eightfold.
+    xs = [0.0, 3, 6, 10, 13, 16, 19, 22, 25, 27, 30, 33, 36, 39, 42, 45, 48, 51, 54, 57, 60, 63, 66, 69,
+          72, 75, 78, 81, 84, 87, 89, 92, 95, 98, 99]
+    ys = [x + (7 if x < 8 or x in (27.0,) or x > 88 else 6) for x in xs]
+    verdict = judge(xs, ys)
+    assert verdict.late_p > 0.01
+    assert (verdict.status, verdict.slope) == ("LEAK", 1.0)
+
+
 def test_one_leak_per_request_is_leak_with_slope_one() -> None:
     verdict = judge(list(range(N)), [20.0 + i for i in range(N)])
     assert (verdict.status, verdict.slope, verdict.low, verdict.high) == ("LEAK", 1.0, 1.0, 1.0)
@@ -64,6 +75,32 @@ def test_one_leak_per_ten_requests_is_detected() -> None:
     assert sum(v.status == "LEAK" for v in verdicts) >= 28
     assert all(v.status != "NO_LEAK" for v in verdicts)
     assert all(0.05 <= v.slope <= 0.2 and v.low <= v.slope <= v.high for v in verdicts)
+
+
+def test_slow_leak_with_small_growth_asks_to_run_longer() -> None:
+    # One leak per 30 s sampled every 0.5 s for 2 minutes: 4 leaked, under min_growth 5, but the
+    # slope interval lies above min_slope 0.02 per second.
+    xs = [i * 0.5 for i in range(241)]
+    verdict = judge(xs, [20.0 + x // 30 for x in xs])
+    assert verdict.low >= 0.02
+    assert verdict.status == "INCONCLUSIVE" and "run longer" in verdict.reason
+
+
+def test_rising_run_with_too_few_late_points_says_so() -> None:
+    xs = [0.0, 4, 9, 13, 18, 22, 27, 31, 36, 40]
+    verdict = judge(xs, [20.0, 24, 29, 33, 38, 40, 47, 45, 56, 54])
+    assert verdict.low >= 0.5
+    assert verdict.status == "INCONCLUSIVE" and "only 5 distinct points in the second half" in verdict.reason
+
+
+def test_sparse_staircase_leak_is_not_refuted() -> None:
+    # 12 leaks in 600 requests: most pairwise slopes are 0, so Sen's interval ends below 0.02,
+    # but the series gained 9 from its first quarter to its last.
+    steps = [0, 22, 37, 82, 149, 267, 279, 327, 382, 481, 496, 587]
+    xs = [float(x) for x in range(600)]
+    verdict = judge(xs, [20.0 + sum(step <= x for step in steps) for x in xs])
+    assert verdict.high < 0.02
+    assert verdict.status == "INCONCLUSIVE" and "run longer" in verdict.reason
 
 
 def test_too_few_points_are_inconclusive() -> None:

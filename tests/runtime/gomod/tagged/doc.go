@@ -1,0 +1,2 @@
+// Package tagged exists only with -tags leakdemo; without it the package is this comment.
+package tagged
