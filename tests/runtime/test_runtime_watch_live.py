@@ -70,7 +70,7 @@ def test_chart_axes_cover_the_data_and_the_plot_is_clipped(tmp_path: Path, serve
     chart, out = tmp_path / "c.svg", tmp_path / "w.json"
     done = runtime("watch", "--quiet", "--interval", "0.02", "--x-file", server.counter_path, "--json", str(out),
                    "--chart", str(chart), "--", sys.executable, str(CLIENTS / "py_socket_leak.py"),
-                   server.url, "19", "0.02")
+                   server.url, "60", "0.02")
     assert done.returncode == 1, done.stdout + done.stderr
     svg = chart.read_text()
     ticks = [float(t) for t in re.findall(r'text-anchor="end">([-0-9.e+]+)</text>', svg)]
@@ -105,6 +105,6 @@ def test_a_chart_that_cannot_be_written_keeps_the_leak_status(tmp_path: Path, se
     target = tmp_path / "chart.svg"
     target.mkdir()
     done = runtime("watch", "--quiet", "--interval", "0.02", "--x-file", server.counter_path, "--chart", str(target),
-                   "--", sys.executable, str(CLIENTS / "py_socket_leak.py"), server.url, "30", "0.002")
+                   "--", sys.executable, str(CLIENTS / "py_socket_leak.py"), server.url, "60", "0.01")
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stderr.count("\n") == 1 and "cannot write" in done.stderr and "Traceback" not in done.stderr
