@@ -6,7 +6,7 @@ resource"), the way go/analysis passes facts. It never parses and never formats 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from leaklint.dataflow import FunctionAnalysis
 from leaklint.facts import Leak, Oracle, Site, joined
@@ -26,6 +26,7 @@ class Summaries:
     returns: dict[str, dict | None] = field(default_factory=dict)
     effects: dict[tuple, tuple[bool, bool, bool | None, bool]] = field(default_factory=dict)
     passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = field(default_factory=dict)
+    depends: dict[str, frozenset[str]] = field(default_factory=dict)  # the summaries each summary used
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class LeakAnalysis(Oracle):
         self.functions = functions
         self._local = Summaries()
         self._shared = shared or self._local
+        self._using: list[set[str]] = []  # per analysis under way, the tree functions whose summaries it used
         self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
@@ -89,11 +91,12 @@ class LeakAnalysis(Oracle):
         """Returns, by result position, the resources a tree function hands to its caller."""
         store = self._summaries(qualname).returns
         if qualname in store:
+            self._use(qualname)
             return store[qualname] or {}
         store[qualname] = None  # recursion guard: an in-progress callee returns nothing
         function = self.functions[qualname]
         analysis = FunctionAnalysis(function, self)
-        analysis.run(lambda leak: None)
+        self._summarise(qualname, lambda: analysis.run(lambda leak: None))
         result: dict[int, _Returned] = {}
         arity = _arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
@@ -227,13 +230,14 @@ class LeakAnalysis(Oracle):
         key = (qualname, name, rest, spec.id, err)
         summaries = self._summaries(qualname)
         if key in summaries.effects:
+            self._use(qualname)
             return summaries.effects[key]
         summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
         pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
-        analysis.run(leaks.append)
+        self._summarise(qualname, lambda: analysis.run(leaks.append))
         normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS]
         failing: bool | None = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
         if normal and not failing and _reports_errors(function) and all(
@@ -251,11 +255,35 @@ class LeakAnalysis(Oracle):
         return self._shared if self.functions.is_foreign(qualname) else self._local
 
     # -- findings -------------------------------------------------------------------------------
+    def _use(self, qualname: str) -> None:
+        """Records that the analysis under way relies on `qualname`'s summary, and on what it relied on."""
+        if self._using:
+            self._using[-1].add(qualname)
+            self._using[-1].update(self._shared.depends.get(qualname, ()))
+
+    def _summarise(self, qualname: str, run) -> None:
+        """Runs the analysis computing a summary of `qualname`, recording which summaries it used."""
+        self._using.append(set())
+        try:
+            run()
+        finally:
+            used = self._using.pop()
+        self._shared.depends[qualname] = self._shared.depends.get(qualname, frozenset()) | frozenset(used)
+        self._use(qualname)
+
     def check(self, function: FunctionIR) -> list[Finding]:
-        """Returns one Finding per acquisition in `function` that may leak."""
+        """Returns one Finding per acquisition in `function` that may leak; each carries the spans of
+        the tree's functions whose summaries decided it (`uses`: a change there may change it)."""
         analysis = FunctionAnalysis(function, self, self._owned_seeds(function))
         leaks: dict[int, list[Leak]] = {}
-        analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
+        self._using.append(set())
+        try:
+            analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
+        finally:
+            used = self._using.pop()
+        uses = tuple(sorted({self.functions[q].span for q in used
+                             if q != function.qualname and not q.startswith(function.qualname + "$")},
+                            key=lambda s: (s.path, s.line, s.col)))
         findings = []
         occurrences: dict[str, int] = {}
         for site_index in sorted(leaks, key=lambda i: (_position(analysis.sites[i].call.span), i)):
@@ -265,7 +293,7 @@ class LeakAnalysis(Oracle):
             finding = self._finding(site, _unique(leaks[site_index]), f"{base}:{occurrences[base]}",
                                     site_index in analysis.released)
             if finding is not None:
-                findings.append(finding)
+                findings.append(replace(finding, uses=uses))
         return findings
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:

@@ -21,7 +21,7 @@ from leaklint import __version__
 from leaklint.finding import Finding, Location
 from leaklint.ir import Directive, FileError, Span
 
-FORMAT = 3
+FORMAT = 4
 _ENGINE_SOURCES = ("analysis.py", "dataflow.py", "facts.py", "ownership.py", "directives.py", "driver.py", "finding.py",
                    "ir.py", "spec.py", "frontends")
 
@@ -149,7 +149,7 @@ def decode(data: dict[str, Any]) -> PackageResult:
                              tuple(_unlocation(x) for x in f["related"]), tuple(_unlocation(x) for x in f["flow"]),
                              f["key"], f["suppressed"], f["suppression_reason"],
                              tuple((str(a), str(b)) for a, b in f["extra"]), str(f["origin"]),
-                             tuple(str(t) for t in f["tags"]))
+                             tuple(str(t) for t in f["tags"]), tuple(_unspan(s) for s in f["uses"]))
                      for f in data["findings"])
     errors = tuple(FileError(str(p), str(m), int(line), int(col)) for p, m, line, col in data["errors"])
     directives = tuple((str(path), tuple(Directive(int(line), tuple(codes), str(reason), _unspan(span))
@@ -163,7 +163,8 @@ def _finding(f: Finding) -> dict[str, Any]:
     return {"rule_id": f.rule_id, "message": f.message, "span": _span(f.span), "severity": f.severity,
             "related": [[_span(x.span), x.note] for x in f.related], "flow": [[_span(x.span), x.note] for x in f.flow],
             "key": f.key, "suppressed": f.suppressed, "suppression_reason": f.suppression_reason,
-            "extra": [list(pair) for pair in f.extra], "origin": f.origin, "tags": list(f.tags)}
+            "extra": [list(pair) for pair in f.extra], "origin": f.origin, "tags": list(f.tags),
+            "uses": [_span(s) for s in f.uses]}
 
 
 def _span(span: Span) -> list[Any]:

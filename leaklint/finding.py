@@ -36,6 +36,7 @@ class Finding:
     extra: tuple[tuple[str, str], ...] = field(default=())
     origin: str = ""  # the rule that acquired the resource, when another rule reports it (LL105 from LL101)
     tags: tuple[str, ...] = ()  # `test` for a finding in test code
+    uses: tuple[Span, ...] = ()  # the tree's functions whose summaries decided it (helpers it called)
 
     @property
     def fingerprint(self) -> str:

@@ -87,3 +87,10 @@ def test_a_changed_helper_in_another_package_is_seen_through_the_cache(tmp_path:
     past = time.time() - 30
     os.utime(drain, (past, past))
     assert _findings(tmp_path, use_cache=True) == [("client.go", 11, "LL105"), ("client.go", 21, "LL101")]
+
+
+def test_a_finding_names_the_helpers_whose_summaries_decided_it(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    result = driver.run([str(tmp_path)], driver.Settings(RULES, root=str(tmp_path), use_cache=False, jobs=1))
+    (finding,) = result.findings
+    assert [(Path(s.path).name, s.line) for s in finding.uses] == [("drain.go", 15)]
