@@ -14,6 +14,8 @@ from leaklint.finding import Finding, Location
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint.spec import Acquire, RuleSpec
 
+# A response from these came from whatever transport was plugged in: in a test, a fake.
+_INTERFACE_ROUND_TRIPS = frozenset({"?.RoundTrip", "net/http.RoundTripper.RoundTrip"})
 _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "overwrite", "replaced",
                  "discarded", "defer-loop", "raise", "abandon", "unowned")
 
@@ -76,7 +78,9 @@ class LeakAnalysis(Oracle):
             returned = self.returns(callee)
             if returned:
                 position = min(returned)
-                return returned[position].spec, returned[position].clause
+                clause = returned[position].clause
+                if not (clause.injected and any(dict(call.kwargs).get(k) == v for k, v in clause.unless)):
+                    return returned[position].spec, clause  # Ex) a tree RoundTrip, in a test over a fake
         return None
 
     def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str) -> tuple[RuleSpec, Acquire] | None:
@@ -109,9 +113,10 @@ class LeakAnalysis(Oracle):
                 paired = site.clause.error_result is not None or site.spec.language == "go"  # Go: a trailing error
                 error = arity - 1 if paired and arity > position + 1 else None
                 first, *more = sorted(rests, key=lambda r: (len(r), r))
+                injected = site.clause.injected or site.call.callee in _INTERFACE_ROUND_TRIPS
                 clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
                                  resource=site.clause.resource, type=site.clause.type, field=first,
-                                 more_fields=tuple(more))
+                                 more_fields=tuple(more), unless=site.clause.unless, injected=injected)
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result
         return result
@@ -122,7 +127,8 @@ class LeakAnalysis(Oracle):
         if key not in self._owned:
             self._owned[key] = False  # recursion guard
             # Ex) c.last = resp ... c.last.Body.Close()   (the spec's release field below the owner's)
-            fields = [field, f"{field}.{spec.release_field}"] if spec.release_field else [field]
+            below = {spec.release_field} | {more for clause in spec.acquire for more in clause.more_fields}
+            fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
             self._owned[key] = any(
                 self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec)[1]
                 for qualname in owner.methods if qualname in self.functions for path in fields)
@@ -340,7 +346,10 @@ def _touches(function: FunctionIR, name: str) -> bool:
             paths: tuple = ()
             if isinstance(call, Call):
                 paths = (call.receiver, *call.args)
-            elif isinstance(op, (Store, Assign)):
+            elif isinstance(op, Assign):
+                if op.source == name:  # Ex) c := conn   (a field read, pid := p.Pid, does nothing to it)
+                    return True
+            elif isinstance(op, Store):
                 paths = (op.source,)
             elif isinstance(op, Exit):
                 paths = op.values

@@ -41,6 +41,7 @@ class Acquire:
     unless: tuple[tuple[str, str], ...] = ()  # a call with one of these arguments acquires nothing (HEAD)
     released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
+    injected: bool = False  # (summaries) acquired through an interface's RoundTrip: a fake in tests
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""

@@ -63,7 +63,12 @@ class ExpressionLowerer:
                 if operand.type == "identifier" and self._is_package(text(operand)):
                     return None
                 base = self._value(operand)
-                return f"{base}.{text(node.child_by_field_name('field'))}" if base else None
+                name = text(node.child_by_field_name("field"))
+                if base is None:
+                    return None
+                # Ex) b.Process where Binary embeds exec.Cmd: the path b.Cmd.Process (b.Cmd.Start() acquired it)
+                via = self.scope.promoted_through(self._type_of(operand), name)
+                return f"{base}.{via}.{name}" if via else f"{base}.{name}"
             case "parenthesized_expression" | "type_assertion_expression":
                 return self._value(node.named_children[0]) if node.named_children else None
             case "unary_expression":
@@ -284,6 +289,9 @@ class ExpressionLowerer:
         receiver = self._value(operand)
         owner = self._type_of(operand)
         if owner:
+            via = self.scope.promoted_through(owner, method) if receiver is not None else ""
+            if via:
+                receiver = f"{receiver}.{via}"  # Ex) b.Wait() where Binary embeds exec.Cmd: b.Cmd's Wait
             owner = self.scope.method_owner(owner, method)
             display = f"({self.scope.display_type(owner)}).{method}"
             declared = self.scope.result_types(f"{owner}.{method}")

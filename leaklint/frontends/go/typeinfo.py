@@ -235,6 +235,18 @@ class FileScope:
         external = [c for c in candidates if c and not c.startswith(prefix)]
         return external[0] if len(external) == 1 else owner
 
+    def promoted_through(self, owner: str, name: str) -> str:
+        """Returns the embedded field through which a value of the package's struct `owner` reaches
+        field or method `name` that it does not declare itself (Go's promotion), when it embeds
+        exactly one type; else ""."""
+        prefix = self.package.key + "."
+        local = owner[len(prefix):] if owner.startswith(prefix) else ""
+        fields = self.package.structs.get(local)
+        embedded = self.package.embedded.get(local, [])
+        if fields is None or name in fields or (local, name) in self.package.methods or len(embedded) != 1:
+            return ""
+        return text(embedded[0]).lstrip("*").rsplit(".", 1)[-1]
+
     def error_field(self, owner: str) -> str:
         """Returns the first field of type `error` of the package's struct `owner`, or ""."""
         prefix = self.package.key + "."
