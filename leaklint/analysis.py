@@ -29,6 +29,7 @@ class Summaries:
     effects: dict[tuple, tuple[bool, bool, bool | None, bool]] = field(default_factory=dict)
     passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = field(default_factory=dict)
     depends: dict[str, frozenset[str]] = field(default_factory=dict)  # the summaries each summary used
+    spans: dict[str, Span] = field(default_factory=dict)  # where each summarised function is
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,7 @@ class LeakAnalysis(Oracle):
         store[qualname] = None  # recursion guard: an in-progress callee returns nothing
         function = self.functions[qualname]
         analysis = FunctionAnalysis(function, self)
-        self._summarise(qualname, lambda: analysis.run(lambda leak: None))
+        self._summarise(function, lambda: analysis.run(lambda leak: None))
         result: dict[int, _Returned] = {}
         arity = _arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
@@ -243,7 +244,7 @@ class LeakAnalysis(Oracle):
         pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
-        self._summarise(qualname, lambda: analysis.run(leaks.append))
+        self._summarise(function, lambda: analysis.run(leaks.append))
         normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS]
         failing: bool | None = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
         if normal and not failing and _reports_errors(function) and all(
@@ -267,14 +268,16 @@ class LeakAnalysis(Oracle):
             self._using[-1].add(qualname)
             self._using[-1].update(self._shared.depends.get(qualname, ()))
 
-    def _summarise(self, qualname: str, run) -> None:
-        """Runs the analysis computing a summary of `qualname`, recording which summaries it used."""
+    def _summarise(self, function: FunctionIR, run) -> None:
+        """Runs the analysis computing a summary of `function`, recording which summaries it used."""
         self._using.append(set())
         try:
             run()
         finally:
             used = self._using.pop()
+        qualname = function.qualname
         self._shared.depends[qualname] = self._shared.depends.get(qualname, frozenset()) | frozenset(used)
+        self._shared.spans[qualname] = function.span
         self._use(qualname)
 
     def check(self, function: FunctionIR) -> list[Finding]:
@@ -287,8 +290,8 @@ class LeakAnalysis(Oracle):
             analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         finally:
             used = self._using.pop()
-        uses = tuple(sorted({self.functions[q].span for q in used
-                             if q != function.qualname and not q.startswith(function.qualname + "$")},
+        uses = tuple(sorted({self._shared.spans[q] for q in used if q in self._shared.spans
+                             and q != function.qualname and not q.startswith(function.qualname + "$")},
                             key=lambda s: (s.path, s.line, s.col)))
         findings = []
         occurrences: dict[str, int] = {}
