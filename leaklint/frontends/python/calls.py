@@ -43,7 +43,7 @@ class CallLowering:
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
-                    awaited=getattr(node, "_leaklint_awaited", False))
+                    awaited=id(node) in self.awaited)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             self._emit(Call(self.pos.span(where), f"?bound.{method}", f"{path}.{method}", path))

@@ -10,6 +10,7 @@ from typing import Protocol
 # Bases that never close a field of their subclasses: a field none of the class's own methods closes leaks.
 _TRIVIAL_BASES = frozenset({"builtins.object", "typing.Generic", "typing.Protocol", "abc.ABC", "unittest.TestCase",
                             "unittest.IsolatedAsyncioTestCase", "unittest.case.TestCase"})
+_UNSET = object()
 FINALIZERS = frozenset({"__del__"})  # run when the collector decides, if ever: closing there does not count
 
 
@@ -26,6 +27,11 @@ class ClassInfo:
     cached: set[str] = field(default_factory=set)
     containers: set[str] = field(default_factory=set)
     collected: bool = False
+    owners: object = None  # owner_methods' answer, computed once (_UNSET until then)
+    helpers: frozenset[str] | None = None  # init_helpers' answer, computed once
+
+    def __post_init__(self) -> None:
+        self.owners = _UNSET
 
 
 class ModuleScope(Protocol):
@@ -57,6 +63,11 @@ class ClassQueries:
     def init_helpers(self, info: ClassInfo) -> frozenset[str]:
         """Returns the methods the class's `__init__` calls on its own object (`self.connect()`):
         they run while the object is being built."""
+        if info.helpers is None:
+            info.helpers = self._init_helpers(info)
+        return info.helpers
+
+    def _init_helpers(self, info: ClassInfo) -> frozenset[str]:
         init = self.find_method(info, "__init__")
         node = self.function_node(init) if init else None
         if node is None or not node.args.args:
@@ -110,6 +121,11 @@ class ClassQueries:
         """Returns every method that can run on an instance of the class: its own and its bases', and
         those of its subclasses in this module (a mixin's field may be closed by a class using it).
         None when some of them are unknown: a base from elsewhere, or a `__getattr__` proxy."""
+        if info.owners is _UNSET:
+            info.owners = self._owner_methods(info)
+        return info.owners  # type: ignore[return-value]
+
+    def _owner_methods(self, info: ClassInfo) -> list[str] | None:
         family = [info, *self.subclasses(info)]
         if not all(self.knows_all_methods(member) for member in family):
             return None

@@ -39,6 +39,7 @@ class ExpressionLowerer(CallLowering):
         self.receiver = ""
         self.contextmanager = False
         self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
+        self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:
@@ -59,6 +60,11 @@ class ExpressionLowerer(CallLowering):
         name = f"$t{self.temps}"
         self.pending.append(name)
         return name
+
+    def _await(self, node: ast.expr) -> None:
+        """Notes the call `node` awaits (`await client.aclose()`), if it awaits one."""
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            self.awaited.add(id(node.value))
 
     def _emit(self, op) -> None:
         self.cfg.emit(op)
@@ -105,6 +111,7 @@ class ExpressionLowerer(CallLowering):
                 temp = self._temp()
                 return temp if self._call(node, (temp,)) is not None else None
             case ast.Await(value=inner) | ast.Starred(value=inner):
+                self._await(node)
                 return self._value(inner)
             case ast.NamedExpr(target=ast.Name(id=name), value=value):
                 # Ex) if (s := get_socket()) is not None:
@@ -185,6 +192,7 @@ class ExpressionLowerer(CallLowering):
             return
         if isinstance(target, ast.Name) and isinstance(value, _DISPLAYS):
             self.containers.add(self._name(target.id))  # Ex) socks = []
+        self._await(value)
         call = value.value if isinstance(value, ast.Await) else value
         results = self._result_names(target) if isinstance(call, ast.Call) and not self._element_call(call) else None
         if results is None:

@@ -115,9 +115,10 @@ class FlowLowering:
         if not any(_catches_all(handler.type) for handler in node.handlers):
             self.cfg.jump(self._landing("exception", self.pos.span(node)))
         self.cleaning += 1
+        bound = set().union(*map(bound_names, node.body))
         for handler, block in zip(node.handlers, blocks):
             self.flags.restore(entry)
-            self.flags.forget(set().union(*map(bound_names, node.body)) | {handler.name or ""})
+            self.flags.forget(bound | {handler.name or ""})
             self.cfg.start(block)
             if handler.name:
                 self._emit(Assign(self.pos.span(handler), handler.name, None))

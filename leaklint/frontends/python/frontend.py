@@ -32,11 +32,26 @@ class Needles:
 
     words: frozenset[str]
     literals: tuple[bytes, ...]
+    patterns: frozenset[str] = frozenset()  # the qualified calls that acquire (`socket.socket`)
+    prefixes: frozenset[str] = frozenset()  # their modules and classes (`socket`, `requests.Session`)
 
     @classmethod
     def of(cls, needles: frozenset[bytes]) -> Needles:
-        literals = tuple(sorted(n for n in needles if not n.decode().isidentifier()))
-        return cls(frozenset(n.decode() for n in needles if n not in literals), literals)
+        patterns = frozenset(n[1:].decode() for n in needles if n.startswith(b"="))
+        literals = tuple(sorted(n for n in needles if not n.decode().isidentifier() and not n.startswith(b"=")))
+        words = frozenset(n.decode() for n in needles if n not in literals and not n.startswith(b"="))
+        prefixes = frozenset(p[:i] for p in patterns for i, c in enumerate(p) if c == ".")
+        return cls(words, literals, patterns, prefixes)
+
+    def call_words(self, modules: set[str], bindings: dict[str, str]) -> set[str]:
+        """Returns the names whose mention can make a function acquire, in a file importing
+        `modules` with these import `bindings`: the acquiring calls' own names (`create_connection`)
+        and the aliases bound to them or to their modules and classes (`import socket as s`)."""
+        words = {p.rpartition(".")[2] for p in self.patterns
+                 if p.split(".", 1)[0] in modules or p.startswith("builtins.")}
+        words.update(local for local, target in bindings.items() if local != target.rpartition(".")[2]
+                     and (target in self.patterns or target in self.prefixes))
+        return words
 
     def modules(self, source: bytes) -> set[str]:
         """Returns the acquiring modules (`socket`, `requests`) that a file imports, anywhere in it."""
@@ -86,7 +101,7 @@ def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _mark_awaited(ast.parse(source, filename=path)), None
+            return ast.parse(source, filename=path), None
     except SyntaxError as exc:
         line, column = exc.lineno or 1, exc.offset or 1
         if python2_hint(exc, source):
@@ -108,26 +123,29 @@ def _lower_module(lowered: LoweredFile, tree: ast.Module, source: bytes, needles
     acquiring = tuple(q for q in methods if q in eager) + ((f"{scope.name}.<module>",) if in_body else ())
     module = Owner(scope.name, f"module {scope.name}", "", methods, acquiring=acquiring)
     for node, qualname, display, klass in definitions:
-        owner = _owner(scope, klass, node, eager) if klass is not None else _global_owner(module, node)
-        lower = partial(_lower_definition, unit, node, qualname, display, klass, owner)
+        lower = partial(_lower_definition, unit, node, qualname, display, klass, module, eager)
         if qualname in eager:
             lowered.functions.extend(lower())
         else:
             lowered.lazy[qualname] = lower
+        if not _RETURNS_VALUE.search(positions.text(node)):
+            lowered.plain.add(qualname)  # Ex) def log(msg): print(msg)   (returns None: no summary of its result)
     if in_body:
         lowered.functions.extend(lower_module(unit, tree, replace(module, constructor=True, acquiring=())))
 
 
+# A return with a value (other than None) or a yield, anywhere in a definition's text.
+_RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
            modules: set[str]) -> tuple[set[str], re.Pattern[bytes]]:
     """Returns the functions to lower now, and the pattern of the names that made them so: those that
-    mention an acquiring name (an acquiring module or a name imported from one, a literal such as
+    mention an acquiring call (its name, an alias of it or of its module, a literal such as
     `stream=True`) or, up to four levels, a function of this module that does."""
-    names = set(modules) | {name for name, target in scope.bindings.items()
-                            if scope.kinds.get(name) == "import" and target.split(".", 1)[0] in modules}
+    imports = {name: target for name, target in scope.bindings.items() if scope.kinds.get(name) == "import"}
+    names = needles.call_words(modules, imports)
     texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
     eager: set[str] = set()
     for _ in range(4):
@@ -146,8 +164,10 @@ def _mentions(text: bytes, pattern: re.Pattern[bytes], needles: Needles) -> bool
 
 
 def _lower_definition(unit: ModuleUnit, node, qualname: str, display: str, klass: ClassInfo | None,
-                      owner: Owner | None) -> list[FunctionIR]:
+                      module: Owner, eager: set[str]) -> list[FunctionIR]:
+    """Returns the FunctionIR of a module function or method (now, or when a summary needs it)."""
     unit.lowered.add(id(node))
+    owner = _owner(unit.scope, klass, node, eager) if klass is not None else _global_owner(unit, module, node)
     return lower_function(unit, node, qualname, display, klass, owner)
 
 
@@ -173,10 +193,10 @@ def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner
                  acquiring=tuple(q for q in methods if q in eager), fresh=node.name in scope.init_helpers(klass))
 
 
-def _global_owner(module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
+def _global_owner(unit: ModuleUnit, module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
     """Returns the module as the Owner of a module function that rebinds globals (`global _client`),
     with those globals as its shared fields; None when it rebinds none."""
-    local = LocalScope.of(node, module.name)
+    local = unit.local_scope(node)
     shared = tuple(sorted(local.declared_global & local.assigned))
     return replace(module, shared=shared) if shared else None
 
@@ -193,12 +213,3 @@ def python2_hint(error: SyntaxError, source: bytes) -> bool:
         return True
     line = (error.text or "").strip()
     return line.startswith(("print ", "exec ", "raise ")) and "," in line or line.startswith("except ") and ", " in line
-
-
-def _mark_awaited(tree: ast.Module) -> ast.Module:
-    """Marks the calls that are awaited (`await client.aclose()`): an async close that is not
-    awaited never runs."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
-            node.value._leaklint_awaited = True  # type: ignore[attr-defined]
-    return tree

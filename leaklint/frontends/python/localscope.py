@@ -19,6 +19,7 @@ class LocalScope:
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
     declared_global: set[str]
     declared_nonlocal: set[str]
+    generator: bool = False  # its own body yields (not a nested function's)
 
     @classmethod
     def of(cls, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str) -> LocalScope:
@@ -68,6 +69,8 @@ class LocalScope:
                 self.assigned.add(name)
             case ast.MatchAs(name=str() as name) | ast.MatchStar(name=str() as name):
                 self.assigned.add(name)
+            case ast.Yield() | ast.YieldFrom():
+                self.generator = True
 
     @staticmethod
     def parameter_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:

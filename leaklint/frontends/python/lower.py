@@ -25,7 +25,7 @@ def lower_function(unit: ModuleUnit, node: ast.FunctionDef | ast.AsyncFunctionDe
                    outer: frozenset[str] = frozenset()) -> list[FunctionIR]:
     """Returns the FunctionIR of a function followed by those of its nested functions."""
     out: list[FunctionIR] = []
-    lowerer = FunctionLowerer(unit, qualname, LocalScope.of(node, unit.scope.name), klass, outer, out)
+    lowerer = FunctionLowerer(unit, qualname, unit.local_scope(node), klass, outer, out)
     function = lowerer.lower(node, display, owner)
     return [function, *out]
 
@@ -49,7 +49,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.flags = Flags()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = 0  # inside `with self.assertRaises(...)`: the block is meant to raise
-        self.loads = Counter(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        self.node = node
+        self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
         self.constructed = ""  # the receiver of a constructor: the caller gets it on a normal return
         is_module = isinstance(node, ast.Module)
@@ -67,7 +68,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         return function
 
     def _prepare(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Owner | None) -> None:
-        self.generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(node))
+        self.generator = self.scope.generator
         self.contextmanager = self.generator and any(short(d.func if isinstance(d, ast.Call) else d).endswith(
             ("contextmanager",)) for d in node.decorator_list)
         params = self.scope.params
@@ -101,6 +102,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
     def _statement(self, node: ast.stmt) -> None:
         match node:
             case ast.Expr(value=value):
+                self._await(value)
                 call = value.value if isinstance(value, ast.Await) else value
                 if isinstance(call, ast.Call) and not self.expecting:
                     self._call(call, ())  # Ex) requests.get(u, stream=True)   (discarded)
@@ -174,7 +176,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             return
         self.unit.lowered.add(id(node))
         qualname = f"{self.qualname}.<locals>.{node.name}"
-        inner = FunctionLowerer(self.unit, qualname, LocalScope.of(node, self.module.name), None,
+        inner = FunctionLowerer(self.unit, qualname, self.unit.local_scope(node), None,
                                 self._visible(), self.out)
         inner.types = dict(self.types)
         self.out.append(inner.lower(node, node.name, None))
@@ -263,7 +265,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self._kill_temps(node)
 
     def _loop_body(self, node: ast.For | ast.AsyncFor | ast.While, head: int, after: int) -> None:
-        self.flags.forget(bound_names(node))
+        bound = bound_names(node)
+        self.flags.forget(bound)
         frame = Frame("loop", self.pos.span(node), after, head, self._dying(node))
         self.frames.append(frame)
         self.loop_depth += 1
@@ -274,7 +277,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self._emit(Kill(self.pos.end(node.body[-1]), frame.dying, "iteration"))
         self.cfg.jump(head)
         self.cfg.current = None
-        self.flags.forget(bound_names(node))
+        self.flags.forget(bound)
 
     def _dying(self, node: ast.For | ast.AsyncFor | ast.While) -> tuple[str, ...]:
         """Returns the locals bound in a loop body that nothing outside the body reads: each
@@ -284,6 +287,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             inside += [n for n in ast.walk(node.target) if isinstance(n, ast.Name)]
         loads = Counter(n.id for n in inside if isinstance(n.ctx, ast.Load))
         bound = {n.id for n in inside if isinstance(n.ctx, ast.Store)}
+        if self.loads is None:
+            self.loads = Counter(n.id for n in ast.walk(self.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
         return tuple(sorted(self._name(name) for name in bound
                             if self.scope.is_local(name) and self.loads[name] == loads[name]))
 
@@ -351,13 +356,3 @@ def _unquote(node: ast.expr) -> ast.expr:
         except SyntaxError:
             return node
     return node
-
-
-def _own_nodes(node: ast.AST):
-    """Yields the nodes of a function body, not those of nested functions, classes or lambdas."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(child))

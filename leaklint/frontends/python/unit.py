@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.names import ModuleScope
 from leaklint.ir import Span
 
@@ -43,4 +44,12 @@ class ModuleUnit:
     needles: frozenset[str]
     owners: dict[str, object] = field(default_factory=dict)
     lowered: set[int] = field(default_factory=set)
+    scopes: dict[int, LocalScope] = field(default_factory=dict)
+
+    def local_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> LocalScope:
+        """Returns the names function `node` binds, computed once per function."""
+        found = self.scopes.get(id(node))
+        if found is None:
+            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.name)
+        return found
 
