@@ -126,8 +126,9 @@ class FunctionAnalysis(OwnedFields):
     def _passed(self, call: Call, state: State) -> dict[int, tuple[int, frozenset[str], bool]]:
         """Returns, by site, where a tree function called with the resource hands it back: (result
         position, field path) (`func checkResp(r *http.Response, err error) (*http.Response, error)`)."""
-        if not self.oracle.is_tree_function(call.callee):
-            return {}
+        if not state or not any(refers(arg, h) for f in state for h in f.holders for arg in call.args) \
+                or not self.oracle.is_tree_function(call.callee):
+            return {}  # asked only when a resource is passed: asking may lower the callee
         passed = {}
         for fact in state:
             for holder in fact.holders:
