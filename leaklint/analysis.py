@@ -18,6 +18,9 @@ _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "ov
                  "discarded", "defer-loop", "raise", "abandon", "unowned")
 
 
+_QUIET: dict[tuple[int, ...], dict[str, bool]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class _Returned:
     spec: RuleSpec
@@ -35,12 +38,20 @@ class LeakAnalysis(Oracle):
         self._effects: dict[tuple, tuple[bool, bool, bool, bool]] = {}
         self._passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = {}
         self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
+        # Whether a call is quiet depends on the rules only: shared by every analysis of a process.
+        self._quiet = _QUIET.setdefault(tuple(id(rule) for rule in rules), {})
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
         return self.rules
+
+    def quiet(self, call: Call) -> bool:
+        """Reports whether some rule says `call` does not fail in practice (see RuleSpec.is_quiet)."""
+        if call.callee not in self._quiet:
+            self._quiet[call.callee] = any(spec.is_quiet(call.callee) for spec in self.by_id.values())
+        return self._quiet[call.callee]
 
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions

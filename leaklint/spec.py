@@ -86,6 +86,7 @@ class RuleSpec:
     drained_rule: str | None = None  # where a resource read to its end but never released is reported
     defer_loop_rule: str | None = None  # where one closed only by a defer inside a loop is reported
     derived_from: tuple[str, ...] = ()  # a rule reporting only what these rules route to it (no acquisitions)
+    quiet_calls: tuple[str, ...] = ()  # calls that do not fail in practice: no exception path leaves them
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -109,6 +110,11 @@ class RuleSpec:
             return True
         first = consts[0] if consts else ""
         return bool(first) and _matches_any(self.drain_calls, f"{callee}({first})")
+
+    def is_quiet(self, callee: str) -> bool:
+        """Reports whether a call of `callee` does not fail in practice (`sock.setblocking(False)`):
+        no exception path starts at it."""
+        return _matches_any(self.quiet_calls, callee)
 
     def is_handoff(self, callee: str) -> bool:
         return _matches_any(self.handoff_calls, callee)
@@ -181,6 +187,7 @@ def load_rule(path: Path) -> RuleSpec:
         drained_rule=reader.text("options.drained_rule", required=False) or None,
         defer_loop_rule=reader.text("options.defer_loop_rule", required=False) or None,
         derived_from=derived,
+        quiet_calls=tuple(reader.strings("quiet.calls", required=False)),
     )
     reader.reject_unknown()
     if path.stem != spec.name:
