@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from leaklint.dataflow import FunctionAnalysis
 from leaklint.facts import Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
-from leaklint.ir import Call, Exit, FunctionIR, Owner, Span
+from leaklint.ir import Assign, Call, Exit, FunctionIR, Owner, Span
 from leaklint.spec import Acquire, RuleSpec
 
 _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "overwrite", "replaced",
                  "discarded", "defer-loop", "raise", "abandon", "unowned")
 
 
+_CLAUSES: dict[tuple[int, ...], dict[tuple, tuple[RuleSpec, Acquire] | None]] = {}
 _QUIET: dict[tuple[int, ...], dict[str, bool]] = {}
 
 
@@ -37,8 +38,8 @@ class LeakAnalysis(Oracle):
         self._returns: dict[str, dict[int, _Returned] | None] = {}
         self._effects: dict[tuple, tuple[bool, bool, bool, bool]] = {}
         self._passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = {}
-        self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
-        # Whether a call is quiet depends on the rules only: shared by every analysis of a process.
+        # Which clause a call matches depends on the rules only: shared by every analysis of a process.
+        self._clauses = _CLAUSES.setdefault(tuple(id(rule) for rule in self.rules), {})
         self._quiet = _QUIET.setdefault(tuple(id(rule) for rule in rules), {})
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
@@ -137,6 +138,8 @@ class LeakAnalysis(Oracle):
             if qualname not in self.functions:
                 continue
             method = self.functions[qualname]
+            if not _assigns_field(method) or not self._may_acquire(method):
+                continue  # it stores nothing it acquires
             analysis = FunctionAnalysis(method, self)
             analysis.run(lambda leak: None)
             constructor = method.owner is not None and method.owner.constructor
@@ -233,7 +236,10 @@ class LeakAnalysis(Oracle):
     # -- findings -------------------------------------------------------------------------------
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak."""
-        analysis = FunctionAnalysis(function, self, self._owned_seeds(function))
+        seeds = self._owned_seeds(function)
+        if not seeds and not self._may_acquire(function):
+            return []  # nothing is ever open in it: the fixpoint would only confirm that
+        analysis = FunctionAnalysis(function, self, seeds)
         leaks: dict[int, list[Leak]] = {}
         analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         findings = []
@@ -247,6 +253,12 @@ class LeakAnalysis(Oracle):
             if finding is not None:
                 findings.append(finding)
         return findings
+
+    def _may_acquire(self, function: FunctionIR) -> bool:
+        """Reports whether some call of `function` acquires (typed receivers aside: with nothing
+        open, no receiver has a resource's type)."""
+        return any(isinstance(op, Call) and self.acquisition(op, "") is not None
+                   for block in function.blocks for op in block.ops)
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
         spec, shown = self._route(site.spec, leaks, released)
@@ -280,6 +292,15 @@ class LeakAnalysis(Oracle):
             return None, []  # read to the end and closed by a defer in its loop: nothing is held
         # Only a resource the function closes itself: one it hands on is its receiver's to guard.
         return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
+
+
+def _assigns_field(function: FunctionIR) -> bool:
+    """Reports whether a method may assign a field of its object (a module function: a global)."""
+    owner = function.owner
+    if owner is None or not owner.receiver:
+        return True
+    prefix = owner.receiver + "."
+    return any(isinstance(op, Assign) and op.target.startswith(prefix) for block in function.blocks for op in block.ops)
 
 
 def _param(function: FunctionIR, index: int | None) -> str | None:
