@@ -134,6 +134,17 @@ class ClassQueries:
             return None
         return sorted({q for name, q in methods if name not in FINALIZERS})
 
+    def library_bases(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> list[str]:
+        """Returns the bases of a class, and of its bases in this module, that come from elsewhere."""
+        found: list[str] = []
+        for base in info.bases:
+            parent = self.class_of(base)
+            if parent is None and base is not None:
+                found.append(base)
+            elif parent is not None and parent.qualname not in seen:
+                found += self.library_bases(parent, seen | {info.qualname})
+        return found
+
     def subclasses(self, info: ClassInfo) -> list[ClassInfo]:
         """Returns the classes of this module that derive from `info`, directly or not."""
         found: list[ClassInfo] = []
@@ -167,7 +178,7 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
         receiver = method.args.args[0].arg if method.args.args else None
         if receiver is None:
             continue
-        for node in ast.walk(method):
+        for node in statements(method):
             if isinstance(node, ast.Assign) and _is_container(node.value, scope):
                 # Ex) self._conns = {}   Ex) self.pool = collections.defaultdict(list)
                 info.containers |= {name for target in node.targets if (name := _field_name(target, receiver))}
@@ -179,6 +190,20 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
                         (info.field_types if _looks_like_class(dotted, scope) else info.field_origins)[name] = dotted
             elif isinstance(node, ast.If):
                 info.cached |= _lazily_created(node, receiver)
+
+
+def statements(node: ast.AST):
+    """Yields the statements nested in `node` (its bodies, branches and handlers, nested functions
+    included), without visiting expressions: cheaper than ast.walk when only statements matter."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.stmt):
+            yield current
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(current, name, None)
+            if isinstance(children, list):
+                stack.extend(children)
 
 
 _CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "collections.deque",
@@ -200,7 +225,9 @@ def _field_name(target: ast.expr, receiver: str) -> str | None:
 def _lazily_created(node: ast.If, receiver: str) -> set[str]:
     """Returns the fields an `if self.x is None: self.x = make()` statement creates on demand."""
     tested = {name for sub in ast.walk(node.test) if (name := _field_name(sub, receiver))}
-    created = {name for statement in node.body for sub in ast.walk(statement)
+    if not tested:
+        return set()
+    created = {name for statement in node.body for sub in statements(statement)
                if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call)
                for target in sub.targets if (name := _field_name(target, receiver))}
     return tested & created

@@ -157,8 +157,10 @@ class ExpressionLowerer(CallLowering):
         # Ex) [socket.create_connection(a) for a in addrs]   Ex) [s.close() for s in socks]
         saved = dict(self.renames)
         self.comprehensions += 1
+        iterables = []
         for generator in node.generators:
             iterable = self._value(generator.iter)
+            iterables.append(iterable)
             for name in _target_names(generator.target):
                 self.renames[name] = f"{name}${self.comprehensions}"  # its own scope: no clash with locals
             self._bind_path(generator.target, iterable if iterable in self.containers else None, generator.iter)
@@ -166,6 +168,9 @@ class ExpressionLowerer(CallLowering):
                 self._value(condition)
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         result = self._collect(elements)
+        if not isinstance(node, ast.GeneratorExp):  # a list built now has run every iterable to its end
+            for generator, iterable in zip(node.generators, iterables):
+                self._exhausted(self.pos.span(generator.iter), generator.iter, iterable)
         self.renames = saved
         return result
 

@@ -258,6 +258,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self._bind_path(node.target, iterable if iterable in self.containers else None, None)
         self._loop_body(node, head, after)
         self.cfg.start(orelse)
+        self._exhausted(self.pos.span(node.iter), node.iter, iterable)
         self._statements(node.orelse)
         self.cfg.jump(after)
         self.cfg.start(after)

@@ -42,6 +42,7 @@ class ModuleUnit:
     scope: ModuleScope
     positions: Positions
     needles: frozenset[str]
+    patterns: frozenset[str] = frozenset()  # the qualified calls that acquire (`socketserver.TCPServer`)
     owners: dict[str, object] = field(default_factory=dict)
     lowered: set[int] = field(default_factory=set)
     scopes: dict[int, LocalScope] = field(default_factory=dict)
