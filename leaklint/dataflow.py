@@ -276,6 +276,8 @@ class FunctionAnalysis(OwnedFields):
         if clause.takes_over_arg is not None and clause.takes_over_arg < len(call.args):
             taken = call.args[clause.takes_over_arg]
             state = _drop(state, lambda h: refers(taken, h))
+        if clause.into_receiver:
+            return self._acquire_into(call, spec, clause, state)
         err = _at(call.results, clause.error_result)
         for result in clause.results:
             # A single target holds every result: a Python tuple (`pair = socket.socketpair()`).
@@ -297,6 +299,18 @@ class FunctionAnalysis(OwnedFields):
                 continue
             state = state | {Fact(site.index, holders, err)}
         return state
+
+    def _acquire_into(self, call: Call, spec: RuleSpec, clause: Acquire, state: State) -> State:
+        """A call that opens the resource inside its receiver: a local receiver holds it from now on,
+        unless it already holds one (`conn.request()` again on a connected `conn`); one reached
+        through a field is its object's (`self.conn.request()`)."""
+        # Ex) conn = http.client.HTTPConnection(host); conn.request("GET", "/")   (connects here)
+        receiver = call.receiver
+        if receiver is None or "." in receiver or any(
+                (receiver, "") in f.holders and self.sites[f.site].spec is spec for f in state):
+            return state
+        site = self._site(call, spec, clause, 0, receiver)
+        return state | {Fact(site.index, frozenset({(receiver, "")}))}
 
     def _site(self, call: Call, spec: RuleSpec, clause: Acquire, result: int, target: str | None) -> Site:
         key = id(call)

@@ -40,6 +40,7 @@ class Acquire:
     release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
     unless: tuple[tuple[str, str], ...] = ()  # a call with one of these arguments acquires nothing (HEAD)
     released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits
+    into_receiver: bool = False  # the call opens the resource in its receiver (`conn.connect()`), see dataflow
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
@@ -212,6 +213,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         unless=tuple(sorted((str(k), str(v)) for k, v in unless.items())),
         released_at_exit=tuple(sorted((str(k), str(v)) for k, v in at_exit.items())),
         takes_over_arg=sub.int("takes_over_arg", required=False),
+        into_receiver=sub.bool("into_receiver"),
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),
     )
