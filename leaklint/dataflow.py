@@ -263,11 +263,17 @@ class FunctionAnalysis(OwnedFields):
         if self.oracle.is_tree_function(call.callee):
             effect = self.oracle.param_effect(call.callee, index, rest, spec, _paired(call, fact))
             return _EFFECTS.get(effect, "borrow")
-        if spec.unresolved_calls == "borrow":
+        if spec.unresolved_calls == "borrow" or self._own_object(call.args[index], holder):
             return "borrow"
         # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention;
         # not for function values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
         return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?") else "escape"
+
+    def _own_object(self, arg: str | None, holder: Holder) -> bool:
+        """Reports whether `arg` is the method's own object and the resource one of its fields: the
+        object still owns its fields wherever it is passed (`reactor.addReader(self)`)."""
+        owner = self.function.owner
+        return owner is not None and bool(owner.receiver) and arg == owner.receiver and joined(holder) != arg
 
     def _acquisition(self, call: Call, state: State) -> tuple[RuleSpec, Acquire] | None:
         receiver_type = ""
