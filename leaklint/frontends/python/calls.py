@@ -10,7 +10,7 @@ from leaklint.frontends.python import infer
 from leaklint.frontends.python.classes import looks_like_class
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.names import canonical
-from leaklint.ir import Assign, Call, Exit, Span
+from leaklint.ir import Assign, Call, Exit, Span, Store
 
 _CONTAINER_ADDS = frozenset({"append", "add", "extend", "insert", "appendleft", "extendleft", "update",
                              "setdefault"})
@@ -120,7 +120,10 @@ class CallLowering:
         span = self.pos.span(node)
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             path = self._value(arg)
-            if path is not None:
+            if path is not None and container in self.captured:
+                # Ex) self.addCleanup(lambda: [c.close() for c in clients]); clients.append(c)
+                self._emit(Store(span, path))
+            elif path is not None:
                 self._emit(Assign(span, container, path, accumulate=True))
         return True
 
@@ -184,6 +187,8 @@ class CallLowering:
                 static = self.module.method_kind(method)
                 lead = [] if static == "static" else [None] if static == "class" else [receiver]
                 return method, f"{info.node.name}.{func.attr}", receiver, lead
+            # Ex) class Conn(http.client.HTTPSConnection): ...; conn.request(...)   (the library's method)
+            owner = next(iter(self.module.library_bases(info)), owner)
         if owner:
             return f"{owner}.{func.attr}", f"{owner}.{func.attr}", receiver, []
         return f"?.{func.attr}", display, receiver, []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from leaklint.frontends.cfg import CFGBuilder
+from leaklint.frontends.python import infer
 from leaklint.frontends.python.calls import CONTAINER_CALLS, CallLowering
 from leaklint.frontends.python.classes import ClassInfo, looks_like_class
 from leaklint.frontends.python.localscope import LocalScope
@@ -39,6 +40,7 @@ class ExpressionLowerer(CallLowering):
         self.receiver = ""
         self.contextmanager = False
         self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
+        self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too
         self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
@@ -253,6 +255,8 @@ class ExpressionLowerer(CallLowering):
                     self._emit(Store(span, source))  # Ex) nonlocal conn; conn = make()
             case ast.Attribute():
                 path = self._value(target.value)
+                if path in self.types and self._injected(self.types[path]) == target.attr:
+                    self.types.pop(path)  # Ex) conn.sock = FakeSocket()   (conn will never connect)
                 if path is not None:
                     self._emit(Assign(span, f"{path}.{target.attr}", source))
                 elif source is not None:
@@ -260,7 +264,9 @@ class ExpressionLowerer(CallLowering):
             case ast.Subscript(value=base, slice=index):
                 self._value(index)
                 path = self._value(base)
-                if path in self.containers and source is not None:
+                if path in self.containers and path in self.captured and source is not None:
+                    self._emit(Store(span, source))  # Ex) cleanup = lambda: close_all(conns); conns[k] = c
+                elif path in self.containers and source is not None:
                     self._emit(Assign(span, path, source, accumulate=True))  # Ex) conns[key] = conn
                 elif source is not None:
                     self._emit(Store(span, source))
@@ -280,10 +286,18 @@ class ExpressionLowerer(CallLowering):
         self.origins.pop(name, None)
         if dotted in CONTAINER_CALLS:
             self.containers.add(name)
+        elif dotted in infer.UNTYPED_CONSTRUCTIONS:
+            return  # Ex) o = urllib.request.OpenerDirector()   (no handler: its open() acquires nothing known)
         elif dotted and looks_like_class(dotted, self.module):
             self.types[name] = dotted
         elif dotted and not self.module.is_tree(dotted):
             self.origins[name] = dotted
+
+    def _injected(self, dotted: str) -> str:
+        """Returns the field through which a test injects what objects of class `dotted` would open."""
+        info = self.module.class_of(dotted)
+        bases = self.module.library_bases(info) if info is not None else [dotted]
+        return next((infer.INJECTED_FIELDS[b] for b in bases if b in infer.INJECTED_FIELDS), "")
 
     # -- closures ---------------------------------------------------------------------------------
     def _visible(self) -> frozenset[str]:
@@ -293,9 +307,13 @@ class ExpressionLowerer(CallLowering):
         function = self.scope.functions[name]
         self._lower_closure(function)
         names = free_names(function, self._visible())
+        if mode == "value":
+            self.captured.update(names)
         self._emit(Capture(self.pos.span(node), f"{self.qualname}.<locals>.{name}", names, mode))
 
     def _capture_names(self, names: tuple[str, ...], mode: str, node: ast.AST) -> None:
+        if mode == "value":
+            self.captured.update(names)
         if names:
             self._emit(Capture(self.pos.span(node), f"{self.qualname}.<lambda>", names, mode))
 

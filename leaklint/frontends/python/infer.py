@@ -25,6 +25,15 @@ STDLIB_RETURNS = {
 }
 
 
+# Classes whose instances, built directly, hold nothing a rule tracks: an OpenerDirector() has no
+# handler (its open() returns whatever the handlers a test adds return; build_opener's has HTTP).
+UNTYPED_CONSTRUCTIONS = frozenset({"urllib.request.OpenerDirector"})
+
+# Fields whose assignment replaces what the object would open itself: a connection given a
+# socket (`conn.sock = FakeSocket()`) never connects.
+INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConnection": "sock"}
+
+
 @cache
 def return_type(function: str) -> str:
     """Returns the qualified class of what library `function` (`urllib.request.build_opener`) returns, or ""."""

@@ -12,6 +12,7 @@ from collections import Counter
 
 from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.classes import ClassInfo
+from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
 from leaklint.frontends.python.flags import Flags, bound_names
 from leaklint.frontends.python.flow import FlowLowering, Frame
@@ -207,6 +208,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
     def _if(self, node: ast.If) -> None:
         # Ex) if sock is not None: sock.close()   Ex) if not done: sock.close()   (done known False)
         decided = self.flags.decide(node.test)
+        if decided is None:
+            decided = self._feature_test(node.test)
         self._value(node.test)
         self._kill_temps(node.test)
         if decided is not None:
@@ -224,6 +227,19 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self.cfg.jump(after)
         self.flags.merge(ends)
         self.cfg.start(after)
+
+    def _feature_test(self, test: ast.expr) -> bool | None:
+        """Returns the value of a feature test the standard library decides (`hasattr(ssl,
+        "SSLContext")` is true on every Python 3), None when unknown."""
+        # Ex) if hasattr(ssl, "SSLContext"): raise SkipTest("...")   (what follows never runs)
+        match test:
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                inner = self._feature_test(operand)
+                return None if inner is None else not inner
+            case ast.Call(func=ast.Name(id="hasattr"), args=[ast.Name() as module, ast.Constant(value=str() as name)]):
+                exports = STAR_EXPORTS.get(self._dotted(module) or "")
+                return True if exports is not None and name in exports else None
+        return None
 
     def _while(self, node: ast.While) -> None:
         # Ex) while True: conn, _ = srv.accept(); ...
