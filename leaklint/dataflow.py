@@ -73,7 +73,7 @@ class FunctionAnalysis(OwnedFields):
         markers = frozenset(f for f in last[1] if f.site < 0)
         if self.oracle.quiet(last[0]):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
-        raised = self._call_effects(last[0], last[1] - markers, deferred=False, raising=True)
+        raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing = {}  # an exception: the call returned no error to pair it with
         return state, frozenset(replace(f, raised=span) for f in raised) | markers
 
@@ -181,15 +181,10 @@ class FunctionAnalysis(OwnedFields):
         return {f.site for f in state if self.sites[f.site].spec.is_wrap(call.callee)
                 and any(refers(first, h) for h in f.holders)}
 
-    def _call_effects(self, call: Call, state: State, deferred: bool, raising: bool = False) -> State:
-        """Returns the state after `call` acted on each fact; a `raising` call (its exception edge)
-        did not read anything to its end."""
+    def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
         out = set()
         for fact in state:
             effect = self._effect_on(call, fact)
-            if raising and effect == "drain":
-                out.add(fact)  # Ex) data = resp.read()   (a read that raises stopped before the end)
-                continue
             conditional = effect.endswith("-on-success") or effect.endswith("-on-failure")
             failure = call.results[-1] if conditional and call.results else None
             if failure is not None and not deferred and effect == "release-on-success":
