@@ -43,16 +43,28 @@ class LeakAnalysis(Oracle):
         self._quiet = _QUIET.setdefault(tuple(id(rule) for rule in rules), {})
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
+        self._tree_quiet: dict[str, bool] = {}
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
         return self.rules
 
     def quiet(self, call: Call) -> bool:
-        """Reports whether some rule says `call` does not fail in practice (see RuleSpec.is_quiet)."""
+        """Reports whether `call` does not fail in practice: some rule says so (see RuleSpec.is_quiet),
+        or it calls a tree function that raises nothing itself and calls only such calls."""
         if call.callee not in self._quiet:
             self._quiet[call.callee] = any(spec.is_quiet(call.callee) for spec in self.by_id.values())
-        return self._quiet[call.callee]
+        return self._quiet[call.callee] or self._quiet_function(call.callee)
+
+    def _quiet_function(self, qualname: str) -> bool:
+        # Ex) def set_cloexec(fd): fcntl.fcntl(fd, F_SETFD, FD_CLOEXEC)   (only quiet calls inside)
+        if qualname not in self._tree_quiet:
+            self._tree_quiet[qualname] = False  # recursion guard
+            function = self.functions[qualname] if qualname in self.functions else None
+            self._tree_quiet[qualname] = function is not None and all(
+                not (isinstance(op, Exit) and op.kind == "raise") and (not isinstance(op, Call) or self.quiet(op))
+                for block in function.blocks for op in block.ops)
+        return self._tree_quiet[qualname]
 
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions

@@ -71,7 +71,7 @@ class FunctionAnalysis(OwnedFields):
             return state, state
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
-        if self.oracle.quiet(last[0]):
+        if last[1] - markers and self.oracle.quiet(last[0]):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing = {}  # an exception: the call returned no error to pair it with
