@@ -260,6 +260,8 @@ class FunctionAnalysis(OwnedFields):
             return _EFFECTS.get(effect, "borrow")
         if spec.unresolved_calls == "borrow" or self._own_object(call.args[index], holder):
             return "borrow"
+        if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
+            return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
         # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention;
         # not for function values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
         return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?") else "escape"
@@ -505,6 +507,11 @@ def _ignore(_: Leak) -> None:
 def _reports_error(call: Call) -> bool:
     """Reports whether a call binds a trailing error result (`x, err := f(conn)`)."""
     return bool(call.results) and call.results[-1] is not None and "err" in call.results[-1].lower()
+
+
+def _constructs(callee: str) -> bool:
+    """Reports whether a call of code we cannot see builds an object (its name is a class's: `Pipe`)."""
+    return callee.rsplit(".", 1)[-1][:1].isupper()
 
 
 def _paired(call: Call, fact: Fact) -> int | None:

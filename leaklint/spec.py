@@ -79,7 +79,7 @@ class RuleSpec:
     drain_methods: tuple[str, ...]
     handoff_calls: tuple[str, ...]
     wrap_calls: tuple[str, ...]
-    unresolved_calls: str
+    unresolved_calls: str  # handoff | borrow | classes-take (functions borrow, constructors take over)
     exception_rule: str | None
     subject: str
     docs: dict[str, str]
@@ -179,7 +179,8 @@ def load_rule(path: Path) -> RuleSpec:
         drain_methods=tuple(reader.strings("drain.methods", required=False)),
         handoff_calls=tuple(reader.strings("handoff.calls", required=False)),
         wrap_calls=tuple(reader.strings("wrap.calls", required=False)),
-        unresolved_calls=reader.text("options.unresolved_calls", required=False, choices=("handoff", "borrow"))
+        unresolved_calls=reader.text("options.unresolved_calls", required=False,
+                                     choices=("handoff", "borrow", "classes-take"))
         or "handoff",
         exception_rule=reader.text("options.exception_rule", required=False) or None,
         subject=reader.text("subject", required=False) or "{resource} `{var}`",
