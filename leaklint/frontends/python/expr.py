@@ -244,6 +244,8 @@ class ExpressionLowerer(CallLowering):
         """Binds `target` to the value at `source` (None: a fresh, untracked value)."""
         span = self.pos.span(target)
         match target:
+            case ast.Name(id=name) if self._assignable(name) and source == self._name(name):
+                return  # Ex) with socket.create_connection(a) as sock, file as file:   (rebinds itself)
             case ast.Name(id=name) if self._assignable(name):
                 self._emit(Assign(span, self._name(name), source))
                 if value is not None and isinstance(value, ast.Call):

@@ -269,9 +269,11 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.cfg.jump(orelse)
         self.cfg.current = entry
         # An empty container holds nothing: for one, only the paths through the body matter.
-        self.cfg.goto(body if iterable in self.containers else head)
+        # Ex) def restore(fds): for fd, saved in fds: os.close(saved)   (a parameter's elements)
+        holds = iterable in self.containers or iterable in self.scope.params
+        self.cfg.goto(body if holds else head)
         self.cfg.start(body)
-        self._bind_path(node.target, iterable if iterable in self.containers else None, None)
+        self._bind_path(node.target, iterable if holds else None, None)
         self._loop_body(node, head, after)
         self.cfg.start(orelse)
         self._exhausted(self.pos.span(node.iter), node.iter, iterable)
