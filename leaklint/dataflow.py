@@ -510,8 +510,10 @@ def _reports_error(call: Call) -> bool:
 
 
 def _constructs(callee: str) -> bool:
-    """Reports whether a call of code we cannot see builds an object (its name is a class's: `Pipe`)."""
-    return callee.rsplit(".", 1)[-1][:1].isupper()
+    """Reports whether a call of code we cannot see builds an object: its name is a class's
+    (`Pipe(fd)`) or a base class's initializer (`FileMessage.__init__(self, fp)`)."""
+    name = callee.rsplit(".", 1)[-1]
+    return name[:1].isupper() or name == "__init__"
 
 
 def _paired(call: Call, fact: Fact) -> int | None:
