@@ -148,6 +148,8 @@ class CallLowering:
             return self._resolved(dotted, func)
         if isinstance(func, ast.Attribute):
             return self._method(func)
+        if isinstance(func, ast.Name) and self._local_class(func.id):
+            return f"?class.{func.id}", func.id, None, []  # Ex) class Message(Base): ...; Message(fp)
         if isinstance(func, ast.Name):
             return "?func", func.id, None, []
         self._value(func)
@@ -188,10 +190,16 @@ class CallLowering:
                 lead = [] if static == "static" else [None] if static == "class" else [receiver]
                 return method, f"{info.node.name}.{func.attr}", receiver, lead
             # Ex) class Conn(http.client.HTTPSConnection): ...; conn.request(...)   (the library's method)
-            owner = next(iter(self.module.library_bases(info)), owner)
+            bases = self.module.library_bases(info)
+            if not any(self.module.find_method(info, infer.OPENING_METHODS.get(b, "")) for b in bases):
+                owner = next(iter(bases), owner)
         if owner:
             return f"{owner}.{func.attr}", f"{owner}.{func.attr}", receiver, []
         return f"?.{func.attr}", display, receiver, []
+
+    def _local_class(self, name: str) -> bool:
+        """Reports whether `name` is a class the function defines itself."""
+        return name in self.scope.classes
 
     def _type_of(self, node: ast.expr, path: str | None, method: str = "") -> str:
         """Returns the class a receiver holds, from assignments, annotations, fields or astroid."""

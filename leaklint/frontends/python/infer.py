@@ -33,6 +33,11 @@ UNTYPED_CONSTRUCTIONS = frozenset({"urllib.request.OpenerDirector"})
 # socket (`conn.sock = FakeSocket()`) never connects.
 INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConnection": "sock"}
 
+# Methods that open what the object holds: a subclass of the tree that overrides one opens what
+# its own method opens (`class FakeConnection(HTTPConnection): def connect(self): self.sock = Fake()`),
+# so its instances are not typed as the library's class.
+OPENING_METHODS = {"http.client.HTTPConnection": "connect", "http.client.HTTPSConnection": "connect"}
+
 
 @cache
 def return_type(function: str) -> str:
