@@ -160,7 +160,7 @@ class CallLowering:
         display = display.removeprefix("builtins.")  # Ex) open(path)
         info = self.module.class_of(dotted)
         acquiring = next((b for b in self.module.library_bases(info) if b in self.unit.patterns), None) if info else None
-        if acquiring is not None:
+        if acquiring is not None and not self._closed_by_constructor(info):
             # Ex) class Server(ThreadingMixIn, TCPServer): ...; Server(addr, Handler)   (a TCPServer)
             return acquiring, display, None, []
         if info is not None:
@@ -196,6 +196,13 @@ class CallLowering:
         if owner:
             return f"{owner}.{func.attr}", f"{owner}.{func.attr}", receiver, []
         return f"?.{func.attr}", display, receiver, []
+
+    def _closed_by_constructor(self, info) -> bool:
+        """Reports whether the tree's `__init__` of a class releases the object it builds
+        (`super().__init__(addr, H); try: self.handle_request() finally: self.server_close()`)."""
+        init = self.module.find_method(info, "__init__")
+        node = self.module.function_node(init) if init else None
+        return node is not None and infer.SELF_CLOSING.search(self.pos.text(node)) is not None
 
     def _local_class(self, name: str) -> bool:
         """Reports whether `name` is a class the function defines itself."""

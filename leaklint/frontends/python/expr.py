@@ -199,6 +199,10 @@ class ExpressionLowerer(CallLowering):
             return
         if isinstance(target, ast.Name) and isinstance(value, _DISPLAYS):
             self.containers.add(self._name(target.id))  # Ex) socks = []
+        if _enters(value):
+            # Ex) proc = proc.__enter__()   (a resource's __enter__ returns the resource itself)
+            self._bind_path(target, self._value(value.func.value), None)
+            return
         self._await(value)
         call = value.value if isinstance(value, ast.Await) else value
         results = self._result_names(target) if isinstance(call, ast.Call) and not self._element_call(call) else None
@@ -367,6 +371,12 @@ def free_names(node: ast.AST, visible: frozenset[str]) -> tuple[str, ...]:
     if own is not None:
         used -= {n for n in used if own.is_local(n)}
     return tuple(sorted(used & visible))
+
+
+def _enters(value: ast.expr) -> bool:
+    """Reports whether `value` is `x.__enter__()`."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+        and value.func.attr == "__enter__" and not value.args
 
 
 def _target_names(target: ast.expr) -> list[str]:

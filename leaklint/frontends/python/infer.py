@@ -9,6 +9,7 @@ factories astroid cannot see through (`ssl._create_stdlib_context` is an alias).
 """
 from __future__ import annotations
 
+import re
 import sys
 from functools import cache
 
@@ -37,6 +38,11 @@ INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConne
 # its own method opens (`class FakeConnection(HTTPConnection): def connect(self): self.sock = Fake()`),
 # so its instances are not typed as the library's class.
 OPENING_METHODS = {"http.client.HTTPConnection": "connect", "http.client.HTTPSConnection": "connect"}
+
+
+# A constructor of the tree that closes its own object (a test server handling one request and
+# closing itself): instances of its class hold nothing when they are returned.
+SELF_CLOSING = re.compile(rb"\bself\.(?:close|server_close|terminate|wait|communicate)\s*\(")
 
 
 @cache
