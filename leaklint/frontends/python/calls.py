@@ -198,11 +198,13 @@ class CallLowering:
         return f"?.{func.attr}", display, receiver, []
 
     def _closed_by_constructor(self, info) -> bool:
-        """Reports whether the tree's `__init__` of a class releases the object it builds
-        (`super().__init__(addr, H); try: self.handle_request() finally: self.server_close()`)."""
-        init = self.module.find_method(info, "__init__")
-        node = self.module.function_node(init) if init else None
-        return node is not None and infer.SELF_CLOSING.search(self.pos.text(node)) is not None
+        """Reports whether an `__init__` of a class or of its bases in this module releases the
+        object it builds (`super().__init__(addr, H); try: ... finally: self.server_close()`)."""
+        for member in [info, *self.module.tree_bases(info)]:
+            node = member.methods.get("__init__")
+            if node is not None and infer.SELF_CLOSING.search(self.pos.text(node)):
+                return True
+        return False
 
     def _local_class(self, name: str) -> bool:
         """Reports whether `name` is a class the function defines itself."""

@@ -134,6 +134,15 @@ class ClassQueries:
             return None
         return sorted({q for name, q in methods if name not in FINALIZERS})
 
+    def tree_bases(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> list[ClassInfo]:
+        """Returns the bases of a class that this module defines, nearest first."""
+        found: list[ClassInfo] = []
+        for base in info.bases:
+            parent = self.class_of(base)
+            if parent is not None and parent.qualname not in seen and parent is not info:
+                found += [parent, *self.tree_bases(parent, seen | {info.qualname})]
+        return found
+
     def library_bases(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> list[str]:
         """Returns the bases of a class, and of its bases in this module, that come from elsewhere."""
         found: list[str] = []
