@@ -43,6 +43,8 @@ class CallLowering:
         callee, display, receiver, prefix = self._callee(func)
         span = self.pos.span(node)
         positional = self._align(callee, prefix + args, named, extra)
+        if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
+            callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
@@ -205,6 +207,14 @@ class CallLowering:
             if node is not None and infer.SELF_CLOSING.search(self.pos.text(node)):
                 return True
         return False
+
+    def _file_object(self, node: ast.expr, path: str | None) -> bool:
+        """Reports whether an argument is an object rather than a path: a class instance built here
+        (`io.BytesIO(b)`, `g = GridOut(...)`) or a file this function opened."""
+        if isinstance(node, ast.Call):
+            dotted = self._dotted(node.func)
+            return bool(dotted) and looks_like_class(dotted, self.module)
+        return path is not None and (path in self.types or self.origins.get(path) in infer.FILE_OPENERS)
 
     def _local_class(self, name: str) -> bool:
         """Reports whether `name` is a class the function defines itself."""

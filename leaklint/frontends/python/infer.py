@@ -40,6 +40,11 @@ INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConne
 OPENING_METHODS = {"http.client.HTTPConnection": "connect", "http.client.HTTPSConnection": "connect"}
 
 
+# Archives built on a file object rather than a path hold no descriptor of their own (the file's
+# owner closes it); the front-end calls them `zipfile.ZipFile(fileobj)`, which no rule acquires.
+ON_FILE_OBJECT = frozenset({"zipfile.ZipFile", "zipfile.PyZipFile", "tarfile.TarFile"})
+FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "os.fdopen"})
+
 # A constructor of the tree that closes its own object (a test server handling one request and
 # closing itself): instances of its class hold nothing when they are returned.
 SELF_CLOSING = re.compile(rb"\bself\.(?:close|server_close|terminate|wait|communicate)\s*\(")
