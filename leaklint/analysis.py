@@ -20,6 +20,10 @@ _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "ov
                  "discarded", "defer-loop", "raise", "abandon", "unowned")
 
 
+_CLAUSES: dict[tuple[int, ...], dict[tuple, tuple[RuleSpec, Acquire] | None]] = {}
+_QUIET: dict[tuple[int, ...], dict[str, bool]] = {}
+
+
 @dataclass(slots=True)
 class Summaries:
     """Memoised summaries of functions, by qualname first: what each returns, does to a resource
@@ -50,13 +54,33 @@ class LeakAnalysis(Oracle):
         self._local = Summaries()
         self._shared = shared or self._local
         self._using: list[set[str]] = []  # per analysis under way, the tree functions whose summaries it used
-        self._clauses: dict[tuple, tuple[RuleSpec, Acquire] | None] = {}
+        # Which clause a call matches depends on the rules only: shared by every analysis of a process.
+        self._clauses = _CLAUSES.setdefault(tuple(id(rule) for rule in self.rules), {})
+        self._quiet = _QUIET.setdefault(tuple(id(rule) for rule in rules), {})
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
+        self._tree_quiet: dict[str, bool] = {}
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
         return self.rules
+
+    def quiet(self, call: Call) -> bool:
+        """Reports whether `call` does not fail in practice: some rule says so (see RuleSpec.is_quiet),
+        or it calls a tree function that raises nothing itself and calls only such calls."""
+        if call.callee not in self._quiet:
+            self._quiet[call.callee] = any(spec.is_quiet(call.callee) for spec in self.by_id.values())
+        return self._quiet[call.callee] or self._quiet_function(call.callee)
+
+    def _quiet_function(self, qualname: str) -> bool:
+        # Ex) def set_cloexec(fd): fcntl.fcntl(fd, F_SETFD, FD_CLOEXEC)   (only quiet calls inside)
+        if qualname not in self._tree_quiet:
+            self._tree_quiet[qualname] = False  # recursion guard
+            function = self.functions[qualname] if qualname in self.functions else None
+            self._tree_quiet[qualname] = function is not None and all(
+                not (isinstance(op, Exit) and op.kind == "raise") and (not isinstance(op, Call) or self.quiet(op))
+                for block in function.blocks for op in block.ops)
+        return self._tree_quiet[qualname]
 
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions
@@ -160,6 +184,8 @@ class LeakAnalysis(Oracle):
             if qualname not in self.functions:
                 continue
             method = self.functions[qualname]
+            if not _assigns_field(method) or not self._may_acquire(method):
+                continue  # it stores nothing it acquires
             analysis = FunctionAnalysis(method, self)
             analysis.run(lambda leak: None)
             constructor = method.owner is not None and method.owner.constructor
@@ -283,7 +309,10 @@ class LeakAnalysis(Oracle):
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak; each carries the spans of
         the tree's functions whose summaries decided it (`uses`: a change there may change it)."""
-        analysis = FunctionAnalysis(function, self, self._owned_seeds(function))
+        seeds = self._owned_seeds(function)
+        if not seeds and not self._may_acquire(function):
+            return []  # nothing is ever open in it: the fixpoint would only confirm that
+        analysis = FunctionAnalysis(function, self, seeds)
         leaks: dict[int, list[Leak]] = {}
         self._using.append(set())
         try:
@@ -304,6 +333,12 @@ class LeakAnalysis(Oracle):
             if finding is not None:
                 findings.append(replace(finding, uses=uses))
         return findings
+
+    def _may_acquire(self, function: FunctionIR) -> bool:
+        """Reports whether some call of `function` acquires (typed receivers aside: with nothing
+        open, no receiver has a resource's type)."""
+        return any(isinstance(op, Call) and self.acquisition(op, "") is not None
+                   for block in function.blocks for op in block.ops)
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
         spec, shown = self._route(site.spec, leaks, released)
@@ -361,6 +396,15 @@ def _touches(function: FunctionIR, name: str) -> bool:
             if any(path is not None and (path == name or path.startswith(prefix)) for path in paths):
                 return True
     return False
+
+
+def _assigns_field(function: FunctionIR) -> bool:
+    """Reports whether a method may assign a field of its object (a module function: a global)."""
+    owner = function.owner
+    if owner is None or not owner.receiver:
+        return True
+    prefix = owner.receiver + "."
+    return any(isinstance(op, Assign) and op.target.startswith(prefix) for block in function.blocks for op in block.ops)
 
 
 def _param(function: FunctionIR, index: int | None) -> str | None:

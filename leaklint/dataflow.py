@@ -72,6 +72,8 @@ class FunctionAnalysis(OwnedFields):
             return state, state
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
+        if last[1] - markers and self.oracle.quiet(last[0]):
+            return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
         return state, frozenset(replace(f, raised=span) for f in raised) | markers
@@ -248,11 +250,19 @@ class FunctionAnalysis(OwnedFields):
                 # Ex) resp, err := checkResp(c.Do(req))   (handed back: the results hold it, see _call)
                 self.passing[fact.site] = self.oracle.passed_back(call.callee, index, rest, spec, paired)
             return _EFFECTS.get(effect, "borrow")
-        if spec.unresolved_calls == "borrow":
+        if spec.unresolved_calls == "borrow" or self._own_object(call.args[index], holder):
             return "borrow"
+        if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
+            return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
         # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention;
         # not for function values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
         return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?") else "escape"
+
+    def _own_object(self, arg: str | None, holder: Holder) -> bool:
+        """Reports whether `arg` is the method's own object and the resource one of its fields: the
+        object still owns its fields wherever it is passed (`reactor.addReader(self)`)."""
+        owner = self.function.owner
+        return owner is not None and bool(owner.receiver) and arg == owner.receiver and joined(holder) != arg
 
     def _acquisition(self, call: Call, state: State) -> tuple[RuleSpec, Acquire] | None:
         receiver_type = ""
@@ -272,8 +282,8 @@ class FunctionAnalysis(OwnedFields):
             target = _at(call.results, 0 if len(call.results) == 1 else result)
             if clause.receiver:
                 target = call.receiver  # Ex) if err := cmd.Start(); err != nil { ... }   (cmd is now a process)
-                if target is None:
-                    continue
+                if target is None or any((target, "") in f.holders and self.sites[f.site].spec is spec for f in state):
+                    continue  # Ex) conn.request(...) again on a connected http.client connection
                 field = self._owner_field(target)
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
@@ -498,6 +508,13 @@ def _ignore(_: Leak) -> None:
 def _reports_error(call: Call) -> bool:
     """Reports whether a call binds a trailing error result (`x, err := f(conn)`)."""
     return bool(call.results) and call.results[-1] is not None and "err" in call.results[-1].lower()
+
+
+def _constructs(callee: str) -> bool:
+    """Reports whether a call of code we cannot see builds an object: its name is a class's
+    (`Pipe(fd)`) or a base class's initializer (`FileMessage.__init__(self, fp)`)."""
+    name = callee.rsplit(".", 1)[-1]
+    return name[:1].isupper() or name == "__init__"
 
 
 def _paired(call: Call, fact: Fact) -> int | None:

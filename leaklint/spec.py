@@ -80,7 +80,7 @@ class RuleSpec:
     drain_methods: tuple[str, ...]
     handoff_calls: tuple[str, ...]
     wrap_calls: tuple[str, ...]
-    unresolved_calls: str
+    unresolved_calls: str  # handoff | borrow | classes-take (functions borrow, constructors take over)
     exception_rule: str | None
     subject: str
     released: str  # how messages say it is released: `closed`, `stopped`, `waited for`
@@ -90,6 +90,7 @@ class RuleSpec:
     defer_loop_rule: str | None = None  # where one closed only by a defer inside a loop is reported
     derived_from: tuple[str, ...] = ()  # a rule reporting only what these rules route to it (no acquisitions)
     before_go: tuple[int, int] | None = None  # applies only to Go modules whose go.mod says an older `go`
+    quiet_calls: tuple[str, ...] = ()  # calls that do not fail in practice: no exception path leaves them
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -113,6 +114,11 @@ class RuleSpec:
             return True
         first = consts[0] if consts else ""
         return bool(first) and _matches_any(self.drain_calls, f"{callee}({first})")
+
+    def is_quiet(self, callee: str) -> bool:
+        """Reports whether a call of `callee` does not fail in practice (`sock.setblocking(False)`):
+        no exception path starts at it."""
+        return _matches_any(self.quiet_calls, callee)
 
     def is_handoff(self, callee: str) -> bool:
         return _matches_any(self.handoff_calls, callee)
@@ -176,7 +182,8 @@ def load_rule(path: Path) -> RuleSpec:
         drain_methods=tuple(reader.strings("drain.methods", required=False)),
         handoff_calls=tuple(reader.strings("handoff.calls", required=False)),
         wrap_calls=tuple(reader.strings("wrap.calls", required=False)),
-        unresolved_calls=reader.text("options.unresolved_calls", required=False, choices=("handoff", "borrow"))
+        unresolved_calls=reader.text("options.unresolved_calls", required=False,
+                                     choices=("handoff", "borrow", "classes-take"))
         or "handoff",
         exception_rule=reader.text("options.exception_rule", required=False) or None,
         subject=reader.text("subject", required=False) or "{resource} `{var}`",
@@ -187,6 +194,7 @@ def load_rule(path: Path) -> RuleSpec:
         defer_loop_rule=reader.text("options.defer_loop_rule", required=False) or None,
         derived_from=derived,
         before_go=_version(reader, "options.before_go"),
+        quiet_calls=tuple(reader.strings("quiet.calls", required=False)),
     )
     reader.reject_unknown()
     if path.stem != spec.name:

@@ -10,6 +10,7 @@ from typing import Protocol
 # Bases that never close a field of their subclasses: a field none of the class's own methods closes leaks.
 _TRIVIAL_BASES = frozenset({"builtins.object", "typing.Generic", "typing.Protocol", "abc.ABC", "unittest.TestCase",
                             "unittest.IsolatedAsyncioTestCase", "unittest.case.TestCase"})
+_UNSET = object()
 FINALIZERS = frozenset({"__del__"})  # run when the collector decides, if ever: closing there does not count
 
 
@@ -26,6 +27,11 @@ class ClassInfo:
     cached: set[str] = field(default_factory=set)
     containers: set[str] = field(default_factory=set)
     collected: bool = False
+    owners: object = None  # owner_methods' answer, computed once (_UNSET until then)
+    helpers: frozenset[str] | None = None  # init_helpers' answer, computed once
+
+    def __post_init__(self) -> None:
+        self.owners = _UNSET
 
 
 class ModuleScope(Protocol):
@@ -57,6 +63,11 @@ class ClassQueries:
     def init_helpers(self, info: ClassInfo) -> frozenset[str]:
         """Returns the methods the class's `__init__` calls on its own object (`self.connect()`):
         they run while the object is being built."""
+        if info.helpers is None:
+            info.helpers = self._init_helpers(info)
+        return info.helpers
+
+    def _init_helpers(self, info: ClassInfo) -> frozenset[str]:
         init = self.find_method(info, "__init__")
         node = self.function_node(init) if init else None
         if node is None or not node.args.args:
@@ -110,6 +121,11 @@ class ClassQueries:
         """Returns every method that can run on an instance of the class: its own and its bases', and
         those of its subclasses in this module (a mixin's field may be closed by a class using it).
         None when some of them are unknown: a base from elsewhere, or a `__getattr__` proxy."""
+        if info.owners is _UNSET:
+            info.owners = self._owner_methods(info)
+        return info.owners  # type: ignore[return-value]
+
+    def _owner_methods(self, info: ClassInfo) -> list[str] | None:
         family = [info, *self.subclasses(info)]
         if not all(self.knows_all_methods(member) for member in family):
             return None
@@ -117,6 +133,26 @@ class ClassQueries:
         if any(name in ("__getattr__", "__getattribute__") for name, _ in methods):
             return None
         return sorted({q for name, q in methods if name not in FINALIZERS})
+
+    def tree_bases(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> list[ClassInfo]:
+        """Returns the bases of a class that this module defines, nearest first."""
+        found: list[ClassInfo] = []
+        for base in info.bases:
+            parent = self.class_of(base)
+            if parent is not None and parent.qualname not in seen and parent is not info:
+                found += [parent, *self.tree_bases(parent, seen | {info.qualname})]
+        return found
+
+    def library_bases(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> list[str]:
+        """Returns the bases of a class, and of its bases in this module, that come from elsewhere."""
+        found: list[str] = []
+        for base in info.bases:
+            parent = self.class_of(base)
+            if parent is None and base is not None:
+                found.append(base)
+            elif parent is not None and parent.qualname not in seen:
+                found += self.library_bases(parent, seen | {info.qualname})
+        return found
 
     def subclasses(self, info: ClassInfo) -> list[ClassInfo]:
         """Returns the classes of this module that derive from `info`, directly or not."""
@@ -151,7 +187,7 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
         receiver = method.args.args[0].arg if method.args.args else None
         if receiver is None:
             continue
-        for node in ast.walk(method):
+        for node in statements(method):
             if isinstance(node, ast.Assign) and _is_container(node.value, scope):
                 # Ex) self._conns = {}   Ex) self.pool = collections.defaultdict(list)
                 info.containers |= {name for target in node.targets if (name := _field_name(target, receiver))}
@@ -163,6 +199,20 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
                         (info.field_types if _looks_like_class(dotted, scope) else info.field_origins)[name] = dotted
             elif isinstance(node, ast.If):
                 info.cached |= _lazily_created(node, receiver)
+
+
+def statements(node: ast.AST):
+    """Yields the statements nested in `node` (its bodies, branches and handlers, nested functions
+    included), without visiting expressions: cheaper than ast.walk when only statements matter."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.stmt):
+            yield current
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(current, name, None)
+            if isinstance(children, list):
+                stack.extend(children)
 
 
 _CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "collections.deque",
@@ -184,7 +234,9 @@ def _field_name(target: ast.expr, receiver: str) -> str | None:
 def _lazily_created(node: ast.If, receiver: str) -> set[str]:
     """Returns the fields an `if self.x is None: self.x = make()` statement creates on demand."""
     tested = {name for sub in ast.walk(node.test) if (name := _field_name(sub, receiver))}
-    created = {name for statement in node.body for sub in ast.walk(statement)
+    if not tested:
+        return set()
+    created = {name for statement in node.body for sub in statements(statement)
                if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call)
                for target in sub.targets if (name := _field_name(target, receiver))}
     return tested & created

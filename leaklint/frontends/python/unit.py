@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.names import ModuleScope
 from leaklint.ir import Span
 
@@ -41,6 +42,15 @@ class ModuleUnit:
     scope: ModuleScope
     positions: Positions
     needles: frozenset[str]
+    patterns: frozenset[str] = frozenset()  # the qualified calls that acquire (`socketserver.TCPServer`)
     owners: dict[str, object] = field(default_factory=dict)
     lowered: set[int] = field(default_factory=set)
+    scopes: dict[int, LocalScope] = field(default_factory=dict)
+
+    def local_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> LocalScope:
+        """Returns the names function `node` binds, computed once per function."""
+        found = self.scopes.get(id(node))
+        if found is None:
+            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.name)
+        return found
 
