@@ -284,7 +284,9 @@ class FunctionAnalysis(OwnedFields):
                 target = call.receiver  # Ex) if err := cmd.Start(); err != nil { ... }   (cmd is now a process)
                 if target is None or any((target, "") in f.holders and self.sites[f.site].spec is spec for f in state):
                     continue  # Ex) conn.request(...) again on a connected http.client connection
-                field = self._owner_field(target)
+                field = self._owner_field(target) if spec.language == "go" else ""
+                if not field and "." in target and root(target) in (*self.function.params, self.function.receiver):
+                    continue  # Ex) self.conn.request(...)   (an object's connection: the object's)
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
                     site = self._site(call, spec, clause, result, target)
