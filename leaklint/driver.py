@@ -310,6 +310,7 @@ class FunctionIndex:
         self._tree, self._own, self._tree_packages = tree, own, tree_packages or {}
         self.used: set[str] = set()
         self._foreign_names: set[str] = set()
+        self._returning: dict[str, bool] = {}  # may_return of other packages' functions
         self._add(lowered)
 
     def _add(self, lowered: list[LoweredFile]) -> None:
@@ -360,9 +361,15 @@ class FunctionIndex:
         it (nor, for another package's, loading that package unless its signature names one)."""
         if qualname in self._plain:
             return False
-        if qualname in self._known or qualname in self._lazy:
-            return True
-        return self._tree is not None and self._tree.may_return(qualname) and qualname in self
+        if qualname in self._returning:
+            return self._returning[qualname]
+        key = self._tree.owner(qualname) if self._tree is not None else None
+        if key is not None and key != self._own:
+            # Another package's: what its signature says, never whether some earlier analysis of this
+            # process happened to load that package (the answer must not depend on the order of work).
+            self._returning[qualname] = self._tree.may_return(qualname) and qualname in self
+            return self._returning[qualname]
+        return qualname in self._known or qualname in self._lazy
 
     def __getitem__(self, qualname: str) -> FunctionIR:
         if qualname not in self:

@@ -132,6 +132,39 @@ class RuleSpec:
         return frozenset(w for w in words if w and "*" not in w)
 
 
+class ClauseIndex:
+    """Finds the first rule and acquire clause matching a call, as RuleSpec.acquire_clause tried in
+    rule order would, without trying every pattern of every rule: exact callees and declared
+    result types are looked up, only glob patterns are matched (the Go standard library makes
+    about 8,000 distinct calls; trying each against every clause cost a tenth of a run)."""
+
+    def __init__(self, rules: list[RuleSpec]) -> None:
+        self._exact: dict[str, list[tuple[int, RuleSpec, Acquire]]] = {}
+        self._typed: dict[str, list[tuple[int, RuleSpec, Acquire]]] = {}
+        globs: list[tuple[int, RuleSpec, Acquire, str]] = []
+        order = 0
+        for spec in rules:
+            for clause in spec.acquire:
+                for pattern in clause.calls:
+                    if "*" in pattern or "?" in pattern[1:]:
+                        globs.append((order, spec, clause, pattern))
+                    else:
+                        self._exact.setdefault(pattern, []).append((order, spec, clause))
+                for result_type in clause.result_types:
+                    self._typed.setdefault(result_type, []).append((order, spec, clause))
+                order += 1
+        self._globs = globs
+
+    def find(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> tuple[RuleSpec, Acquire] | None:
+        found = [*self._exact.get(callee, ()), *(self._typed.get(result_type, ()) if result_type else ())]
+        found += [(order, spec, clause) for order, spec, clause, pattern in self._globs
+                  if fnmatch.fnmatchcase(callee, pattern)]
+        for _, spec, clause in sorted(found, key=lambda item: item[0]):
+            if clause.matches(callee, kwargs, result_type):
+                return spec, clause
+        return None
+
+
 @functools.lru_cache(maxsize=65536)
 def _matches_any(patterns: tuple[str, ...], callee: str) -> bool:
     return any(_match(pattern, callee) for pattern in patterns)
