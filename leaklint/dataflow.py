@@ -443,11 +443,10 @@ class FunctionAnalysis(OwnedFields):
 
     def _closing_markers(self, capture: Capture, state: State) -> State:
         """Returns a marker per (name, field) the deferred closure closes, for every rule."""
-        holders = {(name, rest) for name in capture.names
-                   for rest in {""} | {spec.release_field for spec in self.oracle.specs()}}
         markers = set()
         for spec in self.oracle.specs():
-            for name, rest in sorted(holders):
+            # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
+            for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
                 if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
                     markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True, pending=capture.span))
         for fact in state:

@@ -211,7 +211,9 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
 
 def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:
     """Returns the rules that apply to a package: a Go rule that holds only before some Go version
-    (tickers are collected from Go 1.23) is dropped for a module whose go.mod says that version or later."""
+    (tickers are collected from Go 1.23) is dropped for a module whose go.mod says that version or later.
+    Rules of another language never apply (a Go closure was once analysed for every Python rule)."""
+    rules = [rule for rule in rules if rule.language == language]
     if language != "go" or not any(rule.before_go for rule in rules):
         return rules
     from leaklint.discovery import go_version
