@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from leaklint.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "sarif", "json", "github")
+FORMATS = ("text", "sarif", "json", "github", "rdjson")
 LEVELS = ("error", "warning", "note")
 ISSUES = "https://github.com/leaklint/leaklint/issues"
 DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing"}
@@ -87,6 +87,11 @@ def _add_check(commands: Any) -> None:
                        help="report suppressions that suppress nothing (they fail the run)")
     check.add_argument("--sarif-include-suppressed", action="store_true",
                        help="emit suppressed findings in SARIF, with `suppressions`")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes to the files, then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="count fixes that may change behaviour as fixable too (applied with --fix, shown by --diff)")
+    check.add_argument("--diff", action="store_true",
+                       help="print a unified diff of the fixes and write nothing (exit 1 when there are changes)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     check.set_defaults(handler=_check)
@@ -189,18 +194,60 @@ def _check(args: argparse.Namespace) -> int:
     from leaklint.project import Project
 
     project = Project.from_args(args)
+    if args.diff:
+        return _diff(project, args)
+    fixed = _fix(project, args) if args.fix else 0
+    result = _result(project, args)
+    enabled = {rule.id for rule in project.enabled}
+    unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
+    result.unused_directives = unused
+    _print_errors(result)
+    _report(result, project, args, fixed)
+    fail_on = args.fail_on or project.config.fail_on or "note"
+    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero)
+
+
+def _result(project: Project, args: argparse.Namespace) -> RunResult:
+    """Returns the run's result with the baseline, per-file ignores and changed-lines gate applied."""
     result = project.run()
     result.findings = project.accepted(result.findings, baseline=args.baseline)
     rev = project.revision(args.new_from_rev, args.new_from_merge_base)
     if rev is not None:
         result.findings = project.changed_only(result.findings, rev)
-    enabled = {rule.id for rule in project.enabled}
-    unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
-    result.unused_directives = unused
+    return result
+
+
+def _fix(project: Project, args: argparse.Namespace) -> int:
+    """Applies fixes pass after pass (each pass analyses again) and returns how many it applied."""
+    from leaklint.fixes.apply import MAX_PASSES, Outcome, fix_pass
+
+    outcome = Outcome()
+    for _ in range(MAX_PASSES):
+        if not fix_pass(_result(project, args), args.unsafe_fixes, outcome, write=True):
+            break
+    if outcome.fixed and not args.quiet:
+        from leaklint.report.text import plural
+
+        print(f"leaklint: fixed {plural(outcome.fixed, 'leak')} in {plural(len(outcome.texts), 'file')}",
+              file=sys.stderr)
+    return outcome.fixed
+
+
+def _diff(project: Project, args: argparse.Namespace) -> int:
+    """Prints the diff of the fixes one pass would apply; exits 1 when there is one (as ruff)."""
+    from leaklint.fixes.apply import Outcome, diff, fix_pass
+    from leaklint.report.text import display_path, plural
+
+    result = _result(project, args)
     _print_errors(result)
-    _report(result, project, args)
-    fail_on = args.fail_on or project.config.fail_on or "note"
-    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero)
+    outcome = Outcome()
+    fix_pass(result, args.unsafe_fixes, outcome, write=False)
+    cwd = os.getcwd()
+    sys.stdout.write(diff(outcome, lambda path: display_path(path, cwd).replace(os.sep, "/")))
+    if not args.quiet:
+        print(f"leaklint: would fix {plural(outcome.fixed, 'leak')} in {plural(len(outcome.texts), 'file')}",
+              file=sys.stderr)
+    return EXIT_FINDINGS if outcome.texts and not args.exit_zero else EXIT_OK
 
 
 def _print_errors(result: RunResult) -> None:
@@ -212,7 +259,7 @@ def _print_errors(result: RunResult) -> None:
               file=sys.stderr)
 
 
-def _report(result: RunResult, project: Project, args: argparse.Namespace) -> None:
+def _report(result: RunResult, project: Project, args: argparse.Namespace, fixed: int = 0) -> None:
     from leaklint import report
     from leaklint.report.text import summary
 
@@ -221,7 +268,7 @@ def _report(result: RunResult, project: Project, args: argparse.Namespace) -> No
         cwd=os.getcwd(), source_root=project.source_root, version=__version__,
         color=_use_color(args.color, stream, bool(args.output)),
         include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
-        quiet=args.quiet)
+        quiet=args.quiet, unsafe_fixes=args.unsafe_fixes, fixed=fixed)
     reporter = report.get(args.format)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="\n") as out:

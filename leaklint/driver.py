@@ -41,6 +41,7 @@ class Settings:
     shard: tuple[int, int] | None = None
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
     tests: bool = True  # analyse test files (their findings are tagged `test`)
+    fixes: bool = False  # propose, verify and attach automatic fixes (leaklint.fixes)
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
@@ -169,7 +170,7 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
-                   tree=tree)
+                   tree=tree, fixes=settings.fixes)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
@@ -183,30 +184,49 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
                   prefilters: dict, context: frozenset[str] = frozenset(),
-                  tree: TreeSources | None = None) -> PackageResult:
+                  tree: TreeSources | None = None, fixes: bool = False) -> PackageResult:
     """Returns the findings, errors and directives of one package; files in `context` only lend
     their helpers and types (lowered lazily, never checked), and so do the other packages of the
-    `tree`, whose summaries it records as `deps` (package, content digest)."""
-    from leaklint.frontends import registry
-
+    `tree`, whose summaries it records as `deps` (package, content digest). With `fixes`, each
+    finding that has a verified automatic fix carries it."""
     language, key, members = package
-    focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
-    frontend = registry.frontend(language)
     rules = applicable(rules, language, members)
     try:
-        needles = prefilters[language].needles(key, [data for _, data in members])
-        lowered = frontend.lower_package(key, members, tree_packages, needles,
-                                         focus if len(focus) < len(members) else None)
+        lowered, index = _lower(package, rules, tree_packages, prefilters, context, tree)
     except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                                           for path, _ in members),
                              directives=_directives_only(language, members).directives)
-    index = FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
     errors.extend(error for item in lowered for error in item.errors)
+    if fixes and findings:
+        from leaklint.fixes import verify
+
+        def reanalyse(fixed: list[tuple[str, bytes]]) -> list[Finding] | None:
+            try:
+                again, moved = _lower((language, key, fixed), rules, tree_packages, prefilters, context, tree)
+            except Exception:  # noqa: BLE001 - a fix that breaks lowering is no fix
+                return None
+            found, problems = analyse(again, rules, moved)
+            return None if len(problems) + sum(len(item.errors) for item in again) > len(errors) else found
+
+        findings = verify.attach(language, members, findings, reanalyse)
     deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)
+
+
+def _lower(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
+           context: frozenset[str], tree: TreeSources | None) -> tuple[list[LoweredFile], FunctionIndex]:
+    """Returns the package lowered by its front-end and the index of the tree's functions it sees."""
+    from leaklint.frontends import registry
+
+    language, key, members = package
+    focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
+    needles = prefilters[language].needles(key, [data for _, data in members])
+    lowered = registry.frontend(language).lower_package(key, members, tree_packages, needles,
+                                                        focus if len(focus) < len(members) else None)
+    return lowered, FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
 
 
 def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:
@@ -233,7 +253,7 @@ def _open_cache(settings: Settings):
         return None
     from leaklint.cache import ResultCache, default_directory, rules_digest
 
-    return ResultCache(default_directory()), rules_digest(list(settings.rules))
+    return ResultCache(default_directory()), rules_digest(list(settings.rules)) + ("+fixes" if settings.fixes else "")
 
 
 def _cache_key(store, package: Package, tree_packages: dict[str, str], context: frozenset[str]) -> str:

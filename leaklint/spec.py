@@ -42,6 +42,7 @@ class Acquire:
     released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
     injected: bool = False  # (summaries) acquired through an interface's RoundTrip: a fake in tests
+    context: str = ""  # `with` / `async with` over the call closes the resource (automatic fixes)
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
@@ -91,6 +92,7 @@ class RuleSpec:
     derived_from: tuple[str, ...] = ()  # a rule reporting only what these rules route to it (no acquisitions)
     before_go: tuple[int, int] | None = None  # applies only to Go modules whose go.mod says an older `go`
     quiet_calls: tuple[str, ...] = ()  # calls that do not fail in practice: no exception path leaves them
+    fix_release: str = ""  # what an automatic fix calls to release it (`Body.Close`, `close`); "" offers none
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -228,6 +230,7 @@ def load_rule(path: Path) -> RuleSpec:
         derived_from=derived,
         before_go=_version(reader, "options.before_go"),
         quiet_calls=tuple(reader.strings("quiet.calls", required=False)),
+        fix_release=reader.text("fix.release", required=False),
     )
     reader.reject_unknown()
     if path.stem != spec.name:
@@ -267,6 +270,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         takes_over_arg=sub.int("takes_over_arg", required=False),
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),
+        context=sub.text("context", required=False, choices=("with", "async with")),
     )
     sub.reject_unknown()
     return clause

@@ -19,6 +19,7 @@ REPORTERS: dict[str, str] = {
     "sarif": "leaklint.report.sarif:REPORTER",
     "json": "leaklint.report.json:REPORTER",
     "github": "leaklint.report.github:REPORTER",
+    "rdjson": "leaklint.report.rdjson:REPORTER",
 }
 
 
@@ -26,7 +27,7 @@ REPORTERS: dict[str, str] = {
 class ReportOptions:
     """How to present a result.
 
-    `cwd` anchors display paths (text); `source_root` anchors URIs (SARIF, JSON, GitHub: the
+    `unsafe_fixes` and `fixed` come from `--unsafe-fixes` and `--fix`. `cwd` anchors display paths (text); `source_root` anchors URIs (SARIF, JSON, GitHub: the
     repository root); `include_suppressed` asks SARIF to emit suppressed findings with
     `suppressions`; `unused_ignores` asks for directives that suppressed nothing.
     """
@@ -38,6 +39,8 @@ class ReportOptions:
     include_suppressed: bool = False
     unused_ignores: bool = False
     quiet: bool = False
+    unsafe_fixes: bool = False  # unsafe fixes count as fixable (`[*]`)
+    fixed: int = 0  # findings `--fix` fixed before this report
 
 
 class Reporter(Protocol):

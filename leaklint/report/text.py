@@ -52,7 +52,24 @@ def summary(result: RunResult, options: ReportOptions) -> str:
         text += f"; {plural(len(result.errors), 'file')} could not be analysed"
     if options.unused_ignores and result.unused_directives:
         text += f"; {plural(len(result.unused_directives), 'unused suppression')}"
+    if options.fixed:
+        text = f"fixed {plural(options.fixed, 'leak')}; " + text.replace("no leaks found", "no leaks left")
     return text
+
+
+def _fixable(finding: Finding, options: ReportOptions) -> bool:
+    fix = finding.fix
+    return fix is not None and (fix.safe or options.unsafe_fixes)
+
+
+def fixable_line(findings: list[Finding], options: ReportOptions) -> str:
+    """Returns `[*] N fixable with --fix`, naming the unsafe fixes `--unsafe-fixes` would add, or ""."""
+    fixable = sum(_fixable(f, options) for f in findings)
+    hidden = sum(f.fix is not None and not _fixable(f, options) for f in findings)
+    more = f"{hidden} more with --fix --unsafe-fixes" if hidden else ""
+    if fixable:
+        return f"[*] {fixable} fixable with --fix" + (f" ({more})" if more else "")
+    return f"{hidden} fixable with --fix --unsafe-fixes" if hidden else ""
 
 
 class TextReporter:
@@ -67,12 +84,16 @@ class TextReporter:
                 out.write(self.unused(directive, options, paint))
         if not options.quiet:
             out.write(summary(result, options) + "\n")
+            fixable = fixable_line(result.active, options)
+            if fixable:
+                out.write(fixable + "\n")
 
     def finding(self, finding: Finding, options: ReportOptions, paint: _Paint) -> str:
         """Returns the block for one finding, ending with a blank line."""
         span = finding.span
         where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
-        lines = [f"{paint('path', where)} {paint('code', finding.rule_id)} {finding.message}"]
+        mark = "[*] " if _fixable(finding, options) else ""
+        lines = [f"{paint('path', where)} {paint('code', finding.rule_id)} {mark}{finding.message}"]
         lines += self.snippet(finding, absolute(span.path), paint)
         lines += [f"{' ' * self.gutter(finding)} {paint('gutter', '=')} {paint('note', 'note')}: {text}"
                   for text in self.notes(finding, options)]

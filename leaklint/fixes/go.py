@@ -1,0 +1,423 @@
+"""Go fixes as byte edits on the tree-sitter tree, laid out as gofmt lays them (tabs at the
+block's level): a `defer x.Close()` after the error check, an existing defer moved up to it, a
+discarded result bound and closed, a loop body with a defer wrapped in a function literal.
+
+It proposes; verify.py decides. A shape it does not recognise exactly gets no fix.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import tree_sitter as ts
+import tree_sitter_go as tsg
+
+from leaklint.finding import Edit, Finding, Fix
+from leaklint.fixes.source import SourceText
+
+_PARSER = ts.Parser(ts.Language(tsg.language()))
+_DECLARATIONS = ("short_var_declaration", "assignment_statement")
+_FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
+_SWITCHES = ("expression_switch_statement", "type_switch_statement", "select_statement")
+_EXITS = re.compile(r"^(return\b|panic\(|os\.Exit\(|log\.(Fatal|Panic)\w*\(|\w+\.(Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow)\()")
+_NAMES = {"LL101": "resp", "LL102": "conn", "LL103": "f", "LL104": "rows", "LL110": "tx", "LL108": "ticker"}
+# Releases that may run twice without harm: a second Close of a response body returns nil.
+_BORROWERS = frozenset({"io.ReadAll", "ioutil.ReadAll", "io.Copy", "io.CopyN", "json.NewDecoder", "xml.NewDecoder",
+                        "bufio.NewScanner", "httputil.DumpResponse", "fmt.Fprintf", "fmt.Fprintln", "fmt.Fprint"})
+_IDEMPOTENT = frozenset({"Body.Close", "Stop", "Rollback"})
+
+
+def parse(data: bytes) -> ts.Tree:
+    return _PARSER.parse(data)
+
+
+@dataclass(slots=True)
+class _File:
+    """The file being fixed: bytes, tree, and code-point positions for edits."""
+
+    data: bytes
+    tree: ts.Tree
+    source: SourceText
+
+    @classmethod
+    def read(cls, text: str, path: str) -> _File:
+        data = text.encode()
+        return cls(data, parse(data), SourceText(text, path))
+
+    def char(self, byte: int) -> int:
+        return byte if len(self.data) == len(self.source.text) else len(self.data[:byte].decode("utf-8", "replace"))
+
+    def byte(self, line: int, col: int) -> int:
+        offset = self.source.offset(line, col)
+        return offset if len(self.data) == len(self.source.text) else len(self.source.text[:offset].encode())
+
+    def text(self, node: ts.Node) -> str:
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def edit(self, start: int, end: int, text: str) -> Edit:
+        return self.source.edit(self.char(start), self.char(end), text)
+
+    def line_end(self, byte: int) -> int:
+        """Returns the byte offset of the newline ending the line holding `byte` (or the end)."""
+        end = self.data.find(b"\n", byte)
+        return len(self.data) if end < 0 else end
+
+    def indent(self, node: ts.Node) -> str:
+        start = self.data.rfind(b"\n", 0, node.start_byte) + 1
+        line = self.data[start:node.start_byte].decode()
+        return line if not line.strip() else ""
+
+
+class GoFixer:
+    """Proposes the Go fixes (see the module docstring)."""
+
+    def propose(self, finding: Finding, text: str) -> Fix | None:
+        """Returns an unverified fix for `finding` in the file `text`, or None."""
+        file = _File.read(text, finding.span.path)
+        if file.tree.root_node.has_error:
+            return None
+        if "defer-loop" in finding.exits:
+            return _wrap_loop(file, finding)
+        if not finding.release:
+            return None
+        call = _call_at(file, finding)
+        statement = _declaration(call) if call is not None else None
+        if statement is None:
+            return None
+        if "discarded" in finding.exits:
+            return _bind_discarded(file, finding, statement)
+        return _defer_after_check(file, finding, statement)
+
+
+def _call_at(file: _File, finding: Finding) -> ts.Node | None:
+    start = file.byte(finding.span.line, finding.span.col)
+    end = file.byte(finding.span.end_line, finding.span.end_col)
+    node = file.tree.root_node.descendant_for_byte_range(start, max(start, end - 1))
+    while node is not None and not (node.type == "call_expression" and node.start_byte == start):
+        node = node.parent
+    return node
+
+
+def _declaration(call: ts.Node) -> ts.Node | None:
+    """Returns the statement `a, err := call` (or `=`) binding the call's results, when the call is
+    its whole right-hand side and the statement sits directly in a block."""
+    values = call.parent
+    statement = values.parent if values is not None else None
+    if statement is None or statement.type not in _DECLARATIONS or values.named_child_count != 1:
+        return None
+    if statement.child_by_field_name("right") != values or _block_list(statement) is None:
+        return None
+    return statement
+
+
+def _block_list(statement: ts.Node) -> ts.Node | None:
+    parent = statement.parent
+    return parent if parent is not None and parent.type == "statement_list" else None
+
+
+def _names(file: _File, statement: ts.Node) -> list[str]:
+    left = statement.child_by_field_name("left")
+    return [file.text(n) if n.type == "identifier" else "" for n in left.named_children] if left is not None else []
+
+
+def _function(node: ts.Node) -> ts.Node | None:
+    while node is not None and node.type not in _FUNCTIONS:
+        node = node.parent
+    return node
+
+
+def _next_statement(statement: ts.Node) -> ts.Node | None:
+    node = statement.next_named_sibling
+    while node is not None and node.type == "comment":
+        node = node.next_named_sibling
+    return node
+
+
+# -- a defer after the error check ----------------------------------------------------------------
+def _defer_after_check(file: _File, finding: Finding, statement: ts.Node) -> Fix | None:
+    # Ex) resp, err := c.Do(req); if err != nil { return err }   ->   defer resp.Body.Close()
+    names = _names(file, statement)
+    holder = finding.variable
+    if not holder or holder not in names or not _holder_stays(file, finding, statement, holder):
+        return None
+    anchor = _checked(file, statement, names, holder)
+    if anchor is None:
+        return None
+    existing = _existing_defer(file, statement, anchor, holder, finding.release)
+    indent = file.indent(statement)
+    if existing is not None:
+        if _reassigned_between(file, anchor, existing, holder):
+            return None
+        line_start, line_end = _whole_lines(file, existing)
+        moved = file.data[existing.start_byte:file.line_end(existing.end_byte)].decode()
+        insert = file.line_end(anchor.end_byte)
+        return Fix(f"move `{file.text(existing)}` up to just after the error check", "safe",
+                   (file.edit(insert, insert, f"\n{indent}{moved}"), file.edit(line_start, line_end, "")))
+    if _closed_elsewhere(file, statement, holder, finding.release) and finding.release not in _IDEMPOTENT:
+        applicability = "unsafe"  # a second Close reports an error nobody reads, but it runs
+    else:
+        applicability = "safe"
+    text = f"defer {holder}.{finding.release}()"
+    insert = file.line_end(anchor.end_byte)
+    where = "after the error check" if anchor is not statement else "after the call"
+    return Fix(f"add `{text}` {where}", applicability, (file.edit(insert, insert, f"\n{indent}{text}"),))
+
+
+def _checked(file: _File, statement: ts.Node, names: list[str], holder: str) -> ts.Node | None:
+    """Returns the statement after which the resource is known valid: the `if err != nil { return }`
+    right after the call, or the call itself when it returns no error; None when the error is
+    ignored or checked elsewhere (a defer there would dereference nil)."""
+    errors = [n for n in names[1:] if n != holder] if names and names[0] == holder else []
+    if len(names) == 1:
+        return statement
+    if len(errors) != 1 or not errors[0] or errors[0] == "_":
+        return None
+    guard = _next_statement(statement)
+    if guard is None or guard.type != "if_statement" or guard.child_by_field_name("initializer") is not None:
+        return None
+    condition = guard.child_by_field_name("condition")
+    if condition is None or re.sub(r"\s+", "", file.text(condition)) != f"{errors[0]}!=nil":
+        return None
+    if guard.child_by_field_name("alternative") is not None or not _terminates(file, guard.child_by_field_name("consequence")):
+        return None
+    return guard
+
+
+def _terminates(file: _File, block: ts.Node | None) -> bool:
+    """Reports whether a block ends by leaving: return, panic, os.Exit, t.Fatal, log.Fatal,
+    continue, break or goto."""
+    body = _statements(block)
+    if not body:
+        return False
+    last = body[-1]
+    if last.type in ("return_statement", "continue_statement", "break_statement", "goto_statement"):
+        return True
+    return last.type == "expression_statement" and bool(_EXITS.match(file.text(last)))
+
+
+def _statements(block: ts.Node | None) -> list[ts.Node]:
+    if block is None:
+        return []
+    inner = next((c for c in block.named_children if c.type == "statement_list"), None)
+    return [c for c in inner.named_children if c.type != "comment"] if inner is not None else []
+
+
+def _holder_stays(file: _File, finding: Finding, statement: ts.Node, holder: str) -> bool:
+    """Reports whether the function keeps `holder` to itself: never returns it (nor its released
+    field), stores, sends or copies it, or hands it to a goroutine or a closure it does not defer."""
+    function = _function(statement)
+    if function is None:
+        return False
+    field = finding.release.split(".")[0] if "." in finding.release else ""
+    for node in _identifiers(function, holder):
+        if node.start_byte < statement.end_byte and node.start_byte >= statement.start_byte:
+            continue
+        if not _stays(file, node, field):
+            return False
+    return True
+
+
+def _identifiers(root: ts.Node, name: str) -> list[ts.Node]:
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier" and node.text == name.encode():
+            found.append(node)
+        stack.extend(node.children)
+    return found
+
+
+def _stays(file: _File, node: ts.Node, field: str) -> bool:
+    """Reports whether this use of the holder leaves it with the function."""
+    parent = node.parent
+    if parent is not None and parent.type == "selector_expression" and parent.child_by_field_name("operand") == node:
+        if file.text(parent.child_by_field_name("field")) != field:
+            return True  # Ex) resp.StatusCode, conn.Write(b)
+        node, parent = parent, parent.parent  # Ex) resp.Body: what happens to the body?
+        if parent is not None and parent.type == "selector_expression":
+            return True  # Ex) resp.Body.Read(p)
+    if parent is None:
+        return False
+    if parent.type == "argument_list":
+        call = parent.parent
+        function = file.text(call.child_by_field_name("function")) if call is not None else ""
+        return function in _BORROWERS or function != "append" and _stays_in(call)
+    if parent.type == "binary_expression":
+        return True  # Ex) resp != nil
+    if parent.type == "expression_list" and parent.parent is not None and parent.parent.type in _DECLARATIONS:
+        return parent.parent.child_by_field_name("left") == parent  # Ex) resp, err = c.Do(again)
+    return parent.type in ("if_statement", "expression_switch_statement")
+
+
+def _stays_in(node: ts.Node | None) -> bool:
+    """Reports whether no enclosing construct up to the function hands the value away."""
+    while node is not None and node.type not in _FUNCTIONS:
+        if node.type in ("return_statement", "go_statement", "send_statement", "composite_literal", "keyed_element"):
+            return False
+        node = node.parent
+    if node is not None and node.type == "func_literal":
+        holder = node.parent
+        deferred = holder is not None and holder.type == "call_expression" and holder.parent is not None \
+            and holder.parent.type in ("defer_statement", "expression_statement")
+        return deferred
+    return True
+
+
+def _existing_defer(file: _File, statement: ts.Node, anchor: ts.Node, holder: str, release: str) -> ts.Node | None:
+    """Returns a later `defer holder.Release()` (or a deferred closure calling it) of the same block."""
+    call = f"{holder}.{release}("
+    node = anchor.next_named_sibling
+    while node is not None:
+        if node.type == "defer_statement" and call in re.sub(r"\s+", "", file.text(node)):
+            return node
+        node = node.next_named_sibling
+    return None
+
+
+def _whole_lines(file: _File, node: ts.Node) -> tuple[int, int]:
+    """Returns the byte range of the lines holding `node`, their newline included, and one of two
+    blank lines that would then meet (gofmt keeps one)."""
+    start = file.data.rfind(b"\n", 0, node.start_byte) + 1
+    end = file.line_end(node.end_byte) + 1
+    before = file.data[:start].endswith(b"\n\n") or start == 0
+    after = file.data[end:end + 1] == b"\n" or file.data[end:].lstrip(b" \t").startswith(b"\n")
+    if before and after:
+        end = file.line_end(end) + 1
+    elif after and file.data[end:].lstrip(b" \t\n").startswith(b"}"):
+        end = file.line_end(end) + 1  # Ex) a blank line would end the block
+    return start, min(end, len(file.data))
+
+
+def _reassigned_between(file: _File, anchor: ts.Node, existing: ts.Node, holder: str) -> bool:
+    node = anchor.next_named_sibling
+    while node is not None and node != existing:
+        for ident in _identifiers(node, holder):
+            parent = ident.parent
+            if parent is not None and parent.parent is not None and parent.parent.type in _DECLARATIONS \
+                    and parent.parent.child_by_field_name("left") == parent:
+                return True
+        node = node.next_named_sibling
+    return False
+
+
+def _closed_elsewhere(file: _File, statement: ts.Node, holder: str, release: str) -> bool:
+    function = _function(statement)
+    return function is not None and f"{holder}.{release}(" in re.sub(r"\s+", "", file.text(function))
+
+
+# -- a discarded result ---------------------------------------------------------------------------
+def _bind_discarded(file: _File, finding: Finding, statement: ts.Node) -> Fix | None:
+    # Ex) _, err := c.Do(req); if err != nil { ... }   ->   resp, err := ...; defer resp.Body.Close()
+    left = statement.child_by_field_name("left")
+    if statement.type != "short_var_declaration" or left is None or left.named_child_count < 2:
+        return None
+    blank = left.named_children[0]
+    if file.text(blank) != "_":
+        return None
+    function = _function(statement)
+    name = _fresh(file, function, _NAMES.get(finding.rule_id, "res"))
+    names = [name, *_names(file, statement)[1:]]
+    indent = file.indent(statement)
+    bind = file.edit(blank.start_byte, blank.end_byte, name)
+    anchor = _checked(file, statement, names, name)
+    if anchor is not None:
+        text = f"defer {name}.{finding.release}()"
+        insert = file.line_end(anchor.end_byte)
+        return Fix(f"bind the result to `{name}` and add `{text}`", "safe",
+                   (bind, file.edit(insert, insert, f"\n{indent}{text}")))
+    error = names[-1] if len(names) == 2 else ""
+    if not error or error == "_":
+        return None
+    # Ex) _, err := c.Do(req); return err   ->   resp, err := ...; if err == nil { resp.Body.Close() }
+    text = f"if {error} == nil {{\n{indent}\t{name}.{finding.release}()\n{indent}}}"
+    insert = file.line_end(statement.end_byte)
+    return Fix(f"bind the result to `{name}` and close it at once", "safe",
+               (bind, file.edit(insert, insert, f"\n{indent}{text}")))
+
+
+def _fresh(file: _File, function: ts.Node | None, base: str) -> str:
+    used = {file.text(n) for n in _all(function) if n.type in ("identifier", "package_identifier")} if function else set()
+    name, number = base, 1
+    while name in used:
+        number += 1
+        name = f"{base}{number}"
+    return name
+
+
+def _all(root: ts.Node) -> list[ts.Node]:
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(node.children)
+    return out
+
+
+# -- a defer inside a loop ------------------------------------------------------------------------
+def _wrap_loop(file: _File, finding: Finding) -> Fix | None:
+    # Ex) for _, u := range us { resp, err := get(u); ...; defer resp.Body.Close() }
+    #     ->  for _, u := range us { func() { ...; defer resp.Body.Close() }() }
+    exit_span = next((loc.span for loc, kind in zip(finding.related, finding.exits) if kind == "defer-loop"), None)
+    if exit_span is None:
+        return None
+    start = file.byte(exit_span.line, exit_span.col)
+    node = file.tree.root_node.descendant_for_byte_range(start, start)
+    while node is not None and node.type != "defer_statement":
+        node = node.parent
+    loop = node
+    while loop is not None and loop.type not in ("for_statement", *_FUNCTIONS):
+        loop = loop.parent
+    if loop is None or loop.type != "for_statement":
+        return None
+    body = loop.child_by_field_name("body")
+    continues = _loop_exits(body)
+    if body is None or continues is None or not _own_lines(file, body) or _multiline_strings(body):
+        return None
+    open_end = body.children[0].end_byte + 1  # past "{\n"
+    close_line = file.data.rfind(b"\n", 0, body.end_byte) + 1
+    segment = file.data[open_end:close_line]
+    for node in sorted(continues, key=lambda n: -n.start_byte):  # `continue` ends the literal's run
+        at = node.start_byte - open_end
+        segment = segment[:at] + b"return" + segment[node.end_byte - open_end:]
+    shifted = "".join("\t" + line if line.strip() else line for line in segment.decode().splitlines(keepends=True))
+    inner = file.indent(loop) + "\t"
+    what = "; `continue` becomes `return`" if continues else ""
+    return Fix(f"run the loop body in a function literal so the defer runs every iteration{what}", "unsafe",
+               (file.edit(open_end, close_line, f"{inner}func() {{\n{shifted}{inner}}}()\n"),))
+
+
+def _loop_exits(body: ts.Node | None) -> list[ts.Node] | None:
+    """Returns the loop body's own unlabeled `continue` statements (they become `return`), or None
+    when the body has a break, return, goto or label that a function literal would change."""
+    if body is None:
+        return None
+    continues: list[ts.Node] = []
+    stack = [(child, False, False) for child in body.children]
+    while stack:
+        node, in_loop, in_switch = stack.pop()
+        kind = node.type
+        if kind == "func_literal":
+            continue
+        if kind in ("return_statement", "goto_statement", "labeled_statement", "fallthrough_statement"):
+            return None
+        if kind in ("break_statement", "continue_statement") and node.named_child_count:
+            return None  # labeled
+        if kind == "continue_statement" and not in_loop:
+            continues.append(node)
+        if kind == "break_statement" and not (in_loop or in_switch):
+            return None
+        stack.extend((child, in_loop or kind == "for_statement", in_switch or kind in _SWITCHES)
+                     for child in node.children)
+    return continues
+
+
+def _own_lines(file: _File, body: ts.Node) -> bool:
+    """Reports whether the block's braces end and start their own lines (`{` last, `}` first)."""
+    brace_open, brace_close = body.children[0], body.children[-1]
+    after = file.data[brace_open.end_byte:file.line_end(brace_open.end_byte)]
+    before = file.data[file.data.rfind(b"\n", 0, brace_close.start_byte) + 1:brace_close.start_byte]
+    return not after.strip() and not before.strip() and body.start_point[0] != body.end_point[0]
+
+
+def _multiline_strings(body: ts.Node) -> bool:
+    return any(n.type == "raw_string_literal" and n.start_point[0] != n.end_point[0] for n in _all(body))
