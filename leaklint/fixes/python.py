@@ -90,6 +90,9 @@ def _rewrite(tree: _Tree, finding: Finding, call: cst.Call) -> tuple[str, str, c
     statement = tree.parent(value)
     if isinstance(statement, cst.Assign) and finding.variable and not finding.variable.startswith("$"):
         return _bound(tree, finding, call, statement, awaited)
+    if isinstance(statement, cst.Expr) and isinstance(call.func, cst.Attribute) \
+            and isinstance(call.func.value, cst.Name) and call.func.value.value == finding.variable:
+        return _receiver(tree, finding, statement)
     if not awaited:
         return _inline(tree, finding, call)
     return None
@@ -147,6 +150,29 @@ def _bound(tree: _Tree, finding: Finding, call: cst.Call, assign: cst.Assign,
     else:
         return None
     return what, "safe", _replace(tree, block, index, region.stop, replaced)
+
+
+def _receiver(tree: _Tree, finding: Finding, expr: cst.Expr) -> tuple[str, str, cst.Module] | None:
+    # Ex) conn.request("GET", "/"); return conn.getresponse().status
+    #     ->  try: conn.request(...); return ... finally: conn.close()
+    line = tree.parent(expr)
+    holder, release = finding.variable, finding.release
+    placed = _block_of(tree, line) if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+    if placed is None or not release or release.startswith("_") or finding.context == "async with":
+        return None
+    block, index = placed
+    scope = next((a for a in tree.ancestors(line) if isinstance(a, _SCOPES)), tree.module)
+    region = _region(block.body, index, holder)
+    if not all(_borrowed(tree, n, scope) for s in block.body[index:region.stop] for n in _names(s, holder)):
+        return None
+    body = list(block.body[index:region.stop])
+    if _trailing_close(body, holder, release):
+        body = body[:-1]
+    closer = cst.SimpleStatementLine([cst.Expr(cst.Call(cst.Attribute(cst.Name(holder), cst.Name(release))))])
+    first = body[0].with_changes(leading_lines=())
+    handler = cst.Try(cst.IndentedBlock([first, *body[1:]]), finalbody=cst.Finally(cst.IndentedBlock([closer])),
+                      leading_lines=line.leading_lines)
+    return f"close `{holder}` in `try/finally`", "unsafe", _replace(tree, block, index, region.stop, [handler])
 
 
 def _with(item: cst.WithItem, body: list, line: cst.SimpleStatementLine | None, asynchronous: bool) -> cst.With:

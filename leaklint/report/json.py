@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from leaklint.report import ReportOptions, fingerprint, relative_uri
 
 if TYPE_CHECKING:
-    from leaklint.finding import Finding, Location, RunResult
+    from leaklint.finding import Finding, Fix, Location, RunResult
     from leaklint.ir import Span
 
 SCHEMA_VERSION = 1
@@ -46,7 +46,14 @@ class JsonReporter:
             return {"rule": f.rule_id, "name": names.get(f.rule_id, ""), "severity": f.severity,
                     "message": f.message, **span(f.span), "related": [location(x) for x in f.related],
                     "flow": [location(x) for x in f.flow], "fingerprint": fingerprint(f, options.source_root),
-                    "suppressed": f.suppressed, "suppression": suppression, "tags": list(f.tags)}
+                    "suppressed": f.suppressed, "suppression": suppression, "tags": list(f.tags),
+                    "fix": fix(f.fix)}
+
+        def fix(value: Fix | None) -> dict[str, Any] | None:
+            if value is None:
+                return None
+            return {"applicability": value.applicability, "message": value.message,
+                    "edits": [{**span(e.span), "content": e.text} for e in value.edits]}
 
         active = result.active
         doc: dict[str, Any] = {

@@ -15,7 +15,7 @@ from leaklint import docs
 from leaklint.report import ReportOptions, absolute, fingerprint, relative_uri, source
 
 if TYPE_CHECKING:
-    from leaklint.finding import Finding, Location, RunResult
+    from leaklint.finding import Finding, Fix, Location, RunResult
     from leaklint.ir import FileError, Span
     from leaklint.spec import RuleSpec
 
@@ -75,6 +75,16 @@ class _Builder:
     def location(self, location: Location, **extra: Any) -> dict[str, Any]:
         return {**extra, "physicalLocation": self.physical(location.span), "message": {"text": location.note}}
 
+    def fix(self, fix: Fix) -> dict[str, Any]:
+        """Returns the SARIF fix: one artifactChange per file, its replacements in UTF-16 columns."""
+        changes: dict[str, list[dict[str, Any]]] = {}
+        for edit in fix.edits:
+            changes.setdefault(edit.span.path, []).append(
+                {"deletedRegion": self.region(edit.span), "insertedContent": {"text": edit.text}})
+        return {"description": {"text": fix.message + ("" if fix.safe else " (unsafe)")},
+                "artifactChanges": [{"artifactLocation": self.artifact(path), "replacements": replacements}
+                                    for path, replacements in changes.items()]}
+
     def notification(self, error: FileError) -> dict[str, Any]:
         path = absolute(error.path)
         region = {"startLine": error.line, "startColumn": source.utf16_column(source.line(path, error.line), error.col)}
@@ -102,6 +112,8 @@ class _Builder:
         if finding.flow:
             steps = [{"location": self.location(loc)} for loc in finding.flow]
             out["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
+        if finding.fix is not None:
+            out["fixes"] = [self.fix(finding.fix)]
         if finding.suppressed:
             out["suppressions"] = [_suppression(finding)]
         if finding.tags:
