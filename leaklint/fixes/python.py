@@ -378,5 +378,10 @@ def _edit(before: str, after: str, path: str) -> Edit:
     suffix = 0
     while suffix < limit - prefix and before[len(before) - 1 - suffix] == after[len(after) - 1 - suffix]:
         suffix += 1
+    end = len(before) - suffix
+    while end < len(before) and not (before[end - 1:end] == "\n" and after[len(after) - (len(before) - end) - 1] == "\n"):
+        newline = before.find("\n", end)  # Ex) end on whole lines on both sides
+        end = len(before) if newline < 0 else newline + 1
+    suffix = len(before) - end
     source = SourceText(before, path)
-    return source.edit(prefix, len(before) - suffix, after[prefix:len(after) - suffix])
+    return source.edit(prefix, end, after[prefix:len(after) - suffix])
