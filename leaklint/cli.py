@@ -24,7 +24,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "sarif", "json", "github", "rdjson")
 LEVELS = ("error", "warning", "note")
 ISSUES = "https://github.com/leaklint/leaklint/issues"
-DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing"}
+DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing", "server": "leaklint.lsp.server"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.set_defaults(handler=_clean)
     commands.add_parser("runtime", help="prove or refute leaks on live processes (see `leaklint runtime --help`)")
     commands.add_parser("test", help="run rule fixtures (see `leaklint test --help`)")
+    commands.add_parser("server", help="run the language server on stdio (see docs/editors.md)")
     return parser
 
 

@@ -190,8 +190,24 @@ def load_rules(directories: list[Path]) -> list[RuleSpec]:
     return [rules[key] for key in sorted(rules)]
 
 
+_LOADED: dict[tuple[str, int, int, int], RuleSpec] = {}
+
+
 def load_rule(path: Path) -> RuleSpec:
-    """Returns the validated spec in `path`; raises SpecError naming the file and key."""
+    """Returns the validated spec in `path`; raises SpecError naming the file and key. A file
+    unchanged since it was last loaded (size, mtime, inode) gives the same RuleSpec object, so a
+    long-running process (the language server) keeps the engine's per-rule-set caches warm."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read rule spec: {exc}") from None
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if key not in _LOADED:
+        _LOADED[key] = _load_rule(path)
+    return _LOADED[key]
+
+
+def _load_rule(path: Path) -> RuleSpec:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
