@@ -81,6 +81,8 @@ class GoFixer:
         if not finding.release:
             return None
         call = _call_at(file, finding)
+        if call is not None and finding.release == "Stop" and file.text(call.child_by_field_name("function")).endswith(".Tick"):
+            return _ticker(file, call)
         statement = _declaration(call) if call is not None else None
         if statement is None:
             return None
@@ -134,53 +136,85 @@ def _next_statement(statement: ts.Node) -> ts.Node | None:
 
 
 # -- a defer after the error check ----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where the resource is known valid: insert `\n<indent>stmt` at byte `insert`; an existing
+    defer may be moved there from `later` (statements of the same block that run after it)."""
+
+    insert: int
+    indent: str
+    later: tuple[ts.Node, ...]
+    where: str
+
+
 def _defer_after_check(file: _File, finding: Finding, statement: ts.Node) -> Fix | None:
     # Ex) resp, err := c.Do(req); if err != nil { return err }   ->   defer resp.Body.Close()
     names = _names(file, statement)
     holder = finding.variable
     if not holder or holder not in names or not _holder_stays(file, finding, statement, holder):
         return None
-    anchor = _checked(file, statement, names, holder)
-    if anchor is None:
+    place = _checked(file, statement, names, holder)
+    if place is None:
         return None
-    existing = _existing_defer(file, statement, anchor, holder, finding.release)
-    indent = file.indent(statement)
+    existing = _existing_defer(file, place.later, holder, finding.release)
     if existing is not None:
-        if _reassigned_between(file, anchor, existing, holder):
+        if _reassigned_between(file, place.later, existing, holder):
             return None
         line_start, line_end = _whole_lines(file, existing)
         moved = file.data[existing.start_byte:file.line_end(existing.end_byte)].decode()
-        insert = file.line_end(anchor.end_byte)
-        return Fix(f"move `{file.text(existing)}` up to just after the error check", "safe",
-                   (file.edit(insert, insert, f"\n{indent}{moved}"), file.edit(line_start, line_end, "")))
+        return Fix(f"move `{file.text(existing)}` up to just {place.where}", "safe",
+                   (file.edit(place.insert, place.insert, f"\n{place.indent}{moved}"),
+                    file.edit(line_start, line_end, "")))
     if _closed_elsewhere(file, statement, holder, finding.release) and finding.release not in _IDEMPOTENT:
         applicability = "unsafe"  # a second Close reports an error nobody reads, but it runs
     else:
         applicability = "safe"
     text = f"defer {holder}.{finding.release}()"
-    insert = file.line_end(anchor.end_byte)
-    where = "after the error check" if anchor is not statement else "after the call"
-    return Fix(f"add `{text}` {where}", applicability, (file.edit(insert, insert, f"\n{indent}{text}"),))
+    return Fix(f"add `{text}` {place.where}", applicability,
+               (file.edit(place.insert, place.insert, f"\n{place.indent}{text}"),))
 
 
-def _checked(file: _File, statement: ts.Node, names: list[str], holder: str) -> ts.Node | None:
-    """Returns the statement after which the resource is known valid: the `if err != nil { return }`
-    right after the call, or the call itself when it returns no error; None when the error is
-    ignored or checked elsewhere (a defer there would dereference nil)."""
-    errors = [n for n in names[1:] if n != holder] if names and names[0] == holder else []
+def _checked(file: _File, statement: ts.Node, names: list[str], holder: str) -> _Place | None:
+    """Returns where the resource is known valid: after the call when it returns no error, after an
+    `if err != nil { return }` right after it (or at the top of its `else`), or at the top of an
+    `if err == nil { ... }` right after it; None when the error is ignored or checked elsewhere
+    (a defer there would dereference nil)."""
+    indent = file.indent(statement)
     if len(names) == 1:
-        return statement
+        return _Place(file.line_end(statement.end_byte), indent, _after(statement), "after the call")
+    errors = [n for n in names[1:] if n != holder] if names and names[0] == holder else []
     if len(errors) != 1 or not errors[0] or errors[0] == "_":
         return None
     guard = _next_statement(statement)
     if guard is None or guard.type != "if_statement" or guard.child_by_field_name("initializer") is not None:
         return None
-    condition = guard.child_by_field_name("condition")
-    if condition is None or re.sub(r"\s+", "", file.text(condition)) != f"{errors[0]}!=nil":
+    condition = re.sub(r"\s+", "", file.text(guard.child_by_field_name("condition")))
+    consequence, alternative = guard.child_by_field_name("consequence"), guard.child_by_field_name("alternative")
+    if condition == f"{errors[0]}==nil" and alternative is None:
+        # Ex) f, err := os.Open(p); if err == nil { ...use f... }
+        return _top_of(file, consequence, indent, "where the call succeeded")
+    if condition != f"{errors[0]}!=nil" or not _terminates(file, consequence):
         return None
-    if guard.child_by_field_name("alternative") is not None or not _terminates(file, guard.child_by_field_name("consequence")):
+    if alternative is None:
+        return _Place(file.line_end(guard.end_byte), indent, _after(guard), "after the error check")
+    if alternative.type == "block":
+        # Ex) if err != nil { return err } else { ...use resp... }
+        return _top_of(file, alternative, indent, "after the error check")
+    return None
+
+
+def _top_of(file: _File, block: ts.Node | None, indent: str, where: str) -> _Place | None:
+    if block is None or not _own_lines(file, block):
         return None
-    return guard
+    return _Place(file.line_end(block.children[0].end_byte), indent + "\t", tuple(_statements(block)), where)
+
+
+def _after(node: ts.Node) -> tuple[ts.Node, ...]:
+    later, sibling = [], node.next_named_sibling
+    while sibling is not None:
+        later.append(sibling)
+        sibling = sibling.next_named_sibling
+    return tuple(later)
 
 
 def _terminates(file: _File, block: ts.Node | None) -> bool:
@@ -209,8 +243,12 @@ def _holder_stays(file: _File, finding: Finding, statement: ts.Node, holder: str
     if function is None:
         return False
     field = finding.release.split(".")[0] if "." in finding.release else ""
-    for node in _identifiers(function, holder):
-        if node.start_byte < statement.end_byte and node.start_byte >= statement.start_byte:
+    loop = statement.parent
+    while loop is not None and loop.type not in ("for_statement", *_FUNCTIONS):
+        loop = loop.parent
+    scope_start = loop.start_byte if loop is not None and loop.type == "for_statement" else statement.end_byte
+    for node in _identifiers(function, holder):  # Ex) a parameter of the same name before it is another variable
+        if node.start_byte < scope_start or statement.start_byte <= node.start_byte < statement.end_byte:
             continue
         if not _stays(file, node, field):
             return False
@@ -263,15 +301,11 @@ def _stays_in(node: ts.Node | None) -> bool:
     return True
 
 
-def _existing_defer(file: _File, statement: ts.Node, anchor: ts.Node, holder: str, release: str) -> ts.Node | None:
+def _existing_defer(file: _File, later: tuple[ts.Node, ...], holder: str, release: str) -> ts.Node | None:
     """Returns a later `defer holder.Release()` (or a deferred closure calling it) of the same block."""
     call = f"{holder}.{release}("
-    node = anchor.next_named_sibling
-    while node is not None:
-        if node.type == "defer_statement" and call in re.sub(r"\s+", "", file.text(node)):
-            return node
-        node = node.next_named_sibling
-    return None
+    return next((node for node in later
+                 if node.type == "defer_statement" and call in re.sub(r"\s+", "", file.text(node))), None)
 
 
 def _whole_lines(file: _File, node: ts.Node) -> tuple[int, int]:
@@ -288,21 +322,45 @@ def _whole_lines(file: _File, node: ts.Node) -> tuple[int, int]:
     return start, min(end, len(file.data))
 
 
-def _reassigned_between(file: _File, anchor: ts.Node, existing: ts.Node, holder: str) -> bool:
-    node = anchor.next_named_sibling
-    while node is not None and node != existing:
+def _reassigned_between(file: _File, later: tuple[ts.Node, ...], existing: ts.Node, holder: str) -> bool:
+    for node in later:
+        if node == existing:
+            return False
         for ident in _identifiers(node, holder):
             parent = ident.parent
             if parent is not None and parent.parent is not None and parent.parent.type in _DECLARATIONS \
                     and parent.parent.child_by_field_name("left") == parent:
                 return True
-        node = node.next_named_sibling
     return False
 
 
 def _closed_elsewhere(file: _File, statement: ts.Node, holder: str, release: str) -> bool:
     function = _function(statement)
     return function is not None and f"{holder}.{release}(" in re.sub(r"\s+", "", file.text(function))
+
+
+# -- time.Tick, which cannot be stopped -----------------------------------------------------------
+def _ticker(file: _File, call: ts.Node) -> Fix | None:
+    # Ex) tick := time.Tick(d)        ->  ticker := time.NewTicker(d); defer ticker.Stop(); tick := ticker.C
+    # Ex) for range time.Tick(d) {    ->  ticker := ...; defer ticker.Stop(); for range ticker.C {
+    function = call.child_by_field_name("function")
+    statement = _declaration(call)
+    if statement is not None and (statement.type != "short_var_declaration" or len(_names(file, statement)) != 1):
+        return None
+    if statement is None:
+        clause = call.parent
+        statement = clause.parent if clause is not None and clause.type == "range_clause" else None
+        if statement is None or statement.type != "for_statement" or clause.child_by_field_name("right") != call \
+                or _block_list(statement) is None:
+            return None
+    name = _fresh(file, _function(statement), "ticker")
+    qualifier = file.text(function)[: -len("Tick")]
+    arguments = file.text(call.child_by_field_name("arguments"))
+    indent = file.indent(statement)
+    head = f"{name} := {qualifier}NewTicker{arguments}\n{indent}defer {name}.Stop()\n{indent}"
+    return Fix(f"use `{qualifier}NewTicker` and stop it with `defer {name}.Stop()`", "safe",
+               (file.edit(statement.start_byte, statement.start_byte, head),
+                file.edit(call.start_byte, call.end_byte, f"{name}.C")))
 
 
 # -- a discarded result ---------------------------------------------------------------------------
@@ -319,12 +377,11 @@ def _bind_discarded(file: _File, finding: Finding, statement: ts.Node) -> Fix | 
     names = [name, *_names(file, statement)[1:]]
     indent = file.indent(statement)
     bind = file.edit(blank.start_byte, blank.end_byte, name)
-    anchor = _checked(file, statement, names, name)
-    if anchor is not None:
+    place = _checked(file, statement, names, name)
+    if place is not None:
         text = f"defer {name}.{finding.release}()"
-        insert = file.line_end(anchor.end_byte)
         return Fix(f"bind the result to `{name}` and add `{text}`", "safe",
-                   (bind, file.edit(insert, insert, f"\n{indent}{text}")))
+                   (bind, file.edit(place.insert, place.insert, f"\n{place.indent}{text}")))
     error = names[-1] if len(names) == 2 else ""
     if not error or error == "_":
         return None
