@@ -155,7 +155,7 @@ def _defer_after_check(file: _File, finding: Finding, statement: ts.Node) -> Fix
         return None
     place = _checked(file, statement, names, holder)
     if place is None:
-        return None
+        return _guarded_defer(file, finding, statement, names, holder)
     existing = _existing_defer(file, place.later, holder, finding.release)
     if existing is not None:
         if _reassigned_between(file, place.later, existing, holder):
@@ -174,26 +174,50 @@ def _defer_after_check(file: _File, finding: Finding, statement: ts.Node) -> Fix
                (file.edit(place.insert, place.insert, f"\n{place.indent}{text}"),))
 
 
+def _guarded_defer(file: _File, finding: Finding, statement: ts.Node, names: list[str], holder: str) -> Fix | None:
+    # Ex) res, err := c.Get(u); if err == nil && res.StatusCode == 404 { return }
+    #     ->  res, err := c.Get(u); if err == nil { defer res.Body.Close() }; if err == nil && ...
+    error = _error_of(names, holder)
+    if not error:
+        return None
+    applicability = "unsafe" if _closed_elsewhere(file, statement, holder, finding.release) \
+        and finding.release not in _IDEMPOTENT else "safe"
+    indent = file.indent(statement)
+    text = f"defer {holder}.{finding.release}()"
+    insert = file.line_end(statement.end_byte)
+    return Fix(f"add `if {error} == nil {{ {text} }}` after the call", applicability,
+               (file.edit(insert, insert, f"\n{indent}if {error} == nil {{\n{indent}\t{text}\n{indent}}}"),))
+
+
+def _error_of(names: list[str], holder: str) -> str:
+    """Returns the error of `holder, err := call`, or "" when there is none or it is discarded."""
+    errors = [n for n in names[1:] if n != holder] if names and names[0] == holder else []
+    return errors[0] if len(errors) == 1 and errors[0] and errors[0] != "_" else ""
+
+
 def _checked(file: _File, statement: ts.Node, names: list[str], holder: str) -> _Place | None:
     """Returns where the resource is known valid: after the call when it returns no error, after an
-    `if err != nil { return }` right after it (or at the top of its `else`), or at the top of an
-    `if err == nil { ... }` right after it; None when the error is ignored or checked elsewhere
-    (a defer there would dereference nil)."""
+    `if err != nil { return }` or a `require.NoError(t, err)` right after it (or at the top of
+    the `if`'s `else`), or at the top of an `if err == nil { ... }` right after it; None when the
+    error is ignored or checked elsewhere (a defer there would dereference nil)."""
     indent = file.indent(statement)
     if len(names) == 1:
         return _Place(file.line_end(statement.end_byte), indent, _after(statement), "after the call")
-    errors = [n for n in names[1:] if n != holder] if names and names[0] == holder else []
-    if len(errors) != 1 or not errors[0] or errors[0] == "_":
+    error = _error_of(names, holder)
+    if not error:
         return None
     guard = _next_statement(statement)
+    if guard is not None and _stops_the_test(file, guard, error):
+        # Ex) resp, err := c.Do(req); require.NoError(t, err)
+        return _Place(file.line_end(guard.end_byte), indent, _after(guard), "after the error check")
     if guard is None or guard.type != "if_statement" or guard.child_by_field_name("initializer") is not None:
         return None
     condition = re.sub(r"\s+", "", file.text(guard.child_by_field_name("condition")))
     consequence, alternative = guard.child_by_field_name("consequence"), guard.child_by_field_name("alternative")
-    if condition == f"{errors[0]}==nil" and alternative is None:
+    if condition == f"{error}==nil" and alternative is None:
         # Ex) f, err := os.Open(p); if err == nil { ...use f... }
         return _top_of(file, consequence, indent, "where the call succeeded")
-    if condition != f"{errors[0]}!=nil" or not _terminates(file, consequence):
+    if condition != f"{error}!=nil" or not _terminates(file, consequence):
         return None
     if alternative is None:
         return _Place(file.line_end(guard.end_byte), indent, _after(guard), "after the error check")
@@ -201,6 +225,32 @@ def _checked(file: _File, statement: ts.Node, names: list[str], holder: str) -> 
         # Ex) if err != nil { return err } else { ...use resp... }
         return _top_of(file, alternative, indent, "after the error check")
     return None
+
+
+def _stops_the_test(file: _File, statement: ts.Node, error: str) -> bool:
+    """Reports whether `statement` is an assertion that ends the test unless `error` is nil:
+    testify's `require.NoError(t, err)` / `require.Nil(t, err)`, gotest.tools' `assert.NilError(t, err)`
+    (the package names must come from those imports: testify's `assert.NoError` goes on)."""
+    if statement.type != "expression_statement":
+        return False
+    match = re.fullmatch(rf"(\w+)\.(NoError|Nil|NilError)\(\w+,{re.escape(error)}[,)].*", re.sub(r"\s+", "", file.text(statement)))
+    if match is None:
+        return False
+    path = _imports(file).get(match.group(1), "")
+    if path.endswith("stretchr/testify/require"):
+        return match.group(2) in ("NoError", "Nil")
+    return bool(re.fullmatch(r"gotest\.tools(/v\d+)?/assert", path)) and match.group(2) == "NilError"
+
+
+def _imports(file: _File) -> dict[str, str]:
+    """Returns the file's imports by the name they are used under."""
+    found = {}
+    for node in _all(file.tree.root_node):
+        if node.type == "import_spec":
+            path = file.text(node.child_by_field_name("path")).strip('"`')
+            name = node.child_by_field_name("name")
+            found[file.text(name) if name is not None else path.rsplit("/", 1)[-1]] = path
+    return found
 
 
 def _top_of(file: _File, block: ts.Node | None, indent: str, where: str) -> _Place | None:
