@@ -85,7 +85,7 @@ class GoFixer:
             return _ticker(file, call)
         statement = _declaration(call) if call is not None else None
         if statement is None:
-            return None
+            return _bind_in_condition(file, finding, call) if call is not None and "discarded" in finding.exits else None
         if "discarded" in finding.exits:
             return _bind_discarded(file, finding, statement)
         return _defer_after_check(file, finding, statement)
@@ -254,7 +254,7 @@ def _imports(file: _File) -> dict[str, str]:
 
 
 def _top_of(file: _File, block: ts.Node | None, indent: str, where: str) -> _Place | None:
-    if block is None or not _own_lines(file, block):
+    if block is None or not _own_lines(file, block, comment=True):
         return None
     return _Place(file.line_end(block.children[0].end_byte), indent + "\t", tuple(_statements(block)), where)
 
@@ -442,6 +442,37 @@ def _bind_discarded(file: _File, finding: Finding, statement: ts.Node) -> Fix | 
                (bind, file.edit(insert, insert, f"\n{indent}{text}")))
 
 
+def _bind_in_condition(file: _File, finding: Finding, call: ts.Node) -> Fix | None:
+    # Ex) if _, err := http.Get(u); err == nil { return nil }
+    #     ->  if resp, err := http.Get(u); err == nil { resp.Body.Close(); return nil }
+    values = call.parent
+    statement = values.parent if values is not None else None
+    guard = statement.parent if statement is not None else None
+    if statement is None or statement.type != "short_var_declaration" or values.named_child_count != 1 \
+            or guard is None or guard.type != "if_statement" or guard.child_by_field_name("initializer") != statement:
+        return None
+    left = statement.child_by_field_name("left")
+    names = _names(file, statement)
+    if len(names) != 2 or names[0] != "_" or names[1] in ("", "_"):
+        return None
+    condition = re.sub(r"\s+", "", file.text(guard.child_by_field_name("condition")))
+    alternative = guard.child_by_field_name("alternative")
+    if condition == f"{names[1]}==nil":
+        block = guard.child_by_field_name("consequence")
+    elif condition == f"{names[1]}!=nil" and alternative is not None and alternative.type == "block":
+        block = alternative
+    else:
+        return None
+    if block is None or not _own_lines(file, block, comment=True):
+        return None
+    name = _fresh(file, _function(guard), _NAMES.get(finding.rule_id, "res"))
+    text = f"{name}.{finding.release}()"
+    insert = file.line_end(block.children[0].end_byte)
+    return Fix(f"bind the result to `{name}` and close it at once where the call succeeded", "safe",
+               (file.edit(left.named_children[0].start_byte, left.named_children[0].end_byte, name),
+                file.edit(insert, insert, f"\n{file.indent(guard)}\t{text}")))
+
+
 def _fresh(file: _File, function: ts.Node | None, base: str) -> str:
     used = {file.text(n) for n in _all(function) if n.type in ("identifier", "package_identifier")} if function else set()
     name, number = base, 1
@@ -518,12 +549,14 @@ def _loop_exits(body: ts.Node | None) -> list[ts.Node] | None:
     return continues
 
 
-def _own_lines(file: _File, body: ts.Node) -> bool:
-    """Reports whether the block's braces end and start their own lines (`{` last, `}` first)."""
+def _own_lines(file: _File, body: ts.Node, comment: bool = False) -> bool:
+    """Reports whether the block's braces end and start their own lines (`{` last, or followed by
+    a line comment when `comment`, and `}` first)."""
     brace_open, brace_close = body.children[0], body.children[-1]
-    after = file.data[brace_open.end_byte:file.line_end(brace_open.end_byte)]
+    after = file.data[brace_open.end_byte:file.line_end(brace_open.end_byte)].strip()
     before = file.data[file.data.rfind(b"\n", 0, brace_close.start_byte) + 1:brace_close.start_byte]
-    return not after.strip() and not before.strip() and body.start_point[0] != body.end_point[0]
+    return (not after or comment and after.startswith(b"//")) and not before.strip() \
+        and body.start_point[0] != body.end_point[0]
 
 
 def _multiline_strings(body: ts.Node) -> bool:
