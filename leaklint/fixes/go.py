@@ -394,6 +394,12 @@ def _ticker(file: _File, call: ts.Node) -> Fix | None:
     # Ex) tick := time.Tick(d)        ->  ticker := time.NewTicker(d); defer ticker.Stop(); tick := ticker.C
     # Ex) for range time.Tick(d) {    ->  ticker := ...; defer ticker.Stop(); for range ticker.C {
     function = call.child_by_field_name("function")
+    qualifier = file.text(function)[: -len("Tick")]
+    receive = call.parent
+    if receive is not None and receive.type == "unary_expression" and file.text(receive).startswith("<-"):
+        # Ex) case <-time.Tick(grace):   ->   case <-time.After(grace):   (received from once)
+        return Fix(f"use `{qualifier}After`: the channel is received from once", "safe",
+                   (file.edit(function.start_byte, function.end_byte, f"{qualifier}After"),))
     statement = _declaration(call)
     if statement is not None and (statement.type != "short_var_declaration" or len(_names(file, statement)) != 1):
         return None
@@ -404,7 +410,6 @@ def _ticker(file: _File, call: ts.Node) -> Fix | None:
                 or _block_list(statement) is None:
             return None
     name = _fresh(file, _function(statement), "ticker")
-    qualifier = file.text(function)[: -len("Tick")]
     arguments = file.text(call.child_by_field_name("arguments"))
     indent = file.indent(statement)
     head = f"{name} := {qualifier}NewTicker{arguments}\n{indent}defer {name}.Stop()\n{indent}"
