@@ -20,6 +20,7 @@ class _Loop:
     break_to: int
     continue_to: int
     declared: list[str] = field(default_factory=list)
+    depth: int = 0  # lexical blocks open when the statement began (see FunctionLowerer._open_block)
 
 
 class ControlFlowLowerer:
@@ -38,7 +39,12 @@ class ControlFlowLowerer:
 
     # -- control flow ---------------------------------------------------------------------------
     def _if(self, node: Node) -> None:
-        # Ex) if resp, err := get(u); err == nil { defer resp.Body.Close() }
+        # Ex) if resp, err := get(u); err == nil { defer resp.Body.Close() }   (resp lives in the if)
+        self._open_block()
+        self._if_statement(node)
+        self._close_block(self.pos.end_span(node))
+
+    def _if_statement(self, node: Node) -> None:
         initializer = node.child_by_field_name("initializer")
         if initializer is not None:
             self._statement(initializer)
@@ -104,7 +110,7 @@ class ControlFlowLowerer:
         elif condition is not None or (clause is not None and clause.type == "range_clause"):
             self.cfg.jump(after)
         self.cfg.goto(body_block)
-        loop = _Loop(label, after, step)
+        loop = _Loop(label, after, step, depth=len(self.shadows))
         self.loops.append(loop)
         self.breakables.append(loop)
         body = node.child_by_field_name("body")
@@ -134,6 +140,11 @@ class ControlFlowLowerer:
 
     def _switch(self, node: Node, label: str) -> None:
         # Ex) switch resp.StatusCode { case 200: ...; default: ... }
+        self._open_block()
+        self._switch_statement(node, label)
+        self._close_block(self.pos.end_span(node))
+
+    def _switch_statement(self, node: Node, label: str) -> None:
         initializer = node.child_by_field_name("initializer")
         if initializer is not None:
             self._statement(initializer)
@@ -156,7 +167,7 @@ class ControlFlowLowerer:
     def _condition_chain(self, cases: list[Node], label: str) -> None:
         # Ex) switch { case err != nil: return err; case resp.StatusCode != 200: ... }   (an if/else chain)
         after = self.cfg.new_block()
-        self.breakables.append(_Loop(label, after, -1))
+        self.breakables.append(_Loop(label, after, -1, depth=len(self.shadows)))
         default = next((c for c in cases if c.type == "default_case"), None)
         for case in (c for c in cases if c.type != "default_case"):
             values = case.children_by_field_name("value")
@@ -177,6 +188,7 @@ class ControlFlowLowerer:
 
     def _case_body(self, case: Node) -> None:
         headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
+        self._open_block()  # Ex) case "grpc": conn, err := grpc.NewClient(a)   (a conn of the clause's own)
         for statement in case.named_children:
             if statement.id in headers:
                 continue
@@ -184,6 +196,7 @@ class ControlFlowLowerer:
                 self._block(statement)
             else:
                 self._statement(statement)
+        self._close_block(self.pos.end_span(case))
 
     def _select(self, node: Node, label: str) -> None:
         # Ex) select { case v := <-ch: ...; case <-ctx.Done(): return ctx.Err() }
@@ -194,7 +207,7 @@ class ControlFlowLowerer:
         head = self.cfg.current
         after = self.cfg.new_block()
         bodies = [self.cfg.new_block() for _ in cases]
-        self.breakables.append(_Loop(label, after, -1))
+        self.breakables.append(_Loop(label, after, -1, depth=len(self.shadows)))
         for index, case in enumerate(cases):
             self.cfg.current = head
             self.cfg.jump(bodies[index])
@@ -203,6 +216,7 @@ class ControlFlowLowerer:
             self.fallthrough.append(bodies[index + 1] if index + 1 < len(bodies) else after)
             headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
             communication = case.child_by_field_name("communication")
+            self._open_block()
             for statement in case.named_children:
                 if statement.id in headers or (communication is not None and statement.id == communication.id):
                     continue
@@ -210,6 +224,7 @@ class ControlFlowLowerer:
                     self._block(statement)
                 else:
                     self._statement(statement)
+            self._close_block(self.pos.end_span(case))
             self.fallthrough.pop()
             self.cfg.jump(after)
         self.breakables.pop()
@@ -266,6 +281,7 @@ class ControlFlowLowerer:
         if frame is None:
             self.cfg.current = None
             return
+        self._restore_shadowed(self.pos.span(node), frame.depth)  # Ex) continue out of a block with its own `conn`
         if frame in self.loops:
             inner = self.loops[self.loops.index(frame):]
             dying = sorted({name for loop in inner for name in loop.declared})
