@@ -20,6 +20,10 @@ _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "ov
                  "discarded", "defer-loop", "raise", "abandon", "unowned")
 
 
+# Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
+# answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
+# chains 92 of them (its processStreamRestore was "too deeply nested to analyse").
+_MAX_DEPTH = 40
 # Per rule set (by identity; each entry keeps its rules alive so that no id is reused).
 _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire] | None], ClauseIndex]] = {}
 _QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
@@ -131,6 +135,9 @@ class LeakAnalysis(Oracle):
                 self._provisional()  # recursion: what depends on this is decided with a guess
             self._use(qualname)
             return store[qualname] or {}
+        if len(self._using) >= _MAX_DEPTH:
+            self._provisional()  # Ex) a chain of 90 helpers and closures: past the bound, a guess
+            return {}
         store[qualname] = None  # recursion guard: an in-progress callee returns nothing
         function = self.functions[qualname]
         analysis = FunctionAnalysis(function, self)
@@ -280,6 +287,9 @@ class LeakAnalysis(Oracle):
                 self._provisional()  # recursion: what depends on this is decided with a guess
             self._use(qualname)
             return summaries.effects[key]
+        if len(self._using) >= _MAX_DEPTH:
+            self._provisional()  # past the bound, the recursion guard's guess, kept by no one
+            return (True, False, False, False)
         summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
         pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)

@@ -100,6 +100,11 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         for loop in self.loops:
             loop.declared.append(name)
 
+    def _growing(self) -> bool:
+        """Reports whether a defer here runs once per iteration of a loop whose count the input
+        decides (deferred calls pile up until the function returns); not in a few fixed ones."""
+        return any(not loop.bounded for loop in self.loops)
+
     # -- lexical blocks -----------------------------------------------------------------------
     def _open_block(self) -> None:
         self.declared.append(set())
@@ -375,21 +380,21 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self.cfg.emit(literal)
             elif any(arg is not None for arg in args):
                 # Ex) defer func(f *os.File) { _ = f.Close() }(file)   (the literal's parameter closes it)
-                self.cfg.emit(Defer(self.pos.span(node), literal, in_loop=bool(self.loops)))
+                self.cfg.emit(Defer(self.pos.span(node), literal, in_loop=self._growing()))
             return
         lowered = self._resolve(call, function, tuple(args), results=())
         if lowered is None:
             return
         if mode == "defer" and function is not None and text(function) in self.cancels:
             self.ended_contexts.add(self.cancels[text(function)])  # Ex) defer cancel()
-            self.cfg.emit(Defer(self.pos.span(node), self._cancelling(call, text(function)), in_loop=bool(self.loops)))
+            self.cfg.emit(Defer(self.pos.span(node), self._cancelling(call, text(function)), in_loop=self._growing()))
         if mode == "go":
             # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
             self.cfg.emit(lowered)
             for value in (lowered.receiver, *lowered.args):
                 self._store(value, node)
         else:
-            self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=bool(self.loops)))
+            self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=self._growing()))
 
     def _closure(self, node: Node, mode: str) -> str:
         """Lowers a func literal as a function of its own and emits its Capture; returns its qualname."""
