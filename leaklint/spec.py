@@ -100,7 +100,7 @@ class RuleSpec:
         return _matches_any(self.release_calls, callee)
 
     def is_borrow(self, callee: str) -> bool:
-        return _matches_any(self.borrow_calls, callee)
+        return _matches_any(self.borrow_calls, callee) or (self.language == "go" and callee.startswith(_GO_ASSERTIONS))
 
     def is_wrap(self, callee: str) -> bool:
         """Reports whether `callee(x, ...)` returns a wrapper whose Close closes x (tls.Client)."""
@@ -130,6 +130,13 @@ class RuleSpec:
             for pattern in clause.calls:
                 words.add(re.split(r"[./]", pattern)[-1])
         return frozenset(w for w in words if w and "*" not in w)
+
+
+# Go test assertion libraries only read what they are given (`assert.NotNil(t, conn)`), whatever the rule.
+_GO_ASSERTIONS = tuple(f"{package}." for package in (
+    "github.com/stretchr/testify/assert", "github.com/stretchr/testify/require", "gotest.tools/v3/assert",
+    "gotest.tools/assert", "github.com/shoenig/test/must", "github.com/shoenig/test", "github.com/google/go-cmp/cmp",
+))
 
 
 class ClauseIndex:

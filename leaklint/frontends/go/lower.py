@@ -375,9 +375,11 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             qualname = self._closure(function, mode)
             literal = Call(self.pos.span(call), qualname, "func literal", None, tuple(args), ())
             if mode == "go" and any(arg is not None for arg in args):
-                # Ex) go func(cc *grpc.ClientConn) { cc.WaitForStateChange(ctx, s) }(conn)   (the literal's
-                # body says what it does with its parameter: watching borrows, `defer c.Close()` takes it)
-                self.cfg.emit(literal)
+                # Ex) go func(c net.Conn) { defer c.Close(); serve(c) }(conn)   (the literal's body says
+                # what it does with its parameter; one that never returns, `for { cc.WaitForStateChange(ctx,
+                # s) }`, closes nothing it was given: the caller still owns it)
+                if _returns(self.out[-1]):
+                    self.cfg.emit(literal)
             elif any(arg is not None for arg in args):
                 # Ex) defer func(f *os.File) { _ = f.Close() }(file)   (the literal's parameter closes it)
                 self.cfg.emit(Defer(self.pos.span(node), literal, in_loop=self._growing()))
@@ -438,3 +440,18 @@ def _asserts_closer(value: Node) -> bool:
         return False
     asserted = value.child_by_field_name("type")
     return asserted is not None and text(asserted).lstrip("*").endswith("Closer")
+
+
+def _returns(function: FunctionIR) -> bool:
+    """Reports whether a lowered function can return (a goroutine's `for { ... }` without a way out cannot)."""
+    blocks = {block.id: block for block in function.blocks}
+    seen, stack = set(), [function.blocks[0].id] if function.blocks else []
+    while stack:
+        block = blocks.get(stack.pop())
+        if block is None or block.id in seen:
+            continue
+        seen.add(block.id)
+        if any(isinstance(op, Exit) and op.kind in ("return", "end") for op in block.ops):
+            return True
+        stack.extend(edge.target for edge in block.succs)
+    return False
