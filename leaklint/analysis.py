@@ -118,13 +118,16 @@ class LeakAnalysis(Oracle):
                 clause = returned[position].clause
                 if not (clause.injected and any(dict(call.kwargs).get(k) == v for k, v in clause.unless)):
                     return returned[position].spec, clause  # Ex) a tree RoundTrip, in a test over a fake
-        return None
+        # Ex) libnet.Dial(addr) of another module; syslog.Dial, whose connection its summary does not see
+        # (its own Dial returning a response is what its summary says, found above)
+        return self._clause(callee, call.kwargs, "", patterns=True)
 
-    def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str) -> tuple[RuleSpec, Acquire] | None:
+    def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str,
+                patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:
         """Returns the first rule and clause acquiring on a call of `callee` (declared to return `typed`)."""
-        key = (callee, kwargs, typed)
+        key = (callee, kwargs, typed, patterns)
         if key not in self._clauses:
-            self._clauses[key] = self._index.find(callee, kwargs, typed)
+            self._clauses[key] = self._index.find(callee, kwargs, typed, patterns)
         return self._clauses[key]
 
     def returns(self, qualname: str) -> dict[int, _Returned]:

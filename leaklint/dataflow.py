@@ -249,10 +249,10 @@ class FunctionAnalysis(OwnedFields):
             return "release"
         if spec.is_drain(call.callee, call.consts):
             return "drain"
+        if spec.is_handoff(call.callee):
+            return "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
         if spec.is_borrow(call.callee):
             return "borrow"
-        if spec.is_handoff(call.callee):
-            return "escape"
         if self.oracle.borrows_by_type(call.callee, index):
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if self.oracle.is_tree_function(call.callee):

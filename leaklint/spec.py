@@ -162,10 +162,15 @@ class ClauseIndex:
                 order += 1
         self._globs = globs
 
-    def find(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> tuple[RuleSpec, Acquire] | None:
+    def find(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "",
+             patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:
+        """Returns the clause naming `callee` (or its declared type) exactly, or with `patterns` the
+        first whose pattern matches it: callers try the exact names first, so `grpc.Dial` is LL107's,
+        not LL102's `*.Dial`, and a tree function's own summary before a pattern."""
+        if patterns:
+            return next(((spec, clause) for _, spec, clause, pattern in self._globs
+                         if fnmatch.fnmatchcase(callee, pattern) and clause.matches(callee, kwargs, result_type)), None)
         found = [*self._exact.get(callee, ()), *(self._typed.get(result_type, ()) if result_type else ())]
-        found += [(order, spec, clause) for order, spec, clause, pattern in self._globs
-                  if fnmatch.fnmatchcase(callee, pattern)]
         for _, spec, clause in sorted(found, key=lambda item: item[0]):
             if clause.matches(callee, kwargs, result_type):
                 return spec, clause
