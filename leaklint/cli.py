@@ -49,6 +49,16 @@ def _jobs(value: str) -> int:
     return int(value)
 
 
+def _size(value: str) -> int:
+    """Returns a byte count written as N, NK or NM (1024-based)."""
+    number, scale = value.upper().removesuffix("B"), 1
+    if number[-1:] in ("K", "M"):
+        number, scale = number[:-1], 1024 ** (1 + (number[-1] == "M"))
+    if not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(f"invalid size {value!r}: expected bytes, as 500000, 512K or 8M")
+    return int(number) * scale
+
+
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Adds what `check` and `baseline` share: paths, configuration, selection, file discovery."""
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
@@ -69,6 +79,8 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=_jobs, default=0, metavar="N", help="worker processes (0: one per core)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="analyse only shard K of N (1-based)")
+    parser.add_argument("--max-file-size", type=_size, default=8 * 1024 * 1024, metavar="SIZE",
+                        help="larger files are not analysed, with a notice (default: 8M)")
 
 
 def _add_check(commands: Any) -> None:

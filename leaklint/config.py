@@ -22,6 +22,7 @@ class UsageError(Exception):
 
 
 LEVELS = ("error", "warning", "note")
+_CONFIG_BYTES = 4 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -88,12 +89,14 @@ def load(path: Path) -> Config:
 
 
 def _read(path: Path) -> dict:
+    from leaklint.filesystem import Missing, Unreadable, read_text
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return tomllib.loads(read_text(path, _CONFIG_BYTES, named=True))
+    except Missing:
         raise ConfigError(f"{path}: no such configuration file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except Unreadable as exc:
+        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('cannot read file: ')}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 

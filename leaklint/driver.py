@@ -16,6 +16,7 @@ from leaklint import directives
 from leaklint.analysis import LeakAnalysis
 from leaklint.cache import PackageResult
 from leaklint.discovery import SourceFile, discover, is_test_file
+from leaklint.filesystem import TooLarge, Unreadable, read_regular
 from leaklint.finding import Finding, RunResult
 from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
 from leaklint.spec import RuleSpec
@@ -41,6 +42,7 @@ class Settings:
     shard: tuple[int, int] | None = None
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
     tests: bool = True  # analyse test files (their findings are tagged `test`)
+    max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
@@ -55,7 +57,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     store = _open_cache(settings)
     index = _open_index(store, paths, settings, tree_packages) if store else None
     results, unread = _unchanged(files, index) if index else ([], files)
-    packages, read_errors = read_packages(unread)
+    packages, read_errors = read_packages(unread, settings.max_file_bytes)
     errors.extend(read_errors)
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
@@ -90,13 +92,13 @@ def shard(files: list[SourceFile], index: int, count: int) -> list[SourceFile]:
     return [f for f in files if zlib.crc32(f.package.encode()) % count == index - 1]
 
 
-def read_packages(files: list[SourceFile]) -> tuple[list[Package], list[FileError]]:
+def read_packages(files: list[SourceFile], limit: int = MAX_FILE_BYTES) -> tuple[list[Package], list[FileError]]:
     """Returns the readable files grouped by package, sorted by (language, package); unreadable files
-    become errors."""
+    and files over `limit` bytes become errors."""
     errors: list[FileError] = []
     packages: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
     for source_file in files:
-        data, error = read_source(source_file.path)
+        data, error = read_source(source_file.path, limit)
         if error is not None:
             errors.append(error)
             continue
@@ -109,7 +111,8 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
     from leaklint.cache import StatIndex
 
     scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
-                  settings.respect_gitignore, settings.shard, settings.context, settings.tests))
+                  settings.respect_gitignore, settings.shard, settings.context, settings.tests,
+                  settings.max_file_bytes))
     return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
 
 
@@ -145,7 +148,8 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     languages = {spec.language for spec in rules}
     prefilters = {language: registry.prefilter(language, rules) for language in languages}
     tree = TreeSources({key: [(path, data) for path, data in members if not path.endswith("_test.go")]
-                        for language, key, members in packages if language == "go"}, go_paths or {})
+                        for language, key, members in packages if language == "go"}, go_paths or {},
+                       max_file_bytes=settings.max_file_bytes)
     if "go" in prefilters:
         tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
                                                        for key, members in tree.members.items()})
@@ -257,16 +261,16 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
     return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local + version))
 
 
-def read_source(path: str) -> tuple[bytes, FileError | None]:
-    """Returns the bytes of a source file, or a FileError saying in one line why it cannot be used."""
+def read_source(path: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, FileError | None]:
+    """Returns the bytes of a source file, or a FileError saying in one line why it cannot be used:
+    not a regular file (never opened), over `limit` bytes, unreadable, binary or not UTF-8."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return b"", FileError(path, f"file too large to analyse ({size} bytes, limit {MAX_FILE_BYTES})")
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return b"", FileError(path, f"cannot read file: {exc.strerror or exc}")
+        data = read_regular(path, limit)
+    except TooLarge as exc:
+        return b"", FileError(path, f"file too large to analyse ({exc.size} bytes, limit {limit} bytes: "
+                                    "see --max-file-size)")
+    except Unreadable as exc:
+        return b"", FileError(path, f"{exc}, not read" if str(exc).startswith("not a regular") else str(exc))
     if b"\0" in data[:8192]:
         return b"", FileError(path, "binary file, not source code")
     try:

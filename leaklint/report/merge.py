@@ -13,16 +13,21 @@ from typing import Any
 from leaklint.report.sarif import dumps
 
 
+_SARIF_BYTES = 256 * 1024 * 1024
+
+
 class MergeError(Exception):
     """An input that is not a leaklint SARIF log, or logs that cannot be one run."""
 
 
 def load(path: Path) -> dict[str, Any]:
     """Returns the SARIF log in `path`; raises MergeError when it is not one."""
+    from leaklint.filesystem import Unreadable, read_text
+
     try:
-        log = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise MergeError(f"{path}: cannot read SARIF: {exc}") from None
+        log = json.loads(read_text(path, _SARIF_BYTES, named=True))
+    except (Unreadable, ValueError, RecursionError) as exc:
+        raise MergeError(f"{path}: cannot read SARIF: {str(exc).removeprefix('cannot read file: ')}") from None
     if not isinstance(log, dict) or log.get("version") != "2.1.0" or not isinstance(log.get("runs"), list):
         raise MergeError(f"{path}: not a SARIF 2.1.0 log")
     for run in log["runs"]:

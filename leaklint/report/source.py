@@ -10,14 +10,17 @@ from functools import lru_cache
 
 from leaklint.report.line_hash import line_hashes
 
+_SOURCE_BYTES = 256 * 1024 * 1024  # a file with a finding was read by the driver, within its own limit
+
 
 @lru_cache(maxsize=256)
 def text_of(path: str) -> str | None:
     """Returns the file's text as the upload action reads it (UTF-8, bad bytes replaced), or None."""
+    from leaklint.filesystem import Unreadable, read_regular
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace")
-    except OSError:
+        return read_regular(path, _SOURCE_BYTES).decode("utf-8", errors="replace")
+    except Unreadable:
         return None
 
 
