@@ -41,7 +41,7 @@ def line(path: str, number: int) -> str | None:
 
 def utf16_column(text: str | None, column: int) -> int:
     """Returns the 1-based UTF-16 column of the 1-based code-point `column` in the line `text`."""
-    if not text:
+    if not text or text.isascii():
         return column
     prefix = text[: column - 1]
     extra = sum(1 for char in prefix if ord(char) > 0xFFFF)

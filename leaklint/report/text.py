@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
     from leaklint.ir import Directive
 
+_LONG_LINE, _CONTEXT = 400, 60  # source lines longer than this are shown around the span only
 _STYLES = {"path": "1", "code": "1;31", "gutter": "1;34", "caret": "1;31", "note": "1;36", "dim": "2"}
 
 
@@ -88,8 +89,9 @@ class TextReporter:
         if text is None:
             return []
         end = span.end_col if span.end_line == span.line else len(text) + 1
-        start = source.cells(text[: span.col - 1])
-        width = max(1, source.cells(text[: max(end, span.col) - 1]) - start)
+        text, cut = _window(text, span.col, end)
+        start = source.cells(text[: span.col - 1 - cut])
+        width = max(1, source.cells(text[: max(end, span.col) - 1 - cut]) - start)
         pad = " " * self.gutter(finding)
         bar = paint("gutter", "|")
         underline = paint("caret", "^" * width + " " + finding.rule_id)
@@ -122,6 +124,16 @@ class TextReporter:
         else:
             text = "suppression without a rule code suppresses nothing"
         return f"{paint('path', where)} {paint('code', 'unused-ignore')} {text}\n"
+
+
+def _window(text: str, start: int, end: int) -> tuple[str, int]:
+    """Returns a long line cut to the columns around `start`..`end` (1-based) with `…` where it was
+    cut, and how many code points come before it: a minified file's single line is megabytes."""
+    if len(text) <= _LONG_LINE:
+        return text, 0
+    first, last = max(0, start - 1 - _CONTEXT), min(len(text), max(end, start) - 1 + _CONTEXT)
+    head, tail = ("…", first - 1) if first else ("", 0), "…" if last < len(text) else ""
+    return head[0] + text[first:last] + tail, head[1]
 
 
 REPORTER = TextReporter()
