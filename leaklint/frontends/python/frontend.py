@@ -163,14 +163,23 @@ def _definitions(scope: ModuleScope):
 
 def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner | None:
     """Returns the Owner of a method when every base of its class is known, else None (fields escape)."""
-    methods = scope.owner_methods(klass)
+    family = _family(scope, klass, eager)
     params = node.args.posonlyargs + node.args.args
-    if methods is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
+    if family is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
         return None
     cached = tuple(sorted(scope.fields(klass).cached))
-    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, tuple(methods),
-                 constructor=node.name == "__init__", cached=cached,
-                 acquiring=tuple(q for q in methods if q in eager), fresh=node.name in scope.init_helpers(klass))
+    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, family[0],
+                 constructor=node.name == "__init__", cached=cached, acquiring=family[1],
+                 fresh=node.name in scope.init_helpers(klass))
+
+
+def _family(scope: ModuleScope, klass: ClassInfo, eager: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """Returns the methods that can run on the class's objects and those of them lowered now, once
+    per class: each method's Owner shares them (8,000 methods made 8,000 copies of 8,000 names)."""
+    if "family" not in klass.memo:
+        methods = scope.owner_methods(klass)
+        klass.memo["family"] = None if methods is None else (tuple(methods), tuple(q for q in methods if q in eager))
+    return klass.memo["family"]
 
 
 def _global_owner(module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
