@@ -76,8 +76,8 @@ class _Builder:
         return {**extra, "physicalLocation": self.physical(location.span), "message": {"text": location.note}}
 
     def notification(self, error: FileError) -> dict[str, Any]:
-        path = absolute(error.path)
-        region = {"startLine": error.line, "startColumn": source.utf16_column(source.line(path, error.line), error.col)}
+        path, line = absolute(error.path), max(1, error.line)
+        region = {"startLine": line, "startColumn": max(1, source.utf16_column(source.line(path, line), error.col))}
         return {
             "level": "error",
             "message": {"text": f"{error.message}; this file was not analysed"},

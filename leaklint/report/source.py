@@ -5,11 +5,13 @@ This module converts between them and never analyses anything.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
 from leaklint.report.line_hash import line_hashes
 
+_PYTHON_LINE_END = re.compile(r"\r\n?|\n")
 _SOURCE_BYTES = 256 * 1024 * 1024  # a file with a finding was read by the driver, within its own limit
 
 
@@ -30,6 +32,9 @@ def lines_of(path: str) -> tuple[str, ...]:
     text = text_of(path)
     if text is None:
         return ()
+    text = text.removeprefix("\ufeff")  # a byte order mark is no column
+    if path.endswith(".py") and "\r" in text:
+        return tuple(_PYTHON_LINE_END.split(text))  # Python also ends a line at a lone CR; Go does not
     return tuple(part.removesuffix("\r") for part in text.split("\n"))
 
 
