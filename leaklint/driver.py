@@ -6,6 +6,7 @@ when the run is big enough) and their results cached by content. It never format
 """
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from dataclasses import dataclass, replace
@@ -98,7 +99,7 @@ def read_packages(files: list[SourceFile], limit: int = MAX_FILE_BYTES) -> tuple
     errors: list[FileError] = []
     packages: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
     for source_file in files:
-        data, error = read_source(source_file.path, limit)
+        data, error = read_source(source_file.path, limit, source_file.language)
         if error is not None:
             errors.append(error)
             continue
@@ -261,9 +262,10 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
     return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local + version))
 
 
-def read_source(path: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, FileError | None]:
-    """Returns the bytes of a source file, or a FileError saying in one line why it cannot be used:
-    not a regular file (never opened), over `limit` bytes, unreadable, binary or not UTF-8."""
+def read_source(path: str, limit: int = MAX_FILE_BYTES, language: str = "") -> tuple[bytes, FileError | None]:
+    """Returns the bytes of a source file as its front-end reads them (Python's: BOM, coding
+    cookie and lone CR resolved), or a FileError saying in one line why it cannot be used: not a
+    regular file (never opened), over `limit` bytes, unreadable, binary or not in its encoding."""
     try:
         data = read_regular(path, limit)
     except TooLarge as exc:
@@ -271,14 +273,16 @@ def read_source(path: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, FileErro
                                     "see --max-file-size)")
     except Unreadable as exc:
         return b"", FileError(path, f"{exc}, not read" if str(exc).startswith("not a regular") else str(exc))
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return b"", FileError(path, "UTF-16 text: source must be UTF-8")
     if b"\0" in data[:8192]:
         return b"", FileError(path, "binary file, not source code")
+    from leaklint.frontends import registry
+
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return b"", FileError(path, f"invalid UTF-8 at byte {exc.start}", line)
-    return data, None
+        return registry.decode(language, data), None
+    except ValueError as exc:
+        return b"", FileError(path, str(exc), getattr(exc, "line", 1))
 
 
 def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],

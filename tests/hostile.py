@@ -28,3 +28,23 @@ def without_root_powers() -> tuple[str, ...]:
     if os.geteuid() != 0:
         return ()
     return ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
+
+
+REPO = Path(__file__).resolve().parent.parent
+_CHECKS = [Path(os.environ["LEAKLINT_SARIF_CHECK"])] if os.environ.get("LEAKLINT_SARIF_CHECK") else []
+SARIF_CHECK = next((p for p in [*_CHECKS, REPO.parent / "shared" / "sarif" / "check.sh",
+                                Path("/work/shared/sarif/check.sh")] if p.is_file()), None)
+
+
+def strict_sarif_problems(path: Path) -> str:
+    """Returns what shared/sarif/check.sh --strict says is wrong with the SARIF file, '' when it
+    passes (or when the checker is not beside the checkout: then only JSON validity is checked)."""
+    import json
+    import shutil
+
+    json.loads(path.read_text(encoding="utf-8"))
+    if SARIF_CHECK is None or not shutil.which("node"):
+        return ""
+    done = subprocess.run(["bash", str(SARIF_CHECK), "--strict", str(path)], capture_output=True, text=True,
+                          timeout=300)
+    return "" if done.returncode == 0 else done.stdout + done.stderr

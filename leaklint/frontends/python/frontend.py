@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import warnings
 from dataclasses import dataclass, replace
 from functools import partial
@@ -88,10 +89,10 @@ def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None
             warnings.simplefilter("ignore")
             return _mark_awaited(ast.parse(source, filename=path)), None
     except SyntaxError as exc:
-        line, column = exc.lineno or 1, exc.offset or 1
+        line, column = _position(exc, source)
         if python2_hint(exc, source):
             return None, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
-        return None, FileError(path, f"syntax error: {exc.msg}", line, column)
+        return None, FileError(path, f"syntax error: {exc.msg}{newer_syntax_hint(exc)}", line, column)
     except (ValueError, RecursionError, MemoryError) as exc:
         return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
 
@@ -193,6 +194,41 @@ def _global_owner(module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -
 def _words(names: set[str]) -> re.Pattern[bytes]:
     alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
     return re.compile(rb"\b(?:" + alternatives + rb")\b")
+
+
+def _position(error: SyntaxError, source: bytes) -> tuple[int, int]:
+    """Returns the 1-based line and code-point column of a syntax error: parsing bytes, CPython
+    gives most offsets in bytes, so a line with non-ASCII text is parsed again as text to learn it."""
+    line, column = max(1, error.lineno or 1), max(1, error.offset or 1)
+    if error.text is None or error.text.isascii():
+        return line, column
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source.decode("utf-8"))
+    except SyntaxError as again:
+        if again.lineno == error.lineno:
+            return line, max(1, again.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return line, column
+
+
+# Syntax the running Python may be too old for: (pattern of the error's line, what it is, version).
+_NEWER_SYNTAX = ((re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*(\[.*\])?\s*="), "a type alias statement", (3, 12)),
+                 (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), "a generic function", (3, 12)),
+                 (re.compile(r"^\s*class\s+\w+\s*\["), "a generic class", (3, 12)))
+
+
+def newer_syntax_hint(error: SyntaxError) -> str:
+    """Returns `; ... needs Python 3.12, leaklint runs on 3.11 ...` when the error's line holds
+    syntax newer than the running Python, else ''."""
+    for pattern, what, version in _NEWER_SYNTAX:
+        if sys.version_info < version and pattern.search(error.text or ""):
+            running = ".".join(map(str, sys.version_info[:2]))
+            return (f"; {what} needs Python {'.'.join(map(str, version))} and leaklint runs on Python {running}: "
+                    f"run leaklint with Python {'.'.join(map(str, version))} or later")
+    return ""
 
 
 def python2_hint(error: SyntaxError, source: bytes) -> bool:
