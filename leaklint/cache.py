@@ -34,6 +34,7 @@ class PackageResult:
     errors: tuple[FileError, ...] = ()
     directives: tuple[tuple[str, tuple[Directive, ...]], ...] = ()
     deps: tuple[tuple[str, str], ...] = ()  # (package, content digest) of other packages whose summaries it used
+    complete: bool = True  # False: stopped at the time limit, never stored
 
 
 @dataclass(slots=True)

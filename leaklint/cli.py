@@ -59,6 +59,16 @@ def _size(value: str) -> int:
     return int(number) * scale
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid time {value!r}: expected seconds, 0 or more")
+    return seconds
+
+
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Adds what `check` and `baseline` share: paths, configuration, selection, file discovery."""
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
@@ -81,6 +91,9 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="analyse only shard K of N (1-based)")
     parser.add_argument("--max-file-size", type=_size, default=8 * 1024 * 1024, metavar="SIZE",
                         help="larger files are not analysed, with a notice (default: 8M)")
+    parser.add_argument("--file-time-limit", type=_seconds, default=60.0, metavar="SECONDS",
+                        help="CPU time a file (a Go package) may take; over it the file is not analysed, with a "
+                             "notice (default: 60, 0: no limit)")
 
 
 def _add_check(commands: Any) -> None:

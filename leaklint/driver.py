@@ -15,6 +15,7 @@ from pathlib import Path
 
 from leaklint import directives
 from leaklint.analysis import LeakAnalysis
+from leaklint.budget import OverBudget, cpu_budget
 from leaklint.cache import PackageResult
 from leaklint.discovery import SourceFile, discover, is_test_file
 from leaklint.filesystem import TooLarge, Unreadable, read_regular
@@ -44,6 +45,7 @@ class Settings:
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
     tests: bool = True  # analyse test files (their findings are tagged `test`)
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
+    time_limit: float = 60.0  # CPU seconds per package before its files count as not analysed (0: none)
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
@@ -174,13 +176,15 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
-                   tree=tree)
+                   tree=tree, time_limit=settings.time_limit)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
-        if store:
+        if store and result.complete:  # Ex) over the time limit: tried again next run
             store[0].put(keys[i], result)
     if index is not None:
+        index.forget({_index_key(language, key) for (language, key, _), result in zip(packages, results)
+                      if result is not None and not result.complete})
         for (language, key, _), result in zip(packages, results):
             index.record(_index_key(language, key), result, [_index_key(language, dep) for dep, _ in result.deps])
     return [result for result in results if result is not None]
@@ -188,10 +192,25 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
                   prefilters: dict, context: frozenset[str] = frozenset(),
-                  tree: TreeSources | None = None) -> PackageResult:
+                  tree: TreeSources | None = None, time_limit: float = 0) -> PackageResult:
     """Returns the findings, errors and directives of one package; files in `context` only lend
     their helpers and types (lowered lazily, never checked), and so do the other packages of the
-    `tree`, whose summaries it records as `deps` (package, content digest)."""
+    `tree`, whose summaries it records as `deps` (package, content digest). A package that takes
+    more than `time_limit` seconds of CPU time (0: no limit) has an error per file instead of
+    findings, and is not `complete`."""
+    try:
+        with cpu_budget(time_limit):
+            return _check_package(package, rules, tree_packages, prefilters, context, tree)
+    except OverBudget:
+        language, _, members = package
+        message = f"analysis stopped at the time limit ({time_limit:g} s of CPU time, see --file-time-limit)"
+        return PackageResult(errors=tuple(FileError(path, message) for path, _ in members
+                                          if os.path.abspath(path) not in context),
+                             directives=_directives_only(language, members).directives, complete=False)
+
+
+def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
+                   context: frozenset[str], tree: TreeSources | None) -> PackageResult:
     from leaklint.frontends import registry
 
     language, key, members = package
