@@ -8,7 +8,9 @@ timestamps, no absolute paths. It never filters beyond leaving out suppressed fi
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from urllib.parse import quote
 from typing import TYPE_CHECKING, Any, TextIO
 
 from leaklint import docs
@@ -58,10 +60,12 @@ class _Builder:
         self.base = options.source_root
 
     def artifact(self, path: str) -> dict[str, Any]:
+        """Returns the artifactLocation of `path`: percent-encoded (RFC 3986), so that names with
+        spaces, escapes or bytes that are not UTF-8 make valid URIs."""
         uri = relative_uri(path, self.base)
         if uri.startswith("/"):
             return {"uri": Path(uri).as_uri()}
-        return {"uri": uri, "uriBaseId": SRCROOT}
+        return {"uri": quote(os.fsencode(uri), safe="/"), "uriBaseId": SRCROOT}
 
     def region(self, span: Span) -> dict[str, Any]:
         path = absolute(span.path)

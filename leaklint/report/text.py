@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, absolute, source
+from leaklint.report import ReportOptions, absolute, printable, source
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -28,10 +28,10 @@ class _Paint:
 
 
 def display_path(path: str, cwd: str) -> str:
-    """Returns `path` relative to `cwd` when it lies below it, else absolute."""
+    """Returns `path` relative to `cwd` when it lies below it, else absolute, safe to print (see printable)."""
     full = absolute(path)
     rel = os.path.relpath(full, cwd)
-    return full if rel.startswith(os.pardir) else rel
+    return printable(full if rel.startswith(os.pardir) else rel)
 
 
 def plural(count: int, word: str) -> str:
@@ -73,7 +73,7 @@ class TextReporter:
         """Returns the block for one finding, ending with a blank line."""
         span = finding.span
         where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
-        lines = [f"{paint('path', where)} {paint('code', finding.rule_id)} {finding.message}"]
+        lines = [f"{paint('path', where)} {paint('code', finding.rule_id)} {printable(finding.message)}"]
         lines += self.snippet(finding, absolute(span.path), paint)
         lines += [f"{' ' * self.gutter(finding)} {paint('gutter', '=')} {paint('note', 'note')}: {text}"
                   for text in self.notes(finding, options)]
@@ -90,8 +90,9 @@ class TextReporter:
             return []
         end = span.end_col if span.end_line == span.line else len(text) + 1
         text, cut = _window(text, span.col, end)
-        start = source.cells(text[: span.col - 1 - cut])
-        width = max(1, source.cells(text[: max(end, span.col) - 1 - cut]) - start)
+        start = source.cells(printable(text[: span.col - 1 - cut]))
+        width = max(1, source.cells(printable(text[: max(end, span.col) - 1 - cut])) - start)
+        text = printable(text)
         pad = " " * self.gutter(finding)
         bar = paint("gutter", "|")
         underline = paint("caret", "^" * width + " " + finding.rule_id)
@@ -111,7 +112,7 @@ class TextReporter:
 
     def note(self, location: Location, home: str, options: ReportOptions) -> str:
         span = location.span
-        text = location.note.strip().removesuffix(" here")
+        text = printable(location.note.strip().removesuffix(" here"))
         if span.path != home:
             return f"{text} at {display_path(span.path, options.cwd)}:{span.line}:{span.col}"
         return text if f"line {span.line}" in text else f"{text} at line {span.line}"
