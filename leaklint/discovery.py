@@ -39,9 +39,7 @@ class SourceFile:
 def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False,
              respect_gitignore: bool = True) -> tuple[list[SourceFile], list[FileError]]:
     """Returns the source files under `paths` (sorted, unique) and an error for each missing path."""
-    import pathspec
-
-    excluded = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+    excluded = ignore_spec(exclude)[0] if exclude else None
     _module.cache_clear()  # go.mod files are read afresh each run
     found: dict[str, SourceFile] = {}
     errors: list[FileError] = []
@@ -174,10 +172,8 @@ def _skip_dir(parent: str, name: str, excluded, ignores) -> bool:
 
 
 def _gitignore(directory: str, errors: list[FileError]):
-    """Returns the patterns of `directory`'s .gitignore, or None when it has none or it cannot be
-    read (an error then says so)."""
-    import pathspec
-
+    """Returns the patterns of `directory`'s .gitignore (without its invalid lines, which git skips
+    too), or None when it has none or it cannot be read (an error then says so)."""
     path = os.path.join(directory, ".gitignore")
     try:
         text = read_regular(path, _IGNORE_BYTES).decode("utf-8", "replace")
@@ -186,7 +182,28 @@ def _gitignore(directory: str, errors: list[FileError]):
     except Unreadable as exc:
         errors.append(FileError(os.path.normpath(path), f"{exc}; its patterns are not applied"))
         return None
-    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+    return ignore_spec(text.splitlines())[0]
+
+
+def ignore_spec(lines: list[str] | tuple[str, ...]):
+    """Returns the spec of the valid gitignore-style patterns among `lines`, and the invalid ones
+    with the reason each is invalid (`!` alone, a trailing backslash, a range such as `[z-a]`)."""
+    import pathspec
+
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        spec.match_file("")  # Ex) [z-a]: its regular expression fails only when first used
+        return spec, []
+    except Exception:  # noqa: BLE001 - pathspec raises its own error, ValueError or re.error
+        pass
+    valid, invalid = [], []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line]).match_file("")
+            valid.append(line)
+        except Exception as exc:  # noqa: BLE001 - as above
+            invalid.append((line, str(exc)))
+    return pathspec.GitIgnoreSpec.from_lines(valid), invalid
 
 
 def _within(directory: str, base: str) -> bool:
