@@ -95,7 +95,7 @@ def load(path: str) -> dict[str, object]:
     from leaklint.filesystem import Unreadable, read_text
 
     try:
-        log = json.loads(read_text(path, _SARIF_BYTES, named=True))
+        log = json.loads(read_text(path, _SARIF_BYTES, named=True), parse_float=_finite, parse_constant=_finite)
     except Unreadable as error:
         raise SarifError(f"{path}: {str(error).removeprefix('cannot read file: ')}") from None
     except (ValueError, RecursionError) as error:
@@ -106,6 +106,14 @@ def load(path: str) -> dict[str, object]:
         if not isinstance(run, dict) or not isinstance(run.get("results", []), list):
             raise SarifError(f"{path}: run {r} is not a SARIF run")
     return log
+
+
+def _finite(text: str) -> float:
+    """Returns the JSON number `text`; raises ValueError for one a float cannot hold (1e400, NaN)."""
+    value = float(text)
+    if value != value or abs(value) == float("inf"):
+        raise ValueError(f"number out of range: {text}")
+    return value
 
 
 def _location(result: object, where: str) -> tuple[str, str | None, int, int] | None:
@@ -119,8 +127,11 @@ def _location(result: object, where: str) -> tuple[str, str | None, int, int] | 
         artifact = physical["artifactLocation"]
         start = int(physical["region"]["startLine"])
         end = int(physical["region"].get("endLine", start))
-        return str(artifact["uri"]), artifact.get("uriBaseId"), start, end
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        base = artifact.get("uriBaseId")
+        if not isinstance(artifact["uri"], str) or not isinstance(base, (str, type(None))):
+            raise TypeError("uri and uriBaseId are strings")
+        return artifact["uri"], base, start, end
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError):
         raise SarifError(f"{where}: malformed location") from None
 
 
