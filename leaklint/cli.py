@@ -9,6 +9,7 @@ Imports stay lazy: `leaklint --version` loads no parser and no analysis module.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line in `argv` (default: sys.argv[1:]) and returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    _tolerant_streams()
     try:
         if argv and argv[0] in DELEGATES:
             return _delegate(argv[0], argv[1:])
@@ -160,9 +162,19 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc)
 
 
+def _tolerant_streams() -> None:
+    """Makes standard output and error escape what their encoding cannot hold (`PYTHONIOENCODING=ascii`
+    and a non-ASCII finding) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def _fail(exc: Exception) -> int:
+    from leaklint.report import printable
+
     if isinstance(exc, _user_errors()):
-        print(f"leaklint: error: {exc}", file=sys.stderr)
+        print(f"leaklint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     print(f"leaklint: internal error: {type(exc).__name__}: {exc}. This is a bug in leaklint {__version__}: "
           f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback)", file=sys.stderr)
@@ -211,52 +223,52 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from leaklint import gate
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
-    project = Project.from_args(args)
-    result = project.run()
-    result.findings = project.accepted(result.findings, baseline=args.baseline)
-    rev = project.revision(args.new_from_rev, args.new_from_merge_base)
-    if rev is not None:
-        result.findings = project.changed_only(result.findings, rev)
-    enabled = {rule.id for rule in project.enabled}
-    unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
-    result.unused_directives = unused
-    _print_errors(result)
-    _report(result, project, args)
+    target = ReportTarget.open(args.output)  # before the analysis: a bad -o costs no minutes
+    try:
+        project = Project.from_args(args)
+        result = project.run()
+        result.findings = project.accepted(result.findings, baseline=args.baseline)
+        rev = project.revision(args.new_from_rev, args.new_from_merge_base)
+        if rev is not None:
+            result.findings = project.changed_only(result.findings, rev)
+        enabled = {rule.id for rule in project.enabled}
+        unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
+        result.unused_directives = unused
+        _print_errors(result)
+        _report(result, project, args, target)
+    finally:
+        target.discard()
     fail_on = args.fail_on or project.config.fail_on or "note"
     return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero)
 
 
 def _print_errors(result: RunResult) -> None:
+    from leaklint.report import printable
     from leaklint.report.text import display_path
 
     cwd = os.getcwd()
     for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col)):
-        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: error: {error.message}",
+        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: error: {printable(error.message)}",
               file=sys.stderr)
 
 
-def _report(result: RunResult, project: Project, args: argparse.Namespace) -> None:
+def _report(result: RunResult, project: Project, args: argparse.Namespace, target) -> None:
+    import io
+
     from leaklint import report
     from leaklint.report.text import summary
 
-    stream = sys.stdout
     options = report.ReportOptions(
         cwd=os.getcwd(), source_root=project.source_root, version=__version__,
-        color=_use_color(args.color, stream, bool(args.output)),
+        color=_use_color(args.color, sys.stdout, bool(args.output)),
         include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
         quiet=args.quiet)
-    reporter = report.get(args.format)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-            reporter.write(result, out, options)
-    else:
-        try:
-            reporter.write(result, stream, options)
-            stream.flush()
-        except BrokenPipeError:  # `leaklint check | head`: the reader left, the status still counts
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    text = io.StringIO()
+    report.get(args.format).write(result, text, options)
+    target.write(text.getvalue())
     if not args.quiet and (args.output or args.format != "text"):
         where = f"; {args.format} report written to {args.output}" if args.output else ""
         print(summary(result, options) + where, file=sys.stderr)
@@ -272,15 +284,18 @@ def _use_color(choice: str, stream: Any, to_file: bool) -> bool:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from leaklint import baseline
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
-    project = Project.from_args(args)
-    result = project.run()
-    active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]
-    Path(args.output).write_text(baseline.dumps(active, project.source_root), encoding="utf-8")
+    target = ReportTarget.open(args.output)
+    try:
+        project = Project.from_args(args)
+        result = project.run()
+        active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]
+        target.write(baseline.dumps(active, project.source_root))
+    finally:
+        target.discard()
     _print_errors(result)
     print(f"leaklint: recorded {len(active)} finding{'s' * (len(active) != 1)} in {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -316,11 +331,12 @@ def _explain(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from leaklint.output import ReportTarget
     from leaklint.report.merge import merge_files
 
-    text = merge_files([Path(p) for p in args.inputs])
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    target = ReportTarget.open(args.output)
+    try:
+        target.write(merge_files([Path(p) for p in args.inputs]))
+    finally:
+        target.discard()
     return EXIT_OK
