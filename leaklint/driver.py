@@ -80,7 +80,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         by_path.update((path, list(items)) for path, items in result.directives if items)
     findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in findings]
     findings, unused = directives.apply(sorted(findings, key=Finding.sort_key), by_path)
-    errors.sort(key=lambda e: (e.path, e.line))
+    errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))  # Ex) one helper asked by two packages
     return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
 
 
@@ -228,6 +228,7 @@ def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[
     index = FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
     errors.extend(error for item in lowered for error in item.errors)
+    errors.extend(index.errors)
     deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)
@@ -327,7 +328,7 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
 class FunctionIndex:
     """Every function of the analysed tree by qualname; helpers are lowered on first use, those of
     other packages of the tree (`tree`) with their package, lowered on first use too; `used` names
-    the packages whose summaries were asked for."""
+    the packages whose summaries were asked for; `errors` the helpers too deeply nested to lower."""
 
     def __init__(self, lowered: list[LoweredFile], tree: TreeSources | None = None, own: str = "",
                  tree_packages: dict[str, str] | None = None) -> None:
@@ -337,6 +338,8 @@ class FunctionIndex:
         self._tree, self._own, self._tree_packages = tree, own, tree_packages or {}
         self.used: set[str] = set()
         self._foreign_names: set[str] = set()
+        self._homes: dict[str, str] = {}  # lazily lowered function -> its file
+        self.errors: list[FileError] = []
         self._add(lowered)
 
     def _add(self, lowered: list[LoweredFile]) -> None:
@@ -346,6 +349,7 @@ class FunctionIndex:
                 self._known.setdefault(function.qualname, function)
             for qualname, thunk in item.lazy.items():
                 self._lazy.setdefault(qualname, thunk)
+                self._homes.setdefault(qualname, item.path)
 
     def __contains__(self, qualname: object) -> bool:
         if not isinstance(qualname, str):
@@ -353,9 +357,19 @@ class FunctionIndex:
         if qualname not in self._known and qualname not in self._lazy:
             self._foreign(qualname)
         if qualname in self._lazy:  # lowered now: a helper whose body turns out unparsable is unknown
-            for function in self._lazy.pop(qualname)():
+            for function in self._lower(qualname):
                 self._known.setdefault(function.qualname, function)
         return qualname in self._known
+
+    def _lower(self, qualname: str) -> list[FunctionIR]:
+        """Returns the lazily lowered functions of `qualname`; one too deeply nested is an error on
+        its own file (not on the caller's) and unknown to the analysis."""
+        try:
+            return self._lazy.pop(qualname)()
+        except RecursionError:
+            name = qualname.rsplit(".", 1)[-1]
+            self.errors.append(FileError(self._homes[qualname], f"function {name} too deeply nested to analyse"))
+            return []
 
     def _foreign(self, qualname: str) -> None:
         """Loads the other package of the tree that declares `qualname`, once."""
