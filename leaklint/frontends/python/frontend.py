@@ -93,8 +93,10 @@ def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None
         if python2_hint(exc, source):
             return None, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
         return None, FileError(path, f"syntax error: {exc.msg}{newer_syntax_hint(exc)}", line, column)
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+    except (RecursionError, MemoryError):  # Ex) x = ------...1: CPython's parser runs out of stack
+        return None, FileError(path, "cannot parse: nested too deeply for Python's parser")
+    except ValueError as exc:
+        return None, FileError(path, f"cannot parse: {exc}")
 
 
 def _lower_module(lowered: LoweredFile, tree: ast.Module, source: bytes, needles: Needles, modules: set[str]) -> None:
