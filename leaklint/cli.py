@@ -82,6 +82,9 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
                         help="gitignore-style patterns to skip; replaces the config's exclude")
     parser.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None,
                         help="analyse test files (default: the config's tests, else yes); their findings are tagged test")
+    parser.add_argument("--generated", action=argparse.BooleanOptionalAction, default=None,
+                        help="report generated Go files (`// Code generated ... DO NOT EDIT.`; default: the config's "
+                             "generated, else no)")
     parser.add_argument("--force-exclude", action="store_true",
                         help="apply exclusions to paths named on the command line too (for pre-commit)")
     parser.add_argument("--no-gitignore", action="store_true", help="also analyse .gitignore'd files")

@@ -52,6 +52,7 @@ class Config:
     rules_dirs: tuple[Path, ...] = ()
     fail_on: str | None = None
     tests: bool = True
+    generated: bool = False
 
 
 def builtin_rule_dirs() -> list[Path]:
@@ -105,7 +106,7 @@ class _Parser:
     """Validates each known key of one table; anything else is an error naming the key."""
 
     KEYS = ("select", "ignore", "extend-select", "exclude", "per-file-ignores", "severity",
-            "rules-dirs", "fail-on", "tests")
+            "rules-dirs", "fail-on", "tests", "generated")
 
     def __init__(self, path: Path, prefix: str) -> None:
         self.path, self.prefix = path, prefix
@@ -131,6 +132,7 @@ class _Parser:
             rules_dirs=tuple(root / d for d in self.strings(data, "rules-dirs")),
             fail_on=self.level(data, "fail-on"),
             tests=self.flag(data, "tests", True),
+            generated=self.flag(data, "generated", False),
         )
 
     def strings(self, data: dict[str, Any], key: str) -> tuple[str, ...]:

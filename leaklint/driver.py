@@ -46,6 +46,7 @@ class Settings:
     tests: bool = True  # analyse test files (their findings are tagged `test`)
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
     time_limit: float = 60.0  # CPU seconds per package before its files count as not analysed (0: none)
+    generated: bool = False  # report generated Go files too (they always lend their helpers)
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
@@ -115,7 +116,7 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
 
     scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
                   settings.respect_gitignore, settings.shard, settings.context, settings.tests,
-                  settings.max_file_bytes))
+                  settings.max_file_bytes, settings.generated))
     return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
 
 
@@ -165,6 +166,8 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
         else:
             results.append(_directives_only(language, members))
     context = frozenset(os.path.abspath(p) for p in settings.context)
+    if not settings.generated:  # Ex) api.pb.go: lowered for its helpers like context, never reported
+        context |= _generated(packages)
     keys = {i: _cache_key(store, packages[i], tree_packages, context) for i in candidates} if store else {}
     missing = []
     for i in candidates:
@@ -188,6 +191,14 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
         for (language, key, _), result in zip(packages, results):
             index.record(_index_key(language, key), result, [_index_key(language, dep) for dep, _ in result.deps])
     return [result for result in results if result is not None]
+
+
+def _generated(packages: list[Package]) -> frozenset[str]:
+    """Returns the absolute paths of the generated Go files among `packages`."""
+    from leaklint.frontends.go.generated import is_generated
+
+    return frozenset(os.path.abspath(path) for language, _, members in packages if language == "go"
+                     for path, data in members if is_generated(data))
 
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],

@@ -121,7 +121,7 @@ class Project:
             force_exclude=args.force_exclude, respect_gitignore=not args.no_gitignore,
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
             tests=config.tests if args.tests is None else args.tests, max_file_bytes=args.max_file_size,
-            time_limit=args.file_time_limit)
+            time_limit=args.file_time_limit, generated=config.generated if args.generated is None else args.generated)
         return cls(paths, package_context(paths), config, rules, enabled, settings, repo or root)
 
     def run(self) -> RunResult:
