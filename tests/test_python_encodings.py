@@ -90,3 +90,12 @@ def test_syntax_newer_than_the_running_python_names_the_version(tmp_path, capsys
     assert err.endswith(f"; {what} needs Python 3.12 and leaklint runs on Python {running}: "
                         "run leaklint with Python 3.12 or later\n")
     assert err.startswith("new.py:2:") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("odd", ["\x0c", "x = 'a\u2028b'", "x = 'a\x1cb'", "x = 'a\x85b'"])
+def test_suppressions_stay_on_their_line_after_form_feeds_and_unicode_separators(tmp_path, capsys, monkeypatch,
+                                                                                 odd) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = f"import socket\n{odd}\n\ndef f():\n    s = socket.socket()  # noqa: LL201\n"
+    out, err = check(tmp_path, capsys, "quiet.py", source.encode())
+    assert (out, err) == ("no leaks found in 1 file (1 suppressed)\n", "")

@@ -188,7 +188,7 @@ def _region(path: str, line: int) -> dict[str, int]:
     from leaklint.filesystem import Unreadable, read_regular
 
     try:
-        text = read_regular(path, _SARIF_BYTES).decode("utf-8", "replace").splitlines()[line - 1]
+        text = read_regular(path, _SARIF_BYTES).decode("utf-8", "replace").split("\n")[line - 1].removesuffix("\r")
         start = len(text) - len(text.lstrip()) + 1
         return {"startLine": line, "startColumn": start, "endLine": line, "endColumn": max(len(text) + 1, start + 1)}
     except (Unreadable, IndexError):
