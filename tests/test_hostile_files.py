@@ -106,3 +106,19 @@ def test_an_unreadable_file_is_a_notice(tree: Path) -> None:
     proc = leaklint(["check", "--no-cache", "."], tree, timeout=30, prefix=without_root_powers())
     assert "ok.py" + PY_LEAK_AT in proc.stdout, proc.stderr
     assert notices(proc.stderr) == ["locked.py:1:1: error: cannot read file: Permission denied"]
+
+
+def test_a_file_swapped_for_a_fifo_after_discovery_is_never_opened(tree: Path) -> None:
+    """discover() finds a regular file; a FIFO takes its place before it is read."""
+    script = ("import os, sys\nfrom leaklint import driver\nfound = driver.discover\n"
+              "def swap(*a, **k):\n    result = found(*a, **k)\n    os.unlink('ok.py')\n    os.mkfifo('ok.py')\n"
+              "    return result\ndriver.discover = swap\nfrom leaklint.cli import main\n"
+              "sys.exit(main(['check', '--no-cache', '.']))\n")
+    import subprocess
+
+    from hostile import PYTHON
+
+    (tree / "two.py").write_text(PY_LEAK)
+    proc = subprocess.run([PYTHON, "-c", script], cwd=tree, capture_output=True, text=True, timeout=30)
+    assert "two.py" + PY_LEAK_AT in proc.stdout, proc.stderr
+    assert notices(proc.stderr) == ["ok.py:1:1: error: not a regular file (a named pipe), not read"]
