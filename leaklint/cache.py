@@ -366,7 +366,8 @@ def _is_marked(directory: Path) -> bool:
 
 def _signature(paths: list[str]) -> list[Any] | None:
     """Returns [path, size, mtime_ns, inode, ctime_ns] per file, or None when one is missing or too
-    recent to trust. The ctime catches an edit that restores size and mtime (`cp -p`, `touch -r`), as git's index does."""
+    recent to trust. The ctime catches an edit that restores size and mtime (`cp -p`, `touch -r`),
+    as git's index does."""
     now = time.time_ns()
     signature = []
     for path in paths:

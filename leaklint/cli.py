@@ -90,7 +90,8 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-gitignore", action="store_true", help="also analyse .gitignore'd files")
     parser.add_argument("--rules-dir", action="append", default=[], metavar="DIR",
                         help="load extra rule specs from DIR (repeatable)")
-    parser.add_argument("--jobs", type=_jobs, default=0, metavar="N", help="worker processes (0: one per core; never more than the cores)")
+    parser.add_argument("--jobs", type=_jobs, default=0, metavar="N",
+                        help="worker processes (0: one per core; never more than the cores)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="analyse only shard K of N (1-based)")
     parser.add_argument("--max-file-size", type=_size, default=8 * 1024 * 1024, metavar="SIZE",

@@ -6,7 +6,6 @@ when the run is big enough) and their results cached by content. It never format
 """
 from __future__ import annotations
 
-import codecs
 import os
 import re
 from dataclasses import dataclass, replace
@@ -18,13 +17,12 @@ from leaklint.analysis import LeakAnalysis
 from leaklint.budget import OverBudget, cpu_budget
 from leaklint.cache import PackageResult
 from leaklint.discovery import SourceFile, discover, is_test_file
-from leaklint.filesystem import TooLarge, Unreadable, read_regular
 from leaklint.finding import Finding, RunResult
 from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
+from leaklint.sources import MAX_FILE_BYTES, read_source
 from leaklint.spec import RuleSpec
 from leaklint.treesources import TreeSources
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
 
 Package = tuple[str, str, list[tuple[str, bytes]]]  # language, package key, (path, bytes) of its files
@@ -81,7 +79,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         by_path.update((path, list(items)) for path, items in result.directives if items)
     findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in findings]
     findings, unused = directives.apply(sorted(findings, key=Finding.sort_key), by_path)
-    errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))  # Ex) one helper asked by two packages
+    # Ex) a helper too deeply nested, asked for by two packages: one error
+    errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
     return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
 
 
@@ -291,29 +290,6 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
 
         version = [f"go:{go_version(os.path.dirname(members[0][0]) or '.')}"]
     return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local + version))
-
-
-def read_source(path: str, limit: int = MAX_FILE_BYTES, language: str = "") -> tuple[bytes, FileError | None]:
-    """Returns the bytes of a source file as its front-end reads them (Python's: BOM, coding
-    cookie and lone CR resolved), or a FileError saying in one line why it cannot be used: not a
-    regular file (never opened), over `limit` bytes, unreadable, binary or not in its encoding."""
-    try:
-        data = read_regular(path, limit)
-    except TooLarge as exc:
-        return b"", FileError(path, f"file too large to analyse ({exc.size} bytes, limit {limit} bytes: "
-                                    "see --max-file-size)")
-    except Unreadable as exc:
-        return b"", FileError(path, f"{exc}, not read" if str(exc).startswith("not a regular") else str(exc))
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return b"", FileError(path, "UTF-16 text: source must be UTF-8")
-    if b"\0" in data[:8192]:
-        return b"", FileError(path, "binary file, not source code")
-    from leaklint.frontends import registry
-
-    try:
-        return registry.decode(language, data), None
-    except ValueError as exc:
-        return b"", FileError(path, str(exc), getattr(exc, "line", 1))
 
 
 def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],

@@ -30,7 +30,8 @@ def test_10000_deep_python_nesting_is_a_notice(tmp_path: Path) -> None:
 
 
 def test_a_too_deep_helper_is_reported_on_its_own_file(tmp_path: Path) -> None:
-    caller = GO_LEAK.replace("\t_ = resp\n", "\thelper(resp)\n") + "\nfunc G(u string) {\n\tr, _ := http.Get(u)\n\t_ = r\n}\n"
+    caller = GO_LEAK.replace("\t_ = resp\n", "\thelper(resp)\n")
+    caller += "\nfunc G(u string) {\n\tr, _ := http.Get(u)\n\t_ = r\n}\n"
     (tmp_path / "a.go").write_text(caller)
     (tmp_path / "b.go").write_text('package a\n\nimport "net/http"\n\nfunc helper(r *http.Response) {\n\tx := '
                                    + "+".join(["1"] * 5000) + "\n\t_ = x\n\tr.Body.Close()\n}\n")
