@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one line for the user, a traceback only on request
         return _fail(exc)
+    finally:
+        if "leaklint.output" in sys.modules:  # a report not delivered leaves no temporary file
+            sys.modules["leaklint.output"].discard_pending()
 
 
 def _tolerant_streams() -> None:
@@ -231,20 +234,17 @@ def _check(args: argparse.Namespace) -> int:
     from leaklint.project import Project
 
     target = ReportTarget.open(args.output)  # before the analysis: a bad -o costs no minutes
-    try:
-        project = Project.from_args(args)
-        result = project.run()
-        result.findings = project.accepted(result.findings, baseline=args.baseline)
-        rev = project.revision(args.new_from_rev, args.new_from_merge_base)
-        if rev is not None:
-            result.findings = project.changed_only(result.findings, rev)
-        enabled = {rule.id for rule in project.enabled}
-        unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
-        result.unused_directives = unused
-        _print_errors(result)
-        _report(result, project, args, target)
-    finally:
-        target.discard()
+    project = Project.from_args(args)
+    result = project.run()
+    result.findings = project.accepted(result.findings, baseline=args.baseline)
+    rev = project.revision(args.new_from_rev, args.new_from_merge_base)
+    if rev is not None:
+        result.findings = project.changed_only(result.findings, rev)
+    enabled = {rule.id for rule in project.enabled}
+    unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
+    result.unused_directives = unused
+    _print_errors(result)
+    _report(result, project, args, target)
     fail_on = args.fail_on or project.config.fail_on or "note"
     return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero)
 
@@ -293,13 +293,10 @@ def _baseline(args: argparse.Namespace) -> int:
     from leaklint.project import Project
 
     target = ReportTarget.open(args.output)
-    try:
-        project = Project.from_args(args)
-        result = project.run()
-        active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]
-        target.write(baseline.dumps(active, project.source_root))
-    finally:
-        target.discard()
+    project = Project.from_args(args)
+    result = project.run()
+    active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]
+    target.write(baseline.dumps(active, project.source_root))
     _print_errors(result)
     print(f"leaklint: recorded {len(active)} finding{'s' * (len(active) != 1)} in {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -339,8 +336,5 @@ def _merge(args: argparse.Namespace) -> int:
     from leaklint.report.merge import merge_files
 
     target = ReportTarget.open(args.output)
-    try:
-        target.write(merge_files([Path(p) for p in args.inputs]))
-    finally:
-        target.discard()
+    target.write(merge_files([Path(p) for p in args.inputs]))
     return EXIT_OK

@@ -17,11 +17,22 @@ from typing import TextIO
 from leaklint.config import UsageError
 
 
+_pending: set[ReportTarget] = set()  # targets whose temporary file is not yet renamed into place
+
+
+def discard_pending() -> None:
+    """Removes the temporary files of reports never written (the command failed or was interrupted)."""
+    for target in list(_pending):
+        target.discard()
+
+
 class ReportTarget:
     """One report's destination, opened early by `open()`; `write(text)` delivers the report once."""
 
     def __init__(self, path: str | None, handle: TextIO, temporary: str | None = None, real: str = "") -> None:
         self.path, self.handle, self.temporary, self.real = path, handle, temporary, real
+        if temporary is not None:
+            _pending.add(self)
 
     @classmethod
     def open(cls, path: str | None) -> ReportTarget:
@@ -62,6 +73,7 @@ class ReportTarget:
                 self.handle.close()
                 os.replace(self.temporary, self.real)
                 self.temporary = None
+                _pending.discard(self)
             elif self.path is not None:
                 self.handle.close()
         except BrokenPipeError:
@@ -87,6 +99,7 @@ class ReportTarget:
         except OSError:
             pass
         self.temporary = None
+        _pending.discard(self)
 
 
 def _opened(path: str, opener):

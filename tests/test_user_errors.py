@@ -205,3 +205,8 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_a_failed_run_leaves_no_temporary_report(tree: Path) -> None:
+    _one_line_error(leaklint(["check", "--select", "LL999", "-o", "out.sarif", "."], tree))
+    assert sorted(p.name for p in tree.iterdir()) == ["ok.py"]
