@@ -112,6 +112,7 @@ CRAFTED = {
     "odd shapes": _log("5", ', "invocations": [null], "originalUriBaseIds": [], "columnKind": 3'),
     "odd locations": _log('{"ruleId": "LL201", "locations": [5, {"physicalLocation": "x"}]}'),
     "odd rules": '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "leaklint", "rules": [5, {"id": []}]}}}]}',
+    "rule without id": '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "leaklint", "rules": [{}]}}}]}',
     "NaN": _log(LOCATED.format(rule='"LL201"', prints="{}", uri='"a.py"', line="NaN")),
 }
 

@@ -50,10 +50,11 @@ class _Shape(Exception):
     """A value of the wrong type where merge reads one; the message says where and what it must be."""
 
 
-def _field(container: dict[str, Any], key: str, kind: type, where: str) -> Any:
-    """Returns `container[key]` (a new `kind` when absent); raises _Shape when it is not a `kind`."""
+def _field(container: dict[str, Any], key: str, kind: type, where: str, required: bool = False) -> Any:
+    """Returns `container[key]` (a new `kind` when absent and not `required`); raises _Shape when
+    it is not a `kind`."""
     value = container.get(key)
-    if value is None and key not in container:
+    if value is None and key not in container and not required:
         return kind()
     if not isinstance(value, kind):
         raise _Shape(f"{where}.{key} must be {'an' if kind.__name__[0] in 'aeiou' else 'a'} {kind.__name__}")
@@ -70,7 +71,7 @@ def _check_run(run: Any, where: str) -> None:
         raise MergeError(f"{where}: a run was not produced by leaklint")
     _field(driver, "semanticVersion", str, f"{where}.tool.driver")
     for i, rule in enumerate(_field(driver, "rules", list, f"{where}.tool.driver")):
-        _field(_dict(rule, f"{where}.tool.driver.rules[{i}]"), "id", str, f"{where}.tool.driver.rules[{i}]")
+        _field(_dict(rule, f"{where}.tool.driver.rules[{i}]"), "id", str, f"{where}.tool.driver.rules[{i}]", True)
     for i, result in enumerate(_field(run, "results", list, where)):
         _check_result(_dict(result, f"{where}.results[{i}]"), f"{where}.results[{i}]")
     for i, invocation in enumerate(_field(run, "invocations", list, where)):
