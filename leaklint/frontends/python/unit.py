@@ -19,18 +19,26 @@ class Positions:
     def __init__(self, path: str, source: bytes) -> None:
         self.path = path
         self.lines = source.split(b"\n")
-        self._continuations: dict[int, list[int]] = {}
+        self._known: dict[int, int | list[int]] = {}  # line -> its length if ASCII, else see _learn
 
     def _column(self, line: int, offset: int) -> int:
         """Returns the 1-based code-point column of byte `offset` in `line`, in time independent of
         the line's length (a 7 MB one-line file has a million nodes on it)."""
-        if line not in self._continuations:
-            text = self.lines[line - 1] if 0 < line <= len(self.lines) else b""
-            self._continuations[line] = [] if text.isascii() else [m.start() for m in _CONTINUATION.finditer(text)]
-            self._continuations[line].append(len(text))  # the end, where columns stop
-        continuations = self._continuations[line]
-        offset = min(offset, continuations[-1])
-        return offset - bisect.bisect_left(continuations, offset, hi=len(continuations) - 1) + 1
+        known = self._known.get(line)
+        if known is None:
+            known = self._learn(line)
+        if known.__class__ is int:
+            return (offset if offset < known else known) + 1  # type: ignore[operator]
+        offset = min(offset, known[-1])  # type: ignore[index]
+        return offset - bisect.bisect_left(known, offset, hi=len(known) - 1) + 1  # type: ignore[arg-type]
+
+    def _learn(self, line: int) -> int | list[int]:
+        """Records a line's length when it is ASCII, else the offsets of its UTF-8 continuation
+        bytes followed by its length."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else b""
+        known = len(text) if text.isascii() else [m.start() for m in _CONTINUATION.finditer(text)] + [len(text)]
+        self._known[line] = known
+        return known
 
     def span(self, node: ast.AST) -> Span:
         line, end_line = node.lineno, node.end_lineno or node.lineno
