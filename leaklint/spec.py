@@ -15,6 +15,7 @@ from pathlib import Path
 SEVERITIES = ("error", "warning", "note")
 _ID = re.compile(r"^[A-Z]{2}\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SPEC_BYTES = 1024 * 1024
 _DOC_SECTIONS = ("what", "why", "example", "use_instead")
 
 
@@ -202,10 +203,12 @@ def load_rules(directories: list[Path]) -> list[RuleSpec]:
 
 def load_rule(path: Path) -> RuleSpec:
     """Returns the validated spec in `path`; raises SpecError naming the file and key."""
+    from leaklint.filesystem import Unreadable, read_text
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read rule spec: {exc}") from None
+        data = tomllib.loads(read_text(path, _SPEC_BYTES))
+    except (Unreadable, tomllib.TOMLDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read rule spec: {str(exc).removeprefix('cannot read file: ')}") from None
     reader = _Reader(path, data)
     derived = tuple(reader.strings("options.derived_from", required=False))
     spec = RuleSpec(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from leaklint.analysis import Summaries
+from leaklint.filesystem import Unreadable, read_regular
 from leaklint.ir import LoweredFile
 
 
@@ -30,6 +31,7 @@ class TreeSources:
     _returning: dict[str, frozenset[str]] = field(default_factory=dict)
     _lowered: dict[str, list[LoweredFile]] = field(default_factory=dict)
     _digests: dict[str, str] = field(default_factory=dict)
+    max_file_bytes: int = 8 * 1024 * 1024  # larger files are left out, as the driver leaves them out
 
     def owner(self, qualname: str) -> str | None:
         """Returns the tree package that declares `qualname` (`pkg.F` or `pkg.T.M`), if any."""
@@ -88,9 +90,8 @@ class TreeSources:
             found = []
             for path in self.paths.get(key, ()):
                 try:
-                    with open(path, "rb") as handle:
-                        found.append((path, handle.read()))
-                except OSError:
+                    found.append((path, read_regular(path, self.max_file_bytes)))
+                except Unreadable:
                     continue
             self.members[key] = found
         return self.members[key]
