@@ -562,6 +562,10 @@ def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
 
 
 def _at(items: tuple[str | None, ...], index: int | None) -> str | None:
+    if index is not None and index < 0:
+        index += len(items)  # Ex) error_result = -1: the last result, when there is more than one
+        if index <= 0:
+            return None
     if index is None or index >= len(items):
         return None
     return items[index]
