@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from functools import lru_cache
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TextIO
 
@@ -64,7 +65,11 @@ def relative_uri(path: str, base: str) -> str:
 
     A path outside `base` keeps its absolute form (still with forward slashes).
     """
-    full = absolute(path)
+    return _relative_uri(absolute(path), base)
+
+
+@lru_cache(maxsize=8192)
+def _relative_uri(full: str, base: str) -> str:
     rel = os.path.relpath(full, base)
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         rel = full

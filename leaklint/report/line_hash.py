@@ -3,9 +3,14 @@
 A port of the rolling hash in codeql-action `src/fingerprints.ts`: over UTF-16 code units,
 ignoring spaces and tabs, with CR and CRLF read as LF, a window of 100 characters starting at each
 line. It owns only that arithmetic; a wrong value is worse than none, so it is tested against the
-action's own vectors.
+action's own vectors. `hashes_at` gives the same values for chosen lines without the per-unit
+loop, which is what a SARIF run needs: one hash per result, not one per line of every file.
 """
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from itertools import accumulate
 
 _MASK = (1 << 64) - 1
 _BLOCK = 100
@@ -57,3 +62,54 @@ def line_hashes(text: str) -> list[str]:
         window[index] = 0
         index = (index + 1) % _BLOCK
     return [hashes[number] for number in sorted(hashes)]
+
+
+def hashes_at(text: str, numbers: Iterable[int]) -> dict[int, str]:
+    """Returns `{line: "<hex>:<occurrence>"}` for each of `numbers` that is a line of `text`, equal
+    to `line_hashes(text)[line - 1]` (see LineHasher)."""
+    hasher = LineHasher(text)
+    return {number: value for number in numbers if (value := hasher.at(number)) is not None}
+
+
+class LineHasher:
+    """The hashes of chosen lines of one text, without the per-unit loop of line_hashes.
+
+    A line's hash covers the 100 UTF-16 units from its first unit once spaces and tabs are dropped
+    and CR/CRLF read as LF (zeros past the end of file), so it is computed from that window alone;
+    its occurrence counts the earlier lines whose window is the same, found by a string search. Two
+    different windows with the same 64-bit hash would count apart here and together in the upload
+    action: for source text that is the only difference.
+    """
+
+    __slots__ = ("units", "starts", "first")
+
+    def __init__(self, text: str) -> None:
+        normal = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "") + chr(_EOF)
+        if not normal.isascii() and _ASTRAL.search(normal):  # one character, two UTF-16 units
+            normal = _ASTRAL.sub(_surrogates, normal)
+        self.starts = [0, *accumulate(len(line) + 1 for line in normal.split("\n")[:-1])]
+        self.units = normal + "\0" * _BLOCK
+        self.first = set(self.starts)
+
+    def at(self, number: int) -> str | None:
+        """Returns `<hex>:<occurrence>` for line `number` (1-based), or None when there is no such line."""
+        if not 0 < number <= len(self.starts):
+            return None
+        start = self.starts[number - 1]
+        window = self.units[start:start + _BLOCK]
+        value = 0
+        for unit in map(ord, window):
+            value = (_MOD * value + unit) & _MASK
+        occurrence, position = 0, self.units.find(window, 0, start + _BLOCK)
+        while 0 <= position <= start:
+            occurrence += position in self.first
+            position = self.units.find(window, position + 1, start + _BLOCK)
+        return f"{format(value, 'x')}:{occurrence}"
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def _surrogates(match: re.Match[str]) -> str:
+    code = ord(match.group()) - 0x10000
+    return chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF))

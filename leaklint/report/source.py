@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from leaklint.report.line_hash import line_hashes
+from leaklint.report.line_hash import LineHasher
 
 
 @lru_cache(maxsize=256)
@@ -46,15 +46,15 @@ def utf16_column(text: str | None, column: int) -> int:
 
 
 @lru_cache(maxsize=64)
-def _hashes(path: str) -> tuple[str, ...]:
+def _hasher(path: str) -> LineHasher | None:
     text = text_of(path)
-    return tuple(line_hashes(text)) if text is not None else ()
+    return LineHasher(text) if text is not None else None
 
 
 def line_hash(path: str, number: int) -> str | None:
     """Returns the upload action's `primaryLocationLineHash` for line `number`, or None."""
-    hashes = _hashes(path)
-    return hashes[number - 1] if 0 < number <= len(hashes) else None
+    hasher = _hasher(path)
+    return hasher.at(number) if hasher is not None else None
 
 
 def cells(text: str, tab: int = 4) -> int:
