@@ -21,7 +21,7 @@ from leaklint import __version__
 from leaklint.finding import Finding, Location
 from leaklint.ir import Directive, FileError, Span
 
-FORMAT = 4
+FORMAT = 5
 _ENGINE_SOURCES = ("analysis.py", "dataflow.py", "facts.py", "ownership.py", "directives.py", "driver.py", "finding.py",
                    "ir.py", "spec.py", "frontends")
 
@@ -134,7 +134,7 @@ def encode(result: PackageResult) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "findings": [_finding(f) for f in result.findings],
-        "errors": [[e.path, e.message, e.line, e.col] for e in result.errors],
+        "errors": [[e.path, e.message, e.line, e.col, e.severity] for e in result.errors],
         "directives": [[path, [[d.line, list(d.codes), d.reason, _span(d.span)] for d in items]]
                        for path, items in result.directives],
         "deps": [list(pair) for pair in result.deps],
@@ -151,7 +151,8 @@ def decode(data: dict[str, Any]) -> PackageResult:
                              tuple((str(a), str(b)) for a, b in f["extra"]), str(f["origin"]),
                              tuple(str(t) for t in f["tags"]), tuple(_unspan(s) for s in f["uses"]))
                      for f in data["findings"])
-    errors = tuple(FileError(str(p), str(m), int(line), int(col)) for p, m, line, col in data["errors"])
+    errors = tuple(FileError(str(p), str(m), int(line), int(col), str(severity))
+                   for p, m, line, col, severity in data["errors"])
     directives = tuple((str(path), tuple(Directive(int(line), tuple(codes), str(reason), _unspan(span))
                                          for line, codes, reason, span in items))
                        for path, items in data["directives"])

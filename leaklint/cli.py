@@ -1,9 +1,10 @@
 """The command line: parses arguments, lays them over the configuration file, runs the driver,
 passes the result through the gate and a reporter, and maps the outcome to an exit status.
 
-Exit status is a bitmask: 0 nothing to report, 1 findings at or above --fail-on (or unused
-suppressions when asked to report them), 2 a usage, configuration or internal error. Files that
-could not be analysed are printed to stderr and recorded in SARIF; they do not change the status.
+Exit status is a bitmask: 0 nothing to report, 1 findings at or above --fail-on, unused
+suppressions when asked to report them, or a file that may acquire and could not be analysed
+(unless `fail-on-unanalysed = false`), 2 a usage, configuration or internal error. Files that
+could not be analysed are printed to stderr and recorded in every report.
 Imports stay lazy: `leaklint --version` loads no parser and no analysis module.
 """
 from __future__ import annotations
@@ -83,6 +84,8 @@ def _add_check(commands: Any) -> None:
     check.add_argument("--baseline", metavar="FILE", help="accept the findings recorded in FILE")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when leaks are found")
     check.add_argument("--fail-on", choices=LEVELS, help="lowest severity that fails the run (default: note)")
+    check.add_argument("--fail-on-unanalysed", action=argparse.BooleanOptionalAction, default=None,
+                       help="fail when a file that may acquire cannot be analysed (default: the config's, else yes)")
     check.add_argument("--report-unused-ignores", action="store_true",
                        help="report suppressions that suppress nothing (they fail the run)")
     check.add_argument("--sarif-include-suppressed", action="store_true",
@@ -198,9 +201,13 @@ def _check(args: argparse.Namespace) -> int:
     unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
     result.unused_directives = unused
     _print_errors(result)
+    if not result.files_checked:
+        print(f"leaklint: warning: no Go or Python file to analyse in {' '.join(project.paths)}", file=sys.stderr)
     _report(result, project, args)
     fail_on = args.fail_on or project.config.fail_on or "note"
-    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero)
+    strict = project.config.fail_on_unanalysed if args.fail_on_unanalysed is None else args.fail_on_unanalysed
+    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
+                            unanalysed=gate.unanalysed(result.errors) if strict else 0)
 
 
 def _print_errors(result: RunResult) -> None:
@@ -208,7 +215,7 @@ def _print_errors(result: RunResult) -> None:
 
     cwd = os.getcwd()
     for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col)):
-        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: error: {error.message}",
+        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: {error.severity}: {error.message}",
               file=sys.stderr)
 
 

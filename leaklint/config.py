@@ -51,6 +51,7 @@ class Config:
     rules_dirs: tuple[Path, ...] = ()
     fail_on: str | None = None
     tests: bool = True
+    fail_on_unanalysed: bool = True
 
 
 def builtin_rule_dirs() -> list[Path]:
@@ -102,7 +103,7 @@ class _Parser:
     """Validates each known key of one table; anything else is an error naming the key."""
 
     KEYS = ("select", "ignore", "extend-select", "exclude", "per-file-ignores", "severity",
-            "rules-dirs", "fail-on", "tests")
+            "rules-dirs", "fail-on", "tests", "fail-on-unanalysed")
 
     def __init__(self, path: Path, prefix: str) -> None:
         self.path, self.prefix = path, prefix
@@ -128,6 +129,7 @@ class _Parser:
             rules_dirs=tuple(root / d for d in self.strings(data, "rules-dirs")),
             fail_on=self.level(data, "fail-on"),
             tests=self.flag(data, "tests", True),
+            fail_on_unanalysed=self.flag(data, "fail-on-unanalysed", True),
         )
 
     def strings(self, data: dict[str, Any], key: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from leaklint.analysis import LeakAnalysis
 from leaklint.cache import PackageResult
 from leaklint.discovery import SourceFile, discover, is_test_file
 from leaklint.finding import Finding, RunResult
-from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
+from leaklint.ir import PARTIAL, Directive, FileError, FunctionIR, LoweredFile
 from leaklint.spec import RuleSpec
 from leaklint.treesources import TreeSources
 
@@ -56,7 +56,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     index = _open_index(store, paths, settings, tree_packages) if store else None
     results, unread = _unchanged(files, index) if index else ([], files)
     packages, read_errors = read_packages(unread)
-    errors.extend(read_errors)
+    errors.extend(grade_unread(read_errors, unread, settings.rules))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
         index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
@@ -102,6 +102,36 @@ def read_packages(files: list[SourceFile]) -> tuple[list[Package], list[FileErro
             continue
         packages.setdefault((source_file.language, source_file.package), []).append((source_file.path, data))
     return [(language, key, members) for (language, key), members in sorted(packages.items())], errors
+
+
+def grade_unread(errors: list[FileError], files: list[SourceFile], rules: tuple[RuleSpec, ...]) -> list[FileError]:
+    """Returns `errors` of unreadable files, each a warning when the bytes it has call no acquisition
+    the prefilter knows (nothing was missed), an error when they do or cannot be read at all."""
+    from leaklint.frontends import registry
+
+    by_path = {f.path: f for f in files}
+    prefilters: dict[str, object] = {}
+    graded = []
+    for error in errors:
+        source = by_path.get(error.path)
+        data = _raw(error.path) if source is not None else None
+        if source is None or data is None:
+            graded.append(error)
+            continue
+        if source.language not in prefilters:
+            prefilters[source.language] = registry.prefilter(source.language, list(rules))
+        selected = prefilters[source.language].candidate([data], source.package)
+        graded.append(error if selected else replace(error, severity="warning"))
+    return graded
+
+
+def _raw(path: str) -> bytes | None:
+    """Returns up to 4 times MAX_FILE_BYTES of the file's bytes, or None when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4 * MAX_FILE_BYTES)
+    except OSError:
+        return None
 
 
 def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict[str, str]):
@@ -203,7 +233,8 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
                              directives=_directives_only(language, members).directives)
     index = FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
-    errors.extend(error for item in lowered for error in item.errors)
+    errors.extend(replace(error, severity="warning") if error.message.endswith(PARTIAL) else error
+                  for item in lowered for error in item.errors)
     deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)

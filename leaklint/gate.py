@@ -17,7 +17,7 @@ from leaklint.report import absolute, fingerprint
 if TYPE_CHECKING:
     from leaklint.config import Config
     from leaklint.gitdiff import Changes
-    from leaklint.ir import Directive
+    from leaklint.ir import Directive, FileError
     from leaklint.spec import RuleSpec
 
 RANK = {"note": 0, "warning": 1, "error": 2}
@@ -108,11 +108,18 @@ def unused_directives(directives: list[Directive], enabled: set[str]) -> list[Di
     return [d for d in directives if not d.codes or set(d.codes) & enabled]
 
 
-def exit_status(findings: list[Finding], fail_on: str, unused: int = 0, exit_zero: bool = False) -> int:
-    """Returns 1 when an active finding is at or above `fail_on` or a reported directive is unused
-    (the caller asked for them), else 0; always 0 with `exit_zero`."""
+def exit_status(findings: list[Finding], fail_on: str, unused: int = 0, exit_zero: bool = False,
+                unanalysed: int = 0) -> int:
+    """Returns 1 when an active finding is at or above `fail_on`, a reported directive is unused
+    (the caller asked for them) or `unanalysed` files could not be analysed (the caller counts
+    only those that fail the run), else 0; always 0 with `exit_zero`."""
     if exit_zero:
         return 0
     threshold = RANK[fail_on]
     failing = any(not f.suppressed and RANK.get(f.severity, 2) >= threshold for f in findings)
-    return EXIT_FINDINGS if failing or unused else 0
+    return EXIT_FINDINGS if failing or unused or unanalysed else 0
+
+
+def unanalysed(errors: list[FileError]) -> int:
+    """Returns how many files could not be analysed (errors, not warnings)."""
+    return len({error.path for error in errors if error.severity == "error"})

@@ -206,12 +206,21 @@ class Directive:
 
 @dataclass(frozen=True, slots=True)
 class FileError:
-    """A file that could not be read or parsed, and why, in one line."""
+    """A file that could not be read or parsed, and why, in one line.
+
+    `severity` is `error` when findings of the file may be missing (it fails the run), `warning`
+    when nothing was missed: a Go file whose other declarations were analysed (its message ends
+    with PARTIAL), or a file unreadable but calling no acquisition.
+    """
 
     path: str
     message: str
     line: int = 1
     col: int = 1
+    severity: str = "error"
+
+
+PARTIAL = "(the rest of the file is analysed)"
 
 
 @dataclass(slots=True)

@@ -150,11 +150,16 @@ def test_unreadable_file_is_reported_and_the_run_goes_on(project, capsys):
     status, out, err = run(capsys, "check")
     assert status == 1
     assert "svc/probe.go:9:15: LL101" in out
-    assert err == "svc/broken.go:3:1: error: invalid UTF-8 at byte 22\n"
-    assert out.rstrip().endswith("1 leak in 1 file; 1 file could not be analysed")
+    assert err == "svc/broken.go:3:1: warning: invalid UTF-8 at byte 22\n"  # it calls no acquisition
+    assert out.rstrip().endswith("1 leak in 1 file; 1 file with warnings")
     (project / "svc" / "probe.go").unlink()
     status, out, err = run(capsys, "check")
     assert status == 0 and "broken.go" in err
+    (project / "svc" / "broken.go").write_bytes(b"package svc\n\nimport \"net/http\"\n\nvar s = \"\xff\"\n"
+                                                b"var r, _ = http.Get(s)\n")
+    status, out, err = run(capsys, "check")
+    assert status == 1 and err == "svc/broken.go:5:1: error: invalid UTF-8 at byte 41\n"
+    assert out.rstrip().endswith("; 1 file could not be analysed")
 
 
 def test_suppressed_finding_is_counted_not_printed(project, capsys):

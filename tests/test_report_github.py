@@ -48,6 +48,6 @@ def test_suppressed_are_silent_errors_and_unused_ignores_are_warnings(tmp_path):
     error = FileError(path, "invalid UTF-8 at byte 7", 2, 1)
     unused = Directive(3, ("LL101",), "", Span(path, 2, 5, 2, 30))
     assert render(tmp_path, [quiet], [error], [unused]) == (
-        "::warning file=a.go,line=2,col=1,title=leaklint could not analyse this file::invalid UTF-8 at byte 7\n")
+        "::error file=a.go,line=2,col=1,title=leaklint could not analyse this file::invalid UTF-8 at byte 7\n")
     assert render(tmp_path, [], [], [unused], unused_ignores=True) == (
         "::warning file=a.go,line=2,col=5,title=unused suppression::this suppression (LL101) suppresses nothing\n")

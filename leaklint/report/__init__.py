@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, RunResult
+    from leaklint.ir import FileError
 
 # name -> "module:attribute"; the attribute is a Reporter
 REPORTERS: dict[str, str] = {
@@ -52,6 +53,12 @@ def get(name: str) -> Reporter:
     """Returns the reporter registered under `name`; raises KeyError for an unknown format."""
     module, attribute = REPORTERS[name].split(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def error_files(errors: list[FileError], severity: str) -> list[str]:
+    """Returns the sorted paths of the files with an error of `severity` (`error`: not analysed,
+    `warning`: analysed, with a warning)."""
+    return sorted({error.path for error in errors if error.severity == severity})
 
 
 def absolute(path: str) -> str:

@@ -42,8 +42,9 @@ class GithubReporter:
             out.write(self.finding(finding, names.get(finding.rule_id, ""), result, options))
         for error in result.errors:
             where = [("file", relative_uri(error.path, options.source_root)),
-                     ("line", error.line), ("col", error.col), ("title", "leaklint could not analyse this file")]
-            out.write(command("warning", where, error.message))
+                     ("line", error.line), ("col", error.col), ("title", "leaklint could not analyse this file" if error.severity == "error"
+                                                        else "leaklint analysed this file in part")]
+            out.write(command(LEVELS[error.severity], where, error.message))
         if options.unused_ignores:
             for directive in result.unused_directives:
                 where = [("file", relative_uri(directive.span.path, options.source_root)),

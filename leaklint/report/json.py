@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from leaklint.report import ReportOptions, fingerprint, relative_uri
+from leaklint.report import ReportOptions, error_files, fingerprint, relative_uri
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -53,11 +53,13 @@ class JsonReporter:
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "leaklint", "version": options.version},
             "findings": [finding(f) for f in sorted(result.findings, key=order)],
-            "errors": [{"path": path(e.path), "line": e.line, "column": e.col, "message": e.message}
+            "errors": [{"path": path(e.path), "line": e.line, "column": e.col, "message": e.message, "severity": e.severity}
                        for e in sorted(result.errors, key=lambda e: (e.path, e.line, e.col))],
             "summary": {"files_checked": result.files_checked, "findings": len(active),
                         "suppressed": len(result.findings) - len(active),
-                        "files_with_findings": len({f.span.path for f in active}), "errors": len(result.errors)},
+                        "files_with_findings": len({f.span.path for f in active}),
+                        "errors": len(error_files(result.errors, "error")),
+                        "warnings": len(error_files(result.errors, "warning"))},
         }
         if options.unused_ignores:
             doc["unused_ignores"] = [{**span(d.span), "codes": list(d.codes), "reason": d.reason}

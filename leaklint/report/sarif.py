@@ -77,13 +77,18 @@ class _Builder:
     def location(self, location: Location, **extra: Any) -> dict[str, Any]:
         return {**extra, "physicalLocation": self.physical(location.span), "message": {"text": location.note}}
 
-    def notification(self, error: FileError) -> dict[str, Any]:
-        path = absolute(error.path)
-        region = {"startLine": error.line, "startColumn": source.utf16_column(source.line(path, error.line), error.col)}
+    def notification(self, errors: list[FileError]) -> dict[str, Any]:
+        """Returns one notification for the errors of one file: level `error` when the file was not
+        analysed, `warning` when only part of it (or nothing that acquires) was missed."""
+        first = errors[0]
+        path = absolute(first.path)
+        region = {"startLine": first.line, "startColumn": source.utf16_column(source.line(path, first.line), first.col)}
+        failed = any(error.severity == "error" for error in errors)
+        text = "; ".join(dict.fromkeys(error.message for error in errors))
         return {
-            "level": "error",
-            "message": {"text": f"{error.message}; this file was not analysed"},
-            "locations": [{"physicalLocation": {"artifactLocation": self.artifact(error.path), "region": region}}],
+            "level": "error" if failed else "warning",
+            "message": {"text": f"{text}; this file was not analysed" if failed else text},
+            "locations": [{"physicalLocation": {"artifactLocation": self.artifact(first.path), "region": region}}],
         }
 
     def result(self, finding: Finding, index: dict[str, int]) -> dict[str, Any]:
@@ -133,8 +138,10 @@ def document(result: RunResult, options: ReportOptions) -> dict[str, Any]:
     findings = result.findings if options.include_suppressed else result.active
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if result.errors:
-        errors = sorted(result.errors, key=lambda e: (e.path, e.line, e.col, e.message))
-        invocation["toolExecutionNotifications"] = [build.notification(e) for e in errors]
+        by_file: dict[str, list[FileError]] = {}
+        for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col, e.message)):
+            by_file.setdefault(error.path, []).append(error)
+        invocation["toolExecutionNotifications"] = [build.notification(errors) for errors in by_file.values()]
     run = {
         "tool": {"driver": {
             "name": "leaklint",

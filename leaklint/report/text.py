@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, absolute, source
+from leaklint.report import ReportOptions, absolute, error_files, source
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -48,8 +48,11 @@ def summary(result: RunResult, options: ReportOptions) -> str:
         text = f"no leaks found in {plural(result.files_checked, 'file')}"
     if suppressed:
         text += f" ({suppressed} suppressed)"
-    if result.errors:
-        text += f"; {plural(len(result.errors), 'file')} could not be analysed"
+    failed, partial = error_files(result.errors, "error"), error_files(result.errors, "warning")
+    if failed:
+        text += f"; {plural(len(failed), 'file')} could not be analysed"
+    if partial:
+        text += f"; {plural(len(partial), 'file')} with warnings"
     if options.unused_ignores and result.unused_directives:
         text += f"; {plural(len(result.unused_directives), 'unused suppression')}"
     return text
