@@ -17,6 +17,7 @@ from leaklint.report import absolute, fingerprint
 if TYPE_CHECKING:
     from leaklint.config import Config
     from leaklint.gitdiff import Changes
+    from leaklint.finding import Span
     from leaklint.ir import Directive, FileError
     from leaklint.spec import RuleSpec
 
@@ -86,9 +87,12 @@ def is_new(finding: Finding, changes: Changes) -> bool:
     """Reports whether a change touches the finding.
 
     New when its file is new, when an added or edited line is one of its own lines (the
-    acquisition, a leaking exit, a step of its path), or when old lines were deleted or replaced
-    anywhere between its first and last line: that is how a removed `Close` shows in a diff.
+    acquisition, a leaking exit, a step of its path), when old lines were deleted or replaced
+    anywhere between its first and last line (that is how a removed `Close` shows in a diff), or
+    when a change touches a function of the tree whose summary decided it (`uses`).
     """
+    if any(_touched(span, changes) for span in finding.uses):
+        return True
     file = changes.get(absolute(finding.span.path))
     if file is None:
         return False
@@ -100,6 +104,14 @@ def is_new(finding: Finding, changes: Changes) -> bool:
         return True
     low, high = min(s.line for s in spans), max(s.end_line for s in spans)
     return any(low <= line <= high for line in file.removals)
+
+
+def _touched(span: Span, changes: Changes) -> bool:
+    """Reports whether a change adds, edits or removes lines within `span` (a helper function)."""
+    file = changes.get(absolute(span.path))
+    if file is None:
+        return False
+    return file.whole or any(span.line <= line <= span.end_line for line in (*file.added, *file.removals))
 
 
 def unused_directives(directives: list[Directive], enabled: set[str]) -> list[Directive]:

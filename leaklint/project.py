@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,7 +76,11 @@ def _rules(config: cfg.Config, extra_dirs: list[str]) -> list[RuleSpec]:
 
 @dataclass(slots=True)
 class Project:
-    """What one `check` or `baseline` analyses. `rules` are all known rules, `enabled` the selected."""
+    """What one `check` or `baseline` analyses. `rules` are all known rules, `enabled` the selected.
+
+    `context` files lend their helpers and report nothing; `dependents` (Go files that may call a
+    function of a named file) are analysed and report only findings whose `uses` reach a named file.
+    """
 
     paths: list[str]
     context: list[str]
@@ -85,6 +89,7 @@ class Project:
     enabled: list[RuleSpec]
     settings: Settings
     source_root: str
+    dependents: list[str] = field(default_factory=list)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Project:
@@ -110,22 +115,30 @@ class Project:
             force_exclude=args.force_exclude, respect_gitignore=not args.no_gitignore,
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
             tests=config.tests if args.tests is None else args.tests)
-        return cls(paths, package_context(paths), config, rules, enabled, settings, repo or root)
+        from leaklint.dependents import dependents
+
+        named_files = [p for p in paths if os.path.isfile(p)]
+        callers = dependents(named_files) if named_files else []
+        context = [p for p in package_context(paths) if p not in set(callers)]
+        return cls(paths, context, config, rules, enabled, settings, repo or root, callers)
 
     def run(self) -> RunResult:
         """Returns the driver's result for the named paths, its `rules` replaced by every known
-        rule (SARIF lists all). Package context files are analysed but report nothing."""
+        rule (SARIF lists all). Package context files are analysed but report nothing; dependents
+        report only what a named file's function decided."""
         from leaklint.driver import run
 
-        result = run(list(self.paths), replace(self.settings, context=tuple(self.context)))
+        result = run([*self.paths, *self.dependents], replace(self.settings, context=tuple(self.context)))
         result.rules = list(self.rules)
-        if self.context:
-            hidden = {os.path.abspath(p) for p in self.context}
+        hidden = {os.path.abspath(p) for p in (*self.context, *self.dependents)}
+        if hidden:
+            named = {os.path.abspath(p) for p in self.paths}
 
             def keep(path: str) -> bool:
                 return os.path.abspath(path) not in hidden
 
-            result.findings = [f for f in result.findings if keep(f.span.path)]
+            result.findings = [f for f in result.findings
+                               if keep(f.span.path) or any(os.path.abspath(s.path) in named for s in f.uses)]
             result.errors = [e for e in result.errors if keep(e.path)]
             result.unused_directives = [d for d in result.unused_directives if keep(d.span.path)]
             result.files_checked = max(0, result.files_checked - len(hidden))

@@ -41,7 +41,7 @@ def test_every_finding_is_one_object_with_documented_fields(tmp_path):
         "rule": "LL101", "name": "go-http-body-not-closed", "severity": "error", "message": "m",
         "path": "pkg/a.go", "line": 3, "column": 2, "end_line": 3, "end_column": 9,
         "related": [{"path": "pkg/a.go", "line": 9, "column": 1, "end_line": 9, "end_column": 7, "note": "returns here"}],
-        "flow": [], "fingerprint": first["fingerprint"], "suppressed": True,
+        "flow": [], "uses": [], "fingerprint": first["fingerprint"], "suppressed": True,
         "suppression": {"kind": "in_source", "reason": "ok"}, "tags": []}
     assert [f["line"] for f in doc["findings"]] == [3, 5, 7]
     assert doc["findings"][1]["suppression"] == {"kind": "external", "reason": "baseline"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from leaklint.finding import Finding, RunResult
+    from leaklint.finding import Finding, Location, RunResult
     from leaklint.ir import FileError
 
 # name -> "module:attribute"; the attribute is a Reporter
@@ -53,6 +53,18 @@ def get(name: str) -> Reporter:
     """Returns the reporter registered under `name`; raises KeyError for an unknown format."""
     module, attribute = REPORTERS[name].split(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def helper_locations(finding: Finding) -> tuple[Location, ...]:
+    """Returns a location per function of the tree whose summary decided `finding` (its `uses`), at
+    the function's first line, noted `summary of NAME() used here`: a change there can make or
+    unmake the leak, so readers must see it."""
+    from leaklint.finding import Location
+    from leaklint.report import source
+
+    return tuple(Location(replace(span, end_line=span.line, end_col=span.col + 1),
+                          f"summary of {source.function_name(absolute(span.path), span.line)} used here")
+                 for span in finding.uses)
 
 
 def error_files(errors: list[FileError], severity: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from leaklint.report import ReportOptions, error_files, fingerprint, relative_uri
+from leaklint.report import ReportOptions, error_files, fingerprint, helper_locations, relative_uri
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -45,7 +45,8 @@ class JsonReporter:
                 suppression = {"kind": "external" if is_external(f) else "in_source", "reason": f.suppression_reason}
             return {"rule": f.rule_id, "name": names.get(f.rule_id, ""), "severity": f.severity,
                     "message": f.message, **span(f.span), "related": [location(x) for x in f.related],
-                    "flow": [location(x) for x in f.flow], "fingerprint": fingerprint(f, options.source_root),
+                    "flow": [location(x) for x in f.flow], "uses": [location(x) for x in helper_locations(f)],
+                    "fingerprint": fingerprint(f, options.source_root),
                     "suppressed": f.suppressed, "suppression": suppression, "tags": list(f.tags)}
 
         active = result.active

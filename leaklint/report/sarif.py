@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from leaklint import docs
-from leaklint.report import ReportOptions, absolute, fingerprint, relative_uri, source
+from leaklint.report import ReportOptions, absolute, fingerprint, helper_locations, relative_uri, source
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -104,8 +104,9 @@ class _Builder:
         line_hash = source.line_hash(absolute(finding.span.path), finding.span.line)
         if line_hash is not None:
             out["partialFingerprints"]["primaryLocationLineHash"] = line_hash
-        if finding.related:
-            out["relatedLocations"] = [self.location(loc, id=i) for i, loc in enumerate(finding.related, 1)]
+        related = (*finding.related, *helper_locations(finding))
+        if related:
+            out["relatedLocations"] = [self.location(loc, id=i) for i, loc in enumerate(related, 1)]
         if finding.flow:
             steps = [{"location": self.location(loc)} for loc in finding.flow]
             out["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]

@@ -5,6 +5,7 @@ This module converts between them and never analyses anything.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -68,3 +69,16 @@ def cells(text: str, tab: int = 4) -> int:
         else:
             width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
     return width
+
+
+_DECLARATION = re.compile(r"\b(?:func\s*(?:\([^)]*\)\s*)?|def\s+)(\w+)")
+
+
+def function_name(path: str, number: int) -> str:
+    """Returns the name of the function declared on line `number` of `path` (Go `func`, Python
+    `def`), `a function literal` for an anonymous one, or `a function` when the line is gone."""
+    text = line(path, number)
+    if text is None:
+        return "a function"
+    match = _DECLARATION.search(text)
+    return f"{match.group(1)}()" if match else "a function literal"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, absolute, error_files, source
+from leaklint.report import ReportOptions, absolute, error_files, helper_locations, source
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -102,7 +102,7 @@ class TextReporter:
     def notes(self, finding: Finding, options: ReportOptions) -> list[str]:
         """Returns one note per step of the leaking path, then each leaking exit not already named."""
         seen: list[str] = []
-        for location in (*finding.flow, *finding.related):
+        for location in (*finding.flow, *finding.related, *helper_locations(finding)):
             if location.span == finding.span:
                 continue
             text = self.note(location, finding.span.path, options)
