@@ -121,33 +121,66 @@ def _module(directory: str) -> tuple[str, str] | None:
     return None if parent == directory else _module(parent)
 
 
+class _Tracked:
+    """The files git tracks although an ignore pattern matches them, asked of git once, on the first
+    match: such files are analysed (git never ignores a tracked file), and so are their directories."""
+
+    def __init__(self, top: str) -> None:
+        self.top, self.files, self.directories = top, None, None
+
+    def _load(self) -> None:
+        from leaklint.gitdiff import tracked_ignored
+
+        self.files = tracked_ignored(self.top)
+        self.directories = {parent for path in self.files for parent in _parents(path)}
+
+    def has(self, path: str) -> bool:
+        if self.files is None:
+            self._load()
+        return os.path.abspath(path) in self.files
+
+    def holds(self, directory: str) -> bool:
+        if self.directories is None:
+            self._load()
+        return os.path.abspath(directory) in self.directories
+
+
+def _parents(path: str):
+    parent = os.path.dirname(path)
+    while parent and parent != path:
+        yield parent
+        path, parent = parent, os.path.dirname(parent)
+
+
 def _walk(top: str, excluded, respect_gitignore: bool):
     ignores: list[tuple[str, object]] = []
+    tracked = _Tracked(top)
     for directory, dirs, files in os.walk(top):
         if respect_gitignore:
             spec = _gitignore(directory)
             if spec is not None:
                 ignores.append((directory, spec))
         ignores = [(base, spec) for base, spec in ignores if _within(directory, base)]
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores))
+        dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores, tracked))
         for name in sorted(files):
             path = os.path.join(directory, name)
             if os.path.splitext(name)[1] not in LANGUAGES or name.startswith("."):
                 continue
             if excluded is not None and excluded.match_file(_relative(path)):
                 continue
-            if any(spec.match_file(os.path.relpath(path, base)) for base, spec in ignores):
+            if any(spec.match_file(os.path.relpath(path, base)) for base, spec in ignores) and not tracked.has(path):
                 continue
             yield os.path.normpath(path)
 
 
-def _skip_dir(parent: str, name: str, excluded, ignores) -> bool:
+def _skip_dir(parent: str, name: str, excluded, ignores, tracked: _Tracked) -> bool:
     if name.startswith(".") or name in SKIPPED_DIRS:
         return True
     path = os.path.join(parent, name)
     if excluded is not None and excluded.match_file(_relative(path) + "/"):
         return True
-    return any(spec.match_file(os.path.relpath(path, base) + "/") for base, spec in ignores)
+    ignored = any(spec.match_file(os.path.relpath(path, base) + "/") for base, spec in ignores)
+    return ignored and not tracked.holds(path)
 
 
 def _gitignore(directory: str):

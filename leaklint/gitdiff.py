@@ -1,4 +1,5 @@
-"""Lines changed since a git revision, read from `git diff -U0`, for the pull-request gate.
+"""Lines changed since a git revision, read from `git diff -U0`, for the pull-request gate, and the
+tracked files that `.gitignore` patterns match, for discovery.
 
 It owns the git plumbing and the diff parsing; deciding which findings are new is gate.py's.
 Every git failure becomes a one-line GitError.
@@ -52,6 +53,17 @@ def _git(args: list[str], cwd: str) -> str:
 def toplevel(cwd: str) -> str:
     """Returns the root of the work tree containing `cwd`; raises GitError outside one."""
     return _git(["rev-parse", "--show-toplevel"], cwd).strip()
+
+
+def tracked_ignored(directory: str) -> frozenset[str]:
+    """Returns the absolute paths of the files git tracks that an ignore pattern matches (git never
+    ignores a tracked file), in the work tree holding `directory`; empty outside one or without git."""
+    try:
+        top = toplevel(directory)
+        listed = _git(["ls-files", "-z", "--cached", "--ignored", "--exclude-standard"], top)
+    except GitError:
+        return frozenset()
+    return frozenset(os.path.normpath(os.path.join(top, name)) for name in listed.split("\0") if name)
 
 
 def merge_base(branch: str, cwd: str) -> str:

@@ -221,3 +221,17 @@ def test_exit_status_follows_fail_on_and_exit_zero():
     assert gate.exit_status([quiet], "note") == 0
     assert gate.exit_status([], "note", unused=1) == 1
     assert gate.exit_status([warning], "note", unused=1, exit_zero=True) == 0
+
+
+def test_gitignore_never_hides_a_file_git_tracks(repo, capsys):
+    (repo / ".gitignore").write_text("gen/\n*_gen.go\n")
+    (repo / "gen").mkdir()
+    leak = "package gen\n\nimport \"net/http\"\n" + NEW_LEAK
+    (repo / "gen" / "client.go").write_text(leak)
+    (repo / "gen" / "scratch.go").write_text(leak)
+    (repo / "svc" / "table_gen.go").write_text(leak.replace("package gen", "package svc").replace("Fresh", "Table"))
+    git(repo, "add", "-f", "gen/client.go", "svc/table_gen.go")
+    status, found = lines(capsys)
+    assert status == 1
+    assert [path for path, _ in found] == ["gen/client.go", "svc/probe.go", "svc/table_gen.go"]
+    assert lines(capsys, "--no-gitignore")[1] == [*found[:1], ("gen/scratch.go", 7), *found[1:]]
