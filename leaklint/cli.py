@@ -81,6 +81,8 @@ def _add_check(commands: Any) -> None:
     gate.add_argument("--new-from-rev", metavar="REV", help="report only findings that changes since REV touch")
     gate.add_argument("--new-from-merge-base", metavar="BRANCH",
                       help="like --new-from-rev with the merge base of BRANCH and HEAD")
+    gate.add_argument("--new-from-patch", metavar="FILE",
+                      help="report only findings that the changes in this unified diff touch (a pull request's patch)")
     check.add_argument("--baseline", metavar="FILE", help="accept the findings recorded in FILE")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when leaks are found")
     check.add_argument("--fail-on", choices=LEVELS, help="lowest severity that fails the run (default: note)")
@@ -194,9 +196,11 @@ def _check(args: argparse.Namespace) -> int:
     project = Project.from_args(args)
     result = project.run()
     result.findings = project.accepted(result.findings, baseline=args.baseline)
-    rev = project.revision(args.new_from_rev, args.new_from_merge_base)
-    if rev is not None:
-        result.findings = project.changed_only(result.findings, rev)
+    changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)
+    if changes is not None:
+        shown = gate.only_changed(result.findings, changes)
+        result.unchanged = sum(not f.suppressed for f in result.findings) - sum(not f.suppressed for f in shown)
+        result.findings = shown
     enabled = {rule.id for rule in project.enabled}
     unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
     result.unused_directives = unused

@@ -23,14 +23,16 @@ if TYPE_CHECKING:
 
 RANK = {"note": 0, "warning": 1, "error": 2}
 EXTERNAL = ("suppression_kind", "external")
+BASELINED = ("accepted_by", "baseline")
 EXIT_FINDINGS, EXIT_ERROR = 1, 2
 
 
-def accept(finding: Finding, reason: str) -> Finding:
-    """Returns `finding` suppressed outside the source (SARIF suppression kind `external`)."""
+def accept(finding: Finding, reason: str, *marks: tuple[str, str]) -> Finding:
+    """Returns `finding` suppressed outside the source (SARIF suppression kind `external`), with `marks`
+    added to its extra pairs."""
     if finding.suppressed:
         return finding
-    return replace(finding, suppressed=True, suppression_reason=reason, extra=(*finding.extra, EXTERNAL))
+    return replace(finding, suppressed=True, suppression_reason=reason, extra=(*finding.extra, EXTERNAL, *marks))
 
 
 def is_external(finding: Finding) -> bool:
@@ -67,7 +69,7 @@ def _glob(rel: str, glob: str) -> bool:
 def baseline(findings: list[Finding], fingerprints: frozenset[str], base: str) -> list[Finding]:
     """Returns `findings` with those recorded in the baseline suppressed (fingerprints taken
     relative to `base`, the repository root)."""
-    return [accept(f, "baseline") if _recorded(f, fingerprints, base) else f for f in findings]
+    return [accept(f, "baseline", BASELINED) if _recorded(f, fingerprints, base) else f for f in findings]
 
 
 def _recorded(finding: Finding, fingerprints: frozenset[str], base: str) -> bool:

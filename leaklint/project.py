@@ -17,6 +17,7 @@ from leaklint import config as cfg
 if TYPE_CHECKING:
     from leaklint.driver import Settings
     from leaklint.finding import Finding, RunResult
+    from leaklint.gitdiff import Changes
     from leaklint.spec import RuleSpec
 
 
@@ -155,20 +156,16 @@ class Project:
             findings = gate.baseline(findings, load(Path(baseline)), self.source_root)
         return findings
 
-    def revision(self, rev: str | None, merge_base: str | None) -> str | None:
-        """Returns the revision to compare with: `rev`, or the merge base with the branch, or None."""
+    def changes(self, rev: str | None, merge_base: str | None, patch: str | None) -> Changes | None:
+        """Returns what changed: since `rev`, since the merge base with the branch `merge_base`, or
+        in the unified diff file `patch`; None when no gate was asked for."""
+        from leaklint import gitdiff
+
+        if patch:
+            return gitdiff.changes_in_patch(patch, self._git_cwd())
         if merge_base:
-            from leaklint.gitdiff import merge_base as find
-
-            return find(merge_base, self._git_cwd())
-        return rev
-
-    def changed_only(self, findings: list[Finding], rev: str) -> list[Finding]:
-        """Returns the findings that changes since `rev` can have caused."""
-        from leaklint import gate
-        from leaklint.gitdiff import changed_since
-
-        return gate.only_changed(findings, changed_since(rev, self._git_cwd()))
+            rev = gitdiff.merge_base(merge_base, self._git_cwd())
+        return gitdiff.changed_since(rev, self._git_cwd()) if rev else None
 
     def _git_cwd(self) -> str:
         first = Path(os.path.abspath(self.paths[0]))

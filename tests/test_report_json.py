@@ -47,7 +47,8 @@ def test_every_finding_is_one_object_with_documented_fields(tmp_path):
     assert doc["findings"][1]["suppression"] == {"kind": "external", "reason": "baseline"}
     assert doc["findings"][2]["suppression"] is None
     assert doc["errors"] == [{"path": "a.go", "line": 2, "column": 3, "message": "bad", "severity": "error"}]
-    assert doc["summary"] == {"files_checked": 4, "findings": 1, "suppressed": 2, "files_with_findings": 1, "errors": 1, "warnings": 0}
+    assert doc["summary"] == {"files_checked": 4, "findings": 1, "suppressed": 2, "baselined": 0, "unchanged": 0,
+                              "files_with_findings": 1, "errors": 1, "warnings": 0}
     assert "unused_ignores" not in doc
 
 

@@ -67,6 +67,11 @@ def helper_locations(finding: Finding) -> tuple[Location, ...]:
                  for span in finding.uses)
 
 
+def is_baselined(finding: Finding) -> bool:
+    """Reports whether the baseline accepted `finding` (gate.BASELINED marks it)."""
+    return ("accepted_by", "baseline") in finding.extra
+
+
 def error_files(errors: list[FileError], severity: str) -> list[str]:
     """Returns the sorted paths of the files with an error of `severity` (`error`: not analysed,
     `warning`: analysed, with a warning)."""

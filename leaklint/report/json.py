@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from leaklint.report import ReportOptions, error_files, fingerprint, helper_locations, relative_uri
+from leaklint.report import ReportOptions, error_files, fingerprint, helper_locations, is_baselined, relative_uri
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -58,6 +58,7 @@ class JsonReporter:
                        for e in sorted(result.errors, key=lambda e: (e.path, e.line, e.col))],
             "summary": {"files_checked": result.files_checked, "findings": len(active),
                         "suppressed": len(result.findings) - len(active),
+                        "baselined": sum(map(is_baselined, result.findings)), "unchanged": result.unchanged,
                         "files_with_findings": len({f.span.path for f in active}),
                         "errors": len(error_files(result.errors, "error")),
                         "warnings": len(error_files(result.errors, "warning"))},

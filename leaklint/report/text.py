@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, absolute, error_files, helper_locations, source
+from leaklint.report import ReportOptions, absolute, error_files, helper_locations, is_baselined, source
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -38,16 +38,21 @@ def plural(count: int, word: str) -> str:
 
 
 def summary(result: RunResult, options: ReportOptions) -> str:
-    """Returns the one-line summary: `3 leaks in 2 files (1 suppressed)` or `no leaks found in N files`."""
+    """Returns the one-line summary: `3 leaks in 2 files (1 suppressed, 2 in the baseline)` or `no
+    leaks found in N files`, then what was left out or could not be analysed."""
     active = result.active
-    suppressed = len(result.findings) - len(active)
     if active:
         files = len({f.span.path for f in active})
         text = f"{plural(len(active), 'leak')} in {plural(files, 'file')}"
     else:
         text = f"no leaks found in {plural(result.files_checked, 'file')}"
-    if suppressed:
-        text += f" ({suppressed} suppressed)"
+    baselined = sum(map(is_baselined, result.findings))
+    accepted = [f"{len(result.findings) - len(active) - baselined} suppressed", f"{baselined} in the baseline"]
+    accepted = [part for part in accepted if not part.startswith("0 ")]
+    if accepted:
+        text += f" ({', '.join(accepted)})"
+    if result.unchanged:
+        text += f"; {plural(result.unchanged, 'existing finding')} not shown (no change touches them)"
     failed, partial = error_files(result.errors, "error"), error_files(result.errors, "warning")
     if failed:
         text += f"; {plural(len(failed), 'file')} could not be analysed"
