@@ -51,10 +51,13 @@ class ResultCache:
     stats: CacheStats = field(default_factory=CacheStats)
 
     def get(self, key: str) -> PackageResult | None:
-        """Returns the stored result for `key`, or None when absent, unreadable or malformed."""
+        """Returns the stored result for `key`, or None when absent, unreadable or malformed. A hit
+        on an entry last marked used more than a day ago marks it used now (its mtime), for prune()."""
         try:
             with open(self._path(key), encoding="utf-8") as handle:
                 result = decode(json.load(handle))
+                if time.time() - os.fstat(handle.fileno()).st_mtime > DAY:
+                    os.utime(self._path(key))
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             self.stats.misses += 1
             return None
@@ -69,6 +72,36 @@ class ResultCache:
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key[2:]}.json"
+
+    def prune(self) -> bool:
+        """Removes, at most once a day (the PRUNED stamp says when it last ran), the entries not used
+        for MAX_AGE_DAYS, then the least recently used ones while the rest exceed MAX_BYTES, and
+        temporary files left by interrupted writes. Only a directory with leaklint's marker is
+        touched. Reports whether it ran."""
+        stamp = self.directory / PRUNED
+        try:
+            if time.time() - stamp.stat().st_mtime < DAY:
+                return False
+        except OSError:
+            pass
+        if not _is_marked(self.directory):
+            return False
+        entries = _entries(self.directory)
+        now, kept, total = time.time(), [], 0
+        for mtime, size, path in sorted(entries, reverse=True):
+            stale = path.name.startswith(".tmp-") and now - mtime > 3600
+            if stale or now - mtime > MAX_AGE_DAYS * DAY or total + size > MAX_BYTES:
+                _unlink(path)
+                continue
+            kept.append(path)
+            total += size
+        for folder in {path.parent for _, _, path in entries} - {path.parent for path in kept}:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        stamp.touch()
+        return True
 
 
 def write_atomically(path: Path, data: Any) -> bool:
@@ -180,6 +213,27 @@ def _unspan(data: list[Any]) -> Span:
 def _unlocation(data: list[Any]) -> Location:
     span, note = data
     return Location(_unspan(span), str(note))
+
+
+DAY = 86400.0
+MAX_AGE_DAYS = 30
+MAX_BYTES = 512 * 1024 * 1024
+PRUNED = "pruned"
+
+
+def _entries(directory: Path) -> list[tuple[float, int, Path]]:
+    """Returns (mtime, size, path) of the result entries and temporary files under `directory`."""
+    found = []
+    try:
+        folders = [entry for entry in os.scandir(directory) if len(entry.name) == 2 and entry.is_dir()]
+        for folder in folders:
+            for entry in os.scandir(folder.path):
+                if entry.is_file(follow_symlinks=False):
+                    stat = entry.stat(follow_symlinks=False)
+                    found.append((stat.st_mtime, stat.st_size, Path(entry.path)))
+    except OSError:
+        pass
+    return found
 
 
 RACY_SECONDS = 2.0
@@ -312,7 +366,7 @@ def clear(directory: Path) -> int | None:
 
 def _is_own_entry(name: str) -> bool:
     """Reports whether `name`, directly under the cache root, is a name leaklint writes there."""
-    return name == "index" or name.startswith(".tmp-") or (len(name) == 2 and all(c in "0123456789abcdef" for c in name))
+    return name in ("index", PRUNED) or name.startswith(".tmp-") or (len(name) == 2 and all(c in "0123456789abcdef" for c in name))
 
 
 def _unlink(path: Path) -> None:

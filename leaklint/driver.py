@@ -67,6 +67,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     results += check(packages, settings, tree_packages, store, index, go_paths)
     if index:
         index.save()
+    if store:
+        store[0].prune()
     findings: list[Finding] = []
     by_path: dict[str, list[Directive]] = {}
     for result in results:
