@@ -168,7 +168,7 @@ def encode(result: PackageResult) -> dict[str, Any]:
         "format": FORMAT,
         "findings": [_finding(f) for f in result.findings],
         "errors": [[e.path, e.message, e.line, e.col, e.severity] for e in result.errors],
-        "directives": [[path, [[d.line, list(d.codes), d.reason, _span(d.span)] for d in items]]
+        "directives": [[path, [[d.line, list(d.codes), d.reason, _span(d.span), d.last] for d in items]]
                        for path, items in result.directives],
         "deps": [list(pair) for pair in result.deps],
     }
@@ -186,8 +186,8 @@ def decode(data: dict[str, Any]) -> PackageResult:
                      for f in data["findings"])
     errors = tuple(FileError(str(p), str(m), int(line), int(col), str(severity))
                    for p, m, line, col, severity in data["errors"])
-    directives = tuple((str(path), tuple(Directive(int(line), tuple(codes), str(reason), _unspan(span))
-                                         for line, codes, reason, span in items))
+    directives = tuple((str(path), tuple(Directive(int(line), tuple(codes), str(reason), _unspan(span), int(last))
+                                         for line, codes, reason, span, last in items))
                        for path, items in data["directives"])
     deps = tuple((str(package), str(digest)) for package, digest in data["deps"])
     return PackageResult(findings, errors, directives, deps)

@@ -118,8 +118,9 @@ def _touched(span: Span, changes: Changes) -> bool:
 
 def unused_directives(directives: list[Directive], enabled: set[str]) -> list[Directive]:
     """Returns the unused directives worth reporting: malformed ones (no code) and those naming an
-    enabled rule (a directive for a deselected rule is not wrong, only idle)."""
-    return [d for d in directives if not d.codes or set(d.codes) & enabled]
+    enabled rule (a directive for a deselected rule is not wrong, only idle). A bare `# noqa` or
+    `//nolint` is never reported: it is there for other tools too."""
+    return [d for d in directives if d.codes != ("ALL",) and (not d.codes or set(d.codes) & enabled)]
 
 
 def exit_status(findings: list[Finding], fail_on: str, unused: int = 0, exit_zero: bool = False,

@@ -196,12 +196,14 @@ class FunctionIR:
 
 @dataclass(frozen=True, slots=True)
 class Directive:
-    """An in-source suppression: on `line`, `codes` are ignored (empty: malformed, kept for reporting)."""
+    """An in-source suppression: on `line` (through `last` when it covers a declaration), `codes`
+    are ignored (empty: malformed, kept for reporting; `("ALL",)`: every rule)."""
 
     line: int
     codes: tuple[str, ...]
     reason: str
     span: Span
+    last: int = 0
 
 
 @dataclass(frozen=True, slots=True)
