@@ -176,7 +176,7 @@ def test_unused_ignores_are_reported_only_when_asked(project, capsys):
     assert run(capsys, "check")[0] == 0
     status, out, _ = run(capsys, "check", "--report-unused-ignores")
     assert status == 1
-    assert "svc/ping.go:10:26: unused-ignore unused suppression: no LL101 finding here\n" in out
+    assert "svc/ping.go:10:26: LL001 unused suppression: no LL101 finding here\n" in out
     assert out.endswith("no leaks found in 1 file; 1 unused suppression\n")
 
 
@@ -342,3 +342,21 @@ def test_discovery_and_speed_flags_reach_the_driver(project, capsys, monkeypatch
     from leaklint.spec import load_rules
 
     assert [r.id for r in settings.rules] == [r.id for r in load_rules(builtin_rule_dirs())]
+
+
+def test_unused_ignores_are_results_in_sarif_and_json(project, capsys):
+    source = CLEAN.replace("defer resp.Body.Close()", "defer resp.Body.Close() //leaklint:ignore LL101 stale")
+    (project / "svc" / "ping.go").write_text(source)
+    (project / "svc" / "probe.go").unlink()
+    status, out, _ = run(capsys, "check", "--format", "sarif", "--report-unused-ignores")
+    run_ = json.loads(out)["runs"][0]
+    assert status == 1
+    [result] = run_["results"]
+    rule = run_["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert (result["ruleId"], rule["id"], rule["name"], result["level"]) == ("LL001", "LL001", "unused-suppression", "warning")
+    assert result["message"]["text"] == "unused suppression: no LL101 finding here"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 10
+    assert set(result["partialFingerprints"]) == {"leaklint/v1", "primaryLocationLineHash"}
+    status, out, _ = run(capsys, "check", "--format", "json", "--report-unused-ignores")
+    assert [(u["path"], u["line"], u["codes"]) for u in json.loads(out)["unused_ignores"]] == [("svc/ping.go", 10, ["LL101"])]
+    assert "LL001" not in run(capsys, "check", "--format", "sarif")[1]

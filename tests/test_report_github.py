@@ -50,4 +50,4 @@ def test_suppressed_are_silent_errors_and_unused_ignores_are_warnings(tmp_path):
     assert render(tmp_path, [quiet], [error], [unused]) == (
         "::error file=a.go,line=2,col=1,title=leaklint could not analyse this file::invalid UTF-8 at byte 7\n")
     assert render(tmp_path, [], [], [unused], unused_ignores=True) == (
-        "::warning file=a.go,line=2,col=5,title=unused suppression::this suppression (LL101) suppresses nothing\n")
+        "::warning file=a.go,line=2,col=5,title=LL001 unused-suppression::this suppression (LL101) suppresses nothing\n")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
-    from leaklint.ir import FileError
+    from leaklint.ir import Directive, FileError
 
 # name -> "module:attribute"; the attribute is a Reporter
 REPORTERS: dict[str, str] = {
@@ -65,6 +65,16 @@ def helper_locations(finding: Finding) -> tuple[Location, ...]:
     return tuple(Location(replace(span, end_line=span.line, end_col=span.col + 1),
                           f"summary of {source.function_name(absolute(span.path), span.line)} used here")
                  for span in finding.uses)
+
+
+UNUSED_RULE = ("LL001", "unused-suppression")  # reported with --report-unused-ignores, as ruff's RUF100
+
+
+def unused_message(directive: Directive) -> str:
+    """Returns the message for a suppression that suppressed nothing."""
+    if directive.codes:
+        return f"unused suppression: no {', '.join(directive.codes)} finding here"
+    return "suppression without a rule code suppresses nothing"
 
 
 def is_baselined(finding: Finding) -> bool:

@@ -7,16 +7,18 @@ timestamps, no absolute paths. It never filters beyond leaving out suppressed fi
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from leaklint import docs
-from leaklint.report import ReportOptions, absolute, fingerprint, helper_locations, relative_uri, source
+from leaklint.report import (UNUSED_RULE, ReportOptions, absolute, fingerprint, helper_locations, relative_uri, source,
+                             unused_message)
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
-    from leaklint.ir import FileError, Span
+    from leaklint.ir import Directive, FileError, Span
     from leaklint.spec import RuleSpec
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -91,6 +93,19 @@ class _Builder:
             "locations": [{"physicalLocation": {"artifactLocation": self.artifact(first.path), "region": region}}],
         }
 
+    def unused(self, directive: Directive, rule_index: int) -> dict[str, Any]:
+        """Returns the LL001 result for a suppression that suppressed nothing."""
+        uri = relative_uri(directive.span.path, self.base)
+        identity = f"{UNUSED_RULE[0]}\0{uri}\0{','.join(directive.codes)}\0{source.line(absolute(directive.span.path), directive.span.line)}"
+        out = {"ruleId": UNUSED_RULE[0], "ruleIndex": rule_index, "level": "warning",
+               "message": {"text": unused_message(directive)},
+               "locations": [{"physicalLocation": self.physical(directive.span)}],
+               "partialFingerprints": {"leaklint/v1": hashlib.sha256(identity.encode()).hexdigest()[:32]}}
+        line_hash = source.line_hash(absolute(directive.span.path), directive.span.line)
+        if line_hash is not None:
+            out["partialFingerprints"]["primaryLocationLineHash"] = line_hash
+        return out
+
     def result(self, finding: Finding, index: dict[str, int]) -> dict[str, Any]:
         out: dict[str, Any] = {
             "ruleId": finding.rule_id,
@@ -126,6 +141,16 @@ def _suppression(finding: Finding) -> dict[str, Any]:
     return entry
 
 
+def unused_descriptor() -> dict[str, Any]:
+    """Returns the reportingDescriptor of LL001, the suppressions that suppressed nothing."""
+    text = ("Reports an in-source suppression (`# noqa: LL201`, `//leaklint:ignore LL101`, `//nolint:bodyclose`) "
+            "that suppresses no finding: the leak it silenced is gone, or it names the wrong rule or line.")
+    return {"id": UNUSED_RULE[0], "name": UNUSED_RULE[1], "shortDescription": {"text": "suppression suppresses nothing"},
+            "fullDescription": {"text": text}, "help": {"text": text + " Remove it.", "markdown": text + " Remove it."},
+            "defaultConfiguration": {"level": "warning"},
+            "properties": {"tags": ["maintainability"], "precision": "very-high", "problem.severity": "warning"}}
+
+
 def order(finding: Finding) -> tuple:
     """Returns the total order of results: position, rule, then fingerprint to break ties."""
     return (*finding.sort_key(), finding.fingerprint)
@@ -156,6 +181,10 @@ def document(result: RunResult, options: ReportOptions) -> dict[str, Any]:
         "invocations": [invocation],
         "results": [build.result(f, index) for f in sorted(findings, key=order)],
     }
+    if options.unused_ignores and result.unused_directives:
+        run["tool"]["driver"]["rules"].append(unused_descriptor())
+        unused = sorted(result.unused_directives, key=lambda d: (d.span.path, d.span.line, d.span.col))
+        run["results"] += [build.unused(directive, len(rules)) for directive in unused]
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

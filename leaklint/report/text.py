@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, absolute, error_files, helper_locations, is_baselined, source
+from leaklint.report import (UNUSED_RULE, ReportOptions, absolute, error_files, helper_locations, is_baselined,
+                             source, unused_message)
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -125,11 +126,7 @@ class TextReporter:
     def unused(self, directive: Directive, options: ReportOptions, paint: _Paint) -> str:
         span = directive.span
         where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
-        if directive.codes:
-            text = f"unused suppression: no {', '.join(directive.codes)} finding here"
-        else:
-            text = "suppression without a rule code suppresses nothing"
-        return f"{paint('path', where)} {paint('code', 'unused-ignore')} {text}\n"
+        return f"{paint('path', where)} {paint('code', UNUSED_RULE[0])} {unused_message(directive)}\n"
 
 
 REPORTER = TextReporter()
