@@ -12,9 +12,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from leaklint.finding import Finding
-from leaklint.report import absolute, fingerprint
+from leaklint.report import absolute
 
 if TYPE_CHECKING:
+    from leaklint.baseline import Entry
     from leaklint.config import Config
     from leaklint.gitdiff import Changes
     from leaklint.finding import Span
@@ -66,18 +67,13 @@ def _glob(rel: str, glob: str) -> bool:
     return "/" not in glob and fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], glob)
 
 
-def baseline(findings: list[Finding], fingerprints: frozenset[str], base: str) -> list[Finding]:
-    """Returns `findings` with those recorded in the baseline suppressed (fingerprints taken
-    relative to `base`, the repository root)."""
-    return [accept(f, "baseline", BASELINED) if _recorded(f, fingerprints, base) else f for f in findings]
+def baseline(findings: list[Finding], entries: list[Entry], base: str) -> list[Finding]:
+    """Returns `findings` with those the baseline's `entries` accept suppressed (paths and
+    fingerprints relative to `base`, the repository root; see baseline.matches)."""
+    from leaklint.baseline import matches
 
-
-def _recorded(finding: Finding, fingerprints: frozenset[str], base: str) -> bool:
-    """Reports whether the baseline holds `finding`, or the same finding under the rule it was split
-    off from (a baseline written when LL105's findings were LL101's still covers them)."""
-    if fingerprint(finding, base) in fingerprints:
-        return True
-    return bool(finding.origin) and fingerprint(replace(finding, rule_id=finding.origin), base) in fingerprints
+    accepted = matches(findings, entries, base)
+    return [accept(f, "baseline", BASELINED) if i in accepted else f for i, f in enumerate(findings)]
 
 
 def only_changed(findings: list[Finding], changes: Changes) -> list[Finding]:

@@ -2,14 +2,16 @@
 
 One run with every known rule in the driver, results with UTF-16 columns, related locations
 for the leaking exits, a code flow for the leaking path, and both the upload action's line hash
-and leaklint's own fingerprint. Output is byte-identical for identical input: keys sorted, no
-timestamps, no absolute paths. It never filters beyond leaving out suppressed findings.
+and leaklint's own fingerprint. URIs are percent-encoded and relative to %SRCROOT%, whose own URI
+(the repository root) is the only absolute path. Output is byte-identical for identical input and
+root: keys sorted, no timestamps. It never filters beyond leaving out suppressed findings.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from pathlib import Path
+from urllib.parse import quote
 from typing import TYPE_CHECKING, Any, TextIO
 
 from leaklint import docs
@@ -62,10 +64,12 @@ class _Builder:
         self.base = options.source_root
 
     def artifact(self, path: str) -> dict[str, Any]:
+        """Returns the artifactLocation of `path`: percent-encoded (`sp%20ace/a.go`), relative to
+        %SRCROOT% when below the source root, else a `file:` URI."""
         uri = relative_uri(path, self.base)
         if uri.startswith("/"):
             return {"uri": Path(uri).as_uri()}
-        return {"uri": uri, "uriBaseId": SRCROOT}
+        return {"uri": quote(uri, safe="/"), "uriBaseId": SRCROOT}
 
     def region(self, span: Span) -> dict[str, Any]:
         path = absolute(span.path)
@@ -176,7 +180,8 @@ def document(result: RunResult, options: ReportOptions) -> dict[str, Any]:
             "informationUri": INFORMATION_URI,
             "rules": [rule_descriptor(rule) for rule in rules],
         }},
-        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The root of the analysed repository."}}},
+        "originalUriBaseIds": {SRCROOT: {"uri": Path(absolute(options.source_root)).as_uri().rstrip("/") + "/",
+                                         "description": {"text": "The root of the analysed repository."}}},
         "columnKind": "utf16CodeUnits",
         "invocations": [invocation],
         "results": [build.result(f, index) for f in sorted(findings, key=order)],
