@@ -70,7 +70,7 @@ def test_noqa_forms_suppress_the_finding_on_their_line(tree, capsys, comment):
 def test_a_noqa_for_other_tools_is_never_an_unused_leaklint_suppression(tree, capsys):
     (tree / "a.py").write_text("import os  # noqa\nimport sys  # noqa: F401\n" + PY_LEAK.format(comment=""))
     cli.main(["check", "--report-unused-ignores"])
-    assert "unused-ignore" not in capsys.readouterr().out
+    assert "LL001" not in capsys.readouterr().out
 
 
 GO_DECL = """\

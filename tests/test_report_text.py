@@ -104,6 +104,6 @@ def test_unused_directives_listed_when_asked(root):
     assert render(root, [], unused=unused) == "no leaks found in 3 files\n"
     text = render(root, [], unused=unused, unused_ignores=True)
     assert text == (
-        "svc/a.go:4:40: unused-ignore unused suppression: no LL101 finding here\n"
-        "svc/a.go:5:9: unused-ignore suppression without a rule code suppresses nothing\n"
+        "svc/a.go:4:40: LL001 unused suppression: no LL101 finding here\n"
+        "svc/a.go:5:9: LL001 suppression without a rule code suppresses nothing\n"
         "no leaks found in 3 files; 2 unused suppressions\n")
