@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from leaklint.finding import Finding
-from leaklint.report import fingerprint, relative_uri
+from leaklint.report import fingerprint, identity, relative_uri
 
 FORMAT = "leaklint-baseline"
 VERSION = 1
@@ -37,16 +37,6 @@ class Entry:
     function: str = ""
     variable: str = ""
     callee: str = ""
-
-
-def identity(finding: Finding) -> tuple[str, str, str]:
-    """Returns the (function, variable, callee) of a finding, from its key `qualname:var:callee:n`;
-    the function is the last part of its qualified name (`Probe`, `Client.Do`'s `Do`)."""
-    parts = finding.key.rsplit(":", 3)
-    if len(parts) != 4:
-        return "", "", ""
-    qualname, variable, callee, _ = parts
-    return qualname.rsplit("/", 1)[-1].rsplit(".", 1)[-1], variable, callee
 
 
 def dumps(findings: list[Finding], base: str) -> str:

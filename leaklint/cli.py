@@ -15,14 +15,15 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from leaklint import __version__
-from leaklint.config import UsageError
+from leaklint.config import OUTPUT_FORMATS, UsageError
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
     from leaklint.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "sarif", "json", "github")
+FORMATS = OUTPUT_FORMATS  # ruff's --output-format names, and leaklint's own
+SUMMARISED = ("text", "full", "concise", "grouped")  # formats that print their own summary
 LEVELS = ("error", "warning", "note")
 ISSUES = "https://github.com/leaklint/leaklint/issues"
 DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing"}
@@ -75,7 +76,9 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
 def _add_check(commands: Any) -> None:
     check = commands.add_parser("check", help="find leaks", description="Find resource leaks.")
     _add_analysis_options(check)
-    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, metavar="FORMAT",
+                       help=f"report format: {', '.join(FORMATS)} (default: the config's output-format, else text)")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE, a summary to stderr")
     gate = check.add_mutually_exclusive_group()
     gate.add_argument("--new-from-rev", metavar="REV", help="report only findings that changes since REV touch")
@@ -227,13 +230,14 @@ def _report(result: RunResult, project: Project, args: argparse.Namespace) -> No
     from leaklint import report
     from leaklint.report.text import summary
 
+    args.format = args.format or project.config.output_format or "text"
     stream = sys.stdout
     options = report.ReportOptions(
         cwd=os.getcwd(), source_root=project.source_root, version=__version__,
         color=_use_color(args.color, stream, bool(args.output)),
         include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
         quiet=args.quiet)
-    reporter = report.get(args.format)
+    reporter = report.get("statistics" if args.statistics else args.format)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="\n") as out:
             reporter.write(result, out, options)
@@ -243,16 +247,21 @@ def _report(result: RunResult, project: Project, args: argparse.Namespace) -> No
             stream.flush()
         except BrokenPipeError:  # `leaklint check | head`: the reader left, the status still counts
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-    if not args.quiet and (args.output or args.format != "text"):
+    if not args.quiet and (args.output or args.statistics or args.format not in SUMMARISED):
         where = f"; {args.format} report written to {args.output}" if args.output else ""
         print(summary(result, options) + where, file=sys.stderr)
 
 
 def _use_color(choice: str, stream: Any, to_file: bool) -> bool:
-    """Reports whether to colour: `always`; never for `never` or a file; else a terminal without NO_COLOR."""
+    """Reports whether to colour: `always`; never for `never` or a file; else when FORCE_COLOR is set
+    (not empty), else a terminal without NO_COLOR."""
     if choice != "auto":
         return choice == "always"
-    if to_file or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    if to_file:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 

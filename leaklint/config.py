@@ -22,6 +22,8 @@ class UsageError(Exception):
 
 
 LEVELS = ("error", "warning", "note")
+OUTPUT_FORMATS = ("text", "full", "concise", "grouped", "json", "json-lines", "sarif", "github", "gitlab", "codeclimate",
+                  "junit", "pylint", "azure", "rdjson")
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -52,6 +54,7 @@ class Config:
     fail_on: str | None = None
     tests: bool = True
     fail_on_unanalysed: bool = True
+    output_format: str | None = None
 
 
 def builtin_rule_dirs() -> list[Path]:
@@ -103,7 +106,7 @@ class _Parser:
     """Validates each known key of one table; anything else is an error naming the key."""
 
     KEYS = ("select", "ignore", "extend-select", "exclude", "per-file-ignores", "severity",
-            "rules-dirs", "fail-on", "tests", "fail-on-unanalysed")
+            "rules-dirs", "fail-on", "tests", "fail-on-unanalysed", "output-format")
 
     def __init__(self, path: Path, prefix: str) -> None:
         self.path, self.prefix = path, prefix
@@ -130,6 +133,7 @@ class _Parser:
             fail_on=self.level(data, "fail-on"),
             tests=self.flag(data, "tests", True),
             fail_on_unanalysed=self.flag(data, "fail-on-unanalysed", True),
+            output_format=self.choice(data, "output-format", OUTPUT_FORMATS),
         )
 
     def strings(self, data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -145,9 +149,12 @@ class _Parser:
         return value
 
     def level(self, data: dict[str, Any], key: str) -> str | None:
+        return self.choice(data, key, LEVELS)
+
+    def choice(self, data: dict[str, Any], key: str, choices: tuple[str, ...]) -> str | None:
         value = data.get(key)
-        if value is not None and value not in LEVELS:
-            raise self.fail(key, f"one of {', '.join(LEVELS)}")
+        if value is not None and value not in choices:
+            raise self.fail(key, f"one of {', '.join(choices)}")
         return value
 
     def per_file_ignores(self, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

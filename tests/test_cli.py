@@ -72,12 +72,13 @@ def test_leak_is_printed_with_source_caret_notes_and_summary(project, capsys):
     status, out, _ = run(capsys, "check")
     assert status == 1
     assert out == (
-        "svc/probe.go:9:15: LL101 response body of `resp` from (*http.Client).Get is not closed when returning at line 14\n"
+        "svc/probe.go:9:15: LL101 [error] response body of `resp` from (*http.Client).Get is not closed when returning at line 14\n"
         "  |\n"
         "9 |     resp, err := c.Get(url)\n"
         "  |                  ^^^^^^^^^^ LL101\n"
         "  |\n"
         "  = note: returns at line 14\n"
+        "  = help: add `defer resp.Body.Close()` right after the error check, so it is closed on every path\n"
         "\n"
         "1 leak in 1 file\n"
     )

@@ -40,7 +40,7 @@ def leak(root: Path, name: str = "svc/a.go", **extra) -> Finding:
 
 def test_caret_lines_up_under_tabs_and_wide_characters(root):
     assert render(root, [leak(root)]) == (
-        "svc/a.go:4:26: LL101 response body of `resp` from http.Get is not closed when returning at line 5\n"
+        "svc/a.go:4:26: LL101 [error] response body of `resp` from http.Get is not closed when returning at line 5\n"
         "  |\n"
         "4 |     x := \"中文\"; resp, err := http.Get(u)\n"
         "  | " + " " * 30 + "^^^^^^^^^^^ LL101\n"
@@ -64,7 +64,7 @@ def test_notes_in_other_files_name_the_file(root):
 def test_missing_source_prints_the_header_and_notes_only(root):
     text = render(root, [leak(root, name="svc/gone.go")])
     assert text.splitlines()[:3] == [
-        "svc/gone.go:4:26: LL101 response body of `resp` from http.Get is not closed when returning at line 5",
+        "svc/gone.go:4:26: LL101 [error] response body of `resp` from http.Get is not closed when returning at line 5",
         "  = note: returns at line 5", ""]
 
 

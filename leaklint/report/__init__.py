@@ -18,10 +18,21 @@ if TYPE_CHECKING:
 # name -> "module:attribute"; the attribute is a Reporter
 REPORTERS: dict[str, str] = {
     "text": "leaklint.report.text:REPORTER",
+    "concise": "leaklint.report.concise:REPORTER",
+    "grouped": "leaklint.report.grouped:REPORTER",
     "sarif": "leaklint.report.sarif:REPORTER",
     "json": "leaklint.report.json:REPORTER",
+    "json-lines": "leaklint.report.jsonlines:REPORTER",
     "github": "leaklint.report.github:REPORTER",
+    "codeclimate": "leaklint.report.codeclimate:REPORTER",
+    "junit": "leaklint.report.junit:REPORTER",
+    "pylint": "leaklint.report.pylint:REPORTER",
+    "azure": "leaklint.report.azure:REPORTER",
+    "rdjson": "leaklint.report.rdjson:REPORTER",
+    "statistics": "leaklint.report.statistics:REPORTER",
 }
+# ruff's --output-format names for the same formats
+ALIASES: dict[str, str] = {"full": "text", "gitlab": "codeclimate"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +61,8 @@ class Reporter(Protocol):
 
 
 def get(name: str) -> Reporter:
-    """Returns the reporter registered under `name`; raises KeyError for an unknown format."""
-    module, attribute = REPORTERS[name].split(":")
+    """Returns the reporter registered under `name` or its ruff alias; raises KeyError for an unknown format."""
+    module, attribute = REPORTERS[ALIASES.get(name, name)].split(":")
     return getattr(importlib.import_module(module), attribute)
 
 
@@ -75,6 +86,17 @@ def unused_message(directive: Directive) -> str:
     if directive.codes:
         return f"unused suppression: no {', '.join(directive.codes)} finding here"
     return "suppression without a rule code suppresses nothing"
+
+
+def identity(finding: Finding) -> tuple[str, str, str]:
+    """Returns the (function, variable, callee) of a finding, from its key `qualname:var:callee:n`;
+    the function is the last part of its qualified name (`Probe`; a method's name). Empty parts
+    when the key has another shape."""
+    parts = finding.key.rsplit(":", 3)
+    if len(parts) != 4:
+        return "", "", ""
+    qualname, variable, callee, _ = parts
+    return qualname.rsplit("/", 1)[-1].rsplit(".", 1)[-1], variable, callee
 
 
 def is_baselined(finding: Finding) -> bool:

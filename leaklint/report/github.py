@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from leaklint.report import UNUSED_RULE, ReportOptions, relative_uri
+from leaklint.report.advice import help_text
 from leaklint.report.text import TextReporter
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ class GithubReporter:
             ("title", f"{finding.rule_id} {name}".strip()),
         ]
         notes = TextReporter().notes(finding, options)
-        message = finding.message + "".join(f"\n  = note: {note}" for note in notes)
+        fix = help_text(finding, {rule.id: rule for rule in result.rules})
+        message = finding.message + "".join(f"\n  = note: {note}" for note in notes) + (f"\n  = help: {fix}" if fix else "")
         return command(LEVELS.get(finding.severity, "error"), properties, message)
 
 

@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from leaklint.report import ReportOptions, error_files, fingerprint, helper_locations, is_baselined, relative_uri
+from leaklint.report.advice import help_text
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -29,6 +30,7 @@ class JsonReporter:
         from leaklint.report.sarif import order
 
         names = {rule.id: rule.name for rule in result.rules}
+        rules = {rule.id: rule for rule in result.rules}
 
         def path(p: str) -> str:
             return relative_uri(p, options.source_root)
@@ -47,7 +49,8 @@ class JsonReporter:
                     "message": f.message, **span(f.span), "related": [location(x) for x in f.related],
                     "flow": [location(x) for x in f.flow], "uses": [location(x) for x in helper_locations(f)],
                     "fingerprint": fingerprint(f, options.source_root),
-                    "suppressed": f.suppressed, "suppression": suppression, "tags": list(f.tags)}
+                    "suppressed": f.suppressed, "suppression": suppression, "tags": list(f.tags),
+                    "help": help_text(f, rules)}
 
         active = result.active
         doc: dict[str, Any] = {

@@ -1,5 +1,5 @@
-"""The text reporter, as ruff prints: `path:line:col: CODE message`, the source line with the span
-underlined, the leaking path as notes, and a closing summary.
+"""The text reporter, as ruff prints: `path:line:col: CODE [severity] message`, the source line with
+the span underlined, the leaking path as notes, the fix as a `help:` line, and a closing summary.
 
 Paths are relative to the working directory. Colour comes only when the options ask for it (the
 CLI decides: a terminal, no NO_COLOR). It never filters findings: suppressed ones are only counted.
@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from leaklint.report import (UNUSED_RULE, ReportOptions, absolute, error_files, helper_locations, is_baselined,
                              source, unused_message)
+from leaklint.report.advice import help_text
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
     from leaklint.ir import Directive
 
-_STYLES = {"path": "1", "code": "1;31", "gutter": "1;34", "caret": "1;31", "note": "1;36", "dim": "2"}
+_STYLES = {"path": "1", "code": "1;31", "gutter": "1;34", "caret": "1;31", "note": "1;36", "dim": "2", "help": "1;32",
+           "error": "1;31", "warning": "1;33"}
 
 
 class _Paint:
@@ -69,23 +71,32 @@ class TextReporter:
 
     def write(self, result: RunResult, out: TextIO, options: ReportOptions) -> None:
         paint = _Paint(options.color)
+        rules = {rule.id: rule for rule in result.rules}
         for finding in result.active:
-            out.write(self.finding(finding, options, paint))
+            out.write(self.finding(finding, options, paint, help_text(finding, rules)))
         if options.unused_ignores:
             for directive in result.unused_directives:
                 out.write(self.unused(directive, options, paint))
         if not options.quiet:
             out.write(summary(result, options) + "\n")
 
-    def finding(self, finding: Finding, options: ReportOptions, paint: _Paint) -> str:
-        """Returns the block for one finding, ending with a blank line."""
+    def finding(self, finding: Finding, options: ReportOptions, paint: _Paint, fix: str = "") -> str:
+        """Returns the block for one finding, ending with a blank line: the headline, the source
+        line, a note per step of the leaking path, and the `help:` line when there is a fix."""
+        lines = [self.headline(finding, options, paint)]
+        lines += self.snippet(finding, absolute(finding.span.path), paint)
+        pad = " " * self.gutter(finding)
+        lines += [f"{pad} {paint('gutter', '=')} {paint('note', 'note')}: {text}" for text in self.notes(finding, options)]
+        if fix:
+            lines.append(f"{pad} {paint('gutter', '=')} {paint('help', 'help')}: {fix}")
+        return "\n".join(lines) + "\n\n"
+
+    def headline(self, finding: Finding, options: ReportOptions, paint: _Paint) -> str:
+        """Returns `path:line:col: CODE [severity] message`."""
         span = finding.span
         where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
-        lines = [f"{paint('path', where)} {paint('code', finding.rule_id)} {finding.message}"]
-        lines += self.snippet(finding, absolute(span.path), paint)
-        lines += [f"{' ' * self.gutter(finding)} {paint('gutter', '=')} {paint('note', 'note')}: {text}"
-                  for text in self.notes(finding, options)]
-        return "\n".join(lines) + "\n\n"
+        level = paint(finding.severity if finding.severity in _STYLES else "note", f"[{finding.severity}]")
+        return f"{paint('path', where)} {paint('code', finding.rule_id)} {level} {finding.message}"
 
     def gutter(self, finding: Finding) -> int:
         return len(str(finding.span.line))
