@@ -53,7 +53,8 @@ def _jobs(value: str) -> int:
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Adds what `check` and `baseline` share: paths, configuration, selection, file discovery."""
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
+    parser.add_argument("--stdin-filename", metavar="PATH", help="the file that source read from stdin (-) stands for")
     parser.add_argument("--config", metavar="FILE", help="use this leaklint.toml or pyproject.toml")
     parser.add_argument("--select", type=_codes, action="extend", metavar="CODES",
                         help="only these rules (codes, code prefixes, names, ALL); replaces the config's")
@@ -196,6 +197,7 @@ def _check(args: argparse.Namespace) -> int:
     from leaklint import gate
     from leaklint.project import Project
 
+    _read_stdin(args)
     project = Project.from_args(args)
     result = project.run()
     result.findings = project.accepted(result.findings, baseline=args.baseline)
@@ -215,6 +217,26 @@ def _check(args: argparse.Namespace) -> int:
     strict = project.config.fail_on_unanalysed if args.fail_on_unanalysed is None else args.fail_on_unanalysed
     return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
                             unanalysed=gate.unanalysed(result.errors) if strict else 0)
+
+
+def _read_stdin(args: argparse.Namespace) -> None:
+    """Replaces a `-` path by --stdin-filename and keeps what stdin holds as `args.stdin` (path,
+    bytes), also as that file's text for the reporters; raises UsageError without a usable name."""
+    args.stdin = None
+    if "-" not in args.paths:
+        return
+    from leaklint.discovery import describe
+    from leaklint.report import absolute, source
+
+    name = args.stdin_filename
+    if not name:
+        raise UsageError("reading source from stdin (-) needs --stdin-filename PATH to name its language")
+    if describe(name) is None:
+        raise UsageError(f"{name}: not a Go or Python file (--stdin-filename names the file stdin stands for)")
+    data = sys.stdin.buffer.read()
+    args.paths = [name if p == "-" else p for p in args.paths]
+    args.stdin = (name, data)
+    source.remember(absolute(name), data.decode("utf-8", errors="replace"))
 
 
 def _print_errors(result: RunResult) -> None:
@@ -272,6 +294,7 @@ def _baseline(args: argparse.Namespace) -> int:
     from leaklint import baseline
     from leaklint.project import Project
 
+    _read_stdin(args)
     project = Project.from_args(args)
     result = project.run()
     active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]

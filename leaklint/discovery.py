@@ -208,6 +208,12 @@ def _relative(path: str) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
 
 
+def describe(path: str) -> SourceFile | None:
+    """Returns the SourceFile `path` would be (its canonical path, language and package), whether
+    or not it exists; None when it is no Go or Python file. For source read from stdin."""
+    return _source(path)
+
+
 def _source(path: str, canonical: bool = False) -> SourceFile | None:
     path = path if canonical else _canonical(path)
     language = LANGUAGES.get(os.path.splitext(path)[1])

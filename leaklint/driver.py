@@ -41,21 +41,25 @@ class Settings:
     shard: tuple[int, int] | None = None
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
     tests: bool = True  # analyse test files (their findings are tagged `test`)
+    stdin: tuple[str, bytes] | None = None  # (path, bytes): source read from stdin, analysed as that file
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
-    files, errors = discover([*paths, *settings.context], settings.exclude, settings.force_exclude,
+    given = [p for p in paths if settings.stdin is None or p != settings.stdin[0]]
+    files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
                              settings.respect_gitignore)
+    if settings.stdin is not None:
+        files = _with_stdin(files, settings.stdin[0])
     if not settings.tests:  # Ex) tests = false   (as golangci-lint's run.tests)
         files = [f for f in files if not _in_tests(f.path, settings.root)]
     if settings.shard is not None:
         files = shard(files, *settings.shard)
     tree_packages = {f.package: f.package for f in files}
     store = _open_cache(settings)
-    index = _open_index(store, paths, settings, tree_packages) if store else None
+    index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
     results, unread = _unchanged(files, index) if index else ([], files)
-    packages, read_errors = read_packages(unread)
+    packages, read_errors = read_packages(unread, settings.stdin)
     errors.extend(grade_unread(read_errors, unread, settings.rules))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
@@ -92,13 +96,25 @@ def shard(files: list[SourceFile], index: int, count: int) -> list[SourceFile]:
     return [f for f in files if zlib.crc32(f.package.encode()) % count == index - 1]
 
 
-def read_packages(files: list[SourceFile]) -> tuple[list[Package], list[FileError]]:
+def _with_stdin(files: list[SourceFile], path: str) -> list[SourceFile]:
+    """Returns `files` with the file read from stdin in its place (it may not exist on disk)."""
+    from leaklint.discovery import describe
+
+    named = describe(path)
+    kept = [f for f in files if f.path != named.path]
+    return sorted([*kept, named], key=lambda f: f.path)
+
+
+def read_packages(files: list[SourceFile], stdin: tuple[str, bytes] | None = None) -> tuple[list[Package], list[FileError]]:
     """Returns the readable files grouped by package, sorted by (language, package); unreadable files
-    become errors."""
+    become errors; the file read from stdin (`stdin`: its path and bytes) is taken from there."""
+    from leaklint.discovery import describe
+
     errors: list[FileError] = []
     packages: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
+    piped = describe(stdin[0]).path if stdin else None
     for source_file in files:
-        data, error = read_source(source_file.path)
+        data, error = (stdin[1], None) if source_file.path == piped else read_source(source_file.path)
         if error is not None:
             errors.append(error)
             continue

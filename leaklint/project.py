@@ -38,17 +38,18 @@ def _default_root(first: str, start: Path) -> str:
     return cwd if inside else str(start)
 
 
-def package_context(paths: list[str]) -> list[str]:
+def package_context(paths: list[str], piped: str | None = None) -> list[str]:
     """Returns the sibling Go files of every Go file named in `paths` that are not named themselves.
 
     A Go package spans its directory: a file alone hides the helpers, wrappers and struct types
     its siblings declare. Pre-commit passes single files, so these siblings are analysed as
-    context and their own findings are dropped.
+    context and their own findings are dropped. `piped` names the file read from stdin, which
+    need not exist on disk.
     """
     named = {os.path.normpath(os.path.abspath(p)) for p in paths}
     context: dict[str, str] = {}
     for path in paths:
-        if not (path.endswith(".go") and os.path.isfile(path)):
+        if not (path.endswith(".go") and (os.path.isfile(path) or path == piped)):
             continue
         folder = os.path.dirname(path) or "."
         for name in sorted(os.listdir(folder)):
@@ -99,7 +100,8 @@ class Project:
         from leaklint.driver import Settings
 
         paths = list(args.paths) or ["."]
-        missing = [p for p in paths if not os.path.exists(p)]
+        stdin = getattr(args, "stdin", None)
+        missing = [p for p in paths if not os.path.exists(p) and not (stdin and p == stdin[0])]
         if missing:
             raise UsageError(f"{missing[0]}: no such file or directory")
         config = cfg.load(Path(args.config)) if args.config else cfg.discover(Path(paths[0]))
@@ -115,12 +117,12 @@ class Project:
             exclude=tuple(args.exclude if args.exclude is not None else config.exclude),
             force_exclude=args.force_exclude, respect_gitignore=not args.no_gitignore,
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
-            tests=config.tests if args.tests is None else args.tests)
+            tests=config.tests if args.tests is None else args.tests, stdin=stdin)
         from leaklint.dependents import dependents
 
         named_files = [p for p in paths if os.path.isfile(p)]
-        callers = dependents(named_files) if named_files else []
-        context = [p for p in package_context(paths) if p not in set(callers)]
+        callers = dependents(named_files) if named_files and not stdin else []
+        context = [p for p in package_context(paths, stdin[0] if stdin else None) if p not in set(callers)]
         return cls(paths, context, config, rules, enabled, settings, repo or root, callers)
 
     def run(self) -> RunResult:

@@ -12,9 +12,21 @@ from functools import lru_cache
 from leaklint.report.line_hash import LineHasher
 
 
+_PIPED: dict[str, str] = {}
+
+
+def remember(path: str, text: str) -> None:
+    """Makes `text` the content of the absolute `path` for every reporter (source read from stdin)."""
+    _PIPED[path] = text
+    for cached in (text_of, lines_of, _hasher):
+        cached.cache_clear()
+
+
 @lru_cache(maxsize=256)
 def text_of(path: str) -> str | None:
     """Returns the file's text as the upload action reads it (UTF-8, bad bytes replaced), or None."""
+    if path in _PIPED:
+        return _PIPED[path]
     try:
         with open(path, "rb") as handle:
             return handle.read().decode("utf-8", errors="replace")
