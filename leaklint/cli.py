@@ -62,11 +62,15 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES")
     parser.add_argument("--exclude", type=_codes, action="extend", metavar="GLOBS",
                         help="gitignore-style patterns to skip; replaces the config's exclude")
+    parser.add_argument("--extend-exclude", type=_codes, action="extend", default=[], metavar="GLOBS",
+                        help="more patterns to skip, added to exclude")
     parser.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None,
                         help="analyse test files (default: the config's tests, else yes); their findings are tagged test")
-    parser.add_argument("--force-exclude", action="store_true",
+    parser.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
                         help="apply exclusions to paths named on the command line too (for pre-commit)")
-    parser.add_argument("--no-gitignore", action="store_true", help="also analyse .gitignore'd files")
+    parser.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                        help="skip files .gitignore ignores (default: the config's, else yes; tracked files never are)")
+    parser.add_argument("--no-gitignore", dest="respect_gitignore", action="store_false", help=argparse.SUPPRESS)
     parser.add_argument("--rules-dir", action="append", default=[], metavar="DIR",
                         help="load extra rule specs from DIR (repeatable)")
     parser.add_argument("--jobs", type=_jobs, default=0, metavar="N", help="worker processes (0: one per core)")
@@ -199,6 +203,8 @@ def _check(args: argparse.Namespace) -> int:
 
     _read_stdin(args)
     project = Project.from_args(args)
+    for warning in project.warnings:
+        print(f"leaklint: warning: {warning}", file=sys.stderr)
     result = project.run()
     result.findings = project.accepted(result.findings, baseline=args.baseline)
     changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)

@@ -48,6 +48,9 @@ class Config:
     root: Path
     selection: Selection = Selection()
     exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    respect_gitignore: bool = True
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     severity: tuple[tuple[str, str], ...] = ()
     rules_dirs: tuple[Path, ...] = ()
@@ -106,7 +109,8 @@ class _Parser:
     """Validates each known key of one table; anything else is an error naming the key."""
 
     KEYS = ("select", "ignore", "extend-select", "exclude", "per-file-ignores", "severity",
-            "rules-dirs", "fail-on", "tests", "fail-on-unanalysed", "output-format")
+            "rules-dirs", "fail-on", "tests", "fail-on-unanalysed", "output-format", "extend-exclude", "force-exclude",
+            "respect-gitignore")
 
     def __init__(self, path: Path, prefix: str) -> None:
         self.path, self.prefix = path, prefix
@@ -127,6 +131,9 @@ class _Parser:
             root=root,
             selection=Selection(select, self.strings(data, "extend-select"), self.strings(data, "ignore")),
             exclude=self.strings(data, "exclude"),
+            extend_exclude=self.strings(data, "extend-exclude"),
+            force_exclude=self.flag(data, "force-exclude", False),
+            respect_gitignore=self.flag(data, "respect-gitignore", True),
             per_file_ignores=self.per_file_ignores(data.get("per-file-ignores", {})),
             severity=self.severity(data.get("severity", {})),
             rules_dirs=tuple(root / d for d in self.strings(data, "rules-dirs")),

@@ -6,7 +6,6 @@ It never analyses and never formats.
 """
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -44,27 +43,24 @@ def is_external(finding: Finding) -> bool:
 def per_file_ignores(findings: list[Finding], config: Config, rules: list[RuleSpec]) -> list[Finding]:
     """Returns `findings` with those matched by the config's per-file-ignores suppressed.
 
-    A glob is matched against the path relative to the config file's directory; a glob without
-    `/` also matches the file name alone (`*_test.go`).
+    Globs are gitignore patterns, as for `exclude`, matched against the path relative to the
+    config file's directory: one without `/` matches at any depth (`*_test.go`), `dir/` a whole
+    directory, `**` any number of directories.
     """
     if not config.per_file_ignores:
         return findings
+    import pathspec
+
     from leaklint.config import resolve
 
-    table = [(glob, {r.id for code in codes for r in resolve(rules, code)}) for glob, codes in config.per_file_ignores]
+    table = [(glob, pathspec.GitIgnoreSpec.from_lines([glob]), {r.id for code in codes for r in resolve(rules, code)})
+             for glob, codes in config.per_file_ignores]
     out = []
     for finding in findings:
         rel = os.path.relpath(absolute(finding.span.path), config.root).replace(os.sep, "/")
-        hit = next((glob for glob, ids in table if finding.covered_by(ids) and _glob(rel, glob)), None)
+        hit = next((glob for glob, spec, ids in table if finding.covered_by(ids) and spec.match_file(rel)), None)
         out.append(accept(finding, f"per-file-ignores {hit!r} in {config.path.name}") if hit else finding)
     return out
-
-
-def _glob(rel: str, glob: str) -> bool:
-    glob = glob.removeprefix("./")
-    if fnmatch.fnmatchcase(rel, glob) or fnmatch.fnmatchcase(rel, glob.rstrip("/") + "/*"):
-        return True
-    return "/" not in glob and fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], glob)
 
 
 def baseline(findings: list[Finding], entries: list[Entry], base: str) -> list[Finding]:

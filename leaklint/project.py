@@ -60,6 +60,11 @@ def package_context(paths: list[str], piped: str | None = None) -> list[str]:
     return list(context.values())
 
 
+def _given(flag: bool | None, configured: bool) -> bool:
+    """Returns the command line's choice when it made one, else the configuration's."""
+    return configured if flag is None else flag
+
+
 def load_catalog(config_path: str | None, extra_dirs: list[str], start: str = ".") -> list[RuleSpec]:
     """Returns every known rule (bundled, config rules-dirs, `extra_dirs`) with severity overrides."""
     config = cfg.load(Path(config_path)) if config_path else cfg.discover(Path(start))
@@ -93,6 +98,19 @@ class Project:
     source_root: str
     dependents: list[str] = field(default_factory=list)
 
+    @property
+    def warnings(self) -> list[str]:
+        """Returns what is wrong with the selection without stopping the run: a rule that reports
+        only what other rules acquire (LL204 from LL201-LL203) selected without any of them."""
+        enabled = {rule.id for rule in self.enabled}
+        out = []
+        for rule in self.enabled:
+            if rule.derived_from and not enabled & set(rule.derived_from):
+                sources = ", ".join(rule.derived_from)
+                out.append(f"{rule.id} reports only what {sources} acquire, and none of them is selected: "
+                           f"select them too ({rule.id} alone finds nothing)")
+        return out
+
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Project:
         """Returns the project for parsed `check`/`baseline` arguments; raises ConfigError, SpecError."""
@@ -114,8 +132,10 @@ class Project:
         root = str(config.root) if config.path else (repo or _default_root(paths[0], config.root))
         settings = Settings(
             rules=tuple(enabled), root=root,
-            exclude=tuple(args.exclude if args.exclude is not None else config.exclude),
-            force_exclude=args.force_exclude, respect_gitignore=not args.no_gitignore,
+            exclude=(*(args.exclude if args.exclude is not None else config.exclude), *config.extend_exclude,
+                     *args.extend_exclude),
+            force_exclude=_given(args.force_exclude, config.force_exclude),
+            respect_gitignore=_given(args.respect_gitignore, config.respect_gitignore),
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
             tests=config.tests if args.tests is None else args.tests, stdin=stdin)
         from leaklint.dependents import dependents
