@@ -84,6 +84,8 @@ def _add_check(commands: Any) -> None:
     check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, metavar="FORMAT",
                        help=f"report format: {', '.join(FORMATS)} (default: the config's output-format, else text)")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="write a suppression on the line of every finding (to adopt leaklint on old code)")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE, a summary to stderr")
     gate = check.add_mutually_exclusive_group()
     gate.add_argument("--new-from-rev", metavar="REV", help="report only findings that changes since REV touch")
@@ -212,6 +214,8 @@ def _check(args: argparse.Namespace) -> int:
         shown = gate.only_changed(result.findings, changes)
         result.unchanged = sum(not f.suppressed for f in result.findings) - sum(not f.suppressed for f in shown)
         result.findings = shown
+    if args.add_noqa:
+        return _add_noqa(result)
     enabled = {rule.id for rule in project.enabled}
     unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
     result.unused_directives = unused
@@ -243,6 +247,19 @@ def _read_stdin(args: argparse.Namespace) -> None:
     args.paths = [name if p == "-" else p for p in args.paths]
     args.stdin = (name, data)
     source.remember(absolute(name), data.decode("utf-8", errors="replace"))
+
+
+def _add_noqa(result: RunResult) -> int:
+    from leaklint import suppressions
+    from leaklint.report.text import plural
+
+    _print_errors(result)
+    added = suppressions.add(result.active)
+    for line in added.skipped:
+        print(f"leaklint: warning: {line}", file=sys.stderr)
+    print(f"leaklint: added {plural(added.suppressions, 'suppression')} to {plural(added.files, 'file')}",
+          file=sys.stderr)
+    return EXIT_OK
 
 
 def _print_errors(result: RunResult) -> None:
