@@ -155,12 +155,25 @@ def _fail(exc: Exception) -> int:
         print(f"leaklint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     print(f"leaklint: internal error: {type(exc).__name__}: {exc}. This is a bug in leaklint {__version__}: "
-          f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback)", file=sys.stderr)
+          f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback){_clash()}", file=sys.stderr)
     if os.environ.get("LEAKLINT_DEBUG") == "1":
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
     return EXIT_ERROR
+
+
+def _clash() -> str:
+    """Returns a hint when PyPI's unrelated `leaklint` is installed here too: it ships a package of
+    the same name, so the two overwrite each other's files (the likely cause of the error)."""
+    from importlib import metadata
+
+    try:
+        metadata.distribution("leaklint")
+    except metadata.PackageNotFoundError:
+        return ""
+    return (". Also, PyPI's unrelated `leaklint` is installed in this environment and overwrites this "
+            "one's files: `pip uninstall leaklint leaklint-gopy`, then reinstall leaklint-gopy (see the README)")
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
