@@ -162,15 +162,22 @@ def _walk(top: str, excluded, respect_gitignore: bool):
                 ignores.append((directory, spec))
         ignores = [(base, spec) for base, spec in ignores if _within(directory, base)]
         dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores, tracked))
+        below = [(_below(directory, base), spec) for base, spec in ignores]  # relpath once per directory
         for name in sorted(files):
             path = os.path.join(directory, name)
             if os.path.splitext(name)[1] not in LANGUAGES or name.startswith("."):
                 continue
             if excluded is not None and excluded.match_file(_relative(path)):
                 continue
-            if any(spec.match_file(os.path.relpath(path, base)) for base, spec in ignores) and not tracked.has(path):
+            if any(spec.match_file(rel + name) for rel, spec in below) and not tracked.has(path):
                 continue
             yield os.path.normpath(path)
+
+
+def _below(directory: str, base: str) -> str:
+    """Returns the prefix of `directory`'s entries relative to `base`: "" or "sub/dir/"."""
+    rel = os.path.relpath(directory, base)
+    return "" if rel == "." else rel + os.sep
 
 
 def _skip_dir(parent: str, name: str, excluded, ignores, tracked: _Tracked) -> bool:

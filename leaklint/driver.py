@@ -251,11 +251,35 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
                              directives=_directives_only(language, members).directives)
     index = FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
+    findings = with_line_hashes(findings, dict(members))
     errors.extend(replace(error, severity="warning") if error.message.endswith(PARTIAL) else error
                   for item in lowered for error in item.errors)
     deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)
+
+
+LINE_HASH = "primaryLocationLineHash"
+
+
+def with_line_hashes(findings: list[Finding], sources: dict[str, bytes]) -> list[Finding]:
+    """Returns `findings` with the upload action's line hash of their primary line in `extra`
+    (LINE_HASH), computed once here from the bytes at hand and cached with the package's result,
+    so a warm SARIF run hashes nothing."""
+    from leaklint.line_hash import LineHasher
+
+    hashers: dict[str, LineHasher] = {}
+    out = []
+    for finding in findings:
+        path = finding.span.path
+        if path not in sources:
+            out.append(finding)
+            continue
+        if path not in hashers:
+            hashers[path] = LineHasher(sources[path].decode("utf-8", errors="replace"))
+        value = hashers[path].at(finding.span.line)
+        out.append(replace(finding, extra=(*finding.extra, (LINE_HASH, value))) if value else finding)
+    return out
 
 
 def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.report.line_hash import hashes_at, line_hashes
+from leaklint.line_hash import hashes_at, line_hashes
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = next((p for p in (REPO.parent / "shared" / "sarif" / "line_hash.py", Path("/work/shared/sarif/line_hash.py"))

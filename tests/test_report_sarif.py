@@ -13,7 +13,7 @@ from leaklint.finding import Finding, Location, RunResult
 from leaklint.gate import accept
 from leaklint.ir import FileError, Span
 from leaklint.report import ReportOptions, get
-from leaklint.report.line_hash import line_hashes
+from leaklint.line_hash import line_hashes
 from leaklint.report.sarif import document, dumps
 from leaklint.spec import load_rules
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 from typing import TYPE_CHECKING, Any, TextIO
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/leaklint/leaklint"
 SRCROOT = "%SRCROOT%"
+LINE_HASH = "primaryLocationLineHash"  # the driver stores it in Finding.extra under this name
 _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 _DESCRIPTION_LIMIT = 1024
 
@@ -57,6 +59,13 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@lru_cache(maxsize=8192)
+def _artifact(uri: str) -> tuple[tuple[str, str], ...]:
+    if uri.startswith("/"):
+        return (("uri", Path(uri).as_uri()),)
+    return (("uri", quote(uri, safe="/")), ("uriBaseId", SRCROOT))
+
+
 class _Builder:
     """Builds locations for one run, with URIs relative to the source root."""
 
@@ -66,10 +75,7 @@ class _Builder:
     def artifact(self, path: str) -> dict[str, Any]:
         """Returns the artifactLocation of `path`: percent-encoded (`sp%20ace/a.go`), relative to
         %SRCROOT% when below the source root, else a `file:` URI."""
-        uri = relative_uri(path, self.base)
-        if uri.startswith("/"):
-            return {"uri": Path(uri).as_uri()}
-        return {"uri": quote(uri, safe="/"), "uriBaseId": SRCROOT}
+        return dict(_artifact(relative_uri(path, self.base)))
 
     def region(self, span: Span) -> dict[str, Any]:
         path = absolute(span.path)
@@ -120,9 +126,9 @@ class _Builder:
         }
         if finding.rule_id in index:
             out["ruleIndex"] = index[finding.rule_id]
-        line_hash = source.line_hash(absolute(finding.span.path), finding.span.line)
+        line_hash = dict(finding.extra).get(LINE_HASH) or source.line_hash(absolute(finding.span.path), finding.span.line)
         if line_hash is not None:
-            out["partialFingerprints"]["primaryLocationLineHash"] = line_hash
+            out["partialFingerprints"][LINE_HASH] = line_hash
         related = (*finding.related, *helper_locations(finding))
         if related:
             out["relatedLocations"] = [self.location(loc, id=i) for i, loc in enumerate(related, 1)]

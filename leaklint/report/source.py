@@ -9,7 +9,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from leaklint.report.line_hash import LineHasher
+from leaklint.line_hash import LineHasher
 
 
 _PIPED: dict[str, str] = {}
@@ -22,7 +22,7 @@ def remember(path: str, text: str) -> None:
         cached.cache_clear()
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def text_of(path: str) -> str | None:
     """Returns the file's text as the upload action reads it (UTF-8, bad bytes replaced), or None."""
     if path in _PIPED:
@@ -34,12 +34,14 @@ def text_of(path: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def lines_of(path: str) -> tuple[str, ...]:
     """Returns the file's lines split at LF, as parsers count them, without terminators."""
     text = text_of(path)
     if text is None:
         return ()
+    if "\r" not in text:
+        return tuple(text.split("\n"))
     return tuple(part.removesuffix("\r") for part in text.split("\n"))
 
 
@@ -51,14 +53,14 @@ def line(path: str, number: int) -> str | None:
 
 def utf16_column(text: str | None, column: int) -> int:
     """Returns the 1-based UTF-16 column of the 1-based code-point `column` in the line `text`."""
-    if not text:
+    if not text or text.isascii():
         return column
     prefix = text[: column - 1]
     extra = sum(1 for char in prefix if ord(char) > 0xFFFF)
     return column + extra
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _hasher(path: str) -> LineHasher | None:
     text = text_of(path)
     return LineHasher(text) if text is not None else None
