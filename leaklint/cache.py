@@ -23,7 +23,7 @@ from leaklint.ir import Directive, FileError, Span
 
 FORMAT = 5
 _ENGINE_SOURCES = ("analysis.py", "dataflow.py", "facts.py", "ownership.py", "directives.py", "driver.py", "finding.py",
-                   "ir.py", "spec.py", "frontends")
+                   "ir.py", "spec.py", "frontends", "results.py", "line_hash.py")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from leaklint.cache import PackageResult
 from leaklint.discovery import SourceFile, discover, is_test_file
 from leaklint.finding import Finding, RunResult
 from leaklint.ir import PARTIAL, Directive, FileError, FunctionIR, LoweredFile
+from leaklint.results import grade_unread, with_line_hashes
 from leaklint.spec import RuleSpec
 from leaklint.treesources import TreeSources
 
@@ -60,7 +61,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
     results, unread = _unchanged(files, index) if index else ([], files)
     packages, read_errors = read_packages(unread, settings.stdin)
-    errors.extend(grade_unread(read_errors, unread, settings.rules))
+    errors.extend(grade_unread(read_errors, unread, settings.rules, MAX_FILE_BYTES))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
         index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
@@ -120,36 +121,6 @@ def read_packages(files: list[SourceFile], stdin: tuple[str, bytes] | None = Non
             continue
         packages.setdefault((source_file.language, source_file.package), []).append((source_file.path, data))
     return [(language, key, members) for (language, key), members in sorted(packages.items())], errors
-
-
-def grade_unread(errors: list[FileError], files: list[SourceFile], rules: tuple[RuleSpec, ...]) -> list[FileError]:
-    """Returns `errors` of unreadable files, each a warning when the bytes it has call no acquisition
-    the prefilter knows (nothing was missed), an error when they do or cannot be read at all."""
-    from leaklint.frontends import registry
-
-    by_path = {f.path: f for f in files}
-    prefilters: dict[str, object] = {}
-    graded = []
-    for error in errors:
-        source = by_path.get(error.path)
-        data = _raw(error.path) if source is not None else None
-        if source is None or data is None:
-            graded.append(error)
-            continue
-        if source.language not in prefilters:
-            prefilters[source.language] = registry.prefilter(source.language, list(rules))
-        selected = prefilters[source.language].candidate([data], source.package)
-        graded.append(error if selected else replace(error, severity="warning"))
-    return graded
-
-
-def _raw(path: str) -> bytes | None:
-    """Returns up to 4 times MAX_FILE_BYTES of the file's bytes, or None when it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4 * MAX_FILE_BYTES)
-    except OSError:
-        return None
 
 
 def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict[str, str]):
@@ -257,29 +228,6 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
     deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)
-
-
-LINE_HASH = "primaryLocationLineHash"
-
-
-def with_line_hashes(findings: list[Finding], sources: dict[str, bytes]) -> list[Finding]:
-    """Returns `findings` with the upload action's line hash of their primary line in `extra`
-    (LINE_HASH), computed once here from the bytes at hand and cached with the package's result,
-    so a warm SARIF run hashes nothing."""
-    from leaklint.line_hash import LineHasher
-
-    hashers: dict[str, LineHasher] = {}
-    out = []
-    for finding in findings:
-        path = finding.span.path
-        if path not in sources:
-            out.append(finding)
-            continue
-        if path not in hashers:
-            hashers[path] = LineHasher(sources[path].decode("utf-8", errors="replace"))
-        value = hashers[path].at(finding.span.line)
-        out.append(replace(finding, extra=(*finding.extra, (LINE_HASH, value))) if value else finding)
-    return out
 
 
 def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:
