@@ -220,9 +220,9 @@ def _check(args: argparse.Namespace) -> int:
     project = Project.from_args(args)
     for warning in project.warnings:
         print(f"leaklint: warning: {warning}", file=sys.stderr)
+    changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)  # fails fast
     result = project.run()
     result.findings = project.accepted(result.findings, baseline=args.baseline)
-    changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)
     if changes is not None:
         shown = gate.only_changed(result.findings, changes)
         result.unchanged = sum(not f.suppressed for f in result.findings) - sum(not f.suppressed for f in shown)

@@ -113,7 +113,12 @@ def error_files(errors: list[FileError], severity: str) -> list[str]:
 def absolute(path: str) -> str:
     """Returns a finding's path (as the driver reports it: absolute, or relative to the working
     directory) as a normalised absolute path."""
-    return os.path.normpath(os.path.abspath(path))
+    return _absolute(path, "" if path.startswith(os.sep) else os.getcwd())
+
+
+@lru_cache(maxsize=16384)
+def _absolute(path: str, cwd: str) -> str:
+    return os.path.normpath(os.path.join(cwd, path))
 
 
 def relative_uri(path: str, base: str) -> str:

@@ -79,8 +79,10 @@ class _Builder:
 
     def region(self, span: Span) -> dict[str, Any]:
         path = absolute(span.path)
-        start = source.utf16_column(source.line(path, span.line), span.col)
-        end = source.utf16_column(source.line(path, span.end_line), span.end_col)
+        start, end = span.col, span.end_col
+        if not source.one_unit_per_character(path):
+            start = source.utf16_column(source.line(path, span.line), span.col)
+            end = source.utf16_column(source.line(path, span.end_line), span.end_col)
         return {"startLine": span.line, "startColumn": start, "endLine": span.end_line, "endColumn": end}
 
     def physical(self, span: Span) -> dict[str, Any]:

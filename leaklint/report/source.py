@@ -18,7 +18,7 @@ _PIPED: dict[str, str] = {}
 def remember(path: str, text: str) -> None:
     """Makes `text` the content of the absolute `path` for every reporter (source read from stdin)."""
     _PIPED[path] = text
-    for cached in (text_of, lines_of, _hasher):
+    for cached in (text_of, lines_of, _hasher, one_unit_per_character):
         cached.cache_clear()
 
 
@@ -49,6 +49,17 @@ def line(path: str, number: int) -> str | None:
     """Returns line `number` (1-based) of `path`, or None when it does not exist."""
     lines = lines_of(path)
     return lines[number - 1] if 0 < number <= len(lines) else None
+
+
+@lru_cache(maxsize=None)
+def one_unit_per_character(path: str) -> bool:
+    """Reports whether every character of the file is one UTF-16 unit (none beyond the BMP), so its
+    UTF-16 columns equal its code-point columns and no line need be read to convert them."""
+    text = text_of(path)
+    return text is None or text.isascii() or _ASTRAL.search(text) is None
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def utf16_column(text: str | None, column: int) -> int:
