@@ -48,37 +48,42 @@ def dependents(named: list[str]) -> list[str]:
     directory when below it."""
     chosen = {os.path.abspath(p) for p in named if p.endswith(".go") and os.path.isfile(p)}
     declared: dict[str, _Declared] = {}
+    listed: dict[str, list[str]] = {}
     frontier = set(chosen)
     while frontier:
         changed = set()
         for path in frontier:
             directory = os.path.dirname(path)
-            declared.setdefault(directory, _Declared()).add(_read(path))
-            changed.add(directory)
-        found = _callers(changed, declared)
-        frontier = found - chosen
+            if any(sibling not in chosen for sibling in _siblings(directory, listed)):  # else no caller is left to find
+                declared.setdefault(directory, _Declared()).add(_read(path))
+                changed.add(directory)
+        frontier = _callers(changed, declared, chosen, listed)
         chosen |= frontier
     start = {os.path.abspath(p) for p in named}
     return sorted(_display(path) for path in chosen - start)
 
 
-def _callers(directories: set[str], declared: dict[str, _Declared]) -> set[str]:
-    """Returns the files of `directories` that may call what those directories declare."""
-    return {path for directory in directories for path in _siblings(directory)
-            if declared[directory].called_in(_read(path))}
+def _callers(directories: set[str], declared: dict[str, _Declared], chosen: set[str],
+             listed: dict[str, list[str]]) -> set[str]:
+    """Returns the files of `directories`, not yet `chosen`, that may call what those directories declare."""
+    return {path for directory in directories for path in _siblings(directory, listed)
+            if path not in chosen and declared[directory].called_in(_read(path))}
 
 
 def _words(names: set[bytes]) -> bytes:
     return b"(?:" + b"|".join(re.escape(n) for n in sorted(names)) + b")"
 
 
-def _siblings(directory: str) -> list[str]:
-    try:
-        entries = sorted(os.listdir(directory))
-    except OSError:
-        return []
-    return [os.path.join(directory, name) for name in entries
-            if name.endswith(".go") and name[0] not in "._" and os.path.isfile(os.path.join(directory, name))]
+def _siblings(directory: str, listed: dict[str, list[str]]) -> list[str]:
+    """Returns the Go files of `directory` (listed once per call of dependents, in `listed`)."""
+    if directory not in listed:
+        try:
+            entries = sorted(os.listdir(directory))
+        except OSError:
+            entries = []
+        listed[directory] = [os.path.join(directory, name) for name in entries if name.endswith(".go")
+                             and name[0] not in "._" and os.path.isfile(os.path.join(directory, name))]
+    return listed[directory]
 
 
 def _read(path: str) -> bytes:
