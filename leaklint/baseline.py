@@ -20,6 +20,7 @@ from leaklint.report import fingerprint, identity, relative_uri
 
 FORMAT = "leaklint-baseline"
 VERSION = 1
+_BASELINE_BYTES = 64 * 1024 * 1024
 
 
 class BaselineError(Exception):
@@ -90,12 +91,14 @@ def _same_leak(finding: Finding, entry: Entry, base: str) -> bool:
 def load(path: Path) -> list[Entry]:
     """Returns the entries recorded in `path` (a leaklint baseline, or a SARIF log leaklint wrote);
     raises BaselineError for a bad file."""
+    from leaklint.filesystem import Missing, Unreadable, read_text
+
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        document = json.loads(read_text(path, _BASELINE_BYTES, named=True))
+    except Missing:
         raise BaselineError(f"{path}: baseline file not found (create it with `leaklint baseline -o {path}`)") from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
+    except (Unreadable, ValueError, RecursionError) as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {str(exc).removeprefix('cannot read file: ')}") from None
     if isinstance(document, dict) and document.get("version") == "2.1.0" and "runs" in document:
         return _sarif_entries(path, document)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -120,7 +123,7 @@ def _sarif_entries(path: Path, document: dict) -> list[Entry]:
                 location = ((result.get("locations") or [{}])[0].get("physicalLocation") or {})
                 uri = (location.get("artifactLocation") or {}).get("uri", "")
                 if isinstance(found, str) and not result.get("suppressions"):
-                    entries.append(Entry(found, str(result.get("ruleId", "")), unquote(str(uri))))
+                    entries.append(Entry(found, str(result.get("ruleId", "")), unquote(str(uri), errors="surrogateescape")))
     except (TypeError, AttributeError) as exc:
         raise BaselineError(f"{path}: not a SARIF log leaklint can read ({exc})") from None
     return entries

@@ -22,8 +22,11 @@ from leaklint.finding import Finding, Location
 from leaklint.ir import Directive, FileError, Span
 
 FORMAT = 5
+# What reading a damaged entry can raise: bad types, `1e999` (int(inf)), nesting deeper than the parser.
+MALFORMED = (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError, RecursionError)
 _ENGINE_SOURCES = ("analysis.py", "dataflow.py", "facts.py", "ownership.py", "directives.py", "driver.py", "finding.py",
-                   "ir.py", "spec.py", "frontends", "results.py", "line_hash.py")
+                   "ir.py", "spec.py", "frontends", "results.py", "line_hash.py", "function_index.py", "sources.py",
+                   "budget.py")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class PackageResult:
     errors: tuple[FileError, ...] = ()
     directives: tuple[tuple[str, tuple[Directive, ...]], ...] = ()
     deps: tuple[tuple[str, str], ...] = ()  # (package, content digest) of other packages whose summaries it used
+    complete: bool = True  # False: stopped at the time limit, never stored
 
 
 @dataclass(slots=True)
@@ -58,7 +62,7 @@ class ResultCache:
                 result = decode(json.load(handle))
                 if time.time() - os.fstat(handle.fileno()).st_mtime > DAY:
                     os.utime(self._path(key))
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+        except MALFORMED:
             self.stats.misses += 1
             return None
         self.stats.hits += 1
@@ -105,9 +109,11 @@ class ResultCache:
 
 
 def write_atomically(path: Path, data: Any) -> bool:
-    """Writes `data` as JSON through a temporary file and os.replace; False when it cannot be written."""
+    """Writes `data` as JSON through a temporary file and os.replace; False when it cannot be written.
+    The folder above `path.parent` must exist: a cache root removed by `leaklint clean` meanwhile is
+    never made again without its marker (see mark)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -155,9 +161,9 @@ def engine_digest() -> str:
 def package_key(rules: str, language: str, package: str, members: list[tuple[str, bytes]], context: str = "") -> str:
     """Returns the content address of one package: rules digest, files' paths and bytes, and `context`
     (whatever outside the files changes how they are lowered)."""
-    digest = hashlib.sha256(f"{rules}\0{language}\0{package}\0{context}\0".encode())
+    digest = hashlib.sha256(f"{rules}\0{language}\0{package}\0{context}\0".encode("utf-8", "surrogateescape"))
     for path, data in members:
-        digest.update(f"{path}\0{len(data)}\0".encode())
+        digest.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogateescape"))  # names need not be UTF-8
         digest.update(data)
     return digest.hexdigest()
 
@@ -236,94 +242,6 @@ def _entries(directory: Path) -> list[tuple[float, int, Path]]:
     return found
 
 
-RACY_SECONDS = 2.0
-MAX_INDEXES = 64  # one per scope; pre-commit makes a new scope for each set of changed files
-
-
-@dataclass(slots=True)
-class StatIndex:
-    """For each package, its files' stat signatures (path, size, mtime, inode) and its result as
-    last stored: a package whose files all still match is taken from here without being read,
-    as git's index does. A file modified within RACY_SECONDS of the run is never trusted this
-    way (a same-tick edit would keep its signature), nor is a package with an unreadable file.
-
-    One index per scope (working directory, paths, settings, rules), valid only for the same set of
-    packages, since a package's result depends on which others the tree holds. Written atomically,
-    and only when something changed.
-    """
-
-    path: Path
-    tree: str
-    entries: dict[str, list[Any]]
-    signatures: dict[str, list[Any] | None] = field(default_factory=dict)
-    changed: bool = False
-
-    @classmethod
-    def open(cls, directory: Path, scope: str, tree: str) -> StatIndex:
-        path = directory / "index" / f"{hashlib.sha256(scope.encode()).hexdigest()[:32]}.json"
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-            fresh = data["format"] == FORMAT and data["tree"] == tree
-            entries = data["packages"] if fresh and isinstance(data["packages"], dict) else {}
-        except (OSError, ValueError, KeyError, TypeError):
-            entries, fresh = {}, False
-        return cls(path, tree, entries, changed=not fresh)
-
-    def unchanged(self, package: str, paths: list[str]) -> PackageResult | None:
-        """Returns the stored result of `package` if none of its files changed; remembers their
-        signature for record()."""
-        signature = _signature(paths)
-        self.signatures[package] = signature
-        entry = self.entries.get(package)
-        if signature is None or not isinstance(entry, list) or len(entry) != 3 or entry[0] != signature:
-            return None
-        try:
-            return decode(entry[1])
-        except (KeyError, TypeError, ValueError, IndexError):
-            return None
-
-    def deps_unchanged(self, package: str) -> bool:
-        """Reports whether the other packages whose summaries `package`'s stored result used still
-        have the signatures they had then (call after unchanged() saw every package of the run)."""
-        entry = self.entries.get(package)
-        try:
-            return all(signature is not None and self.signatures.get(key) == signature for key, signature in entry[2])
-        except (TypeError, ValueError, IndexError):
-            return False
-
-    def forget(self, packages: set[str]) -> None:
-        """Keeps `packages` out of the index (one of their files could not be read)."""
-        self.signatures.update((package, None) for package in packages)
-
-    def record(self, package: str, result: PackageResult, dep_keys: list[str] = ()) -> None:
-        """Stores `result` with the signatures of `package` and of the packages `dep_keys` it used."""
-        signature = self.signatures.get(package)
-        if signature is None:
-            if self.entries.pop(package, None) is not None:
-                self.changed = True
-            return
-        self.entries[package] = [signature, encode(result), [[key, self.signatures.get(key)] for key in dep_keys]]
-        self.changed = True
-
-    def save(self) -> None:
-        if not self.changed:
-            return
-        mark(self.path.parent.parent)
-        if write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries}):
-            _prune(self.path.parent, MAX_INDEXES)
-
-
-def _prune(directory: Path, keep: int) -> None:
-    """Removes all but the `keep` most recently written files of `directory`."""
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for entry in entries[keep:]:
-            os.unlink(entry.path)
-    except OSError:
-        return
-
-
 class CacheError(Exception):
     """A cache directory leaklint will not touch; printed as one line."""
 
@@ -360,8 +278,18 @@ def clear(directory: Path) -> int | None:
     try:
         directory.rmdir()
     except OSError:
-        pass
+        _remark(directory)
     return kept
+
+
+def _remark(directory: Path) -> None:
+    """Marks `directory` again when a run wrote an entry while it was being cleaned: it stays a cache
+    that the next clean removes (a directory holding only others' files stays unmarked)."""
+    try:
+        if any(_is_own_entry(name) for name in os.listdir(directory)):
+            mark(directory)
+    except OSError:
+        return
 
 
 def _is_own_entry(name: str) -> bool:
@@ -380,24 +308,20 @@ MARKER = "CACHEDIR.TAG"
 _MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by leaklint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
-_marked: set[Path] = set()
 
 
 def mark(directory: Path) -> None:
-    """Writes the marker (a standard cache directory tag naming leaklint) into `directory`, once per
-    process: backup tools skip the directory, and `leaklint clean` removes only a marked one."""
-    if directory in _marked:
-        return
+    """Makes `directory` and writes the marker (a standard cache directory tag naming leaklint) into
+    it unless it is there: backup tools skip the directory, and `leaklint clean` removes only a
+    marked one. Called before each write (one stat), since a concurrent clean may remove both."""
     try:
+        if os.path.exists(directory / MARKER):
+            return
         directory.mkdir(parents=True, exist_ok=True)
-        if not _is_marked(directory):
-            with open(directory / MARKER, "x", encoding="utf-8") as handle:
-                handle.write(_MARKER_TEXT)
-    except FileExistsError:
-        pass
+        with open(directory / MARKER, "x", encoding="utf-8") as handle:
+            handle.write(_MARKER_TEXT)
     except OSError:
         return
-    _marked.add(directory)
 
 
 def _is_marked(directory: Path) -> bool:
@@ -406,18 +330,3 @@ def _is_marked(directory: Path) -> bool:
             return handle.read(len(_MARKER_TEXT)) == _MARKER_TEXT
     except OSError:
         return False
-
-
-def _signature(paths: list[str]) -> list[Any] | None:
-    """Returns [path, size, mtime_ns, inode] per file, or None when one is missing or too recent to trust."""
-    now = time.time_ns()
-    signature = []
-    for path in paths:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return None
-        if now - stat.st_mtime_ns < RACY_SECONDS * 1e9:
-            return None
-        signature.append([path, stat.st_size, stat.st_mtime_ns, stat.st_ino])
-    return signature

@@ -10,15 +10,18 @@ Imports stay lazy: `leaklint --version` loads no parser and no analysis module.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 from leaklint import __version__
+from leaklint.arguments import add_analysis_options
 from leaklint.config import OUTPUT_FORMATS, UsageError
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -34,53 +37,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _codes(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _shard(value: str) -> tuple[int, int]:
-    index, _, total = value.partition("/")
-    if not (index.isdigit() and total.isdigit() and 1 <= int(index) <= int(total)):
-        raise argparse.ArgumentTypeError(f"invalid shard {value!r}: expected K/N with 1 <= K <= N")
-    return int(index), int(total)
-
-
-def _jobs(value: str) -> int:
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"invalid job count {value!r}: expected 0 (one per core) or more")
-    return int(value)
-
-
-def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """Adds what `check` and `baseline` share: paths, configuration, selection, file discovery."""
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
-    parser.add_argument("--stdin-filename", metavar="PATH", help="the file that source read from stdin (-) stands for")
-    parser.add_argument("--config", metavar="FILE", help="use this leaklint.toml or pyproject.toml")
-    parser.add_argument("--select", type=_codes, action="extend", metavar="CODES",
-                        help="only these rules (codes, code prefixes, names, ALL); replaces the config's")
-    parser.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES")
-    parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES")
-    parser.add_argument("--exclude", type=_codes, action="extend", metavar="GLOBS",
-                        help="gitignore-style patterns to skip; replaces the config's exclude")
-    parser.add_argument("--extend-exclude", type=_codes, action="extend", default=[], metavar="GLOBS",
-                        help="more patterns to skip, added to exclude")
-    parser.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None,
-                        help="analyse test files (default: the config's tests, else yes); their findings are tagged test")
-    parser.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
-                        help="apply exclusions to paths named on the command line too (for pre-commit)")
-    parser.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
-                        help="skip files .gitignore ignores (default: the config's, else yes; tracked files never are)")
-    parser.add_argument("--no-gitignore", dest="respect_gitignore", action="store_false", help=argparse.SUPPRESS)
-    parser.add_argument("--rules-dir", action="append", default=[], metavar="DIR",
-                        help="load extra rule specs from DIR (repeatable)")
-    parser.add_argument("--jobs", type=_jobs, default=0, metavar="N", help="worker processes (0: one per core)")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    parser.add_argument("--shard", type=_shard, metavar="K/N", help="analyse only shard K of N (1-based)")
-
-
 def _add_check(commands: Any) -> None:
     check = commands.add_parser("check", help="find leaks", description="Find resource leaks.")
-    _add_analysis_options(check)
+    add_analysis_options(check)
     check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, metavar="FORMAT",
                        help=f"report format: {', '.join(FORMATS)} (default: the config's output-format, else text)")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead")
@@ -114,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_check(commands)
     baseline = commands.add_parser("baseline", help="record today's findings to accept them later")
-    _add_analysis_options(baseline)
+    add_analysis_options(baseline)
     baseline.add_argument("-o", "--output", metavar="FILE", required=True)
     baseline.set_defaults(handler=_baseline)
     for name, handler, helptext in (("rules", _rules, "list the rules"), ("explain", _explain, "show a rule's docs")):
@@ -138,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line in `argv` (default: sys.argv[1:]) and returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    _tolerant_streams()
     try:
         if argv and argv[0] in DELEGATES:
             return _delegate(argv[0], argv[1:])
@@ -148,11 +108,24 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one line for the user, a traceback only on request
         return _fail(exc)
+    finally:
+        if "leaklint.output" in sys.modules:  # a report not delivered leaves no temporary file
+            sys.modules["leaklint.output"].discard_pending()
+
+
+def _tolerant_streams() -> None:
+    """Makes standard output and error escape what their encoding cannot hold (`PYTHONIOENCODING=ascii`
+    and a non-ASCII finding) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _fail(exc: Exception) -> int:
+    from leaklint.report import printable
+
     if isinstance(exc, _user_errors()):
-        print(f"leaklint: error: {exc}", file=sys.stderr)
+        print(f"leaklint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     print(f"leaklint: internal error: {type(exc).__name__}: {exc}. This is a bug in leaklint {__version__}: "
           f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback){_clash()}", file=sys.stderr)
@@ -214,8 +187,10 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from leaklint import gate
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
+    target = ReportTarget.open(args.output)  # before the analysis: a bad -o costs no minutes
     _read_stdin(args)
     project = Project.from_args(args)
     for warning in project.warnings:
@@ -235,7 +210,7 @@ def _check(args: argparse.Namespace) -> int:
     _print_errors(result)
     if not result.files_checked:
         print(f"leaklint: warning: no Go or Python file to analyse in {' '.join(project.paths)}", file=sys.stderr)
-    _report(result, project, args)
+    _report(result, project, args, target)
     fail_on = args.fail_on or project.config.fail_on or "note"
     strict = project.config.fail_on_unanalysed if args.fail_on_unanalysed is None else args.fail_on_unanalysed
     return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
@@ -256,7 +231,9 @@ def _read_stdin(args: argparse.Namespace) -> None:
         raise UsageError("reading source from stdin (-) needs --stdin-filename PATH to name its language")
     if describe(name) is None:
         raise UsageError(f"{name}: not a Go or Python file (--stdin-filename names the file stdin stands for)")
-    data = sys.stdin.buffer.read()
+    data = sys.stdin.buffer.read(args.max_file_size + 1)
+    if len(data) > args.max_file_size:
+        raise UsageError(f"stdin holds more than --max-file-size ({args.max_file_size} bytes)")
     args.paths = [name if p == "-" else p for p in args.paths]
     args.stdin = (name, data)
     source.remember(absolute(name), data.decode("utf-8", errors="replace"))
@@ -276,35 +253,28 @@ def _add_noqa(result: RunResult) -> int:
 
 
 def _print_errors(result: RunResult) -> None:
+    from leaklint.report import printable
     from leaklint.report.text import display_path
 
     cwd = os.getcwd()
     for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col)):
-        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: {error.severity}: {error.message}",
+        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: {error.severity}: {printable(error.message)}",
               file=sys.stderr)
 
 
-def _report(result: RunResult, project: Project, args: argparse.Namespace) -> None:
+def _report(result: RunResult, project: Project, args: argparse.Namespace, target: ReportTarget) -> None:
     from leaklint import report
     from leaklint.report.text import summary
 
     args.format = args.format or project.config.output_format or "text"
-    stream = sys.stdout
     options = report.ReportOptions(
         cwd=os.getcwd(), source_root=project.source_root, version=__version__,
-        color=_use_color(args.color, stream, bool(args.output)),
+        color=_use_color(args.color, sys.stdout, bool(args.output)),
         include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
         quiet=args.quiet)
-    reporter = report.get("statistics" if args.statistics else args.format)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-            reporter.write(result, out, options)
-    else:
-        try:
-            reporter.write(result, stream, options)
-            stream.flush()
-        except BrokenPipeError:  # `leaklint check | head`: the reader left, the status still counts
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    text = io.StringIO()
+    report.get("statistics" if args.statistics else args.format).write(result, text, options)
+    target.write(text.getvalue())
     if not args.quiet and (args.output or args.statistics or args.format not in SUMMARISED):
         where = f"; {args.format} report written to {args.output}" if args.output else ""
         print(summary(result, options) + where, file=sys.stderr)
@@ -325,16 +295,16 @@ def _use_color(choice: str, stream: Any, to_file: bool) -> bool:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from leaklint import baseline
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
+    target = ReportTarget.open(args.output)
     _read_stdin(args)
     project = Project.from_args(args)
     result = project.run()
     active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]
-    Path(args.output).write_text(baseline.dumps(active, project.source_root), encoding="utf-8")
+    target.write(baseline.dumps(active, project.source_root))
     _print_errors(result)
     print(f"leaklint: recorded {len(active)} finding{'s' * (len(active) != 1)} in {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -370,11 +340,9 @@ def _explain(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from leaklint.output import ReportTarget
     from leaklint.report.merge import merge_files
 
-    text = merge_files([Path(p) for p in args.inputs])
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    target = ReportTarget.open(args.output)
+    target.write(merge_files([Path(p) for p in args.inputs]))
     return EXIT_OK

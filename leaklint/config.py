@@ -24,6 +24,7 @@ class UsageError(Exception):
 LEVELS = ("error", "warning", "note")
 OUTPUT_FORMATS = ("text", "full", "concise", "grouped", "json", "json-lines", "sarif", "github", "gitlab", "codeclimate",
                   "junit", "pylint", "azure", "rdjson")
+_CONFIG_BYTES = 4 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -58,6 +59,7 @@ class Config:
     tests: bool = True
     fail_on_unanalysed: bool = True
     output_format: str | None = None
+    generated: bool = False
 
 
 def builtin_rule_dirs() -> list[Path]:
@@ -95,12 +97,14 @@ def load(path: Path) -> Config:
 
 
 def _read(path: Path) -> dict:
+    from leaklint.filesystem import Missing, Unreadable, read_text
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return tomllib.loads(read_text(path, _CONFIG_BYTES, named=True))
+    except Missing:
         raise ConfigError(f"{path}: no such configuration file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except Unreadable as exc:
+        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('cannot read file: ')}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
@@ -110,7 +114,7 @@ class _Parser:
 
     KEYS = ("select", "ignore", "extend-select", "exclude", "per-file-ignores", "severity",
             "rules-dirs", "fail-on", "tests", "fail-on-unanalysed", "output-format", "extend-exclude", "force-exclude",
-            "respect-gitignore")
+            "respect-gitignore", "generated")
 
     def __init__(self, path: Path, prefix: str) -> None:
         self.path, self.prefix = path, prefix
@@ -141,6 +145,7 @@ class _Parser:
             tests=self.flag(data, "tests", True),
             fail_on_unanalysed=self.flag(data, "fail-on-unanalysed", True),
             output_format=self.choice(data, "output-format", OUTPUT_FORMATS),
+            generated=self.flag(data, "generated", False),
         )
 
     def strings(self, data: dict[str, Any], key: str) -> tuple[str, ...]:

@@ -72,6 +72,8 @@ class FunctionAnalysis(OwnedFields):
             return state, state
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
+        if last[1] - markers and self.oracle.quiet(last[0]):
+            return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
         return state, frozenset(replace(f, raised=span) for f in raised) | markers
@@ -162,12 +164,20 @@ class FunctionAnalysis(OwnedFields):
     def _wrapped(self, call: Call, state: State) -> set[int]:
         """Returns the sites that `call` wraps: its first argument's resource lives on in its result."""
         first = call.args[0] if call.args else None
-        return {f.site for f in state if self.sites[f.site].spec.is_wrap(call.callee)
-                and any(refers(first, h) for h in f.holders)}
+        if first is None:
+            return set()
+        return {f.site for f in state if any(refers(first, h) for h in f.holders)
+                and self.sites[f.site].spec.is_wrap(call.callee)}
 
     def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
+        paths = _call_roots(call)
+        if not paths:
+            return state  # Ex) time.Now()   (it is given nothing: it can do nothing to what is open)
         out = set()
         for fact in state:
+            if not any(root(holder[0]) in paths for holder in fact.holders):
+                out.add(fact)
+                continue
             effect = self._effect_on(call, fact)
             conditional = effect.endswith("-on-success") or effect.endswith("-on-failure")
             failure = call.results[-1] if conditional and call.results else None
@@ -204,15 +214,19 @@ class FunctionAnalysis(OwnedFields):
     def _effect_on(self, call: Call, fact: Fact) -> str:
         """Returns release, drain, escape or borrow: what `call` does to the resource of `fact`."""
         spec = self.sites[fact.site].spec
-        for holder in fact.holders:
+        holders = sorted(fact.holders)  # one answer whatever the order of a set
+        method = call.callee.rsplit(".", 1)[-1]
+        for holder in holders:
+            # What the rule declares comes first: cmd.Wait() waits for the process whatever
+            # the tree's own (*Cmd).Wait summary guesses about its early returns.
             if call.receiver is not None and call.receiver == joined(holder):
-                method = call.callee.rsplit(".", 1)[-1]
                 clause = self.sites[fact.site].clause
                 awaited = call.awaited or not clause.awaited_release
                 if (method in spec.release_methods or method in clause.release_methods) and awaited:
                     return "release"
                 if method in spec.drain_methods and not call.args:
                     return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
+        for holder in holders:
             if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(call.callee):
                 # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
                 effect = self.oracle.receiver_effect(call.callee, remainder(call.receiver, holder), spec)
@@ -235,10 +249,10 @@ class FunctionAnalysis(OwnedFields):
             return "release"
         if spec.is_drain(call.callee, call.consts):
             return "drain"
+        if spec.is_handoff(call.callee):
+            return "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
         if spec.is_borrow(call.callee):
             return "borrow"
-        if spec.is_handoff(call.callee):
-            return "escape"
         if self.oracle.borrows_by_type(call.callee, index):
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if self.oracle.is_tree_function(call.callee):
@@ -248,11 +262,19 @@ class FunctionAnalysis(OwnedFields):
                 # Ex) resp, err := checkResp(c.Do(req))   (handed back: the results hold it, see _call)
                 self.passing[fact.site] = self.oracle.passed_back(call.callee, index, rest, spec, paired)
             return _EFFECTS.get(effect, "borrow")
-        if spec.unresolved_calls == "borrow":
+        if spec.unresolved_calls == "borrow" or self._own_object(call.args[index], holder):
             return "borrow"
+        if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
+            return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
         # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention;
         # not for function values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
         return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?") else "escape"
+
+    def _own_object(self, arg: str | None, holder: Holder) -> bool:
+        """Reports whether `arg` is the method's own object and the resource one of its fields: the
+        object still owns its fields wherever it is passed (`reactor.addReader(self)`)."""
+        owner = self.function.owner
+        return owner is not None and bool(owner.receiver) and arg == owner.receiver and joined(holder) != arg
 
     def _acquisition(self, call: Call, state: State) -> tuple[RuleSpec, Acquire] | None:
         receiver_type = ""
@@ -272,9 +294,11 @@ class FunctionAnalysis(OwnedFields):
             target = _at(call.results, 0 if len(call.results) == 1 else result)
             if clause.receiver:
                 target = call.receiver  # Ex) if err := cmd.Start(); err != nil { ... }   (cmd is now a process)
-                if target is None:
-                    continue
-                field = self._owner_field(target)
+                if target is None or any((target, "") in f.holders and self.sites[f.site].spec is spec for f in state):
+                    continue  # Ex) conn.request(...) again on a connected http.client connection
+                field = self._owner_field(target) if spec.language == "go" else ""
+                if not field and "." in target and root(target) in (*self.function.params, self.function.receiver):
+                    continue  # Ex) self.conn.request(...)   (an object's connection: the object's)
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
                     site = self._site(call, spec, clause, result, target)
@@ -419,11 +443,10 @@ class FunctionAnalysis(OwnedFields):
 
     def _closing_markers(self, capture: Capture, state: State) -> State:
         """Returns a marker per (name, field) the deferred closure closes, for every rule."""
-        holders = {(name, rest) for name in capture.names
-                   for rest in {""} | {spec.release_field for spec in self.oracle.specs()}}
         markers = set()
         for spec in self.oracle.specs():
-            for name, rest in sorted(holders):
+            # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
+            for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
                 if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
                     markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True, pending=capture.span))
         for fact in state:
@@ -433,7 +456,7 @@ class FunctionAnalysis(OwnedFields):
 
     def _closure_effect(self, capture: Capture, fact: Fact) -> str:
         spec = self.sites[fact.site].spec
-        for holder in fact.holders:
+        for holder in sorted(fact.holders):
             if root(holder[0]) in capture.names:
                 effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode)
                 if effect != "borrows":
@@ -495,9 +518,21 @@ def _ignore(_: Leak) -> None:
     return None
 
 
+def _call_roots(call: Call) -> frozenset[str]:
+    """Returns the variables a call is given (receiver and arguments): only what they hold can it touch."""
+    return frozenset(root(path) for path in (call.receiver, *call.args) if path is not None)
+
+
 def _reports_error(call: Call) -> bool:
     """Reports whether a call binds a trailing error result (`x, err := f(conn)`)."""
     return bool(call.results) and call.results[-1] is not None and "err" in call.results[-1].lower()
+
+
+def _constructs(callee: str) -> bool:
+    """Reports whether a call of code we cannot see builds an object: its name is a class's
+    (`Pipe(fd)`) or a base class's initializer (`FileMessage.__init__(self, fp)`)."""
+    name = callee.rsplit(".", 1)[-1]
+    return name[:1].isupper() or name == "__init__"
 
 
 def _paired(call: Call, fact: Fact) -> int | None:

@@ -87,10 +87,14 @@ def _siblings(directory: str, listed: dict[str, list[str]]) -> list[str]:
 
 
 def _read(path: str) -> bytes:
+    """Returns the bytes of a sibling Go file, or nothing when it is unreadable, no regular file or
+    larger than the default --max-file-size (the driver reports such a file if it is analysed)."""
+    from leaklint.filesystem import Unreadable, read_regular
+    from leaklint.sources import MAX_FILE_BYTES
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return read_regular(path, MAX_FILE_BYTES)
+    except Unreadable:
         return b""
 
 

@@ -30,7 +30,7 @@ def parse(path: str, language: str, source: bytes) -> list[Directive]:
     """Returns the suppression directives in `source`; cheap when the file has none."""
     if not any(marker in source for marker in _MARKERS.get(language, ())):
         return []
-    lines = source.decode("utf-8", errors="replace").splitlines()
+    lines = source.decode("utf-8", errors="replace").split("\n")  # not splitlines(): \f or U+2028 end no line
     found: list[Directive] = []
     for number, line in enumerate(lines, start=1):
         parsed = _go_directive(line) if language == "go" else _python_directive(line)

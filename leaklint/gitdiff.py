@@ -40,8 +40,9 @@ class Changes:
 
 def _git(args: list[str], cwd: str) -> str:
     try:
+        # Ex) a file name that is not UTF-8 decodes as os.fsdecode decodes it, so it matches the file's path
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", check=False)
+                              encoding="utf-8", errors="surrogateescape", check=False)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if done.returncode != 0:
@@ -81,15 +82,19 @@ def merge_base(branch: str, cwd: str) -> str:
     raise GitError(f"no merge base of {branch!r} and HEAD: their histories are unrelated")
 
 
+_PATCH_BYTES = 256 * 1024 * 1024  # a pipe (`<(gh pr diff)`) is read, never more than this
+
+
 def changes_in_patch(path: str, cwd: str) -> Changes:
     """Returns the changes a unified diff file records (a pull request's patch, `git diff` output),
     its paths taken relative to the root of the work tree holding `cwd` (else `cwd`); raises
     GitError for a file that cannot be read or holds no file header."""
+    from leaklint.filesystem import Unreadable, read_named
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise GitError(f"{path}: cannot read the patch: {exc.strerror or exc}") from None
+        text = read_named(path, _PATCH_BYTES).decode("utf-8", errors="surrogateescape")  # names as _git decodes them
+    except Unreadable as exc:
+        raise GitError(f"{path}: cannot read the patch: {str(exc).removeprefix('cannot read file: ')}") from None
     if not re.search(r"(?m)^\+\+\+ ", text):
         raise GitError(f"{path}: not a unified diff (no +++ file header)")
     try:
@@ -197,6 +202,6 @@ def _unquote(name: str) -> str:
             out += _ESCAPES.get(body[i + 1], body[i + 1].encode())
             i += 2
             continue
-        out += body[i].encode("utf-8")
+        out += body[i].encode("utf-8", "surrogateescape")
         i += 1
-    return out.decode("utf-8", errors="replace")
+    return out.decode("utf-8", errors="surrogateescape")

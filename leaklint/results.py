@@ -33,18 +33,30 @@ def grade_unread(errors: list[FileError], files: list[SourceFile], rules: tuple[
             continue
         if source.language not in prefilters:
             prefilters[source.language] = registry.prefilter(source.language, list(rules))
-        selected = prefilters[source.language].candidate([data], source.package)
+        selected = prefilters[source.language].candidate([_readable(data)], source.package)
         graded.append(error if selected else replace(error, severity="warning"))
     return graded
 
 
 def _raw(path: str, limit: int) -> bytes | None:
-    """Returns up to `limit` bytes of the file, or None when it cannot be read."""
+    """Returns up to `limit` bytes of the file, or None when it cannot be read or is no regular file
+    (a FIFO is never opened)."""
+    from leaklint.filesystem import Unreadable, read_head
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read(limit)
-    except OSError:
+        return read_head(path, limit)
+    except Unreadable:
         return None
+
+
+def _readable(data: bytes) -> bytes:
+    """Returns UTF-16 text (it starts with a byte order mark) as UTF-8, so the prefilter sees the
+    calls it makes; other bytes as they are."""
+    import codecs
+
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace").encode("utf-8")
+    return data
 
 
 LINE_HASH = "primaryLocationLineHash"

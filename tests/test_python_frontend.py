@@ -2,6 +2,8 @@
 and messages, and astroid is imported only for receivers nothing else can type."""
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 import textwrap
@@ -24,7 +26,7 @@ def _run(tmp_path: Path, files: dict[str, str]):
 
 
 def test_syntax_error_is_one_file_error(tmp_path: Path) -> None:
-    result = _run(tmp_path, {"broken.py": "import socket\n\ndef f(:\n    pass\n"})
+    result = _run(tmp_path, {"broken.py": "import socket\n\ndef f(:\n    return socket.socket()\n"})
     assert result.findings == []
     assert [(Path(e.path).name, e.line) for e in result.errors] == [("broken.py", 3)]
     assert result.errors[0].message.startswith("syntax error: ")
@@ -39,7 +41,7 @@ def test_python2_source_is_one_notice(tmp_path: Path) -> None:
 
 def test_broken_file_does_not_hide_other_findings(tmp_path: Path) -> None:
     result = _run(tmp_path, {
-        "broken.py": "import socket\nexcept:\n",
+        "broken.py": "import socket\nexcept:\n    socket.socket()\n",
         "leak.py": "import socket\n\ndef f(h):\n    s = socket.create_connection((h, 80))\n    return s.recv(1)\n",
     })
     assert [Path(e.path).name for e in result.errors] == ["broken.py"]
@@ -82,7 +84,7 @@ def test_exception_path_is_its_own_rule_and_reported_once(tmp_path: Path) -> Non
 def test_derived_from_option_must_be_a_list_of_rules(tmp_path: Path) -> None:
     source = (REPO / "rules/python/py-resource-not-closed-on-exception.toml").read_text(encoding="utf-8")
     spec = tmp_path / "py-resource-not-closed-on-exception.toml"
-    spec.write_text(source.replace('derived_from = ["LL201", "LL202", "LL203"]', 'derived_from = "LL201"'))
+    spec.write_text(re.sub(r"derived_from = \[[^\]]*\]", 'derived_from = "LL201"', source))
     with pytest.raises(SpecError, match="options.derived_from must be a list of strings"):
         load_rule(spec)
 
@@ -90,7 +92,7 @@ def test_derived_from_option_must_be_a_list_of_rules(tmp_path: Path) -> None:
 def test_a_rule_without_acquisitions_must_be_derived(tmp_path: Path) -> None:
     source = (REPO / "rules/python/py-resource-not-closed-on-exception.toml").read_text(encoding="utf-8")
     spec = tmp_path / "py-resource-not-closed-on-exception.toml"
-    spec.write_text(source.replace('derived_from = ["LL201", "LL202", "LL203"]', ""))
+    spec.write_text(re.sub(r"derived_from = \[[^\]]*\]", "", source))
     with pytest.raises(SpecError, match="missing key acquire"):
         load_rule(spec)
 

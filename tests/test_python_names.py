@@ -120,6 +120,8 @@ def test_methods_of_the_module_classes_resolve_with_self_first(tmp_path: Path) -
     source = """\
         import socket
         class Base:
+            def connect(self):
+                self.sock = socket.socket()
             def close(self):
                 self.sock.close()
         class Conn(Base):

@@ -66,3 +66,11 @@ def test_stdin_needs_a_file_name(project, capsys, monkeypatch):
     assert err == "leaklint: error: reading source from stdin (-) needs --stdin-filename PATH to name its language\n"
     status, _, err = check(capsys, monkeypatch, LEAK, "-", "--stdin-filename", "notes.txt")
     assert status == 2 and "notes.txt: not a Go or Python file" in err
+
+
+def test_stdin_is_read_as_python_reads_a_file_and_within_the_size_limit(project, capsys, monkeypatch):
+    source = "\ufeffimport socket\r\n\r\ndef f():\r\n    s = socket.socket()\r\n"
+    status, out, _ = check(capsys, monkeypatch, source, "-", "--stdin-filename", "probe.py")
+    assert status == 1 and out.startswith("probe.py:4:9: LL201 [error] socket `s`")
+    status, _, err = check(capsys, monkeypatch, LEAK, "-", "--stdin-filename", "svc/probe.go", "--max-file-size", "64")
+    assert status == 2 and err == "leaklint: error: stdin holds more than --max-file-size (64 bytes)\n"

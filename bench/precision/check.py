@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import math
 import os
@@ -49,7 +50,9 @@ def _checkout(repo: str, commit: str, only: list[str] | None = None) -> Path:
     """Returns a directory holding `commit` of `repo` (or only the `only` paths), materialised once."""
     name = repo.split("/")[1]
     dest = CORPUS / name if only is None else CORPUS / "commits" / name / commit
-    marker = dest / ".leaklint-bench-complete"
+    # One marker per set of paths: rows sharing a commit may need different directories of it.
+    suffix = "" if only is None else "-" + hashlib.sha1("\0".join(sorted(only)).encode()).hexdigest()[:12]
+    marker = dest / f".leaklint-bench-complete{suffix}"
     if not marker.exists():
         materialise(_mirror(repo), commit, dest, only)
         marker.write_text(commit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, relative_uri
+from leaklint.report import ReportOptions, printable, relative_uri
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
@@ -23,9 +23,9 @@ class AzureReporter:
     def write(self, result: RunResult, out: TextIO, options: ReportOptions) -> None:
         for f in result.active:
             kind = "error" if f.severity == "error" else "warning"
-            where = relative_uri(f.span.path, options.source_root)
+            where = printable(relative_uri(f.span.path, options.source_root))
             out.write(f"##vso[task.logissue type={kind};sourcepath={escape(where)};linenumber={f.span.line};"
-                      f"columnnumber={f.span.col};code={f.rule_id};]{escape(f.message)}\n")
+                      f"columnnumber={f.span.col};code={f.rule_id};]{escape(printable(f.message))}\n")
 
 
 REPORTER = AzureReporter()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from leaklint.report import ReportOptions, fingerprint, relative_uri
+from leaklint.report import ReportOptions, decodable, fingerprint, relative_uri
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, RunResult
@@ -30,7 +30,7 @@ class CodeClimateReporter:
             "categories": ["Bug Risk"],
             "severity": SEVERITY.get(finding.severity, "major"),
             "fingerprint": fingerprint(finding, options.source_root),
-            "location": {"path": relative_uri(finding.span.path, options.source_root),
+            "location": {"path": decodable(relative_uri(finding.span.path, options.source_root)),
                          "lines": {"begin": finding.span.line, "end": finding.span.end_line}},
         }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import UNUSED_RULE, ReportOptions, relative_uri
+from leaklint.report import UNUSED_RULE, ReportOptions, printable, relative_uri
 from leaklint.report.advice import help_text
 from leaklint.report.text import TextReporter
 
@@ -29,8 +29,9 @@ def escape_property(text: str) -> str:
 
 
 def command(level: str, properties: list[tuple[str, str | int]], message: str) -> str:
-    """Returns one workflow command line."""
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties)
+    """Returns one workflow command line; control characters in property values are escaped, the
+    message's own line breaks kept (callers pass its parts through printable())."""
+    props = ",".join(f"{key}={escape_property(printable(str(value)))}" for key, value in properties)
     return f"::{level} {props}::{escape_data(message)}\n"
 
 
@@ -45,7 +46,7 @@ class GithubReporter:
             title = "leaklint could not analyse this file" if error.severity == "error" else "leaklint warning"
             where = [("file", relative_uri(error.path, options.source_root)),
                      ("line", error.line), ("col", error.col), ("title", title)]
-            out.write(command(LEVELS[error.severity], where, error.message))
+            out.write(command(LEVELS[error.severity], where, printable(error.message)))
         if options.unused_ignores:
             for directive in result.unused_directives:
                 where = [("file", relative_uri(directive.span.path, options.source_root)), ("line", directive.span.line),
@@ -62,7 +63,8 @@ class GithubReporter:
         ]
         notes = TextReporter().notes(finding, options)
         fix = help_text(finding, {rule.id: rule for rule in result.rules})
-        message = finding.message + "".join(f"\n  = note: {note}" for note in notes) + (f"\n  = help: {fix}" if fix else "")
+        message = printable(finding.message) + "".join(f"\n  = note: {note}" for note in notes) + \
+            (f"\n  = help: {printable(fix)}" if fix else "")
         return command(LEVELS.get(finding.severity, "error"), properties, message)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions
+from leaklint.report import ReportOptions, printable
 from leaklint.report.text import _Paint, display_path, summary
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ class GroupedReporter:
         for path, findings in groupby(result.active, key=lambda f: f.span.path):
             out.write(paint("path", display_path(path, options.cwd) + ":") + "\n")
             for f in findings:
-                out.write(f"  {f.span.line}:{f.span.col} {paint('code', f.rule_id)} [{f.severity}] {f.message}\n")
+                out.write(f"  {f.span.line}:{f.span.col} {paint('code', f.rule_id)} [{f.severity}] {printable(f.message)}\n")
             out.write("\n")
         if not options.quiet:
             out.write(summary(result, options) + "\n")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from leaklint.report import ReportOptions, error_files, fingerprint, helper_locations, is_baselined, relative_uri
+from leaklint.report import (ReportOptions, decodable, error_files, fingerprint, helper_locations, is_baselined,
+                             relative_uri)
 from leaklint.report.advice import help_text
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class JsonReporter:
         rules = {rule.id: rule for rule in result.rules}
 
         def path(p: str) -> str:
-            return relative_uri(p, options.source_root)
+            return decodable(relative_uri(p, options.source_root))
 
         def span(s: Span) -> dict[str, Any]:
             return {"path": path(s.path), "line": s.line, "column": s.col, "end_line": s.end_line, "end_column": s.end_col}

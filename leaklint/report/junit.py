@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, relative_uri
+from leaklint.report import ReportOptions, printable, relative_uri
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
@@ -20,20 +20,21 @@ class JunitReporter:
         root = ET.Element("testsuites", name="leaklint")
         failures = errors = 0
         for path, findings in groupby(result.active, key=lambda f: f.span.path):
-            uri = relative_uri(path, options.source_root)
+            uri = printable(relative_uri(path, options.source_root))  # XML holds no control character
             suite = ET.SubElement(root, "testsuite", name=uri)
             for f in findings:
                 case = ET.SubElement(suite, "testcase", name=f.rule_id, classname=uri, line=str(f.span.line))
-                failure = ET.SubElement(case, "failure", message=f.message, type=f.severity)
-                failure.text = f"line {f.span.line}, column {f.span.col}: {f.rule_id} {f.message}"
+                failure = ET.SubElement(case, "failure", message=printable(f.message), type=f.severity)
+                failure.text = f"line {f.span.line}, column {f.span.col}: {f.rule_id} {printable(f.message)}"
                 failures += 1
             _count(suite)
         errored = [e for e in result.errors if e.severity == "error"]
         if errored:
             suite = ET.SubElement(root, "testsuite", name="leaklint: files not analysed")
             for error in errored:
-                case = ET.SubElement(suite, "testcase", name="analysis", classname=relative_uri(error.path, options.source_root))
-                ET.SubElement(case, "error", message=error.message)
+                where = printable(relative_uri(error.path, options.source_root))
+                case = ET.SubElement(suite, "testcase", name="analysis", classname=where)
+                ET.SubElement(case, "error", message=printable(error.message))
                 errors += 1
             _count(suite)
         if not failures and not errors:

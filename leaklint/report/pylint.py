@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions
+from leaklint.report import ReportOptions, printable
 from leaklint.report.text import display_path
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ class PylintReporter:
 
     def write(self, result: RunResult, out: TextIO, options: ReportOptions) -> None:
         for f in result.active:
-            out.write(f"{display_path(f.span.path, options.cwd)}:{f.span.line}: [{f.rule_id}] {f.message}\n")
+            out.write(f"{display_path(f.span.path, options.cwd)}:{f.span.line}: [{f.rule_id}] {printable(f.message)}\n")
 
 
 REPORTER = PylintReporter()

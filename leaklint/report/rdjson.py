@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from leaklint import docs
-from leaklint.report import ReportOptions, relative_uri
+from leaklint.report import ReportOptions, decodable, relative_uri
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, RunResult
@@ -29,7 +29,7 @@ class RdjsonReporter:
         if finding.rule_id in rules:
             code["url"] = docs.help_uri(rules[finding.rule_id])
         return {"message": finding.message, "severity": SEVERITY.get(finding.severity, "WARNING"), "code": code,
-                "location": {"path": relative_uri(span.path, options.source_root),
+                "location": {"path": decodable(relative_uri(span.path, options.source_root)),
                              "range": {"start": {"line": span.line, "column": span.col},
                                        "end": {"line": span.end_line, "column": span.end_col}}}}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -63,7 +64,7 @@ def _clip(text: str, limit: int) -> str:
 def _artifact(uri: str) -> tuple[tuple[str, str], ...]:
     if uri.startswith("/"):
         return (("uri", Path(uri).as_uri()),)
-    return (("uri", quote(uri, safe="/")), ("uriBaseId", SRCROOT))
+    return (("uri", quote(os.fsencode(uri), safe="/")), ("uriBaseId", SRCROOT))
 
 
 class _Builder:
@@ -73,8 +74,8 @@ class _Builder:
         self.base = options.source_root
 
     def artifact(self, path: str) -> dict[str, Any]:
-        """Returns the artifactLocation of `path`: percent-encoded (`sp%20ace/a.go`), relative to
-        %SRCROOT% when below the source root, else a `file:` URI."""
+        """Returns the artifactLocation of `path`: percent-encoded (RFC 3986: `sp%20ace/a.go`, a byte
+        that is not UTF-8 as `%E9`), relative to %SRCROOT% when below the source root, else a `file:` URI."""
         return dict(_artifact(relative_uri(path, self.base)))
 
     def region(self, span: Span) -> dict[str, Any]:
@@ -95,8 +96,8 @@ class _Builder:
         """Returns one notification for the errors of one file: level `error` when the file was not
         analysed, `warning` when only part of it (or nothing that acquires) was missed."""
         first = errors[0]
-        path = absolute(first.path)
-        region = {"startLine": first.line, "startColumn": source.utf16_column(source.line(path, first.line), first.col)}
+        path, line = absolute(first.path), max(1, first.line)
+        region = {"startLine": line, "startColumn": max(1, source.utf16_column(source.line(path, line), first.col))}
         failed = any(error.severity == "error" for error in errors)
         text = "; ".join(dict.fromkeys(error.message for error in errors))
         return {
@@ -112,7 +113,7 @@ class _Builder:
         out = {"ruleId": UNUSED_RULE[0], "ruleIndex": rule_index, "level": "warning",
                "message": {"text": unused_message(directive)},
                "locations": [{"physicalLocation": self.physical(directive.span)}],
-               "partialFingerprints": {"leaklint/v1": hashlib.sha256(identity.encode()).hexdigest()[:32]}}
+               "partialFingerprints": {"leaklint/v1": _digest(identity)}}
         line_hash = source.line_hash(absolute(directive.span.path), directive.span.line)
         if line_hash is not None:
             out["partialFingerprints"]["primaryLocationLineHash"] = line_hash
@@ -142,6 +143,11 @@ class _Builder:
         if finding.tags:
             out["properties"] = {"tags": list(finding.tags)}
         return out
+
+
+def _digest(text: str) -> str:
+    """Returns the `leaklint/v1` digest of `text`; a file name's bytes that are not UTF-8 kept as bytes."""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def _suppression(finding: Finding) -> dict[str, Any]:

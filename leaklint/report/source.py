@@ -11,6 +11,9 @@ from functools import lru_cache
 
 from leaklint.line_hash import LineHasher
 
+_PYTHON_LINE_END = re.compile(r"\r\n?|\n")
+_SOURCE_BYTES = 256 * 1024 * 1024  # a file with a finding was read by the driver, within its own limit
+
 
 _PIPED: dict[str, str] = {}
 
@@ -27,10 +30,11 @@ def text_of(path: str) -> str | None:
     """Returns the file's text as the upload action reads it (UTF-8, bad bytes replaced), or None."""
     if path in _PIPED:
         return _PIPED[path]
+    from leaklint.filesystem import Unreadable, read_regular
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace")
-    except OSError:
+        return read_regular(path, _SOURCE_BYTES).decode("utf-8", errors="replace")
+    except Unreadable:
         return None
 
 
@@ -40,8 +44,11 @@ def lines_of(path: str) -> tuple[str, ...]:
     text = text_of(path)
     if text is None:
         return ()
+    text = text.removeprefix("\ufeff")  # a byte order mark is no column
     if "\r" not in text:
         return tuple(text.split("\n"))
+    if path.endswith(".py"):
+        return tuple(_PYTHON_LINE_END.split(text))  # Python also ends a line at a lone CR; Go does not
     return tuple(part.removesuffix("\r") for part in text.split("\n"))
 
 

@@ -10,13 +10,14 @@ import os
 from typing import TYPE_CHECKING, TextIO
 
 from leaklint.report import (UNUSED_RULE, ReportOptions, absolute, error_files, helper_locations, is_baselined,
-                             source, unused_message)
+                             printable, source, unused_message)
 from leaklint.report.advice import help_text
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
     from leaklint.ir import Directive
 
+_LONG_LINE, _CONTEXT = 400, 60  # source lines longer than this are shown around the span only
 _STYLES = {"path": "1", "code": "1;31", "gutter": "1;34", "caret": "1;31", "note": "1;36", "dim": "2", "help": "1;32",
            "error": "1;31", "warning": "1;33"}
 
@@ -30,10 +31,10 @@ class _Paint:
 
 
 def display_path(path: str, cwd: str) -> str:
-    """Returns `path` relative to `cwd` when it lies below it, else absolute."""
+    """Returns `path` relative to `cwd` when it lies below it, else absolute, safe to print (see printable)."""
     full = absolute(path)
     rel = os.path.relpath(full, cwd)
-    return full if rel.startswith(os.pardir) else rel
+    return printable(full if rel.startswith(os.pardir) else rel)
 
 
 def plural(count: int, word: str) -> str:
@@ -88,7 +89,7 @@ class TextReporter:
         pad = " " * self.gutter(finding)
         lines += [f"{pad} {paint('gutter', '=')} {paint('note', 'note')}: {text}" for text in self.notes(finding, options)]
         if fix:
-            lines.append(f"{pad} {paint('gutter', '=')} {paint('help', 'help')}: {fix}")
+            lines.append(f"{pad} {paint('gutter', '=')} {paint('help', 'help')}: {printable(fix)}")
         return "\n".join(lines) + "\n\n"
 
     def headline(self, finding: Finding, options: ReportOptions, paint: _Paint) -> str:
@@ -96,7 +97,7 @@ class TextReporter:
         span = finding.span
         where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
         level = paint(finding.severity if finding.severity in _STYLES else "note", f"[{finding.severity}]")
-        return f"{paint('path', where)} {paint('code', finding.rule_id)} {level} {finding.message}"
+        return f"{paint('path', where)} {paint('code', finding.rule_id)} {level} {printable(finding.message)}"
 
     def gutter(self, finding: Finding) -> int:
         return len(str(finding.span.line))
@@ -108,8 +109,10 @@ class TextReporter:
         if text is None:
             return []
         end = span.end_col if span.end_line == span.line else len(text) + 1
-        start = source.cells(text[: span.col - 1])
-        width = max(1, source.cells(text[: max(end, span.col) - 1]) - start)
+        text, cut = _window(text, span.col, end)
+        start = source.cells(printable(text[: span.col - 1 - cut]))
+        width = max(1, source.cells(printable(text[: max(end, span.col) - 1 - cut])) - start)
+        text = printable(text)
         pad = " " * self.gutter(finding)
         bar = paint("gutter", "|")
         underline = paint("caret", "^" * width + " " + finding.rule_id)
@@ -129,7 +132,7 @@ class TextReporter:
 
     def note(self, location: Location, home: str, options: ReportOptions) -> str:
         span = location.span
-        text = location.note.strip().removesuffix(" here")
+        text = printable(location.note.strip().removesuffix(" here"))
         if span.path != home:
             return f"{text} at {display_path(span.path, options.cwd)}:{span.line}:{span.col}"
         return text if f"line {span.line}" in text else f"{text} at line {span.line}"
@@ -138,6 +141,16 @@ class TextReporter:
         span = directive.span
         where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
         return f"{paint('path', where)} {paint('code', UNUSED_RULE[0])} {unused_message(directive)}\n"
+
+
+def _window(text: str, start: int, end: int) -> tuple[str, int]:
+    """Returns a long line cut to the columns around `start`..`end` (1-based) with `…` where it was
+    cut, and how many code points come before it: a minified file's single line is megabytes."""
+    if len(text) <= _LONG_LINE:
+        return text, 0
+    first, last = max(0, start - 1 - _CONTEXT), min(len(text), max(end, start) - 1 + _CONTEXT)
+    head, tail = ("…", first - 1) if first else ("", 0), "…" if last < len(text) else ""
+    return head[0] + text[first:last] + tail, head[1]
 
 
 REPORTER = TextReporter()

@@ -10,7 +10,7 @@ from leaklint.frontends.python import infer
 from leaklint.frontends.python.classes import looks_like_class
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.names import canonical
-from leaklint.ir import Assign, Call, Exit
+from leaklint.ir import Assign, Call, Exit, Span, Store
 
 _CONTAINER_ADDS = frozenset({"append", "add", "extend", "insert", "appendleft", "extendleft", "update",
                              "setdefault"})
@@ -20,6 +20,9 @@ CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "
 _ABORTS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit", "pytest.fail",
                      "pytest.skip", "pytest.exit"})
 _TEST_ABORTS = frozenset({"fail", "skipTest"})  # self.fail(...) ends a unittest test
+# Calls that iterate their argument to its end (`list(it)`, `"".join(it)`).
+_CONSUMERS = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.set", "builtins.frozenset",
+                        "builtins.dict", "builtins.sum", "collections.deque"})
 _REGISTRATIONS = frozenset({"addCleanup", "enterContext", "register", "callback", "push", "finalize", "call_soon",
                             "call_later", "call_at", "add_done_callback"})
 
@@ -40,10 +43,12 @@ class CallLowering:
         callee, display, receiver, prefix = self._callee(func)
         span = self.pos.span(node)
         positional = self._align(callee, prefix + args, named, extra)
+        if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
+            callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
-                    awaited=getattr(node, "_leaklint_awaited", False))
+                    awaited=id(node) in self.awaited)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             self._emit(Call(self.pos.span(where), f"?bound.{method}", f"{path}.{method}", path))
@@ -53,7 +58,20 @@ class CallLowering:
             self._emit(Exit(span, "abort"))
         elif not (bound and callee.rsplit(".", 1)[-1] in _REGISTRATIONS):
             self._may_raise(span)  # registering a callback (addCleanup(s.close)) is taken not to raise
+        if node.args and args and _consumes(node, canonical(callee)):
+            self._exhausted(span, node.args[0], args[0])
         return call
+
+    def _exhausted(self, span: Span, node: ast.expr, path: str | None) -> None:
+        """Emits `__exhausted__` on what a completed loop or a consuming call iterated to its end:
+        the iterable, and the receiver of the method that made it (`resp.iter_content()`). Rules
+        whose resource releases itself when exhausted (os.scandir, a response) list it."""
+        # Ex) for entry in os.scandir(p): ...   Ex) list(resp.iter_content())   Ex) b"".join(resp)
+        paths = [path]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            paths.append(self._plain_path(node.func.value))
+        for target in dict.fromkeys(p for p in paths if p is not None):
+            self._emit(Call(span, "?.__exhausted__", f"{short(node)} exhausted", target))
 
     def _closure_call(self, node: ast.Call, name: str, results: tuple[str | None, ...]) -> Call:
         """Lowers a call of a nested function: it runs now on the names it captures (Capture), and
@@ -104,7 +122,10 @@ class CallLowering:
         span = self.pos.span(node)
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             path = self._value(arg)
-            if path is not None:
+            if path is not None and container in self.captured:
+                # Ex) self.addCleanup(lambda: [c.close() for c in clients]); clients.append(c)
+                self._emit(Store(span, path))
+            elif path is not None:
                 self._emit(Assign(span, container, path, accumulate=True))
         return True
 
@@ -129,6 +150,8 @@ class CallLowering:
             return self._resolved(dotted, func)
         if isinstance(func, ast.Attribute):
             return self._method(func)
+        if isinstance(func, ast.Name) and self._local_class(func.id):
+            return f"?class.{func.id}", func.id, None, []  # Ex) class Message(Base): ...; Message(fp)
         if isinstance(func, ast.Name):
             return "?func", func.id, None, []
         self._value(func)
@@ -136,7 +159,12 @@ class CallLowering:
 
     def _resolved(self, dotted: str, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
         display = dotted if not self.module.is_tree(dotted) else dotted[len(self.module.name) + 1:]
+        display = display.removeprefix("builtins.")  # Ex) open(path)
         info = self.module.class_of(dotted)
+        acquiring = next((b for b in self.module.library_bases(info) if b in self.unit.patterns), None) if info else None
+        if acquiring is not None and not self._closed_by_constructor(info):
+            # Ex) class Server(ThreadingMixIn, TCPServer): ...; Server(addr, Handler)   (a TCPServer)
+            return acquiring, display, None, []
         if info is not None:
             # Ex) Conn(sock)   (this module's class: its __init__ receives the arguments)
             init = self.module.find_method(info, "__init__")
@@ -163,16 +191,42 @@ class CallLowering:
                 static = self.module.method_kind(method)
                 lead = [] if static == "static" else [None] if static == "class" else [receiver]
                 return method, f"{info.node.name}.{func.attr}", receiver, lead
+            # Ex) class Conn(http.client.HTTPSConnection): ...; conn.request(...)   (the library's method)
+            bases = self.module.library_bases(info)
+            if not any(self.module.find_method(info, infer.OPENING_METHODS.get(b, "")) for b in bases):
+                owner = next(iter(bases), owner)
         if owner:
             return f"{owner}.{func.attr}", f"{owner}.{func.attr}", receiver, []
         return f"?.{func.attr}", display, receiver, []
 
+    def _closed_by_constructor(self, info) -> bool:
+        """Reports whether an `__init__` of a class or of its bases in this module releases the
+        object it builds (`super().__init__(addr, H); try: ... finally: self.server_close()`)."""
+        for member in [info, *self.module.tree_bases(info)]:
+            node = member.methods.get("__init__")
+            if node is not None and infer.SELF_CLOSING.search(self.pos.text(node)):
+                return True
+        return False
+
+    def _file_object(self, node: ast.expr, path: str | None) -> bool:
+        """Reports whether an argument is an object rather than a path: a class instance built here
+        (`io.BytesIO(b)`, `g = GridOut(...)`) or a file this function opened."""
+        if isinstance(node, ast.Call):
+            dotted = self._dotted(node.func)
+            return bool(dotted) and looks_like_class(dotted, self.module)
+        return path is not None and (path in self.types or self.origins.get(path) in infer.FILE_OPENERS)
+
+    def _local_class(self, name: str) -> bool:
+        """Reports whether `name` is a class the function defines itself."""
+        return name in self.scope.classes
+
     def _type_of(self, node: ast.expr, path: str | None, method: str = "") -> str:
         """Returns the class a receiver holds, from assignments, annotations, fields or astroid."""
+        if isinstance(node, ast.Call):
+            # Ex) pathlib.Path(p).open()   (the receiver is a new instance of the class called)
+            dotted = self._dotted(node.func)
+            return dotted if dotted and looks_like_class(dotted, self.module) else ""
         if path is None:
-            if isinstance(node, ast.Call):
-                dotted = self._dotted(node.func)
-                return dotted if dotted and looks_like_class(dotted, self.module) else ""
             return ""
         if path in self.types:
             return self.types[path]
@@ -210,6 +264,13 @@ class CallLowering:
                 prefix = self._dotted(base)
                 return canonical(f"{prefix}.{attr}") if prefix else None
         return None
+
+
+def _consumes(node: ast.Call, callee: str) -> bool:
+    """Reports whether a call iterates its first argument to the end (`list(x)`, `b"".join(x)`)."""
+    func = node.func
+    joined = callee == "?.join" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant)
+    return joined or callee in _CONSUMERS
 
 
 def _ordered(params: list[str], args: list[str | None], named: list[tuple[str, str | None]]) -> list[str | None]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 # Bases that never close a field of their subclasses: a field none of the class's own methods closes leaks.
 _TRIVIAL_BASES = frozenset({"builtins.object", "typing.Generic", "typing.Protocol", "abc.ABC", "unittest.TestCase",
                             "unittest.IsolatedAsyncioTestCase", "unittest.case.TestCase"})
+_END = object()
 FINALIZERS = frozenset({"__del__"})  # run when the collector decides, if ever: closing there does not count
 
 
@@ -26,6 +27,7 @@ class ClassInfo:
     cached: set[str] = field(default_factory=set)
     containers: set[str] = field(default_factory=set)
     collected: bool = False
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # answers of ClassQueries, once each
 
 
 class ModuleScope(Protocol):
@@ -56,7 +58,13 @@ class ClassQueries:
 
     def init_helpers(self, info: ClassInfo) -> frozenset[str]:
         """Returns the methods the class's `__init__` calls on its own object (`self.connect()`):
-        they run while the object is being built."""
+        they run while the object is being built. Computed once per class."""
+        if "init_helpers" not in info.memo:
+            info.memo["init_helpers"] = frozenset()  # recursion guard: a cycle of bases adds nothing
+            info.memo["init_helpers"] = self._init_helpers(info)
+        return info.memo["init_helpers"]
+
+    def _init_helpers(self, info: ClassInfo) -> frozenset[str]:
         init = self.find_method(info, "__init__")
         node = self.function_node(init) if init else None
         if node is None or not node.args.args:
@@ -84,32 +92,51 @@ class ClassQueries:
             _collect_fields(info, self)
         return info
 
-    def find_method(self, info: ClassInfo, name: str, seen: frozenset[str] = frozenset()) -> str | None:
-        """Returns the qualname of method `name` of a class, looked up through the module's own bases."""
-        if name in info.methods:
-            return f"{info.qualname}.{name}"
-        for base in info.bases:
-            parent = self.class_of(base)
-            if parent is not None and parent.qualname not in seen:
-                found = self.find_method(parent, name, seen | {info.qualname})
-                if found:
-                    return found
-        return None
+    def lineage(self, info: ClassInfo) -> tuple[tuple[ClassInfo, ...], bool]:
+        """Returns the class and the module's classes it derives from, depth first and left to right,
+        each once (the order a lookup through the bases meets them), and whether its bases loop.
+        Computed once per class without recursion: a 40-level diamond lattice has 2**40 paths."""
+        if "lineage" not in info.memo:
+            order, done, cyclic = [info], {info.qualname}, False
+            path, on_path, stack = [info.qualname], {info.qualname}, [iter(info.bases)]
+            while stack:
+                base = next(stack[-1], _END)
+                if base is _END:
+                    stack.pop()
+                    on_path.discard(path.pop())
+                elif (parent := self.class_of(base)) is None:  # type: ignore[arg-type]
+                    continue
+                elif parent.qualname in on_path:
+                    cyclic = True
+                elif parent.qualname not in done:
+                    done.add(parent.qualname)
+                    order.append(parent)
+                    path.append(parent.qualname)
+                    on_path.add(parent.qualname)
+                    stack.append(iter(parent.bases))
+            info.memo["lineage"] = (tuple(order), cyclic)
+        return info.memo["lineage"]
 
-    def knows_all_methods(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> bool:
+    def find_method(self, info: ClassInfo, name: str) -> str | None:
+        """Returns the qualname of method `name` of a class, looked up through the module's own bases."""
+        return next((f"{member.qualname}.{name}" for member in self.lineage(info)[0] if name in member.methods), None)
+
+    def knows_all_methods(self, info: ClassInfo) -> bool:
         """Reports whether every base of a class is this module's own (or trivial): its methods are all known."""
-        for base in info.bases:
-            if base in _TRIVIAL_BASES:
-                continue
-            parent = self.class_of(base)
-            if parent is None or parent.qualname in seen or not self.knows_all_methods(parent, seen | {info.qualname}):
-                return False
-        return True
+        members, cyclic = self.lineage(info)
+        return not cyclic and all(base in _TRIVIAL_BASES or self.class_of(base) is not None
+                                  for member in members for base in member.bases)
 
     def owner_methods(self, info: ClassInfo) -> list[str] | None:
         """Returns every method that can run on an instance of the class: its own and its bases', and
         those of its subclasses in this module (a mixin's field may be closed by a class using it).
-        None when some of them are unknown: a base from elsewhere, or a `__getattr__` proxy."""
+        None when some of them are unknown: a base from elsewhere, or a `__getattr__` proxy.
+        Computed once per class (a class of 8,000 methods asks for each of them)."""
+        if "owner_methods" not in info.memo:
+            info.memo["owner_methods"] = self._owner_methods(info)
+        return info.memo["owner_methods"]
+
+    def _owner_methods(self, info: ClassInfo) -> list[str] | None:
         family = [info, *self.subclasses(info)]
         if not all(self.knows_all_methods(member) for member in family):
             return None
@@ -118,31 +145,32 @@ class ClassQueries:
             return None
         return sorted({q for name, q in methods if name not in FINALIZERS})
 
-    def subclasses(self, info: ClassInfo) -> list[ClassInfo]:
-        """Returns the classes of this module that derive from `info`, directly or not."""
-        found: list[ClassInfo] = []
-        for other in self.classes.values():
-            if other is not info and self._derives(other, info, frozenset()):
-                found.append(other)
+    def tree_bases(self, info: ClassInfo) -> list[ClassInfo]:
+        """Returns the bases of a class that this module defines, depth first (nearest first)."""
+        return list(self.lineage(info)[0][1:])
+
+    def library_bases(self, info: ClassInfo) -> list[str]:
+        """Returns the bases of a class, and of its bases in this module, that come from elsewhere."""
+        found: list[str] = []
+        for member in self.lineage(info)[0]:
+            found += [base for base in member.bases if base is not None and self.class_of(base) is None
+                      and base not in found]
         return found
 
-    def _derives(self, info: ClassInfo, ancestor: ClassInfo, seen: frozenset[str]) -> bool:
-        for base in info.bases:
-            parent = self.class_of(base)
-            if parent is ancestor or parent is not None and parent.qualname not in seen \
-                    and self._derives(parent, ancestor, seen | {info.qualname}):
-                return True
-        return False
+    def subclasses(self, info: ClassInfo) -> list[ClassInfo]:
+        """Returns the classes of this module that derive from `info`, directly or not."""
+        return [other for other in self.classes.values()
+                if other is not info and any(member is info for member in self.lineage(other)[0][1:])]
 
-    def all_methods(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> dict[str, str]:
-        """Returns method name -> qualname for a class and its own bases (the class's definitions win)."""
-        out: dict[str, str] = {}
-        for base in reversed(info.bases):
-            parent = self.class_of(base)
-            if parent is not None and parent.qualname not in seen:
-                out.update(self.all_methods(parent, seen | {info.qualname}))
-        out.update({name: f"{info.qualname}.{name}" for name in info.methods})
-        return out
+    def all_methods(self, info: ClassInfo) -> dict[str, str]:
+        """Returns method name -> qualname for a class and its own bases (the class's definitions win,
+        then those of its first base, and so on depth first)."""
+        if "all_methods" not in info.memo:
+            out: dict[str, str] = {}
+            for member in reversed(self.lineage(info)[0]):
+                out.update({name: f"{member.qualname}.{name}" for name in member.methods})
+            info.memo["all_methods"] = out
+        return info.memo["all_methods"]
 
 
 def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
@@ -151,7 +179,7 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
         receiver = method.args.args[0].arg if method.args.args else None
         if receiver is None:
             continue
-        for node in ast.walk(method):
+        for node in statements(method):
             if isinstance(node, ast.Assign) and _is_container(node.value, scope):
                 # Ex) self._conns = {}   Ex) self.pool = collections.defaultdict(list)
                 info.containers |= {name for target in node.targets if (name := _field_name(target, receiver))}
@@ -163,6 +191,20 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
                         (info.field_types if _looks_like_class(dotted, scope) else info.field_origins)[name] = dotted
             elif isinstance(node, ast.If):
                 info.cached |= _lazily_created(node, receiver)
+
+
+def statements(node: ast.AST):
+    """Yields the statements nested in `node` (its bodies, branches and handlers, nested functions
+    included), without visiting expressions: cheaper than ast.walk when only statements matter."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.stmt):
+            yield current
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(current, name, None)
+            if isinstance(children, list):
+                stack.extend(children)
 
 
 _CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "collections.deque",
@@ -184,7 +226,9 @@ def _field_name(target: ast.expr, receiver: str) -> str | None:
 def _lazily_created(node: ast.If, receiver: str) -> set[str]:
     """Returns the fields an `if self.x is None: self.x = make()` statement creates on demand."""
     tested = {name for sub in ast.walk(node.test) if (name := _field_name(sub, receiver))}
-    created = {name for statement in node.body for sub in ast.walk(statement)
+    if not tested:
+        return set()
+    created = {name for statement in node.body for sub in statements(statement)
                if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call)
                for target in sub.targets if (name := _field_name(target, receiver))}
     return tested & created

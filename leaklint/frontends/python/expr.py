@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from leaklint.frontends.cfg import CFGBuilder
+from leaklint.frontends.python import infer
 from leaklint.frontends.python.calls import CONTAINER_CALLS, CallLowering
 from leaklint.frontends.python.classes import ClassInfo, looks_like_class
 from leaklint.frontends.python.localscope import LocalScope
@@ -39,6 +40,8 @@ class ExpressionLowerer(CallLowering):
         self.receiver = ""
         self.contextmanager = False
         self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
+        self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too
+        self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:
@@ -59,6 +62,11 @@ class ExpressionLowerer(CallLowering):
         name = f"$t{self.temps}"
         self.pending.append(name)
         return name
+
+    def _await(self, node: ast.expr) -> None:
+        """Notes the call `node` awaits (`await client.aclose()`), if it awaits one."""
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            self.awaited.add(id(node.value))
 
     def _emit(self, op) -> None:
         self.cfg.emit(op)
@@ -105,6 +113,7 @@ class ExpressionLowerer(CallLowering):
                 temp = self._temp()
                 return temp if self._call(node, (temp,)) is not None else None
             case ast.Await(value=inner) | ast.Starred(value=inner):
+                self._await(node)
                 return self._value(inner)
             case ast.NamedExpr(target=ast.Name(id=name), value=value):
                 # Ex) if (s := get_socket()) is not None:
@@ -150,8 +159,10 @@ class ExpressionLowerer(CallLowering):
         # Ex) [socket.create_connection(a) for a in addrs]   Ex) [s.close() for s in socks]
         saved = dict(self.renames)
         self.comprehensions += 1
+        iterables = []
         for generator in node.generators:
             iterable = self._value(generator.iter)
+            iterables.append(iterable)
             for name in _target_names(generator.target):
                 self.renames[name] = f"{name}${self.comprehensions}"  # its own scope: no clash with locals
             self._bind_path(generator.target, iterable if iterable in self.containers else None, generator.iter)
@@ -159,6 +170,9 @@ class ExpressionLowerer(CallLowering):
                 self._value(condition)
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         result = self._collect(elements)
+        if not isinstance(node, ast.GeneratorExp):  # a list built now has run every iterable to its end
+            for generator, iterable in zip(node.generators, iterables):
+                self._exhausted(self.pos.span(generator.iter), generator.iter, iterable)
         self.renames = saved
         return result
 
@@ -185,6 +199,11 @@ class ExpressionLowerer(CallLowering):
             return
         if isinstance(target, ast.Name) and isinstance(value, _DISPLAYS):
             self.containers.add(self._name(target.id))  # Ex) socks = []
+        if _enters(value):
+            # Ex) proc = proc.__enter__()   (a resource's __enter__ returns the resource itself)
+            self._bind_path(target, self._value(value.func.value), None)
+            return
+        self._await(value)
         call = value.value if isinstance(value, ast.Await) else value
         results = self._result_names(target) if isinstance(call, ast.Call) and not self._element_call(call) else None
         if results is None:
@@ -229,6 +248,8 @@ class ExpressionLowerer(CallLowering):
         """Binds `target` to the value at `source` (None: a fresh, untracked value)."""
         span = self.pos.span(target)
         match target:
+            case ast.Name(id=name) if self._assignable(name) and source == self._name(name):
+                return  # Ex) with socket.create_connection(a) as sock, file as file:   (rebinds itself)
             case ast.Name(id=name) if self._assignable(name):
                 self._emit(Assign(span, self._name(name), source))
                 if value is not None and isinstance(value, ast.Call):
@@ -240,6 +261,8 @@ class ExpressionLowerer(CallLowering):
                     self._emit(Store(span, source))  # Ex) nonlocal conn; conn = make()
             case ast.Attribute():
                 path = self._value(target.value)
+                if path in self.types and self._injected(self.types[path]) == target.attr:
+                    self.types.pop(path)  # Ex) conn.sock = FakeSocket()   (conn will never connect)
                 if path is not None:
                     self._emit(Assign(span, f"{path}.{target.attr}", source))
                 elif source is not None:
@@ -247,7 +270,9 @@ class ExpressionLowerer(CallLowering):
             case ast.Subscript(value=base, slice=index):
                 self._value(index)
                 path = self._value(base)
-                if path in self.containers and source is not None:
+                if path in self.containers and path in self.captured and source is not None:
+                    self._emit(Store(span, source))  # Ex) cleanup = lambda: close_all(conns); conns[k] = c
+                elif path in self.containers and source is not None:
                     self._emit(Assign(span, path, source, accumulate=True))  # Ex) conns[key] = conn
                 elif source is not None:
                     self._emit(Store(span, source))
@@ -267,10 +292,18 @@ class ExpressionLowerer(CallLowering):
         self.origins.pop(name, None)
         if dotted in CONTAINER_CALLS:
             self.containers.add(name)
+        elif dotted in infer.UNTYPED_CONSTRUCTIONS:
+            return  # Ex) o = urllib.request.OpenerDirector()   (no handler: its open() acquires nothing known)
         elif dotted and looks_like_class(dotted, self.module):
             self.types[name] = dotted
         elif dotted and not self.module.is_tree(dotted):
             self.origins[name] = dotted
+
+    def _injected(self, dotted: str) -> str:
+        """Returns the field through which a test injects what objects of class `dotted` would open."""
+        info = self.module.class_of(dotted)
+        bases = self.module.library_bases(info) if info is not None else [dotted]
+        return next((infer.INJECTED_FIELDS[b] for b in bases if b in infer.INJECTED_FIELDS), "")
 
     # -- closures ---------------------------------------------------------------------------------
     def _visible(self) -> frozenset[str]:
@@ -280,9 +313,13 @@ class ExpressionLowerer(CallLowering):
         function = self.scope.functions[name]
         self._lower_closure(function)
         names = free_names(function, self._visible())
+        if mode == "value":
+            self.captured.update(names)
         self._emit(Capture(self.pos.span(node), f"{self.qualname}.<locals>.{name}", names, mode))
 
     def _capture_names(self, names: tuple[str, ...], mode: str, node: ast.AST) -> None:
+        if mode == "value":
+            self.captured.update(names)
         if names:
             self._emit(Capture(self.pos.span(node), f"{self.qualname}.<lambda>", names, mode))
 
@@ -334,6 +371,12 @@ def free_names(node: ast.AST, visible: frozenset[str]) -> tuple[str, ...]:
     if own is not None:
         used -= {n for n in used if own.is_local(n)}
     return tuple(sorted(used & visible))
+
+
+def _enters(value: ast.expr) -> bool:
+    """Reports whether `value` is `x.__enter__()`."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+        and value.func.attr == "__enter__" and not value.args
 
 
 def _target_names(target: ast.expr) -> list[str]:

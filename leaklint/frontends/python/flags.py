@@ -39,6 +39,8 @@ class Flags:
     def statement(self, node: ast.stmt) -> None:
         """Updates the flags after a simple statement: a literal assignment sets them, any other binding forgets."""
         value = _literal(node.value) if isinstance(node, ast.Assign) else _UNKNOWN
+        if value is _UNKNOWN and not self.known:
+            return  # nothing to set and nothing to forget
         for name in bound_names(node):
             if value is _UNKNOWN:
                 self.known.pop(name, None)

@@ -15,6 +15,8 @@ from leaklint.ir import Assign, Call, Edge, Exit, Span
 _CATCH_ALL = frozenset({"BaseException", "Exception", "OSError", "IOError", "EnvironmentError", "error",
                         "socket.error", "RequestException", "requests.RequestException",
                         "requests.exceptions.RequestException", "HTTPError", "URLError", "ClientError"})
+# Ex) try: await loop.sock_connect(sock, a) except OSError: sock.close(); raise   (cancellation passes by)
+_CATCH_CANCEL = frozenset({"BaseException", "CancelledError"})
 _ABORT_EXCEPTIONS = frozenset({"SystemExit", "KeyboardInterrupt"})
 _EXPECTS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises"})
 
@@ -112,12 +114,14 @@ class FlowLowering:
         blocks = [self.cfg.new_block() for _ in node.handlers]
         for block in blocks:
             self.cfg.jump(block, handled=True)
-        if not any(_catches_all(handler.type) for handler in node.handlers):
+        cancellable = isinstance(self.node, ast.AsyncFunctionDef) and _awaits(node.body)
+        if not any(_catches_all(handler.type, cancellable) for handler in node.handlers):
             self.cfg.jump(self._landing("exception", self.pos.span(node)))
         self.cleaning += 1
+        bound = set().union(*map(bound_names, node.body))
         for handler, block in zip(node.handlers, blocks):
             self.flags.restore(entry)
-            self.flags.forget(set().union(*map(bound_names, node.body)) | {handler.name or ""})
+            self.flags.forget(bound | {handler.name or ""})
             self.cfg.start(block)
             if handler.name:
                 self._emit(Assign(self.pos.span(handler), handler.name, None))
@@ -235,12 +239,18 @@ def _swallows(manager: ast.expr) -> str:
     return "expects" if name in _EXPECTS else "suppresses" if name == "suppress" else ""
 
 
-def _catches_all(node: ast.expr | None) -> bool:
-    """Reports whether an except clause catches what socket and HTTP calls raise."""
+def _catches_all(node: ast.expr | None, cancellable: bool = False) -> bool:
+    """Reports whether an except clause catches what socket and HTTP calls raise; around an
+    `await` (`cancellable`), also the task's cancellation (a BaseException, not an OSError)."""
     if node is None:
         return True
     if isinstance(node, ast.Tuple):
-        return any(_catches_all(item) for item in node.elts)
-    text = short(node)
-    return text in _CATCH_ALL or text.rsplit(".", 1)[-1] in _CATCH_ALL
+        return any(_catches_all(item, cancellable) for item in node.elts)
+    last = short(node).rsplit(".", 1)[-1]
+    return last in _CATCH_CANCEL if cancellable else short(node) in _CATCH_ALL or last in _CATCH_ALL
+
+
+def _awaits(body: list[ast.stmt]) -> bool:
+    """Reports whether statements await (where a task's cancellation is raised)."""
+    return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for s in body for n in ast.walk(s))
 

@@ -10,7 +10,10 @@ module's own imports (names.py); astroid is asked only about receivers nothing e
 from __future__ import annotations
 
 import ast
+import functools
+import gc
 import re
+import sys
 import warnings
 from dataclasses import dataclass, replace
 from functools import partial
@@ -32,11 +35,25 @@ class Needles:
 
     words: frozenset[str]
     literals: tuple[bytes, ...]
+    patterns: frozenset[str] = frozenset()  # the qualified calls that acquire (`socket.socket`)
 
     @classmethod
     def of(cls, needles: frozenset[bytes]) -> Needles:
-        literals = tuple(sorted(n for n in needles if not n.decode().isidentifier()))
-        return cls(frozenset(n.decode() for n in needles if n not in literals), literals)
+        patterns = frozenset(n[1:].decode() for n in needles if n.startswith(b"="))
+        literals = tuple(sorted(n for n in needles if not n.decode().isidentifier() and not n.startswith(b"=")))
+        words = frozenset(n.decode() for n in needles if n not in literals and not n.startswith(b"="))
+        return cls(words, literals, patterns)
+
+    def call_words(self, modules: set[str], bindings: dict[str, str]) -> set[str]:
+        """Returns the names whose mention can make a function acquire, in a file importing
+        `modules` with these import `bindings`: the acquiring calls' own names (`create_connection`)
+        and the aliases bound to them (`from socket import socket as S`); a module alias needs no
+        word of its own (`s.socket()` names `socket`)."""
+        words = {p.rpartition(".")[2] for p in self.patterns
+                 if p.split(".", 1)[0] in modules or p.startswith("builtins.")}
+        words.update(local for local, target in bindings.items() if local != target.rpartition(".")[2]
+                     and target in self.patterns)
+        return words
 
     def modules(self, source: bytes) -> set[str]:
         """Returns the acquiring modules (`socket`, `requests`) that a file imports, anywhere in it."""
@@ -49,6 +66,23 @@ class Needles:
     def literal_in(self, source: bytes) -> bool:
         return any(literal in source for literal in self.literals)
 
+    def worth_parsing(self, source: bytes) -> set[str]:
+        """Returns the acquiring modules a file imports when it also names one of their acquiring
+        calls or holds a literal (`stream=True`, `open(`); else an empty set: nothing in it acquires
+        (a file importing `os` only for `os.path` is not parsed)."""
+        modules = self.modules(source)
+        if self.literal_in(source) or modules and _module_words(self, frozenset(modules)).search(source):
+            return modules or {"builtins"}
+        return set()
+
+
+@functools.lru_cache(maxsize=256)
+def _module_words(needles: Needles, modules: frozenset[str]) -> re.Pattern[bytes]:
+    """Returns the pattern of the acquiring call names of `modules` (`socket`: socket, accept, ...)."""
+    names = {p.rpartition(".")[2] for p in needles.patterns if p.split(".", 1)[0] in modules}
+    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")  # Ex) from socket import create_connection as dial
+
 
 class PythonFrontend:
     language = "python"
@@ -59,14 +93,20 @@ class PythonFrontend:
         """Returns a LoweredFile per file (for Python a package is one file, so `focus`, the files
         that are not mere context, never leaves one out)."""
         wanted = Needles.of(needles)
-        return [lower_file(path, source, wanted) for path, source in files]
+        collecting = gc.isenabled()
+        gc.disable()  # ast trees and IR are acyclic: collecting while building them only costs time (2.5x the parse)
+        try:
+            return [lower_file(path, source, wanted) for path, source in files]
+        finally:
+            if collecting:
+                gc.enable()
 
 
 def lower_file(path: str, source: bytes, needles: Needles) -> LoweredFile:
     """Returns the lowered functions of one file, or one FileError saying why it cannot be read."""
     lowered = LoweredFile(path, "python", [], directives.parse(path, "python", source))
-    modules = needles.modules(source)
-    if not modules and not needles.literal_in(source):
+    modules = needles.worth_parsing(source)
+    if not modules:
         return lowered
     tree, error = parse(path, source)
     if error is not None:
@@ -86,20 +126,22 @@ def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _mark_awaited(ast.parse(source, filename=path)), None
+            return ast.parse(source, filename=path), None
     except SyntaxError as exc:
-        line, column = exc.lineno or 1, exc.offset or 1
+        line, column = _position(exc, source)
         if python2_hint(exc, source):
             return None, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
-        return None, FileError(path, f"syntax error: {exc.msg}", line, column)
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+        return None, FileError(path, f"syntax error: {exc.msg}{newer_syntax_hint(exc)}", line, column)
+    except (RecursionError, MemoryError):  # Ex) x = ------...1: CPython's parser runs out of stack
+        return None, FileError(path, "cannot parse: nested too deeply for Python's parser")
+    except ValueError as exc:
+        return None, FileError(path, f"cannot parse: {exc}")
 
 
 def _lower_module(lowered: LoweredFile, tree: ast.Module, source: bytes, needles: Needles, modules: set[str]) -> None:
     scope = ModuleScope.build(tree, module_name(lowered.path))
     positions = Positions(lowered.path, source)
-    unit = ModuleUnit(scope, positions, needles.words)
+    unit = ModuleUnit(scope, positions, needles.words, needles.patterns)
     definitions = list(_definitions(scope))
     eager, pattern = _eager(scope, definitions, positions, needles, modules)
     body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
@@ -108,37 +150,64 @@ def _lower_module(lowered: LoweredFile, tree: ast.Module, source: bytes, needles
     acquiring = tuple(q for q in methods if q in eager) + ((f"{scope.name}.<module>",) if in_body else ())
     module = Owner(scope.name, f"module {scope.name}", "", methods, acquiring=acquiring)
     for node, qualname, display, klass in definitions:
-        owner = _owner(scope, klass, node, eager) if klass is not None else _global_owner(module, node)
-        lower = partial(_lower_definition, unit, node, qualname, display, klass, owner)
+        lower = partial(_lower_definition, unit, node, qualname, display, klass, module, eager)
         if qualname in eager:
             lowered.functions.extend(lower())
         else:
             lowered.lazy[qualname] = lower
+        if not _RETURNS_VALUE.search(positions.text(node)):
+            lowered.plain.add(qualname)  # Ex) def log(msg): print(msg)   (returns None: no summary of its result)
     if in_body:
         lowered.functions.extend(lower_module(unit, tree, replace(module, constructor=True, acquiring=())))
 
 
+# A return with a value (other than None) or a yield, anywhere in a definition's text.
+_RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
            modules: set[str]) -> tuple[set[str], re.Pattern[bytes]]:
     """Returns the functions to lower now, and the pattern of the names that made them so: those that
-    mention an acquiring name (an acquiring module or a name imported from one, a literal such as
+    mention an acquiring call (its name, an alias of it or of its module, a literal such as
     `stream=True`) or, up to four levels, a function of this module that does."""
-    names = set(modules) | {name for name, target in scope.bindings.items()
-                            if scope.kinds.get(name) == "import" and target.split(".", 1)[0] in modules}
+    imports = {name: target for name, target in scope.bindings.items() if scope.kinds.get(name) == "import"}
+    names = needles.call_words(modules, imports)
+    # Ex) class Server(ThreadingMixIn, TCPServer): ...   (constructing one acquires)
+    names.update(info.node.name for info in scope.classes.values()
+                 if any(base in needles.patterns for base in scope.library_bases(info)))
     texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
     eager: set[str] = set()
     for _ in range(4):
         pattern = _words(names)
-        new = {(qualname, name) for qualname, text, name in texts
+        new = {(qualname, name, text) for qualname, text, name in texts
                if qualname not in eager and _mentions(text, pattern, needles)}
         if not new:
             break
-        eager.update(qualname for qualname, _ in new)
-        names.update(name for _, name in new)
-    return eager, _words(names)
+        eager.update(qualname for qualname, _, _ in new)
+        # Ex) def connect(h): return socket.create_connection(h)   (its callers acquire too)
+        names.update(name for _, name, text in new if _RETURNS_VALUE.search(text))
+    return eager | _field_writers(definitions, positions, eager), _words(names)
+
+
+_FIELD_WRITE = re.compile(rb"\.(\w+)[ \t]*=(?!=)")
+
+
+def _field_writers(definitions: list, positions: Positions, eager: set[str]) -> set[str]:
+    """Returns the methods that rebind a field an eager method of their class assigns: they may
+    drop the resource stored there."""
+    # Ex) def reset(self): self.sock = None   (connect() stored a socket in self.sock)
+    fields: dict[str, set[bytes]] = {}
+    for node, qualname, _, klass in definitions:
+        if klass is not None and qualname in eager:
+            fields.setdefault(klass.qualname, set()).update(_FIELD_WRITE.findall(positions.text(node)))
+    found = set()
+    for node, qualname, _, klass in definitions:
+        if klass is not None and qualname not in eager and fields.get(klass.qualname):
+            written = set(_FIELD_WRITE.findall(positions.text(node)))
+            if written & fields[klass.qualname]:
+                found.add(qualname)
+    return found
 
 
 def _mentions(text: bytes, pattern: re.Pattern[bytes], needles: Needles) -> bool:
@@ -146,8 +215,10 @@ def _mentions(text: bytes, pattern: re.Pattern[bytes], needles: Needles) -> bool
 
 
 def _lower_definition(unit: ModuleUnit, node, qualname: str, display: str, klass: ClassInfo | None,
-                      owner: Owner | None) -> list[FunctionIR]:
+                      module: Owner, eager: set[str]) -> list[FunctionIR]:
+    """Returns the FunctionIR of a module function or method (now, or when a summary needs it)."""
     unit.lowered.add(id(node))
+    owner = _owner(unit.scope, klass, node, eager) if klass is not None else _global_owner(unit, module, node)
     return lower_function(unit, node, qualname, display, klass, owner)
 
 
@@ -163,27 +234,72 @@ def _definitions(scope: ModuleScope):
 
 def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner | None:
     """Returns the Owner of a method when every base of its class is known, else None (fields escape)."""
-    methods = scope.owner_methods(klass)
+    family = _family(scope, klass, eager)
     params = node.args.posonlyargs + node.args.args
-    if methods is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
+    if family is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
         return None
     cached = tuple(sorted(scope.fields(klass).cached))
-    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, tuple(methods),
-                 constructor=node.name == "__init__", cached=cached,
-                 acquiring=tuple(q for q in methods if q in eager), fresh=node.name in scope.init_helpers(klass))
+    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, family[0],
+                 constructor=node.name == "__init__", cached=cached, acquiring=family[1],
+                 fresh=node.name in scope.init_helpers(klass))
 
 
-def _global_owner(module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
+def _family(scope: ModuleScope, klass: ClassInfo, eager: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """Returns the methods that can run on the class's objects and those of them lowered now, once
+    per class: each method's Owner shares them (8,000 methods made 8,000 copies of 8,000 names)."""
+    if "family" not in klass.memo:
+        methods = scope.owner_methods(klass)
+        klass.memo["family"] = None if methods is None else (tuple(methods), tuple(q for q in methods if q in eager))
+    return klass.memo["family"]
+
+
+def _global_owner(unit: ModuleUnit, module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
     """Returns the module as the Owner of a module function that rebinds globals (`global _client`),
     with those globals as its shared fields; None when it rebinds none."""
-    local = LocalScope.of(node, module.name)
+    local = unit.local_scope(node)
     shared = tuple(sorted(local.declared_global & local.assigned))
     return replace(module, shared=shared) if shared else None
 
 
 def _words(names: set[str]) -> re.Pattern[bytes]:
+    """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`)."""
     alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+    return re.compile(rb"\b(?:" + alternatives + rb")\s*\(")
+
+
+def _position(error: SyntaxError, source: bytes) -> tuple[int, int]:
+    """Returns the 1-based line and code-point column of a syntax error: parsing bytes, CPython
+    gives most offsets in bytes, so a line with non-ASCII text is parsed again as text to learn it."""
+    line, column = max(1, error.lineno or 1), max(1, error.offset or 1)
+    if error.text is None or error.text.isascii():
+        return line, column
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source.decode("utf-8"))
+    except SyntaxError as again:
+        if again.lineno == error.lineno:
+            return line, max(1, again.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return line, column
+
+
+# Syntax the running Python may be too old for: (pattern of the error's line, what it is, version).
+_NEWER_SYNTAX = ((re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*(\[.*\])?\s*="), "a type alias statement", (3, 12)),
+                 (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), "a generic function", (3, 12)),
+                 (re.compile(r"^\s*class\s+\w+\s*\["), "a generic class", (3, 12)))
+
+
+def newer_syntax_hint(error: SyntaxError) -> str:
+    """Returns `; ... needs Python 3.12, leaklint runs on 3.11 ...` when the error's line holds
+    syntax newer than the running Python, else ''."""
+    for pattern, what, version in _NEWER_SYNTAX:
+        if sys.version_info < version and pattern.search(error.text or ""):
+            running = ".".join(map(str, sys.version_info[:2]))
+            return (f"; {what} needs Python {'.'.join(map(str, version))} and leaklint runs on Python {running}: "
+                    f"run leaklint with Python {'.'.join(map(str, version))} or later")
+    return ""
 
 
 def python2_hint(error: SyntaxError, source: bytes) -> bool:
@@ -193,12 +309,3 @@ def python2_hint(error: SyntaxError, source: bytes) -> bool:
         return True
     line = (error.text or "").strip()
     return line.startswith(("print ", "exec ", "raise ")) and "," in line or line.startswith("except ") and ", " in line
-
-
-def _mark_awaited(tree: ast.Module) -> ast.Module:
-    """Marks the calls that are awaited (`await client.aclose()`): an async close that is not
-    awaited never runs."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
-            node.value._leaklint_awaited = True  # type: ignore[attr-defined]
-    return tree

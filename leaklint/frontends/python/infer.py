@@ -9,6 +9,7 @@ factories astroid cannot see through (`ssl._create_stdlib_context` is an alias).
 """
 from __future__ import annotations
 
+import re
 import sys
 from functools import cache
 
@@ -23,6 +24,30 @@ STDLIB_RETURNS = {
     "ssl._create_unverified_context": "ssl.SSLContext",
     "ssl._create_stdlib_context": "ssl.SSLContext",
 }
+
+
+# Classes whose instances, built directly, hold nothing a rule tracks: an OpenerDirector() has no
+# handler (its open() returns whatever the handlers a test adds return; build_opener's has HTTP).
+UNTYPED_CONSTRUCTIONS = frozenset({"urllib.request.OpenerDirector"})
+
+# Fields whose assignment replaces what the object would open itself: a connection given a
+# socket (`conn.sock = FakeSocket()`) never connects.
+INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConnection": "sock"}
+
+# Methods that open what the object holds: a subclass of the tree that overrides one opens what
+# its own method opens (`class FakeConnection(HTTPConnection): def connect(self): self.sock = Fake()`),
+# so its instances are not typed as the library's class.
+OPENING_METHODS = {"http.client.HTTPConnection": "connect", "http.client.HTTPSConnection": "connect"}
+
+
+# Archives built on a file object rather than a path hold no descriptor of their own (the file's
+# owner closes it); the front-end calls them `zipfile.ZipFile(fileobj)`, which no rule acquires.
+ON_FILE_OBJECT = frozenset({"zipfile.ZipFile", "zipfile.PyZipFile", "tarfile.TarFile"})
+FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "os.fdopen"})
+
+# A constructor of the tree that closes its own object (a test server handling one request and
+# closing itself): instances of its class hold nothing when they are returned.
+SELF_CLOSING = re.compile(rb"\bself\.(?:close|server_close|terminate|wait|communicate)\s*\(")
 
 
 @cache

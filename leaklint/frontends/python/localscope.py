@@ -4,7 +4,7 @@ name. It reads `ast` only."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from leaklint.frontends.python.names import canonical, import_bindings
 
@@ -19,6 +19,8 @@ class LocalScope:
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
     declared_global: set[str]
     declared_nonlocal: set[str]
+    generator: bool = False  # its own body yields (not a nested function's)
+    classes: set[str] = field(default_factory=set)  # the classes it defines
 
     @classmethod
     def of(cls, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str) -> LocalScope:
@@ -55,6 +57,7 @@ class LocalScope:
                 self.assigned.add(node.name)
             case ast.ClassDef():
                 self.assigned.add(node.name)
+                self.classes.add(node.name)
             case ast.Import() | ast.ImportFrom():
                 for local, target in import_bindings(node, module):
                     if local != "*":
@@ -68,6 +71,8 @@ class LocalScope:
                 self.assigned.add(name)
             case ast.MatchAs(name=str() as name) | ast.MatchStar(name=str() as name):
                 self.assigned.add(name)
+            case ast.Yield() | ast.YieldFrom():
+                self.generator = True
 
     @staticmethod
     def parameter_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:

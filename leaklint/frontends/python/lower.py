@@ -12,6 +12,7 @@ from collections import Counter
 
 from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.classes import ClassInfo
+from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
 from leaklint.frontends.python.flags import Flags, bound_names
 from leaklint.frontends.python.flow import FlowLowering, Frame
@@ -25,7 +26,7 @@ def lower_function(unit: ModuleUnit, node: ast.FunctionDef | ast.AsyncFunctionDe
                    outer: frozenset[str] = frozenset()) -> list[FunctionIR]:
     """Returns the FunctionIR of a function followed by those of its nested functions."""
     out: list[FunctionIR] = []
-    lowerer = FunctionLowerer(unit, qualname, LocalScope.of(node, unit.scope.name), klass, outer, out)
+    lowerer = FunctionLowerer(unit, qualname, unit.local_scope(node), klass, outer, out)
     function = lowerer.lower(node, display, owner)
     return [function, *out]
 
@@ -49,7 +50,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.flags = Flags()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = 0  # inside `with self.assertRaises(...)`: the block is meant to raise
-        self.loads = Counter(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        self.node = node
+        self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
         self.constructed = ""  # the receiver of a constructor: the caller gets it on a normal return
         is_module = isinstance(node, ast.Module)
@@ -67,7 +69,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         return function
 
     def _prepare(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Owner | None) -> None:
-        self.generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(node))
+        self.generator = self.scope.generator
         self.contextmanager = self.generator and any(short(d.func if isinstance(d, ast.Call) else d).endswith(
             ("contextmanager",)) for d in node.decorator_list)
         params = self.scope.params
@@ -101,6 +103,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
     def _statement(self, node: ast.stmt) -> None:
         match node:
             case ast.Expr(value=value):
+                self._await(value)
                 call = value.value if isinstance(value, ast.Await) else value
                 if isinstance(call, ast.Call) and not self.expecting:
                     self._call(call, ())  # Ex) requests.get(u, stream=True)   (discarded)
@@ -174,7 +177,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             return
         self.unit.lowered.add(id(node))
         qualname = f"{self.qualname}.<locals>.{node.name}"
-        inner = FunctionLowerer(self.unit, qualname, LocalScope.of(node, self.module.name), None,
+        inner = FunctionLowerer(self.unit, qualname, self.unit.local_scope(node), None,
                                 self._visible(), self.out)
         inner.types = dict(self.types)
         self.out.append(inner.lower(node, node.name, None))
@@ -205,6 +208,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
     def _if(self, node: ast.If) -> None:
         # Ex) if sock is not None: sock.close()   Ex) if not done: sock.close()   (done known False)
         decided = self.flags.decide(node.test)
+        if decided is None:
+            decided = self._feature_test(node.test)
         self._value(node.test)
         self._kill_temps(node.test)
         if decided is not None:
@@ -222,6 +227,19 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self.cfg.jump(after)
         self.flags.merge(ends)
         self.cfg.start(after)
+
+    def _feature_test(self, test: ast.expr) -> bool | None:
+        """Returns the value of a feature test the standard library decides (`hasattr(ssl,
+        "SSLContext")` is true on every Python 3), None when unknown."""
+        # Ex) if hasattr(ssl, "SSLContext"): raise SkipTest("...")   (what follows never runs)
+        match test:
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                inner = self._feature_test(operand)
+                return None if inner is None else not inner
+            case ast.Call(func=ast.Name(id="hasattr"), args=[ast.Name() as module, ast.Constant(value=str() as name)]):
+                exports = STAR_EXPORTS.get(self._dotted(module) or "")
+                return True if exports is not None and name in exports else None
+        return None
 
     def _while(self, node: ast.While) -> None:
         # Ex) while True: conn, _ = srv.accept(); ...
@@ -251,11 +269,14 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.cfg.jump(orelse)
         self.cfg.current = entry
         # An empty container holds nothing: for one, only the paths through the body matter.
-        self.cfg.goto(body if iterable in self.containers else head)
+        # Ex) def restore(fds): for fd, saved in fds: os.close(saved)   (a parameter's elements)
+        holds = iterable in self.containers or iterable in self.scope.params
+        self.cfg.goto(body if holds else head)
         self.cfg.start(body)
-        self._bind_path(node.target, iterable if iterable in self.containers else None, None)
+        self._bind_path(node.target, iterable if holds else None, None)
         self._loop_body(node, head, after)
         self.cfg.start(orelse)
+        self._exhausted(self.pos.span(node.iter), node.iter, iterable)
         self._statements(node.orelse)
         self.cfg.jump(after)
         self.cfg.start(after)
@@ -263,7 +284,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self._kill_temps(node)
 
     def _loop_body(self, node: ast.For | ast.AsyncFor | ast.While, head: int, after: int) -> None:
-        self.flags.forget(bound_names(node))
+        bound = bound_names(node)
+        self.flags.forget(bound)
         frame = Frame("loop", self.pos.span(node), after, head, self._dying(node))
         self.frames.append(frame)
         self.loop_depth += 1
@@ -274,7 +296,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self._emit(Kill(self.pos.end(node.body[-1]), frame.dying, "iteration"))
         self.cfg.jump(head)
         self.cfg.current = None
-        self.flags.forget(bound_names(node))
+        self.flags.forget(bound)
 
     def _dying(self, node: ast.For | ast.AsyncFor | ast.While) -> tuple[str, ...]:
         """Returns the locals bound in a loop body that nothing outside the body reads: each
@@ -284,6 +306,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             inside += [n for n in ast.walk(node.target) if isinstance(n, ast.Name)]
         loads = Counter(n.id for n in inside if isinstance(n.ctx, ast.Load))
         bound = {n.id for n in inside if isinstance(n.ctx, ast.Store)}
+        if self.loads is None:
+            self.loads = Counter(n.id for n in ast.walk(self.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
         return tuple(sorted(self._name(name) for name in bound
                             if self.scope.is_local(name) and self.loads[name] == loads[name]))
 
@@ -351,13 +375,3 @@ def _unquote(node: ast.expr) -> ast.expr:
         except SyntaxError:
             return node
     return node
-
-
-def _own_nodes(node: ast.AST):
-    """Yields the nodes of a function body, not those of nested functions, classes or lambdas."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(child))

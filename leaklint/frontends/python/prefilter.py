@@ -20,6 +20,8 @@ class PythonPrefilter:
                     head = pattern.rsplit(".", 1)[0] if "." in pattern else pattern
                     if head == "?":
                         found.update([f"{k}={v}" for k, v in clause.kwargs] or [pattern[2:]])
+                    elif head == "builtins":
+                        found.add(pattern[len("builtins."):] + "(")  # Ex) open(path)
                     elif not head.startswith("?") and "*" not in head:
                         found.add(head.split(".")[0])
         self.markers = frozenset(m.encode() for m in found)
@@ -33,12 +35,14 @@ class PythonPrefilter:
 
 
 def needles(rules: list[RuleSpec]) -> frozenset[bytes]:
-    """Returns the words one of which a function must mention to be worth lowering eagerly
-    (the names of acquiring calls); helpers are lowered lazily when a summary needs them.
+    """Returns what tells which functions are worth lowering eagerly (helpers are lowered lazily
+    when a summary needs them), in three forms the front-end reads (frontend.Needles):
 
-    They also hold the top-level modules of the acquiring calls (`requests.get` is written with
-    `requests`), and, for a method of an unknown receiver, a literal the call contains: its
-    keyword argument (`stream=True`) or `.name(`. Non-word needles are literals.
+    - words: the names of acquiring calls and their top-level modules (`requests.get` is written
+      with `requests`);
+    - literals (not identifiers): for a method of an unknown receiver or a call acquiring only with
+      a keyword argument, the argument as written (`stream=True`) or `.name(`; for a builtin, `name(`;
+    - `=pattern`: the qualified acquiring calls that need no keyword argument (`=socket.socket`).
     """
     words: set[str] = set()
     literals: set[str] = set()
@@ -47,10 +51,20 @@ def needles(rules: list[RuleSpec]) -> frozenset[bytes]:
             words |= spec.needles()
             for clause in spec.acquire:
                 for pattern in clause.calls:
-                    head, _, name = pattern.rpartition(".")
-                    if head == "?":
-                        literals.update([f"{k}={v}" for k, v in clause.kwargs] or [f".{name}("])
-                    elif "*" not in pattern:
-                        words.add(pattern.split(".", 1)[0])
+                    literals |= _pattern_needles(pattern, clause.kwargs, words)
     found = {w for w in words if re.fullmatch(r"\w+", w)} | literals
     return frozenset(w.encode() for w in found)
+
+
+def _pattern_needles(pattern: str, kwargs: tuple[tuple[str, str], ...], words: set[str]) -> set[str]:
+    """Returns the literal and `=pattern` needles of one acquiring pattern; adds its module to `words`."""
+    head, _, name = pattern.rpartition(".")
+    keywords = {f"{k}={v}" for k, v in kwargs}
+    if head == "?":
+        return keywords or {f".{name}("}
+    if "*" in pattern:
+        return set()
+    words.add(pattern.split(".", 1)[0])
+    if head == "builtins":
+        return keywords or {f"{name}(", f"={pattern}"}
+    return keywords or {f"={pattern}"}
