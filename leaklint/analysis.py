@@ -97,8 +97,8 @@ class LeakAnalysis(Oracle):
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions
 
-    def borrows_by_type(self, callee: str, index: int) -> bool:
-        return self.functions.borrows(callee, index) if hasattr(self.functions, "borrows") else False
+    def borrows_by_type(self, callee: str, index: int, own: bool = False) -> bool:
+        return self.functions.borrows(callee, index, own) if hasattr(self.functions, "borrows") else False
 
     def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None:
         callee = call.callee

@@ -258,6 +258,10 @@ class FunctionAnalysis(OwnedFields):
         if self.oracle.is_tree_function(call.callee):
             paired = _paired(call, fact)
             effect = self.oracle.param_effect(call.callee, index, rest, spec, paired)
+            if effect.startswith("escapes") and self.oracle.borrows_by_type(call.callee, index, own=True):
+                # Ex) zone, err := Parse(reader, origin)   (`func Parse(f io.Reader, ...)` hands f to a
+                # third-party parser: through an io.Reader nothing can close it, so the caller still must)
+                return "borrow"
             if effect in ("passes", "passes-on-success"):
                 # Ex) resp, err := checkResp(c.Do(req))   (handed back: the results hold it, see _call)
                 self.passing[fact.site] = self.oracle.passed_back(call.callee, index, rest, spec, paired)

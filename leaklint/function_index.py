@@ -70,9 +70,12 @@ class FunctionIndex:
         self._foreign_names |= {q for item in lowered for q in (*item.lazy, *(f.qualname for f in item.functions))}
         self._add(lowered)
 
-    def borrows(self, qualname: str, index: int) -> bool:
+    def borrows(self, qualname: str, index: int, own: bool = False) -> bool:
         """Reports whether `qualname` is another package's function whose parameter `index` can only
-        borrow (its declared type cannot close anything), without loading that package."""
+        borrow (its declared type cannot close anything), without loading that package; with `own`,
+        whether a function of the tree declares that parameter an io interface (`r io.Reader`)."""
+        if own:
+            return self._tree is not None and self._tree.borrows(qualname, index, readers_only=True)
         return self._tree is not None and qualname not in self._known and qualname not in self._lazy \
             and self._tree.borrows(qualname, index)
 

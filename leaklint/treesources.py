@@ -40,10 +40,11 @@ class TreeSources:
                 return key
         return None
 
-    def borrows(self, qualname: str, index: int) -> bool:
+    def borrows(self, qualname: str, index: int, readers_only: bool = False) -> bool:
         """Reports whether parameter `index` of `qualname`, of another package, has a type that
         cannot close what it is given (`io.Reader`, `[]byte`, `...any`), as its signature says:
-        such a call borrows, whatever the body does, and the package need not be loaded."""
+        such a call borrows, whatever the body does, and the package need not be loaded.
+        `readers_only` asks about the io interfaces alone (a function taking `any` may assert)."""
         key = self.owner(qualname)
         if key is None:
             return False
@@ -53,7 +54,7 @@ class TreeSources:
         if types is None or not types:
             return False
         kind = types[index] if index < len(types) else types[-1] if types[-1].startswith("...") else None
-        return kind is not None and bool(_BORROWING.fullmatch(kind.strip()))
+        return kind is not None and bool((_READERS if readers_only else _BORROWING).fullmatch(kind.strip()))
 
     def may_return(self, qualname: str) -> bool:
         """Reports whether `qualname`, of another package, may return a resource: its signature's
@@ -109,6 +110,8 @@ class TreeSources:
 
 # Parameter types that cannot release what they are given (no Close in their method set): a
 # function receiving a resource through one only borrows it.
+_READERS = re.compile(r"(?:\.\.\.)?io\.(?:Reader|Writer|ReaderAt|WriterAt|ReadSeeker|ReadWriter|ByteReader|"
+                      r"ByteScanner|RuneReader|StringWriter|WriterTo|ReaderFrom|Seeker)")
 _BORROWING = re.compile(r"(?:\.\.\.)?(?:io\.(?:Reader|Writer|ReaderAt|WriterAt|ReadSeeker|ReadWriter|ByteReader|"
                         r"ByteScanner|RuneReader|StringWriter|WriterTo|ReaderFrom|Seeker)|context\.Context|error|"
                         r"string|bool|u?int(?:8|16|32|64)?|float(?:32|64)|byte|rune|\[\][\w.*]+|any|interface\{\}|"

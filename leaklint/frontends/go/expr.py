@@ -12,7 +12,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from leaklint.frontends.go.typeinfo import (ABORT_FUNCTIONS, ABORT_METHODS, ERROR_ASSERTIONS, STDLIB_RESULTS,
-                                            STDLIB_VARS, text)
+                                            STDLIB_VARS, TEST_FAILURES, text)
 from leaklint.ir import Assign, Call, Exit, Guard, Span, Store
 
 # `n3w` is `new(expr)` (Go 1.26) as the Go front-end rewrites it for a grammar that predates it.
@@ -194,7 +194,8 @@ class ExpressionLowerer:
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
             self.cfg.start(passing)
         method = call.callee.rsplit(".", 1)[-1]
-        if call.callee in ABORT_FUNCTIONS or (call.receiver is not None and method in ABORT_METHODS):
+        if call.callee in ABORT_FUNCTIONS or call.callee in TEST_FAILURES \
+                or (call.receiver is not None and method in ABORT_METHODS):
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
         return call
 

@@ -299,8 +299,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         span = self.pos.span(node)
         if item.type == "index_expression" or item.type == "unary_expression":
             self._store(source, node)
-        elif target is None:
-            return
+        elif target is None or item.type == "selector_expression" and target.startswith("$"):
+            return  # Ex) pipes[i].r = r   (r still names it: a defer closing r closes it)
         elif not self._is_local_target(item, target):
             self._store(source, node)
         else:
@@ -315,7 +315,12 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._value(item.child_by_field_name("operand"))
             self._value(item.child_by_field_name("index"))
             return self._temp()
-        return self._path(item)
+        path = self._path(item)
+        if path is None and item.type == "selector_expression":
+            # Ex) clients[i].nc, clients[i].js = jsClientConnect(t, s)   (a field of a container's element)
+            self._value(item.child_by_field_name("operand"))
+            return self._temp()
+        return path
 
     def _is_local_target(self, item: Node, target: str | None) -> bool:
         """Reports whether assigning to `target` keeps the value inside this function."""
