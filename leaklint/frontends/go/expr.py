@@ -305,6 +305,9 @@ class ExpressionLowerer:
                      results: tuple[str | None, ...], loop: bool) -> Call:
         operand = function.child_by_field_name("operand")
         method = text(function.child_by_field_name("field"))
+        if _recorder(operand):
+            # Ex) mgmt.EXPECT().DialContext(gomock.Any(), ...)   (gomock records an expected call: no dial)
+            return Call(span, f"?mock:{method}", f"EXPECT().{method}", None, args, results, in_loop=loop)
         if operand.type == "identifier" and self._is_package(text(operand)):
             path = self.scope.imports[text(operand)]
             package = self.scope.package.resolve_import(path)
@@ -466,3 +469,12 @@ def _identifiers(node: Node) -> set[str]:
 def _short(source: str) -> str:
     source = " ".join(source.split())
     return source if len(source) <= 40 else source[:37] + "..."
+
+
+def _recorder(operand: Node) -> bool:
+    """Reports whether `operand` is `x.EXPECT()`, a generated mock's recorder (gomock, mockery)."""
+    if operand.type != "call_expression":
+        return False
+    function = operand.child_by_field_name("function")
+    return function is not None and function.type == "selector_expression" \
+        and text(function.child_by_field_name("field")) == "EXPECT"
