@@ -276,7 +276,8 @@ def _report(result: RunResult, project: Project, args: argparse.Namespace, targe
     report.get("statistics" if args.statistics else args.format).write(result, text, options)
     target.write(text.getvalue())
     if not args.quiet and (args.output or args.statistics or args.format not in SUMMARISED):
-        where = f"; {args.format} report written to {args.output}" if args.output else ""
+        kind = "statistics" if args.statistics else args.format
+        where = f"; {kind} report written to {args.output}" if args.output else ""
         print(summary(result, options) + where, file=sys.stderr)
 
 
