@@ -1,9 +1,10 @@
 """The command line: parses arguments, lays them over the configuration file, runs the driver,
 passes the result through the gate and a reporter, and maps the outcome to an exit status.
 
-Exit status is a bitmask: 0 nothing to report, 1 findings at or above --fail-on (or unused
-suppressions when asked to report them), 2 a usage, configuration or internal error. Files that
-could not be analysed are printed to stderr and recorded in SARIF; they do not change the status.
+Exit status is a bitmask: 0 nothing to report, 1 findings at or above --fail-on, unused
+suppressions when asked to report them, or a file that may acquire and could not be analysed
+(unless `fail-on-unanalysed = false`), 2 a usage, configuration or internal error. Files that
+could not be analysed are printed to stderr and recorded in every report.
 Imports stay lazy: `leaklint --version` loads no parser and no analysis module.
 """
 from __future__ import annotations
@@ -15,14 +16,17 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from leaklint import __version__
-from leaklint.config import UsageError
+from leaklint.arguments import add_analysis_options
+from leaklint.config import OUTPUT_FORMATS, UsageError
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "sarif", "json", "github")
+FORMATS = OUTPUT_FORMATS  # ruff's --output-format names, and leaklint's own
+SUMMARISED = ("text", "full", "concise", "grouped")  # formats that print their own summary
 LEVELS = ("error", "warning", "note")
 ISSUES = "https://github.com/leaklint/leaklint/issues"
 DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing"}
@@ -33,86 +37,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _codes(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _shard(value: str) -> tuple[int, int]:
-    index, _, total = value.partition("/")
-    if not (index.isdigit() and total.isdigit() and 1 <= int(index) <= int(total)):
-        raise argparse.ArgumentTypeError(f"invalid shard {value!r}: expected K/N with 1 <= K <= N")
-    return int(index), int(total)
-
-
-def _jobs(value: str) -> int:
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"invalid job count {value!r}: expected 0 (one per core) or more")
-    return int(value)
-
-
-def _size(value: str) -> int:
-    """Returns a byte count written as N, NK or NM (1024-based)."""
-    number, scale = value.upper().removesuffix("B"), 1
-    if number[-1:] in ("K", "M"):
-        number, scale = number[:-1], 1024 ** (1 + (number[-1] == "M"))
-    if not number.isdigit() or int(number) == 0:
-        raise argparse.ArgumentTypeError(f"invalid size {value!r}: expected bytes, as 500000, 512K or 8M")
-    return int(number) * scale
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise argparse.ArgumentTypeError(f"invalid time {value!r}: expected seconds, 0 or more")
-    return seconds
-
-
-def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """Adds what `check` and `baseline` share: paths, configuration, selection, file discovery."""
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
-    parser.add_argument("--config", metavar="FILE", help="use this leaklint.toml or pyproject.toml")
-    parser.add_argument("--select", type=_codes, action="extend", metavar="CODES",
-                        help="only these rules (codes, code prefixes, names, ALL); replaces the config's")
-    parser.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES")
-    parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES")
-    parser.add_argument("--exclude", type=_codes, action="extend", metavar="GLOBS",
-                        help="gitignore-style patterns to skip; replaces the config's exclude")
-    parser.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None,
-                        help="analyse test files (default: the config's tests, else yes); their findings are tagged test")
-    parser.add_argument("--generated", action=argparse.BooleanOptionalAction, default=None,
-                        help="report generated Go files (`// Code generated ... DO NOT EDIT.`; default: the config's "
-                             "generated, else no)")
-    parser.add_argument("--force-exclude", action="store_true",
-                        help="apply exclusions to paths named on the command line too (for pre-commit)")
-    parser.add_argument("--no-gitignore", action="store_true", help="also analyse .gitignore'd files")
-    parser.add_argument("--rules-dir", action="append", default=[], metavar="DIR",
-                        help="load extra rule specs from DIR (repeatable)")
-    parser.add_argument("--jobs", type=_jobs, default=0, metavar="N",
-                        help="worker processes (0: one per core; never more than the cores)")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    parser.add_argument("--shard", type=_shard, metavar="K/N", help="analyse only shard K of N (1-based)")
-    parser.add_argument("--max-file-size", type=_size, default=8 * 1024 * 1024, metavar="SIZE",
-                        help="larger files are not analysed, with a notice (default: 8M)")
-    parser.add_argument("--file-time-limit", type=_seconds, default=60.0, metavar="SECONDS",
-                        help="CPU time a file (a Go package) may take; over it the file is not analysed, with a "
-                             "notice (default: 60, 0: no limit)")
-
-
 def _add_check(commands: Any) -> None:
     check = commands.add_parser("check", help="find leaks", description="Find resource leaks.")
-    _add_analysis_options(check)
-    check.add_argument("--format", choices=FORMATS, default="text")
+    add_analysis_options(check)
+    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, metavar="FORMAT",
+                       help=f"report format: {', '.join(FORMATS)} (default: the config's output-format, else text)")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="write a suppression on the line of every finding (to adopt leaklint on old code)")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE, a summary to stderr")
     gate = check.add_mutually_exclusive_group()
     gate.add_argument("--new-from-rev", metavar="REV", help="report only findings that changes since REV touch")
     gate.add_argument("--new-from-merge-base", metavar="BRANCH",
                       help="like --new-from-rev with the merge base of BRANCH and HEAD")
+    gate.add_argument("--new-from-patch", metavar="FILE",
+                      help="report only findings that the changes in this unified diff touch (a pull request's patch)")
     check.add_argument("--baseline", metavar="FILE", help="accept the findings recorded in FILE")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when leaks are found")
     check.add_argument("--fail-on", choices=LEVELS, help="lowest severity that fails the run (default: note)")
+    check.add_argument("--fail-on-unanalysed", action=argparse.BooleanOptionalAction, default=None,
+                       help="fail when a file that may acquire cannot be analysed (default: the config's, else yes)")
     check.add_argument("--report-unused-ignores", action="store_true",
                        help="report suppressions that suppress nothing (they fail the run)")
     check.add_argument("--sarif-include-suppressed", action="store_true",
@@ -129,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_check(commands)
     baseline = commands.add_parser("baseline", help="record today's findings to accept them later")
-    _add_analysis_options(baseline)
+    add_analysis_options(baseline)
     baseline.add_argument("-o", "--output", metavar="FILE", required=True)
     baseline.set_defaults(handler=_baseline)
     for name, handler, helptext in (("rules", _rules, "list the rules"), ("explain", _explain, "show a rule's docs")):
@@ -184,12 +128,25 @@ def _fail(exc: Exception) -> int:
         print(f"leaklint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     print(f"leaklint: internal error: {type(exc).__name__}: {exc}. This is a bug in leaklint {__version__}: "
-          f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback)", file=sys.stderr)
+          f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback){_clash()}", file=sys.stderr)
     if os.environ.get("LEAKLINT_DEBUG") == "1":
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
     return EXIT_ERROR
+
+
+def _clash() -> str:
+    """Returns a hint when PyPI's unrelated `leaklint` is installed here too: it ships a package of
+    the same name, so the two overwrite each other's files (the likely cause of the error)."""
+    from importlib import metadata
+
+    try:
+        metadata.distribution("leaklint")
+    except metadata.PackageNotFoundError:
+        return ""
+    return (". Also, PyPI's unrelated `leaklint` is installed in this environment and overwrites this "
+            "one's files: `pip uninstall leaklint leaklint-gopy`, then reinstall leaklint-gopy (see the README)")
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
@@ -234,19 +191,65 @@ def _check(args: argparse.Namespace) -> int:
     from leaklint.project import Project
 
     target = ReportTarget.open(args.output)  # before the analysis: a bad -o costs no minutes
+    _read_stdin(args)
     project = Project.from_args(args)
+    for warning in project.warnings:
+        print(f"leaklint: warning: {warning}", file=sys.stderr)
+    changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)  # fails fast
     result = project.run()
     result.findings = project.accepted(result.findings, baseline=args.baseline)
-    rev = project.revision(args.new_from_rev, args.new_from_merge_base)
-    if rev is not None:
-        result.findings = project.changed_only(result.findings, rev)
+    if changes is not None:
+        shown = gate.only_changed(result.findings, changes)
+        result.unchanged = sum(not f.suppressed for f in result.findings) - sum(not f.suppressed for f in shown)
+        result.findings = shown
+    if args.add_noqa:
+        return _add_noqa(result)
     enabled = {rule.id for rule in project.enabled}
     unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
     result.unused_directives = unused
     _print_errors(result)
+    if not result.files_checked:
+        print(f"leaklint: warning: no Go or Python file to analyse in {' '.join(project.paths)}", file=sys.stderr)
     _report(result, project, args, target)
     fail_on = args.fail_on or project.config.fail_on or "note"
-    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero)
+    strict = project.config.fail_on_unanalysed if args.fail_on_unanalysed is None else args.fail_on_unanalysed
+    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
+                            unanalysed=gate.unanalysed(result.errors) if strict else 0)
+
+
+def _read_stdin(args: argparse.Namespace) -> None:
+    """Replaces a `-` path by --stdin-filename and keeps what stdin holds as `args.stdin` (path,
+    bytes), also as that file's text for the reporters; raises UsageError without a usable name."""
+    args.stdin = None
+    if "-" not in args.paths:
+        return
+    from leaklint.discovery import describe
+    from leaklint.report import absolute, source
+
+    name = args.stdin_filename
+    if not name:
+        raise UsageError("reading source from stdin (-) needs --stdin-filename PATH to name its language")
+    if describe(name) is None:
+        raise UsageError(f"{name}: not a Go or Python file (--stdin-filename names the file stdin stands for)")
+    data = sys.stdin.buffer.read(args.max_file_size + 1)
+    if len(data) > args.max_file_size:
+        raise UsageError(f"stdin holds more than --max-file-size ({args.max_file_size} bytes)")
+    args.paths = [name if p == "-" else p for p in args.paths]
+    args.stdin = (name, data)
+    source.remember(absolute(name), data.decode("utf-8", errors="replace"))
+
+
+def _add_noqa(result: RunResult) -> int:
+    from leaklint import suppressions
+    from leaklint.report.text import plural
+
+    _print_errors(result)
+    added = suppressions.add(result.active)
+    for line in added.skipped:
+        print(f"leaklint: warning: {line}", file=sys.stderr)
+    print(f"leaklint: added {plural(added.suppressions, 'suppression')} to {plural(added.files, 'file')}",
+          file=sys.stderr)
+    return EXIT_OK
 
 
 def _print_errors(result: RunResult) -> None:
@@ -255,34 +258,39 @@ def _print_errors(result: RunResult) -> None:
 
     cwd = os.getcwd()
     for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col)):
-        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: error: {printable(error.message)}",
+        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: {error.severity}: {printable(error.message)}",
               file=sys.stderr)
 
 
-def _report(result: RunResult, project: Project, args: argparse.Namespace, target) -> None:
-    import io
-
+def _report(result: RunResult, project: Project, args: argparse.Namespace, target: ReportTarget) -> None:
     from leaklint import report
     from leaklint.report.text import summary
 
+    args.format = args.format or project.config.output_format or "text"
     options = report.ReportOptions(
         cwd=os.getcwd(), source_root=project.source_root, version=__version__,
         color=_use_color(args.color, sys.stdout, bool(args.output)),
         include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
         quiet=args.quiet)
     text = io.StringIO()
-    report.get(args.format).write(result, text, options)
+    report.get("statistics" if args.statistics else args.format).write(result, text, options)
     target.write(text.getvalue())
-    if not args.quiet and (args.output or args.format != "text"):
-        where = f"; {args.format} report written to {args.output}" if args.output else ""
+    if not args.quiet and (args.output or args.statistics or args.format not in SUMMARISED):
+        kind = "statistics" if args.statistics else args.format
+        where = f"; {kind} report written to {args.output}" if args.output else ""
         print(summary(result, options) + where, file=sys.stderr)
 
 
 def _use_color(choice: str, stream: Any, to_file: bool) -> bool:
-    """Reports whether to colour: `always`; never for `never` or a file; else a terminal without NO_COLOR."""
+    """Reports whether to colour: `always`; never for `never` or a file; else when FORCE_COLOR is set
+    (not empty), else a terminal without NO_COLOR."""
     if choice != "auto":
         return choice == "always"
-    if to_file or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    if to_file:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -293,6 +301,7 @@ def _baseline(args: argparse.Namespace) -> int:
     from leaklint.project import Project
 
     target = ReportTarget.open(args.output)
+    _read_stdin(args)
     project = Project.from_args(args)
     result = project.run()
     active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]

@@ -130,10 +130,42 @@ def _module(directory: str) -> tuple[str, str] | None:
     return None if parent == directory else _module(parent)
 
 
+class _Tracked:
+    """The files git tracks although an ignore pattern matches them, asked of git once, on the first
+    match: such files are analysed (git never ignores a tracked file), and so are their directories."""
+
+    def __init__(self, top: str) -> None:
+        self.top, self.files, self.directories = top, None, None
+
+    def _load(self) -> None:
+        from leaklint.gitdiff import tracked_ignored
+
+        self.files = tracked_ignored(self.top)
+        self.directories = {parent for path in self.files for parent in _parents(path)}
+
+    def has(self, path: str) -> bool:
+        if self.files is None:
+            self._load()
+        return os.path.abspath(path) in self.files
+
+    def holds(self, directory: str) -> bool:
+        if self.directories is None:
+            self._load()
+        return os.path.abspath(directory) in self.directories
+
+
+def _parents(path: str):
+    parent = os.path.dirname(path)
+    while parent and parent != path:
+        yield parent
+        path, parent = parent, os.path.dirname(parent)
+
+
 def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
     """Yields the source files below `top`; a directory that cannot be listed, a broken .gitignore
     and a symbolic link to a file outside `top` become `errors`."""
     ignores: list[tuple[str, object]] = []
+    tracked = _Tracked(top)
     inside = os.path.realpath(top)
 
     def unlisted(error: OSError) -> None:
@@ -146,14 +178,15 @@ def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
             if spec is not None:
                 ignores.append((directory, spec))
         ignores = [(base, spec) for base, spec in ignores if _within(directory, base)]
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores))
+        dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores, tracked))
+        below = [(_below(directory, base), spec) for base, spec in ignores]  # relpath once per directory
         for name in sorted(files):
             path = os.path.join(directory, name)
             if os.path.splitext(name)[1] not in LANGUAGES or name.startswith("."):
                 continue
             if excluded is not None and excluded.match_file(_relative(path)):
                 continue
-            if any(spec.match_file(os.path.relpath(path, base)) for base, spec in ignores):
+            if any(spec.match_file(rel + name) for rel, spec in below) and not tracked.has(path):
                 continue
             if os.path.islink(path) and not _within(os.path.realpath(path), inside):
                 errors.append(FileError(os.path.normpath(path), "symbolic link to a file outside the analysed tree, "
@@ -162,13 +195,20 @@ def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
             yield os.path.normpath(path)
 
 
-def _skip_dir(parent: str, name: str, excluded, ignores) -> bool:
+def _below(directory: str, base: str) -> str:
+    """Returns the prefix of `directory`'s entries relative to `base`: "" or "sub/dir/"."""
+    rel = os.path.relpath(directory, base)
+    return "" if rel == "." else rel + os.sep
+
+
+def _skip_dir(parent: str, name: str, excluded, ignores, tracked: _Tracked) -> bool:
     if name.startswith(".") or name in SKIPPED_DIRS:
         return True
     path = os.path.join(parent, name)
     if excluded is not None and excluded.match_file(_relative(path) + "/"):
         return True
-    return any(spec.match_file(os.path.relpath(path, base) + "/") for base, spec in ignores)
+    ignored = any(spec.match_file(os.path.relpath(path, base) + "/") for base, spec in ignores)
+    return ignored and not tracked.holds(path)
 
 
 def _gitignore(directory: str, errors: list[FileError]):
@@ -219,6 +259,12 @@ def _canonical(path: str) -> str:
 
 def _relative(path: str) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
+
+
+def describe(path: str) -> SourceFile | None:
+    """Returns the SourceFile `path` would be (its canonical path, language and package), whether
+    or not it exists; None when it is no Go or Python file. For source read from stdin."""
+    return _source(path)
 
 
 def _source(path: str, canonical: bool = False) -> SourceFile | None:

@@ -18,8 +18,10 @@ from leaklint.budget import OverBudget, cpu_budget
 from leaklint.cache import PackageResult
 from leaklint.discovery import SourceFile, discover, is_test_file
 from leaklint.finding import Finding, RunResult
-from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
-from leaklint.sources import MAX_FILE_BYTES, read_source
+from leaklint.function_index import FunctionIndex
+from leaklint.ir import PARTIAL, Directive, FileError, LoweredFile
+from leaklint.results import grade_unread, with_line_hashes
+from leaklint.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint.spec import RuleSpec
 from leaklint.treesources import TreeSources
 
@@ -42,6 +44,7 @@ class Settings:
     shard: tuple[int, int] | None = None
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
     tests: bool = True  # analyse test files (their findings are tagged `test`)
+    stdin: tuple[str, bytes] | None = None  # (path, bytes): source read from stdin, analysed as that file
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
     time_limit: float = 60.0  # CPU seconds per package before its files count as not analysed (0: none)
     generated: bool = False  # report generated Go files too (they always lend their helpers)
@@ -49,18 +52,21 @@ class Settings:
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
-    files, errors = discover([*paths, *settings.context], settings.exclude, settings.force_exclude,
+    given = [p for p in paths if settings.stdin is None or p != settings.stdin[0]]
+    files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
                              settings.respect_gitignore)
+    if settings.stdin is not None:
+        files = _with_stdin(files, settings.stdin[0])
     if not settings.tests:  # Ex) tests = false   (as golangci-lint's run.tests)
         files = [f for f in files if not _in_tests(f.path, settings.root)]
     if settings.shard is not None:
         files = shard(files, *settings.shard)
     tree_packages = {f.package: f.package for f in files}
     store = _open_cache(settings)
-    index = _open_index(store, paths, settings, tree_packages) if store else None
+    index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
     results, unread = _unchanged(files, index) if index else ([], files)
-    packages, read_errors = read_packages(unread, settings.max_file_bytes)
-    errors.extend(read_errors)
+    packages, read_errors = read_packages(unread, settings.max_file_bytes, settings.stdin)
+    errors.extend(grade_unread(read_errors, unread, settings.rules, settings.max_file_bytes))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
         index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
@@ -71,6 +77,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     results += check(packages, settings, tree_packages, store, index, go_paths)
     if index:
         index.save()
+    if store:
+        store[0].prune()
     findings: list[Finding] = []
     by_path: dict[str, list[Directive]] = {}
     for result in results:
@@ -92,16 +100,33 @@ def shard(files: list[SourceFile], index: int, count: int) -> list[SourceFile]:
     """Returns the files of shard `index` of `count` (1-based), whole package directories at a time."""
     import zlib
 
-    return [f for f in files if zlib.crc32(f.package.encode()) % count == index - 1]
+    return [f for f in files if zlib.crc32(f.package.encode("utf-8", "surrogateescape")) % count == index - 1]
 
 
-def read_packages(files: list[SourceFile], limit: int = MAX_FILE_BYTES) -> tuple[list[Package], list[FileError]]:
+def _with_stdin(files: list[SourceFile], path: str) -> list[SourceFile]:
+    """Returns `files` with the file read from stdin in its place (it may not exist on disk)."""
+    from leaklint.discovery import describe
+
+    named = describe(path)
+    kept = [f for f in files if f.path != named.path]
+    return sorted([*kept, named], key=lambda f: f.path)
+
+
+def read_packages(files: list[SourceFile], limit: int = MAX_FILE_BYTES,
+                  stdin: tuple[str, bytes] | None = None) -> tuple[list[Package], list[FileError]]:
     """Returns the readable files grouped by package, sorted by (language, package); unreadable files
-    and files over `limit` bytes become errors."""
+    and files over `limit` bytes become errors; the file read from stdin (`stdin`: its path and
+    bytes) is taken from there."""
+    from leaklint.discovery import describe
+
     errors: list[FileError] = []
     packages: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
+    piped = describe(stdin[0]).path if stdin else None
     for source_file in files:
-        data, error = read_source(source_file.path, limit, source_file.language)
+        if source_file.path == piped:
+            data, error = usable_source(source_file.path, stdin[1], source_file.language)
+        else:
+            data, error = read_source(source_file.path, limit, source_file.language)
         if error is not None:
             errors.append(error)
             continue
@@ -110,8 +135,8 @@ def read_packages(files: list[SourceFile], limit: int = MAX_FILE_BYTES) -> tuple
 
 
 def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict[str, str]):
-    """Returns the stat index of this run's scope (see cache.StatIndex)."""
-    from leaklint.cache import StatIndex
+    """Returns the stat index of this run's scope (see stat_index.StatIndex)."""
+    from leaklint.stat_index import StatIndex
 
     scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
                   settings.respect_gitignore, settings.shard, settings.context, settings.tests,
@@ -237,7 +262,9 @@ def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[
                              directives=_directives_only(language, members).directives)
     index = FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
-    errors.extend(error for item in lowered for error in item.errors)
+    findings = with_line_hashes(findings, dict(members))
+    errors.extend(replace(error, severity="warning") if error.message.endswith(PARTIAL) else error
+                  for item in lowered for error in item.errors)
     errors.extend(index.errors)
     deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
@@ -312,102 +339,6 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
                 errors.append(FileError(item.path, f"internal error in {function.display}: "
                                         f"{type(exc).__name__}: {exc}", function.span.line))
     return findings, errors
-
-
-class FunctionIndex:
-    """Every function of the analysed tree by qualname; helpers are lowered on first use, those of
-    other packages of the tree (`tree`) with their package, lowered on first use too; `used` names
-    the packages whose summaries were asked for; `errors` the helpers too deeply nested to lower."""
-
-    def __init__(self, lowered: list[LoweredFile], tree: TreeSources | None = None, own: str = "",
-                 tree_packages: dict[str, str] | None = None) -> None:
-        self._known: dict[str, FunctionIR] = {}
-        self._lazy: dict[str, object] = {}
-        self._plain: set[str] = set()
-        self._tree, self._own, self._tree_packages = tree, own, tree_packages or {}
-        self.used: set[str] = set()
-        self._foreign_names: set[str] = set()
-        self._returning: dict[str, bool] = {}  # may_return of other packages' functions
-        self._homes: dict[str, str] = {}  # lazily lowered function -> its file
-        self.errors: list[FileError] = []
-        self._add(lowered)
-
-    def _add(self, lowered: list[LoweredFile]) -> None:
-        for item in lowered:
-            self._plain |= item.plain
-            for function in item.functions:
-                self._known.setdefault(function.qualname, function)
-            for qualname, thunk in item.lazy.items():
-                self._lazy.setdefault(qualname, thunk)
-                self._homes.setdefault(qualname, item.path)
-
-    def __contains__(self, qualname: object) -> bool:
-        if not isinstance(qualname, str):
-            return False
-        if qualname not in self._known and qualname not in self._lazy:
-            self._foreign(qualname)
-        if qualname in self._lazy:  # lowered now: a helper whose body turns out unparsable is unknown
-            for function in self._lower(qualname):
-                self._known.setdefault(function.qualname, function)
-        return qualname in self._known
-
-    def _lower(self, qualname: str) -> list[FunctionIR]:
-        """Returns the lazily lowered functions of `qualname`; one too deeply nested is an error on
-        its own file (not on the caller's) and unknown to the analysis."""
-        try:
-            return self._lazy.pop(qualname)()
-        except RecursionError:
-            name = qualname.rsplit(".", 1)[-1]
-            self.errors.append(FileError(self._homes[qualname], f"function {name} too deeply nested to analyse"))
-            return []
-
-    def _foreign(self, qualname: str) -> None:
-        """Loads the other package of the tree that declares `qualname`, once."""
-        key = self._tree.owner(qualname) if self._tree is not None else None
-        if key is None or key == self._own or key in self.used:
-            return
-        self.used.add(key)
-        lowered = self._tree.lowered(key, self._tree_packages)
-        self._foreign_names |= {q for item in lowered for q in (*item.lazy, *(f.qualname for f in item.functions))}
-        self._add(lowered)
-
-    def borrows(self, qualname: str, index: int, own: bool = False) -> bool:
-        """Reports whether `qualname` is another package's function whose parameter `index` can only
-        borrow (its declared type cannot close anything), without loading that package; with `own`,
-        whether a function of the tree declares that parameter an io interface (`r io.Reader`)."""
-        if own:
-            return self._tree is not None and self._tree.borrows(qualname, index, readers_only=True)
-        return self._tree is not None and qualname not in self._known and qualname not in self._lazy \
-            and self._tree.borrows(qualname, index)
-
-    def is_foreign(self, qualname: str) -> bool:
-        """Reports whether `qualname` belongs to another package of the tree (loaded by _foreign)."""
-        return qualname in self._foreign_names
-
-    @property
-    def shared(self):
-        """Returns the summaries shared by every package's analysis for other packages' functions."""
-        return self._tree.summaries if self._tree is not None else None
-
-    def may_return(self, qualname: str) -> bool:
-        """Reports whether `qualname` may be a tree function returning a resource, without lowering
-        it (nor, for another package's, loading that package unless its signature names one)."""
-        if qualname in self._plain:
-            return False
-        if qualname in self._returning:
-            return self._returning[qualname]
-        key = self._tree.owner(qualname) if self._tree is not None else None
-        if key is not None and key != self._own:
-            # Another package's: what its signature says, never whether some earlier analysis of this
-            # process happened to load that package (the answer must not depend on the order of work).
-            self._returning[qualname] = self._tree.may_return(qualname) and qualname in self
-            return self._returning[qualname]
-        return qualname in self._known or qualname in self._lazy
-
-    def __getitem__(self, qualname: str) -> FunctionIR:
-        if qualname not in self:
-            raise KeyError(qualname)
-        return self._known[qualname]
 
 
 def default_rule_dirs() -> list[Path]:

@@ -58,7 +58,8 @@ class RunResult:
     """Everything one `leaklint check` produced, in the order reporters print it.
 
     `findings` are sorted and include suppressed ones (flagged); `errors` are files that could
-    not be read or parsed; `root` is the directory URIs are made relative to.
+    not be read or parsed; `root` is the directory URIs are made relative to; `unchanged` counts the
+    active findings a gate on changes (`--new-from-rev`) left out because no change touched them.
     """
 
     findings: list[Finding]
@@ -67,6 +68,7 @@ class RunResult:
     files_checked: int
     root: str
     unused_directives: list = field(default_factory=list)  # list[leaklint.ir.Directive] with path
+    unchanged: int = 0
 
     @property
     def active(self) -> list[Finding]:

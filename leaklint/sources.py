@@ -23,6 +23,12 @@ def read_source(path: str, limit: int = MAX_FILE_BYTES, language: str = "") -> t
                                     "see --max-file-size)")
     except Unreadable as exc:
         return b"", FileError(path, f"{exc}, not read" if str(exc).startswith("not a regular") else str(exc))
+    return usable_source(path, data, language)
+
+
+def usable_source(path: str, data: bytes, language: str = "") -> tuple[bytes, FileError | None]:
+    """Returns `data`, the bytes of the source file `path` (read from disk or stdin), as its
+    front-end reads them, or a FileError saying why they cannot be used: binary or not in its encoding."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return b"", FileError(path, "UTF-16 text: source must be UTF-8")
     if b"\0" in data[:8192]:

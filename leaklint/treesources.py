@@ -102,7 +102,7 @@ class TreeSources:
         if key not in self._digests:
             digest = hashlib.sha256()
             for path, data in sorted(self.sources(key)):
-                digest.update(f"{path}\0{len(data)}\0".encode())
+                digest.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
                 digest.update(data)
             self._digests[key] = digest.hexdigest()[:32]
         return self._digests[key]

@@ -24,7 +24,7 @@ def test_a_deep_diamond_class_lattice_is_analysed_at_once(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stdout + proc.stderr  # B1.close closes what A0 stored
     (tmp_path / "lattice.py").write_text(_lattice(40).replace("        self.s.close()", "        pass"))
     proc = leaklint(["check", "--no-cache", "lattice.py"], tmp_path, timeout=30)
-    assert proc.stdout.startswith("lattice.py:6:18: LL201 socket from socket.socket is stored on `self.s` by class A0,"
+    assert proc.stdout.startswith("lattice.py:6:18: LL201 [error] socket from socket.socket is stored on `self.s` by class A0,"
                                   " which never closes it"), proc.stdout + proc.stderr
 
 
@@ -42,6 +42,6 @@ def test_a_7mb_line_is_analysed_at_once_and_shown_cut(tmp_path: Path) -> None:
     (tmp_path / "long.py").write_text(line + "\n")
     proc = leaklint(["check", "--no-cache", "long.py"], tmp_path, timeout=30)
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("long.py:1:20: LL201 socket `s` from socket.socket is never closed")
+    assert lines[0].startswith("long.py:1:20: LL201 [error] socket `s` from socket.socket is never closed")
     assert lines[2] == f"1 | {line[:34 + 60]}…"  # 60 columns after the span's end at column 35
     assert lines[3] == "  |                    ^^^^^^^^^^^^^^^ LL201"

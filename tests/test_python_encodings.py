@@ -30,7 +30,7 @@ def test_line_ends_and_byte_order_mark_keep_the_finding(tmp_path, capsys, monkey
     monkeypatch.chdir(tmp_path)
     out, err = check(tmp_path, capsys, name, data)
     assert err == ""
-    assert out.splitlines()[:4] == [f"{name}:5:9: LL201 socket `s` from socket.socket is not closed when the function "
+    assert out.splitlines()[:4] == [f"{name}:5:9: LL201 [error] socket `s` from socket.socket is not closed when the function "
                                     "ends at line 5", "  |", "5 |     s = socket.socket()",
                                     "  |         ^^^^^^^^^^^^^^^ LL201"]
 
@@ -47,7 +47,7 @@ def test_a_latin_1_coding_cookie_is_honoured(tmp_path, capsys, monkeypatch) -> N
     monkeypatch.chdir(tmp_path)
     source = b"# -*- coding: latin-1 -*-\nimport socket\n\n\ndef f():\n    x = '\xe9\xe9'; s = socket.socket()\n"
     out, err = check(tmp_path, capsys, "latin.py", source)
-    assert err == "" and out.startswith("latin.py:6:19: LL201 socket `s`")
+    assert err == "" and out.startswith("latin.py:6:19: LL201 [error] socket `s`")
 
 
 def test_an_unknown_coding_cookie_is_a_notice_with_a_valid_sarif_position(tmp_path, monkeypatch) -> None:

@@ -7,10 +7,12 @@ whatever the order of the inputs. It reads only SARIF that leaklint wrote.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
-from leaklint.report.sarif import dumps
+from leaklint.report.sarif import SRCROOT, dumps
 
 
 _SARIF_BYTES = 256 * 1024 * 1024
@@ -77,7 +79,8 @@ def _check_run(run: Any, where: str) -> None:
     for i, invocation in enumerate(_field(run, "invocations", list, where)):
         _field(_dict(invocation, f"{where}.invocations[{i}]"), "toolExecutionNotifications", list,
                f"{where}.invocations[{i}]")
-    _field(run, "originalUriBaseIds", dict, where)
+    for name, base in _field(run, "originalUriBaseIds", dict, where).items():
+        _dict(base, f"{where}.originalUriBaseIds.{name}")
     _field(run, "columnKind", str, where)
 
 
@@ -107,11 +110,16 @@ def _key(value: Any) -> str:
 
 
 def _result_key(result: dict[str, Any]) -> tuple:
+    """Returns what identifies a result across shards: its decoded URI (leaklint before 0.2 wrote
+    them unencoded), position, rule and fingerprint. Sets the URI to its encoded form."""
     loc = (result.get("locations") or [{}])[0].get("physicalLocation", {})
     region = loc.get("region", {})
+    artifact = loc.get("artifactLocation", {})
+    uri = unquote(artifact.get("uri", ""), errors="surrogateescape")  # a byte that is not UTF-8 stays that byte
+    if artifact.get("uriBaseId") == SRCROOT:
+        artifact["uri"] = quote(os.fsencode(uri), safe="/")
     fingerprint = result.get("partialFingerprints", {}).get("leaklint/v1") or _key(result)
-    return (loc.get("artifactLocation", {}).get("uri", ""), region.get("startLine", 0),
-            region.get("startColumn", 0), result.get("ruleId", ""), fingerprint)
+    return (uri, region.get("startLine", 0), region.get("startColumn", 0), result.get("ruleId", ""), fingerprint)
 
 
 def merge(logs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -145,7 +153,11 @@ def merge(logs: list[dict[str, Any]]) -> dict[str, Any]:
         if result.get("ruleId") in index:
             result["ruleIndex"] = index[result["ruleId"]]
         merged_results.append(result)
-    bases = {name: base for run in runs for name, base in (run.get("originalUriBaseIds") or {}).items()}
+    bases: dict[str, Any] = {}
+    for run in runs:  # the fullest description of each base (one with a uri), whatever the input order
+        for name, base in (run.get("originalUriBaseIds") or {}).items():
+            if name not in bases or (len(base), _key(base)) > (len(bases[name]), _key(bases[name])):
+                bases[name] = base
     merged = {**first, "tool": {**first["tool"], "driver": driver}, "results": merged_results,
               "invocations": [_invocation(runs)], "originalUriBaseIds": bases}
     if not bases:
