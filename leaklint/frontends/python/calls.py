@@ -42,7 +42,7 @@ class CallLowering:
         args, named, extra = self._arguments(node, bound)
         callee, display, receiver, prefix = self._callee(func)
         span = self.pos.span(node)
-        positional = self._align(callee, prefix + args, named, extra)
+        positional = self._align(callee, prefix + args, named, extra, span)
         if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
@@ -130,18 +130,28 @@ class CallLowering:
         return True
 
     def _align(self, callee: str, args: list[str | None], named: list[tuple[str, str | None]],
-               extra: list[str | None]) -> list[str | None]:
-        """Returns the argument paths in the callee's parameter order when it is this module's function."""
-        params = self._params_of(callee)
-        if params is None:
+               extra: list[str | None], span: Span) -> list[str | None]:
+        """Returns the argument paths in the callee's parameter order when it is a function of the
+        tree; the positional arguments a `*args` parameter collects are one tuple there."""
+        node = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
+        if node is None:
             return args + [path for _, path in named] + extra
-        return _ordered(params, args, named)
+        at = len(node.args.posonlyargs) + len(node.args.args)
+        if node.args.vararg is not None and len(args) > at:
+            # Ex) TimerService(0.1, watch, open(path))   (def __init__(self, step, callable, *args))
+            args = args[:at] + [self._packed(args[at:], span)]
+        return _ordered(LocalScope.parameter_names(node), args, named)
 
-    def _params_of(self, callee: str) -> list[str] | None:
-        if not self.module.is_tree(callee):
+    def _packed(self, paths: list[str | None], span: Span) -> str | None:
+        """Returns a temporary tuple holding `paths` (None when none is a path)."""
+        if not any(paths):
             return None
-        node = self.module.function_node(callee)
-        return LocalScope.parameter_names(node) if node is not None else None
+        temp = self._temp()
+        self.containers.add(temp)
+        for path in paths:
+            if path is not None:
+                self._emit(Assign(span, temp, path, accumulate=True))
+        return temp
 
     def _callee(self, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
         """Returns (callee, display, receiver path, leading arguments) for the called expression."""
@@ -158,8 +168,7 @@ class CallLowering:
         return "?func", short(func), None, []
 
     def _resolved(self, dotted: str, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
-        display = dotted if not self.module.is_tree(dotted) else dotted[len(self.module.name) + 1:]
-        display = display.removeprefix("builtins.")  # Ex) open(path)
+        display = self._display(dotted)
         info = self.module.class_of(dotted)
         acquiring = next((b for b in self.module.library_bases(info) if b in self.unit.patterns), None) if info else None
         if acquiring is not None and not self._closed_by_constructor(info):
@@ -170,6 +179,16 @@ class CallLowering:
             init = self.module.find_method(info, "__init__")
             return (init or dotted), display, None, [None] if init else []
         return dotted, display, None, []
+
+    def _display(self, dotted: str) -> str:
+        """Returns how messages name a callee: `open`, this module's `Client.connect`, another tree
+        module's `helpers.open_connection`, a library's `socket.create_connection`."""
+        if self.module.is_tree(dotted):
+            return dotted[len(self.module.name) + 1:]
+        split = self.module.tree.split(dotted) if self.module.tree is not None else None
+        if split is not None:
+            return f"{split[0].rpartition('.')[2]}.{split[1]}"
+        return dotted.removeprefix("builtins.")  # Ex) open(path)
 
     def _method(self, func: ast.Attribute) -> tuple[str, str, str | None, list[str | None]]:
         base = func.value
@@ -204,7 +223,7 @@ class CallLowering:
         object it builds (`super().__init__(addr, H); try: ... finally: self.server_close()`)."""
         for member in [info, *self.module.tree_bases(info)]:
             node = member.methods.get("__init__")
-            if node is not None and infer.SELF_CLOSING.search(self.pos.text(node)):
+            if node is not None and infer.closes_self(node):
                 return True
         return False
 
@@ -253,8 +272,8 @@ class CallLowering:
         match node:
             case ast.Name(id=name):
                 if self.scope.is_local(name):
-                    target = self.scope.imports.get(name)
-                    return canonical(target) if target else None
+                    target = self.scope.imports.get(name)  # Ex) def f(): from .net import dial; dial(h)
+                    return self.module.defined(canonical(target)) if target else None
                 if name in self.outer or name in self.renames:
                     return None
                 if self.module.kinds.get(name) == "var":
@@ -262,7 +281,7 @@ class CallLowering:
                 return self.module.resolve_global(name)
             case ast.Attribute(value=base, attr=attr):
                 prefix = self._dotted(base)
-                return canonical(f"{prefix}.{attr}") if prefix else None
+                return self.module.defined(canonical(f"{prefix}.{attr}")) if prefix else None
         return None
 
 

@@ -9,7 +9,7 @@ factories astroid cannot see through (`ssl._create_stdlib_context` is an alias).
 """
 from __future__ import annotations
 
-import re
+import ast
 import sys
 from functools import cache
 
@@ -47,7 +47,14 @@ FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "
 
 # A constructor of the tree that closes its own object (a test server handling one request and
 # closing itself): instances of its class hold nothing when they are returned.
-SELF_CLOSING = re.compile(rb"\bself\.(?:close|server_close|terminate|wait|communicate)\s*\(")
+_SELF_CLOSING = frozenset({"close", "server_close", "terminate", "wait", "communicate"})
+
+
+def closes_self(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Reports whether an `__init__` calls a closing method on its own object (`self.server_close()`)."""
+    receiver = init.args.args[0].arg if init.args.args else "self"
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SELF_CLOSING
+               and isinstance(node.func.value, ast.Name) and node.func.value.id == receiver for node in ast.walk(init))
 
 
 @cache

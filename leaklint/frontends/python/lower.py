@@ -35,7 +35,7 @@ def lower_module(unit: ModuleUnit, tree: ast.Module, owner: Owner) -> list[Funct
     """Returns the FunctionIR of a module's top-level statements (`module.<module>`)."""
     out: list[FunctionIR] = []
     qualname = f"{unit.scope.name}.<module>"
-    lowerer = FunctionLowerer(unit, qualname, LocalScope.of_module(tree, unit.scope.name), None, frozenset(), out)
+    lowerer = FunctionLowerer(unit, qualname, LocalScope.of_module(tree, unit.scope.importer), None, frozenset(), out)
     function = lowerer.lower(tree, f"module {unit.scope.name}", owner)
     return [function, *out]
 
