@@ -60,6 +60,7 @@ class LeakAnalysis(Oracle):
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
+        self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
@@ -309,16 +310,17 @@ class LeakAnalysis(Oracle):
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak; each carries the spans of
         the tree's functions whose summaries decided it (`uses`: a change there may change it)."""
-        seeds = self._owned_seeds(function)
-        if not seeds and not self._may_acquire(function):
-            return []  # nothing is ever open in it: the fixpoint would only confirm that
-        analysis = FunctionAnalysis(function, self, seeds)
-        leaks: dict[int, list[Leak]] = {}
         self._using.append(set())
         try:
+            seeds = self._owned_seeds(function)
+            if not seeds and not self._may_acquire(function):
+                return []  # nothing is ever open in it: the fixpoint would only confirm that
+            analysis = FunctionAnalysis(function, self, seeds)
+            leaks: dict[int, list[Leak]] = {}
             analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         finally:
             used = self._using.pop()
+            self.summarised |= used
         uses = tuple(sorted({self._shared.spans[q] for q in used if q in self._shared.spans
                              and q != function.qualname and not q.startswith(function.qualname + "$")},
                             key=lambda s: (s.path, s.line, s.col)))
