@@ -19,7 +19,7 @@ from leaklint.discovery import SourceFile, discover, is_test_file
 from leaklint.finding import Finding, RunResult
 from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
 from leaklint.spec import RuleSpec
-from leaklint.treesources import TreeSources
+from leaklint.treesources import ModuleSources, TreeSources
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
@@ -149,6 +149,10 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     if "go" in prefilters:
         tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
                                                        for key, members in tree.members.items()})
+    trees = {"go": tree}
+    if "python" in prefilters:  # Ex) from .net import dial   (another module's helper, summarised)
+        trees["python"] = ModuleSources(registry.frontend("python").modules(tree_packages))
+        prefilters["python"].learn_tree(trees["python"].modules)
     results: list[PackageResult | None] = []
     candidates: list[int] = []
     for language, key, members in packages:
@@ -162,14 +166,15 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     missing = []
     for i in candidates:
         results[i] = store[0].get(keys[i]) if store else None
-        if results[i] is not None and any(tree.digest(dep) != digest for dep, digest in results[i].deps):
+        deps = results[i].deps if results[i] is not None else ()
+        if deps and any(trees[packages[i][0]].digest(dep) != digest for dep, digest in deps):
             results[i] = None  # Ex) a helper of another package changed: the summary it lent may have
         if results[i] is None:
             missing.append(i)
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
-                   tree=tree)
+                   trees=trees)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
@@ -183,13 +188,17 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
                   prefilters: dict, context: frozenset[str] = frozenset(),
-                  tree: TreeSources | None = None) -> PackageResult:
+                  trees: dict | None = None) -> PackageResult:
     """Returns the findings, errors and directives of one package; files in `context` only lend
     their helpers and types (lowered lazily, never checked), and so do the other packages of the
-    `tree`, whose summaries it records as `deps` (package, content digest)."""
+    tree of its language (`trees`), whose summaries and names it records as `deps` (package,
+    content digest)."""
     from leaklint.frontends import registry
 
     language, key, members = package
+    tree = (trees or {}).get(language)
+    if tree is not None:
+        tree.consulted()  # what earlier packages read is theirs
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
     frontend = registry.frontend(language)
     rules = applicable(rules, language, members)
@@ -201,10 +210,11 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                                           for path, _ in members),
                              directives=_directives_only(language, members).directives)
-    index = FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
+    index = FunctionIndex(lowered, tree, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
     errors.extend(error for item in lowered for error in item.errors)
-    deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
+    used = index.used | tree.consulted() | {tree.owner(q) for q in index.summarised} if tree is not None else set()
+    deps = tuple((dep, tree.digest(dep)) for dep in sorted(used - {key, None})) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)
 
@@ -282,6 +292,7 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
     """Returns the findings of every lowered function; a function that crashes the engine becomes an error."""
     functions = functions or FunctionIndex(lowered)
     engine = LeakAnalysis(rules, functions, functions.shared)
+    engine.summarised = functions.summarised  # the index keeps what the checks relied on (see check_package)
     findings: list[Finding] = []
     errors: list[FileError] = []
     for item in lowered:
@@ -309,6 +320,7 @@ class FunctionIndex:
         self._plain: set[str] = set()
         self._tree, self._own, self._tree_packages = tree, own, tree_packages or {}
         self.used: set[str] = set()
+        self.summarised: set[str] = set()  # functions whose summaries the checks relied on, transitively
         self._foreign_names: set[str] = set()
         self._add(lowered)
 
