@@ -51,7 +51,8 @@ def _checkout(repo: str, commit: str, only: list[str] | None = None, suffixes: t
     """Returns a directory holding `commit` of `repo` (or only the `only` paths; with `suffixes`,
     only the files ending so, of the whole tree), materialised once."""
     name = repo.split("/")[1]
-    dest = CORPUS / "trees" / name / commit if suffixes else CORPUS / name if only is None \
+    # Whole trees sit beside the corpus, not in it: a run over the corpus's projects must not read them.
+    dest = CORPUS.parent / f"{CORPUS.name}-trees" / name / commit if suffixes else CORPUS / name if only is None \
         else CORPUS / "commits" / name / commit
     # One marker per set of paths: rows sharing a commit may need different directories of it.
     suffix = "" if only is None else "-" + hashlib.sha1("\0".join(sorted(only)).encode()).hexdigest()[:12]

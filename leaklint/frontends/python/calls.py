@@ -174,11 +174,11 @@ class CallLowering:
         if acquiring is not None and not self._closed_by_constructor(info):
             # Ex) class Server(ThreadingMixIn, TCPServer): ...; Server(addr, Handler)   (a TCPServer)
             return acquiring, display, None, []
-        if info is not None:
-            # Ex) Conn(sock)   (this module's class: its __init__ receives the arguments)
+        if info is not None and not self.module.find_method(info, "__new__"):
+            # Ex) Conn(sock)   (a class of the tree: its __init__ receives the arguments)
             init = self.module.find_method(info, "__init__")
             return (init or dotted), display, None, [None] if init else []
-        return dotted, display, None, []
+        return dotted, display, None, []  # Ex) GreenSSLSocket(sock)   (its __new__ builds it: unknown)
 
     def _display(self, dotted: str) -> str:
         """Returns how messages name a callee: `open`, this module's `Client.connect`, another tree
