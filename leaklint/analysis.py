@@ -356,7 +356,9 @@ class LeakAnalysis(Oracle):
 
     def _route(self, spec: RuleSpec, leaks: list[Leak], released: bool) -> tuple[RuleSpec | None, list[Leak]]:
         """Returns the rule that reports these leaks of one acquisition, and the leaks it shows: the
-        acquisition's own rule when it is still held at some exit; else its rule for resources
+        acquisition's own rule when it is still held at some exit, or when a call failing in
+        ordinary operation (`sock.bind`, see RuleSpec.is_raising) leaves open a resource the
+        function hands on (returns or stores) rather than closes; else its rule for resources
         closed only by a defer inside a loop, or read to their end but never closed (a connection
         already back in its pool), or closed everywhere but on exception paths. None when that
         rule is not selected."""
@@ -364,6 +366,9 @@ class LeakAnalysis(Oracle):
         held = [leak for leak in normal if not leak.drained and leak.kind != "defer-loop"]
         if held:
             return spec, held
+        failing = [leak for leak in leaks if leak.kind == "exception" and spec.is_raising(leak.detail)]
+        if failing and not released:
+            return spec, failing  # Ex) sock = socket.socket(); sock.bind(a); return sock   (bind fails: address in use)
         looping = [leak for leak in normal if leak.kind == "defer-loop" and not leak.drained]
         if looping:
             return self.by_id.get(spec.defer_loop_rule or ""), looping
@@ -467,6 +472,8 @@ def _message(site: Site, leak: Leak) -> str:
             return f"{head} is stored on `{leak.detail}` by {leak.owner}, which never closes it"
         case "unowned":
             return f"{head} is never {closed}: {leak.owner} has no function or atexit hook that closes `{leak.detail}`"
+        case "exception" if site.spec.is_raising(leak.detail):
+            return f"{head} is not {closed} if {leak.detail.rpartition('.')[2]}() fails at line {line}"
     return f"{head} is not {closed} {_EXIT_PHRASES.get(leak.kind, 'at line {line}').format(line=line)}"
 
 

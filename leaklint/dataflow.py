@@ -76,7 +76,7 @@ class FunctionAnalysis(OwnedFields):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
-        return state, frozenset(replace(f, raised=span) for f in raised) | markers
+        return state, frozenset(replace(f, raised=span, raised_by=last[0].callee) for f in raised) | markers
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
@@ -535,7 +535,7 @@ def closes_through(path: str | None, holder: Holder, spec: RuleSpec, clause: Acq
 def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
     """Returns the leak of `fact` at `span`; one that follows a raised exception is an exception leak."""
     if fact.raised is not None:
-        return Leak(fact.site, "exception", fact.raised, drained=fact.drained)
+        return Leak(fact.site, "exception", fact.raised, fact.raised_by, drained=fact.drained)
     if fact.discarded is not None:
         return Leak(fact.site, "discarded", fact.discarded)
     return Leak(fact.site, kind, span, detail, drained=fact.drained)

@@ -91,6 +91,7 @@ class RuleSpec:
     derived_from: tuple[str, ...] = ()  # a rule reporting only what these rules route to it (no acquisitions)
     before_go: tuple[int, int] | None = None  # applies only to Go modules whose go.mod says an older `go`
     quiet_calls: tuple[str, ...] = ()  # calls that do not fail in practice: no exception path leaves them
+    raising_calls: tuple[str, ...] = ()  # calls that fail in ordinary operation (connect, bind): see is_raising
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -119,6 +120,12 @@ class RuleSpec:
         """Reports whether a call of `callee` does not fail in practice (`sock.setblocking(False)`):
         no exception path starts at it."""
         return _matches_any(self.quiet_calls, callee)
+
+    def is_raising(self, callee: str) -> bool:
+        """Reports whether `callee` fails in ordinary operation (a refused connection, an address
+        in use): a resource left open when it raises is held on a path the program takes in
+        normal use, reported by this rule rather than its exception-path rule."""
+        return _matches_any(self.raising_calls, callee)
 
     def is_handoff(self, callee: str) -> bool:
         return _matches_any(self.handoff_calls, callee)
@@ -195,6 +202,7 @@ def load_rule(path: Path) -> RuleSpec:
         derived_from=derived,
         before_go=_version(reader, "options.before_go"),
         quiet_calls=tuple(reader.strings("quiet.calls", required=False)),
+        raising_calls=tuple(reader.strings("raising.calls", required=False)),
     )
     reader.reject_unknown()
     if path.stem != spec.name:
