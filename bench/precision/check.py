@@ -82,11 +82,14 @@ def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - spread), min(1.0, centre + spread)
 
 
-def true_for(rule: str, row: dict[str, str]) -> bool:
-    """Reports whether a hand-read verdict makes a finding of `rule` on that line true."""
+def true_for(rule: str, row: dict[str, str], message: str = "") -> bool:
+    """Reports whether a hand-read verdict makes a finding of `rule` on that line true; an error
+    rule's finding that a resource stays open where a call fails in ordinary operation (`... if
+    bind() fails at line N`) claims an exception path."""
     if row["verdict"] != "tp":
         return False
-    return row["criterion"] in CRITERIA.get(rule, {"held"})
+    criteria = {"exception", "held"} if " fails at line " in message else CRITERIA.get(rule, {"held"})
+    return row["criterion"] in criteria
 
 
 def precision(language: str, show: bool) -> None:
@@ -111,7 +114,7 @@ def precision(language: str, show: bool) -> None:
                 continue
             found_keys.add(key)
             counts[rule]["read"] += 1
-            counts[rule]["tp" if any(true_for(rule, r) for r in rows) else "fp"] += 1
+            counts[rule]["tp" if any(true_for(rule, r, finding["message"]) for r in rows) else "fp"] += 1
     print(f"## {language}: precision on the hand-read sample ({len(sample)} lines read)")
     print("| rule | findings | read | tp | fp | precision | 95% Wilson |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

@@ -13,7 +13,7 @@ import re
 from leaklint.frontends.python.names import module_name
 
 # Ex) from .net import dial, Dialer   Ex) from pkg import (conn,   Ex) import pkg.net as net, os
-_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?[ \t]*([\w \t,]*)"
+_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?[ \t]*([\w \t,*]*)"
                       rb"|import[ \t]+([\w. \t,]+))", re.MULTILINE)
 # Ex) def dial(host):   Ex) class Conn(socket.socket):
 _DEFINITION = re.compile(rb"^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?)",
@@ -100,7 +100,7 @@ class TreeAcquirers:
         imported = self.imported(source, module)
         # Ex) from .dial import connect, Dialer   (in pkg/__init__.py: re-exports, with Dialer's methods)
         names = {local for other, bound in imported.items() for name, local in bound.items()
-                 if name in self.names(other)[0]} | _reexported(self.needles.patterns, source)
+                 if name in self.names(other)[0]} | _reexported(self.needles, source)
         methods = set().union(*(self.names(other)[1] for other, bound in imported.items()
                                 if any(name[:1].isupper() for name in bound)))
         outside = [_calls(self.needles.call_names(frozenset(self.needles.modules(source)))),
@@ -122,9 +122,9 @@ class TreeAcquirers:
         return frozenset(names), frozenset(methods)
 
 
-def _reexported(patterns: frozenset[str], source: bytes) -> set[str]:
+def _reexported(needles, source: bytes) -> set[str]:
     """Returns the names a module binds to acquiring library calls (`from socket import
-    create_connection as dial`)."""
+    create_connection as dial`, `from socket import *`)."""
     found = set()
     for match in _IMPORTS.finditer(source):
         if match.group(3) is None or match.group(1):
@@ -132,7 +132,9 @@ def _reexported(patterns: frozenset[str], source: bytes) -> set[str]:
         base = match.group(2).decode("ascii", "replace")
         for part in match.group(3).decode("ascii", "replace").split(","):
             words = part.split()
-            if words and f"{base}.{words[0]}" in patterns:
+            if words == ["*"]:
+                found |= needles.call_names(frozenset({base}))
+            elif words and f"{base}.{words[0]}" in needles.patterns:
                 found.add(words[2] if len(words) == 3 and words[1] == "as" else words[0])
     return found
 

@@ -116,7 +116,10 @@ class FlowLowering:
             self.cfg.jump(block, handled=True)
         cancellable = isinstance(self.node, ast.AsyncFunctionDef) and _awaits(node.body)
         if not any(_catches_all(handler.type, cancellable) for handler in node.handlers):
-            self.cfg.jump(self._landing("exception", self.pos.span(node)))
+            landing = self._landing("exception", self.pos.span(node))
+            if cancellable and any(_catches_all(handler.type) for handler in node.handlers):
+                landing = self._cancelled(self.pos.span(node), landing)  # what OSError handlers let by
+            self.cfg.jump(landing)
         self.cleaning += 1
         bound = set().union(*map(bound_names, node.body))
         for handler, block in zip(node.handlers, blocks):
@@ -132,6 +135,15 @@ class FlowLowering:
         self.cleaning -= 1
         self.flags.merge(ends)
         self.cfg.start(join)
+
+    def _cancelled(self, span: Span, landing: int) -> int:
+        """Returns a block on the way to `landing` where the exception is the task's cancellation,
+        not the failure of the call that raised in the try body (its handlers caught that)."""
+        # Ex) try: await loop.sock_connect(sock, a) except OSError: sock.close(); raise
+        block = self.cfg.new_block()
+        self.cfg.blocks[block].ops.append(Call(span, "asyncio.CancelledError", "cancelled"))
+        self.cfg.blocks[block].succs.append(Edge(landing, exceptional=True))
+        return block
 
     def _raise(self, node: ast.Raise) -> None:
         # Ex) raise ConnectionError("handshake failed")   (inside try: goes to the handlers)
