@@ -160,6 +160,9 @@ class CallLowering:
             return self._resolved(dotted, func)
         if isinstance(func, ast.Attribute):
             return self._method(func)
+        if isinstance(func, ast.Name) and self._name(func.id) in self.methods:
+            base, _, method = self.methods[self._name(func.id)].rpartition(".")  # Ex) close = x.close; close()
+            return f"?.{method}", f"{base}.{method}", base, []
         if isinstance(func, ast.Name) and self._local_class(func.id):
             return f"?class.{func.id}", func.id, None, []  # Ex) class Message(Base): ...; Message(fp)
         if isinstance(func, ast.Name):

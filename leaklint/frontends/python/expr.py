@@ -42,6 +42,7 @@ class ExpressionLowerer(CallLowering):
         self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
         self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too
         self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
+        self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:
@@ -252,6 +253,7 @@ class ExpressionLowerer(CallLowering):
                 return  # Ex) with socket.create_connection(a) as sock, file as file:   (rebinds itself)
             case ast.Name(id=name) if self._assignable(name):
                 self._emit(Assign(span, self._name(name), source))
+                self._note_method(self._name(name), source)
                 if value is not None and isinstance(value, ast.Call):
                     self._note_type(target, value)
             case ast.Name(id=name) if name in self.shared:
@@ -281,6 +283,15 @@ class ExpressionLowerer(CallLowering):
                     self._bind_path(element, source, None)
             case ast.Starred(value=inner):
                 self._bind_path(inner, source, None)
+
+    def _note_method(self, name: str, source: str | None) -> None:
+        """Remembers that local `name` holds the bound method `source` (`close = getattr(x, "close")`)."""
+        # Ex) close = getattr(x, "close", x); close()   (calls x.close)
+        base, _, method = (source or "").rpartition(".")
+        if base and method[:1].islower() and not method.startswith("__"):
+            self.methods[name] = source
+        else:
+            self.methods.pop(name, None)
 
     def _note_type(self, target: ast.expr, call: ast.Call) -> None:
         """Remembers what class a name holds (`s = socket.socket()`) or which library call made it."""
