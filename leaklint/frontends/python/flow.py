@@ -105,7 +105,10 @@ class FlowLowering:
         dispatch, join = self.cfg.new_block(), self.cfg.new_block()
         entry = self.flags.snapshot()
         self.frames.append(Frame("handler", self.pos.span(node), dispatch=dispatch))
+        expects = _fails_test(node.orelse)  # Ex) try: connect(a) except OSError: pass else: self.fail("...")
+        self.expecting += expects
         self._statements(node.body)
+        self.expecting -= expects
         self.frames.pop()
         self._statements(node.orelse)
         ends = [self.flags.snapshot()] if self.cfg.reachable else []
@@ -249,6 +252,18 @@ def _swallows(manager: ast.expr) -> str:
         return ""
     name = short(manager.func).rsplit(".", 1)[-1]
     return "expects" if name in _EXPECTS else "suppresses" if name == "suppress" else ""
+
+
+def _fails_test(body: list[ast.stmt]) -> bool:
+    """Reports whether statements start by failing a test (`self.fail(...)`, `pytest.fail(...)`,
+    `raise AssertionError`): in a try's `else`, the body is expected to raise."""
+    match body[:1]:
+        case [ast.Expr(value=ast.Call(func=ast.Attribute(attr="fail")))]:
+            return True
+        case [ast.Raise(exc=exc)] if exc is not None:
+            return short(exc.func if isinstance(exc, ast.Call) else exc).rpartition(".")[2] in ("AssertionError",
+                                                                                               "failureException")
+    return False
 
 
 def _catches_all(node: ast.expr | None, cancellable: bool = False) -> bool:
