@@ -98,6 +98,10 @@ class ExpressionLowerer(CallLowering):
                 self._value(index)
                 plain = isinstance(base, ast.Name) or path in self.containers or path and path.startswith("$")
                 return path if plain else None
+            case ast.Call(args=[kind, inner]) if self._cast_of(node):
+                # Ex) self._file = cast(BinaryIO, open(path, "wb"))   (cast returns its argument)
+                self._value(kind)
+                return self._value(inner)
             case ast.Call() if self._getattr_of(node):
                 # Ex) sock = getattr(self, "_sock", None)   (the field itself, or a default)
                 path = self._value(node.args[0])
@@ -222,8 +226,12 @@ class ExpressionLowerer(CallLowering):
     def _element_call(self, node: ast.Call) -> bool:
         """Reports whether a call reads a field or container element (`_value` gives its path)."""
         func = node.func
-        return self._getattr_of(node) or isinstance(func, ast.Attribute) \
+        return self._getattr_of(node) or self._cast_of(node) or isinstance(func, ast.Attribute) \
             and func.attr in ("pop", "popleft", "popitem", "get") and self._plain_path(func.value) in self.containers
+
+    def _cast_of(self, node: ast.Call) -> bool:
+        """Reports whether `node` is `typing.cast(T, value)`, which returns `value` itself."""
+        return len(node.args) == 2 and not node.keywords and self._dotted(node.func) == "typing.cast"
 
     def _getattr_of(self, node: ast.Call) -> bool:
         """Reports whether `node` is `getattr(obj, "name"[, default])`, which reads the field `obj.name`."""

@@ -360,11 +360,12 @@ _VIEWS = frozenset({"values", "items", "copy"})
 def _elements(node: ast.expr) -> ast.expr:
     """Returns the container whose elements a loop visits through a view or copy, else `node`."""
     # Ex) for conn in self._conns.values():   Ex) for host, conn in list(self._conns.items()):
+    # Ex) for fd in pipes.values():
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and isinstance(node.func, ast.Name) \
             and node.func.id in ("list", "tuple", "sorted", "reversed"):
         return _elements(node.args[0])
     if isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute) \
-            and node.func.attr in _VIEWS and isinstance(node.func.value, ast.Attribute):
+            and node.func.attr in _VIEWS and isinstance(node.func.value, (ast.Attribute, ast.Name)):
         return node.func.value
     return node
 
