@@ -43,6 +43,8 @@ class CallLowering:
         callee, display, receiver, prefix = self._callee(func)
         span = self.pos.span(node)
         positional = self._align(callee, prefix + args, named, extra, span)
+        if callee in self.patched:
+            callee = f"{callee}(patched)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in

@@ -43,6 +43,7 @@ class ExpressionLowerer(CallLowering):
         self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too
         self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
         self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
+        self.patched: list[str] = []  # classes an enclosing `with mock.patch(...)` makes open nothing
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:

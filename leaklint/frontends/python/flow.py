@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from leaklint.frontends.python import infer
 from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.flags import bound_names
 from leaklint.ir import Assign, Call, Edge, Exit, Span
@@ -58,15 +59,31 @@ class FlowLowering:
         frame = Frame("with", span, exit_call=exit_call)
         self.frames.append(frame)
         swallowed = _swallows(item.context_expr)
+        patched = self._patched(item.context_expr)
+        self.patched += patched
         if swallowed:
             self._swallowing(node, index, swallowed)
         else:
             self._with(node, index + 1)
+        del self.patched[len(self.patched) - len(patched):]
         self.frames.pop()
         if self.cfg.reachable:
             self._cleanup(frame)
         self.pending = kept
         self._kill_temps(node)
+
+    def _patched(self, manager: ast.expr) -> list[str]:
+        """Returns the class a `mock.patch` context manager makes open nothing: patched whole, or
+        its opening method patched (`patch.object(subprocess.Popen, "_execute_child")`)."""
+        # Ex) with unittest.mock.patch.object(subprocess.Popen, "_execute_child"): Popen(cmd)
+        if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS:
+            return []
+        first = manager.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return [first.value]  # Ex) mock.patch("subprocess.Popen")
+        target = self._dotted(first)
+        method = manager.args[1].value if len(manager.args) > 1 and isinstance(manager.args[1], ast.Constant) else None
+        return [target] if target and method == infer.OPENING_METHODS.get(target) else []
 
     def _swallowing(self, node: ast.With | ast.AsyncWith, index: int, kind: str) -> None:
         """Lowers the body of `with self.assertRaises(E):` or `with suppress(E):`: an exception in it

@@ -37,7 +37,12 @@ INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConne
 # Methods that open what the object holds: a subclass of the tree that overrides one opens what
 # its own method opens (`class FakeConnection(HTTPConnection): def connect(self): self.sock = Fake()`),
 # so its instances are not typed as the library's class.
-OPENING_METHODS = {"http.client.HTTPConnection": "connect", "http.client.HTTPSConnection": "connect"}
+OPENING_METHODS = {"http.client.HTTPConnection": "connect", "http.client.HTTPSConnection": "connect",
+                   "subprocess.Popen": "_execute_child"}
+
+# Test doubles: `with mock.patch.object(subprocess.Popen, "_execute_child"):` or
+# `with mock.patch("subprocess.Popen"):` makes the class open nothing inside the block.
+PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
 
 
 # Archives built on a file object rather than a path hold no descriptor of their own (the file's
