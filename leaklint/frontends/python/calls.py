@@ -43,8 +43,8 @@ class CallLowering:
         callee, display, receiver, prefix = self._callee(func)
         span = self.pos.span(node)
         positional = self._align(callee, prefix + args, named, extra, span)
-        if callee in self.patched:
-            callee = f"{callee}(patched)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
+        if callee in self.patched or self._built_inertly(callee, node):
+            callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
@@ -53,7 +53,10 @@ class CallLowering:
                     awaited=id(node) in self.awaited)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
-            self._emit(Call(self.pos.span(where), f"?bound.{method}", f"{path}.{method}", path))
+            # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
+            tree = self._bound_method(path, method)
+            self._emit(Call(self.pos.span(where), tree or f"?bound.{method}", f"{path}.{method}", path,
+                            (path,) if tree else ()))
         self._emit(call)
         if canonical(callee) in _ABORTS or receiver in (self.receiver or "self", "self") \
                 and callee.rsplit(".", 1)[-1] in _TEST_ABORTS:
@@ -63,6 +66,27 @@ class CallLowering:
         if node.args and args and _consumes(node, canonical(callee)):
             self._exhausted(span, node.args[0], args[0])
         return call
+
+    def _bound_method(self, path: str, method: str) -> str | None:
+        """Returns the qualname of `method` when `path` holds an instance of a class of the tree
+        that defines it (a bound method handed over runs it on that object)."""
+        owner = self.types.get(path) or (self.klass.qualname if self.klass is not None and path == self.receiver else "")
+        info = self.module.class_of(owner) if owner else None
+        found = self.module.find_method(info, method) if info is not None else None
+        return found if found is not None and self.module.method_kind(found) == "instance" else None
+
+    def _built_inertly(self, callee: str, node: ast.Call) -> bool:
+        """Reports whether a factory builds its object from a class of the tree given as an argument
+        that opens nothing (`make_server(h, p, app, MockServer)`)."""
+        if callee not in infer.CLASS_ARGUMENTS:
+            return False
+        index, keyword = infer.CLASS_ARGUMENTS[callee]
+        given = node.args[index] if len(node.args) > index else next(
+            (k.value for k in node.keywords if k.arg == keyword), None)
+        dotted = self._dotted(given) if given is not None else None
+        if dotted is None or self.module.class_of(dotted) is None:
+            return False
+        return self._resolved(dotted, given)[0] not in self.unit.patterns
 
     def _exhausted(self, span: Span, node: ast.expr, path: str | None) -> None:
         """Emits `__exhausted__` on what a completed loop or a consuming call iterated to its end:
@@ -176,7 +200,7 @@ class CallLowering:
         display = self._display(dotted)
         info = self.module.class_of(dotted)
         acquiring = next((b for b in self.module.library_bases(info) if b in self.unit.patterns), None) if info else None
-        if acquiring is not None and not self._closed_by_constructor(info):
+        if acquiring is not None and not self._closed_by_constructor(info) and self._opens(info, acquiring):
             # Ex) class Server(ThreadingMixIn, TCPServer): ...; Server(addr, Handler)   (a TCPServer)
             return acquiring, display, None, []
         if info is not None and not self.module.find_method(info, "__new__"):
@@ -222,6 +246,18 @@ class CallLowering:
         if owner:
             return f"{owner}.{func.attr}", f"{owner}.{func.attr}", receiver, []
         return f"?.{func.attr}", display, receiver, []
+
+    def _opens(self, info, acquiring: str) -> bool:
+        """Reports whether a class of the tree built on acquiring library class `acquiring` runs its
+        initializer: a nearest `__init__` of its own that calls neither `super().__init__` nor an
+        acquiring base's (`BaseServer.__init__(self, ...)` in a test's MockServer) opens nothing."""
+        for member in [info, *self.module.tree_bases(info)]:
+            node = member.methods.get("__init__")
+            if node is not None:
+                names = {acquiring.rpartition(".")[2]} | {m.node.name for m in self.module.tree_bases(member)}
+                return infer.initializes(node, names | {b.rpartition(".")[2] for b in self.module.library_bases(member)
+                                                        if b in self.unit.patterns})
+        return True
 
     def _closed_by_constructor(self, info) -> bool:
         """Reports whether an `__init__` of a class or of its bases in this module releases the

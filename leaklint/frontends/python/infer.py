@@ -55,6 +55,28 @@ FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "
 _SELF_CLOSING = frozenset({"close", "server_close", "terminate", "wait", "communicate"})
 
 
+# Factories that build an object of the class given as an argument: with a class of the tree that
+# opens nothing (a test's MockServer), they open nothing either.
+CLASS_ARGUMENTS = {"wsgiref.simple_server.make_server": (3, "server_class")}
+
+
+def initializes(init: ast.FunctionDef | ast.AsyncFunctionDef, bases: set[str]) -> bool:
+    """Reports whether an `__init__` runs the initializer of its class's base: `super().__init__()`
+    or the `__init__` of a class named in `bases` (`TCPServer.__init__(self, ...)`)."""
+    for node in ast.walk(init):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+            target = node.func.value
+            if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super":
+                return True
+            if isinstance(target, (ast.Name, ast.Attribute)) and _last(target) in bases:
+                return True
+    return False
+
+
+def _last(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
 def closes_self(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Reports whether an `__init__` calls a closing method on its own object (`self.server_close()`)."""
     receiver = init.args.args[0].arg if init.args.args else "self"
