@@ -12,7 +12,7 @@ from leaklint.dataflow import FunctionAnalysis
 from leaklint.facts import Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
-from leaklint.spec import Acquire, RuleSpec
+from leaklint.spec import Acquire, ClauseIndex, RuleSpec
 
 # A response from these came from whatever transport was plugged in: in a test, a fake.
 _INTERFACE_ROUND_TRIPS = frozenset({"?.RoundTrip", "net/http.RoundTripper.RoundTrip"})
@@ -20,8 +20,13 @@ _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "ov
                  "discarded", "defer-loop", "raise", "abandon", "unowned")
 
 
-_CLAUSES: dict[tuple[int, ...], dict[tuple, tuple[RuleSpec, Acquire] | None]] = {}
-_QUIET: dict[tuple[int, ...], dict[str, bool]] = {}
+# Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
+# answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
+# chains 92 of them (its processStreamRestore was "too deeply nested to analyse").
+_MAX_DEPTH = 40
+# Per rule set (by identity; each entry keeps its rules alive so that no id is reused).
+_CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire] | None], ClauseIndex]] = {}
+_QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
 
 
 @dataclass(slots=True)
@@ -54,9 +59,16 @@ class LeakAnalysis(Oracle):
         self._local = Summaries()
         self._shared = shared or self._local
         self._using: list[set[str]] = []  # per analysis under way, the tree functions whose summaries it used
+        self._guessing: list[bool] = []  # per summary under way, whether a recursion guard answered part of it
+        self._active: set[tuple] = set()  # summaries (of resources passed) under way
         # Which clause a call matches depends on the rules only: shared by every analysis of a process.
-        self._clauses = _CLAUSES.setdefault(tuple(id(rule) for rule in self.rules), {})
-        self._quiet = _QUIET.setdefault(tuple(id(rule) for rule in rules), {})
+        ruleset = tuple(self.rules)
+        key = tuple(map(id, ruleset))
+        if key not in _CLAUSES:
+            _CLAUSES[key] = (ruleset, {}, ClauseIndex(self.rules))
+        self._clauses, self._index = _CLAUSES[key][1:]
+        every = tuple(rules)
+        self._quiet = _QUIET.setdefault(tuple(map(id, every)), (every, {}))[1]
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
@@ -107,26 +119,33 @@ class LeakAnalysis(Oracle):
                 clause = returned[position].clause
                 if not (clause.injected and any(dict(call.kwargs).get(k) == v for k, v in clause.unless)):
                     return returned[position].spec, clause  # Ex) a tree RoundTrip, in a test over a fake
-        return None
+        # Ex) libnet.Dial(addr) of another module; syslog.Dial, whose connection its summary does not see
+        # (its own Dial returning a response is what its summary says, found above)
+        return self._clause(callee, call.kwargs, "", patterns=True)
 
-    def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str) -> tuple[RuleSpec, Acquire] | None:
+    def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str,
+                patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:
         """Returns the first rule and clause acquiring on a call of `callee` (declared to return `typed`)."""
-        key = (callee, kwargs, typed)
+        key = (callee, kwargs, typed, patterns)
         if key not in self._clauses:
-            self._clauses[key] = next(((spec, clause) for spec in self.rules
-                                       if (clause := spec.acquire_clause(callee, kwargs, typed)) is not None), None)
+            self._clauses[key] = self._index.find(callee, kwargs, typed, patterns)
         return self._clauses[key]
 
     def returns(self, qualname: str) -> dict[int, _Returned]:
         """Returns, by result position, the resources a tree function hands to its caller."""
-        store = self._summaries(qualname).returns
+        store = self._local.returns if qualname in self._local.returns else self._summaries(qualname).returns
         if qualname in store:
+            if store[qualname] is None:
+                self._provisional()  # recursion: what depends on this is decided with a guess
             self._use(qualname)
             return store[qualname] or {}
+        if len(self._using) >= _MAX_DEPTH:
+            self._provisional()  # Ex) a chain of 90 helpers and closures: past the bound, a guess
+            return {}
         store[qualname] = None  # recursion guard: an in-progress callee returns nothing
         function = self.functions[qualname]
         analysis = FunctionAnalysis(function, self)
-        self._summarise(function, lambda: analysis.run(lambda leak: None))
+        guessed = self._summarise(function, lambda: analysis.run(lambda leak: None))
         result: dict[int, _Returned] = {}
         arity = _arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
@@ -145,6 +164,8 @@ class LeakAnalysis(Oracle):
                                  more_fields=tuple(more), unless=site.clause.unless, injected=injected)
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result
+        if guessed and store is self._shared.returns and store is not self._local.returns:
+            self._local.returns[qualname] = store.pop(qualname)  # Ex) a cycle: order-dependent, kept local
         return result
 
     def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool:
@@ -210,11 +231,11 @@ class LeakAnalysis(Oracle):
             return "closes-on-failure"  # Ex) func readError(r *http.Response) error: closes it when it returns one
         if leaked and failing:
             # Ex) func newClient(c net.Conn) (*Client, error): keeps c, unless it fails and leaves it to the caller
-            passed = self._summaries(callee).passed.get((callee, function.params[index], rest, spec.id, err))
+            passed = self._passed_of((callee, function.params[index], rest, spec.id, err))
             return "passes-on-success" if passed else "escapes-on-success"
         if leaked and drained:
             return "drains"  # Ex) func readBody(r *http.Response) ([]byte, error) { return io.ReadAll(r.Body) }
-        if not leaked and self._summaries(callee).passed.get((callee, function.params[index], rest, spec.id, err)):
+        if not leaked and self._passed_of((callee, function.params[index], rest, spec.id, err)):
             return "passes"  # Ex) func checkResp(r *http.Response, err error) (*http.Response, error)
         return "borrows" if leaked else "closes" if released else "escapes"
 
@@ -251,10 +272,12 @@ class LeakAnalysis(Oracle):
         if index >= len(function.params):
             return None
         key = (callee, function.params[index], rest, spec.id, _param(function, paired))
-        passed = self._summaries(callee).passed
-        if key not in passed:
+        if key not in self._local.effects and key not in self._summaries(callee).effects:
             self._seeded(callee, function.params[index], rest, spec, key[-1])
-        return passed.get(key)
+        return self._passed_of(key)
+
+    def _passed_of(self, key: tuple) -> tuple[int, frozenset[str], bool] | None:
+        return self._local.passed.get(key) or self._summaries(key[0]).passed.get(key)
 
     def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec,
                 err: str | None = None) -> tuple[bool, bool, bool | None, bool]:
@@ -262,16 +285,25 @@ class LeakAnalysis(Oracle):
         reports failure (None: only where it reports success), read to its end wherever it leaked)
         for a resource held by `name` (absent where parameter `err` is non-nil)."""
         key = (qualname, name, rest, spec.id, err)
-        summaries = self._summaries(qualname)
+        summaries = self._local if key in self._local.effects else self._summaries(qualname)
         if key in summaries.effects:
+            if key in self._active:
+                self._provisional()  # recursion: what depends on this is decided with a guess
             self._use(qualname)
             return summaries.effects[key]
+        if len(self._using) >= _MAX_DEPTH:
+            self._provisional()  # past the bound, the recursion guard's guess, kept by no one
+            return (True, False, False, False)
         summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
         pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
-        self._summarise(function, lambda: analysis.run(leaks.append))
+        self._active.add(key)
+        try:
+            guessed = self._summarise(function, lambda: analysis.run(leaks.append))
+        finally:
+            self._active.discard(key)
         # Ex) def __init__(self, f): self.f = f   (the object keeps it: whether its class leaks it is the
         # class's finding, not the caller's)
         normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS and leak.kind != "unowned"]
@@ -285,7 +317,13 @@ class LeakAnalysis(Oracle):
         if returned and (not normal or failing):
             position = min(returned)
             summaries.passed[key] = (position, returned[position], not normal)
-        return summaries.effects[key]
+        result = summaries.effects[key]
+        if guessed and summaries is not self._local:
+            # Ex) a cycle across packages: the answer depends on where it was entered; keep it local
+            self._local.effects[key] = summaries.effects.pop(key)
+            if key in summaries.passed:
+                self._local.passed[key] = summaries.passed.pop(key)
+        return result
 
     def _summaries(self, qualname: str) -> Summaries:
         return self._shared if self.functions.is_foreign(qualname) else self._local
@@ -297,17 +335,25 @@ class LeakAnalysis(Oracle):
             self._using[-1].add(qualname)
             self._using[-1].update(self._shared.depends.get(qualname, ()))
 
-    def _summarise(self, function: FunctionIR, run) -> None:
-        """Runs the analysis computing a summary of `function`, recording which summaries it used."""
+    def _provisional(self) -> None:
+        """Marks every summary under way as decided with a recursion guard's guess."""
+        self._guessing[:] = [True] * len(self._guessing)
+
+    def _summarise(self, function: FunctionIR, run) -> bool:
+        """Runs the analysis computing a summary of `function`, recording which summaries it used;
+        returns whether it met a recursion guard (its answer then depends on the order of work)."""
         self._using.append(set())
+        self._guessing.append(False)
         try:
             run()
         finally:
             used = self._using.pop()
+            guessed = self._guessing.pop()
         qualname = function.qualname
         self._shared.depends[qualname] = self._shared.depends.get(qualname, frozenset()) | frozenset(used)
         self._shared.spans[qualname] = function.span
         self._use(qualname)
+        return guessed
 
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak; each carries the spans of

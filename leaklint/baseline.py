@@ -14,6 +14,7 @@ from leaklint.report import fingerprint, relative_uri
 
 FORMAT = "leaklint-baseline"
 VERSION = 1
+_BASELINE_BYTES = 64 * 1024 * 1024
 
 
 class BaselineError(Exception):
@@ -35,12 +36,14 @@ def dumps(findings: list[Finding], base: str) -> str:
 
 def load(path: Path) -> frozenset[str]:
     """Returns the fingerprints recorded in `path`; raises BaselineError for a bad file."""
+    from leaklint.filesystem import Missing, Unreadable, read_text
+
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        document = json.loads(read_text(path, _BASELINE_BYTES, named=True))
+    except Missing:
         raise BaselineError(f"{path}: baseline file not found (create it with `leaklint baseline -o {path}`)") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
+    except (Unreadable, ValueError, RecursionError) as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {str(exc).removeprefix('cannot read file: ')}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BaselineError(f"{path}: not a leaklint baseline (no \"format\": \"{FORMAT}\")")
     if document.get("version") != VERSION:

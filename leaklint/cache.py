@@ -22,6 +22,8 @@ from leaklint.finding import Finding, Location
 from leaklint.ir import Directive, FileError, Span
 
 FORMAT = 4
+# What reading a damaged entry can raise: bad types, `1e999` (int(inf)), nesting deeper than the parser.
+MALFORMED = (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError, RecursionError)
 _ENGINE_SOURCES = ("analysis.py", "dataflow.py", "facts.py", "ownership.py", "directives.py", "driver.py", "finding.py",
                    "ir.py", "spec.py", "frontends")
 
@@ -34,6 +36,7 @@ class PackageResult:
     errors: tuple[FileError, ...] = ()
     directives: tuple[tuple[str, tuple[Directive, ...]], ...] = ()
     deps: tuple[tuple[str, str], ...] = ()  # (package, content digest) of other packages whose summaries it used
+    complete: bool = True  # False: stopped at the time limit, never stored
 
 
 @dataclass(slots=True)
@@ -55,7 +58,7 @@ class ResultCache:
         try:
             with open(self._path(key), encoding="utf-8") as handle:
                 result = decode(json.load(handle))
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+        except MALFORMED:
             self.stats.misses += 1
             return None
         self.stats.hits += 1
@@ -72,9 +75,11 @@ class ResultCache:
 
 
 def write_atomically(path: Path, data: Any) -> bool:
-    """Writes `data` as JSON through a temporary file and os.replace; False when it cannot be written."""
+    """Writes `data` as JSON through a temporary file and os.replace; False when it cannot be written.
+    The folder above `path.parent` must exist: a cache root removed by `leaklint clean` meanwhile is
+    never made again without its marker (see mark)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -187,7 +192,7 @@ MAX_INDEXES = 64  # one per scope; pre-commit makes a new scope for each set of 
 
 @dataclass(slots=True)
 class StatIndex:
-    """For each package, its files' stat signatures (path, size, mtime, inode) and its result as
+    """For each package, its files' stat signatures (path, size, mtime, inode, ctime) and its result as
     last stored: a package whose files all still match is taken from here without being read,
     as git's index does. A file modified within RACY_SECONDS of the run is never trusted this
     way (a same-tick edit would keep its signature), nor is a package with an unreadable file.
@@ -211,7 +216,7 @@ class StatIndex:
                 data = json.load(handle)
             fresh = data["format"] == FORMAT and data["tree"] == tree
             entries = data["packages"] if fresh and isinstance(data["packages"], dict) else {}
-        except (OSError, ValueError, KeyError, TypeError):
+        except MALFORMED:
             entries, fresh = {}, False
         return cls(path, tree, entries, changed=not fresh)
 
@@ -225,7 +230,7 @@ class StatIndex:
             return None
         try:
             return decode(entry[1])
-        except (KeyError, TypeError, ValueError, IndexError):
+        except MALFORMED:
             return None
 
     def deps_unchanged(self, package: str) -> bool:
@@ -234,7 +239,7 @@ class StatIndex:
         entry = self.entries.get(package)
         try:
             return all(signature is not None and self.signatures.get(key) == signature for key, signature in entry[2])
-        except (TypeError, ValueError, IndexError):
+        except MALFORMED:
             return False
 
     def forget(self, packages: set[str]) -> None:
@@ -305,8 +310,18 @@ def clear(directory: Path) -> int | None:
     try:
         directory.rmdir()
     except OSError:
-        pass
+        _remark(directory)
     return kept
+
+
+def _remark(directory: Path) -> None:
+    """Marks `directory` again when a run wrote an entry while it was being cleaned: it stays a cache
+    that the next clean removes (a directory holding only others' files stays unmarked)."""
+    try:
+        if any(_is_own_entry(name) for name in os.listdir(directory)):
+            mark(directory)
+    except OSError:
+        return
 
 
 def _is_own_entry(name: str) -> bool:
@@ -325,24 +340,20 @@ MARKER = "CACHEDIR.TAG"
 _MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by leaklint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
-_marked: set[Path] = set()
 
 
 def mark(directory: Path) -> None:
-    """Writes the marker (a standard cache directory tag naming leaklint) into `directory`, once per
-    process: backup tools skip the directory, and `leaklint clean` removes only a marked one."""
-    if directory in _marked:
-        return
+    """Makes `directory` and writes the marker (a standard cache directory tag naming leaklint) into
+    it unless it is there: backup tools skip the directory, and `leaklint clean` removes only a
+    marked one. Called before each write (one stat), since a concurrent clean may remove both."""
     try:
+        if os.path.exists(directory / MARKER):
+            return
         directory.mkdir(parents=True, exist_ok=True)
-        if not _is_marked(directory):
-            with open(directory / MARKER, "x", encoding="utf-8") as handle:
-                handle.write(_MARKER_TEXT)
-    except FileExistsError:
-        pass
+        with open(directory / MARKER, "x", encoding="utf-8") as handle:
+            handle.write(_MARKER_TEXT)
     except OSError:
         return
-    _marked.add(directory)
 
 
 def _is_marked(directory: Path) -> bool:
@@ -354,7 +365,9 @@ def _is_marked(directory: Path) -> bool:
 
 
 def _signature(paths: list[str]) -> list[Any] | None:
-    """Returns [path, size, mtime_ns, inode] per file, or None when one is missing or too recent to trust."""
+    """Returns [path, size, mtime_ns, inode, ctime_ns] per file, or None when one is missing or too
+    recent to trust. The ctime catches an edit that restores size and mtime (`cp -p`, `touch -r`),
+    as git's index does."""
     now = time.time_ns()
     signature = []
     for path in paths:
@@ -364,5 +377,5 @@ def _signature(paths: list[str]) -> list[Any] | None:
             return None
         if now - stat.st_mtime_ns < RACY_SECONDS * 1e9:
             return None
-        signature.append([path, stat.st_size, stat.st_mtime_ns, stat.st_ino])
+        signature.append([path, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns])
     return signature

@@ -9,6 +9,7 @@ Imports stay lazy: `leaklint --version` loads no parser and no analysis module.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,26 @@ def _jobs(value: str) -> int:
     return int(value)
 
 
+def _size(value: str) -> int:
+    """Returns a byte count written as N, NK or NM (1024-based)."""
+    number, scale = value.upper().removesuffix("B"), 1
+    if number[-1:] in ("K", "M"):
+        number, scale = number[:-1], 1024 ** (1 + (number[-1] == "M"))
+    if not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(f"invalid size {value!r}: expected bytes, as 500000, 512K or 8M")
+    return int(number) * scale
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid time {value!r}: expected seconds, 0 or more")
+    return seconds
+
+
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Adds what `check` and `baseline` share: paths, configuration, selection, file discovery."""
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
@@ -61,14 +82,23 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
                         help="gitignore-style patterns to skip; replaces the config's exclude")
     parser.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None,
                         help="analyse test files (default: the config's tests, else yes); their findings are tagged test")
+    parser.add_argument("--generated", action=argparse.BooleanOptionalAction, default=None,
+                        help="report generated Go files (`// Code generated ... DO NOT EDIT.`; default: the config's "
+                             "generated, else no)")
     parser.add_argument("--force-exclude", action="store_true",
                         help="apply exclusions to paths named on the command line too (for pre-commit)")
     parser.add_argument("--no-gitignore", action="store_true", help="also analyse .gitignore'd files")
     parser.add_argument("--rules-dir", action="append", default=[], metavar="DIR",
                         help="load extra rule specs from DIR (repeatable)")
-    parser.add_argument("--jobs", type=_jobs, default=0, metavar="N", help="worker processes (0: one per core)")
+    parser.add_argument("--jobs", type=_jobs, default=0, metavar="N",
+                        help="worker processes (0: one per core; never more than the cores)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     parser.add_argument("--shard", type=_shard, metavar="K/N", help="analyse only shard K of N (1-based)")
+    parser.add_argument("--max-file-size", type=_size, default=8 * 1024 * 1024, metavar="SIZE",
+                        help="larger files are not analysed, with a notice (default: 8M)")
+    parser.add_argument("--file-time-limit", type=_seconds, default=60.0, metavar="SECONDS",
+                        help="CPU time a file (a Go package) may take; over it the file is not analysed, with a "
+                             "notice (default: 60, 0: no limit)")
 
 
 def _add_check(commands: Any) -> None:
@@ -123,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line in `argv` (default: sys.argv[1:]) and returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    _tolerant_streams()
     try:
         if argv and argv[0] in DELEGATES:
             return _delegate(argv[0], argv[1:])
@@ -133,11 +164,24 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one line for the user, a traceback only on request
         return _fail(exc)
+    finally:
+        if "leaklint.output" in sys.modules:  # a report not delivered leaves no temporary file
+            sys.modules["leaklint.output"].discard_pending()
+
+
+def _tolerant_streams() -> None:
+    """Makes standard output and error escape what their encoding cannot hold (`PYTHONIOENCODING=ascii`
+    and a non-ASCII finding) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _fail(exc: Exception) -> int:
+    from leaklint.report import printable
+
     if isinstance(exc, _user_errors()):
-        print(f"leaklint: error: {exc}", file=sys.stderr)
+        print(f"leaklint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     print(f"leaklint: internal error: {type(exc).__name__}: {exc}. This is a bug in leaklint {__version__}: "
           f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback)", file=sys.stderr)
@@ -186,8 +230,10 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from leaklint import gate
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
+    target = ReportTarget.open(args.output)  # before the analysis: a bad -o costs no minutes
     project = Project.from_args(args)
     result = project.run()
     result.findings = project.accepted(result.findings, baseline=args.baseline)
@@ -198,40 +244,35 @@ def _check(args: argparse.Namespace) -> int:
     unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
     result.unused_directives = unused
     _print_errors(result)
-    _report(result, project, args)
+    _report(result, project, args, target)
     fail_on = args.fail_on or project.config.fail_on or "note"
     return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero)
 
 
 def _print_errors(result: RunResult) -> None:
+    from leaklint.report import printable
     from leaklint.report.text import display_path
 
     cwd = os.getcwd()
     for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col)):
-        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: error: {error.message}",
+        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: error: {printable(error.message)}",
               file=sys.stderr)
 
 
-def _report(result: RunResult, project: Project, args: argparse.Namespace) -> None:
+def _report(result: RunResult, project: Project, args: argparse.Namespace, target) -> None:
+    import io
+
     from leaklint import report
     from leaklint.report.text import summary
 
-    stream = sys.stdout
     options = report.ReportOptions(
         cwd=os.getcwd(), source_root=project.source_root, version=__version__,
-        color=_use_color(args.color, stream, bool(args.output)),
+        color=_use_color(args.color, sys.stdout, bool(args.output)),
         include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
         quiet=args.quiet)
-    reporter = report.get(args.format)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-            reporter.write(result, out, options)
-    else:
-        try:
-            reporter.write(result, stream, options)
-            stream.flush()
-        except BrokenPipeError:  # `leaklint check | head`: the reader left, the status still counts
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    text = io.StringIO()
+    report.get(args.format).write(result, text, options)
+    target.write(text.getvalue())
     if not args.quiet and (args.output or args.format != "text"):
         where = f"; {args.format} report written to {args.output}" if args.output else ""
         print(summary(result, options) + where, file=sys.stderr)
@@ -247,15 +288,15 @@ def _use_color(choice: str, stream: Any, to_file: bool) -> bool:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from leaklint import baseline
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
+    target = ReportTarget.open(args.output)
     project = Project.from_args(args)
     result = project.run()
     active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]
-    Path(args.output).write_text(baseline.dumps(active, project.source_root), encoding="utf-8")
+    target.write(baseline.dumps(active, project.source_root))
     _print_errors(result)
     print(f"leaklint: recorded {len(active)} finding{'s' * (len(active) != 1)} in {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -291,11 +332,9 @@ def _explain(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from leaklint.output import ReportTarget
     from leaklint.report.merge import merge_files
 
-    text = merge_files([Path(p) for p in args.inputs])
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    target = ReportTarget.open(args.output)
+    target.write(merge_files([Path(p) for p in args.inputs]))
     return EXIT_OK

@@ -41,11 +41,10 @@ class Closures:
 
     def _closing_markers(self, capture: Capture, state: State) -> State:
         """Returns a marker per (name, field) the deferred closure closes, for every rule."""
-        holders = {(name, rest) for name in capture.names
-                   for rest in {""} | {spec.release_field for spec in self.oracle.specs()}}
         markers = set()
         for spec in self.oracle.specs():
-            for name, rest in sorted(holders):
+            # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
+            for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
                 if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
                     markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True, pending=capture.span))
         for fact in state:
@@ -55,7 +54,7 @@ class Closures:
 
     def _closure_effect(self, capture: Capture, fact: Fact) -> str:
         spec = self.sites[fact.site].spec
-        for holder in fact.holders:
+        for holder in sorted(fact.holders):
             if root(holder[0]) in capture.names:
                 effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode)
                 if effect != "borrows":

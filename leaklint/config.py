@@ -22,6 +22,7 @@ class UsageError(Exception):
 
 
 LEVELS = ("error", "warning", "note")
+_CONFIG_BYTES = 4 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -51,6 +52,7 @@ class Config:
     rules_dirs: tuple[Path, ...] = ()
     fail_on: str | None = None
     tests: bool = True
+    generated: bool = False
 
 
 def builtin_rule_dirs() -> list[Path]:
@@ -88,12 +90,14 @@ def load(path: Path) -> Config:
 
 
 def _read(path: Path) -> dict:
+    from leaklint.filesystem import Missing, Unreadable, read_text
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return tomllib.loads(read_text(path, _CONFIG_BYTES, named=True))
+    except Missing:
         raise ConfigError(f"{path}: no such configuration file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except Unreadable as exc:
+        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('cannot read file: ')}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
@@ -102,7 +106,7 @@ class _Parser:
     """Validates each known key of one table; anything else is an error naming the key."""
 
     KEYS = ("select", "ignore", "extend-select", "exclude", "per-file-ignores", "severity",
-            "rules-dirs", "fail-on", "tests")
+            "rules-dirs", "fail-on", "tests", "generated")
 
     def __init__(self, path: Path, prefix: str) -> None:
         self.path, self.prefix = path, prefix
@@ -128,6 +132,7 @@ class _Parser:
             rules_dirs=tuple(root / d for d in self.strings(data, "rules-dirs")),
             fail_on=self.level(data, "fail-on"),
             tests=self.flag(data, "tests", True),
+            generated=self.flag(data, "generated", False),
         )
 
     def strings(self, data: dict[str, Any], key: str) -> tuple[str, ...]:

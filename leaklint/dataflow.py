@@ -166,12 +166,20 @@ class FunctionAnalysis(OwnedFields, Closures):
     def _wrapped(self, call: Call, state: State) -> set[int]:
         """Returns the sites that `call` wraps: its first argument's resource lives on in its result."""
         first = call.args[0] if call.args else None
-        return {f.site for f in state if self.sites[f.site].spec.is_wrap(call.callee)
-                and any(refers(first, h) for h in f.holders)}
+        if first is None:
+            return set()
+        return {f.site for f in state if any(refers(first, h) for h in f.holders)
+                and self.sites[f.site].spec.is_wrap(call.callee)}
 
     def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
+        paths = _call_roots(call)
+        if not paths:
+            return state  # Ex) time.Now()   (it is given nothing: it can do nothing to what is open)
         out = set()
         for fact in state:
+            if not any(root(holder[0]) in paths for holder in fact.holders):
+                out.add(fact)
+                continue
             effect = self._effect_on(call, fact)
             conditional = effect.endswith("-on-success") or effect.endswith("-on-failure")
             failure = call.results[-1] if conditional and call.results else None
@@ -208,15 +216,19 @@ class FunctionAnalysis(OwnedFields, Closures):
     def _effect_on(self, call: Call, fact: Fact) -> str:
         """Returns release, drain, escape or borrow: what `call` does to the resource of `fact`."""
         spec = self.sites[fact.site].spec
-        for holder in fact.holders:
+        holders = sorted(fact.holders)  # one answer whatever the order of a set
+        method = call.callee.rsplit(".", 1)[-1]
+        for holder in holders:
+            # What the rule declares comes first: cmd.Wait() waits for the process whatever
+            # the tree's own (*Cmd).Wait summary guesses about its early returns.
             if call.receiver is not None and call.receiver == joined(holder):
-                method = call.callee.rsplit(".", 1)[-1]
                 clause = self.sites[fact.site].clause
                 awaited = call.awaited or not clause.awaited_release
                 if (method in spec.release_methods or method in clause.release_methods) and awaited:
                     return "release"
                 if method in spec.drain_methods and not call.args:
                     return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
+        for holder in holders:
             if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(call.callee):
                 # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
                 effect = self.oracle.receiver_effect(call.callee, remainder(call.receiver, holder), spec)
@@ -239,10 +251,10 @@ class FunctionAnalysis(OwnedFields, Closures):
             return "release"
         if spec.is_drain(call.callee, call.consts):
             return "drain"
+        if spec.is_handoff(call.callee):
+            return "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
         if spec.is_borrow(call.callee):
             return "borrow"
-        if spec.is_handoff(call.callee):
-            return "escape"
         if self.oracle.borrows_by_type(call.callee, index):
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if self.oracle.is_tree_function(call.callee):
@@ -459,6 +471,11 @@ _EFFECTS = {"closes": "release", "escapes": "escape", "closes-on-success": "rele
 
 def _ignore(_: Leak) -> None:
     return None
+
+
+def _call_roots(call: Call) -> frozenset[str]:
+    """Returns the variables a call is given (receiver and arguments): only what they hold can it touch."""
+    return frozenset(root(path) for path in (call.receiver, *call.args) if path is not None)
 
 
 def _reports_error(call: Call) -> bool:

@@ -28,7 +28,7 @@ def parse(path: str, language: str, source: bytes) -> list[Directive]:
         return []
     text = source.decode("utf-8", errors="replace")
     found: list[Directive] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): \f or U+2028 end no line
         directive = _parse_line(path, language, number, line)
         if directive is not None:
             found.append(directive)

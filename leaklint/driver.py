@@ -14,14 +14,15 @@ from pathlib import Path
 
 from leaklint import directives
 from leaklint.analysis import LeakAnalysis
+from leaklint.budget import OverBudget, cpu_budget
 from leaklint.cache import PackageResult
 from leaklint.discovery import SourceFile, discover, is_test_file
 from leaklint.finding import Finding, RunResult
 from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
+from leaklint.sources import MAX_FILE_BYTES, read_source
 from leaklint.spec import RuleSpec
 from leaklint.treesources import ModuleSources, TreeSources
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
 
 Package = tuple[str, str, list[tuple[str, bytes]]]  # language, package key, (path, bytes) of its files
@@ -41,6 +42,9 @@ class Settings:
     shard: tuple[int, int] | None = None
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
     tests: bool = True  # analyse test files (their findings are tagged `test`)
+    max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
+    time_limit: float = 60.0  # CPU seconds per package before its files count as not analysed (0: none)
+    generated: bool = False  # report generated Go files too (they always lend their helpers)
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
@@ -55,7 +59,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     store = _open_cache(settings)
     index = _open_index(store, paths, settings, tree_packages) if store else None
     results, unread = _unchanged(files, index) if index else ([], files)
-    packages, read_errors = read_packages(unread)
+    packages, read_errors = read_packages(unread, settings.max_file_bytes)
     errors.extend(read_errors)
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
@@ -75,7 +79,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         by_path.update((path, list(items)) for path, items in result.directives if items)
     findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in findings]
     findings, unused = directives.apply(sorted(findings, key=Finding.sort_key), by_path)
-    errors.sort(key=lambda e: (e.path, e.line))
+    # Ex) a helper too deeply nested, asked for by two packages: one error
+    errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
     return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
 
 
@@ -90,13 +95,13 @@ def shard(files: list[SourceFile], index: int, count: int) -> list[SourceFile]:
     return [f for f in files if zlib.crc32(f.package.encode()) % count == index - 1]
 
 
-def read_packages(files: list[SourceFile]) -> tuple[list[Package], list[FileError]]:
+def read_packages(files: list[SourceFile], limit: int = MAX_FILE_BYTES) -> tuple[list[Package], list[FileError]]:
     """Returns the readable files grouped by package, sorted by (language, package); unreadable files
-    become errors."""
+    and files over `limit` bytes become errors."""
     errors: list[FileError] = []
     packages: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
     for source_file in files:
-        data, error = read_source(source_file.path)
+        data, error = read_source(source_file.path, limit, source_file.language)
         if error is not None:
             errors.append(error)
             continue
@@ -109,7 +114,8 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
     from leaklint.cache import StatIndex
 
     scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
-                  settings.respect_gitignore, settings.shard, settings.context, settings.tests))
+                  settings.respect_gitignore, settings.shard, settings.context, settings.tests,
+                  settings.max_file_bytes, settings.generated))
     return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
 
 
@@ -145,7 +151,8 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     languages = {spec.language for spec in rules}
     prefilters = {language: registry.prefilter(language, rules) for language in languages}
     tree = TreeSources({key: [(path, data) for path, data in members if not path.endswith("_test.go")]
-                        for language, key, members in packages if language == "go"}, go_paths or {})
+                        for language, key, members in packages if language == "go"}, go_paths or {},
+                       max_file_bytes=settings.max_file_bytes)
     if "go" in prefilters:
         tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
                                                        for key, members in tree.members.items()})
@@ -162,6 +169,8 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
         else:
             results.append(_directives_only(language, members))
     context = frozenset(os.path.abspath(p) for p in settings.context)
+    if not settings.generated:  # Ex) api.pb.go: lowered for its helpers like context, never reported
+        context |= _generated(packages)
     keys = {i: _cache_key(store, packages[i], tree_packages, context) for i in candidates} if store else {}
     missing = []
     for i in candidates:
@@ -174,29 +183,52 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
-                   trees=trees)
+                   trees=trees, time_limit=settings.time_limit)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
-        if store:
+        if store and result.complete:  # Ex) over the time limit: tried again next run
             store[0].put(keys[i], result)
     if index is not None:
+        index.forget({_index_key(language, key) for (language, key, _), result in zip(packages, results)
+                      if result is not None and not result.complete})
         for (language, key, _), result in zip(packages, results):
             index.record(_index_key(language, key), result, [_index_key(language, dep) for dep, _ in result.deps])
     return [result for result in results if result is not None]
 
 
+def _generated(packages: list[Package]) -> frozenset[str]:
+    """Returns the absolute paths of the generated Go files among `packages`."""
+    from leaklint.frontends.go.generated import is_generated
+
+    return frozenset(os.path.abspath(path) for language, _, members in packages if language == "go"
+                     for path, data in members if is_generated(data))
+
+
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
                   prefilters: dict, context: frozenset[str] = frozenset(),
-                  trees: dict | None = None) -> PackageResult:
+                  trees: dict | None = None, time_limit: float = 0) -> PackageResult:
     """Returns the findings, errors and directives of one package; files in `context` only lend
     their helpers and types (lowered lazily, never checked), and so do the other packages of the
     tree of its language (`trees`), whose summaries and names it records as `deps` (package,
-    content digest)."""
+    content digest). A package that takes more than `time_limit` seconds of CPU time (0: no limit)
+    has an error per file instead of findings, and is not `complete`."""
+    try:
+        with cpu_budget(time_limit):
+            return _check_package(package, rules, tree_packages, prefilters, context, (trees or {}).get(package[0]))
+    except OverBudget:
+        language, _, members = package
+        message = f"analysis stopped at the time limit ({time_limit:g} s of CPU time, see --file-time-limit)"
+        return PackageResult(errors=tuple(FileError(path, message) for path, _ in members
+                                          if os.path.abspath(path) not in context),
+                             directives=_directives_only(language, members).directives, complete=False)
+
+
+def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
+                   context: frozenset[str], tree: TreeSources | ModuleSources | None) -> PackageResult:
     from leaklint.frontends import registry
 
     language, key, members = package
-    tree = (trees or {}).get(language)
     if tree is not None:
         tree.consulted()  # what earlier packages read is theirs
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
@@ -213,6 +245,7 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
     index = FunctionIndex(lowered, tree, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
     errors.extend(error for item in lowered for error in item.errors)
+    errors.extend(index.errors)
     used = index.used | tree.consulted() | {tree.owner(q) for q in index.summarised} if tree is not None else set()
     deps = tuple((dep, tree.digest(dep)) for dep in sorted(used - {key, None})) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
@@ -221,7 +254,9 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
 
 def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:
     """Returns the rules that apply to a package: a Go rule that holds only before some Go version
-    (tickers are collected from Go 1.23) is dropped for a module whose go.mod says that version or later."""
+    (tickers are collected from Go 1.23) is dropped for a module whose go.mod says that version or later.
+    Rules of another language never apply (a Go closure was once analysed for every Python rule)."""
+    rules = [rule for rule in rules if rule.language == language]
     if language != "go" or not any(rule.before_go for rule in rules):
         return rules
     from leaklint.discovery import go_version
@@ -267,26 +302,6 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
     return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local + version))
 
 
-def read_source(path: str) -> tuple[bytes, FileError | None]:
-    """Returns the bytes of a source file, or a FileError saying in one line why it cannot be used."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return b"", FileError(path, f"file too large to analyse ({size} bytes, limit {MAX_FILE_BYTES})")
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return b"", FileError(path, f"cannot read file: {exc.strerror or exc}")
-    if b"\0" in data[:8192]:
-        return b"", FileError(path, "binary file, not source code")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return b"", FileError(path, f"invalid UTF-8 at byte {exc.start}", line)
-    return data, None
-
-
 def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
             functions: FunctionIndex | None = None) -> tuple[list[Finding], list[FileError]]:
     """Returns the findings of every lowered function; a function that crashes the engine becomes an error."""
@@ -311,7 +326,7 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
 class FunctionIndex:
     """Every function of the analysed tree by qualname; helpers are lowered on first use, those of
     other packages of the tree (`tree`) with their package, lowered on first use too; `used` names
-    the packages whose summaries were asked for."""
+    the packages whose summaries were asked for; `errors` the helpers too deeply nested to lower."""
 
     def __init__(self, lowered: list[LoweredFile], tree: TreeSources | None = None, own: str = "",
                  tree_packages: dict[str, str] | None = None) -> None:
@@ -322,6 +337,9 @@ class FunctionIndex:
         self.used: set[str] = set()
         self.summarised: set[str] = set()  # functions whose summaries the checks relied on, transitively
         self._foreign_names: set[str] = set()
+        self._returning: dict[str, bool] = {}  # may_return of other packages' functions
+        self._homes: dict[str, str] = {}  # lazily lowered function -> its file
+        self.errors: list[FileError] = []
         self._add(lowered)
 
     def _add(self, lowered: list[LoweredFile]) -> None:
@@ -331,6 +349,7 @@ class FunctionIndex:
                 self._known.setdefault(function.qualname, function)
             for qualname, thunk in item.lazy.items():
                 self._lazy.setdefault(qualname, thunk)
+                self._homes.setdefault(qualname, item.path)
 
     def __contains__(self, qualname: object) -> bool:
         if not isinstance(qualname, str):
@@ -338,9 +357,19 @@ class FunctionIndex:
         if qualname not in self._known and qualname not in self._lazy:
             self._foreign(qualname)
         if qualname in self._lazy:  # lowered now: a helper whose body turns out unparsable is unknown
-            for function in self._lazy.pop(qualname)():
+            for function in self._lower(qualname):
                 self._known.setdefault(function.qualname, function)
         return qualname in self._known
+
+    def _lower(self, qualname: str) -> list[FunctionIR]:
+        """Returns the lazily lowered functions of `qualname`; one too deeply nested is an error on
+        its own file (not on the caller's) and unknown to the analysis."""
+        try:
+            return self._lazy.pop(qualname)()
+        except RecursionError:
+            name = qualname.rsplit(".", 1)[-1]
+            self.errors.append(FileError(self._homes[qualname], f"function {name} too deeply nested to analyse"))
+            return []
 
     def _foreign(self, qualname: str) -> None:
         """Loads the other package of the tree that declares `qualname`, once."""
@@ -372,9 +401,15 @@ class FunctionIndex:
         it (nor, for another package's, loading that package unless its signature names one)."""
         if qualname in self._plain:
             return False
-        if qualname in self._known or qualname in self._lazy:
-            return True
-        return self._tree is not None and self._tree.may_return(qualname) and qualname in self
+        if qualname in self._returning:
+            return self._returning[qualname]
+        key = self._tree.owner(qualname) if self._tree is not None else None
+        if key is not None and key != self._own:
+            # Another package's: what its signature says, never whether some earlier analysis of this
+            # process happened to load that package (the answer must not depend on the order of work).
+            self._returning[qualname] = self._tree.may_return(qualname) and qualname in self
+            return self._returning[qualname]
+        return qualname in self._known or qualname in self._lazy
 
     def __getitem__(self, qualname: str) -> FunctionIR:
         if qualname not in self:

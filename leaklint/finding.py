@@ -41,8 +41,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Returns the line-independent `leaklint/v1` fingerprint."""
-        text = f"{self.rule_id}\0{self.span.path}\0{self.key}"
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        text = f"{self.rule_id}\0{self.span.path}\0{self.key}"  # a file name's bytes that are not UTF-8 kept as bytes
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     def covered_by(self, codes: tuple[str, ...] | frozenset[str]) -> bool:
         """Reports whether a suppression naming `codes` covers this finding: its rule, or the rule

@@ -39,8 +39,9 @@ class Changes:
 
 def _git(args: list[str], cwd: str) -> str:
     try:
+        # Ex) a file name that is not UTF-8 decodes as os.fsdecode decodes it, so it matches the file's path
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", check=False)
+                              encoding="utf-8", errors="surrogateescape", check=False)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if done.returncode != 0:
@@ -124,6 +125,6 @@ def _unquote(name: str) -> str:
             out += _ESCAPES.get(body[i + 1], body[i + 1].encode())
             i += 2
             continue
-        out += body[i].encode("utf-8")
+        out += body[i].encode("utf-8", "surrogateescape")
         i += 1
-    return out.decode("utf-8", errors="replace")
+    return out.decode("utf-8", errors="surrogateescape")

@@ -74,6 +74,16 @@ def _rules(config: cfg.Config, extra_dirs: list[str]) -> list[RuleSpec]:
     return cfg.with_severities(load_rules(dirs), config)
 
 
+def _check_patterns(given: list[str] | None, config: cfg.Config) -> None:
+    """Raises UsageError (--exclude) or ConfigError (the config's exclude) for an invalid pattern."""
+    from leaklint.discovery import ignore_spec
+
+    if given is not None and (invalid := ignore_spec(given)[1]):
+        raise cfg.UsageError(f"--exclude: invalid pattern {invalid[0][0]!r} ({invalid[0][1]})")
+    if given is None and (invalid := ignore_spec(config.exclude)[1]):
+        raise cfg.ConfigError(f"{config.path}: key exclude: invalid pattern {invalid[0][0]!r} ({invalid[0][1]})")
+
+
 @dataclass(slots=True)
 class Project:
     """What one `check` or `baseline` analyses. `rules` are all known rules, `enabled` the selected."""
@@ -102,6 +112,7 @@ class Project:
         layers = [(str(config.path or "configuration"), config.selection),
                   ("command line", cfg.Selection(args.select, args.extend_select, args.ignore))]
         enabled = cfg.select(rules, layers)
+        _check_patterns(args.exclude, config)
         repo = git_root(paths[0])
         root = str(config.root) if config.path else (repo or _default_root(paths[0], config.root))
         settings = Settings(
@@ -109,7 +120,8 @@ class Project:
             exclude=tuple(args.exclude if args.exclude is not None else config.exclude),
             force_exclude=args.force_exclude, respect_gitignore=not args.no_gitignore,
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
-            tests=config.tests if args.tests is None else args.tests)
+            tests=config.tests if args.tests is None else args.tests, max_file_bytes=args.max_file_size,
+            time_limit=args.file_time_limit, generated=config.generated if args.generated is None else args.generated)
         return cls(paths, package_context(paths), config, rules, enabled, settings, repo or root)
 
     def run(self) -> RunResult:

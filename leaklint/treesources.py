@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from leaklint.analysis import Summaries
+from leaklint.filesystem import Unreadable, read_regular
 from leaklint.ir import LoweredFile
 
 
@@ -27,8 +28,10 @@ class TreeSources:
     exports: dict[str, frozenset[str]] = field(default_factory=dict)  # names that may return a resource
     summaries: Summaries = field(default_factory=Summaries)  # of their functions, for every package's analysis
     _params: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    _returning: dict[str, frozenset[str]] = field(default_factory=dict)
     _lowered: dict[str, list[LoweredFile]] = field(default_factory=dict)
     _digests: dict[str, str] = field(default_factory=dict)
+    max_file_bytes: int = 8 * 1024 * 1024  # larger files are left out, as the driver leaves them out
 
     def owner(self, qualname: str) -> str | None:
         """Returns the tree package that declares `qualname` (`pkg.F` or `pkg.T.M`), if any."""
@@ -53,9 +56,18 @@ class TreeSources:
         return kind is not None and bool(_BORROWING.fullmatch(kind.strip()))
 
     def may_return(self, qualname: str) -> bool:
-        """Reports whether `qualname`, of another package, may return a resource (its signature names one)."""
+        """Reports whether `qualname`, of another package, may return a resource: its signature's
+        results name one (`func FileConn(f *os.File) (c Conn, err error)`), or it is an export the
+        prefilter learned (see GoPrefilter.learn_exports). Read from the sources alone, so the answer
+        does not depend on which packages this process happened to load before."""
         key = self.owner(qualname)
-        return key is not None and qualname.rsplit(".", 1)[-1] in self.exports.get(key, ())
+        if key is None:
+            return False
+        if qualname.rsplit(".", 1)[-1] in self.exports.get(key, ()):
+            return True
+        if key not in self._returning:
+            self._returning[key] = _resource_results(self.sources(key))
+        return qualname[len(key) + 1:] in self._returning[key]
 
     def lowered(self, key: str, tree_packages: dict[str, str]) -> list[LoweredFile]:
         """Returns package `key` lowered as context: every function registered to be lowered when a
@@ -78,9 +90,8 @@ class TreeSources:
             found = []
             for path in self.paths.get(key, ()):
                 try:
-                    with open(path, "rb") as handle:
-                        found.append((path, handle.read()))
-                except OSError:
+                    found.append((path, read_regular(path, self.max_file_bytes)))
+                except Unreadable:
                     continue
             self.members[key] = found
         return self.members[key]
@@ -120,6 +131,34 @@ def _parameter_types(files: list[tuple[str, bytes]]) -> dict[str, list[str]]:
                 name = f"{match.group(1).decode()}.{name}"
             found[name] = _split_parameters(data, match.end())
     return found
+
+
+# A result list naming a resource type (what the Go prefilter looks for in signatures).
+_RESOURCE_RESULT = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|Cmd|Process)\b")
+
+
+def _resource_results(files: list[tuple[str, bytes]]) -> frozenset[str]:
+    """Returns the functions (`F`) and methods (`T.M`) of a package whose results name a resource type."""
+    found = set()
+    for _, data in files:
+        for match in _FUNC.finditer(data):
+            end = _closing(data, match.end())
+            line_end = data.find(b"\n", end)
+            results = data[end:line_end if line_end != -1 else len(data)].split(b"{", 1)[0]
+            if _RESOURCE_RESULT.search(results):
+                name = match.group(2).decode()
+                found.add(f"{match.group(1).decode()}.{name}" if match.group(1) else name)
+    return frozenset(found)
+
+
+def _closing(data: bytes, start: int) -> int:
+    """Returns the position after the bracket that closes the list opening before `start`."""
+    depth, position = 1, start
+    while position < len(data) and depth:
+        char = data[position]
+        depth += 1 if char in b"([{" else -1 if char in b")]}" else 0
+        position += 1
+    return position
 
 
 def _split_parameters(data: bytes, start: int) -> list[str]:

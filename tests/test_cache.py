@@ -137,7 +137,7 @@ def _age(tree: Path, seconds: float = 60.0) -> None:
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
     real = driver.read_source
-    monkeypatch.setattr(driver, "read_source", lambda path: read.append(path) or real(path))
+    monkeypatch.setattr(driver, "read_source", lambda path, *rest: read.append(path) or real(path, *rest))
     return read
 
 

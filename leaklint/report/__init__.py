@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TextIO
 
@@ -51,6 +52,31 @@ def get(name: str) -> Reporter:
     """Returns the reporter registered under `name`; raises KeyError for an unknown format."""
     module, attribute = REPORTERS[name].split(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def decodable(text: str) -> str:
+    """Returns `text` with the bytes of a file name that are not UTF-8 (held as surrogate escapes)
+    written as `\\xe9`, so every encoder accepts it; other text is returned as it is."""
+    if text.isascii() or not any("\ud800" <= char <= "\udfff" for char in text):
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def printable(text: str) -> str:
+    """Returns `text` safe for a terminal: control characters (ESC, CR, LF, BEL; tabs stay), C1
+    controls and bidirectional overrides as `\\x1b`-style escapes, bytes that are not UTF-8 as
+    `\\xe9`, so no file name or source line can move the cursor, recolour or retitle a terminal."""
+    if text.isprintable():
+        return text
+    return _UNSAFE.sub(lambda match: _escape(match.group()), decodable(text))
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def absolute(path: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, relative_uri
+from leaklint.report import ReportOptions, printable, relative_uri
 from leaklint.report.text import TextReporter
 
 if TYPE_CHECKING:
@@ -28,8 +28,9 @@ def escape_property(text: str) -> str:
 
 
 def command(level: str, properties: list[tuple[str, str | int]], message: str) -> str:
-    """Returns one workflow command line."""
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties)
+    """Returns one workflow command line; control characters in property values are escaped, the
+    message's own line breaks kept (callers pass its parts through printable())."""
+    props = ",".join(f"{key}={escape_property(printable(str(value)))}" for key, value in properties)
     return f"::{level} {props}::{escape_data(message)}\n"
 
 
@@ -43,7 +44,7 @@ class GithubReporter:
         for error in result.errors:
             where = [("file", relative_uri(error.path, options.source_root)),
                      ("line", error.line), ("col", error.col), ("title", "leaklint could not analyse this file")]
-            out.write(command("warning", where, error.message))
+            out.write(command("warning", where, printable(error.message)))
         if options.unused_ignores:
             for directive in result.unused_directives:
                 where = [("file", relative_uri(directive.span.path, options.source_root)),
@@ -59,7 +60,7 @@ class GithubReporter:
             ("title", f"{finding.rule_id} {name}".strip()),
         ]
         notes = TextReporter().notes(finding, options)
-        message = finding.message + "".join(f"\n  = note: {note}" for note in notes)
+        message = printable(finding.message) + "".join(f"\n  = note: {note}" for note in notes)
         return command(LEVELS.get(finding.severity, "error"), properties, message)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from leaklint.report import ReportOptions, fingerprint, relative_uri
+from leaklint.report import ReportOptions, decodable, fingerprint, relative_uri
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
@@ -31,7 +31,7 @@ class JsonReporter:
         names = {rule.id: rule.name for rule in result.rules}
 
         def path(p: str) -> str:
-            return relative_uri(p, options.source_root)
+            return decodable(relative_uri(p, options.source_root))
 
         def span(s: Span) -> dict[str, Any]:
             return {"path": path(s.path), "line": s.line, "column": s.col, "end_line": s.end_line, "end_column": s.end_col}

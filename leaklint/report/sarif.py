@@ -8,7 +8,9 @@ timestamps, no absolute paths. It never filters beyond leaving out suppressed fi
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from urllib.parse import quote
 from typing import TYPE_CHECKING, Any, TextIO
 
 from leaklint import docs
@@ -58,10 +60,12 @@ class _Builder:
         self.base = options.source_root
 
     def artifact(self, path: str) -> dict[str, Any]:
+        """Returns the artifactLocation of `path`: percent-encoded (RFC 3986), so that names with
+        spaces, escapes or bytes that are not UTF-8 make valid URIs."""
         uri = relative_uri(path, self.base)
         if uri.startswith("/"):
             return {"uri": Path(uri).as_uri()}
-        return {"uri": uri, "uriBaseId": SRCROOT}
+        return {"uri": quote(os.fsencode(uri), safe="/"), "uriBaseId": SRCROOT}
 
     def region(self, span: Span) -> dict[str, Any]:
         path = absolute(span.path)
@@ -76,8 +80,8 @@ class _Builder:
         return {**extra, "physicalLocation": self.physical(location.span), "message": {"text": location.note}}
 
     def notification(self, error: FileError) -> dict[str, Any]:
-        path = absolute(error.path)
-        region = {"startLine": error.line, "startColumn": source.utf16_column(source.line(path, error.line), error.col)}
+        path, line = absolute(error.path), max(1, error.line)
+        region = {"startLine": line, "startColumn": max(1, source.utf16_column(source.line(path, line), error.col))}
         return {
             "level": "error",
             "message": {"text": f"{error.message}; this file was not analysed"},

@@ -5,19 +5,24 @@ This module converts between them and never analyses anything.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
 from leaklint.report.line_hash import line_hashes
 
+_PYTHON_LINE_END = re.compile(r"\r\n?|\n")
+_SOURCE_BYTES = 256 * 1024 * 1024  # a file with a finding was read by the driver, within its own limit
+
 
 @lru_cache(maxsize=256)
 def text_of(path: str) -> str | None:
     """Returns the file's text as the upload action reads it (UTF-8, bad bytes replaced), or None."""
+    from leaklint.filesystem import Unreadable, read_regular
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace")
-    except OSError:
+        return read_regular(path, _SOURCE_BYTES).decode("utf-8", errors="replace")
+    except Unreadable:
         return None
 
 
@@ -27,6 +32,9 @@ def lines_of(path: str) -> tuple[str, ...]:
     text = text_of(path)
     if text is None:
         return ()
+    text = text.removeprefix("\ufeff")  # a byte order mark is no column
+    if path.endswith(".py") and "\r" in text:
+        return tuple(_PYTHON_LINE_END.split(text))  # Python also ends a line at a lone CR; Go does not
     return tuple(part.removesuffix("\r") for part in text.split("\n"))
 
 
@@ -38,7 +46,7 @@ def line(path: str, number: int) -> str | None:
 
 def utf16_column(text: str | None, column: int) -> int:
     """Returns the 1-based UTF-16 column of the 1-based code-point `column` in the line `text`."""
-    if not text:
+    if not text or text.isascii():
         return column
     prefix = text[: column - 1]
     extra = sum(1 for char in prefix if ord(char) > 0xFFFF)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, absolute, source
+from leaklint.report import ReportOptions, absolute, printable, source
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Location, RunResult
     from leaklint.ir import Directive
 
+_LONG_LINE, _CONTEXT = 400, 60  # source lines longer than this are shown around the span only
 _STYLES = {"path": "1", "code": "1;31", "gutter": "1;34", "caret": "1;31", "note": "1;36", "dim": "2"}
 
 
@@ -27,10 +28,10 @@ class _Paint:
 
 
 def display_path(path: str, cwd: str) -> str:
-    """Returns `path` relative to `cwd` when it lies below it, else absolute."""
+    """Returns `path` relative to `cwd` when it lies below it, else absolute, safe to print (see printable)."""
     full = absolute(path)
     rel = os.path.relpath(full, cwd)
-    return full if rel.startswith(os.pardir) else rel
+    return printable(full if rel.startswith(os.pardir) else rel)
 
 
 def plural(count: int, word: str) -> str:
@@ -72,7 +73,7 @@ class TextReporter:
         """Returns the block for one finding, ending with a blank line."""
         span = finding.span
         where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
-        lines = [f"{paint('path', where)} {paint('code', finding.rule_id)} {finding.message}"]
+        lines = [f"{paint('path', where)} {paint('code', finding.rule_id)} {printable(finding.message)}"]
         lines += self.snippet(finding, absolute(span.path), paint)
         lines += [f"{' ' * self.gutter(finding)} {paint('gutter', '=')} {paint('note', 'note')}: {text}"
                   for text in self.notes(finding, options)]
@@ -88,8 +89,10 @@ class TextReporter:
         if text is None:
             return []
         end = span.end_col if span.end_line == span.line else len(text) + 1
-        start = source.cells(text[: span.col - 1])
-        width = max(1, source.cells(text[: max(end, span.col) - 1]) - start)
+        text, cut = _window(text, span.col, end)
+        start = source.cells(printable(text[: span.col - 1 - cut]))
+        width = max(1, source.cells(printable(text[: max(end, span.col) - 1 - cut])) - start)
+        text = printable(text)
         pad = " " * self.gutter(finding)
         bar = paint("gutter", "|")
         underline = paint("caret", "^" * width + " " + finding.rule_id)
@@ -109,7 +112,7 @@ class TextReporter:
 
     def note(self, location: Location, home: str, options: ReportOptions) -> str:
         span = location.span
-        text = location.note.strip().removesuffix(" here")
+        text = printable(location.note.strip().removesuffix(" here"))
         if span.path != home:
             return f"{text} at {display_path(span.path, options.cwd)}:{span.line}:{span.col}"
         return text if f"line {span.line}" in text else f"{text} at line {span.line}"
@@ -122,6 +125,16 @@ class TextReporter:
         else:
             text = "suppression without a rule code suppresses nothing"
         return f"{paint('path', where)} {paint('code', 'unused-ignore')} {text}\n"
+
+
+def _window(text: str, start: int, end: int) -> tuple[str, int]:
+    """Returns a long line cut to the columns around `start`..`end` (1-based) with `…` where it was
+    cut, and how many code points come before it: a minified file's single line is megabytes."""
+    if len(text) <= _LONG_LINE:
+        return text, 0
+    first, last = max(0, start - 1 - _CONTEXT), min(len(text), max(end, start) - 1 + _CONTEXT)
+    head, tail = ("…", first - 1) if first else ("", 0), "…" if last < len(text) else ""
+    return head[0] + text[first:last] + tail, head[1]
 
 
 REPORTER = TextReporter()

@@ -221,19 +221,43 @@ class ExpressionLowerer:
         return Call(self.pos.span(node), "context.CancelFunc", cancel, None, responses, ())
 
     def _assertion(self, call: Call, node: Node) -> None:
-        """After `require.Error(t, err)` the test goes on only with err non-nil (`NoError`: nil)."""
+        """After `require.Error(t, err)` the test goes on only with err non-nil (`NoError`: nil), and
+        after `require.True(t, errors.Is(err, ErrX))` too (errors.Is of a nil error is false)."""
         package, _, name = call.callee.rpartition(".")
         sets = ERROR_ASSERTIONS.get(package)
-        if sets is None or len(call.args) < 2 or call.args[1] is None or not (name in sets[0] or name in sets[1]):
+        if package == self.scope.package.key and name in self.scope.package.assertions:
+            # Ex) require_NoError(t, err)   (nats-server's own: `if err != nil { t.Fatalf(...) }`)
+            index, kind = self.scope.package.assertions[name]
+        elif sets is not None and (name in sets[0] or name in sets[1]):
+            index, kind = 1, "set" if name in sets[0] else "nil"
+        elif package in ERROR_ASSERTIONS and name == "True":
+            index, kind = 1, "true"
+        else:
             return
-        err = call.args[1]
-        stops, goes = (Guard(err, "nil"), Guard(err, "nonnil")) if name in sets[0] else \
-            (Guard(err, "nonnil"), Guard(err, "nil"))
+        if kind == "true":
+            err = self._tested_error(_args(node)[index] if index < len(_args(node)) else None)
+            kind = "set"
+        else:
+            err = call.args[index] if index < len(call.args) else None
+        if err is None:
+            return
+        stops, goes = (Guard(err, "nil"), Guard(err, "nonnil")) if kind == "set" else (Guard(err, "nonnil"), Guard(err, "nil"))
         failing, passing = self.cfg.new_block(), self.cfg.new_block()
         self.cfg.branch(failing, passing, (stops, goes))
         self.cfg.start(failing)
         self.cfg.emit(Exit(self.pos.span(node), "abort"))
         self.cfg.start(passing)
+
+    def _tested_error(self, condition: Node | None) -> str | None:
+        """Returns the error a condition is true only when set: `errors.Is(err, ErrX)`, `errors.As(err, &t)`."""
+        if condition is None or condition.type != "call_expression":
+            return None
+        function = condition.child_by_field_name("function")
+        arguments = _args(condition)
+        if function is None or text(function) not in ("errors.Is", "errors.As") or not arguments \
+                or arguments[0].type != "identifier":
+            return None
+        return text(arguments[0])
 
     def _package_value(self, node: Node) -> str:
         """Returns the qualified name of a package-level value an argument names (`io.Discard`), else ""."""

@@ -6,6 +6,8 @@ package key plus a name for the tree's own types (`svc.Client`), or "" when unkn
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -68,6 +70,9 @@ class PackageTypes:
     resolved: dict[str, str] = field(default_factory=dict)
     var_types: dict[str, str] = field(default_factory=dict)
     arity: dict[str, int] = field(default_factory=dict)  # parameters of the package's functions (`F`, `T.M`)
+    # The package's own test assertions (`func require_NoError(t testing.TB, err error)`): name ->
+    # (the asserted parameter's index, what the test goes on with: "nil", "set" or "true").
+    assertions: dict[str, tuple[int, str]] = field(default_factory=dict)
     name: str = ""  # the package clause's name (`main`)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
 
@@ -342,3 +347,35 @@ def _descendants_of_type(node: Node, kind: str) -> list[Node]:
 
 def var_specs(declaration: Node) -> list[Node]:
     return _specs(declaration)
+
+
+# A function whose body starts (after t.Helper()) by stopping the test on its error parameter's
+# value: `if err != nil { ...; t.Fatalf(...) }` (it returns only with err nil), `== nil` (only set),
+# or on a condition: `if !ok { t.Fatalf(...) }` (only true).
+_ASSERTION = re.compile(
+    rb"\nfunc ([A-Za-z_]\w*)\(([^)\n]*)\)\s*\{\s*\n(?:[ \t]*\w+\.Helper\(\)\s*\n)?([ \t]*)"
+    rb"if (?:(\w+) ([!=])= nil|!(\w+)) \{\s*\n")
+_STOPS = re.compile(rb"\.(?:Fatal|Fatalf|Fatalln|FailNow)\(")
+
+
+def assertion_helpers(sources: list[bytes]) -> dict[str, tuple[int, str]]:
+    """Returns the package's own test assertions on an error, read from its bytes (their bodies are
+    rarely parsed: they call no acquisition): nats-server's `require_NoError(t, err)` and
+    `require_Error(t, err)` work as testify's require.NoError and require.Error do."""
+    found: dict[str, tuple[int, str]] = {}
+    for data in sources:
+        if b".Fatal" not in data and b".FailNow" not in data:
+            continue
+        for match in _ASSERTION.finditer(data):
+            end = data.find(b"\n" + match.group(3) + b"}", match.end())
+            block = data[match.end():end] if end != -1 else b""
+            if not _STOPS.search(block) or b"return" in block:
+                continue  # Ex) if err != nil { log(err); return }   (not an assertion)
+            params = match.group(2).decode("utf-8", "replace")
+            names = [part.split()[0] if part.split() else "" for part in params.split(",")]
+            name = (match.group(4) or match.group(6)).decode()
+            kind = "true" if match.group(6) else "set" if match.group(5) == b"=" else "nil"
+            declared = "bool" if kind == "true" else "error"
+            if name in names and re.search(rf"\b{re.escape(name)}\s+{declared}\b", params):
+                found[match.group(1).decode()] = (names.index(name), kind)
+    return found

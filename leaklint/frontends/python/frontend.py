@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import gc
 import re
+import sys
 import warnings
 from dataclasses import replace
 from functools import partial
@@ -83,12 +84,14 @@ def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None
             warnings.simplefilter("ignore")
             return ast.parse(source, filename=path), None
     except SyntaxError as exc:
-        line, column = exc.lineno or 1, exc.offset or 1
+        line, column = _position(exc, source)
         if python2_hint(exc, source):
             return None, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
-        return None, FileError(path, f"syntax error: {exc.msg}", line, column)
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+        return None, FileError(path, f"syntax error: {exc.msg}{newer_syntax_hint(exc)}", line, column)
+    except (RecursionError, MemoryError):  # Ex) x = ------...1: CPython's parser runs out of stack
+        return None, FileError(path, "cannot parse: nested too deeply for Python's parser")
+    except ValueError as exc:
+        return None, FileError(path, f"cannot parse: {exc}")
 
 
 def lower_context(path: str, parsed: ast.Module, source: bytes, scope: ModuleScope) -> LoweredFile:
@@ -208,14 +211,23 @@ def _definitions(scope: ModuleScope):
 
 def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner | None:
     """Returns the Owner of a method when every base of its class is known, else None (fields escape)."""
-    methods = scope.owner_methods(klass)
+    family = _family(scope, klass, eager)
     params = node.args.posonlyargs + node.args.args
-    if methods is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
+    if family is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
         return None
     cached = tuple(sorted(scope.fields(klass).cached))
-    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, tuple(methods),
-                 constructor=node.name == "__init__", cached=cached,
-                 acquiring=tuple(q for q in methods if q in eager), fresh=node.name in scope.init_helpers(klass))
+    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, family[0],
+                 constructor=node.name == "__init__", cached=cached, acquiring=family[1],
+                 fresh=node.name in scope.init_helpers(klass))
+
+
+def _family(scope: ModuleScope, klass: ClassInfo, eager: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """Returns the methods that can run on the class's objects and those of them lowered now, once
+    per class: each method's Owner shares them (8,000 methods made 8,000 copies of 8,000 names)."""
+    if "family" not in klass.memo:
+        methods = scope.owner_methods(klass)
+        klass.memo["family"] = None if methods is None else (tuple(methods), tuple(q for q in methods if q in eager))
+    return klass.memo["family"]
 
 
 def _global_owner(unit: ModuleUnit, module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
@@ -230,6 +242,41 @@ def _words(names: set[str]) -> re.Pattern[bytes]:
     """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`)."""
     alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
     return re.compile(rb"\b(?:" + alternatives + rb")\s*\(")
+
+
+def _position(error: SyntaxError, source: bytes) -> tuple[int, int]:
+    """Returns the 1-based line and code-point column of a syntax error: parsing bytes, CPython
+    gives most offsets in bytes, so a line with non-ASCII text is parsed again as text to learn it."""
+    line, column = max(1, error.lineno or 1), max(1, error.offset or 1)
+    if error.text is None or error.text.isascii():
+        return line, column
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source.decode("utf-8"))
+    except SyntaxError as again:
+        if again.lineno == error.lineno:
+            return line, max(1, again.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return line, column
+
+
+# Syntax the running Python may be too old for: (pattern of the error's line, what it is, version).
+_NEWER_SYNTAX = ((re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*(\[.*\])?\s*="), "a type alias statement", (3, 12)),
+                 (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), "a generic function", (3, 12)),
+                 (re.compile(r"^\s*class\s+\w+\s*\["), "a generic class", (3, 12)))
+
+
+def newer_syntax_hint(error: SyntaxError) -> str:
+    """Returns `; ... needs Python 3.12, leaklint runs on 3.11 ...` when the error's line holds
+    syntax newer than the running Python, else ''."""
+    for pattern, what, version in _NEWER_SYNTAX:
+        if sys.version_info < version and pattern.search(error.text or ""):
+            running = ".".join(map(str, sys.version_info[:2]))
+            return (f"; {what} needs Python {'.'.join(map(str, version))} and leaklint runs on Python {running}: "
+                    f"run leaklint with Python {'.'.join(map(str, version))} or later")
+    return ""
 
 
 def python2_hint(error: SyntaxError, source: bytes) -> bool:
