@@ -241,6 +241,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                         return effect
                 elif closes_through(arg, holder, spec, self.sites[fact.site].clause):
                     return "release"  # Ex) defer logErr(l, "closing body", resp.Body.Close)
+                elif arg is not None and spec.releases_by_handle(call.callee, arg, joined(holder)):
+                    return "release"  # Ex) os.waitpid(proc.pid, 0)   (reaps the child of proc)
         return "borrow"
 
     def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec, fact: Fact) -> str:
