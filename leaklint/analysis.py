@@ -72,6 +72,7 @@ class LeakAnalysis(Oracle):
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
+        self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
@@ -303,7 +304,9 @@ class LeakAnalysis(Oracle):
             guessed = self._summarise(function, lambda: analysis.run(leaks.append))
         finally:
             self._active.discard(key)
-        normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS]
+        # Ex) def __init__(self, f): self.f = f   (the object keeps it: whether its class leaks it is the
+        # class's finding, not the caller's)
+        normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS and leak.kind != "unowned"]
         failing: bool | None = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
         if normal and not failing and _reports_errors(function) and all(
                 leak.kind == "return" and leak.detail == "succeeding" for leak in normal):
@@ -355,16 +358,17 @@ class LeakAnalysis(Oracle):
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak; each carries the spans of
         the tree's functions whose summaries decided it (`uses`: a change there may change it)."""
-        seeds = self._owned_seeds(function)
-        if not seeds and not self._may_acquire(function):
-            return []  # nothing is ever open in it: the fixpoint would only confirm that
-        analysis = FunctionAnalysis(function, self, seeds)
-        leaks: dict[int, list[Leak]] = {}
         self._using.append(set())
         try:
+            seeds = self._owned_seeds(function)
+            if not seeds and not self._may_acquire(function):
+                return []  # nothing is ever open in it: the fixpoint would only confirm that
+            analysis = FunctionAnalysis(function, self, seeds)
+            leaks: dict[int, list[Leak]] = {}
             analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         finally:
             used = self._using.pop()
+            self.summarised |= used
         uses = tuple(sorted({self._shared.spans[q] for q in used if q in self._shared.spans
                              and q != function.qualname and not q.startswith(function.qualname + "$")},
                             key=lambda s: (s.path, s.line, s.col)))
@@ -400,7 +404,9 @@ class LeakAnalysis(Oracle):
 
     def _route(self, spec: RuleSpec, leaks: list[Leak], released: bool) -> tuple[RuleSpec | None, list[Leak]]:
         """Returns the rule that reports these leaks of one acquisition, and the leaks it shows: the
-        acquisition's own rule when it is still held at some exit; else its rule for resources
+        acquisition's own rule when it is still held at some exit, or when a call failing in
+        ordinary operation (`sock.bind`, see RuleSpec.is_raising) leaves open a resource the
+        function hands on (returns or stores) rather than closes; else its rule for resources
         closed only by a defer inside a loop, or read to their end but never closed (a connection
         already back in its pool), or closed everywhere but on exception paths. None when that
         rule is not selected."""
@@ -408,6 +414,9 @@ class LeakAnalysis(Oracle):
         held = [leak for leak in normal if not leak.drained and leak.kind != "defer-loop"]
         if held:
             return spec, held
+        failing = [leak for leak in leaks if leak.kind == "exception" and spec.is_raising(leak.detail)]
+        if failing and not released:
+            return spec, failing  # Ex) sock = socket.socket(); sock.bind(a); return sock   (bind fails: address in use)
         looping = [leak for leak in normal if leak.kind == "defer-loop" and not leak.drained]
         if looping:
             return self.by_id.get(spec.defer_loop_rule or ""), looping
@@ -511,6 +520,8 @@ def _message(site: Site, leak: Leak) -> str:
             return f"{head} is stored on `{leak.detail}` by {leak.owner}, which never closes it"
         case "unowned":
             return f"{head} is never {closed}: {leak.owner} has no function or atexit hook that closes `{leak.detail}`"
+        case "exception" if site.spec.is_raising(leak.detail):
+            return f"{head} is not {closed} if {leak.detail.rpartition('.')[2]}() fails at line {line}"
     return f"{head} is not {closed} {_EXIT_PHRASES.get(leak.kind, 'at line {line}').format(line=line)}"
 
 

@@ -4,7 +4,8 @@ Each acquisition site is tracked through aliases, releases, defers and escapes a
 facts per program point; a site still open at an exit, an overwrite or a scope end is a leak.
 Rule specs say what acquires, releases and borrows; summaries of the analysed tree's own
 functions (the Oracle, see analysis.py) say which helpers close their parameters or return
-resources. The values it tracks are in facts.py, field and global ownership in ownership.py.
+resources. The values it tracks are in facts.py, field and global ownership in ownership.py,
+closures and registered closers in closures.py.
 The engine never parses and never formats.
 """
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import replace
 
 from leaklint.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
 from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Span, Store
+from leaklint.closures import Closures
 from leaklint.ownership import OwnedFields
 from leaklint.spec import Acquire, RuleSpec
 
-class FunctionAnalysis(OwnedFields):
+class FunctionAnalysis(OwnedFields, Closures):
     """Runs the may-analysis over one function and records leaks through `report`."""
 
     def __init__(self, function: FunctionIR, oracle: Oracle, seeds: list[tuple[Site, Holder]] = (),
@@ -76,13 +78,13 @@ class FunctionAnalysis(OwnedFields):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
-        return state, frozenset(replace(f, raised=span) for f in raised) | markers
+        return state, frozenset(replace(f, raised=span, raised_by=last[0].callee) for f in raised) | markers
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
         markers = frozenset(f for f in state if f.site < 0)
         after = self._op_facts(op, state - markers, report, markers)
-        return after if isinstance(op, Exit) else after | markers
+        return after if isinstance(op, Exit) else after | markers | self._registered(op)
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
@@ -239,6 +241,8 @@ class FunctionAnalysis(OwnedFields):
                         return effect
                 elif closes_through(arg, holder, spec, self.sites[fact.site].clause):
                     return "release"  # Ex) defer logErr(l, "closing body", resp.Body.Close)
+                elif arg is not None and spec.releases_by_handle(call.callee, arg, joined(holder)):
+                    return "release"  # Ex) os.waitpid(proc.pid, 0)   (reaps the child of proc)
         return "borrow"
 
     def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec, fact: Fact) -> str:
@@ -420,53 +424,6 @@ class FunctionAnalysis(OwnedFields):
             out.add(replace(fact, holders=kept) if kept else fact)
         return frozenset(out)
 
-    def _capture(self, capture: Capture, state: State) -> State:
-        """A closure over `names`: stored away it takes them along; run now or as a goroutine it
-        releases what it closes (a goroutine may close it later); deferred, it closes at exit
-        whatever those names hold then, so it leaves markers (site -1) that _exit reads."""
-        if capture.mode == "value":
-            # Ex) t.Cleanup(func() { ln.Close() })   Ex) handler := func() { io.Copy(w, conn) }   (keeps it)
-            out = set()
-            for fact in state:
-                effect = "borrows" if fact.site < 0 else self._closure_effect(capture, fact)
-                if effect == "closes":
-                    self.released.add(fact.site)  # Ex) once.Do(func() { r.listener.Close() })
-                if effect == "borrows":
-                    out.add(fact)
-            return frozenset(out)
-        if capture.mode == "defer":
-            return state | self._closing_markers(capture, state)
-        out = set()
-        for fact in state:
-            effect = self._closure_effect(capture, fact)
-            if effect in ("escapes", "closes"):
-                self.released.add(fact.site)
-                continue
-            out.add(fact)
-        return frozenset(out)
-
-    def _closing_markers(self, capture: Capture, state: State) -> State:
-        """Returns a marker per (name, field) the deferred closure closes, for every rule."""
-        markers = set()
-        for spec in self.oracle.specs():
-            # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
-            for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
-                if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
-                    markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True, pending=capture.span))
-        for fact in state:
-            if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
-                self.released.add(fact.site)
-        return frozenset(markers)
-
-    def _closure_effect(self, capture: Capture, fact: Fact) -> str:
-        spec = self.sites[fact.site].spec
-        for holder in sorted(fact.holders):
-            if root(holder[0]) in capture.names:
-                effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode)
-                if effect != "borrows":
-                    return effect
-        return "borrows"
-
     def _defer(self, defer: Defer, state: State, report: Reporter) -> State:
         before = state
         state = self._call_effects(defer.call, state, deferred=True)
@@ -555,7 +512,7 @@ def closes_through(path: str | None, holder: Holder, spec: RuleSpec, clause: Acq
 def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
     """Returns the leak of `fact` at `span`; one that follows a raised exception is an exception leak."""
     if fact.raised is not None:
-        return Leak(fact.site, "exception", fact.raised, drained=fact.drained)
+        return Leak(fact.site, "exception", fact.raised, fact.raised_by, drained=fact.drained)
     if fact.discarded is not None:
         return Leak(fact.site, "discarded", fact.discarded)
     return Leak(fact.site, kind, span, detail, drained=fact.drained)

@@ -23,7 +23,7 @@ from leaklint.ir import PARTIAL, Directive, FileError, LoweredFile
 from leaklint.results import grade_unread, with_line_hashes
 from leaklint.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint.spec import RuleSpec
-from leaklint.treesources import TreeSources
+from leaklint.treesources import ModuleSources, TreeSources
 
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
 
@@ -181,6 +181,10 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     if "go" in prefilters:
         tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
                                                        for key, members in tree.members.items()})
+    trees = {"go": tree}
+    if "python" in prefilters:  # Ex) from .net import dial   (another module's helper, summarised)
+        trees["python"] = ModuleSources(registry.frontend("python").modules(tree_packages))
+        prefilters["python"].learn_tree(trees["python"].modules)
     results: list[PackageResult | None] = []
     candidates: list[int] = []
     for language, key, members in packages:
@@ -196,14 +200,15 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     missing = []
     for i in candidates:
         results[i] = store[0].get(keys[i]) if store else None
-        if results[i] is not None and any(tree.digest(dep) != digest for dep, digest in results[i].deps):
+        deps = results[i].deps if results[i] is not None else ()
+        if deps and any(trees[packages[i][0]].digest(dep) != digest for dep, digest in deps):
             results[i] = None  # Ex) a helper of another package changed: the summary it lent may have
         if results[i] is None:
             missing.append(i)
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
-                   tree=tree, time_limit=settings.time_limit)
+                   trees=trees, time_limit=settings.time_limit)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
@@ -227,15 +232,15 @@ def _generated(packages: list[Package]) -> frozenset[str]:
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
                   prefilters: dict, context: frozenset[str] = frozenset(),
-                  tree: TreeSources | None = None, time_limit: float = 0) -> PackageResult:
+                  trees: dict | None = None, time_limit: float = 0) -> PackageResult:
     """Returns the findings, errors and directives of one package; files in `context` only lend
     their helpers and types (lowered lazily, never checked), and so do the other packages of the
-    `tree`, whose summaries it records as `deps` (package, content digest). A package that takes
-    more than `time_limit` seconds of CPU time (0: no limit) has an error per file instead of
-    findings, and is not `complete`."""
+    tree of its language (`trees`), whose summaries and names it records as `deps` (package,
+    content digest). A package that takes more than `time_limit` seconds of CPU time (0: no limit)
+    has an error per file instead of findings, and is not `complete`."""
     try:
         with cpu_budget(time_limit):
-            return _check_package(package, rules, tree_packages, prefilters, context, tree)
+            return _check_package(package, rules, tree_packages, prefilters, context, (trees or {}).get(package[0]))
     except OverBudget:
         language, _, members = package
         message = f"analysis stopped at the time limit ({time_limit:g} s of CPU time, see --file-time-limit)"
@@ -245,10 +250,12 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
 
 
 def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
-                   context: frozenset[str], tree: TreeSources | None) -> PackageResult:
+                   context: frozenset[str], tree: TreeSources | ModuleSources | None) -> PackageResult:
     from leaklint.frontends import registry
 
     language, key, members = package
+    if tree is not None:
+        tree.consulted()  # what earlier packages read is theirs
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
     frontend = registry.frontend(language)
     rules = applicable(rules, language, members)
@@ -260,13 +267,14 @@ def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                                           for path, _ in members),
                              directives=_directives_only(language, members).directives)
-    index = FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
+    index = FunctionIndex(lowered, tree, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
     findings = with_line_hashes(findings, dict(members))
     errors.extend(replace(error, severity="warning") if error.message.endswith(PARTIAL) else error
                   for item in lowered for error in item.errors)
     errors.extend(index.errors)
-    deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
+    used = index.used | tree.consulted() | {tree.owner(q) for q in index.summarised} if tree is not None else set()
+    deps = tuple((dep, tree.digest(dep)) for dep in sorted(used - {key, None})) if tree is not None else ()
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)
 
@@ -326,6 +334,7 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
     """Returns the findings of every lowered function; a function that crashes the engine becomes an error."""
     functions = functions or FunctionIndex(lowered)
     engine = LeakAnalysis(rules, functions, functions.shared)
+    engine.summarised = functions.summarised  # the index keeps what the checks relied on (see check_package)
     findings: list[Finding] = []
     errors: list[FileError] = []
     for item in lowered:

@@ -37,6 +37,7 @@ class Fact:
     err: str | None = None
     deferred: bool = False
     raised: Span | None = None
+    raised_by: str = ""  # the callee whose exception `raised` is
     pending: Span | None = None  # closed by a defer inside a loop: leaks if the loop goes round again
     unowned: Span | None = None  # stored at this span in a shared field its owner never closes (see _store_field)
     discarded: Span | None = None  # a result discarded at this call, open only where its error is nil
@@ -46,7 +47,8 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Leak:
-    """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception/abandon/unowned."""
+    """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception/abandon/unowned;
+    for an exception, `detail` is the callee that raised it."""
 
     site: int
     kind: str

@@ -25,6 +25,7 @@ class FunctionIndex:
         self._plain: set[str] = set()
         self._tree, self._own, self._tree_packages = tree, own, tree_packages or {}
         self.used: set[str] = set()
+        self.summarised: set[str] = set()  # functions whose summaries the checks relied on, transitively
         self._foreign_names: set[str] = set()
         self._returning: dict[str, bool] = {}  # may_return of other packages' functions
         self._homes: dict[str, str] = {}  # lazily lowered function -> its file

@@ -92,6 +92,9 @@ class RuleSpec:
     derived_from: tuple[str, ...] = ()  # a rule reporting only what these rules route to it (no acquisitions)
     before_go: tuple[int, int] | None = None  # applies only to Go modules whose go.mod says an older `go`
     quiet_calls: tuple[str, ...] = ()  # calls that do not fail in practice: no exception path leaves them
+    raising_calls: tuple[str, ...] = ()  # calls that fail in ordinary operation (connect, bind): see is_raising
+    handle_calls: tuple[str, ...] = ()  # calls that release a resource given one of its `handles`
+    handles: tuple[str, ...] = ()  # fields naming the resource to the system (a child's `pid`)
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -99,6 +102,12 @@ class RuleSpec:
 
     def is_release_call(self, callee: str) -> bool:
         return _matches_any(self.release_calls, callee)
+
+    def releases_by_handle(self, callee: str, path: str, holder: str) -> bool:
+        """Reports whether `callee(path)` releases the resource of `holder` through one of its
+        handles (`os.waitpid(proc.pid, 0)` reaps the child of `proc`)."""
+        base, _, field = path.rpartition(".")
+        return base == holder and field in self.handles and _matches_any(self.handle_calls, callee)
 
     def is_borrow(self, callee: str) -> bool:
         return _matches_any(self.borrow_calls, callee) or (self.language == "go" and callee.startswith(_GO_ASSERTIONS))
@@ -120,6 +129,12 @@ class RuleSpec:
         """Reports whether a call of `callee` does not fail in practice (`sock.setblocking(False)`):
         no exception path starts at it."""
         return _matches_any(self.quiet_calls, callee)
+
+    def is_raising(self, callee: str) -> bool:
+        """Reports whether `callee` fails in ordinary operation (a refused connection, an address
+        in use): a resource left open when it raises is held on a path the program takes in
+        normal use, reported by this rule rather than its exception-path rule."""
+        return _matches_any(self.raising_calls, callee)
 
     def is_handoff(self, callee: str) -> bool:
         return _matches_any(self.handoff_calls, callee)
@@ -243,6 +258,9 @@ def load_rule(path: Path) -> RuleSpec:
         derived_from=derived,
         before_go=_version(reader, "options.before_go"),
         quiet_calls=tuple(reader.strings("quiet.calls", required=False)),
+        raising_calls=tuple(reader.strings("raising.calls", required=False)),
+        handle_calls=tuple(reader.strings("release.handle_calls", required=False)),
+        handles=tuple(reader.strings("release.handles", required=False)),
     )
     reader.reject_unknown()
     if path.stem != spec.name:

@@ -97,6 +97,10 @@ class TreeSources:
             self.members[key] = found
         return self.members[key]
 
+    def consulted(self) -> set[str]:
+        """Returns the packages read for names outside summaries since the last call: none in Go."""
+        return set()
+
     def digest(self, key: str) -> str:
         """Returns the content digest of package `key` (paths and bytes of its files)."""
         if key not in self._digests:
@@ -185,3 +189,64 @@ def _split_parameters(data: bytes, start: int) -> list[str]:
         following = kind or following
         types.append(following)
     return list(reversed(types))
+
+
+@dataclass(slots=True)
+class ModuleSources:
+    """The Python modules of the tree, keyed by file as the driver names Python packages: found
+    through the front-end's module map (`modules`, frontends.python.tree.TreeModules), each lowered
+    on demand as context so that a helper, factory or base class imported from another module is
+    summarised like one of the same module."""
+
+    modules: object
+    summaries: Summaries = field(default_factory=Summaries)
+    _names: dict[str, str] = field(default_factory=dict)  # file -> dotted module name
+    _lowered: dict[str, list[LoweredFile]] = field(default_factory=dict)
+    _digests: dict[str, str] = field(default_factory=dict)
+
+    def owner(self, qualname: str) -> str | None:
+        """Returns the file of the tree module that defines `qualname` (`pkg.mod.f`, `pkg.mod.C.m`)."""
+        split = self.modules.split(qualname)
+        if split is None:
+            return None
+        path = self.modules.path(split[0])
+        self._names[path] = split[0]
+        return path
+
+    def borrows(self, qualname: str, index: int, readers_only: bool = False) -> bool:
+        return False  # Python signatures say nothing about what a parameter can do
+
+    def may_return(self, qualname: str) -> bool:
+        """Reports whether tree function `qualname` of another module may return a value."""
+        key = self.owner(qualname)
+        return key is not None and self.modules.may_return(qualname) \
+            and all(qualname not in item.plain for item in self.lowered(key, {}))
+
+    def lowered(self, key: str, tree_packages: dict[str, str]) -> list[LoweredFile]:
+        """Returns module `key` lowered as context (every function lazily), once per process."""
+        if key not in self._lowered:
+            from leaklint.frontends import registry
+
+            self._lowered[key] = []  # recursion guard
+            parsed = self.modules.parsed(self._names.get(key, ""))
+            if parsed is not None:
+                item = registry.frontend("python").lower_context(key, *parsed)
+                item.lazy = {qualname: cache(thunk) for qualname, thunk in item.lazy.items()}
+                self._lowered[key] = [item]
+        return self._lowered[key]
+
+    def consulted(self) -> set[str]:
+        """Returns the files the front-end read for names since the last call (their changes matter too)."""
+        return self.modules.take_consulted()
+
+    def digest(self, key: str) -> str:
+        """Returns the content digest of module file `key`."""
+        if key not in self._digests:
+            digest = hashlib.sha256(key.encode() + b"\0")
+            try:
+                with open(key, "rb") as handle:
+                    digest.update(handle.read())
+            except OSError:
+                digest.update(b"\0unreadable")
+            self._digests[key] = digest.hexdigest()[:32]
+        return self._digests[key]

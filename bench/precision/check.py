@@ -8,7 +8,8 @@ true positive when its verdict holds under its rule's criterion: a held resource
 rules, read-to-the-end-but-unclosed for LL105, closed only by a defer in a loop for LL106, an
 exception path for LL204. Findings with no verdict yet are counted and listed (`--show`), to be
 read and added. Recall: for each fix of <language>-fixes.tsv, the parent commit's package (Go)
-or module directory (Python) must have a finding on the acquiring line, and the fixed version
+or module directory (Python, checked inside the whole tree's Python files, whose other modules
+lend their summaries) must have a finding on the acquiring line, and the fixed version
 none on that line. Mirrors come from the search tool's `fetch` (MIRRORS, default
 /work/.mirror); checkouts are cached under CORPUS (default /work/corpus).
 """
@@ -46,15 +47,18 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def _checkout(repo: str, commit: str, only: list[str] | None = None) -> Path:
-    """Returns a directory holding `commit` of `repo` (or only the `only` paths), materialised once."""
+def _checkout(repo: str, commit: str, only: list[str] | None = None, suffixes: tuple[str, ...] = ()) -> Path:
+    """Returns a directory holding `commit` of `repo` (or only the `only` paths; with `suffixes`,
+    only the files ending so, of the whole tree), materialised once."""
     name = repo.split("/")[1]
-    dest = CORPUS / name if only is None else CORPUS / "commits" / name / commit
+    # Whole trees sit beside the corpus, not in it: a run over the corpus's projects must not read them.
+    dest = CORPUS.parent / f"{CORPUS.name}-trees" / name / commit if suffixes else CORPUS / name if only is None \
+        else CORPUS / "commits" / name / commit
     # One marker per set of paths: rows sharing a commit may need different directories of it.
     suffix = "" if only is None else "-" + hashlib.sha1("\0".join(sorted(only)).encode()).hexdigest()[:12]
     marker = dest / f".leaklint-bench-complete{suffix}"
     if not marker.exists():
-        materialise(_mirror(repo), commit, dest, only)
+        materialise(_mirror(repo), commit, dest, only, suffixes)
         marker.write_text(commit)
     return dest
 
@@ -78,11 +82,14 @@ def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - spread), min(1.0, centre + spread)
 
 
-def true_for(rule: str, row: dict[str, str]) -> bool:
-    """Reports whether a hand-read verdict makes a finding of `rule` on that line true."""
+def true_for(rule: str, row: dict[str, str], message: str = "") -> bool:
+    """Reports whether a hand-read verdict makes a finding of `rule` on that line true; an error
+    rule's finding that a resource stays open where a call fails in ordinary operation (`... if
+    bind() fails at line N`) claims an exception path."""
     if row["verdict"] != "tp":
         return False
-    return row["criterion"] in CRITERIA.get(rule, {"held"})
+    criteria = {"exception", "held"} if " fails at line " in message else CRITERIA.get(rule, {"held"})
+    return row["criterion"] in criteria
 
 
 def precision(language: str, show: bool) -> None:
@@ -107,7 +114,7 @@ def precision(language: str, show: bool) -> None:
                 continue
             found_keys.add(key)
             counts[rule]["read"] += 1
-            counts[rule]["tp" if any(true_for(rule, r) for r in rows) else "fp"] += 1
+            counts[rule]["tp" if any(true_for(rule, r, finding["message"]) for r in rows) else "fp"] += 1
     print(f"## {language}: precision on the hand-read sample ({len(sample)} lines read)")
     print("| rule | findings | read | tp | fp | precision | 95% Wilson |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -164,8 +171,10 @@ def recall(language: str, show: bool) -> None:
             continue
         directory = _package_dir(language, row["path"])
         try:
-            before = _checkout(row["repo"], row["parent_commit"], [directory])
-            after = _checkout(row["repo"], row["fix_commit"], [directory])
+            # Python: every module of the tree is there, as in a checkout, for summaries across modules.
+            whole = (None, (".py",)) if language == "python" else ([directory], ())
+            before = _checkout(row["repo"], row["parent_commit"], *whole)
+            after = _checkout(row["repo"], row["fix_commit"], *whole)
             found = {(f["path"], f["line"]) for f in run_leaklint(before, directory) if f["rule"] in rules}
             fixed = {(f["path"], f["line"]) for f in run_leaklint(after, directory) if f["rule"] in rules} \
                 if (after / directory).is_dir() else set()

@@ -71,6 +71,6 @@ class ModuleUnit:
         """Returns the names function `node` binds, computed once per function."""
         found = self.scopes.get(id(node))
         if found is None:
-            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.name)
+            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.importer)
         return found
 
