@@ -307,6 +307,10 @@ class FunctionAnalysis(OwnedFields, Closures):
                 field = self._owner_field(target) if spec.language == "go" else ""
                 if not field and "." in target and root(target) in (*self.function.params, self.function.receiver):
                     continue  # Ex) self.conn.request(...)   (an object's connection: the object's)
+                if spec.language == "go" and target in self.function.params:
+                    # Ex) func (m *Monitor) Start(c *exec.Cmd) (chan Exit, error) { c.Start() ... }
+                    # (the caller's Cmd, which the caller waits for: containerd's reaper, go-runc)
+                    continue
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
                     site = self._site(call, spec, clause, result, target)
