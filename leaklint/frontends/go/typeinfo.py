@@ -263,11 +263,15 @@ class FileScope:
         fields = self.package.structs.get(owner[len(prefix):], {}) if owner.startswith(prefix) else {}
         return next((name for name, declared in fields.items() if text(declared) == "error"), "")
 
-    def field_type(self, owner: str, name: str) -> str:
+    def field_type(self, owner: str, name: str, depth: int = 0) -> str:
         prefix = self.package.key + "."
         if not owner.startswith(prefix):
             return ""
         declared = self.package.structs.get(owner[len(prefix):], {}).get(name)
+        if declared is None and depth < 4:
+            # Ex) sv.helper where SUDPVisitor embeds *BaseVisitor, which declares `helper Helper`
+            via = self.promoted_through(owner, name)
+            return self.field_type(prefix + via, name, depth + 1) if via else ""
         return self.type_of_expr(declared)
 
     def result_types(self, callee: str) -> list[str]:
