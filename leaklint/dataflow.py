@@ -257,7 +257,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             return "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
         if spec.is_borrow(call.callee):
             return "borrow"
-        if self.oracle.borrows_by_type(call.callee, index):
+        if self.oracle.borrows_by_type(call.callee, index) and not spec.drain_calls:
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if self.oracle.is_tree_function(call.callee):
             paired = _paired(call, fact)
@@ -540,9 +540,11 @@ def _drop(state: State, gone: Callable[[Holder], bool]) -> State:
 def _along(edge: Edge, state: State) -> State:
     """Returns the facts that can hold on `edge`, given what its guard proves."""
     guard: Guard | None = edge.guard
-    if guard is None:
-        return state
-    if guard.kind == "nonnil":
-        return frozenset(f for f in state if f.site < 0 or f.err != guard.subject)
-    return frozenset(f for f in state if f.site < 0 or f.closed_unless != guard.subject
-                     and not any(refers(guard.subject, h) for h in f.holders))
+    while guard is not None:
+        if guard.kind == "nonnil":
+            state = frozenset(f for f in state if f.site < 0 or f.err != guard.subject)
+        else:
+            state = frozenset(f for f in state if f.site < 0 or f.closed_unless != guard.subject
+                              and not any(refers(guard.subject, h) for h in f.holders))
+        guard = guard.also
+    return state

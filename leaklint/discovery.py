@@ -117,6 +117,12 @@ def go_version(directory: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def module_root(directory: str) -> str | None:
+    """Returns the directory of the go.mod that claims `directory`, if any."""
+    module = _module(os.path.abspath(directory))
+    return module[0] if module is not None else None
+
+
 @cache
 def _module(directory: str) -> tuple[str, str] | None:
     """Returns (directory, module path) of the nearest go.mod at or above `directory` naming a module."""

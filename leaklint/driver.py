@@ -16,7 +16,8 @@ from leaklint import directives
 from leaklint.analysis import LeakAnalysis
 from leaklint.budget import OverBudget, cpu_budget
 from leaklint.cache import PackageResult
-from leaklint.discovery import SourceFile, discover, is_test_file
+from leaklint.discovery import SourceFile, discover, is_test_file, module_root
+from leaklint.frontends.go.modules import Dependencies
 from leaklint.finding import Finding, RunResult
 from leaklint.function_index import FunctionIndex
 from leaklint.ir import PARTIAL, Directive, FileError, LoweredFile
@@ -177,7 +178,7 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     prefilters = {language: registry.prefilter(language, rules) for language in languages}
     tree = TreeSources({key: [(path, data) for path, data in members if not path.endswith("_test.go")]
                         for language, key, members in packages if language == "go"}, go_paths or {},
-                       max_file_bytes=settings.max_file_bytes)
+                       max_file_bytes=settings.max_file_bytes, dependencies=_dependencies(go_paths or {}))
     if "go" in prefilters:
         tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
                                                        for key, members in tree.members.items()})
@@ -348,6 +349,13 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
                 errors.append(FileError(item.path, f"internal error in {function.display}: "
                                         f"{type(exc).__name__}: {exc}", function.span.line))
     return findings, errors
+
+
+def _dependencies(go_paths: dict[str, list[str]]) -> Dependencies | None:
+    """Returns where the run's Go modules find the packages they import from elsewhere."""
+    roots = {module_root(os.path.dirname(paths[0])) for paths in go_paths.values() if paths}
+    roots.discard(None)
+    return Dependencies(roots) if roots else None  # type: ignore[arg-type]
 
 
 def default_rule_dirs() -> list[Path]:

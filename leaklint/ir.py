@@ -124,10 +124,12 @@ Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """What an edge proves: `subject` is nil/None (`nil`) or not (`nonnil`) on that edge."""
+    """What an edge proves: `subject` is nil/None (`nil`) or not (`nonnil`) on that edge, and what
+    `also` proves with it (`err4 != nil && err6 != nil`: both errors are set)."""
 
     subject: str
     kind: Literal["nil", "nonnil"]
+    also: Guard | None = None
 
 
 @dataclass(frozen=True, slots=True)

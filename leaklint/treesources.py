@@ -32,12 +32,21 @@ class TreeSources:
     _lowered: dict[str, list[LoweredFile]] = field(default_factory=dict)
     _digests: dict[str, str] = field(default_factory=dict)
     max_file_bytes: int = 8 * 1024 * 1024  # larger files are left out, as the driver leaves them out
+    dependencies: object | None = None  # a frontends.go.modules.Dependencies: packages from vendor/ or the module cache
 
     def owner(self, qualname: str) -> str | None:
-        """Returns the tree package that declares `qualname` (`pkg.F` or `pkg.T.M`), if any."""
-        for key in (qualname.rsplit(".", 1)[0], qualname.rsplit(".", 2)[0]):
+        """Returns the package of the tree, or of a dependency whose sources are on this machine, that
+        declares `qualname` (`pkg.F` or `pkg.T.M`), if any."""
+        keys = (qualname.rsplit(".", 1)[0], qualname.rsplit(".", 2)[0])
+        for key in keys:
             if key in self.members or key in self.paths:
                 return key
+        if self.dependencies is not None:
+            for key in keys:
+                files = self.dependencies.files(key)
+                if files:
+                    self.paths[key] = files  # Ex) github.com/BurntSushi/toml from vendor/ or the module cache
+                    return key
         return None
 
     def borrows(self, qualname: str, index: int, readers_only: bool = False) -> bool:
@@ -89,6 +98,8 @@ class TreeSources:
         """Returns the (path, bytes) of package `key`, reading the files the driver did not read."""
         if key not in self.members:
             found = []
+            if key not in self.paths and self.dependencies is not None:
+                self.paths[key] = self.dependencies.files(key)  # Ex) a warm run checking a dependency's digest
             for path in self.paths.get(key, ()):
                 try:
                     found.append((path, read_regular(path, self.max_file_bytes)))
