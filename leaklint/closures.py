@@ -46,7 +46,8 @@ class Closures:
             # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
             for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
                 if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
-                    markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True, pending=capture.span))
+                    markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True,
+                                     pending=capture.span if capture.growing else None))
         for fact in state:
             if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
                 self.released.add(fact.site)

@@ -221,7 +221,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         for holder in holders:
             # What the rule declares comes first: cmd.Wait() waits for the process whatever
             # the tree's own (*Cmd).Wait summary guesses about its early returns.
-            if call.receiver is not None and call.receiver == joined(holder):
+            if call.receiver is not None and joined(holder) in (call.receiver, _promoted(call)):
                 clause = self.sites[fact.site].clause
                 awaited = call.awaited or not clause.awaited_release
                 if (method in spec.release_methods or method in clause.release_methods) and awaited:
@@ -274,9 +274,20 @@ class FunctionAnalysis(OwnedFields, Closures):
             return "borrow"
         if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
             return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
-        # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention;
-        # not for function values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
-        return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?") else "escape"
+        # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention,
+        # also for a method of a value whose type is not known: `hdr.WriteTo(localConn)`; not for function
+        # values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
+        return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?func") else "escape"
+
+    def _releases(self, name: str, spec: RuleSpec) -> bool:
+        """Reports whether the function calls one of `spec`'s release methods on `name` anywhere."""
+        methods = {f".{method}" for method in spec.release_methods}
+        for block in self.function.blocks:
+            for op in block.ops:
+                call = op.call if isinstance(op, Defer) else op
+                if isinstance(call, Call) and call.receiver == name and call.callee[call.callee.rfind("."):] in methods:
+                    return True
+        return False
 
     def _own_object(self, arg: str | None, holder: Holder) -> bool:
         """Reports whether `arg` is the method's own object and the resource one of its fields: the
@@ -307,9 +318,10 @@ class FunctionAnalysis(OwnedFields, Closures):
                 field = self._owner_field(target) if spec.language == "go" else ""
                 if not field and "." in target and root(target) in (*self.function.params, self.function.receiver):
                     continue  # Ex) self.conn.request(...)   (an object's connection: the object's)
-                if spec.language == "go" and target in self.function.params:
+                if spec.language == "go" and target in self.function.params and not self._releases(target, spec):
                     # Ex) func (m *Monitor) Start(c *exec.Cmd) (chan Exit, error) { c.Start() ... }
-                    # (the caller's Cmd, which the caller waits for: containerd's reaper, go-runc)
+                    # (the caller's Cmd, which the caller waits for: containerd's reaper, go-runc; a
+                    # function that waits for it itself on some path owns it)
                     continue
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
@@ -416,8 +428,8 @@ class FunctionAnalysis(OwnedFields, Closures):
             if closing is not None:
                 # Ex) for ... { c, _ := net.Dial(...); defer func() { c.Close() }() }   (each iteration's
                 # c stays open until the function returns, when its closure closes it)
-                if kind in ("iteration", "continue"):
-                    report(Leak(fact.site, "defer-loop", closing.pending or span, drained=fact.drained))
+                if kind in ("iteration", "continue") and closing.pending is not None:
+                    report(Leak(fact.site, "defer-loop", closing.pending, drained=fact.drained))
                 continue
             if not kept and fact.pending is not None and kind in ("iteration", "continue"):
                 report(Leak(fact.site, "defer-loop", fact.pending, drained=fact.drained))
@@ -498,6 +510,12 @@ def _constructs(callee: str) -> bool:
     (`Pipe(fd)`) or a base class's initializer (`FileMessage.__init__(self, fp)`)."""
     name = callee.rsplit(".", 1)[-1]
     return name[:1].isupper() or name == "__init__"
+
+
+def _promoted(call: Call) -> str | None:
+    """Returns the value whose embedded field a promoted method is called on (`conn` of conn.Close()
+    where the front-end wrote the receiver `conn.conn`), if any."""
+    return next((value for key, value in call.kwargs if key == "promoted"), None)
 
 
 def _paired(call: Call, fact: Fact) -> int | None:

@@ -81,6 +81,7 @@ class Capture:
     function: str
     names: tuple[str, ...]
     mode: Literal["call", "defer", "go", "value"]
+    growing: bool = True  # deferred in a loop whose count the input decides (or not in a loop at all)
 
 
 @dataclass(frozen=True, slots=True)

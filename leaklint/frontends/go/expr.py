@@ -318,12 +318,16 @@ class ExpressionLowerer:
         owner = self._type_of(operand)
         if owner:
             via = self.scope.promoted_through(owner, method) if receiver is not None else ""
+            promoted: tuple[tuple[str, str], ...] = ()
             if via:
-                receiver = f"{receiver}.{via}"  # Ex) b.Wait() where Binary embeds exec.Cmd: b.Cmd's Wait
+                # Ex) b.Wait() where Binary embeds exec.Cmd: b.Cmd's Wait; conn.Close() where UDPConn
+                # embeds conn: closing the embedded value closes conn itself
+                promoted = (("promoted", receiver),)
+                receiver = f"{receiver}.{via}"
             owner = self.scope.method_owner(owner, method)
             display = f"({self.scope.display_type(owner)}).{method}"
             declared = self.scope.result_types(f"{owner}.{method}")
-            return Call(span, f"{owner}.{method}", display, receiver, args, results, in_loop=loop,
+            return Call(span, f"{owner}.{method}", display, receiver, args, results, kwargs=promoted, in_loop=loop,
                         result_type=declared[0] if declared else "")
         return Call(span, f"?.{method}", f"{_short(text(operand))}.{method}", receiver, args, results, in_loop=loop,
                     result_type=self._response_like(method, results, ""))

@@ -73,6 +73,16 @@ class ControlFlowLowerer:
         self.cfg.jump(after)
         self.cfg.start(after)
 
+    def _table(self, clause: Node | None) -> Node | None:
+        """Returns the literal of the package-level table a range clause iterates (`range udpTests`)."""
+        right = clause.child_by_field_name("right") if clause is not None and clause.type == "range_clause" else None
+        if right is None or right.type != "identifier":
+            return None
+        name = text(right)
+        if name in self.locals or name in self.outer or name not in self.scope.package.variables:
+            return None
+        return _table_literal(self.scope.package.variables[name][1])
+
     def _for(self, node: Node, label: str) -> None:
         # Ex) for i := 0; i < n; i++ { ... }   Ex) for _, u := range urls { ... }   Ex) for { ... }
         clause = next((c for c in node.named_children if c.type in ("for_clause", "range_clause")), None)
@@ -111,7 +121,8 @@ class ControlFlowLowerer:
         elif condition is not None or (clause is not None and clause.type == "range_clause"):
             self.cfg.jump(after)
         self.cfg.goto(body_block)
-        loop = _Loop(label, after, step, depth=len(self.shadows), bounded=_few_iterations(clause))
+        loop = _Loop(label, after, step, depth=len(self.shadows),
+                     bounded=_few_iterations(clause, self._table(clause)))
         self.loops.append(loop)
         self.breakables.append(loop)
         body = node.child_by_field_name("body")
@@ -331,13 +342,21 @@ def _runs_at_least_once(clause: Node | None) -> bool:
 _FEW = 64
 
 
-def _few_iterations(clause: Node | None) -> bool:
+def _table_literal(value: Node | None) -> Node | None:
+    """Returns the composite literal a variable is initialised with, if it is one."""
+    while value is not None and value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+        value = value.named_children[-1]
+    return value if value is not None and value.type == "composite_literal" else None
+
+
+def _few_iterations(clause: Node | None, table: Node | None = None) -> bool:
     """Reports whether a loop's iterations are a small number fixed in the source: a count between
-    integer literals, `range 5`, or a range over a literal slice or array."""
+    integer literals, `range 5`, or a range over a literal slice or array (`table`: the literal a
+    package-level variable ranged over is initialised with, `for _, tt := range udpTests`)."""
     if clause is None:
         return False
     if clause.type == "range_clause":
-        right = clause.child_by_field_name("right")
+        right = table if table is not None else clause.child_by_field_name("right")
         if right is not None and right.type == "int_literal":
             count = _integer(text(right))
             return count is not None and count <= _FEW

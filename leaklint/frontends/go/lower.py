@@ -415,7 +415,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         free = tuple(sorted(used - inner.locals))
         function.free_names = free
         self.out.append(function)
-        self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode))
+        # Ex) for _, a := range []string{"", b} { c := dial(a); defer func() { c.Close() }() }   (a few: not LL106)
+        growing = not self.loops or self._growing()
+        self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode, growing=growing))
         return qualname
 
 def _ends_process(function: FunctionIR) -> None:
