@@ -1,6 +1,6 @@
 """Re-checks leaklint against the hand-read samples of real projects and the real leak fixes.
 
-    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--show]
+    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--stdlib] [--show]
 
 Precision: runs leaklint on each project of projects.tsv at its recorded commit and matches the
 findings with the hand-read verdicts of <language>-sample.tsv (by path and line). A finding is a
@@ -94,28 +94,46 @@ def true_for(rule: str, row: dict[str, str], message: str = "") -> bool:
 
 def precision(language: str, show: bool) -> None:
     projects = [p for p in _read(HERE / "projects.tsv") if p["language"] == language]
+    targets = [(p["repo"], p["name"], _checkout(p["repo"], p["commit"])) for p in projects]
+    _score(targets, HERE / f"{language}-sample.tsv", f"{language}: precision on the hand-read sample", show)
+
+
+# The standard libraries the brief names as real code to judge: Debian's Go 1.19 and the running Python's.
+STDLIB = {"go": ("golang/go", Path(os.environ.get("GO_STDLIB", "/usr/lib/go-1.19/src"))),
+          "python": ("python/cpython", Path(os.path.dirname(os.__file__)))}
+
+
+def stdlib_precision(language: str, show: bool) -> None:
+    repo, directory = STDLIB[language]
+    sample = HERE / f"{language}-stdlib-sample.tsv"
+    if not sample.exists():
+        print(f"## {language}: no stdlib sample ({sample.name})")
+        return
+    _score([(repo, f"{language}-stdlib", directory)], sample, f"{language} standard library: precision on the hand-read sample", show)
+
+
+def _score(targets: list[tuple[str, str, Path]], sample_path: Path, title: str, show: bool) -> None:
     sample = defaultdict(list)
-    for row in _read(HERE / f"{language}-sample.tsv"):
+    for row in _read(sample_path):
         sample[(row["repo"], row["path"], int(row["line"]))].append(row)
     counts: dict[str, Counter] = defaultdict(Counter)
     unread: list[str] = []
     found_keys = set()
-    for project in projects:
-        directory = _checkout(project["repo"], project["commit"])
+    for repo, name, directory in targets:
         for finding in run_leaklint(directory):
             if finding["suppressed"]:
                 continue
-            key = (project["repo"], finding["path"], finding["line"])
+            key = (repo, finding["path"], finding["line"])
             rule = finding["rule"]
             counts[rule]["findings"] += 1
             rows = sample.get(key)
             if not rows:
-                unread.append(f"{project['name']}\t{finding['path']}:{finding['line']}\t{rule}\t{finding['message']}")
+                unread.append(f"{name}\t{finding['path']}:{finding['line']}\t{rule}\t{finding['message']}")
                 continue
             found_keys.add(key)
             counts[rule]["read"] += 1
-            counts[rule]["tp" if any(true_for(rule, r, finding["message"]) for r in rows) else "fp"] += 1
-    print(f"## {language}: precision on the hand-read sample ({len(sample)} lines read)")
+            counts[rule]["tp" if any(true_for(rule, r) for r in rows) else "fp"] += 1
+    print(f"## {title} ({len(sample)} lines read)")
     print("| rule | findings | read | tp | fp | precision | 95% Wilson |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for rule in sorted(counts):
@@ -210,10 +228,13 @@ def main() -> None:
     parser.add_argument("--language", choices=("go", "python"), action="append")
     parser.add_argument("--sample", action="store_true", help="precision on the hand-read samples")
     parser.add_argument("--fixes", action="store_true", help="recall on the real leak fixes")
+    parser.add_argument("--stdlib", action="store_true", help="precision on the standard library's hand-read sample")
     parser.add_argument("--show", action="store_true", help="list lost, unread and missed findings")
     args = parser.parse_args()
-    both = not (args.sample or args.fixes)
+    both = not (args.sample or args.fixes or args.stdlib)
     for language in args.language or ["go", "python"]:
+        if args.stdlib or both:
+            stdlib_precision(language, args.show)
         if args.sample or both:
             precision(language, args.show)
         if args.fixes or both:
