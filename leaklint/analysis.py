@@ -20,6 +20,10 @@ _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "ov
                  "discarded", "defer-loop", "raise", "abandon", "unowned")
 
 
+# Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
+# answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
+# chains 92 of them (its processStreamRestore was "too deeply nested to analyse").
+_MAX_DEPTH = 40
 # Per rule set (by identity; each entry keeps its rules alive so that no id is reused).
 _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire] | None], ClauseIndex]] = {}
 _QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
@@ -68,6 +72,7 @@ class LeakAnalysis(Oracle):
         self._owned: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
+        self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
@@ -93,8 +98,8 @@ class LeakAnalysis(Oracle):
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions
 
-    def borrows_by_type(self, callee: str, index: int) -> bool:
-        return self.functions.borrows(callee, index) if hasattr(self.functions, "borrows") else False
+    def borrows_by_type(self, callee: str, index: int, own: bool = False) -> bool:
+        return self.functions.borrows(callee, index, own) if hasattr(self.functions, "borrows") else False
 
     def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None:
         callee = call.callee
@@ -114,13 +119,16 @@ class LeakAnalysis(Oracle):
                 clause = returned[position].clause
                 if not (clause.injected and any(dict(call.kwargs).get(k) == v for k, v in clause.unless)):
                     return returned[position].spec, clause  # Ex) a tree RoundTrip, in a test over a fake
-        return None
+        # Ex) libnet.Dial(addr) of another module; syslog.Dial, whose connection its summary does not see
+        # (its own Dial returning a response is what its summary says, found above)
+        return self._clause(callee, call.kwargs, "", patterns=True)
 
-    def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str) -> tuple[RuleSpec, Acquire] | None:
+    def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str,
+                patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:
         """Returns the first rule and clause acquiring on a call of `callee` (declared to return `typed`)."""
-        key = (callee, kwargs, typed)
+        key = (callee, kwargs, typed, patterns)
         if key not in self._clauses:
-            self._clauses[key] = self._index.find(callee, kwargs, typed)
+            self._clauses[key] = self._index.find(callee, kwargs, typed, patterns)
         return self._clauses[key]
 
     def returns(self, qualname: str) -> dict[int, _Returned]:
@@ -131,6 +139,9 @@ class LeakAnalysis(Oracle):
                 self._provisional()  # recursion: what depends on this is decided with a guess
             self._use(qualname)
             return store[qualname] or {}
+        if len(self._using) >= _MAX_DEPTH:
+            self._provisional()  # Ex) a chain of 90 helpers and closures: past the bound, a guess
+            return {}
         store[qualname] = None  # recursion guard: an in-progress callee returns nothing
         function = self.functions[qualname]
         analysis = FunctionAnalysis(function, self)
@@ -280,6 +291,9 @@ class LeakAnalysis(Oracle):
                 self._provisional()  # recursion: what depends on this is decided with a guess
             self._use(qualname)
             return summaries.effects[key]
+        if len(self._using) >= _MAX_DEPTH:
+            self._provisional()  # past the bound, the recursion guard's guess, kept by no one
+            return (True, False, False, False)
         summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
         pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
@@ -290,7 +304,9 @@ class LeakAnalysis(Oracle):
             guessed = self._summarise(function, lambda: analysis.run(leaks.append))
         finally:
             self._active.discard(key)
-        normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS]
+        # Ex) def __init__(self, f): self.f = f   (the object keeps it: whether its class leaks it is the
+        # class's finding, not the caller's)
+        normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS and leak.kind != "unowned"]
         failing: bool | None = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
         if normal and not failing and _reports_errors(function) and all(
                 leak.kind == "return" and leak.detail == "succeeding" for leak in normal):
@@ -342,16 +358,17 @@ class LeakAnalysis(Oracle):
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak; each carries the spans of
         the tree's functions whose summaries decided it (`uses`: a change there may change it)."""
-        seeds = self._owned_seeds(function)
-        if not seeds and not self._may_acquire(function):
-            return []  # nothing is ever open in it: the fixpoint would only confirm that
-        analysis = FunctionAnalysis(function, self, seeds)
-        leaks: dict[int, list[Leak]] = {}
         self._using.append(set())
         try:
+            seeds = self._owned_seeds(function)
+            if not seeds and not self._may_acquire(function):
+                return []  # nothing is ever open in it: the fixpoint would only confirm that
+            analysis = FunctionAnalysis(function, self, seeds)
+            leaks: dict[int, list[Leak]] = {}
             analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         finally:
             used = self._using.pop()
+            self.summarised |= used
         uses = tuple(sorted({self._shared.spans[q] for q in used if q in self._shared.spans
                              and q != function.qualname and not q.startswith(function.qualname + "$")},
                             key=lambda s: (s.path, s.line, s.col)))
@@ -390,7 +407,9 @@ class LeakAnalysis(Oracle):
 
     def _route(self, spec: RuleSpec, leaks: list[Leak], released: bool) -> tuple[RuleSpec | None, list[Leak]]:
         """Returns the rule that reports these leaks of one acquisition, and the leaks it shows: the
-        acquisition's own rule when it is still held at some exit; else its rule for resources
+        acquisition's own rule when it is still held at some exit, or when a call failing in
+        ordinary operation (`sock.bind`, see RuleSpec.is_raising) leaves open a resource the
+        function hands on (returns or stores) rather than closes; else its rule for resources
         closed only by a defer inside a loop, or read to their end but never closed (a connection
         already back in its pool), or closed everywhere but on exception paths. None when that
         rule is not selected."""
@@ -398,6 +417,9 @@ class LeakAnalysis(Oracle):
         held = [leak for leak in normal if not leak.drained and leak.kind != "defer-loop"]
         if held:
             return spec, held
+        failing = [leak for leak in leaks if leak.kind == "exception" and spec.is_raising(leak.detail)]
+        if failing and not released:
+            return spec, failing  # Ex) sock = socket.socket(); sock.bind(a); return sock   (bind fails: address in use)
         looping = [leak for leak in normal if leak.kind == "defer-loop" and not leak.drained]
         if looping:
             return self.by_id.get(spec.defer_loop_rule or ""), looping
@@ -501,6 +523,8 @@ def _message(site: Site, leak: Leak) -> str:
             return f"{head} is stored on `{leak.detail}` by {leak.owner}, which never closes it"
         case "unowned":
             return f"{head} is never {closed}: {leak.owner} has no function or atexit hook that closes `{leak.detail}`"
+        case "exception" if site.spec.is_raising(leak.detail):
+            return f"{head} is not {closed} if {leak.detail.rpartition('.')[2]}() fails at line {line}"
     return f"{head} is not {closed} {_EXIT_PHRASES.get(leak.kind, 'at line {line}').format(line=line)}"
 
 

@@ -21,9 +21,9 @@ from leaklint import __version__
 from leaklint.finding import Edit, Finding, Fix, Location
 from leaklint.ir import Directive, FileError, Span
 
-FORMAT = 5
-_ENGINE_SOURCES = ("analysis.py", "dataflow.py", "facts.py", "ownership.py", "directives.py", "driver.py", "finding.py",
-                   "ir.py", "spec.py", "frontends", "fixes")
+FORMAT = 6
+# What reading a damaged entry can raise: bad types, `1e999` (int(inf)), nesting deeper than the parser.
+MALFORMED = (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError, RecursionError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,7 @@ class PackageResult:
     errors: tuple[FileError, ...] = ()
     directives: tuple[tuple[str, tuple[Directive, ...]], ...] = ()
     deps: tuple[tuple[str, str], ...] = ()  # (package, content digest) of other packages whose summaries it used
+    complete: bool = True  # False: stopped at the time limit, never stored
 
 
 @dataclass(slots=True)
@@ -51,11 +52,14 @@ class ResultCache:
     stats: CacheStats = field(default_factory=CacheStats)
 
     def get(self, key: str) -> PackageResult | None:
-        """Returns the stored result for `key`, or None when absent, unreadable or malformed."""
+        """Returns the stored result for `key`, or None when absent, unreadable or malformed. A hit
+        on an entry last marked used more than a day ago marks it used now (its mtime), for prune()."""
         try:
             with open(self._path(key), encoding="utf-8") as handle:
                 result = decode(json.load(handle))
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+                if time.time() - os.fstat(handle.fileno()).st_mtime > DAY:
+                    os.utime(self._path(key))
+        except MALFORMED:
             self.stats.misses += 1
             return None
         self.stats.hits += 1
@@ -70,11 +74,43 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key[2:]}.json"
 
+    def prune(self) -> bool:
+        """Removes, at most once a day (the PRUNED stamp says when it last ran), the entries not used
+        for MAX_AGE_DAYS, then the least recently used ones while the rest exceed MAX_BYTES, and
+        temporary files left by interrupted writes. Only a directory with leaklint's marker is
+        touched. Reports whether it ran."""
+        stamp = self.directory / PRUNED
+        try:
+            if time.time() - stamp.stat().st_mtime < DAY:
+                return False
+        except OSError:
+            pass
+        if not _is_marked(self.directory):
+            return False
+        entries = _entries(self.directory)
+        now, kept, total = time.time(), [], 0
+        for mtime, size, path in sorted(entries, reverse=True):
+            stale = path.name.startswith(".tmp-") and now - mtime > 3600
+            if stale or now - mtime > MAX_AGE_DAYS * DAY or total + size > MAX_BYTES:
+                _unlink(path)
+                continue
+            kept.append(path)
+            total += size
+        for folder in {path.parent for _, _, path in entries} - {path.parent for path in kept}:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        stamp.touch()
+        return True
+
 
 def write_atomically(path: Path, data: Any) -> bool:
-    """Writes `data` as JSON through a temporary file and os.replace; False when it cannot be written."""
+    """Writes `data` as JSON through a temporary file and os.replace; False when it cannot be written.
+    The folder above `path.parent` must exist: a cache root removed by `leaklint clean` meanwhile is
+    never made again without its marker (see mark)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -106,25 +142,24 @@ def rules_digest(rules: list) -> str:
 
 @cache
 def engine_digest() -> str:
-    """Returns a digest of the analysing modules' source, so a changed engine never reads stale entries."""
+    """Returns a digest of leaklint's own source, every module of it: a changed engine never reads
+    stale entries (a hand-kept list of the analysing modules missed two that a merge moved code to)."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in _ENGINE_SOURCES:
-        paths = sorted((root / name).rglob("*.py")) if (root / name).is_dir() else [root / name]
-        for path in paths:
-            try:
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-            except OSError:
-                continue
+    for path in sorted(root.rglob("*.py")):
+        try:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        except OSError:
+            continue
     return digest.hexdigest()
 
 
 def package_key(rules: str, language: str, package: str, members: list[tuple[str, bytes]], context: str = "") -> str:
     """Returns the content address of one package: rules digest, files' paths and bytes, and `context`
     (whatever outside the files changes how they are lowered)."""
-    digest = hashlib.sha256(f"{rules}\0{language}\0{package}\0{context}\0".encode())
+    digest = hashlib.sha256(f"{rules}\0{language}\0{package}\0{context}\0".encode("utf-8", "surrogateescape"))
     for path, data in members:
-        digest.update(f"{path}\0{len(data)}\0".encode())
+        digest.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogateescape"))  # names need not be UTF-8
         digest.update(data)
     return digest.hexdigest()
 
@@ -134,8 +169,8 @@ def encode(result: PackageResult) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "findings": [_finding(f) for f in result.findings],
-        "errors": [[e.path, e.message, e.line, e.col] for e in result.errors],
-        "directives": [[path, [[d.line, list(d.codes), d.reason, _span(d.span)] for d in items]]
+        "errors": [[e.path, e.message, e.line, e.col, e.severity] for e in result.errors],
+        "directives": [[path, [[d.line, list(d.codes), d.reason, _span(d.span), d.last] for d in items]]
                        for path, items in result.directives],
         "deps": [list(pair) for pair in result.deps],
     }
@@ -153,9 +188,10 @@ def decode(data: dict[str, Any]) -> PackageResult:
                              str(f["variable"]), tuple(str(k) for k in f["exits"]), str(f["release"]),
                              str(f["context"]), _unfix(f["fix"]))
                      for f in data["findings"])
-    errors = tuple(FileError(str(p), str(m), int(line), int(col)) for p, m, line, col in data["errors"])
-    directives = tuple((str(path), tuple(Directive(int(line), tuple(codes), str(reason), _unspan(span))
-                                         for line, codes, reason, span in items))
+    errors = tuple(FileError(str(p), str(m), int(line), int(col), str(severity))
+                   for p, m, line, col, severity in data["errors"])
+    directives = tuple((str(path), tuple(Directive(int(line), tuple(codes), str(reason), _unspan(span), int(last))
+                                         for line, codes, reason, span, last in items))
                        for path, items in data["directives"])
     deps = tuple((str(package), str(digest)) for package, digest in data["deps"])
     return PackageResult(findings, errors, directives, deps)
@@ -197,92 +233,25 @@ def _unlocation(data: list[Any]) -> Location:
     return Location(_unspan(span), str(note))
 
 
-RACY_SECONDS = 2.0
-MAX_INDEXES = 64  # one per scope; pre-commit makes a new scope for each set of changed files
+DAY = 86400.0
+MAX_AGE_DAYS = 30
+MAX_BYTES = 512 * 1024 * 1024
+PRUNED = "pruned"
 
 
-@dataclass(slots=True)
-class StatIndex:
-    """For each package, its files' stat signatures (path, size, mtime, inode) and its result as
-    last stored: a package whose files all still match is taken from here without being read,
-    as git's index does. A file modified within RACY_SECONDS of the run is never trusted this
-    way (a same-tick edit would keep its signature), nor is a package with an unreadable file.
-
-    One index per scope (working directory, paths, settings, rules), valid only for the same set of
-    packages, since a package's result depends on which others the tree holds. Written atomically,
-    and only when something changed.
-    """
-
-    path: Path
-    tree: str
-    entries: dict[str, list[Any]]
-    signatures: dict[str, list[Any] | None] = field(default_factory=dict)
-    changed: bool = False
-
-    @classmethod
-    def open(cls, directory: Path, scope: str, tree: str) -> StatIndex:
-        path = directory / "index" / f"{hashlib.sha256(scope.encode()).hexdigest()[:32]}.json"
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-            fresh = data["format"] == FORMAT and data["tree"] == tree
-            entries = data["packages"] if fresh and isinstance(data["packages"], dict) else {}
-        except (OSError, ValueError, KeyError, TypeError):
-            entries, fresh = {}, False
-        return cls(path, tree, entries, changed=not fresh)
-
-    def unchanged(self, package: str, paths: list[str]) -> PackageResult | None:
-        """Returns the stored result of `package` if none of its files changed; remembers their
-        signature for record()."""
-        signature = _signature(paths)
-        self.signatures[package] = signature
-        entry = self.entries.get(package)
-        if signature is None or not isinstance(entry, list) or len(entry) != 3 or entry[0] != signature:
-            return None
-        try:
-            return decode(entry[1])
-        except (KeyError, TypeError, ValueError, IndexError):
-            return None
-
-    def deps_unchanged(self, package: str) -> bool:
-        """Reports whether the other packages whose summaries `package`'s stored result used still
-        have the signatures they had then (call after unchanged() saw every package of the run)."""
-        entry = self.entries.get(package)
-        try:
-            return all(signature is not None and self.signatures.get(key) == signature for key, signature in entry[2])
-        except (TypeError, ValueError, IndexError):
-            return False
-
-    def forget(self, packages: set[str]) -> None:
-        """Keeps `packages` out of the index (one of their files could not be read)."""
-        self.signatures.update((package, None) for package in packages)
-
-    def record(self, package: str, result: PackageResult, dep_keys: list[str] = ()) -> None:
-        """Stores `result` with the signatures of `package` and of the packages `dep_keys` it used."""
-        signature = self.signatures.get(package)
-        if signature is None:
-            if self.entries.pop(package, None) is not None:
-                self.changed = True
-            return
-        self.entries[package] = [signature, encode(result), [[key, self.signatures.get(key)] for key in dep_keys]]
-        self.changed = True
-
-    def save(self) -> None:
-        if not self.changed:
-            return
-        mark(self.path.parent.parent)
-        if write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries}):
-            _prune(self.path.parent, MAX_INDEXES)
-
-
-def _prune(directory: Path, keep: int) -> None:
-    """Removes all but the `keep` most recently written files of `directory`."""
+def _entries(directory: Path) -> list[tuple[float, int, Path]]:
+    """Returns (mtime, size, path) of the result entries and temporary files under `directory`."""
+    found = []
     try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for entry in entries[keep:]:
-            os.unlink(entry.path)
+        folders = [entry for entry in os.scandir(directory) if len(entry.name) == 2 and entry.is_dir()]
+        for folder in folders:
+            for entry in os.scandir(folder.path):
+                if entry.is_file(follow_symlinks=False):
+                    stat = entry.stat(follow_symlinks=False)
+                    found.append((stat.st_mtime, stat.st_size, Path(entry.path)))
     except OSError:
-        return
+        pass
+    return found
 
 
 class CacheError(Exception):
@@ -321,13 +290,23 @@ def clear(directory: Path) -> int | None:
     try:
         directory.rmdir()
     except OSError:
-        pass
+        _remark(directory)
     return kept
+
+
+def _remark(directory: Path) -> None:
+    """Marks `directory` again when a run wrote an entry while it was being cleaned: it stays a cache
+    that the next clean removes (a directory holding only others' files stays unmarked)."""
+    try:
+        if any(_is_own_entry(name) for name in os.listdir(directory)):
+            mark(directory)
+    except OSError:
+        return
 
 
 def _is_own_entry(name: str) -> bool:
     """Reports whether `name`, directly under the cache root, is a name leaklint writes there."""
-    return name == "index" or name.startswith(".tmp-") or (len(name) == 2 and all(c in "0123456789abcdef" for c in name))
+    return name in ("index", PRUNED) or name.startswith(".tmp-") or (len(name) == 2 and all(c in "0123456789abcdef" for c in name))
 
 
 def _unlink(path: Path) -> None:
@@ -341,24 +320,20 @@ MARKER = "CACHEDIR.TAG"
 _MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by leaklint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
-_marked: set[Path] = set()
 
 
 def mark(directory: Path) -> None:
-    """Writes the marker (a standard cache directory tag naming leaklint) into `directory`, once per
-    process: backup tools skip the directory, and `leaklint clean` removes only a marked one."""
-    if directory in _marked:
-        return
+    """Makes `directory` and writes the marker (a standard cache directory tag naming leaklint) into
+    it unless it is there: backup tools skip the directory, and `leaklint clean` removes only a
+    marked one. Called before each write (one stat), since a concurrent clean may remove both."""
     try:
+        if os.path.exists(directory / MARKER):
+            return
         directory.mkdir(parents=True, exist_ok=True)
-        if not _is_marked(directory):
-            with open(directory / MARKER, "x", encoding="utf-8") as handle:
-                handle.write(_MARKER_TEXT)
-    except FileExistsError:
-        pass
+        with open(directory / MARKER, "x", encoding="utf-8") as handle:
+            handle.write(_MARKER_TEXT)
     except OSError:
         return
-    _marked.add(directory)
 
 
 def _is_marked(directory: Path) -> bool:
@@ -367,18 +342,3 @@ def _is_marked(directory: Path) -> bool:
             return handle.read(len(_MARKER_TEXT)) == _MARKER_TEXT
     except OSError:
         return False
-
-
-def _signature(paths: list[str]) -> list[Any] | None:
-    """Returns [path, size, mtime_ns, inode] per file, or None when one is missing or too recent to trust."""
-    now = time.time_ns()
-    signature = []
-    for path in paths:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return None
-        if now - stat.st_mtime_ns < RACY_SECONDS * 1e9:
-            return None
-        signature.append([path, stat.st_size, stat.st_mtime_ns, stat.st_ino])
-    return signature

@@ -1,27 +1,33 @@
 """The command line: parses arguments, lays them over the configuration file, runs the driver,
 passes the result through the gate and a reporter, and maps the outcome to an exit status.
 
-Exit status is a bitmask: 0 nothing to report, 1 findings at or above --fail-on (or unused
-suppressions when asked to report them), 2 a usage, configuration or internal error. Files that
-could not be analysed are printed to stderr and recorded in SARIF; they do not change the status.
+Exit status is a bitmask: 0 nothing to report, 1 findings at or above --fail-on, unused
+suppressions when asked to report them, or a file that may acquire and could not be analysed
+(unless `fail-on-unanalysed = false`), 2 a usage, configuration or internal error. Files that
+could not be analysed are printed to stderr and recorded in every report.
 Imports stay lazy: `leaklint --version` loads no parser and no analysis module.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 from leaklint import __version__
-from leaklint.config import UsageError
+from leaklint.arguments import add_analysis_options
+from leaklint.config import OUTPUT_FORMATS, UsageError
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
+    from leaklint.gitdiff import Changes
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "sarif", "json", "github", "rdjson")
+FORMATS = OUTPUT_FORMATS  # ruff's --output-format names, and leaklint's own
+SUMMARISED = ("text", "full", "concise", "grouped")  # formats that print their own summary
 LEVELS = ("error", "warning", "note")
 ISSUES = "https://github.com/leaklint/leaklint/issues"
 DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing", "server": "leaklint.lsp.server"}
@@ -32,57 +38,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _codes(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _shard(value: str) -> tuple[int, int]:
-    index, _, total = value.partition("/")
-    if not (index.isdigit() and total.isdigit() and 1 <= int(index) <= int(total)):
-        raise argparse.ArgumentTypeError(f"invalid shard {value!r}: expected K/N with 1 <= K <= N")
-    return int(index), int(total)
-
-
-def _jobs(value: str) -> int:
-    if not value.isdigit():
-        raise argparse.ArgumentTypeError(f"invalid job count {value!r}: expected 0 (one per core) or more")
-    return int(value)
-
-
-def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """Adds what `check` and `baseline` share: paths, configuration, selection, file discovery."""
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
-    parser.add_argument("--config", metavar="FILE", help="use this leaklint.toml or pyproject.toml")
-    parser.add_argument("--select", type=_codes, action="extend", metavar="CODES",
-                        help="only these rules (codes, code prefixes, names, ALL); replaces the config's")
-    parser.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES")
-    parser.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES")
-    parser.add_argument("--exclude", type=_codes, action="extend", metavar="GLOBS",
-                        help="gitignore-style patterns to skip; replaces the config's exclude")
-    parser.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None,
-                        help="analyse test files (default: the config's tests, else yes); their findings are tagged test")
-    parser.add_argument("--force-exclude", action="store_true",
-                        help="apply exclusions to paths named on the command line too (for pre-commit)")
-    parser.add_argument("--no-gitignore", action="store_true", help="also analyse .gitignore'd files")
-    parser.add_argument("--rules-dir", action="append", default=[], metavar="DIR",
-                        help="load extra rule specs from DIR (repeatable)")
-    parser.add_argument("--jobs", type=_jobs, default=0, metavar="N", help="worker processes (0: one per core)")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    parser.add_argument("--shard", type=_shard, metavar="K/N", help="analyse only shard K of N (1-based)")
-
-
 def _add_check(commands: Any) -> None:
     check = commands.add_parser("check", help="find leaks", description="Find resource leaks.")
-    _add_analysis_options(check)
-    check.add_argument("--format", choices=FORMATS, default="text")
+    add_analysis_options(check)
+    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, metavar="FORMAT",
+                       help=f"report format: {', '.join(FORMATS)} (default: the config's output-format, else text)")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="write a suppression on the line of every finding (to adopt leaklint on old code)")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE, a summary to stderr")
     gate = check.add_mutually_exclusive_group()
     gate.add_argument("--new-from-rev", metavar="REV", help="report only findings that changes since REV touch")
     gate.add_argument("--new-from-merge-base", metavar="BRANCH",
                       help="like --new-from-rev with the merge base of BRANCH and HEAD")
+    gate.add_argument("--new-from-patch", metavar="FILE",
+                      help="report only findings that the changes in this unified diff touch (a pull request's patch)")
     check.add_argument("--baseline", metavar="FILE", help="accept the findings recorded in FILE")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when leaks are found")
     check.add_argument("--fail-on", choices=LEVELS, help="lowest severity that fails the run (default: note)")
+    check.add_argument("--fail-on-unanalysed", action=argparse.BooleanOptionalAction, default=None,
+                       help="fail when a file that may acquire cannot be analysed (default: the config's, else yes)")
     check.add_argument("--report-unused-ignores", action="store_true",
                        help="report suppressions that suppress nothing (they fail the run)")
     check.add_argument("--sarif-include-suppressed", action="store_true",
@@ -104,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_check(commands)
     baseline = commands.add_parser("baseline", help="record today's findings to accept them later")
-    _add_analysis_options(baseline)
+    add_analysis_options(baseline)
     baseline.add_argument("-o", "--output", metavar="FILE", required=True)
     baseline.set_defaults(handler=_baseline)
     for name, handler, helptext in (("rules", _rules, "list the rules"), ("explain", _explain, "show a rule's docs")):
@@ -129,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line in `argv` (default: sys.argv[1:]) and returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    _tolerant_streams()
     try:
         if argv and argv[0] in DELEGATES:
             return _delegate(argv[0], argv[1:])
@@ -139,19 +115,45 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one line for the user, a traceback only on request
         return _fail(exc)
+    finally:
+        if "leaklint.output" in sys.modules:  # a report not delivered leaves no temporary file
+            sys.modules["leaklint.output"].discard_pending()
+
+
+def _tolerant_streams() -> None:
+    """Makes standard output and error escape what their encoding cannot hold (`PYTHONIOENCODING=ascii`
+    and a non-ASCII finding) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _fail(exc: Exception) -> int:
+    from leaklint.report import printable
+
     if isinstance(exc, _user_errors()):
-        print(f"leaklint: error: {exc}", file=sys.stderr)
+        print(f"leaklint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     print(f"leaklint: internal error: {type(exc).__name__}: {exc}. This is a bug in leaklint {__version__}: "
-          f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback)", file=sys.stderr)
+          f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback){_clash()}", file=sys.stderr)
     if os.environ.get("LEAKLINT_DEBUG") == "1":
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
     return EXIT_ERROR
+
+
+def _clash() -> str:
+    """Returns a hint when PyPI's unrelated `leaklint` is installed here too: it ships a package of
+    the same name, so the two overwrite each other's files (the likely cause of the error)."""
+    from importlib import metadata
+
+    try:
+        metadata.distribution("leaklint")
+    except metadata.PackageNotFoundError:
+        return ""
+    return (". Also, PyPI's unrelated `leaklint` is installed in this environment and overwrites this "
+            "one's files: `pip uninstall leaklint leaklint-gopy`, then reinstall leaklint-gopy (see the README)")
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
@@ -192,39 +194,56 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from leaklint import gate
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
+    target = ReportTarget.open(args.output)  # before the analysis: a bad -o costs no minutes
+    _read_stdin(args)
     project = Project.from_args(args)
+    for warning in project.warnings:
+        print(f"leaklint: warning: {warning}", file=sys.stderr)
+    changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)  # fails fast
+    if (args.fix or args.diff) and args.stdin:
+        raise UsageError("--fix and --diff edit files on disk: they do not read source from stdin (-)")
     if args.diff:
-        return _diff(project, args)
-    fixed = _fix(project, args) if args.fix else 0
-    result = _result(project, args)
+        return _diff(project, args, changes)
+    fixed = _fix(project, args, changes) if args.fix else 0
+    result = _result(project, args, changes)
+    if args.add_noqa:
+        return _add_noqa(result)
     enabled = {rule.id for rule in project.enabled}
     unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
     result.unused_directives = unused
     _print_errors(result)
-    _report(result, project, args, fixed)
+    if not result.files_checked:
+        print(f"leaklint: warning: no Go or Python file to analyse in {' '.join(project.paths)}", file=sys.stderr)
+    _report(result, project, args, target, fixed)
     fail_on = args.fail_on or project.config.fail_on or "note"
-    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero)
+    strict = project.config.fail_on_unanalysed if args.fail_on_unanalysed is None else args.fail_on_unanalysed
+    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
+                            unanalysed=gate.unanalysed(result.errors) if strict else 0)
 
 
-def _result(project: Project, args: argparse.Namespace) -> RunResult:
-    """Returns the run's result with the baseline, per-file ignores and changed-lines gate applied."""
+def _result(project: Project, args: argparse.Namespace, changes: Changes | None) -> RunResult:
+    """Returns the run's result with the baseline, per-file ignores and the changes gate applied."""
+    from leaklint import gate
+
     result = project.run()
     result.findings = project.accepted(result.findings, baseline=args.baseline)
-    rev = project.revision(args.new_from_rev, args.new_from_merge_base)
-    if rev is not None:
-        result.findings = project.changed_only(result.findings, rev)
+    if changes is not None:
+        shown = gate.only_changed(result.findings, changes)
+        result.unchanged = sum(not f.suppressed for f in result.findings) - sum(not f.suppressed for f in shown)
+        result.findings = shown
     return result
 
 
-def _fix(project: Project, args: argparse.Namespace) -> int:
+def _fix(project: Project, args: argparse.Namespace, changes: Changes | None) -> int:
     """Applies fixes pass after pass (each pass analyses again) and returns how many it applied."""
     from leaklint.fixes.apply import MAX_PASSES, Outcome, fix_pass
 
     outcome = Outcome()
     for _ in range(MAX_PASSES):
-        if not fix_pass(_result(project, args), args.unsafe_fixes, outcome, write=True):
+        if not fix_pass(_result(project, args, changes), args.unsafe_fixes, outcome, write=True):
             break
     if outcome.fixed and not args.quiet:
         from leaklint.report.text import plural
@@ -234,12 +253,12 @@ def _fix(project: Project, args: argparse.Namespace) -> int:
     return outcome.fixed
 
 
-def _diff(project: Project, args: argparse.Namespace) -> int:
+def _diff(project: Project, args: argparse.Namespace, changes: Changes | None) -> int:
     """Prints the diff of the fixes one pass would apply; exits 1 when there is one (as ruff)."""
     from leaklint.fixes.apply import Outcome, diff, fix_pass
     from leaklint.report.text import display_path, plural
 
-    result = _result(project, args)
+    result = _result(project, args, changes)
     _print_errors(result)
     outcome = Outcome()
     fix_pass(result, args.unsafe_fixes, outcome, write=False)
@@ -251,59 +270,96 @@ def _diff(project: Project, args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if outcome.texts and not args.exit_zero else EXIT_OK
 
 
+def _read_stdin(args: argparse.Namespace) -> None:
+    """Replaces a `-` path by --stdin-filename and keeps what stdin holds as `args.stdin` (path,
+    bytes), also as that file's text for the reporters; raises UsageError without a usable name."""
+    args.stdin = None
+    if "-" not in args.paths:
+        return
+    from leaklint.discovery import describe
+    from leaklint.report import absolute, source
+
+    name = args.stdin_filename
+    if not name:
+        raise UsageError("reading source from stdin (-) needs --stdin-filename PATH to name its language")
+    if describe(name) is None:
+        raise UsageError(f"{name}: not a Go or Python file (--stdin-filename names the file stdin stands for)")
+    data = sys.stdin.buffer.read(args.max_file_size + 1)
+    if len(data) > args.max_file_size:
+        raise UsageError(f"stdin holds more than --max-file-size ({args.max_file_size} bytes)")
+    args.paths = [name if p == "-" else p for p in args.paths]
+    args.stdin = (name, data)
+    source.remember(absolute(name), data.decode("utf-8", errors="replace"))
+
+
+def _add_noqa(result: RunResult) -> int:
+    from leaklint import suppressions
+    from leaklint.report.text import plural
+
+    _print_errors(result)
+    added = suppressions.add(result.active)
+    for line in added.skipped:
+        print(f"leaklint: warning: {line}", file=sys.stderr)
+    print(f"leaklint: added {plural(added.suppressions, 'suppression')} to {plural(added.files, 'file')}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def _print_errors(result: RunResult) -> None:
+    from leaklint.report import printable
     from leaklint.report.text import display_path
 
     cwd = os.getcwd()
     for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col)):
-        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: error: {error.message}",
+        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: {error.severity}: {printable(error.message)}",
               file=sys.stderr)
 
 
-def _report(result: RunResult, project: Project, args: argparse.Namespace, fixed: int = 0) -> None:
+def _report(result: RunResult, project: Project, args: argparse.Namespace, target: ReportTarget,
+            fixed: int = 0) -> None:
     from leaklint import report
     from leaklint.report.text import summary
 
-    stream = sys.stdout
+    args.format = args.format or project.config.output_format or "text"
     options = report.ReportOptions(
         cwd=os.getcwd(), source_root=project.source_root, version=__version__,
-        color=_use_color(args.color, stream, bool(args.output)),
+        color=_use_color(args.color, sys.stdout, bool(args.output)),
         include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
         quiet=args.quiet, unsafe_fixes=args.unsafe_fixes, fixed=fixed)
-    reporter = report.get(args.format)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-            reporter.write(result, out, options)
-    else:
-        try:
-            reporter.write(result, stream, options)
-            stream.flush()
-        except BrokenPipeError:  # `leaklint check | head`: the reader left, the status still counts
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-    if not args.quiet and (args.output or args.format != "text"):
-        where = f"; {args.format} report written to {args.output}" if args.output else ""
+    text = io.StringIO()
+    report.get("statistics" if args.statistics else args.format).write(result, text, options)
+    target.write(text.getvalue())
+    if not args.quiet and (args.output or args.statistics or args.format not in SUMMARISED):
+        kind = "statistics" if args.statistics else args.format
+        where = f"; {kind} report written to {args.output}" if args.output else ""
         print(summary(result, options) + where, file=sys.stderr)
 
 
 def _use_color(choice: str, stream: Any, to_file: bool) -> bool:
-    """Reports whether to colour: `always`; never for `never` or a file; else a terminal without NO_COLOR."""
+    """Reports whether to colour: `always`; never for `never` or a file; else when FORCE_COLOR is set
+    (not empty), else a terminal without NO_COLOR."""
     if choice != "auto":
         return choice == "always"
-    if to_file or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    if to_file:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from leaklint import baseline
+    from leaklint.output import ReportTarget
     from leaklint.project import Project
 
+    target = ReportTarget.open(args.output)
+    _read_stdin(args)
     project = Project.from_args(args)
     result = project.run()
     active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]
-    Path(args.output).write_text(baseline.dumps(active, project.source_root), encoding="utf-8")
+    target.write(baseline.dumps(active, project.source_root))
     _print_errors(result)
     print(f"leaklint: recorded {len(active)} finding{'s' * (len(active) != 1)} in {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -339,11 +395,9 @@ def _explain(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from leaklint.output import ReportTarget
     from leaklint.report.merge import merge_files
 
-    text = merge_files([Path(p) for p in args.inputs])
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    target = ReportTarget.open(args.output)
+    target.write(merge_files([Path(p) for p in args.inputs]))
     return EXIT_OK

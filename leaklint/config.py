@@ -22,6 +22,9 @@ class UsageError(Exception):
 
 
 LEVELS = ("error", "warning", "note")
+OUTPUT_FORMATS = ("text", "full", "concise", "grouped", "json", "json-lines", "sarif", "github", "gitlab", "codeclimate",
+                  "junit", "pylint", "azure", "rdjson")
+_CONFIG_BYTES = 4 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -46,11 +49,17 @@ class Config:
     root: Path
     selection: Selection = Selection()
     exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    respect_gitignore: bool = True
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     severity: tuple[tuple[str, str], ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     fail_on: str | None = None
     tests: bool = True
+    fail_on_unanalysed: bool = True
+    output_format: str | None = None
+    generated: bool = False
 
 
 def builtin_rule_dirs() -> list[Path]:
@@ -88,12 +97,14 @@ def load(path: Path) -> Config:
 
 
 def _read(path: Path) -> dict:
+    from leaklint.filesystem import Missing, Unreadable, read_text
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return tomllib.loads(read_text(path, _CONFIG_BYTES, named=True))
+    except Missing:
         raise ConfigError(f"{path}: no such configuration file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except Unreadable as exc:
+        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('cannot read file: ')}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
@@ -102,7 +113,8 @@ class _Parser:
     """Validates each known key of one table; anything else is an error naming the key."""
 
     KEYS = ("select", "ignore", "extend-select", "exclude", "per-file-ignores", "severity",
-            "rules-dirs", "fail-on", "tests")
+            "rules-dirs", "fail-on", "tests", "fail-on-unanalysed", "output-format", "extend-exclude", "force-exclude",
+            "respect-gitignore", "generated")
 
     def __init__(self, path: Path, prefix: str) -> None:
         self.path, self.prefix = path, prefix
@@ -123,11 +135,17 @@ class _Parser:
             root=root,
             selection=Selection(select, self.strings(data, "extend-select"), self.strings(data, "ignore")),
             exclude=self.strings(data, "exclude"),
+            extend_exclude=self.strings(data, "extend-exclude"),
+            force_exclude=self.flag(data, "force-exclude", False),
+            respect_gitignore=self.flag(data, "respect-gitignore", True),
             per_file_ignores=self.per_file_ignores(data.get("per-file-ignores", {})),
             severity=self.severity(data.get("severity", {})),
             rules_dirs=tuple(root / d for d in self.strings(data, "rules-dirs")),
             fail_on=self.level(data, "fail-on"),
             tests=self.flag(data, "tests", True),
+            fail_on_unanalysed=self.flag(data, "fail-on-unanalysed", True),
+            output_format=self.choice(data, "output-format", OUTPUT_FORMATS),
+            generated=self.flag(data, "generated", False),
         )
 
     def strings(self, data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -143,9 +161,12 @@ class _Parser:
         return value
 
     def level(self, data: dict[str, Any], key: str) -> str | None:
+        return self.choice(data, key, LEVELS)
+
+    def choice(self, data: dict[str, Any], key: str, choices: tuple[str, ...]) -> str | None:
         value = data.get(key)
-        if value is not None and value not in LEVELS:
-            raise self.fail(key, f"one of {', '.join(LEVELS)}")
+        if value is not None and value not in choices:
+            raise self.fail(key, f"one of {', '.join(choices)}")
         return value
 
     def per_file_ignores(self, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

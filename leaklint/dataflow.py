@@ -4,7 +4,8 @@ Each acquisition site is tracked through aliases, releases, defers and escapes a
 facts per program point; a site still open at an exit, an overwrite or a scope end is a leak.
 Rule specs say what acquires, releases and borrows; summaries of the analysed tree's own
 functions (the Oracle, see analysis.py) say which helpers close their parameters or return
-resources. The values it tracks are in facts.py, field and global ownership in ownership.py.
+resources. The values it tracks are in facts.py, field and global ownership in ownership.py,
+closures and registered closers in closures.py.
 The engine never parses and never formats.
 """
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import replace
 
 from leaklint.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
 from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Span, Store
+from leaklint.closures import Closures
 from leaklint.ownership import OwnedFields
 from leaklint.spec import Acquire, RuleSpec
 
-class FunctionAnalysis(OwnedFields):
+class FunctionAnalysis(OwnedFields, Closures):
     """Runs the may-analysis over one function and records leaks through `report`."""
 
     def __init__(self, function: FunctionIR, oracle: Oracle, seeds: list[tuple[Site, Holder]] = (),
@@ -76,13 +78,13 @@ class FunctionAnalysis(OwnedFields):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
-        return state, frozenset(replace(f, raised=span) for f in raised) | markers
+        return state, frozenset(replace(f, raised=span, raised_by=last[0].callee) for f in raised) | markers
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
         markers = frozenset(f for f in state if f.site < 0)
         after = self._op_facts(op, state - markers, report, markers)
-        return after if isinstance(op, Exit) else after | markers
+        return after if isinstance(op, Exit) else after | markers | self._registered(op)
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
@@ -219,7 +221,7 @@ class FunctionAnalysis(OwnedFields):
         for holder in holders:
             # What the rule declares comes first: cmd.Wait() waits for the process whatever
             # the tree's own (*Cmd).Wait summary guesses about its early returns.
-            if call.receiver is not None and call.receiver == joined(holder):
+            if call.receiver is not None and joined(holder) in (call.receiver, _promoted(call)):
                 clause = self.sites[fact.site].clause
                 awaited = call.awaited or not clause.awaited_release
                 if (method in spec.release_methods or method in clause.release_methods) and awaited:
@@ -239,6 +241,8 @@ class FunctionAnalysis(OwnedFields):
                         return effect
                 elif closes_through(arg, holder, spec, self.sites[fact.site].clause):
                     return "release"  # Ex) defer logErr(l, "closing body", resp.Body.Close)
+                elif arg is not None and spec.releases_by_handle(call.callee, arg, joined(holder)):
+                    return "release"  # Ex) os.waitpid(proc.pid, 0)   (reaps the child of proc)
         return "borrow"
 
     def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec, fact: Fact) -> str:
@@ -249,15 +253,19 @@ class FunctionAnalysis(OwnedFields):
             return "release"
         if spec.is_drain(call.callee, call.consts):
             return "drain"
+        if spec.is_handoff(call.callee):
+            return "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
         if spec.is_borrow(call.callee):
             return "borrow"
-        if spec.is_handoff(call.callee):
-            return "escape"
-        if self.oracle.borrows_by_type(call.callee, index):
+        if self.oracle.borrows_by_type(call.callee, index) and not spec.drain_calls:
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if self.oracle.is_tree_function(call.callee):
             paired = _paired(call, fact)
             effect = self.oracle.param_effect(call.callee, index, rest, spec, paired)
+            if effect.startswith("escapes") and self.oracle.borrows_by_type(call.callee, index, own=True):
+                # Ex) zone, err := Parse(reader, origin)   (`func Parse(f io.Reader, ...)` hands f to a
+                # third-party parser: through an io.Reader nothing can close it, so the caller still must)
+                return "borrow"
             if effect in ("passes", "passes-on-success"):
                 # Ex) resp, err := checkResp(c.Do(req))   (handed back: the results hold it, see _call)
                 self.passing[fact.site] = self.oracle.passed_back(call.callee, index, rest, spec, paired)
@@ -266,9 +274,20 @@ class FunctionAnalysis(OwnedFields):
             return "borrow"
         if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
             return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
-        # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention;
-        # not for function values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
-        return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?") else "escape"
+        # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention,
+        # also for a method of a value whose type is not known: `hdr.WriteTo(localConn)`; not for function
+        # values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
+        return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?func") else "escape"
+
+    def _releases(self, name: str, spec: RuleSpec) -> bool:
+        """Reports whether the function calls one of `spec`'s release methods on `name` anywhere."""
+        methods = {f".{method}" for method in spec.release_methods}
+        for block in self.function.blocks:
+            for op in block.ops:
+                call = op.call if isinstance(op, Defer) else op
+                if isinstance(call, Call) and call.receiver == name and call.callee[call.callee.rfind("."):] in methods:
+                    return True
+        return False
 
     def _own_object(self, arg: str | None, holder: Holder) -> bool:
         """Reports whether `arg` is the method's own object and the resource one of its fields: the
@@ -299,6 +318,11 @@ class FunctionAnalysis(OwnedFields):
                 field = self._owner_field(target) if spec.language == "go" else ""
                 if not field and "." in target and root(target) in (*self.function.params, self.function.receiver):
                     continue  # Ex) self.conn.request(...)   (an object's connection: the object's)
+                if spec.language == "go" and target in self.function.params and not self._releases(target, spec):
+                    # Ex) func (m *Monitor) Start(c *exec.Cmd) (chan Exit, error) { c.Start() ... }
+                    # (the caller's Cmd, which the caller waits for: containerd's reaper, go-runc; a
+                    # function that waits for it itself on some path owns it)
+                    continue
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
                     site = self._site(call, spec, clause, result, target)
@@ -404,8 +428,8 @@ class FunctionAnalysis(OwnedFields):
             if closing is not None:
                 # Ex) for ... { c, _ := net.Dial(...); defer func() { c.Close() }() }   (each iteration's
                 # c stays open until the function returns, when its closure closes it)
-                if kind in ("iteration", "continue"):
-                    report(Leak(fact.site, "defer-loop", closing.pending or span, drained=fact.drained))
+                if kind in ("iteration", "continue") and closing.pending is not None:
+                    report(Leak(fact.site, "defer-loop", closing.pending, drained=fact.drained))
                 continue
             if not kept and fact.pending is not None and kind in ("iteration", "continue"):
                 report(Leak(fact.site, "defer-loop", fact.pending, drained=fact.drained))
@@ -415,53 +439,6 @@ class FunctionAnalysis(OwnedFields):
                 continue
             out.add(replace(fact, holders=kept) if kept else fact)
         return frozenset(out)
-
-    def _capture(self, capture: Capture, state: State) -> State:
-        """A closure over `names`: stored away it takes them along; run now or as a goroutine it
-        releases what it closes (a goroutine may close it later); deferred, it closes at exit
-        whatever those names hold then, so it leaves markers (site -1) that _exit reads."""
-        if capture.mode == "value":
-            # Ex) t.Cleanup(func() { ln.Close() })   Ex) handler := func() { io.Copy(w, conn) }   (keeps it)
-            out = set()
-            for fact in state:
-                effect = "borrows" if fact.site < 0 else self._closure_effect(capture, fact)
-                if effect == "closes":
-                    self.released.add(fact.site)  # Ex) once.Do(func() { r.listener.Close() })
-                if effect == "borrows":
-                    out.add(fact)
-            return frozenset(out)
-        if capture.mode == "defer":
-            return state | self._closing_markers(capture, state)
-        out = set()
-        for fact in state:
-            effect = self._closure_effect(capture, fact)
-            if effect in ("escapes", "closes"):
-                self.released.add(fact.site)
-                continue
-            out.add(fact)
-        return frozenset(out)
-
-    def _closing_markers(self, capture: Capture, state: State) -> State:
-        """Returns a marker per (name, field) the deferred closure closes, for every rule."""
-        markers = set()
-        for spec in self.oracle.specs():
-            # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
-            for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
-                if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
-                    markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True, pending=capture.span))
-        for fact in state:
-            if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
-                self.released.add(fact.site)
-        return frozenset(markers)
-
-    def _closure_effect(self, capture: Capture, fact: Fact) -> str:
-        spec = self.sites[fact.site].spec
-        for holder in sorted(fact.holders):
-            if root(holder[0]) in capture.names:
-                effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode)
-                if effect != "borrows":
-                    return effect
-        return "borrows"
 
     def _defer(self, defer: Defer, state: State, report: Reporter) -> State:
         before = state
@@ -535,6 +512,12 @@ def _constructs(callee: str) -> bool:
     return name[:1].isupper() or name == "__init__"
 
 
+def _promoted(call: Call) -> str | None:
+    """Returns the value whose embedded field a promoted method is called on (`conn` of conn.Close()
+    where the front-end wrote the receiver `conn.conn`), if any."""
+    return next((value for key, value in call.kwargs if key == "promoted"), None)
+
+
 def _paired(call: Call, fact: Fact) -> int | None:
     """Returns the position of the argument that is the resource's paired error, if passed along."""
     return call.args.index(fact.err) if fact.err is not None and fact.err in call.args else None
@@ -551,13 +534,17 @@ def closes_through(path: str | None, holder: Holder, spec: RuleSpec, clause: Acq
 def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
     """Returns the leak of `fact` at `span`; one that follows a raised exception is an exception leak."""
     if fact.raised is not None:
-        return Leak(fact.site, "exception", fact.raised, drained=fact.drained)
+        return Leak(fact.site, "exception", fact.raised, fact.raised_by, drained=fact.drained)
     if fact.discarded is not None:
         return Leak(fact.site, "discarded", fact.discarded)
     return Leak(fact.site, kind, span, detail, drained=fact.drained)
 
 
 def _at(items: tuple[str | None, ...], index: int | None) -> str | None:
+    if index is not None and index < 0:
+        index += len(items)  # Ex) error_result = -1: the last result, when there is more than one
+        if index <= 0:
+            return None
     if index is None or index >= len(items):
         return None
     return items[index]
@@ -571,9 +558,11 @@ def _drop(state: State, gone: Callable[[Holder], bool]) -> State:
 def _along(edge: Edge, state: State) -> State:
     """Returns the facts that can hold on `edge`, given what its guard proves."""
     guard: Guard | None = edge.guard
-    if guard is None:
-        return state
-    if guard.kind == "nonnil":
-        return frozenset(f for f in state if f.site < 0 or f.err != guard.subject)
-    return frozenset(f for f in state if f.site < 0 or f.closed_unless != guard.subject
-                     and not any(refers(guard.subject, h) for h in f.holders))
+    while guard is not None:
+        if guard.kind == "nonnil":
+            state = frozenset(f for f in state if f.site < 0 or f.err != guard.subject)
+        else:
+            state = frozenset(f for f in state if f.site < 0 or f.closed_unless != guard.subject
+                              and not any(refers(guard.subject, h) for h in f.holders))
+        guard = guard.also
+    return state

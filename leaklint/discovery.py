@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
+from leaklint.filesystem import Missing, Unreadable, kind, read_head, read_regular
 from leaklint.ir import FileError
 
 LANGUAGES = {".go": "go", ".py": "python", ".pyi": None}
@@ -38,9 +39,7 @@ class SourceFile:
 def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False,
              respect_gitignore: bool = True) -> tuple[list[SourceFile], list[FileError]]:
     """Returns the source files under `paths` (sorted, unique) and an error for each missing path."""
-    import pathspec
-
-    excluded = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+    excluded = ignore_spec(exclude)[0] if exclude else None
     _module.cache_clear()  # go.mod files are read afresh each run
     found: dict[str, SourceFile] = {}
     errors: list[FileError] = []
@@ -48,18 +47,28 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
         if not os.path.exists(given):
             errors.append(FileError(given, "no such file or directory"))
             continue
-        if os.path.isfile(given):
+        if not os.path.isdir(given):
+            if not os.path.isfile(given):  # Ex) a FIFO named on the command line
+                errors.append(FileError(given, _not_regular(given)))
+                continue
             if force_exclude and excluded is not None and excluded.match_file(_relative(given)):
                 continue
             source = _source(given)
             if source is not None:
                 found[source.path] = source
             continue
-        for path in _walk(_canonical(given), excluded, respect_gitignore):
+        for path in _walk(_canonical(given), excluded, respect_gitignore, errors):
             source = _source(path, canonical=True)
             if source is not None:
                 found[source.path] = source
     return _unique_packages([found[key] for key in sorted(found)]), errors
+
+
+def _not_regular(path: str) -> str:
+    try:
+        return f"not a regular file ({kind(os.stat(path).st_mode)}), not read"
+    except OSError as exc:  # Ex) it vanished meanwhile
+        return f"cannot read file: {exc.strerror or exc}"
 
 
 def _unique_packages(files: list[SourceFile]) -> list[SourceFile]:
@@ -89,6 +98,8 @@ def go_package(directory: str) -> str:
     return below if name == "std" else f"{name}/{below}"  # the Go tree's own module: paths are bare
 
 
+_GO_MOD_BYTES = 65536
+_IGNORE_BYTES = 8 * 1024 * 1024
 _MODULE = re.compile(r'(?m)^\s*module\s+"?([^\s"/]+[^\s"]*)"?')
 _GO_DIRECTIVE = re.compile(rb"(?m)^\s*go\s+(\d+)\.(\d+)")
 
@@ -100,64 +111,145 @@ def go_version(directory: str) -> tuple[int, int] | None:
     if module is None:
         return None
     try:
-        with open(os.path.join(module[0], "go.mod"), "rb") as handle:
-            match = _GO_DIRECTIVE.search(handle.read(65536))
-    except OSError:
+        match = _GO_DIRECTIVE.search(read_head(os.path.join(module[0], "go.mod"), _GO_MOD_BYTES))
+    except Unreadable:
         return None
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def module_root(directory: str) -> str | None:
+    """Returns the directory of the go.mod that claims `directory`, if any."""
+    module = _module(os.path.abspath(directory))
+    return module[0] if module is not None else None
 
 
 @cache
 def _module(directory: str) -> tuple[str, str] | None:
     """Returns (directory, module path) of the nearest go.mod at or above `directory` naming a module."""
     try:
-        with open(os.path.join(directory, "go.mod"), encoding="utf-8", errors="replace") as handle:
-            match = _MODULE.search(handle.read(65536))
+        match = _MODULE.search(read_head(os.path.join(directory, "go.mod"), _GO_MOD_BYTES).decode("utf-8", "replace"))
         if match:
             return directory, match.group(1)
-    except OSError:
+    except Unreadable:
         pass
     parent = os.path.dirname(directory)
     return None if parent == directory else _module(parent)
 
 
-def _walk(top: str, excluded, respect_gitignore: bool):
+class _Tracked:
+    """The files git tracks although an ignore pattern matches them, asked of git once, on the first
+    match: such files are analysed (git never ignores a tracked file), and so are their directories."""
+
+    def __init__(self, top: str) -> None:
+        self.top, self.files, self.directories = top, None, None
+
+    def _load(self) -> None:
+        from leaklint.gitdiff import tracked_ignored
+
+        self.files = tracked_ignored(self.top)
+        self.directories = {parent for path in self.files for parent in _parents(path)}
+
+    def has(self, path: str) -> bool:
+        if self.files is None:
+            self._load()
+        return os.path.abspath(path) in self.files
+
+    def holds(self, directory: str) -> bool:
+        if self.directories is None:
+            self._load()
+        return os.path.abspath(directory) in self.directories
+
+
+def _parents(path: str):
+    parent = os.path.dirname(path)
+    while parent and parent != path:
+        yield parent
+        path, parent = parent, os.path.dirname(parent)
+
+
+def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
+    """Yields the source files below `top`; a directory that cannot be listed, a broken .gitignore
+    and a symbolic link to a file outside `top` become `errors`."""
     ignores: list[tuple[str, object]] = []
-    for directory, dirs, files in os.walk(top):
+    tracked = _Tracked(top)
+    inside = os.path.realpath(top)
+
+    def unlisted(error: OSError) -> None:
+        errors.append(FileError(os.path.normpath(error.filename or top),
+                                f"cannot read directory: {error.strerror or error}"))
+
+    for directory, dirs, files in os.walk(top, onerror=unlisted):
         if respect_gitignore:
-            spec = _gitignore(directory)
+            spec = _gitignore(directory, errors)
             if spec is not None:
                 ignores.append((directory, spec))
         ignores = [(base, spec) for base, spec in ignores if _within(directory, base)]
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores))
+        dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores, tracked))
+        below = [(_below(directory, base), spec) for base, spec in ignores]  # relpath once per directory
         for name in sorted(files):
             path = os.path.join(directory, name)
             if os.path.splitext(name)[1] not in LANGUAGES or name.startswith("."):
                 continue
             if excluded is not None and excluded.match_file(_relative(path)):
                 continue
-            if any(spec.match_file(os.path.relpath(path, base)) for base, spec in ignores):
+            if any(spec.match_file(rel + name) for rel, spec in below) and not tracked.has(path):
+                continue
+            if os.path.islink(path) and not _within(os.path.realpath(path), inside):
+                errors.append(FileError(os.path.normpath(path), "symbolic link to a file outside the analysed tree, "
+                                                                "not read"))
                 continue
             yield os.path.normpath(path)
 
 
-def _skip_dir(parent: str, name: str, excluded, ignores) -> bool:
+def _below(directory: str, base: str) -> str:
+    """Returns the prefix of `directory`'s entries relative to `base`: "" or "sub/dir/"."""
+    rel = os.path.relpath(directory, base)
+    return "" if rel == "." else rel + os.sep
+
+
+def _skip_dir(parent: str, name: str, excluded, ignores, tracked: _Tracked) -> bool:
     if name.startswith(".") or name in SKIPPED_DIRS:
         return True
     path = os.path.join(parent, name)
     if excluded is not None and excluded.match_file(_relative(path) + "/"):
         return True
-    return any(spec.match_file(os.path.relpath(path, base) + "/") for base, spec in ignores)
+    ignored = any(spec.match_file(os.path.relpath(path, base) + "/") for base, spec in ignores)
+    return ignored and not tracked.holds(path)
 
 
-def _gitignore(directory: str):
+def _gitignore(directory: str, errors: list[FileError]):
+    """Returns the patterns of `directory`'s .gitignore (without its invalid lines, which git skips
+    too), or None when it has none or it cannot be read (an error then says so)."""
+    path = os.path.join(directory, ".gitignore")
+    try:
+        text = read_regular(path, _IGNORE_BYTES).decode("utf-8", "replace")
+    except Missing:
+        return None
+    except Unreadable as exc:
+        errors.append(FileError(os.path.normpath(path), f"{exc}; its patterns are not applied"))
+        return None
+    return ignore_spec(text.splitlines())[0]
+
+
+def ignore_spec(lines: list[str] | tuple[str, ...]):
+    """Returns the spec of the valid gitignore-style patterns among `lines`, and the invalid ones
+    with the reason each is invalid (`!` alone, a trailing backslash, a range such as `[z-a]`)."""
     import pathspec
 
     try:
-        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-            return pathspec.GitIgnoreSpec.from_lines(handle)
-    except OSError:
-        return None
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        spec.match_file("")  # Ex) [z-a]: its regular expression fails only when first used
+        return spec, []
+    except Exception:  # noqa: BLE001 - pathspec raises its own error, ValueError or re.error
+        pass
+    valid, invalid = [], []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line]).match_file("")
+            valid.append(line)
+        except Exception as exc:  # noqa: BLE001 - as above
+            invalid.append((line, str(exc)))
+    return pathspec.GitIgnoreSpec.from_lines(valid), invalid
 
 
 def _within(directory: str, base: str) -> bool:
@@ -173,6 +265,12 @@ def _canonical(path: str) -> str:
 
 def _relative(path: str) -> str:
     return os.path.relpath(path).replace(os.sep, "/")
+
+
+def describe(path: str) -> SourceFile | None:
+    """Returns the SourceFile `path` would be (its canonical path, language and package), whether
+    or not it exists; None when it is no Go or Python file. For source read from stdin."""
+    return _source(path)
 
 
 def _source(path: str, canonical: bool = False) -> SourceFile | None:

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from leaklint import directives
 from leaklint.analysis import LeakAnalysis
+from leaklint.budget import OverBudget, cpu_budget
 from leaklint.cache import PackageResult
-from leaklint.discovery import SourceFile, discover, is_test_file
+from leaklint.discovery import SourceFile, discover, is_test_file, module_root
+from leaklint.frontends.go.modules import Dependencies
 from leaklint.finding import Finding, RunResult
-from leaklint.ir import Directive, FileError, FunctionIR, LoweredFile
+from leaklint.function_index import FunctionIndex
+from leaklint.ir import PARTIAL, Directive, FileError, LoweredFile
+from leaklint.results import grade_unread, with_line_hashes
+from leaklint.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint.spec import RuleSpec
-from leaklint.treesources import TreeSources
+from leaklint.treesources import ModuleSources, TreeSources
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
 
 Package = tuple[str, str, list[tuple[str, bytes]]]  # language, package key, (path, bytes) of its files
@@ -42,22 +47,29 @@ class Settings:
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
     tests: bool = True  # analyse test files (their findings are tagged `test`)
     fixes: bool = False  # propose, verify and attach automatic fixes (leaklint.fixes)
+    stdin: tuple[str, bytes] | None = None  # (path, bytes): source read from stdin, analysed as that file
+    max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
+    time_limit: float = 60.0  # CPU seconds per package before its files count as not analysed (0: none)
+    generated: bool = False  # report generated Go files too (they always lend their helpers)
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
-    files, errors = discover([*paths, *settings.context], settings.exclude, settings.force_exclude,
+    given = [p for p in paths if settings.stdin is None or p != settings.stdin[0]]
+    files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
                              settings.respect_gitignore)
+    if settings.stdin is not None:
+        files = _with_stdin(files, settings.stdin[0])
     if not settings.tests:  # Ex) tests = false   (as golangci-lint's run.tests)
         files = [f for f in files if not _in_tests(f.path, settings.root)]
     if settings.shard is not None:
         files = shard(files, *settings.shard)
     tree_packages = {f.package: f.package for f in files}
     store = _open_cache(settings)
-    index = _open_index(store, paths, settings, tree_packages) if store else None
+    index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
     results, unread = _unchanged(files, index) if index else ([], files)
-    packages, read_errors = read_packages(unread)
-    errors.extend(read_errors)
+    packages, read_errors = read_packages(unread, settings.max_file_bytes, settings.stdin)
+    errors.extend(grade_unread(read_errors, unread, settings.rules, settings.max_file_bytes))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
         index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
@@ -68,6 +80,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     results += check(packages, settings, tree_packages, store, index, go_paths)
     if index:
         index.save()
+    if store:
+        store[0].prune()
     findings: list[Finding] = []
     by_path: dict[str, list[Directive]] = {}
     for result in results:
@@ -76,7 +90,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         by_path.update((path, list(items)) for path, items in result.directives if items)
     findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in findings]
     findings, unused = directives.apply(sorted(findings, key=Finding.sort_key), by_path)
-    errors.sort(key=lambda e: (e.path, e.line))
+    # Ex) a helper too deeply nested, asked for by two packages: one error
+    errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
     return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
 
 
@@ -88,16 +103,33 @@ def shard(files: list[SourceFile], index: int, count: int) -> list[SourceFile]:
     """Returns the files of shard `index` of `count` (1-based), whole package directories at a time."""
     import zlib
 
-    return [f for f in files if zlib.crc32(f.package.encode()) % count == index - 1]
+    return [f for f in files if zlib.crc32(f.package.encode("utf-8", "surrogateescape")) % count == index - 1]
 
 
-def read_packages(files: list[SourceFile]) -> tuple[list[Package], list[FileError]]:
+def _with_stdin(files: list[SourceFile], path: str) -> list[SourceFile]:
+    """Returns `files` with the file read from stdin in its place (it may not exist on disk)."""
+    from leaklint.discovery import describe
+
+    named = describe(path)
+    kept = [f for f in files if f.path != named.path]
+    return sorted([*kept, named], key=lambda f: f.path)
+
+
+def read_packages(files: list[SourceFile], limit: int = MAX_FILE_BYTES,
+                  stdin: tuple[str, bytes] | None = None) -> tuple[list[Package], list[FileError]]:
     """Returns the readable files grouped by package, sorted by (language, package); unreadable files
-    become errors."""
+    and files over `limit` bytes become errors; the file read from stdin (`stdin`: its path and
+    bytes) is taken from there."""
+    from leaklint.discovery import describe
+
     errors: list[FileError] = []
     packages: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
+    piped = describe(stdin[0]).path if stdin else None
     for source_file in files:
-        data, error = read_source(source_file.path)
+        if source_file.path == piped:
+            data, error = usable_source(source_file.path, stdin[1], source_file.language)
+        else:
+            data, error = read_source(source_file.path, limit, source_file.language)
         if error is not None:
             errors.append(error)
             continue
@@ -106,11 +138,12 @@ def read_packages(files: list[SourceFile]) -> tuple[list[Package], list[FileErro
 
 
 def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict[str, str]):
-    """Returns the stat index of this run's scope (see cache.StatIndex)."""
-    from leaklint.cache import StatIndex
+    """Returns the stat index of this run's scope (see stat_index.StatIndex)."""
+    from leaklint.stat_index import StatIndex
 
     scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
-                  settings.respect_gitignore, settings.shard, settings.context, settings.tests))
+                  settings.respect_gitignore, settings.shard, settings.context, settings.tests,
+                  settings.max_file_bytes, settings.generated))
     return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
 
 
@@ -146,10 +179,15 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     languages = {spec.language for spec in rules}
     prefilters = {language: registry.prefilter(language, rules) for language in languages}
     tree = TreeSources({key: [(path, data) for path, data in members if not path.endswith("_test.go")]
-                        for language, key, members in packages if language == "go"}, go_paths or {})
+                        for language, key, members in packages if language == "go"}, go_paths or {},
+                       max_file_bytes=settings.max_file_bytes, dependencies=_dependencies(go_paths or {}))
     if "go" in prefilters:
         tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
                                                        for key, members in tree.members.items()})
+    trees = {"go": tree}
+    if "python" in prefilters:  # Ex) from .net import dial   (another module's helper, summarised)
+        trees["python"] = ModuleSources(registry.frontend("python").modules(tree_packages))
+        prefilters["python"].learn_tree(trees["python"].modules)
     results: list[PackageResult | None] = []
     candidates: list[int] = []
     for language, key, members in packages:
@@ -159,65 +197,127 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
         else:
             results.append(_directives_only(language, members))
     context = frozenset(os.path.abspath(p) for p in settings.context)
+    if not settings.generated:  # Ex) api.pb.go: lowered for its helpers like context, never reported
+        context |= _generated(packages)
     keys = {i: _cache_key(store, packages[i], tree_packages, context) for i in candidates} if store else {}
     missing = []
     for i in candidates:
         results[i] = store[0].get(keys[i]) if store else None
-        if results[i] is not None and any(tree.digest(dep) != digest for dep, digest in results[i].deps):
+        deps = results[i].deps if results[i] is not None else ()
+        if deps and any(trees[packages[i][0]].digest(dep) != digest for dep, digest in deps):
             results[i] = None  # Ex) a helper of another package changed: the summary it lent may have
         if results[i] is None:
             missing.append(i)
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
-                   tree=tree, fixes=settings.fixes)
+                   trees=trees, time_limit=settings.time_limit, fixes=settings.fixes)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
-        if store:
+        if store and result.complete:  # Ex) over the time limit: tried again next run
             store[0].put(keys[i], result)
     if index is not None:
+        index.forget({_index_key(language, key) for (language, key, _), result in zip(packages, results)
+                      if result is not None and not result.complete})
         for (language, key, _), result in zip(packages, results):
             index.record(_index_key(language, key), result, [_index_key(language, dep) for dep, _ in result.deps])
     return [result for result in results if result is not None]
 
 
+def _generated(packages: list[Package]) -> frozenset[str]:
+    """Returns the absolute paths of the generated Go files among `packages`."""
+    from leaklint.frontends.go.generated import is_generated
+
+    return frozenset(os.path.abspath(path) for language, _, members in packages if language == "go"
+                     for path, data in members if is_generated(data))
+
+
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
                   prefilters: dict, context: frozenset[str] = frozenset(),
-                  tree: TreeSources | None = None, fixes: bool = False) -> PackageResult:
+                  trees: dict | None = None, time_limit: float = 0, fixes: bool = False) -> PackageResult:
     """Returns the findings, errors and directives of one package; files in `context` only lend
     their helpers and types (lowered lazily, never checked), and so do the other packages of the
-    `tree`, whose summaries it records as `deps` (package, content digest). With `fixes`, each
-    finding that has a verified automatic fix carries it."""
-    language, key, members = package
-    rules = applicable(rules, language, members)
+    tree of its language (`trees`), whose summaries and names it records as `deps` (package,
+    content digest). A package that takes more than `time_limit` seconds of CPU time (0: no limit)
+    has an error per file instead of findings, and is not `complete`. With `fixes`, each finding
+    that has a verified automatic fix carries it."""
     try:
-        lowered, index = _lower(package, rules, tree_packages, prefilters, context, tree)
+        with cpu_budget(time_limit):
+            return _check_package(package, rules, tree_packages, prefilters, context, (trees or {}).get(package[0]),
+                                  fixes)
+    except OverBudget:
+        language, _, members = package
+        message = f"analysis stopped at the time limit ({time_limit:g} s of CPU time, see --file-time-limit)"
+        return PackageResult(errors=tuple(FileError(path, message) for path, _ in members
+                                          if os.path.abspath(path) not in context),
+                             directives=_directives_only(language, members).directives, complete=False)
+
+
+def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
+                   context: frozenset[str], tree: TreeSources | ModuleSources | None, fixes: bool) -> PackageResult:
+    language, key, members = package
+    if tree is not None:
+        tree.consulted()  # what earlier packages read is theirs
+    rules = applicable(rules, language, members)
+    lower = partial(_lower, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context, tree=tree)
+    try:
+        lowered, index = lower(package)
     except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                                           for path, _ in members),
                              directives=_directives_only(language, members).directives)
     findings, errors = analyse(lowered, rules, index)
-    errors.extend(error for item in lowered for error in item.errors)
+    errors.extend(replace(error, severity="warning") if error.message.endswith(PARTIAL) else error
+                  for item in lowered for error in item.errors)
+    errors.extend(index.errors)
+    used = index.used | tree.consulted() | {tree.owner(q) for q in index.summarised} if tree is not None else set()
+    deps = tuple((dep, tree.digest(dep)) for dep in sorted(used - {key, None})) if tree is not None else ()
     if fixes and findings:
-        from leaklint.fixes import verify
-
-        def reanalyse(fixed: list[tuple[str, bytes]]) -> list[Finding] | None:
-            try:
-                again, moved = _lower((language, key, fixed), rules, tree_packages, prefilters, context, tree)
-            except Exception:  # noqa: BLE001 - a fix that breaks lowering is no fix
-                return None
-            found, problems = analyse(again, rules, moved)
-            return None if len(problems) + sum(len(item.errors) for item in again) > len(errors) else found
-
-        findings = verify.attach(language, members, findings, reanalyse)
-    deps = tuple((dep, tree.digest(dep)) for dep in sorted(index.used)) if tree is not None else ()
+        findings = _with_fixes(package, findings, len(errors), lower, rules)
+    findings = with_line_hashes(findings, dict(members))
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)
 
 
+def _with_fixes(package: Package, findings: list[Finding], problems: int,
+                lower: Callable[[Package], tuple[list[LoweredFile], FunctionIndex]],
+                rules: list[RuleSpec]) -> list[Finding]:
+    """Returns `findings`, each with the automatic fix that re-analysis verified, if any: a fixed
+    package that lowers or analyses with more than `problems` errors verifies nothing."""
+    from leaklint.fixes import verify
+
+    language, key, members = package
+
+    def reanalyse(fixed: list[tuple[str, bytes]]) -> list[Finding] | None:
+        try:
+            again, index = lower((language, key, fixed))
+        except Exception:  # noqa: BLE001 - a fix that breaks lowering is no fix
+            return None
+        found, errors = analyse(again, rules, index)
+        return None if len(errors) + sum(len(item.errors) for item in again) + len(index.errors) > problems else found
+
+    paths = {f.span.path for f in findings}
+    return verify.attach(language, members, findings, reanalyse, _as_on_disk([m for m in members if m[0] in paths]))
+
+
+def _as_on_disk(members: list[tuple[str, bytes]]) -> frozenset[str]:
+    """Returns the paths whose bytes on disk are the analysed ones, a byte order mark aside: fixes
+    are placed in those only (the front-end read a Python file's lone CRs and Latin-1 anew; stdin
+    is not the file)."""
+    out = set()
+    for path, data in members:
+        try:
+            with open(path, "rb") as handle:
+                if handle.read(len(data) + 4).removeprefix(b"\xef\xbb\xbf") == data:
+                    out.add(path)
+        except OSError:
+            continue
+    return frozenset(out)
+
+
 def _lower(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
-           context: frozenset[str], tree: TreeSources | None) -> tuple[list[LoweredFile], FunctionIndex]:
+           context: frozenset[str], tree: TreeSources | ModuleSources | None) -> tuple[list[LoweredFile], FunctionIndex]:
     """Returns the package lowered by its front-end and the index of the tree's functions it sees."""
     from leaklint.frontends import registry
 
@@ -226,7 +326,7 @@ def _lower(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str
     needles = prefilters[language].needles(key, [data for _, data in members])
     lowered = registry.frontend(language).lower_package(key, members, tree_packages, needles,
                                                         focus if len(focus) < len(members) else None)
-    return lowered, FunctionIndex(lowered, tree if language == "go" else None, key, tree_packages)
+    return lowered, FunctionIndex(lowered, tree, key, tree_packages)
 
 
 def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:
@@ -279,31 +379,12 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
     return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local + version))
 
 
-def read_source(path: str) -> tuple[bytes, FileError | None]:
-    """Returns the bytes of a source file, or a FileError saying in one line why it cannot be used."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return b"", FileError(path, f"file too large to analyse ({size} bytes, limit {MAX_FILE_BYTES})")
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return b"", FileError(path, f"cannot read file: {exc.strerror or exc}")
-    if b"\0" in data[:8192]:
-        return b"", FileError(path, "binary file, not source code")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return b"", FileError(path, f"invalid UTF-8 at byte {exc.start}", line)
-    return data, None
-
-
 def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
             functions: FunctionIndex | None = None) -> tuple[list[Finding], list[FileError]]:
     """Returns the findings of every lowered function; a function that crashes the engine becomes an error."""
     functions = functions or FunctionIndex(lowered)
     engine = LeakAnalysis(rules, functions, functions.shared)
+    engine.summarised = functions.summarised  # the index keeps what the checks relied on (see check_package)
     findings: list[Finding] = []
     errors: list[FileError] = []
     for item in lowered:
@@ -319,84 +400,11 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
     return findings, errors
 
 
-class FunctionIndex:
-    """Every function of the analysed tree by qualname; helpers are lowered on first use, those of
-    other packages of the tree (`tree`) with their package, lowered on first use too; `used` names
-    the packages whose summaries were asked for."""
-
-    def __init__(self, lowered: list[LoweredFile], tree: TreeSources | None = None, own: str = "",
-                 tree_packages: dict[str, str] | None = None) -> None:
-        self._known: dict[str, FunctionIR] = {}
-        self._lazy: dict[str, object] = {}
-        self._plain: set[str] = set()
-        self._tree, self._own, self._tree_packages = tree, own, tree_packages or {}
-        self.used: set[str] = set()
-        self._foreign_names: set[str] = set()
-        self._returning: dict[str, bool] = {}  # may_return of other packages' functions
-        self._add(lowered)
-
-    def _add(self, lowered: list[LoweredFile]) -> None:
-        for item in lowered:
-            self._plain |= item.plain
-            for function in item.functions:
-                self._known.setdefault(function.qualname, function)
-            for qualname, thunk in item.lazy.items():
-                self._lazy.setdefault(qualname, thunk)
-
-    def __contains__(self, qualname: object) -> bool:
-        if not isinstance(qualname, str):
-            return False
-        if qualname not in self._known and qualname not in self._lazy:
-            self._foreign(qualname)
-        if qualname in self._lazy:  # lowered now: a helper whose body turns out unparsable is unknown
-            for function in self._lazy.pop(qualname)():
-                self._known.setdefault(function.qualname, function)
-        return qualname in self._known
-
-    def _foreign(self, qualname: str) -> None:
-        """Loads the other package of the tree that declares `qualname`, once."""
-        key = self._tree.owner(qualname) if self._tree is not None else None
-        if key is None or key == self._own or key in self.used:
-            return
-        self.used.add(key)
-        lowered = self._tree.lowered(key, self._tree_packages)
-        self._foreign_names |= {q for item in lowered for q in (*item.lazy, *(f.qualname for f in item.functions))}
-        self._add(lowered)
-
-    def borrows(self, qualname: str, index: int) -> bool:
-        """Reports whether `qualname` is another package's function whose parameter `index` can only
-        borrow (its declared type cannot close anything), without loading that package."""
-        return self._tree is not None and qualname not in self._known and qualname not in self._lazy \
-            and self._tree.borrows(qualname, index)
-
-    def is_foreign(self, qualname: str) -> bool:
-        """Reports whether `qualname` belongs to another package of the tree (loaded by _foreign)."""
-        return qualname in self._foreign_names
-
-    @property
-    def shared(self):
-        """Returns the summaries shared by every package's analysis for other packages' functions."""
-        return self._tree.summaries if self._tree is not None else None
-
-    def may_return(self, qualname: str) -> bool:
-        """Reports whether `qualname` may be a tree function returning a resource, without lowering
-        it (nor, for another package's, loading that package unless its signature names one)."""
-        if qualname in self._plain:
-            return False
-        if qualname in self._returning:
-            return self._returning[qualname]
-        key = self._tree.owner(qualname) if self._tree is not None else None
-        if key is not None and key != self._own:
-            # Another package's: what its signature says, never whether some earlier analysis of this
-            # process happened to load that package (the answer must not depend on the order of work).
-            self._returning[qualname] = self._tree.may_return(qualname) and qualname in self
-            return self._returning[qualname]
-        return qualname in self._known or qualname in self._lazy
-
-    def __getitem__(self, qualname: str) -> FunctionIR:
-        if qualname not in self:
-            raise KeyError(qualname)
-        return self._known[qualname]
+def _dependencies(go_paths: dict[str, list[str]]) -> Dependencies | None:
+    """Returns where the run's Go modules find the packages they import from elsewhere."""
+    roots = {module_root(os.path.dirname(paths[0])) for paths in go_paths.values() if paths}
+    roots.discard(None)
+    return Dependencies(roots) if roots else None  # type: ignore[arg-type]
 
 
 def default_rule_dirs() -> list[Path]:

@@ -37,6 +37,7 @@ class Fact:
     err: str | None = None
     deferred: bool = False
     raised: Span | None = None
+    raised_by: str = ""  # the callee whose exception `raised` is
     pending: Span | None = None  # closed by a defer inside a loop: leaks if the loop goes round again
     unowned: Span | None = None  # stored at this span in a shared field its owner never closes (see _store_field)
     discarded: Span | None = None  # a result discarded at this call, open only where its error is nil
@@ -46,7 +47,8 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Leak:
-    """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception/abandon/unowned."""
+    """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception/abandon/unowned;
+    for an exception, `detail` is the callee that raised it."""
 
     site: int
     kind: str
@@ -92,7 +94,7 @@ class Oracle:
     def param_effect(self, callee: str, index: int, rest: str, spec: RuleSpec, paired: int | None = None) -> str: ...
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str: ...
     def is_tree_function(self, callee: str) -> bool: ...
-    def borrows_by_type(self, callee: str, index: int) -> bool: ...
+    def borrows_by_type(self, callee: str, index: int, own: bool = False) -> bool: ...
     def receiver_effect(self, callee: str, rest: str, spec: RuleSpec) -> str: ...
     def passed_back(self, callee: str, index: int, rest: str, spec: RuleSpec,
                     paired: int | None = None) -> tuple[int, frozenset[str], bool] | None: ...

@@ -72,8 +72,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Returns the line-independent `leaklint/v1` fingerprint."""
-        text = f"{self.rule_id}\0{self.span.path}\0{self.key}"
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        text = f"{self.rule_id}\0{self.span.path}\0{self.key}"  # a file name's bytes that are not UTF-8 kept as bytes
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     def covered_by(self, codes: tuple[str, ...] | frozenset[str]) -> bool:
         """Reports whether a suppression naming `codes` covers this finding: its rule, or the rule
@@ -89,7 +89,8 @@ class RunResult:
     """Everything one `leaklint check` produced, in the order reporters print it.
 
     `findings` are sorted and include suppressed ones (flagged); `errors` are files that could
-    not be read or parsed; `root` is the directory URIs are made relative to.
+    not be read or parsed; `root` is the directory URIs are made relative to; `unchanged` counts the
+    active findings a gate on changes (`--new-from-rev`) left out because no change touched them.
     """
 
     findings: list[Finding]
@@ -98,6 +99,7 @@ class RunResult:
     files_checked: int
     root: str
     unused_directives: list = field(default_factory=list)  # list[leaklint.ir.Directive] with path
+    unchanged: int = 0
 
     @property
     def active(self) -> list[Finding]:

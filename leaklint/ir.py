@@ -81,6 +81,7 @@ class Capture:
     function: str
     names: tuple[str, ...]
     mode: Literal["call", "defer", "go", "value"]
+    growing: bool = True  # deferred in a loop whose count the input decides (or not in a loop at all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +125,12 @@ Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """What an edge proves: `subject` is nil/None (`nil`) or not (`nonnil`) on that edge."""
+    """What an edge proves: `subject` is nil/None (`nil`) or not (`nonnil`) on that edge, and what
+    `also` proves with it (`err4 != nil && err6 != nil`: both errors are set)."""
 
     subject: str
     kind: Literal["nil", "nonnil"]
+    also: Guard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,22 +199,33 @@ class FunctionIR:
 
 @dataclass(frozen=True, slots=True)
 class Directive:
-    """An in-source suppression: on `line`, `codes` are ignored (empty: malformed, kept for reporting)."""
+    """An in-source suppression: on `line` (through `last` when it covers a declaration), `codes`
+    are ignored (empty: malformed, kept for reporting; `("ALL",)`: every rule)."""
 
     line: int
     codes: tuple[str, ...]
     reason: str
     span: Span
+    last: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class FileError:
-    """A file that could not be read or parsed, and why, in one line."""
+    """A file that could not be read or parsed, and why, in one line.
+
+    `severity` is `error` when findings of the file may be missing (it fails the run), `warning`
+    when nothing was missed: a Go file whose other declarations were analysed (its message ends
+    with PARTIAL), or a file unreadable but calling no acquisition.
+    """
 
     path: str
     message: str
     line: int = 1
     col: int = 1
+    severity: str = "error"
+
+
+PARTIAL = "(the rest of the file is analysed)"
 
 
 @dataclass(slots=True)

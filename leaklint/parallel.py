@@ -7,6 +7,7 @@ about what the work is.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -27,13 +28,13 @@ _job: _Job | None = None  # set before forking; workers read it instead of unpic
 
 
 def workers(jobs: int) -> int:
-    """Returns the number of worker processes `jobs` asks for (0: one per usable core)."""
-    if jobs > 0:
-        return jobs
+    """Returns the number of worker processes `jobs` asks for (0: one per usable core), never more
+    than the usable cores: the work is CPU-bound, and `--jobs 100000` must not fork 100,000 processes."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return min(jobs, cores) if jobs > 0 else cores
 
 
 def run(work: Callable[[Unit], Result], units: Sequence[Unit], sizes: Sequence[int], jobs: int) -> list[Result]:
@@ -55,21 +56,41 @@ def run(work: Callable[[Unit], Result], units: Sequence[Unit], sizes: Sequence[i
 
 def _in_pool(units: Sequence[Unit], order: list[int], count: int) -> list[Result]:
     """Runs one task per unit, in `order` (largest first): an idle worker takes the next, so one
-    slow package never waits behind a batch that happened to be assigned with it."""
+    slow package never waits behind a batch that happened to be assigned with it. Ctrl-C reaches
+    only this process (workers ignore it, and are forked with it blocked): the workers are killed
+    and KeyboardInterrupt raised, so nothing waits on a worker blocked writing its result."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     results: dict[int, Result] = {}
-    context = multiprocessing.get_context("fork")
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_ignore_interrupts)
     try:
-        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-            for index, future in [(index, pool.submit(_run_one, index)) for index in order]:
-                results[index] = future.result()
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            futures = [(index, pool.submit(_run_one, index)) for index in order]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for index, future in futures:
+            results[index] = future.result()
     except BrokenProcessPool:
         pass  # a worker died (out of memory, a crash in a parser): finish the rest in-process
+    except BaseException:
+        for worker in set(multiprocessing.active_children()) - before:
+            worker.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     assert _job is not None
     return [results[i] if i in results else _job.work(units[i]) for i in range(len(units))]
+
+
+def _ignore_interrupts() -> None:
+    """Makes a worker ignore Ctrl-C (the parent alone handles it), then lets signals in."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _run_one(index: int):

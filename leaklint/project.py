@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from leaklint import config as cfg
 if TYPE_CHECKING:
     from leaklint.driver import Settings
     from leaklint.finding import Finding, RunResult
+    from leaklint.gitdiff import Changes
     from leaklint.spec import RuleSpec
 
 
@@ -37,17 +38,18 @@ def _default_root(first: str, start: Path) -> str:
     return cwd if inside else str(start)
 
 
-def package_context(paths: list[str]) -> list[str]:
+def package_context(paths: list[str], piped: str | None = None) -> list[str]:
     """Returns the sibling Go files of every Go file named in `paths` that are not named themselves.
 
     A Go package spans its directory: a file alone hides the helpers, wrappers and struct types
     its siblings declare. Pre-commit passes single files, so these siblings are analysed as
-    context and their own findings are dropped.
+    context and their own findings are dropped. `piped` names the file read from stdin, which
+    need not exist on disk.
     """
     named = {os.path.normpath(os.path.abspath(p)) for p in paths}
     context: dict[str, str] = {}
     for path in paths:
-        if not (path.endswith(".go") and os.path.isfile(path)):
+        if not (path.endswith(".go") and (os.path.isfile(path) or path == piped)):
             continue
         folder = os.path.dirname(path) or "."
         for name in sorted(os.listdir(folder)):
@@ -56,6 +58,11 @@ def package_context(paths: list[str]) -> list[str]:
             if name.endswith(".go") and name[0] not in "._" and full not in named and os.path.isfile(full):
                 context.setdefault(full, sibling)
     return list(context.values())
+
+
+def _given(flag: bool | None, configured: bool) -> bool:
+    """Returns the command line's choice when it made one, else the configuration's."""
+    return configured if flag is None else flag
 
 
 def load_catalog(config_path: str | None, extra_dirs: list[str], start: str = ".") -> list[RuleSpec]:
@@ -74,9 +81,23 @@ def _rules(config: cfg.Config, extra_dirs: list[str]) -> list[RuleSpec]:
     return cfg.with_severities(load_rules(dirs), config)
 
 
+def _check_patterns(given: list[str] | None, config: cfg.Config) -> None:
+    """Raises UsageError (--exclude) or ConfigError (the config's exclude) for an invalid pattern."""
+    from leaklint.discovery import ignore_spec
+
+    if given is not None and (invalid := ignore_spec(given)[1]):
+        raise cfg.UsageError(f"--exclude: invalid pattern {invalid[0][0]!r} ({invalid[0][1]})")
+    if given is None and (invalid := ignore_spec(config.exclude)[1]):
+        raise cfg.ConfigError(f"{config.path}: key exclude: invalid pattern {invalid[0][0]!r} ({invalid[0][1]})")
+
+
 @dataclass(slots=True)
 class Project:
-    """What one `check` or `baseline` analyses. `rules` are all known rules, `enabled` the selected."""
+    """What one `check` or `baseline` analyses. `rules` are all known rules, `enabled` the selected.
+
+    `context` files lend their helpers and report nothing; `dependents` (Go files that may call a
+    function of a named file) are analysed and report only findings whose `uses` reach a named file.
+    """
 
     paths: list[str]
     context: list[str]
@@ -85,6 +106,20 @@ class Project:
     enabled: list[RuleSpec]
     settings: Settings
     source_root: str
+    dependents: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Returns what is wrong with the selection without stopping the run: a rule that reports
+        only what other rules acquire (LL204 from LL201-LL203) selected without any of them."""
+        enabled = {rule.id for rule in self.enabled}
+        out = []
+        for rule in self.enabled:
+            if rule.derived_from and not enabled & set(rule.derived_from):
+                sources = ", ".join(rule.derived_from)
+                out.append(f"{rule.id} reports only what {sources} acquire, and none of them is selected: "
+                           f"select them too ({rule.id} alone finds nothing)")
+        return out
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Project:
@@ -93,7 +128,8 @@ class Project:
         from leaklint.driver import Settings
 
         paths = list(args.paths) or ["."]
-        missing = [p for p in paths if not os.path.exists(p)]
+        stdin = getattr(args, "stdin", None)
+        missing = [p for p in paths if not os.path.exists(p) and not (stdin and p == stdin[0])]
         if missing:
             raise UsageError(f"{missing[0]}: no such file or directory")
         config = cfg.load(Path(args.config)) if args.config else cfg.discover(Path(paths[0]))
@@ -102,31 +138,43 @@ class Project:
         layers = [(str(config.path or "configuration"), config.selection),
                   ("command line", cfg.Selection(args.select, args.extend_select, args.ignore))]
         enabled = cfg.select(rules, layers)
+        _check_patterns(args.exclude, config)
         repo = git_root(paths[0])
         root = str(config.root) if config.path else (repo or _default_root(paths[0], config.root))
         settings = Settings(
             rules=tuple(enabled), root=root,
-            exclude=tuple(args.exclude if args.exclude is not None else config.exclude),
-            force_exclude=args.force_exclude, respect_gitignore=not args.no_gitignore,
+            exclude=(*(args.exclude if args.exclude is not None else config.exclude), *config.extend_exclude,
+                     *args.extend_exclude),
+            force_exclude=_given(args.force_exclude, config.force_exclude),
+            respect_gitignore=_given(args.respect_gitignore, config.respect_gitignore),
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
-            tests=config.tests if args.tests is None else args.tests,
+            tests=config.tests if args.tests is None else args.tests, stdin=stdin, max_file_bytes=args.max_file_size,
+            time_limit=args.file_time_limit, generated=_given(args.generated, config.generated),
             fixes=getattr(args, "command", "") == "check")
-        return cls(paths, package_context(paths), config, rules, enabled, settings, repo or root)
+        from leaklint.dependents import dependents
+
+        named_files = [p for p in paths if os.path.isfile(p)]
+        callers = dependents(named_files) if named_files and not stdin else []
+        context = [p for p in package_context(paths, stdin[0] if stdin else None) if p not in set(callers)]
+        return cls(paths, context, config, rules, enabled, settings, repo or root, callers)
 
     def run(self) -> RunResult:
         """Returns the driver's result for the named paths, its `rules` replaced by every known
-        rule (SARIF lists all). Package context files are analysed but report nothing."""
+        rule (SARIF lists all). Package context files are analysed but report nothing; dependents
+        report only what a named file's function decided."""
         from leaklint.driver import run
 
-        result = run(list(self.paths), replace(self.settings, context=tuple(self.context)))
+        result = run([*self.paths, *self.dependents], replace(self.settings, context=tuple(self.context)))
         result.rules = list(self.rules)
-        if self.context:
-            hidden = {os.path.abspath(p) for p in self.context}
+        hidden = {os.path.abspath(p) for p in (*self.context, *self.dependents)}
+        if hidden:
+            named = {os.path.abspath(p) for p in self.paths}
 
             def keep(path: str) -> bool:
                 return os.path.abspath(path) not in hidden
 
-            result.findings = [f for f in result.findings if keep(f.span.path)]
+            result.findings = [f for f in result.findings
+                               if keep(f.span.path) or any(os.path.abspath(s.path) in named for s in f.uses)]
             result.errors = [e for e in result.errors if keep(e.path)]
             result.unused_directives = [d for d in result.unused_directives if keep(d.span.path)]
             result.files_checked = max(0, result.files_checked - len(hidden))
@@ -143,20 +191,16 @@ class Project:
             findings = gate.baseline(findings, load(Path(baseline)), self.source_root)
         return findings
 
-    def revision(self, rev: str | None, merge_base: str | None) -> str | None:
-        """Returns the revision to compare with: `rev`, or the merge base with the branch, or None."""
+    def changes(self, rev: str | None, merge_base: str | None, patch: str | None) -> Changes | None:
+        """Returns what changed: since `rev`, since the merge base with the branch `merge_base`, or
+        in the unified diff file `patch`; None when no gate was asked for."""
+        from leaklint import gitdiff
+
+        if patch:
+            return gitdiff.changes_in_patch(patch, self._git_cwd())
         if merge_base:
-            from leaklint.gitdiff import merge_base as find
-
-            return find(merge_base, self._git_cwd())
-        return rev
-
-    def changed_only(self, findings: list[Finding], rev: str) -> list[Finding]:
-        """Returns the findings that changes since `rev` can have caused."""
-        from leaklint import gate
-        from leaklint.gitdiff import changed_since
-
-        return gate.only_changed(findings, changed_since(rev, self._git_cwd()))
+            rev = gitdiff.merge_base(merge_base, self._git_cwd())
+        return gitdiff.changed_since(rev, self._git_cwd()) if rev else None
 
     def _git_cwd(self) -> str:
         first = Path(os.path.abspath(self.paths[0]))

@@ -15,6 +15,7 @@ from pathlib import Path
 SEVERITIES = ("error", "warning", "note")
 _ID = re.compile(r"^[A-Z]{2}\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SPEC_BYTES = 1024 * 1024
 _DOC_SECTIONS = ("what", "why", "example", "use_instead")
 
 
@@ -93,6 +94,9 @@ class RuleSpec:
     before_go: tuple[int, int] | None = None  # applies only to Go modules whose go.mod says an older `go`
     quiet_calls: tuple[str, ...] = ()  # calls that do not fail in practice: no exception path leaves them
     fix_release: str = ""  # what an automatic fix calls to release it (`Body.Close`, `close`); "" offers none
+    raising_calls: tuple[str, ...] = ()  # calls that fail in ordinary operation (connect, bind): see is_raising
+    handle_calls: tuple[str, ...] = ()  # calls that release a resource given one of its `handles`
+    handles: tuple[str, ...] = ()  # fields naming the resource to the system (a child's `pid`)
 
     def acquire_clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> Acquire | None:
         """Returns the first acquire clause matching the call, if any."""
@@ -101,8 +105,14 @@ class RuleSpec:
     def is_release_call(self, callee: str) -> bool:
         return _matches_any(self.release_calls, callee)
 
+    def releases_by_handle(self, callee: str, path: str, holder: str) -> bool:
+        """Reports whether `callee(path)` releases the resource of `holder` through one of its
+        handles (`os.waitpid(proc.pid, 0)` reaps the child of `proc`)."""
+        base, _, field = path.rpartition(".")
+        return base == holder and field in self.handles and _matches_any(self.handle_calls, callee)
+
     def is_borrow(self, callee: str) -> bool:
-        return _matches_any(self.borrow_calls, callee)
+        return _matches_any(self.borrow_calls, callee) or (self.language == "go" and callee.startswith(_GO_ASSERTIONS))
 
     def is_wrap(self, callee: str) -> bool:
         """Reports whether `callee(x, ...)` returns a wrapper whose Close closes x (tls.Client)."""
@@ -122,6 +132,12 @@ class RuleSpec:
         no exception path starts at it."""
         return _matches_any(self.quiet_calls, callee)
 
+    def is_raising(self, callee: str) -> bool:
+        """Reports whether `callee` fails in ordinary operation (a refused connection, an address
+        in use): a resource left open when it raises is held on a path the program takes in
+        normal use, reported by this rule rather than its exception-path rule."""
+        return _matches_any(self.raising_calls, callee)
+
     def is_handoff(self, callee: str) -> bool:
         return _matches_any(self.handoff_calls, callee)
 
@@ -132,6 +148,13 @@ class RuleSpec:
             for pattern in clause.calls:
                 words.add(re.split(r"[./]", pattern)[-1])
         return frozenset(w for w in words if w and "*" not in w)
+
+
+# Go test assertion libraries only read what they are given (`assert.NotNil(t, conn)`), whatever the rule.
+_GO_ASSERTIONS = tuple(f"{package}." for package in (
+    "github.com/stretchr/testify/assert", "github.com/stretchr/testify/require", "gotest.tools/v3/assert",
+    "gotest.tools/assert", "github.com/shoenig/test/must", "github.com/shoenig/test", "github.com/google/go-cmp/cmp",
+))
 
 
 class ClauseIndex:
@@ -157,10 +180,15 @@ class ClauseIndex:
                 order += 1
         self._globs = globs
 
-    def find(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> tuple[RuleSpec, Acquire] | None:
+    def find(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "",
+             patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:
+        """Returns the clause naming `callee` (or its declared type) exactly, or with `patterns` the
+        first whose pattern matches it: callers try the exact names first, so `grpc.Dial` is LL107's,
+        not LL102's `*.Dial`, and a tree function's own summary before a pattern."""
+        if patterns:
+            return next(((spec, clause) for _, spec, clause, pattern in self._globs
+                         if fnmatch.fnmatchcase(callee, pattern) and clause.matches(callee, kwargs, result_type)), None)
         found = [*self._exact.get(callee, ()), *(self._typed.get(result_type, ()) if result_type else ())]
-        found += [(order, spec, clause) for order, spec, clause, pattern in self._globs
-                  if fnmatch.fnmatchcase(callee, pattern)]
         for _, spec, clause in sorted(found, key=lambda item: item[0]):
             if clause.matches(callee, kwargs, result_type):
                 return spec, clause
@@ -190,28 +218,30 @@ def load_rules(directories: list[Path]) -> list[RuleSpec]:
     return [rules[key] for key in sorted(rules)]
 
 
-_LOADED: dict[tuple[str, int, int, int], RuleSpec] = {}
+_LOADED: dict[tuple[str, int, int, int, int], RuleSpec] = {}
 
 
 def load_rule(path: Path) -> RuleSpec:
     """Returns the validated spec in `path`; raises SpecError naming the file and key. A file
-    unchanged since it was last loaded (size, mtime, inode) gives the same RuleSpec object, so a
-    long-running process (the language server) keeps the engine's per-rule-set caches warm."""
+    unchanged since it was last loaded (size, mtime, ctime, inode) gives the same RuleSpec object,
+    so a long-running process (the language server) keeps the engine's per-rule-set caches warm."""
     try:
         stat = path.stat()
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read rule spec: {exc}") from None
-    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    except OSError:
+        return _load_rule(path)  # says why in the reader's words
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
     if key not in _LOADED:
         _LOADED[key] = _load_rule(path)
     return _LOADED[key]
 
 
 def _load_rule(path: Path) -> RuleSpec:
+    from leaklint.filesystem import Unreadable, read_text
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read rule spec: {exc}") from None
+        data = tomllib.loads(read_text(path, _SPEC_BYTES))
+    except (Unreadable, tomllib.TOMLDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read rule spec: {str(exc).removeprefix('cannot read file: ')}") from None
     reader = _Reader(path, data)
     derived = tuple(reader.strings("options.derived_from", required=False))
     spec = RuleSpec(
@@ -247,6 +277,9 @@ def _load_rule(path: Path) -> RuleSpec:
         before_go=_version(reader, "options.before_go"),
         quiet_calls=tuple(reader.strings("quiet.calls", required=False)),
         fix_release=reader.text("fix.release", required=False),
+        raising_calls=tuple(reader.strings("raising.calls", required=False)),
+        handle_calls=tuple(reader.strings("release.handle_calls", required=False)),
+        handles=tuple(reader.strings("release.handles", required=False)),
     )
     reader.reject_unknown()
     if path.stem != spec.name:

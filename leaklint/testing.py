@@ -25,6 +25,7 @@ class Expectations:
     want: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     todo_want: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     todo_fp: set[tuple[str, int]] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)  # fixtures that cannot be read, patterns that are no regexp
 
 
 @dataclass(slots=True)
@@ -32,6 +33,7 @@ class Outcome:
     """What a fixture run proved: failures to show, and counts for precision and recall."""
 
     problems: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # broken fixtures: `leaklint test` exits 2
     true_positives: int = 0
     false_positives: int = 0
     false_negatives: int = 0
@@ -50,19 +52,35 @@ class Outcome:
 
 
 def parse_expectations(paths: list[Path]) -> Expectations:
-    """Returns the annotations in `paths`, keyed by (path, line)."""
+    """Returns the annotations in `paths`, keyed by (path, line); a fixture that cannot be read and a
+    pattern that is not a regular expression are `errors`, one line each."""
+    from leaklint.filesystem import Unreadable, read_text
+
     expectations = Expectations()
     for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            text = read_text(path)
+        except Unreadable as exc:
+            expectations.errors.append(f"{path}: error: {exc}")
+            continue
+        for number, line in enumerate(text.split("\n"), start=1):
             for match in _ANNOTATION.finditer(line):
-                key = (os.path.abspath(path), number)
-                if match.group(3):
-                    expectations.todo_fp.add(key)
-                    continue
-                patterns = [p.replace('\\"', '"') for p in _QUOTED.findall(match.group(2))]
-                target = expectations.want if match.group(1) == "want" else expectations.todo_want
-                target.setdefault(key, []).extend(patterns)
+                _annotate(expectations, match, (os.path.abspath(path), number))
     return expectations
+
+
+def _annotate(expectations: Expectations, match: re.Match[str], key: tuple[str, int]) -> None:
+    if match.group(3):
+        expectations.todo_fp.add(key)
+        return
+    target = expectations.want if match.group(1) == "want" else expectations.todo_want
+    for pattern in (p.replace('\\"', '"') for p in _QUOTED.findall(match.group(2))):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            expectations.errors.append(f"{key[0]}:{key[1]}: error: invalid pattern {pattern!r}: {exc}")
+            continue
+        target.setdefault(key, []).append(pattern)
 
 
 def compare(findings: list[Finding], expectations: Expectations) -> Outcome:
@@ -111,28 +129,33 @@ def check_fixture_dir(directory: Path, rule_dirs: list[Path] | None = None) -> O
     rules = load_rules(rule_dirs or driver.default_rule_dirs())
     result = driver.run([str(directory)], driver.Settings(tuple(rules), root=str(directory)))
     sources = sorted(p for p in directory.rglob("*") if p.suffix in (".go", ".py"))
-    outcome = compare(result.findings, parse_expectations(sources))
+    expectations = parse_expectations(sources)
+    outcome = compare(result.findings, expectations)
     outcome.problems.extend(f"{e.path}:{e.line}: error: {e.message}" for e in result.errors)
+    outcome.errors = expectations.errors
     return outcome
 
 
 def main(argv: list[str]) -> int:
-    """`leaklint test DIR...`: checks fixture directories; exit 1 when any expectation fails."""
+    """`leaklint test DIR...`: checks fixture directories; exit 1 when any expectation fails, 2 when a
+    fixture cannot be read or holds a pattern that is not a regular expression."""
     parser = argparse.ArgumentParser(prog="leaklint test", description="check annotated fixtures")
     parser.add_argument("dirs", nargs="+", type=Path)
     parser.add_argument("--rules-dir", action="append", type=Path, default=[])
     args = parser.parse_args(argv)
     from leaklint import driver
+    from leaklint.report import printable
 
     rule_dirs = driver.default_rule_dirs() + args.rules_dir
-    failed = 0
+    failed = broken = 0
     for directory in args.dirs:
         outcome = check_fixture_dir(directory, rule_dirs)
-        for problem in outcome.problems:
-            print(problem)
+        for problem in (*outcome.errors, *outcome.problems):
+            print(printable(problem))
         failed += bool(outcome.problems)
+        broken += bool(outcome.errors)
         print(f"{directory}: {outcome.true_positives} found, {outcome.false_negatives} missed, "
               f"{outcome.false_positives} unexpected, {outcome.known_misses} todo-want, "
               f"{outcome.known_false_alarms} todo-fp (precision {outcome.precision:.2f}, recall {outcome.recall:.2f})",
               file=sys.stderr)
-    return 1 if failed else 0
+    return 2 if broken else 1 if failed else 0

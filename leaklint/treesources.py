@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from leaklint.analysis import Summaries
+from leaklint.filesystem import Unreadable, read_regular
 from leaklint.ir import LoweredFile
 
 
@@ -30,18 +31,29 @@ class TreeSources:
     _returning: dict[str, frozenset[str]] = field(default_factory=dict)
     _lowered: dict[str, list[LoweredFile]] = field(default_factory=dict)
     _digests: dict[str, str] = field(default_factory=dict)
+    max_file_bytes: int = 8 * 1024 * 1024  # larger files are left out, as the driver leaves them out
+    dependencies: object | None = None  # a frontends.go.modules.Dependencies: packages from vendor/ or the module cache
 
     def owner(self, qualname: str) -> str | None:
-        """Returns the tree package that declares `qualname` (`pkg.F` or `pkg.T.M`), if any."""
-        for key in (qualname.rsplit(".", 1)[0], qualname.rsplit(".", 2)[0]):
+        """Returns the package of the tree, or of a dependency whose sources are on this machine, that
+        declares `qualname` (`pkg.F` or `pkg.T.M`), if any."""
+        keys = (qualname.rsplit(".", 1)[0], qualname.rsplit(".", 2)[0])
+        for key in keys:
             if key in self.members or key in self.paths:
                 return key
+        if self.dependencies is not None:
+            for key in keys:
+                files = self.dependencies.files(key)
+                if files:
+                    self.paths[key] = files  # Ex) github.com/BurntSushi/toml from vendor/ or the module cache
+                    return key
         return None
 
-    def borrows(self, qualname: str, index: int) -> bool:
+    def borrows(self, qualname: str, index: int, readers_only: bool = False) -> bool:
         """Reports whether parameter `index` of `qualname`, of another package, has a type that
         cannot close what it is given (`io.Reader`, `[]byte`, `...any`), as its signature says:
-        such a call borrows, whatever the body does, and the package need not be loaded."""
+        such a call borrows, whatever the body does, and the package need not be loaded.
+        `readers_only` asks about the io interfaces alone (a function taking `any` may assert)."""
         key = self.owner(qualname)
         if key is None:
             return False
@@ -51,7 +63,7 @@ class TreeSources:
         if types is None or not types:
             return False
         kind = types[index] if index < len(types) else types[-1] if types[-1].startswith("...") else None
-        return kind is not None and bool(_BORROWING.fullmatch(kind.strip()))
+        return kind is not None and bool((_READERS if readers_only else _BORROWING).fullmatch(kind.strip()))
 
     def may_return(self, qualname: str) -> bool:
         """Reports whether `qualname`, of another package, may return a resource: its signature's
@@ -86,21 +98,26 @@ class TreeSources:
         """Returns the (path, bytes) of package `key`, reading the files the driver did not read."""
         if key not in self.members:
             found = []
+            if key not in self.paths and self.dependencies is not None:
+                self.paths[key] = self.dependencies.files(key)  # Ex) a warm run checking a dependency's digest
             for path in self.paths.get(key, ()):
                 try:
-                    with open(path, "rb") as handle:
-                        found.append((path, handle.read()))
-                except OSError:
+                    found.append((path, read_regular(path, self.max_file_bytes)))
+                except Unreadable:
                     continue
             self.members[key] = found
         return self.members[key]
+
+    def consulted(self) -> set[str]:
+        """Returns the packages read for names outside summaries since the last call: none in Go."""
+        return set()
 
     def digest(self, key: str) -> str:
         """Returns the content digest of package `key` (paths and bytes of its files)."""
         if key not in self._digests:
             digest = hashlib.sha256()
             for path, data in sorted(self.sources(key)):
-                digest.update(f"{path}\0{len(data)}\0".encode())
+                digest.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
                 digest.update(data)
             self._digests[key] = digest.hexdigest()[:32]
         return self._digests[key]
@@ -108,6 +125,8 @@ class TreeSources:
 
 # Parameter types that cannot release what they are given (no Close in their method set): a
 # function receiving a resource through one only borrows it.
+_READERS = re.compile(r"(?:\.\.\.)?io\.(?:Reader|Writer|ReaderAt|WriterAt|ReadSeeker|ReadWriter|ByteReader|"
+                      r"ByteScanner|RuneReader|StringWriter|WriterTo|ReaderFrom|Seeker)")
 _BORROWING = re.compile(r"(?:\.\.\.)?(?:io\.(?:Reader|Writer|ReaderAt|WriterAt|ReadSeeker|ReadWriter|ByteReader|"
                         r"ByteScanner|RuneReader|StringWriter|WriterTo|ReaderFrom|Seeker)|context\.Context|error|"
                         r"string|bool|u?int(?:8|16|32|64)?|float(?:32|64)|byte|rune|\[\][\w.*]+|any|interface\{\}|"
@@ -181,3 +200,64 @@ def _split_parameters(data: bytes, start: int) -> list[str]:
         following = kind or following
         types.append(following)
     return list(reversed(types))
+
+
+@dataclass(slots=True)
+class ModuleSources:
+    """The Python modules of the tree, keyed by file as the driver names Python packages: found
+    through the front-end's module map (`modules`, frontends.python.tree.TreeModules), each lowered
+    on demand as context so that a helper, factory or base class imported from another module is
+    summarised like one of the same module."""
+
+    modules: object
+    summaries: Summaries = field(default_factory=Summaries)
+    _names: dict[str, str] = field(default_factory=dict)  # file -> dotted module name
+    _lowered: dict[str, list[LoweredFile]] = field(default_factory=dict)
+    _digests: dict[str, str] = field(default_factory=dict)
+
+    def owner(self, qualname: str) -> str | None:
+        """Returns the file of the tree module that defines `qualname` (`pkg.mod.f`, `pkg.mod.C.m`)."""
+        split = self.modules.split(qualname)
+        if split is None:
+            return None
+        path = self.modules.path(split[0])
+        self._names[path] = split[0]
+        return path
+
+    def borrows(self, qualname: str, index: int, readers_only: bool = False) -> bool:
+        return False  # Python signatures say nothing about what a parameter can do
+
+    def may_return(self, qualname: str) -> bool:
+        """Reports whether tree function `qualname` of another module may return a value."""
+        key = self.owner(qualname)
+        return key is not None and self.modules.may_return(qualname) \
+            and all(qualname not in item.plain for item in self.lowered(key, {}))
+
+    def lowered(self, key: str, tree_packages: dict[str, str]) -> list[LoweredFile]:
+        """Returns module `key` lowered as context (every function lazily), once per process."""
+        if key not in self._lowered:
+            from leaklint.frontends import registry
+
+            self._lowered[key] = []  # recursion guard
+            parsed = self.modules.parsed(self._names.get(key, ""))
+            if parsed is not None:
+                item = registry.frontend("python").lower_context(key, *parsed)
+                item.lazy = {qualname: cache(thunk) for qualname, thunk in item.lazy.items()}
+                self._lowered[key] = [item]
+        return self._lowered[key]
+
+    def consulted(self) -> set[str]:
+        """Returns the files the front-end read for names since the last call (their changes matter too)."""
+        return self.modules.take_consulted()
+
+    def digest(self, key: str) -> str:
+        """Returns the content digest of module file `key`."""
+        if key not in self._digests:
+            digest = hashlib.sha256(key.encode() + b"\0")
+            try:
+                with open(key, "rb") as handle:
+                    digest.update(handle.read())
+            except OSError:
+                digest.update(b"\0unreadable")
+            self._digests[key] = digest.hexdigest()[:32]
+        return self._digests[key]

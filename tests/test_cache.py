@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cache, driver
+from leaklint import cache, driver, stat_index
 from leaklint.spec import load_rules
 
 LEAK = """package svc
@@ -137,7 +137,7 @@ def _age(tree: Path, seconds: float = 60.0) -> None:
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
     real = driver.read_source
-    monkeypatch.setattr(driver, "read_source", lambda path: read.append(path) or real(path))
+    monkeypatch.setattr(driver, "read_source", lambda path, *rest: read.append(path) or real(path, *rest))
     return read
 
 
@@ -190,7 +190,7 @@ def test_new_package_invalidates_the_index(tree: Path, monkeypatch: pytest.Monke
 
 
 def test_index_files_are_bounded(tree: Path, _isolated_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache, "MAX_INDEXES", 2)
+    monkeypatch.setattr(stat_index, "MAX_INDEXES", 2)
     _age(tree)
     for paths in ([tree / "svc"], [tree / "other"], [tree]):
         rules = tuple(load_rules(driver.default_rule_dirs()))

@@ -14,6 +14,8 @@ yaml = pytest.importorskip("yaml", reason="PyYAML is needed to parse the workflo
 
 REPO = Path(__file__).resolve().parent.parent
 
+from leaklint import __version__  # noqa: E402 - after the skip above
+
 
 def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -25,7 +27,7 @@ def steps(workflow: dict) -> list[dict]:
 
 def test_docs_workflow_is_the_repository_workflow():
     blocks = re.findall(r"```yaml\n(.*?)```", (REPO / "docs" / "ci.md").read_text(encoding="utf-8"), re.S)
-    documented = blocks[0].replace("uses: leaklint/leaklint@v1\n", "uses: ./\n")
+    documented = blocks[0].replace(f"uses: leaklint/leaklint@v{__version__}\n", "uses: ./\n")
     assert documented == (REPO / ".github" / "workflows" / "leaklint.yml").read_text(encoding="utf-8")
     for block in blocks:
         assert isinstance(yaml.safe_load(block), dict)
@@ -66,32 +68,59 @@ def test_shard_recipe_merges_before_uploading():
 def test_action_is_composite_and_installs_from_its_own_path():
     action = load(REPO / "action.yml")
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) >= {"paths", "format", "baseline", "fail-on", "args"}
-    install, check = action["runs"]["steps"]
-    assert all(step["shell"] == "bash" for step in (install, check))
+    assert set(action["inputs"]) >= {"paths", "format", "baseline", "fail-on", "args", "working-directory",
+                                     "only-new-issues", "github-token"}
+    assert action["inputs"]["fail-on"]["default"] == "", "the configuration's fail-on must win unless set"
+    install, patch, check = action["runs"]["steps"]
+    assert all(step["shell"] == "bash" for step in (install, patch, check))
     assert "pip install" in install["run"] and "github.action_path" in install["env"]["LEAKLINT_ACTION_PATH"]
-    assert "${{" not in install["run"] + check["run"], "inputs reach scripts only through env (no injection)"
+    assert "application/vnd.github.v3.diff" in patch["run"] and "only-new-issues" in patch["if"]
+    assert check["working-directory"] == "${{ inputs.working-directory }}"
+    for step in (install, patch, check):
+        assert "${{" not in step["run"], "inputs reach scripts only through env (no injection)"
 
 
-def test_action_run_step_passes_inputs_to_leaklint(tmp_path):
-    """Runs the action's own script with a leaklint that records its arguments."""
-    action = load(REPO / "action.yml")
-    script = action["runs"]["steps"][1]["run"]
+def run_action(tmp_path: Path, **inputs: str) -> tuple[int, list[str]]:
+    """Runs the action's own leaklint step with a leaklint that records its arguments."""
+    script = load(REPO / "action.yml")["runs"]["steps"][2]["run"]
     venv_bin = tmp_path / "leaklint-venv" / "bin"
-    venv_bin.mkdir(parents=True)
+    venv_bin.mkdir(parents=True, exist_ok=True)
     fake = venv_bin / "leaklint"
     fake.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {tmp_path}/argv\nexit 1\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    output = tmp_path / "github_output"
-    env = {**os.environ, "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(output), "INPUT_PATHS": "svc cmd/x",
-           "INPUT_FORMAT": "sarif", "INPUT_OUTPUT": "out.sarif", "INPUT_BASELINE": "base.json",
-           "INPUT_FAIL_ON": "warning", "INPUT_ARGS": "--new-from-merge-base origin/main --select LL101"}
+    if not (venv_bin / "python").exists():
+        (venv_bin / "python").symlink_to(sys.executable)
+    values = {"paths": ".", "format": "github", "output": "", "baseline": "", "fail_on": "", "args": "", "patch": "",
+              **inputs}
+    env = {**os.environ, "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "github_output"),
+           **{f"INPUT_{key.upper()}": value for key, value in values.items() if key != "patch"},
+           "LEAKLINT_PATCH": values["patch"]}
     done = subprocess.run(["bash", "-eo", "pipefail", "-c", script], env=env, cwd=tmp_path)
-    assert done.returncode == 1
-    assert (tmp_path / "argv").read_text().split("\n")[:-1] == [
-        "check", "--format", "sarif", "--fail-on", "warning", "--output", "out.sarif", "--baseline", "base.json",
-        "--new-from-merge-base", "origin/main", "--select", "LL101", "--", "svc", "cmd/x"]
-    assert output.read_text() == "exit-code=1\n"
+    return done.returncode, (tmp_path / "argv").read_text().split("\n")[:-1]
+
+
+def test_action_run_step_passes_inputs_to_leaklint(tmp_path):
+    status, argv = run_action(tmp_path, paths="svc cmd/x", format="sarif", output="out.sarif", baseline="base.json",
+                              fail_on="warning", args="--new-from-merge-base origin/main --select LL101")
+    assert status == 1
+    assert argv == ["check", "--format", "sarif", "--fail-on", "warning", "--output", "out.sarif", "--baseline",
+                    "base.json", "--new-from-merge-base", "origin/main", "--select", "LL101", "--", "svc", "cmd/x"]
+    assert (tmp_path / "github_output").read_text() == "exit-code=1\n"
+
+
+def test_action_leaves_fail_on_to_the_configuration_unless_set(tmp_path):
+    assert run_action(tmp_path)[1] == ["check", "--format", "github", "--", "."]
+
+
+def test_action_quotes_paths_and_args_as_a_shell_would_and_never_evaluates_them(tmp_path):
+    argv = run_action(tmp_path, paths="'my dir' \"other dir\" $HOME", args='--select "LL101,LL102" `id`')[1]
+    assert argv == ["check", "--format", "github", "--select", "LL101,LL102", "`id`", "--", "my dir", "other dir",
+                    "$HOME"]
+
+
+def test_action_gates_on_the_fetched_patch(tmp_path):
+    argv = run_action(tmp_path, patch="/tmp/pr.diff")[1]
+    assert argv == ["check", "--format", "github", "--new-from-patch", "/tmp/pr.diff", "--", "."]
 
 
 def test_action_command_line_is_accepted_by_the_real_cli(tmp_path):

@@ -72,12 +72,13 @@ def test_leak_is_printed_with_source_caret_notes_and_summary(project, capsys):
     status, out, _ = run(capsys, "check")
     assert status == 1
     assert out == (
-        "svc/probe.go:9:15: LL101 [*] response body of `resp` from (*http.Client).Get is not closed when returning at line 14\n"
+        "svc/probe.go:9:15: LL101 [error] [*] response body of `resp` from (*http.Client).Get is not closed when returning at line 14\n"
         "  |\n"
         "9 |     resp, err := c.Get(url)\n"
         "  |                  ^^^^^^^^^^ LL101\n"
         "  |\n"
         "  = note: returns at line 14\n"
+        "  = help: add `defer resp.Body.Close()` right after the error check, so it is closed on every path\n"
         "\n"
         "1 leak in 1 file\n"
         "[*] 1 fixable with --fix\n"
@@ -151,11 +152,16 @@ def test_unreadable_file_is_reported_and_the_run_goes_on(project, capsys):
     status, out, err = run(capsys, "check")
     assert status == 1
     assert "svc/probe.go:9:15: LL101" in out
-    assert err == "svc/broken.go:3:1: error: invalid UTF-8 at byte 22\n"
-    assert out.rstrip().endswith("1 leak in 1 file; 1 file could not be analysed\n[*] 1 fixable with --fix")
+    assert err == "svc/broken.go:3:1: warning: invalid UTF-8 at byte 22\n"  # it calls no acquisition
+    assert out.rstrip().endswith("1 leak in 1 file; 1 file with warnings\n[*] 1 fixable with --fix")
     (project / "svc" / "probe.go").unlink()
     status, out, err = run(capsys, "check")
     assert status == 0 and "broken.go" in err
+    (project / "svc" / "broken.go").write_bytes(b"package svc\n\nimport \"net/http\"\n\nvar s = \"\xff\"\n"
+                                                b"var r, _ = http.Get(s)\n")
+    status, out, err = run(capsys, "check")
+    assert status == 1 and err == "svc/broken.go:5:1: error: invalid UTF-8 at byte 41\n"
+    assert out.rstrip().endswith("; 1 file could not be analysed")
 
 
 def test_suppressed_finding_is_counted_not_printed(project, capsys):
@@ -172,7 +178,7 @@ def test_unused_ignores_are_reported_only_when_asked(project, capsys):
     assert run(capsys, "check")[0] == 0
     status, out, _ = run(capsys, "check", "--report-unused-ignores")
     assert status == 1
-    assert "svc/ping.go:10:26: unused-ignore unused suppression: no LL101 finding here\n" in out
+    assert "svc/ping.go:10:26: LL001 unused suppression: no LL101 finding here\n" in out
     assert out.endswith("no leaks found in 1 file; 1 unused suppression\n")
 
 
@@ -338,3 +344,21 @@ def test_discovery_and_speed_flags_reach_the_driver(project, capsys, monkeypatch
     from leaklint.spec import load_rules
 
     assert [r.id for r in settings.rules] == [r.id for r in load_rules(builtin_rule_dirs())]
+
+
+def test_unused_ignores_are_results_in_sarif_and_json(project, capsys):
+    source = CLEAN.replace("defer resp.Body.Close()", "defer resp.Body.Close() //leaklint:ignore LL101 stale")
+    (project / "svc" / "ping.go").write_text(source)
+    (project / "svc" / "probe.go").unlink()
+    status, out, _ = run(capsys, "check", "--format", "sarif", "--report-unused-ignores")
+    run_ = json.loads(out)["runs"][0]
+    assert status == 1
+    [result] = run_["results"]
+    rule = run_["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert (result["ruleId"], rule["id"], rule["name"], result["level"]) == ("LL001", "LL001", "unused-suppression", "warning")
+    assert result["message"]["text"] == "unused suppression: no LL101 finding here"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 10
+    assert set(result["partialFingerprints"]) == {"leaklint/v1", "primaryLocationLineHash"}
+    status, out, _ = run(capsys, "check", "--format", "json", "--report-unused-ignores")
+    assert [(u["path"], u["line"], u["codes"]) for u in json.loads(out)["unused_ignores"]] == [("svc/ping.go", 10, ["LL101"])]
+    assert "LL001" not in run(capsys, "check", "--format", "sarif")[1]

@@ -118,11 +118,11 @@ def test_diff_without_fixes_is_empty_and_exits_zero(tmp_path, monkeypatch, capsy
 def test_text_marks_fixable_findings_and_counts_them(tmp_path, monkeypatch, capsys):
     status, out, _ = fix_copy(FIXES / "python" / "try_finally.py", tmp_path, monkeypatch, capsys)
     assert status == 1
-    assert "LL202 response" not in out and "LL202 HTTP connection" in out  # unsafe: no mark by default
+    assert "[*] response" not in out and "LL202 [error] HTTP connection" in out  # unsafe: no mark by default
     assert out.endswith("1 leak in 1 file\n1 fixable with --fix --unsafe-fixes\n")
     cli.main(["check", "--no-cache", "--unsafe-fixes", "try_finally.py"])
     out = capsys.readouterr().out
-    assert "try_finally.py:7:5: LL202 [*] HTTP connection `conn`" in out
+    assert "try_finally.py:7:5: LL202 [error] [*] HTTP connection `conn`" in out
     assert out.endswith("1 leak in 1 file\n[*] 1 fixable with --fix\n")
 
 
@@ -130,7 +130,7 @@ def test_fix_reports_what_is_left_and_exits_on_it(tmp_path, monkeypatch, capsys)
     status, out, err = fix_copy(FIXES / "go" / "move_defer.go", tmp_path, monkeypatch, capsys, "--fix")
     assert (status, out, err) == (0, "fixed 1 leak; no leaks left in 1 file\n", "leaklint: fixed 1 leak in 1 file\n")
     status, out, _ = fix_copy(FIXES / "go" / "no_fix_returned.go", tmp_path, monkeypatch, capsys, "--fix")
-    assert status == 1 and "LL101 response body" in out and "fixed" not in out
+    assert status == 1 and "LL101 [error] response body" in out and "fixed" not in out
 
 
 def test_json_and_rdjson_carry_the_fix(tmp_path, monkeypatch, capsys):

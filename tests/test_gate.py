@@ -160,7 +160,7 @@ def test_baseline_accepts_recorded_leaks_after_lines_move(repo, capsys):
     edit(repo / "svc" / "probe.go", "// Probe checks the status.\n", "// Probe\n//\n// checks\n// the status.\n")
     assert lines(capsys, "--baseline", ".leaklint-baseline.json") == (0, [])
     assert cli.main(["check", "--baseline", ".leaklint-baseline.json"]) == 0
-    assert capsys.readouterr().out == "no leaks found in 1 file (1 suppressed)\n"
+    assert capsys.readouterr().out == "no leaks found in 1 file (1 in the baseline)\n"
     (repo / "svc" / "probe.go").write_text(PROBE + OLD_LEAK + NEW_LEAK)
     assert lines(capsys, "--baseline", ".leaklint-baseline.json") == (1, [("svc/probe.go", 32)])
 
@@ -221,3 +221,83 @@ def test_exit_status_follows_fail_on_and_exit_zero():
     assert gate.exit_status([quiet], "note") == 0
     assert gate.exit_status([], "note", unused=1) == 1
     assert gate.exit_status([warning], "note", unused=1, exit_zero=True) == 0
+
+
+def test_gitignore_never_hides_a_file_git_tracks(repo, capsys):
+    (repo / ".gitignore").write_text("gen/\n*_gen.go\n")
+    (repo / "gen").mkdir()
+    leak = "package gen\n\nimport \"net/http\"\n" + NEW_LEAK
+    (repo / "gen" / "client.go").write_text(leak)
+    (repo / "gen" / "scratch.go").write_text(leak)
+    (repo / "svc" / "table_gen.go").write_text(leak.replace("package gen", "package svc").replace("Fresh", "Table"))
+    git(repo, "add", "-f", "gen/client.go", "svc/table_gen.go")
+    status, found = lines(capsys)
+    assert status == 1
+    assert [path for path, _ in found] == ["gen/client.go", "svc/probe.go", "svc/table_gen.go"]
+    assert lines(capsys, "--no-gitignore")[1] == [*found[:1], ("gen/scratch.go", 7), *found[1:]]
+
+
+def test_a_shallow_clone_says_how_to_get_a_merge_base(repo, capsys, tmp_path, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "svc" / "probe.go").write_text(PROBE + OLD_LEAK + NEW_LEAK)
+    git(repo, "commit", "-q", "-am", "add Fresh")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--no-single-branch", "--branch", "feature", repo.as_uri(), str(clone))
+    monkeypatch.chdir(clone)
+    assert cli.main(["check", "--new-from-merge-base", "origin/main"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("leaklint: error: no merge base of 'origin/main' and HEAD: this is a shallow clone")
+    assert "fetch-depth: 0" in err and "--new-from-patch" in err and err.count("\n") == 1
+
+
+def test_new_from_patch_reads_the_changed_lines_from_a_unified_diff(repo, capsys):
+    (repo / "svc" / "probe.go").write_text(PROBE + OLD_LEAK + NEW_LEAK)
+    (repo / "pr.diff").write_text(git(repo, "diff", "--no-color") + "\n")
+    git(repo, "commit", "-q", "-am", "add Fresh")
+    assert lines(capsys, "--new-from-patch", "pr.diff") == (1, [("svc/probe.go", 32)])
+    os.chdir(repo / "svc")
+    assert lines(capsys, "--new-from-patch", "../pr.diff", ".") == (1, [("svc/probe.go", 32)])
+
+
+def test_a_bad_patch_is_a_one_line_error(repo, capsys):
+    assert cli.main(["check", "--new-from-patch", "missing.diff"]) == 2
+    assert capsys.readouterr().err == "leaklint: error: missing.diff: cannot read the patch: No such file or directory\n"
+    (repo / "empty.diff").write_text("not a diff\n")
+    assert cli.main(["check", "--new-from-patch", "empty.diff"]) == 2
+    assert capsys.readouterr().err == "leaklint: error: empty.diff: not a unified diff (no +++ file header)\n"
+
+
+def test_parse_diff_reads_context_lines_and_counts_hunk_bodies(tmp_path):
+    diff = (
+        "diff --git a/x.go b/x.go\nindex 1..2 100644\n--- a/x.go\n+++ b/x.go\n"
+        "@@ -1,5 +1,5 @@\n a\n-b\n+B\n c\n-d\n e\n+f\n"
+        "@@ -10,3 +10,3 @@\n--- not a header\n+++ nor this\n x\n y\n"
+        "diff --git a/new.go b/new.go\nnew file mode 100644\n--- /dev/null\n+++ b/new.go\n@@ -0,0 +1 @@\n+n\n"
+    )
+    files = parse_diff(diff, str(tmp_path))
+    x = files[str(tmp_path / "x.go")]
+    assert (x.added, x.removals) == ({2, 5, 10}, {2, 3, 4, 10})
+    assert files[str(tmp_path / "new.go")].whole
+
+
+def test_summaries_say_what_the_gate_left_out(repo, capsys):
+    (repo / "svc" / "probe.go").write_text(PROBE + OLD_LEAK + NEW_LEAK)
+    git(repo, "commit", "-q", "-am", "add Fresh")
+    assert cli.main(["check", "--new-from-rev", "HEAD"]) == 0
+    assert capsys.readouterr().out == "no leaks found in 1 file; 2 existing findings not shown (no change touches them)\n"
+    edit(repo / "svc" / "probe.go", "// Fresh leaks in this change.", "// Fresh leaks.")
+    edit(repo / "svc" / "probe.go", "\treturn resp.StatusCode\n}\n", "\treturn resp.StatusCode + 0\n}\n")
+    assert cli.main(["check", "-q", "--format", "json", "--new-from-rev", "HEAD"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"]["unchanged"] == 1
+
+
+def test_baselined_findings_are_counted_apart_from_suppressed_ones(repo, capsys):
+    assert cli.main(["baseline", "-o", "base.json"]) == 0
+    edit(repo / "svc" / "probe.go", "\tresp, err := c.Get(url)\n", "\tresp, err := c.Get(url) //leaklint:ignore LL101 x\n")
+    edit(repo / "svc" / "probe.go", "\tdefer resp.Body.Close()\n", "")
+    capsys.readouterr()
+    assert cli.main(["check", "--baseline", "base.json"]) == 0
+    assert capsys.readouterr().out == "no leaks found in 1 file (1 suppressed, 1 in the baseline)\n"
+    assert cli.main(["check", "--format", "json", "--baseline", "base.json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert (summary["suppressed"], summary["baselined"]) == (2, 1)

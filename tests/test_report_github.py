@@ -33,7 +33,8 @@ def test_finding_becomes_an_annotation_with_span_title_and_path(tmp_path):
                       "warning", related=(Location(Span(path, 9, 3, 9, 9), "returns here"),))
     assert render(tmp_path, [finding]) == (
         "::warning file=svc/a.go,line=4,endLine=4,col=2,endColumn=19,title=LL102 go-conn-not-closed::"
-        "connection of `c` from net.Dial is not closed: 50%25 of paths, a, b%0A  = note: returns at line 9\n")
+        "connection of `c` from net.Dial is not closed: 50%25 of paths, a, b%0A  = note: returns at line 9"
+        "%0A  = help: defer its Close() right after the error check, so it is closed on every path\n")
 
 
 def test_levels_map_to_error_warning_notice(tmp_path):
@@ -48,6 +49,6 @@ def test_suppressed_are_silent_errors_and_unused_ignores_are_warnings(tmp_path):
     error = FileError(path, "invalid UTF-8 at byte 7", 2, 1)
     unused = Directive(3, ("LL101",), "", Span(path, 2, 5, 2, 30))
     assert render(tmp_path, [quiet], [error], [unused]) == (
-        "::warning file=a.go,line=2,col=1,title=leaklint could not analyse this file::invalid UTF-8 at byte 7\n")
+        "::error file=a.go,line=2,col=1,title=leaklint could not analyse this file::invalid UTF-8 at byte 7\n")
     assert render(tmp_path, [], [], [unused], unused_ignores=True) == (
-        "::warning file=a.go,line=2,col=5,title=unused suppression::this suppression (LL101) suppresses nothing\n")
+        "::warning file=a.go,line=2,col=5,title=LL001 unused-suppression::this suppression (LL101) suppresses nothing\n")

@@ -41,13 +41,15 @@ def test_every_finding_is_one_object_with_documented_fields(tmp_path):
         "rule": "LL101", "name": "go-http-body-not-closed", "severity": "error", "message": "m",
         "path": "pkg/a.go", "line": 3, "column": 2, "end_line": 3, "end_column": 9,
         "related": [{"path": "pkg/a.go", "line": 9, "column": 1, "end_line": 9, "end_column": 7, "note": "returns here"}],
-        "flow": [], "fingerprint": first["fingerprint"], "suppressed": True,
-        "suppression": {"kind": "in_source", "reason": "ok"}, "tags": [], "fix": None}
+        "flow": [], "uses": [], "fingerprint": first["fingerprint"], "suppressed": True,
+        "suppression": {"kind": "in_source", "reason": "ok"}, "tags": [],
+        "help": "defer its Close() right after the error check, so it is closed on every path", "fix": None}
     assert [f["line"] for f in doc["findings"]] == [3, 5, 7]
     assert doc["findings"][1]["suppression"] == {"kind": "external", "reason": "baseline"}
     assert doc["findings"][2]["suppression"] is None
-    assert doc["errors"] == [{"path": "a.go", "line": 2, "column": 3, "message": "bad"}]
-    assert doc["summary"] == {"files_checked": 4, "findings": 1, "suppressed": 2, "files_with_findings": 1, "errors": 1}
+    assert doc["errors"] == [{"path": "a.go", "line": 2, "column": 3, "message": "bad", "severity": "error"}]
+    assert doc["summary"] == {"files_checked": 4, "findings": 1, "suppressed": 2, "baselined": 0, "unchanged": 0,
+                              "files_with_findings": 1, "errors": 1, "warnings": 0}
     assert "unused_ignores" not in doc
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.report.line_hash import line_hashes
+from leaklint.line_hash import hashes_at, line_hashes
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = next((p for p in (REPO.parent / "shared" / "sarif" / "line_hash.py", Path("/work/shared/sarif/line_hash.py"))
@@ -60,3 +60,26 @@ def test_one_hash_per_line_counting_repeats():
     assert [h.split(":")[1] for h in hashes] == ["1", "1", "1", "1", "1"]
     window = line_hashes("same\n" * 150)
     assert window[0].split(":")[1] == "1" and window[1].split(":")[1] == "2"
+
+
+def _random_texts(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = ["a", "b", " ", "\t", "\r", "\n", "\r\n", "\u00e9", "\u4e2d", "\U0001F600", ";", "{", "\0", "\uffff"]
+    texts = ["", "\n", "same\n" * 150, "x\r\n" * 120, "a" * 250 + "\n" + "a" * 250]
+    for _ in range(count):
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400))))
+    return texts
+
+
+def test_hashing_only_the_asked_lines_agrees_with_hashing_every_line():
+    for text in [*VECTORS, *_random_texts(7, 300)]:
+        every = line_hashes(text)
+        wanted = list(range(0, len(every) + 3))
+        assert hashes_at(text, wanted) == {n: every[n - 1] for n in wanted if 0 < n <= len(every)}, repr(text)
+
+
+def test_hashing_real_source_files_agrees_with_hashing_every_line():
+    for path in sorted((REPO / "leaklint" / "report").glob("*.py"))[:4]:
+        text = path.read_text(encoding="utf-8")
+        every = line_hashes(text)
+        assert hashes_at(text, range(1, len(every) + 1)) == dict(enumerate(every, 1)), path

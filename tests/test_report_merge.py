@@ -61,3 +61,20 @@ def test_conflicting_or_foreign_inputs_are_refused(tmp_path: Path):
     (tmp_path / "bad.sarif").write_text("{")
     with pytest.raises(MergeError, match="cannot read SARIF"):
         merge_files([tmp_path / "bad.sarif"])
+
+
+def test_uris_are_compared_decoded_and_written_encoded():
+    old = log(["LL101"], [result("sp ace/a.go", 3, "LL101", 0, "f1")])
+    new = log(["LL101"], [result("sp%20ace/a.go", 3, "LL101", 0, "f1"), result("z%C3%A9.go", 1, "LL101", 0, "f2"),
+                          result("caf%E9.go", 1, "LL101", 0, "f3")])  # a file name that is not UTF-8 keeps its byte
+    for order in ([old, new], [new, old]):
+        [run] = merge(copy.deepcopy(order))["runs"]
+        uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
+        assert uris == ["caf%E9.go", "sp%20ace/a.go", "z%C3%A9.go"]
+
+
+def test_the_source_root_uri_is_kept_whatever_the_order():
+    a, b = log(["LL101"], []), log(["LL101"], [])
+    b["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] = "file:///w/repo/"
+    for order in ([a, b], [b, a]):
+        assert merge(copy.deepcopy(order))["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///w/repo/"

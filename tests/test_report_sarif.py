@@ -13,7 +13,7 @@ from leaklint.finding import Finding, Location, RunResult
 from leaklint.gate import accept
 from leaklint.ir import FileError, Span
 from leaklint.report import ReportOptions, get
-from leaklint.report.line_hash import line_hashes
+from leaklint.line_hash import line_hashes
 from leaklint.report.sarif import document, dumps
 from leaklint.spec import load_rules
 
@@ -81,8 +81,17 @@ def test_location_is_repo_relative_with_srcroot(root):
     result = sarif(root, [finding(root)])["runs"][0]
     artifact = result["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert artifact == {"uri": "pkg/a.go", "uriBaseId": "%SRCROOT%"}
-    assert "%SRCROOT%" in result["originalUriBaseIds"]
-    assert str(root) not in json.dumps(result)
+    assert result["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.as_uri() + "/"
+    assert str(root) not in json.dumps(result["results"])
+
+
+def test_uris_are_percent_encoded(root):
+    (root / "sp ace é").mkdir()
+    (root / "sp ace é" / "a#1.go").write_text(SOURCE, encoding="utf-8")
+    moved = finding(root)
+    moved = replace(moved, span=replace(moved.span, path=str(root / "sp ace é" / "a#1.go")))
+    artifact = sarif(root, [moved])["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact["uri"] == "sp%20ace%20%C3%A9/a%231.go"
 
 
 def test_related_locations_and_code_flow_show_the_leaking_path(root):

@@ -40,7 +40,7 @@ def leak(root: Path, name: str = "svc/a.go", **extra) -> Finding:
 
 def test_caret_lines_up_under_tabs_and_wide_characters(root):
     assert render(root, [leak(root)]) == (
-        "svc/a.go:4:26: LL101 response body of `resp` from http.Get is not closed when returning at line 5\n"
+        "svc/a.go:4:26: LL101 [error] response body of `resp` from http.Get is not closed when returning at line 5\n"
         "  |\n"
         "4 |     x := \"中文\"; resp, err := http.Get(u)\n"
         "  | " + " " * 30 + "^^^^^^^^^^^ LL101\n"
@@ -64,7 +64,7 @@ def test_notes_in_other_files_name_the_file(root):
 def test_missing_source_prints_the_header_and_notes_only(root):
     text = render(root, [leak(root, name="svc/gone.go")])
     assert text.splitlines()[:3] == [
-        "svc/gone.go:4:26: LL101 response body of `resp` from http.Get is not closed when returning at line 5",
+        "svc/gone.go:4:26: LL101 [error] response body of `resp` from http.Get is not closed when returning at line 5",
         "  = note: returns at line 5", ""]
 
 
@@ -104,6 +104,6 @@ def test_unused_directives_listed_when_asked(root):
     assert render(root, [], unused=unused) == "no leaks found in 3 files\n"
     text = render(root, [], unused=unused, unused_ignores=True)
     assert text == (
-        "svc/a.go:4:40: unused-ignore unused suppression: no LL101 finding here\n"
-        "svc/a.go:5:9: unused-ignore suppression without a rule code suppresses nothing\n"
+        "svc/a.go:4:40: LL001 unused suppression: no LL101 finding here\n"
+        "svc/a.go:5:9: LL001 suppression without a rule code suppresses nothing\n"
         "no leaks found in 3 files; 2 unused suppressions\n")

@@ -55,10 +55,14 @@ def sarif_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     tree = tmp_path_factory.mktemp("tree")
     (tree / "svc").mkdir()
     (tree / "svc" / "probe.go").write_text(UNICODE_LEAK, encoding="utf-8")
-    (tree / "svc" / "broken.go").write_bytes(b"package svc\n\nvar s = \"\xff\"\n")
+    (tree / "svc" / "broken.go").write_bytes(b"package svc\n\nimport \"net/http\"\n\nvar s = \"\xff\"\n"
+                                             b"var r, _ = http.Get(s)\n")
+    (tree / "sp ace é").mkdir()
+    (tree / "sp ace é" / "a#1.go").write_text(UNICODE_LEAK.replace("\tresp, err := http.Get(u) //leaklint", "\tresp, err := http.Get(u) //nolint:bodyclose\n\t_ = 1 //leaklint"))
     runs = [
         (REPO, ["check", "fixtures", "examples", "--format", "sarif", "-o", str(out / "fixtures.sarif")], 1),
-        (tree, ["check", "--format", "sarif", "--sarif-include-suppressed", "-o", str(out / "unicode.sarif")], 1),
+        (tree, ["check", "--format", "sarif", "--sarif-include-suppressed", "--report-unused-ignores",
+                "-o", str(out / "unicode.sarif")], 1),
         (tree, ["check", "--format", "sarif", "--select", "LL102", "-o", str(out / "empty.sarif")], 0),
     ]
     for k in (1, 2, 3):

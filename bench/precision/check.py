@@ -1,6 +1,6 @@
 """Re-checks leaklint against the hand-read samples of real projects and the real leak fixes.
 
-    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--show]
+    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--stdlib] [--show]
 
 Precision: runs leaklint on each project of projects.tsv at its recorded commit and matches the
 findings with the hand-read verdicts of <language>-sample.tsv (by path and line). A finding is a
@@ -8,7 +8,8 @@ true positive when its verdict holds under its rule's criterion: a held resource
 rules, read-to-the-end-but-unclosed for LL105, closed only by a defer in a loop for LL106, an
 exception path for LL204. Findings with no verdict yet are counted and listed (`--show`), to be
 read and added. Recall: for each fix of <language>-fixes.tsv, the parent commit's package (Go)
-or module directory (Python) must have a finding on the acquiring line, and the fixed version
+or module directory (Python, checked inside the whole tree's Python files, whose other modules
+lend their summaries) must have a finding on the acquiring line, and the fixed version
 none on that line. Mirrors come from the search tool's `fetch` (MIRRORS, default
 /work/.mirror); checkouts are cached under CORPUS (default /work/corpus).
 """
@@ -46,15 +47,18 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def _checkout(repo: str, commit: str, only: list[str] | None = None) -> Path:
-    """Returns a directory holding `commit` of `repo` (or only the `only` paths), materialised once."""
+def _checkout(repo: str, commit: str, only: list[str] | None = None, suffixes: tuple[str, ...] = ()) -> Path:
+    """Returns a directory holding `commit` of `repo` (or only the `only` paths; with `suffixes`,
+    only the files ending so, of the whole tree), materialised once."""
     name = repo.split("/")[1]
-    dest = CORPUS / name if only is None else CORPUS / "commits" / name / commit
+    # Whole trees sit beside the corpus, not in it: a run over the corpus's projects must not read them.
+    dest = CORPUS.parent / f"{CORPUS.name}-trees" / name / commit if suffixes else CORPUS / name if only is None \
+        else CORPUS / "commits" / name / commit
     # One marker per set of paths: rows sharing a commit may need different directories of it.
     suffix = "" if only is None else "-" + hashlib.sha1("\0".join(sorted(only)).encode()).hexdigest()[:12]
     marker = dest / f".leaklint-bench-complete{suffix}"
     if not marker.exists():
-        materialise(_mirror(repo), commit, dest, only)
+        materialise(_mirror(repo), commit, dest, only, suffixes)
         marker.write_text(commit)
     return dest
 
@@ -78,37 +82,58 @@ def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - spread), min(1.0, centre + spread)
 
 
-def true_for(rule: str, row: dict[str, str]) -> bool:
-    """Reports whether a hand-read verdict makes a finding of `rule` on that line true."""
+def true_for(rule: str, row: dict[str, str], message: str = "") -> bool:
+    """Reports whether a hand-read verdict makes a finding of `rule` on that line true; an error
+    rule's finding that a resource stays open where a call fails in ordinary operation (`... if
+    bind() fails at line N`) claims an exception path."""
     if row["verdict"] != "tp":
         return False
-    return row["criterion"] in CRITERIA.get(rule, {"held"})
+    criteria = {"exception", "held"} if " fails at line " in message else CRITERIA.get(rule, {"held"})
+    return row["criterion"] in criteria
 
 
 def precision(language: str, show: bool) -> None:
     projects = [p for p in _read(HERE / "projects.tsv") if p["language"] == language]
+    targets = [(p["repo"], p["name"], _checkout(p["repo"], p["commit"])) for p in projects]
+    _score(targets, HERE / f"{language}-sample.tsv", f"{language}: precision on the hand-read sample", show)
+
+
+# The standard libraries the brief names as real code to judge: Debian's Go 1.19 and the running Python's.
+STDLIB = {"go": ("golang/go", Path(os.environ.get("GO_STDLIB", "/usr/lib/go-1.19/src"))),
+          "python": ("python/cpython", Path(os.path.dirname(os.__file__)))}
+
+
+def stdlib_precision(language: str, show: bool) -> None:
+    repo, directory = STDLIB[language]
+    sample = HERE / f"{language}-stdlib-sample.tsv"
+    if not sample.exists():
+        print(f"## {language}: no stdlib sample ({sample.name})")
+        return
+    _score([(repo, f"{language}-stdlib", directory)], sample, f"{language} standard library: precision on the hand-read sample", show)
+
+
+def _score(targets: list[tuple[str, str, Path]], sample_path: Path, title: str, show: bool) -> None:
     sample = defaultdict(list)
-    for row in _read(HERE / f"{language}-sample.tsv"):
+    for row in _read(sample_path):
         sample[(row["repo"], row["path"], int(row["line"]))].append(row)
     counts: dict[str, Counter] = defaultdict(Counter)
     unread: list[str] = []
     found_keys = set()
-    for project in projects:
-        directory = _checkout(project["repo"], project["commit"])
+    for repo, name, directory in targets:
         for finding in run_leaklint(directory):
             if finding["suppressed"]:
                 continue
-            key = (project["repo"], finding["path"], finding["line"])
+            key = (repo, finding["path"], finding["line"])
             rule = finding["rule"]
             counts[rule]["findings"] += 1
             rows = sample.get(key)
             if not rows:
-                unread.append(f"{project['name']}\t{finding['path']}:{finding['line']}\t{rule}\t{finding['message']}")
+                unread.append(f"{name}\t{finding['path']}:{finding['line']}\t{rule}\t{finding['message']}")
                 continue
             found_keys.add(key)
             counts[rule]["read"] += 1
             counts[rule]["tp" if any(true_for(rule, r) for r in rows) else "fp"] += 1
-    print(f"## {language}: precision on the hand-read sample ({len(sample)} lines read)")
+    print(f"## {title} ({len(sample)} lines read)")
     print("| rule | findings | read | tp | fp | precision | 95% Wilson |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for rule in sorted(counts):
@@ -164,8 +189,10 @@ def recall(language: str, show: bool) -> None:
             continue
         directory = _package_dir(language, row["path"])
         try:
-            before = _checkout(row["repo"], row["parent_commit"], [directory])
-            after = _checkout(row["repo"], row["fix_commit"], [directory])
+            # Python: every module of the tree is there, as in a checkout, for summaries across modules.
+            whole = (None, (".py",)) if language == "python" else ([directory], ())
+            before = _checkout(row["repo"], row["parent_commit"], *whole)
+            after = _checkout(row["repo"], row["fix_commit"], *whole)
             found = {(f["path"], f["line"]) for f in run_leaklint(before, directory) if f["rule"] in rules}
             fixed = {(f["path"], f["line"]) for f in run_leaklint(after, directory) if f["rule"] in rules} \
                 if (after / directory).is_dir() else set()
@@ -201,10 +228,13 @@ def main() -> None:
     parser.add_argument("--language", choices=("go", "python"), action="append")
     parser.add_argument("--sample", action="store_true", help="precision on the hand-read samples")
     parser.add_argument("--fixes", action="store_true", help="recall on the real leak fixes")
+    parser.add_argument("--stdlib", action="store_true", help="precision on the standard library's hand-read sample")
     parser.add_argument("--show", action="store_true", help="list lost, unread and missed findings")
     args = parser.parse_args()
-    both = not (args.sample or args.fixes)
+    both = not (args.sample or args.fixes or args.stdlib)
     for language in args.language or ["go", "python"]:
+        if args.stdlib or both:
+            stdlib_precision(language, args.show)
         if args.sample or both:
             precision(language, args.show)
         if args.fixes or both:

@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 
 
-def materialise(git_dir: str, commit: str, dest: Path, only: list[str] | None = None) -> int:
-    """Writes the tree of `commit` (or only the `only` paths) under `dest`; returns how many blobs were missing."""
+def materialise(git_dir: str, commit: str, dest: Path, only: list[str] | None = None,
+                suffixes: tuple[str, ...] = ()) -> int:
+    """Writes the tree of `commit` (or only the `only` paths, only the files ending in one of
+    `suffixes` when given) under `dest`; returns how many blobs were missing."""
     listing = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", "-z", commit, "--", *(only or [])],
                              capture_output=True, check=True).stdout.split(b"\0")
     entries = []
@@ -24,7 +26,7 @@ def materialise(git_dir: str, commit: str, dest: Path, only: list[str] | None = 
             continue
         meta, _, path = line.partition(b"\t")
         mode, kind, sha = meta.split()
-        if kind == b"blob":
+        if kind == b"blob" and (not suffixes or path.decode("utf-8", "surrogateescape").endswith(suffixes)):
             entries.append((mode, sha, path.decode("utf-8", "surrogateescape")))
     missing = 0
     with subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"], stdin=subprocess.PIPE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from leaklint.fixes.source import apply, overlaps, ranges, unified_diff
+from leaklint.fixes.source import apply_keeping_bom, overlaps, ranges, unified_diff
 from leaklint.fixes.verify import parses
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def fix_pass(result: RunResult, unsafe: bool, outcome: Outcome, write: bool) -> 
         except (OSError, UnicodeDecodeError):
             continue
         try:
-            after = apply(before, [edit for fix in fixes for edit in fix.edits])
+            after = apply_keeping_bom(before, [edit for fix in fixes for edit in fix.edits])
         except ValueError:
             continue
         language = "go" if path.endswith(".go") else "python"

@@ -1,6 +1,7 @@
 """Go fixes as byte edits on the tree-sitter tree, laid out as gofmt lays them (tabs at the
 block's level): a `defer x.Close()` after the error check, an existing defer moved up to it, a
-discarded result bound and closed, a loop body with a defer wrapped in a function literal.
+discarded result bound and closed; GoFixer also dispatches to the loop (goloop.py) and ticker
+(goticker.py) fixes.
 
 It proposes; verify.py decides. A shape it does not recognise exactly gets no fix.
 """
@@ -10,15 +11,13 @@ import re
 from dataclasses import dataclass
 
 import tree_sitter as ts
-import tree_sitter_go as tsg
 
-from leaklint.finding import Edit, Finding, Fix
-from leaklint.fixes.source import SourceText
+from leaklint.finding import Finding, Fix
+from leaklint.fixes.goloop import wrap_loop
+from leaklint.fixes.goticker import ticker
+from leaklint.fixes.gotree import (DECLARATIONS, FUNCTIONS, GoFile, bound_names, call_at, declaration, descendants,
+                                   enclosing_function, fresh_name, next_statement, own_lines)
 
-_PARSER = ts.Parser(ts.Language(tsg.language()))
-_DECLARATIONS = ("short_var_declaration", "assignment_statement")
-_FUNCTIONS = ("function_declaration", "method_declaration", "func_literal")
-_SWITCHES = ("expression_switch_statement", "type_switch_statement", "select_statement")
 _EXITS = re.compile(r"^(return\b|panic\(|os\.Exit\(|log\.(Fatal|Panic)\w*\(|\w+\.(Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow)\()")
 _NAMES = {"LL101": "resp", "LL102": "conn", "LL103": "f", "LL104": "rows", "LL110": "tx", "LL108": "ticker"}
 # Releases that may run twice without harm: a second Close of a response body returns nil.
@@ -27,112 +26,28 @@ _BORROWERS = frozenset({"io.ReadAll", "ioutil.ReadAll", "io.Copy", "io.CopyN", "
 _IDEMPOTENT = frozenset({"Body.Close", "Stop", "Rollback"})
 
 
-def parse(data: bytes) -> ts.Tree:
-    return _PARSER.parse(data)
-
-
-@dataclass(slots=True)
-class _File:
-    """The file being fixed: bytes, tree, and code-point positions for edits."""
-
-    data: bytes
-    tree: ts.Tree
-    source: SourceText
-
-    @classmethod
-    def read(cls, text: str, path: str) -> _File:
-        data = text.encode()
-        return cls(data, parse(data), SourceText(text, path))
-
-    def char(self, byte: int) -> int:
-        return byte if len(self.data) == len(self.source.text) else len(self.data[:byte].decode("utf-8", "replace"))
-
-    def byte(self, line: int, col: int) -> int:
-        offset = self.source.offset(line, col)
-        return offset if len(self.data) == len(self.source.text) else len(self.source.text[:offset].encode())
-
-    def text(self, node: ts.Node) -> str:
-        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
-
-    def edit(self, start: int, end: int, text: str) -> Edit:
-        return self.source.edit(self.char(start), self.char(end), text)
-
-    def line_end(self, byte: int) -> int:
-        """Returns the byte offset of the newline ending the line holding `byte` (or the end)."""
-        end = self.data.find(b"\n", byte)
-        return len(self.data) if end < 0 else end
-
-    def indent(self, node: ts.Node) -> str:
-        start = self.data.rfind(b"\n", 0, node.start_byte) + 1
-        line = self.data[start:node.start_byte].decode()
-        return line if not line.strip() else ""
-
 
 class GoFixer:
     """Proposes the Go fixes (see the module docstring)."""
 
     def propose(self, finding: Finding, text: str) -> Fix | None:
         """Returns an unverified fix for `finding` in the file `text`, or None."""
-        file = _File.read(text, finding.span.path)
+        file = GoFile.read(text, finding.span.path)
         if file.tree.root_node.has_error:
             return None
         if "defer-loop" in finding.exits:
-            return _wrap_loop(file, finding)
+            return wrap_loop(file, finding)
         if not finding.release:
             return None
-        call = _call_at(file, finding)
+        call = call_at(file, finding)
         if call is not None and finding.release == "Stop" and file.text(call.child_by_field_name("function")).endswith(".Tick"):
-            return _ticker(file, call)
-        statement = _declaration(call) if call is not None else None
+            return ticker(file, call)
+        statement = declaration(call) if call is not None else None
         if statement is None:
             return _bind_in_condition(file, finding, call) if call is not None and "discarded" in finding.exits else None
         if "discarded" in finding.exits:
             return _bind_discarded(file, finding, statement)
         return _defer_after_check(file, finding, statement)
-
-
-def _call_at(file: _File, finding: Finding) -> ts.Node | None:
-    start = file.byte(finding.span.line, finding.span.col)
-    end = file.byte(finding.span.end_line, finding.span.end_col)
-    node = file.tree.root_node.descendant_for_byte_range(start, max(start, end - 1))
-    while node is not None and not (node.type == "call_expression" and node.start_byte == start):
-        node = node.parent
-    return node
-
-
-def _declaration(call: ts.Node) -> ts.Node | None:
-    """Returns the statement `a, err := call` (or `=`) binding the call's results, when the call is
-    its whole right-hand side and the statement sits directly in a block."""
-    values = call.parent
-    statement = values.parent if values is not None else None
-    if statement is None or statement.type not in _DECLARATIONS or values.named_child_count != 1:
-        return None
-    if statement.child_by_field_name("right") != values or _block_list(statement) is None:
-        return None
-    return statement
-
-
-def _block_list(statement: ts.Node) -> ts.Node | None:
-    parent = statement.parent
-    return parent if parent is not None and parent.type == "statement_list" else None
-
-
-def _names(file: _File, statement: ts.Node) -> list[str]:
-    left = statement.child_by_field_name("left")
-    return [file.text(n) if n.type == "identifier" else "" for n in left.named_children] if left is not None else []
-
-
-def _function(node: ts.Node) -> ts.Node | None:
-    while node is not None and node.type not in _FUNCTIONS:
-        node = node.parent
-    return node
-
-
-def _next_statement(statement: ts.Node) -> ts.Node | None:
-    node = statement.next_named_sibling
-    while node is not None and node.type == "comment":
-        node = node.next_named_sibling
-    return node
 
 
 # -- a defer after the error check ----------------------------------------------------------------
@@ -147,9 +62,9 @@ class _Place:
     where: str
 
 
-def _defer_after_check(file: _File, finding: Finding, statement: ts.Node) -> Fix | None:
+def _defer_after_check(file: GoFile, finding: Finding, statement: ts.Node) -> Fix | None:
     # Ex) resp, err := c.Do(req); if err != nil { return err }   ->   defer resp.Body.Close()
-    names = _names(file, statement)
+    names = bound_names(file, statement)
     holder = finding.variable
     if not holder or holder not in names or not _holder_stays(file, finding, statement, holder):
         return None
@@ -174,7 +89,7 @@ def _defer_after_check(file: _File, finding: Finding, statement: ts.Node) -> Fix
                (file.edit(place.insert, place.insert, f"\n{place.indent}{text}"),))
 
 
-def _guarded_defer(file: _File, finding: Finding, statement: ts.Node, names: list[str], holder: str) -> Fix | None:
+def _guarded_defer(file: GoFile, finding: Finding, statement: ts.Node, names: list[str], holder: str) -> Fix | None:
     # Ex) res, err := c.Get(u); if err == nil && res.StatusCode == 404 { return }
     #     ->  res, err := c.Get(u); if err == nil { defer res.Body.Close() }; if err == nil && ...
     error = _error_of(names, holder)
@@ -195,7 +110,7 @@ def _error_of(names: list[str], holder: str) -> str:
     return errors[0] if len(errors) == 1 and errors[0] and errors[0] != "_" else ""
 
 
-def _checked(file: _File, statement: ts.Node, names: list[str], holder: str) -> _Place | None:
+def _checked(file: GoFile, statement: ts.Node, names: list[str], holder: str) -> _Place | None:
     """Returns where the resource is known valid: after the call when it returns no error, after an
     `if err != nil { return }` or a `require.NoError(t, err)` right after it (or at the top of
     the `if`'s `else`), or at the top of an `if err == nil { ... }` right after it; None when the
@@ -206,7 +121,7 @@ def _checked(file: _File, statement: ts.Node, names: list[str], holder: str) -> 
     error = _error_of(names, holder)
     if not error:
         return None
-    guard = _next_statement(statement)
+    guard = next_statement(statement)
     if guard is not None and _stops_the_test(file, guard, error):
         # Ex) resp, err := c.Do(req); require.NoError(t, err)
         return _Place(file.line_end(guard.end_byte), indent, _after(guard), "after the error check")
@@ -227,7 +142,7 @@ def _checked(file: _File, statement: ts.Node, names: list[str], holder: str) -> 
     return None
 
 
-def _stops_the_test(file: _File, statement: ts.Node, error: str) -> bool:
+def _stops_the_test(file: GoFile, statement: ts.Node, error: str) -> bool:
     """Reports whether `statement` is an assertion that ends the test unless `error` is nil:
     testify's `require.NoError(t, err)` / `require.Nil(t, err)`, gotest.tools' `assert.NilError(t, err)`
     (the package names must come from those imports: testify's `assert.NoError` goes on)."""
@@ -242,10 +157,10 @@ def _stops_the_test(file: _File, statement: ts.Node, error: str) -> bool:
     return bool(re.fullmatch(r"gotest\.tools(/v\d+)?/assert", path)) and match.group(2) == "NilError"
 
 
-def _imports(file: _File) -> dict[str, str]:
+def _imports(file: GoFile) -> dict[str, str]:
     """Returns the file's imports by the name they are used under."""
     found = {}
-    for node in _all(file.tree.root_node):
+    for node in descendants(file.tree.root_node):
         if node.type == "import_spec":
             path = file.text(node.child_by_field_name("path")).strip('"`')
             name = node.child_by_field_name("name")
@@ -253,8 +168,8 @@ def _imports(file: _File) -> dict[str, str]:
     return found
 
 
-def _top_of(file: _File, block: ts.Node | None, indent: str, where: str) -> _Place | None:
-    if block is None or not _own_lines(file, block, comment=True):
+def _top_of(file: GoFile, block: ts.Node | None, indent: str, where: str) -> _Place | None:
+    if block is None or not own_lines(file, block, comment=True):
         return None
     return _Place(file.line_end(block.children[0].end_byte), indent + "\t", tuple(_statements(block)), where)
 
@@ -267,7 +182,7 @@ def _after(node: ts.Node) -> tuple[ts.Node, ...]:
     return tuple(later)
 
 
-def _terminates(file: _File, block: ts.Node | None) -> bool:
+def _terminates(file: GoFile, block: ts.Node | None) -> bool:
     """Reports whether a block ends by leaving: return, panic, os.Exit, t.Fatal, log.Fatal,
     continue, break or goto."""
     body = _statements(block)
@@ -286,15 +201,15 @@ def _statements(block: ts.Node | None) -> list[ts.Node]:
     return [c for c in inner.named_children if c.type != "comment"] if inner is not None else []
 
 
-def _holder_stays(file: _File, finding: Finding, statement: ts.Node, holder: str) -> bool:
+def _holder_stays(file: GoFile, finding: Finding, statement: ts.Node, holder: str) -> bool:
     """Reports whether the function keeps `holder` to itself: never returns it (nor its released
     field), stores, sends or copies it, or hands it to a goroutine or a closure it does not defer."""
-    function = _function(statement)
+    function = enclosing_function(statement)
     if function is None:
         return False
     field = finding.release.split(".")[0] if "." in finding.release else ""
     loop = statement.parent
-    while loop is not None and loop.type not in ("for_statement", *_FUNCTIONS):
+    while loop is not None and loop.type not in ("for_statement", *FUNCTIONS):
         loop = loop.parent
     scope_start = loop.start_byte if loop is not None and loop.type == "for_statement" else statement.end_byte
     for node in _identifiers(function, holder):  # Ex) a parameter of the same name before it is another variable
@@ -315,7 +230,7 @@ def _identifiers(root: ts.Node, name: str) -> list[ts.Node]:
     return found
 
 
-def _stays(file: _File, node: ts.Node, field: str) -> bool:
+def _stays(file: GoFile, node: ts.Node, field: str) -> bool:
     """Reports whether this use of the holder leaves it with the function."""
     parent = node.parent
     if parent is not None and parent.type == "selector_expression" and parent.child_by_field_name("operand") == node:
@@ -332,14 +247,14 @@ def _stays(file: _File, node: ts.Node, field: str) -> bool:
         return function in _BORROWERS or function != "append" and _stays_in(call)
     if parent.type == "binary_expression":
         return True  # Ex) resp != nil
-    if parent.type == "expression_list" and parent.parent is not None and parent.parent.type in _DECLARATIONS:
+    if parent.type == "expression_list" and parent.parent is not None and parent.parent.type in DECLARATIONS:
         return parent.parent.child_by_field_name("left") == parent  # Ex) resp, err = c.Do(again)
     return parent.type in ("if_statement", "expression_switch_statement")
 
 
 def _stays_in(node: ts.Node | None) -> bool:
     """Reports whether no enclosing construct up to the function hands the value away."""
-    while node is not None and node.type not in _FUNCTIONS:
+    while node is not None and node.type not in FUNCTIONS:
         if node.type in ("return_statement", "go_statement", "send_statement", "composite_literal", "keyed_element"):
             return False
         node = node.parent
@@ -351,14 +266,14 @@ def _stays_in(node: ts.Node | None) -> bool:
     return True
 
 
-def _existing_defer(file: _File, later: tuple[ts.Node, ...], holder: str, release: str) -> ts.Node | None:
+def _existing_defer(file: GoFile, later: tuple[ts.Node, ...], holder: str, release: str) -> ts.Node | None:
     """Returns a later `defer holder.Release()` (or a deferred closure calling it) of the same block."""
     call = f"{holder}.{release}("
     return next((node for node in later
                  if node.type == "defer_statement" and call in re.sub(r"\s+", "", file.text(node))), None)
 
 
-def _whole_lines(file: _File, node: ts.Node) -> tuple[int, int]:
+def _whole_lines(file: GoFile, node: ts.Node) -> tuple[int, int]:
     """Returns the byte range of the lines holding `node`, their newline included, and one of two
     blank lines that would then meet (gofmt keeps one)."""
     start = file.data.rfind(b"\n", 0, node.start_byte) + 1
@@ -372,54 +287,25 @@ def _whole_lines(file: _File, node: ts.Node) -> tuple[int, int]:
     return start, min(end, len(file.data))
 
 
-def _reassigned_between(file: _File, later: tuple[ts.Node, ...], existing: ts.Node, holder: str) -> bool:
+def _reassigned_between(file: GoFile, later: tuple[ts.Node, ...], existing: ts.Node, holder: str) -> bool:
     for node in later:
         if node == existing:
             return False
         for ident in _identifiers(node, holder):
             parent = ident.parent
-            if parent is not None and parent.parent is not None and parent.parent.type in _DECLARATIONS \
+            if parent is not None and parent.parent is not None and parent.parent.type in DECLARATIONS \
                     and parent.parent.child_by_field_name("left") == parent:
                 return True
     return False
 
 
-def _closed_elsewhere(file: _File, statement: ts.Node, holder: str, release: str) -> bool:
-    function = _function(statement)
+def _closed_elsewhere(file: GoFile, statement: ts.Node, holder: str, release: str) -> bool:
+    function = enclosing_function(statement)
     return function is not None and f"{holder}.{release}(" in re.sub(r"\s+", "", file.text(function))
 
 
-# -- time.Tick, which cannot be stopped -----------------------------------------------------------
-def _ticker(file: _File, call: ts.Node) -> Fix | None:
-    # Ex) tick := time.Tick(d)        ->  ticker := time.NewTicker(d); defer ticker.Stop(); tick := ticker.C
-    # Ex) for range time.Tick(d) {    ->  ticker := ...; defer ticker.Stop(); for range ticker.C {
-    function = call.child_by_field_name("function")
-    qualifier = file.text(function)[: -len("Tick")]
-    receive = call.parent
-    if receive is not None and receive.type == "unary_expression" and file.text(receive).startswith("<-"):
-        # Ex) case <-time.Tick(grace):   ->   case <-time.After(grace):   (received from once)
-        return Fix(f"use `{qualifier}After`: the channel is received from once", "safe",
-                   (file.edit(function.start_byte, function.end_byte, f"{qualifier}After"),))
-    statement = _declaration(call)
-    if statement is not None and (statement.type != "short_var_declaration" or len(_names(file, statement)) != 1):
-        return None
-    if statement is None:
-        clause = call.parent
-        statement = clause.parent if clause is not None and clause.type == "range_clause" else None
-        if statement is None or statement.type != "for_statement" or clause.child_by_field_name("right") != call \
-                or _block_list(statement) is None:
-            return None
-    name = _fresh(file, _function(statement), "ticker")
-    arguments = file.text(call.child_by_field_name("arguments"))
-    indent = file.indent(statement)
-    head = f"{name} := {qualifier}NewTicker{arguments}\n{indent}defer {name}.Stop()\n{indent}"
-    return Fix(f"use `{qualifier}NewTicker` and stop it with `defer {name}.Stop()`", "safe",
-               (file.edit(statement.start_byte, statement.start_byte, head),
-                file.edit(call.start_byte, call.end_byte, f"{name}.C")))
-
-
 # -- a discarded result ---------------------------------------------------------------------------
-def _bind_discarded(file: _File, finding: Finding, statement: ts.Node) -> Fix | None:
+def _bind_discarded(file: GoFile, finding: Finding, statement: ts.Node) -> Fix | None:
     # Ex) _, err := c.Do(req); if err != nil { ... }   ->   resp, err := ...; defer resp.Body.Close()
     left = statement.child_by_field_name("left")
     if statement.type != "short_var_declaration" or left is None or left.named_child_count < 2:
@@ -427,9 +313,9 @@ def _bind_discarded(file: _File, finding: Finding, statement: ts.Node) -> Fix | 
     blank = left.named_children[0]
     if file.text(blank) != "_":
         return None
-    function = _function(statement)
-    name = _fresh(file, function, _NAMES.get(finding.rule_id, "res"))
-    names = [name, *_names(file, statement)[1:]]
+    function = enclosing_function(statement)
+    name = fresh_name(file, function, _NAMES.get(finding.rule_id, "res"))
+    names = [name, *bound_names(file, statement)[1:]]
     indent = file.indent(statement)
     bind = file.edit(blank.start_byte, blank.end_byte, name)
     place = _checked(file, statement, names, name)
@@ -447,7 +333,7 @@ def _bind_discarded(file: _File, finding: Finding, statement: ts.Node) -> Fix | 
                (bind, file.edit(insert, insert, f"\n{indent}{text}")))
 
 
-def _bind_in_condition(file: _File, finding: Finding, call: ts.Node) -> Fix | None:
+def _bind_in_condition(file: GoFile, finding: Finding, call: ts.Node) -> Fix | None:
     # Ex) if _, err := http.Get(u); err == nil { return nil }
     #     ->  if resp, err := http.Get(u); err == nil { resp.Body.Close(); return nil }
     values = call.parent
@@ -457,7 +343,7 @@ def _bind_in_condition(file: _File, finding: Finding, call: ts.Node) -> Fix | No
             or guard is None or guard.type != "if_statement" or guard.child_by_field_name("initializer") != statement:
         return None
     left = statement.child_by_field_name("left")
-    names = _names(file, statement)
+    names = bound_names(file, statement)
     if len(names) != 2 or names[0] != "_" or names[1] in ("", "_"):
         return None
     condition = re.sub(r"\s+", "", file.text(guard.child_by_field_name("condition")))
@@ -468,101 +354,11 @@ def _bind_in_condition(file: _File, finding: Finding, call: ts.Node) -> Fix | No
         block = alternative
     else:
         return None
-    if block is None or not _own_lines(file, block, comment=True):
+    if block is None or not own_lines(file, block, comment=True):
         return None
-    name = _fresh(file, _function(guard), _NAMES.get(finding.rule_id, "res"))
+    name = fresh_name(file, enclosing_function(guard), _NAMES.get(finding.rule_id, "res"))
     text = f"{name}.{finding.release}()"
     insert = file.line_end(block.children[0].end_byte)
     return Fix(f"bind the result to `{name}` and close it at once where the call succeeded", "safe",
                (file.edit(left.named_children[0].start_byte, left.named_children[0].end_byte, name),
                 file.edit(insert, insert, f"\n{file.indent(guard)}\t{text}")))
-
-
-def _fresh(file: _File, function: ts.Node | None, base: str) -> str:
-    used = {file.text(n) for n in _all(function) if n.type in ("identifier", "package_identifier")} if function else set()
-    name, number = base, 1
-    while name in used:
-        number += 1
-        name = f"{base}{number}"
-    return name
-
-
-def _all(root: ts.Node) -> list[ts.Node]:
-    out, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(node.children)
-    return out
-
-
-# -- a defer inside a loop ------------------------------------------------------------------------
-def _wrap_loop(file: _File, finding: Finding) -> Fix | None:
-    # Ex) for _, u := range us { resp, err := get(u); ...; defer resp.Body.Close() }
-    #     ->  for _, u := range us { func() { ...; defer resp.Body.Close() }() }
-    exit_span = next((loc.span for loc, kind in zip(finding.related, finding.exits) if kind == "defer-loop"), None)
-    if exit_span is None:
-        return None
-    start = file.byte(exit_span.line, exit_span.col)
-    node = file.tree.root_node.descendant_for_byte_range(start, start)
-    while node is not None and node.type != "defer_statement":
-        node = node.parent
-    loop = node
-    while loop is not None and loop.type not in ("for_statement", *_FUNCTIONS):
-        loop = loop.parent
-    if loop is None or loop.type != "for_statement":
-        return None
-    body = loop.child_by_field_name("body")
-    continues = _loop_exits(body)
-    if body is None or continues is None or not _own_lines(file, body) or _multiline_strings(body):
-        return None
-    open_end = body.children[0].end_byte + 1  # past "{\n"
-    close_line = file.data.rfind(b"\n", 0, body.end_byte) + 1
-    segment = file.data[open_end:close_line]
-    for node in sorted(continues, key=lambda n: -n.start_byte):  # `continue` ends the literal's run
-        at = node.start_byte - open_end
-        segment = segment[:at] + b"return" + segment[node.end_byte - open_end:]
-    shifted = "".join("\t" + line if line.strip() else line for line in segment.decode().splitlines(keepends=True))
-    inner = file.indent(loop) + "\t"
-    what = "; `continue` becomes `return`" if continues else ""
-    return Fix(f"run the loop body in a function literal so the defer runs every iteration{what}", "unsafe",
-               (file.edit(open_end, close_line, f"{inner}func() {{\n{shifted}{inner}}}()\n"),))
-
-
-def _loop_exits(body: ts.Node | None) -> list[ts.Node] | None:
-    """Returns the loop body's own unlabeled `continue` statements (they become `return`), or None
-    when the body has a break, return, goto or label that a function literal would change."""
-    if body is None:
-        return None
-    continues: list[ts.Node] = []
-    stack = [(child, False, False) for child in body.children]
-    while stack:
-        node, in_loop, in_switch = stack.pop()
-        kind = node.type
-        if kind == "func_literal":
-            continue
-        if kind in ("return_statement", "goto_statement", "labeled_statement", "fallthrough_statement"):
-            return None
-        if kind in ("break_statement", "continue_statement") and node.named_child_count:
-            return None  # labeled
-        if kind == "continue_statement" and not in_loop:
-            continues.append(node)
-        if kind == "break_statement" and not (in_loop or in_switch):
-            return None
-        stack.extend((child, in_loop or kind == "for_statement", in_switch or kind in _SWITCHES)
-                     for child in node.children)
-    return continues
-
-
-def _own_lines(file: _File, body: ts.Node, comment: bool = False) -> bool:
-    """Reports whether the block's braces end and start their own lines (`{` last, or followed by
-    a line comment when `comment`, and `}` first)."""
-    brace_open, brace_close = body.children[0], body.children[-1]
-    after = file.data[brace_open.end_byte:file.line_end(brace_open.end_byte)].strip()
-    before = file.data[file.data.rfind(b"\n", 0, brace_close.start_byte) + 1:brace_close.start_byte]
-    return (not after or comment and after.startswith(b"//")) and not before.strip() \
-        and body.start_point[0] != body.end_point[0]
-
-
-def _multiline_strings(body: ts.Node) -> bool:
-    return any(n.type == "raw_string_literal" and n.start_point[0] != n.end_point[0] for n in _all(body))

@@ -87,3 +87,13 @@ def unified_diff(path: str, before: str, after: str) -> str:
 def byte_to_char(data: bytes, offset: int) -> int:
     """Returns the code-point offset of byte `offset` in UTF-8 `data`."""
     return offset if data.isascii() else len(data[:offset].decode("utf-8", "replace"))
+
+
+BOM = "\ufeff"
+
+
+def apply_keeping_bom(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
+    """Returns `apply(text, edits)` for edits placed as the findings are, after a byte order mark
+    (which is no column); the mark stays in front."""
+    mark = BOM if text.startswith(BOM) else ""
+    return mark + apply(text[len(mark):], edits)

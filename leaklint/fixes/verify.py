@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from leaklint.finding import Finding, Fix
 from leaklint.fixes import fixer
-from leaklint.fixes.source import apply, overlaps, ranges
+from leaklint.fixes.source import apply_keeping_bom, overlaps, ranges
 
 Members = list[tuple[str, bytes]]
 Reanalyse = Callable[[Members], list[Finding] | None]  # None: the package no longer lowers cleanly
@@ -28,9 +28,11 @@ def identity(finding: Finding) -> tuple[str, str, str]:
     return (finding.rule_id, parts[0], parts[2] if len(parts) == 4 else finding.key)
 
 
-def attach(language: str, members: Members, findings: list[Finding], reanalyse: Reanalyse) -> list[Finding]:
-    """Returns `findings` with a verified `fix` on each finding that has one."""
-    proposals = _proposals(language, members, findings)
+def attach(language: str, members: Members, findings: list[Finding], reanalyse: Reanalyse,
+           paths: frozenset[str] | None = None) -> list[Finding]:
+    """Returns `findings` with a verified `fix` on each finding that has one; with `paths`, only
+    findings in those files are proposed fixes."""
+    proposals = _proposals(language, [(p, d) for p, d in members if paths is None or p in paths], findings)
     if not proposals:
         return findings
     verified = _check(language, members, findings, proposals, reanalyse)
@@ -53,8 +55,8 @@ def _proposals(language: str, members: Members, findings: list[Finding]) -> dict
         if propose is None or data is None:
             continue
         try:
-            fix = propose.propose(finding, data.decode("utf-8"))
-        except Exception:  # noqa: BLE001 - a fixer bug costs a fix, never the run
+            fix = propose.propose(finding, data.decode("utf-8-sig"))  # a byte order mark is no column
+        except Exception:  # noqa: BLE001 - a fixer bug (or a file that is not UTF-8) costs a fix, never the run
             fix = None
         if fix is None or not fix.edits or overlaps(fix, taken.get(finding.span.path, [])):
             continue
@@ -75,7 +77,7 @@ def _check(language: str, members: Members, findings: list[Finding], chosen: dic
             fixed.append((path, data))
             continue
         try:
-            text = apply(data.decode("utf-8"), edits[path])
+            text = apply_keeping_bom(data.decode("utf-8"), edits[path])
         except ValueError:
             return None
         if not parses(language, text, path):
@@ -93,13 +95,13 @@ def _check(language: str, members: Members, findings: list[Finding], chosen: dic
 def parses(language: str, text: str, path: str = "<fixed>") -> bool:
     """Reports whether `text` is still a well-formed file of `language`."""
     if language == "go":
-        from leaklint.fixes.go import parse
+        from leaklint.fixes.gotree import parse
 
         return not parse(text.encode("utf-8")).root_node.has_error
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
+            compile(text.removeprefix("\ufeff"), path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
         return False
     return True

@@ -23,6 +23,23 @@ def frontend(language: str):
     return PythonFrontend()
 
 
+def decode(language: str, data: bytes) -> bytes:
+    """Returns a file's bytes as the front-end of `language` reads them: UTF-8, and for Python with
+    its byte order mark, coding cookie and lone CR line ends resolved. Raises ValueError (with a
+    `line`) for bytes the language would refuse."""
+    if language == "python":
+        from leaklint.frontends.python.encoding import normalise
+
+        return normalise(data)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = ValueError(f"invalid UTF-8 at byte {exc.start}")
+        problem.line = data[: exc.start].count(b"\n") + 1  # type: ignore[attr-defined]
+        raise problem from None
+    return data
+
+
 def prefilter(language: str, rules: list[RuleSpec]) -> GoPrefilter | PythonPrefilter:
     """Returns what decides, from the bytes alone, whether a package of `language` is analysed."""
     if language == "go":

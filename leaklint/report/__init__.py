@@ -7,20 +7,33 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from leaklint.finding import Finding, RunResult
+    from leaklint.finding import Finding, Location, RunResult
+    from leaklint.ir import Directive, FileError
 
 # name -> "module:attribute"; the attribute is a Reporter
 REPORTERS: dict[str, str] = {
     "text": "leaklint.report.text:REPORTER",
+    "concise": "leaklint.report.concise:REPORTER",
+    "grouped": "leaklint.report.grouped:REPORTER",
     "sarif": "leaklint.report.sarif:REPORTER",
     "json": "leaklint.report.json:REPORTER",
+    "json-lines": "leaklint.report.jsonlines:REPORTER",
     "github": "leaklint.report.github:REPORTER",
+    "codeclimate": "leaklint.report.codeclimate:REPORTER",
+    "junit": "leaklint.report.junit:REPORTER",
+    "pylint": "leaklint.report.pylint:REPORTER",
+    "azure": "leaklint.report.azure:REPORTER",
     "rdjson": "leaklint.report.rdjson:REPORTER",
+    "statistics": "leaklint.report.statistics:REPORTER",
 }
+# ruff's --output-format names for the same formats
+ALIASES: dict[str, str] = {"full": "text", "gitlab": "codeclimate"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +64,89 @@ class Reporter(Protocol):
 
 
 def get(name: str) -> Reporter:
-    """Returns the reporter registered under `name`; raises KeyError for an unknown format."""
-    module, attribute = REPORTERS[name].split(":")
+    """Returns the reporter registered under `name` or its ruff alias; raises KeyError for an unknown format."""
+    module, attribute = REPORTERS[ALIASES.get(name, name)].split(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def helper_locations(finding: Finding) -> tuple[Location, ...]:
+    """Returns a location per function of the tree whose summary decided `finding` (its `uses`), at
+    the function's first line, noted `summary of NAME() used here`: a change there can make or
+    unmake the leak, so readers must see it."""
+    from leaklint.finding import Location
+    from leaklint.report import source
+
+    return tuple(Location(replace(span, end_line=span.line, end_col=span.col + 1),
+                          f"summary of {source.function_name(absolute(span.path), span.line)} used here")
+                 for span in finding.uses)
+
+
+UNUSED_RULE = ("LL001", "unused-suppression")  # reported with --report-unused-ignores, as ruff's RUF100
+
+
+def unused_message(directive: Directive) -> str:
+    """Returns the message for a suppression that suppressed nothing."""
+    if directive.codes:
+        return f"unused suppression: no {', '.join(directive.codes)} finding here"
+    return "suppression without a rule code suppresses nothing"
+
+
+def identity(finding: Finding) -> tuple[str, str, str]:
+    """Returns the (function, variable, callee) of a finding, from its key `qualname:var:callee:n`;
+    the function is the last part of its qualified name (`Probe`; a method's name). Empty parts
+    when the key has another shape."""
+    parts = finding.key.rsplit(":", 3)
+    if len(parts) != 4:
+        return "", "", ""
+    qualname, variable, callee, _ = parts
+    return qualname.rsplit("/", 1)[-1].rsplit(".", 1)[-1], variable, callee
+
+
+def is_baselined(finding: Finding) -> bool:
+    """Reports whether the baseline accepted `finding` (gate.BASELINED marks it)."""
+    return ("accepted_by", "baseline") in finding.extra
+
+
+def error_files(errors: list[FileError], severity: str) -> list[str]:
+    """Returns the sorted paths of the files with an error of `severity` (`error`: not analysed,
+    `warning`: analysed, with a warning)."""
+    return sorted({error.path for error in errors if error.severity == severity})
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def decodable(text: str) -> str:
+    """Returns `text` with the bytes of a file name that are not UTF-8 (held as surrogate escapes)
+    written as `\\xe9`, so every encoder accepts it; other text is returned as it is."""
+    if text.isascii() or not any("\ud800" <= char <= "\udfff" for char in text):
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def printable(text: str) -> str:
+    """Returns `text` safe for a terminal: control characters (ESC, CR, LF, BEL; tabs stay), C1
+    controls and bidirectional overrides as `\\x1b`-style escapes, bytes that are not UTF-8 as
+    `\\xe9`, so no file name or source line can move the cursor, recolour or retitle a terminal."""
+    if text.isprintable():
+        return text
+    return _UNSAFE.sub(lambda match: _escape(match.group()), decodable(text))
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def absolute(path: str) -> str:
     """Returns a finding's path (as the driver reports it: absolute, or relative to the working
     directory) as a normalised absolute path."""
-    return os.path.normpath(os.path.abspath(path))
+    return _absolute(path, "" if path.startswith(os.sep) else os.getcwd())
+
+
+@lru_cache(maxsize=16384)
+def _absolute(path: str, cwd: str) -> str:
+    return os.path.normpath(os.path.join(cwd, path))
 
 
 def relative_uri(path: str, base: str) -> str:
@@ -67,7 +154,11 @@ def relative_uri(path: str, base: str) -> str:
 
     A path outside `base` keeps its absolute form (still with forward slashes).
     """
-    full = absolute(path)
+    return _relative_uri(absolute(path), base)
+
+
+@lru_cache(maxsize=8192)
+def _relative_uri(full: str, base: str) -> str:
     rel = os.path.relpath(full, base)
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         rel = full

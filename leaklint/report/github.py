@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from leaklint.report import ReportOptions, relative_uri
+from leaklint.report import UNUSED_RULE, ReportOptions, printable, relative_uri
+from leaklint.report.advice import help_text
 from leaklint.report.text import TextReporter
 
 if TYPE_CHECKING:
@@ -28,8 +29,9 @@ def escape_property(text: str) -> str:
 
 
 def command(level: str, properties: list[tuple[str, str | int]], message: str) -> str:
-    """Returns one workflow command line."""
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties)
+    """Returns one workflow command line; control characters in property values are escaped, the
+    message's own line breaks kept (callers pass its parts through printable())."""
+    props = ",".join(f"{key}={escape_property(printable(str(value)))}" for key, value in properties)
     return f"::{level} {props}::{escape_data(message)}\n"
 
 
@@ -41,13 +43,14 @@ class GithubReporter:
         for finding in result.active:
             out.write(self.finding(finding, names.get(finding.rule_id, ""), result, options))
         for error in result.errors:
+            title = "leaklint could not analyse this file" if error.severity == "error" else "leaklint warning"
             where = [("file", relative_uri(error.path, options.source_root)),
-                     ("line", error.line), ("col", error.col), ("title", "leaklint could not analyse this file")]
-            out.write(command("warning", where, error.message))
+                     ("line", error.line), ("col", error.col), ("title", title)]
+            out.write(command(LEVELS[error.severity], where, printable(error.message)))
         if options.unused_ignores:
             for directive in result.unused_directives:
-                where = [("file", relative_uri(directive.span.path, options.source_root)),
-                         ("line", directive.span.line), ("col", directive.span.col), ("title", "unused suppression")]
+                where = [("file", relative_uri(directive.span.path, options.source_root)), ("line", directive.span.line),
+                         ("col", directive.span.col), ("title", f"{UNUSED_RULE[0]} {UNUSED_RULE[1]}")]
                 codes = ", ".join(directive.codes) or "no rule code"
                 out.write(command("warning", where, f"this suppression ({codes}) suppresses nothing"))
 
@@ -59,7 +62,9 @@ class GithubReporter:
             ("title", f"{finding.rule_id} {name}".strip()),
         ]
         notes = TextReporter().notes(finding, options)
-        message = finding.message + "".join(f"\n  = note: {note}" for note in notes)
+        fix = help_text(finding, {rule.id: rule for rule in result.rules})
+        message = printable(finding.message) + "".join(f"\n  = note: {note}" for note in notes) + \
+            (f"\n  = help: {printable(fix)}" if fix else "")
         return command(LEVELS.get(finding.severity, "error"), properties, message)
 
 

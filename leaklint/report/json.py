@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
-from leaklint.report import ReportOptions, fingerprint, relative_uri
+from leaklint.report import (ReportOptions, decodable, error_files, fingerprint, helper_locations, is_baselined,
+                             relative_uri)
+from leaklint.report.advice import help_text
 
 if TYPE_CHECKING:
     from leaklint.finding import Finding, Fix, Location, RunResult
@@ -29,9 +31,10 @@ class JsonReporter:
         from leaklint.report.sarif import order
 
         names = {rule.id: rule.name for rule in result.rules}
+        rules = {rule.id: rule for rule in result.rules}
 
         def path(p: str) -> str:
-            return relative_uri(p, options.source_root)
+            return decodable(relative_uri(p, options.source_root))
 
         def span(s: Span) -> dict[str, Any]:
             return {"path": path(s.path), "line": s.line, "column": s.col, "end_line": s.end_line, "end_column": s.end_col}
@@ -45,9 +48,10 @@ class JsonReporter:
                 suppression = {"kind": "external" if is_external(f) else "in_source", "reason": f.suppression_reason}
             return {"rule": f.rule_id, "name": names.get(f.rule_id, ""), "severity": f.severity,
                     "message": f.message, **span(f.span), "related": [location(x) for x in f.related],
-                    "flow": [location(x) for x in f.flow], "fingerprint": fingerprint(f, options.source_root),
+                    "flow": [location(x) for x in f.flow], "uses": [location(x) for x in helper_locations(f)],
+                    "fingerprint": fingerprint(f, options.source_root),
                     "suppressed": f.suppressed, "suppression": suppression, "tags": list(f.tags),
-                    "fix": fix(f.fix)}
+                    "help": help_text(f, rules), "fix": fix(f.fix)}
 
         def fix(value: Fix | None) -> dict[str, Any] | None:
             if value is None:
@@ -60,11 +64,14 @@ class JsonReporter:
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "leaklint", "version": options.version},
             "findings": [finding(f) for f in sorted(result.findings, key=order)],
-            "errors": [{"path": path(e.path), "line": e.line, "column": e.col, "message": e.message}
+            "errors": [{"path": path(e.path), "line": e.line, "column": e.col, "message": e.message, "severity": e.severity}
                        for e in sorted(result.errors, key=lambda e: (e.path, e.line, e.col))],
             "summary": {"files_checked": result.files_checked, "findings": len(active),
                         "suppressed": len(result.findings) - len(active),
-                        "files_with_findings": len({f.span.path for f in active}), "errors": len(result.errors)},
+                        "baselined": sum(map(is_baselined, result.findings)), "unchanged": result.unchanged,
+                        "files_with_findings": len({f.span.path for f in active}),
+                        "errors": len(error_files(result.errors, "error")),
+                        "warnings": len(error_files(result.errors, "warning"))},
         }
         if options.unused_ignores:
             doc["unused_ignores"] = [{**span(d.span), "codes": list(d.codes), "reason": d.reason}

@@ -5,28 +5,50 @@ This module converts between them and never analyses anything.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
-from leaklint.report.line_hash import line_hashes
+from leaklint.line_hash import LineHasher
+
+_PYTHON_LINE_END = re.compile(r"\r\n?|\n")
+_SOURCE_BYTES = 256 * 1024 * 1024  # a file with a finding was read by the driver, within its own limit
 
 
-@lru_cache(maxsize=256)
+_PIPED: dict[str, str] = {}
+
+
+def remember(path: str, text: str) -> None:
+    """Makes `text` the content of the absolute `path` for every reporter (source read from stdin)."""
+    _PIPED[path] = text
+    for cached in (text_of, lines_of, _hasher, one_unit_per_character):
+        cached.cache_clear()
+
+
+@lru_cache(maxsize=1024)
 def text_of(path: str) -> str | None:
     """Returns the file's text as the upload action reads it (UTF-8, bad bytes replaced), or None."""
+    if path in _PIPED:
+        return _PIPED[path]
+    from leaklint.filesystem import Unreadable, read_regular
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace")
-    except OSError:
+        return read_regular(path, _SOURCE_BYTES).decode("utf-8", errors="replace")
+    except Unreadable:
         return None
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def lines_of(path: str) -> tuple[str, ...]:
     """Returns the file's lines split at LF, as parsers count them, without terminators."""
     text = text_of(path)
     if text is None:
         return ()
+    text = text.removeprefix("\ufeff")  # a byte order mark is no column
+    if "\r" not in text:
+        return tuple(text.split("\n"))
+    if path.endswith(".py"):
+        return tuple(_PYTHON_LINE_END.split(text))  # Python also ends a line at a lone CR; Go does not
     return tuple(part.removesuffix("\r") for part in text.split("\n"))
 
 
@@ -36,25 +58,36 @@ def line(path: str, number: int) -> str | None:
     return lines[number - 1] if 0 < number <= len(lines) else None
 
 
+@lru_cache(maxsize=None)
+def one_unit_per_character(path: str) -> bool:
+    """Reports whether every character of the file is one UTF-16 unit (none beyond the BMP), so its
+    UTF-16 columns equal its code-point columns and no line need be read to convert them."""
+    text = text_of(path)
+    return text is None or text.isascii() or _ASTRAL.search(text) is None
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def utf16_column(text: str | None, column: int) -> int:
     """Returns the 1-based UTF-16 column of the 1-based code-point `column` in the line `text`."""
-    if not text:
+    if not text or text.isascii():
         return column
     prefix = text[: column - 1]
     extra = sum(1 for char in prefix if ord(char) > 0xFFFF)
     return column + extra
 
 
-@lru_cache(maxsize=64)
-def _hashes(path: str) -> tuple[str, ...]:
+@lru_cache(maxsize=256)
+def _hasher(path: str) -> LineHasher | None:
     text = text_of(path)
-    return tuple(line_hashes(text)) if text is not None else ()
+    return LineHasher(text) if text is not None else None
 
 
 def line_hash(path: str, number: int) -> str | None:
     """Returns the upload action's `primaryLocationLineHash` for line `number`, or None."""
-    hashes = _hashes(path)
-    return hashes[number - 1] if 0 < number <= len(hashes) else None
+    hasher = _hasher(path)
+    return hasher.at(number) if hasher is not None else None
 
 
 def cells(text: str, tab: int = 4) -> int:
@@ -68,3 +101,16 @@ def cells(text: str, tab: int = 4) -> int:
         else:
             width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
     return width
+
+
+_DECLARATION = re.compile(r"\b(?:func\s*(?:\([^)]*\)\s*)?|def\s+)(\w+)")
+
+
+def function_name(path: str, number: int) -> str:
+    """Returns the name of the function declared on line `number` of `path` (Go `func`, Python
+    `def`), `a function literal` for an anonymous one, or `a function` when the line is gone."""
+    text = line(path, number)
+    if text is None:
+        return "a function"
+    match = _DECLARATION.search(text)
+    return f"{match.group(1)}()" if match else "a function literal"

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from leaklint.runtime import uris
 
 RUNTIME_KEY = "leaklint/runtime"
+_SARIF_BYTES = 256 * 1024 * 1024
 RUNTIME_RULE = {
     "id": "LL900",
     "name": "runtime-leak",
@@ -91,12 +92,13 @@ class NewLeak:
 
 def load(path: str) -> dict[str, object]:
     """Returns the parsed SARIF log, or raises SarifError with a one-line reason."""
+    from leaklint.filesystem import Unreadable, read_text
+
     try:
-        with open(path, encoding="utf-8") as f:
-            log = json.load(f)
-    except OSError as error:
-        raise SarifError(f"{path}: {error.strerror}") from None
-    except ValueError as error:
+        log = json.loads(read_text(path, _SARIF_BYTES, named=True), parse_float=_finite, parse_constant=_finite)
+    except Unreadable as error:
+        raise SarifError(f"{path}: {str(error).removeprefix('cannot read file: ')}") from None
+    except (ValueError, RecursionError) as error:
         raise SarifError(f"{path}: not JSON ({getattr(error, 'msg', error)})") from None
     if not isinstance(log, dict) or not isinstance(log.get("runs"), list):
         raise SarifError(f"{path}: not a SARIF log (no list of runs)")
@@ -104,6 +106,14 @@ def load(path: str) -> dict[str, object]:
         if not isinstance(run, dict) or not isinstance(run.get("results", []), list):
             raise SarifError(f"{path}: run {r} is not a SARIF run")
     return log
+
+
+def _finite(text: str) -> float:
+    """Returns the JSON number `text`; raises ValueError for one a float cannot hold (1e400, NaN)."""
+    value = float(text)
+    if value != value or abs(value) == float("inf"):
+        raise ValueError(f"number out of range: {text}")
+    return value
 
 
 def _location(result: object, where: str) -> tuple[str, str | None, int, int] | None:
@@ -117,8 +127,11 @@ def _location(result: object, where: str) -> tuple[str, str | None, int, int] | 
         artifact = physical["artifactLocation"]
         start = int(physical["region"]["startLine"])
         end = int(physical["region"].get("endLine", start))
-        return str(artifact["uri"]), artifact.get("uriBaseId"), start, end
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        base = artifact.get("uriBaseId")
+        if not isinstance(artifact["uri"], str) or not isinstance(base, (str, type(None))):
+            raise TypeError("uri and uriBaseId are strings")
+        return artifact["uri"], base, start, end
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError):
         raise SarifError(f"{where}: malformed location") from None
 
 
@@ -172,12 +185,13 @@ def place(found: list[Finding], log: dict[str, object], root: str | None, sarif_
 
 def _region(path: str, line: int) -> dict[str, int]:
     """Returns a region for a whole source line, columns from the file when readable."""
+    from leaklint.filesystem import Unreadable, read_regular
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read().splitlines()[line - 1]
+        text = read_regular(path, _SARIF_BYTES).decode("utf-8", "replace").split("\n")[line - 1].removesuffix("\r")
         start = len(text) - len(text.lstrip()) + 1
         return {"startLine": line, "startColumn": start, "endLine": line, "endColumn": max(len(text) + 1, start + 1)}
-    except (OSError, IndexError):
+    except (Unreadable, IndexError):
         return {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 2}
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from leaklint.frontends.go.typeinfo import (ABORT_FUNCTIONS, ABORT_METHODS, ERROR_ASSERTIONS, STDLIB_RESULTS,
-                                            STDLIB_VARS, text)
+                                            STDLIB_VARS, TEST_FAILURES, text)
 from leaklint.ir import Assign, Call, Exit, Guard, Span, Store
 
 # `n3w` is `new(expr)` (Go 1.26) as the Go front-end rewrites it for a grammar that predates it.
@@ -194,7 +194,8 @@ class ExpressionLowerer:
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
             self.cfg.start(passing)
         method = call.callee.rsplit(".", 1)[-1]
-        if call.callee in ABORT_FUNCTIONS or (call.receiver is not None and method in ABORT_METHODS):
+        if call.callee in ABORT_FUNCTIONS or call.callee in TEST_FAILURES \
+                or (call.receiver is not None and method in ABORT_METHODS):
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
         return call
 
@@ -221,19 +222,43 @@ class ExpressionLowerer:
         return Call(self.pos.span(node), "context.CancelFunc", cancel, None, responses, ())
 
     def _assertion(self, call: Call, node: Node) -> None:
-        """After `require.Error(t, err)` the test goes on only with err non-nil (`NoError`: nil)."""
+        """After `require.Error(t, err)` the test goes on only with err non-nil (`NoError`: nil), and
+        after `require.True(t, errors.Is(err, ErrX))` too (errors.Is of a nil error is false)."""
         package, _, name = call.callee.rpartition(".")
         sets = ERROR_ASSERTIONS.get(package)
-        if sets is None or len(call.args) < 2 or call.args[1] is None or not (name in sets[0] or name in sets[1]):
+        if package == self.scope.package.key and name in self.scope.package.assertions:
+            # Ex) require_NoError(t, err)   (nats-server's own: `if err != nil { t.Fatalf(...) }`)
+            index, kind = self.scope.package.assertions[name]
+        elif sets is not None and (name in sets[0] or name in sets[1]):
+            index, kind = 1, "set" if name in sets[0] else "nil"
+        elif package in ERROR_ASSERTIONS and name == "True":
+            index, kind = 1, "true"
+        else:
             return
-        err = call.args[1]
-        stops, goes = (Guard(err, "nil"), Guard(err, "nonnil")) if name in sets[0] else \
-            (Guard(err, "nonnil"), Guard(err, "nil"))
+        if kind == "true":
+            err = self._tested_error(_args(node)[index] if index < len(_args(node)) else None)
+            kind = "set"
+        else:
+            err = call.args[index] if index < len(call.args) else None
+        if err is None:
+            return
+        stops, goes = (Guard(err, "nil"), Guard(err, "nonnil")) if kind == "set" else (Guard(err, "nonnil"), Guard(err, "nil"))
         failing, passing = self.cfg.new_block(), self.cfg.new_block()
         self.cfg.branch(failing, passing, (stops, goes))
         self.cfg.start(failing)
         self.cfg.emit(Exit(self.pos.span(node), "abort"))
         self.cfg.start(passing)
+
+    def _tested_error(self, condition: Node | None) -> str | None:
+        """Returns the error a condition is true only when set: `errors.Is(err, ErrX)`, `errors.As(err, &t)`."""
+        if condition is None or condition.type != "call_expression":
+            return None
+        function = condition.child_by_field_name("function")
+        arguments = _args(condition)
+        if function is None or text(function) not in ("errors.Is", "errors.As") or not arguments \
+                or arguments[0].type != "identifier":
+            return None
+        return text(arguments[0])
 
     def _package_value(self, node: Node) -> str:
         """Returns the qualified name of a package-level value an argument names (`io.Discard`), else ""."""
@@ -280,6 +305,9 @@ class ExpressionLowerer:
                      results: tuple[str | None, ...], loop: bool) -> Call:
         operand = function.child_by_field_name("operand")
         method = text(function.child_by_field_name("field"))
+        if _recorder(operand):
+            # Ex) mgmt.EXPECT().DialContext(gomock.Any(), ...)   (gomock records an expected call: no dial)
+            return Call(span, f"?mock:{method}", f"EXPECT().{method}", None, args, results, in_loop=loop)
         if operand.type == "identifier" and self._is_package(text(operand)):
             path = self.scope.imports[text(operand)]
             package = self.scope.package.resolve_import(path)
@@ -290,12 +318,16 @@ class ExpressionLowerer:
         owner = self._type_of(operand)
         if owner:
             via = self.scope.promoted_through(owner, method) if receiver is not None else ""
+            promoted: tuple[tuple[str, str], ...] = ()
             if via:
-                receiver = f"{receiver}.{via}"  # Ex) b.Wait() where Binary embeds exec.Cmd: b.Cmd's Wait
+                # Ex) b.Wait() where Binary embeds exec.Cmd: b.Cmd's Wait; conn.Close() where UDPConn
+                # embeds conn: closing the embedded value closes conn itself
+                promoted = (("promoted", receiver),)
+                receiver = f"{receiver}.{via}"
             owner = self.scope.method_owner(owner, method)
             display = f"({self.scope.display_type(owner)}).{method}"
             declared = self.scope.result_types(f"{owner}.{method}")
-            return Call(span, f"{owner}.{method}", display, receiver, args, results, in_loop=loop,
+            return Call(span, f"{owner}.{method}", display, receiver, args, results, kwargs=promoted, in_loop=loop,
                         result_type=declared[0] if declared else "")
         return Call(span, f"?.{method}", f"{_short(text(operand))}.{method}", receiver, args, results, in_loop=loop,
                     result_type=self._response_like(method, results, ""))
@@ -441,3 +473,12 @@ def _identifiers(node: Node) -> set[str]:
 def _short(source: str) -> str:
     source = " ".join(source.split())
     return source if len(source) <= 40 else source[:37] + "..."
+
+
+def _recorder(operand: Node) -> bool:
+    """Reports whether `operand` is `x.EXPECT()`, a generated mock's recorder (gomock, mockery)."""
+    if operand.type != "call_expression":
+        return False
+    function = operand.child_by_field_name("function")
+    return function is not None and function.type == "selector_expression" \
+        and text(function.child_by_field_name("field")) == "EXPECT"

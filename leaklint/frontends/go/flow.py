@@ -20,6 +20,8 @@ class _Loop:
     break_to: int
     continue_to: int
     declared: list[str] = field(default_factory=list)
+    depth: int = 0  # lexical blocks open when the statement began (see FunctionLowerer._open_block)
+    bounded: bool = False  # runs a few times, fixed in the source (`for i := 0; i < 5; i++`)
 
 
 class ControlFlowLowerer:
@@ -38,7 +40,12 @@ class ControlFlowLowerer:
 
     # -- control flow ---------------------------------------------------------------------------
     def _if(self, node: Node) -> None:
-        # Ex) if resp, err := get(u); err == nil { defer resp.Body.Close() }
+        # Ex) if resp, err := get(u); err == nil { defer resp.Body.Close() }   (resp lives in the if)
+        self._open_block()
+        self._if_statement(node)
+        self._close_block(self.pos.end_span(node))
+
+    def _if_statement(self, node: Node) -> None:
         initializer = node.child_by_field_name("initializer")
         if initializer is not None:
             self._statement(initializer)
@@ -65,6 +72,16 @@ class ControlFlowLowerer:
             self._statement(alternative)
         self.cfg.jump(after)
         self.cfg.start(after)
+
+    def _table(self, clause: Node | None) -> Node | None:
+        """Returns the literal of the package-level table a range clause iterates (`range udpTests`)."""
+        right = clause.child_by_field_name("right") if clause is not None and clause.type == "range_clause" else None
+        if right is None or right.type != "identifier":
+            return None
+        name = text(right)
+        if name in self.locals or name in self.outer or name not in self.scope.package.variables:
+            return None
+        return _table_literal(self.scope.package.variables[name][1])
 
     def _for(self, node: Node, label: str) -> None:
         # Ex) for i := 0; i < n; i++ { ... }   Ex) for _, u := range urls { ... }   Ex) for { ... }
@@ -104,7 +121,8 @@ class ControlFlowLowerer:
         elif condition is not None or (clause is not None and clause.type == "range_clause"):
             self.cfg.jump(after)
         self.cfg.goto(body_block)
-        loop = _Loop(label, after, step)
+        loop = _Loop(label, after, step, depth=len(self.shadows),
+                     bounded=_few_iterations(clause, self._table(clause)))
         self.loops.append(loop)
         self.breakables.append(loop)
         body = node.child_by_field_name("body")
@@ -134,6 +152,11 @@ class ControlFlowLowerer:
 
     def _switch(self, node: Node, label: str) -> None:
         # Ex) switch resp.StatusCode { case 200: ...; default: ... }
+        self._open_block()
+        self._switch_statement(node, label)
+        self._close_block(self.pos.end_span(node))
+
+    def _switch_statement(self, node: Node, label: str) -> None:
         initializer = node.child_by_field_name("initializer")
         if initializer is not None:
             self._statement(initializer)
@@ -156,7 +179,7 @@ class ControlFlowLowerer:
     def _condition_chain(self, cases: list[Node], label: str) -> None:
         # Ex) switch { case err != nil: return err; case resp.StatusCode != 200: ... }   (an if/else chain)
         after = self.cfg.new_block()
-        self.breakables.append(_Loop(label, after, -1))
+        self.breakables.append(_Loop(label, after, -1, depth=len(self.shadows)))
         default = next((c for c in cases if c.type == "default_case"), None)
         for case in (c for c in cases if c.type != "default_case"):
             values = case.children_by_field_name("value")
@@ -177,6 +200,7 @@ class ControlFlowLowerer:
 
     def _case_body(self, case: Node) -> None:
         headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
+        self._open_block()  # Ex) case "grpc": conn, err := grpc.NewClient(a)   (a conn of the clause's own)
         for statement in case.named_children:
             if statement.id in headers:
                 continue
@@ -184,6 +208,7 @@ class ControlFlowLowerer:
                 self._block(statement)
             else:
                 self._statement(statement)
+        self._close_block(self.pos.end_span(case))
 
     def _select(self, node: Node, label: str) -> None:
         # Ex) select { case v := <-ch: ...; case <-ctx.Done(): return ctx.Err() }
@@ -194,7 +219,7 @@ class ControlFlowLowerer:
         head = self.cfg.current
         after = self.cfg.new_block()
         bodies = [self.cfg.new_block() for _ in cases]
-        self.breakables.append(_Loop(label, after, -1))
+        self.breakables.append(_Loop(label, after, -1, depth=len(self.shadows)))
         for index, case in enumerate(cases):
             self.cfg.current = head
             self.cfg.jump(bodies[index])
@@ -203,6 +228,7 @@ class ControlFlowLowerer:
             self.fallthrough.append(bodies[index + 1] if index + 1 < len(bodies) else after)
             headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
             communication = case.child_by_field_name("communication")
+            self._open_block()
             for statement in case.named_children:
                 if statement.id in headers or (communication is not None and statement.id == communication.id):
                     continue
@@ -210,6 +236,7 @@ class ControlFlowLowerer:
                     self._block(statement)
                 else:
                     self._statement(statement)
+            self._close_block(self.pos.end_span(case))
             self.fallthrough.pop()
             self.cfg.jump(after)
         self.breakables.pop()
@@ -266,6 +293,7 @@ class ControlFlowLowerer:
         if frame is None:
             self.cfg.current = None
             return
+        self._restore_shadowed(self.pos.span(node), frame.depth)  # Ex) continue out of a block with its own `conn`
         if frame in self.loops:
             inner = self.loops[self.loops.index(frame):]
             dying = sorted({name for loop in inner for name in loop.declared})
@@ -306,6 +334,48 @@ def _runs_at_least_once(clause: Node | None) -> bool:
         return False
     return {"<": start < bound, "<=": start <= bound, ">": start > bound, ">=": start >= bound,
             "!=": start != bound}.get(operator, False)
+
+
+# A loop that runs at most this many times, as written, holds at most as many deferred resources:
+# a test opening five connections at once (`for i := 0; i < 5; i++ { ...; defer nc.Close() }`)
+# keeps them on purpose, and nothing grows with the input.
+_FEW = 64
+
+
+def _table_literal(value: Node | None) -> Node | None:
+    """Returns the composite literal a variable is initialised with, if it is one."""
+    while value is not None and value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+        value = value.named_children[-1]
+    return value if value is not None and value.type == "composite_literal" else None
+
+
+def _few_iterations(clause: Node | None, table: Node | None = None) -> bool:
+    """Reports whether a loop's iterations are a small number fixed in the source: a count between
+    integer literals, `range 5`, or a range over a literal slice or array (`table`: the literal a
+    package-level variable ranged over is initialised with, `for _, tt := range udpTests`)."""
+    if clause is None:
+        return False
+    if clause.type == "range_clause":
+        right = table if table is not None else clause.child_by_field_name("right")
+        if right is not None and right.type == "int_literal":
+            count = _integer(text(right))
+            return count is not None and count <= _FEW
+        return right is not None and right.type == "composite_literal" and len(_composite_items(right)) <= _FEW
+    initializer, condition = clause.child_by_field_name("initializer"), clause.child_by_field_name("condition")
+    if initializer is None or initializer.type != "short_var_declaration" or condition is None \
+            or condition.type != "binary_expression":
+        return False
+    values = _items(initializer.child_by_field_name("right"))
+    right = condition.child_by_field_name("right")
+    if len(values) != 1 or values[0].type != "int_literal" or right is None or right.type != "int_literal":
+        return False
+    start, bound = _integer(text(values[0])), _integer(text(right))
+    return start is not None and bound is not None and abs(bound - start) <= _FEW
+
+
+def _composite_items(literal: Node) -> list[Node]:
+    body = literal.child_by_field_name("body")
+    return [child for child in body.named_children if child.type != "comment"] if body is not None else []
 
 
 def _integer(literal: str) -> int | None:

@@ -14,7 +14,8 @@ from leaklint import directives
 from leaklint.frontends.go import regions
 from leaklint.frontends.go.expr import Positions
 from leaklint.frontends.go.lower import FunctionLowerer
-from leaklint.frontends.go.typeinfo import FileScope, PackageTypes, receiver_type_name, result_nodes, text
+from leaklint.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, receiver_type_name, result_nodes,
+                                         text)
 from leaklint.frontends.go.prefilter import import_section
 from leaklint.frontends.words import Calls, Words
 from leaklint.ir import FileError, FunctionIR, LoweredFile, Owner
@@ -64,6 +65,7 @@ class GoFrontend:
                       needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
         """Returns a LoweredFile per file of the package `key`; functions mentioning no needle are skipped."""
         package = PackageTypes(key, tree_packages)
+        package.assertions = assertion_helpers([source for _, source in files])
         parsed: list[tuple[LoweredFile, bytes, object]] = []
         out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
         cut = [regions.cut(source) for _, source in files]

@@ -31,11 +31,14 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
     if operator in ("&&", "||"):
         # Ex) resp != nil && resp.Body != nil   (false: one of them is nil, so nothing is open)
         # Ex) err == context.Canceled || err == context.DeadlineExceeded   (true: err is not nil)
+        # Ex) err4 != nil && err6 != nil   (true: both are set)
         first, second = _guards(left), _guards(right)
         index = 1 if operator == "&&" else 0
         both = first[index] is not None and second[index] is not None and first[index].kind == second[index].kind
         shared = first[index] if both and (first[index].kind == "nil" or first[index] == second[index]) else None
-        return (first[0], shared) if operator == "&&" else (shared, first[1])
+        proven = 1 - index  # the edge on which both operands' guards hold
+        joined = _conjoin(first[proven], second[proven])
+        return (joined, shared) if operator == "&&" else (shared, joined)
     if operator not in ("==", "!="):
         return (None, None)
     empty = _empty_response(left, right)
@@ -58,6 +61,13 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
         return (None, None)
     nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")
     return (nonnil, nil) if operator == "!=" else (nil, nonnil)
+
+
+def _conjoin(first: Guard | None, second: Guard | None) -> Guard | None:
+    """Returns a guard proving both `first` and `second` (either alone when the other is None)."""
+    if first is None or second is None:
+        return first or second
+    return Guard(first.subject, first.kind, also=_conjoin(first.also, second))
 
 
 def _sentinel_comparison(left: Node | None, right: Node | None) -> str | None:

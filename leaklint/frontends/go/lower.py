@@ -15,7 +15,7 @@ from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer
                                        _response_names)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
 from leaklint.frontends.go.typeinfo import FileScope, result_nodes, text, var_specs
-from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR
+from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
 
 
 class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
@@ -37,6 +37,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.method_values: dict[str, Node] = {}
         self.case_binding: list[tuple[str, str | None]] = []
         self.fallthrough: list[int] = []
+        # Per open lexical block (the function's first): the names it declares, and the outer
+        # variables its own declarations shadow, each saved under an alias (name, alias, outer type).
+        self.declared: list[set[str]] = [set()]
+        self.shadows: list[list[tuple[str, str, str]]] = [[]]
         self.failing = False  # the function's last result is an `error`
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
@@ -58,7 +62,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.responses = _response_names(node.child_by_field_name("body"))
         body = node.child_by_field_name("body")
         if body is not None:
-            self._block(body)
+            self._block(body, scoped=False)
         end = self.pos.end_span(body) if body is not None else self.pos.span(node)
         free = tuple(sorted(self.outer)) if self.outer else ()
         function = self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
@@ -87,18 +91,69 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         if name in _NOT_PATHS:
             return
         self.locals.add(name)
+        shadowing = any(name == shadowed for shadowed, _, _ in self.shadows[-1])
+        self.declared[-1].add(name)
         if type_name:
             self.types[name] = type_name
+        if shadowing:
+            return  # the block's end gives the outer variable back (see _close_block)
         for loop in self.loops:
             loop.declared.append(name)
 
+    def _growing(self) -> bool:
+        """Reports whether a defer here runs once per iteration of a loop whose count the input
+        decides (deferred calls pile up until the function returns); not in a few fixed ones."""
+        return any(not loop.bounded for loop in self.loops)
+
+    # -- lexical blocks -----------------------------------------------------------------------
+    def _open_block(self) -> None:
+        self.declared.append(set())
+        self.shadows.append([])
+
+    def _close_block(self, span: Span) -> None:
+        self._restore_shadowed(span, len(self.shadows) - 1)
+        self.declared.pop()
+        for name, _, kind in reversed(self.shadows.pop()):
+            self.types[name] = kind
+
+    def _shadow(self, node: Node, left: list[Node]) -> None:
+        """Before `x, err := ...` declares in an inner block a name an outer block declared, saves
+        the outer variable under an alias: what it holds is not overwritten, only hidden until the
+        block ends (`if ok { c, err := net.Dial(...) }` leaves the outer c open, not lost)."""
+        for item in left:
+            name = text(item) if item.type == "identifier" else ""
+            if not name or name in _NOT_PATHS or name in self.declared[-1] \
+                    or not any(name in names for names in self.declared[:-1]):
+                continue
+            alias = f"{name}~{item.start_point[0] + 1}~{item.start_point[1]}"  # no dot: not a field path
+            self.cfg.emit(Assign(self.pos.span(item), alias, name))
+            self.shadows[-1].append((name, alias, self.types.get(name, "")))
+
+    def _restore_shadowed(self, span: Span, depth: int) -> None:
+        """Leaving blocks `depth` and deeper (their end, or a break or continue out of them): each
+        inner variable goes out of scope and the outer one it shadowed is visible again."""
+        if not self.cfg.reachable:
+            return
+        for shadows in reversed(self.shadows[max(depth, 1):]):
+            for name, alias, _ in reversed(shadows):
+                self.cfg.emit(Kill(span, (name,), "scope"))
+                self.cfg.emit(Assign(span, name, alias))
+                self.cfg.emit(Kill(span, (alias,), "scope"))
+
     # -- statements ---------------------------------------------------------------------------
-    def _block(self, node: Node) -> None:
+    def _block(self, node: Node, scoped: bool = True) -> None:
+        """Lowers a block's statements; a `{ }` block is a lexical block of its own (`scoped`), the
+        function body's is the function's, opened in __init__ with its parameters."""
+        scoped = scoped and node.type == "block"
+        if scoped:
+            self._open_block()
         for child in node.named_children:
             if child.type == "statement_list":
                 self._block(child)
             else:
                 self._statement(child)
+        if scoped:
+            self._close_block(self.pos.end_span(node))
 
     def _statement(self, node: Node) -> None:
         match node.type:
@@ -158,6 +213,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self._bind(node, left, right, declare)
 
     def _bind(self, node: Node, left: list[Node], right: list[Node], declare: bool) -> None:
+        if declare:
+            self._shadow(node, left)
         targets = [self._target(item, declare) for item in left]
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
@@ -242,8 +299,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         span = self.pos.span(node)
         if item.type == "index_expression" or item.type == "unary_expression":
             self._store(source, node)
-        elif target is None:
-            return
+        elif target is None or item.type == "selector_expression" and target.startswith("$"):
+            return  # Ex) pipes[i].r = r   (r still names it: a defer closing r closes it)
         elif not self._is_local_target(item, target):
             self._store(source, node)
         else:
@@ -258,7 +315,12 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._value(item.child_by_field_name("operand"))
             self._value(item.child_by_field_name("index"))
             return self._temp()
-        return self._path(item)
+        path = self._path(item)
+        if path is None and item.type == "selector_expression":
+            # Ex) clients[i].nc, clients[i].js = jsClientConnect(t, s)   (a field of a container's element)
+            self._value(item.child_by_field_name("operand"))
+            return self._temp()
+        return path
 
     def _is_local_target(self, item: Node, target: str | None) -> bool:
         """Reports whether assigning to `target` keeps the value inside this function."""
@@ -316,27 +378,30 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         args = [self._value(a) for a in _args(call)]
         if function is not None and function.type == "func_literal":
             qualname = self._closure(function, mode)
-            if mode == "go":
-                for arg in args:
-                    self._store(arg, node)
+            literal = Call(self.pos.span(call), qualname, "func literal", None, tuple(args), ())
+            if mode == "go" and any(arg is not None for arg in args):
+                # Ex) go func(c net.Conn) { defer c.Close(); serve(c) }(conn)   (the literal's body says
+                # what it does with its parameter; one that never returns, `for { cc.WaitForStateChange(ctx,
+                # s) }`, closes nothing it was given: the caller still owns it)
+                if _returns(self.out[-1]):
+                    self.cfg.emit(literal)
             elif any(arg is not None for arg in args):
                 # Ex) defer func(f *os.File) { _ = f.Close() }(file)   (the literal's parameter closes it)
-                self.cfg.emit(Defer(self.pos.span(node), Call(self.pos.span(call), qualname, "func literal", None,
-                                                              tuple(args), ()), in_loop=bool(self.loops)))
+                self.cfg.emit(Defer(self.pos.span(node), literal, in_loop=self._growing()))
             return
         lowered = self._resolve(call, function, tuple(args), results=())
         if lowered is None:
             return
         if mode == "defer" and function is not None and text(function) in self.cancels:
             self.ended_contexts.add(self.cancels[text(function)])  # Ex) defer cancel()
-            self.cfg.emit(Defer(self.pos.span(node), self._cancelling(call, text(function)), in_loop=bool(self.loops)))
+            self.cfg.emit(Defer(self.pos.span(node), self._cancelling(call, text(function)), in_loop=self._growing()))
         if mode == "go":
             # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
             self.cfg.emit(lowered)
             for value in (lowered.receiver, *lowered.args):
                 self._store(value, node)
         else:
-            self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=bool(self.loops)))
+            self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=self._growing()))
 
     def _closure(self, node: Node, mode: str) -> str:
         """Lowers a func literal as a function of its own and emits its Capture; returns its qualname."""
@@ -350,7 +415,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         free = tuple(sorted(used - inner.locals))
         function.free_names = free
         self.out.append(function)
-        self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode))
+        # Ex) for _, a := range []string{"", b} { c := dial(a); defer func() { c.Close() }() }   (a few: not LL106)
+        growing = not self.loops or self._growing()
+        self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode, growing=growing))
         return qualname
 
 def _ends_process(function: FunctionIR) -> None:
@@ -380,3 +447,18 @@ def _asserts_closer(value: Node) -> bool:
         return False
     asserted = value.child_by_field_name("type")
     return asserted is not None and text(asserted).lstrip("*").endswith("Closer")
+
+
+def _returns(function: FunctionIR) -> bool:
+    """Reports whether a lowered function can return (a goroutine's `for { ... }` without a way out cannot)."""
+    blocks = {block.id: block for block in function.blocks}
+    seen, stack = set(), [function.blocks[0].id] if function.blocks else []
+    while stack:
+        block = blocks.get(stack.pop())
+        if block is None or block.id in seen:
+            continue
+        seen.add(block.id)
+        if any(isinstance(op, Exit) and op.kind in ("return", "end") for op in block.ops):
+            return True
+        stack.extend(edge.target for edge in block.succs)
+    return False

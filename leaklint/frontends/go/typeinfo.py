@@ -6,6 +6,8 @@ package key plus a name for the tree's own types (`svc.Client`), or "" when unkn
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -46,6 +48,11 @@ ERROR_ASSERTIONS = {
                     (frozenset({"Error", "ErrorContains", "ErrorIs", "ErrorType"}), frozenset({"NilError"}))),
 }
 ABORT_METHODS = frozenset({"Fatal", "Fatalf", "Fatalln", "FailNow", "Skip", "Skipf", "SkipNow", "Panic", "Panicf"})
+# A test marked failed goes on running, but what it leaks past that point is a failed test's, not the
+# code's: a path through t.Errorf is not followed (`_, err = nats.Connect(...); if !errors.Is(err,
+# nats.ErrAuthorization) { t.Errorf(...) }` expects the connect to fail; it holds nothing when it does).
+TEST_FAILURES = frozenset(f"testing.{kind}.{method}" for kind in ("T", "B", "F", "TB")
+                          for method in ("Error", "Errorf", "Fail"))
 
 
 def text(node: Node | None) -> str:
@@ -68,6 +75,9 @@ class PackageTypes:
     resolved: dict[str, str] = field(default_factory=dict)
     var_types: dict[str, str] = field(default_factory=dict)
     arity: dict[str, int] = field(default_factory=dict)  # parameters of the package's functions (`F`, `T.M`)
+    # The package's own test assertions (`func require_NoError(t testing.TB, err error)`): name ->
+    # (the asserted parameter's index, what the test goes on with: "nil", "set" or "true").
+    assertions: dict[str, tuple[int, str]] = field(default_factory=dict)
     name: str = ""  # the package clause's name (`main`)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
 
@@ -253,11 +263,15 @@ class FileScope:
         fields = self.package.structs.get(owner[len(prefix):], {}) if owner.startswith(prefix) else {}
         return next((name for name, declared in fields.items() if text(declared) == "error"), "")
 
-    def field_type(self, owner: str, name: str) -> str:
+    def field_type(self, owner: str, name: str, depth: int = 0) -> str:
         prefix = self.package.key + "."
         if not owner.startswith(prefix):
             return ""
         declared = self.package.structs.get(owner[len(prefix):], {}).get(name)
+        if declared is None and depth < 4:
+            # Ex) sv.helper where SUDPVisitor embeds *BaseVisitor, which declares `helper Helper`
+            via = self.promoted_through(owner, name)
+            return self.field_type(prefix + via, name, depth + 1) if via else ""
         return self.type_of_expr(declared)
 
     def result_types(self, callee: str) -> list[str]:
@@ -342,3 +356,35 @@ def _descendants_of_type(node: Node, kind: str) -> list[Node]:
 
 def var_specs(declaration: Node) -> list[Node]:
     return _specs(declaration)
+
+
+# A function whose body starts (after t.Helper()) by stopping the test on its error parameter's
+# value: `if err != nil { ...; t.Fatalf(...) }` (it returns only with err nil), `== nil` (only set),
+# or on a condition: `if !ok { t.Fatalf(...) }` (only true).
+_ASSERTION = re.compile(
+    rb"\nfunc ([A-Za-z_]\w*)\(([^)\n]*)\)\s*\{\s*\n(?:[ \t]*\w+\.Helper\(\)\s*\n)?([ \t]*)"
+    rb"if (?:(\w+) ([!=])= nil|!(\w+)) \{\s*\n")
+_STOPS = re.compile(rb"\.(?:Fatal|Fatalf|Fatalln|FailNow)\(")
+
+
+def assertion_helpers(sources: list[bytes]) -> dict[str, tuple[int, str]]:
+    """Returns the package's own test assertions on an error, read from its bytes (their bodies are
+    rarely parsed: they call no acquisition): nats-server's `require_NoError(t, err)` and
+    `require_Error(t, err)` work as testify's require.NoError and require.Error do."""
+    found: dict[str, tuple[int, str]] = {}
+    for data in sources:
+        if b".Fatal" not in data and b".FailNow" not in data:
+            continue
+        for match in _ASSERTION.finditer(data):
+            end = data.find(b"\n" + match.group(3) + b"}", match.end())
+            block = data[match.end():end] if end != -1 else b""
+            if not _STOPS.search(block) or b"return" in block:
+                continue  # Ex) if err != nil { log(err); return }   (not an assertion)
+            params = match.group(2).decode("utf-8", "replace")
+            names = [part.split()[0] if part.split() else "" for part in params.split(",")]
+            name = (match.group(4) or match.group(6)).decode()
+            kind = "true" if match.group(6) else "set" if match.group(5) == b"=" else "nil"
+            declared = "bool" if kind == "true" else "error"
+            if name in names and re.search(rf"\b{re.escape(name)}\s+{declared}\b", params):
+                found[match.group(1).decode()] = (names.index(name), kind)
+    return found

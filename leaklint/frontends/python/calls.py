@@ -42,7 +42,9 @@ class CallLowering:
         args, named, extra = self._arguments(node, bound)
         callee, display, receiver, prefix = self._callee(func)
         span = self.pos.span(node)
-        positional = self._align(callee, prefix + args, named, extra)
+        positional = self._align(callee, prefix + args, named, extra, span)
+        if callee in self.patched or self._built_inertly(callee, node):
+            callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
@@ -51,7 +53,10 @@ class CallLowering:
                     awaited=id(node) in self.awaited)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
-            self._emit(Call(self.pos.span(where), f"?bound.{method}", f"{path}.{method}", path))
+            # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
+            tree = self._bound_method(path, method)
+            self._emit(Call(self.pos.span(where), tree or f"?bound.{method}", f"{path}.{method}", path,
+                            (path,) if tree else ()))
         self._emit(call)
         if canonical(callee) in _ABORTS or receiver in (self.receiver or "self", "self") \
                 and callee.rsplit(".", 1)[-1] in _TEST_ABORTS:
@@ -61,6 +66,27 @@ class CallLowering:
         if node.args and args and _consumes(node, canonical(callee)):
             self._exhausted(span, node.args[0], args[0])
         return call
+
+    def _bound_method(self, path: str, method: str) -> str | None:
+        """Returns the qualname of `method` when `path` holds an instance of a class of the tree
+        that defines it (a bound method handed over runs it on that object)."""
+        owner = self.types.get(path) or (self.klass.qualname if self.klass is not None and path == self.receiver else "")
+        info = self.module.class_of(owner) if owner else None
+        found = self.module.find_method(info, method) if info is not None else None
+        return found if found is not None and self.module.method_kind(found) == "instance" else None
+
+    def _built_inertly(self, callee: str, node: ast.Call) -> bool:
+        """Reports whether a factory builds its object from a class of the tree given as an argument
+        that opens nothing (`make_server(h, p, app, MockServer)`)."""
+        if callee not in infer.CLASS_ARGUMENTS:
+            return False
+        index, keyword = infer.CLASS_ARGUMENTS[callee]
+        given = node.args[index] if len(node.args) > index else next(
+            (k.value for k in node.keywords if k.arg == keyword), None)
+        dotted = self._dotted(given) if given is not None else None
+        if dotted is None or self.module.class_of(dotted) is None:
+            return False
+        return self._resolved(dotted, given)[0] not in self.unit.patterns
 
     def _exhausted(self, span: Span, node: ast.expr, path: str | None) -> None:
         """Emits `__exhausted__` on what a completed loop or a consuming call iterated to its end:
@@ -130,18 +156,28 @@ class CallLowering:
         return True
 
     def _align(self, callee: str, args: list[str | None], named: list[tuple[str, str | None]],
-               extra: list[str | None]) -> list[str | None]:
-        """Returns the argument paths in the callee's parameter order when it is this module's function."""
-        params = self._params_of(callee)
-        if params is None:
+               extra: list[str | None], span: Span) -> list[str | None]:
+        """Returns the argument paths in the callee's parameter order when it is a function of the
+        tree; the positional arguments a `*args` parameter collects are one tuple there."""
+        node = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
+        if node is None:
             return args + [path for _, path in named] + extra
-        return _ordered(params, args, named)
+        at = len(node.args.posonlyargs) + len(node.args.args)
+        if node.args.vararg is not None and len(args) > at:
+            # Ex) TimerService(0.1, watch, open(path))   (def __init__(self, step, callable, *args))
+            args = args[:at] + [self._packed(args[at:], span)]
+        return _ordered(LocalScope.parameter_names(node), args, named)
 
-    def _params_of(self, callee: str) -> list[str] | None:
-        if not self.module.is_tree(callee):
+    def _packed(self, paths: list[str | None], span: Span) -> str | None:
+        """Returns a temporary tuple holding `paths` (None when none is a path)."""
+        if not any(paths):
             return None
-        node = self.module.function_node(callee)
-        return LocalScope.parameter_names(node) if node is not None else None
+        temp = self._temp()
+        self.containers.add(temp)
+        for path in paths:
+            if path is not None:
+                self._emit(Assign(span, temp, path, accumulate=True))
+        return temp
 
     def _callee(self, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
         """Returns (callee, display, receiver path, leading arguments) for the called expression."""
@@ -150,6 +186,9 @@ class CallLowering:
             return self._resolved(dotted, func)
         if isinstance(func, ast.Attribute):
             return self._method(func)
+        if isinstance(func, ast.Name) and self._name(func.id) in self.methods:
+            base, _, method = self.methods[self._name(func.id)].rpartition(".")  # Ex) close = x.close; close()
+            return f"?.{method}", f"{base}.{method}", base, []
         if isinstance(func, ast.Name) and self._local_class(func.id):
             return f"?class.{func.id}", func.id, None, []  # Ex) class Message(Base): ...; Message(fp)
         if isinstance(func, ast.Name):
@@ -158,18 +197,27 @@ class CallLowering:
         return "?func", short(func), None, []
 
     def _resolved(self, dotted: str, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
-        display = dotted if not self.module.is_tree(dotted) else dotted[len(self.module.name) + 1:]
-        display = display.removeprefix("builtins.")  # Ex) open(path)
+        display = self._display(dotted)
         info = self.module.class_of(dotted)
         acquiring = next((b for b in self.module.library_bases(info) if b in self.unit.patterns), None) if info else None
-        if acquiring is not None and not self._closed_by_constructor(info):
+        if acquiring is not None and not self._closed_by_constructor(info) and self._opens(info, acquiring):
             # Ex) class Server(ThreadingMixIn, TCPServer): ...; Server(addr, Handler)   (a TCPServer)
             return acquiring, display, None, []
-        if info is not None:
-            # Ex) Conn(sock)   (this module's class: its __init__ receives the arguments)
+        if info is not None and not self.module.find_method(info, "__new__"):
+            # Ex) Conn(sock)   (a class of the tree: its __init__ receives the arguments)
             init = self.module.find_method(info, "__init__")
             return (init or dotted), display, None, [None] if init else []
-        return dotted, display, None, []
+        return dotted, display, None, []  # Ex) GreenSSLSocket(sock)   (its __new__ builds it: unknown)
+
+    def _display(self, dotted: str) -> str:
+        """Returns how messages name a callee: `open`, this module's `Client.connect`, another tree
+        module's `helpers.open_connection`, a library's `socket.create_connection`."""
+        if self.module.is_tree(dotted):
+            return dotted[len(self.module.name) + 1:]
+        split = self.module.tree.split(dotted) if self.module.tree is not None else None
+        if split is not None:
+            return f"{split[0].rpartition('.')[2]}.{split[1]}"
+        return dotted.removeprefix("builtins.")  # Ex) open(path)
 
     def _method(self, func: ast.Attribute) -> tuple[str, str, str | None, list[str | None]]:
         base = func.value
@@ -199,12 +247,24 @@ class CallLowering:
             return f"{owner}.{func.attr}", f"{owner}.{func.attr}", receiver, []
         return f"?.{func.attr}", display, receiver, []
 
+    def _opens(self, info, acquiring: str) -> bool:
+        """Reports whether a class of the tree built on acquiring library class `acquiring` runs its
+        initializer: a nearest `__init__` of its own that calls neither `super().__init__` nor an
+        acquiring base's (`BaseServer.__init__(self, ...)` in a test's MockServer) opens nothing."""
+        for member in [info, *self.module.tree_bases(info)]:
+            node = member.methods.get("__init__")
+            if node is not None:
+                names = {acquiring.rpartition(".")[2]} | {m.node.name for m in self.module.tree_bases(member)}
+                return infer.initializes(node, names | {b.rpartition(".")[2] for b in self.module.library_bases(member)
+                                                        if b in self.unit.patterns})
+        return True
+
     def _closed_by_constructor(self, info) -> bool:
         """Reports whether an `__init__` of a class or of its bases in this module releases the
         object it builds (`super().__init__(addr, H); try: ... finally: self.server_close()`)."""
         for member in [info, *self.module.tree_bases(info)]:
             node = member.methods.get("__init__")
-            if node is not None and infer.SELF_CLOSING.search(self.pos.text(node)):
+            if node is not None and infer.closes_self(node):
                 return True
         return False
 
@@ -253,8 +313,8 @@ class CallLowering:
         match node:
             case ast.Name(id=name):
                 if self.scope.is_local(name):
-                    target = self.scope.imports.get(name)
-                    return canonical(target) if target else None
+                    target = self.scope.imports.get(name)  # Ex) def f(): from .net import dial; dial(h)
+                    return self.module.defined(canonical(target)) if target else None
                 if name in self.outer or name in self.renames:
                     return None
                 if self.module.kinds.get(name) == "var":
@@ -262,7 +322,7 @@ class CallLowering:
                 return self.module.resolve_global(name)
             case ast.Attribute(value=base, attr=attr):
                 prefix = self._dotted(base)
-                return canonical(f"{prefix}.{attr}") if prefix else None
+                return self.module.defined(canonical(f"{prefix}.{attr}")) if prefix else None
         return None
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 # Bases that never close a field of their subclasses: a field none of the class's own methods closes leaks.
 _TRIVIAL_BASES = frozenset({"builtins.object", "typing.Generic", "typing.Protocol", "abc.ABC", "unittest.TestCase",
                             "unittest.IsolatedAsyncioTestCase", "unittest.case.TestCase"})
-_UNSET = object()
+_END = object()
 FINALIZERS = frozenset({"__del__"})  # run when the collector decides, if ever: closing there does not count
 
 
@@ -27,11 +27,7 @@ class ClassInfo:
     cached: set[str] = field(default_factory=set)
     containers: set[str] = field(default_factory=set)
     collected: bool = False
-    owners: object = None  # owner_methods' answer, computed once (_UNSET until then)
-    helpers: frozenset[str] | None = None  # init_helpers' answer, computed once
-
-    def __post_init__(self) -> None:
-        self.owners = _UNSET
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # answers of ClassQueries, once each
 
 
 class ModuleScope(Protocol):
@@ -62,10 +58,11 @@ class ClassQueries:
 
     def init_helpers(self, info: ClassInfo) -> frozenset[str]:
         """Returns the methods the class's `__init__` calls on its own object (`self.connect()`):
-        they run while the object is being built."""
-        if info.helpers is None:
-            info.helpers = self._init_helpers(info)
-        return info.helpers
+        they run while the object is being built. Computed once per class."""
+        if "init_helpers" not in info.memo:
+            info.memo["init_helpers"] = frozenset()  # recursion guard: a cycle of bases adds nothing
+            info.memo["init_helpers"] = self._init_helpers(info)
+        return info.memo["init_helpers"]
 
     def _init_helpers(self, info: ClassInfo) -> frozenset[str]:
         init = self.find_method(info, "__init__")
@@ -95,35 +92,49 @@ class ClassQueries:
             _collect_fields(info, self)
         return info
 
-    def find_method(self, info: ClassInfo, name: str, seen: frozenset[str] = frozenset()) -> str | None:
-        """Returns the qualname of method `name` of a class, looked up through the module's own bases."""
-        if name in info.methods:
-            return f"{info.qualname}.{name}"
-        for base in info.bases:
-            parent = self.class_of(base)
-            if parent is not None and parent.qualname not in seen:
-                found = self.find_method(parent, name, seen | {info.qualname})
-                if found:
-                    return found
-        return None
+    def lineage(self, info: ClassInfo) -> tuple[tuple[ClassInfo, ...], bool]:
+        """Returns the class and the module's classes it derives from, depth first and left to right,
+        each once (the order a lookup through the bases meets them), and whether its bases loop.
+        Computed once per class without recursion: a 40-level diamond lattice has 2**40 paths."""
+        if "lineage" not in info.memo:
+            order, done, cyclic = [info], {info.qualname}, False
+            path, on_path, stack = [info.qualname], {info.qualname}, [iter(info.bases)]
+            while stack:
+                base = next(stack[-1], _END)
+                if base is _END:
+                    stack.pop()
+                    on_path.discard(path.pop())
+                elif (parent := self.class_of(base)) is None:  # type: ignore[arg-type]
+                    continue
+                elif parent.qualname in on_path:
+                    cyclic = True
+                elif parent.qualname not in done:
+                    done.add(parent.qualname)
+                    order.append(parent)
+                    path.append(parent.qualname)
+                    on_path.add(parent.qualname)
+                    stack.append(iter(parent.bases))
+            info.memo["lineage"] = (tuple(order), cyclic)
+        return info.memo["lineage"]
 
-    def knows_all_methods(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> bool:
+    def find_method(self, info: ClassInfo, name: str) -> str | None:
+        """Returns the qualname of method `name` of a class, looked up through the module's own bases."""
+        return next((f"{member.qualname}.{name}" for member in self.lineage(info)[0] if name in member.methods), None)
+
+    def knows_all_methods(self, info: ClassInfo) -> bool:
         """Reports whether every base of a class is this module's own (or trivial): its methods are all known."""
-        for base in info.bases:
-            if base in _TRIVIAL_BASES:
-                continue
-            parent = self.class_of(base)
-            if parent is None or parent.qualname in seen or not self.knows_all_methods(parent, seen | {info.qualname}):
-                return False
-        return True
+        members, cyclic = self.lineage(info)
+        return not cyclic and all(base in _TRIVIAL_BASES or self.class_of(base) is not None
+                                  for member in members for base in member.bases)
 
     def owner_methods(self, info: ClassInfo) -> list[str] | None:
         """Returns every method that can run on an instance of the class: its own and its bases', and
         those of its subclasses in this module (a mixin's field may be closed by a class using it).
-        None when some of them are unknown: a base from elsewhere, or a `__getattr__` proxy."""
-        if info.owners is _UNSET:
-            info.owners = self._owner_methods(info)
-        return info.owners  # type: ignore[return-value]
+        None when some of them are unknown: a base from elsewhere, or a `__getattr__` proxy.
+        Computed once per class (a class of 8,000 methods asks for each of them)."""
+        if "owner_methods" not in info.memo:
+            info.memo["owner_methods"] = self._owner_methods(info)
+        return info.memo["owner_methods"]
 
     def _owner_methods(self, info: ClassInfo) -> list[str] | None:
         family = [info, *self.subclasses(info)]
@@ -134,51 +145,32 @@ class ClassQueries:
             return None
         return sorted({q for name, q in methods if name not in FINALIZERS})
 
-    def tree_bases(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> list[ClassInfo]:
-        """Returns the bases of a class that this module defines, nearest first."""
-        found: list[ClassInfo] = []
-        for base in info.bases:
-            parent = self.class_of(base)
-            if parent is not None and parent.qualname not in seen and parent is not info:
-                found += [parent, *self.tree_bases(parent, seen | {info.qualname})]
-        return found
+    def tree_bases(self, info: ClassInfo) -> list[ClassInfo]:
+        """Returns the bases of a class that this module defines, depth first (nearest first)."""
+        return list(self.lineage(info)[0][1:])
 
-    def library_bases(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> list[str]:
+    def library_bases(self, info: ClassInfo) -> list[str]:
         """Returns the bases of a class, and of its bases in this module, that come from elsewhere."""
         found: list[str] = []
-        for base in info.bases:
-            parent = self.class_of(base)
-            if parent is None and base is not None:
-                found.append(base)
-            elif parent is not None and parent.qualname not in seen:
-                found += self.library_bases(parent, seen | {info.qualname})
+        for member in self.lineage(info)[0]:
+            found += [base for base in member.bases if base is not None and self.class_of(base) is None
+                      and base not in found]
         return found
 
     def subclasses(self, info: ClassInfo) -> list[ClassInfo]:
         """Returns the classes of this module that derive from `info`, directly or not."""
-        found: list[ClassInfo] = []
-        for other in self.classes.values():
-            if other is not info and self._derives(other, info, frozenset()):
-                found.append(other)
-        return found
+        return [other for other in self.classes.values()
+                if other is not info and any(member is info for member in self.lineage(other)[0][1:])]
 
-    def _derives(self, info: ClassInfo, ancestor: ClassInfo, seen: frozenset[str]) -> bool:
-        for base in info.bases:
-            parent = self.class_of(base)
-            if parent is ancestor or parent is not None and parent.qualname not in seen \
-                    and self._derives(parent, ancestor, seen | {info.qualname}):
-                return True
-        return False
-
-    def all_methods(self, info: ClassInfo, seen: frozenset[str] = frozenset()) -> dict[str, str]:
-        """Returns method name -> qualname for a class and its own bases (the class's definitions win)."""
-        out: dict[str, str] = {}
-        for base in reversed(info.bases):
-            parent = self.class_of(base)
-            if parent is not None and parent.qualname not in seen:
-                out.update(self.all_methods(parent, seen | {info.qualname}))
-        out.update({name: f"{info.qualname}.{name}" for name in info.methods})
-        return out
+    def all_methods(self, info: ClassInfo) -> dict[str, str]:
+        """Returns method name -> qualname for a class and its own bases (the class's definitions win,
+        then those of its first base, and so on depth first)."""
+        if "all_methods" not in info.memo:
+            out: dict[str, str] = {}
+            for member in reversed(self.lineage(info)[0]):
+                out.update({name: f"{member.qualname}.{name}" for name in member.methods})
+            info.memo["all_methods"] = out
+        return info.memo["all_methods"]
 
 
 def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:

@@ -42,6 +42,8 @@ class ExpressionLowerer(CallLowering):
         self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
         self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too
         self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
+        self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
+        self.patched: list[str] = []  # classes an enclosing `with mock.patch(...)` makes open nothing
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:
@@ -97,6 +99,10 @@ class ExpressionLowerer(CallLowering):
                 self._value(index)
                 plain = isinstance(base, ast.Name) or path in self.containers or path and path.startswith("$")
                 return path if plain else None
+            case ast.Call(args=[kind, inner]) if self._cast_of(node):
+                # Ex) self._file = cast(BinaryIO, open(path, "wb"))   (cast returns its argument)
+                self._value(kind)
+                return self._value(inner)
             case ast.Call() if self._getattr_of(node):
                 # Ex) sock = getattr(self, "_sock", None)   (the field itself, or a default)
                 path = self._value(node.args[0])
@@ -221,8 +227,12 @@ class ExpressionLowerer(CallLowering):
     def _element_call(self, node: ast.Call) -> bool:
         """Reports whether a call reads a field or container element (`_value` gives its path)."""
         func = node.func
-        return self._getattr_of(node) or isinstance(func, ast.Attribute) \
+        return self._getattr_of(node) or self._cast_of(node) or isinstance(func, ast.Attribute) \
             and func.attr in ("pop", "popleft", "popitem", "get") and self._plain_path(func.value) in self.containers
+
+    def _cast_of(self, node: ast.Call) -> bool:
+        """Reports whether `node` is `typing.cast(T, value)`, which returns `value` itself."""
+        return len(node.args) == 2 and not node.keywords and self._dotted(node.func) == "typing.cast"
 
     def _getattr_of(self, node: ast.Call) -> bool:
         """Reports whether `node` is `getattr(obj, "name"[, default])`, which reads the field `obj.name`."""
@@ -252,6 +262,7 @@ class ExpressionLowerer(CallLowering):
                 return  # Ex) with socket.create_connection(a) as sock, file as file:   (rebinds itself)
             case ast.Name(id=name) if self._assignable(name):
                 self._emit(Assign(span, self._name(name), source))
+                self._note_method(self._name(name), source)
                 if value is not None and isinstance(value, ast.Call):
                     self._note_type(target, value)
             case ast.Name(id=name) if name in self.shared:
@@ -281,6 +292,15 @@ class ExpressionLowerer(CallLowering):
                     self._bind_path(element, source, None)
             case ast.Starred(value=inner):
                 self._bind_path(inner, source, None)
+
+    def _note_method(self, name: str, source: str | None) -> None:
+        """Remembers that local `name` holds the bound method `source` (`close = getattr(x, "close")`)."""
+        # Ex) close = getattr(x, "close", x); close()   (calls x.close)
+        base, _, method = (source or "").rpartition(".")
+        if base and method[:1].islower() and not method.startswith("__"):
+            self.methods[name] = source
+        else:
+            self.methods.pop(name, None)
 
     def _note_type(self, target: ast.expr, call: ast.Call) -> None:
         """Remembers what class a name holds (`s = socket.socket()`) or which library call made it."""

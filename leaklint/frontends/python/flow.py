@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from leaklint.frontends.python import infer
 from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.flags import bound_names
 from leaklint.ir import Assign, Call, Edge, Exit, Span
@@ -58,15 +59,31 @@ class FlowLowering:
         frame = Frame("with", span, exit_call=exit_call)
         self.frames.append(frame)
         swallowed = _swallows(item.context_expr)
+        patched = self._patched(item.context_expr)
+        self.patched += patched
         if swallowed:
             self._swallowing(node, index, swallowed)
         else:
             self._with(node, index + 1)
+        del self.patched[len(self.patched) - len(patched):]
         self.frames.pop()
         if self.cfg.reachable:
             self._cleanup(frame)
         self.pending = kept
         self._kill_temps(node)
+
+    def _patched(self, manager: ast.expr) -> list[str]:
+        """Returns the class a `mock.patch` context manager makes open nothing: patched whole, or
+        its opening method patched (`patch.object(subprocess.Popen, "_execute_child")`)."""
+        # Ex) with unittest.mock.patch.object(subprocess.Popen, "_execute_child"): Popen(cmd)
+        if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS:
+            return []
+        first = manager.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return [first.value]  # Ex) mock.patch("subprocess.Popen")
+        target = self._dotted(first)
+        method = manager.args[1].value if len(manager.args) > 1 and isinstance(manager.args[1], ast.Constant) else None
+        return [target] if target and method == infer.OPENING_METHODS.get(target) else []
 
     def _swallowing(self, node: ast.With | ast.AsyncWith, index: int, kind: str) -> None:
         """Lowers the body of `with self.assertRaises(E):` or `with suppress(E):`: an exception in it
@@ -105,7 +122,10 @@ class FlowLowering:
         dispatch, join = self.cfg.new_block(), self.cfg.new_block()
         entry = self.flags.snapshot()
         self.frames.append(Frame("handler", self.pos.span(node), dispatch=dispatch))
+        expects = _fails_test(node.orelse)  # Ex) try: connect(a) except OSError: pass else: self.fail("...")
+        self.expecting += expects
         self._statements(node.body)
+        self.expecting -= expects
         self.frames.pop()
         self._statements(node.orelse)
         ends = [self.flags.snapshot()] if self.cfg.reachable else []
@@ -116,7 +136,10 @@ class FlowLowering:
             self.cfg.jump(block, handled=True)
         cancellable = isinstance(self.node, ast.AsyncFunctionDef) and _awaits(node.body)
         if not any(_catches_all(handler.type, cancellable) for handler in node.handlers):
-            self.cfg.jump(self._landing("exception", self.pos.span(node)))
+            landing = self._landing("exception", self.pos.span(node))
+            if cancellable and any(_catches_all(handler.type) for handler in node.handlers):
+                landing = self._cancelled(self.pos.span(node), landing)  # what OSError handlers let by
+            self.cfg.jump(landing)
         self.cleaning += 1
         bound = set().union(*map(bound_names, node.body))
         for handler, block in zip(node.handlers, blocks):
@@ -132,6 +155,15 @@ class FlowLowering:
         self.cleaning -= 1
         self.flags.merge(ends)
         self.cfg.start(join)
+
+    def _cancelled(self, span: Span, landing: int) -> int:
+        """Returns a block on the way to `landing` where the exception is the task's cancellation,
+        not the failure of the call that raised in the try body (its handlers caught that)."""
+        # Ex) try: await loop.sock_connect(sock, a) except OSError: sock.close(); raise
+        block = self.cfg.new_block()
+        self.cfg.blocks[block].ops.append(Call(span, "asyncio.CancelledError", "cancelled"))
+        self.cfg.blocks[block].succs.append(Edge(landing, exceptional=True))
+        return block
 
     def _raise(self, node: ast.Raise) -> None:
         # Ex) raise ConnectionError("handshake failed")   (inside try: goes to the handlers)
@@ -237,6 +269,18 @@ def _swallows(manager: ast.expr) -> str:
         return ""
     name = short(manager.func).rsplit(".", 1)[-1]
     return "expects" if name in _EXPECTS else "suppresses" if name == "suppress" else ""
+
+
+def _fails_test(body: list[ast.stmt]) -> bool:
+    """Reports whether statements start by failing a test (`self.fail(...)`, `pytest.fail(...)`,
+    `raise AssertionError`): in a try's `else`, the body is expected to raise."""
+    match body[:1]:
+        case [ast.Expr(value=ast.Call(func=ast.Attribute(attr="fail")))]:
+            return True
+        case [ast.Raise(exc=exc)] if exc is not None:
+            return short(exc.func if isinstance(exc, ast.Call) else exc).rpartition(".")[2] in ("AssertionError",
+                                                                                               "failureException")
+    return False
 
 
 def _catches_all(node: ast.expr | None, cancellable: bool = False) -> bool:

@@ -10,11 +10,11 @@ module's own imports (names.py); astroid is asked only about receivers nothing e
 from __future__ import annotations
 
 import ast
-import functools
 import gc
 import re
+import sys
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 
 from leaklint import directives
@@ -22,97 +22,54 @@ from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.lower import lower_function, lower_module
 from leaklint.frontends.python.names import ModuleScope, module_name
+from leaklint.frontends.python.needles import Needles
+from leaklint.frontends.python.tree import TreeModules
 from leaklint.frontends.python.unit import ModuleUnit, Positions
 from leaklint.ir import FileError, FunctionIR, LoweredFile, Owner
-
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([^\n#;]+))", re.MULTILINE)
-
-
-@dataclass(frozen=True, slots=True)
-class Needles:
-    """What makes a file worth parsing and a function worth lowering now (see prefilter.needles)."""
-
-    words: frozenset[str]
-    literals: tuple[bytes, ...]
-    patterns: frozenset[str] = frozenset()  # the qualified calls that acquire (`socket.socket`)
-
-    @classmethod
-    def of(cls, needles: frozenset[bytes]) -> Needles:
-        patterns = frozenset(n[1:].decode() for n in needles if n.startswith(b"="))
-        literals = tuple(sorted(n for n in needles if not n.decode().isidentifier() and not n.startswith(b"=")))
-        words = frozenset(n.decode() for n in needles if n not in literals and not n.startswith(b"="))
-        return cls(words, literals, patterns)
-
-    def call_words(self, modules: set[str], bindings: dict[str, str]) -> set[str]:
-        """Returns the names whose mention can make a function acquire, in a file importing
-        `modules` with these import `bindings`: the acquiring calls' own names (`create_connection`)
-        and the aliases bound to them (`from socket import socket as S`); a module alias needs no
-        word of its own (`s.socket()` names `socket`)."""
-        words = {p.rpartition(".")[2] for p in self.patterns
-                 if p.split(".", 1)[0] in modules or p.startswith("builtins.")}
-        words.update(local for local, target in bindings.items() if local != target.rpartition(".")[2]
-                     and target in self.patterns)
-        return words
-
-    def modules(self, source: bytes) -> set[str]:
-        """Returns the acquiring modules (`socket`, `requests`) that a file imports, anywhere in it."""
-        found: set[str] = set()
-        for match in _IMPORT.finditer(source):
-            modules = [match.group(1)] if match.group(1) else match.group(2).split(b",")
-            found.update(m.strip().split(b".")[0].split(b" ")[0].decode("ascii", "replace") for m in modules)
-        return found & self.words
-
-    def literal_in(self, source: bytes) -> bool:
-        return any(literal in source for literal in self.literals)
-
-    def worth_parsing(self, source: bytes) -> set[str]:
-        """Returns the acquiring modules a file imports when it also names one of their acquiring
-        calls or holds a literal (`stream=True`, `open(`); else an empty set: nothing in it acquires
-        (a file importing `os` only for `os.path` is not parsed)."""
-        modules = self.modules(source)
-        if self.literal_in(source) or modules and _module_words(self, frozenset(modules)).search(source):
-            return modules or {"builtins"}
-        return set()
-
-
-@functools.lru_cache(maxsize=256)
-def _module_words(needles: Needles, modules: frozenset[str]) -> re.Pattern[bytes]:
-    """Returns the pattern of the acquiring call names of `modules` (`socket`: socket, accept, ...)."""
-    names = {p.rpartition(".")[2] for p in needles.patterns if p.split(".", 1)[0] in modules}
-    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")  # Ex) from socket import create_connection as dial
-
 
 class PythonFrontend:
     language = "python"
     extensions = (".py",)
+
+    def modules(self, tree_packages: dict[str, str]) -> TreeModules:
+        """Returns the run's Python modules by dotted name (see tree.TreeModules)."""
+        return TreeModules.for_run(tree_packages)
+
+    def lower_context(self, path: str, parsed: ast.Module, source: bytes, scope: ModuleScope) -> LoweredFile:
+        return lower_context(path, parsed, source, scope)
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
                       needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
         """Returns a LoweredFile per file (for Python a package is one file, so `focus`, the files
         that are not mere context, never leaves one out)."""
         wanted = Needles.of(needles)
+        modules = TreeModules.for_run(tree_packages)
         collecting = gc.isenabled()
         gc.disable()  # ast trees and IR are acyclic: collecting while building them only costs time (2.5x the parse)
         try:
-            return [lower_file(path, source, wanted) for path, source in files]
+            return [lower_file(path, source, wanted, modules) for path, source in files]
         finally:
             if collecting:
                 gc.enable()
 
 
-def lower_file(path: str, source: bytes, needles: Needles) -> LoweredFile:
-    """Returns the lowered functions of one file, or one FileError saying why it cannot be read."""
+def lower_file(path: str, source: bytes, needles: Needles, tree: TreeModules | None = None) -> LoweredFile:
+    """Returns the lowered functions of one file, or one FileError saying why it cannot be read;
+    names it imports from the other modules of the `tree` resolve to their definitions."""
     lowered = LoweredFile(path, "python", [], directives.parse(path, "python", source))
     modules = needles.worth_parsing(source)
-    if not modules:
+    importer = f"{module_name(path)}.__init__" if path.endswith("__init__.py") else module_name(path)
+    # Ex) from .net import dial   (another module's function that returns a socket)
+    called = frozenset(tree.acquirers(needles).used_by(source, importer)) if tree is not None else frozenset()
+    if not modules and not called:
         return lowered
-    tree, error = parse(path, source)
+    parsed, error = parse(path, source)
     if error is not None:
         lowered.errors.append(error)
         return lowered
     try:
-        _lower_module(lowered, tree, source, needles, modules)
+        scope = ModuleScope.build(parsed, module_name(path), tree, path.endswith("__init__.py"))
+        _lower_module(lowered, scope, parsed, source, needles, modules, tree_names=called)
     except RecursionError:
         lowered.functions.clear()
         lowered.lazy.clear()
@@ -127,28 +84,50 @@ def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None
             warnings.simplefilter("ignore")
             return ast.parse(source, filename=path), None
     except SyntaxError as exc:
-        line, column = exc.lineno or 1, exc.offset or 1
+        line, column = _position(exc, source)
         if python2_hint(exc, source):
             return None, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
-        return None, FileError(path, f"syntax error: {exc.msg}", line, column)
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+        return None, FileError(path, f"syntax error: {exc.msg}{newer_syntax_hint(exc)}", line, column)
+    except (RecursionError, MemoryError):  # Ex) x = ------...1: CPython's parser runs out of stack
+        return None, FileError(path, "cannot parse: nested too deeply for Python's parser")
+    except ValueError as exc:
+        return None, FileError(path, f"cannot parse: {exc}")
 
 
-def _lower_module(lowered: LoweredFile, tree: ast.Module, source: bytes, needles: Needles, modules: set[str]) -> None:
-    scope = ModuleScope.build(tree, module_name(lowered.path))
+def lower_context(path: str, parsed: ast.Module, source: bytes, scope: ModuleScope) -> LoweredFile:
+    """Returns another module of the tree lowered as context: each of its functions and methods
+    registered to be lowered when a summary needs it, none checked."""
+    lowered = LoweredFile(path, "python", [])
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _lower_module(lowered, scope, parsed, source, Needles(frozenset(), ()), set(), checked=False)
+    except RecursionError:
+        lowered.lazy.clear()
+    finally:
+        if collecting:
+            gc.enable()
+    return lowered
+
+
+def _lower_module(lowered: LoweredFile, scope: ModuleScope, tree: ast.Module, source: bytes, needles: Needles,
+                  modules: set[str], checked: bool = True, tree_names: frozenset[str] = frozenset()) -> None:
+    """Registers the functions of a parsed module in `lowered`: those that may acquire (`checked`)
+    lowered now, every other one lazily; `tree_names` are the acquiring names of other tree
+    modules that it calls (see acquirers.py)."""
     positions = Positions(lowered.path, source)
     unit = ModuleUnit(scope, positions, needles.words, needles.patterns)
     definitions = list(_definitions(scope))
-    eager, pattern = _eager(scope, definitions, positions, needles, modules)
+    eager, pattern = _eager(scope, definitions, positions, needles, modules, tree_names) if checked \
+        else (set(), _words(set()))
     body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
-    in_body = any(_mentions(positions.text(s), pattern, needles) for s in body)
+    in_body = checked and any(_mentions(positions.text(s), pattern, needles) for s in body)
     methods = tuple(sorted(f"{scope.name}.{name}" for name in scope.functions))
     acquiring = tuple(q for q in methods if q in eager) + ((f"{scope.name}.<module>",) if in_body else ())
     module = Owner(scope.name, f"module {scope.name}", "", methods, acquiring=acquiring)
     for node, qualname, display, klass in definitions:
         lower = partial(_lower_definition, unit, node, qualname, display, klass, module, eager)
-        if qualname in eager:
+        if qualname in eager and checked:
             lowered.functions.extend(lower())
         else:
             lowered.lazy[qualname] = lower
@@ -164,12 +143,13 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
-           modules: set[str]) -> tuple[set[str], re.Pattern[bytes]]:
+           modules: set[str], tree_names: frozenset[str]) -> tuple[set[str], re.Pattern[bytes]]:
     """Returns the functions to lower now, and the pattern of the names that made them so: those that
     mention an acquiring call (its name, an alias of it or of its module, a literal such as
-    `stream=True`) or, up to four levels, a function of this module that does."""
+    `stream=True`, an acquiring name of another tree module) or, up to four levels, a function of
+    this module that does."""
     imports = {name: target for name, target in scope.bindings.items() if scope.kinds.get(name) == "import"}
-    names = needles.call_words(modules, imports)
+    names = needles.call_words(modules, imports) | tree_names
     # Ex) class Server(ThreadingMixIn, TCPServer): ...   (constructing one acquires)
     names.update(info.node.name for info in scope.classes.values()
                  if any(base in needles.patterns for base in scope.library_bases(info)))
@@ -231,14 +211,23 @@ def _definitions(scope: ModuleScope):
 
 def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner | None:
     """Returns the Owner of a method when every base of its class is known, else None (fields escape)."""
-    methods = scope.owner_methods(klass)
+    family = _family(scope, klass, eager)
     params = node.args.posonlyargs + node.args.args
-    if methods is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
+    if family is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
         return None
     cached = tuple(sorted(scope.fields(klass).cached))
-    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, tuple(methods),
-                 constructor=node.name == "__init__", cached=cached,
-                 acquiring=tuple(q for q in methods if q in eager), fresh=node.name in scope.init_helpers(klass))
+    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, family[0],
+                 constructor=node.name == "__init__", cached=cached, acquiring=family[1],
+                 fresh=node.name in scope.init_helpers(klass))
+
+
+def _family(scope: ModuleScope, klass: ClassInfo, eager: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """Returns the methods that can run on the class's objects and those of them lowered now, once
+    per class: each method's Owner shares them (8,000 methods made 8,000 copies of 8,000 names)."""
+    if "family" not in klass.memo:
+        methods = scope.owner_methods(klass)
+        klass.memo["family"] = None if methods is None else (tuple(methods), tuple(q for q in methods if q in eager))
+    return klass.memo["family"]
 
 
 def _global_owner(unit: ModuleUnit, module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
@@ -253,6 +242,41 @@ def _words(names: set[str]) -> re.Pattern[bytes]:
     """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`)."""
     alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
     return re.compile(rb"\b(?:" + alternatives + rb")\s*\(")
+
+
+def _position(error: SyntaxError, source: bytes) -> tuple[int, int]:
+    """Returns the 1-based line and code-point column of a syntax error: parsing bytes, CPython
+    gives most offsets in bytes, so a line with non-ASCII text is parsed again as text to learn it."""
+    line, column = max(1, error.lineno or 1), max(1, error.offset or 1)
+    if error.text is None or error.text.isascii():
+        return line, column
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source.decode("utf-8"))
+    except SyntaxError as again:
+        if again.lineno == error.lineno:
+            return line, max(1, again.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return line, column
+
+
+# Syntax the running Python may be too old for: (pattern of the error's line, what it is, version).
+_NEWER_SYNTAX = ((re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*(\[.*\])?\s*="), "a type alias statement", (3, 12)),
+                 (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), "a generic function", (3, 12)),
+                 (re.compile(r"^\s*class\s+\w+\s*\["), "a generic class", (3, 12)))
+
+
+def newer_syntax_hint(error: SyntaxError) -> str:
+    """Returns `; ... needs Python 3.12, leaklint runs on 3.11 ...` when the error's line holds
+    syntax newer than the running Python, else ''."""
+    for pattern, what, version in _NEWER_SYNTAX:
+        if sys.version_info < version and pattern.search(error.text or ""):
+            running = ".".join(map(str, sys.version_info[:2]))
+            return (f"; {what} needs Python {'.'.join(map(str, version))} and leaklint runs on Python {running}: "
+                    f"run leaklint with Python {'.'.join(map(str, version))} or later")
+    return ""
 
 
 def python2_hint(error: SyntaxError, source: bytes) -> bool:

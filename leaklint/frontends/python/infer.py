@@ -9,7 +9,7 @@ factories astroid cannot see through (`ssl._create_stdlib_context` is an alias).
 """
 from __future__ import annotations
 
-import re
+import ast
 import sys
 from functools import cache
 
@@ -37,7 +37,12 @@ INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConne
 # Methods that open what the object holds: a subclass of the tree that overrides one opens what
 # its own method opens (`class FakeConnection(HTTPConnection): def connect(self): self.sock = Fake()`),
 # so its instances are not typed as the library's class.
-OPENING_METHODS = {"http.client.HTTPConnection": "connect", "http.client.HTTPSConnection": "connect"}
+OPENING_METHODS = {"http.client.HTTPConnection": "connect", "http.client.HTTPSConnection": "connect",
+                   "subprocess.Popen": "_execute_child"}
+
+# Test doubles: `with mock.patch.object(subprocess.Popen, "_execute_child"):` or
+# `with mock.patch("subprocess.Popen"):` makes the class open nothing inside the block.
+PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
 
 
 # Archives built on a file object rather than a path hold no descriptor of their own (the file's
@@ -47,7 +52,36 @@ FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "
 
 # A constructor of the tree that closes its own object (a test server handling one request and
 # closing itself): instances of its class hold nothing when they are returned.
-SELF_CLOSING = re.compile(rb"\bself\.(?:close|server_close|terminate|wait|communicate)\s*\(")
+_SELF_CLOSING = frozenset({"close", "server_close", "terminate", "wait", "communicate"})
+
+
+# Factories that build an object of the class given as an argument: with a class of the tree that
+# opens nothing (a test's MockServer), they open nothing either.
+CLASS_ARGUMENTS = {"wsgiref.simple_server.make_server": (3, "server_class")}
+
+
+def initializes(init: ast.FunctionDef | ast.AsyncFunctionDef, bases: set[str]) -> bool:
+    """Reports whether an `__init__` runs the initializer of its class's base: `super().__init__()`
+    or the `__init__` of a class named in `bases` (`TCPServer.__init__(self, ...)`)."""
+    for node in ast.walk(init):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+            target = node.func.value
+            if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super":
+                return True
+            if isinstance(target, (ast.Name, ast.Attribute)) and _last(target) in bases:
+                return True
+    return False
+
+
+def _last(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def closes_self(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Reports whether an `__init__` calls a closing method on its own object (`self.server_close()`)."""
+    receiver = init.args.args[0].arg if init.args.args else "self"
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SELF_CLOSING
+               and isinstance(node.func.value, ast.Name) and node.func.value.id == receiver for node in ast.walk(init))
 
 
 @cache

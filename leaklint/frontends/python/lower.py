@@ -35,7 +35,7 @@ def lower_module(unit: ModuleUnit, tree: ast.Module, owner: Owner) -> list[Funct
     """Returns the FunctionIR of a module's top-level statements (`module.<module>`)."""
     out: list[FunctionIR] = []
     qualname = f"{unit.scope.name}.<module>"
-    lowerer = FunctionLowerer(unit, qualname, LocalScope.of_module(tree, unit.scope.name), None, frozenset(), out)
+    lowerer = FunctionLowerer(unit, qualname, LocalScope.of_module(tree, unit.scope.importer), None, frozenset(), out)
     function = lowerer.lower(tree, f"module {unit.scope.name}", owner)
     return [function, *out]
 
@@ -270,7 +270,9 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.cfg.current = entry
         # An empty container holds nothing: for one, only the paths through the body matter.
         # Ex) def restore(fds): for fd, saved in fds: os.close(saved)   (a parameter's elements)
-        holds = iterable in self.containers or iterable in self.scope.params
+        # Ex) def shutdown(self): for sock in self.sockets: sock.close()   (a field given to __init__)
+        holds = iterable in self.containers or iterable in self.scope.params or bool(self.receiver) \
+            and iterable is not None and iterable.startswith(self.receiver + ".") and iterable.count(".") == 1
         self.cfg.goto(body if holds else head)
         self.cfg.start(body)
         self._bind_path(node.target, iterable if holds else None, None)
@@ -358,11 +360,12 @@ _VIEWS = frozenset({"values", "items", "copy"})
 def _elements(node: ast.expr) -> ast.expr:
     """Returns the container whose elements a loop visits through a view or copy, else `node`."""
     # Ex) for conn in self._conns.values():   Ex) for host, conn in list(self._conns.items()):
+    # Ex) for fd in pipes.values():
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and isinstance(node.func, ast.Name) \
             and node.func.id in ("list", "tuple", "sorted", "reversed"):
         return _elements(node.args[0])
     if isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute) \
-            and node.func.attr in _VIEWS and isinstance(node.func.value, ast.Attribute):
+            and node.func.attr in _VIEWS and isinstance(node.func.value, (ast.Attribute, ast.Name)):
         return node.func.value
     return node
 

@@ -65,11 +65,14 @@ class ModuleScope(ClassQueries):
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     stars: list[str] = field(default_factory=list)
     variable_types: dict[str, str] = field(default_factory=dict)
+    tree: object = None  # the run's other modules (tree.TreeModules), when known
+    importer: str = ""  # what relative imports are relative to: `pkg.mod`, or `pkg.__init__` for a package
 
     @classmethod
-    def build(cls, tree: ast.Module, name: str) -> ModuleScope:
-        """Returns the scope of a parsed module named `name`."""
-        scope = cls(name)
+    def build(cls, tree: ast.Module, name: str, modules: object = None, package: bool = False) -> ModuleScope:
+        """Returns the scope of a parsed module named `name` (a `package`'s `__init__`); names
+        imported from the run's other `modules` (tree.TreeModules) resolve to where they are defined."""
+        scope = cls(name, tree=modules, importer=f"{name}.__init__" if package else name)
         for statement in _top_level(tree.body):
             scope._bind_statement(statement)
         for info in scope.classes.values():
@@ -79,7 +82,7 @@ class ModuleScope(ClassQueries):
     def _bind_statement(self, node: ast.stmt) -> None:
         match node:
             case ast.Import() | ast.ImportFrom():
-                for local, target in import_bindings(node, self.name):
+                for local, target in import_bindings(node, self.importer):
                     if local == "*":
                         self._star(target)
                     else:
@@ -128,6 +131,8 @@ class ModuleScope(ClassQueries):
     def resolve_global(self, name: str) -> str | None:
         """Returns what a module-level `name` refers to (`socket`, `requests.get`, `mod.helper`)."""
         kind = self.kinds.get(name)
+        if kind == "import" and self.bindings[name]:
+            return self.defined(self.bindings[name])  # Ex) from .compat import urlopen
         if kind is not None:
             return self.bindings[name] or None
         if name in _BUILTINS:
@@ -142,18 +147,26 @@ class ModuleScope(ClassQueries):
             return self.resolve_global(node.id)
         if isinstance(node, ast.Attribute):
             base = self.resolve_global_expr(node.value)
-            return canonical(f"{base}.{node.attr}") if base else None
+            return self.defined(canonical(f"{base}.{node.attr}")) if base else None
         if isinstance(node, ast.Subscript):
             return self.resolve_global_expr(node.value)
         return None
 
+    def defined(self, dotted: str) -> str:
+        """Returns where `dotted` is defined when it is reached through another module of the tree
+        (a re-export), else `dotted` itself."""
+        return self.tree.definition(dotted) if self.tree is not None and not self.is_tree(dotted) else dotted
+
     def function_node(self, qualname: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        """Returns the definition of this module's function or method `qualname`."""
+        """Returns the definition of function or method `qualname` of this module, or of another
+        module of the tree."""
         owner, _, name = qualname.rpartition(".")
         if owner == self.name:
             return self.functions.get(name)
         info = self.classes.get(owner)
-        return info.methods.get(name) if info else None
+        if info is not None:
+            return info.methods.get(name)
+        return self.tree.function_node(qualname) if self.tree is not None and not self.is_tree(qualname) else None
 
 
     def is_tree(self, dotted: str) -> bool:
@@ -161,7 +174,12 @@ class ModuleScope(ClassQueries):
         return dotted.startswith(self.name + ".")
 
     def class_of(self, dotted: str | None) -> ClassInfo | None:
-        return self.classes.get(dotted) if dotted else None
+        """Returns the class `dotted` names, defined in this module or another module of the tree."""
+        if not dotted:
+            return None
+        if dotted in self.classes or self.tree is None or self.is_tree(dotted):
+            return self.classes.get(dotted)
+        return self.tree.class_of(dotted)
 
 
 def import_bindings(node: ast.Import | ast.ImportFrom, module: str) -> list[tuple[str, str]]:

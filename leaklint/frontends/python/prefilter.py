@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from leaklint.frontends.python.needles import Needles
 from leaklint.spec import RuleSpec
 
 
@@ -26,9 +27,18 @@ class PythonPrefilter:
                         found.add(head.split(".")[0])
         self.markers = frozenset(m.encode() for m in found)
         self._needles = needles(rules)
+        self._acquirers = None
+
+    def learn_tree(self, modules) -> None:
+        """Takes the run's modules (tree.TreeModules): a file importing one of them may call its
+        acquiring functions (see acquirers.py) without naming any marker."""
+        self._acquirers = modules.acquirers(Needles.of(self._needles))
 
     def candidate(self, files: list[bytes], key: str = "") -> bool:
-        return any(marker in data for data in files for marker in self.markers)
+        if any(marker in data for data in files for marker in self.markers):
+            return True
+        # Ex) from .net import dial   (decided in the worker, which reads the module imported)
+        return self._acquirers is not None and any(self._acquirers.imports_tree(data, key) for data in files)
 
     def needles(self, key: str, files: list[bytes]) -> frozenset[bytes]:
         return self._needles

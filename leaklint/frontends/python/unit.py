@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import ast
+import bisect
+import re
 from dataclasses import dataclass, field
 
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.names import ModuleScope
 from leaklint.ir import Span
+
+
+_CONTINUATION = re.compile(rb"[\x80-\xbf]")  # UTF-8 bytes that continue a code point: no column of their own
 
 
 class Positions:
@@ -15,11 +20,26 @@ class Positions:
     def __init__(self, path: str, source: bytes) -> None:
         self.path = path
         self.lines = source.split(b"\n")
+        self._known: dict[int, int | list[int]] = {}  # line -> its length if ASCII, else see _learn
 
     def _column(self, line: int, offset: int) -> int:
+        """Returns the 1-based code-point column of byte `offset` in `line`, in time independent of
+        the line's length (a 7 MB one-line file has a million nodes on it)."""
+        known = self._known.get(line)
+        if known is None:
+            known = self._learn(line)
+        if known.__class__ is int:
+            return (offset if offset < known else known) + 1  # type: ignore[operator]
+        offset = min(offset, known[-1])  # type: ignore[index]
+        return offset - bisect.bisect_left(known, offset, hi=len(known) - 1) + 1  # type: ignore[arg-type]
+
+    def _learn(self, line: int) -> int | list[int]:
+        """Records a line's length when it is ASCII, else the offsets of its UTF-8 continuation
+        bytes followed by its length."""
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else b""
-        prefix = text[:offset]
-        return (len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", "replace"))) + 1
+        known = len(text) if text.isascii() else [m.start() for m in _CONTINUATION.finditer(text)] + [len(text)]
+        self._known[line] = known
+        return known
 
     def span(self, node: ast.AST) -> Span:
         line, end_line = node.lineno, node.end_lineno or node.lineno
@@ -51,6 +71,6 @@ class ModuleUnit:
         """Returns the names function `node` binds, computed once per function."""
         found = self.scopes.get(id(node))
         if found is None:
-            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.name)
+            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.importer)
         return found
 

@@ -1,0 +1,69 @@
+"""What makes a Python file worth parsing and a function worth lowering now, from bytes alone:
+the acquiring calls of the rule specs (prefilter.needles), the modules a file imports, and the
+names of the tree's own modules that may acquire (acquirers.py)."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([^\n#;]+))", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Needles:
+    """What makes a file worth parsing and a function worth lowering now (see prefilter.needles)."""
+
+    words: frozenset[str]
+    literals: tuple[bytes, ...]
+    patterns: frozenset[str] = frozenset()  # the qualified calls that acquire (`socket.socket`)
+
+    @classmethod
+    def of(cls, needles: frozenset[bytes]) -> Needles:
+        patterns = frozenset(n[1:].decode() for n in needles if n.startswith(b"="))
+        literals = tuple(sorted(n for n in needles if not n.decode().isidentifier() and not n.startswith(b"=")))
+        words = frozenset(n.decode() for n in needles if n not in literals and not n.startswith(b"="))
+        return cls(words, literals, patterns)
+
+    def call_words(self, modules: set[str], bindings: dict[str, str]) -> set[str]:
+        """Returns the names whose mention can make a function acquire, in a file importing
+        `modules` with these import `bindings`: the acquiring calls' own names (`create_connection`)
+        and the aliases bound to them (`from socket import socket as S`); a module alias needs no
+        word of its own (`s.socket()` names `socket`)."""
+        words = {p.rpartition(".")[2] for p in self.patterns
+                 if p.split(".", 1)[0] in modules or p.startswith("builtins.")}
+        words.update(local for local, target in bindings.items() if local != target.rpartition(".")[2]
+                     and target in self.patterns)
+        return words
+
+    def modules(self, source: bytes) -> set[str]:
+        """Returns the acquiring modules (`socket`, `requests`) that a file imports, anywhere in it."""
+        found: set[str] = set()
+        for match in _IMPORT.finditer(source):
+            modules = [match.group(1)] if match.group(1) else match.group(2).split(b",")
+            found.update(m.strip().split(b".")[0].split(b" ")[0].decode("ascii", "replace") for m in modules)
+        return found & self.words
+
+    def call_names(self, modules: frozenset[str]) -> frozenset[str]:
+        """Returns the names of the acquiring calls of `modules` (`socket`: socket, accept, ...)."""
+        return frozenset(p.rpartition(".")[2] for p in self.patterns if p.split(".", 1)[0] in modules)
+
+    def literal_in(self, source: bytes) -> bool:
+        return any(literal in source for literal in self.literals)
+
+    def worth_parsing(self, source: bytes) -> set[str]:
+        """Returns the acquiring modules a file imports when it also names one of their acquiring
+        calls or holds a literal (`stream=True`, `open(`); else an empty set: nothing in it acquires
+        (a file importing `os` only for `os.path` is not parsed)."""
+        modules = self.modules(source)
+        if self.literal_in(source) or modules and _module_words(self, frozenset(modules)).search(source):
+            return modules or {"builtins"}
+        return set()
+
+
+@functools.lru_cache(maxsize=256)
+def _module_words(needles: Needles, modules: frozenset[str]) -> re.Pattern[bytes]:
+    """Returns the pattern of the acquiring call names of `modules` (`socket`: socket, accept, ...)."""
+    names = {p.rpartition(".")[2] for p in needles.patterns if p.split(".", 1)[0] in modules}
+    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")  # Ex) from socket import create_connection as dial

@@ -1,0 +1,32 @@
+"""The concise reporter (ruff's `concise`): one line per finding, `path:line:col: CODE [severity]
+message` (`[*]` before a fixable one's message), then the summary and what --fix would fix. For
+editors and terminals too small for source snippets."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TextIO
+
+from leaklint.report import ReportOptions
+from leaklint.report.text import TextReporter, _Paint, fixable_line, summary
+
+if TYPE_CHECKING:
+    from leaklint.finding import RunResult
+
+
+class ConciseReporter:
+    """Writes one line per active finding (and per unused suppression when asked)."""
+
+    def write(self, result: RunResult, out: TextIO, options: ReportOptions) -> None:
+        text, paint = TextReporter(), _Paint(options.color)
+        for finding in result.active:
+            out.write(text.headline(finding, options, paint) + "\n")
+        if options.unused_ignores:
+            for directive in result.unused_directives:
+                out.write(text.unused(directive, options, paint))
+        if not options.quiet:
+            out.write(summary(result, options) + "\n")
+            fixable = fixable_line(result.active, options)
+            if fixable:
+                out.write(fixable + "\n")
+
+
+REPORTER = ConciseReporter()
