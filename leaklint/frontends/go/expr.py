@@ -195,6 +195,7 @@ class ExpressionLowerer:
             self.cfg.start(passing)
         method = call.callee.rsplit(".", 1)[-1]
         if call.callee in ABORT_FUNCTIONS or call.callee in TEST_FAILURES \
+                or (call.callee == "?func" and call.display in self.failers) \
                 or (call.receiver is not None and method in ABORT_METHODS):
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
         return call
