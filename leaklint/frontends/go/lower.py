@@ -12,7 +12,7 @@ from tree_sitter import Node
 
 from leaklint.frontends.cfg import CFGBuilder
 from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
-                                       _response_names)
+                                       _keyed_values, _response_names)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
 from leaklint.frontends.go.typeinfo import ABORT_METHODS, TEST_FAILURES, FileScope, result_nodes, text, var_specs
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
@@ -43,6 +43,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.shadows: list[list[tuple[str, str, str]]] = [[]]
         self.failing = False  # the function's last result is an `error`
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
+        self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.cancels: dict[str, str] = {}  # `cancel` of `ctx, cancel := context.WithTimeout(...)` -> ctx
@@ -227,6 +228,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             return
         sources = [self._value(item) for item in right]
         for item, value_node in zip(left, right):
+            if item.type == "identifier" and self._tree_transport(value_node):
+                # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
+                self.fake_clients[text(item)] = self._tree_transport(value_node)
             if item.type == "identifier" and value_node.type == "func_literal" and self._fails_test(value_node):
                 self.failers.add(text(item))  # Ex) errorf := func(f string, a ...any) { t.Errorf(f, a...) }
             if item.type == "identifier" and value_node.type == "selector_expression" \
@@ -238,6 +242,19 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             elif item.type == "identifier" and text(item) in self.locals:
                 self.types[text(item)] = self._type_of(value_node) or self.types.get(text(item), "")
             self._assign(node, item, target, source)
+
+    def _tree_transport(self, value: Node) -> str:
+        """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
+        is (`&http.Client{Transport: &fakeTransport{}}`), else ""."""
+        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+            value = value.named_children[-1]
+        if value.type != "composite_literal" or self._type_of(value) != "net/http.Client":
+            return ""
+        transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
+        owner = self._type_of(transport) if transport is not None else ""
+        prefix = self.scope.package.key + "."
+        local = owner[len(prefix):] if owner.startswith(prefix) else ""
+        return f"{owner}.RoundTrip" if local and (local, "RoundTrip") in self.scope.package.methods else ""
 
     def _fails_test(self, literal: Node) -> bool:
         """Reports whether a func literal's body marks the test failed in a statement of its own, so
@@ -433,6 +450,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner = FunctionLowerer(self.scope, self.pos, qualname, self.out, visible)
         inner.types = dict(self.types)
         inner.failers = set(self.failers)
+        inner.fake_clients = dict(self.fake_clients)
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
         free = tuple(sorted(used - inner.locals))
