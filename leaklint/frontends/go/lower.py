@@ -43,6 +43,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.shadows: list[list[tuple[str, str, str]]] = [[]]
         self.failing = False  # the function's last result is an `error`
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
+        self.captured: set[str] = set()  # names a closure captured: they outlive their block
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
@@ -114,6 +115,13 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
 
     def _close_block(self, span: Span) -> None:
         self._restore_shadowed(span, len(self.shadows) - 1)
+        shadowing = {name for name, _, _ in self.shadows[-1]}
+        loop_body = bool(self.loops) and self.loops[-1].depth == len(self.shadows) - 1
+        local = sorted(self.declared[-1] - shadowing - self.captured - _NOT_PATHS)
+        if local and self.cfg.reachable and not loop_body and len(self.declared) > 1:
+            # Ex) if a != "" { f, err := os.Create(a); ... }   (f is gone at the brace: a later `f` in
+            # another block is another variable, not an overwrite of this one)
+            self.cfg.emit(Kill(span, tuple(local), "scope"))
         self.declared.pop()
         for name, _, kind in reversed(self.shadows.pop()):
             self.types[name] = kind
@@ -458,6 +466,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.out.append(function)
         # Ex) for _, a := range []string{"", b} { c := dial(a); defer func() { c.Close() }() }   (a few: not LL106)
         growing = not self.loops or self._growing()
+        self.captured.update(free)
         self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode, growing=growing))
         return qualname
 
