@@ -44,6 +44,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failing = False  # the function's last result is an `error`
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
         self.captured: set[str] = set()  # names a closure captured: they outlive their block
+        self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
@@ -236,6 +237,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             return
         sources = [self._value(item) for item in right]
         for item, value_node in zip(left, right):
+            if declare and item.type == "identifier" and value_node.type == "composite_literal":
+                self.tables[text(item)] = value_node  # Ex) socketTypeTests := []struct{...}{{...}, {...}}
+            elif item.type == "identifier":
+                self.tables.pop(text(item), None)
             if item.type == "identifier" and self._tree_transport(value_node):
                 # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
                 self.fake_clients[text(item)] = self._tree_transport(value_node)
