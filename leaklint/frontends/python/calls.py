@@ -45,6 +45,11 @@ class CallLowering:
         positional = self._align(callee, prefix + args, named, extra, span)
         if callee in self.patched or self._built_inertly(callee, node):
             callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
+        if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
+            # Ex) try: subprocess.Popen(["*"], stdout=fd) except OSError: os.close(fd)   (it cannot start)
+            self._may_raise(span)
+            self.cfg.current = None
+            return None
         if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in

@@ -50,6 +50,21 @@ PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.
 ON_FILE_OBJECT = frozenset({"zipfile.ZipFile", "zipfile.PyZipFile", "tarfile.TarFile"})
 FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "os.fdopen"})
 
+# Starting a program that no file can name (`Popen(["*"])`, a test expecting the exec to fail)
+# raises OSError and starts nothing: only the path through the exception is feasible.
+SPAWNERS = frozenset({"subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
+                      "subprocess.check_output"})
+NO_PROGRAM = frozenset({"*", ""})
+
+
+def names_no_program(node: ast.Call) -> bool:
+    """Reports whether a spawning call's program (`["*", ...]` or `"*"`) can name no executable."""
+    first = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "args"), None)
+    if isinstance(first, (ast.List, ast.Tuple)) and first.elts:
+        first = first.elts[0]
+    return isinstance(first, ast.Constant) and first.value in NO_PROGRAM and isinstance(first.value, str)
+
+
 # A constructor of the tree that closes its own object (a test server handling one request and
 # closing itself): instances of its class hold nothing when they are returned.
 _SELF_CLOSING = frozenset({"close", "server_close", "terminate", "wait", "communicate"})
