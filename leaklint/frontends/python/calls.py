@@ -43,6 +43,7 @@ class CallLowering:
         callee, display, receiver, prefix = self._callee(func)
         span = self.pos.span(node)
         positional = self._align(callee, prefix + args, named, extra, span)
+        definition = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
         if callee in self.patched or self._built_inertly(callee, node):
             callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
@@ -63,6 +64,9 @@ class CallLowering:
             self._emit(Call(self.pos.span(where), tree or f"?bound.{method}", f"{path}.{method}", path,
                             (path,) if tree else ()))
         self._emit(call)
+        params = LocalScope.parameter_names(definition) if definition is not None else []
+        for path in infer.descriptors_owned(named, params, positional):
+            self._emit(Store(span, path))  # Ex) socket(family, type, proto, fileno=fd)   (the socket owns fd)
         if canonical(callee) in _ABORTS or receiver in (self.receiver or "self", "self") \
                 and callee.rsplit(".", 1)[-1] in _TEST_ABORTS:
             self._emit(Exit(span, "abort"))

@@ -143,6 +143,11 @@ class ExpressionLowerer(CallLowering):
                 return self._comprehension(node)
             case ast.Yield() | ast.YieldFrom():
                 return self._yield(node)
+            case ast.JoinedStr():
+                for value in infer.opened_by_number(node):
+                    # Ex) f"with open({w}, 'wb') as chan: ..."   (the script run in a subinterpreter owns w)
+                    if isinstance(value, ast.Name):
+                        self._emit(Store(self.pos.span(value), self._name(value.id)))
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self._value(child)

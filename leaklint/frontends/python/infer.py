@@ -10,6 +10,7 @@ factories astroid cannot see through (`ssl._create_stdlib_context` is an alias).
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from functools import cache
 
@@ -63,6 +64,36 @@ def names_no_program(node: ast.Call) -> bool:
     if isinstance(first, (ast.List, ast.Tuple)) and first.elts:
         first = first.elts[0]
     return isinstance(first, ast.Constant) and first.value in NO_PROGRAM and isinstance(first.value, str)
+
+
+# A descriptor whose number is written into a script's source where the script opens or closes it
+# (`f"with open({w}, 'wb') as chan: ..."`, run in a subinterpreter of the same process) is the
+# script's: it closes it.
+_BY_NUMBER = re.compile(r"(?:\bopen|\bfdopen|\bclose)\(\s*$")
+
+
+def opened_by_number(node: ast.JoinedStr) -> list[ast.expr]:
+    """Returns the values an f-string writes where its text opens or closes a descriptor by number."""
+    found = []
+    for before, value in zip(node.values, node.values[1:]):
+        if isinstance(value, ast.FormattedValue) and isinstance(before, ast.Constant) \
+                and isinstance(before.value, str) and _BY_NUMBER.search(before.value):
+            found.append(value.value)
+    return found
+
+
+# A descriptor passed as `fileno` (socket.socket(fileno=fd), and the socket classes that follow its
+# signature) belongs to the object built on it: closing the object closes the descriptor.
+DESCRIPTOR_OWNING_PARAMETERS = frozenset({"fileno"})
+
+
+def descriptors_owned(named: list[tuple[str, str | None]], params: list[str],
+                      positional: list[str | None]) -> list[str]:
+    """Returns the argument paths given as a `fileno` parameter: by keyword, or by position to a
+    function of the tree declaring `params` (`socket(family, type, proto, nfd)`)."""
+    owned = [path for name, path in named if name in DESCRIPTOR_OWNING_PARAMETERS and path]
+    return owned + [path for name, path in zip(params, positional)
+                    if name in DESCRIPTOR_OWNING_PARAMETERS and path and path not in owned]
 
 
 # A constructor of the tree that closes its own object (a test server handling one request and
