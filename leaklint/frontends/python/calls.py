@@ -248,6 +248,9 @@ class CallLowering:
                 static = self.module.method_kind(method)
                 lead = [] if static == "static" else [None] if static == "class" else [receiver]
                 return method, f"{info.node.name}.{func.attr}", receiver, lead
+            bound = self.module.fields(info).field_functions.get(func.attr) if receiver == self.receiver else None
+            if bound:
+                return bound, display, None, []  # Ex) self.openfile = open; fp = self.openfile(path)
             # Ex) class Conn(http.client.HTTPSConnection): ...; conn.request(...)   (the library's method)
             bases = self.module.library_bases(info)
             if not any(self.module.find_method(info, infer.OPENING_METHODS.get(b, "")) for b in bases):
