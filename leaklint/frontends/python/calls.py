@@ -44,7 +44,10 @@ class CallLowering:
         span = self.pos.span(node)
         positional = self._align(callee, prefix + args, named, extra, span)
         definition = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
-        if callee in self.patched or self._built_inertly(callee, node):
+        if definition is not None:
+            # Ex) self.fakehttp(b"HTTP/1.1 200 OK\r\n\r\nHello!"); fp = urllib.request.urlopen(url)
+            self.swapped |= infer.swapped_by(definition)
+        if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node):
             callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
             # Ex) try: subprocess.Popen(["*"], stdout=fd) except OSError: os.close(fd)   (it cannot start)

@@ -96,6 +96,25 @@ def descriptors_owned(named: list[tuple[str, str | None]], params: list[str],
                     if name in DESCRIPTOR_OWNING_PARAMETERS and path and path not in owned]
 
 
+# Module attributes a test swaps for a fake class (CPython test_urllib's fakehttp: a subclass of
+# HTTPConnection whose connect() makes a BytesIO socket): from the swap on, the calls that reach the
+# library's class through them open no socket.
+_URLLIB_OPENERS = ("urllib.request.urlopen", "urllib.request.OpenerDirector.open")
+SWAPPED_CLASSES = {"http.client.HTTPConnection": _URLLIB_OPENERS, "http.client.HTTPSConnection": _URLLIB_OPENERS}
+_SWAPPED_NAMES = frozenset(name.rpartition(".")[2] for name in SWAPPED_CLASSES)
+
+
+def swapped_by(node: ast.AST) -> set[str]:
+    """Returns the calls made inert by `http.client.HTTPConnection = ...` assignments in `node`'s body."""
+    inert: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Assign):
+            for target in child.targets:
+                if isinstance(target, ast.Attribute) and target.attr in _SWAPPED_NAMES:
+                    inert.update(SWAPPED_CLASSES.get(ast.unparse(target), ()))
+    return inert
+
+
 # A constructor of the tree that closes its own object (a test server handling one request and
 # closing itself): instances of its class hold nothing when they are returned.
 _SELF_CLOSING = frozenset({"close", "server_close", "terminate", "wait", "communicate"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
+from leaklint.frontends.python import infer
 from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
@@ -125,6 +126,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                     self._value(value)
             case ast.Assign(targets=[target], value=value):
                 self._bind_value(target, value)
+                self.swapped |= infer.swapped_by(node)  # Ex) http.client.HTTPConnection = fakehttp(data)
             case ast.Assign(targets=targets, value=value):
                 source = self._value(value)
                 for target in targets:
