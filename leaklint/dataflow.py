@@ -36,6 +36,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.returned_closed: set[int] = set()  # sites returned closed on some path that does not fail
         self.released: set[int] = set()
         self.stored: dict[str, int] = {}  # owner field -> first site stored into it
+        self.pooled: set[int] = set()  # sites added to a container in a field (`self.socks[fd] = s`)
         self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
 

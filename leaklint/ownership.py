@@ -38,6 +38,8 @@ class OwnedFields:
                 out.add(fact)
                 continue
             self.stored.setdefault(field, fact.site)
+            if accumulate:
+                self.pooled.add(fact.site)
             if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec):
                 if owner.constructor and owner.receiver:
                     report(Leak(fact.site, "unowned", span, target, owner.display))

@@ -132,7 +132,9 @@ def _score(targets: list[tuple[str, str, Path]], sample_path: Path, title: str, 
                 continue
             found_keys.add(key)
             counts[rule]["read"] += 1
-            counts[rule]["tp" if any(true_for(rule, r) for r in rows) else "fp"] += 1
+            # A line read for this rule decides; one read for another rule only when there is none.
+            rows = [r for r in rows if r["rule"] == rule] or rows
+            counts[rule]["tp" if any(true_for(rule, r, finding["message"]) for r in rows) else "fp"] += 1
     print(f"## {title} ({len(sample)} lines read)")
     print("| rule | findings | read | tp | fp | precision | 95% Wilson |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

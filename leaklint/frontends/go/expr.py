@@ -172,6 +172,9 @@ class ExpressionLowerer:
         consts = tuple(self._package_value(arg) for arg in nodes)
         if any(consts):
             call = replace(call, consts=consts)
+        if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
+            # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
+            call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))
         if call.args and call.args[0] in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
             # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)
             call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])
@@ -195,6 +198,7 @@ class ExpressionLowerer:
             self.cfg.start(passing)
         method = call.callee.rsplit(".", 1)[-1]
         if call.callee in ABORT_FUNCTIONS or call.callee in TEST_FAILURES \
+                or (call.callee == "?func" and call.display in self.failers) \
                 or (call.receiver is not None and method in ABORT_METHODS):
             self.cfg.emit(Exit(self.pos.span(node), "abort"))
         return call

@@ -79,6 +79,8 @@ class ControlFlowLowerer:
         if right is None or right.type != "identifier":
             return None
         name = text(right)
+        if name in self.tables:
+            return self.tables[name]  # Ex) for _, tt := range socketTypeTests   (declared above with its cases)
         if name in self.locals or name in self.outer or name not in self.scope.package.variables:
             return None
         return _table_literal(self.scope.package.variables[name][1])

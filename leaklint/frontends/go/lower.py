@@ -12,9 +12,9 @@ from tree_sitter import Node
 
 from leaklint.frontends.cfg import CFGBuilder
 from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
-                                       _response_names)
+                                       _keyed_values, _response_names)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
-from leaklint.frontends.go.typeinfo import FileScope, result_nodes, text, var_specs
+from leaklint.frontends.go.typeinfo import ABORT_METHODS, TEST_FAILURES, FileScope, result_nodes, text, var_specs
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
 
 
@@ -42,6 +42,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.declared: list[set[str]] = [set()]
         self.shadows: list[list[tuple[str, str, str]]] = [[]]
         self.failing = False  # the function's last result is an `error`
+        self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
+        self.captured: set[str] = set()  # names a closure captured: they outlive their block
+        self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
+        self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.cancels: dict[str, str] = {}  # `cancel` of `ctx, cancel := context.WithTimeout(...)` -> ctx
@@ -112,6 +116,13 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
 
     def _close_block(self, span: Span) -> None:
         self._restore_shadowed(span, len(self.shadows) - 1)
+        shadowing = {name for name, _, _ in self.shadows[-1]}
+        loop_body = bool(self.loops) and self.loops[-1].depth == len(self.shadows) - 1
+        local = sorted(self.declared[-1] - shadowing - self.captured - _NOT_PATHS)
+        if local and self.cfg.reachable and not loop_body and len(self.declared) > 1:
+            # Ex) if a != "" { f, err := os.Create(a); ... }   (f is gone at the brace: a later `f` in
+            # another block is another variable, not an overwrite of this one)
+            self.cfg.emit(Kill(span, tuple(local), "scope"))
         self.declared.pop()
         for name, _, kind in reversed(self.shadows.pop()):
             self.types[name] = kind
@@ -226,6 +237,15 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             return
         sources = [self._value(item) for item in right]
         for item, value_node in zip(left, right):
+            if declare and item.type == "identifier" and value_node.type == "composite_literal":
+                self.tables[text(item)] = value_node  # Ex) socketTypeTests := []struct{...}{{...}, {...}}
+            elif item.type == "identifier":
+                self.tables.pop(text(item), None)
+            if item.type == "identifier" and self._tree_transport(value_node):
+                # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
+                self.fake_clients[text(item)] = self._tree_transport(value_node)
+            if item.type == "identifier" and value_node.type == "func_literal" and self._fails_test(value_node):
+                self.failers.add(text(item))  # Ex) errorf := func(f string, a ...any) { t.Errorf(f, a...) }
             if item.type == "identifier" and value_node.type == "selector_expression" \
                     and text(value_node.child_by_field_name("field"))[:1].isupper() and source_is_path(value_node):
                 self.method_values[text(item)] = value_node
@@ -235,6 +255,38 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             elif item.type == "identifier" and text(item) in self.locals:
                 self.types[text(item)] = self._type_of(value_node) or self.types.get(text(item), "")
             self._assign(node, item, target, source)
+
+    def _tree_transport(self, value: Node) -> str:
+        """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
+        is (`&http.Client{Transport: &fakeTransport{}}`), else ""."""
+        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+            value = value.named_children[-1]
+        if value.type != "composite_literal" or self._type_of(value) != "net/http.Client":
+            return ""
+        transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
+        owner = self._type_of(transport) if transport is not None else ""
+        prefix = self.scope.package.key + "."
+        local = owner[len(prefix):] if owner.startswith(prefix) else ""
+        return f"{owner}.RoundTrip" if local and (local, "RoundTrip") in self.scope.package.methods else ""
+
+    def _fails_test(self, literal: Node) -> bool:
+        """Reports whether a func literal's body marks the test failed in a statement of its own, so
+        every call of it does (t.Errorf, t.Fatal, b.Error on the enclosing test's T or B)."""
+        body = literal.child_by_field_name("body")
+        statements = list(body.named_children) if body is not None else []
+        while len(statements) == 1 and statements[0].type == "statement_list":
+            statements = list(statements[0].named_children)
+        for statement in statements:
+            call = statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else None
+            function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+            if function is None or function.type != "selector_expression":
+                continue
+            operand = function.child_by_field_name("operand")
+            kind = self.types.get(text(operand), "") if operand.type == "identifier" else ""
+            if f"{kind}.{text(function.child_by_field_name('field'))}" in TEST_FAILURES \
+                    or kind.startswith("testing.") and text(function.child_by_field_name("field")) in ABORT_METHODS:
+                return True
+        return False
 
     def _plain_call(self, node: Node) -> bool:
         """Reports whether `node` is a call lowered to a Call op (not a builtin, closure or conversion)."""
@@ -410,6 +462,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         visible = frozenset(self.locals | self.outer)
         inner = FunctionLowerer(self.scope, self.pos, qualname, self.out, visible)
         inner.types = dict(self.types)
+        inner.failers = set(self.failers)
+        inner.fake_clients = dict(self.fake_clients)
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
         free = tuple(sorted(used - inner.locals))
@@ -417,6 +471,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.out.append(function)
         # Ex) for _, a := range []string{"", b} { c := dial(a); defer func() { c.Close() }() }   (a few: not LL106)
         growing = not self.loops or self._growing()
+        self.captured.update(free)
         self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode, growing=growing))
         return qualname
 

@@ -43,8 +43,17 @@ class CallLowering:
         callee, display, receiver, prefix = self._callee(func)
         span = self.pos.span(node)
         positional = self._align(callee, prefix + args, named, extra, span)
-        if callee in self.patched or self._built_inertly(callee, node):
+        definition = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
+        if definition is not None:
+            # Ex) self.fakehttp(b"HTTP/1.1 200 OK\r\n\r\nHello!"); fp = urllib.request.urlopen(url)
+            self.swapped |= infer.swapped_by(definition)
+        if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node):
             callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
+        if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
+            # Ex) try: subprocess.Popen(["*"], stdout=fd) except OSError: os.close(fd)   (it cannot start)
+            self._may_raise(span)
+            self.cfg.current = None
+            return None
         if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
@@ -58,6 +67,9 @@ class CallLowering:
             self._emit(Call(self.pos.span(where), tree or f"?bound.{method}", f"{path}.{method}", path,
                             (path,) if tree else ()))
         self._emit(call)
+        params = LocalScope.parameter_names(definition) if definition is not None else []
+        for path in infer.descriptors_owned(named, params, positional):
+            self._emit(Store(span, path))  # Ex) socket(family, type, proto, fileno=fd)   (the socket owns fd)
         if canonical(callee) in _ABORTS or receiver in (self.receiver or "self", "self") \
                 and callee.rsplit(".", 1)[-1] in _TEST_ABORTS:
             self._emit(Exit(span, "abort"))
@@ -239,6 +251,9 @@ class CallLowering:
                 static = self.module.method_kind(method)
                 lead = [] if static == "static" else [None] if static == "class" else [receiver]
                 return method, f"{info.node.name}.{func.attr}", receiver, lead
+            bound = self.module.fields(info).field_functions.get(func.attr) if receiver == self.receiver else None
+            if bound:
+                return bound, display, None, []  # Ex) self.openfile = open; fp = self.openfile(path)
             # Ex) class Conn(http.client.HTTPSConnection): ...; conn.request(...)   (the library's method)
             bases = self.module.library_bases(info)
             if not any(self.module.find_method(info, infer.OPENING_METHODS.get(b, "")) for b in bases):

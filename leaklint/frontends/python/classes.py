@@ -24,6 +24,7 @@ class ClassInfo:
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     field_types: dict[str, str] = field(default_factory=dict)
     field_origins: dict[str, str] = field(default_factory=dict)
+    field_functions: dict[str, str] = field(default_factory=dict)  # `self.openfile = open`: "" if rebound
     cached: set[str] = field(default_factory=set)
     containers: set[str] = field(default_factory=set)
     collected: bool = False
@@ -175,6 +176,13 @@ class ClassQueries:
 
 def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
     """Records `self.x = Type(...)` field types, library-call origins and lazily created (cached) fields."""
+    for node in info.node.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            # Ex) class _FDDetector: openfile = open   (a C function: self.openfile(p) calls open(p))
+            dotted = scope.resolve_global_expr(node.value) or ""
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    _bind(info, target.id, dotted if dotted.startswith(_UNBOUND_FUNCTIONS) else "")
     for method in info.methods.values():
         receiver = method.args.args[0].arg if method.args.args else None
         if receiver is None:
@@ -189,8 +197,34 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
                     dotted = scope.resolve_global_expr(node.value.func)
                     if name and dotted:
                         (info.field_types if _looks_like_class(dotted, scope) else info.field_origins)[name] = dotted
+            elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
+                _bind_function(info, node, receiver, method, scope)
             elif isinstance(node, ast.If):
                 info.cached |= _lazily_created(node, receiver)
+
+
+def _bind_function(info: ClassInfo, node: ast.Assign, receiver: str, method, scope: ModuleScope) -> None:
+    """Records `self.openfile = open` (a library or module function bound to a field): a call of
+    `self.openfile(...)` calls it. A field bound to two different values is bound to neither."""
+    # Ex) twisted's _FDDetector: self.openfile = open; ... fp = self.openfile("/dev/null", "r")
+    root = node.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)}
+    dotted = None if isinstance(root, ast.Name) and root.id in params else scope.resolve_global_expr(node.value)
+    for target in node.targets:
+        name = _field_name(target, receiver)
+        if name:
+            _bind(info, name, dotted if dotted and not _looks_like_class(dotted, scope) else "")
+
+
+# Functions of C modules: a class attribute holding one is no method (`self.openfile(p)` is `open(p)`),
+# while a Python function there would receive the object as its first argument.
+_UNBOUND_FUNCTIONS = ("builtins.", "os.", "io.")
+
+
+def _bind(info: ClassInfo, name: str, bound: str) -> None:
+    info.field_functions[name] = bound if info.field_functions.get(name, bound) == bound else ""
 
 
 def statements(node: ast.AST):

@@ -44,6 +44,7 @@ class ExpressionLowerer(CallLowering):
         self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
         self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
         self.patched: list[str] = []  # classes an enclosing `with mock.patch(...)` makes open nothing
+        self.swapped: set[str] = set()  # calls made inert by a swap of their library's class (fakehttp)
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:
@@ -143,6 +144,11 @@ class ExpressionLowerer(CallLowering):
                 return self._comprehension(node)
             case ast.Yield() | ast.YieldFrom():
                 return self._yield(node)
+            case ast.JoinedStr():
+                for value in infer.opened_by_number(node):
+                    # Ex) f"with open({w}, 'wb') as chan: ..."   (the script run in a subinterpreter owns w)
+                    if isinstance(value, ast.Name):
+                        self._emit(Store(self.pos.span(value), self._name(value.id)))
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self._value(child)

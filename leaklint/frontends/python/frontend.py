@@ -153,6 +153,9 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
     # Ex) class Server(ThreadingMixIn, TCPServer): ...   (constructing one acquires)
     names.update(info.node.name for info in scope.classes.values()
                  if any(base in needles.patterns for base in scope.library_bases(info)))
+    # Ex) self.openfile = open   (a method calling self.openfile(...) acquires)
+    names.update(name for info in scope.classes.values()
+                 for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
     texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
     eager: set[str] = set()
     for _ in range(4):

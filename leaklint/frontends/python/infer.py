@@ -10,6 +10,7 @@ factories astroid cannot see through (`ssl._create_stdlib_context` is an alias).
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from functools import cache
 
@@ -49,6 +50,70 @@ PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.
 # owner closes it); the front-end calls them `zipfile.ZipFile(fileobj)`, which no rule acquires.
 ON_FILE_OBJECT = frozenset({"zipfile.ZipFile", "zipfile.PyZipFile", "tarfile.TarFile"})
 FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "os.fdopen"})
+
+# Starting a program that no file can name (`Popen(["*"])`, a test expecting the exec to fail)
+# raises OSError and starts nothing: only the path through the exception is feasible.
+SPAWNERS = frozenset({"subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
+                      "subprocess.check_output"})
+NO_PROGRAM = frozenset({"*", ""})
+
+
+def names_no_program(node: ast.Call) -> bool:
+    """Reports whether a spawning call's program (`["*", ...]` or `"*"`) can name no executable."""
+    first = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "args"), None)
+    if isinstance(first, (ast.List, ast.Tuple)) and first.elts:
+        first = first.elts[0]
+    return isinstance(first, ast.Constant) and first.value in NO_PROGRAM and isinstance(first.value, str)
+
+
+# A descriptor whose number is written into a script's source where the script opens or closes it
+# (`f"with open({w}, 'wb') as chan: ..."`, run in a subinterpreter of the same process) is the
+# script's: it closes it.
+_BY_NUMBER = re.compile(r"(?:\bopen|\bfdopen|\bclose)\(\s*$")
+
+
+def opened_by_number(node: ast.JoinedStr) -> list[ast.expr]:
+    """Returns the values an f-string writes where its text opens or closes a descriptor by number."""
+    found = []
+    for before, value in zip(node.values, node.values[1:]):
+        if isinstance(value, ast.FormattedValue) and isinstance(before, ast.Constant) \
+                and isinstance(before.value, str) and _BY_NUMBER.search(before.value):
+            found.append(value.value)
+    return found
+
+
+# A descriptor passed as `fileno` (socket.socket(fileno=fd), and the socket classes that follow its
+# signature) belongs to the object built on it: closing the object closes the descriptor.
+DESCRIPTOR_OWNING_PARAMETERS = frozenset({"fileno"})
+
+
+def descriptors_owned(named: list[tuple[str, str | None]], params: list[str],
+                      positional: list[str | None]) -> list[str]:
+    """Returns the argument paths given as a `fileno` parameter: by keyword, or by position to a
+    function of the tree declaring `params` (`socket(family, type, proto, nfd)`)."""
+    owned = [path for name, path in named if name in DESCRIPTOR_OWNING_PARAMETERS and path]
+    return owned + [path for name, path in zip(params, positional)
+                    if name in DESCRIPTOR_OWNING_PARAMETERS and path and path not in owned]
+
+
+# Module attributes a test swaps for a fake class (CPython test_urllib's fakehttp: a subclass of
+# HTTPConnection whose connect() makes a BytesIO socket): from the swap on, the calls that reach the
+# library's class through them open no socket.
+_URLLIB_OPENERS = ("urllib.request.urlopen", "urllib.request.OpenerDirector.open")
+SWAPPED_CLASSES = {"http.client.HTTPConnection": _URLLIB_OPENERS, "http.client.HTTPSConnection": _URLLIB_OPENERS}
+_SWAPPED_NAMES = frozenset(name.rpartition(".")[2] for name in SWAPPED_CLASSES)
+
+
+def swapped_by(node: ast.AST) -> set[str]:
+    """Returns the calls made inert by `http.client.HTTPConnection = ...` assignments in `node`'s body."""
+    inert: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Assign):
+            for target in child.targets:
+                if isinstance(target, ast.Attribute) and target.attr in _SWAPPED_NAMES:
+                    inert.update(SWAPPED_CLASSES.get(ast.unparse(target), ()))
+    return inert
+
 
 # A constructor of the tree that closes its own object (a test server handling one request and
 # closing itself): instances of its class hold nothing when they are returned.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
+from leaklint.frontends.python import infer
 from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
@@ -92,6 +93,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
 
     # -- statements -------------------------------------------------------------------------------
     def _statements(self, body: list[ast.stmt]) -> None:
+        previous = None
         for statement in body:
             if not self.cfg.reachable:
                 return
@@ -99,6 +101,19 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self._kill_temps(statement)
             if not isinstance(statement, _COMPOUND):
                 self.flags.statement(statement)
+            self._flag_for(previous, statement)
+            previous = statement
+
+    def _flag_for(self, previous: ast.stmt | None, statement: ast.stmt) -> None:
+        """`f = open(p)` then `close = True`: the flag is true exactly where f was opened here, so the
+        flag holds f too (`if close: f.close()` then closes it on every path that opened it)."""
+        # Ex) if fp is None: fp = open(name); close = True ... finally: if close: fp.close()
+        match previous, statement:
+            case (ast.Assign(targets=[opened], value=ast.Call() | ast.Await(value=ast.Call())),
+                  ast.Assign(targets=[ast.Name(id=flag)], value=ast.Constant(value=True))):
+                source = self._plain_path(opened)
+                if source is not None:
+                    self._emit(Assign(self.pos.span(statement), self._name(flag), source))
 
     def _statement(self, node: ast.stmt) -> None:
         match node:
@@ -111,6 +126,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                     self._value(value)
             case ast.Assign(targets=[target], value=value):
                 self._bind_value(target, value)
+                self.swapped |= infer.swapped_by(node)  # Ex) http.client.HTTPConnection = fakehttp(data)
             case ast.Assign(targets=targets, value=value):
                 source = self._value(value)
                 for target in targets:
