@@ -102,7 +102,13 @@ class ExpressionLowerer:
                 return temp
             case "composite_literal":
                 # Ex) []net.Conn{a, b}   (the value moves into the container)
-                for element in _composite_values(node):
+                # Ex) []*persistConn{{c: c1}, {c: c2}}   (an element of elided type holds what it is given)
+                pending = _composite_values(node)
+                while pending:
+                    element = pending.pop(0)
+                    if element.type == "literal_value":
+                        pending[:0] = _composite_values_of(element)
+                        continue
                     self._store(self._value(element), node)
                 return None
         for child in node.named_children:
@@ -424,7 +430,11 @@ def _args(call: Node) -> list[Node]:
 
 
 def _composite_values(node: Node) -> list[Node]:
-    body = node.child_by_field_name("body")
+    return _composite_values_of(node.child_by_field_name("body"))
+
+
+def _composite_values_of(body: Node | None) -> list[Node]:
+    """Returns the element values of a literal body (`{a, b}`, `{k: v}`)."""
     values: list[Node] = []
     for element in body.named_children if body is not None else ():
         if element.type == "keyed_element":
