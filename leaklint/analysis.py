@@ -409,11 +409,14 @@ class LeakAnalysis(Oracle):
             return None
         first = min(shown, key=lambda leak: (_rank(leak.kind), _position(leak.span)))
         message = _message(site, first)
-        related = tuple(Location(leak.span, _exit_note(leak)) for leak in sorted(shown, key=lambda l: _position(l.span)))
+        ordered = sorted(shown, key=lambda l: _position(l.span))
+        related = tuple(Location(leak.span, _exit_note(leak)) for leak in ordered)
         flow = (Location(site.call.span, f"{_resource(site)} acquired here"), Location(first.span, _exit_note(first)))
         where = first.span if site.owned else site.call.span  # an open field is reported where it is lost
         return Finding(spec.id, message, where, spec.severity, related, flow, key,
-                       origin=site.spec.id if spec is not site.spec else "")
+                       origin=site.spec.id if spec is not site.spec else "", variable=site.variable or "",
+                       exits=tuple(leak.kind for leak in ordered), release=site.spec.fix_release,
+                       context=site.clause.context)
 
     def _route(self, spec: RuleSpec, leaks: list[Leak], released: bool) -> tuple[RuleSpec | None, list[Leak]]:
         """Returns the rule that reports these leaks of one acquisition, and the leaks it shows: the

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from leaklint import __version__
-from leaklint.finding import Finding, Location
+from leaklint.finding import Edit, Finding, Fix, Location
 from leaklint.ir import Directive, FileError, Span
 
-FORMAT = 5
+FORMAT = 6
 # What reading a damaged entry can raise: bad types, `1e999` (int(inf)), nesting deeper than the parser.
 MALFORMED = (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError, RecursionError)
 
@@ -184,7 +184,9 @@ def decode(data: dict[str, Any]) -> PackageResult:
                              tuple(_unlocation(x) for x in f["related"]), tuple(_unlocation(x) for x in f["flow"]),
                              f["key"], f["suppressed"], f["suppression_reason"],
                              tuple((str(a), str(b)) for a, b in f["extra"]), str(f["origin"]),
-                             tuple(str(t) for t in f["tags"]), tuple(_unspan(s) for s in f["uses"]))
+                             tuple(str(t) for t in f["tags"]), tuple(_unspan(s) for s in f["uses"]),
+                             str(f["variable"]), tuple(str(k) for k in f["exits"]), str(f["release"]),
+                             str(f["context"]), _unfix(f["fix"]))
                      for f in data["findings"])
     errors = tuple(FileError(str(p), str(m), int(line), int(col), str(severity))
                    for p, m, line, col, severity in data["errors"])
@@ -200,7 +202,21 @@ def _finding(f: Finding) -> dict[str, Any]:
             "related": [[_span(x.span), x.note] for x in f.related], "flow": [[_span(x.span), x.note] for x in f.flow],
             "key": f.key, "suppressed": f.suppressed, "suppression_reason": f.suppression_reason,
             "extra": [list(pair) for pair in f.extra], "origin": f.origin, "tags": list(f.tags),
-            "uses": [_span(s) for s in f.uses]}
+            "uses": [_span(s) for s in f.uses], "variable": f.variable, "exits": list(f.exits),
+            "release": f.release, "context": f.context, "fix": _fix(f.fix)}
+
+
+def _fix(fix: Fix | None) -> list[Any] | None:
+    if fix is None:
+        return None
+    return [fix.message, fix.applicability, [[_span(e.span), e.text] for e in fix.edits]]
+
+
+def _unfix(data: list[Any] | None) -> Fix | None:
+    if data is None:
+        return None
+    message, applicability, edits = data
+    return Fix(str(message), str(applicability), tuple(Edit(_unspan(span), str(text)) for span, text in edits))
 
 
 def _span(span: Span) -> list[Any]:

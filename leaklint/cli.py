@@ -21,6 +21,7 @@ from leaklint.config import OUTPUT_FORMATS, UsageError
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
+    from leaklint.gitdiff import Changes
     from leaklint.output import ReportTarget
     from leaklint.project import Project
 
@@ -29,7 +30,7 @@ FORMATS = OUTPUT_FORMATS  # ruff's --output-format names, and leaklint's own
 SUMMARISED = ("text", "full", "concise", "grouped")  # formats that print their own summary
 LEVELS = ("error", "warning", "note")
 ISSUES = "https://github.com/leaklint/leaklint/issues"
-DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing"}
+DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing", "server": "leaklint.lsp.server"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +62,11 @@ def _add_check(commands: Any) -> None:
                        help="report suppressions that suppress nothing (they fail the run)")
     check.add_argument("--sarif-include-suppressed", action="store_true",
                        help="emit suppressed findings in SARIF, with `suppressions`")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes to the files, then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="count fixes that may change behaviour as fixable too (applied with --fix, shown by --diff)")
+    check.add_argument("--diff", action="store_true",
+                       help="print a unified diff of the fixes and write nothing (exit 1 when there are changes)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     check.set_defaults(handler=_check)
@@ -91,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.set_defaults(handler=_clean)
     commands.add_parser("runtime", help="prove or refute leaks on live processes (see `leaklint runtime --help`)")
     commands.add_parser("test", help="run rule fixtures (see `leaklint test --help`)")
+    commands.add_parser("server", help="run the language server on stdio (see docs/editors.md)")
     return parser
 
 
@@ -196,12 +203,12 @@ def _check(args: argparse.Namespace) -> int:
     for warning in project.warnings:
         print(f"leaklint: warning: {warning}", file=sys.stderr)
     changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)  # fails fast
-    result = project.run()
-    result.findings = project.accepted(result.findings, baseline=args.baseline)
-    if changes is not None:
-        shown = gate.only_changed(result.findings, changes)
-        result.unchanged = sum(not f.suppressed for f in result.findings) - sum(not f.suppressed for f in shown)
-        result.findings = shown
+    if (args.fix or args.diff) and args.stdin:
+        raise UsageError("--fix and --diff edit files on disk: they do not read source from stdin (-)")
+    if args.diff:
+        return _diff(project, args, changes)
+    fixed = _fix(project, args, changes) if args.fix else 0
+    result = _result(project, args, changes)
     if args.add_noqa:
         return _add_noqa(result)
     enabled = {rule.id for rule in project.enabled}
@@ -210,11 +217,57 @@ def _check(args: argparse.Namespace) -> int:
     _print_errors(result)
     if not result.files_checked:
         print(f"leaklint: warning: no Go or Python file to analyse in {' '.join(project.paths)}", file=sys.stderr)
-    _report(result, project, args, target)
+    _report(result, project, args, target, fixed)
     fail_on = args.fail_on or project.config.fail_on or "note"
     strict = project.config.fail_on_unanalysed if args.fail_on_unanalysed is None else args.fail_on_unanalysed
     return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
                             unanalysed=gate.unanalysed(result.errors) if strict else 0)
+
+
+def _result(project: Project, args: argparse.Namespace, changes: Changes | None) -> RunResult:
+    """Returns the run's result with the baseline, per-file ignores and the changes gate applied."""
+    from leaklint import gate
+
+    result = project.run()
+    result.findings = project.accepted(result.findings, baseline=args.baseline)
+    if changes is not None:
+        shown = gate.only_changed(result.findings, changes)
+        result.unchanged = sum(not f.suppressed for f in result.findings) - sum(not f.suppressed for f in shown)
+        result.findings = shown
+    return result
+
+
+def _fix(project: Project, args: argparse.Namespace, changes: Changes | None) -> int:
+    """Applies fixes pass after pass (each pass analyses again) and returns how many it applied."""
+    from leaklint.fixes.apply import MAX_PASSES, Outcome, fix_pass
+
+    outcome = Outcome()
+    for _ in range(MAX_PASSES):
+        if not fix_pass(_result(project, args, changes), args.unsafe_fixes, outcome, write=True):
+            break
+    if outcome.fixed and not args.quiet:
+        from leaklint.report.text import plural
+
+        print(f"leaklint: fixed {plural(outcome.fixed, 'leak')} in {plural(len(outcome.texts), 'file')}",
+              file=sys.stderr)
+    return outcome.fixed
+
+
+def _diff(project: Project, args: argparse.Namespace, changes: Changes | None) -> int:
+    """Prints the diff of the fixes one pass would apply; exits 1 when there is one (as ruff)."""
+    from leaklint.fixes.apply import Outcome, diff, fix_pass
+    from leaklint.report.text import display_path, plural
+
+    result = _result(project, args, changes)
+    _print_errors(result)
+    outcome = Outcome()
+    fix_pass(result, args.unsafe_fixes, outcome, write=False)
+    cwd = os.getcwd()
+    sys.stdout.write(diff(outcome, lambda path: display_path(path, cwd).replace(os.sep, "/")))
+    if not args.quiet:
+        print(f"leaklint: would fix {plural(outcome.fixed, 'leak')} in {plural(len(outcome.texts), 'file')}",
+              file=sys.stderr)
+    return EXIT_FINDINGS if outcome.texts and not args.exit_zero else EXIT_OK
 
 
 def _read_stdin(args: argparse.Namespace) -> None:
@@ -262,7 +315,8 @@ def _print_errors(result: RunResult) -> None:
               file=sys.stderr)
 
 
-def _report(result: RunResult, project: Project, args: argparse.Namespace, target: ReportTarget) -> None:
+def _report(result: RunResult, project: Project, args: argparse.Namespace, target: ReportTarget,
+            fixed: int = 0) -> None:
     from leaklint import report
     from leaklint.report.text import summary
 
@@ -271,7 +325,7 @@ def _report(result: RunResult, project: Project, args: argparse.Namespace, targe
         cwd=os.getcwd(), source_root=project.source_root, version=__version__,
         color=_use_color(args.color, sys.stdout, bool(args.output)),
         include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
-        quiet=args.quiet)
+        quiet=args.quiet, unsafe_fixes=args.unsafe_fixes, fixed=fixed)
     text = io.StringIO()
     report.get("statistics" if args.statistics else args.format).write(result, text, options)
     target.write(text.getvalue())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -45,6 +46,7 @@ class Settings:
     shard: tuple[int, int] | None = None
     context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
     tests: bool = True  # analyse test files (their findings are tagged `test`)
+    fixes: bool = False  # propose, verify and attach automatic fixes (leaklint.fixes)
     stdin: tuple[str, bytes] | None = None  # (path, bytes): source read from stdin, analysed as that file
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
     time_limit: float = 60.0  # CPU seconds per package before its files count as not analysed (0: none)
@@ -209,7 +211,7 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
-                   trees=trees, time_limit=settings.time_limit)
+                   trees=trees, time_limit=settings.time_limit, fixes=settings.fixes)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
@@ -233,15 +235,17 @@ def _generated(packages: list[Package]) -> frozenset[str]:
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
                   prefilters: dict, context: frozenset[str] = frozenset(),
-                  trees: dict | None = None, time_limit: float = 0) -> PackageResult:
+                  trees: dict | None = None, time_limit: float = 0, fixes: bool = False) -> PackageResult:
     """Returns the findings, errors and directives of one package; files in `context` only lend
     their helpers and types (lowered lazily, never checked), and so do the other packages of the
     tree of its language (`trees`), whose summaries and names it records as `deps` (package,
     content digest). A package that takes more than `time_limit` seconds of CPU time (0: no limit)
-    has an error per file instead of findings, and is not `complete`."""
+    has an error per file instead of findings, and is not `complete`. With `fixes`, each finding
+    that has a verified automatic fix carries it."""
     try:
         with cpu_budget(time_limit):
-            return _check_package(package, rules, tree_packages, prefilters, context, (trees or {}).get(package[0]))
+            return _check_package(package, rules, tree_packages, prefilters, context, (trees or {}).get(package[0]),
+                                  fixes)
     except OverBudget:
         language, _, members = package
         message = f"analysis stopped at the time limit ({time_limit:g} s of CPU time, see --file-time-limit)"
@@ -251,33 +255,78 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
 
 
 def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
-                   context: frozenset[str], tree: TreeSources | ModuleSources | None) -> PackageResult:
-    from leaklint.frontends import registry
-
+                   context: frozenset[str], tree: TreeSources | ModuleSources | None, fixes: bool) -> PackageResult:
     language, key, members = package
     if tree is not None:
         tree.consulted()  # what earlier packages read is theirs
-    focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
-    frontend = registry.frontend(language)
     rules = applicable(rules, language, members)
+    lower = partial(_lower, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context, tree=tree)
     try:
-        needles = prefilters[language].needles(key, [data for _, data in members])
-        lowered = frontend.lower_package(key, members, tree_packages, needles,
-                                         focus if len(focus) < len(members) else None)
+        lowered, index = lower(package)
     except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
         return PackageResult(errors=tuple(FileError(path, f"internal error while parsing: {type(exc).__name__}: {exc}")
                                           for path, _ in members),
                              directives=_directives_only(language, members).directives)
-    index = FunctionIndex(lowered, tree, key, tree_packages)
     findings, errors = analyse(lowered, rules, index)
-    findings = with_line_hashes(findings, dict(members))
     errors.extend(replace(error, severity="warning") if error.message.endswith(PARTIAL) else error
                   for item in lowered for error in item.errors)
     errors.extend(index.errors)
     used = index.used | tree.consulted() | {tree.owner(q) for q in index.summarised} if tree is not None else set()
     deps = tuple((dep, tree.digest(dep)) for dep in sorted(used - {key, None})) if tree is not None else ()
+    if fixes and findings:
+        findings = _with_fixes(package, findings, len(errors), lower, rules)
+    findings = with_line_hashes(findings, dict(members))
     return PackageResult(tuple(findings), tuple(errors),
                          tuple((item.path, tuple(item.directives)) for item in lowered), deps)
+
+
+def _with_fixes(package: Package, findings: list[Finding], problems: int,
+                lower: Callable[[Package], tuple[list[LoweredFile], FunctionIndex]],
+                rules: list[RuleSpec]) -> list[Finding]:
+    """Returns `findings`, each with the automatic fix that re-analysis verified, if any: a fixed
+    package that lowers or analyses with more than `problems` errors verifies nothing."""
+    from leaklint.fixes import verify
+
+    language, key, members = package
+
+    def reanalyse(fixed: list[tuple[str, bytes]]) -> list[Finding] | None:
+        try:
+            again, index = lower((language, key, fixed))
+        except Exception:  # noqa: BLE001 - a fix that breaks lowering is no fix
+            return None
+        found, errors = analyse(again, rules, index)
+        return None if len(errors) + sum(len(item.errors) for item in again) + len(index.errors) > problems else found
+
+    paths = {f.span.path for f in findings}
+    return verify.attach(language, members, findings, reanalyse, _as_on_disk([m for m in members if m[0] in paths]))
+
+
+def _as_on_disk(members: list[tuple[str, bytes]]) -> frozenset[str]:
+    """Returns the paths whose bytes on disk are the analysed ones, a byte order mark aside: fixes
+    are placed in those only (the front-end read a Python file's lone CRs and Latin-1 anew; stdin
+    is not the file)."""
+    out = set()
+    for path, data in members:
+        try:
+            with open(path, "rb") as handle:
+                if handle.read(len(data) + 4).removeprefix(b"\xef\xbb\xbf") == data:
+                    out.add(path)
+        except OSError:
+            continue
+    return frozenset(out)
+
+
+def _lower(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
+           context: frozenset[str], tree: TreeSources | ModuleSources | None) -> tuple[list[LoweredFile], FunctionIndex]:
+    """Returns the package lowered by its front-end and the index of the tree's functions it sees."""
+    from leaklint.frontends import registry
+
+    language, key, members = package
+    focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
+    needles = prefilters[language].needles(key, [data for _, data in members])
+    lowered = registry.frontend(language).lower_package(key, members, tree_packages, needles,
+                                                        focus if len(focus) < len(members) else None)
+    return lowered, FunctionIndex(lowered, tree, key, tree_packages)
 
 
 def applicable(rules: list[RuleSpec], language: str, members: list[tuple[str, bytes]]) -> list[RuleSpec]:
@@ -304,7 +353,7 @@ def _open_cache(settings: Settings):
         return None
     from leaklint.cache import ResultCache, default_directory, rules_digest
 
-    return ResultCache(default_directory()), rules_digest(list(settings.rules))
+    return ResultCache(default_directory()), rules_digest(list(settings.rules)) + ("+fixes" if settings.fixes else "")
 
 
 def _cache_key(store, package: Package, tree_packages: dict[str, str], context: frozenset[str]) -> str:

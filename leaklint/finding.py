@@ -16,6 +16,28 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text of `span` (end exclusive; an empty span inserts) with `text`."""
+
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A verified rewrite that removes one finding: `safe` keeps the program's meaning apart from
+    the leak; `unsafe` may change when or whether something runs (a loop body in a closure)."""
+
+    message: str
+    applicability: str  # "safe" | "unsafe"
+    edits: tuple[Edit, ...]
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability == "safe"
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One acquisition that may stay open: where it was acquired and where it leaks.
 
@@ -37,6 +59,15 @@ class Finding:
     origin: str = ""  # the rule that acquired the resource, when another rule reports it (LL105 from LL101)
     tags: tuple[str, ...] = ()  # `test` for a finding in test code
     uses: tuple[Span, ...] = ()  # the tree's functions whose summaries decided it (helpers it called)
+    # What an automatic fix needs: the variable the acquisition was bound to (`$...`: none), the
+    # kind of each leaking exit in `related` (return, end, discarded, defer-loop, exception...),
+    # the acquiring rule's release (`Body.Close`, `close`) and the statement that closes it by
+    # scope (`with`, `async with`), from the rule data.
+    variable: str = ""
+    exits: tuple[str, ...] = ()
+    release: str = ""
+    context: str = ""
+    fix: Fix | None = None
 
     @property
     def fingerprint(self) -> str:

@@ -149,7 +149,8 @@ class Project:
             respect_gitignore=_given(args.respect_gitignore, config.respect_gitignore),
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
             tests=config.tests if args.tests is None else args.tests, stdin=stdin, max_file_bytes=args.max_file_size,
-            time_limit=args.file_time_limit, generated=_given(args.generated, config.generated))
+            time_limit=args.file_time_limit, generated=_given(args.generated, config.generated),
+            fixes=getattr(args, "command", "") == "check")
         from leaklint.dependents import dependents
 
         named_files = [p for p in paths if os.path.isfile(p)]

@@ -43,6 +43,7 @@ class Acquire:
     released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
     injected: bool = False  # (summaries) acquired through an interface's RoundTrip: a fake in tests
+    context: str = ""  # `with` / `async with` over the call closes the resource (automatic fixes)
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
@@ -92,6 +93,7 @@ class RuleSpec:
     derived_from: tuple[str, ...] = ()  # a rule reporting only what these rules route to it (no acquisitions)
     before_go: tuple[int, int] | None = None  # applies only to Go modules whose go.mod says an older `go`
     quiet_calls: tuple[str, ...] = ()  # calls that do not fail in practice: no exception path leaves them
+    fix_release: str = ""  # what an automatic fix calls to release it (`Body.Close`, `close`); "" offers none
     raising_calls: tuple[str, ...] = ()  # calls that fail in ordinary operation (connect, bind): see is_raising
     handle_calls: tuple[str, ...] = ()  # calls that release a resource given one of its `handles`
     handles: tuple[str, ...] = ()  # fields naming the resource to the system (a child's `pid`)
@@ -216,8 +218,24 @@ def load_rules(directories: list[Path]) -> list[RuleSpec]:
     return [rules[key] for key in sorted(rules)]
 
 
+_LOADED: dict[tuple[str, int, int, int, int], RuleSpec] = {}
+
+
 def load_rule(path: Path) -> RuleSpec:
-    """Returns the validated spec in `path`; raises SpecError naming the file and key."""
+    """Returns the validated spec in `path`; raises SpecError naming the file and key. A file
+    unchanged since it was last loaded (size, mtime, ctime, inode) gives the same RuleSpec object,
+    so a long-running process (the language server) keeps the engine's per-rule-set caches warm."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return _load_rule(path)  # says why in the reader's words
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    if key not in _LOADED:
+        _LOADED[key] = _load_rule(path)
+    return _LOADED[key]
+
+
+def _load_rule(path: Path) -> RuleSpec:
     from leaklint.filesystem import Unreadable, read_text
 
     try:
@@ -258,6 +276,7 @@ def load_rule(path: Path) -> RuleSpec:
         derived_from=derived,
         before_go=_version(reader, "options.before_go"),
         quiet_calls=tuple(reader.strings("quiet.calls", required=False)),
+        fix_release=reader.text("fix.release", required=False),
         raising_calls=tuple(reader.strings("raising.calls", required=False)),
         handle_calls=tuple(reader.strings("release.handle_calls", required=False)),
         handles=tuple(reader.strings("release.handles", required=False)),
@@ -300,6 +319,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         takes_over_arg=sub.int("takes_over_arg", required=False),
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),
+        context=sub.text("context", required=False, choices=("with", "async with")),
     )
     sub.reject_unknown()
     return clause

@@ -21,16 +21,16 @@ def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: b
     return capsys.readouterr()
 
 
-@pytest.mark.parametrize("name, data", [
-    ("bom.py", b"\xef\xbb\xbf" + LEAK),
-    ("crlf.py", LEAK.replace(b"\n", b"\r\n")),
-    ("cr.py", LEAK.replace(b"\n", b"\r")),
+@pytest.mark.parametrize("name, data, mark", [
+    ("bom.py", b"\xef\xbb\xbf" + LEAK, "[*] "),
+    ("crlf.py", LEAK.replace(b"\n", b"\r\n"), "[*] "),
+    ("cr.py", LEAK.replace(b"\n", b"\r"), ""),  # read anew for analysis: no fix placed in the file on disk
 ])
-def test_line_ends_and_byte_order_mark_keep_the_finding(tmp_path, capsys, monkeypatch, name, data) -> None:
+def test_line_ends_and_byte_order_mark_keep_the_finding(tmp_path, capsys, monkeypatch, name, data, mark) -> None:
     monkeypatch.chdir(tmp_path)
     out, err = check(tmp_path, capsys, name, data)
     assert err == ""
-    assert out.splitlines()[:4] == [f"{name}:5:9: LL201 [error] socket `s` from socket.socket is not closed when the function "
+    assert out.splitlines()[:4] == [f"{name}:5:9: LL201 [error] {mark}socket `s` from socket.socket is not closed when the function "
                                     "ends at line 5", "  |", "5 |     s = socket.socket()",
                                     "  |         ^^^^^^^^^^^^^^^ LL201"]
 

@@ -43,7 +43,7 @@ def test_every_finding_is_one_object_with_documented_fields(tmp_path):
         "related": [{"path": "pkg/a.go", "line": 9, "column": 1, "end_line": 9, "end_column": 7, "note": "returns here"}],
         "flow": [], "uses": [], "fingerprint": first["fingerprint"], "suppressed": True,
         "suppression": {"kind": "in_source", "reason": "ok"}, "tags": [],
-        "help": "defer its Close() right after the error check, so it is closed on every path"}
+        "help": "defer its Close() right after the error check, so it is closed on every path", "fix": None}
     assert [f["line"] for f in doc["findings"]] == [3, 5, 7]
     assert doc["findings"][1]["suppression"] == {"kind": "external", "reason": "baseline"}
     assert doc["findings"][2]["suppression"] is None

@@ -8,13 +8,20 @@ match is checked in Python only for the rare hits.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
+from functools import lru_cache
 
 _DOT = ord(".")
 
 
 def alternation(words: Iterable[bytes]) -> bytes:
     """Returns a regex alternation matching exactly `words`, shaped as a trie (longest match first)."""
+    return _alternation(frozenset(words))
+
+
+@lru_cache(maxsize=256)
+def _alternation(words: frozenset[bytes]) -> bytes:
     trie: dict = {}
     for word in words:
         node = trie
@@ -56,6 +63,10 @@ class Words:
         return [m.start() for m in self._pattern.finditer(data) if not _continues_word(data, m.start())]
 
 
+_STARTS: OrderedDict[tuple[frozenset[bytes], frozenset[bytes], bytes], tuple[int, ...]] = OrderedDict()
+_STARTS_KEPT = 1024
+
+
 class Calls:
     """Finds a call of any of `names`: as a method or qualified call (`.Open(`, `c.Do[T](`), and for
     the `bare` ones also unqualified (`Open(`, a function of the package itself or a dot import)."""
@@ -69,8 +80,16 @@ class Calls:
         return any(self._is_call(data, match) for match in self._pattern.finditer(data))
 
     def starts(self, data: bytes) -> list[int]:
-        """Returns the offset of every call."""
-        return [match.start() for match in self._pattern.finditer(data) if self._is_call(data, match)]
+        """Returns the offset of every call (the last answers are kept: an editor's save and a fix's
+        verification search the unchanged files of a package again)."""
+        key = (self.names, self.bare, data)
+        if key in _STARTS:
+            _STARTS.move_to_end(key)
+            return list(_STARTS[key])
+        found = _STARTS[key] = tuple(m.start() for m in self._pattern.finditer(data) if self._is_call(data, m))
+        if len(_STARTS) > _STARTS_KEPT:
+            _STARTS.popitem(last=False)
+        return list(found)
 
     def _is_call(self, data: bytes, match: re.Match[bytes]) -> bool:
         start = match.start()

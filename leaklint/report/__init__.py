@@ -40,7 +40,7 @@ ALIASES: dict[str, str] = {"full": "text", "gitlab": "codeclimate"}
 class ReportOptions:
     """How to present a result.
 
-    `cwd` anchors display paths (text); `source_root` anchors URIs (SARIF, JSON, GitHub: the
+    `unsafe_fixes` and `fixed` come from `--unsafe-fixes` and `--fix`. `cwd` anchors display paths (text); `source_root` anchors URIs (SARIF, JSON, GitHub: the
     repository root); `include_suppressed` asks SARIF to emit suppressed findings with
     `suppressions`; `unused_ignores` asks for directives that suppressed nothing.
     """
@@ -52,6 +52,8 @@ class ReportOptions:
     include_suppressed: bool = False
     unused_ignores: bool = False
     quiet: bool = False
+    unsafe_fixes: bool = False  # unsafe fixes count as fixable (`[*]`)
+    fixed: int = 0  # findings `--fix` fixed before this report
 
 
 class Reporter(Protocol):

@@ -1,11 +1,12 @@
 """The concise reporter (ruff's `concise`): one line per finding, `path:line:col: CODE [severity]
-message`, then the summary. For editors and terminals too small for source snippets."""
+message` (`[*]` before a fixable one's message), then the summary and what --fix would fix. For
+editors and terminals too small for source snippets."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
 from leaklint.report import ReportOptions
-from leaklint.report.text import TextReporter, _Paint, summary
+from leaklint.report.text import TextReporter, _Paint, fixable_line, summary
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
@@ -23,6 +24,9 @@ class ConciseReporter:
                 out.write(text.unused(directive, options, paint))
         if not options.quiet:
             out.write(summary(result, options) + "\n")
+            fixable = fixable_line(result.active, options)
+            if fixable:
+                out.write(fixable + "\n")
 
 
 REPORTER = ConciseReporter()

@@ -13,7 +13,7 @@ from leaklint.report import (ReportOptions, decodable, error_files, fingerprint,
 from leaklint.report.advice import help_text
 
 if TYPE_CHECKING:
-    from leaklint.finding import Finding, Location, RunResult
+    from leaklint.finding import Finding, Fix, Location, RunResult
     from leaklint.ir import Span
 
 SCHEMA_VERSION = 1
@@ -51,7 +51,13 @@ class JsonReporter:
                     "flow": [location(x) for x in f.flow], "uses": [location(x) for x in helper_locations(f)],
                     "fingerprint": fingerprint(f, options.source_root),
                     "suppressed": f.suppressed, "suppression": suppression, "tags": list(f.tags),
-                    "help": help_text(f, rules)}
+                    "help": help_text(f, rules), "fix": fix(f.fix)}
+
+        def fix(value: Fix | None) -> dict[str, Any] | None:
+            if value is None:
+                return None
+            return {"applicability": value.applicability, "message": value.message,
+                    "edits": [{**span(e.span), "content": e.text} for e in value.edits]}
 
         active = result.active
         doc: dict[str, Any] = {

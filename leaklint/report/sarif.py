@@ -21,7 +21,7 @@ from leaklint.report import (UNUSED_RULE, ReportOptions, absolute, fingerprint, 
                              unused_message)
 
 if TYPE_CHECKING:
-    from leaklint.finding import Finding, Location, RunResult
+    from leaklint.finding import Finding, Fix, Location, RunResult
     from leaklint.ir import Directive, FileError, Span
     from leaklint.spec import RuleSpec
 
@@ -92,6 +92,16 @@ class _Builder:
     def location(self, location: Location, **extra: Any) -> dict[str, Any]:
         return {**extra, "physicalLocation": self.physical(location.span), "message": {"text": location.note}}
 
+    def fix(self, fix: Fix) -> dict[str, Any]:
+        """Returns the SARIF fix: one artifactChange per file, its replacements in UTF-16 columns."""
+        changes: dict[str, list[dict[str, Any]]] = {}
+        for edit in fix.edits:
+            changes.setdefault(edit.span.path, []).append(
+                {"deletedRegion": self.region(edit.span), "insertedContent": {"text": edit.text}})
+        return {"description": {"text": fix.message + ("" if fix.safe else " (unsafe)")},
+                "artifactChanges": [{"artifactLocation": self.artifact(path), "replacements": replacements}
+                                    for path, replacements in changes.items()]}
+
     def notification(self, errors: list[FileError]) -> dict[str, Any]:
         """Returns one notification for the errors of one file: level `error` when the file was not
         analysed, `warning` when only part of it (or nothing that acquires) was missed."""
@@ -138,6 +148,8 @@ class _Builder:
         if finding.flow:
             steps = [{"location": self.location(loc)} for loc in finding.flow]
             out["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
+        if finding.fix is not None:
+            out["fixes"] = [self.fix(finding.fix)]
         if finding.suppressed:
             out["suppressions"] = [_suppression(finding)]
         if finding.tags:

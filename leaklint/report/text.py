@@ -64,7 +64,24 @@ def summary(result: RunResult, options: ReportOptions) -> str:
         text += f"; {plural(len(partial), 'file')} with warnings"
     if options.unused_ignores and result.unused_directives:
         text += f"; {plural(len(result.unused_directives), 'unused suppression')}"
+    if options.fixed:
+        text = f"fixed {plural(options.fixed, 'leak')}; " + text.replace("no leaks found", "no leaks left")
     return text
+
+
+def _fixable(finding: Finding, options: ReportOptions) -> bool:
+    fix = finding.fix
+    return fix is not None and (fix.safe or options.unsafe_fixes)
+
+
+def fixable_line(findings: list[Finding], options: ReportOptions) -> str:
+    """Returns `[*] N fixable with --fix`, naming the unsafe fixes `--unsafe-fixes` would add, or ""."""
+    fixable = sum(_fixable(f, options) for f in findings)
+    hidden = sum(f.fix is not None and not _fixable(f, options) for f in findings)
+    more = f"{hidden} more with --fix --unsafe-fixes" if hidden else ""
+    if fixable:
+        return f"[*] {fixable} fixable with --fix" + (f" ({more})" if more else "")
+    return f"{hidden} fixable with --fix --unsafe-fixes" if hidden else ""
 
 
 class TextReporter:
@@ -80,6 +97,9 @@ class TextReporter:
                 out.write(self.unused(directive, options, paint))
         if not options.quiet:
             out.write(summary(result, options) + "\n")
+            fixable = fixable_line(result.active, options)
+            if fixable:
+                out.write(fixable + "\n")
 
     def finding(self, finding: Finding, options: ReportOptions, paint: _Paint, fix: str = "") -> str:
         """Returns the block for one finding, ending with a blank line: the headline, the source
@@ -93,11 +113,12 @@ class TextReporter:
         return "\n".join(lines) + "\n\n"
 
     def headline(self, finding: Finding, options: ReportOptions, paint: _Paint) -> str:
-        """Returns `path:line:col: CODE [severity] message`."""
+        """Returns `path:line:col: CODE [severity] message`, `[*]` before the message when --fix would fix it."""
         span = finding.span
         where = f"{display_path(span.path, options.cwd)}:{span.line}:{span.col}:"
         level = paint(finding.severity if finding.severity in _STYLES else "note", f"[{finding.severity}]")
-        return f"{paint('path', where)} {paint('code', finding.rule_id)} {level} {printable(finding.message)}"
+        mark = "[*] " if _fixable(finding, options) else ""
+        return f"{paint('path', where)} {paint('code', finding.rule_id)} {level} {mark}{printable(finding.message)}"
 
     def gutter(self, finding: Finding) -> int:
         return len(str(finding.span.line))

@@ -7,6 +7,7 @@ It owns every Go quirk; it never reports findings.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from functools import cache, partial
 
 from leaklint import directives
@@ -29,13 +30,25 @@ def _parser(ranged: bool = False):
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_go.language()))
 
 
+_PARSED: OrderedDict[tuple[bytes, tuple[tuple[int, int], ...]], object] = OrderedDict()
+_PARSED_KEPT = 256  # trees kept: a fix's verification and an editor's save re-lower a package with one file changed
+
+
 def _parse_ranges(source: bytes, ranges: list[tuple[int, int]]):
-    """Returns the tree of only `ranges` of `source`, with positions in the whole file."""
+    """Returns the tree of only `ranges` of `source`, with positions in the whole file (the last
+    trees parsed are kept: a tree is never edited after parsing, so it can be shared)."""
     import tree_sitter
 
+    key = (source, tuple(ranges))
+    if key in _PARSED:
+        _PARSED.move_to_end(key)
+        return _PARSED[key]
     parser = _parser(ranged=True)
     parser.included_ranges = [tree_sitter.Range(*r) for r in regions.points(source, ranges)]
-    return parser.parse(source)
+    tree = _PARSED[key] = parser.parse(source)
+    if len(_PARSED) > _PARSED_KEPT:
+        _PARSED.popitem(last=False)
+    return tree
 
 
 # A file mentioning none of these nor an acquiring name cannot acquire, close, or declare a type
