@@ -67,6 +67,9 @@ def _add_check(commands: Any) -> None:
                        help="count fixes that may change behaviour as fixable too (applied with --fix, shown by --diff)")
     check.add_argument("--diff", action="store_true",
                        help="print a unified diff of the fixes and write nothing (exit 1 when there are changes)")
+    check.add_argument("--show-fixes", action="store_true",
+                       help="verify and show the fix of each finding ([*] marks, SARIF fixes, JSON fix) without "
+                            "applying it; implied by --fix, --diff, --unsafe-fixes and --format rdjson")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     check.set_defaults(handler=_check)

@@ -150,7 +150,7 @@ class Project:
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
             tests=config.tests if args.tests is None else args.tests, stdin=stdin, max_file_bytes=args.max_file_size,
             time_limit=args.file_time_limit, generated=_given(args.generated, config.generated),
-            fixes=getattr(args, "command", "") == "check")
+            fixes=_wants_fixes(args, config))
         from leaklint.dependents import dependents
 
         named_files = [p for p in paths if os.path.isfile(p)]
@@ -205,3 +205,13 @@ class Project:
     def _git_cwd(self) -> str:
         first = Path(os.path.abspath(self.paths[0]))
         return str(first if first.is_dir() else first.parent)
+
+
+def _wants_fixes(args, config) -> bool:
+    """Reports whether `check` proposes fixes: each is verified by analysing the fixed file again,
+    which costs more than the analysis itself (Go stdlib cold: 10 s -> 30 s), so only when asked."""
+    if getattr(args, "command", "") != "check":
+        return False
+    output = getattr(args, "format", None) or getattr(config, "output_format", None)
+    return bool(getattr(args, "fix", False) or getattr(args, "diff", False) or getattr(args, "unsafe_fixes", False)
+                or getattr(args, "show_fixes", False) or output == "rdjson")

@@ -72,7 +72,7 @@ def test_leak_is_printed_with_source_caret_notes_and_summary(project, capsys):
     status, out, _ = run(capsys, "check")
     assert status == 1
     assert out == (
-        "svc/probe.go:9:15: LL101 [error] [*] response body of `resp` from (*http.Client).Get is not closed when returning at line 14\n"
+        "svc/probe.go:9:15: LL101 [error] response body of `resp` from (*http.Client).Get is not closed when returning at line 14\n"
         "  |\n"
         "9 |     resp, err := c.Get(url)\n"
         "  |                  ^^^^^^^^^^ LL101\n"
@@ -81,8 +81,7 @@ def test_leak_is_printed_with_source_caret_notes_and_summary(project, capsys):
         "  = help: add `defer resp.Body.Close()` right after the error check, so it is closed on every path\n"
         "\n"
         "1 leak in 1 file\n"
-        "[*] 1 fixable with --fix\n"
-    )
+            )
 
 
 def test_clean_tree_exits_zero_and_counts_files(project, capsys):
@@ -153,7 +152,7 @@ def test_unreadable_file_is_reported_and_the_run_goes_on(project, capsys):
     assert status == 1
     assert "svc/probe.go:9:15: LL101" in out
     assert err == "svc/broken.go:3:1: warning: invalid UTF-8 at byte 22\n"  # it calls no acquisition
-    assert out.rstrip().endswith("1 leak in 1 file; 1 file with warnings\n[*] 1 fixable with --fix")
+    assert out.rstrip().endswith("1 leak in 1 file; 1 file with warnings")
     (project / "svc" / "probe.go").unlink()
     status, out, err = run(capsys, "check")
     assert status == 0 and "broken.go" in err
@@ -240,7 +239,7 @@ def test_single_go_file_is_analysed_with_its_package(project, capsys):
     assert status == 1
     assert out.startswith("svc/use.go:4:15: LL101 ") and "`resp`" in out.splitlines()[0]
     assert "probe.go" not in out
-    assert out.endswith("1 leak in 1 file\n[*] 1 fixable with --fix\n")
+    assert out.endswith("1 leak in 1 file\n")
 
 
 def test_shards_together_find_what_one_run_finds(project, capsys):

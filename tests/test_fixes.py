@@ -116,7 +116,7 @@ def test_diff_without_fixes_is_empty_and_exits_zero(tmp_path, monkeypatch, capsy
 
 
 def test_text_marks_fixable_findings_and_counts_them(tmp_path, monkeypatch, capsys):
-    status, out, _ = fix_copy(FIXES / "python" / "try_finally.py", tmp_path, monkeypatch, capsys)
+    status, out, _ = fix_copy(FIXES / "python" / "try_finally.py", tmp_path, monkeypatch, capsys, "--show-fixes")
     assert status == 1
     assert "[*] response" not in out and "LL202 [error] HTTP connection" in out  # unsafe: no mark by default
     assert out.endswith("1 leak in 1 file\n1 fixable with --fix --unsafe-fixes\n")
@@ -135,7 +135,7 @@ def test_fix_reports_what_is_left_and_exits_on_it(tmp_path, monkeypatch, capsys)
 
 def test_json_and_rdjson_carry_the_fix(tmp_path, monkeypatch, capsys):
     fix_copy(FIXES / "go" / "defer_after_check.go", tmp_path, monkeypatch, capsys, "--format", "json")
-    cli.main(["check", "--no-cache", "--format", "json", "defer_after_check.go"])
+    cli.main(["check", "--no-cache", "--show-fixes", "--format", "json", "defer_after_check.go"])
     finding = json.loads(capsys.readouterr().out)["findings"][0]
     assert finding["fix"] == {
         "applicability": "safe", "message": "add `defer resp.Body.Close()` after the error check",
@@ -154,7 +154,7 @@ def test_json_and_rdjson_carry_the_fix(tmp_path, monkeypatch, capsys):
 
 def test_sarif_result_carries_its_fix(tmp_path, monkeypatch, capsys):
     fix_copy(FIXES / "python" / "with_urlopen.py", tmp_path, monkeypatch, capsys)
-    cli.main(["check", "--no-cache", "--format", "sarif", "with_urlopen.py"])
+    cli.main(["check", "--no-cache", "--show-fixes", "--format", "sarif", "with_urlopen.py"])
     result = json.loads(capsys.readouterr().out)["runs"][0]["results"][0]
     (change,) = result["fixes"][0]["artifactChanges"]
     assert result["fixes"][0]["description"]["text"] == "use `with` for `resp`"
@@ -179,3 +179,11 @@ def test_a_fix_that_would_not_parse_is_not_written(tmp_path):
     outcome = Outcome()
     assert fix_pass(RunResult([finding], [], [], 1, str(tmp_path)), False, outcome, write=True) == 0
     assert path.read_text() == "x = 1\n"
+
+
+def test_fixes_are_proposed_only_when_asked(tmp_path, monkeypatch, capsys):
+    # Verifying a fix analyses the fixed file again: a plain check does not pay for it.
+    status, out, _ = fix_copy(FIXES / "python" / "try_finally.py", tmp_path, monkeypatch, capsys, "--unsafe-fixes")
+    assert "[*]" in out
+    status, out, _ = fix_copy(FIXES / "python" / "try_finally.py", tmp_path, monkeypatch, capsys)
+    assert "[*]" not in out and "fixable" not in out

@@ -17,7 +17,7 @@ LEAK = b"import socket\n\n\ndef f():\n    s = socket.socket()\n"
 
 def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes) -> tuple[str, str]:
     (tmp_path / name).write_bytes(data)
-    main(["check", "--no-cache", str(tmp_path / name)])
+    main(["check", "--no-cache", "--show-fixes", str(tmp_path / name)])
     return capsys.readouterr()
 
 

@@ -45,14 +45,14 @@ def test_an_unknown_format_is_a_usage_error(project, capsys):
 
 def test_text_shows_severity_and_a_help_line(project, capsys):
     out = run(capsys, "check")[1]
-    assert "svc/probe.go:9:15: LL101 [error] [*] response body of `resp`" in out
+    assert "svc/probe.go:9:15: LL101 [error] response body of `resp`" in out
     assert "= help: add `defer resp.Body.Close()` right after the error check, so it is closed on every path" in out
 
 
 def test_concise_is_one_line_per_finding(project, capsys):
     out = run(capsys, "check", "--output-format", "concise")[1]
-    assert out == ("svc/probe.go:9:15: LL101 [error] [*] response body of `resp` from (*http.Client).Get is not closed "
-                   "when returning at line 14\n1 leak in 1 file\n[*] 1 fixable with --fix\n")
+    assert out == ("svc/probe.go:9:15: LL101 [error] response body of `resp` from (*http.Client).Get is not closed "
+                   "when returning at line 14\n1 leak in 1 file\n")
 
 
 def test_gitlab_code_quality_is_codeclimate_json(project, capsys):
@@ -106,5 +106,5 @@ def test_force_color_colours_output_that_is_not_a_terminal(project, capsys, monk
 
 def test_the_configuration_chooses_the_format(project, capsys):
     (project / "leaklint.toml").write_text('output-format = "concise"\n')
-    assert run(capsys, "check")[1].startswith("svc/probe.go:9:15: LL101 [error] [*] response")
+    assert run(capsys, "check")[1].startswith("svc/probe.go:9:15: LL101 [error] response")
     assert run(capsys, "check", "--output-format", "pylint")[1].startswith("svc/probe.go:9: [LL101]")

@@ -62,7 +62,7 @@ def analyse(path: str) -> tuple[list[Finding], list, str]:
 
     with open(path, encoding="utf-8", newline="") as handle:
         text = handle.read()
-    project = Project.from_args(build_parser().parse_args(["check", "--jobs", "1", path]))
+    project = Project.from_args(build_parser().parse_args(["check", "--show-fixes", "--jobs", "1", path]))
     result = project.run()
     findings = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed
                 and os.path.abspath(f.span.path) == os.path.abspath(path)]
