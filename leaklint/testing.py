@@ -127,8 +127,10 @@ def check_fixture_dir(directory: Path, rule_dirs: list[Path] | None = None) -> O
     from leaklint.spec import load_rules
 
     rules = load_rules(rule_dirs or driver.default_rule_dirs())
-    result = driver.run([str(directory)], driver.Settings(tuple(rules), root=str(directory)))
-    sources = sorted(p for p in directory.rglob("*") if p.suffix in (".go", ".py"))
+    root = directory.parent if directory.is_file() else directory  # Ex) leaklint test fixtures/go/x/a.go
+    result = driver.run([str(directory)], driver.Settings(tuple(rules), root=str(root)))
+    found = [directory] if directory.is_file() else directory.rglob("*")
+    sources = sorted(p for p in found if p.suffix in (".go", ".py"))
     expectations = parse_expectations(sources)
     outcome = compare(result.findings, expectations)
     outcome.problems.extend(f"{e.path}:{e.line}: error: {e.message}" for e in result.errors)
@@ -137,7 +139,7 @@ def check_fixture_dir(directory: Path, rule_dirs: list[Path] | None = None) -> O
 
 
 def main(argv: list[str]) -> int:
-    """`leaklint test DIR...`: checks fixture directories; exit 1 when any expectation fails, 2 when a
+    """`leaklint test DIR|FILE...`: checks fixture directories or files; exit 1 when any expectation fails, 2 when a
     fixture cannot be read or holds a pattern that is not a regular expression."""
     parser = argparse.ArgumentParser(prog="leaklint test", description="check annotated fixtures")
     parser.add_argument("dirs", nargs="+", type=Path)

@@ -36,3 +36,10 @@ def test_go_fixtures_compile(directory: Path, tmp_path: Path) -> None:
     built = subprocess.run(["go", "build", "./..."], cwd=tmp_path, capture_output=True, text=True, env=env,
                            timeout=300)
     assert built.returncode == 0, built.stderr
+
+
+def test_a_single_fixture_file_is_checked_against_its_own_expectations() -> None:
+    from leaklint.testing import check_fixture_dir
+
+    outcome = check_fixture_dir(FIXTURES / "go" / "go-http-body-not-closed" / "realcode.go")
+    assert outcome.problems == [] and outcome.true_positives > 0 and outcome.false_positives == 0
