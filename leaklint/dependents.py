@@ -35,11 +35,20 @@ class _Declared:
 
     def called_in(self, data: bytes) -> bool:
         """Reports whether `data` may call one of these functions (`F(`) or methods (`.M(` where
-        the receiver type is named)."""
-        if self.functions and re.search(rb"(?<![\w.])" + _words(self.functions) + rb"\(", data):
+        the receiver type is named). One pass over the file's words, whatever the number of names
+        (an alternation of net/http's thousands of names took 0.4 s per one-file run)."""
+        if self.functions and not self.functions.isdisjoint(_FUNCTION_CALL.findall(data)):
             return True
-        return any(b"." + method + b"(" in data and re.search(rb"\b" + _words(receivers) + rb"\b", data)
-                   for method, receivers in self.methods.items())
+        called = self.methods.keys() & set(_METHOD_CALL.findall(data))
+        if not called:
+            return False
+        words = set(_WORD.findall(data))
+        return any(not self.methods[method].isdisjoint(words) for method in called)
+
+
+_FUNCTION_CALL = re.compile(rb"(?<![\w.])(\w+)\(")
+_METHOD_CALL = re.compile(rb"\.(\w+)\(")
+_WORD = re.compile(rb"\w+")
 
 
 def dependents(named: list[str]) -> list[str]:
@@ -68,10 +77,6 @@ def _callers(directories: set[str], declared: dict[str, _Declared], chosen: set[
     """Returns the files of `directories`, not yet `chosen`, that may call what those directories declare."""
     return {path for directory in directories for path in _siblings(directory, listed)
             if path not in chosen and declared[directory].called_in(_read(path))}
-
-
-def _words(names: set[bytes]) -> bytes:
-    return b"(?:" + b"|".join(re.escape(n) for n in sorted(names)) + b")"
 
 
 def _siblings(directory: str, listed: dict[str, list[str]]) -> list[str]:
