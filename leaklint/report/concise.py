@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from leaklint.report import ReportOptions
-from leaklint.report.text import TextReporter, _Paint, fixable_line, summary
+from leaklint.report.text import TextReporter, _Paint
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
@@ -19,14 +19,7 @@ class ConciseReporter:
         text, paint = TextReporter(), _Paint(options.color)
         for finding in result.active:
             out.write(text.headline(finding, options, paint) + "\n")
-        if options.unused_ignores:
-            for directive in result.unused_directives:
-                out.write(text.unused(directive, options, paint))
-        if not options.quiet:
-            out.write(summary(result, options) + "\n")
-            fixable = fixable_line(result.active, options)
-            if fixable:
-                out.write(fixable + "\n")
+        text.trailer(result, out, options, paint)
 
 
 REPORTER = ConciseReporter()

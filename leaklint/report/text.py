@@ -92,6 +92,11 @@ class TextReporter:
         rules = {rule.id: rule for rule in result.rules}
         for finding in result.active:
             out.write(self.finding(finding, options, paint, help_text(finding, rules)))
+        self.trailer(result, out, options, paint)
+
+    def trailer(self, result: RunResult, out: TextIO, options: ReportOptions, paint: _Paint) -> None:
+        """Writes what follows the findings: unused suppressions when asked, the summary and the
+        count of fixable findings (shared with the concise format)."""
         if options.unused_ignores:
             for directive in result.unused_directives:
                 out.write(self.unused(directive, options, paint))
