@@ -117,10 +117,15 @@ def test_sigterm_ends_the_command_group_and_removes_the_hook(venv_python: tuple[
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     sarif = write_findings(tmp_path / "in.sarif", ROOT, [])
-    shell = f"'{python}' -c 'import time; time.sleep(60)' & '{python}' -c 'import time; time.sleep(60)'; wait"
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    # Each child says when its interpreter is up: a SIGTERM during a child's start-up makes that child
+    # print CPython's own fatal-error traceback, which is not leaklint's to answer for.
+    child = "import pathlib, sys, time; pathlib.Path(sys.argv[1]).touch(); time.sleep(60)"
+    shell = (f"'{python}' -c '{child}' '{ready / 'a'}' & '{python}' -c '{child}' '{ready / 'b'}'; wait")
     run = _start("validate", "--quiet", "--sarif", str(sarif), "--inject", "pth", "--python", str(python),
                  "--", "sh", "-c", shell, env={"TMPDIR": str(scratch)})
-    _wait_until(lambda: len(_descendants(run.pid)) >= 3)
+    _wait_until(lambda: len(_descendants(run.pid)) >= 3 and len(os.listdir(ready)) == 2)
     started = _descendants(run.pid)
     assert _hooks(site)
     run.send_signal(signal.SIGTERM)
