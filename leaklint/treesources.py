@@ -41,13 +41,15 @@ class TreeSources:
         for key in keys:
             if key in self.members or key in self.paths:
                 return key
-        if self.dependencies is not None:
-            for key in keys:
-                files = self.dependencies.files(key)
-                if files:
-                    self.paths[key] = files  # Ex) github.com/BurntSushi/toml from vendor/ or the module cache
-                    return key
-        return None
+        return next((key for key in keys if self._dependency(key)), None)
+
+    def _dependency(self, key: str) -> bool:
+        """Registers the files of dependency package `key` (Ex: github.com/BurntSushi/toml from vendor/
+        or the module cache) and reports whether there are any."""
+        files = self.dependencies.files(key) if self.dependencies is not None else []
+        if files:
+            self.paths[key] = files
+        return bool(files)
 
     def borrows(self, qualname: str, index: int, readers_only: bool = False) -> bool:
         """Reports whether parameter `index` of `qualname`, of another package, has a type that
@@ -98,8 +100,8 @@ class TreeSources:
         """Returns the (path, bytes) of package `key`, reading the files the driver did not read."""
         if key not in self.members:
             found = []
-            if key not in self.paths and self.dependencies is not None:
-                self.paths[key] = self.dependencies.files(key)  # Ex) a warm run checking a dependency's digest
+            if key not in self.paths:
+                self._dependency(key)  # Ex) a warm run checking a dependency's digest
             for path in self.paths.get(key, ()):
                 try:
                     found.append((path, read_regular(path, self.max_file_bytes)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from leaklint.frontends.python.names import module_name
+from leaklint.frontends.python.names import absolute_module, module_name
 
 # Ex) from .net import dial, Dialer   Ex) from pkg import (conn,   Ex) import pkg.net as net, os
 _IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?[ \t]*([\w \t,*]*)"
@@ -42,7 +42,7 @@ class TreeAcquirers:
                     if part.split() and self.modules.path(part.split()[0]):
                         found.setdefault(part.split()[0], {})
                 continue
-            base = _absolute(match.group(2).decode("ascii", "replace"), len(match.group(1)), module)
+            base = absolute_module(match.group(2).decode("ascii", "replace"), len(match.group(1)), module)
             for part in match.group(3).decode("ascii", "replace").split(","):
                 words = part.split()
                 if not words or not base:
@@ -159,11 +159,3 @@ def _words(text: bytes) -> set[str]:
     """Returns the identifiers in `text`."""
     return {word.decode("ascii", "replace") for word in set(_WORD.findall(text))}
 
-
-def _absolute(name: str, level: int, module: str) -> str:
-    """Returns the absolute module of a `from` import (`..net` in `pkg.sub.mod` is `pkg.net`)."""
-    if not level:
-        return name
-    parts = module.split(".")
-    package = parts[: max(0, len(parts) - level)]
-    return ".".join(package + ([name] if name else []))

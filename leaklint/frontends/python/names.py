@@ -193,14 +193,15 @@ def import_bindings(node: ast.Import | ast.ImportFrom, module: str) -> list[tupl
                 top = alias.name.split(".", 1)[0]
                 out.append((top, top))
         return out
-    base = _absolute(node.module or "", node.level, module)
+    base = absolute_module(node.module or "", node.level, module)
     for alias in node.names:
         target = f"{base}.{alias.name}" if base else alias.name
         out.append(("*", base) if alias.name == "*" else (alias.asname or alias.name, target))
     return out
 
 
-def _absolute(name: str, level: int, module: str) -> str:
+def absolute_module(name: str, level: int, module: str) -> str:
+    """Returns the absolute module of a `from` import (`..net` in `pkg.sub.mod` is `pkg.net`)."""
     if not level:
         return name
     parts = module.split(".")
