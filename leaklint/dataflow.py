@@ -415,7 +415,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             if not kept and not fact.deferred:
                 report(_leak(fact, "overwrite", span, target))
                 continue
-            out.add(replace(fact, holders=kept, err=err))
+            out.add(fact if kept == fact.holders and err == fact.err else replace(fact, holders=kept, err=err))
         return frozenset(out)
 
     def _lose(self, state: State, lost: Callable[[Holder], bool], report: Reporter, kind: str, span: Span,
