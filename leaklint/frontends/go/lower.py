@@ -44,7 +44,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.shadows: list[list[tuple[str, str, str]]] = [[]]
         self.failing = False  # the function's last result is an `error`
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
-        self.captured: set[str] = set()  # names a closure captured: they outlive their block
+        self.captured: set[str] = set()  # names a deferred closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
@@ -463,7 +463,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.out.append(function)
         # Ex) for _, a := range []string{"", b} { c := dial(a); defer func() { c.Close() }() }   (a few: not LL106)
         growing = not self.loops or self._growing()
-        self.captured.update(free)
+        if mode == "defer":
+            # Ex) if in == nil { f, _ := os.Open(p); defer func() { f.Close() }() }   (f lives on in the closure
+            # until the function returns; what another closure does to it is decided where it captures it)
+            self.captured.update(free)
         # Ex) hook = func() { cancel() }   (it ends what was obtained with the context: tx of BeginTx(ctx))
         names = free + self.contexts.captured(free)
         self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing))
