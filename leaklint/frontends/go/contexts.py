@@ -32,11 +32,23 @@ class Contexts:
     cancels: dict[str, str] = field(default_factory=dict)  # `cancel` -> the context it cancels
     parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # value -> contexts or values it came with
     scopes: set[str] = field(default_factory=set)  # transactions begun here
-    ended: set[str] = field(default_factory=set)  # contexts and transactions a deferred end ends at return
+    # Per open lexical block, the contexts and transactions a defer in it ends at return: a defer
+    # inside a block that has closed ran on some paths only (`if ok { defer cancel() }`).
+    ended: list[set[str]] = field(default_factory=lambda: [set()])
 
     def inherited(self) -> Contexts:
         """Returns what a func literal sees: the enclosing function's contexts (its own defers are its own)."""
         return Contexts(dict(self.cancels), dict(self.parents), set(self.scopes))
+
+    def enter(self) -> None:
+        self.ended.append(set())
+
+    def leave(self) -> None:
+        self.ended.pop()
+
+    def end_at_return(self, context: str) -> None:
+        """Records a deferred end (`defer cancel()`): what the rest of the block obtains with it ends at return."""
+        self.ended[-1].add(context)
 
     def note(self, call: Call, types: dict[str, str]) -> Call:
         """Records what the call's first result was obtained with: a context this function can
@@ -56,7 +68,8 @@ class Contexts:
                 self.parents[target] = tuple(sources)
             else:
                 self.parents.pop(target, None)
-        if any(self._lineage(source) & self.ended for source in sources):
+        ended = set().union(*self.ended)
+        if any(self._lineage(source) & ended for source in sources):
             call = replace(call, kwargs=call.kwargs + (CANCELLED,))  # Ex) defer cancel(); rows, err := db.QueryContext(ctx, q)
         return call
 

@@ -111,6 +111,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _open_block(self) -> None:
         self.declared.append(set())
         self.shadows.append([])
+        self.contexts.enter()
 
     def _close_block(self, span: Span) -> None:
         self._restore_shadowed(span, len(self.shadows) - 1)
@@ -122,6 +123,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             # another block is another variable, not an overwrite of this one)
             self.cfg.emit(Kill(span, tuple(local), "scope"))
         self.declared.pop()
+        self.contexts.leave()
         for name, _, kind in reversed(self.shadows.pop()):
             self.types[name] = kind
 
@@ -435,7 +437,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         ended = self.contexts.ends(lowered, self.types) if mode == "defer" else None
         if ended is not None:
             # Ex) defer cancel()   Ex) defer tx.Rollback()   (what was obtained with it ends at return)
-            self.contexts.ended.add(ended)
+            self.contexts.end_at_return(ended)
             cancelling = self.contexts.cancelling(self.pos.span(call), ended, lowered.display)
             self.cfg.emit(Defer(self.pos.span(node), cancelling, in_loop=self._growing()))
         if mode == "go":
