@@ -8,6 +8,7 @@ import ast
 
 from leaklint.frontends.python import infer
 from leaklint.frontends.python.classes import looks_like_class
+from leaklint.frontends.python.file_use import FILE_TYPE
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.names import canonical
 from leaklint.ir import Assign, Call, Exit, Span, Store
@@ -58,8 +59,10 @@ class CallLowering:
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
+        # Ex) for line in self.filePath.open(): ...   (an unknown receiver's result read as a file)
+        typed = FILE_TYPE if callee.startswith("?.") and id(node) in self.file_results else ""
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
-                    awaited=id(node) in self.awaited)
+                    awaited=id(node) in self.awaited, result_type=typed)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
