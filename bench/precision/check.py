@@ -163,9 +163,11 @@ KINDS = {  # the resource kinds of the fix sets that a rule covers
            "sql-tx": {"LL110"}, "zip": {"LL111"}, "pgx": {"LL112"}},
     "python": {"socket": {"LL201", "LL204"}, "http-response": {"LL202", "LL204"},
                "http-connection": {"LL202", "LL204"}, "http-client": {"LL203", "LL204"},
-               "file": {"LL205"}, "tempfile": {"LL205"}, "os-fd": {"LL205"}, "sqlite": {"LL206"},
-               "db-other": {"LL206"}, "process": {"LL207"}, "pipe": {"LL207"}, "zip": {"LL208"}, "tar": {"LL208"},
-               "executor": {"LL209"}, "mp-pool": {"LL209"}, "socketserver": {"LL210"}, "selector": {"LL211"}},
+               # LL204 is every Python rule's exception path (their exception_rule), as for sockets above
+               "file": {"LL205", "LL204"}, "tempfile": {"LL205", "LL204"}, "os-fd": {"LL205", "LL204"},
+               "sqlite": {"LL206"}, "db-other": {"LL206"}, "process": {"LL207"}, "pipe": {"LL207"},
+               "zip": {"LL208", "LL204"}, "tar": {"LL208", "LL204"}, "executor": {"LL209", "LL204"},
+               "mp-pool": {"LL209", "LL204"}, "socketserver": {"LL210"}, "selector": {"LL211"}},
 }
 
 
