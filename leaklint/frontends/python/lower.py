@@ -15,7 +15,6 @@ from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
-from leaklint.frontends.python.file_use import used_as_files
 from leaklint.frontends.python.flags import Flags, bound_names, once_guards
 from leaklint.frontends.python.flow import FlowLowering, Frame
 from leaklint.frontends.python.localscope import LocalScope
@@ -56,7 +55,6 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
         self.constructed = ""  # the receiver of a constructor: the caller gets it on a normal return
-        self.file_results = used_as_files(node.body)  # Ex) for line in self.path.open(): ...
         is_module = isinstance(node, ast.Module)
         self.raises = not is_module  # an exception in a module body aborts the import or the script
         if not is_module:
