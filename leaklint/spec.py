@@ -37,6 +37,7 @@ class Acquire:
     field: str | None = None  # overrides the spec's release field (a wrapper returning resp.Body)
     more_fields: tuple[str, ...] = ()  # more paths to the handle (a wrapper returned with it in a field)
     result_types: tuple[str, ...] = ()
+    only_typed: tuple[str, ...] = ()  # `calls` acquire only where the front-end types the result so
     awaited_release: bool = False  # an async resource: only an awaited close releases it
     release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
     release_calls: tuple[str, ...] = ()  # more calls releasing it (the cancel of the context it was acquired with)
@@ -51,6 +52,8 @@ class Acquire:
         by_type = bool(result_type) and result_type in self.result_types
         if not by_type and not _matches_any(self.calls, callee):
             return False
+        if self.only_typed and result_type not in self.only_typed:
+            return False  # Ex) path.open() whose result the function never reads as a file
         given = dict(kwargs)
         if any(given.get(key) == value for key, value in self.unless):
             return False
@@ -312,6 +315,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
     clause = Acquire(
         calls=tuple(sub.strings("calls", required=not item.get("result_types"))),
         result_types=tuple(sub.strings("result_types", required=False)),
+        only_typed=tuple(sub.strings("only_typed", required=False)),
         awaited_release=sub.bool("awaited_release"),
         release_methods=tuple(sub.strings("release_methods", required=False)),
         results=tuple(sub.ints("results", required=False) or [0]),

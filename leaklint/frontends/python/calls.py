@@ -8,6 +8,7 @@ import ast
 
 from leaklint.frontends.python import infer
 from leaklint.frontends.python.classes import looks_like_class
+from leaklint.frontends.python.file_use import FILE_TYPE, used_as_files
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.names import canonical
 from leaklint.ir import Assign, Call, Exit, Span, Store
@@ -58,8 +59,10 @@ class CallLowering:
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
+        # Ex) for line in self.filePath.open(): ...   (an unknown receiver's result read as a file)
+        typed = FILE_TYPE if callee.startswith("?.") and self._read_as_file(node, callee[2:]) else ""
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
-                    awaited=id(node) in self.awaited)
+                    awaited=id(node) in self.awaited, result_type=typed)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
@@ -78,6 +81,15 @@ class CallLowering:
         if node.args and args and _consumes(node, canonical(callee)):
             self._exhausted(span, node.args[0], args[0])
         return call
+
+    def _read_as_file(self, node: ast.Call, method: str) -> bool:
+        """Reports whether the function uses the result of a call of `method` (a name some rule
+        acquires on) as a file (file_use); the function is read for it once, when first asked."""
+        if method not in self.unit.needles:
+            return False
+        if self.file_results is None:
+            self.file_results = used_as_files(self.node.body)
+        return id(node) in self.file_results
 
     def _bound_method(self, path: str, method: str) -> str | None:
         """Returns the qualname of `method` when `path` holds an instance of a class of the tree

@@ -42,6 +42,7 @@ class ExpressionLowerer(CallLowering):
         self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
         self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too
         self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
+        self.file_results: frozenset[int] | None = None  # calls whose results are used as files (file_use), once asked
         self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
         self.patched: list[str] = []  # classes an enclosing `with mock.patch(...)` makes open nothing
         self.swapped: set[str] = set()  # calls made inert by a swap of their library's class (fakehttp)

@@ -1,6 +1,7 @@
 """Local flags with a literal value (`done = False`, `err = None`) on every path reaching the
 statement being lowered, so that `finally: if not done: sock.close()` keeps only the branch that
-can run on each copy of the finally block.
+can run on each copy of the finally block; and a method's once-guard flags (`self._closed`, see
+once_guards), known unset on entry.
 
 Values are known in lowering order and forgotten wherever paths with other values may join
 (branches, loops, handlers); an unknown test lowers both branches as usual. It never emits IR.
@@ -41,7 +42,7 @@ class Flags:
         value = _literal(node.value) if isinstance(node, ast.Assign) else _UNKNOWN
         if value is _UNKNOWN and not self.known:
             return  # nothing to set and nothing to forget
-        for name in bound_names(node):
+        for name in bound_names(node) | _bound_fields(node):
             if value is _UNKNOWN:
                 self.known.pop(name, None)
             else:
@@ -52,6 +53,8 @@ class Flags:
         match test:
             case ast.Name(id=name) if name in self.known:
                 return bool(self.known[name])
+            case ast.Attribute(value=ast.Name(id=base), attr=attr) if f"{base}.{attr}" in self.known:
+                return bool(self.known[f"{base}.{attr}"])
             case ast.UnaryOp(op=ast.Not(), operand=operand):
                 inner = self.decide(operand)
                 return None if inner is None else not inner
@@ -81,6 +84,48 @@ def bound_names(node: ast.AST) -> set[str]:
                                                        ast.Lambda)):
             stack.extend(ast.iter_child_nodes(current))
     return names
+
+
+def once_guards(body: list[ast.stmt], receiver: str) -> set[str]:
+    """Returns the fields (`self._closed`) a method's body guards itself with to run once: a
+    top-level test of the field that skips the work when it is set (`if self._closed: return`, or
+    `if not self._closed:` around the work), and a top-level assignment of True to it there.
+
+    Runtime semantics: the flag is set exactly when the guarded work (a release) runs, so while a
+    resource the work releases is still open the flag is unset; the method is read as its first
+    run, the way `with lock: if self._closed: return; self._closed = True` is meant."""
+    guards: set[str] = set()
+    statements = [s for statement in body for s in (statement.body if isinstance(statement, ast.With)
+                                                   else [statement])]
+    for index, statement in enumerate(statements):
+        if not isinstance(statement, ast.If) or statement.orelse:
+            continue
+        match statement.test:
+            case ast.Attribute(value=ast.Name(id=base), attr=attr) if base == receiver and all(
+                    isinstance(s, (ast.Return, ast.Pass)) for s in statement.body):
+                later = statements[index + 1:]  # Ex) if self._closed: return ... self._closed = True
+            case ast.UnaryOp(op=ast.Not(), operand=ast.Attribute(value=ast.Name(id=base), attr=attr)) \
+                    if base == receiver:
+                later = statement.body  # Ex) if not self._closed: self._closed = True; self.sock.close()
+            case _:
+                continue
+        if any(_sets_true(s, receiver, attr) for s in later):
+            guards.add(f"{receiver}.{attr}")
+    return guards
+
+
+def _sets_true(node: ast.stmt, receiver: str, attr: str) -> bool:
+    return (isinstance(node, ast.Assign) and _literal(node.value) is True
+            and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == receiver
+                    and t.attr == attr for t in node.targets))
+
+
+def _bound_fields(node: ast.stmt) -> set[str]:
+    """Returns the receiver fields (`self._closed`) a simple assignment binds."""
+    if not isinstance(node, ast.Assign):
+        return set()
+    return {f"{t.value.id}.{t.attr}" for t in node.targets
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)}
 
 
 def _literal(node: ast.expr) -> object:

@@ -15,7 +15,7 @@ from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
-from leaklint.frontends.python.flags import Flags, bound_names
+from leaklint.frontends.python.flags import Flags, bound_names, once_guards
 from leaklint.frontends.python.flow import FlowLowering, Frame
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.unit import ModuleUnit
@@ -77,6 +77,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         kind = self.module.method_kind(f"{self.klass.qualname}.{node.name}") if self.klass is not None else ""
         if kind == "instance" and params:
             self.receiver = params[0]
+            # Ex) def close(self): if self._closed: return; self._closed = True; self.sock.close()
+            self.flags.known.update(dict.fromkeys(once_guards(node.body, self.receiver), False))
         if owner is not None and owner.constructor and self.receiver:
             self.constructed = self.receiver
         if owner is not None and not owner.receiver:
@@ -196,6 +198,9 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         inner = FunctionLowerer(self.unit, qualname, self.unit.local_scope(node), None,
                                 self._visible(), self.out)
         inner.types = dict(self.types)
+        if self.receiver and self.klass is not None and not inner.scope.is_local(self.receiver):
+            # Ex) def _run(): ...; self._shutdown_pool()   (the method's own object, read in a closure)
+            inner.types[self.receiver] = self.klass.qualname
         self.out.append(inner.lower(node, node.name, None))
 
     def _return(self, node: ast.Return, value: ast.expr | None) -> None:
