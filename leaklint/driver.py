@@ -221,7 +221,9 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
         index.forget({_index_key(language, key) for (language, key, _), result in zip(packages, results)
                       if result is not None and not result.complete})
         for (language, key, _), result in zip(packages, results):
-            index.record(_index_key(language, key), result, [_index_key(language, dep) for dep, _ in result.deps])
+            index.record(_index_key(language, key), result,
+                         {_index_key(language, dep): trees[language].files(dep) if language in trees else []
+                          for dep, _ in result.deps})
     return [result for result in results if result is not None]
 
 
