@@ -1,10 +1,13 @@
-"""The options `check` and `baseline` share (paths, configuration, selection, file discovery,
-limits) and the parsers of their values. It declares options only: what they mean is decided by
-project.py and the driver.
+"""The options of `check` and `baseline`: those they share (paths, configuration, selection, file
+discovery, limits), those of `check` alone (report, gates, exit status, fixes), and the parsers of
+their values. It declares options only: what they mean is decided by cli.py, project.py and the
+driver.
 """
 from __future__ import annotations
 
 import argparse
+
+from leaklint.config import OUTPUT_FORMATS
 
 
 def codes(value: str) -> list[str]:
@@ -82,3 +85,42 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file-time-limit", type=seconds, default=60.0, metavar="SECONDS",
                         help="CPU time a file (a Go package) may take; over it the file is not analysed, with a "
                              "notice (default: 60, 0: no limit)")
+
+
+FORMATS = OUTPUT_FORMATS  # ruff's --output-format names, and leaklint's own
+LEVELS = ("error", "warning", "note")
+
+
+def add_check_options(parser: argparse.ArgumentParser) -> None:
+    """Adds what `check` alone takes: the report, the gates (changes, baseline), the exit status, fixes."""
+    parser.add_argument("--format", "--output-format", dest="format", choices=FORMATS, metavar="FORMAT",
+                       help=f"report format: {', '.join(FORMATS)} (default: the config's output-format, else text)")
+    parser.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead")
+    parser.add_argument("--add-noqa", action="store_true",
+                       help="write a suppression on the line of every finding (to adopt leaklint on old code)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE, a summary to stderr")
+    gate = parser.add_mutually_exclusive_group()
+    gate.add_argument("--new-from-rev", metavar="REV", help="report only findings that changes since REV touch")
+    gate.add_argument("--new-from-merge-base", metavar="BRANCH",
+                      help="like --new-from-rev with the merge base of BRANCH and HEAD")
+    gate.add_argument("--new-from-patch", metavar="FILE",
+                      help="report only findings that the changes in this unified diff touch (a pull request's patch)")
+    parser.add_argument("--baseline", metavar="FILE", help="accept the findings recorded in FILE")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when leaks are found")
+    parser.add_argument("--fail-on", choices=LEVELS, help="lowest severity that fails the run (default: note)")
+    parser.add_argument("--fail-on-unanalysed", action=argparse.BooleanOptionalAction, default=None,
+                       help="fail when a file that may acquire cannot be analysed (default: the config's, else yes)")
+    parser.add_argument("--report-unused-ignores", action="store_true",
+                       help="report suppressions that suppress nothing (they fail the run)")
+    parser.add_argument("--sarif-include-suppressed", action="store_true",
+                       help="emit suppressed findings in SARIF, with `suppressions`")
+    parser.add_argument("--fix", action="store_true", help="apply the safe fixes to the files, then report what is left")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                       help="count fixes that may change behaviour as fixable too (applied with --fix, shown by --diff)")
+    parser.add_argument("--diff", action="store_true",
+                       help="print a unified diff of the fixes and write nothing (exit 1 when there are changes)")
+    parser.add_argument("--show-fixes", action="store_true",
+                       help="verify and show the fix of each finding ([*] marks, SARIF fixes, JSON fix) without "
+                            "applying it; implied by --fix, --diff, --unsafe-fixes and --format rdjson")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")

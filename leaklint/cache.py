@@ -114,7 +114,7 @@ def write_atomically(path: Path, data: Any) -> bool:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"))
+                handle.write(json.dumps(data, separators=(",", ":")))  # dumps: the C encoder, json.dump has none
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)

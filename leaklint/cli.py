@@ -16,8 +16,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from leaklint import __version__
-from leaklint.arguments import add_analysis_options
-from leaklint.config import OUTPUT_FORMATS, UsageError
+from leaklint.arguments import add_analysis_options, add_check_options
+from leaklint.config import UsageError
 
 if TYPE_CHECKING:
     from leaklint.finding import RunResult
@@ -26,9 +26,7 @@ if TYPE_CHECKING:
     from leaklint.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = OUTPUT_FORMATS  # ruff's --output-format names, and leaklint's own
 SUMMARISED = ("text", "full", "concise", "grouped")  # formats that print their own summary
-LEVELS = ("error", "warning", "note")
 ISSUES = "https://github.com/leaklint/leaklint/issues"
 DELEGATES = {"runtime": "leaklint.runtime.cli", "test": "leaklint.testing", "server": "leaklint.lsp.server"}
 
@@ -41,37 +39,7 @@ class _Parser(argparse.ArgumentParser):
 def _add_check(commands: Any) -> None:
     check = commands.add_parser("check", help="find leaks", description="Find resource leaks.")
     add_analysis_options(check)
-    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, metavar="FORMAT",
-                       help=f"report format: {', '.join(FORMATS)} (default: the config's output-format, else text)")
-    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead")
-    check.add_argument("--add-noqa", action="store_true",
-                       help="write a suppression on the line of every finding (to adopt leaklint on old code)")
-    check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE, a summary to stderr")
-    gate = check.add_mutually_exclusive_group()
-    gate.add_argument("--new-from-rev", metavar="REV", help="report only findings that changes since REV touch")
-    gate.add_argument("--new-from-merge-base", metavar="BRANCH",
-                      help="like --new-from-rev with the merge base of BRANCH and HEAD")
-    gate.add_argument("--new-from-patch", metavar="FILE",
-                      help="report only findings that the changes in this unified diff touch (a pull request's patch)")
-    check.add_argument("--baseline", metavar="FILE", help="accept the findings recorded in FILE")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when leaks are found")
-    check.add_argument("--fail-on", choices=LEVELS, help="lowest severity that fails the run (default: note)")
-    check.add_argument("--fail-on-unanalysed", action=argparse.BooleanOptionalAction, default=None,
-                       help="fail when a file that may acquire cannot be analysed (default: the config's, else yes)")
-    check.add_argument("--report-unused-ignores", action="store_true",
-                       help="report suppressions that suppress nothing (they fail the run)")
-    check.add_argument("--sarif-include-suppressed", action="store_true",
-                       help="emit suppressed findings in SARIF, with `suppressions`")
-    check.add_argument("--fix", action="store_true", help="apply the safe fixes to the files, then report what is left")
-    check.add_argument("--unsafe-fixes", action="store_true",
-                       help="count fixes that may change behaviour as fixable too (applied with --fix, shown by --diff)")
-    check.add_argument("--diff", action="store_true",
-                       help="print a unified diff of the fixes and write nothing (exit 1 when there are changes)")
-    check.add_argument("--show-fixes", action="store_true",
-                       help="verify and show the fix of each finding ([*] marks, SARIF fixes, JSON fix) without "
-                            "applying it; implied by --fix, --diff, --unsafe-fixes and --format rdjson")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    add_check_options(check)
     check.set_defaults(handler=_check)
 
 

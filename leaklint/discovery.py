@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from leaklint.filesystem import Missing, Unreadable, kind, read_head, read_regular
 from leaklint.ir import FileError
@@ -43,6 +43,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
     _module.cache_clear()  # go.mod files are read afresh each run
     found: dict[str, SourceFile] = {}
     errors: list[FileError] = []
+    packages: dict[str, str] = {}  # a Go directory's import path, looked up once per directory
     for given in paths:
         if not os.path.exists(given):
             errors.append(FileError(given, "no such file or directory"))
@@ -58,7 +59,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
                 found[source.path] = source
             continue
         for path in _walk(_canonical(given), excluded, respect_gitignore, errors):
-            source = _source(path, canonical=True)
+            source = _source(path, canonical=True, packages=packages)
             if source is not None:
                 found[source.path] = source
     return _unique_packages([found[key] for key in sorted(found)]), errors
@@ -168,37 +169,59 @@ def _parents(path: str):
 
 
 def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
-    """Yields the source files below `top`; a directory that cannot be listed, a broken .gitignore
-    and a symbolic link to a file outside `top` become `errors`."""
-    ignores: list[tuple[str, object]] = []
+    """Yields the source files below `top`, directory by directory as os.walk goes (sorted, each
+    directory's files before its subdirectories'; symbolic links to directories are not followed);
+    a directory that cannot be listed, a broken .gitignore and a symbolic link to a file outside
+    `top` become `errors`. An ignored directory is pruned, not walked; a directory is listed once
+    (os.scandir, no stat per file) and its path relative to each applying .gitignore computed once."""
     tracked = _Tracked(top)
     inside = os.path.realpath(top)
-
-    def unlisted(error: OSError) -> None:
-        errors.append(FileError(os.path.normpath(error.filename or top),
-                                f"cannot read directory: {error.strerror or error}"))
-
-    for directory, dirs, files in os.walk(top, onerror=unlisted):
-        if respect_gitignore:
-            spec = _gitignore(directory, errors)
-            if spec is not None:
-                ignores.append((directory, spec))
-        ignores = [(base, spec) for base, spec in ignores if _within(directory, base)]
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(directory, d, excluded, ignores, tracked))
-        below = [(_below(directory, base), spec) for base, spec in ignores]  # relpath once per directory
-        for name in sorted(files):
-            path = os.path.join(directory, name)
+    pending: list[tuple[str, tuple[tuple[str, _Patterns], ...]]] = [(top, ())]
+    while pending:
+        directory, ignores = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            errors.append(FileError(os.path.normpath(error.filename or directory),
+                                    f"cannot read directory: {error.strerror or error}"))
+            continue
+        if respect_gitignore and (patterns := _gitignore(directory, errors)) is not None:
+            ignores = (*ignores, (directory, patterns))
+        below = [(_below(directory, base), patterns) for base, patterns in ignores]
+        shown = _prefix(_relative(directory)) if excluded is not None else ""
+        plain = _prefix(os.path.normpath(directory))
+        subdirectories = []
+        for entry in entries:
+            name = entry.name
+            if _is_directory(entry):  # Ex) a link to a directory: listed by os.walk, never walked
+                if not entry.is_symlink() and not _skip_dir(directory, name, excluded, shown, below, tracked):
+                    subdirectories.append((os.path.join(directory, name), ignores))
+                continue
             if os.path.splitext(name)[1] not in LANGUAGES or name.startswith("."):
                 continue
-            if excluded is not None and excluded.match_file(_relative(path)):
+            if excluded is not None and excluded.match_file(shown + name):
                 continue
-            if any(spec.match_file(rel + name) for rel, spec in below) and not tracked.has(path):
+            path = os.path.join(directory, name)
+            if any(patterns.match_file(rel + name) for rel, patterns in below) and not tracked.has(path):
                 continue
-            if os.path.islink(path) and not _within(os.path.realpath(path), inside):
-                errors.append(FileError(os.path.normpath(path), "symbolic link to a file outside the analysed tree, "
-                                                                "not read"))
+            if entry.is_symlink() and not _within(os.path.realpath(path), inside):
+                errors.append(FileError(plain + name, "symbolic link to a file outside the analysed tree, not read"))
                 continue
-            yield os.path.normpath(path)
+            yield plain + name
+        pending.extend(reversed(subdirectories))
+
+
+def _is_directory(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # Ex) a name that vanished meanwhile: os.walk lists it among the files
+        return False
+
+
+def _prefix(directory: str) -> str:
+    """Returns what precedes an entry's name in a path below `directory`: "" for ".", else "dir/"."""
+    return "" if directory == "." else directory.rstrip("/") + "/"
 
 
 def _below(directory: str, base: str) -> str:
@@ -207,17 +230,19 @@ def _below(directory: str, base: str) -> str:
     return "" if rel == "." else rel + os.sep
 
 
-def _skip_dir(parent: str, name: str, excluded, ignores, tracked: _Tracked) -> bool:
+def _skip_dir(parent: str, name: str, excluded, shown: str, below: list, tracked: _Tracked) -> bool:
+    """Reports whether subdirectory `name` of `parent` is not walked: hidden, vendored, excluded
+    (`shown`: the prefix of `parent`'s entries relative to the working directory), or ignored by a
+    .gitignore (`below`: the prefix of its entries below each one) and holding no file git tracks."""
     if name.startswith(".") or name in SKIPPED_DIRS:
         return True
-    path = os.path.join(parent, name)
-    if excluded is not None and excluded.match_file(_relative(path) + "/"):
+    if excluded is not None and excluded.match_file(shown + name + "/"):
         return True
-    ignored = any(spec.match_file(os.path.relpath(path, base) + "/") for base, spec in ignores)
-    return ignored and not tracked.holds(path)
+    ignored = any(patterns.match_file(rel + name + "/") for rel, patterns in below)
+    return ignored and not tracked.holds(os.path.join(parent, name))
 
 
-def _gitignore(directory: str, errors: list[FileError]):
+def _gitignore(directory: str, errors: list[FileError]) -> _Patterns | None:
     """Returns the patterns of `directory`'s .gitignore (without its invalid lines, which git skips
     too), or None when it has none or it cannot be read (an error then says so)."""
     path = os.path.join(directory, ".gitignore")
@@ -228,7 +253,70 @@ def _gitignore(directory: str, errors: list[FileError]):
     except Unreadable as exc:
         errors.append(FileError(os.path.normpath(path), f"{exc}; its patterns are not applied"))
         return None
-    return ignore_spec(text.splitlines())[0]
+    return _patterns(text)
+
+
+@lru_cache(maxsize=256)
+def _patterns(text: str) -> _Patterns:
+    """Returns the patterns of a .gitignore holding `text` (one object per distinct text: the same
+    file recurs in copies of a project)."""
+    return _Patterns(tuple(text.splitlines()))
+
+
+class _Patterns:
+    """A .gitignore's patterns, matched as pathspec's GitIgnoreSpec of them matches (`match_file`),
+    but first asked, in one regular expression, whether any of them matches the path at all: for
+    almost every path none does, and then the spec, which tries its patterns one by one (hundreds
+    in some projects), is not needed, nor compiled. Paths are relative to the .gitignore's
+    directory, with `/` after a directory."""
+
+    __slots__ = ("lines", "_spec", "_any")
+
+    def __init__(self, lines: tuple[str, ...]) -> None:
+        self.lines, self._spec = lines, None
+        try:
+            self._any = _alternation([regex for regex, include in map(_pattern_class().pattern_to_regex, lines)
+                                      if include is not None])
+        except Exception:  # noqa: BLE001 - an invalid line: pathspec raises its own error, or re.error
+            try:
+                self._any = _alternation([pattern.regex.pattern for pattern in self.spec().patterns
+                                          if pattern.include is not None])
+            except re.error:
+                self._any = _always
+
+    def spec(self):
+        """Returns the pathspec spec of the valid lines, compiled on first use."""
+        if self._spec is None:
+            self._spec = ignore_spec(self.lines)[0]
+        return self._spec
+
+    def match_file(self, path: str) -> bool:
+        return self._any is not None and self._any(path) is not None and self.spec().match_file(path)
+
+
+@cache
+def _pattern_class():
+    """Returns the pattern class GitIgnoreSpec compiles lines with (its name differs across pathspec versions)."""
+    import pathspec
+
+    return type(pathspec.GitIgnoreSpec.from_lines(["x"]).patterns[0])
+
+
+def _always(path: str) -> bool:
+    return True
+
+
+_GROUP_NAME = re.compile(r"\(\?P<\w+>")
+
+
+def _alternation(regexes: list[str]):
+    """Returns the `search` of one regular expression that finds what any of `regexes` finds (as
+    pathspec searches each), or None when there are none; raises re.error when one
+    does not compile."""
+    if not regexes:
+        return None
+    joined = "|".join(f"(?:{_GROUP_NAME.sub('(', regex)})" for regex in regexes)  # Ex) (?P<ps_d>/) in every one
+    return re.compile(joined).search
 
 
 def ignore_spec(lines: list[str] | tuple[str, ...]):
@@ -273,11 +361,16 @@ def describe(path: str) -> SourceFile | None:
     return _source(path)
 
 
-def _source(path: str, canonical: bool = False) -> SourceFile | None:
+def _source(path: str, canonical: bool = False, packages: dict[str, str] | None = None) -> SourceFile | None:
     path = path if canonical else _canonical(path)
     language = LANGUAGES.get(os.path.splitext(path)[1])
     if language is None:
         return None
     if language == "go":
-        return SourceFile(path, language, go_package(os.path.dirname(path)))
+        directory = os.path.dirname(path)
+        if packages is None:
+            return SourceFile(path, language, go_package(directory))
+        if directory not in packages:
+            packages[directory] = go_package(directory)
+        return SourceFile(path, language, packages[directory])
     return SourceFile(path, language, path.replace(os.sep, "/"))

@@ -35,6 +35,7 @@ class StatIndex:
     entries: dict[str, list[Any]]
     signatures: dict[str, list[Any] | None] = field(default_factory=dict)
     changed: bool = False
+    outside: dict[str, list[Any] | None] = field(default_factory=dict)  # signatures of packages not in the run
 
     @classmethod
     def open(cls, directory: Path, scope: str, tree: str) -> StatIndex:
@@ -63,25 +64,42 @@ class StatIndex:
 
     def deps_unchanged(self, package: str) -> bool:
         """Reports whether the other packages whose summaries `package`'s stored result used still
-        have the signatures they had then (call after unchanged() saw every package of the run)."""
+        have the signatures they had then (call after unchanged() saw every package of the run): a
+        package of the run as unchanged() saw it, another (a dependency's from vendor/ or the module
+        cache, a module the walk skips) by the files recorded with it."""
         entry = self.entries.get(package)
         try:
-            return all(signature is not None and self.signatures.get(key) == signature for key, signature in entry[2])
+            return all(dep[1] is not None and self._now(dep) == dep[1] for dep in entry[2])
         except MALFORMED:
             return False
+
+    def _now(self, dep: list[Any]) -> list[Any] | None:
+        """Returns the signature the package of a stored dependency [key, signature, files?] has now."""
+        key = dep[0]
+        if key in self.signatures:
+            return self.signatures[key]
+        return self._outside(key, dep[2]) if len(dep) > 2 else None
+
+    def _outside(self, key: str, paths: list[str]) -> list[Any] | None:
+        if key not in self.outside:
+            self.outside[key] = _signature(paths) if paths else None
+        return self.outside[key]
 
     def forget(self, packages: set[str]) -> None:
         """Keeps `packages` out of the index (one of their files could not be read)."""
         self.signatures.update((package, None) for package in packages)
 
-    def record(self, package: str, result: PackageResult, dep_keys: list[str] = ()) -> None:
-        """Stores `result` with the signatures of `package` and of the packages `dep_keys` it used."""
+    def record(self, package: str, result: PackageResult, deps: dict[str, list[str]] | None = None) -> None:
+        """Stores `result` with the signatures of `package` and of the packages it used (`deps`: each
+        one's files, by which one outside the run is signed)."""
         signature = self.signatures.get(package)
         if signature is None:
             if self.entries.pop(package, None) is not None:
                 self.changed = True
             return
-        self.entries[package] = [signature, encode(result), [[key, self.signatures.get(key)] for key in dep_keys]]
+        self.entries[package] = [signature, encode(result), [
+            [key, self.signatures[key]] if key in self.signatures else [key, self._outside(key, paths), paths]
+            for key, paths in (deps or {}).items()]]
         self.changed = True
 
     def save(self) -> None:

@@ -110,6 +110,10 @@ class TreeSources:
             self.members[key] = found
         return self.members[key]
 
+    def files(self, key: str) -> list[str]:
+        """Returns the paths of the files of package `key` (of the tree, or a dependency's once read)."""
+        return list(self.paths[key]) if key in self.paths else [path for path, _ in self.members.get(key, ())]
+
     def consulted(self) -> set[str]:
         """Returns the packages read for names outside summaries since the last call: none in Go."""
         return set()
@@ -251,6 +255,10 @@ class ModuleSources:
     def consulted(self) -> set[str]:
         """Returns the files the front-end read for names since the last call (their changes matter too)."""
         return self.modules.take_consulted()
+
+    def files(self, key: str) -> list[str]:
+        """Returns the paths of module `key`: the file itself."""
+        return [key]
 
     def digest(self, key: str) -> str:
         """Returns the content digest of module file `key`."""

@@ -132,3 +132,15 @@ def test_a_changed_dependency_is_seen_through_the_cache(tmp_path: Path, monkeypa
     past = time.time() - 30
     os.utime(source, (past, past))
     assert _findings(root, use_cache=True) == [("app.go", 10, "LL103")]
+
+
+def test_a_package_using_a_dependency_is_answered_from_the_index_when_nothing_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache = _tree(tmp_path)
+    monkeypatch.setenv("GOMODCACHE", str(cache))
+    first = _findings(root, use_cache=True)
+    read: list[str] = []
+    real = driver.read_source
+    monkeypatch.setattr(driver, "read_source", lambda path, *rest: read.append(path) or real(path, *rest))
+    assert _findings(root, use_cache=True) == first == [("app.go", 10, "LL103"), ("app.go", 27, "LL103")]
+    assert read == []  # the dependency's files, outside the walked tree, were signed with the result
