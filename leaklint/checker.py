@@ -7,6 +7,8 @@ beyond the package's bytes, of caches or of other packages' results (driver.py).
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -155,6 +157,8 @@ def analyse(lowered: list[LoweredFile], rules: list[RuleSpec],
                 errors.append(FileError(item.path, f"function {function.display} too deeply nested to analyse",
                                         function.span.line))
             except Exception as exc:  # noqa: BLE001 - recorded, and the run goes on
+                if os.environ.get("LEAKLINT_DEBUG") == "1":
+                    traceback.print_exception(exc, file=sys.stderr)
                 errors.append(FileError(item.path, f"internal error in {function.display}: "
                                         f"{type(exc).__name__}: {exc}", function.span.line))
     return findings, errors

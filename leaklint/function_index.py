@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leaklint.ir import FileError
+from leaklint.ir import PARTIAL, FileError
 
 if TYPE_CHECKING:
     from leaklint.ir import FunctionIR, LoweredFile
@@ -54,12 +54,18 @@ class FunctionIndex:
     def _lower(self, qualname: str) -> list[FunctionIR]:
         """Returns the lazily lowered functions of `qualname`; one too deeply nested is an error on
         its own file (not on the caller's) and unknown to the analysis."""
+        name = qualname.rsplit(".", 1)[-1]
         try:
-            return self._lazy.pop(qualname)()
+            lowered = self._lazy.pop(qualname)()
         except RecursionError:
-            name = qualname.rsplit(".", 1)[-1]
             self.errors.append(FileError(self._homes[qualname], f"function {name} too deeply nested to analyse"))
             return []
+        if not lowered and qualname not in self._foreign_names:
+            # Ex) a body with syntax newer than the grammar (Go 1.26's new(f(x))) in a function the
+            # first pass skipped: it is unknown to its callers, which are still analysed
+            self.errors.append(FileError(self._homes[qualname], f"syntax error in function {name} {PARTIAL}",
+                                         severity="warning"))
+        return lowered
 
     def _foreign(self, qualname: str) -> None:
         """Loads the other package of the tree that declares `qualname`, once."""
@@ -102,7 +108,7 @@ class FunctionIndex:
             # process happened to load that package (the answer must not depend on the order of work).
             self._returning[qualname] = self._tree.may_return(qualname) and qualname in self
             return self._returning[qualname]
-        return qualname in self._known or qualname in self._lazy
+        return qualname in self  # lowered now: one whose body does not lower is unknown, not a KeyError later
 
     def __getitem__(self, qualname: str) -> FunctionIR:
         if qualname not in self:
