@@ -247,6 +247,15 @@ class LeakAnalysis(Oracle):
             return "passes"  # Ex) func checkResp(r *http.Response, err error) (*http.Response, error)
         return "borrows" if leaked else "closes" if released else "escapes"
 
+    def never_releases(self, callee: str, index: int, rest: str, spec: RuleSpec) -> bool:
+        """Reports whether tree function `callee` only reads the resource passed as parameter `index`:
+        it calls methods on it other than the releasing ones, or borrowing calls, and hands it to
+        nothing else (a goroutine running it keeps it open until the process ends)."""
+        function = self.functions[callee]
+        if rest or index >= len(function.params) or function.params[index] in ("", "_"):
+            return False
+        return _only_reads(function, function.params[index], spec)
+
     def receiver_effect(self, callee: str, rest: str, spec: RuleSpec) -> str:
         """Returns what Go method `callee` does to the resource its receiver holds at `rest`."""
         function = self.functions[callee]
@@ -466,6 +475,39 @@ def _touches(function: FunctionIR, name: str) -> bool:
                 paths = op.names
             if any(path is not None and (path == name or path.startswith(prefix)) for path in paths):
                 return True
+    return False
+
+
+def _only_reads(function: FunctionIR, name: str, spec: RuleSpec) -> bool:
+    """Reports whether `function` only reads `name`: every use is a call of a method on it that does
+    not release it, or an argument of a call the rule says borrows."""
+    prefix = name + "."
+    for block in function.blocks:
+        for op in block.ops:
+            call = op.call if isinstance(op, Defer) else op
+            if isinstance(call, Call):
+                named = call.receiver is not None and (call.receiver == name or call.receiver.startswith(prefix))
+                if named and call.callee.rsplit(".", 1)[-1] in spec.release_methods:
+                    return False
+                if any(arg is not None and (arg == name or arg.startswith(prefix)) for arg in call.args) \
+                        and not spec.is_borrow(call.callee):
+                    return False
+            elif _touches_by(op, name, prefix):
+                return False
+    return True
+
+
+def _touches_by(op, name: str, prefix: str) -> bool:
+    """Reports whether a non-call op aliases, stores, captures or returns `name`."""
+    match op:
+        case Assign(source=source):
+            return source is not None and (source == name or source.startswith(prefix))
+        case Store(source=source):
+            return source == name or source.startswith(prefix)
+        case Capture(names=names):
+            return name in names
+        case Exit(values=values):
+            return any(value is not None and (value == name or value.startswith(prefix)) for value in values)
     return False
 
 

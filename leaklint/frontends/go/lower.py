@@ -448,10 +448,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self.ended_contexts.add(self.cancels[text(function)])  # Ex) defer cancel()
             self.cfg.emit(Defer(self.pos.span(node), self._cancelling(call, text(function)), in_loop=self._growing()))
         if mode == "go":
-            # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
-            self.cfg.emit(lowered)
-            for value in (lowered.receiver, *lowered.args):
-                self._store(value, node)
+            # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on, unless
+            # its function is the tree's and releases it on no path: see the engine's spawned calls)
+            self.cfg.emit(replace(lowered, kwargs=lowered.kwargs + (("spawn", "go"),)))
+            self._store(lowered.receiver, node)
         else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=self._growing()))
 
