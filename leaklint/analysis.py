@@ -276,8 +276,10 @@ class LeakAnalysis(Oracle):
         if not _touches(self.functions[function], name):
             return "borrows"
         leaked, released, _, _ = self._seeded(function, name, rest, spec)
-        if not leaked or (released and mode in ("defer", "go", "value")):
+        if not leaked or (released and mode in ("defer", "value")):
             return "closes"  # Ex) t.Cleanup(func() { if ln != nil { ln.Close() } })
+        # Ex) go func() { select { case <-ctx.Done(): return; case <-quit: t.Stop() } }()   (a goroutine
+        # returning without releasing on some path leaves it open: the caller still owns it)
         return "borrows"
 
     def passed_back(self, callee: str, index: int, rest: str, spec: RuleSpec,

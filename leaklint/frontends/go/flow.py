@@ -215,6 +215,13 @@ class ControlFlowLowerer:
     def _select(self, node: Node, label: str) -> None:
         # Ex) select { case v := <-ch: ...; case <-ctx.Done(): return ctx.Err() }
         cases = [c for c in node.named_children if c.type in ("communication_case", "default_case")]
+        for case in cases:
+            # Ex) case waitCh <- cmd.Wait():   (a send's channel and value are evaluated on entering the
+            # select, whichever case then runs: Wait has returned on every path)
+            communication = case.child_by_field_name("communication")
+            if communication is not None and communication.type == "send_statement":
+                self.sent[communication.id] = self._value(communication.child_by_field_name("value"))
+                self._value(communication.child_by_field_name("channel"))
         self._cases(cases, label, has_default=True)
 
     def _cases(self, cases: list[Node], label: str, has_default: bool) -> None:
@@ -259,6 +266,8 @@ class ControlFlowLowerer:
                         self._declare(text(item))
                         self.cfg.emit(Assign(self.pos.span(communication), text(item), None))
                 self._value(communication.child_by_field_name("right"))
+            elif communication.id in self.sent:
+                self._store(self.sent.pop(communication.id), communication)
             else:
                 self._statement(communication)
         for value in case.children_by_field_name("value"):

@@ -54,6 +54,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.request_contexts: dict[str, str] = {}  # request -> the context it was built with
         self.context_responses: dict[str, list[str]] = {}  # context -> responses of requests sent with it
         self.given: frozenset[str] = frozenset()  # parameters the function appends to and never returns
+        self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
