@@ -344,7 +344,11 @@ class FunctionAnalysis(OwnedFields, Closures):
                 if spec.language == "go" and target in self.function.params and not self._releases(target, spec):
                     # Ex) func (m *Monitor) Start(c *exec.Cmd) (chan Exit, error) { c.Start() ... }
                     # (the caller's Cmd, which the caller waits for: containerd's reaper, go-runc; a
-                    # function that waits for it itself on some path owns it)
+                    # function that waits for it itself on some path owns it); but a return reporting
+                    # failure tells the caller nothing runs: there it is still this function's
+                    site = self._site(call, spec, clause, result, target)
+                    self.sites[site.index] = replace(site, lent=True)
+                    state = state | {Fact(site.index, frozenset({(target, "")}), err)}
                     continue
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
@@ -474,6 +478,8 @@ class FunctionAnalysis(OwnedFields, Closures):
 
     def _exit(self, exit_: Exit, state: State, report: Reporter, markers: State = frozenset()) -> State:
         state = self._exit_unowned(exit_, state, report)
+        if not exit_.failing:
+            state = frozenset(f for f in state if f.site < 0 or not self.sites[f.site].lent)
         for fact in state:
             if fact.deferred and fact.pending is None:
                 # Ex) defer resp.Body.Close(); return resp, nil   (the caller gets it closed)

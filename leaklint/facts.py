@@ -24,6 +24,7 @@ class Site:
     variable: str | None
     pseudo: bool = False
     owned: str = ""  # a field of the method's object open on entry: "strict" or "lazy" (see _overwrite)
+    lent: bool = False  # started on the caller's value (a Cmd parameter): only a failing return leaves it open
 
 
 @dataclass(frozen=True, slots=True)
