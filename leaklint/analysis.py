@@ -12,6 +12,7 @@ from leaklint.dataflow import FunctionAnalysis
 from leaklint.facts import Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
+from leaklint.ownership import releasing_methods
 from leaklint.spec import Acquire, ClauseIndex, RuleSpec
 
 # A response from these came from whatever transport was plugged in: in a test, a fake.
@@ -185,7 +186,7 @@ class LeakAnalysis(Oracle):
             fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
             self._owned[key] = any(
                 self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec)[1]
-                for qualname in owner.methods if qualname in self.functions for path in fields)
+                for qualname in releasing_methods(owner, spec) if qualname in self.functions for path in fields)
             self._owning.discard(key)
         return self._owned[key]
 
@@ -576,6 +577,8 @@ def _message(site: Site, leak: Leak) -> str:
             return f"{head} is not {closed} when its {leak.detail} is replaced at line {line}"
         case "overwrite":
             return f"{head} is not {closed} when `{leak.detail}` is overwritten at line {line}"
+        case "unowned" if "." in leak.detail and leak.owner.endswith(", whose Close"):
+            return f"{head} is stored on `{leak.detail}` by {leak.owner} never closes it"
         case "unowned" if "." in leak.detail:
             return f"{head} is stored on `{leak.detail}` by {leak.owner}, which never closes it"
         case "unowned":
