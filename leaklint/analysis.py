@@ -12,7 +12,7 @@ from leaklint.dataflow import FunctionAnalysis
 from leaklint.facts import Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
-from leaklint.ownership import releasing_methods
+from leaklint.ownership import closers
 from leaklint.spec import Acquire, ClauseIndex, RuleSpec
 
 # A response from these came from whatever transport was plugged in: in a test, a fake.
@@ -186,9 +186,30 @@ class LeakAnalysis(Oracle):
             fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
             self._owned[key] = any(
                 self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec)[1]
-                for qualname in releasing_methods(owner, spec) if qualname in self.functions for path in fields)
+                for qualname in self._releasing_methods(owner, spec) if qualname in self.functions for path in fields)
             self._owning.discard(key)
         return self._owned[key]
+
+    def _releasing_methods(self, owner: Owner, spec: RuleSpec) -> tuple[str, ...]:
+        """Returns the functions of `owner` that may release what it keeps in a field: a Go type's
+        Close and the methods it calls on its receiver, transitively (see ownership.closers); else
+        all of its methods."""
+        found: set[str] = set()
+        stack = list(closers(owner, spec))
+        if not stack:
+            return owner.methods
+        while stack:
+            qualname = stack.pop()
+            if qualname in found or qualname not in self.functions:
+                continue
+            found.add(qualname)
+            function = self.functions[qualname]
+            for block in function.blocks:
+                for op in block.ops:
+                    call = op.call if isinstance(op, Defer) else op
+                    if isinstance(call, Call) and call.receiver == function.receiver and call.callee in owner.methods:
+                        stack.append(call.callee)  # Ex) func (s *session) Close() error { s.cancel(); return s.Wait() }
+        return tuple(sorted(found))
 
     def _owned_seeds(self, function: FunctionIR) -> list[tuple[Site, tuple[str, str]]]:
         """Returns, for a method of a known class, the resource fields open when it is called."""

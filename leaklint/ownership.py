@@ -79,16 +79,13 @@ class OwnedFields:
             report(Leak(fact.site, "unowned", exit_.span, names[0], _keeper(owner, spec)))
 
 
-def releasing_methods(owner: Owner, spec: RuleSpec) -> tuple[str, ...]:
-    """Returns the functions of `owner` that may release what it keeps in a field: a Go type with a
-    Close method ends its life there, so what Close (and what it calls) leaves open stays open even
-    when another method closes it on the way (nomad's FileRotator closes the file it rotates out in
-    Write, and its Close forgot the current one); else any of its methods."""
-    closers = tuple(q for q in owner.methods if q.rsplit(".", 1)[-1] == "Close")
-    return closers if closers and spec.language == "go" else owner.methods
+def closers(owner: Owner, spec: RuleSpec) -> tuple[str, ...]:
+    """Returns the Close methods of a Go type: its life ends there, so what Close (and what it calls
+    on its receiver) leaves open stays open even when another method closes it on the way (nomad's
+    FileRotator closes the file it rotates out in Write, and its Close forgot the current one)."""
+    return tuple(q for q in owner.methods if q.rsplit(".", 1)[-1] == "Close") if spec.language == "go" else ()
 
 
 def _keeper(owner: Owner, spec: RuleSpec) -> str:
     """Returns how a leak names the owner that never releases a field (`type FileRotator, whose Close`)."""
-    closing = releasing_methods(owner, spec) != owner.methods
-    return f"{owner.display}, whose Close" if closing else owner.display
+    return f"{owner.display}, whose Close" if closers(owner, spec) else owner.display
