@@ -12,6 +12,7 @@ from leaklint.dataflow import FunctionAnalysis
 from leaklint.facts import Leak, Oracle, Site, joined
 from leaklint.finding import Finding, Location
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
+from leaklint.ownership import closers
 from leaklint.spec import Acquire, ClauseIndex, RuleSpec
 
 # A response from these came from whatever transport was plugged in: in a test, a fake.
@@ -185,9 +186,30 @@ class LeakAnalysis(Oracle):
             fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
             self._owned[key] = any(
                 self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec)[1]
-                for qualname in owner.methods if qualname in self.functions for path in fields)
+                for qualname in self._releasing_methods(owner, spec) if qualname in self.functions for path in fields)
             self._owning.discard(key)
         return self._owned[key]
+
+    def _releasing_methods(self, owner: Owner, spec: RuleSpec) -> tuple[str, ...]:
+        """Returns the functions of `owner` that may release what it keeps in a field: a Go type's
+        Close and the methods it calls on its receiver, transitively (see ownership.closers); else
+        all of its methods."""
+        found: set[str] = set()
+        stack = list(closers(owner, spec))
+        if not stack:
+            return owner.methods
+        while stack:
+            qualname = stack.pop()
+            if qualname in found or qualname not in self.functions:
+                continue
+            found.add(qualname)
+            function = self.functions[qualname]
+            for block in function.blocks:
+                for op in block.ops:
+                    call = op.call if isinstance(op, Defer) else op
+                    if isinstance(call, Call) and call.receiver == function.receiver and call.callee in owner.methods:
+                        stack.append(call.callee)  # Ex) func (s *session) Close() error { s.cancel(); return s.Wait() }
+        return tuple(sorted(found))
 
     def _owned_seeds(self, function: FunctionIR) -> list[tuple[Site, tuple[str, str]]]:
         """Returns, for a method of a known class, the resource fields open when it is called."""
@@ -247,6 +269,15 @@ class LeakAnalysis(Oracle):
             return "passes"  # Ex) func checkResp(r *http.Response, err error) (*http.Response, error)
         return "borrows" if leaked else "closes" if released else "escapes"
 
+    def never_releases(self, callee: str, index: int, rest: str, spec: RuleSpec) -> bool:
+        """Reports whether tree function `callee` only reads the resource passed as parameter `index`:
+        it calls methods on it other than the releasing ones, or borrowing calls, and hands it to
+        nothing else (a goroutine running it keeps it open until the process ends)."""
+        function = self.functions[callee]
+        if rest or index >= len(function.params) or function.params[index] in ("", "_"):
+            return False
+        return _only_reads(function, function.params[index], spec)
+
     def receiver_effect(self, callee: str, rest: str, spec: RuleSpec) -> str:
         """Returns what Go method `callee` does to the resource its receiver holds at `rest`."""
         function = self.functions[callee]
@@ -267,8 +298,10 @@ class LeakAnalysis(Oracle):
         if not _touches(self.functions[function], name):
             return "borrows"
         leaked, released, _, _ = self._seeded(function, name, rest, spec)
-        if not leaked or (released and mode in ("defer", "go", "value")):
+        if not leaked or (released and mode in ("defer", "value")):
             return "closes"  # Ex) t.Cleanup(func() { if ln != nil { ln.Close() } })
+        # Ex) go func() { select { case <-ctx.Done(): return; case <-quit: t.Stop() } }()   (a goroutine
+        # returning without releasing on some path leaves it open: the caller still owns it)
         return "borrows"
 
     def passed_back(self, callee: str, index: int, rest: str, spec: RuleSpec,
@@ -469,6 +502,39 @@ def _touches(function: FunctionIR, name: str) -> bool:
     return False
 
 
+def _only_reads(function: FunctionIR, name: str, spec: RuleSpec) -> bool:
+    """Reports whether `function` only reads `name`: every use is a call of a method on it that does
+    not release it, or an argument of a call the rule says borrows."""
+    prefix = name + "."
+    for block in function.blocks:
+        for op in block.ops:
+            call = op.call if isinstance(op, Defer) else op
+            if isinstance(call, Call):
+                named = call.receiver is not None and (call.receiver == name or call.receiver.startswith(prefix))
+                if named and call.callee.rsplit(".", 1)[-1] in spec.release_methods:
+                    return False
+                if any(arg is not None and (arg == name or arg.startswith(prefix)) for arg in call.args) \
+                        and not spec.is_borrow(call.callee):
+                    return False
+            elif _touches_by(op, name, prefix):
+                return False
+    return True
+
+
+def _touches_by(op, name: str, prefix: str) -> bool:
+    """Reports whether a non-call op aliases, stores, captures or returns `name`."""
+    match op:
+        case Assign(source=source):
+            return source is not None and (source == name or source.startswith(prefix))
+        case Store(source=source):
+            return source == name or source.startswith(prefix)
+        case Capture(names=names):
+            return name in names
+        case Exit(values=values):
+            return any(value is not None and (value == name or value.startswith(prefix)) for value in values)
+    return False
+
+
 def _assigns_field(function: FunctionIR) -> bool:
     """Reports whether a method may assign a field of its object (a module function: a global)."""
     owner = function.owner
@@ -532,6 +598,8 @@ def _message(site: Site, leak: Leak) -> str:
             return f"{head} is not {closed} when its {leak.detail} is replaced at line {line}"
         case "overwrite":
             return f"{head} is not {closed} when `{leak.detail}` is overwritten at line {line}"
+        case "unowned" if "." in leak.detail and leak.owner.endswith(", whose Close"):
+            return f"{head} is stored on `{leak.detail}` by {leak.owner} never closes it"
         case "unowned" if "." in leak.detail:
             return f"{head} is stored on `{leak.detail}` by {leak.owner}, which never closes it"
         case "unowned":

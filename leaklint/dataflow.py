@@ -169,8 +169,14 @@ class FunctionAnalysis(OwnedFields, Closures):
         first = call.args[0] if call.args else None
         if first is None:
             return set()
-        return {f.site for f in state if any(refers(first, h) for h in f.holders)
-                and self.sites[f.site].spec.is_wrap(call.callee)}
+        wrapped = {f.site for f in state if any(refers(first, h) for h in f.holders)
+                   and self.sites[f.site].spec.is_wrap(call.callee)}
+        for arg in call.args:
+            if _in_place(call, arg) and not self.oracle.is_tree_function(call.callee):
+                # Ex) c = netpkg.NewContextConn(ctx, c)   (the wrapper takes the variable's name: it holds c)
+                wrapped |= {f.site for f in state if (arg, "") in f.holders
+                            and self.sites[f.site].spec.unresolved_calls == "handoff"}
+        return wrapped
 
     def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
         paths = _call_roots(call)
@@ -211,8 +217,22 @@ class FunctionAnalysis(OwnedFields, Closures):
                 continue
             if effect == "escape":
                 continue
+            if _spawned(call) and not self._left_open(call, fact):
+                continue  # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
             out.add(fact)
         return frozenset(out)
+
+    def _left_open(self, call: Call, fact: Fact) -> bool:
+        """Reports whether the tree function a go statement runs is given the resource and releases it
+        on no path (`go readUntilError(c, done)`): the goroutine keeps it open, the caller still owns it."""
+        if not self.oracle.is_tree_function(call.callee):
+            return False
+        spec = self.sites[fact.site].spec
+        for holder in sorted(fact.holders):
+            for index, arg in enumerate(call.args):
+                if refers(arg, holder):
+                    return self.oracle.never_releases(call.callee, index, remainder(arg, holder), spec)
+        return False
 
     def _effect_on(self, call: Call, fact: Fact) -> str:
         """Returns release, drain, escape or borrow: what `call` does to the resource of `fact`."""
@@ -275,6 +295,8 @@ class FunctionAnalysis(OwnedFields, Closures):
             return "borrow"
         if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
             return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
+        if _in_place(call, call.args[index]) and holder == (call.args[index], ""):
+            return "borrow"  # Ex) c = netpkg.NewContextConn(ctx, c)   (see _wrapped)
         # Ex) sess, err := yamux.Client(conn, cfg)   (a call that fails hands nothing over: Go's convention,
         # also for a method of a value whose type is not known: `hdr.WriteTo(localConn)`; not for function
         # values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
@@ -322,7 +344,11 @@ class FunctionAnalysis(OwnedFields, Closures):
                 if spec.language == "go" and target in self.function.params and not self._releases(target, spec):
                     # Ex) func (m *Monitor) Start(c *exec.Cmd) (chan Exit, error) { c.Start() ... }
                     # (the caller's Cmd, which the caller waits for: containerd's reaper, go-runc; a
-                    # function that waits for it itself on some path owns it)
+                    # function that waits for it itself on some path owns it); but a return reporting
+                    # failure tells the caller nothing runs: there it is still this function's
+                    site = self._site(call, spec, clause, result, target)
+                    self.sites[site.index] = replace(site, lent=True)
+                    state = state | {Fact(site.index, frozenset({(target, "")}), err)}
                     continue
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
@@ -458,6 +484,8 @@ class FunctionAnalysis(OwnedFields, Closures):
 
     def _exit(self, exit_: Exit, state: State, report: Reporter, markers: State = frozenset()) -> State:
         state = self._exit_unowned(exit_, state, report)
+        if not exit_.failing:
+            state = frozenset(f for f in state if f.site < 0 or not self.sites[f.site].lent)
         for fact in state:
             if fact.deferred and fact.pending is None:
                 # Ex) defer resp.Body.Close(); return resp, nil   (the caller gets it closed)
@@ -517,6 +545,18 @@ def _constructs(callee: str) -> bool:
     (`Pipe(fd)`) or a base class's initializer (`FileMessage.__init__(self, fp)`)."""
     name = callee.rsplit(".", 1)[-1]
     return name[:1].isupper() or name == "__init__"
+
+
+def _in_place(call: Call, arg: str | None) -> bool:
+    """Reports whether `arg` is a variable the result of a call of a named function is assigned back to
+    (`c = wrap(ctx, c)`; not a function value's, `c, err = tlsWrap(c)`, which may close it when it fails)."""
+    return arg is not None and "." not in arg and not arg.startswith("$") and arg in call.results \
+        and not call.callee.startswith("?func")
+
+
+def _spawned(call: Call) -> bool:
+    """Reports whether `call` runs in a goroutine of its own (`go serve(conn)`)."""
+    return ("spawn", "go") in call.kwargs
 
 
 def _promoted(call: Call) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from leaklint.facts import Fact, Leak, Reporter, State, joined
 from leaklint.ir import Exit, Owner, Span
+from leaklint.spec import RuleSpec
 
 
 class OwnedFields:
@@ -42,7 +43,7 @@ class OwnedFields:
                 self.pooled.add(fact.site)
             if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec):
                 if owner.constructor and owner.receiver:
-                    report(Leak(fact.site, "unowned", span, target, owner.display))
+                    report(Leak(fact.site, "unowned", span, target, _keeper(owner, self.sites[fact.site].spec)))
                 else:  # this method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`
                     holder = (owner.receiver, field) if owner.receiver else (field, "")
                     out.add(replace(fact, holders=fact.holders | {holder}, unowned=span))
@@ -62,7 +63,7 @@ class OwnedFields:
             elif not fields:
                 out.add(replace(fact, unowned=None))
             elif exit_.kind not in ("abort", "exception") and fact.raised is None:
-                report(Leak(fact.site, "unowned", fact.unowned, fields[0], owner.display))
+                report(Leak(fact.site, "unowned", fact.unowned, fields[0], _keeper(owner, self.sites[fact.site].spec)))
         return frozenset(out)
 
     def _module_end(self, fact: Fact, exit_: Exit, owner: Owner, report: Reporter) -> None:
@@ -75,4 +76,16 @@ class OwnedFields:
         if not names:
             report(Leak(fact.site, exit_.kind, exit_.span))
         elif not any(self.oracle.owner_releases(owner, name, spec) for name in names):
-            report(Leak(fact.site, "unowned", exit_.span, names[0], owner.display))
+            report(Leak(fact.site, "unowned", exit_.span, names[0], _keeper(owner, spec)))
+
+
+def closers(owner: Owner, spec: RuleSpec) -> tuple[str, ...]:
+    """Returns the Close methods of a Go type: its life ends there, so what Close (and what it calls
+    on its receiver) leaves open stays open even when another method closes it on the way (nomad's
+    FileRotator closes the file it rotates out in Write, and its Close forgot the current one)."""
+    return tuple(q for q in owner.methods if q.rsplit(".", 1)[-1] == "Close") if spec.language == "go" else ()
+
+
+def _keeper(owner: Owner, spec: RuleSpec) -> str:
+    """Returns how a leak names the owner that never releases a field (`type FileRotator, whose Close`)."""
+    return f"{owner.display}, whose Close" if closers(owner, spec) else owner.display

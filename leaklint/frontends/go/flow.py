@@ -205,7 +205,8 @@ class ControlFlowLowerer:
         if tagless and not any(_has_fallthrough(c) for c in cases):
             self._condition_chain(cases, label)
         else:
-            self._cases(cases, label, has_default=any(c.type == "default_case" for c in cases))
+            self._cases(cases, label, has_default=any(c.type == "default_case" for c in cases),
+                        guards=_error_case_guards(value, cases))
 
     def _condition_chain(self, cases: list[Node], label: str) -> None:
         # Ex) switch { case err != nil: return err; case resp.StatusCode != 200: ... }   (an if/else chain)
@@ -244,16 +245,24 @@ class ControlFlowLowerer:
     def _select(self, node: Node, label: str) -> None:
         # Ex) select { case v := <-ch: ...; case <-ctx.Done(): return ctx.Err() }
         cases = [c for c in node.named_children if c.type in ("communication_case", "default_case")]
+        for case in cases:
+            # Ex) case waitCh <- cmd.Wait():   (a send's channel and value are evaluated on entering the
+            # select, whichever case then runs: Wait has returned on every path)
+            communication = case.child_by_field_name("communication")
+            if communication is not None and communication.type == "send_statement":
+                self.sent[communication.id] = self._value(communication.child_by_field_name("value"))
+                self._value(communication.child_by_field_name("channel"))
         self._cases(cases, label, has_default=True)
 
-    def _cases(self, cases: list[Node], label: str, has_default: bool) -> None:
+    def _cases(self, cases: list[Node], label: str, has_default: bool,
+               guards: list[Guard | None] | None = None) -> None:
         head = self.cfg.current
         after = self.cfg.new_block()
         bodies = [self.cfg.new_block() for _ in cases]
         self.breakables.append(_Loop(label, after, -1, depth=len(self.shadows)))
         for index, case in enumerate(cases):
             self.cfg.current = head
-            self.cfg.jump(bodies[index])
+            self.cfg.jump(bodies[index], guards[index] if guards else None)
             self.cfg.start(bodies[index])
             self._case_header(case)
             self.fallthrough.append(bodies[index + 1] if index + 1 < len(bodies) else after)
@@ -274,7 +283,7 @@ class ControlFlowLowerer:
         self.case_binding = []
         self.cfg.current = head
         if not has_default:
-            self.cfg.jump(after)
+            self.cfg.jump(after, guards[-1] if guards and len(guards) > len(cases) else None)
         self.cfg.start(after)
 
     def _case_header(self, case: Node) -> None:
@@ -288,6 +297,8 @@ class ControlFlowLowerer:
                         self._declare(text(item))
                         self.cfg.emit(Assign(self.pos.span(communication), text(item), None))
                 self._value(communication.child_by_field_name("right"))
+            elif communication.id in self.sent:
+                self._store(self.sent.pop(communication.id), communication)
             else:
                 self._statement(communication)
         for value in case.children_by_field_name("value"):
@@ -425,3 +436,24 @@ def _type_switch_subject(value: Node | None) -> str | None:
     if value.type == "identifier":
         return text(value)
     return None
+
+
+def _error_case_guards(value: Node | None, cases: list[Node]) -> list[Guard | None]:
+    """Returns, for a switch on an error (`switch err { case nil: ...; case io.EOF: ...; default: ... }`),
+    what each case's edge proves (a case listing only nil: err is nil; one listing no nil: err is set;
+    default, once nil is a case: err is set), then what leaving by no case proves; else []."""
+    if value is None or value.type != "identifier" or "err" not in text(value).lower():
+        return []
+    subject = text(value)
+    listed = [[text(item) for v in case.children_by_field_name("value") for item in _items(v)]
+              if case.type != "default_case" else None for case in cases]
+    has_nil = any(values and "nil" in values for values in listed)
+    out: list[Guard | None] = []
+    for values in listed:
+        if values is None:
+            out.append(Guard(subject, "nonnil") if has_nil else None)
+        elif all(v == "nil" for v in values):
+            out.append(Guard(subject, "nil"))
+        else:
+            out.append(Guard(subject, "nonnil") if "nil" not in values else None)
+    return out + [Guard(subject, "nonnil") if has_nil else None]

@@ -51,6 +51,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
+        self.given: frozenset[str] = frozenset()  # parameters the function appends to and never returns
+        self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -59,6 +61,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._declare(receiver[0], receiver[1])
         params = self._params(node.child_by_field_name("parameters"))
         self.results = self._params(node.child_by_field_name("result"))
+        self.given = _slices_kept_inside(node, params)
         results = result_nodes(node)
         self.failing = bool(results) and text(results[-1]) == "error"
         self.responses = _response_names(node.child_by_field_name("body"))
@@ -224,6 +227,12 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self._bind(node, left, right, declare)
 
     def _bind(self, node: Node, left: list[Node], right: list[Node], declare: bool) -> None:
+        if not declare and self._appends_to_given(left, right):
+            # Ex) responses = append(responses, resp)   (the caller's slice keeps its own length: the
+            # element reaches no one through it, it stays resp's; containerd's doWithRetries)
+            for item in _args(right[0])[1:]:
+                self._value(item)
+            return
         if declare:
             self._shadow(node, left)
         targets = [self._target(item, declare) for item in left]
@@ -255,6 +264,15 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             elif item.type == "identifier" and text(item) in self.locals:
                 self.types[text(item)] = self._type_of(value_node) or self.types.get(text(item), "")
             self._assign(node, item, target, source)
+
+    def _appends_to_given(self, left: list[Node], right: list[Node]) -> bool:
+        """Reports whether an assignment is `s = append(s, ...)` for a parameter `s` in `self.given`."""
+        if len(left) != 1 or len(right) != 1 or left[0].type != "identifier" or text(left[0]) not in self.given:
+            return False
+        function = right[0].child_by_field_name("function") if right[0].type == "call_expression" else None
+        arguments = _args(right[0]) if function is not None else []
+        return function is not None and text(function) == "append" and "append" not in self.locals \
+            and bool(arguments) and text(arguments[0]) == text(left[0])
 
     def _tree_transport(self, value: Node) -> str:
         """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
@@ -441,10 +459,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             cancelling = self.contexts.cancelling(self.pos.span(call), ended, lowered.display)
             self.cfg.emit(Defer(self.pos.span(node), cancelling, in_loop=self._growing()))
         if mode == "go":
-            # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
-            self.cfg.emit(lowered)
-            for value in (lowered.receiver, *lowered.args):
-                self._store(value, node)
+            # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on, unless
+            # its function is the tree's and releases it on no path: see the engine's spawned calls)
+            self.cfg.emit(replace(lowered, kwargs=lowered.kwargs + (("spawn", "go"),)))
+            self._store(lowered.receiver, node)
         else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=self._growing()))
 
@@ -473,6 +491,29 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         names = free + self.contexts.captured(free)
         self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing))
         return qualname
+
+def _slices_kept_inside(node: Node, params: list[str]) -> frozenset[str]:
+    """Returns the parameters of a function that it never returns (as a result of its own: passed
+    to a call, `return retry(ctx, responses)`, the callee decides) nor names in a func literal: a
+    slice among them that the function appends to grows a copy its caller never sees."""
+    body = node.child_by_field_name("body")
+    if body is None or node.type == "func_literal":
+        return frozenset()
+    named: set[str] = set()
+    stack = [body]
+    while stack:
+        current = stack.pop()
+        if current.type == "func_literal":
+            named |= _identifiers(current)
+        elif current.type == "return_statement":
+            values = _items(current.named_children[0]) if current.named_children else []
+            named |= {name for value in values if value.type != "call_expression" for name in _identifiers(value)}
+            if not values:
+                return frozenset()  # Ex) return   (named results: whatever they hold)
+        else:
+            stack.extend(current.named_children)
+    return frozenset(params) - named
+
 
 def _ends_process(function: FunctionIR) -> None:
     """Makes main's returns abort: when main returns the process ends and the OS reclaims what is

@@ -63,6 +63,8 @@ class GoPrefilter:
             # Ex) type connector interface { Connect() (net.Conn, error) }   (whoever implements it)
             names |= {m.group(1).decode() for data in files for m in _INTERFACE_METHOD.finditer(data)
                       if _RESOURCE.search(_results_of(m.group(), m.end(1) - m.start()))}
+            # Ex) getWorkConnFn GetWorkConnFn   (a field holding a function declared to return one)
+            names |= _function_fields(files)
             if names:
                 exports[key] = frozenset(names)
                 quoted = f'"{key}"'.encode()
@@ -94,7 +96,23 @@ _FIRST_DECLARATION = re.compile(rb"\n(?:func|type|var|const) ")
 _SIGNATURE = re.compile(rb"\nfunc [^\n]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool)\b[^\n]*")
 _EXPORTED = re.compile(rb"\nfunc (?:\([^)]*\) )?([A-Z]\w*)")
 _INTERFACE_METHOD = re.compile(rb"\n\t([A-Za-z]\w*)\([^\n]*\)[ \t]*\(?[^\n=:{]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt)\b[^\n]*")
+_FUNCTION_TYPE = re.compile(rb"\ntype ([A-Za-z]\w*) func(\()[^\n]*")
+_FUNCTION_FIELD = re.compile(rb"\n\t([A-Za-z]\w*)[ \t]+func(\()[^\n]*")
 _RESOURCE = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool)\b")
+
+
+def _function_fields(files: list[bytes]) -> set[str]:
+    """Returns the struct fields of a package that hold a function declared to return a resource:
+    of a function type written inline (`dial func() (net.Conn, error)`) or declared by the package
+    (`type GetWorkConnFn func() (net.Conn, error)`)."""
+    kinds = {m.group(1) for data in files for m in _FUNCTION_TYPE.finditer(data)
+             if _RESOURCE.search(_results_of(m.group(), m.start(2) - m.start()))}
+    names = {m.group(1).decode() for data in files for m in _FUNCTION_FIELD.finditer(data)
+             if _RESOURCE.search(_results_of(m.group(), m.start(2) - m.start()))}
+    if kinds:
+        typed = re.compile(rb"\n\t([A-Za-z]\w*)[ \t]+\*?(?:" + b"|".join(sorted(kinds)) + rb")[ \t]*(?:\n|//)")
+        names |= {m.group(1).decode() for data in files for m in typed.finditer(data)}
+    return names
 
 
 def _body_end(data: bytes, start: int) -> int:

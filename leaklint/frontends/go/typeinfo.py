@@ -78,6 +78,7 @@ class PackageTypes:
     # The package's own test assertions (`func require_NoError(t testing.TB, err error)`): name ->
     # (the asserted parameter's index, what the test goes on with: "nil", "set" or "true").
     assertions: dict[str, tuple[int, str]] = field(default_factory=dict)
+    func_types: dict[str, list[Node]] = field(default_factory=dict)  # named function types -> their results
     name: str = ""  # the package clause's name (`main`)
     booleans: dict[str, bool] = field(default_factory=dict)  # `const debug = false` (see regions.boolean_constants)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
@@ -130,6 +131,8 @@ class PackageTypes:
                 declared = decl.child_by_field_name("type")
                 names = decl.children_by_field_name("name")
                 self._declared([declared], imports)
+                if declared is not None and declared.type == "function_type":
+                    self._declared(result_nodes(declared), imports)
                 for field_name in names:
                     fields[text(field_name)] = declared
                 if not names and decl.named_children:
@@ -140,6 +143,9 @@ class PackageTypes:
                     fields[text(kind).lstrip("*").rsplit(".", 1)[-1]] = kind
             self.structs[name] = fields
             self.embedded[name] = embedded
+        elif body is not None and body.type == "function_type":
+            # Ex) type GetWorkConnFn func() (net.Conn, error)   (a field of this type is called like a method)
+            self.func_types[name] = self._declared(result_nodes(body), imports)
         elif body is not None and body.type == "interface_type":
             self.interfaces.add(name)
             for method in body.named_children:
@@ -284,9 +290,21 @@ class FileScope:
         if "." in rest:
             owner, method = rest.split(".", 1)
             results = self.package.methods.get((owner, method))
+            if results is None:
+                results = self._func_field_results(owner, method)
         else:
             results = self.package.funcs.get(rest)
         return [self.type_of_expr(node) for node in results or []]
+
+    def _func_field_results(self, owner: str, name: str) -> list[Node]:
+        """Returns the declared results of the package's struct `owner`'s field `name` when it holds a
+        function (`getWorkConnFn GetWorkConnFn`, `dial func() (net.Conn, error)`), else []."""
+        declared = self.package.structs.get(owner, {}).get(name)
+        if declared is not None and declared.type == "function_type":
+            return result_nodes(declared)
+        if declared is not None and declared.type == "type_identifier":
+            return self.package.func_types.get(text(declared), [])
+        return []
 
     def display_type(self, type_name: str) -> str:
         """Returns a type as messages show a method's receiver: `*http.Client`, `net.Listener`, `*Client`."""
