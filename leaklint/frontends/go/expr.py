@@ -397,7 +397,8 @@ class ExpressionLowerer:
                 types = self.scope.result_types(f"{package}.{name}")
                 return types[0] if types else STDLIB_RESULTS.get(f"{package}.{name}", "")
             if owner:
-                types = self.scope.result_types(f"{owner}.{name}")
+                # Ex) connector := d.connectorCreator(ctx, cfg)   (a field of function type)
+                types = self.scope.result_types(f"{owner}.{name}") or self.scope.field_call_types(owner, name)
                 return types[0] if types else STDLIB_RESULTS.get(f"{owner}.{name}", "")
         return ""
 

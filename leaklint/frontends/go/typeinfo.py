@@ -129,6 +129,8 @@ class PackageTypes:
                 declared = decl.child_by_field_name("type")
                 names = decl.children_by_field_name("name")
                 self._declared([declared], imports)
+                if declared is not None and declared.type == "function_type":
+                    self._declared(result_nodes(declared), imports)  # Ex) create func(ctx) Connector
                 for field_name in names:
                     fields[text(field_name)] = declared
                 if not names and decl.named_children:
@@ -273,6 +275,15 @@ class FileScope:
             via = self.promoted_through(owner, name)
             return self.field_type(prefix + via, name, depth + 1) if via else ""
         return self.type_of_expr(declared)
+
+    def field_call_types(self, owner: str, name: str) -> list[str]:
+        """Returns the declared result types of a call of field `name` of the package's struct `owner`
+        when the field is of function type (`connectorCreator func(ctx) Connector`), else []."""
+        prefix = self.package.key + "."
+        declared = self.package.structs.get(owner[len(prefix):], {}).get(name) if owner.startswith(prefix) else None
+        if declared is None or declared.type != "function_type":
+            return []
+        return [self.type_of_expr(node) for node in result_nodes(declared)]
 
     def result_types(self, callee: str) -> list[str]:
         """Returns the declared result types of a tree function or method (`key.F`, `key.T.M`)."""
