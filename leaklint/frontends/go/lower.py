@@ -351,6 +351,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         span = self.pos.span(node)
         if item.type == "index_expression" or item.type == "unary_expression":
             self._store(source, node)
+            key = item.child_by_field_name("index") if item.type == "index_expression" else None
+            if key is not None and key.type in ("identifier", "selector_expression"):
+                self._store(self._path(key), node)  # Ex) l.clients[c] = struct{}{}   (a map keeps its keys too)
         elif target is None or item.type == "selector_expression" and target.startswith("$"):
             return  # Ex) pipes[i].r = r   (r still names it: a defer closing r closes it)
         elif not self._is_local_target(item, target):
