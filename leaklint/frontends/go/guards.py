@@ -8,13 +8,14 @@ from leaklint.frontends.go.typeinfo import text
 from leaklint.ir import Guard
 
 
-def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
-    """Returns what the true and false edges of `if condition` prove about nil-ness."""
+def _guards(condition: Node | None, known: dict[str, bool] | None = None) -> tuple[Guard | None, Guard | None]:
+    """Returns what the true and false edges of `if condition` prove about nil-ness, given the
+    boolean variables whose value is `known` where the condition is tested."""
     # Ex) err != nil     Ex) resp == nil     Ex) (err == nil)
     while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
         condition = condition.named_children[0]
     if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
-        true, false = _guards(condition.child_by_field_name("operand"))
+        true, false = _guards(condition.child_by_field_name("operand"), known)
         return (false, true)
     if condition is not None and condition.type == "call_expression":
         # Ex) if errors.Is(err, io.EOF) { return }    (a predicate on err holds only for non-nil err)
@@ -29,10 +30,15 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
     operator = text(condition.child_by_field_name("operator"))
     left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
     if operator in ("&&", "||"):
+        for fixed, other in ((left, right), (right, left)):
+            value = flag_value(fixed, known or {})
+            if value is not None:
+                # Ex) } else if !expectOK && err == nil {   (expectOK is false here: err alone decides)
+                return _guards(other, known) if value == (operator == "&&") else (None, None)
         # Ex) resp != nil && resp.Body != nil   (false: one of them is nil, so nothing is open)
         # Ex) err == context.Canceled || err == context.DeadlineExceeded   (true: err is not nil)
         # Ex) err4 != nil && err6 != nil   (true: both are set)
-        first, second = _guards(left), _guards(right)
+        first, second = _guards(left, known), _guards(right, known)
         index = 1 if operator == "&&" else 0
         both = first[index] is not None and second[index] is not None and first[index].kind == second[index].kind
         shared = first[index] if both and (first[index].kind == "nil" or first[index] == second[index]) else None
@@ -61,6 +67,25 @@ def _guards(condition: Node | None) -> tuple[Guard | None, Guard | None]:
         return (None, None)
     nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")
     return (nonnil, nil) if operator == "!=" else (nil, nonnil)
+
+
+def flag_test(condition: Node | None) -> tuple[str, bool] | None:
+    """Returns the boolean variable a condition tests and the value that makes it true (`ok`,
+    `!ok`), if it is only that."""
+    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
+        condition = condition.named_children[0]
+    if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
+        inner = flag_test(condition.child_by_field_name("operand"))
+        return (inner[0], not inner[1]) if inner else None
+    return (text(condition), True) if condition is not None and condition.type == "identifier" else None
+
+
+def flag_value(condition: Node | None, known: dict[str, bool]) -> bool | None:
+    """Returns the value of a condition that only tests a boolean variable of known value, else None."""
+    tested = flag_test(condition)
+    if tested is None or tested[0] not in known:
+        return None
+    return known[tested[0]] == tested[1]
 
 
 def _conjoin(first: Guard | None, second: Guard | None) -> Guard | None:

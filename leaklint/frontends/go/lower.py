@@ -47,6 +47,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
+        self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.cancels: dict[str, str] = {}  # `cancel` of `ctx, cancel := context.WithTimeout(...)` -> ctx
         self.ended_contexts: set[str] = set()  # contexts a deferred cancel ends at return
