@@ -123,6 +123,10 @@ class LeakAnalysis(Oracle):
                 clause = returned[position].clause
                 if not (clause.injected and any(dict(call.kwargs).get(k) == v for k, v in clause.unless)):
                     return returned[position].spec, clause  # Ex) a tree RoundTrip, in a test over a fake
+            elif call.result_type and self._clause(callee, call.kwargs, call.result_type) is not None:
+                # Ex) func (b *BufConnWrapper) Dial(...) (net.Conn, error) { return b.listener.Dial() }
+                # (declared to return the connection itself: its summary saw all it could return)
+                return None
         # Ex) libnet.Dial(addr) of another module; syslog.Dial, whose connection its summary does not see
         # (its own Dial returning a response is what its summary says, found above)
         return self._clause(callee, call.kwargs, "", patterns=True)

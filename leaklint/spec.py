@@ -44,11 +44,14 @@ class Acquire:
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
     injected: bool = False  # (summaries) acquired through an interface's RoundTrip: a fake in tests
     context: str = ""  # `with` / `async with` over the call closes the resource (automatic fixes)
+    except_calls: tuple[str, ...] = ()  # calls that `calls` matches but that acquire nothing (in-memory pipes)
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
         by_type = bool(result_type) and result_type in self.result_types
         if not by_type and not _matches_any(self.calls, callee):
+            return False
+        if self.except_calls and _matches_any(self.except_calls, callee):
             return False
         given = dict(kwargs)
         if any(given.get(key) == value for key, value in self.unless):
@@ -320,6 +323,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),
         context=sub.text("context", required=False, choices=("with", "async with")),
+        except_calls=tuple(sub.strings("except_calls", required=False)),
     )
     sub.reject_unknown()
     return clause
