@@ -14,6 +14,7 @@ from leaklint import directives
 from leaklint.frontends.go import regions
 from leaklint.frontends.go.expr import Positions
 from leaklint.frontends.go.lower import FunctionLowerer
+from leaklint.frontends.go.process import ending_functions, process_root
 from leaklint.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, receiver_type_name, result_nodes,
                                          text)
 from leaklint.frontends.go.prefilter import import_section
@@ -74,6 +75,8 @@ class GoFrontend:
             plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)
             if plan is not None:  # else Ex) a generated table: it cannot acquire, close or type one
                 self._parse(lowered, file, plan, package, parsed)
+        package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
+                                          [source for _, source in files])
         for lowered, source, nodes, imports, plan in parsed:
             try:
                 checked = focus is None or lowered.path in focus
@@ -130,6 +133,18 @@ class GoFrontend:
                 lowered.functions.extend(_lower_function(node, scope, positions, package))
             elif _has_params(node) or needles is None:
                 lowered.lazy[qualname] = partial(_lower_function, node, scope, positions, package)
+
+
+def _process_roots(parsed: list, package: PackageTypes) -> list[tuple[object, dict[str, str]]]:
+    """Returns main and TestMain, with their files' imports, parsed whole when planned without body."""
+    roots = []
+    for lowered, source, nodes, imports, plan in parsed:
+        for node in nodes:
+            if process_root(node, lowered.path, package.name):
+                extent = (node.start_byte, plan.elided[node.start_byte]) if node.start_byte in plan.elided else None
+                whole = _parse_ranges(source, [extent]).root_node.named_children if extent else [node]
+                roots.extend((each, imports) for each in whole if process_root(each, lowered.path, package.name))
+    return roots
 
 
 def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, positions: Positions,

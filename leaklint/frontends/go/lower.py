@@ -72,8 +72,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         free = tuple(sorted(self.outer)) if self.outer else ()
         function = self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
                                    is_closure=bool(self.outer), free_names=free)
-        if self.qualname == f"{self.scope.package.key}.main" and self.scope.package.name == "main":
-            _ends_process(function)
+        package = self.scope.package
+        if self.qualname == f"{package.key}.main" and package.name == "main" \
+                or self.qualname.removeprefix(f"{package.key}.") in package.ending:
+            _ends_process(function)  # Ex) childFlood(false) in TestMain, followed by os.Exit(0)
         if receiver is not None:
             function.receiver = receiver[0]
             field = self.scope.error_field(receiver[1])

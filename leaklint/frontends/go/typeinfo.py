@@ -79,6 +79,7 @@ class PackageTypes:
     # (the asserted parameter's index, what the test goes on with: "nil", "set" or "true").
     assertions: dict[str, tuple[int, str]] = field(default_factory=dict)
     name: str = ""  # the package clause's name (`main`)
+    ending: frozenset[str] = frozenset()  # functions returning only into the process's end (see process.py)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
