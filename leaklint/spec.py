@@ -198,6 +198,14 @@ class ClauseIndex:
         return None
 
 
+    def excluded(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether a clause naming `callee` exactly says that, with these arguments, the call
+        acquires nothing (a HEAD request, a transport that dials nowhere)."""
+        given = dict(kwargs)
+        return any(given.get(key) == value for _, _, clause in self._exact.get(callee, ())
+                   for key, value in clause.unless)
+
+
 @functools.lru_cache(maxsize=65536)
 def _matches_any(patterns: tuple[str, ...], callee: str) -> bool:
     return any(_match(pattern, callee) for pattern in patterns)

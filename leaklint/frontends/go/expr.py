@@ -181,6 +181,9 @@ class ExpressionLowerer:
         if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
             # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
             call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))
+        if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
+            # Ex) c := &Client{Transport: &Transport{DialContext: failing}}; c.Get(u)   (no response)
+            call = replace(call, kwargs=call.kwargs + (("dial", "failing"),))
         if call.args and call.args[0] in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
             # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)
             call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])

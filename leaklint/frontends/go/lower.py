@@ -14,6 +14,7 @@ from leaklint.frontends.cfg import CFGBuilder
 from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
+from leaklint.frontends.go.transports import dials_nothing
 from leaklint.frontends.go.typeinfo import ABORT_METHODS, TEST_FAILURES, FileScope, result_nodes, text, var_specs
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
 
@@ -45,6 +46,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
         self.captured: set[str] = set()  # names a closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
+        self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
@@ -247,6 +249,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             if item.type == "identifier" and self._tree_transport(value_node):
                 # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
                 self.fake_clients[text(item)] = self._tree_transport(value_node)
+            if item.type == "identifier" and self._dials_nothing(value_node):
+                self.dialless.add(text(item))  # Ex) tr := &Transport{Dial: func(...) (net.Conn, error) { return nil, e }}
+            elif item.type == "identifier":
+                self.dialless.discard(text(item))
             if item.type == "identifier" and value_node.type == "func_literal" and self._fails_test(value_node):
                 self.failers.add(text(item))  # Ex) errorf := func(f string, a ...any) { t.Errorf(f, a...) }
             if item.type == "identifier" and value_node.type == "selector_expression" \
@@ -258,6 +264,18 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             elif item.type == "identifier" and text(item) in self.locals:
                 self.types[text(item)] = self._type_of(value_node) or self.types.get(text(item), "")
             self._assign(node, item, target, source)
+
+    def _dials_nothing(self, value: Node) -> bool:
+        """Reports whether a value is an http.Transport, or an http.Client over one, that connects nowhere."""
+        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+            value = value.named_children[-1]
+        if value.type == "identifier":
+            return text(value) in self.dialless
+        kind = self._type_of(value) if value.type == "composite_literal" else ""
+        if kind == "net/http.Transport":
+            return dials_nothing(value)
+        transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
+        return kind == "net/http.Client" and transport is not None and self._dials_nothing(transport)
 
     def _tree_transport(self, value: Node) -> str:
         """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
@@ -470,6 +488,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.types = dict(self.types)
         inner.failers = set(self.failers)
         inner.fake_clients = dict(self.fake_clients)
+        inner.dialless = set(self.dialless)
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
         free = tuple(sorted(used - inner.locals))
