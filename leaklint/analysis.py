@@ -73,6 +73,7 @@ class LeakAnalysis(Oracle):
         self._owning: set[tuple[str, str, str]] = set()  # owner_releases questions under way
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
+        self._handed: dict[str, tuple[tuple[Site, str], ...]] = {}  # closure -> what it hands its encloser
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
 
     # -- the oracle ---------------------------------------------------------------------------
@@ -405,9 +406,22 @@ class LeakAnalysis(Oracle):
 
     def _may_acquire(self, function: FunctionIR) -> bool:
         """Reports whether some call of `function` acquires (typed receivers aside: with nothing
-        open, no receiver has a resource's type)."""
+        open, no receiver has a resource's type), or a closure it makes hands it one."""
         return any(isinstance(op, Call) and self.acquisition(op, "") is not None
+                   or isinstance(op, Capture) and self.handed_errors(op.function)
                    for block in function.blocks for op in block.ops)
+
+    def handed_errors(self, function: str) -> tuple[tuple[Site, str], ...]:
+        """Returns the sites closure `function` discards while keeping their error in a variable it
+        captures (`_, connectErr = nats.Connect(u)`), with that variable: the enclosing function's."""
+        if function not in self._handed:
+            self._handed[function] = ()  # recursion guard
+            closure = self.functions[function] if function in self.functions else None
+            if closure is not None and closure.free_names and self._may_acquire(closure):
+                analysis = FunctionAnalysis(closure, self)
+                analysis.run(lambda leak: None)
+                self._handed[function] = tuple((analysis.sites[site], err) for site, err in sorted(analysis.handed.items()))
+        return self._handed[function]
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
         spec, shown = self._route(site.spec, leaks, released)
