@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from leaklint.frontends.go.expr import _args, _items
-from leaklint.frontends.go.guards import _guards, flag_test
+from leaklint.frontends.go.guards import _guards, flag_test, flag_value
 from leaklint.frontends.go.typeinfo import text
-from leaklint.ir import Assign, Call, Guard, Kill
+from leaklint.ir import Assign, Call, Exit, Guard, Kill
 
 
 @dataclass(slots=True)
@@ -62,7 +62,10 @@ class ControlFlowLowerer:
             # Ex) if !rows.Next() { return nil }   (Next returned false: the rows closed themselves)
             self.cfg.start(then_block if negated else else_block)
             self.cfg.emit(exhausted)
+        decided = flag_value(condition, self.flags)
         self.cfg.start(then_block)
+        if decided is False:
+            self.cfg.emit(Exit(self.pos.span(node), "abort"))  # Ex) if !ok { ... }   (ok is always true here)
         proven = [guards[0].subject] if guards[0] is not None and guards[0].kind == "nonnil" else []
         self.nonnil.extend(proven)
         flag = self._steady_flag(condition, node)
@@ -71,6 +74,8 @@ class ControlFlowLowerer:
         del self.nonnil[len(self.nonnil) - len(proven):]
         self.cfg.jump(after)
         self.cfg.start(else_block)
+        if decided is True:
+            self.cfg.emit(Exit(self.pos.span(node), "abort"))
         alternative = node.child_by_field_name("alternative")
         if alternative is not None:
             with self._flag(flag, False):

@@ -15,7 +15,8 @@ from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer
                                        _keyed_values, _response_names)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
 from leaklint.frontends.go.transports import dials_nothing
-from leaklint.frontends.go.typeinfo import ABORT_METHODS, TEST_FAILURES, FileScope, result_nodes, text, var_specs
+from leaklint.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
+                                         var_specs)
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
 
 
@@ -46,6 +47,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
         self.captured: set[str] = set()  # names a closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
+        self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
         self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
@@ -241,6 +243,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._bind_tuple(node, left, targets, right[0], declare)
             return
         sources = [self._value(item) for item in right]
+        for item in left:
+            if item.type == "identifier":
+                self.flags.pop(text(item), None)  # Ex) ok = retry   (what was known of ok no longer holds)
+                self.addresses.pop(text(item), None)
         for item, value_node in zip(left, right):
             if declare and item.type == "identifier" and value_node.type == "composite_literal":
                 self.tables[text(item)] = value_node  # Ex) socketTypeTests := []struct{...}{{...}, {...}}
@@ -264,6 +270,23 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             elif item.type == "identifier" and text(item) in self.locals:
                 self.types[text(item)] = self._type_of(value_node) or self.types.get(text(item), "")
             self._assign(node, item, target, source)
+
+    def _own_address(self, value: Node) -> bool:
+        """Reports whether a type assertion asks a socket's own address for its network's type
+        (`udpConn.LocalAddr().(*net.UDPAddr)` on a connection from net.ListenUDP)."""
+        while value.type == "parenthesized_expression" and value.named_children:
+            value = value.named_children[0]
+        if value.type != "type_assertion_expression":
+            return False
+        call = value.child_by_field_name("operand")
+        while call is not None and call.type == "parenthesized_expression" and call.named_children:
+            call = call.named_children[0]
+        function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+        if function is None or function.type != "selector_expression" \
+                or text(function.child_by_field_name("field")) not in ("LocalAddr", "Addr"):
+            return False
+        socket = self.addresses.get(text(function.child_by_field_name("operand")), "")
+        return bool(socket) and self.scope.type_of_expr(value.child_by_field_name("type")) == socket
 
     def _dials_nothing(self, value: Node) -> bool:
         """Reports whether a value is an http.Transport, or an http.Client over one, that connects nowhere."""
@@ -326,15 +349,23 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                     declare: bool) -> None:
         # Ex) resp, err := http.Get(u)     Ex) c.conn, err = net.Dial("tcp", addr)   (escapes)
         types: list[str] = []
+        for item in left:
+            if item.type == "identifier":
+                self.flags.pop(text(item), None)
+                self.addresses.pop(text(item), None)
         if value.type == "call_expression":
             call = self._call(value, results=tuple(targets))
             if call is not None:
                 self._note_request(call, value, targets)
+                if call.callee in LOCAL_ADDRESSES and targets[0] is not None:
+                    self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)
             types = self.scope.result_types(call.callee) if call is not None else []
             if not types and len(left) == 1:
                 types = [self._type_of(value)]
         else:
             source = self._value(value)
+            if len(left) == 2 and left[1].type == "identifier" and self._own_address(value):
+                self.flags[text(left[1])] = True  # Ex) addr, ok := c.LocalAddr().(*net.UDPAddr)   (always ok)
             if _asserts_closer(value) and len(left) == 2 and source is not None:
                 # Ex) if c, ok := v.(io.Closer); ok { c.Close() }   (every resource tracked is a Closer)
                 types = [self._type_of(value)]

@@ -23,6 +23,14 @@ STDLIB_RESULTS = {
     "os/exec.Command": "os/exec.Cmd",
     "os/exec.CommandContext": "os/exec.Cmd",
 }
+# The address type of what these return: its LocalAddr (a listener's Addr) is always one (net's
+# sockets keep the address they were bound to, of their network's type).
+LOCAL_ADDRESSES = {
+    **dict.fromkeys(("net.ListenUDP", "net.DialUDP", "net.ListenMulticastUDP"), "net.UDPAddr"),
+    **dict.fromkeys(("net.ListenTCP", "net.DialTCP"), "net.TCPAddr"),
+    **dict.fromkeys(("net.ListenUnix", "net.DialUnix", "net.ListenUnixgram"), "net.UnixAddr"),
+    **dict.fromkeys(("net.ListenIP", "net.DialIP"), "net.IPAddr"),
+}
 STDLIB_VARS = {
     "net/http.DefaultClient": "net/http.Client",
     "net/http.DefaultTransport": "net/http.RoundTripper",
