@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from leaklint.frontends.go.expr import _args, _items
-from leaklint.frontends.go.guards import _guards, flag_test, flag_value
+from leaklint.frontends.go.guards import _guards, flag_test, flag_value, message_guards
 from leaklint.frontends.go.typeinfo import text
 from leaklint.ir import Assign, Call, Exit, Guard, Kill
 
@@ -28,7 +28,7 @@ class _Loop:
 
 class ControlFlowLowerer:
     """Control-flow statements; FunctionLowerer provides cfg, pos, loops, breakables, labels,
-    case_binding, fallthrough, closers, nonnil, flags and the statement and expression lowering."""
+    case_binding, fallthrough, closers, nonnil, flags, error_texts, messages and the statement and expression lowering."""
 
     def _closer_guards(self, condition: Node | None) -> tuple[Guard | None, Guard | None] | None:
         """Returns the guards of `if ok` / `if !ok` after `c, ok := v.(io.Closer)`: `ok` false means v
@@ -54,7 +54,8 @@ class ControlFlowLowerer:
         condition = node.child_by_field_name("condition")
         self._value(condition)
         then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
-        guards = self._closer_guards(condition) or _guards(condition, self.flags)
+        guards = self._closer_guards(condition) or message_guards(condition, self.error_texts, self.messages) \
+            or _guards(condition, self.flags)
         self.cfg.branch(then_block, else_block, guards)
         negated = condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!"
         exhausted = self._exhausting(condition.child_by_field_name("operand") if negated else condition)

@@ -14,6 +14,7 @@ from leaklint.frontends.cfg import CFGBuilder
 from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
+from leaklint.frontends.go.guards import error_text, is_message
 from leaklint.frontends.go.transports import dials_nothing
 from leaklint.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
                                          var_specs)
@@ -47,6 +48,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
         self.captured: set[str] = set()  # names a closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
+        self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
+        self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
         self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
@@ -233,6 +236,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _bind(self, node: Node, left: list[Node], right: list[Node], declare: bool) -> None:
         if declare:
             self._shadow(node, left)
+        self._note_texts(left, right)
         targets = [self._target(item, declare) for item in left]
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
@@ -270,6 +274,21 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             elif item.type == "identifier" and text(item) in self.locals:
                 self.types[text(item)] = self._type_of(value_node) or self.types.get(text(item), "")
             self._assign(node, item, target, source)
+
+    def _note_texts(self, left: list[Node], right: list[Node]) -> None:
+        """Remembers which variables now hold an error's text, or a message no nil error prints."""
+        for index, item in enumerate(left):
+            if item.type != "identifier":
+                continue
+            name = text(item)
+            value = right[index] if len(right) == len(left) else None
+            err = error_text(value, self.error_texts)
+            self.error_texts.pop(name, None)
+            self.messages.discard(name)
+            if err is not None:
+                self.error_texts[name] = err  # Ex) got := fmt.Sprint(err)
+            elif is_message(value):
+                self.messages.add(name)  # Ex) want := "http: no Host in request URL"
 
     def _own_address(self, value: Node) -> bool:
         """Reports whether a type assertion asks a socket's own address for its network's type
