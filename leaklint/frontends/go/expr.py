@@ -181,6 +181,9 @@ class ExpressionLowerer:
         if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
             # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
             call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))
+        if self.silent and any(arg in {f"{server}.URL" for server in self.silent} for arg in call.args):
+            # Ex) c.Get(ts.URL)   (ts's handler writes nothing: an empty body, the connection handed back)
+            call = replace(call, kwargs=call.kwargs + (("body", "empty"),))
         if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
             # Ex) c := &Client{Transport: &Transport{DialContext: failing}}; c.Get(u)   (no response)
             call = replace(call, kwargs=call.kwargs + (("dial", "failing"),))

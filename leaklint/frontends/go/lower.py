@@ -15,7 +15,7 @@ from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer
                                        _keyed_values, _response_names)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
 from leaklint.frontends.go.guards import error_text, is_message
-from leaklint.frontends.go.transports import dials_nothing
+from leaklint.frontends.go.transports import dials_nothing, silent_server
 from leaklint.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
                                          var_specs)
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
@@ -51,6 +51,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
+        self.silent: set[str] = set()  # httptest servers whose handler writes nothing (transports.silent_server)
         self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
@@ -376,6 +377,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             call = self._call(value, results=tuple(targets))
             if call is not None:
                 self._note_request(call, value, targets)
+                if targets[0] is not None and silent_server(value):
+                    self.silent.add(targets[0])  # Ex) ts := httptest.NewServer(HandlerFunc(func(w, r) {}))
                 if call.callee in LOCAL_ADDRESSES and targets[0] is not None:
                     self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)
             types = self.scope.result_types(call.callee) if call is not None else []
@@ -414,6 +417,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             notes.append(("method", "HEAD"))
         if with_context and args and text(args[0]) in self.ended_contexts:
             notes.append(("context", "cancelled"))
+        url = args[1 + int(with_context)] if len(args) > 1 + int(with_context) else None
+        if url is not None and text(url) in {f"{server}.URL" for server in self.silent}:
+            notes.append(("body", "empty"))  # Ex) req, _ := NewRequest("POST", ts.URL, nil)   (a silent server)
         self.requests[targets[0]] = tuple(notes)
         if with_context and args:
             self.request_contexts[targets[0]] = text(args[0])
@@ -539,6 +545,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.failers = set(self.failers)
         inner.fake_clients = dict(self.fake_clients)
         inner.dialless = set(self.dialless)
+        inner.silent = set(self.silent)
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
         free = tuple(sorted(used - inner.locals))

@@ -1,12 +1,14 @@
-"""What an `http.Transport` literal can dial: one whose every dial function returns a nil connection
-on each of its paths connects nowhere, so a request sent through it gets no response to close. It
-reads syntax only.
+"""What a request in a test can get: through an `http.Transport` literal whose every dial function
+returns a nil connection on each of its paths, no response at all; from an httptest server whose
+handler never touches its ResponseWriter, a response with Content-Length 0, whose body the client
+replaces with http.NoBody, handing the connection back at once. It reads syntax only.
 """
 from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint.frontends.go.expr import _items, _keyed_values
+from leaklint.frontends.go.expr import _args, _items, _keyed_values
+from leaklint.frontends.go.typeinfo import text
 
 _PLAIN_DIALS = ("DialContext", "Dial")
 _TLS_DIALS = ("DialTLSContext", "DialTLS")
@@ -40,3 +42,36 @@ def _returns_no_conn(value: Node) -> bool:
 def _first_is_nil(statement: Node) -> bool:
     items = _items(statement.named_children[0]) if statement.named_children else []
     return bool(items) and items[0].type == "nil"
+
+
+def silent_server(value: Node | None) -> bool:
+    """Reports whether `value` starts an httptest server whose handler, a func literal (or one made
+    a HandlerFunc), never uses its ResponseWriter (`httptest.NewServer(HandlerFunc(func(w, r) {}))`)."""
+    if value is None or value.type != "call_expression":
+        return False
+    function = text(value.child_by_field_name("function"))
+    args = _args(value)
+    if not function.endswith(("httptest.NewServer", "httptest.NewTLSServer")) or len(args) != 1:
+        return False
+    handler = args[0]
+    if handler.type == "call_expression" and text(handler.child_by_field_name("function")).endswith("HandlerFunc"):
+        handler = _args(handler)[0] if len(_args(handler)) == 1 else handler
+    if handler.type != "func_literal":
+        return False
+    params = handler.child_by_field_name("parameters")
+    first = params.named_children[0] if params is not None and params.named_children else None
+    names = first.children_by_field_name("name") if first is not None else []
+    writer = text(names[0]) if names else "_"
+    body = handler.child_by_field_name("body")
+    return writer == "_" or body is not None and writer not in _names(body)
+
+
+def _names(node: Node) -> set[str]:
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            out.add(text(current))
+        stack.extend(current.named_children)
+    return out
