@@ -310,7 +310,9 @@ class ExpressionLowerer:
                 return Call(span, "?func", name, None, args, results, in_loop=loop)
             if name in self.scope.package.type_names:
                 return None
-            return Call(span, f"{self.scope.package.key}.{name}", name, None, args, results, in_loop=loop)
+            # Ex) newICMPProxy(ip) in icmp_windows_test.go: the variant icmp_windows.go declares
+            callee = self.scope.package.function_qualname(name, self.pos.path)
+            return Call(span, callee, name, None, args, results, in_loop=loop)
         if function.type == "selector_expression":
             return self._method_call(span, function, args, results, loop)
         for child in function.named_children:

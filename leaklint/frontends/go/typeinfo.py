@@ -6,6 +6,7 @@ package key plus a name for the tree's own types (`svc.Client`), or "" when unkn
 """
 from __future__ import annotations
 
+import os
 import re
 
 from dataclasses import dataclass, field
@@ -88,6 +89,11 @@ class PackageTypes:
     assertions: dict[str, tuple[int, str]] = field(default_factory=dict)
     name: str = ""  # the package clause's name (`main`)
     ending: frozenset[str] = frozenset()  # functions returning only into the process's end (see process.py)
+    # Functions declared again in files built only for one GOOS (`newICMPProxy` in icmp_linux.go and
+    # icmp_windows.go): name -> the GOOS of each variant other than the default declaration, and file -> its GOOS.
+    variants: dict[str, set[str]] = field(default_factory=dict)
+    goos: dict[str, str] = field(default_factory=dict)
+    variant_files: set[tuple[str, str]] = field(default_factory=set)  # (file, name) of each such variant
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
@@ -156,6 +162,28 @@ class PackageTypes:
                 if method.type == "method_elem" and method.child_by_field_name("name") is not None:
                     self.methods[(name, text(method.child_by_field_name("name")))] = \
                         self._declared(result_nodes(method), imports)
+
+    def function_qualname(self, name: str, path: str) -> str:
+        """Returns the qualname of the package's function `name` as declared in, or called from,
+        file `path`: a variant built only for that file's GOOS is `key.name@goos`."""
+        goos = self.goos.get(path, "")
+        if goos and goos in self.variants.get(name, ()):
+            return f"{self.key}.{name}@{goos}"
+        return f"{self.key}.{name}"
+
+    def note_variants(self, declared: list[tuple[str, str]]) -> None:
+        """Records the GOOS variants among the (file, function name) declarations of the package."""
+        by_name: dict[str, list[str]] = {}
+        for path, name in declared:
+            by_name.setdefault(name, []).append(path)
+        for name, paths in by_name.items():
+            if len(paths) < 2 or name in ("main", "init", "TestMain"):
+                continue
+            default = next((path for path in paths if not self.goos.get(path)), paths[0])
+            for path in paths:
+                if path != default and self.goos.get(path):
+                    self.variants.setdefault(name, set()).add(self.goos[path])
+                    self.variant_files.add((path, name))
 
     def variable_type(self, name: str) -> str:
         """Returns the type of package-level variable `name` (declared, or of its initial value), read
@@ -314,6 +342,25 @@ class FileScope:
         short = name if local else f"{path.rsplit('/', 1)[-1]}.{name}"
         interface = name in self.package.interfaces if local else type_name in STDLIB_INTERFACES
         return short if interface else f"*{short}"
+
+
+_GOOS = frozenset({"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
+                   "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"})
+_BUILD = re.compile(rb"^//go:build +(.+)$", re.MULTILINE)
+
+
+def file_goos(path: str, source: bytes) -> str:
+    """Returns the one GOOS a file is built for, by its name (`icmp_windows_test.go`) or its
+    `//go:build windows && cgo` line, else ""."""
+    parts = os.path.basename(path).removesuffix(".go").removesuffix("_test").split("_")
+    for part in parts[1:][-2:]:
+        if part in _GOOS:
+            return part
+    match = _BUILD.search(source[:4096])
+    if match is None or b"||" in match.group(1):
+        return ""
+    positive = [term for term in re.split(r"\s*&&\s*", match.group(1).decode(errors="replace").strip()) if term in _GOOS]
+    return positive[0] if len(positive) == 1 else ""
 
 
 def receiver_type_name(method: Node) -> str:
