@@ -181,7 +181,7 @@ class ExpressionLowerer:
         if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
             # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
             call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))
-        if self.silent and any(arg in {f"{server}.URL" for server in self.silent} for arg in call.args):
+        if self.silent and any(_served_by(arg, self.silent) for arg in call.args):
             # Ex) c.Get(ts.URL)   (ts's handler writes nothing: an empty body, the connection handed back)
             call = replace(call, kwargs=call.kwargs + (("body", "empty"),))
         if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
@@ -410,6 +410,11 @@ class ExpressionLowerer:
                 return types[0] if types else STDLIB_RESULTS.get(f"{owner}.{name}", "")
         return ""
 
+
+
+def _served_by(url: str | None, servers: set[str]) -> bool:
+    """Reports whether `url` is the URL of one of `servers` (`ts.URL`, `cst.ts.URL`)."""
+    return url is not None and url.endswith(".URL") and any(url.startswith(server + ".") for server in servers)
 
 
 _REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})

@@ -12,7 +12,7 @@ from tree_sitter import Node
 
 from leaklint.frontends.cfg import CFGBuilder
 from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
-                                       _keyed_values, _response_names)
+                                       _keyed_values, _response_names, _served_by)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
 from leaklint.frontends.go.guards import error_text, is_message
 from leaklint.frontends.go.transports import dials_nothing, silent_server
@@ -418,7 +418,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         if with_context and args and text(args[0]) in self.ended_contexts:
             notes.append(("context", "cancelled"))
         url = args[1 + int(with_context)] if len(args) > 1 + int(with_context) else None
-        if url is not None and text(url) in {f"{server}.URL" for server in self.silent}:
+        if url is not None and _served_by(text(url), self.silent):
             notes.append(("body", "empty"))  # Ex) req, _ := NewRequest("POST", ts.URL, nil)   (a silent server)
         self.requests[targets[0]] = tuple(notes)
         if with_context and args:

@@ -45,15 +45,18 @@ def _first_is_nil(statement: Node) -> bool:
 
 
 def silent_server(value: Node | None) -> bool:
-    """Reports whether `value` starts an httptest server whose handler, a func literal (or one made
-    a HandlerFunc), never uses its ResponseWriter (`httptest.NewServer(HandlerFunc(func(w, r) {}))`)."""
+    """Reports whether `value` makes a server around a handler that writes no body: a call given
+    such a handler (`httptest.NewServer(HandlerFunc(func(w, r) {}))`, a test's own
+    `newClientServerTest(t, h2, HandlerFunc(...))`)."""
     if value is None or value.type != "call_expression":
         return False
     function = text(value.child_by_field_name("function"))
-    args = _args(value)
-    if not function.endswith(("httptest.NewServer", "httptest.NewTLSServer")) or len(args) != 1:
-        return False
-    handler = args[0]
+    return not function.endswith("HandlerFunc") and any(silent_handler(arg) for arg in _args(value))
+
+
+def silent_handler(handler: Node) -> bool:
+    """Reports whether `handler` is a func literal (or one made a HandlerFunc) that writes no body:
+    it uses its ResponseWriter at most for WriteHeader and Header."""
     if handler.type == "call_expression" and text(handler.child_by_field_name("function")).endswith("HandlerFunc"):
         handler = _args(handler)[0] if len(_args(handler)) == 1 else handler
     if handler.type != "func_literal":
@@ -63,15 +66,22 @@ def silent_server(value: Node | None) -> bool:
     names = first.children_by_field_name("name") if first is not None else []
     writer = text(names[0]) if names else "_"
     body = handler.child_by_field_name("body")
-    return writer == "_" or body is not None and writer not in _names(body)
+    return writer == "_" or body is not None and all(_header_only(use) for use in _uses(body, writer))
 
 
-def _names(node: Node) -> set[str]:
-    out: set[str] = set()
+def _header_only(use: Node) -> bool:
+    """Reports whether a use of the writer only sets the status or headers (`w.WriteHeader(404)`)."""
+    parent = use.parent
+    return parent is not None and parent.type == "selector_expression" \
+        and text(parent.child_by_field_name("field")) in ("WriteHeader", "Header")
+
+
+def _uses(node: Node, name: str) -> list[Node]:
+    out = []
     stack = [node]
     while stack:
         current = stack.pop()
-        if current.type == "identifier":
-            out.add(text(current))
+        if current.type == "identifier" and text(current) == name:
+            out.append(current)
         stack.extend(current.named_children)
     return out
