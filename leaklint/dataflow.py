@@ -251,7 +251,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         rest = remainder(call.args[index], holder)
         if index == 0 and spec.is_wrap(call.callee):
             return "borrow"
-        if spec.is_release_call(call.callee):
+        if spec.is_release_call(call.callee) or self.sites[fact.site].clause.is_release_call(call.callee):
             return "release"
         if spec.is_drain(call.callee, call.consts):
             return "drain"
@@ -334,6 +334,12 @@ class FunctionAnalysis(OwnedFields, Closures):
                                               accumulate=True)
                     continue
             site = self._site(call, spec, clause, result, target)
+            at_exit = clause.released_on_exit(call.kwargs)
+            if target is None and at_exit:
+                # Ex) defer cancel(); _, err = db.QueryContext(ctx, q)   (the context ends the rows at return)
+                state = state | {Fact(site.index, frozenset({(f"$discarded{site.index}", "")}), err, deferred=True,
+                                      pending=call.span if call.in_loop else None)}
+                continue
             if target is None and err is None:
                 report(Leak(site.index, "discarded", call.span))
                 continue
@@ -344,7 +350,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                 continue
             rest = spec.release_field if clause.field is None else clause.field
             holders = frozenset({(target, rest), *((target, more) for more in clause.more_fields)})
-            if clause.released_on_exit(call.kwargs):
+            if at_exit:
                 # Ex) defer cancel(); ...; resp, err := c.Do(req)   (the context ends the request at return)
                 state = state | {Fact(site.index, holders, err, deferred=True, pending=call.span if call.in_loop else None)}
                 continue

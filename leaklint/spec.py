@@ -39,6 +39,7 @@ class Acquire:
     result_types: tuple[str, ...] = ()
     awaited_release: bool = False  # an async resource: only an awaited close releases it
     release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
+    release_calls: tuple[str, ...] = ()  # more calls releasing it (the cancel of the context it was acquired with)
     unless: tuple[tuple[str, str], ...] = ()  # a call with one of these arguments acquires nothing (HEAD)
     released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
@@ -57,6 +58,10 @@ class Acquire:
         if any(given.get(key) == value for key, value in self.unless):
             return False
         return all(given.get(key) == value for key, value in self.kwargs)
+
+    def is_release_call(self, callee: str) -> bool:
+        """Reports whether `callee(x)` releases this clause's resource x (beyond the spec's release calls)."""
+        return _matches_any(self.release_calls, callee)
 
     def released_on_exit(self, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether a call with `kwargs` acquires what the function's exit releases (a request
@@ -325,6 +330,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),
         unless=tuple(sorted((str(k), str(v)) for k, v in unless.items())),
         released_at_exit=tuple(sorted((str(k), str(v)) for k, v in at_exit.items())),
+        release_calls=tuple(sub.strings("release_calls", required=False)),
         receiver=sub.bool("receiver"),
         more_fields=tuple(sub.strings("fields", required=False)),
         takes_over_arg=sub.int("takes_over_arg", required=False),

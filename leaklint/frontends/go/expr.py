@@ -190,16 +190,17 @@ class ExpressionLowerer:
         if call.args and call.args[0] in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
             # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)
             call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])
-            if call.args[0] in self.request_contexts and results and results[0] is not None:
-                self.context_responses.setdefault(self.request_contexts[call.args[0]], []).append(results[0])
+        call = self.contexts.note(call, self.types)
         if call.callee.endswith(".RoundTrip") and call.callee != "net/http.Transport.RoundTrip" \
                 and self.pos.path.endswith("_test.go") and not (call.receiver or "").endswith("Transport"):
             # Ex) rt := NewHeaderRoundTripper(fakeBase); resp, _ := rt.RoundTrip(req)   (a test of a
             # transport wrapper: the base it delegates to is the test's fake, which holds no connection)
             call = replace(call, kwargs=call.kwargs + (("transport", "injected"),))
         self.cfg.emit(call)
-        if function is not None and function.type == "identifier" and text(function) in self.cancels:
-            self.cfg.emit(self._cancelling(node, text(function)))  # Ex) cancel()   (ends its requests)
+        ended = self.contexts.ends(call, self.types)
+        if ended is not None:
+            # Ex) cancel()   Ex) tx.Rollback()   (ends what was obtained with it: requests, rows)
+            self.cfg.emit(self.contexts.cancelling(self.pos.span(node), ended, call.display))
         self._assertion(call, node)
         if call.callee.endswith(".Error") and not call.args and call.receiver and "err" in call.receiver.lower():
             # Ex) assert.Contains(t, err.Error(), "x509")   (err.Error() on a nil error panics: err is set)
@@ -230,12 +231,6 @@ class ExpressionLowerer:
         else:
             count = 0
         return count if count > 1 else 0
-
-    def _cancelling(self, node: Node, cancel: str) -> Call:
-        """Returns the call ending the requests sent with the context `cancel` cancels: releases
-        of their responses (the transport tears their connections down)."""
-        responses = tuple(self.context_responses.get(self.cancels[cancel], ()))
-        return Call(self.pos.span(node), "context.CancelFunc", cancel, None, responses, ())
 
     def _assertion(self, call: Call, node: Node) -> None:
         """After `require.Error(t, err)` the test goes on only with err non-nil (`NoError`: nil), and

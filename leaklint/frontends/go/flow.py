@@ -56,7 +56,12 @@ class ControlFlowLowerer:
         then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
         guards = self._closer_guards(condition) or message_guards(condition, self.error_texts, self.messages) \
             or _guards(condition, self.flags)
-        self.cfg.branch(then_block, else_block, guards)
+        truth = self._truth(condition)
+        if truth is None:
+            self.cfg.branch(then_block, else_block, guards)
+        else:
+            # Ex) if false { cmd.Start() }   (a constant condition: the other branch never runs)
+            self.cfg.goto(then_block if truth else else_block)
         negated = condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!"
         exhausted = self._exhausting(condition.child_by_field_name("operand") if negated else condition)
         if exhausted is not None:
@@ -108,6 +113,30 @@ class ControlFlowLowerer:
                 del self.flags[name]
             else:
                 self.flags[name] = before
+
+    def _truth(self, condition: Node | None) -> bool | None:
+        """Returns the value of a condition the source decides (`false`, `!true`, `debug && x` where
+        the package declares `const debug = false`), else None."""
+        match condition.type if condition is not None else "":
+            case "true" | "false":
+                return condition.type == "true"
+            case "parenthesized_expression" if condition.named_children:
+                return self._truth(condition.named_children[0])
+            case "unary_expression" if text(condition.children[0]) == "!":
+                operand = self._truth(condition.child_by_field_name("operand"))
+                return None if operand is None else not operand
+            case "binary_expression" if text(condition.child_by_field_name("operator")) in ("&&", "||"):
+                deciding = text(condition.child_by_field_name("operator")) == "||"  # what one side decides alone
+                sides = (self._truth(condition.child_by_field_name("left")), self._truth(condition.child_by_field_name("right")))
+                if deciding in sides:
+                    return deciding
+                return sides[0] if sides[0] is not None and sides[0] == sides[1] else None
+            case "identifier":
+                name = text(condition)
+                if name in self.locals or name in self.outer:
+                    return None  # Ex) func f(debug bool) { if debug { ... } }   (shadows the constant)
+                return self.scope.package.booleans.get(name)
+        return None
 
     def _table(self, clause: Node | None) -> Node | None:
         """Returns the literal of the package-level table a range clause iterates (`range udpTests`)."""

@@ -70,6 +70,8 @@ class GoFrontend:
         parsed: list[tuple[LoweredFile, bytes, object]] = []
         out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
         cut = [regions.cut(source) for _, source in files]
+        for file in cut:
+            package.booleans.update(regions.boolean_constants(file))
         calls = regions.find_calls(cut, Calls(needles, _bare(needles, cut)))
         for lowered, file in zip(out, cut):
             plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)

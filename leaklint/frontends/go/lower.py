@@ -11,6 +11,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from leaklint.frontends.cfg import CFGBuilder
+from leaklint.frontends.go.contexts import Contexts
 from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names, _served_by)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
@@ -46,7 +47,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.shadows: list[list[tuple[str, str, str]]] = [[]]
         self.failing = False  # the function's last result is an `error`
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
-        self.captured: set[str] = set()  # names a closure captured: they outlive their block
+        self.captured: set[str] = set()  # names a deferred closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
         self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
@@ -57,11 +58,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
-        self.cancels: dict[str, str] = {}  # `cancel` of `ctx, cancel := context.WithTimeout(...)` -> ctx
-        self.ended_contexts: set[str] = set()  # contexts a deferred cancel ends at return
+        self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
-        self.request_contexts: dict[str, str] = {}  # request -> the context it was built with
-        self.context_responses: dict[str, list[str]] = {}  # context -> responses of requests sent with it
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -124,6 +122,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _open_block(self) -> None:
         self.declared.append(set())
         self.shadows.append([])
+        self.contexts.enter()
 
     def _close_block(self, span: Span) -> None:
         self._restore_shadowed(span, len(self.shadows) - 1)
@@ -135,6 +134,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             # another block is another variable, not an overwrite of this one)
             self.cfg.emit(Kill(span, tuple(local), "scope"))
         self.declared.pop()
+        self.contexts.leave()
         for name, _, kind in reversed(self.shadows.pop()):
             self.types[name] = kind
 
@@ -402,11 +402,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self._store(target, node)
 
     def _note_request(self, call, node: Node, targets: list[str | None]) -> None:
-        """Remembers what decides whether sending a request holds a connection: a HEAD method, or a
-        context that a deferred cancel ends (`ctx, cancel := context.WithTimeout(...)`)."""
-        if call.callee in _CANCELLING and len(targets) == 2 and targets[0] and targets[1]:
-            self.cancels[targets[1]] = targets[0]
-            return
+        """Remembers what decides whether sending a request holds a connection: a HEAD method (the
+        context it is built with is the Contexts' to follow)."""
         if call.callee not in _NEW_REQUEST or not targets or targets[0] is None:
             return
         args = _args(node)
@@ -415,14 +412,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         notes = []
         if method == '"HEAD"' or method.endswith("MethodHead"):
             notes.append(("method", "HEAD"))
-        if with_context and args and text(args[0]) in self.ended_contexts:
-            notes.append(("context", "cancelled"))
         url = args[1 + int(with_context)] if len(args) > 1 + int(with_context) else None
         if url is not None and _served_by(text(url), self.silent):
             notes.append(("body", "empty"))  # Ex) req, _ := NewRequest("POST", ts.URL, nil)   (a silent server)
         self.requests[targets[0]] = tuple(notes)
-        if with_context and args:
-            self.request_contexts[targets[0]] = text(args[0])
 
     def _assign(self, node: Node, item: Node, target: str | None, source: str | None) -> None:
         span = self.pos.span(node)
@@ -524,9 +517,12 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         lowered = self._resolve(call, function, tuple(args), results=())
         if lowered is None:
             return
-        if mode == "defer" and function is not None and text(function) in self.cancels:
-            self.ended_contexts.add(self.cancels[text(function)])  # Ex) defer cancel()
-            self.cfg.emit(Defer(self.pos.span(node), self._cancelling(call, text(function)), in_loop=self._growing()))
+        ended = self.contexts.ends(lowered, self.types) if mode == "defer" else None
+        if ended is not None:
+            # Ex) defer cancel()   Ex) defer tx.Rollback()   (what was obtained with it ends at return)
+            self.contexts.end_at_return(ended)
+            cancelling = self.contexts.cancelling(self.pos.span(call), ended, lowered.display)
+            self.cfg.emit(Defer(self.pos.span(node), cancelling, in_loop=self._growing()))
         if mode == "go":
             # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
             self.cfg.emit(lowered)
@@ -546,6 +542,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.fake_clients = dict(self.fake_clients)
         inner.dialless = set(self.dialless)
         inner.silent = set(self.silent)
+        inner.contexts = self.contexts.inherited()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
         free = tuple(sorted(used - inner.locals))
@@ -553,8 +550,13 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.out.append(function)
         # Ex) for _, a := range []string{"", b} { c := dial(a); defer func() { c.Close() }() }   (a few: not LL106)
         growing = not self.loops or self._growing()
-        self.captured.update(free)
-        self.cfg.emit(Capture(self.pos.span(node), qualname, free, mode, growing=growing))
+        if mode == "defer":
+            # Ex) if in == nil { f, _ := os.Open(p); defer func() { f.Close() }() }   (f lives on in the closure
+            # until the function returns; what another closure does to it is decided where it captures it)
+            self.captured.update(free)
+        # Ex) hook = func() { cancel() }   (it ends what was obtained with the context: tx of BeginTx(ctx))
+        names = free + self.contexts.captured(free)
+        self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing))
         return qualname
 
 def _ends_process(function: FunctionIR) -> None:
@@ -565,8 +567,6 @@ def _ends_process(function: FunctionIR) -> None:
                      for op in block.ops]
 
 
-_CANCELLING = frozenset({"context.WithCancel", "context.WithTimeout", "context.WithDeadline", "context.WithCancelCause",
-                         "context.WithTimeoutCause", "context.WithDeadlineCause"})
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
 
 

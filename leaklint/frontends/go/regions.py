@@ -27,6 +27,8 @@ _FUNCTION_NAME = re.compile(rb"func\s*(?:(\()[^)]*\)\s*)?(\w+)")
 _RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
 _STRUCT_NAME = re.compile(rb"(?m)^(?:type\s+|\t)(\w+)(?:\[[^\]\n]*\])?\s+struct\b")
 SHORT_VARIABLES = 512
+# Ex) const debug = false   Ex) (in a const block) 	verbose bool = true
+_BOOLEAN_CONSTANT = re.compile(rb"(?m)^(?:const[ \t]+|\t)(\w+)(?:[ \t]+bool)?[ \t]*=[ \t]*(true|false)[ \t]*(?://.*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,17 @@ def plan(file: File, context: Words, bodies: bool = True) -> Plan | None:
             ranges.append((chunk.start, chunk.end))
     calling = frozenset(chunk.start for chunk in file.chunks if chunk.kind == b"func" and _within(file.calls, chunk))
     return Plan(_merged(ranges), elided, calling)
+
+
+def boolean_constants(file: File) -> dict[str, bool]:
+    """Returns the file's top-level boolean constants declared with a literal (`const debug = false`):
+    constants are never parsed (see plan), but a condition naming one is decided in the source."""
+    found: dict[str, bool] = {}
+    for chunk in file.chunks:
+        if chunk.kind == b"const":
+            for name, value in _BOOLEAN_CONSTANT.findall(file.source, chunk.start, chunk.end):
+                found[name.decode()] = value == b"true"
+    return found
 
 
 def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -94,6 +94,7 @@ class PackageTypes:
     variants: dict[str, set[str]] = field(default_factory=dict)
     goos: dict[str, str] = field(default_factory=dict)
     variant_files: set[tuple[str, str]] = field(default_factory=set)  # (file, name) of each such variant
+    booleans: dict[str, bool] = field(default_factory=dict)  # `const debug = false` (see regions.boolean_constants)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
