@@ -74,6 +74,7 @@ class LeakAnalysis(Oracle):
         self._owning: set[tuple[str, str, str]] = set()  # owner_releases questions under way
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
+        self._handed: dict[str, tuple[tuple[Site, str], ...]] = {}  # closure -> what it hands its encloser
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
 
     # -- the oracle ---------------------------------------------------------------------------
@@ -113,6 +114,8 @@ class LeakAnalysis(Oracle):
             return None  # Ex) (&Client{Transport: &recordingTransport{}}).Get(u)   (its RoundTrip returns no body)
         if named is not None:
             return named  # Ex) os.Open, whether or not package os is part of the tree
+        if call.kwargs and self._index.excluded(callee, call.kwargs):
+            return None  # Ex) c.Get(u) in net/http's own tests, over a Transport that dials nowhere
         returning = self.functions.may_return(callee)
         typed = self._clause(callee, call.kwargs, call.result_type) if call.result_type and not returning else None
         if typed is not None:
@@ -124,6 +127,10 @@ class LeakAnalysis(Oracle):
                 clause = returned[position].clause
                 if not (clause.injected and any(dict(call.kwargs).get(k) == v for k, v in clause.unless)):
                     return returned[position].spec, clause  # Ex) a tree RoundTrip, in a test over a fake
+            elif call.result_type and self._clause(callee, call.kwargs, call.result_type) is not None:
+                # Ex) func (b *BufConnWrapper) Dial(...) (net.Conn, error) { return b.listener.Dial() }
+                # (declared to return the connection itself: its summary saw all it could return)
+                return None
         # Ex) libnet.Dial(addr) of another module; syslog.Dial, whose connection its summary does not see
         # (its own Dial returning a response is what its summary says, found above)
         return self._clause(callee, call.kwargs, "", patterns=True)
@@ -432,9 +439,22 @@ class LeakAnalysis(Oracle):
 
     def _may_acquire(self, function: FunctionIR) -> bool:
         """Reports whether some call of `function` acquires (typed receivers aside: with nothing
-        open, no receiver has a resource's type)."""
+        open, no receiver has a resource's type), or a closure it makes hands it one."""
         return any(isinstance(op, Call) and self.acquisition(op, "") is not None
+                   or isinstance(op, Capture) and self.handed_errors(op.function)
                    for block in function.blocks for op in block.ops)
+
+    def handed_errors(self, function: str) -> tuple[tuple[Site, str], ...]:
+        """Returns the sites closure `function` discards while keeping their error in a variable it
+        captures (`_, connectErr = nats.Connect(u)`), with that variable: the enclosing function's."""
+        if function not in self._handed:
+            self._handed[function] = ()  # recursion guard
+            closure = self.functions[function] if function in self.functions else None
+            if closure is not None and closure.free_names and self._may_acquire(closure):
+                analysis = FunctionAnalysis(closure, self)
+                analysis.run(lambda leak: None)
+                self._handed[function] = tuple((analysis.sites[site], err) for site, err in sorted(analysis.handed.items()))
+        return self._handed[function]
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
         spec, shown = self._route(site.spec, leaks, released)

@@ -17,7 +17,9 @@ class Closures:
     def _capture(self, capture: Capture, state: State) -> State:
         """A closure over `names`: stored away it takes them along; run now or as a goroutine it
         releases what it closes (a goroutine may close it later); deferred, it closes at exit
-        whatever those names hold then, so it leaves markers (site -1) that _exit reads."""
+        whatever those names hold then, so it leaves markers (site -1) that _exit reads. What it
+        discards while handing the error to one of those names is open here where that error is nil."""
+        state = state | self._handed_over(capture)
         if capture.mode == "value":
             # Ex) t.Cleanup(func() { ln.Close() })   Ex) handler := func() { io.Copy(w, conn) }   (keeps it)
             out = set()
@@ -38,6 +40,14 @@ class Closures:
                 continue
             out.add(fact)
         return frozenset(out)
+
+    def _handed_over(self, capture: Capture) -> State:
+        """Returns a fact per result the closure discards while keeping its error in a captured variable."""
+        facts = set()
+        for inner, err in self.oracle.handed_errors(capture.function):
+            site = self._site(inner.call, inner.spec, inner.clause, 0, None)
+            facts.add(Fact(site.index, frozenset({(f"$discarded{site.index}", "")}), err, discarded=inner.call.span))
+        return frozenset(facts)
 
     def _closing_markers(self, capture: Capture, state: State) -> State:
         """Returns a marker per (name, field) the deferred closure closes, for every rule."""

@@ -39,6 +39,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.pooled: set[int] = set()  # sites added to a container in a field (`self.socks[fd] = s`)
         self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
+        self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -513,7 +514,10 @@ class FunctionAnalysis(OwnedFields, Closures):
                     continue
                 if any((self.sites[fact.site].spec.id, joined(h)) in closing for h in fact.holders):
                     continue
-                if module_end and not fact.raised:
+                if fact.discarded is not None and fact.err in self.function.free_names and fact.raised is None:
+                    # Ex) go func() { _, connectErr = nats.Connect(u) }()   (the enclosing function checks it)
+                    self.handed[fact.site] = fact.err
+                elif module_end and not fact.raised:
                     self._module_end(fact, exit_, owner, report)
                 else:
                     detail = "failing" if exit_.failing else "succeeding" if exit_.succeeding else ""

@@ -34,6 +34,7 @@ class Acquire:
     more_fields: tuple[str, ...] = ()  # more paths to the handle (a wrapper returned with it in a field)
     result_types: tuple[str, ...] = ()
     only_typed: tuple[str, ...] = ()  # `calls` acquire only where the front-end types the result so
+    except_calls: tuple[str, ...] = ()  # calls that `calls` matches but that acquire nothing (in-memory pipes)
     awaited_release: bool = False  # an async resource: only an awaited close releases it
     release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
     release_calls: tuple[str, ...] = ()  # more calls releasing it (the cancel of the context it was acquired with)
@@ -50,6 +51,8 @@ class Acquire:
             return False
         if self.only_typed and result_type not in self.only_typed:
             return False  # Ex) path.open() whose result the function never reads as a file
+        if self.except_calls and _matches_any(self.except_calls, callee):
+            return False
         given = dict(kwargs)
         if any(given.get(key) == value for key, value in self.unless):
             return False
@@ -197,6 +200,13 @@ class ClauseIndex:
             if clause.matches(callee, kwargs, result_type):
                 return spec, clause
         return None
+
+    def excluded(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether a clause naming `callee` exactly says that, with these arguments, the call
+        acquires nothing (a HEAD request, a transport that dials nowhere)."""
+        given = dict(kwargs)
+        return any(given.get(key) == value for _, _, clause in self._exact.get(callee, ())
+                   for key, value in clause.unless)
 
 
 @functools.lru_cache(maxsize=65536)

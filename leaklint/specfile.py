@@ -90,6 +90,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         calls=tuple(sub.strings("calls", required=not item.get("result_types"))),
         result_types=tuple(sub.strings("result_types", required=False)),
         only_typed=tuple(sub.strings("only_typed", required=False)),
+        except_calls=tuple(sub.strings("except_calls", required=False)),
         awaited_release=sub.bool("awaited_release"),
         release_methods=tuple(sub.strings("release_methods", required=False)),
         results=tuple(sub.ints("results", required=False) or [0]),

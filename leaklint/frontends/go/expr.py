@@ -181,6 +181,12 @@ class ExpressionLowerer:
         if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
             # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
             call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))
+        if self.silent and any(_served_by(arg, self.silent) for arg in call.args):
+            # Ex) c.Get(ts.URL)   (ts's handler writes nothing: an empty body, the connection handed back)
+            call = replace(call, kwargs=call.kwargs + (("body", "empty"),))
+        if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
+            # Ex) c := &Client{Transport: &Transport{DialContext: failing}}; c.Get(u)   (no response)
+            call = replace(call, kwargs=call.kwargs + (("dial", "failing"),))
         if call.args and call.args[0] in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
             # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)
             call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])
@@ -299,7 +305,9 @@ class ExpressionLowerer:
                 return Call(span, "?func", name, None, args, results, in_loop=loop)
             if name in self.scope.package.type_names:
                 return None
-            return Call(span, f"{self.scope.package.key}.{name}", name, None, args, results, in_loop=loop)
+            # Ex) newICMPProxy(ip) in icmp_windows_test.go: the variant icmp_windows.go declares
+            callee = self.scope.package.function_qualname(name, self.pos.path)
+            return Call(span, callee, name, None, args, results, in_loop=loop)
         if function.type == "selector_expression":
             return self._method_call(span, function, args, results, loop)
         for child in function.named_children:
@@ -392,10 +400,16 @@ class ExpressionLowerer:
                 types = self.scope.result_types(f"{package}.{name}")
                 return types[0] if types else STDLIB_RESULTS.get(f"{package}.{name}", "")
             if owner:
-                types = self.scope.result_types(f"{owner}.{name}")
+                # Ex) connector := d.connectorCreator(ctx, cfg)   (a field of function type)
+                types = self.scope.result_types(f"{owner}.{name}") or self.scope.field_call_types(owner, name)
                 return types[0] if types else STDLIB_RESULTS.get(f"{owner}.{name}", "")
         return ""
 
+
+
+def _served_by(url: str | None, servers: set[str]) -> bool:
+    """Reports whether `url` is the URL of one of `servers` (`ts.URL`, `cst.ts.URL`)."""
+    return url is not None and url.endswith(".URL") and any(url.startswith(server + ".") for server in servers)
 
 
 _REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})

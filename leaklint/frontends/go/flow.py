@@ -4,14 +4,16 @@ never decides what a call does to a resource.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
 from leaklint.frontends.go.expr import _args, _items
-from leaklint.frontends.go.guards import _guards
+from leaklint.frontends.go.guards import _guards, flag_test, flag_value, message_guards
 from leaklint.frontends.go.typeinfo import text
-from leaklint.ir import Assign, Call, Guard, Kill
+from leaklint.ir import Assign, Call, Exit, Guard, Kill
 
 
 @dataclass(slots=True)
@@ -26,7 +28,7 @@ class _Loop:
 
 class ControlFlowLowerer:
     """Control-flow statements; FunctionLowerer provides cfg, pos, loops, breakables, labels,
-    case_binding, fallthrough, closers, nonnil and the statement and expression lowering."""
+    case_binding, fallthrough, closers, nonnil, flags, error_texts, messages and the statement and expression lowering."""
 
     def _closer_guards(self, condition: Node | None) -> tuple[Guard | None, Guard | None] | None:
         """Returns the guards of `if ok` / `if !ok` after `c, ok := v.(io.Closer)`: `ok` false means v
@@ -52,7 +54,8 @@ class ControlFlowLowerer:
         condition = node.child_by_field_name("condition")
         self._value(condition)
         then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
-        guards = self._closer_guards(condition) or _guards(condition)
+        guards = self._closer_guards(condition) or message_guards(condition, self.error_texts, self.messages) \
+            or _guards(condition, self.flags)
         truth = self._truth(condition)
         if truth is None:
             self.cfg.branch(then_block, else_block, guards)
@@ -65,18 +68,51 @@ class ControlFlowLowerer:
             # Ex) if !rows.Next() { return nil }   (Next returned false: the rows closed themselves)
             self.cfg.start(then_block if negated else else_block)
             self.cfg.emit(exhausted)
+        decided = flag_value(condition, self.flags)
         self.cfg.start(then_block)
+        if decided is False:
+            self.cfg.emit(Exit(self.pos.span(node), "abort"))  # Ex) if !ok { ... }   (ok is always true here)
         proven = [guards[0].subject] if guards[0] is not None and guards[0].kind == "nonnil" else []
         self.nonnil.extend(proven)
-        self._block(node.child_by_field_name("consequence"))
+        flag = self._steady_flag(condition, node)
+        with self._flag(flag, True):
+            self._block(node.child_by_field_name("consequence"))
         del self.nonnil[len(self.nonnil) - len(proven):]
         self.cfg.jump(after)
         self.cfg.start(else_block)
+        if decided is True:
+            self.cfg.emit(Exit(self.pos.span(node), "abort"))
         alternative = node.child_by_field_name("alternative")
         if alternative is not None:
-            self._statement(alternative)
+            with self._flag(flag, False):
+                self._statement(alternative)
         self.cfg.jump(after)
         self.cfg.start(after)
+
+    def _steady_flag(self, condition: Node | None, statement: Node) -> tuple[str, bool] | None:
+        """Returns the local boolean `if ok` / `if !ok` tests (and the value making it true) when
+        nothing inside the statement can change it, else None."""
+        tested = flag_test(condition)
+        if tested is None or tested[0] not in self.locals or _changed_in(statement, tested[0]):
+            return None
+        return tested
+
+    @contextmanager
+    def _flag(self, flag: tuple[str, bool] | None, holds: bool) -> Iterator[None]:
+        """Within the block, the flag's variable has the value that makes its test `holds`."""
+        if flag is None:
+            yield
+            return
+        name, value = flag
+        before = self.flags.get(name)
+        self.flags[name] = value if holds else not value
+        try:
+            yield
+        finally:
+            if before is None:
+                del self.flags[name]
+            else:
+                self.flags[name] = before
 
     def _truth(self, condition: Node | None) -> bool | None:
         """Returns the value of a condition the source decides (`false`, `!true`, `debug && x` where
@@ -343,6 +379,22 @@ class ControlFlowLowerer:
                 self.cfg.emit(Kill(self.pos.span(node), tuple(dying), "break" if is_break else "continue"))
         self.cfg.jump(frame.break_to if is_break else frame.continue_to)
         self.cfg.current = None
+
+
+def _changed_in(node: Node, name: str) -> bool:
+    """Reports whether `node` assigns, redeclares or takes the address of variable `name`."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in ("assignment_statement", "short_var_declaration", "range_clause", "var_spec"):
+            lefts = [current.child_by_field_name("left"), *current.children_by_field_name("name")]
+            if name in {text(n) for left in lefts if left is not None for n in [left, *left.named_children]}:
+                return True
+        if current.type == "unary_expression" and text(current.children[0]) == "&" and \
+                text(current.child_by_field_name("operand")) == name:
+            return True
+        stack.extend(current.named_children)
+    return False
 
 
 def _has_fallthrough(case: Node) -> bool:

@@ -14,8 +14,9 @@ from leaklint import directives
 from leaklint.frontends.go import regions
 from leaklint.frontends.go.expr import Positions
 from leaklint.frontends.go.lower import FunctionLowerer
-from leaklint.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, receiver_type_name, result_nodes,
-                                         text)
+from leaklint.frontends.go.process import ending_functions, process_root
+from leaklint.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, receiver_type_name,
+                                         result_nodes, text)
 from leaklint.frontends.go.prefilter import import_section
 from leaklint.frontends.words import Calls, Words
 from leaklint.ir import FileError, FunctionIR, LoweredFile, Owner
@@ -76,6 +77,12 @@ class GoFrontend:
             plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)
             if plan is not None:  # else Ex) a generated table: it cannot acquire, close or type one
                 self._parse(lowered, file, plan, package, parsed)
+        # (every file, parsed or not: a variant calling nothing of interest is still a variant)
+        package.goos = {path: file_goos(path, source) for path, source in files}
+        package.note_variants([(path, chunk.name.decode()) for (path, _), file in zip(files, cut)
+                               for chunk in file.functions() if not chunk.method])
+        package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
+                                          [source for _, source in files])
         for lowered, source, nodes, imports, plan in parsed:
             try:
                 checked = focus is None or lowered.path in focus
@@ -120,7 +127,7 @@ class GoFrontend:
             body = node.child_by_field_name("body")
             if body is None or node.has_error:
                 continue
-            start, qualname = node.start_byte, _qualname(node, package)
+            start, qualname = node.start_byte, _qualname(node, package, lowered.path)
             if _returns_plain(node):
                 lowered.plain.add(qualname)
             if start in plan.elided:
@@ -134,6 +141,18 @@ class GoFrontend:
                 lowered.lazy[qualname] = partial(_lower_function, node, scope, positions, package)
 
 
+def _process_roots(parsed: list, package: PackageTypes) -> list[tuple[object, dict[str, str]]]:
+    """Returns main and TestMain, with their files' imports, parsed whole when planned without body."""
+    roots = []
+    for lowered, source, nodes, imports, plan in parsed:
+        for node in nodes:
+            if process_root(node, lowered.path, package.name):
+                extent = (node.start_byte, plan.elided[node.start_byte]) if node.start_byte in plan.elided else None
+                whole = _parse_ranges(source, [extent]).root_node.named_children if extent else [node]
+                roots.extend((each, imports) for each in whole if process_root(each, lowered.path, package.name))
+    return roots
+
+
 def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, positions: Positions,
                   package: PackageTypes) -> list[FunctionIR]:
     """Parses a function first parsed without its body, and lowers it."""
@@ -144,17 +163,17 @@ def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, posi
     return []
 
 
-def _qualname(node, package: PackageTypes) -> str:
+def _qualname(node, package: PackageTypes, path: str) -> str:
     name = text(node.child_by_field_name("name"))
     if node.type == "method_declaration":
         return f"{package.key}.{receiver_type_name(node)}.{name}"
-    return f"{package.key}.{name}"
+    return package.function_qualname(name, path) if (path, name) in package.variant_files else f"{package.key}.{name}"
 
 
 def _lower_function(node, scope: FileScope, positions: Positions, package: PackageTypes) -> list[FunctionIR]:
     """Returns the FunctionIR of a declaration followed by those of its func literals."""
     name = text(node.child_by_field_name("name"))
-    qualname, display, receiver = f"{package.key}.{name}", name, None
+    qualname, display, receiver = _qualname(node, package, positions.path), name, None
     if node.type == "method_declaration":
         owner = f"{package.key}.{receiver_type_name(node)}"
         qualname, display = f"{owner}.{name}", f"({scope.display_type(owner)}).{name}"

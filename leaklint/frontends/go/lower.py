@@ -13,9 +13,12 @@ from tree_sitter import Node
 from leaklint.frontends.cfg import CFGBuilder
 from leaklint.frontends.go.contexts import Contexts
 from leaklint.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
-                                       _keyed_values, _response_names)
+                                       _keyed_values, _response_names, _served_by)
 from leaklint.frontends.go.flow import ControlFlowLowerer, _Loop
-from leaklint.frontends.go.typeinfo import ABORT_METHODS, TEST_FAILURES, FileScope, result_nodes, text, var_specs
+from leaklint.frontends.go.guards import error_text, is_message
+from leaklint.frontends.go.transports import dials_nothing, silent_server
+from leaklint.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
+                                         var_specs)
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
 
 
@@ -46,8 +49,14 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
         self.captured: set[str] = set()  # names a deferred closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
+        self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
+        self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
+        self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
+        self.silent: set[str] = set()  # httptest servers whose handler writes nothing (transports.silent_server)
+        self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
+        self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
@@ -72,8 +81,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         free = tuple(sorted(self.outer)) if self.outer else ()
         function = self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
                                    is_closure=bool(self.outer), free_names=free)
-        if self.qualname == f"{self.scope.package.key}.main" and self.scope.package.name == "main":
-            _ends_process(function)
+        package = self.scope.package
+        if self.qualname == f"{package.key}.main" and package.name == "main" \
+                or self.qualname.removeprefix(f"{package.key}.") in package.ending:
+            _ends_process(function)  # Ex) childFlood(false) in TestMain, followed by os.Exit(0)
         if receiver is not None:
             function.receiver = receiver[0]
             field = self.scope.error_field(receiver[1])
@@ -235,6 +246,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             return
         if declare:
             self._shadow(node, left)
+        self._note_texts(left, right)
         targets = [self._target(item, declare) for item in left]
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
@@ -245,6 +257,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._bind_tuple(node, left, targets, right[0], declare)
             return
         sources = [self._value(item) for item in right]
+        for item in left:
+            if item.type == "identifier":
+                self.flags.pop(text(item), None)  # Ex) ok = retry   (what was known of ok no longer holds)
+                self.addresses.pop(text(item), None)
         for item, value_node in zip(left, right):
             if declare and item.type == "identifier" and value_node.type == "composite_literal":
                 self.tables[text(item)] = value_node  # Ex) socketTypeTests := []struct{...}{{...}, {...}}
@@ -253,6 +269,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             if item.type == "identifier" and self._tree_transport(value_node):
                 # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
                 self.fake_clients[text(item)] = self._tree_transport(value_node)
+            if item.type == "identifier" and self._dials_nothing(value_node):
+                self.dialless.add(text(item))  # Ex) tr := &Transport{Dial: func(...) (net.Conn, error) { return nil, e }}
+            elif item.type == "identifier":
+                self.dialless.discard(text(item))
             if item.type == "identifier" and value_node.type == "func_literal" and self._fails_test(value_node):
                 self.failers.add(text(item))  # Ex) errorf := func(f string, a ...any) { t.Errorf(f, a...) }
             if item.type == "identifier" and value_node.type == "selector_expression" \
@@ -273,6 +293,50 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         arguments = _args(right[0]) if function is not None else []
         return function is not None and text(function) == "append" and "append" not in self.locals \
             and bool(arguments) and text(arguments[0]) == text(left[0])
+
+    def _note_texts(self, left: list[Node], right: list[Node]) -> None:
+        """Remembers which variables now hold an error's text, or a message no nil error prints."""
+        for index, item in enumerate(left):
+            if item.type != "identifier":
+                continue
+            name = text(item)
+            value = right[index] if len(right) == len(left) else None
+            err = error_text(value, self.error_texts)
+            self.error_texts.pop(name, None)
+            self.messages.discard(name)
+            if err is not None:
+                self.error_texts[name] = err  # Ex) got := fmt.Sprint(err)
+            elif is_message(value):
+                self.messages.add(name)  # Ex) want := "http: no Host in request URL"
+
+    def _own_address(self, value: Node) -> bool:
+        """Reports whether a type assertion asks a socket's own address for its network's type
+        (`udpConn.LocalAddr().(*net.UDPAddr)` on a connection from net.ListenUDP)."""
+        while value.type == "parenthesized_expression" and value.named_children:
+            value = value.named_children[0]
+        if value.type != "type_assertion_expression":
+            return False
+        call = value.child_by_field_name("operand")
+        while call is not None and call.type == "parenthesized_expression" and call.named_children:
+            call = call.named_children[0]
+        function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+        if function is None or function.type != "selector_expression" \
+                or text(function.child_by_field_name("field")) not in ("LocalAddr", "Addr"):
+            return False
+        socket = self.addresses.get(text(function.child_by_field_name("operand")), "")
+        return bool(socket) and self.scope.type_of_expr(value.child_by_field_name("type")) == socket
+
+    def _dials_nothing(self, value: Node) -> bool:
+        """Reports whether a value is an http.Transport, or an http.Client over one, that connects nowhere."""
+        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+            value = value.named_children[-1]
+        if value.type == "identifier":
+            return text(value) in self.dialless
+        kind = self._type_of(value) if value.type == "composite_literal" else ""
+        if kind == "net/http.Transport":
+            return dials_nothing(value)
+        transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
+        return kind == "net/http.Client" and transport is not None and self._dials_nothing(transport)
 
     def _tree_transport(self, value: Node) -> str:
         """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
@@ -323,15 +387,25 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                     declare: bool) -> None:
         # Ex) resp, err := http.Get(u)     Ex) c.conn, err = net.Dial("tcp", addr)   (escapes)
         types: list[str] = []
+        for item in left:
+            if item.type == "identifier":
+                self.flags.pop(text(item), None)
+                self.addresses.pop(text(item), None)
         if value.type == "call_expression":
             call = self._call(value, results=tuple(targets))
             if call is not None:
                 self._note_request(call, value, targets)
+                if targets[0] is not None and silent_server(value):
+                    self.silent.add(targets[0])  # Ex) ts := httptest.NewServer(HandlerFunc(func(w, r) {}))
+                if call.callee in LOCAL_ADDRESSES and targets[0] is not None:
+                    self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)
             types = self.scope.result_types(call.callee) if call is not None else []
             if not types and len(left) == 1:
                 types = [self._type_of(value)]
         else:
             source = self._value(value)
+            if len(left) == 2 and left[1].type == "identifier" and self._own_address(value):
+                self.flags[text(left[1])] = True  # Ex) addr, ok := c.LocalAddr().(*net.UDPAddr)   (always ok)
             if _asserts_closer(value) and len(left) == 2 and source is not None:
                 # Ex) if c, ok := v.(io.Closer); ok { c.Close() }   (every resource tracked is a Closer)
                 types = [self._type_of(value)]
@@ -353,12 +427,21 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         args = _args(node)
         with_context = call.callee.endswith("WithContext")
         method = text(args[1 if with_context else 0]) if len(args) > int(with_context) else ""
-        self.requests[targets[0]] = (("method", "HEAD"),) if method == '"HEAD"' or method.endswith("MethodHead") else ()
+        notes = []
+        if method == '"HEAD"' or method.endswith("MethodHead"):
+            notes.append(("method", "HEAD"))
+        url = args[1 + int(with_context)] if len(args) > 1 + int(with_context) else None
+        if url is not None and _served_by(text(url), self.silent):
+            notes.append(("body", "empty"))  # Ex) req, _ := NewRequest("POST", ts.URL, nil)   (a silent server)
+        self.requests[targets[0]] = tuple(notes)
 
     def _assign(self, node: Node, item: Node, target: str | None, source: str | None) -> None:
         span = self.pos.span(node)
         if item.type == "index_expression" or item.type == "unary_expression":
             self._store(source, node)
+            key = item.child_by_field_name("index") if item.type == "index_expression" else None
+            if key is not None and key.type in ("identifier", "selector_expression"):
+                self._store(self._path(key), node)  # Ex) l.clients[c] = struct{}{}   (a map keeps its keys too)
         elif target is None or item.type == "selector_expression" and target.startswith("$"):
             return  # Ex) pipes[i].r = r   (r still names it: a defer closing r closes it)
         elif not self._is_local_target(item, target):
@@ -475,6 +558,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.types = dict(self.types)
         inner.failers = set(self.failers)
         inner.fake_clients = dict(self.fake_clients)
+        inner.dialless = set(self.dialless)
+        inner.silent = set(self.silent)
         inner.contexts = self.contexts.inherited()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible

@@ -6,6 +6,7 @@ package key plus a name for the tree's own types (`svc.Client`), or "" when unkn
 """
 from __future__ import annotations
 
+import os
 import re
 
 from dataclasses import dataclass, field
@@ -22,6 +23,14 @@ STDLIB_RESULTS = {
     "net/http.NewRequest": "net/http.Request",
     "os/exec.Command": "os/exec.Cmd",
     "os/exec.CommandContext": "os/exec.Cmd",
+}
+# The address type of what these return: its LocalAddr (a listener's Addr) is always one (net's
+# sockets keep the address they were bound to, of their network's type).
+LOCAL_ADDRESSES = {
+    **dict.fromkeys(("net.ListenUDP", "net.DialUDP", "net.ListenMulticastUDP"), "net.UDPAddr"),
+    **dict.fromkeys(("net.ListenTCP", "net.DialTCP"), "net.TCPAddr"),
+    **dict.fromkeys(("net.ListenUnix", "net.DialUnix", "net.ListenUnixgram"), "net.UnixAddr"),
+    **dict.fromkeys(("net.ListenIP", "net.DialIP"), "net.IPAddr"),
 }
 STDLIB_VARS = {
     "net/http.DefaultClient": "net/http.Client",
@@ -80,6 +89,12 @@ class PackageTypes:
     assertions: dict[str, tuple[int, str]] = field(default_factory=dict)
     func_types: dict[str, list[Node]] = field(default_factory=dict)  # named function types -> their results
     name: str = ""  # the package clause's name (`main`)
+    ending: frozenset[str] = frozenset()  # functions returning only into the process's end (see process.py)
+    # Functions declared again in files built only for one GOOS (`newICMPProxy` in icmp_linux.go and
+    # icmp_windows.go): name -> the GOOS of each variant other than the default declaration, and file -> its GOOS.
+    variants: dict[str, set[str]] = field(default_factory=dict)
+    goos: dict[str, str] = field(default_factory=dict)
+    variant_files: set[tuple[str, str]] = field(default_factory=set)  # (file, name) of each such variant
     booleans: dict[str, bool] = field(default_factory=dict)  # `const debug = false` (see regions.boolean_constants)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
 
@@ -132,7 +147,7 @@ class PackageTypes:
                 names = decl.children_by_field_name("name")
                 self._declared([declared], imports)
                 if declared is not None and declared.type == "function_type":
-                    self._declared(result_nodes(declared), imports)
+                    self._declared(result_nodes(declared), imports)  # Ex) create func(ctx) Connector
                 for field_name in names:
                     fields[text(field_name)] = declared
                 if not names and decl.named_children:
@@ -152,6 +167,28 @@ class PackageTypes:
                 if method.type == "method_elem" and method.child_by_field_name("name") is not None:
                     self.methods[(name, text(method.child_by_field_name("name")))] = \
                         self._declared(result_nodes(method), imports)
+
+    def function_qualname(self, name: str, path: str) -> str:
+        """Returns the qualname of the package's function `name` as declared in, or called from,
+        file `path`: a variant built only for that file's GOOS is `key.name@goos`."""
+        goos = self.goos.get(path, "")
+        if goos and goos in self.variants.get(name, ()):
+            return f"{self.key}.{name}@{goos}"
+        return f"{self.key}.{name}"
+
+    def note_variants(self, declared: list[tuple[str, str]]) -> None:
+        """Records the GOOS variants among the (file, function name) declarations of the package."""
+        by_name: dict[str, list[str]] = {}
+        for path, name in declared:
+            by_name.setdefault(name, []).append(path)
+        for name, paths in by_name.items():
+            if len(paths) < 2 or name in ("main", "init", "TestMain"):
+                continue
+            default = next((path for path in paths if not self.goos.get(path)), paths[0])
+            for path in paths:
+                if path != default and self.goos.get(path):
+                    self.variants.setdefault(name, set()).add(self.goos[path])
+                    self.variant_files.add((path, name))
 
     def variable_type(self, name: str) -> str:
         """Returns the type of package-level variable `name` (declared, or of its initial value), read
@@ -281,6 +318,14 @@ class FileScope:
             return self.field_type(prefix + via, name, depth + 1) if via else ""
         return self.type_of_expr(declared)
 
+    def field_call_types(self, owner: str, name: str) -> list[str]:
+        """Returns the declared result types of a call of field `name` of the package's struct `owner`
+        when the field is of function type (`connectorCreator func(ctx) Connector`), else []."""
+        prefix = self.package.key + "."
+        if not owner.startswith(prefix):
+            return []
+        return [self.type_of_expr(node) for node in self._func_field_results(owner[len(prefix):], name)]
+
     def result_types(self, callee: str) -> list[str]:
         """Returns the declared result types of a tree function or method (`key.F`, `key.T.M`)."""
         prefix = self.package.key + "."
@@ -313,6 +358,25 @@ class FileScope:
         short = name if local else f"{path.rsplit('/', 1)[-1]}.{name}"
         interface = name in self.package.interfaces if local else type_name in STDLIB_INTERFACES
         return short if interface else f"*{short}"
+
+
+_GOOS = frozenset({"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
+                   "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"})
+_BUILD = re.compile(rb"^//go:build +(.+)$", re.MULTILINE)
+
+
+def file_goos(path: str, source: bytes) -> str:
+    """Returns the one GOOS a file is built for, by its name (`icmp_windows_test.go`) or its
+    `//go:build windows && cgo` line, else ""."""
+    parts = os.path.basename(path).removesuffix(".go").removesuffix("_test").split("_")
+    for part in parts[1:][-2:]:
+        if part in _GOOS:
+            return part
+    match = _BUILD.search(source[:4096])
+    if match is None or b"||" in match.group(1):
+        return ""
+    positive = [term for term in re.split(r"\s*&&\s*", match.group(1).decode(errors="replace").strip()) if term in _GOOS]
+    return positive[0] if len(positive) == 1 else ""
 
 
 def receiver_type_name(method: Node) -> str:
