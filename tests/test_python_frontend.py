@@ -170,3 +170,13 @@ def test_astroid_types_a_receiver_from_a_third_party_call(tmp_path: Path) -> Non
             opener = platformdirs.user_cache_path(name)
             return opener.open(urllib.request.Request(url)).read()
         """)
+
+
+def test_a_library_functions_return_class_is_inferred_by_astroid(tmp_path, monkeypatch) -> None:
+    # astroid was never imported where return_type used it: a NameError, swallowed as "unknown".
+    from leaklint.frontends.python import infer
+
+    (tmp_path / "fakelib_for_infer.py").write_text("class Conn:\n    pass\n\ndef connect():\n    return Conn()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    infer.return_type.cache_clear()
+    assert infer.return_type("fakelib_for_infer.connect") == "fakelib_for_infer.Conn"

@@ -8,9 +8,10 @@ true positive when its verdict holds under its rule's criterion: a held resource
 rules, read-to-the-end-but-unclosed for LL105, closed only by a defer in a loop for LL106, an
 exception path for LL204. Findings with no verdict yet are counted and listed (`--show`), to be
 read and added. Recall: for each fix of <language>-fixes.tsv, the parent commit's package (Go)
-or module directory (Python, checked inside the whole tree's Python files, whose other modules
-lend their summaries) must have a finding on the acquiring line, and the fixed version
-none on that line. Mirrors come from the search tool's `fetch` (MIRRORS, default
+or module directory (Python) must have a finding on the acquiring line, and the fixed version
+none on that line; each is checked inside the whole tree's Go or Python files (Go: with its
+go.mod files and vendor/), whose other packages and modules lend their summaries, as in a
+checkout. Mirrors come from the search tool's `fetch` (MIRRORS, default
 /work/.mirror); checkouts are cached under CORPUS (default /work/corpus).
 """
 from __future__ import annotations
@@ -204,8 +205,10 @@ def recall(language: str, show: bool) -> None:
             continue
         directory = _package_dir(language, row["path"])
         try:
-            # Python: every module of the tree is there, as in a checkout, for summaries across modules.
-            whole = (None, (".py",)) if language == "python" else ([directory], ())
+            # Every module or package of the tree is there, as in a checkout, for summaries across them
+            # (Go: with go.mod files and vendor/, whose sources summarise dependencies); leaklint is
+            # asked about the fix's package or module directory only.
+            whole = (None, (".py",)) if language == "python" else (None, (".go", "go.mod", "vendor/modules.txt"))
             before = _checkout(row["repo"], row["parent_commit"], *whole)
             after = _checkout(row["repo"], row["fix_commit"], *whole)
             found = {(f["path"], f["line"]) for f in run_leaklint(before, directory) if f["rule"] in rules}

@@ -157,6 +157,8 @@ def return_type(function: str) -> str:
         return ""
     if module_name.split(".", 1)[0] in sys.stdlib_module_names:
         return STDLIB_RETURNS.get(function, "")
+    import astroid
+
     try:
         module = _manager().ast_from_module_name(module_name)
         found: set[str] = set()
