@@ -75,11 +75,34 @@ class FunctionAnalysis(OwnedFields, Closures):
             return state, state
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
-        if last[1] - markers and self.oracle.quiet(last[0]):
+        if not last[0].expected and last[1] - markers and self.oracle.quiet(last[0]):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
+        if not last[0].expected and self._fills_buffer(last[0], last[1] - markers):
+            return state, markers  # Ex) f = open(p, "wb"); f.write(b"x")   (the I/O comes at close)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
         return state, frozenset(replace(f, raised=span, raised_by=last[0].callee) for f in raised) | markers
+
+    def _fills_buffer(self, call: Call, state: State) -> bool:
+        """Reports whether `call` is a method of a resource open here that only fills its buffer
+        (see Acquire.fills_buffer): `f.write(...)` on a file from open(), `p.stdin.write(...)` on a
+        Popen with stdin=PIPE. A method of any other value may do its I/O at once."""
+        if call.receiver is None:
+            return False
+        method = call.callee.rpartition(".")[2]
+        for fact in state:
+            site = self.sites[fact.site]
+            for holder in fact.holders:
+                handle = joined(holder)
+                if call.receiver == handle:
+                    path = method
+                elif call.receiver.startswith(handle + "."):
+                    path = f"{call.receiver[len(handle) + 1:]}.{method}"
+                else:
+                    continue
+                if site.clause.fills_buffer(path, site.call.kwargs):
+                    return True
+        return False
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""

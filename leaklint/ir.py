@@ -43,6 +43,7 @@ class Call:
     result_type: str = ""
     awaited: bool = False
     consts: tuple[str, ...] = ()  # per argument, the package-level value it names (`io.Discard`), else ""
+    expected: bool = False  # in a block meant to raise (`with self.assertRaises(E):`): it may, quiet or not
 
 
 @dataclass(frozen=True, slots=True)

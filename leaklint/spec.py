@@ -44,6 +44,17 @@ class Acquire:
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
     injected: bool = False  # (summaries) acquired through an interface's RoundTrip: a fake in tests
     context: str = ""  # `with` / `async with` over the call closes the resource (automatic fixes)
+    buffered_methods: tuple[str, ...] = ()  # methods (`write`, `stdin.write`) that only fill its buffer
+    unbuffered: tuple[tuple[str, str], ...] = ()  # with one of these arguments it has no buffer (buffering=0)
+
+    def fills_buffer(self, method: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether calling `method` (a path from the resource: `write`, `stdin.write`) on
+        what a call with `kwargs` acquired only fills the resource's buffer: the I/O, and its
+        errors, come at a flush or at close, and close releases the resource even when its flush
+        fails, so no exception path that leaks it starts there. A write larger than the buffer
+        (8 KiB by default) goes through at once; the model treats writes as small."""
+        given = dict(kwargs)
+        return method in self.buffered_methods and not any(given.get(k) == v for k, v in self.unbuffered)
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
@@ -320,6 +331,8 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),
         context=sub.text("context", required=False, choices=("with", "async with")),
+        buffered_methods=tuple(sub.strings("buffered_methods", required=False)),
+        unbuffered=tuple(sorted((str(k), str(v)) for k, v in sub.table("unbuffered", required=False).items())),
     )
     sub.reject_unknown()
     return clause
@@ -413,7 +426,7 @@ def _flatten(data: dict, prefix: str = "") -> list[str]:
     keys = []
     for key, value in data.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and key not in ("kwargs", "unless", "released_at_exit"):
+        if isinstance(value, dict) and key not in ("kwargs", "unless", "released_at_exit", "unbuffered"):
             keys.extend(_flatten(value, name + "."))
         else:
             keys.append(name)

@@ -59,7 +59,7 @@ class CallLowering:
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
-                    awaited=id(node) in self.awaited)
+                    awaited=id(node) in self.awaited, expected=self.expecting > 0)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
