@@ -53,8 +53,13 @@ class Acquire:
         errors, come at a flush or at close, and close releases the resource even when its flush
         fails, so no exception path that leaks it starts there. A write larger than the buffer
         (8 KiB by default) goes through at once; the model treats writes as small."""
+        return method in self.buffered(kwargs)
+
+    def buffered(self, kwargs: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+        """Returns the buffered methods of what a call with `kwargs` acquired: none when one of
+        them turns buffering off."""
         given = dict(kwargs)
-        return method in self.buffered_methods and not any(given.get(k) == v for k, v in self.unbuffered)
+        return () if any(given.get(k) == v for k, v in self.unbuffered) else self.buffered_methods
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""
