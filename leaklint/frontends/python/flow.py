@@ -79,8 +79,15 @@ class FlowLowering:
         if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS:
             return []
         first = manager.args[0]
-        if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            return [first.value]  # Ex) mock.patch("subprocess.Popen")
+        named = _patch_target(first)
+        if named is not None:
+            # Ex) mock.patch("subprocess.Popen")   Ex) patch("%s.open" % __name__, mock_open())
+            module, _, name = named.rpartition(".")
+            module = self.module.name if module == "__name__" else module
+            if module in ("builtins", self.module.name):
+                # Patching M.open replaces the name `open` that M's functions look up at call time.
+                return [named, self.module.resolve_global(name) or named]
+            return [named]
         target = self._dotted(first)
         method = manager.args[1].value if len(manager.args) > 1 and isinstance(manager.args[1], ast.Constant) else None
         return [target] if target and method == infer.OPENING_METHODS.get(target) else []
@@ -260,6 +267,24 @@ class FlowLowering:
         self.cfg.current, self.frames, self.pending = saved_current, saved_frames, saved_pending
         self.flags.restore(flags)
         return block
+
+
+def _patch_target(node: ast.expr) -> str | None:
+    """Returns the dotted name a `mock.patch` target string spells, `__name__` standing for the
+    module's own name (`"%s.open" % __name__`, `__name__ + ".open"`, `f"{__name__}.open"`)."""
+    match node:
+        case ast.Constant(value=str() as text):
+            return text
+        case ast.BinOp(left=ast.Constant(value=str() as text), op=ast.Mod(), right=ast.Name(id="__name__")) \
+                if text.startswith("%s."):
+            return "__name__" + text[2:]
+        case ast.BinOp(left=ast.Name(id="__name__"), op=ast.Add(), right=ast.Constant(value=str() as text)) \
+                if text.startswith("."):
+            return "__name__" + text
+        case ast.JoinedStr(values=[ast.FormattedValue(value=ast.Name(id="__name__")), ast.Constant(value=str() as text)]) \
+                if text.startswith("."):
+            return "__name__" + text
+    return None
 
 
 def _swallows(manager: ast.expr) -> str:

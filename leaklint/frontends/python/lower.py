@@ -73,6 +73,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.generator = self.scope.generator
         self.contextmanager = self.generator and any(short(d.func if isinstance(d, ast.Call) else d).endswith(
             ("contextmanager",)) for d in node.decorator_list)
+        for decorator in node.decorator_list:
+            self.patched += self._patched(decorator)  # Ex) @patch(__name__ + ".open")   (for the whole call)
         params = self.scope.params
         kind = self.module.method_kind(f"{self.klass.qualname}.{node.name}") if self.klass is not None else ""
         if kind == "instance" and params:
@@ -196,6 +198,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         inner = FunctionLowerer(self.unit, qualname, self.unit.local_scope(node), None,
                                 self._visible(), self.out)
         inner.types = dict(self.types)
+        inner.patched = list(self.patched)  # Ex) with patch("m.f"): def attempt(): f()   (run in the block)
         self.out.append(inner.lower(node, node.name, None))
 
     def _return(self, node: ast.Return, value: ast.expr | None) -> None:
