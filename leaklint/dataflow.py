@@ -342,6 +342,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                 field = self._owner_field(target) if spec.language == "go" else ""
                 if not field and "." in target and root(target) in (*self.function.params, self.function.receiver):
                     continue  # Ex) self.conn.request(...)   (an object's connection: the object's)
+                if spec.language == "python" and target in self.function.params:
+                    continue  # Ex) def _tunnel(self): self.send(...)   (the method's own object: its caller's)
                 if spec.language == "go" and target in self.function.params and not self._releases(target, spec):
                     # Ex) func (m *Monitor) Start(c *exec.Cmd) (chan Exit, error) { c.Start() ... }
                     # (the caller's Cmd, which the caller waits for: containerd's reaper, go-runc; a
