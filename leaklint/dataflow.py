@@ -136,7 +136,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.closed_if_failing, self.passing = {}, {}
         state = self._call_effects(call, state, deferred)
         passed, self.passing = self.passing, {}
-        acquired = self._acquisition(call, state)
+        # Ex) with self.assertRaises(OSError): s = socket.create_connection(a)   (meant to fail)
+        acquired = None if call.expected else self._acquisition(call, state)
         moving = wrapped | set(passed)  # Ex) c = tls.Client(c, cfg)   (the new value holds the old one)
         kept = frozenset(f for f in state if f.site in moving)
         for target in call.results:

@@ -44,6 +44,7 @@ class ExpressionLowerer(CallLowering):
         self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
         self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
         self.patched: list[str] = []  # classes an enclosing `with mock.patch(...)` makes open nothing
+        self.meant_to_raise = False  # a nested function used only where an exception is expected
         self.swapped: set[str] = set()  # calls made inert by a swap of their library's class (fakehttp)
 
     # -- hooks the statement lowerer provides ----------------------------------------------------

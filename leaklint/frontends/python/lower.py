@@ -16,7 +16,7 @@ from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
 from leaklint.frontends.python.flags import Flags, bound_names
-from leaklint.frontends.python.flow import FlowLowering, Frame
+from leaklint.frontends.python.flow import FlowLowering, Frame, expected_only
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.unit import ModuleUnit
 from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Span, Store
@@ -67,6 +67,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                                    tuple(self.scope.params), end, is_closure=bool(self.outer),
                                    free_names=tuple(sorted(self.outer)))
         function.owner = owner
+        function.meant_to_raise = self.meant_to_raise
         return function
 
     def _prepare(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Owner | None) -> None:
@@ -199,6 +200,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                                 self._visible(), self.out)
         inner.types = dict(self.types)
         inner.patched = list(self.patched)  # Ex) with patch("m.f"): def attempt(): f()   (run in the block)
+        inner.meant_to_raise = expected_only(self.node, node.name)
         self.out.append(inner.lower(node, node.name, None))
 
     def _return(self, node: ast.Return, value: ast.expr | None) -> None:
