@@ -110,6 +110,9 @@ class CallLowering:
             paths.append(self._plain_path(node.func.value))
         for target in dict.fromkeys(p for p in paths if p is not None):
             self._emit(Call(span, "?.__exhausted__", f"{short(node)} exhausted", target))
+        for inner, iterable in self.generated.pop(id(node), ()):
+            # Ex) dict((e.name, e) for e in os.scandir(p))   (the generator's iterables run to their end)
+            self._exhausted(span, inner, iterable)
 
     def _closure_call(self, node: ast.Call, name: str, results: tuple[str | None, ...]) -> Call:
         """Lowers a call of a nested function: it runs now on the names it captures (Capture), and

@@ -45,6 +45,7 @@ class ExpressionLowerer(CallLowering):
         self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
         self.patched: list[str] = []  # classes an enclosing `with mock.patch(...)` makes open nothing
         self.meant_to_raise = False  # a nested function used only where an exception is expected
+        self.generated: dict[int, list] = {}  # generator expression -> (iterable node, path) per `for`
         self.swapped: set[str] = set()  # calls made inert by a swap of their library's class (fakehttp)
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
@@ -186,6 +187,8 @@ class ExpressionLowerer(CallLowering):
         if not isinstance(node, ast.GeneratorExp):  # a list built now has run every iterable to its end
             for generator, iterable in zip(node.generators, iterables):
                 self._exhausted(self.pos.span(generator.iter), generator.iter, iterable)
+        else:  # a consumer running the generator runs them to their end (see _exhausted)
+            self.generated[id(node)] = [(g.iter, i) for g, i in zip(node.generators, iterables)]
         self.renames = saved
         return result
 
