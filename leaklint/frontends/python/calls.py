@@ -54,7 +54,7 @@ class CallLowering:
             self._may_raise(span)
             self.cfg.current = None
             return None
-        if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
+        if callee in infer.ON_FILE_OBJECT and self._on_file_object(node, args, named):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
@@ -286,10 +286,20 @@ class CallLowering:
                 return True
         return False
 
+    def _on_file_object(self, node: ast.Call, args: list[str | None], named: list[tuple[str, str | None]]) -> bool:
+        """Reports whether an archive call works on a file object rather than a path: its first
+        argument, or its `fileobj` keyword (`tarfile.open(fileobj=io.BytesIO(b))`)."""
+        if node.args and self._file_object(node.args[0], args[0]):
+            return True
+        given = next((k.value for k in node.keywords if k.arg == "fileobj"), None)
+        return given is not None and self._file_object(given, dict(named).get("fileobj"))
+
     def _file_object(self, node: ast.expr, path: str | None) -> bool:
         """Reports whether an argument is an object rather than a path: a class instance built here
         (`io.BytesIO(b)`, `g = GridOut(...)`) or a file this function opened."""
         if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and self._local_class(node.func.id):
+                return True  # Ex) class MyBytesIO(io.BytesIO): ...   tarfile.open(fileobj=MyBytesIO(data))
             dotted = self._dotted(node.func)
             return bool(dotted) and looks_like_class(dotted, self.module)
         return path is not None and (path in self.types or self.origins.get(path) in infer.FILE_OPENERS)
