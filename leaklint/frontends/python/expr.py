@@ -372,6 +372,13 @@ class ExpressionLowerer(CallLowering):
                 # Ex) if self._client.is_closed:   (already closed: nothing to leak on the true edge)
                 subject = self._plain_path(base)
                 return (Guard(subject, "nil") if subject else None), None
+            case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot() as op], comparators=[other]) \
+                    if self._module_object(other):
+                # Ex) if g is not sys.stdout.buffer: g.close()   (what this function opened is no module's)
+                subject = self._plain_path(left)
+                if subject is None:
+                    return None, None
+                return (Guard(subject, "nil"), None) if isinstance(op, ast.Is) else (None, Guard(subject, "nil"))
             case ast.Compare(left=left, ops=[ast.Is() | ast.Eq() | ast.IsNot() | ast.NotEq() as op],
                              comparators=[ast.Constant(value=None)]):
                 # Ex) if sock is None:   Ex) if resp is not None:   Ex) while (c := accept()) is not None:
@@ -384,6 +391,15 @@ class ExpressionLowerer(CallLowering):
                 return self._guards(target)
         subject = self._plain_path(test)
         return (Guard(subject, "nonnil"), Guard(subject, "nil")) if subject else (None, None)
+
+    def _module_object(self, node: ast.expr) -> bool:
+        """Reports whether `node` is an attribute of an imported module (`sys.stdout.buffer`): an
+        object that exists apart from anything the function acquires."""
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return root is not node and isinstance(root, ast.Name) and not self.scope.is_local(root.id) \
+            and self.module.kinds.get(root.id) == "import"
 
     def _plain_path(self, node: ast.expr) -> str | None:
         if isinstance(node, ast.Name):
