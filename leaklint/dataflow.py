@@ -189,11 +189,12 @@ class FunctionAnalysis(OwnedFields, Closures):
         return frozenset(out)
 
     def _wrapped(self, call: Call, state: State) -> set[int]:
-        """Returns the sites that `call` wraps: its first argument's resource lives on in its result."""
-        first = call.args[0] if call.args else None
-        if first is None:
+        """Returns the sites that `call` wraps: the resources of its arguments live on in its result
+        (`tls.Client(conn, cfg)`, `os._wrap_close(proc.stdout, proc)`)."""
+        given = [arg for arg in call.args if arg is not None]
+        if not given:
             return set()
-        return {f.site for f in state if any(refers(first, h) for h in f.holders)
+        return {f.site for f in state if any(refers(arg, h) for arg in given for h in f.holders)
                 and self.sites[f.site].spec.is_wrap(call.callee)}
 
     def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
