@@ -76,11 +76,34 @@ class FunctionAnalysis(OwnedFields, Closures):
             return state, state
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
-        if last[1] - markers and self.oracle.quiet(last[0]):
+        if not last[0].expected and last[1] - markers and self.oracle.quiet(last[0]):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
+        if not last[0].expected and self._fills_buffer(last[0], last[1] - markers):
+            return state, markers  # Ex) f = open(p, "wb"); f.write(b"x")   (the I/O comes at close)
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
         return state, frozenset(replace(f, raised=span, raised_by=last[0].callee) for f in raised) | markers
+
+    def _fills_buffer(self, call: Call, state: State) -> bool:
+        """Reports whether `call` is a method of a resource open here that only fills its buffer
+        (see Acquire.fills_buffer): `f.write(...)` on a file from open(), `p.stdin.write(...)` on a
+        Popen with stdin=PIPE. A method of any other value may do its I/O at once."""
+        if call.receiver is None:
+            return False
+        method = call.callee.rpartition(".")[2]
+        for fact in state:
+            site = self.sites[fact.site]
+            for holder in fact.holders:
+                handle = joined(holder)
+                if call.receiver == handle:
+                    path = method
+                elif call.receiver.startswith(handle + "."):
+                    path = f"{call.receiver[len(handle) + 1:]}.{method}"
+                else:
+                    continue
+                if site.clause.fills_buffer(path, site.call.kwargs):
+                    return True
+        return False
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
@@ -114,7 +137,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.closed_if_failing, self.passing = {}, {}
         state = self._call_effects(call, state, deferred)
         passed, self.passing = self.passing, {}
-        acquired = self._acquisition(call, state)
+        # Ex) with self.assertRaises(OSError): s = socket.create_connection(a)   (meant to fail)
+        acquired = None if call.expected else self._acquisition(call, state)
         moving = wrapped | set(passed)  # Ex) c = tls.Client(c, cfg)   (the new value holds the old one)
         kept = frozenset(f for f in state if f.site in moving)
         for target in call.results:
@@ -166,11 +190,12 @@ class FunctionAnalysis(OwnedFields, Closures):
         return frozenset(out)
 
     def _wrapped(self, call: Call, state: State) -> set[int]:
-        """Returns the sites that `call` wraps: its first argument's resource lives on in its result."""
-        first = call.args[0] if call.args else None
-        if first is None:
+        """Returns the sites that `call` wraps: the resources of its arguments live on in its result
+        (`tls.Client(conn, cfg)`, `os._wrap_close(proc.stdout, proc)`)."""
+        given = [arg for arg in call.args if arg is not None]
+        if not given:
             return set()
-        wrapped = {f.site for f in state if any(refers(first, h) for h in f.holders)
+        wrapped = {f.site for f in state if any(refers(arg, h) for arg in given for h in f.holders)
                    and self.sites[f.site].spec.is_wrap(call.callee)}
         for arg in call.args:
             if _in_place(call, arg) and not self.oracle.is_tree_function(call.callee):
@@ -342,6 +367,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                 field = self._owner_field(target) if spec.language == "go" else ""
                 if not field and "." in target and root(target) in (*self.function.params, self.function.receiver):
                     continue  # Ex) self.conn.request(...)   (an object's connection: the object's)
+                if spec.language == "python" and target in self.function.params:
+                    continue  # Ex) def _tunnel(self): self.send(...)   (the method's own object: its caller's)
                 if spec.language == "go" and target in self.function.params and not self._releases(target, spec):
                     # Ex) func (m *Monitor) Start(c *exec.Cmd) (chan Exit, error) { c.Start() ... }
                     # (the caller's Cmd, which the caller waits for: containerd's reaper, go-runc; a

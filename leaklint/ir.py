@@ -43,6 +43,9 @@ class Call:
     result_type: str = ""
     awaited: bool = False
     consts: tuple[str, ...] = ()  # per argument, the package-level value it names (`io.Discard`), else ""
+    # In a block meant to raise (`with self.assertRaises(E):`): it may raise, quiet or not, and
+    # acquires nothing, since the block completing fails the test.
+    expected: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,7 @@ class FunctionIR:
     owner: Owner | None = None
     receiver: str = ""  # a Go method's receiver name: what a call on a value of its type passes
     receiver_error: str = ""  # its `error` field (`r.err`): set, the value holds no resource (`&Row{err: err}`)
+    meant_to_raise: bool = False  # used only where a test expects an exception: returning fails the test
 
 
 @dataclass(frozen=True, slots=True)

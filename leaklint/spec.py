@@ -43,6 +43,22 @@ class Acquire:
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
     injected: bool = False  # (summaries) acquired through an interface's RoundTrip: a fake in tests
     context: str = ""  # `with` / `async with` over the call closes the resource (automatic fixes)
+    buffered_methods: tuple[str, ...] = ()  # methods (`write`, `stdin.write`) that only fill its buffer
+    unbuffered: tuple[tuple[str, str], ...] = ()  # with one of these arguments it has no buffer (buffering=0)
+
+    def fills_buffer(self, method: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether calling `method` (a path from the resource: `write`, `stdin.write`) on
+        what a call with `kwargs` acquired only fills the resource's buffer: the I/O, and its
+        errors, come at a flush or at close, and close releases the resource even when its flush
+        fails, so no exception path that leaks it starts there. A write larger than the buffer
+        (8 KiB by default) goes through at once; the model treats writes as small."""
+        return method in self.buffered(kwargs)
+
+    def buffered(self, kwargs: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+        """Returns the buffered methods of what a call with `kwargs` acquired: none when one of
+        them turns buffering off."""
+        given = dict(kwargs)
+        return () if any(given.get(k) == v for k, v in self.unbuffered) else self.buffered_methods
 
     def matches(self, callee: str, kwargs: tuple[tuple[str, str], ...], result_type: str = "") -> bool:
         """Reports whether a call of `callee` (declared to return `result_type`) acquires under this clause."""

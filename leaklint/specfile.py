@@ -105,6 +105,8 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         resource=sub.text("resource", required=False),
         type=sub.text("type", required=False),
         context=sub.text("context", required=False, choices=("with", "async with")),
+        buffered_methods=tuple(sub.strings("buffered_methods", required=False)),
+        unbuffered=tuple(sorted((str(k), str(v)) for k, v in sub.table("unbuffered", required=False).items())),
     )
     sub.reject_unknown()
     return clause
@@ -198,7 +200,7 @@ def _flatten(data: dict, prefix: str = "") -> list[str]:
     keys = []
     for key, value in data.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and key not in ("kwargs", "unless", "released_at_exit"):
+        if isinstance(value, dict) and key not in ("kwargs", "unless", "released_at_exit", "unbuffered"):
             keys.extend(_flatten(value, name + "."))
         else:
             keys.append(name)

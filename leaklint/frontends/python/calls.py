@@ -55,14 +55,14 @@ class CallLowering:
             self._may_raise(span)
             self.cfg.current = None
             return None
-        if callee in infer.ON_FILE_OBJECT and node.args and self._file_object(node.args[0], args[0]):
+        if callee in infer.ON_FILE_OBJECT and self._on_file_object(node, args, named):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
         # Ex) for line in self.filePath.open(): ...   (an unknown receiver's result read as a file)
         typed = FILE_TYPE if callee.startswith("?.") and self._read_as_file(node, callee[2:]) else ""
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
-                    awaited=id(node) in self.awaited, result_type=typed)
+                    awaited=id(node) in self.awaited, result_type=typed, expected=self.expecting > 0)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
@@ -122,6 +122,9 @@ class CallLowering:
             paths.append(self._plain_path(node.func.value))
         for target in dict.fromkeys(p for p in paths if p is not None):
             self._emit(Call(span, "?.__exhausted__", f"{short(node)} exhausted", target))
+        for inner, iterable in self.generated.pop(id(node), ()):
+            # Ex) dict((e.name, e) for e in os.scandir(p))   (the generator's iterables run to their end)
+            self._exhausted(span, inner, iterable)
 
     def _closure_call(self, node: ast.Call, name: str, results: tuple[str | None, ...]) -> Call:
         """Lowers a call of a nested function: it runs now on the names it captures (Capture), and
@@ -295,10 +298,20 @@ class CallLowering:
                 return True
         return False
 
+    def _on_file_object(self, node: ast.Call, args: list[str | None], named: list[tuple[str, str | None]]) -> bool:
+        """Reports whether an archive call works on a file object rather than a path: its first
+        argument, or its `fileobj` keyword (`tarfile.open(fileobj=io.BytesIO(b))`)."""
+        if node.args and self._file_object(node.args[0], args[0]):
+            return True
+        given = next((k.value for k in node.keywords if k.arg == "fileobj"), None)
+        return given is not None and self._file_object(given, dict(named).get("fileobj"))
+
     def _file_object(self, node: ast.expr, path: str | None) -> bool:
         """Reports whether an argument is an object rather than a path: a class instance built here
         (`io.BytesIO(b)`, `g = GridOut(...)`) or a file this function opened."""
         if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and self._local_class(node.func.id):
+                return True  # Ex) class MyBytesIO(io.BytesIO): ...   tarfile.open(fileobj=MyBytesIO(data))
             dotted = self._dotted(node.func)
             return bool(dotted) and looks_like_class(dotted, self.module)
         return path is not None and (path in self.types or self.origins.get(path) in infer.FILE_OPENERS)

@@ -45,6 +45,8 @@ class ExpressionLowerer(CallLowering):
         self.file_results: frozenset[int] | None = None  # calls whose results are used as files (file_use), once asked
         self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
         self.patched: list[str] = []  # classes an enclosing `with mock.patch(...)` makes open nothing
+        self.meant_to_raise = False  # a nested function used only where an exception is expected
+        self.generated: dict[int, list] = {}  # generator expression -> (iterable node, path) per `for`
         self.swapped: set[str] = set()  # calls made inert by a swap of their library's class (fakehttp)
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
@@ -186,6 +188,8 @@ class ExpressionLowerer(CallLowering):
         if not isinstance(node, ast.GeneratorExp):  # a list built now has run every iterable to its end
             for generator, iterable in zip(node.generators, iterables):
                 self._exhausted(self.pos.span(generator.iter), generator.iter, iterable)
+        else:  # a consumer running the generator runs them to their end (see _exhausted)
+            self.generated[id(node)] = [(g.iter, i) for g, i in zip(node.generators, iterables)]
         self.renames = saved
         return result
 
@@ -369,6 +373,13 @@ class ExpressionLowerer(CallLowering):
                 # Ex) if self._client.is_closed:   (already closed: nothing to leak on the true edge)
                 subject = self._plain_path(base)
                 return (Guard(subject, "nil") if subject else None), None
+            case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot() as op], comparators=[other]) \
+                    if self._module_object(other):
+                # Ex) if g is not sys.stdout.buffer: g.close()   (what this function opened is no module's)
+                subject = self._plain_path(left)
+                if subject is None:
+                    return None, None
+                return (Guard(subject, "nil"), None) if isinstance(op, ast.Is) else (None, Guard(subject, "nil"))
             case ast.Compare(left=left, ops=[ast.Is() | ast.Eq() | ast.IsNot() | ast.NotEq() as op],
                              comparators=[ast.Constant(value=None)]):
                 # Ex) if sock is None:   Ex) if resp is not None:   Ex) while (c := accept()) is not None:
@@ -381,6 +392,15 @@ class ExpressionLowerer(CallLowering):
                 return self._guards(target)
         subject = self._plain_path(test)
         return (Guard(subject, "nonnil"), Guard(subject, "nil")) if subject else (None, None)
+
+    def _module_object(self, node: ast.expr) -> bool:
+        """Reports whether `node` is an attribute of an imported module (`sys.stdout.buffer`): an
+        object that exists apart from anything the function acquires."""
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return root is not node and isinstance(root, ast.Name) and not self.scope.is_local(root.id) \
+            and self.module.kinds.get(root.id) == "import"
 
     def _plain_path(self, node: ast.expr) -> str | None:
         if isinstance(node, ast.Name):

@@ -79,8 +79,15 @@ class FlowLowering:
         if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS:
             return []
         first = manager.args[0]
-        if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            return [first.value]  # Ex) mock.patch("subprocess.Popen")
+        named = _patch_target(first)
+        if named is not None:
+            # Ex) mock.patch("subprocess.Popen")   Ex) patch("%s.open" % __name__, mock_open())
+            module, _, name = named.rpartition(".")
+            module = self.module.name if module == "__name__" else module
+            if module in ("builtins", self.module.name):
+                # Patching M.open replaces the name `open` that M's functions look up at call time.
+                return [named, self.module.resolve_global(name) or named]
+            return [named]
         target = self._dotted(first)
         method = manager.args[1].value if len(manager.args) > 1 and isinstance(manager.args[1], ast.Constant) else None
         return [target] if target and method == infer.OPENING_METHODS.get(target) else []
@@ -260,6 +267,39 @@ class FlowLowering:
         self.cfg.current, self.frames, self.pending = saved_current, saved_frames, saved_pending
         self.flags.restore(flags)
         return block
+
+
+def _patch_target(node: ast.expr) -> str | None:
+    """Returns the dotted name a `mock.patch` target string spells, `__name__` standing for the
+    module's own name (`"%s.open" % __name__`, `__name__ + ".open"`, `f"{__name__}.open"`)."""
+    match node:
+        case ast.Constant(value=str() as text):
+            return text
+        case ast.BinOp(left=ast.Constant(value=str() as text), op=ast.Mod(), right=ast.Name(id="__name__")) \
+                if text.startswith("%s."):
+            return "__name__" + text[2:]
+        case ast.BinOp(left=ast.Name(id="__name__"), op=ast.Add(), right=ast.Constant(value=str() as text)) \
+                if text.startswith("."):
+            return "__name__" + text
+        case ast.JoinedStr(values=[ast.FormattedValue(value=ast.Name(id="__name__")), ast.Constant(value=str() as text)]) \
+                if text.startswith("."):
+            return "__name__" + text
+    return None
+
+
+def expected_only(function: ast.AST, name: str) -> bool:
+    """Reports whether every use of `name` in `function` is where an exception is expected: the
+    callable given to assertRaises (`self.assertRaises(E, name)`) or inside the body of `with
+    self.assertRaises(E):`. A nested function used only so is meant to raise."""
+    # Ex) def raise_timeout(): sock.accept()   ...   self.assertRaises(TimeoutError, raise_timeout)
+    expected: set[int] = set()
+    for node in ast.walk(function):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(_swallows(i.context_expr) == "expects" for i in node.items):
+            expected.update(id(n) for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Call) and len(node.args) > 1 and short(node.func).rpartition(".")[2] in _EXPECTS:
+            expected.add(id(node.args[1]))
+    uses = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    return bool(uses) and all(id(n) in expected for n in uses)
 
 
 def _swallows(manager: ast.expr) -> str:

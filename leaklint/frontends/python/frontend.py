@@ -212,6 +212,11 @@ def _definitions(scope: ModuleScope):
             yield node, f"{info.qualname}.{name}", f"{short}.{name}", info
 
 
+# Test runners build a new test object per test and call these on it once, first: unittest's
+# setUp/asyncSetUp, pytest's setup_method. The object's fields hold nothing yet there.
+_PER_TEST_SETUPS = frozenset({"setUp", "asyncSetUp", "setup_method"})
+
+
 def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner | None:
     """Returns the Owner of a method when every base of its class is known, else None (fields escape)."""
     family = _family(scope, klass, eager)
@@ -221,7 +226,7 @@ def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner
     cached = tuple(sorted(scope.fields(klass).cached))
     return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, family[0],
                  constructor=node.name == "__init__", cached=cached, acquiring=family[1],
-                 fresh=node.name in scope.init_helpers(klass))
+                 fresh=node.name in scope.init_helpers(klass) or node.name in _PER_TEST_SETUPS)
 
 
 def _family(scope: ModuleScope, klass: ClassInfo, eager: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:

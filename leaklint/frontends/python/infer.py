@@ -48,7 +48,8 @@ PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.
 
 # Archives built on a file object rather than a path hold no descriptor of their own (the file's
 # owner closes it); the front-end calls them `zipfile.ZipFile(fileobj)`, which no rule acquires.
-ON_FILE_OBJECT = frozenset({"zipfile.ZipFile", "zipfile.PyZipFile", "tarfile.TarFile"})
+ON_FILE_OBJECT = frozenset({"zipfile.ZipFile", "zipfile.PyZipFile", "tarfile.TarFile", "tarfile.open",
+                            "tarfile.TarFile.open"})
 FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "os.fdopen"})
 
 # Starting a program that no file can name (`Popen(["*"])`, a test expecting the exec to fail)

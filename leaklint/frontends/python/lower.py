@@ -16,7 +16,7 @@ from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
 from leaklint.frontends.python.flags import Flags, bound_names, once_guards
-from leaklint.frontends.python.flow import FlowLowering, Frame
+from leaklint.frontends.python.flow import FlowLowering, Frame, expected_only
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.unit import ModuleUnit
 from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Span, Store
@@ -67,12 +67,15 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                                    tuple(self.scope.params), end, is_closure=bool(self.outer),
                                    free_names=tuple(sorted(self.outer)))
         function.owner = owner
+        function.meant_to_raise = self.meant_to_raise
         return function
 
     def _prepare(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Owner | None) -> None:
         self.generator = self.scope.generator
         self.contextmanager = self.generator and any(short(d.func if isinstance(d, ast.Call) else d).endswith(
             ("contextmanager",)) for d in node.decorator_list)
+        for decorator in node.decorator_list:
+            self.patched += self._patched(decorator)  # Ex) @patch(__name__ + ".open")   (for the whole call)
         params = self.scope.params
         kind = self.module.method_kind(f"{self.klass.qualname}.{node.name}") if self.klass is not None else ""
         if kind == "instance" and params:
@@ -201,6 +204,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         if self.receiver and self.klass is not None and not inner.scope.is_local(self.receiver):
             # Ex) def _run(): ...; self._shutdown_pool()   (the method's own object, read in a closure)
             inner.types[self.receiver] = self.klass.qualname
+        inner.patched = list(self.patched)  # Ex) with patch("m.f"): def attempt(): f()   (run in the block)
+        inner.meant_to_raise = expected_only(self.node, node.name)
         self.out.append(inner.lower(node, node.name, None))
 
     def _return(self, node: ast.Return, value: ast.expr | None) -> None:
