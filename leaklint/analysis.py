@@ -73,6 +73,7 @@ class LeakAnalysis(Oracle):
         self._owning: set[tuple[str, str, str]] = set()  # owner_releases questions under way
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
+        self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
 
     # -- the oracle ---------------------------------------------------------------------------
@@ -112,6 +113,9 @@ class LeakAnalysis(Oracle):
             return None  # Ex) (&Client{Transport: &recordingTransport{}}).Get(u)   (its RoundTrip returns no body)
         if named is not None:
             return named  # Ex) os.Open, whether or not package os is part of the tree
+        if callee.endswith(".__init__") and call.receiver is None and call.args[:1] == (None,) \
+                and callee in self.functions:
+            return self._constructed(callee)  # Ex) p = Poller()   (a class of the tree holding a socket pair)
         returning = self.functions.may_return(callee)
         typed = self._clause(callee, call.kwargs, call.result_type) if call.result_type and not returning else None
         if typed is not None:
@@ -126,6 +130,35 @@ class LeakAnalysis(Oracle):
         # Ex) libnet.Dial(addr) of another module; syslog.Dial, whose connection its summary does not see
         # (its own Dial returning a response is what its summary says, found above)
         return self._clause(callee, call.kwargs, "", patterns=True)
+
+    def _constructed(self, init: str) -> tuple[RuleSpec, Acquire] | None:
+        """Returns what an object of a tree class holds when its constructor `init` returns: the
+        resource its `__init__` stores in a field that a method of the class releases (`close()`).
+        Such an object is then a resource itself: its own close() releases it, and dropping it open
+        leaks what it holds. A field nothing in the class releases is the class's own finding."""
+        if init in self._objects:
+            return self._objects[init]
+        self._objects[init] = None  # recursion guard: a class whose __init__ builds another of it
+        function = self.functions[init]
+        owner = function.owner
+        if owner is None or not owner.constructor or not owner.receiver or not _assigns_field(function) \
+                or not self._may_acquire(function):
+            # Ex) def __init__(self, host): super().__init__(host)   (what the base's stores)
+            bases = [op.callee for block in function.blocks for op in block.ops if isinstance(op, Call)
+                     and op.callee.endswith(".__init__") and op.callee in self.functions and owner is not None
+                     and owner.receiver and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,))]
+            self._objects[init] = next((found for base in bases if (found := self._constructed(base))), None)
+            return self._objects[init]
+        analysis = FunctionAnalysis(function, self)
+        analysis.run(lambda leak: None)
+        for field, index in sorted(analysis.stored.items()):
+            site = analysis.sites[index]
+            if self.owner_releases(owner, field, site.spec):
+                path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
+                self._objects[init] = site.spec, Acquire(calls=(init,), resource=f"object holding a {site.spec.resource}",
+                                                         type=owner.name, field=path)
+                break
+        return self._objects[init]
 
     def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str,
                 patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:

@@ -167,6 +167,10 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
         eager.update(qualname for qualname, _, _ in new)
         # Ex) def connect(h): return socket.create_connection(h)   (its callers acquire too)
         names.update(name for _, name, text in new if _RETURNS_VALUE.search(text))
+        # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()   (so does Poller())
+        names.update(info.node.name for info in scope.classes.values()
+                     if "." not in info.qualname[len(scope.name) + 1:]
+                     and any(f"{member.qualname}.__init__" in eager for member in [info, *scope.tree_bases(info)]))
     return eager | _field_writers(definitions, positions, eager), _words(names)
 
 
