@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from leaklint.dataflow import FunctionAnalysis
-from leaklint.facts import Leak, Oracle, Site, joined
+from leaklint.facts import Leak, Oracle, Site, joined, root
 from leaklint.finding import Finding, Location
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint.spec import Acquire, ClauseIndex, RuleSpec
@@ -151,9 +151,10 @@ class LeakAnalysis(Oracle):
             return self._objects[init]
         analysis = FunctionAnalysis(function, self)
         analysis.run(lambda leak: None)
+        given = _given_fields(function)
         for field, index in sorted(analysis.stored.items()):
             site = analysis.sites[index]
-            if self.owner_releases(owner, field, site.spec):
+            if field not in given and self.owner_releases(owner, field, site.spec):
                 path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
                 self._objects[init] = site.spec, Acquire(calls=(init,), resource=f"object holding a {site.spec.resource}",
                                                          type=owner.name, field=path)
@@ -500,6 +501,20 @@ def _touches(function: FunctionIR, name: str) -> bool:
             if any(path is not None and (path == name or path.startswith(prefix)) for path in paths):
                 return True
     return False
+
+
+def _given_fields(function: FunctionIR) -> set[str]:
+    """Returns the fields of its object that method `function` may set to what a caller passed:
+    `self._loop = loop` where `loop` is a parameter (or a local holding one) on some path; then the
+    object may hold the caller's resource rather than one of its own (`Adapter(loop)`)."""
+    receiver = function.owner.receiver if function.owner is not None else ""
+    given = set(function.params) - {receiver}
+    assigns = [op for block in function.blocks for op in block.ops if isinstance(op, Assign) and op.source]
+    for _ in range(3):  # Ex) sock = sock or make(); conn = sock; self.conn = conn
+        given |= {op.target for op in assigns if "." not in op.target and root(op.source) in given}
+    prefix = receiver + "."
+    return {op.target[len(prefix):].partition(".")[0] for op in assigns
+            if receiver and op.target.startswith(prefix) and root(op.source) in given}
 
 
 def _assigns_field(function: FunctionIR) -> bool:

@@ -125,7 +125,7 @@ class ModuleScope(ClassQueries):
     def _class(self, node: ast.ClassDef, module: str, prefix: str) -> None:
         qualname = f"{module}.{prefix}{node.name}"
         info = ClassInfo(qualname, node, [])
-        for item in node.body:
+        for item in _top_level(node.body):  # Ex) if sys.platform != 'win32': def test_sendall(self): ...
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = item
             elif isinstance(item, ast.ClassDef):
