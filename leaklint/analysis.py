@@ -131,6 +131,20 @@ class LeakAnalysis(Oracle):
         # (its own Dial returning a response is what its summary says, found above)
         return self._clause(callee, call.kwargs, "", patterns=True)
 
+    def kept_by_object(self, init: str, index: int, rest: str, spec: RuleSpec) -> str | None:
+        """Returns the path at which an object built by tree constructor `init` holds the resource
+        passed as parameter `index` (at `rest`): `self.sock = sock` in `__init__`, when a method of the
+        class releases that field; None when the object does not take it over so."""
+        function = self.functions[init]
+        owner = function.owner
+        if owner is None or not owner.receiver or index >= len(function.params):
+            return None
+        prefix, param = owner.receiver + ".", function.params[index]
+        fields = {op.target[len(prefix):] for block in function.blocks for op in block.ops
+                  if isinstance(op, Assign) and op.source == param and op.target.startswith(prefix)}
+        field = next((f for f in sorted(fields) if "." not in f and self.owner_releases(owner, f, spec)), None)
+        return None if field is None else f"{field}.{rest}" if rest else field
+
     def _constructed(self, init: str) -> tuple[RuleSpec, Acquire] | None:
         """Returns what an object of a tree class holds when its constructor `init` returns: the
         resource its `__init__` stores in a field that a method of the class releases (`close()`).
@@ -206,9 +220,11 @@ class LeakAnalysis(Oracle):
             self._local.returns[qualname] = store.pop(qualname)  # Ex) a cycle: order-dependent, kept local
         return result
 
-    def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool:
-        """Reports whether some function of `owner` releases the resource it keeps in `field`."""
-        key = (owner.name, field, spec.id)
+    def owner_releases(self, owner: Owner, field: str, spec: RuleSpec, held: Acquire | None = None) -> bool:
+        """Reports whether some function of `owner` releases the resource it keeps in `field`; `held`,
+        for an object of a tree class holding it (SocketInfo), is what its methods are read by."""
+        held = held if held is not None and held.field and held.type else None
+        key = (owner.name, field, spec.id) + ((held.type, held.field) if held else ())
         if key in self._owning:
             self._provisional()  # recursion: a summary relying on this answer relies on a guess
         if key not in self._owned:
@@ -218,7 +234,7 @@ class LeakAnalysis(Oracle):
             below = {spec.release_field} | {more for clause in spec.acquire for more in clause.more_fields}
             fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
             self._owned[key] = any(
-                self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec)[1]
+                self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec, held=held)[1]
                 for qualname in owner.methods if qualname in self.functions for path in fields)
             self._owning.discard(key)
         return self._owned[key]
@@ -322,11 +338,12 @@ class LeakAnalysis(Oracle):
         return self._local.passed.get(key) or self._summaries(key[0]).passed.get(key)
 
     def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec,
-                err: str | None = None) -> tuple[bool, bool, bool | None, bool]:
+                err: str | None = None, held: Acquire | None = None) -> tuple[bool, bool, bool | None, bool]:
         """Returns (leaked on some normal path, released somewhere, leaked only where the function
         reports failure (None: only where it reports success), read to its end wherever it leaked)
-        for a resource held by `name` (absent where parameter `err` is non-nil)."""
-        key = (qualname, name, rest, spec.id, err)
+        for a resource held by `name` (absent where parameter `err` is non-nil), acquired as `held`
+        says when given (an object of a tree class holding it in a field)."""
+        key = (qualname, name, rest, spec.id, err) + ((held.type, held.field) if held else ())
         summaries = self._local if key in self._local.effects else self._summaries(qualname)
         if key in summaries.effects:
             if key in self._active:
@@ -338,7 +355,7 @@ class LeakAnalysis(Oracle):
             return (True, False, False, False)
         summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
-        pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
+        pseudo = Site(0, spec, held or spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
         self._active.add(key)

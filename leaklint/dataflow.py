@@ -229,10 +229,20 @@ class FunctionAnalysis(OwnedFields, Closures):
                     return "release"
                 if method in spec.drain_methods and not call.args:
                     return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
+            if call.receiver is not None and call.receiver == holder[0] and holder[1] and spec.language == "python" \
+                    and method in spec.release_methods and call.callee.startswith("?."):
+                return "release"  # Ex) info = pool.connect(); info.close()   (an object holding it in info.sock)
+        typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
+        callee = typed if self.oracle.is_tree_function(typed) else call.callee
         for holder in holders:
-            if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(call.callee):
+            if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(callee):
                 # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
-                effect = self.oracle.receiver_effect(call.callee, remainder(call.receiver, holder), spec)
+                # Ex) info = pool.connect(); info.close_socket()   (a SocketInfo: its method, by the site's type)
+                rest = remainder(call.receiver, holder)
+                if callee != call.callee and not rest:
+                    rest = self.sites[fact.site].clause.field or ""  # Ex) for info in self.sockets: info.close()
+                effect = self.oracle.receiver_effect(callee, rest, spec) if callee == call.callee \
+                    else self.oracle.param_effect(callee, 0, rest, spec)  # a Python method: `self` is parameter 0
                 if effect != "borrows":
                     return _EFFECTS[effect]
             for index, arg in enumerate(call.args):
@@ -260,6 +270,15 @@ class FunctionAnalysis(OwnedFields, Closures):
             return "borrow"
         if self.oracle.borrows_by_type(call.callee, index) and not spec.drain_calls:
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
+        if _constructs_tree_object(call) and call.results[:1] != (None,) and self.oracle.is_tree_function(call.callee):
+            field = self.oracle.kept_by_object(call.callee, index, rest, spec)
+            if field is not None:
+                # Ex) info = SocketInfo(sock, pool)   (__init__ keeps it in self.sock, close() closes it:
+                # the new object holds it, and its methods are the class's)
+                self.passing[fact.site] = (0, frozenset({field}), True)
+                site = self.sites[fact.site]
+                self.sites[fact.site] = replace(site, clause=replace(site.clause, type=call.callee.rpartition(".")[0]))
+                return "borrow"
         if self.oracle.is_tree_function(call.callee):
             paired = _paired(call, fact)
             effect = self.oracle.param_effect(call.callee, index, rest, spec, paired)
@@ -490,6 +509,12 @@ class FunctionAnalysis(OwnedFields, Closures):
 _EFFECTS = {"closes": "release", "escapes": "escape", "closes-on-success": "release-on-success",
             "closes-on-failure": "release-on-failure", "drains": "drain", "passes": "borrow", "borrows": "borrow",
             "escapes-on-success": "escape-on-success", "passes-on-success": "borrow"}
+
+
+def _constructs_tree_object(call: Call) -> bool:
+    """Reports whether `call` builds an object of a class of the tree (`Conn(sock)`: its `__init__`,
+    given no object of the caller's), rather than running an initializer on one (`super().__init__`)."""
+    return call.callee.endswith(".__init__") and call.receiver is None and call.args[:1] == (None,)
 
 
 def _ignore(_: Leak) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -125,7 +126,7 @@ class ModuleScope(ClassQueries):
     def _class(self, node: ast.ClassDef, module: str, prefix: str) -> None:
         qualname = f"{module}.{prefix}{node.name}"
         info = ClassInfo(qualname, node, [])
-        for item in _top_level(node.body):  # Ex) if sys.platform != 'win32': def test_sendall(self): ...
+        for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = item
             elif isinstance(item, ast.ClassDef):
@@ -240,8 +241,9 @@ def _top_level(body: list[ast.stmt]):
                 imported = _imported_names(statement.body)
                 for handler in statement.handlers:
                     # Ex) try: import selectors  except ImportError: from . import selectors34 as selectors
-                    # The fallback binds the name only where the first import fails (an old Python):
-                    # the name keeps the first import's meaning.
+                    # The fallback binds the name only where the first import fails: where that one is
+                    # of the standard library (an old Python), the name keeps its meaning; where it is
+                    # Python 2's (`import httplib`) or a third party's, the fallback is what runs.
                     fallback = _catches_import_error(handler)
                     yield from (s for s in _top_level(handler.body)
                                 if not (fallback and isinstance(s, (ast.Import, ast.ImportFrom))
@@ -264,9 +266,17 @@ def _loads_module(node: ast.stmt) -> bool:
 
 
 def _imported_names(body: list[ast.stmt]) -> set[str]:
-    """Returns the local names the import statements directly in `body` bind."""
-    return {alias.asname or alias.name.split(".")[0] for s in body if isinstance(s, (ast.Import, ast.ImportFrom))
-            for alias in s.names}
+    """Returns the local names that the import statements directly in `body` bind to modules of the
+    standard library (`import selectors`, not Python 2's `import httplib`): imports that succeed."""
+    names = set()
+    for statement in body:
+        if isinstance(statement, ast.Import):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in statement.names
+                         if alias.name.split(".")[0] in sys.stdlib_module_names)
+        elif isinstance(statement, ast.ImportFrom) and not statement.level \
+                and (statement.module or "").split(".")[0] in sys.stdlib_module_names:
+            names.update(alias.asname or alias.name for alias in statement.names)
+    return names
 
 
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:
