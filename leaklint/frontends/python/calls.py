@@ -194,6 +194,11 @@ class CallLowering:
     def _callee(self, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
         """Returns (callee, display, receiver path, leading arguments) for the called expression."""
         dotted = self._dotted(func)
+        if dotted is None and isinstance(func, ast.Name) and self.scope.is_local(func.id):
+            # Ex) pool_class = urllib3.HTTPConnectionPool; if ssl: pool_class = urllib3.HTTPSConnectionPool
+            #     self.pool = pool_class(host)   (a local bound only to library or tree callables)
+            targets = [self._dotted(value) for value in self.scope.callable_alias(func.id)]
+            dotted = targets[0] if targets and all(targets) else None
         if dotted is not None:
             return self._resolved(dotted, func)
         if isinstance(func, ast.Attribute):
