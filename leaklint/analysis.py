@@ -133,8 +133,9 @@ class LeakAnalysis(Oracle):
 
     def kept_by_object(self, init: str, index: int, rest: str, spec: RuleSpec) -> str | None:
         """Returns the path at which an object built by tree constructor `init` holds the resource
-        passed as parameter `index` (at `rest`): `self.sock = sock` in `__init__`, when a method of the
-        class releases that field; None when the object does not take it over so."""
+        passed as parameter `index` (at `rest`): `self.sock = sock` in `__init__`, preferring a field
+        a method of the class releases; None when `__init__` keeps it in no field of its own. Where no
+        method releases it, the object and the caller's variables hold it: one of them must close it."""
         function = self.functions[init]
         owner = function.owner
         if owner is None or not owner.receiver or index >= len(function.params):
@@ -142,7 +143,14 @@ class LeakAnalysis(Oracle):
         prefix, param = owner.receiver + ".", function.params[index]
         fields = {op.target[len(prefix):] for block in function.blocks for op in block.ops
                   if isinstance(op, Assign) and op.source == param and op.target.startswith(prefix)}
-        field = next((f for f in sorted(fields) if "." not in f and self.owner_releases(owner, f, spec)), None)
+        if not fields:
+            # Ex) def __init__(self, config, sockets): super().__init__(config, sockets)   (the base keeps it)
+            return next((kept for block in function.blocks for op in block.ops if isinstance(op, Call)
+                         and op.callee.endswith(".__init__") and op.callee != init and op.callee in self.functions
+                         and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,)) and param in op.args
+                         and (kept := self.kept_by_object(op.callee, op.args.index(param), rest, spec))), None)
+        plain = sorted(f for f in fields if "." not in f)
+        field = next((f for f in plain if self.owner_releases(owner, f, spec)), plain[0] if plain else None)
         return None if field is None else f"{field}.{rest}" if rest else field
 
     def _constructed(self, init: str) -> tuple[RuleSpec, Acquire] | None:
