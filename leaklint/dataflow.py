@@ -230,10 +230,18 @@ class FunctionAnalysis(OwnedFields, Closures):
                 if method in spec.drain_methods and not call.args:
                     return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
             if call.receiver is not None and call.receiver == holder[0] and holder[1] and spec.language == "python" \
-                    and method in spec.release_methods and call.callee.startswith("?."):
-                return "release"  # Ex) info = pool.connect(); info.close()   (an object holding it in info.sock)
+                    and method in spec.release_methods and call.callee.startswith(("?.", "?bound.")):
+                # Ex) info = pool.connect(); info.close()   (an object holding it in info.sock)
+                # Ex) self.addCleanup(info.close)   (handed over to be called)
+                return "release"
         typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
         callee = typed if self.oracle.is_tree_function(typed) else call.callee
+        if spec.language == "python" and self._object_call(call, holders):
+            # Ex) producer = self.makeProducer(request, f); producer.start()   (start() registers the
+            # producer with the request, which stops it, and closes f, later): a method of an object
+            # holding the resource that hands the object to code it cannot see, or that is unknown
+            if not self.oracle.is_tree_function(callee) or self.oracle.hands_over_receiver(callee, spec):
+                return "escape"
         for holder in holders:
             if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(callee):
                 # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
@@ -255,6 +263,13 @@ class FunctionAnalysis(OwnedFields, Closures):
                 elif arg is not None and spec.releases_by_handle(call.callee, arg, joined(holder)):
                     return "release"  # Ex) os.waitpid(proc.pid, 0)   (reaps the child of proc)
         return "borrow"
+
+    def _object_call(self, call: Call, holders: list[Holder]) -> bool:
+        """Reports whether `call` is a method call on an object of this function (not its own `self`)
+        that holds the resource in a field: `c.start()` where `c.sock` is the socket."""
+        own = self.function.owner.receiver if self.function.owner is not None else ""
+        return call.receiver is not None and call.receiver != own and any(
+            call.receiver == holder[0] and holder[1] for holder in holders)
 
     def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec, fact: Fact) -> str:
         rest = remainder(call.args[index], holder)

@@ -65,7 +65,7 @@ class CallLowering:
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
             tree = self._bound_method(path, method)
             self._emit(Call(self.pos.span(where), tree or f"?bound.{method}", f"{path}.{method}", path,
-                            (path,) if tree else ()))
+                            (path,) if tree else (), kwargs=BOUND))
         self._emit(call)
         params = LocalScope.parameter_names(definition) if definition is not None else []
         for path in infer.descriptors_owned(named, params, positional):
@@ -344,6 +344,11 @@ class CallLowering:
                 prefix = self._dotted(base)
                 return self.module.defined(canonical(f"{prefix}.{attr}")) if prefix else None
         return None
+
+
+# Marks the call a bound method handed over stands for (`assertRaises(E, log.getLog, 2)`): what it
+# does to its object counts; what it returns is whoever calls it's.
+BOUND = (("<bound>", "1"),)
 
 
 def _consumes(node: ast.Call, callee: str) -> bool:
