@@ -74,7 +74,7 @@ class LeakAnalysis(Oracle):
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
-        self._handing: dict[str, bool] = {}  # methods -> whether they hand their object over
+        self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
 
     # -- the oracle ---------------------------------------------------------------------------
@@ -136,9 +136,8 @@ class LeakAnalysis(Oracle):
 
     def kept_by_object(self, init: str, index: int, rest: str, spec: RuleSpec) -> str | None:
         """Returns the path at which an object built by tree constructor `init` holds the resource
-        passed as parameter `index` (at `rest`): `self.sock = sock` in `__init__`, preferring a field
-        a method of the class releases; None when `__init__` keeps it in no field of its own. Where no
-        method releases it, the object and the caller's variables hold it: one of them must close it."""
+        passed as parameter `index` (at `rest`): `self.sock = sock` in `__init__` (or in the base's
+        `__init__` it calls), when a method of the class releases that field; None otherwise."""
         function = self.functions[init]
         owner = function.owner
         if owner is None or not owner.receiver or index >= len(function.params):
@@ -152,29 +151,37 @@ class LeakAnalysis(Oracle):
                          and op.callee.endswith(".__init__") and op.callee != init and op.callee in self.functions
                          and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,)) and param in op.args
                          and (kept := self.kept_by_object(op.callee, op.args.index(param), rest, spec))), None)
-        plain = sorted(f for f in fields if "." not in f)
-        field = next((f for f in plain if self.owner_releases(owner, f, spec)), plain[0] if plain else None)
+        # Only a field its class releases: one it never closes is the caller's to close, but objects so
+        # built are mostly long-lived observers, producers and test doubles (`FileLogObserver(open(p))`
+        # kept by the global log publisher, a socket from a mocked connect): measured on the corpus,
+        # 3 true findings against 8 false.
+        field = next((f for f in sorted(fields) if "." not in f and self.owner_releases(owner, f, spec)), None)
         return None if field is None else f"{field}.{rest}" if rest else field
 
-    def hands_over_receiver(self, method: str, spec: RuleSpec) -> bool:
-        """Reports whether Python method `method` (or a method of its object it calls) passes its own
-        object to a call it cannot see into (`self.request.registerProducer(self)`): the receiver may
-        keep the object, and close what it holds, later."""
-        if method in self._handing:
-            return self._handing[method]
-        self._handing[method] = False  # recursion guard
+    def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
+        """Reports whether Python method `method`, run on an object of class `actual`, passes its own
+        object to a call it cannot see into (`self.request.registerProducer(self)`: the receiver may
+        keep the object, and close what it holds, later), or calls a method of its object that
+        `actual` overrides (`BasePool.stop` calling `self.on_stop()`, TaskPool's): code it does not read."""
+        key = (method, actual)
+        if key in self._handing:
+            return self._handing[key]
+        self._handing[key] = False  # recursion guard
         function = self.functions[method]
         me = function.params[0] if function.params else None
         for block in function.blocks:
             for op in block.ops:
                 if not isinstance(op, Call) or me is None or me not in (*op.args, op.receiver):
                     continue
-                if op.receiver == me and op.callee in self.functions:
-                    handed = self.hands_over_receiver(op.callee, spec)  # Ex) self._register()
+                override = f"{actual}.{op.callee.rpartition('.')[2]}" if actual else ""
+                if op.receiver == me and override != op.callee and override in self.functions:
+                    handed = True  # Ex) self.on_stop()   (the subclass's, not the one this method names)
+                elif op.receiver == me and op.callee in self.functions:
+                    handed = self.hands_over_receiver(op.callee, spec, actual)  # Ex) self._register()
                 else:
                     handed = me in op.args and op.callee not in self.functions and not spec.is_borrow(op.callee)
                 if handed:
-                    self._handing[method] = True
+                    self._handing[key] = True
                     return True
         return False
 

@@ -240,7 +240,8 @@ class FunctionAnalysis(OwnedFields, Closures):
             # Ex) producer = self.makeProducer(request, f); producer.start()   (start() registers the
             # producer with the request, which stops it, and closes f, later): a method of an object
             # holding the resource that hands the object to code it cannot see, or that is unknown
-            if not self.oracle.is_tree_function(callee) or self.oracle.hands_over_receiver(callee, spec):
+            actual = self.sites[fact.site].clause.type
+            if not self.oracle.is_tree_function(callee) or self.oracle.hands_over_receiver(callee, spec, actual):
                 return "escape"
         for holder in holders:
             if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(callee):
