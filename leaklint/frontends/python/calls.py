@@ -47,7 +47,10 @@ class CallLowering:
         if definition is not None:
             # Ex) self.fakehttp(b"HTTP/1.1 200 OK\r\n\r\nHello!"); fp = urllib.request.urlopen(url)
             self.swapped |= infer.swapped_by(definition)
-        if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node):
+        if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node) \
+                or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") for p in self.patched):
+            # Ex) with mock.patch("pymongo.pool_shared._create_connection"): _configured_socket_interface(a)
+            # (a function of the module whose helper is patched: what it returns is built on the fake)
             callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
             # Ex) try: subprocess.Popen(["*"], stdout=fd) except OSError: os.close(fd)   (it cannot start)
