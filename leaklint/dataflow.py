@@ -230,9 +230,11 @@ class FunctionAnalysis(OwnedFields, Closures):
                 if method in spec.drain_methods and not call.args:
                     return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
             if call.receiver is not None and call.receiver == holder[0] and holder[1] and spec.language == "python" \
-                    and method in spec.release_methods and call.callee.startswith(("?.", "?bound.")):
+                    and method in spec.release_methods:
                 # Ex) info = pool.connect(); info.close()   (an object holding it in info.sock)
                 # Ex) self.addCleanup(info.close)   (handed over to be called)
+                # Ex) net.close()   (its class's close: `if self._closed: return` first reads as a path
+                # that keeps it open, but it is the object's one way to close what it holds)
                 return "release"
         typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
         callee = typed if self.oracle.is_tree_function(typed) else call.callee
