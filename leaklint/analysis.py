@@ -158,6 +158,11 @@ class LeakAnalysis(Oracle):
         field = next((f for f in sorted(fields) if "." not in f and self.owner_releases(owner, f, spec)), None)
         return None if field is None else f"{field}.{rest}" if rest else field
 
+    def method_releases(self, method: str, rest: str, spec: RuleSpec) -> bool:
+        """Reports whether Python method `method` releases what its object holds at `rest` on some path."""
+        function = self.functions[method]
+        return bool(function.params) and self._seeded(method, function.params[0], rest, spec)[1]
+
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own
         object to a call it cannot see into (`self.request.registerProducer(self)`: the receiver may

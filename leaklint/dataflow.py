@@ -250,10 +250,17 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
                 # Ex) info = pool.connect(); info.close_socket()   (a SocketInfo: its method, by the site's type)
                 rest = remainder(call.receiver, holder)
-                if callee != call.callee and not rest:
+                python = spec.language == "python"
+                if python and not rest:
                     rest = self.sites[fact.site].clause.field or ""  # Ex) for info in self.sockets: info.close()
-                effect = self.oracle.receiver_effect(callee, rest, spec) if callee == call.callee \
-                    else self.oracle.param_effect(callee, 0, rest, spec)  # a Python method: `self` is parameter 0
+                # A Python method's object is its parameter 0; one holding the resource in a field is
+                # asked here, a resource itself goes through the arguments below (hand-backs included)
+                effect = self.oracle.param_effect(callee, 0, rest, spec) if python and rest \
+                    else self.oracle.receiver_effect(callee, rest, spec)
+                if effect == "borrows" and python and rest and self.oracle.method_releases(callee, rest, spec):
+                    # Ex) waker.connectionLost(reason)   (`if not hasattr(self, "o"): return` first: the
+                    # method of its class that closes what the object holds, whatever state it guards)
+                    return "release"
                 if effect != "borrows":
                     return _EFFECTS[effect]
             for index, arg in enumerate(call.args):
