@@ -257,6 +257,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # asked here, a resource itself goes through the arguments below (hand-backs included)
                 effect = self.oracle.param_effect(callee, 0, rest, spec) if python and rest \
                     else self.oracle.receiver_effect(callee, rest, spec)
+                if effect.startswith("passes"):
+                    effect = "borrows"  # Ex) raw = self.opened_raw()   (handed back: the arguments below say to whom)
                 if effect == "borrows" and python and rest and self.oracle.method_releases(callee, rest, spec):
                     # Ex) waker.connectionLost(reason)   (`if not hasattr(self, "o"): return` first: the
                     # method of its class that closes what the object holds, whatever state it guards)
