@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from leaklint.dataflow import FunctionAnalysis
-from leaklint.facts import Leak, Oracle, Site, joined
+from leaklint.facts import Leak, Oracle, Site, joined, root
 from leaklint.finding import Finding, Location
 from leaklint.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint.ownership import closers
@@ -75,6 +75,8 @@ class LeakAnalysis(Oracle):
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
         self._handed: dict[str, tuple[tuple[Site, str], ...]] = {}  # closure -> what it hands its encloser
+        self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
+        self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
 
     # -- the oracle ---------------------------------------------------------------------------
@@ -106,6 +108,8 @@ class LeakAnalysis(Oracle):
 
     def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None:
         callee = call.callee
+        if ("<bound>", "1") in call.kwargs:
+            return None  # Ex) self.assertRaises(ValueError, log.getLog, 2)   (its result is the caller's)
         if callee.startswith("?.") and receiver_type:
             callee = receiver_type + callee[1:]
         named = self._clause(callee, call.kwargs, "")
@@ -116,6 +120,9 @@ class LeakAnalysis(Oracle):
             return named  # Ex) os.Open, whether or not package os is part of the tree
         if call.kwargs and self._index.excluded(callee, call.kwargs):
             return None  # Ex) c.Get(u) in net/http's own tests, over a Transport that dials nowhere
+        if callee.endswith(".__init__") and call.receiver is None and call.args[:1] == (None,) \
+                and callee in self.functions:
+            return self._constructed(callee)  # Ex) p = Poller()   (a class of the tree holding a socket pair)
         returning = self.functions.may_return(callee)
         typed = self._clause(callee, call.kwargs, call.result_type) if call.result_type and not returning else None
         if typed is not None:
@@ -134,6 +141,92 @@ class LeakAnalysis(Oracle):
         # Ex) libnet.Dial(addr) of another module; syslog.Dial, whose connection its summary does not see
         # (its own Dial returning a response is what its summary says, found above)
         return self._clause(callee, call.kwargs, "", patterns=True)
+
+    def kept_by_object(self, init: str, index: int, rest: str, spec: RuleSpec) -> str | None:
+        """Returns the path at which an object built by tree constructor `init` holds the resource
+        passed as parameter `index` (at `rest`): `self.sock = sock` in `__init__` (or in the base's
+        `__init__` it calls), when a method of the class releases that field; None otherwise."""
+        function = self.functions[init]
+        owner = function.owner
+        if owner is None or not owner.receiver or index >= len(function.params):
+            return None
+        prefix, param = owner.receiver + ".", function.params[index]
+        fields = {op.target[len(prefix):] for block in function.blocks for op in block.ops
+                  if isinstance(op, Assign) and op.source == param and op.target.startswith(prefix)}
+        if not fields:
+            # Ex) def __init__(self, config, sockets): super().__init__(config, sockets)   (the base keeps it)
+            return next((kept for block in function.blocks for op in block.ops if isinstance(op, Call)
+                         and op.callee.endswith(".__init__") and op.callee != init and op.callee in self.functions
+                         and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,)) and param in op.args
+                         and (kept := self.kept_by_object(op.callee, op.args.index(param), rest, spec))), None)
+        # Only a field its class releases: one it never closes is the caller's to close, but objects so
+        # built are mostly long-lived observers, producers and test doubles (`FileLogObserver(open(p))`
+        # kept by the global log publisher, a socket from a mocked connect): measured on the corpus,
+        # 3 true findings against 8 false.
+        field = next((f for f in sorted(fields) if "." not in f and self.owner_releases(owner, f, spec)), None)
+        return None if field is None else f"{field}.{rest}" if rest else field
+
+    def method_releases(self, method: str, rest: str, spec: RuleSpec) -> bool:
+        """Reports whether Python method `method` releases what its object holds at `rest` on some path."""
+        function = self.functions[method]
+        return bool(function.params) and self._seeded(method, function.params[0], rest, spec)[1]
+
+    def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
+        """Reports whether Python method `method`, run on an object of class `actual`, passes its own
+        object to a call it cannot see into (`self.request.registerProducer(self)`: the receiver may
+        keep the object, and close what it holds, later), or calls a method of its object that
+        `actual` overrides (`BasePool.stop` calling `self.on_stop()`, TaskPool's): code it does not read."""
+        key = (method, actual)
+        if key in self._handing:
+            return self._handing[key]
+        self._handing[key] = False  # recursion guard
+        function = self.functions[method]
+        me = function.params[0] if function.params else None
+        for block in function.blocks:
+            for op in block.ops:
+                if not isinstance(op, Call) or me is None or me not in (*op.args, op.receiver):
+                    continue
+                override = f"{actual}.{op.callee.rpartition('.')[2]}" if actual else ""
+                if op.receiver == me and override != op.callee and override in self.functions:
+                    handed = True  # Ex) self.on_stop()   (the subclass's, not the one this method names)
+                elif op.receiver == me and op.callee in self.functions:
+                    handed = self.hands_over_receiver(op.callee, spec, actual)  # Ex) self._register()
+                else:
+                    handed = me in op.args and op.callee not in self.functions and not spec.is_borrow(op.callee)
+                if handed:
+                    self._handing[key] = True
+                    return True
+        return False
+
+    def _constructed(self, init: str) -> tuple[RuleSpec, Acquire] | None:
+        """Returns what an object of a tree class holds when its constructor `init` returns: the
+        resource its `__init__` stores in a field that a method of the class releases (`close()`).
+        Such an object is then a resource itself: its own close() releases it, and dropping it open
+        leaks what it holds. A field nothing in the class releases is the class's own finding."""
+        if init in self._objects:
+            return self._objects[init]
+        self._objects[init] = None  # recursion guard: a class whose __init__ builds another of it
+        function = self.functions[init]
+        owner = function.owner
+        if owner is None or not owner.constructor or not owner.receiver or not _assigns_field(function) \
+                or not self._may_acquire(function):
+            # Ex) def __init__(self, host): super().__init__(host)   (what the base's stores)
+            bases = [op.callee for block in function.blocks for op in block.ops if isinstance(op, Call)
+                     and op.callee.endswith(".__init__") and op.callee in self.functions and owner is not None
+                     and owner.receiver and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,))]
+            self._objects[init] = next((found for base in bases if (found := self._constructed(base))), None)
+            return self._objects[init]
+        analysis = FunctionAnalysis(function, self)
+        analysis.run(lambda leak: None)
+        given = _given_fields(function)
+        for field, index in sorted(analysis.stored.items()):
+            site = analysis.sites[index]
+            if field not in given and self.owner_releases(owner, field, site.spec):
+                path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
+                self._objects[init] = site.spec, Acquire(calls=(init,), resource=f"object holding a {site.spec.resource}",
+                                                         type=owner.name, field=path)
+                break
+        return self._objects[init]
 
     def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str,
                 patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:
@@ -181,9 +274,11 @@ class LeakAnalysis(Oracle):
             self._local.returns[qualname] = store.pop(qualname)  # Ex) a cycle: order-dependent, kept local
         return result
 
-    def owner_releases(self, owner: Owner, field: str, spec: RuleSpec) -> bool:
-        """Reports whether some function of `owner` releases the resource it keeps in `field`."""
-        key = (owner.name, field, spec.id)
+    def owner_releases(self, owner: Owner, field: str, spec: RuleSpec, held: Acquire | None = None) -> bool:
+        """Reports whether some function of `owner` releases the resource it keeps in `field`; `held`,
+        for an object of a tree class holding it (SocketInfo), is what its methods are read by."""
+        held = held if held is not None and held.field and held.type else None
+        key = (owner.name, field, spec.id) + ((held.type, held.field) if held else ())
         if key in self._owning:
             self._provisional()  # recursion: a summary relying on this answer relies on a guess
         if key not in self._owned:
@@ -193,7 +288,7 @@ class LeakAnalysis(Oracle):
             below = {spec.release_field} | {more for clause in spec.acquire for more in clause.more_fields}
             fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
             self._owned[key] = any(
-                self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec)[1]
+                self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec, held=held)[1]
                 for qualname in self._releasing_methods(owner, spec) if qualname in self.functions for path in fields)
             self._owning.discard(key)
         return self._owned[key]
@@ -329,11 +424,12 @@ class LeakAnalysis(Oracle):
         return self._local.passed.get(key) or self._summaries(key[0]).passed.get(key)
 
     def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec,
-                err: str | None = None) -> tuple[bool, bool, bool | None, bool]:
+                err: str | None = None, held: Acquire | None = None) -> tuple[bool, bool, bool | None, bool]:
         """Returns (leaked on some normal path, released somewhere, leaked only where the function
         reports failure (None: only where it reports success), read to its end wherever it leaked)
-        for a resource held by `name` (absent where parameter `err` is non-nil)."""
-        key = (qualname, name, rest, spec.id, err)
+        for a resource held by `name` (absent where parameter `err` is non-nil), acquired as `held`
+        says when given (an object of a tree class holding it in a field)."""
+        key = (qualname, name, rest, spec.id, err) + ((held.type, held.field) if held else ())
         summaries = self._local if key in self._local.effects else self._summaries(qualname)
         if key in summaries.effects:
             if key in self._active:
@@ -345,7 +441,7 @@ class LeakAnalysis(Oracle):
             return (True, False, False, False)
         summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
         function = self.functions[qualname]
-        pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
+        pseudo = Site(0, spec, held or spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
         self._active.add(key)
@@ -560,6 +656,20 @@ def _touches_by(op, name: str, prefix: str) -> bool:
         case Exit(values=values):
             return any(value is not None and (value == name or value.startswith(prefix)) for value in values)
     return False
+
+
+def _given_fields(function: FunctionIR) -> set[str]:
+    """Returns the fields of its object that method `function` may set to what a caller passed:
+    `self._loop = loop` where `loop` is a parameter (or a local holding one) on some path; then the
+    object may hold the caller's resource rather than one of its own (`Adapter(loop)`)."""
+    receiver = function.owner.receiver if function.owner is not None else ""
+    given = set(function.params) - {receiver}
+    assigns = [op for block in function.blocks for op in block.ops if isinstance(op, Assign) and op.source]
+    for _ in range(3):  # Ex) sock = sock or make(); conn = sock; self.conn = conn
+        given |= {op.target for op in assigns if "." not in op.target and root(op.source) in given}
+    prefix = receiver + "."
+    return {op.target[len(prefix):].partition(".")[0] for op in assigns
+            if receiver and op.target.startswith(prefix) and root(op.source) in given}
 
 
 def _assigns_field(function: FunctionIR) -> bool:

@@ -275,10 +275,40 @@ class FunctionAnalysis(OwnedFields, Closures):
                     return "release"
                 if method in spec.drain_methods and not call.args:
                     return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
+            if call.receiver is not None and call.receiver == holder[0] and holder[1] and spec.language == "python" \
+                    and method in spec.release_methods:
+                # Ex) info = pool.connect(); info.close()   (an object holding it in info.sock)
+                # Ex) self.addCleanup(info.close)   (handed over to be called)
+                # Ex) net.close()   (its class's close: `if self._closed: return` first reads as a path
+                # that keeps it open, but it is the object's one way to close what it holds)
+                return "release"
+        typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
+        callee = typed if self.oracle.is_tree_function(typed) else call.callee
+        if spec.language == "python" and self._object_call(call, holders):
+            # Ex) producer = self.makeProducer(request, f); producer.start()   (start() registers the
+            # producer with the request, which stops it, and closes f, later): a method of an object
+            # holding the resource that hands the object to code it cannot see, or that is unknown
+            actual = self.sites[fact.site].clause.type
+            if not self.oracle.is_tree_function(callee) or self.oracle.hands_over_receiver(callee, spec, actual):
+                return "escape"
         for holder in holders:
-            if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(call.callee):
+            if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(callee):
                 # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
-                effect = self.oracle.receiver_effect(call.callee, remainder(call.receiver, holder), spec)
+                # Ex) info = pool.connect(); info.close_socket()   (a SocketInfo: its method, by the site's type)
+                rest = remainder(call.receiver, holder)
+                python = spec.language == "python"
+                if python and not rest:
+                    rest = self.sites[fact.site].clause.field or ""  # Ex) for info in self.sockets: info.close()
+                # A Python method's object is its parameter 0; one holding the resource in a field is
+                # asked here, a resource itself goes through the arguments below (hand-backs included)
+                effect = self.oracle.param_effect(callee, 0, rest, spec) if python and rest \
+                    else self.oracle.receiver_effect(callee, rest, spec)
+                if effect.startswith("passes"):
+                    effect = "borrows"  # Ex) raw = self.opened_raw()   (handed back: the arguments below say to whom)
+                if effect == "borrows" and python and rest and self.oracle.method_releases(callee, rest, spec):
+                    # Ex) waker.connectionLost(reason)   (`if not hasattr(self, "o"): return` first: the
+                    # method of its class that closes what the object holds, whatever state it guards)
+                    return "release"
                 if effect != "borrows":
                     return _EFFECTS[effect]
             for index, arg in enumerate(call.args):
@@ -291,6 +321,13 @@ class FunctionAnalysis(OwnedFields, Closures):
                 elif arg is not None and spec.releases_by_handle(call.callee, arg, joined(holder)):
                     return "release"  # Ex) os.waitpid(proc.pid, 0)   (reaps the child of proc)
         return "borrow"
+
+    def _object_call(self, call: Call, holders: list[Holder]) -> bool:
+        """Reports whether `call` is a method call on an object of this function (not its own `self`)
+        that holds the resource in a field: `c.start()` where `c.sock` is the socket."""
+        own = self.function.owner.receiver if self.function.owner is not None else ""
+        return call.receiver is not None and call.receiver != own and any(
+            call.receiver == holder[0] and holder[1] for holder in holders)
 
     def _arg_effect(self, call: Call, index: int, holder: Holder, spec: RuleSpec, fact: Fact) -> str:
         rest = remainder(call.args[index], holder)
@@ -306,6 +343,15 @@ class FunctionAnalysis(OwnedFields, Closures):
             return "borrow"
         if self.oracle.borrows_by_type(call.callee, index) and not spec.drain_calls:
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
+        if _constructs_tree_object(call) and call.results[:1] != (None,) and self.oracle.is_tree_function(call.callee):
+            field = self.oracle.kept_by_object(call.callee, index, rest, spec)
+            if field is not None:
+                # Ex) info = SocketInfo(sock, pool)   (__init__ keeps it in self.sock, close() closes it:
+                # the new object holds it, and its methods are the class's)
+                self.passing[fact.site] = (0, frozenset({field}), True)
+                site = self.sites[fact.site]
+                self.sites[fact.site] = replace(site, clause=replace(site.clause, type=call.callee.rpartition(".")[0]))
+                return "borrow"
         if self.oracle.is_tree_function(call.callee):
             paired = _paired(call, fact)
             effect = self.oracle.param_effect(call.callee, index, rest, spec, paired)
@@ -555,6 +601,12 @@ class FunctionAnalysis(OwnedFields, Closures):
 _EFFECTS = {"closes": "release", "escapes": "escape", "closes-on-success": "release-on-success",
             "closes-on-failure": "release-on-failure", "drains": "drain", "passes": "borrow", "borrows": "borrow",
             "escapes-on-success": "escape-on-success", "passes-on-success": "borrow"}
+
+
+def _constructs_tree_object(call: Call) -> bool:
+    """Reports whether `call` builds an object of a class of the tree (`Conn(sock)`: its `__init__`,
+    given no object of the caller's), rather than running an initializer on one (`super().__init__`)."""
+    return call.callee.endswith(".__init__") and call.receiver is None and call.args[:1] == (None,)
 
 
 def _ignore(_: Leak) -> None:

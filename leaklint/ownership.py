@@ -41,7 +41,7 @@ class OwnedFields:
             self.stored.setdefault(field, fact.site)
             if accumulate:
                 self.pooled.add(fact.site)
-            if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec):
+            if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec, self.sites[fact.site].clause):
                 if owner.constructor and owner.receiver:
                     report(Leak(fact.site, "unowned", span, target, _keeper(owner, self.sites[fact.site].spec)))
                 else:  # this method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`

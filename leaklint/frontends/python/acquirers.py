@@ -18,6 +18,7 @@ _IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?[
 # Ex) def dial(host):   Ex) class Conn(socket.socket):
 _DEFINITION = re.compile(rb"^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?)",
                          re.MULTILINE)
+_FIELD_STORE = re.compile(rb"\bself\.\w+")
 _RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
 
 
@@ -106,19 +107,32 @@ class TreeAcquirers:
         outside = [_calls(self.needles.call_names(frozenset(self.needles.modules(source)))),
                    _calls(self._imported_names(imported)[0])]
         definitions = list(_DEFINITION.finditer(source))
-        for _ in range(2):  # Ex) def dial(h): return _connect(h)   (a function of the module that acquires)
+        # Ex) def dial(h): return _connect(h)   (a function of the module that acquires, defined below it);
+        # a few rounds: each one learns the names defined above the ones it learnt
+        for _ in range(5):
+            known = len(names) + len(methods)
             patterns = [p for p in (*outside, _calls(names | methods)) if p is not None]
             for index, match in enumerate(definitions):
                 name = (match.group(2) or match.group(3)).decode()
                 if match.group(4) and _words(match.group(4)) & (self._classes | names):
                     names.add(name)  # Ex) class ChunkingZipFile(zipfile.ZipFile):
-                if not match.group(2) or name.startswith("__"):
+                if not match.group(2) or name.startswith("__") and name != "__init__":
                     continue
                 indent = len(match.group(1))
                 end = next((d.start() for d in definitions[index + 1:] if len(d.group(1)) <= indent), len(source))
                 body = source[match.end():end]
+                if name == "__init__":
+                    # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()
+                    # (its objects hold what __init__ acquires: constructing one acquires)
+                    klass = next((d for d in reversed(definitions[:index]) if len(d.group(1)) < indent), None)
+                    if klass is not None and klass.group(3) and not klass.group(1) and _FIELD_STORE.search(body) \
+                            and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)):
+                        names.add(klass.group(3).decode())
+                    continue
                 if _RETURNS_VALUE.search(body) and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)):
                     (methods if indent else names).add(name)
+            if len(names) + len(methods) == known:
+                break
         return frozenset(names), frozenset(methods)
 
 

@@ -48,7 +48,10 @@ class CallLowering:
         if definition is not None:
             # Ex) self.fakehttp(b"HTTP/1.1 200 OK\r\n\r\nHello!"); fp = urllib.request.urlopen(url)
             self.swapped |= infer.swapped_by(definition)
-        if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node):
+        if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node) \
+                or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") for p in self.patched):
+            # Ex) with mock.patch("pymongo.pool_shared._create_connection"): _configured_socket_interface(a)
+            # (a function of the module whose helper is patched: what it returns is built on the fake)
             callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
             # Ex) try: subprocess.Popen(["*"], stdout=fd) except OSError: os.close(fd)   (it cannot start)
@@ -68,7 +71,7 @@ class CallLowering:
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
             tree = self._bound_method(path, method)
             self._emit(Call(self.pos.span(where), tree or f"?bound.{method}", f"{path}.{method}", path,
-                            (path,) if tree else ()))
+                            (path,) if tree else (), kwargs=BOUND))
         self._emit(call)
         params = LocalScope.parameter_names(definition) if definition is not None else []
         for path in infer.descriptors_owned(named, params, positional):
@@ -209,6 +212,11 @@ class CallLowering:
     def _callee(self, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
         """Returns (callee, display, receiver path, leading arguments) for the called expression."""
         dotted = self._dotted(func)
+        if dotted is None and isinstance(func, ast.Name) and self.scope.is_local(func.id):
+            # Ex) pool_class = urllib3.HTTPConnectionPool; if ssl: pool_class = urllib3.HTTPSConnectionPool
+            #     self.pool = pool_class(host)   (a local bound only to library or tree callables)
+            targets = [self._dotted(value) for value in self.scope.callable_alias(func.id)]
+            dotted = targets[0] if targets and all(targets) else None
         if dotted is not None:
             return self._resolved(dotted, func)
         if isinstance(func, ast.Attribute):
@@ -364,6 +372,11 @@ class CallLowering:
                 prefix = self._dotted(base)
                 return self.module.defined(canonical(f"{prefix}.{attr}")) if prefix else None
         return None
+
+
+# Marks the call a bound method handed over stands for (`assertRaises(E, log.getLog, 2)`): what it
+# does to its object counts; what it returns is whoever calls it's.
+BOUND = (("<bound>", "1"),)
 
 
 def _consumes(node: ast.Call, callee: str) -> bool:

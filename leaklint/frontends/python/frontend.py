@@ -167,6 +167,10 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
         eager.update(qualname for qualname, _, _ in new)
         # Ex) def connect(h): return socket.create_connection(h)   (its callers acquire too)
         names.update(name for _, name, text in new if _RETURNS_VALUE.search(text))
+        # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()   (so does Poller())
+        names.update(info.node.name for info in scope.classes.values()
+                     if "." not in info.qualname[len(scope.name) + 1:]
+                     and any(f"{member.qualname}.__init__" in eager for member in [info, *scope.tree_bases(info)]))
     return eager | _field_writers(definitions, positions, eager), _words(names)
 
 
@@ -247,9 +251,11 @@ def _global_owner(unit: ModuleUnit, module: Owner, node: ast.FunctionDef | ast.A
 
 
 def _words(names: set[str]) -> re.Pattern[bytes]:
-    """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`)."""
+    """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`), or of a local
+    bound to one (`make = socket.create_connection`)."""
     alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
-    return re.compile(rb"\b(?:" + alternatives + rb")\s*\(")
+    return re.compile(rb"\b(?:" + alternatives + rb")\s*\(|=[ \t]*(?:\w+\.)*(?:" + alternatives + rb")[ \t]*(?:#|$)",
+                      re.MULTILINE)
 
 
 def _position(error: SyntaxError, source: bytes) -> tuple[int, int]:

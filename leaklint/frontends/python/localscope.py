@@ -21,6 +21,8 @@ class LocalScope:
     declared_nonlocal: set[str]
     generator: bool = False  # its own body yields (not a nested function's)
     classes: set[str] = field(default_factory=set)  # the classes it defines
+    stores: dict[str, int] = field(default_factory=dict)  # how many times each name is bound
+    named: dict[str, list[ast.expr]] = field(default_factory=dict)  # `x = a.b`: the names or attributes bound to x
 
     @classmethod
     def of(cls, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str) -> LocalScope:
@@ -52,6 +54,9 @@ class LocalScope:
         match node:
             case ast.Name(ctx=ast.Store() | ast.Del()):
                 self.assigned.add(node.id)
+                self.stores[node.id] = self.stores.get(node.id, 0) + 1
+            case ast.Assign(targets=[ast.Name(id=name)], value=ast.Name() | ast.Attribute() as value):
+                self.named.setdefault(name, []).append(value)  # Ex) pool_class = urllib3.HTTPConnectionPool
             case ast.FunctionDef() | ast.AsyncFunctionDef():
                 self.functions[node.name] = node
                 self.assigned.add(node.name)
@@ -81,6 +86,15 @@ class LocalScope:
         names = [a.arg for a in (*args.posonlyargs, *args.args)]
         names += [a.arg for a in (args.vararg,) if a] + [a.arg for a in args.kwonlyargs]
         return names + [a.arg for a in (args.kwarg,) if a]
+
+    def callable_alias(self, name: str) -> list[ast.expr]:
+        """Returns the expressions local `name` is bound to when every binding of it is a plain name
+        or attribute (`make = socket.create_connection`, in one branch or several), else []."""
+        values = self.named.get(name, [])
+        if name in self.params or len(values) != self.stores.get(name) \
+                or any(isinstance(v, ast.Name) and v.id == name for v in values):
+            return []
+        return sorted(values, key=lambda v: (v.lineno, v.col_offset))  # the first in the source names it
 
     def is_local(self, name: str) -> bool:
         if name in self.declared_global or name in self.declared_nonlocal:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -96,12 +97,31 @@ class ModuleScope(ClassQueries):
                 for target in _assigned_names(node):
                     if self.kinds.get(target) not in ("import", "def", "class"):
                         self._bind(target, "", "var")
+                if _loads_module(node):
+                    # Ex) socket = patcher.original('socket')   Ex) select = importlib.import_module('select')
+                    self._bind(node.targets[0].id, node.value.args[0].value, "import")
+                    return
+                if self._empty_class(node):
+                    # Ex) _AbstractBase = abc.ABCMeta('_AbstractBase', (object,), {})   (an abc.ABC)
+                    self._bind(node.targets[0].id, "abc.ABC", "import")
+                    return
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
                         and isinstance(node.value, ast.Call):
                     # Ex) SESSION = requests.Session()   (its methods resolve in every function)
                     dotted = self.resolve_global_expr(node.value.func)
                     if dotted and looks_like_class(dotted, self):
                         self.variable_types[node.targets[0].id] = dotted
+
+    def _empty_class(self, node: ast.stmt) -> bool:
+        """Reports whether `node` binds a name to a class made by calling a metaclass on `object`
+        alone and an empty namespace (Python 2 and 3's spelling of an abstract base with no methods)."""
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call) and len(node.value.args) == 3 and not node.value.keywords):
+            return False
+        _, bases, namespace = node.value.args
+        return self.resolve_global_expr(node.value.func) in ("abc.ABCMeta", "builtins.type") \
+            and isinstance(bases, ast.Tuple) and all(self.resolve_global_expr(b) == "builtins.object" for b in bases.elts) \
+            and isinstance(namespace, ast.Dict) and not namespace.keys
 
     def _class(self, node: ast.ClassDef, module: str, prefix: str) -> None:
         qualname = f"{module}.{prefix}{node.name}"
@@ -218,14 +238,51 @@ def _top_level(body: list[ast.stmt]):
                 yield from _top_level(statement.orelse)
             case ast.Try() | ast.TryStar():
                 yield from _top_level(statement.body)
+                imported = _imported_names(statement.body)
                 for handler in statement.handlers:
-                    yield from _top_level(handler.body)
+                    # Ex) try: import selectors  except ImportError: from . import selectors34 as selectors
+                    # The fallback binds the name only where the first import fails: where that one is
+                    # of the standard library (an old Python), the name keeps its meaning; where it is
+                    # Python 2's (`import httplib`) or a third party's, the fallback is what runs.
+                    fallback = _catches_import_error(handler)
+                    yield from (s for s in _top_level(handler.body)
+                                if not (fallback and isinstance(s, (ast.Import, ast.ImportFrom))
+                                        and {a.asname or a.name.split(".")[0] for a in s.names} <= imported))
                 yield from _top_level(statement.orelse)
                 yield from _top_level(statement.finalbody)
             case ast.With():
                 yield from _top_level(statement.body)
             case _:
                 yield statement
+
+
+def _loads_module(node: ast.stmt) -> bool:
+    """Reports whether `node` binds a name to a call of one argument, a string spelling that very
+    name: a module loaded by name (`socket = importlib.import_module('socket')`), which the name
+    then stands for."""
+    return isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+        and isinstance(node.value, ast.Call) and len(node.value.args) == 1 and not node.value.keywords \
+        and isinstance(node.value.args[0], ast.Constant) and node.value.args[0].value == node.targets[0].id
+
+
+def _imported_names(body: list[ast.stmt]) -> set[str]:
+    """Returns the local names that the import statements directly in `body` bind to modules of the
+    standard library (`import selectors`, not Python 2's `import httplib`): imports that succeed."""
+    names = set()
+    for statement in body:
+        if isinstance(statement, ast.Import):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in statement.names
+                         if alias.name.split(".")[0] in sys.stdlib_module_names)
+        elif isinstance(statement, ast.ImportFrom) and not statement.level \
+                and (statement.module or "").split(".")[0] in sys.stdlib_module_names:
+            names.update(alias.asname or alias.name for alias in statement.names)
+    return names
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    """Reports whether an except clause catches ImportError (or ModuleNotFoundError) by name."""
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(c, ast.Name) and c.id in ("ImportError", "ModuleNotFoundError") for c in caught)
 
 
 def _assigned_names(node: ast.stmt) -> list[str]:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([^\n#;]+))", re.MULTILINE)
+_LOADED = re.compile(rb"^(\w+)[ \t]*=[ \t]*[\w.]+\([ \t]*['\"](\w+)['\"][ \t]*\)", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,9 @@ class Needles:
         for match in _IMPORT.finditer(source):
             modules = [match.group(1)] if match.group(1) else match.group(2).split(b",")
             found.update(m.strip().split(b".")[0].split(b" ")[0].decode("ascii", "replace") for m in modules)
+        # Ex) socket = patcher.original('socket')   (a module loaded by name: names.py binds it so)
+        found.update(m.group(1).decode("ascii", "replace") for m in _LOADED.finditer(source)
+                     if m.group(1) == m.group(2))
         return found & self.words
 
     def call_names(self, modules: frozenset[str]) -> frozenset[str]:
