@@ -31,6 +31,10 @@ STDLIB_RETURNS = {
 # handler (its open() returns whatever the handlers a test adds return; build_opener's has HTTP).
 UNTYPED_CONSTRUCTIONS = frozenset({"urllib.request.OpenerDirector"})
 
+# Factories whose object opens through the handlers given to it: given an instance of a class of
+# the tree that overrides one of these methods, its opening returns what that method returns.
+HANDLER_FACTORIES = {"urllib.request.build_opener": frozenset({"http_open", "https_open", "default_open"})}
+
 # Fields whose assignment replaces what the object would open itself: a connection given a
 # socket (`conn.sock = FakeSocket()`) never connects.
 INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConnection": "sock"}

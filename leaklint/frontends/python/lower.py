@@ -8,6 +8,8 @@ an `exception` exit that only the exception-path rule reports. Nothing here repo
 from __future__ import annotations
 
 import ast
+import os
+import sys
 from collections import Counter
 
 from leaklint.frontends.python import infer
@@ -20,6 +22,9 @@ from leaklint.frontends.python.flow import FlowLowering, Frame
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.unit import ModuleUnit
 from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Span, Store
+
+# What platform tests compare, as on the running interpreter (see FunctionLowerer._feature_test).
+_PLATFORM = {"sys.platform": sys.platform, "os.name": os.name}
 
 
 def lower_function(unit: ModuleUnit, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, display: str,
@@ -51,6 +56,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.flags = Flags()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = 0  # inside `with self.assertRaises(...)`: the block is meant to raise
+        self.handling = 0  # inside an except clause: a raise there passes on the exception it caught
         self.node = node
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
@@ -246,15 +252,30 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
 
     def _feature_test(self, test: ast.expr) -> bool | None:
         """Returns the value of a feature test the standard library decides (`hasattr(ssl,
-        "SSLContext")` is true on every Python 3), None when unknown."""
+        "SSLContext")` is true on every Python 3), or of a platform test, decided as on the
+        platform leaklint runs on (`sys.platform == "win32"`: one platform's paths are followed,
+        never a mix of both branches); None when unknown."""
         # Ex) if hasattr(ssl, "SSLContext"): raise SkipTest("...")   (what follows never runs)
         match test:
             case ast.UnaryOp(op=ast.Not(), operand=operand):
                 inner = self._feature_test(operand)
                 return None if inner is None else not inner
+            case ast.BoolOp(op=op, values=values):
+                # Ex) if sys.platform == "win32" and not isinstance(loop, SelectorEventLoop): raise ...
+                decided = [self._feature_test(value) for value in values]
+                absorbing = isinstance(op, ast.Or)
+                if absorbing in decided:
+                    return absorbing
+                return None if None in decided else not absorbing
             case ast.Call(func=ast.Name(id="hasattr"), args=[ast.Name() as module, ast.Constant(value=str() as name)]):
                 exports = STAR_EXPORTS.get(self._dotted(module) or "")
                 return True if exports is not None and name in exports else None
+            case ast.Compare(left=left, ops=[ast.Eq() | ast.NotEq() as op], comparators=[ast.Constant(value=str() as v)]):
+                here = _PLATFORM.get(self._dotted(left) or "")
+                return None if here is None else (here == v) == isinstance(op, ast.Eq)
+            case ast.Call(func=ast.Attribute(value=left, attr="startswith"), args=[ast.Constant(value=str() as v)]):
+                here = _PLATFORM.get(self._dotted(left) or "")
+                return None if here is None else here.startswith(v)
         return None
 
     def _while(self, node: ast.While) -> None:
