@@ -53,8 +53,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             for edge in blocks[block_id].succs:
                 new = _along(edge, raised if edge.exceptional else out)
                 if edge.handled:
-                    new = frozenset(replace(f, raised=None, caught=f.raised, caught_by=f.raised_by) if f.raised
-                                    else f for f in new)
+                    new = frozenset(replace(f, raised=None) if f.raised else f for f in new)
                 old = states.get(edge.target)
                 merged = new if old is None else old | new
                 if old is None or merged != old:
@@ -484,9 +483,6 @@ class FunctionAnalysis(OwnedFields, Closures):
                     self._module_end(fact, exit_, owner, report)
                 else:
                     detail = "failing" if exit_.failing else "succeeding" if exit_.succeeding else ""
-                    if exit_.rethrown and fact.caught is not None:
-                        # Ex) except ssl.SSLError: raise unittest.SkipTest(...)   (the caught exception goes on)
-                        fact = replace(fact, raised=fact.caught, raised_by=fact.caught_by)
                     report(_leak(fact, exit_.kind, exit_.span, detail))
         return frozenset()
 

@@ -38,8 +38,6 @@ class Fact:
     deferred: bool = False
     raised: Span | None = None
     raised_by: str = ""  # the callee whose exception `raised` is
-    caught: Span | None = None  # inside an except clause: where the exception it caught was raised
-    caught_by: str = ""  # the callee whose exception `caught` is
     pending: Span | None = None  # closed by a defer inside a loop: leaks if the loop goes round again
     unowned: Span | None = None  # stored at this span in a shared field its owner never closes (see _store_field)
     discarded: Span | None = None  # a result discarded at this call, open only where its error is nil

@@ -111,15 +111,13 @@ class Exit:
     `abandon` is a suspended generator that its consumer drops (its `finally` runs, nothing else).
     `failing` marks a return that reports failure to the caller: a Go function's trailing error is
     non-nil there (`return fmt.Errorf(...)`, or `return err` under `if err != nil`); `succeeding` a
-    return whose trailing error is surely nil (`return resp, nil`). `rethrown` marks a raise inside
-    an except clause: the exception caught there goes on."""
+    return whose trailing error is surely nil (`return resp, nil`)."""
 
     span: Span
     kind: ExitKind
     values: tuple[str | None, ...] = ()
     failing: bool = False
     succeeding: bool = False
-    rethrown: bool = False
 
 
 Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit

@@ -148,9 +148,7 @@ class FlowLowering:
             self.cfg.start(block)
             if handler.name:
                 self._emit(Assign(self.pos.span(handler), handler.name, None))
-            self.handling += 1
             self._statements(handler.body)
-            self.handling -= 1
             if self.cfg.reachable:
                 ends.append(self.flags.snapshot())
             self.cfg.jump(join)
@@ -188,7 +186,7 @@ class FlowLowering:
             self.frames = saved
             if not self.cfg.reachable:
                 return
-        self._emit(Exit(self.pos.span(node), "raise", rethrown=self.handling > 0))
+        self._emit(Exit(self.pos.span(node), "raise"))
 
     # -- exits through frames -----------------------------------------------------------------------
     def _cleanup(self, frame: Frame) -> None:

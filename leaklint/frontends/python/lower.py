@@ -56,7 +56,6 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.flags = Flags()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = 0  # inside `with self.assertRaises(...)`: the block is meant to raise
-        self.handling = 0  # inside an except clause: a raise there passes on the exception it caught
         self.node = node
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
