@@ -17,11 +17,11 @@ from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
-from leaklint.frontends.python.flags import Flags, bound_names
+from leaklint.frontends.python.flags import Flags, bound_names, literal_switches
 from leaklint.frontends.python.flow import FlowLowering, Frame
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.unit import ModuleUnit
-from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Span, Store
+from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Pair, Span, Store
 
 # What platform tests compare, as on the running interpreter (see FunctionLowerer._feature_test).
 _PLATFORM = {"sys.platform": sys.platform, "os.name": os.name}
@@ -54,6 +54,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         """Returns the FunctionIR of a function, or of a module's top-level statements."""
         self.frames: list[Frame] = []
         self.flags = Flags()
+        self.switches = literal_switches(node)
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = 0  # inside `with self.assertRaises(...)`: the block is meant to raise
         self.node = node
@@ -104,10 +105,25 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                 return
             self._statement(statement)
             self._kill_temps(statement)
+            self._pair(statement)
             if not isinstance(statement, _COMPOUND):
                 self.flags.statement(statement)
             self._flag_for(previous, statement)
             previous = statement
+
+    def _pair(self, statement: ast.stmt) -> None:
+        """`foo = accept()` where a switch is known falsy: where the switch proves truthy later,
+        foo's resource is absent (see ir.Pair)."""
+        # Ex) ok = False; try: foo = serv.accept() except OSError: ok = True ... if not ok: self.fail()
+        if not self.cfg.reachable or not isinstance(statement, ast.Assign) or not isinstance(statement.value, (
+                ast.Call, ast.Await)):
+            return
+        falsy = sorted(name for name, value in self.flags.known.items() if not value and name in self.switches)
+        for target in statement.targets:
+            for name in (t.id for t in ast.walk(target) if isinstance(t, ast.Name)):
+                for flag in falsy:
+                    if flag != name:
+                        self._emit(Pair(self.pos.span(statement), self._name(name), self._name(flag)))
 
     def _flag_for(self, previous: ast.stmt | None, statement: ast.stmt) -> None:
         """`f = open(p)` then `close = True`: the flag is true exactly where f was opened here, so the
