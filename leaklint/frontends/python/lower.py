@@ -18,7 +18,7 @@ from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
 from leaklint.frontends.python.flags import Flags, bound_names, literal_switches
-from leaklint.frontends.python.flow import FlowLowering, Frame
+from leaklint.frontends.python.flow import _EXPECTS, FlowLowering, Frame
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.unit import ModuleUnit
 from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Pair, Span, Store
@@ -49,6 +49,8 @@ def lower_module(unit: ModuleUnit, tree: ast.Module, owner: Owner) -> list[Funct
 class FunctionLowerer(FlowLowering, ExpressionLowerer):
     """Builds the CFG of one function; nested functions found inside go to `out`."""
 
+    expected = False  # a nested function only assertRaises calls: its body is meant to raise
+
     def lower(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module, display: str,
               owner: Owner | None) -> FunctionIR:
         """Returns the FunctionIR of a function, or of a module's top-level statements."""
@@ -56,7 +58,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.flags = Flags()
         self.switches = literal_switches(node)
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
-        self.expecting = 0  # inside `with self.assertRaises(...)`: the block is meant to raise
+        self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
         self.node = node
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
@@ -68,6 +70,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self._statements(node.body)
         top = Span(self.pos.path, 1, 1, 1, 1)
         end = self.pos.end(node.body[-1]) if node.body else top
+        if self.expected and self.cfg.reachable:
+            self._emit(Exit(end, "abort"))  # Ex) def raise_timeout(): ... returning fails the assertion
         self._hand_over(end)
         function = self.cfg.finish(self.qualname, display, top if is_module else self.pos.span(node),
                                    tuple(self.scope.params), end, is_closure=bool(self.outer),
@@ -217,6 +221,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         inner = FunctionLowerer(self.unit, qualname, self.unit.local_scope(node), None,
                                 self._visible(), self.out)
         inner.types = dict(self.types)
+        inner.expected = _only_expected_to_raise(self.node, node.name)
         self.out.append(inner.lower(node, node.name, None))
 
     def _return(self, node: ast.Return, value: ast.expr | None) -> None:
@@ -408,6 +413,20 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
 
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match,
              ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+
+def _only_expected_to_raise(outer: ast.AST, name: str) -> bool:
+    """Reports whether every use of nested function `name` in `outer` is the callable argument of
+    an assertRaises-like call (`self.assertRaises(TimeoutError, name, ...)`, `pytest.raises(E, name)`)."""
+    # Ex) def raise_timeout(): self.serv.accept()   self.assertRaises(TimeoutError, raise_timeout)
+    expected: set[int] = set()
+    for call in ast.walk(outer):
+        if isinstance(call, ast.Call) and len(call.args) >= 2 and isinstance(call.args[1], ast.Name) \
+                and short(call.func).rsplit(".", 1)[-1] in _EXPECTS:
+            expected.add(id(call.args[1]))
+    uses = [n for n in ast.walk(outer) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    return bool(uses) and all(id(n) in expected for n in uses)
 
 
 _VIEWS = frozenset({"values", "items", "copy"})
