@@ -72,7 +72,6 @@ def binds_any_port(node: ast.Call) -> bool:
         and isinstance(address.elts[1], ast.Constant) and address.elts[1].value == 0
 
 
-
 def connects_locally(node: ast.Call) -> bool:
     """Reports whether a connect call's address is another socket's `getsockname()`."""
     address = node.args[0] if len(node.args) == 1 and not node.keywords else None
@@ -207,23 +206,3 @@ def _manager():  # noqa: ANN202 - astroid is imported lazily, so its type cannot
     manager.extension_package_whitelist = set()
     return manager
 
-
-@cache
-def stdlib_has(module: str, name: str) -> bool | None:
-    """Returns whether standard library `module` of the running interpreter has attribute `name`;
-    None when the module found is not the standard library's (a tree's own `select.py` on the path
-    is never imported)."""
-    import importlib
-    import importlib.util
-    import sysconfig
-    try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):
-        return None
-    if spec is None:
-        return None
-    roots = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib")}
-    origin = spec.origin or ""
-    if origin not in ("built-in", "frozen") and not any(origin.startswith(root + "/") for root in roots):
-        return None
-    return hasattr(importlib.import_module(module), name)

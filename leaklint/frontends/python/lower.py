@@ -288,12 +288,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                     return absorbing
                 return None if None in decided else not absorbing
             case ast.Call(func=ast.Name(id="hasattr"), args=[ast.Name() as module, ast.Constant(value=str() as name)]):
-                dotted = self._dotted(module) or ""
-                exports = STAR_EXPORTS.get(dotted)
-                if exports is not None and name in exports:
-                    return True
-                # Ex) if hasattr(select, "devpoll"):   (Solaris only: asked of the running standard library)
-                return infer.stdlib_has(dotted, name) if exports is not None else None
+                exports = STAR_EXPORTS.get(self._dotted(module) or "")
+                return True if exports is not None and name in exports else None
             case ast.Compare(left=left, ops=[ast.Eq() | ast.NotEq() as op], comparators=[ast.Constant(value=str() as v)]):
                 here = _PLATFORM.get(self._dotted(left) or "")
                 return None if here is None else (here == v) == isinstance(op, ast.Eq)
@@ -413,7 +409,6 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
 
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match,
              ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
 
 
 def _only_expected_to_raise(outer: ast.AST, name: str) -> bool:
