@@ -360,6 +360,11 @@ class LeakAnalysis(Oracle):
         leaked, released, failing, drained = self._seeded(callee, function.params[index], rest, spec, err)
         if leaked and released and failing:
             return "closes-on-success"  # Ex) closes the body, or returns an error having left it open
+        if released and index == 0 and rest and spec.language == "python" \
+                and callee.rpartition(".")[2] in spec.release_methods:
+            # Ex) def close(self): if self.stream.fileno() < 3: return; self.stream.close()   (an object's
+            # own close() is its release of what it holds: its early returns are for what it must not close)
+            return "closes"
         if leaked and released and failing is None:
             return "closes-on-failure"  # Ex) func readError(r *http.Response) error: closes it when it returns one
         if leaked and failing:

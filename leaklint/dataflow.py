@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from leaklint.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
-from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Span, Store
+from leaklint.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Pair, Span, Store
 from leaklint.closures import Closures
 from leaklint.ownership import OwnedFields
 from leaklint.spec import Acquire, RuleSpec
@@ -129,6 +129,10 @@ class FunctionAnalysis(OwnedFields, Closures):
                 return self._lose(state, lambda h: root(h[0]) in names, report, reason, span, markers)
             case Exit():
                 return self._exit(op, state, report, markers)
+            case Pair(target=target, flag=flag):
+                # Ex) ok = False; try: foo = serv.accept() except OSError: ok = True   (`if not ok: fail`)
+                return frozenset(replace(f, err=flag) if f.err is None and any(h[0] == target for h in f.holders)
+                                 else f for f in state)
         return state
 
     # -- calls ------------------------------------------------------------------------------

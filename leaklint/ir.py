@@ -123,7 +123,18 @@ class Exit:
     succeeding: bool = False
 
 
-Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """`flag` is falsy wherever what `target` holds was just acquired (`ok = False; try: foo =
+    accept() except OSError: ok = True`): where `flag` proves truthy later, that resource is absent,
+    as a Go resource is where its error is non-nil. Rebinding `flag` ends the pairing."""
+
+    span: Span
+    target: str
+    flag: str
+
+
+Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit | Pair
 
 
 @dataclass(frozen=True, slots=True)

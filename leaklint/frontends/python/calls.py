@@ -58,6 +58,10 @@ class CallLowering:
             self._may_raise(span)
             self.cfg.current = None
             return None
+        if callee in infer.BINDERS and infer.binds_any_port(node):
+            callee = f"{callee}(port0)"  # Ex) sock.bind(("127.0.0.1", 0))   (the kernel picks a free port)
+        elif callee in infer.CONNECTORS and infer.connects_locally(node):
+            callee = f"{callee}(local)"  # Ex) client.connect(server.getsockname())   (its own listener)
         if callee in infer.ON_FILE_OBJECT and self._on_file_object(node, args, named):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in

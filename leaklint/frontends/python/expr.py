@@ -325,10 +325,36 @@ class ExpressionLowerer(CallLowering):
             self.containers.add(name)
         elif dotted in infer.UNTYPED_CONSTRUCTIONS:
             return  # Ex) o = urllib.request.OpenerDirector()   (no handler: its open() acquires nothing known)
+        elif dotted in infer.HANDLER_FACTORIES and self._tree_handler(call, infer.HANDLER_FACTORIES[dotted]):
+            return  # Ex) opener = build_opener(FakeHandler())   (its open() returns what FakeHandler's does)
         elif dotted and looks_like_class(dotted, self.module):
             self.types[name] = dotted
         elif dotted and not self.module.is_tree(dotted):
             self.origins[name] = dotted
+
+    def _tree_handler(self, call: ast.Call, methods: frozenset[str]) -> bool:
+        """Reports whether a call is given an instance of a class of the tree (or of the function)
+        that defines one of `methods`."""
+        for arg in call.args:
+            if isinstance(arg, ast.Name) and arg.id not in self.types:
+                arg = self._constructed(arg.id) or arg  # Ex) handler = Handler(); build_opener(handler)
+            if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and self._local_class(arg.func.id):
+                local = next((n for n in ast.walk(self.node) if isinstance(n, ast.ClassDef) and n.name == arg.func.id))
+                if any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in methods
+                       for item in local.body):
+                    return True
+                continue
+            dotted = self._dotted(arg.func) if isinstance(arg, ast.Call) else self.types.get(self._plain_path(arg) or "")
+            info = self.module.class_of(dotted) if dotted else None
+            if info is not None and any(self.module.find_method(info, method) for method in methods):
+                return True
+        return False
+
+    def _constructed(self, name: str) -> ast.Call | None:
+        """Returns the call a local name is bound to in the function, when it is bound once, to a call."""
+        values = [n.value for n in ast.walk(self.node) if isinstance(n, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+        return values[0] if len(values) == 1 and isinstance(values[0], ast.Call) else None
 
     def _injected(self, dotted: str) -> str:
         """Returns the field through which a test injects what objects of class `dotted` would open."""

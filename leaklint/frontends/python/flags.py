@@ -132,3 +132,26 @@ def _literal(node: ast.expr) -> object:
     if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, bool)):
         return node.value
     return _UNKNOWN
+
+
+
+def literal_switches(node: ast.AST) -> frozenset[str]:
+    """Returns the names a function binds only by `name = True|False|None`, and at least once to
+    True: switches whose every change the lowerer emits as a plain assignment."""
+    plain: set[int] = set()  # the Name nodes of literal assignments
+    switched: set[str] = set()
+    other: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name) \
+                and _literal(child.value) is not _UNKNOWN:
+            plain.add(id(child.targets[0]))
+            if child.value.value is True:
+                switched.add(child.targets[0].id)
+        elif isinstance(child, (ast.Nonlocal, ast.Global)):
+            other.update(child.names)
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)) and id(child) not in plain:
+            other.add(child.id)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            other.add(child.name)
+    return frozenset(switched - other)

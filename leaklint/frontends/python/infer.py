@@ -31,6 +31,10 @@ STDLIB_RETURNS = {
 # handler (its open() returns whatever the handlers a test adds return; build_opener's has HTTP).
 UNTYPED_CONSTRUCTIONS = frozenset({"urllib.request.OpenerDirector"})
 
+# Factories whose object opens through the handlers given to it: given an instance of a class of
+# the tree that overrides one of these methods, its opening returns what that method returns.
+HANDLER_FACTORIES = {"urllib.request.build_opener": frozenset({"http_open", "https_open", "default_open"})}
+
 # Fields whose assignment replaces what the object would open itself: a connection given a
 # socket (`conn.sock = FakeSocket()`) never connects.
 INJECTED_FIELDS = {"http.client.HTTPConnection": "sock", "http.client.HTTPSConnection": "sock"}
@@ -54,6 +58,28 @@ FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "
 
 # Starting a program that no file can name (`Popen(["*"])`, a test expecting the exec to fail)
 # raises OSError and starts nothing: only the path through the exception is feasible.
+# Binding port 0 lets the kernel pick a free port, and connecting to the address of a socket the
+# process holds (`server.getsockname()`) reaches its own listener: neither fails in ordinary
+# operation. The front-end calls them `socket.socket.bind(port0)` and `socket.socket.connect(local)`,
+# which the exception rule lists as quiet.
+BINDERS = frozenset({"?.bind", "socket.socket.bind", "ssl.SSLSocket.bind"})
+CONNECTORS = frozenset({"?.connect", "socket.socket.connect", "ssl.SSLSocket.connect"})
+
+
+def binds_any_port(node: ast.Call) -> bool:
+    """Reports whether a bind call's address is a literal (host, 0) or IPv6 (host, 0, flow, scope)."""
+    address = node.args[0] if len(node.args) == 1 and not node.keywords else None
+    return isinstance(address, ast.Tuple) and len(address.elts) in (2, 4) \
+        and isinstance(address.elts[1], ast.Constant) and address.elts[1].value == 0
+
+
+def connects_locally(node: ast.Call) -> bool:
+    """Reports whether a connect call's address is another socket's `getsockname()`."""
+    address = node.args[0] if len(node.args) == 1 and not node.keywords else None
+    return isinstance(address, ast.Call) and isinstance(address.func, ast.Attribute) \
+        and address.func.attr == "getsockname" and not address.args
+
+
 SPAWNERS = frozenset({"subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
                       "subprocess.check_output"})
 NO_PROGRAM = frozenset({"*", ""})
@@ -182,3 +208,4 @@ def _manager():  # noqa: ANN202 - astroid is imported lazily, so its type cannot
     manager.always_load_extensions = False
     manager.extension_package_whitelist = set()
     return manager
+

@@ -8,6 +8,8 @@ an `exception` exit that only the exception-path rule reports. Nothing here repo
 from __future__ import annotations
 
 import ast
+import os
+import sys
 from collections import Counter
 
 from leaklint.frontends.python import infer
@@ -15,11 +17,14 @@ from leaklint.frontends.python.calls import short
 from leaklint.frontends.python.classes import ClassInfo
 from leaklint.frontends.python.exports import STAR_EXPORTS
 from leaklint.frontends.python.expr import ExpressionLowerer, free_names
-from leaklint.frontends.python.flags import Flags, bound_names, once_guards
+from leaklint.frontends.python.flags import Flags, bound_names, literal_switches, once_guards
 from leaklint.frontends.python.flow import FlowLowering, Frame, expected_only
 from leaklint.frontends.python.localscope import LocalScope
 from leaklint.frontends.python.unit import ModuleUnit
-from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Span, Store
+from leaklint.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Pair, Span, Store
+
+# What platform tests compare, as on the running interpreter (see FunctionLowerer._feature_test).
+_PLATFORM = {"sys.platform": sys.platform, "os.name": os.name}
 
 
 def lower_function(unit: ModuleUnit, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, display: str,
@@ -44,13 +49,16 @@ def lower_module(unit: ModuleUnit, tree: ast.Module, owner: Owner) -> list[Funct
 class FunctionLowerer(FlowLowering, ExpressionLowerer):
     """Builds the CFG of one function; nested functions found inside go to `out`."""
 
+    expected = False  # a nested function only assertRaises calls: its body is meant to raise
+
     def lower(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module, display: str,
               owner: Owner | None) -> FunctionIR:
         """Returns the FunctionIR of a function, or of a module's top-level statements."""
         self.frames: list[Frame] = []
         self.flags = Flags()
+        self.switches = literal_switches(node)
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
-        self.expecting = 0  # inside `with self.assertRaises(...)`: the block is meant to raise
+        self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
         self.node = node
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
@@ -62,6 +70,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self._statements(node.body)
         top = Span(self.pos.path, 1, 1, 1, 1)
         end = self.pos.end(node.body[-1]) if node.body else top
+        if self.expected and self.cfg.reachable:
+            self._emit(Exit(end, "abort"))  # Ex) def raise_timeout(): ... returning fails the assertion
         self._hand_over(end)
         function = self.cfg.finish(self.qualname, display, top if is_module else self.pos.span(node),
                                    tuple(self.scope.params), end, is_closure=bool(self.outer),
@@ -104,10 +114,25 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                 return
             self._statement(statement)
             self._kill_temps(statement)
+            self._pair(statement)
             if not isinstance(statement, _COMPOUND):
                 self.flags.statement(statement)
             self._flag_for(previous, statement)
             previous = statement
+
+    def _pair(self, statement: ast.stmt) -> None:
+        """`foo = accept()` where a switch is known falsy: where the switch proves truthy later,
+        foo's resource is absent (see ir.Pair)."""
+        # Ex) ok = False; try: foo = serv.accept() except OSError: ok = True ... if not ok: self.fail()
+        if not self.cfg.reachable or not isinstance(statement, ast.Assign) or not isinstance(statement.value, (
+                ast.Call, ast.Await)):
+            return
+        falsy = sorted(name for name, value in self.flags.known.items() if not value and name in self.switches)
+        for target in statement.targets:
+            for name in (t.id for t in ast.walk(target) if isinstance(t, ast.Name)):
+                for flag in falsy:
+                    if flag != name:
+                        self._emit(Pair(self.pos.span(statement), self._name(name), self._name(flag)))
 
     def _flag_for(self, previous: ast.stmt | None, statement: ast.stmt) -> None:
         """`f = open(p)` then `close = True`: the flag is true exactly where f was opened here, so the
@@ -205,7 +230,9 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             # Ex) def _run(): ...; self._shutdown_pool()   (the method's own object, read in a closure)
             inner.types[self.receiver] = self.klass.qualname
         inner.patched = list(self.patched)  # Ex) with patch("m.f"): def attempt(): f()   (run in the block)
+        # Ex) def raise_timeout(): self.serv.accept()   self.assertRaises(TimeoutError, raise_timeout)
         inner.meant_to_raise = expected_only(self.node, node.name)
+        inner.expected = expected_only(self.node, node.name, bodies=False)
         self.out.append(inner.lower(node, node.name, None))
 
     def _return(self, node: ast.Return, value: ast.expr | None) -> None:
@@ -256,15 +283,30 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
 
     def _feature_test(self, test: ast.expr) -> bool | None:
         """Returns the value of a feature test the standard library decides (`hasattr(ssl,
-        "SSLContext")` is true on every Python 3), None when unknown."""
+        "SSLContext")` is true on every Python 3), or of a platform test, decided as on the
+        platform leaklint runs on (`sys.platform == "win32"`: one platform's paths are followed,
+        never a mix of both branches); None when unknown."""
         # Ex) if hasattr(ssl, "SSLContext"): raise SkipTest("...")   (what follows never runs)
         match test:
             case ast.UnaryOp(op=ast.Not(), operand=operand):
                 inner = self._feature_test(operand)
                 return None if inner is None else not inner
+            case ast.BoolOp(op=op, values=values):
+                # Ex) if sys.platform == "win32" and not isinstance(loop, SelectorEventLoop): raise ...
+                decided = [self._feature_test(value) for value in values]
+                absorbing = isinstance(op, ast.Or)
+                if absorbing in decided:
+                    return absorbing
+                return None if None in decided else not absorbing
             case ast.Call(func=ast.Name(id="hasattr"), args=[ast.Name() as module, ast.Constant(value=str() as name)]):
                 exports = STAR_EXPORTS.get(self._dotted(module) or "")
                 return True if exports is not None and name in exports else None
+            case ast.Compare(left=left, ops=[ast.Eq() | ast.NotEq() as op], comparators=[ast.Constant(value=str() as v)]):
+                here = _PLATFORM.get(self._dotted(left) or "")
+                return None if here is None else (here == v) == isinstance(op, ast.Eq)
+            case ast.Call(func=ast.Attribute(value=left, attr="startswith"), args=[ast.Constant(value=str() as v)]):
+                here = _PLATFORM.get(self._dotted(left) or "")
+                return None if here is None else here.startswith(v)
         return None
 
     def _while(self, node: ast.While) -> None:

@@ -10,6 +10,7 @@ import ast
 import builtins
 import os
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -74,7 +75,11 @@ class ModuleScope(ClassQueries):
         """Returns the scope of a parsed module named `name` (a `package`'s `__init__`); names
         imported from the run's other `modules` (tree.TreeModules) resolve to where they are defined."""
         scope = cls(name, tree=modules, importer=f"{name}.__init__" if package else name)
-        for statement in _top_level(tree.body):
+        statements = list(_top_level(tree.body))
+        once = Counter(name for statement in statements for name in _assigned_names(statement))
+        for statement in statements:
+            if _alias(statement, once) and scope._bind_alias(statement):
+                continue
             scope._bind_statement(statement)
         for info in scope.classes.values():
             info.bases = [scope.resolve_global_expr(base) for base in info.node.bases]
@@ -134,6 +139,20 @@ class ModuleScope(ClassQueries):
         self.classes[qualname] = info
         if not prefix:
             self._bind(node.name, qualname, "class")
+
+    def _bind_alias(self, node: ast.Assign) -> bool:
+        """Binds `name = module.function` like `from module import function as name` when the value
+        is reached through an import (`_close = os.close`); reports whether it did."""
+        root = node.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or self.kinds.get(root.id) != "import":
+            return False
+        target = self.resolve_global_expr(node.value)
+        if not target:
+            return False
+        self._bind(node.targets[0].id, target, "import")
+        return True
 
     def _bind(self, local: str, target: str, kind: str) -> None:
         self.bindings[local] = canonical(target) if target else ""
@@ -283,6 +302,12 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     """Reports whether an except clause catches ImportError (or ModuleNotFoundError) by name."""
     caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return any(isinstance(c, ast.Name) and c.id in ("ImportError", "ModuleNotFoundError") for c in caught)
+
+
+def _alias(node: ast.stmt, once: Counter[str]) -> bool:
+    """Reports whether a module-level statement is `name = dotted.path`, its name's only binding."""
+    return isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+        and isinstance(node.value, ast.Attribute) and once[node.targets[0].id] == 1
 
 
 def _assigned_names(node: ast.stmt) -> list[str]:
