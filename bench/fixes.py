@@ -38,16 +38,16 @@ sys.path.insert(0, str(HERE / "precision"))
 sys.path.insert(0, str(REPO))
 import check  # noqa: E402
 
-from leaklint.finding import Edit  # noqa: E402
-from leaklint.fixes.source import apply  # noqa: E402
-from leaklint.ir import Span  # noqa: E402
+from leaklint_gopy.finding import Edit  # noqa: E402
+from leaklint_gopy.fixes.source import apply  # noqa: E402
+from leaklint_gopy.ir import Span  # noqa: E402
 
 CACHE = Path(os.environ.get("LEAKLINT_BENCH_CACHE", tempfile.gettempdir() + "/leaklint-bench-fixes-cache"))
 
 
 def findings_at(directory: Path, package: str) -> list[dict]:
     env = {**os.environ, "LEAKLINT_CACHE_DIR": str(CACHE), "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, "-m", "leaklint", "check", "--exit-zero", "--format", "json", package],
+    out = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--exit-zero", "--format", "json", package],
                          cwd=directory, capture_output=True, text=True, timeout=1800, env=env)
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip()[-300:])

@@ -96,9 +96,9 @@ def _graft(value, path: list[int], key: str, new) -> None:
 
 def sarif(harness: Harness):
     """Crafted SARIF: merge and the runtime reader either work or raise their one-line error."""
-    from leaklint.report.merge import MergeError, load, merge
-    from leaklint.report.sarif import dumps
-    from leaklint.runtime import sarif as runtime
+    from leaklint_gopy.report.merge import MergeError, load, merge
+    from leaklint_gopy.report.sarif import dumps
+    from leaklint_gopy.runtime import sarif as runtime
 
     target = Path(tempfile.mkdtemp(prefix="leaklint-fuzz-")) / "in.sarif"
 

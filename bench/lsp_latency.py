@@ -35,7 +35,7 @@ async def measure(folder: Path, name: str, saves: int, cache: Path) -> dict[str,
         published.put_nowait(params)
 
     env = {**os.environ, "PYTHONPATH": str(REPO), "LEAKLINT_CACHE_DIR": str(cache)}
-    await client.start_io(sys.executable, "-m", "leaklint", "server", env=env, cwd=str(folder))
+    await client.start_io(sys.executable, "-m", "leaklint_gopy", "server", env=env, cwd=str(folder))
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
     client.initialized(types.InitializedParams())
     path = folder / name

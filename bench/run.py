@@ -97,7 +97,7 @@ def measure(command: list[str], runs: int, env: dict[str, str] | None = None, be
 
 def corpus_size(paths: list[Path]) -> tuple[int, int]:
     """Returns the number of files leaklint analyses under `paths` and their lines."""
-    from leaklint.discovery import discover
+    from leaklint_gopy.discovery import discover
 
     files, _ = discover([str(p) for p in paths])
     lines = 0
@@ -109,7 +109,7 @@ def corpus_size(paths: list[Path]) -> tuple[int, int]:
 
 def discovered(paths: list[Path]) -> list[str]:
     """Returns the real paths of the files leaklint analyses under `paths` (semgrep skips symbolic links)."""
-    from leaklint.discovery import discover
+    from leaklint_gopy.discovery import discover
 
     files, _ = discover([str(p) for p in paths])
     return [os.path.realpath(f.path) for f in files]
@@ -230,7 +230,7 @@ def precommit_rows(runs: int) -> list[Row]:
 
 def startup_report(runs: int) -> tuple[str, Sample]:
     """Returns the heavy modules `leaklint --version` imports (should be none) and its timing."""
-    out = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-X", "importtime", "-m", "leaklint", "--version"],
+    out = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-X", "importtime", "-m", "leaklint_gopy", "--version"],
                          capture_output=True, text=True, check=False)
     imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     heavy = sorted(m for m in imported if m.split(".")[0] in HEAVY_IMPORTS)
@@ -240,8 +240,8 @@ def startup_report(runs: int) -> tuple[str, Sample]:
 
 def python_rules() -> int:
     """Returns how many bundled rules are for Python."""
-    from leaklint.driver import default_rule_dirs
-    from leaklint.spec import load_rules
+    from leaklint_gopy.driver import default_rule_dirs
+    from leaklint_gopy.spec import load_rules
 
     return sum(1 for rule in load_rules(default_rule_dirs()) if rule.language == "python")
 
@@ -344,7 +344,7 @@ def main() -> int:
     notes: list[str] = []
     # As `pip install` does: without it an environment with PYTHONDONTWRITEBYTECODE set (CI images
     # often have it) would recompile every edited module on each run and time that instead.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "leaklint")], check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "leaklint_gopy")], check=True)
     load = [os.getloadavg()]
     if "go" in wanted and GO_SRC.is_dir():
         rows += go_rows(args.runs, counts, notes)

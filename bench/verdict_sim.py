@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from leaklint.runtime.verdict import judge  # noqa: E402
+from leaklint_gopy.runtime.verdict import judge  # noqa: E402
 
 Series = tuple[list[float], list[float]]
 STATUSES = ("LEAK", "INCONCLUSIVE", "BOUNDED", "NO_LEAK")

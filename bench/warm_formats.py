@@ -25,7 +25,7 @@ def wall(command: list[str], env: dict[str, str]) -> float:
 
 def measure(paths: list[str], output_format: str, runs: int, env: dict[str, str], out: str) -> list[float]:
     """Returns `runs` warm wall times of `leaklint check` writing `output_format` to `out`."""
-    command = [sys.executable, "-m", "leaklint", "check", "-q", "--exit-zero", "--format", output_format,
+    command = [sys.executable, "-m", "leaklint_gopy", "check", "-q", "--exit-zero", "--format", output_format,
                "-o", out, *paths]
     wall(command, env)
     return [wall(command, env) for _ in range(runs)]

@@ -16,9 +16,9 @@ GO_LEAK_AT = ":6:13: LL101"
 
 def leaklint(args: list[str], cwd: Path, timeout: float = 120, env: dict[str, str] | None = None,
              prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    """Returns the finished `python -m leaklint ARGS` in `cwd`; raises TimeoutExpired if it hangs."""
+    """Returns the finished `python -m leaklint_gopy ARGS` in `cwd`; raises TimeoutExpired if it hangs."""
     environment = dict(os.environ if env is None else env)
-    return subprocess.run([*prefix, PYTHON, "-m", "leaklint", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([*prefix, PYTHON, "-m", "leaklint_gopy", *args], cwd=cwd, capture_output=True, text=True,
                           errors="replace", timeout=timeout, env=environment, stdin=subprocess.DEVNULL)
 
 

@@ -121,8 +121,8 @@ class Harness:
     """Runs leaklint in-process on a set of files written to a fresh directory each time."""
 
     def __init__(self) -> None:
-        from leaklint import driver
-        from leaklint.spec import load_rules
+        from leaklint_gopy import driver
+        from leaklint_gopy.spec import load_rules
 
         self.rules = tuple(load_rules(driver.default_rule_dirs()))
         self.root = Path(tempfile.mkdtemp(prefix="leaklint-props-"))
@@ -131,7 +131,7 @@ class Harness:
     def run(self, files: dict[str, bytes], reports: bool = False) -> Outcome:
         """Returns the outcome of checking `files` (relative path -> bytes); with `reports`, also
         renders every report format and checks that SARIF and JSON parse as strict JSON."""
-        from leaklint import driver
+        from leaklint_gopy import driver
 
         self.count += 1
         top = self.root / f"run{self.count}"
@@ -149,7 +149,7 @@ class Harness:
 
 def render(result, root: str) -> None:
     """Writes `result` in every format; raises when one fails or SARIF/JSON is not strict JSON."""
-    from leaklint import report
+    from leaklint_gopy import report
 
     options = report.ReportOptions(cwd=root, source_root=root, version="0")
     for name in report.REPORTERS:

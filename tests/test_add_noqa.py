@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli
+from leaklint_gopy import cli
 from test_cli import LEAK
 
 PY = "import socket\n\n\ndef f():\n    s = socket.socket(){tail}\n    return 1\n\n\ndef g():\n    t = socket.socket()\n    return 2\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli
+from leaklint_gopy import cli
 from test_gate import NEW_LEAK, OLD_LEAK, PROBE, edit, git, lines, repo  # noqa: F401 - repo is a fixture
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cache, driver, stat_index
-from leaklint.spec import load_rules
+from leaklint_gopy import cache, driver, stat_index
+from leaklint_gopy.spec import load_rules
 
 LEAK = """package svc
 
@@ -199,7 +199,7 @@ def test_index_files_are_bounded(tree: Path, _isolated_cache: Path, monkeypatch:
 
 
 def test_clean_removes_the_cache(tree: Path, _isolated_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from leaklint.cli import main
+    from leaklint_gopy.cli import main
 
     _run(tree)
     assert main(["clean"]) == 0

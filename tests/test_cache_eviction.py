@@ -6,8 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from leaklint import cache
-from leaklint.cache import PackageResult, ResultCache
+from leaklint_gopy import cache
+from leaklint_gopy.cache import PackageResult, ResultCache
 
 DAY = 86400
 

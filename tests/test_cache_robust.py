@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from hostile import PY_LEAK, PY_LEAK_AT, leaklint, without_root_powers
-from leaklint import cache
-from leaklint.cli import main
+from leaklint_gopy import cache
+from leaklint_gopy.cli import main
 
 FIXED = PY_LEAK.replace("s = socket.socket()", "s = socket.socket(); s.close()")  # no finding
 assert len(FIXED.encode()) != len(PY_LEAK.encode())
@@ -122,7 +122,7 @@ def test_concurrent_runs_and_clean_on_one_cache_agree(tree: Path, _isolated_cach
     for i in range(30):
         (tree / f"m{i}.py").write_text(PY_LEAK)
     expected = sorted(f"m{i}.py" + PY_LEAK_AT for i in range(30)) + ["a.py" + PY_LEAK_AT]
-    runs = [subprocess.Popen([PYTHON, "-m", "leaklint", "check", "--jobs", "1", "."], cwd=tree, text=True,
+    runs = [subprocess.Popen([PYTHON, "-m", "leaklint_gopy", "check", "--jobs", "1", "."], cwd=tree, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
     cleans = [leaklint(["clean"], tree) for _ in range(5)]
     outputs = [run.communicate(timeout=120) for run in runs]

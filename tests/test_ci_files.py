@@ -14,7 +14,7 @@ yaml = pytest.importorskip("yaml", reason="PyYAML is needed to parse the workflo
 
 REPO = Path(__file__).resolve().parent.parent
 
-from leaklint import __version__  # noqa: E402 - after the skip above
+from leaklint_gopy import __version__  # noqa: E402 - after the skip above
 
 
 def load(path: Path) -> dict:
@@ -125,7 +125,7 @@ def test_action_gates_on_the_fetched_patch(tmp_path):
 
 def test_action_command_line_is_accepted_by_the_real_cli(tmp_path):
     (tmp_path / "a.go").write_text("package a\n")
-    done = subprocess.run([sys.executable, "-m", "leaklint", "check", "--format", "github", "--fail-on", "note",
+    done = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--format", "github", "--fail-on", "note",
                            "--", "."], cwd=tmp_path, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert (done.returncode, done.stdout) == (0, "")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli
+from leaklint_gopy import cli
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -135,7 +135,7 @@ def test_internal_error_is_one_line_unless_debugging(project, capsys, monkeypatc
     def broken(paths, settings):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr("leaklint.driver.run", broken)
+    monkeypatch.setattr("leaklint_gopy.driver.run", broken)
     status, _, err = run(capsys, "check")
     assert status == 2
     assert err.count("\n") == 1
@@ -288,8 +288,8 @@ def test_test_and_live_process_subcommands_delegate(capsys, monkeypatch):
             calls.append(argv)
             return 3
 
-    monkeypatch.setitem(sys.modules, "leaklint.testing", Fake)
-    monkeypatch.setitem(sys.modules, "leaklint.runtime.cli", Fake)
+    monkeypatch.setitem(sys.modules, "leaklint_gopy.testing", Fake)
+    monkeypatch.setitem(sys.modules, "leaklint_gopy.runtime.cli", Fake)
     assert cli.main(["test", "fixtures/go", "-v"]) == 3
     assert cli.main(["runtime", "watch", "--pid", "1"]) == 3
     assert calls == [["fixtures/go", "-v"], ["watch", "--pid", "1"]]
@@ -302,26 +302,26 @@ def test_leaklint_test_runs_the_fixture_harness(capsys):
 
 
 def test_python_dash_m_and_version(project):
-    done = subprocess.run([PYTHON, "-m", "leaklint", "check", "svc"], capture_output=True, text=True,
+    done = subprocess.run([PYTHON, "-m", "leaklint_gopy", "check", "svc"], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 1
     assert done.stdout.startswith("svc/probe.go:9:15: LL101 ")
-    done = subprocess.run([PYTHON, "-m", "leaklint", "--version"], capture_output=True, text=True,
+    done = subprocess.run([PYTHON, "-m", "leaklint_gopy", "--version"], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert (done.returncode, done.stdout) == (0, "leaklint 0.1.0\n")
 
 
 def test_version_imports_no_parser():
-    done = subprocess.run([PYTHON, "-X", "importtime", "-m", "leaklint", "--version"], capture_output=True,
+    done = subprocess.run([PYTHON, "-X", "importtime", "-m", "leaklint_gopy", "--version"], capture_output=True,
                           text=True, cwd=REPO)
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     heavy = {name for name in imported if name.split(".")[0] in {"libcst", "astroid", "tree_sitter", "tree_sitter_go"}}
     assert done.returncode == 0 and heavy == set()
-    assert not {"leaklint.driver", "leaklint.spec", "json"} & imported
+    assert not {"leaklint_gopy.driver", "leaklint_gopy.spec", "json"} & imported
 
 
 def test_discovery_and_speed_flags_reach_the_driver(project, capsys, monkeypatch):
-    from leaklint import driver
+    from leaklint_gopy import driver
 
     seen = {}
     real = driver.run
@@ -339,8 +339,8 @@ def test_discovery_and_speed_flags_reach_the_driver(project, capsys, monkeypatch
     assert (settings.jobs, settings.use_cache, settings.shard) == (3, False, (2, 5))
     assert (settings.respect_gitignore, settings.force_exclude, settings.exclude) == (False, True, ("gen/",))
     assert settings.root == str(project)
-    from leaklint.config import builtin_rule_dirs
-    from leaklint.spec import load_rules
+    from leaklint_gopy.config import builtin_rule_dirs
+    from leaklint_gopy.spec import load_rules
 
     assert [r.id for r in settings.rules] == [r.id for r in load_rules(builtin_rule_dirs())]
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli
-from leaklint.config import Config, ConfigError, Selection, builtin_rule_dirs, discover, load, select
-from leaklint.spec import load_rules
+from leaklint_gopy import cli
+from leaklint_gopy.config import Config, ConfigError, Selection, builtin_rule_dirs, discover, load, select
+from leaklint_gopy.spec import load_rules
 
 LEAK = """\
 package svc
@@ -237,7 +237,7 @@ def test_bad_rule_spec_and_missing_rules_dir_are_errors(tree, capsys):
 
 
 def test_tests_setting_leaves_test_files_out_and_findings_in_tests_are_tagged(tmp_path, monkeypatch, capsys):
-    from leaklint import cli
+    from leaklint_gopy import cli
 
     leak = "package svc\n\nimport \"os\"\n\nfunc f(p string) {\n\tf, _ := os.Open(p)\n\t_ = f.Name()\n}\n"
     (tmp_path / "svc").mkdir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from leaklint import config
+from leaklint_gopy import config
 from test_config import findings, tree  # noqa: F401 - tree is a fixture
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def test_every_configuration_key_is_documented():
 
 
 def test_a_derived_rule_selected_without_its_sources_warns(tree, capsys):
-    from leaklint import cli
+    from leaklint_gopy import cli
 
     (tree / "a.py").write_text("import socket\n\ndef f():\n    s = socket.socket()\n    s.send(b'x')\n    s.close()\n")
     assert cli.main(["check", "--select", "LL204"]) == 0

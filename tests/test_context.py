@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from leaklint import driver
-from leaklint.spec import load_rules
+from leaklint_gopy import driver
+from leaklint_gopy.spec import load_rules
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "go" / "go-http-body-not-closed"
 

@@ -18,7 +18,7 @@ GO_EXEC = Path("/usr/lib/go-1.19/src/os/exec")
 
 def _findings(path: Path, seed: int, jobs: int) -> list[tuple]:
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
-    done = subprocess.run([sys.executable, "-m", "leaklint", "check", "--no-cache", "--jobs", str(jobs),
+    done = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--no-cache", "--jobs", str(jobs),
                            "--format", "json", str(path)], capture_output=True, text=True, env=env,
                           timeout=300, cwd=ROOT)
     assert done.returncode in (0, 1), done.stderr

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli, directives
-from leaklint.directives import ALL
+from leaklint_gopy import cli, directives
+from leaklint_gopy.directives import ALL
 
 PY_LEAK = "import socket\n\ndef f():\n    s = socket.socket(){comment}\n    return 1\n"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pathspec
 import pytest
 
-from leaklint.discovery import _Patterns, discover
+from leaklint_gopy.discovery import _Patterns, discover
 
 PATTERNS = ["# a comment", "", "*.log", "build", "/gen/", "docs/**/x_*.go", "!keep_gen.go", "*_gen.go",
             "!important_gen.go", "a/b/", "**/deep/*.py", "\\#literal.go", "[z-a]", "!", "trailing\\", "ex?.go"]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from leaklint import docs
-from leaklint.config import builtin_rule_dirs
-from leaklint.spec import load_rules
+from leaklint_gopy import docs
+from leaklint_gopy.config import builtin_rule_dirs
+from leaklint_gopy.spec import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = load_rules(builtin_rule_dirs())
@@ -15,7 +15,7 @@ def test_generated_pages_are_committed_and_current():
     expected = docs.pages(RULES)
     on_disk = {p.name: p.read_text(encoding="utf-8") for p in (REPO / "docs" / "rules").glob("*.md")}
     stale = sorted(name for name in expected.keys() | on_disk.keys() if expected.get(name) != on_disk.get(name))
-    assert stale == [], f"docs/rules is out of date ({', '.join(stale)}): run `python -m leaklint.docs`"
+    assert stale == [], f"docs/rules is out of date ({', '.join(stale)}): run `python -m leaklint_gopy.docs`"
 
 
 def test_every_page_has_the_four_sections_and_the_help_uri_matches():

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli
-from leaklint.finding import Edit, Finding, Fix, RunResult
-from leaklint.fixes.apply import Outcome, fix_pass
-from leaklint.ir import Span
+from leaklint_gopy import cli
+from leaklint_gopy.finding import Edit, Finding, Fix, RunResult
+from leaklint_gopy.fixes.apply import Outcome, fix_pass
+from leaklint_gopy.ir import Span
 
 FIXES = Path(__file__).resolve().parent.parent / "fixtures" / "fixes"
 CASES = sorted([*FIXES.glob("go/*.go"), *FIXES.glob("python/*.py")])

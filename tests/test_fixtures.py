@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.testing import check_fixture_dir
+from leaklint_gopy.testing import check_fixture_dir
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DIRS = sorted(p for p in FIXTURES.glob("*/*") if p.is_dir())
@@ -39,7 +39,7 @@ def test_go_fixtures_compile(directory: Path, tmp_path: Path) -> None:
 
 
 def test_a_single_fixture_file_is_checked_against_its_own_expectations() -> None:
-    from leaklint.testing import check_fixture_dir
+    from leaklint_gopy.testing import check_fixture_dir
 
     outcome = check_fixture_dir(FIXTURES / "go" / "go-http-body-not-closed" / "realcode.go")
     assert outcome.problems == [] and outcome.true_positives > 0 and outcome.false_positives == 0

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli, gate
-from leaklint.finding import Finding, Location
-from leaklint.gitdiff import Changes, FileChanges, parse_diff
-from leaklint.ir import Span
+from leaklint_gopy import cli, gate
+from leaklint_gopy.finding import Finding, Location
+from leaklint_gopy.gitdiff import Changes, FileChanges, parse_diff
+from leaklint_gopy.ir import Span
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli, gate
-from leaklint.finding import Finding
-from leaklint.gitdiff import Changes, FileChanges
-from leaklint.ir import Span
+from leaklint_gopy import cli, gate
+from leaklint_gopy.finding import Finding
+from leaklint_gopy.gitdiff import Changes, FileChanges
+from leaklint_gopy.ir import Span
 from test_gate import edit, git
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import driver
-from leaklint.frontends.go.modules import Dependencies
-from leaklint.spec import load_rules
+from leaklint_gopy import driver
+from leaklint_gopy.frontends.go.modules import Dependencies
+from leaklint_gopy.spec import load_rules
 
 RULES = tuple(load_rules(driver.default_rule_dirs()))
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import driver
-from leaklint.frontends import registry
-from leaklint.frontends.go import regions
-from leaklint.frontends.go.frontend import _CONTEXT, _parse_ranges
-from leaklint.frontends.words import Calls, Words
-from leaklint.spec import load_rules
+from leaklint_gopy import driver
+from leaklint_gopy.frontends import registry
+from leaklint_gopy.frontends.go import regions
+from leaklint_gopy.frontends.go.frontend import _CONTEXT, _parse_ranges
+from leaklint_gopy.frontends.words import Calls, Words
+from leaklint_gopy.spec import load_rules
 
 RULES = tuple(load_rules(driver.default_rule_dirs()))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from leaklint import driver
-from leaklint.spec import load_rules
+from leaklint_gopy import driver
+from leaklint_gopy.spec import load_rules
 
 RULES = tuple(load_rules(driver.default_rule_dirs()))
 

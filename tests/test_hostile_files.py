@@ -110,9 +110,9 @@ def test_an_unreadable_file_is_a_notice(tree: Path) -> None:
 
 def test_a_file_swapped_for_a_fifo_after_discovery_is_never_opened(tree: Path) -> None:
     """discover() finds a regular file; a FIFO takes its place before it is read."""
-    script = ("import os, sys\nfrom leaklint import driver\nfound = driver.discover\n"
+    script = ("import os, sys\nfrom leaklint_gopy import driver\nfound = driver.discover\n"
               "def swap(*a, **k):\n    result = found(*a, **k)\n    os.unlink('ok.py')\n    os.mkfifo('ok.py')\n"
-              "    return result\ndriver.discover = swap\nfrom leaklint.cli import main\n"
+              "    return result\ndriver.discover = swap\nfrom leaklint_gopy.cli import main\n"
               "sys.exit(main(['check', '--no-cache', '.']))\n")
     import subprocess
 

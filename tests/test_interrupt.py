@@ -26,7 +26,7 @@ def _children(pid: int) -> list[int]:
 def _interrupt_in_parallel_phase(delay: float) -> tuple[int, str, list[int]]:
     """Starts a parallel run, sends Ctrl-C to its process group `delay` seconds after its workers
     appear, and returns its status, stderr and the workers' pids."""
-    proc = subprocess.Popen([PYTHON, "-m", "leaklint", "check", "--no-cache", "--jobs", "2", str(GO_TREE)],
+    proc = subprocess.Popen([PYTHON, "-m", "leaklint_gopy", "check", "--no-cache", "--jobs", "2", str(GO_TREE)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -55,7 +55,7 @@ def test_ctrl_c_in_the_parallel_phase_exits_130_without_tracebacks() -> None:
 
 
 def test_jobs_are_capped_at_the_usable_cores() -> None:
-    from leaklint import parallel
+    from leaklint_gopy import parallel
 
     cores = len(os.sched_getaffinity(0))
     assert parallel.workers(10_000) == cores

@@ -12,9 +12,9 @@ from lsprotocol import types
 from pygls.lsp.client import BaseLanguageClient
 from pygls.uris import from_fs_path
 
-from leaklint.fixes.source import apply
-from leaklint.finding import Edit
-from leaklint.ir import Span
+from leaklint_gopy.fixes.source import apply
+from leaklint_gopy.finding import Edit
+from leaklint_gopy.ir import Span
 
 REPO = Path(__file__).resolve().parent.parent
 LEAK = """package svc
@@ -46,7 +46,7 @@ async def session(tree: Path, body) -> None:
         client.published.put_nowait(params)
 
     env = {**os.environ, "PYTHONPATH": str(REPO), "LEAKLINT_CACHE_DIR": str(tree / ".cache")}
-    await client.start_io(sys.executable, "-m", "leaklint", "server", env=env, cwd=str(tree))
+    await client.start_io(sys.executable, "-m", "leaklint_gopy", "server", env=env, cwd=str(tree))
     try:
         await asyncio.wait_for(client.initialize_async(types.InitializeParams(
             capabilities=types.ClientCapabilities(), root_uri=from_fs_path(str(tree)))), TIMEOUT)

@@ -14,7 +14,7 @@ pytest.importorskip("pre_commit", reason="pre-commit is not installed (it belong
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 REPO = Path(__file__).resolve().parent.parent
-SHIPPED = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "leaklint", "rules")
+SHIPPED = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "leaklint_gopy", "rules")
 ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
        "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hostile import leaklint, strict_sarif_problems
-from leaklint.cli import main
+from leaklint_gopy.cli import main
 
 LEAK = b"import socket\n\n\ndef f():\n    s = socket.socket()\n"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import driver
-from leaklint.frontends.python import infer
-from leaklint.spec import SpecError, load_rule, load_rules
+from leaklint_gopy import driver
+from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.spec import SpecError, load_rule, load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -117,10 +117,10 @@ def test_suppression_comments(tmp_path: Path) -> None:
 _PROBE = """
 import sys
 from pathlib import Path
-from leaklint.frontends.python.prefilter import needles
-from leaklint.frontends.python.frontend import PythonFrontend
-from leaklint import driver
-from leaklint.spec import load_rules
+from leaklint_gopy.frontends.python.prefilter import needles
+from leaklint_gopy.frontends.python.frontend import PythonFrontend
+from leaklint_gopy import driver
+from leaklint_gopy.spec import load_rules
 rules = load_rules(driver.default_rule_dirs())
 path = Path(sys.argv[1])
 PythonFrontend().lower_package(str(path), [(str(path), path.read_bytes())], {}, needles(rules))
@@ -174,7 +174,7 @@ def test_astroid_types_a_receiver_from_a_third_party_call(tmp_path: Path) -> Non
 
 def test_a_library_functions_return_class_is_inferred_by_astroid(tmp_path, monkeypatch) -> None:
     # astroid was never imported where return_type used it: a NameError, swallowed as "unknown".
-    from leaklint.frontends.python import infer
+    from leaklint_gopy.frontends.python import infer
 
     (tmp_path / "fakelib_for_infer.py").write_text("class Conn:\n    pass\n\ndef connect():\n    return Conn()\n")
     monkeypatch.syspath_prepend(str(tmp_path))

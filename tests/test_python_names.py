@@ -5,12 +5,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from leaklint import driver
-from leaklint.frontends.python.prefilter import needles
-from leaklint.frontends.python.frontend import Needles, lower_file
-from leaklint.frontends.python.names import module_name
-from leaklint.ir import Call
-from leaklint.spec import load_rules
+from leaklint_gopy import driver
+from leaklint_gopy.frontends.python.prefilter import needles
+from leaklint_gopy.frontends.python.frontend import Needles, lower_file
+from leaklint_gopy.frontends.python.names import module_name
+from leaklint_gopy.ir import Call
+from leaklint_gopy.spec import load_rules
 
 NEEDLES = Needles.of(needles(load_rules(driver.default_rule_dirs())))
 

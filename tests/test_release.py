@@ -20,13 +20,13 @@ def test_docs_changelog_and_package_agree_on_the_version():
 def test_the_distribution_cannot_be_mistaken_for_the_pypi_leaklint_and_keeps_the_command():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["name"] == "leaklint-gopy"
-    assert project["scripts"] == {"leaklint": "leaklint.cli:main"}
+    assert project["scripts"] == {"leaklint": "leaklint_gopy.cli:main"}
 
 
 def test_an_internal_error_names_the_clash_with_pypi_leaklint(monkeypatch, capsys):
     from importlib import metadata
 
-    from leaklint import cli
+    from leaklint_gopy import cli
 
     def distribution(name: str):
         if name == "leaklint":
@@ -34,6 +34,6 @@ def test_an_internal_error_names_the_clash_with_pypi_leaklint(monkeypatch, capsy
         raise metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(metadata, "distribution", distribution)
-    monkeypatch.setattr("leaklint.driver.run", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("leaklint_gopy.driver.run", lambda *a, **k: 1 / 0)
     assert cli.main(["check", str(REPO / "examples")]) == 2
     assert "PyPI's unrelated `leaklint` is installed in this environment" in capsys.readouterr().err

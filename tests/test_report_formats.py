@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli
+from leaklint_gopy import cli
 from test_cli import CLEAN, LEAK
 
 FORMATS = ["full", "text", "concise", "json", "json-lines", "junit", "grouped", "github", "gitlab", "codeclimate",

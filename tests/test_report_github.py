@@ -4,12 +4,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from leaklint.finding import Finding, Location, RunResult
-from leaklint.ir import Directive, FileError, Span
-from leaklint.report import ReportOptions, get
-from leaklint.report.github import command, escape_data, escape_property
-from leaklint.spec import load_rules
-from leaklint.config import builtin_rule_dirs
+from leaklint_gopy.finding import Finding, Location, RunResult
+from leaklint_gopy.ir import Directive, FileError, Span
+from leaklint_gopy.report import ReportOptions, get
+from leaklint_gopy.report.github import command, escape_data, escape_property
+from leaklint_gopy.spec import load_rules
+from leaklint_gopy.config import builtin_rule_dirs
 
 RULES = load_rules(builtin_rule_dirs())
 

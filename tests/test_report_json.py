@@ -6,12 +6,12 @@ import json
 import re
 from pathlib import Path
 
-from leaklint.config import builtin_rule_dirs
-from leaklint.finding import Finding, Location, RunResult
-from leaklint.gate import accept
-from leaklint.ir import Directive, FileError, Span
-from leaklint.report import ReportOptions, get
-from leaklint.spec import load_rules
+from leaklint_gopy.config import builtin_rule_dirs
+from leaklint_gopy.finding import Finding, Location, RunResult
+from leaklint_gopy.gate import accept
+from leaklint_gopy.ir import Directive, FileError, Span
+from leaklint_gopy.report import ReportOptions, get
+from leaklint_gopy.spec import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = load_rules(builtin_rule_dirs())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.line_hash import hashes_at, line_hashes
+from leaklint_gopy.line_hash import hashes_at, line_hashes
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = next((p for p in (REPO.parent / "shared" / "sarif" / "line_hash.py", Path("/work/shared/sarif/line_hash.py"))
@@ -79,7 +79,7 @@ def test_hashing_only_the_asked_lines_agrees_with_hashing_every_line():
 
 
 def test_hashing_real_source_files_agrees_with_hashing_every_line():
-    for path in sorted((REPO / "leaklint" / "report").glob("*.py"))[:4]:
+    for path in sorted((REPO / "leaklint_gopy" / "report").glob("*.py"))[:4]:
         text = path.read_text(encoding="utf-8")
         every = line_hashes(text)
         assert hashes_at(text, range(1, len(every) + 1)) == dict(enumerate(every, 1)), path

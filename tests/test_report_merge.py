@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.report.merge import MergeError, merge, merge_files
+from leaklint_gopy.report.merge import MergeError, merge, merge_files
 
 
 def result(uri: str, line: int, rule: str, index: int, fingerprint: str) -> dict:

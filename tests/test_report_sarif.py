@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.config import builtin_rule_dirs
-from leaklint.finding import Finding, Location, RunResult
-from leaklint.gate import accept
-from leaklint.ir import FileError, Span
-from leaklint.report import ReportOptions, get
-from leaklint.line_hash import line_hashes
-from leaklint.report.sarif import document, dumps
-from leaklint.spec import load_rules
+from leaklint_gopy.config import builtin_rule_dirs
+from leaklint_gopy.finding import Finding, Location, RunResult
+from leaklint_gopy.gate import accept
+from leaklint_gopy.ir import FileError, Span
+from leaklint_gopy.report import ReportOptions, get
+from leaklint_gopy.line_hash import line_hashes
+from leaklint_gopy.report.sarif import document, dumps
+from leaklint_gopy.spec import load_rules
 
 SOURCE = 'package p\n\nfunc f() {\n\tlabel := "😀😀"; resp, err := http.Get(u)\n\treturn\n}\n'
 RULES = load_rules(builtin_rule_dirs())

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.finding import Finding, Location, RunResult
-from leaklint.ir import Directive, FileError, Span
-from leaklint.report import ReportOptions, get
-from leaklint.report.text import summary
+from leaklint_gopy.finding import Finding, Location, RunResult
+from leaklint_gopy.ir import Directive, FileError, Span
+from leaklint_gopy.report import ReportOptions, get
+from leaklint_gopy.report.text import summary
 
 
 @pytest.fixture

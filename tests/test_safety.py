@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint.cli import main
+from leaklint_gopy.cli import main
 
 PYTHON = sys.executable
 # Each module an analysed star import or an astroid inference could reach, as the analysed tree's own
@@ -69,7 +69,7 @@ def test_clean_on_a_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_star_import_never_imports_the_analysed_tree(tmp_path: Path, module: str) -> None:
     (tmp_path / f"{module}.py").write_text(HOSTILE)
     (tmp_path / "client.py").write_text(f"from {module} import *\nimport socket\ns = socket.socket()\n")
-    proc = subprocess.run([PYTHON, "-m", "leaklint", "check", "--no-cache", "client.py"], cwd=tmp_path,
+    proc = subprocess.run([PYTHON, "-m", "leaklint_gopy", "check", "--no-cache", "client.py"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert not list(tmp_path.glob("RAN-*")), proc.stdout + proc.stderr
     assert "client.py:3:5: LL201" in proc.stdout, proc.stdout + proc.stderr
@@ -80,7 +80,7 @@ def test_http_client_star_import_resolves_from_the_table(tmp_path: Path) -> None
     (tmp_path / "http" / "__init__.py").write_text(HOSTILE)
     (tmp_path / "http" / "client.py").write_text(HOSTILE)
     (tmp_path / "app.py").write_text("from http.client import *\n\ndef f():\n    c = HTTPConnection('h')\n    c.request('GET', '/')\n")
-    proc = subprocess.run([PYTHON, "-m", "leaklint", "check", "--no-cache", "app.py"], cwd=tmp_path,
+    proc = subprocess.run([PYTHON, "-m", "leaklint_gopy", "check", "--no-cache", "app.py"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert not list(tmp_path.rglob("RAN-*")), proc.stdout + proc.stderr
     assert "app.py:5:5: LL202" in proc.stdout, proc.stdout + proc.stderr  # the request connects
@@ -93,7 +93,7 @@ def test_inference_never_imports_the_analysed_tree(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
         "from helpers import make\n\ndef f(u):\n    s = make()\n    r = s.get(u, stream=True)\n")
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
-    proc = subprocess.run([PYTHON, "-m", "leaklint", "check", "--no-cache", "--exit-zero", "app.py"], cwd=tmp_path,
+    proc = subprocess.run([PYTHON, "-m", "leaklint_gopy", "check", "--no-cache", "--exit-zero", "app.py"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not list(tmp_path.glob("RAN-*")), proc.stdout + proc.stderr
@@ -102,6 +102,6 @@ def test_inference_never_imports_the_analysed_tree(tmp_path: Path) -> None:
 def test_python_dash_m_drops_the_working_directory_from_sys_path(tmp_path: Path) -> None:
     (tmp_path / "tree_sitter.py").write_text(HOSTILE)
     (tmp_path / "a.go").write_text("package a\n")
-    proc = subprocess.run([PYTHON, "-m", "leaklint", "check", "--no-cache", "a.go"], cwd=tmp_path,
+    proc = subprocess.run([PYTHON, "-m", "leaklint_gopy", "check", "--no-cache", "a.go"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert not list(tmp_path.glob("RAN-*")), proc.stdout + proc.stderr

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli, driver
-from leaklint.report.merge import merge_files
-from leaklint.spec import load_rules
+from leaklint_gopy import cli, driver
+from leaklint_gopy.report.merge import merge_files
+from leaklint_gopy.spec import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 

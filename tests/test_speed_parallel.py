@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import driver, parallel
-from leaklint.spec import load_rules
+from leaklint_gopy import driver, parallel
+from leaklint_gopy.spec import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures" / "go"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli
+from leaklint_gopy import cli
 from test_cli import CLEAN, LEAK
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaklint import cli
+from leaklint_gopy import cli
 
 BROKEN_PY = "import socket\n\ndef f(:\n    s = socket.socket()\n"
 BROKEN_GO_DECL = """\

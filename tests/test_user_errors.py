@@ -149,7 +149,7 @@ def test_leaklint_test_reports_a_broken_fixture_in_one_line(tmp_path: Path, cont
 
 # -- where the report goes ----------------------------------------------------------------------------
 def test_a_closed_stdout_is_a_one_line_error(tree: Path) -> None:
-    proc = subprocess.run([PYTHON, "-m", "leaklint", "check", "--no-cache", "."], cwd=tree, capture_output=False,
+    proc = subprocess.run([PYTHON, "-m", "leaklint_gopy", "check", "--no-cache", "."], cwd=tree, capture_output=False,
                           stdout=None, stderr=subprocess.PIPE, text=True, timeout=120,
                           pass_fds=(), preexec_fn=lambda: os.close(1))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
@@ -173,8 +173,8 @@ def test_an_unwritable_output_is_a_one_line_error(tree: Path, target: str, reaso
 
 def test_an_unwritable_output_is_found_before_the_analysis(tree: Path, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from leaklint import driver
-    from leaklint.cli import main
+    from leaklint_gopy import driver
+    from leaklint_gopy.cli import main
 
     monkeypatch.chdir(tree)
     monkeypatch.setattr(driver, "run", lambda *a, **k: pytest.fail("analysed before checking -o"))
@@ -186,7 +186,7 @@ def test_a_run_killed_while_writing_keeps_the_previous_report(tree: Path) -> Non
     (tree / "report.sarif").write_text("previous\n")
     for i in range(300):
         (tree / f"m{i}.py").write_text(PY_LEAK)
-    proc = subprocess.Popen([PYTHON, "-m", "leaklint", "check", "--no-cache", "--jobs", "1", "--format", "sarif",
+    proc = subprocess.Popen([PYTHON, "-m", "leaklint_gopy", "check", "--no-cache", "--jobs", "1", "--format", "sarif",
                              "-o", "report.sarif", "."], cwd=tree, stderr=subprocess.PIPE, text=True)
     temporary: list[Path] = []
     deadline = time.monotonic() + 60

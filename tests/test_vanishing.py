@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hostile import PY_LEAK, strict_sarif_problems
-from leaklint import driver
-from leaklint.cli import main
+from leaklint_gopy import driver
+from leaklint_gopy.cli import main
 
 
 @pytest.fixture

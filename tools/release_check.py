@@ -1,4 +1,4 @@
-"""Checks a release before its tag is pushed: the version in leaklint/__init__.py, the top entry of
+"""Checks a release before its tag is pushed: the version in leaklint_gopy/__init__.py, the top entry of
 CHANGELOG.md (dated, not "unreleased"), the tag `v<version>` on HEAD, and every `@v...` and `rev:`
 the docs tell users to write.
 
@@ -16,8 +16,8 @@ DOCS = ("README.md", "docs/ci.md", "docs/configuration.md", ".pre-commit-hooks.y
 
 
 def version() -> str:
-    """Returns the version leaklint/__init__.py declares."""
-    return re.search(r'__version__ = "([^"]+)"', (REPO / "leaklint" / "__init__.py").read_text()).group(1)
+    """Returns the version leaklint_gopy/__init__.py declares."""
+    return re.search(r'__version__ = "([^"]+)"', (REPO / "leaklint_gopy" / "__init__.py").read_text()).group(1)
 
 
 def referenced_tags() -> set[str]:

@@ -67,7 +67,7 @@ def _checkout(repo: str, commit: str, only: list[str] | None = None, suffixes: t
 
 def run_leaklint(directory: Path, *paths: str) -> list[dict]:
     """Returns the JSON findings of a cold leaklint run in `directory` (on `paths`, default .)."""
-    out = subprocess.run([sys.executable, "-m", "leaklint", "check", "--no-cache", "--exit-zero", "--format", "json",
+    out = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--no-cache", "--exit-zero", "--format", "json",
                           *(paths or (".",))], cwd=directory, capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
         raise RuntimeError(f"leaklint failed in {directory}: {out.stderr.strip()[-400:]}")

@@ -1,4 +1,4 @@
-"""Helpers shared by the runtime tests: paths, running `python -m leaklint.runtime`, line lookup.
+"""Helpers shared by the runtime tests: paths, running `python -m leaklint_gopy.runtime`, line lookup.
 
 Named runtime_support (not conftest) so that importing it never picks up another directory's
 conftest module.
@@ -25,9 +25,9 @@ __all__ = ["CLIENTS", "DELAY", "GOMOD", "HERE", "REQUESTS", "ROOT", "findings_at
 
 def runtime(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Runs `python -m leaklint.runtime ARGS` and returns the finished process."""
+    """Runs `python -m leaklint_gopy.runtime ARGS` and returns the finished process."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "leaklint.runtime", *args], cwd=cwd or ROOT,
+    return subprocess.run([sys.executable, "-m", "leaklint_gopy.runtime", *args], cwd=cwd or ROOT,
                           env=full_env, capture_output=True, text=True, timeout=timeout)
 
 

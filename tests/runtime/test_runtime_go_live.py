@@ -111,7 +111,7 @@ def test_workspace_library_frames_do_not_hide_the_caller(go: str, tmp_path: Path
 def test_real_static_output_for_the_brief_confirms_only_the_leak(go: str, tmp_path: Path,
                                                                  server: LoopbackServer) -> None:
     static = tmp_path / "static.sarif"
-    done = subprocess.run([sys.executable, "-m", "leaklint", "check", "--no-cache", "--format", "sarif", "-o",
+    done = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--no-cache", "--format", "sarif", "-o",
                            str(static), "tests/runtime/gomod/health", "tests/runtime/gomod/healthfixed"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1) and static.exists(), done.stderr

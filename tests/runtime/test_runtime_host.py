@@ -17,8 +17,8 @@ import pytest
 from runtime_loopback import LoopbackServer
 from runtime_support import ROOT, runtime
 
-from leaklint.runtime import sockets
-from leaklint.runtime.procfs import fd_count, socket_inodes
+from leaklint_gopy.runtime import sockets
+from leaklint_gopy.runtime.procfs import fd_count, socket_inodes
 
 
 def test_sock_diag_reports_a_loopback_connection_with_inode_and_memory() -> None:
@@ -70,7 +70,7 @@ def _runtime_as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
                            capture_output=True, text=True)
     if probe.returncode != 0:
         pytest.skip(f"nobody cannot run {sys.executable} or read the repo: {probe.stderr.strip()[-200:]}")
-    return subprocess.run(_as_nobody([sys.executable, "-m", "leaklint.runtime", *args]), cwd="/",
+    return subprocess.run(_as_nobody([sys.executable, "-m", "leaklint_gopy.runtime", *args]), cwd="/",
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
 
 

@@ -107,7 +107,7 @@ def test_validate_confirms_python_leak_at_its_line(kind: str, tmp_path: Path, se
             assert status[(ran[1], ran[2])]["open_at_exit"] == 25
         assert report["runtime_only"] == []
         log = json.loads(annotated.read_text())
-        props = [r["properties"]["leaklint/runtime"] for r in log["runs"][0]["results"]]
+        props = [r["properties"]["leaklint_gopy/runtime"] for r in log["runs"][0]["results"]]
         assert {p["status"] for p in props} == {expected, "not-exercised"}
 
 
@@ -190,7 +190,7 @@ def test_validate_ab_confirms_what_no_tracer_sees(go_client: Path, tmp_path: Pat
 def test_validate_confirms_real_static_output(go: str, tmp_path: Path, server: LoopbackServer) -> None:
     """Feeds `leaklint check --format sarif` output (the static half) to validate, when it exists."""
     static = tmp_path / "static.sarif"
-    done = subprocess.run([sys.executable, "-m", "leaklint", "check", "--no-cache", "--format", "sarif",
+    done = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--no-cache", "--format", "sarif",
                            "-o", str(static), "tests/runtime/gomod"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     if done.returncode not in (0, 1) or not static.exists():

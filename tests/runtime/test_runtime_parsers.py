@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from leaklint.runtime.container import parse_cgroup
-from leaklint.runtime.procfs import parse_proc_net_tcp, parse_sockstat
+from leaklint_gopy.runtime.container import parse_cgroup
+from leaklint_gopy.runtime.procfs import parse_proc_net_tcp, parse_sockstat
 
 SOCKSTAT = """sockets: used 1024
 TCP: inuse 812 orphan 3 tw 77 alloc 900 mem 4452

@@ -54,7 +54,7 @@ def test_leaks_reclaimed_before_exit_are_confirmed_and_releases_are_not(tmp_path
         result = found[line_of(client, marker)]
         assert result["status"] == "exercised-no-leak" and result["created"] >= COUNT, (marker, result)
     assert report["runtime_only"] == []
-    first = json.loads(annotated.read_text())["runs"][0]["results"][0]["properties"]["leaklint/runtime"]
+    first = json.loads(annotated.read_text())["runs"][0]["results"][0]["properties"]["leaklint_gopy/runtime"]
     assert {"status", "peak", "reclaimed_unclosed", "open_at_exit"} <= set(first)
 
 

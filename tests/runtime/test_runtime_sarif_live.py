@@ -12,7 +12,7 @@ import pytest
 from runtime_loopback import LoopbackServer
 from runtime_support import CLIENTS, ROOT, line_of, runtime
 
-from leaklint.runtime.sarif import SarifError, findings, load
+from leaklint_gopy.runtime.sarif import SarifError, findings, load
 
 CHECK = ROOT.parent / "shared" / "sarif" / "check.sh"
 
@@ -27,7 +27,7 @@ def check_sarif(path: Path) -> None:
 
 def _static(cwd: Path, out: Path) -> Path:
     """Runs the static half in cwd on `.` and returns its SARIF, or skips when it cannot."""
-    done = subprocess.run([sys.executable, "-m", "leaklint", "check", "--no-cache", "--format", "sarif", "-o", str(out),
+    done = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--no-cache", "--format", "sarif", "-o", str(out),
                            "."], cwd=cwd, capture_output=True, text=True, timeout=120,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     if done.returncode not in (0, 1) or not out.exists():

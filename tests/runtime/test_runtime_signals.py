@@ -35,8 +35,8 @@ def _port(server: LoopbackServer) -> str:
 
 
 def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Starts `python -m leaklint.runtime ARGS` with its output captured."""
-    return subprocess.Popen([sys.executable, "-m", "leaklint.runtime", *args], cwd=ROOT, text=True,
+    """Starts `python -m leaklint_gopy.runtime ARGS` with its output captured."""
+    return subprocess.Popen([sys.executable, "-m", "leaklint_gopy.runtime", *args], cwd=ROOT, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

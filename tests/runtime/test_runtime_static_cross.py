@@ -33,7 +33,7 @@ def static_sarif(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Returns `leaklint check` SARIF for every client of the runtime tests, or skips."""
     import subprocess
     out = tmp_path_factory.mktemp("static") / "static.sarif"
-    done = subprocess.run([sys.executable, "-m", "leaklint", "check", "--no-cache", "--format", "sarif", "-o", str(out),
+    done = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--no-cache", "--format", "sarif", "-o", str(out),
                            "tests/runtime/clients", "tests/runtime/gomod", "tests/runtime/govendor/app"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     if done.returncode not in (0, 1) or not out.exists():

@@ -10,7 +10,7 @@ from pathlib import Path
 from runtime_support import CLIENTS, ROOT, line_of, runtime, write_findings
 from runtime_loopback import LoopbackServer
 
-from leaklint.runtime.injection import _split_python, interpreter_of
+from leaklint_gopy.runtime.injection import _split_python, interpreter_of
 
 OVERHEAD_SCRIPT = r'''
 import http.client, json, socket, sys, time
@@ -37,7 +37,7 @@ print(json.dumps({"base_us": base * 1e6, "traced_us": traced * 1e6, "sites": len
 
 
 def test_tracer_records_sites_and_reports_its_overhead(tmp_path: Path) -> None:
-    from leaklint.runtime.injection import tracer_copy
+    from leaklint_gopy.runtime.injection import tracer_copy
     tracer_copy(str(tmp_path))
     script = tmp_path / "overhead.py"
     script.write_text(OVERHEAD_SCRIPT)

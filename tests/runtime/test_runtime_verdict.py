@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from leaklint.runtime.verdict import (
+from leaklint_gopy.runtime.verdict import (
     Thresholds, judge, kendall_variance, lag1_autocorrelation, mann_kendall_p, theil_sen, thin,
 )
 

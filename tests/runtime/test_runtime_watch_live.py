@@ -47,7 +47,7 @@ def _wait_for(path: Path, seconds: float = 10.0) -> str:
 def test_server_peers_are_grouped_by_listening_port(tmp_path: Path) -> None:
     port_file, out = tmp_path / "port", tmp_path / "w.json"
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "leaklint.runtime", "watch", "--quiet", "--interval", "0.05", "--json", str(out),
+        [sys.executable, "-m", "leaklint_gopy.runtime", "watch", "--quiet", "--interval", "0.05", "--json", str(out),
          "--", sys.executable, str(CLIENTS / "py_server.py"), str(port_file), "1.5"],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
     try:

@@ -1,0 +1,374 @@
+"""The command line: parses arguments, lays them over the configuration file, runs the driver,
+passes the result through the gate and a reporter, and maps the outcome to an exit status.
+
+Exit status is a bitmask: 0 nothing to report, 1 findings at or above --fail-on, unused
+suppressions when asked to report them, or a file that may acquire and could not be analysed
+(unless `fail-on-unanalysed = false`), 2 a usage, configuration or internal error. Files that
+could not be analysed are printed to stderr and recorded in every report.
+Imports stay lazy: `leaklint --version` loads no parser and no analysis module.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from leaklint_gopy import __version__
+from leaklint_gopy.arguments import add_analysis_options, add_check_options
+from leaklint_gopy.config import UsageError
+
+if TYPE_CHECKING:
+    from leaklint_gopy.finding import RunResult
+    from leaklint_gopy.gitdiff import Changes
+    from leaklint_gopy.output import ReportTarget
+    from leaklint_gopy.project import Project
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SUMMARISED = ("text", "full", "concise", "grouped")  # formats that print their own summary
+ISSUES = "https://github.com/leaklint/leaklint/issues"
+DELEGATES = {"runtime": "leaklint_gopy.runtime.cli", "test": "leaklint_gopy.testing", "server": "leaklint_gopy.lsp.server"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _add_check(commands: Any) -> None:
+    check = commands.add_parser("check", help="find leaks", description="Find resource leaks.")
+    add_analysis_options(check)
+    add_check_options(check)
+    check.set_defaults(handler=_check)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the parser for every subcommand."""
+    parser = _Parser(prog="leaklint", description="Find resource leaks in Go and Python source.")
+    parser.add_argument("--version", action="version", version=f"leaklint {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_check(commands)
+    baseline = commands.add_parser("baseline", help="record today's findings to accept them later")
+    add_analysis_options(baseline)
+    baseline.add_argument("-o", "--output", metavar="FILE", required=True)
+    baseline.set_defaults(handler=_baseline)
+    for name, handler, helptext in (("rules", _rules, "list the rules"), ("explain", _explain, "show a rule's docs")):
+        sub = commands.add_parser(name, help=helptext)
+        if name == "explain":
+            sub.add_argument("rule", metavar="RULE", help="a rule code or name")
+        sub.add_argument("--config", metavar="FILE")
+        sub.add_argument("--rules-dir", action="append", default=[], metavar="DIR")
+        sub.set_defaults(handler=handler)
+    merge = commands.add_parser("merge", help="merge SARIF files of sharded runs into one")
+    merge.add_argument("inputs", nargs="+", metavar="SARIF")
+    merge.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
+    merge.set_defaults(handler=_merge)
+    clean = commands.add_parser("clean", help="remove the result cache")
+    clean.set_defaults(handler=_clean)
+    commands.add_parser("runtime", help="prove or refute leaks on live processes (see `leaklint runtime --help`)")
+    commands.add_parser("test", help="run rule fixtures (see `leaklint test --help`)")
+    commands.add_parser("server", help="run the language server on stdio (see docs/editors.md)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line in `argv` (default: sys.argv[1:]) and returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _tolerant_streams()
+    try:
+        if argv and argv[0] in DELEGATES:
+            return _delegate(argv[0], argv[1:])
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("leaklint: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for the user, a traceback only on request
+        return _fail(exc)
+    finally:
+        if "leaklint_gopy.output" in sys.modules:  # a report not delivered leaves no temporary file
+            sys.modules["leaklint_gopy.output"].discard_pending()
+
+
+def _tolerant_streams() -> None:
+    """Makes standard output and error escape what their encoding cannot hold (`PYTHONIOENCODING=ascii`
+    and a non-ASCII finding) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _fail(exc: Exception) -> int:
+    from leaklint_gopy.report import printable
+
+    if isinstance(exc, _user_errors()):
+        print(f"leaklint: error: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"leaklint: internal error: {type(exc).__name__}: {exc}. This is a bug in leaklint {__version__}: "
+          f"please report it at {ISSUES} (set LEAKLINT_DEBUG=1 for the traceback){_clash()}", file=sys.stderr)
+    if os.environ.get("LEAKLINT_DEBUG") == "1":
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _clash() -> str:
+    """Returns a hint when PyPI's unrelated `leaklint` is installed here too: both install a
+    `leaklint` command, so the one on PATH may be the other tool's (the likely cause of the error)."""
+    from importlib import metadata
+
+    try:
+        metadata.distribution("leaklint")
+    except metadata.PackageNotFoundError:
+        return ""
+    return (". Also, PyPI's unrelated `leaklint` is installed in this environment and installs a `leaklint` "
+            "command too: run `python -m leaklint_gopy`, or `pip uninstall leaklint` (see the README)")
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from leaklint_gopy.baseline import BaselineError
+    from leaklint_gopy.cache import CacheError
+    from leaklint_gopy.config import ConfigError
+    from leaklint_gopy.gitdiff import GitError
+    from leaklint_gopy.report.merge import MergeError
+    from leaklint_gopy.spec import SpecError
+
+    return (UsageError, ConfigError, SpecError, GitError, BaselineError, MergeError, CacheError)
+
+
+def _delegate(name: str, rest: list[str]) -> int:
+    import importlib
+
+    try:
+        module = importlib.import_module(DELEGATES[name])
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"`leaklint {name}` is not available in this installation ({exc})") from None
+    status = module.main(rest)
+    return int(status or 0)
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from leaklint_gopy.cache import clear, default_directory
+
+    directory = default_directory()
+    kept = clear(directory)
+    if kept is None:
+        print(f"no cache at {directory}")
+    elif kept:
+        print(f"removed the leaklint cache at {directory} (kept {kept} file{'s' * (kept > 1)} it did not write)")
+    else:
+        print(f"removed the leaklint cache at {directory}")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from leaklint_gopy import gate
+    from leaklint_gopy.output import ReportTarget
+    from leaklint_gopy.project import Project
+
+    target = ReportTarget.open(args.output)  # before the analysis: a bad -o costs no minutes
+    _read_stdin(args)
+    project = Project.from_args(args)
+    for warning in project.warnings:
+        print(f"leaklint: warning: {warning}", file=sys.stderr)
+    changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)  # fails fast
+    if (args.fix or args.diff) and args.stdin:
+        raise UsageError("--fix and --diff edit files on disk: they do not read source from stdin (-)")
+    if args.diff:
+        return _diff(project, args, changes)
+    fixed = _fix(project, args, changes) if args.fix else 0
+    result = _result(project, args, changes)
+    if args.add_noqa:
+        return _add_noqa(result)
+    enabled = {rule.id for rule in project.enabled}
+    unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
+    result.unused_directives = unused
+    _print_errors(result)
+    if not result.files_checked:
+        print(f"leaklint: warning: no Go or Python file to analyse in {' '.join(project.paths)}", file=sys.stderr)
+    _report(result, project, args, target, fixed)
+    fail_on = args.fail_on or project.config.fail_on or "note"
+    strict = project.config.fail_on_unanalysed if args.fail_on_unanalysed is None else args.fail_on_unanalysed
+    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
+                            unanalysed=gate.unanalysed(result.errors) if strict else 0)
+
+
+def _result(project: Project, args: argparse.Namespace, changes: Changes | None) -> RunResult:
+    """Returns the run's result with the baseline, per-file ignores and the changes gate applied."""
+    from leaklint_gopy import gate
+
+    result = project.run()
+    result.findings = project.accepted(result.findings, baseline=args.baseline)
+    if changes is not None:
+        shown = gate.only_changed(result.findings, changes)
+        result.unchanged = sum(not f.suppressed for f in result.findings) - sum(not f.suppressed for f in shown)
+        result.findings = shown
+    return result
+
+
+def _fix(project: Project, args: argparse.Namespace, changes: Changes | None) -> int:
+    """Applies fixes pass after pass (each pass analyses again) and returns how many it applied."""
+    from leaklint_gopy.fixes.apply import MAX_PASSES, Outcome, fix_pass
+
+    outcome = Outcome()
+    for _ in range(MAX_PASSES):
+        if not fix_pass(_result(project, args, changes), args.unsafe_fixes, outcome, write=True):
+            break
+    if outcome.fixed and not args.quiet:
+        from leaklint_gopy.report.text import plural
+
+        print(f"leaklint: fixed {plural(outcome.fixed, 'leak')} in {plural(len(outcome.texts), 'file')}",
+              file=sys.stderr)
+    return outcome.fixed
+
+
+def _diff(project: Project, args: argparse.Namespace, changes: Changes | None) -> int:
+    """Prints the diff of the fixes one pass would apply; exits 1 when there is one (as ruff)."""
+    from leaklint_gopy.fixes.apply import Outcome, diff, fix_pass
+    from leaklint_gopy.report.text import display_path, plural
+
+    result = _result(project, args, changes)
+    _print_errors(result)
+    outcome = Outcome()
+    fix_pass(result, args.unsafe_fixes, outcome, write=False)
+    cwd = os.getcwd()
+    sys.stdout.write(diff(outcome, lambda path: display_path(path, cwd).replace(os.sep, "/")))
+    if not args.quiet:
+        print(f"leaklint: would fix {plural(outcome.fixed, 'leak')} in {plural(len(outcome.texts), 'file')}",
+              file=sys.stderr)
+    return EXIT_FINDINGS if outcome.texts and not args.exit_zero else EXIT_OK
+
+
+def _read_stdin(args: argparse.Namespace) -> None:
+    """Replaces a `-` path by --stdin-filename and keeps what stdin holds as `args.stdin` (path,
+    bytes), also as that file's text for the reporters; raises UsageError without a usable name."""
+    args.stdin = None
+    if "-" not in args.paths:
+        return
+    from leaklint_gopy.discovery import describe
+    from leaklint_gopy.report import absolute, source
+
+    name = args.stdin_filename
+    if not name:
+        raise UsageError("reading source from stdin (-) needs --stdin-filename PATH to name its language")
+    if describe(name) is None:
+        raise UsageError(f"{name}: not a Go or Python file (--stdin-filename names the file stdin stands for)")
+    data = sys.stdin.buffer.read(args.max_file_size + 1)
+    if len(data) > args.max_file_size:
+        raise UsageError(f"stdin holds more than --max-file-size ({args.max_file_size} bytes)")
+    args.paths = [name if p == "-" else p for p in args.paths]
+    args.stdin = (name, data)
+    source.remember(absolute(name), data.decode("utf-8", errors="replace"))
+
+
+def _add_noqa(result: RunResult) -> int:
+    from leaklint_gopy import suppressions
+    from leaklint_gopy.report.text import plural
+
+    _print_errors(result)
+    added = suppressions.add(result.active)
+    for line in added.skipped:
+        print(f"leaklint: warning: {line}", file=sys.stderr)
+    print(f"leaklint: added {plural(added.suppressions, 'suppression')} to {plural(added.files, 'file')}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _print_errors(result: RunResult) -> None:
+    from leaklint_gopy.report import printable
+    from leaklint_gopy.report.text import display_path
+
+    cwd = os.getcwd()
+    for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col)):
+        print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: {error.severity}: {printable(error.message)}",
+              file=sys.stderr)
+
+
+def _report(result: RunResult, project: Project, args: argparse.Namespace, target: ReportTarget,
+            fixed: int = 0) -> None:
+    from leaklint_gopy import report
+    from leaklint_gopy.report.text import summary
+
+    args.format = args.format or project.config.output_format or "text"
+    options = report.ReportOptions(
+        cwd=os.getcwd(), source_root=project.source_root, version=__version__,
+        color=_use_color(args.color, sys.stdout, bool(args.output)),
+        include_suppressed=args.sarif_include_suppressed, unused_ignores=args.report_unused_ignores,
+        quiet=args.quiet, unsafe_fixes=args.unsafe_fixes, fixed=fixed)
+    text = io.StringIO()
+    report.get("statistics" if args.statistics else args.format).write(result, text, options)
+    target.write(text.getvalue())
+    if not args.quiet and (args.output or args.statistics or args.format not in SUMMARISED):
+        kind = "statistics" if args.statistics else args.format
+        where = f"; {kind} report written to {args.output}" if args.output else ""
+        print(summary(result, options) + where, file=sys.stderr)
+
+
+def _use_color(choice: str, stream: Any, to_file: bool) -> bool:
+    """Reports whether to colour: `always`; never for `never` or a file; else when FORCE_COLOR is set
+    (not empty), else a terminal without NO_COLOR."""
+    if choice != "auto":
+        return choice == "always"
+    if to_file:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    from leaklint_gopy import baseline
+    from leaklint_gopy.output import ReportTarget
+    from leaklint_gopy.project import Project
+
+    target = ReportTarget.open(args.output)
+    _read_stdin(args)
+    project = Project.from_args(args)
+    result = project.run()
+    active = [f for f in project.accepted(result.findings, baseline=None) if not f.suppressed]
+    target.write(baseline.dumps(active, project.source_root))
+    _print_errors(result)
+    print(f"leaklint: recorded {len(active)} finding{'s' * (len(active) != 1)} in {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _catalog(args: argparse.Namespace) -> list:
+    from leaklint_gopy.project import load_catalog
+
+    return load_catalog(args.config, args.rules_dir)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    rules = _catalog(args)
+    rows = [("CODE", "NAME", "LANGUAGE", "SEVERITY", "TITLE")]
+    rows += [(r.id, r.name, r.language, r.severity, r.title) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from leaklint_gopy import docs
+
+    wanted = args.rule.strip()
+    for rule in _catalog(args):
+        if wanted.upper() == rule.id or wanted == rule.name:
+            sys.stdout.write(docs.text(rule))
+            return EXIT_OK
+    raise UsageError(f"unknown rule {wanted!r} (see `leaklint rules`)")
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from leaklint_gopy.output import ReportTarget
+    from leaklint_gopy.report.merge import merge_files
+
+    target = ReportTarget.open(args.output)
+    target.write(merge_files([Path(p) for p in args.inputs]))
+    return EXIT_OK

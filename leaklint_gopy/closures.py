@@ -1,0 +1,84 @@
+"""Closures and closers registered to run later: a deferred closure closes at exit whatever the
+names it captures hold then, a stored one keeps what it captures, and a bound closing method
+handed to a registration (`self.addCleanup(conn.close)`) closes its object at exit, even what the
+object opens after it was registered. A mixin of FunctionAnalysis; it decides nothing about calls.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from leaklint_gopy.facts import Fact, State, joined, root
+from leaklint_gopy.ir import Call, Capture
+
+
+class Closures:
+    """Closure effects; FunctionAnalysis provides oracle, sites and released."""
+
+    def _capture(self, capture: Capture, state: State) -> State:
+        """A closure over `names`: stored away it takes them along; run now or as a goroutine it
+        releases what it closes (a goroutine may close it later); deferred, it closes at exit
+        whatever those names hold then, so it leaves markers (site -1) that _exit reads. What it
+        discards while handing the error to one of those names is open here where that error is nil."""
+        state = state | self._handed_over(capture)
+        if capture.mode == "value":
+            # Ex) t.Cleanup(func() { ln.Close() })   Ex) handler := func() { io.Copy(w, conn) }   (keeps it)
+            out = set()
+            for fact in state:
+                effect = "borrows" if fact.site < 0 else self._closure_effect(capture, fact)
+                if effect == "closes":
+                    self.released.add(fact.site)  # Ex) once.Do(func() { r.listener.Close() })
+                if effect == "borrows":
+                    out.add(fact)
+            return frozenset(out)
+        if capture.mode == "defer":
+            return state | self._closing_markers(capture, state)
+        out = set()
+        for fact in state:
+            effect = self._closure_effect(capture, fact)
+            if effect in ("escapes", "closes"):
+                self.released.add(fact.site)
+                continue
+            out.add(fact)
+        return frozenset(out)
+
+    def _handed_over(self, capture: Capture) -> State:
+        """Returns a fact per result the closure discards while keeping its error in a captured variable."""
+        facts = set()
+        for inner, err in self.oracle.handed_errors(capture.function):
+            site = self._site(inner.call, inner.spec, inner.clause, 0, None)
+            facts.add(Fact(site.index, frozenset({(f"$discarded{site.index}", "")}), err, discarded=inner.call.span))
+        return frozenset(facts)
+
+    def _closing_markers(self, capture: Capture, state: State) -> State:
+        """Returns a marker per (name, field) the deferred closure closes, for every rule."""
+        markers = set()
+        for spec in self.oracle.specs():
+            # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
+            for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
+                if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
+                    markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True,
+                                     pending=capture.span if capture.growing else None))
+        for fact in state:
+            if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
+                self.released.add(fact.site)
+        return frozenset(markers)
+
+    def _closure_effect(self, capture: Capture, fact: Fact) -> str:
+        spec = self.sites[fact.site].spec
+        for holder in sorted(fact.holders):
+            if root(holder[0]) in capture.names:
+                effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode)
+                if effect != "borrows":
+                    return effect
+        return "borrows"
+
+    def _registered(self, op) -> State:
+        """Returns a marker (see _closing_markers) per rule that `op` closes at exit when it hands
+        a bound closing method to a registration: the object is closed then, whatever it opened
+        after being registered."""
+        # Ex) self.addCleanup(h.close); h.request("GET", "/")   (h connects after: closed at exit all the same)
+        if not isinstance(op, Call) or not op.callee.startswith("?bound.") or op.receiver is None:
+            return frozenset()
+        method = op.callee.rpartition(".")[2]
+        return frozenset(Fact(-1, frozenset({(op.receiver, "")}), spec.id, deferred=True)
+                         for spec in self.oracle.specs() if method in spec.release_methods)

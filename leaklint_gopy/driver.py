@@ -1,0 +1,278 @@
+"""The driver: finds files, groups them into packages, answers unchanged ones from the stat index
+and the result cache, hands the others to checker.check_package, and collects a RunResult.
+
+It catches every per-file failure and records it as a FileError, so one bad file never stops a
+run or loses another file's findings. Packages are checked independently (in worker processes
+when the run is big enough) and their results cached by content. It never formats output.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+
+from leaklint_gopy import directives
+from leaklint_gopy.cache import PackageResult
+from leaklint_gopy.checker import Package, check_package, directives_only
+from leaklint_gopy.discovery import SourceFile, discover, is_test_file, module_root
+from leaklint_gopy.frontends.go.modules import Dependencies
+from leaklint_gopy.finding import Finding, RunResult
+from leaklint_gopy.ir import Directive, FileError
+from leaklint_gopy.results import grade_unread
+from leaklint_gopy.sources import MAX_FILE_BYTES, read_source, usable_source
+from leaklint_gopy.spec import RuleSpec
+from leaklint_gopy.treesources import ModuleSources, TreeSources
+
+_QUOTED = re.compile(rb'"([\w.\-/]+)"')
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What one run analyses and how. `rules` are already selected (select/ignore applied)."""
+
+    rules: tuple[RuleSpec, ...]
+    root: str = "."
+    exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    respect_gitignore: bool = True
+    jobs: int = 0
+    use_cache: bool = True
+    shard: tuple[int, int] | None = None
+    context: tuple[str, ...] = ()  # files read only as package context (helpers, types): never reported
+    tests: bool = True  # analyse test files (their findings are tagged `test`)
+    fixes: bool = False  # propose, verify and attach automatic fixes (leaklint_gopy.fixes)
+    stdin: tuple[str, bytes] | None = None  # (path, bytes): source read from stdin, analysed as that file
+    max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
+    time_limit: float = 60.0  # CPU seconds per package before its files count as not analysed (0: none)
+    generated: bool = False  # report generated Go files too (they always lend their helpers)
+
+
+def run(paths: list[str], settings: Settings) -> RunResult:
+    """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
+    given = [p for p in paths if settings.stdin is None or p != settings.stdin[0]]
+    files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
+                             settings.respect_gitignore)
+    if settings.stdin is not None:
+        files = _with_stdin(files, settings.stdin[0])
+    if not settings.tests:  # Ex) tests = false   (as golangci-lint's run.tests)
+        files = [f for f in files if not _in_tests(f.path, settings.root)]
+    if settings.shard is not None:
+        files = shard(files, *settings.shard)
+    tree_packages = {f.package: f.package for f in files}
+    store = _open_cache(settings)
+    index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
+    results, unread = _unchanged(files, index) if index else ([], files)
+    packages, read_errors = read_packages(unread, settings.max_file_bytes, settings.stdin)
+    errors.extend(grade_unread(read_errors, unread, settings.rules, settings.max_file_bytes))
+    if index:  # a package with an unreadable file is never taken from the index: its error must show
+        unreadable = {error.path for error in read_errors}
+        index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
+    go_paths: dict[str, list[str]] = {}
+    for source_file in files:
+        if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
+            go_paths.setdefault(source_file.package, []).append(source_file.path)
+    results += check(packages, settings, tree_packages, store, index, go_paths)
+    if index:
+        index.save()
+    if store:
+        store[0].prune()
+    findings: list[Finding] = []
+    by_path: dict[str, list[Directive]] = {}
+    for result in results:
+        findings.extend(result.findings)
+        errors.extend(result.errors)
+        by_path.update((path, list(items)) for path, items in result.directives if items)
+    findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in findings]
+    findings, unused = directives.apply(sorted(findings, key=Finding.sort_key), by_path)
+    # Ex) a helper too deeply nested, asked for by two packages: one error
+    errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
+    return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
+
+
+def _in_tests(path: str, root: str) -> bool:
+    return is_test_file(os.path.relpath(os.path.abspath(path), os.path.abspath(root)))
+
+
+def shard(files: list[SourceFile], index: int, count: int) -> list[SourceFile]:
+    """Returns the files of shard `index` of `count` (1-based), whole package directories at a time."""
+    import zlib
+
+    return [f for f in files if zlib.crc32(f.package.encode("utf-8", "surrogateescape")) % count == index - 1]
+
+
+def _with_stdin(files: list[SourceFile], path: str) -> list[SourceFile]:
+    """Returns `files` with the file read from stdin in its place (it may not exist on disk)."""
+    from leaklint_gopy.discovery import describe
+
+    named = describe(path)
+    kept = [f for f in files if f.path != named.path]
+    return sorted([*kept, named], key=lambda f: f.path)
+
+
+def read_packages(files: list[SourceFile], limit: int = MAX_FILE_BYTES,
+                  stdin: tuple[str, bytes] | None = None) -> tuple[list[Package], list[FileError]]:
+    """Returns the readable files grouped by package, sorted by (language, package); unreadable files
+    and files over `limit` bytes become errors; the file read from stdin (`stdin`: its path and
+    bytes) is taken from there."""
+    from leaklint_gopy.discovery import describe
+
+    errors: list[FileError] = []
+    packages: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
+    piped = describe(stdin[0]).path if stdin else None
+    for source_file in files:
+        if source_file.path == piped:
+            data, error = usable_source(source_file.path, stdin[1], source_file.language)
+        else:
+            data, error = read_source(source_file.path, limit, source_file.language)
+        if error is not None:
+            errors.append(error)
+            continue
+        packages.setdefault((source_file.language, source_file.package), []).append((source_file.path, data))
+    return [(language, key, members) for (language, key), members in sorted(packages.items())], errors
+
+
+def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict[str, str]):
+    """Returns the stat index of this run's scope (see stat_index.StatIndex)."""
+    from leaklint_gopy.stat_index import StatIndex
+
+    scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
+                  settings.respect_gitignore, settings.shard, settings.context, settings.tests,
+                  settings.max_file_bytes, settings.generated))
+    return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
+
+
+def _index_key(language: str, package: str) -> str:
+    return f"{language}\0{package}"
+
+
+def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], list[SourceFile]]:
+    """Returns the results of the packages whose files did not change, and the files left to read."""
+    groups: dict[tuple[str, str], list[SourceFile]] = {}
+    for source_file in files:
+        groups.setdefault((source_file.language, source_file.package), []).append(source_file)
+    stored = {group: index.unchanged(_index_key(*group), [m.path for m in members]) for group, members in groups.items()}
+    results, unread = [], []
+    for group, members in groups.items():
+        if stored[group] is None or not index.deps_unchanged(_index_key(*group)):
+            unread.extend(members)  # Ex) a helper of another package changed since
+        else:
+            results.append(stored[group])
+    return results, unread
+
+
+def check(packages: list[Package], settings: Settings, tree_packages: dict[str, str], store, index,
+          go_paths: dict[str, list[str]] | None = None) -> list[PackageResult]:
+    """Returns one result per package, in order: candidates from the cache or lowered and analysed
+    (in parallel when worth it); packages without a marker only have their directives read.
+    `tree_packages` are all the run's packages, read or not (`go_paths`: the files of its Go
+    packages); results go to `store` (cache, rules digest) and `index` unless they are None."""
+    from leaklint_gopy import parallel
+    from leaklint_gopy.frontends import registry
+
+    rules = list(settings.rules)
+    languages = {spec.language for spec in rules}
+    prefilters = {language: registry.prefilter(language, rules) for language in languages}
+    tree = TreeSources({key: [(path, data) for path, data in members if not path.endswith("_test.go")]
+                        for language, key, members in packages if language == "go"}, go_paths or {},
+                       max_file_bytes=settings.max_file_bytes, dependencies=_dependencies(go_paths or {}))
+    if "go" in prefilters:
+        tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
+                                                       for key, members in tree.members.items()})
+    trees = {"go": tree}
+    if "python" in prefilters:  # Ex) from .net import dial   (another module's helper, summarised)
+        trees["python"] = ModuleSources(registry.frontend("python").modules(tree_packages))
+        prefilters["python"].learn_tree(trees["python"].modules)
+    results: list[PackageResult | None] = []
+    candidates: list[int] = []
+    for language, key, members in packages:
+        if language in prefilters and prefilters[language].candidate([data for _, data in members], key):
+            candidates.append(len(results))
+            results.append(None)
+        else:
+            results.append(directives_only(language, members))
+    context = frozenset(os.path.abspath(p) for p in settings.context)
+    if not settings.generated:  # Ex) api.pb.go: lowered for its helpers like context, never reported
+        context |= _generated(packages)
+    keys = {i: _cache_key(store, packages[i], tree_packages, context) for i in candidates} if store else {}
+    missing = []
+    for i in candidates:
+        results[i] = store[0].get(keys[i]) if store else None
+        deps = results[i].deps if results[i] is not None else ()
+        if deps and any(trees[packages[i][0]].digest(dep) != digest for dep, digest in deps):
+            results[i] = None  # Ex) a helper of another package changed: the summary it lent may have
+        if results[i] is None:
+            missing.append(i)
+    for language in {packages[i][0] for i in missing}:
+        registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
+    work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
+                   trees=trees, time_limit=settings.time_limit, fixes=settings.fixes)
+    sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
+    for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
+        results[i] = result
+        if store and result.complete:  # Ex) over the time limit: tried again next run
+            store[0].put(keys[i], result)
+    if index is not None:
+        index.forget({_index_key(language, key) for (language, key, _), result in zip(packages, results)
+                      if result is not None and not result.complete})
+        for (language, key, _), result in zip(packages, results):
+            index.record(_index_key(language, key), result,
+                         {_index_key(language, dep): trees[language].files(dep) if language in trees else []
+                          for dep, _ in result.deps})
+    return [result for result in results if result is not None]
+
+
+def _generated(packages: list[Package]) -> frozenset[str]:
+    """Returns the absolute paths of the generated Go files among `packages`."""
+    from leaklint_gopy.frontends.go.generated import is_generated
+
+    return frozenset(os.path.abspath(path) for language, _, members in packages if language == "go"
+                     for path, data in members if is_generated(data))
+
+
+def _open_cache(settings: Settings):
+    """Returns (cache, rules digest), or None when the run does not use the cache."""
+    if not settings.use_cache:
+        return None
+    from leaklint_gopy.cache import ResultCache, default_directory, rules_digest
+
+    return ResultCache(default_directory()), rules_digest(list(settings.rules)) + ("+fixes" if settings.fixes else "")
+
+
+def _cache_key(store, package: Package, tree_packages: dict[str, str], context: frozenset[str]) -> str:
+    """Returns the package's content address; the context is every tree package a quoted string in it
+    could import, since that changes how the front-end resolves names."""
+    from leaklint_gopy.cache import package_key
+
+    from leaklint_gopy.frontends.go.prefilter import import_section
+
+    language, key, members = package
+    imported = set()
+    for _, data in members:
+        header = import_section(data) if language == "go" else data
+        for match in set(_QUOTED.findall(header)):
+            parts = match.decode().split("/")
+            imported.update(s for s in ("/".join(parts[i:]) for i in range(len(parts))) if s in tree_packages)
+    local = sorted(path for path, _ in members if os.path.abspath(path) in context)
+    version = []
+    if language == "go":
+        from leaklint_gopy.discovery import go_version
+
+        version = [f"go:{go_version(os.path.dirname(members[0][0]) or '.')}"]
+    return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local + version))
+
+
+def _dependencies(go_paths: dict[str, list[str]]) -> Dependencies | None:
+    """Returns where the run's Go modules find the packages they import from elsewhere."""
+    roots = {module_root(os.path.dirname(paths[0])) for paths in go_paths.values() if paths}
+    roots.discard(None)
+    return Dependencies(roots) if roots else None  # type: ignore[arg-type]
+
+
+def default_rule_dirs() -> list[Path]:
+    """Returns the rule directories shipped with leaklint."""
+    bundled = Path(__file__).resolve().parent / "rules"
+    if bundled.is_dir():
+        return [bundled]
+    return [Path(__file__).resolve().parent.parent / "rules"]

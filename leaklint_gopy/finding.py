@@ -1,0 +1,107 @@
+"""The Finding value: one leaked acquisition, as reporters and the baseline see it."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from leaklint_gopy.ir import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A span with a short note (`returns here`, `acquired here`)."""
+
+    span: Span
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text of `span` (end exclusive; an empty span inserts) with `text`."""
+
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A verified rewrite that removes one finding: `safe` keeps the program's meaning apart from
+    the leak; `unsafe` may change when or whether something runs (a loop body in a closure)."""
+
+    message: str
+    applicability: str  # "safe" | "unsafe"
+    edits: tuple[Edit, ...]
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability == "safe"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One acquisition that may stay open: where it was acquired and where it leaks.
+
+    `related` are the leaking exits; `flow` is the path from the acquisition to the first
+    leaking exit. `key` identifies the finding independent of line numbers (function, variable,
+    callee, occurrence) and feeds the stable fingerprint.
+    """
+
+    rule_id: str
+    message: str
+    span: Span
+    severity: str
+    related: tuple[Location, ...] = ()
+    flow: tuple[Location, ...] = ()
+    key: str = ""
+    suppressed: bool = False
+    suppression_reason: str = ""
+    extra: tuple[tuple[str, str], ...] = field(default=())
+    origin: str = ""  # the rule that acquired the resource, when another rule reports it (LL105 from LL101)
+    tags: tuple[str, ...] = ()  # `test` for a finding in test code
+    uses: tuple[Span, ...] = ()  # the tree's functions whose summaries decided it (helpers it called)
+    # What an automatic fix needs: the variable the acquisition was bound to (`$...`: none), the
+    # kind of each leaking exit in `related` (return, end, discarded, defer-loop, exception...),
+    # the acquiring rule's release (`Body.Close`, `close`) and the statement that closes it by
+    # scope (`with`, `async with`), from the rule data.
+    variable: str = ""
+    exits: tuple[str, ...] = ()
+    release: str = ""
+    context: str = ""
+    fix: Fix | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Returns the line-independent `leaklint/v1` fingerprint."""
+        text = f"{self.rule_id}\0{self.span.path}\0{self.key}"  # a file name's bytes that are not UTF-8 kept as bytes
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+    def covered_by(self, codes: tuple[str, ...] | frozenset[str]) -> bool:
+        """Reports whether a suppression naming `codes` covers this finding: its rule, or the rule
+        it was split off from (`//nolint:bodyclose` still covers a body read but never closed)."""
+        return self.rule_id in codes or bool(self.origin) and self.origin in codes
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.span.path, self.span.line, self.span.col, self.rule_id)
+
+
+@dataclass(slots=True)
+class RunResult:
+    """Everything one `leaklint check` produced, in the order reporters print it.
+
+    `findings` are sorted and include suppressed ones (flagged); `errors` are files that could
+    not be read or parsed; `root` is the directory URIs are made relative to; `unchanged` counts the
+    active findings a gate on changes (`--new-from-rev`) left out because no change touched them.
+    """
+
+    findings: list[Finding]
+    rules: list  # list[RuleSpec]; typed loosely so reporters need not import the spec loader
+    errors: list  # list[leaklint_gopy.ir.FileError]
+    files_checked: int
+    root: str
+    unused_directives: list = field(default_factory=list)  # list[leaklint_gopy.ir.Directive] with path
+    unchanged: int = 0
+
+    @property
+    def active(self) -> list[Finding]:
+        """Returns the findings not suppressed in source, by baseline or by configuration."""
+        return [f for f in self.findings if not f.suppressed]

@@ -1,0 +1,118 @@
+"""Where the sources of a Go package outside the analysed tree are on this machine: the vendor/
+directory of a module of the tree, else the module cache (GOMODCACHE, else GOPATH/pkg/mod, else
+~/go/pkg/mod) at the version the module's go.mod requires (after its replace directives).
+
+They are read so that a call into a dependency (`toml.DecodeReader(f, &v)`, `googleapi.CheckResponse(resp)`)
+is summarised like one of the tree's own functions; they are never analysed for findings. The standard
+library is never looked up here: the rule specs describe it. Nothing is downloaded and no `go` command
+runs; a package found nowhere stays an unknown call.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from leaklint_gopy.filesystem import Unreadable, read_regular
+
+_GO_MOD_BYTES = 1024 * 1024
+_REQUIRE_BLOCK = re.compile(r"(?ms)^\s*require\s*\((.*?)^\s*\)")
+_REQUIRE_LINE = re.compile(r"(?m)^\s*require\s+(\S+)\s+(\S+)")
+_REPLACE_BLOCK = re.compile(r"(?ms)^\s*replace\s*\((.*?)^\s*\)")
+_REPLACE_LINE = re.compile(r"(?m)^\s*replace\s+(.+)$")
+_PAIR = re.compile(r"^\s*(\S+)\s+(v\S+)")
+_REPLACEMENT = re.compile(r"^\s*(\S+)(?:\s+(v\S+))?\s*=>\s*(\S+)(?:\s+(v\S+))?")
+
+
+class Dependencies:
+    """Finds the files of packages the modules rooted at `roots` import from elsewhere."""
+
+    def __init__(self, roots: set[str], cache_dir: str | None = None) -> None:
+        self._roots = sorted(roots)
+        self._cache = cache_dir if cache_dir is not None else module_cache()
+        self._modules: dict[str, tuple[list[tuple[str, str]], dict[str, tuple[str, str]]]] = {}
+        self._found: dict[str, list[str]] = {}
+
+    def files(self, import_path: str) -> list[str]:
+        """Returns the .go files (tests excluded) of package `import_path`, or [] when it is not here."""
+        if import_path not in self._found:
+            self._found[import_path] = self._locate(import_path) if _third_party(import_path) else []
+        return self._found[import_path]
+
+    def _locate(self, import_path: str) -> list[str]:
+        for root in self._roots:
+            vendored = _go_files(os.path.join(root, "vendor", *import_path.split("/")))
+            if vendored:
+                return vendored
+            directory = self._in_cache(root, import_path)
+            if directory:
+                found = _go_files(directory)
+                if found:
+                    return found
+        return []
+
+    def _in_cache(self, root: str, import_path: str) -> str | None:
+        requires, replaces = self._read_mod(root)
+        for module, version in requires:  # longest module path first
+            if import_path != module and not import_path.startswith(module + "/"):
+                continue
+            below = import_path[len(module):].lstrip("/")
+            target = replaces.get(f"{module}@{version}") or replaces.get(module)
+            if target is not None:
+                path, new_version = target
+                if not new_version:  # Ex) replace example.com/x => ../x   (a directory)
+                    return os.path.join(root, path, *below.split("/")) if path.startswith(".") else None
+                module, version = path, new_version
+            if not self._cache:
+                return None
+            return os.path.join(self._cache, f"{_escape(module)}@{_escape(version)}", *below.split("/"))
+        return None
+
+    def _read_mod(self, root: str) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str]]]:
+        if root not in self._modules:
+            try:
+                text = read_regular(os.path.join(root, "go.mod"), _GO_MOD_BYTES).decode("utf-8", "replace")
+            except Unreadable:
+                text = ""
+            text = re.sub(r"//[^\n]*", "", text)
+            pairs = [m.groups() for m in _REQUIRE_LINE.finditer(text) if m.group(1) != "("]
+            for block in _REQUIRE_BLOCK.findall(text):
+                pairs += [m.groups() for m in map(_PAIR.match, block.splitlines()) if m]
+            replaces: dict[str, tuple[str, str]] = {}
+            lines = [m.group(1) for m in _REPLACE_LINE.finditer(text) if not m.group(1).startswith("(")]
+            for block in _REPLACE_BLOCK.findall(text):
+                lines += block.splitlines()
+            for line in lines:
+                match = _REPLACEMENT.match(line)
+                if match:
+                    old, old_version, new, new_version = match.groups()
+                    replaces[f"{old}@{old_version}" if old_version else old] = (new, new_version or "")
+            requires = sorted(set(pairs), key=lambda pair: -len(pair[0]))
+            self._modules[root] = (requires, replaces)
+        return self._modules[root]
+
+
+def module_cache() -> str | None:
+    """Returns Go's module cache directory as `go env GOMODCACHE` would, without running go."""
+    if os.environ.get("GOMODCACHE"):
+        return os.environ["GOMODCACHE"]
+    gopath = os.environ.get("GOPATH", "").split(os.pathsep)[0] or os.path.join(os.path.expanduser("~"), "go")
+    return os.path.join(gopath, "pkg", "mod")
+
+
+def _third_party(import_path: str) -> bool:
+    """Reports whether `import_path` names a module outside the standard library (`github.com/...`)."""
+    return "." in import_path.split("/", 1)[0]
+
+
+def _escape(path: str) -> str:
+    """Returns a module path or version as the module cache spells it (upper case as `!` + lower)."""
+    return re.sub(r"[A-Z]", lambda m: "!" + m.group(0).lower(), path)
+
+
+def _go_files(directory: str) -> list[str]:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    return [entry.path for entry in entries
+            if entry.name.endswith(".go") and not entry.name.endswith("_test.go") and entry.is_file()]

@@ -1,0 +1,141 @@
+"""Which Go packages are worth analysing, decided from their bytes alone, and which acquiring names
+each package can call: both derived from the rule specs. Also the import section of a file, which
+the front-end and the cache key read too."""
+from __future__ import annotations
+
+import re
+
+from leaklint_gopy.frontends.words import alternation
+from leaklint_gopy.spec import RuleSpec
+
+
+class GoPrefilter:
+    """A Go package is analysed when a file calls an acquiring package function as written with its
+    default import name (`os.Open(`), or a file imports a package (in its import declarations,
+    which Go places first) and a file calls one of that package's acquiring methods (`.Do(`).
+
+    Within it, only the names of acquisitions whose package it imports (or is) are worth finding:
+    `Do` in a package that never imports "net/http" is `sync.Once.Do`.
+    """
+
+    def __init__(self, rules: list[RuleSpec]) -> None:
+        functions: dict[str, set[str]] = {}
+        methods: dict[str, set[str]] = {}  # by import path; "" for methods of any receiver (`?.RoundTrip`)
+        for spec in rules:
+            for clause in spec.acquire if spec.language == "go" else ():
+                for pattern in clause.calls:
+                    head, _, name = pattern.rpartition(".")
+                    if not re.fullmatch(r"\w+", name):
+                        continue
+                    if head == "?":
+                        methods.setdefault("", set()).add(name)
+                        continue
+                    path, _, owner = head.rpartition(".") if "/" not in head.rpartition(".")[2] else ("", "", "")
+                    if owner[:1].isupper():
+                        methods.setdefault(path, set()).add(name)
+                    else:
+                        functions.setdefault(head, set()).add(name)
+                for result_type in clause.result_types:
+                    # Ex) a tree interface declared to return *os.File: it imports "os", calls `.Open(`
+                    methods.setdefault(result_type.rpartition(".")[0], set()).update(spec.needles())
+        self.calls = frozenset(f"{path.rsplit('/', 1)[-1]}.{name}(".encode()
+                               for path, names in functions.items() for name in names)
+        by_path: dict[str, set[str]] = {}
+        for path, found in [*functions.items(), *methods.items()]:
+            by_path.setdefault(path, set()).update(found)
+        self.names = {path: frozenset(n.encode() for n in found) for path, found in by_path.items()}
+        self.methods = {f'"{path}"'.encode() if path else b"": re.compile(alternation(f".{n}(".encode() for n in names))
+                        for path, names in methods.items()}
+        self._calls = re.compile(alternation(self.calls))
+
+    def learn_exports(self, sources: dict[str, list[bytes]]) -> dict[str, frozenset[str]]:
+        """Adds, for each package of the tree, its exported functions that may return a resource (their
+        result types name one) as acquisitions of that package, so that a package calling only
+        `netutil.Dial(` of another package of the tree is analysed, and `Dial` is found in it.
+        Returns those names by package."""
+        exports: dict[str, frozenset[str]] = {}
+        acquiring = re.compile(alternation([*self.calls, *(f".{n.decode()}(".encode() for names in self.names.values()
+                                                            for n in names)]))
+        for key, files in sources.items():
+            names = {m.group(1).decode() for data in files for found in _SIGNATURE.finditer(data)
+                     if (m := _EXPORTED.match(found.group())) and _RESOURCE.search(_results_of(found.group(), m.end()))
+                     and acquiring.search(data, found.end(), _body_end(data, found.end()))}
+            # Ex) type connector interface { Connect() (net.Conn, error) }   (whoever implements it)
+            names |= {m.group(1).decode() for data in files for m in _INTERFACE_METHOD.finditer(data)
+                      if _RESOURCE.search(_results_of(m.group(), m.end(1) - m.start()))}
+            # Ex) getWorkConnFn GetWorkConnFn   (a field holding a function declared to return one)
+            names |= _function_fields(files)
+            if names:
+                exports[key] = frozenset(names)
+                quoted = f'"{key}"'.encode()
+                found = set(self.names.get(key, ())) | {n.encode() for n in names}
+                self.names[key] = frozenset(found)
+                self.methods[quoted] = re.compile(alternation(f".{n}(".encode() for n in sorted(names)))
+        return exports
+
+    def candidate(self, files: list[bytes], key: str = "") -> bool:
+        """Reports whether package `key` (its files' bytes) may acquire: it calls an acquiring function
+        or method of a package it imports, or a wrapper it declares itself (see learn_exports)."""
+        if any(self._calls.search(data) for data in files):
+            return True
+        imports = b"\n".join(import_section(data) for data in files)
+        own = f'"{key}"'.encode()
+        return any((not path or path == own or path in imports) and any(names.search(data) for data in files)
+                   for path, names in self.methods.items())
+
+    def needles(self, key: str, files: list[bytes]) -> frozenset[bytes]:
+        """Returns the names of the acquiring calls the package can make: those of the packages it
+        imports, of any receiver, and its own (`Open` within package os)."""
+        imports = b"\n".join(import_section(data) for data in files)
+        return frozenset().union(*(names for path, names in self.names.items()
+                                   if not path or path == key or f'"{path}"'.encode() in imports))
+
+
+_FIRST_DECLARATION = re.compile(rb"\n(?:func|type|var|const) ")
+# A function signature line naming a resource type, and its exported name (a method's too).
+_SIGNATURE = re.compile(rb"\nfunc [^\n]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool)\b[^\n]*")
+_EXPORTED = re.compile(rb"\nfunc (?:\([^)]*\) )?([A-Z]\w*)")
+_INTERFACE_METHOD = re.compile(rb"\n\t([A-Za-z]\w*)\([^\n]*\)[ \t]*\(?[^\n=:{]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt)\b[^\n]*")
+_FUNCTION_TYPE = re.compile(rb"\ntype ([A-Za-z]\w*) func(\()[^\n]*")
+_FUNCTION_FIELD = re.compile(rb"\n\t([A-Za-z]\w*)[ \t]+func(\()[^\n]*")
+_RESOURCE = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool)\b")
+
+
+def _function_fields(files: list[bytes]) -> set[str]:
+    """Returns the struct fields of a package that hold a function declared to return a resource:
+    of a function type written inline (`dial func() (net.Conn, error)`) or declared by the package
+    (`type GetWorkConnFn func() (net.Conn, error)`)."""
+    kinds = {m.group(1) for data in files for m in _FUNCTION_TYPE.finditer(data)
+             if _RESOURCE.search(_results_of(m.group(), m.start(2) - m.start()))}
+    names = {m.group(1).decode() for data in files for m in _FUNCTION_FIELD.finditer(data)
+             if _RESOURCE.search(_results_of(m.group(), m.start(2) - m.start()))}
+    if kinds:
+        typed = re.compile(rb"\n\t([A-Za-z]\w*)[ \t]+\*?(?:" + b"|".join(sorted(kinds)) + rb")[ \t]*(?:\n|//)")
+        names |= {m.group(1).decode() for data in files for m in typed.finditer(data)}
+    return names
+
+
+def _body_end(data: bytes, start: int) -> int:
+    """Returns where the function whose signature ends at `start` ends (its closing `}` line)."""
+    end = data.find(b"\n}", start)
+    return len(data) if end == -1 else end
+
+
+def _results_of(line: bytes, position: int) -> bytes:
+    """Returns what follows the type and value parameter lists of a signature line: its results."""
+    for opening, closing in ((b"[", b"]"), (b"(", b")")):
+        if line[position:position + 1] != opening:
+            continue
+        depth = 0
+        while position < len(line):
+            depth += {opening[0]: 1, closing[0]: -1}.get(line[position], 0)
+            position += 1
+            if depth == 0:
+                break
+    return line[position:]
+
+
+def import_section(data: bytes) -> bytes:
+    """Returns the head of a Go file up to its first declaration: its package clause and imports."""
+    first = _FIRST_DECLARATION.search(data)
+    return data[:first.start()] if first else data

@@ -1,0 +1,212 @@
+"""Which parts of a Go file are worth parsing.
+
+Over half the bytes of the Go files that mention an acquisition are functions that cannot acquire,
+close or type a resource, and constant or variable tables. The file is cut at its top-level
+declarations (gofmt puts them at column 0), and tree-sitter parses only the included byte ranges,
+keeping every position absolute:
+
+- the package clause, imports and type declarations: always;
+- a function that calls an acquisition or a wrapper, or names a closer or a resource type
+  (`Close`, `Conn`): whole;
+- any other function: its signature with an empty body, so its result types stay known; its
+  body is parsed on its own only if a summary needs it (a helper the resource is passed to);
+- variables: when they mention a relevant word or are short; constants: never.
+
+Code that is not gofmt-shaped makes the ranged parse fail, and the caller then parses it whole.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from leaklint_gopy.frontends.words import Calls, Words
+
+_DECLARATION = re.compile(rb"\n(func|type|var|const|import|package)\b")
+_FUNCTION_NAME = re.compile(rb"func\s*(?:(\()[^)]*\)\s*)?(\w+)")
+_RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
+_STRUCT_NAME = re.compile(rb"(?m)^(?:type\s+|\t)(\w+)(?:\[[^\]\n]*\])?\s+struct\b")
+SHORT_VARIABLES = 512
+# Ex) const debug = false   Ex) (in a const block) 	verbose bool = true
+_BOOLEAN_CONSTANT = re.compile(rb"(?m)^(?:const[ \t]+|\t)(\w+)(?:[ \t]+bool)?[ \t]*=[ \t]*(true|false)[ \t]*(?://.*)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    kind: bytes  # func, type, var, const, import, package, or b"" for the head before them
+    start: int
+    end: int
+    name: bytes = b""
+    named_at: int = -1  # the offset of a function's name
+    method: bool = False
+    body: int = -1  # a function's body `{`, and its closing `}`; -1 when not found (one-liners)
+    close: int = -1
+
+
+@dataclass(slots=True)
+class File:
+    """A file cut at its declarations, with where it calls an acquisition or wrapper."""
+
+    source: bytes
+    chunks: list[Chunk]
+    calls: list[int] = field(default_factory=list)  # offsets, sorted
+
+    def record(self, calls: Calls) -> None:
+        """Adds the offsets where the file calls `calls` (a declaration `func Open(` is no call)."""
+        declared = {chunk.named_at for chunk in self.chunks}
+        self.calls = sorted(self.calls + [at for at in calls.starts(self.source) if at not in declared])
+
+    def functions(self) -> list[Chunk]:
+        return [chunk for chunk in self.chunks if chunk.kind == b"func" and chunk.name]
+
+
+@dataclass(slots=True)
+class Plan:
+    """The byte ranges of a file to parse; the functions parsed without body (start -> end), and
+    those that call an acquisition or a wrapper (by start)."""
+
+    ranges: list[tuple[int, int]]
+    elided: dict[int, int]
+    calling: frozenset[int] | None  # None: unknown (a whole-file parse), search the bodies
+
+
+def cut(source: bytes) -> File:
+    """Returns the file cut at each top-level declaration, with the head before the first one."""
+    starts = [(m.start() + 1, m.group(1)) for m in _DECLARATION.finditer(source)]
+    first = re.match(rb"(func|type|var|const|import|package)\b", source)
+    if first:
+        starts.insert(0, (0, first.group(1)))
+    found = [Chunk(b"", 0, starts[0][0] if starts else len(source))]
+    for (start, kind), end in zip(starts, [s for s, _ in starts[1:]] + [len(source)]):
+        if kind != b"func":
+            found.append(Chunk(kind, start, end))
+            continue
+        name = _FUNCTION_NAME.match(source, start, end)
+        body, close = _body(source, start, end)
+        found.append(Chunk(kind, start, end, name.group(2) if name else b"", name.start(2) if name else -1,
+                           bool(name and name.group(1)), body, close))
+    return File(source, found)
+
+
+def _body(source: bytes, start: int, end: int) -> tuple[int, int]:
+    """Returns the offsets of a function's body braces: the `{` ending the signature's last line and
+    the `}` opening the chunk's last closing line; (-1, -1) for a one-liner or a body-less stub."""
+    close = source.rfind(b"\n}", start, end)
+    line_end = source.find(b"{\n", start, end)
+    if close == -1 or line_end == -1 or line_end > close:
+        return -1, -1
+    return line_end, close + 1
+
+
+def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
+    """Records where each file calls `calls` or a wrapper of them, and returns `calls` plus the
+    wrappers: the package's functions that may return a resource and call one (and their callers
+    up to `rounds` levels)."""
+    holding = _holding_types(files)
+    declared = [(chunk, file) for file in files for chunk in file.functions()
+                if _returns_resource(file.source[chunk.start:chunk.body if chunk.body != -1 else chunk.end], holding)
+                and _returns_resource(_results(file.source, chunk), holding)]
+    for file in files:
+        file.calls = []
+        file.record(calls)
+    for _ in range(rounds):
+        new = {chunk.name for chunk, file in declared if chunk.name not in calls.names and _within(file.calls, chunk)}
+        if not new:
+            break
+        calls, found = calls.extended(new), Calls(new, new)
+        for file in files:
+            if any(name + b"(" in file.source or name + b"[" in file.source for name in new):
+                file.record(found)
+    return calls
+
+
+def _holding_types(files: list[File]) -> re.Pattern | None:
+    """Returns a pattern of the package's struct types whose declaration names a resource type
+    (`type server struct{ ln net.Listener }`): a function returning one may return a resource."""
+    names: set[bytes] = set()
+    for file in files:
+        for chunk in file.chunks:
+            text = file.source[chunk.start:chunk.end]
+            if chunk.kind == b"type" and _RESOURCE_RESULT.search(text):
+                names.update(_STRUCT_NAME.findall(text))
+    return re.compile(rb"\b(?:" + b"|".join(sorted(names)) + rb")\b") if names else None
+
+
+def _returns_resource(results: bytes, holding: re.Pattern | None) -> bool:
+    return bool(_RESOURCE_RESULT.search(results) or holding is not None and holding.search(results))
+
+
+def _results(source: bytes, chunk: Chunk) -> bytes:
+    """Returns the text of a function's result types: what follows its parameter list."""
+    position = chunk.named_at + len(chunk.name)
+    end = chunk.body if chunk.body != -1 else source.find(b"\n", position, chunk.end)
+    for opening, closing in ((b"[", b"]"), (b"(", b")")):  # type parameters, then parameters
+        if source[position:position + 1] != opening:
+            continue
+        depth = 0
+        while position < end:
+            depth += {opening[0]: 1, closing[0]: -1}.get(source[position], 0)
+            position += 1
+            if depth == 0:
+                break
+    return source[position:end]
+
+
+def _within(offsets: list[int], chunk: Chunk) -> bool:
+    index = bisect_left(offsets, chunk.start)
+    return index < len(offsets) and offsets[index] < chunk.end
+
+
+def plan(file: File, context: Words, bodies: bool = True) -> Plan | None:
+    """Returns what to parse of a file, or None when nothing in it can acquire, close or type a resource.
+    Without `bodies` (a file lending only context), every function body is left to on-demand parsing."""
+    mentions = sorted(file.calls + context.starts(file.source))
+    if not mentions:
+        return None
+    ranges: list[tuple[int, int]] = []
+    elided: dict[int, int] = {}
+    for chunk in file.chunks:
+        if chunk.kind == b"func" and chunk.body != -1 and not (bodies and _within(mentions, chunk)):
+            ranges += [(chunk.start, chunk.body + 1), (chunk.close, chunk.end)]
+            elided[chunk.start] = chunk.end
+        elif chunk.kind == b"const" or (chunk.kind == b"var" and chunk.end - chunk.start > SHORT_VARIABLES
+                                        and not _within(mentions, chunk)):
+            continue
+        else:
+            ranges.append((chunk.start, chunk.end))
+    calling = frozenset(chunk.start for chunk in file.chunks if chunk.kind == b"func" and _within(file.calls, chunk))
+    return Plan(_merged(ranges), elided, calling)
+
+
+def boolean_constants(file: File) -> dict[str, bool]:
+    """Returns the file's top-level boolean constants declared with a literal (`const debug = false`):
+    constants are never parsed (see plan), but a condition naming one is decided in the source."""
+    found: dict[str, bool] = {}
+    for chunk in file.chunks:
+        if chunk.kind == b"const":
+            for name, value in _BOOLEAN_CONSTANT.findall(file.source, chunk.start, chunk.end):
+                found[name.decode()] = value == b"true"
+    return found
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def points(source: bytes, ranges: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int], int, int]]:
+    """Returns each range with its start and end (row, byte column), as tree-sitter's Range wants."""
+    out = []
+    row, offset = 0, 0  # `row` is the row of `offset`
+    for start, end in ranges:
+        row += source.count(b"\n", offset, start)
+        start_point = (row, start - source.rfind(b"\n", 0, start) - 1)
+        row += source.count(b"\n", start, end)
+        offset = end
+        out.append((start_point, (row, end - source.rfind(b"\n", 0, end) - 1), start, end))
+    return out

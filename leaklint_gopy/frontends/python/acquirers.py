@@ -1,0 +1,175 @@
+"""Which names of the tree's own modules may acquire a resource, read from their bytes: a function
+or method whose body calls an acquiring library function (or such a name of another tree module)
+and returns a value, and a class built on an acquiring library class. A module that calls one of
+them is worth analysing though it names no library call itself (`from .net import dial`).
+
+Regular expressions only, no parse: the prefilter asks this about every file of a run. It never
+lowers and never reports.
+"""
+from __future__ import annotations
+
+import re
+
+from leaklint_gopy.frontends.python.names import absolute_module, module_name
+
+# Ex) from .net import dial, Dialer   Ex) from pkg import (conn,   Ex) import pkg.net as net, os
+_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?[ \t]*([\w \t,*]*)"
+                      rb"|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+# Ex) def dial(host):   Ex) class Conn(socket.socket):
+_DEFINITION = re.compile(rb"^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?)",
+                         re.MULTILINE)
+_FIELD_STORE = re.compile(rb"\bself\.\w+")
+_RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
+
+
+class TreeAcquirers:
+    """The acquiring names of the run's modules (`modules`, a tree.TreeModules), for the acquiring
+    calls and literals of `needles` (a frontend.Needles), each module read once per process."""
+
+    def __init__(self, modules, needles) -> None:
+        self.modules = modules
+        self.needles = needles
+        self._names: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._classes = frozenset(p.rpartition(".")[2] for p in needles.patterns if p.rpartition(".")[2][:1].isupper()
+                                  or p == "socket.socket")
+
+    def imported(self, source: bytes, module: str) -> dict[str, dict[str, str]]:
+        """Returns the tree modules that `source` (module `module`) imports, each with the names it
+        binds from them (name -> local name; empty for a module imported whole)."""
+        found: dict[str, dict[str, str]] = {}
+        for match in _IMPORTS.finditer(source):
+            if match.group(4) is not None:  # Ex) import pkg.net as net
+                for part in match.group(4).decode("ascii", "replace").split(","):
+                    if part.split() and self.modules.path(part.split()[0]):
+                        found.setdefault(part.split()[0], {})
+                continue
+            base = absolute_module(match.group(2).decode("ascii", "replace"), len(match.group(1)), module)
+            for part in match.group(3).decode("ascii", "replace").split(","):
+                words = part.split()
+                if not words or not base:
+                    continue
+                local = words[2] if len(words) == 3 and words[1] == "as" else words[0]
+                if self.modules.path(f"{base}.{words[0]}"):
+                    found.setdefault(f"{base}.{words[0]}", {})  # Ex) from pkg import net
+                elif self.modules.path(base):
+                    found.setdefault(base, {})[words[0]] = local  # Ex) from .net import dial as connect
+        return found
+
+    def imports_tree(self, source: bytes, path: str) -> bool:
+        """Reports whether file `path` imports a module of the tree (whose names it may call)."""
+        module = module_name(path)
+        return bool(self.imported(source, f"{module}.__init__" if path.endswith("__init__.py") else module))
+
+    def used_by(self, source: bytes, module: str) -> set[str]:
+        """Returns the local names of the acquiring names of the tree modules `source` imports that
+        it mentions (`make` for `from .net import dial as make`), and the acquiring methods of the
+        classes those modules define or re-export that it calls (`dialer.dial(host)`)."""
+        names, methods = self._imported_names(self.imported(source, module))
+        return (names & _words(source)) | (methods & _attribute_calls(source))
+
+    def _imported_names(self, imported: dict[str, dict[str, str]]) -> tuple[set[str], set[str]]:
+        """Returns the local names bound to acquiring names of imported tree modules (all of them
+        for a module imported whole), and the acquiring methods of those modules."""
+        names: set[str] = set()
+        methods: set[str] = set()
+        for other, bound in imported.items():
+            inner, inner_methods = self.names(other)
+            names.update(local for name, local in bound.items() if name in inner)
+            if not bound:  # Ex) import pkg.net as net; net.dial(host)
+                names.update(inner)
+            methods.update(inner_methods)
+        return names, methods
+
+    def may_return(self, module: str, rest: str) -> bool:
+        """Reports whether function or method `rest` (`dial`, `Dialer.dial`) of tree module
+        `module` may return what it acquires."""
+        names, methods = self.names(module)
+        return rest in names if "." not in rest else rest.rpartition(".")[2] in methods
+
+    def names(self, module: str) -> tuple[frozenset[str], frozenset[str]]:
+        """Returns the acquiring names of tree module `module`: its functions (returning what they
+        acquire) and classes, with the names it re-exports; and the acquiring methods of its classes
+        and of the classes it imports (`from .dial import Dialer`)."""
+        if module not in self._names:
+            self._names[module] = frozenset(), frozenset()  # recursion guard: a cycle of imports adds nothing
+            found = self.modules.source(module)
+            if found is not None:
+                self._names[module] = self._acquiring(found, self.modules.importer(module))
+        return self._names[module]
+
+    def _acquiring(self, source: bytes, module: str) -> tuple[frozenset[str], frozenset[str]]:
+        imported = self.imported(source, module)
+        # Ex) from .dial import connect, Dialer   (in pkg/__init__.py: re-exports, with Dialer's methods)
+        names = {local for other, bound in imported.items() for name, local in bound.items()
+                 if name in self.names(other)[0]} | _reexported(self.needles, source)
+        methods = set().union(*(self.names(other)[1] for other, bound in imported.items()
+                                if any(name[:1].isupper() for name in bound)))
+        outside = [_calls(self.needles.call_names(frozenset(self.needles.modules(source)))),
+                   _calls(self._imported_names(imported)[0])]
+        definitions = list(_DEFINITION.finditer(source))
+        # Ex) def dial(h): return _connect(h)   (a function of the module that acquires, defined below it);
+        # a few rounds: each one learns the names defined above the ones it learnt
+        for _ in range(5):
+            known = len(names) + len(methods)
+            patterns = [p for p in (*outside, _calls(names | methods)) if p is not None]
+            for index, match in enumerate(definitions):
+                name = (match.group(2) or match.group(3)).decode()
+                if match.group(4) and _words(match.group(4)) & (self._classes | names):
+                    names.add(name)  # Ex) class ChunkingZipFile(zipfile.ZipFile):
+                if not match.group(2) or name.startswith("__") and name != "__init__":
+                    continue
+                indent = len(match.group(1))
+                end = next((d.start() for d in definitions[index + 1:] if len(d.group(1)) <= indent), len(source))
+                body = source[match.end():end]
+                if name == "__init__":
+                    # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()
+                    # (its objects hold what __init__ acquires: constructing one acquires)
+                    klass = next((d for d in reversed(definitions[:index]) if len(d.group(1)) < indent), None)
+                    if klass is not None and klass.group(3) and not klass.group(1) and _FIELD_STORE.search(body) \
+                            and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)):
+                        names.add(klass.group(3).decode())
+                    continue
+                if _RETURNS_VALUE.search(body) and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)):
+                    (methods if indent else names).add(name)
+            if len(names) + len(methods) == known:
+                break
+        return frozenset(names), frozenset(methods)
+
+
+def _reexported(needles, source: bytes) -> set[str]:
+    """Returns the names a module binds to acquiring library calls (`from socket import
+    create_connection as dial`, `from socket import *`)."""
+    found = set()
+    for match in _IMPORTS.finditer(source):
+        if match.group(3) is None or match.group(1):
+            continue
+        base = match.group(2).decode("ascii", "replace")
+        for part in match.group(3).decode("ascii", "replace").split(","):
+            words = part.split()
+            if words == ["*"]:
+                found |= needles.call_names(frozenset({base}))
+            elif words and f"{base}.{words[0]}" in needles.patterns:
+                found.add(words[2] if len(words) == 3 and words[1] == "as" else words[0])
+    return found
+
+
+_WORD = re.compile(rb"\w+")
+_ATTRIBUTE_CALL = re.compile(rb"\.(\w+)\s*\(")
+
+
+def _calls(names: set[str] | frozenset[str]) -> re.Pattern[bytes] | None:
+    """Returns the pattern of a call of one of `names` (`dial(`), None for no names."""
+    if not names:
+        return None
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\s*\(")
+
+
+def _attribute_calls(source: bytes) -> set[str]:
+    """Returns the names called as methods in `source` (`dial` for `dialer.dial(h)`)."""
+    return {name.decode("ascii", "replace") for name in set(_ATTRIBUTE_CALL.findall(source))}
+
+
+def _words(text: bytes) -> set[str]:
+    """Returns the identifiers in `text`."""
+    return {word.decode("ascii", "replace") for word in set(_WORD.findall(text))}
+

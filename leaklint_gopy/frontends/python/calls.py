@@ -1,0 +1,430 @@
+"""Lowers Python calls: resolves the callee (`socket.create_connection`, `requests.Session.get`,
+this module's `Client.connect`, or `?.get` for an unknown receiver), orders the arguments as the
+callee's parameters, keeps keyword texts for the specs (`stream=True`) and types receivers from
+assignments, annotations, fields and, lazily, astroid. Mixed into the expression lowerer."""
+from __future__ import annotations
+
+import ast
+
+from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python.classes import looks_like_class
+from leaklint_gopy.frontends.python.file_use import FILE_TYPE, used_as_files
+from leaklint_gopy.frontends.python.localscope import LocalScope
+from leaklint_gopy.frontends.python.names import canonical
+from leaklint_gopy.ir import Assign, Call, Exit, Span, Store
+
+_CONTAINER_ADDS = frozenset({"append", "add", "extend", "insert", "appendleft", "extendleft", "update",
+                             "setdefault"})
+CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "builtins.tuple",
+                              "collections.deque", "collections.OrderedDict", "collections.defaultdict"})
+
+_ABORTS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit", "pytest.fail",
+                     "pytest.skip", "pytest.exit"})
+_TEST_ABORTS = frozenset({"fail", "skipTest"})  # self.fail(...) ends a unittest test
+# Calls that iterate their argument to its end (`list(it)`, `"".join(it)`).
+_CONSUMERS = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.set", "builtins.frozenset",
+                        "builtins.dict", "builtins.sum", "collections.deque"})
+_REGISTRATIONS = frozenset({"addCleanup", "enterContext", "register", "callback", "push", "finalize", "call_soon",
+                            "call_later", "call_at", "add_done_callback"})
+
+
+class CallLowering:
+    """The call half of the expression lowerer (see expr.ExpressionLowerer for its state)."""
+
+    # -- calls ------------------------------------------------------------------------------------
+    def _call(self, node: ast.Call, results: tuple[str | None, ...]) -> Call | None:
+        """Lowers a call; returns its Call op (None for local closures and container updates)."""
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in self.scope.functions and self.scope.is_local(func.id):
+            return self._closure_call(node, func.id, results)
+        if self._container_update(node):
+            return None
+        bound: list[tuple[str, str, ast.AST]] = []
+        args, named, extra = self._arguments(node, bound)
+        callee, display, receiver, prefix = self._callee(func)
+        span = self.pos.span(node)
+        positional = self._align(callee, prefix + args, named, extra, span)
+        definition = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
+        if definition is not None:
+            # Ex) self.fakehttp(b"HTTP/1.1 200 OK\r\n\r\nHello!"); fp = urllib.request.urlopen(url)
+            self.swapped |= infer.swapped_by(definition)
+        if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node) \
+                or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") for p in self.patched):
+            # Ex) with mock.patch("pymongo.pool_shared._create_connection"): _configured_socket_interface(a)
+            # (a function of the module whose helper is patched: what it returns is built on the fake)
+            callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
+        if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
+            # Ex) try: subprocess.Popen(["*"], stdout=fd) except OSError: os.close(fd)   (it cannot start)
+            self._may_raise(span)
+            self.cfg.current = None
+            return None
+        if callee in infer.BINDERS and infer.binds_any_port(node):
+            callee = f"{callee}(port0)"  # Ex) sock.bind(("127.0.0.1", 0))   (the kernel picks a free port)
+        elif callee in infer.CONNECTORS and infer.connects_locally(node):
+            callee = f"{callee}(local)"  # Ex) client.connect(server.getsockname())   (its own listener)
+        if callee in infer.ON_FILE_OBJECT and self._on_file_object(node, args, named):
+            callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
+        kwargs = tuple((key, _source_text(value)) for key, value in
+                       ((k.arg, k.value) for k in node.keywords) if key is not None)
+        # Ex) for line in self.filePath.open(): ...   (an unknown receiver's result read as a file)
+        typed = FILE_TYPE if callee.startswith("?.") and self._read_as_file(node, callee[2:]) else ""
+        call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
+                    awaited=id(node) in self.awaited, result_type=typed, expected=self.expecting > 0)
+        for path, method, where in bound:
+            # Ex) atexit.register(session.close)   (a bound method handed over will be called)
+            # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
+            tree = self._bound_method(path, method)
+            self._emit(Call(self.pos.span(where), tree or f"?bound.{method}", f"{path}.{method}", path,
+                            (path,) if tree else (), kwargs=BOUND))
+        self._emit(call)
+        params = LocalScope.parameter_names(definition) if definition is not None else []
+        for path in infer.descriptors_owned(named, params, positional):
+            self._emit(Store(span, path))  # Ex) socket(family, type, proto, fileno=fd)   (the socket owns fd)
+        if canonical(callee) in _ABORTS or receiver in (self.receiver or "self", "self") \
+                and callee.rsplit(".", 1)[-1] in _TEST_ABORTS:
+            self._emit(Exit(span, "abort"))
+        elif not (bound and callee.rsplit(".", 1)[-1] in _REGISTRATIONS):
+            self._may_raise(span)  # registering a callback (addCleanup(s.close)) is taken not to raise
+        if node.args and args and _consumes(node, canonical(callee)):
+            self._exhausted(span, node.args[0], args[0])
+        return call
+
+    def _read_as_file(self, node: ast.Call, method: str) -> bool:
+        """Reports whether the function uses the result of a call of `method` (a name some rule
+        acquires on) as a file (file_use); the function is read for it once, when first asked."""
+        if method not in self.unit.needles:
+            return False
+        if self.file_results is None:
+            self.file_results = used_as_files(self.node.body)
+        return id(node) in self.file_results
+
+    def _bound_method(self, path: str, method: str) -> str | None:
+        """Returns the qualname of `method` when `path` holds an instance of a class of the tree
+        that defines it (a bound method handed over runs it on that object)."""
+        owner = self.types.get(path) or (self.klass.qualname if self.klass is not None and path == self.receiver else "")
+        info = self.module.class_of(owner) if owner else None
+        found = self.module.find_method(info, method) if info is not None else None
+        return found if found is not None and self.module.method_kind(found) == "instance" else None
+
+    def _built_inertly(self, callee: str, node: ast.Call) -> bool:
+        """Reports whether a factory builds its object from a class of the tree given as an argument
+        that opens nothing (`make_server(h, p, app, MockServer)`)."""
+        if callee not in infer.CLASS_ARGUMENTS:
+            return False
+        index, keyword = infer.CLASS_ARGUMENTS[callee]
+        given = node.args[index] if len(node.args) > index else next(
+            (k.value for k in node.keywords if k.arg == keyword), None)
+        dotted = self._dotted(given) if given is not None else None
+        if dotted is None or self.module.class_of(dotted) is None:
+            return False
+        return self._resolved(dotted, given)[0] not in self.unit.patterns
+
+    def _exhausted(self, span: Span, node: ast.expr, path: str | None) -> None:
+        """Emits `__exhausted__` on what a completed loop or a consuming call iterated to its end:
+        the iterable, and the receiver of the method that made it (`resp.iter_content()`). Rules
+        whose resource releases itself when exhausted (os.scandir, a response) list it."""
+        # Ex) for entry in os.scandir(p): ...   Ex) list(resp.iter_content())   Ex) b"".join(resp)
+        paths = [path]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            paths.append(self._plain_path(node.func.value))
+        for target in dict.fromkeys(p for p in paths if p is not None):
+            self._emit(Call(span, "?.__exhausted__", f"{short(node)} exhausted", target))
+        for inner, iterable in self.generated.pop(id(node), ()):
+            # Ex) dict((e.name, e) for e in os.scandir(p))   (the generator's iterables run to their end)
+            self._exhausted(span, inner, iterable)
+
+    def _closure_call(self, node: ast.Call, name: str, results: tuple[str | None, ...]) -> Call:
+        """Lowers a call of a nested function: it runs now on the names it captures (Capture), and
+        its summary tells what it does with its arguments and returns (Call)."""
+        # Ex) cleanup()   Ex) sock = connect()
+        args, named, _ = self._arguments(node, [])
+        self._capture(name, "call", node)
+        positional = _ordered(LocalScope.parameter_names(self.scope.functions[name]), args, named)
+        span = self.pos.span(node)
+        call = Call(span, f"{self.qualname}.<locals>.{name}", name, None, tuple(positional), results,
+                    in_loop=self.loop_depth > 0)
+        self._emit(call)
+        self._may_raise(span)
+        return call
+
+    def _arguments(self, node: ast.Call, bound: list) -> tuple[list[str | None], list[tuple[str, str | None]], list]:
+        """Returns the paths of the positional, keyword and `**` arguments; bound methods go to `bound`."""
+        args: list[str | None] = []
+        for arg in node.args:
+            args.append(self._argument(arg, bound))
+        named: list[tuple[str, str | None]] = []
+        extra: list[str | None] = []
+        for keyword in node.keywords:
+            path = self._argument(keyword.value, bound)
+            if keyword.arg is None:
+                extra.append(path)
+            else:
+                named.append((keyword.arg, path))
+        return args, named, extra
+
+    def _argument(self, node: ast.expr, bound: list) -> str | None:
+        if isinstance(node, ast.Attribute) and node.attr[:1].islower():
+            base = self._value(node.value)
+            if base is not None and (self._is_local(root := base.split(".", 1)[0]) or root in self.shared):
+                bound.append((base, node.attr, node))  # maybe a bound method: s.close
+            return f"{base}.{node.attr}" if base else None
+        return self._value(node)
+
+    def _container_update(self, node: ast.Call) -> bool:
+        # Ex) conns.append(conn)   (a local list keeps the socket reachable)
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Attribute))
+                and func.attr in _CONTAINER_ADDS):
+            return False
+        container = self._plain_path(func.value)
+        if container not in self.containers:
+            return False
+        span = self.pos.span(node)
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            path = self._value(arg)
+            if path is not None and container in self.captured:
+                # Ex) self.addCleanup(lambda: [c.close() for c in clients]); clients.append(c)
+                self._emit(Store(span, path))
+            elif path is not None:
+                self._emit(Assign(span, container, path, accumulate=True))
+        return True
+
+    def _align(self, callee: str, args: list[str | None], named: list[tuple[str, str | None]],
+               extra: list[str | None], span: Span) -> list[str | None]:
+        """Returns the argument paths in the callee's parameter order when it is a function of the
+        tree; the positional arguments a `*args` parameter collects are one tuple there."""
+        node = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
+        if node is None:
+            return args + [path for _, path in named] + extra
+        at = len(node.args.posonlyargs) + len(node.args.args)
+        if node.args.vararg is not None and len(args) > at:
+            # Ex) TimerService(0.1, watch, open(path))   (def __init__(self, step, callable, *args))
+            args = args[:at] + [self._packed(args[at:], span)]
+        return _ordered(LocalScope.parameter_names(node), args, named)
+
+    def _packed(self, paths: list[str | None], span: Span) -> str | None:
+        """Returns a temporary tuple holding `paths` (None when none is a path)."""
+        if not any(paths):
+            return None
+        temp = self._temp()
+        self.containers.add(temp)
+        for path in paths:
+            if path is not None:
+                self._emit(Assign(span, temp, path, accumulate=True))
+        return temp
+
+    def _callee(self, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
+        """Returns (callee, display, receiver path, leading arguments) for the called expression."""
+        dotted = self._dotted(func)
+        if dotted is None and isinstance(func, ast.Name) and self.scope.is_local(func.id):
+            # Ex) pool_class = urllib3.HTTPConnectionPool; if ssl: pool_class = urllib3.HTTPSConnectionPool
+            #     self.pool = pool_class(host)   (a local bound only to library or tree callables)
+            targets = [self._dotted(value) for value in self.scope.callable_alias(func.id)]
+            dotted = targets[0] if targets and all(targets) else None
+        if dotted is not None:
+            return self._resolved(dotted, func)
+        if isinstance(func, ast.Attribute):
+            return self._method(func)
+        if isinstance(func, ast.Name) and self._name(func.id) in self.methods:
+            base, _, method = self.methods[self._name(func.id)].rpartition(".")  # Ex) close = x.close; close()
+            return f"?.{method}", f"{base}.{method}", base, []
+        if isinstance(func, ast.Name) and self._local_class(func.id):
+            return f"?class.{func.id}", func.id, None, []  # Ex) class Message(Base): ...; Message(fp)
+        if isinstance(func, ast.Name):
+            return "?func", func.id, None, []
+        self._value(func)
+        return "?func", short(func), None, []
+
+    def _resolved(self, dotted: str, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
+        display = self._display(dotted)
+        info = self.module.class_of(dotted)
+        acquiring = next((b for b in self.module.library_bases(info) if b in self.unit.patterns), None) if info else None
+        if acquiring is not None and not self._closed_by_constructor(info) and self._opens(info, acquiring):
+            # Ex) class Server(ThreadingMixIn, TCPServer): ...; Server(addr, Handler)   (a TCPServer)
+            return acquiring, display, None, []
+        if info is not None and not self.module.find_method(info, "__new__"):
+            # Ex) Conn(sock)   (a class of the tree: its __init__ receives the arguments)
+            init = self.module.find_method(info, "__init__")
+            return (init or dotted), display, None, [None] if init else []
+        return dotted, display, None, []  # Ex) GreenSSLSocket(sock)   (its __new__ builds it: unknown)
+
+    def _display(self, dotted: str) -> str:
+        """Returns how messages name a callee: `open`, this module's `Client.connect`, another tree
+        module's `helpers.open_connection`, a library's `socket.create_connection`."""
+        if self.module.is_tree(dotted):
+            return dotted[len(self.module.name) + 1:]
+        split = self.module.tree.split(dotted) if self.module.tree is not None else None
+        if split is not None:
+            return f"{split[0].rpartition('.')[2]}.{split[1]}"
+        return dotted.removeprefix("builtins.")  # Ex) open(path)
+
+    def _method(self, func: ast.Attribute) -> tuple[str, str, str | None, list[str | None]]:
+        base = func.value
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "super" and self.klass:
+            # Ex) super().close()
+            for parent in self.klass.bases:
+                info = self.module.class_of(parent)
+                method = self.module.find_method(info, func.attr) if info else None
+                if method:
+                    return method, f"super().{func.attr}", self.receiver or None, [self.receiver or None]
+            return f"?.{func.attr}", f"super().{func.attr}", None, []
+        receiver = self._value(base)
+        owner = self._type_of(base, receiver, func.attr)
+        display = f"{short(base)}.{func.attr}"
+        info = self.module.class_of(owner)
+        if info is not None:
+            method = self.module.find_method(info, func.attr)
+            if method is not None:
+                static = self.module.method_kind(method)
+                lead = [] if static == "static" else [None] if static == "class" else [receiver]
+                return method, f"{info.node.name}.{func.attr}", receiver, lead
+            bound = self.module.fields(info).field_functions.get(func.attr) if receiver == self.receiver else None
+            if bound:
+                return bound, display, None, []  # Ex) self.openfile = open; fp = self.openfile(path)
+            # Ex) class Conn(http.client.HTTPSConnection): ...; conn.request(...)   (the library's method)
+            bases = self.module.library_bases(info)
+            if not any(self.module.find_method(info, infer.OPENING_METHODS.get(b, "")) for b in bases):
+                owner = next(iter(bases), owner)
+        if owner:
+            return f"{owner}.{func.attr}", f"{owner}.{func.attr}", receiver, []
+        return f"?.{func.attr}", display, receiver, []
+
+    def _opens(self, info, acquiring: str) -> bool:
+        """Reports whether a class of the tree built on acquiring library class `acquiring` runs its
+        initializer: a nearest `__init__` of its own that calls neither `super().__init__` nor an
+        acquiring base's (`BaseServer.__init__(self, ...)` in a test's MockServer) opens nothing."""
+        for member in [info, *self.module.tree_bases(info)]:
+            node = member.methods.get("__init__")
+            if node is not None:
+                names = {acquiring.rpartition(".")[2]} | {m.node.name for m in self.module.tree_bases(member)}
+                return infer.initializes(node, names | {b.rpartition(".")[2] for b in self.module.library_bases(member)
+                                                        if b in self.unit.patterns})
+        return True
+
+    def _closed_by_constructor(self, info) -> bool:
+        """Reports whether an `__init__` of a class or of its bases in this module releases the
+        object it builds (`super().__init__(addr, H); try: ... finally: self.server_close()`)."""
+        for member in [info, *self.module.tree_bases(info)]:
+            node = member.methods.get("__init__")
+            if node is not None and infer.closes_self(node):
+                return True
+        return False
+
+    def _on_file_object(self, node: ast.Call, args: list[str | None], named: list[tuple[str, str | None]]) -> bool:
+        """Reports whether an archive call works on a file object rather than a path: its first
+        argument, or its `fileobj` keyword (`tarfile.open(fileobj=io.BytesIO(b))`)."""
+        if node.args and self._file_object(node.args[0], args[0]):
+            return True
+        given = next((k.value for k in node.keywords if k.arg == "fileobj"), None)
+        return given is not None and self._file_object(given, dict(named).get("fileobj"))
+
+    def _file_object(self, node: ast.expr, path: str | None) -> bool:
+        """Reports whether an argument is an object rather than a path: a class instance built here
+        (`io.BytesIO(b)`, `g = GridOut(...)`) or a file this function opened."""
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and self._local_class(node.func.id):
+                return True  # Ex) class MyBytesIO(io.BytesIO): ...   tarfile.open(fileobj=MyBytesIO(data))
+            dotted = self._dotted(node.func)
+            return bool(dotted) and looks_like_class(dotted, self.module)
+        return path is not None and (path in self.types or self.origins.get(path) in infer.FILE_OPENERS)
+
+    def _local_class(self, name: str) -> bool:
+        """Reports whether `name` is a class the function defines itself."""
+        return name in self.scope.classes
+
+    def _type_of(self, node: ast.expr, path: str | None, method: str = "") -> str:
+        """Returns the class a receiver holds, from assignments, annotations, fields or astroid."""
+        if isinstance(node, ast.Call):
+            # Ex) pathlib.Path(p).open()   (the receiver is a new instance of the class called)
+            dotted = self._dotted(node.func)
+            return dotted if dotted and looks_like_class(dotted, self.module) else ""
+        if path is None:
+            return ""
+        if path in self.types:
+            return self.types[path]
+        if self.klass is not None and path == self.receiver and path:
+            return self.klass.qualname
+        origin = self.origins.get(path, "")
+        if self.klass is not None and path.startswith(self.receiver + ".") and self.receiver and path.count(".") == 1:
+            self.module.fields(self.klass)
+            name = path.split(".", 1)[1]
+            if name in self.klass.field_types:
+                return self.klass.field_types[name]
+            origin = self.klass.field_origins.get(name, "")
+        if "." not in path and not self._is_local(path):
+            declared = self.module.variable_types.get(path)
+            if declared:
+                return declared
+        if not origin or method not in self.unit.needles:
+            return ""
+        return infer.return_type(origin)  # Ex) opener = build_opener(); opener.open(u)
+
+    def _dotted(self, node: ast.expr) -> str | None:
+        """Returns the qualified name an expression refers to when it is a module, class or function
+        (`socket.create_connection`, `requests.Session`), None for values such as local variables."""
+        match node:
+            case ast.Name(id=name):
+                if self.scope.is_local(name):
+                    target = self.scope.imports.get(name)  # Ex) def f(): from .net import dial; dial(h)
+                    return self.module.defined(canonical(target)) if target else None
+                if name in self.outer or name in self.renames:
+                    return None
+                if self.module.kinds.get(name) == "var":
+                    return None
+                return self.module.resolve_global(name)
+            case ast.Attribute(value=base, attr=attr):
+                prefix = self._dotted(base)
+                return self.module.defined(canonical(f"{prefix}.{attr}")) if prefix else None
+        return None
+
+
+# Marks the call a bound method handed over stands for (`assertRaises(E, log.getLog, 2)`): what it
+# does to its object counts; what it returns is whoever calls it's.
+BOUND = (("<bound>", "1"),)
+
+
+def _consumes(node: ast.Call, callee: str) -> bool:
+    """Reports whether a call iterates its first argument to the end (`list(x)`, `b"".join(x)`)."""
+    func = node.func
+    joined = callee == "?.join" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant)
+    return joined or callee in _CONSUMERS
+
+
+def _ordered(params: list[str], args: list[str | None], named: list[tuple[str, str | None]]) -> list[str | None]:
+    """Returns positional argument paths with keyword arguments moved to their parameter's index."""
+    out = list(args)
+    for name, path in named:
+        if name in params:
+            index = params.index(name)
+            out.extend([None] * (index + 1 - len(out)))
+            out[index] = path if out[index] is None else out[index]
+    return out
+
+
+def _source_text(node: ast.expr) -> str:
+    """Returns a keyword argument's value as the spec compares it (`True`, `'GET'`, `stream`)."""
+    match node:
+        case ast.Constant(value=value):
+            return repr(value) if isinstance(value, str) else str(value)
+        case ast.Name(id=name):
+            return name
+        case ast.Attribute(value=base, attr=attr):
+            return f"{_source_text(base)}.{attr}"
+    return "..."
+
+
+def short(node: ast.expr) -> str:
+    """Returns a short source-like text of an expression for messages (`self.client`, `make()`)."""
+    match node:
+        case ast.Name(id=name):
+            return name
+        case ast.Attribute(value=base, attr=attr):
+            return f"{short(base)}.{attr}"
+        case ast.Call(func=func):
+            return f"{short(func)}()"
+        case ast.Subscript(value=base):
+            return f"{short(base)}[...]"
+        case ast.Await(value=inner):
+            return short(inner)
+    return "..."
+

@@ -1,0 +1,458 @@
+"""Lowers Python expressions to IR ops on access paths: calls (with their resolved callee,
+receiver, arguments and keyword texts), aliases, container elements, closures and yields.
+
+Calls are resolved in calls.py; control flow (exception edges, generator suspension, frames)
+belongs to the statement lowerer in lower.py, which extends this class. Nothing here reports.
+"""
+from __future__ import annotations
+
+import ast
+
+from leaklint_gopy.frontends.cfg import CFGBuilder
+from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python.calls import CONTAINER_CALLS, CallLowering
+from leaklint_gopy.frontends.python.classes import ClassInfo, looks_like_class
+from leaklint_gopy.frontends.python.localscope import LocalScope
+from leaklint_gopy.frontends.python.unit import ModuleUnit
+from leaklint_gopy.ir import Assign, Capture, FunctionIR, Guard, Span, Store
+
+_DISPLAYS = (ast.List, ast.Set, ast.Dict, ast.Tuple, ast.ListComp, ast.SetComp, ast.DictComp)
+
+
+class ExpressionLowerer(CallLowering):
+    """Expression half of one function's lowering; `lower.FunctionLowerer` adds statements."""
+
+    def __init__(self, unit: ModuleUnit, qualname: str, scope: LocalScope, klass: ClassInfo | None,
+                 outer: frozenset[str], out: list[FunctionIR]) -> None:
+        self.unit, self.qualname, self.scope, self.klass = unit, qualname, scope, klass
+        self.outer, self.out = outer, out
+        self.module = unit.scope
+        self.pos = unit.positions
+        self.cfg = CFGBuilder()
+        self.temps = 0
+        self.pending: list[str] = []
+        self.types: dict[str, str] = {}
+        self.origins: dict[str, str] = {}
+        self.containers: set[str] = set()
+        self.renames: dict[str, str] = {}
+        self.loop_depth = 0
+        self.comprehensions = 0
+        self.receiver = ""
+        self.contextmanager = False
+        self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
+        self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too
+        self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
+        self.file_results: frozenset[int] | None = None  # calls whose results are used as files (file_use), once asked
+        self.methods: dict[str, str] = {}  # locals holding a bound method (`close = x.close`): name -> `x.close`
+        self.patched: list[str] = []  # classes an enclosing `with mock.patch(...)` makes open nothing
+        self.meant_to_raise = False  # a nested function used only where an exception is expected
+        self.generated: dict[int, list] = {}  # generator expression -> (iterable node, path) per `for`
+        self.swapped: set[str] = set()  # calls made inert by a swap of their library's class (fakehttp)
+
+    # -- hooks the statement lowerer provides ----------------------------------------------------
+    def _may_raise(self, span: Span) -> None:
+        """Ends the current block after a call with an edge to where its exception goes."""
+        raise NotImplementedError
+
+    def _suspend(self, span: Span) -> None:
+        """Marks a `yield` where the generator's consumer may drop it."""
+        raise NotImplementedError
+
+    def _lower_closure(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """Lowers a nested function (once) as a FunctionIR of its own."""
+        raise NotImplementedError
+
+    # -- small helpers ----------------------------------------------------------------------------
+    def _temp(self) -> str:
+        self.temps += 1
+        name = f"$t{self.temps}"
+        self.pending.append(name)
+        return name
+
+    def _await(self, node: ast.expr) -> None:
+        """Notes the call `node` awaits (`await client.aclose()`), if it awaits one."""
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            self.awaited.add(id(node.value))
+
+    def _emit(self, op) -> None:
+        self.cfg.emit(op)
+
+    def _is_local(self, name: str) -> bool:
+        return self.scope.is_local(name) or name in self.outer or name in self.renames
+
+    def _name(self, name: str) -> str:
+        return self.renames.get(name, name)
+
+    # -- values -----------------------------------------------------------------------------------
+    def _value(self, node: ast.expr | None) -> str | None:
+        """Lowers an expression (emitting its calls) and returns its access path, if it has one."""
+        match node:
+            case None | ast.Constant():
+                return None
+            case ast.Name(id=name):
+                if name in self.scope.functions and self.scope.is_local(name):
+                    self._capture(name, "value", node)  # Ex) atexit.register(cleanup)
+                    return None
+                return self._name(name)
+            case ast.Attribute(value=base, attr=attr):
+                path = self._value(base)
+                return f"{path}.{attr}" if path else None
+            case ast.Subscript(value=base, slice=index):
+                # Ex) socks[0]   Ex) self.ntransfercmd(cmd)[0]   (an element of a container or a result)
+                path = self._value(base)
+                self._value(index)
+                plain = isinstance(base, ast.Name) or path in self.containers or path and path.startswith("$")
+                return path if plain else None
+            case ast.Call(args=[kind, inner]) if self._cast_of(node):
+                # Ex) self._file = cast(BinaryIO, open(path, "wb"))   (cast returns its argument)
+                self._value(kind)
+                return self._value(inner)
+            case ast.Call() if self._getattr_of(node):
+                # Ex) sock = getattr(self, "_sock", None)   (the field itself, or a default)
+                path = self._value(node.args[0])
+                for extra in node.args[1:]:
+                    self._value(extra)
+                return f"{path}.{node.args[1].value}" if path else None
+            case ast.Call(func=ast.Attribute(value=base, attr="pop" | "popleft" | "popitem" | "get")) \
+                    if self._plain_path(base) in self.containers:
+                # Ex) self._conns.pop(host).close()   (an element taken out of a container)
+                for arg in node.args:
+                    self._value(arg)
+                return self._plain_path(base)
+            case ast.Call():
+                temp = self._temp()
+                return temp if self._call(node, (temp,)) is not None else None
+            case ast.Await(value=inner) | ast.Starred(value=inner):
+                self._await(node)
+                return self._value(inner)
+            case ast.NamedExpr(target=ast.Name(id=name), value=value):
+                # Ex) if (s := get_socket()) is not None:
+                self._bind_value(node.target, value)
+                return self._name(name)
+            case ast.Tuple() | ast.List() | ast.Set():
+                return self._collect(node.elts)
+            case ast.Dict():
+                for key in node.keys:
+                    self._value(key)
+                return self._collect(node.values)
+            case ast.IfExp(test=test, body=body, orelse=orelse):
+                self._value(test)
+                return self._collect([body, orelse], container=False)
+            case ast.BoolOp(values=values):
+                return self._collect(values, container=False)
+            case ast.Lambda():
+                self._capture_names(free_names(node, self._visible()), "value", node)
+                return None
+            case ast.ListComp() | ast.SetComp() | ast.GeneratorExp() | ast.DictComp():
+                return self._comprehension(node)
+            case ast.Yield() | ast.YieldFrom():
+                return self._yield(node)
+            case ast.JoinedStr():
+                for value in infer.opened_by_number(node):
+                    # Ex) f"with open({w}, 'wb') as chan: ..."   (the script run in a subinterpreter owns w)
+                    if isinstance(value, ast.Name):
+                        self._emit(Store(self.pos.span(value), self._name(value.id)))
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._value(child)
+        return None
+
+    def _collect(self, items: list[ast.expr], container: bool = True) -> str | None:
+        """Returns a temporary holding every element path (Ex) [a, b]  Ex) sock or fallback)."""
+        paths = [self._value(item) for item in items]
+        if not any(paths):
+            return None
+        temp = self._temp()
+        if container:
+            self.containers.add(temp)
+        for path in paths:
+            if path is not None:
+                self._emit(Assign(self.pos.span(items[0]), temp, path, accumulate=True))
+        return temp
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> str | None:
+        # Ex) [socket.create_connection(a) for a in addrs]   Ex) [s.close() for s in socks]
+        saved = dict(self.renames)
+        self.comprehensions += 1
+        iterables = []
+        for generator in node.generators:
+            iterable = self._value(generator.iter)
+            iterables.append(iterable)
+            for name in _target_names(generator.target):
+                self.renames[name] = f"{name}${self.comprehensions}"  # its own scope: no clash with locals
+            self._bind_path(generator.target, iterable if iterable in self.containers else None, generator.iter)
+            for condition in generator.ifs:
+                self._value(condition)
+        elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        result = self._collect(elements)
+        if not isinstance(node, ast.GeneratorExp):  # a list built now has run every iterable to its end
+            for generator, iterable in zip(node.generators, iterables):
+                self._exhausted(self.pos.span(generator.iter), generator.iter, iterable)
+        else:  # a consumer running the generator runs them to their end (see _exhausted)
+            self.generated[id(node)] = [(g.iter, i) for g, i in zip(node.generators, iterables)]
+        self.renames = saved
+        return result
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        value = self._value(node.value)
+        span = self.pos.span(node)
+        if self.contextmanager:
+            self._may_raise(span)  # Ex) yield conn   (the with-body's exception is raised here)
+            return None
+        if value is not None:
+            self._emit(Store(span, value))
+        self._suspend(span)
+        return None
+
+    # -- binding ------------------------------------------------------------------------------------
+    def _bind_value(self, target: ast.expr, value: ast.expr) -> None:
+        """Lowers `target = value`, binding a call's results directly when the targets are plain names."""
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(target.elts) == len(value.elts) and not any(isinstance(e, ast.Starred) for e in value.elts):
+            # Ex) sock, self.sock = self.sock, None   (every value is read before any target is bound)
+            sources = [self._value(element) for element in value.elts]
+            for element, source, item in zip(target.elts, sources, value.elts):
+                self._bind_path(element, source, item)
+            return
+        if isinstance(target, ast.Name) and isinstance(value, _DISPLAYS):
+            self.containers.add(self._name(target.id))  # Ex) socks = []
+        if _enters(value):
+            # Ex) proc = proc.__enter__()   (a resource's __enter__ returns the resource itself)
+            self._bind_path(target, self._value(value.func.value), None)
+            return
+        self._await(value)
+        call = value.value if isinstance(value, ast.Await) else value
+        results = self._result_names(target) if isinstance(call, ast.Call) and not self._element_call(call) else None
+        if results is None:
+            self._bind_path(target, self._value(value), value)
+            return
+        lowered = self._call(call, results)
+        if lowered is not None:
+            self._note_type(target, call)
+        elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+        for element, result in zip(elements, results):
+            if result is not None and result.startswith("$"):
+                # Ex) self._ssock, self._csock = socket.socketpair()
+                self._bind_path(element, result if lowered is not None else None, None)
+
+    def _element_call(self, node: ast.Call) -> bool:
+        """Reports whether a call reads a field or container element (`_value` gives its path)."""
+        func = node.func
+        return self._getattr_of(node) or self._cast_of(node) or isinstance(func, ast.Attribute) \
+            and func.attr in ("pop", "popleft", "popitem", "get") and self._plain_path(func.value) in self.containers
+
+    def _cast_of(self, node: ast.Call) -> bool:
+        """Reports whether `node` is `typing.cast(T, value)`, which returns `value` itself."""
+        return len(node.args) == 2 and not node.keywords and self._dotted(node.func) == "typing.cast"
+
+    def _getattr_of(self, node: ast.Call) -> bool:
+        """Reports whether `node` is `getattr(obj, "name"[, default])`, which reads the field `obj.name`."""
+        return isinstance(node.func, ast.Name) and not self._is_local(node.func.id) \
+            and self.module.resolve_global(node.func.id) == "builtins.getattr" and 2 <= len(node.args) <= 3 \
+            and not node.keywords and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
+            and node.args[1].value.isidentifier()
+
+    def _result_names(self, target: ast.expr) -> tuple[str | None, ...] | None:
+        """Returns the paths a call's results are bound to: names, or temporaries for other targets."""
+        # Ex) s = socket.socket()   Ex) conn, addr = srv.accept()   Ex) self.a, self.b = socketpair()
+        if isinstance(target, ast.Name) and self._assignable(target.id):
+            return (self._name(target.id),)
+        if isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in target.elts):
+            return tuple(self._name(e.id) if isinstance(e, ast.Name) and self._assignable(e.id) else self._temp()
+                         for e in target.elts)
+        return None
+
+    def _assignable(self, name: str) -> bool:
+        return name not in self.scope.declared_global and name not in self.scope.declared_nonlocal
+
+    def _bind_path(self, target: ast.expr, source: str | None, value: ast.expr | None) -> None:
+        """Binds `target` to the value at `source` (None: a fresh, untracked value)."""
+        span = self.pos.span(target)
+        match target:
+            case ast.Name(id=name) if self._assignable(name) and source == self._name(name):
+                return  # Ex) with socket.create_connection(a) as sock, file as file:   (rebinds itself)
+            case ast.Name(id=name) if self._assignable(name):
+                self._emit(Assign(span, self._name(name), source))
+                self._note_method(self._name(name), source)
+                if value is not None and isinstance(value, ast.Call):
+                    self._note_type(target, value)
+            case ast.Name(id=name) if name in self.shared:
+                self._emit(Assign(span, name, source))  # Ex) global _client; _client = httpx.Client()
+            case ast.Name():
+                if source is not None:
+                    self._emit(Store(span, source))  # Ex) nonlocal conn; conn = make()
+            case ast.Attribute():
+                path = self._value(target.value)
+                if path in self.types and self._injected(self.types[path]) == target.attr:
+                    self.types.pop(path)  # Ex) conn.sock = FakeSocket()   (conn will never connect)
+                if path is not None:
+                    self._emit(Assign(span, f"{path}.{target.attr}", source))
+                elif source is not None:
+                    self._emit(Store(span, source))
+            case ast.Subscript(value=base, slice=index):
+                self._value(index)
+                path = self._value(base)
+                if path in self.containers and path in self.captured and source is not None:
+                    self._emit(Store(span, source))  # Ex) cleanup = lambda: close_all(conns); conns[k] = c
+                elif path in self.containers and source is not None:
+                    self._emit(Assign(span, path, source, accumulate=True))  # Ex) conns[key] = conn
+                elif source is not None:
+                    self._emit(Store(span, source))
+            case ast.Tuple() | ast.List():
+                for element in target.elts:
+                    self._bind_path(element, source, None)
+            case ast.Starred(value=inner):
+                self._bind_path(inner, source, None)
+
+    def _note_method(self, name: str, source: str | None) -> None:
+        """Remembers that local `name` holds the bound method `source` (`close = getattr(x, "close")`)."""
+        # Ex) close = getattr(x, "close", x); close()   (calls x.close)
+        base, _, method = (source or "").rpartition(".")
+        if base and method[:1].islower() and not method.startswith("__"):
+            self.methods[name] = source
+        else:
+            self.methods.pop(name, None)
+
+    def _note_type(self, target: ast.expr, call: ast.Call) -> None:
+        """Remembers what class a name holds (`s = socket.socket()`) or which library call made it."""
+        if not isinstance(target, ast.Name):
+            return
+        name = self._name(target.id)
+        dotted = self._dotted(call.func)
+        self.types.pop(name, None)
+        self.origins.pop(name, None)
+        if dotted in CONTAINER_CALLS:
+            self.containers.add(name)
+        elif dotted in infer.UNTYPED_CONSTRUCTIONS:
+            return  # Ex) o = urllib.request.OpenerDirector()   (no handler: its open() acquires nothing known)
+        elif dotted in infer.HANDLER_FACTORIES and self._tree_handler(call, infer.HANDLER_FACTORIES[dotted]):
+            return  # Ex) opener = build_opener(FakeHandler())   (its open() returns what FakeHandler's does)
+        elif dotted and looks_like_class(dotted, self.module):
+            self.types[name] = dotted
+        elif dotted and not self.module.is_tree(dotted):
+            self.origins[name] = dotted
+
+    def _tree_handler(self, call: ast.Call, methods: frozenset[str]) -> bool:
+        """Reports whether a call is given an instance of a class of the tree (or of the function)
+        that defines one of `methods`."""
+        for arg in call.args:
+            if isinstance(arg, ast.Name) and arg.id not in self.types:
+                arg = self._constructed(arg.id) or arg  # Ex) handler = Handler(); build_opener(handler)
+            if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and self._local_class(arg.func.id):
+                local = next((n for n in ast.walk(self.node) if isinstance(n, ast.ClassDef) and n.name == arg.func.id))
+                if any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in methods
+                       for item in local.body):
+                    return True
+                continue
+            dotted = self._dotted(arg.func) if isinstance(arg, ast.Call) else self.types.get(self._plain_path(arg) or "")
+            info = self.module.class_of(dotted) if dotted else None
+            if info is not None and any(self.module.find_method(info, method) for method in methods):
+                return True
+        return False
+
+    def _constructed(self, name: str) -> ast.Call | None:
+        """Returns the call a local name is bound to in the function, when it is bound once, to a call."""
+        values = [n.value for n in ast.walk(self.node) if isinstance(n, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+        return values[0] if len(values) == 1 and isinstance(values[0], ast.Call) else None
+
+    def _injected(self, dotted: str) -> str:
+        """Returns the field through which a test injects what objects of class `dotted` would open."""
+        info = self.module.class_of(dotted)
+        bases = self.module.library_bases(info) if info is not None else [dotted]
+        return next((infer.INJECTED_FIELDS[b] for b in bases if b in infer.INJECTED_FIELDS), "")
+
+    # -- closures ---------------------------------------------------------------------------------
+    def _visible(self) -> frozenset[str]:
+        return frozenset(self.scope.assigned) | frozenset(self.scope.params) | self.outer
+
+    def _capture(self, name: str, mode: str, node: ast.AST) -> None:
+        function = self.scope.functions[name]
+        self._lower_closure(function)
+        names = free_names(function, self._visible())
+        if mode == "value":
+            self.captured.update(names)
+        self._emit(Capture(self.pos.span(node), f"{self.qualname}.<locals>.{name}", names, mode))
+
+    def _capture_names(self, names: tuple[str, ...], mode: str, node: ast.AST) -> None:
+        if mode == "value":
+            self.captured.update(names)
+        if names:
+            self._emit(Capture(self.pos.span(node), f"{self.qualname}.<lambda>", names, mode))
+
+    # -- guards -----------------------------------------------------------------------------------
+    def _guards(self, test: ast.expr) -> tuple[Guard | None, Guard | None]:
+        """Returns what the true and false edges of `if test` prove about None-ness."""
+        match test:
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                true, false = self._guards(operand)
+                return false, true
+            case ast.BoolOp(op=ast.And() | ast.Or() as op, values=[first, *rest]):
+                # Ex) if self._session is None or self._session.closed:   (true: nothing open to lose)
+                index = 1 if isinstance(op, ast.And) else 0
+                parts = [self._guards(value) for value in (first, *rest)]
+                sides = [part[index] for part in parts]
+                shared = sides[0] if all(s is not None and s.kind == "nil" and s.subject == sides[0].subject
+                                         for s in sides) else None
+                return (parts[0][0], shared) if index == 1 else (shared, parts[0][1])
+            case ast.Attribute(value=base, attr="closed" | "is_closed"):
+                # Ex) if self._client.is_closed:   (already closed: nothing to leak on the true edge)
+                subject = self._plain_path(base)
+                return (Guard(subject, "nil") if subject else None), None
+            case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot() as op], comparators=[other]) \
+                    if self._module_object(other):
+                # Ex) if g is not sys.stdout.buffer: g.close()   (what this function opened is no module's)
+                subject = self._plain_path(left)
+                if subject is None:
+                    return None, None
+                return (Guard(subject, "nil"), None) if isinstance(op, ast.Is) else (None, Guard(subject, "nil"))
+            case ast.Compare(left=left, ops=[ast.Is() | ast.Eq() | ast.IsNot() | ast.NotEq() as op],
+                             comparators=[ast.Constant(value=None)]):
+                # Ex) if sock is None:   Ex) if resp is not None:   Ex) while (c := accept()) is not None:
+                subject = self._plain_path(left.target if isinstance(left, ast.NamedExpr) else left)
+                if subject is None:
+                    return None, None
+                nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")
+                return (nil, nonnil) if isinstance(op, (ast.Is, ast.Eq)) else (nonnil, nil)
+            case ast.NamedExpr(target=target):
+                return self._guards(target)
+        subject = self._plain_path(test)
+        return (Guard(subject, "nonnil"), Guard(subject, "nil")) if subject else (None, None)
+
+    def _module_object(self, node: ast.expr) -> bool:
+        """Reports whether `node` is an attribute of an imported module (`sys.stdout.buffer`): an
+        object that exists apart from anything the function acquires."""
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return root is not node and isinstance(root, ast.Name) and not self.scope.is_local(root.id) \
+            and self.module.kinds.get(root.id) == "import"
+
+    def _plain_path(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name):
+            return self._name(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self._plain_path(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+
+def free_names(node: ast.AST, visible: frozenset[str]) -> tuple[str, ...]:
+    """Returns the names of the enclosing function that a nested function or lambda uses."""
+    own = LocalScope.of(node, "") if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else None
+    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    if own is not None:
+        used -= {n for n in used if own.is_local(n)}
+    return tuple(sorted(used & visible))
+
+
+def _enters(value: ast.expr) -> bool:
+    """Reports whether `value` is `x.__enter__()`."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+        and value.func.attr == "__enter__" and not value.args
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+

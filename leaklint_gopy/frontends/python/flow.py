@@ -1,0 +1,341 @@
+"""How control leaves Python statements: `with` and `finally` become releases on every way out
+(fall-through, return, break, continue, raise, an exception from a call, a generator dropped at a
+`yield`); every call may raise, ending its block with an exceptional edge to the innermost handler
+or to an `exception` exit. Mixed into the statement lowerer."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python.calls import short
+from leaklint_gopy.frontends.python.flags import bound_names
+from leaklint_gopy.ir import Assign, Call, Edge, Exit, Span
+
+# Handlers that catch whatever a socket or HTTP call raises: nothing propagates past them.
+_CATCH_ALL = frozenset({"BaseException", "Exception", "OSError", "IOError", "EnvironmentError", "error",
+                        "socket.error", "RequestException", "requests.RequestException",
+                        "requests.exceptions.RequestException", "HTTPError", "URLError", "ClientError"})
+# Ex) try: await loop.sock_connect(sock, a) except OSError: sock.close(); raise   (cancellation passes by)
+_CATCH_CANCEL = frozenset({"BaseException", "CancelledError"})
+_ABORT_EXCEPTIONS = frozenset({"SystemExit", "KeyboardInterrupt"})
+_EXPECTS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises"})
+
+
+@dataclass(slots=True, eq=False)
+class Frame:
+    """A construct a jump out of the current statement must pass: loop, finally, with or handler."""
+
+    kind: str
+    span: Span
+    break_to: int = -1
+    continue_to: int = -1
+    dying: tuple[str, ...] = ()
+    finalbody: list[ast.stmt] = field(default_factory=list)
+    exit_call: Call | None = None
+    dispatch: int = -1
+    pads: dict[tuple, int] = field(default_factory=dict)
+    tests: frozenset[str] = frozenset()  # names the finally body reads: its copies differ by their flags
+
+
+class FlowLowering:
+    """The control-flow half of the statement lowerer (see lower.FunctionLowerer for its state)."""
+
+    # -- with, try, raise ---------------------------------------------------------------------------
+    def _with(self, node: ast.With | ast.AsyncWith, index: int) -> None:
+        # Ex) with socket.create_connection(addr) as s, open(path) as f: ...
+        if index == len(node.items):
+            self._statements(node.body)
+            return
+        item = node.items[index]
+        manager = self._value(item.context_expr)
+        kept = self._take_temps()
+        if item.optional_vars is not None:
+            self._bind_path(item.optional_vars, manager, item.context_expr)
+        method = "__aexit__" if isinstance(node, ast.AsyncWith) else "__exit__"
+        span = self.pos.span(item.context_expr)
+        exit_call = Call(span, f"?.{method}", f"{short(item.context_expr)}.{method}", manager,
+                         awaited=isinstance(node, ast.AsyncWith)) if manager else None
+        frame = Frame("with", span, exit_call=exit_call)
+        self.frames.append(frame)
+        swallowed = _swallows(item.context_expr)
+        patched = self._patched(item.context_expr)
+        self.patched += patched
+        if swallowed:
+            self._swallowing(node, index, swallowed)
+        else:
+            self._with(node, index + 1)
+        del self.patched[len(self.patched) - len(patched):]
+        self.frames.pop()
+        if self.cfg.reachable:
+            self._cleanup(frame)
+        self.pending = kept
+        self._kill_temps(node)
+
+    def _patched(self, manager: ast.expr) -> list[str]:
+        """Returns the class a `mock.patch` context manager makes open nothing: patched whole, or
+        its opening method patched (`patch.object(subprocess.Popen, "_execute_child")`)."""
+        # Ex) with unittest.mock.patch.object(subprocess.Popen, "_execute_child"): Popen(cmd)
+        if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS:
+            return []
+        first = manager.args[0]
+        named = _patch_target(first)
+        if named is not None:
+            # Ex) mock.patch("subprocess.Popen")   Ex) patch("%s.open" % __name__, mock_open())
+            module, _, name = named.rpartition(".")
+            module = self.module.name if module == "__name__" else module
+            if module in ("builtins", self.module.name):
+                # Patching M.open replaces the name `open` that M's functions look up at call time.
+                return [named, self.module.resolve_global(name) or named]
+            return [named]
+        target = self._dotted(first)
+        method = manager.args[1].value if len(manager.args) > 1 and isinstance(manager.args[1], ast.Constant) else None
+        return [target] if target and method == infer.OPENING_METHODS.get(target) else []
+
+    def _swallowing(self, node: ast.With | ast.AsyncWith, index: int, kind: str) -> None:
+        """Lowers the body of `with self.assertRaises(E):` or `with suppress(E):`: an exception in it
+        continues after the block; an assertRaises body that completes fails the test (an abort)."""
+        # Ex) with self.assertRaises(TypeError): socket.socket(fileno=42.5)   (nothing is acquired)
+        after = self.cfg.new_block()
+        self.frames.append(Frame("handler", self.pos.span(node), dispatch=after))
+        self.expecting += kind == "expects"
+        self._with(node, index + 1)
+        self.expecting -= kind == "expects"
+        self.frames.pop()
+        if kind == "expects":
+            self._emit(Exit(self.pos.end(node.body[-1]), "abort"))
+        self.cfg.jump(after)
+        self.cfg.start(after)
+
+    def _try(self, node: ast.Try | ast.TryStar) -> None:
+        # Ex) try: sock.connect(a) except OSError: sock.close(); raise   finally: ...
+        final = None
+        if node.finalbody:
+            reads = frozenset(n.id for s in node.finalbody for n in ast.walk(s) if isinstance(n, ast.Name))
+            final = Frame("finally", self.pos.span(node), finalbody=node.finalbody, tests=reads)
+            self.frames.append(final)
+        if node.handlers:
+            self._handled(node)
+        else:
+            self._statements(node.body)
+        if final is not None:
+            self.frames.pop()
+            if self.cfg.reachable:
+                self._cleanup(final)
+
+    def _handled(self, node: ast.Try | ast.TryStar) -> None:
+        """Lowers try/except/else: exceptions of the body go to a dispatch block that enters every
+        handler and, unless one catches everything a network call raises, propagates outward."""
+        dispatch, join = self.cfg.new_block(), self.cfg.new_block()
+        entry = self.flags.snapshot()
+        self.frames.append(Frame("handler", self.pos.span(node), dispatch=dispatch))
+        expects = _fails_test(node.orelse)  # Ex) try: connect(a) except OSError: pass else: self.fail("...")
+        self.expecting += expects
+        self._statements(node.body)
+        self.expecting -= expects
+        self.frames.pop()
+        self._statements(node.orelse)
+        ends = [self.flags.snapshot()] if self.cfg.reachable else []
+        self.cfg.jump(join)
+        self.cfg.start(dispatch)
+        blocks = [self.cfg.new_block() for _ in node.handlers]
+        for block in blocks:
+            self.cfg.jump(block, handled=True)
+        cancellable = isinstance(self.node, ast.AsyncFunctionDef) and _awaits(node.body)
+        if not any(_catches_all(handler.type, cancellable) for handler in node.handlers):
+            landing = self._landing("exception", self.pos.span(node))
+            if cancellable and any(_catches_all(handler.type) for handler in node.handlers):
+                landing = self._cancelled(self.pos.span(node), landing)  # what OSError handlers let by
+            self.cfg.jump(landing)
+        self.cleaning += 1
+        bound = set().union(*map(bound_names, node.body))
+        for handler, block in zip(node.handlers, blocks):
+            self.flags.restore(entry)
+            self.flags.forget(bound | {handler.name or ""})
+            self.cfg.start(block)
+            if handler.name:
+                self._emit(Assign(self.pos.span(handler), handler.name, None))
+            self._statements(handler.body)
+            if self.cfg.reachable:
+                ends.append(self.flags.snapshot())
+            self.cfg.jump(join)
+        self.cleaning -= 1
+        self.flags.merge(ends)
+        self.cfg.start(join)
+
+    def _cancelled(self, span: Span, landing: int) -> int:
+        """Returns a block on the way to `landing` where the exception is the task's cancellation,
+        not the failure of the call that raised in the try body (its handlers caught that)."""
+        # Ex) try: await loop.sock_connect(sock, a) except OSError: sock.close(); raise
+        block = self.cfg.new_block()
+        self.cfg.blocks[block].ops.append(Call(span, "asyncio.CancelledError", "cancelled"))
+        self.cfg.blocks[block].succs.append(Edge(landing, exceptional=True))
+        return block
+
+    def _raise(self, node: ast.Raise) -> None:
+        # Ex) raise ConnectionError("handshake failed")   (inside try: goes to the handlers)
+        self._value(node.exc)
+        self._value(node.cause)
+        self._kill_temps(node)
+        exception = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        if exception is not None and short(exception) in _ABORT_EXCEPTIONS:
+            self._emit(Exit(self.pos.span(node), "abort"))
+            return
+        saved = self.frames
+        for index in range(len(saved) - 1, -1, -1):
+            frame = saved[index]
+            if frame.kind == "handler":
+                self.cfg.jump(frame.dispatch)
+                self.cfg.current = None
+                return
+            self.frames = saved[:index]
+            self._cleanup(frame)
+            self.frames = saved
+            if not self.cfg.reachable:
+                return
+        self._emit(Exit(self.pos.span(node), "raise"))
+
+    # -- exits through frames -----------------------------------------------------------------------
+    def _cleanup(self, frame: Frame) -> None:
+        """Emits what leaving `frame` runs: a finally body or a context manager's exit."""
+        if frame.kind == "finally":
+            self.cleaning += 1
+            pending, self.pending = self.pending, []  # a return's value must outlive the finally body
+            self._statements(frame.finalbody)
+            self.pending = pending
+            self.cleaning -= 1
+        elif frame.kind == "with" and frame.exit_call is not None:
+            self._emit(frame.exit_call)
+
+    def _unwind(self, depth: int) -> None:
+        """Emits the cleanups of every frame above `depth`, innermost first (return, break, continue)."""
+        saved, flags = self.frames, self.flags.snapshot()
+        for index in range(len(saved) - 1, depth - 1, -1):
+            if not self.cfg.reachable:
+                break
+            self.frames = saved[:index]
+            self._cleanup(saved[index])
+        self.frames = saved
+        self.flags.restore(flags)
+
+    def _may_raise(self, span: Span) -> None:
+        """Ends the current block after a call with an exceptional edge to where its exception goes.
+        Cleanup code (finally and except bodies) is taken not to raise: it is where closes live."""
+        if not self.cleaning and self.raises:
+            self._branch_out(self._landing("exception", span), exceptional=True)
+
+    def _suspend(self, span: Span) -> None:
+        """At a `yield` of a plain generator: the consumer may drop it here (only finally blocks run)."""
+        if self.generator:
+            self._branch_out(self._landing("abandon", span), exceptional=False)
+
+    def _branch_out(self, target: int, exceptional: bool) -> None:
+        current = self.cfg.current
+        if current is None:
+            return
+        following = self.cfg.new_block()
+        self.cfg.blocks[current].succs.append(Edge(following))
+        self.cfg.blocks[current].succs.append(Edge(target, exceptional=exceptional))
+        self.cfg.current = following
+
+    def _landing(self, kind: str, span: Span) -> int:
+        return self._pad(len(self.frames), kind, span)
+
+    def _pad(self, depth: int, kind: str, span: Span) -> int:
+        """Returns the block an exception (or abandonment) raised under `frames[:depth]` goes to."""
+        if depth == 0:
+            block = self.cfg.new_block()
+            self.cfg.blocks[block].ops.append(Exit(span, kind))  # type: ignore[arg-type]
+            return block
+        frame = self.frames[depth - 1]
+        if frame.kind == "loop" or frame.kind == "handler" and kind != "exception":
+            return self._pad(depth - 1, kind, span)
+        if frame.kind == "handler":
+            return frame.dispatch
+        key = (kind, tuple(sorted((n, repr(v)) for n, v in self.flags.known.items() if n in frame.tests)))
+        if key in frame.pads:
+            return frame.pads[key]
+        block = self.cfg.new_block()
+        frame.pads[key] = block
+        saved_current, saved_frames, saved_pending = self.cfg.current, self.frames, self.pending
+        flags = self.flags.snapshot()
+        self.cfg.start(block)
+        self.frames, self.pending = saved_frames[:depth - 1], []
+        self._cleanup(frame)
+        if self.cfg.reachable:
+            self.cfg.jump(self._pad(depth - 1, kind, frame.span))
+        self.cfg.current, self.frames, self.pending = saved_current, saved_frames, saved_pending
+        self.flags.restore(flags)
+        return block
+
+
+def _patch_target(node: ast.expr) -> str | None:
+    """Returns the dotted name a `mock.patch` target string spells, `__name__` standing for the
+    module's own name (`"%s.open" % __name__`, `__name__ + ".open"`, `f"{__name__}.open"`)."""
+    match node:
+        case ast.Constant(value=str() as text):
+            return text
+        case ast.BinOp(left=ast.Constant(value=str() as text), op=ast.Mod(), right=ast.Name(id="__name__")) \
+                if text.startswith("%s."):
+            return "__name__" + text[2:]
+        case ast.BinOp(left=ast.Name(id="__name__"), op=ast.Add(), right=ast.Constant(value=str() as text)) \
+                if text.startswith("."):
+            return "__name__" + text
+        case ast.JoinedStr(values=[ast.FormattedValue(value=ast.Name(id="__name__")), ast.Constant(value=str() as text)]) \
+                if text.startswith("."):
+            return "__name__" + text
+    return None
+
+
+def expected_only(function: ast.AST, name: str, bodies: bool = True) -> bool:
+    """Reports whether every use of `name` in `function` is where an exception is expected: the
+    callable given to assertRaises (`self.assertRaises(E, name)`) or, with `bodies`, inside the
+    body of `with self.assertRaises(E):`. A nested function used only so is meant to raise; one
+    only given as the callable raises at once (nothing it calls is meant to succeed)."""
+    # Ex) def raise_timeout(): sock.accept()   ...   self.assertRaises(TimeoutError, raise_timeout)
+    expected: set[int] = set()
+    for node in ast.walk(function):
+        if bodies and isinstance(node, (ast.With, ast.AsyncWith)) and any(_swallows(i.context_expr) == "expects" for i in node.items):
+            expected.update(id(n) for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Call) and len(node.args) > 1 and short(node.func).rpartition(".")[2] in _EXPECTS:
+            expected.add(id(node.args[1]))
+    uses = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    return bool(uses) and all(id(n) in expected for n in uses)
+
+
+def _swallows(manager: ast.expr) -> str:
+    """Returns `expects` for a context manager that requires an exception (assertRaises,
+    pytest.raises), `suppresses` for contextlib.suppress, "" for any other."""
+    if not isinstance(manager, ast.Call):
+        return ""
+    name = short(manager.func).rsplit(".", 1)[-1]
+    return "expects" if name in _EXPECTS else "suppresses" if name == "suppress" else ""
+
+
+def _fails_test(body: list[ast.stmt]) -> bool:
+    """Reports whether statements start by failing a test (`self.fail(...)`, `pytest.fail(...)`,
+    `raise AssertionError`): in a try's `else`, the body is expected to raise."""
+    match body[:1]:
+        case [ast.Expr(value=ast.Call(func=ast.Attribute(attr="fail")))]:
+            return True
+        case [ast.Raise(exc=exc)] if exc is not None:
+            return short(exc.func if isinstance(exc, ast.Call) else exc).rpartition(".")[2] in ("AssertionError",
+                                                                                               "failureException")
+    return False
+
+
+def _catches_all(node: ast.expr | None, cancellable: bool = False) -> bool:
+    """Reports whether an except clause catches what socket and HTTP calls raise; around an
+    `await` (`cancellable`), also the task's cancellation (a BaseException, not an OSError)."""
+    if node is None:
+        return True
+    if isinstance(node, ast.Tuple):
+        return any(_catches_all(item, cancellable) for item in node.elts)
+    last = short(node).rsplit(".", 1)[-1]
+    return last in _CATCH_CANCEL if cancellable else short(node) in _CATCH_ALL or last in _CATCH_ALL
+
+
+def _awaits(body: list[ast.stmt]) -> bool:
+    """Reports whether statements await (where a task's cancellation is raised)."""
+    return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for s in body for n in ast.walk(s))
+

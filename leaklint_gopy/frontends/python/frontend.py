@@ -1,0 +1,302 @@
+"""The Python front-end: parses one file with the standard library's `ast` and lowers the
+functions that can reach an acquisition to FunctionIR; every other function and method is
+registered for lazy lowering, for summaries ("closes its argument", "class closes self.sock").
+
+`ast` rather than libcst: the C parser gives positions for free and parses the standard library
+about 15 times faster, and nothing here needs libcst's lossless tree. Names are resolved from the
+module's own imports (names.py); astroid is asked only about receivers nothing else types
+(infer.py). It owns every Python quirk; it never reports findings.
+"""
+from __future__ import annotations
+
+import ast
+import gc
+import re
+import sys
+import warnings
+from dataclasses import replace
+from functools import partial
+
+from leaklint_gopy import directives
+from leaklint_gopy.frontends.python.classes import ClassInfo
+from leaklint_gopy.frontends.python.localscope import LocalScope
+from leaklint_gopy.frontends.python.lower import lower_function, lower_module
+from leaklint_gopy.frontends.python.names import ModuleScope, module_name
+from leaklint_gopy.frontends.python.needles import Needles
+from leaklint_gopy.frontends.python.tree import TreeModules
+from leaklint_gopy.frontends.python.unit import ModuleUnit, Positions
+from leaklint_gopy.ir import FileError, FunctionIR, LoweredFile, Owner
+
+class PythonFrontend:
+    language = "python"
+    extensions = (".py",)
+
+    def modules(self, tree_packages: dict[str, str]) -> TreeModules:
+        """Returns the run's Python modules by dotted name (see tree.TreeModules)."""
+        return TreeModules.for_run(tree_packages)
+
+    def lower_context(self, path: str, parsed: ast.Module, source: bytes, scope: ModuleScope) -> LoweredFile:
+        return lower_context(path, parsed, source, scope)
+
+    def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
+                      needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
+        """Returns a LoweredFile per file (for Python a package is one file, so `focus`, the files
+        that are not mere context, never leaves one out)."""
+        wanted = Needles.of(needles)
+        modules = TreeModules.for_run(tree_packages)
+        collecting = gc.isenabled()
+        gc.disable()  # ast trees and IR are acyclic: collecting while building them only costs time (2.5x the parse)
+        try:
+            return [lower_file(path, source, wanted, modules) for path, source in files]
+        finally:
+            if collecting:
+                gc.enable()
+
+
+def lower_file(path: str, source: bytes, needles: Needles, tree: TreeModules | None = None) -> LoweredFile:
+    """Returns the lowered functions of one file, or one FileError saying why it cannot be read;
+    names it imports from the other modules of the `tree` resolve to their definitions."""
+    lowered = LoweredFile(path, "python", [], directives.parse(path, "python", source))
+    modules = needles.worth_parsing(source)
+    importer = f"{module_name(path)}.__init__" if path.endswith("__init__.py") else module_name(path)
+    # Ex) from .net import dial   (another module's function that returns a socket)
+    called = frozenset(tree.acquirers(needles).used_by(source, importer)) if tree is not None else frozenset()
+    if not modules and not called:
+        return lowered
+    parsed, error = parse(path, source)
+    if error is not None:
+        lowered.errors.append(error)
+        return lowered
+    try:
+        scope = ModuleScope.build(parsed, module_name(path), tree, path.endswith("__init__.py"))
+        _lower_module(lowered, scope, parsed, source, needles, modules, tree_names=called)
+    except RecursionError:
+        lowered.functions.clear()
+        lowered.lazy.clear()
+        lowered.errors.append(FileError(path, "too deeply nested to analyse"))
+    return lowered
+
+
+def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None]:
+    """Returns the module's tree, or a one-line FileError (syntax error, Python 2 source)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=path), None
+    except SyntaxError as exc:
+        line, column = _position(exc, source)
+        if python2_hint(exc, source):
+            return None, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
+        return None, FileError(path, f"syntax error: {exc.msg}{newer_syntax_hint(exc)}", line, column)
+    except (RecursionError, MemoryError):  # Ex) x = ------...1: CPython's parser runs out of stack
+        return None, FileError(path, "cannot parse: nested too deeply for Python's parser")
+    except ValueError as exc:
+        return None, FileError(path, f"cannot parse: {exc}")
+
+
+def lower_context(path: str, parsed: ast.Module, source: bytes, scope: ModuleScope) -> LoweredFile:
+    """Returns another module of the tree lowered as context: each of its functions and methods
+    registered to be lowered when a summary needs it, none checked."""
+    lowered = LoweredFile(path, "python", [])
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _lower_module(lowered, scope, parsed, source, Needles(frozenset(), ()), set(), checked=False)
+    except RecursionError:
+        lowered.lazy.clear()
+    finally:
+        if collecting:
+            gc.enable()
+    return lowered
+
+
+def _lower_module(lowered: LoweredFile, scope: ModuleScope, tree: ast.Module, source: bytes, needles: Needles,
+                  modules: set[str], checked: bool = True, tree_names: frozenset[str] = frozenset()) -> None:
+    """Registers the functions of a parsed module in `lowered`: those that may acquire (`checked`)
+    lowered now, every other one lazily; `tree_names` are the acquiring names of other tree
+    modules that it calls (see acquirers.py)."""
+    positions = Positions(lowered.path, source)
+    unit = ModuleUnit(scope, positions, needles.words, needles.patterns)
+    definitions = list(_definitions(scope))
+    eager, pattern = _eager(scope, definitions, positions, needles, modules, tree_names) if checked \
+        else (set(), _words(set()))
+    body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
+    in_body = checked and any(_mentions(positions.text(s), pattern, needles) for s in body)
+    methods = tuple(sorted(f"{scope.name}.{name}" for name in scope.functions))
+    acquiring = tuple(q for q in methods if q in eager) + ((f"{scope.name}.<module>",) if in_body else ())
+    module = Owner(scope.name, f"module {scope.name}", "", methods, acquiring=acquiring)
+    for node, qualname, display, klass in definitions:
+        lower = partial(_lower_definition, unit, node, qualname, display, klass, module, eager)
+        if qualname in eager and checked:
+            lowered.functions.extend(lower())
+        else:
+            lowered.lazy[qualname] = lower
+        if not _RETURNS_VALUE.search(positions.text(node)):
+            lowered.plain.add(qualname)  # Ex) def log(msg): print(msg)   (returns None: no summary of its result)
+    if in_body:
+        lowered.functions.extend(lower_module(unit, tree, replace(module, constructor=True, acquiring=())))
+
+
+# A return with a value (other than None) or a yield, anywhere in a definition's text.
+_RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
+           modules: set[str], tree_names: frozenset[str]) -> tuple[set[str], re.Pattern[bytes]]:
+    """Returns the functions to lower now, and the pattern of the names that made them so: those that
+    mention an acquiring call (its name, an alias of it or of its module, a literal such as
+    `stream=True`, an acquiring name of another tree module) or, up to four levels, a function of
+    this module that does."""
+    imports = {name: target for name, target in scope.bindings.items() if scope.kinds.get(name) == "import"}
+    names = needles.call_words(modules, imports) | tree_names
+    # Ex) class Server(ThreadingMixIn, TCPServer): ...   (constructing one acquires)
+    names.update(info.node.name for info in scope.classes.values()
+                 if any(base in needles.patterns for base in scope.library_bases(info)))
+    # Ex) self.openfile = open   (a method calling self.openfile(...) acquires)
+    names.update(name for info in scope.classes.values()
+                 for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
+    texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
+    eager: set[str] = set()
+    for _ in range(4):
+        pattern = _words(names)
+        new = {(qualname, name, text) for qualname, text, name in texts
+               if qualname not in eager and _mentions(text, pattern, needles)}
+        if not new:
+            break
+        eager.update(qualname for qualname, _, _ in new)
+        # Ex) def connect(h): return socket.create_connection(h)   (its callers acquire too)
+        names.update(name for _, name, text in new if _RETURNS_VALUE.search(text))
+        # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()   (so does Poller())
+        names.update(info.node.name for info in scope.classes.values()
+                     if "." not in info.qualname[len(scope.name) + 1:]
+                     and any(f"{member.qualname}.__init__" in eager for member in [info, *scope.tree_bases(info)]))
+    return eager | _field_writers(definitions, positions, eager), _words(names)
+
+
+_FIELD_WRITE = re.compile(rb"\.(\w+)[ \t]*=(?!=)")
+
+
+def _field_writers(definitions: list, positions: Positions, eager: set[str]) -> set[str]:
+    """Returns the methods that rebind a field an eager method of their class assigns: they may
+    drop the resource stored there."""
+    # Ex) def reset(self): self.sock = None   (connect() stored a socket in self.sock)
+    fields: dict[str, set[bytes]] = {}
+    for node, qualname, _, klass in definitions:
+        if klass is not None and qualname in eager:
+            fields.setdefault(klass.qualname, set()).update(_FIELD_WRITE.findall(positions.text(node)))
+    found = set()
+    for node, qualname, _, klass in definitions:
+        if klass is not None and qualname not in eager and fields.get(klass.qualname):
+            written = set(_FIELD_WRITE.findall(positions.text(node)))
+            if written & fields[klass.qualname]:
+                found.add(qualname)
+    return found
+
+
+def _mentions(text: bytes, pattern: re.Pattern[bytes], needles: Needles) -> bool:
+    return pattern.search(text) is not None or any(literal in text for literal in needles.literals)
+
+
+def _lower_definition(unit: ModuleUnit, node, qualname: str, display: str, klass: ClassInfo | None,
+                      module: Owner, eager: set[str]) -> list[FunctionIR]:
+    """Returns the FunctionIR of a module function or method (now, or when a summary needs it)."""
+    unit.lowered.add(id(node))
+    owner = _owner(unit.scope, klass, node, eager) if klass is not None else _global_owner(unit, module, node)
+    return lower_function(unit, node, qualname, display, klass, owner)
+
+
+def _definitions(scope: ModuleScope):
+    """Yields (node, qualname, display, class) for every module-level function and method."""
+    for name, node in scope.functions.items():
+        yield node, f"{scope.name}.{name}", name, None
+    for info in scope.classes.values():
+        short = info.qualname[len(scope.name) + 1:]
+        for name, node in info.methods.items():
+            yield node, f"{info.qualname}.{name}", f"{short}.{name}", info
+
+
+# Test runners build a new test object per test and call these on it once, first: unittest's
+# setUp/asyncSetUp, pytest's setup_method. The object's fields hold nothing yet there.
+_PER_TEST_SETUPS = frozenset({"setUp", "asyncSetUp", "setup_method"})
+
+
+def _owner(scope: ModuleScope, klass: ClassInfo, node, eager: set[str]) -> Owner | None:
+    """Returns the Owner of a method when every base of its class is known, else None (fields escape)."""
+    family = _family(scope, klass, eager)
+    params = node.args.posonlyargs + node.args.args
+    if family is None or not params or scope.method_kind(f"{klass.qualname}.{node.name}") != "instance":
+        return None
+    cached = tuple(sorted(scope.fields(klass).cached))
+    return Owner(klass.qualname, f"class {klass.node.name}", params[0].arg, family[0],
+                 constructor=node.name == "__init__", cached=cached, acquiring=family[1],
+                 fresh=node.name in scope.init_helpers(klass) or node.name in _PER_TEST_SETUPS)
+
+
+def _family(scope: ModuleScope, klass: ClassInfo, eager: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """Returns the methods that can run on the class's objects and those of them lowered now, once
+    per class: each method's Owner shares them (8,000 methods made 8,000 copies of 8,000 names)."""
+    if "family" not in klass.memo:
+        methods = scope.owner_methods(klass)
+        klass.memo["family"] = None if methods is None else (tuple(methods), tuple(q for q in methods if q in eager))
+    return klass.memo["family"]
+
+
+def _global_owner(unit: ModuleUnit, module: Owner, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Owner | None:
+    """Returns the module as the Owner of a module function that rebinds globals (`global _client`),
+    with those globals as its shared fields; None when it rebinds none."""
+    local = unit.local_scope(node)
+    shared = tuple(sorted(local.declared_global & local.assigned))
+    return replace(module, shared=shared) if shared else None
+
+
+def _words(names: set[str]) -> re.Pattern[bytes]:
+    """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`), or of a local
+    bound to one (`make = socket.create_connection`)."""
+    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
+    return re.compile(rb"\b(?:" + alternatives + rb")\s*\(|=[ \t]*(?:\w+\.)*(?:" + alternatives + rb")[ \t]*(?:#|$)",
+                      re.MULTILINE)
+
+
+def _position(error: SyntaxError, source: bytes) -> tuple[int, int]:
+    """Returns the 1-based line and code-point column of a syntax error: parsing bytes, CPython
+    gives most offsets in bytes, so a line with non-ASCII text is parsed again as text to learn it."""
+    line, column = max(1, error.lineno or 1), max(1, error.offset or 1)
+    if error.text is None or error.text.isascii():
+        return line, column
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source.decode("utf-8"))
+    except SyntaxError as again:
+        if again.lineno == error.lineno:
+            return line, max(1, again.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return line, column
+
+
+# Syntax the running Python may be too old for: (pattern of the error's line, what it is, version).
+_NEWER_SYNTAX = ((re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*(\[.*\])?\s*="), "a type alias statement", (3, 12)),
+                 (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), "a generic function", (3, 12)),
+                 (re.compile(r"^\s*class\s+\w+\s*\["), "a generic class", (3, 12)))
+
+
+def newer_syntax_hint(error: SyntaxError) -> str:
+    """Returns `; ... needs Python 3.12, leaklint runs on 3.11 ...` when the error's line holds
+    syntax newer than the running Python, else ''."""
+    for pattern, what, version in _NEWER_SYNTAX:
+        if sys.version_info < version and pattern.search(error.text or ""):
+            running = ".".join(map(str, sys.version_info[:2]))
+            return (f"; {what} needs Python {'.'.join(map(str, version))} and leaklint runs on Python {running}: "
+                    f"run leaklint with Python {'.'.join(map(str, version))} or later")
+    return ""
+
+
+def python2_hint(error: SyntaxError, source: bytes) -> bool:
+    """Reports whether a syntax error is most likely Python 2 source."""
+    message = error.msg or ""
+    if "Missing parentheses in call to" in message or "leading zeros in decimal integer" in message:
+        return True
+    line = (error.text or "").strip()
+    return line.startswith(("print ", "exec ", "raise ")) and "," in line or line.startswith("except ") and ", " in line

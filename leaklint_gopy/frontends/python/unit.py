@@ -1,0 +1,76 @@
+"""What every function of one Python file shares while it is lowered: positions and the module's names."""
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from leaklint_gopy.frontends.python.localscope import LocalScope
+from leaklint_gopy.frontends.python.names import ModuleScope
+from leaklint_gopy.ir import Span
+
+
+_CONTINUATION = re.compile(rb"[\x80-\xbf]")  # UTF-8 bytes that continue a code point: no column of their own
+
+
+class Positions:
+    """Converts ast positions (1-based lines, UTF-8 byte columns) to Spans with code-point columns."""
+
+    def __init__(self, path: str, source: bytes) -> None:
+        self.path = path
+        self.lines = source.split(b"\n")
+        self._known: dict[int, int | list[int]] = {}  # line -> its length if ASCII, else see _learn
+
+    def _column(self, line: int, offset: int) -> int:
+        """Returns the 1-based code-point column of byte `offset` in `line`, in time independent of
+        the line's length (a 7 MB one-line file has a million nodes on it)."""
+        known = self._known.get(line)
+        if known is None:
+            known = self._learn(line)
+        if known.__class__ is int:
+            return (offset if offset < known else known) + 1  # type: ignore[operator]
+        offset = min(offset, known[-1])  # type: ignore[index]
+        return offset - bisect.bisect_left(known, offset, hi=len(known) - 1) + 1  # type: ignore[arg-type]
+
+    def _learn(self, line: int) -> int | list[int]:
+        """Records a line's length when it is ASCII, else the offsets of its UTF-8 continuation
+        bytes followed by its length."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else b""
+        known = len(text) if text.isascii() else [m.start() for m in _CONTINUATION.finditer(text)] + [len(text)]
+        self._known[line] = known
+        return known
+
+    def span(self, node: ast.AST) -> Span:
+        line, end_line = node.lineno, node.end_lineno or node.lineno
+        return Span(self.path, line, self._column(line, node.col_offset), end_line,
+                    self._column(end_line, node.end_col_offset or node.col_offset))
+
+    def end(self, node: ast.AST) -> Span:
+        """Returns the span of the last line of `node` (where a function or loop body ends)."""
+        line = node.end_lineno or node.lineno
+        return Span(self.path, line, 1, line, self._column(line, node.end_col_offset or 0))
+
+    def text(self, node: ast.AST) -> bytes:
+        return b"\n".join(self.lines[node.lineno - 1:(node.end_lineno or node.lineno)])
+
+
+@dataclass(slots=True)
+class ModuleUnit:
+    """What every function of one file shares while it is lowered."""
+
+    scope: ModuleScope
+    positions: Positions
+    needles: frozenset[str]
+    patterns: frozenset[str] = frozenset()  # the qualified calls that acquire (`socketserver.TCPServer`)
+    owners: dict[str, object] = field(default_factory=dict)
+    lowered: set[int] = field(default_factory=set)
+    scopes: dict[int, LocalScope] = field(default_factory=dict)
+
+    def local_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> LocalScope:
+        """Returns the names function `node` binds, computed once per function."""
+        found = self.scopes.get(id(node))
+        if found is None:
+            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.importer)
+        return found
+

@@ -1,0 +1,91 @@
+"""Resources kept in an object's fields or a module's globals: a method storing one in a field
+leaves it to the object, which owns it only if one of its functions releases that field. A
+mixin of FunctionAnalysis; it decides nothing about calls.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from leaklint_gopy.facts import Fact, Leak, Reporter, State, joined
+from leaklint_gopy.ir import Exit, Owner, Span
+from leaklint_gopy.spec import RuleSpec
+
+
+class OwnedFields:
+    """Field and global ownership; FunctionAnalysis provides function, oracle, sites, stored and _overwrite."""
+
+    def _owner_field(self, target: str) -> str:
+        """Returns `field` when `target` is `receiver.field` of a method whose object is known."""
+        owner = self.function.owner
+        if owner is not None and not owner.receiver:
+            return target if target in owner.shared else ""
+        if owner is None or not target.startswith(owner.receiver + "."):
+            return ""
+        field = target[len(owner.receiver) + 1:]
+        return "" if "." in field else field
+
+    def _store_field(self, span: Span, target: str, field: str, stored: set[int], state: State,
+                     report: Reporter, accumulate: bool = False) -> State:
+        """`self.field = value` (`accumulate`: added to the container in the field): the object owns
+        the value when one of its methods releases that field, else the value leaks; in the
+        constructor it stays tracked until a normal return."""
+        owner = self.function.owner
+        assert owner is not None
+        if not accumulate:
+            state = self._overwrite(span, target, state, report)
+        out = set()
+        for fact in state:
+            if fact.site not in stored or self.sites[fact.site].owned:
+                out.add(fact)
+                continue
+            self.stored.setdefault(field, fact.site)
+            if accumulate:
+                self.pooled.add(fact.site)
+            if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec, self.sites[fact.site].clause):
+                if owner.constructor and owner.receiver:
+                    report(Leak(fact.site, "unowned", span, target, _keeper(owner, self.sites[fact.site].spec)))
+                else:  # this method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`
+                    holder = (owner.receiver, field) if owner.receiver else (field, "")
+                    out.add(replace(fact, holders=fact.holders | {holder}, unowned=span))
+            elif owner.constructor:
+                out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}))
+        return frozenset(out)
+
+    def _exit_unowned(self, exit_: Exit, state: State, report: Reporter) -> State:
+        """Returns the state without the facts left in shared fields that the owner never closes;
+        each leaks at its store, whichever way the function leaves (it is not returned, only shared)."""
+        owner = self.function.owner
+        out = set()
+        for fact in state:
+            fields = sorted(joined(h) for h in fact.holders if owner is not None and self._owner_field(joined(h)))
+            if fact.unowned is None or owner is None:
+                out.add(fact)
+            elif not fields:
+                out.add(replace(fact, unowned=None))
+            elif exit_.kind not in ("abort", "exception") and fact.raised is None:
+                report(Leak(fact.site, "unowned", fact.unowned, fields[0], _keeper(owner, self.sites[fact.site].spec)))
+        return frozenset(out)
+
+    def _module_end(self, fact: Fact, exit_: Exit, owner: Owner, report: Reporter) -> None:
+        """At the end of a module body, a resource in a global is the module's: it leaks unless one of
+        the module's functions (an atexit hook, a `close()`) releases that global."""
+        names = sorted(h[0] for h in fact.holders if not h[0].startswith("$") and not h[1])
+        spec = self.sites[fact.site].spec
+        for name in names:
+            self.stored.setdefault(name, fact.site)
+        if not names:
+            report(Leak(fact.site, exit_.kind, exit_.span))
+        elif not any(self.oracle.owner_releases(owner, name, spec) for name in names):
+            report(Leak(fact.site, "unowned", exit_.span, names[0], _keeper(owner, spec)))
+
+
+def closers(owner: Owner, spec: RuleSpec) -> tuple[str, ...]:
+    """Returns the Close methods of a Go type: its life ends there, so what Close (and what it calls
+    on its receiver) leaves open stays open even when another method closes it on the way (nomad's
+    FileRotator closes the file it rotates out in Write, and its Close forgot the current one)."""
+    return tuple(q for q in owner.methods if q.rsplit(".", 1)[-1] == "Close") if spec.language == "go" else ()
+
+
+def _keeper(owner: Owner, spec: RuleSpec) -> str:
+    """Returns how a leak names the owner that never releases a field (`type FileRotator, whose Close`)."""
+    return f"{owner.display}, whose Close" if closers(owner, spec) else owner.display

@@ -1,0 +1,116 @@
+"""Source text for reporters: the lines a finding points at, read once per file.
+
+Spans count columns in code points; SARIF counts UTF-16 code units and the terminal counts cells.
+This module converts between them and never analyses anything.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from leaklint_gopy.line_hash import LineHasher
+
+_PYTHON_LINE_END = re.compile(r"\r\n?|\n")
+_SOURCE_BYTES = 256 * 1024 * 1024  # a file with a finding was read by the driver, within its own limit
+
+
+_PIPED: dict[str, str] = {}
+
+
+def remember(path: str, text: str) -> None:
+    """Makes `text` the content of the absolute `path` for every reporter (source read from stdin)."""
+    _PIPED[path] = text
+    for cached in (text_of, lines_of, _hasher, one_unit_per_character):
+        cached.cache_clear()
+
+
+@lru_cache(maxsize=1024)
+def text_of(path: str) -> str | None:
+    """Returns the file's text as the upload action reads it (UTF-8, bad bytes replaced), or None."""
+    if path in _PIPED:
+        return _PIPED[path]
+    from leaklint_gopy.filesystem import Unreadable, read_regular
+
+    try:
+        return read_regular(path, _SOURCE_BYTES).decode("utf-8", errors="replace")
+    except Unreadable:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def lines_of(path: str) -> tuple[str, ...]:
+    """Returns the file's lines split at LF, as parsers count them, without terminators."""
+    text = text_of(path)
+    if text is None:
+        return ()
+    text = text.removeprefix("\ufeff")  # a byte order mark is no column
+    if "\r" not in text:
+        return tuple(text.split("\n"))
+    if path.endswith(".py"):
+        return tuple(_PYTHON_LINE_END.split(text))  # Python also ends a line at a lone CR; Go does not
+    return tuple(part.removesuffix("\r") for part in text.split("\n"))
+
+
+def line(path: str, number: int) -> str | None:
+    """Returns line `number` (1-based) of `path`, or None when it does not exist."""
+    lines = lines_of(path)
+    return lines[number - 1] if 0 < number <= len(lines) else None
+
+
+@lru_cache(maxsize=None)
+def one_unit_per_character(path: str) -> bool:
+    """Reports whether every character of the file is one UTF-16 unit (none beyond the BMP), so its
+    UTF-16 columns equal its code-point columns and no line need be read to convert them."""
+    text = text_of(path)
+    return text is None or text.isascii() or _ASTRAL.search(text) is None
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def utf16_column(text: str | None, column: int) -> int:
+    """Returns the 1-based UTF-16 column of the 1-based code-point `column` in the line `text`."""
+    if not text or text.isascii():
+        return column
+    prefix = text[: column - 1]
+    extra = sum(1 for char in prefix if ord(char) > 0xFFFF)
+    return column + extra
+
+
+@lru_cache(maxsize=256)
+def _hasher(path: str) -> LineHasher | None:
+    text = text_of(path)
+    return LineHasher(text) if text is not None else None
+
+
+def line_hash(path: str, number: int) -> str | None:
+    """Returns the upload action's `primaryLocationLineHash` for line `number`, or None."""
+    hasher = _hasher(path)
+    return hasher.at(number) if hasher is not None else None
+
+
+def cells(text: str, tab: int = 4) -> int:
+    """Returns how many terminal cells `text` takes, with tabs expanded to `tab` columns."""
+    width = 0
+    for char in text:
+        if char == "\t":
+            width += tab - width % tab
+        elif unicodedata.combining(char):
+            continue
+        else:
+            width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    return width
+
+
+_DECLARATION = re.compile(r"\b(?:func\s*(?:\([^)]*\)\s*)?|def\s+)(\w+)")
+
+
+def function_name(path: str, number: int) -> str:
+    """Returns the name of the function declared on line `number` of `path` (Go `func`, Python
+    `def`), `a function literal` for an anonymous one, or `a function` when the line is gone."""
+    text = line(path, number)
+    if text is None:
+        return "a function"
+    match = _DECLARATION.search(text)
+    return f"{match.group(1)}()" if match else "a function literal"

@@ -1,0 +1,137 @@
+"""The stat index: per package, its files' stat signatures and its last result, so an unchanged
+tree is answered without reading it, as git's index answers `git status`. Stored beside the result
+cache, in its format; it never reads source files.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leaklint_gopy.cache import FORMAT, MALFORMED, PackageResult, decode, encode, mark, write_atomically
+
+RACY_SECONDS = 2.0
+MAX_INDEXES = 64  # one per scope; pre-commit makes a new scope for each set of changed files
+
+
+@dataclass(slots=True)
+class StatIndex:
+    """For each package, its files' stat signatures (path, size, mtime, inode, ctime) and its result as
+    last stored: a package whose files all still match is taken from here without being read,
+    as git's index does. A file modified within RACY_SECONDS of the run is never trusted this
+    way (a same-tick edit would keep its signature), nor is a package with an unreadable file.
+
+    One index per scope (working directory, paths, settings, rules), valid only for the same set of
+    packages, since a package's result depends on which others the tree holds. Written atomically,
+    and only when something changed.
+    """
+
+    path: Path
+    tree: str
+    entries: dict[str, list[Any]]
+    signatures: dict[str, list[Any] | None] = field(default_factory=dict)
+    changed: bool = False
+    outside: dict[str, list[Any] | None] = field(default_factory=dict)  # signatures of packages not in the run
+
+    @classmethod
+    def open(cls, directory: Path, scope: str, tree: str) -> StatIndex:
+        path = directory / "index" / f"{hashlib.sha256(scope.encode()).hexdigest()[:32]}.json"
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            fresh = data["format"] == FORMAT and data["tree"] == tree
+            entries = data["packages"] if fresh and isinstance(data["packages"], dict) else {}
+        except MALFORMED:
+            entries, fresh = {}, False
+        return cls(path, tree, entries, changed=not fresh)
+
+    def unchanged(self, package: str, paths: list[str]) -> PackageResult | None:
+        """Returns the stored result of `package` if none of its files changed; remembers their
+        signature for record()."""
+        signature = _signature(paths)
+        self.signatures[package] = signature
+        entry = self.entries.get(package)
+        if signature is None or not isinstance(entry, list) or len(entry) != 3 or entry[0] != signature:
+            return None
+        try:
+            return decode(entry[1])
+        except MALFORMED:
+            return None
+
+    def deps_unchanged(self, package: str) -> bool:
+        """Reports whether the other packages whose summaries `package`'s stored result used still
+        have the signatures they had then (call after unchanged() saw every package of the run): a
+        package of the run as unchanged() saw it, another (a dependency's from vendor/ or the module
+        cache, a module the walk skips) by the files recorded with it."""
+        entry = self.entries.get(package)
+        try:
+            return all(dep[1] is not None and self._now(dep) == dep[1] for dep in entry[2])
+        except MALFORMED:
+            return False
+
+    def _now(self, dep: list[Any]) -> list[Any] | None:
+        """Returns the signature the package of a stored dependency [key, signature, files?] has now."""
+        key = dep[0]
+        if key in self.signatures:
+            return self.signatures[key]
+        return self._outside(key, dep[2]) if len(dep) > 2 else None
+
+    def _outside(self, key: str, paths: list[str]) -> list[Any] | None:
+        if key not in self.outside:
+            self.outside[key] = _signature(paths) if paths else None
+        return self.outside[key]
+
+    def forget(self, packages: set[str]) -> None:
+        """Keeps `packages` out of the index (one of their files could not be read)."""
+        self.signatures.update((package, None) for package in packages)
+
+    def record(self, package: str, result: PackageResult, deps: dict[str, list[str]] | None = None) -> None:
+        """Stores `result` with the signatures of `package` and of the packages it used (`deps`: each
+        one's files, by which one outside the run is signed)."""
+        signature = self.signatures.get(package)
+        if signature is None:
+            if self.entries.pop(package, None) is not None:
+                self.changed = True
+            return
+        self.entries[package] = [signature, encode(result), [
+            [key, self.signatures[key]] if key in self.signatures else [key, self._outside(key, paths), paths]
+            for key, paths in (deps or {}).items()]]
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        mark(self.path.parent.parent)
+        if write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries}):
+            _prune(self.path.parent, MAX_INDEXES)
+
+
+def _prune(directory: Path, keep: int) -> None:
+    """Removes all but the `keep` most recently written files of `directory`."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        for entry in entries[keep:]:
+            os.unlink(entry.path)
+    except OSError:
+        return
+
+
+def _signature(paths: list[str]) -> list[Any] | None:
+    """Returns [path, size, mtime_ns, inode, ctime_ns] per file, or None when one is missing or too
+    recent to trust. The ctime catches an edit that restores size and mtime (`cp -p`, `touch -r`),
+    as git's index does."""
+    now = time.time_ns()
+    signature = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if now - stat.st_mtime_ns < RACY_SECONDS * 1e9:
+            return None
+        signature.append([path, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns])
+    return signature
