@@ -141,17 +141,21 @@ def literal_switches(node: ast.AST) -> frozenset[str]:
     plain: set[int] = set()  # the Name nodes of literal assignments
     switched: set[str] = set()
     other: set[str] = set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name) \
+    stores: list[ast.Name] = []
+    for child in ast.walk(node):  # one walk: most functions have no switch, and stop after it
+        if isinstance(child, ast.Name):
+            if isinstance(child.ctx, (ast.Store, ast.Del)):
+                stores.append(child)
+        elif isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name) \
                 and _literal(child.value) is not _UNKNOWN:
             plain.add(id(child.targets[0]))
             if child.value.value is True:
                 switched.add(child.targets[0].id)
         elif isinstance(child, (ast.Nonlocal, ast.Global)):
             other.update(child.names)
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)) and id(child) not in plain:
-            other.add(child.id)
         elif isinstance(child, ast.ExceptHandler) and child.name:
             other.add(child.name)
+    if not switched:
+        return frozenset()
+    other.update(child.id for child in stores if id(child) not in plain)
     return frozenset(switched - other)

@@ -14,6 +14,8 @@ import re
 import sys
 from functools import cache
 
+from leaklint_gopy.frontends.python.classes import statements
+
 STDLIB_RETURNS = {
     "urllib.request.build_opener": "urllib.request.OpenerDirector",
     "socket.create_server": "socket.socket",
@@ -134,7 +136,7 @@ _SWAPPED_NAMES = frozenset(name.rpartition(".")[2] for name in SWAPPED_CLASSES)
 def swapped_by(node: ast.AST) -> set[str]:
     """Returns the calls made inert by `http.client.HTTPConnection = ...` assignments in `node`'s body."""
     inert: set[str] = set()
-    for child in ast.walk(node):
+    for child in statements(node):  # an assignment is a statement: expressions need no visit
         if isinstance(child, ast.Assign):
             for target in child.targets:
                 if isinstance(target, ast.Attribute) and target.attr in _SWAPPED_NAMES:
