@@ -56,7 +56,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         """Returns the FunctionIR of a function, or of a module's top-level statements."""
         self.frames: list[Frame] = []
         self.flags = Flags()
-        self.switches = literal_switches(node)
+        self.switches = literal_switches(node) if self.unit.may_switch(node) else frozenset()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
         self.node = node

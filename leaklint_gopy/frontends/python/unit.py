@@ -11,6 +11,8 @@ from leaklint_gopy.frontends.python.names import ModuleScope
 from leaklint_gopy.ir import Span
 
 
+# `name = True` at the start of a line or after `;` (literal_switches' candidates; a conservative test)
+_SWITCH_LINE = re.compile(rb"(?:^|;)\s*[A-Za-z_]\w*\s*=\s*True\b")
 _CONTINUATION = re.compile(rb"[\x80-\xbf]")  # UTF-8 bytes that continue a code point: no column of their own
 
 
@@ -66,6 +68,18 @@ class ModuleUnit:
     owners: dict[str, object] = field(default_factory=dict)
     lowered: set[int] = field(default_factory=set)
     scopes: dict[int, LocalScope] = field(default_factory=dict)
+    switch_lines: list[int] | None = None  # lines that may bind a name to True (see may_switch)
+
+    def may_switch(self, node: ast.AST) -> bool:
+        """Reports whether a line of `node` may bind a name to True (`ok = True`): where none does,
+        the function has no switch (flags.literal_switches) and its walk is skipped."""
+        if self.switch_lines is None:
+            self.switch_lines = [number for number, line in enumerate(self.positions.lines, 1)
+                                 if b"True" in line and _SWITCH_LINE.search(line)]
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return bool(self.switch_lines)
+        first = bisect.bisect_left(self.switch_lines, node.lineno)
+        return first < len(self.switch_lines) and self.switch_lines[first] <= (node.end_lineno or node.lineno)
 
     def local_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> LocalScope:
         """Returns the names function `node` binds, computed once per function."""
