@@ -267,7 +267,12 @@ class ControlFlowLowerer:
         self.cfg.start(after)
 
     def _case_body(self, case: Node) -> None:
+        """Lowers a case clause's statements in a block of their own, its header (values, types, a
+        select's communication) aside."""
         headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
+        communication = case.child_by_field_name("communication")
+        if communication is not None:
+            headers.add(communication.id)
         self._open_block()  # Ex) case "grpc": conn, err := grpc.NewClient(a)   (a conn of the clause's own)
         for statement in case.named_children:
             if statement.id in headers:
@@ -302,17 +307,7 @@ class ControlFlowLowerer:
             self.cfg.start(bodies[index])
             self._case_header(case)
             self.fallthrough.append(bodies[index + 1] if index + 1 < len(bodies) else after)
-            headers = {c.id for c in case.children_by_field_name("value") + case.children_by_field_name("type")}
-            communication = case.child_by_field_name("communication")
-            self._open_block()
-            for statement in case.named_children:
-                if statement.id in headers or (communication is not None and statement.id == communication.id):
-                    continue
-                if statement.type == "statement_list":
-                    self._block(statement)
-                else:
-                    self._statement(statement)
-            self._close_block(self.pos.end_span(case))
+            self._case_body(case)
             self.fallthrough.pop()
             self.cfg.jump(after)
         self.breakables.pop()
