@@ -47,7 +47,7 @@ class CallLowering:
         definition = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
         if definition is not None:
             # Ex) self.fakehttp(b"HTTP/1.1 200 OK\r\n\r\nHello!"); fp = urllib.request.urlopen(url)
-            self.swapped |= infer.swapped_by(definition)
+            self.swapped |= self.unit.swaps(definition)
         if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node) \
                 or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") for p in self.patched):
             # Ex) with mock.patch("pymongo.pool_shared._create_connection"): _configured_socket_interface(a)

@@ -287,20 +287,27 @@ def _patch_target(node: ast.expr) -> str | None:
     return None
 
 
-def expected_only(function: ast.AST, name: str, bodies: bool = True) -> bool:
-    """Reports whether every use of `name` in `function` is where an exception is expected: the
-    callable given to assertRaises (`self.assertRaises(E, name)`) or, with `bodies`, inside the
-    body of `with self.assertRaises(E):`. A nested function used only so is meant to raise; one
-    only given as the callable raises at once (nothing it calls is meant to succeed)."""
+def expected_only(function: ast.AST, name: str) -> tuple[bool, bool]:
+    """Reports whether every use of `name` in `function` is where an exception is expected: (the
+    callable given to assertRaises (`self.assertRaises(E, name)`) or inside the body of `with
+    self.assertRaises(E):`, the callable given to assertRaises only). A nested function used only
+    so is meant to raise; one only given as the callable raises at once (nothing it calls is meant
+    to succeed)."""
     # Ex) def raise_timeout(): sock.accept()   ...   self.assertRaises(TimeoutError, raise_timeout)
-    expected: set[int] = set()
+    callables: set[int] = set()
+    bodies: set[int] = set()
+    uses: list[int] = []
     for node in ast.walk(function):
-        if bodies and isinstance(node, (ast.With, ast.AsyncWith)) and any(_swallows(i.context_expr) == "expects" for i in node.items):
-            expected.update(id(n) for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Name))
+        if isinstance(node, ast.Name):
+            if node.id == name and isinstance(node.ctx, ast.Load):
+                uses.append(id(node))
+        elif isinstance(node, (ast.With, ast.AsyncWith)) and any(_swallows(i.context_expr) == "expects" for i in node.items):
+            bodies.update(id(n) for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Name))
         elif isinstance(node, ast.Call) and len(node.args) > 1 and short(node.func).rpartition(".")[2] in _EXPECTS:
-            expected.add(id(node.args[1]))
-    uses = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
-    return bool(uses) and all(id(n) in expected for n in uses)
+            callables.add(id(node.args[1]))
+    if not uses:
+        return False, False
+    return all(u in callables or u in bodies for u in uses), all(u in callables for u in uses)
 
 
 def _swallows(manager: ast.expr) -> str:

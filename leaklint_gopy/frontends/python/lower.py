@@ -231,8 +231,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             inner.types[self.receiver] = self.klass.qualname
         inner.patched = list(self.patched)  # Ex) with patch("m.f"): def attempt(): f()   (run in the block)
         # Ex) def raise_timeout(): self.serv.accept()   self.assertRaises(TimeoutError, raise_timeout)
-        inner.meant_to_raise = expected_only(self.node, node.name)
-        inner.expected = expected_only(self.node, node.name, bodies=False)
+        inner.meant_to_raise, inner.expected = expected_only(self.node, node.name)
         self.out.append(inner.lower(node, node.name, None))
 
     def _return(self, node: ast.Return, value: ast.expr | None) -> None:

@@ -6,6 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from leaklint_gopy.frontends.python.infer import swapped_by
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.names import ModuleScope
 from leaklint_gopy.ir import Span
@@ -69,6 +70,15 @@ class ModuleUnit:
     lowered: set[int] = field(default_factory=set)
     scopes: dict[int, LocalScope] = field(default_factory=dict)
     switch_lines: list[int] | None = None  # lines that may bind a name to True (see may_switch)
+    swapped: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)  # node id -> (node, swaps)
+
+    def swaps(self, node: ast.AST) -> frozenset[str]:
+        """Returns the calls a tree function's `http.client.HTTPConnection = ...` makes inert
+        (infer.swapped_by), computed once per function rather than at each call of it."""
+        found = self.swapped.get(id(node))
+        if found is None:
+            found = self.swapped[id(node)] = (node, frozenset(swapped_by(node)))  # the node kept: its id stays its own
+        return found[1]
 
     def may_switch(self, node: ast.AST) -> bool:
         """Reports whether a line of `node` may bind a name to True (`ok = True`): where none does,
