@@ -267,7 +267,9 @@ class LeakAnalysis(Oracle):
                 clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
                                  resource=site.clause.resource, type=site.clause.type, field=first,
                                  more_fields=tuple(more), unless=site.clause.unless, injected=injected,
-                                 buffered_methods=site.clause.buffered(site.call.kwargs))
+                                 buffered_methods=site.clause.buffered(site.call.kwargs),
+                                 takes_over_arg=_taken_param(function, site),
+                                 same_object_methods=site.clause.same_object_methods)
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result
         if guessed and store is self._shared.returns and store is not self._local.returns:
@@ -693,6 +695,17 @@ def _param(function: FunctionIR, index: int | None) -> str | None:
 def _reports_errors(function: FunctionIR) -> bool:
     """Reports whether some return of `function` reports failure (a Go function's trailing error)."""
     return any(isinstance(op, Exit) and op.failing for block in function.blocks for op in block.ops)
+
+
+def _taken_param(function: FunctionIR, site: Site) -> int | None:
+    """Returns the parameter of a plain function whose resource the returned site's call takes
+    over (`def wrap(sock): return ctx.wrap_socket(sock)`: 0), if any; a method's is not counted,
+    its call's arguments and parameters not being in the same order."""
+    index = site.clause.takes_over_arg
+    if index is None or index >= len(site.call.args) or function.owner is not None:
+        return None
+    name = site.call.args[index]
+    return function.params.index(name) if name in function.params else None
 
 
 def _arity(function: FunctionIR) -> int:

@@ -18,6 +18,7 @@ from leaklint_gopy.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionI
 from leaklint_gopy.closures import Closures
 from leaklint_gopy.ownership import OwnedFields
 from leaklint_gopy.spec import Acquire, RuleSpec
+from leaklint_gopy.unbound import Bindings, bound_by
 
 class FunctionAnalysis(OwnedFields, Closures):
     """Runs the may-analysis over one function and records leaks through `report`."""
@@ -40,6 +41,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
+        self.bindings = Bindings(function)
+        self.bound: set[str] = set()  # the locals some path to the op being applied has bound
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -68,10 +71,16 @@ class FunctionAnalysis(OwnedFields, Closures):
         call raised, so that call's releases and escapes happened but its results were never bound."""
         block = self.function.blocks[block_id]
         last: tuple[Call, State] | None = None
+        self.bound = set(self.bindings.entry.get(block_id, self.bindings.locals))
         for op in block.ops:
+            doomed: State = frozenset()
             if isinstance(op, Call):
-                last = (op, state)
-            state = self._op(op, state, report)
+                state = _reads_bound(op, state)
+                doomed = self._rewraps(op, state)
+                last = (op, state - doomed)
+            state = self._op(op, state - doomed, report)
+            if self.bindings.locals:
+                state = self._binds(op, state)
         if last is None or not any(edge.exceptional for edge in block.succs):
             return state, state
         span = last[0].span
@@ -83,6 +92,28 @@ class FunctionAnalysis(OwnedFields, Closures):
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
         return state, frozenset(replace(f, raised=span, raised_by=last[0].callee) for f in raised) | markers
+
+    def _binds(self, op, state: State) -> State:
+        """Returns the state after `op` bound its names: facts no longer count them unbound."""
+        names = bound_by(op)
+        self.bound.update(names)
+        if not names or not any(f.unbound or f.detached for f in state):
+            return state
+        return frozenset(replace(f, unbound=f.unbound - set(names), detached=f.detached - set(names))
+                         if (f.unbound | f.detached) & set(names) else f for f in state)
+
+    def _rewraps(self, call: Call, state: State) -> State:
+        """Returns the facts on whose paths `call` surely raises: it takes over a variable whose
+        resource the fact's own acquisition already took over, now an empty shell (a detached
+        socket: wrapping it again fails in getsockopt with EBADF), so its results are never bound.
+        Ex) conn = ctx.wrap_socket(s); ...; conn = ctx.wrap_socket(s)   (conn is not overwritten)"""
+        if not any(f.detached for f in state):
+            return frozenset()
+        acquired = self._acquisition(call, state)
+        if acquired is None or acquired[1].takes_over_arg is None or acquired[1].takes_over_arg >= len(call.args):
+            return frozenset()
+        taken = call.args[acquired[1].takes_over_arg]
+        return frozenset(f for f in state if taken in f.detached)
 
     def _fills_buffer(self, call: Call, state: State) -> bool:
         """Reports whether `call` is a method of a resource open here that only fills its buffer
@@ -195,10 +226,15 @@ class FunctionAnalysis(OwnedFields, Closures):
 
     def _wrapped(self, call: Call, state: State) -> set[int]:
         """Returns the sites that `call` wraps: the resources of its arguments live on in its result
-        (`tls.Client(conn, cfg)`, `os._wrap_close(proc.stdout, proc)`)."""
+        (`tls.Client(conn, cfg)`, `os._wrap_close(proc.stdout, proc)`), or that a method returning
+        its object itself is called on (`s = conn.unwrap()`, see Acquire.same_object_methods)."""
+        method = call.callee.rpartition(".")[2]
+        same = {f.site for f in state if call.receiver is not None and f.site >= 0
+                and method in self.sites[f.site].clause.same_object_methods
+                and any(joined(h) == call.receiver for h in f.holders)}
         given = [arg for arg in call.args if arg is not None]
         if not given:
-            return set()
+            return same
         wrapped = {f.site for f in state if any(refers(arg, h) for arg in given for h in f.holders)
                    and self.sites[f.site].spec.is_wrap(call.callee)}
         for arg in call.args:
@@ -206,7 +242,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # Ex) c = netpkg.NewContextConn(ctx, c)   (the wrapper takes the variable's name: it holds c)
                 wrapped |= {f.site for f in state if (arg, "") in f.holders
                             and self.sites[f.site].spec.unresolved_calls == "handoff"}
-        return wrapped
+        return wrapped | same
 
     def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
         paths = _call_roots(call)
@@ -457,7 +493,12 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # Ex) defer cancel(); ...; resp, err := c.Do(req)   (the context ends the request at return)
                 state = state | {Fact(site.index, holders, err, deferred=True, pending=call.span if call.in_loop else None)}
                 continue
-            state = state | {Fact(site.index, holders, err)}
+            # Python: the locals bound on no path to here (see unbound.py)
+            python = spec.language == "python"
+            unbound = self.bindings.unbound(self.bound | set(call.results)) if python else frozenset()
+            taken = _at(call.args, clause.takes_over_arg) if python else None
+            detached = frozenset({taken}) if taken and "." not in taken and not taken.startswith("$") else frozenset()
+            state = state | {Fact(site.index, holders, err, unbound=unbound, detached=detached - set(call.results))}
         return state
 
     def _site(self, call: Call, spec: RuleSpec, clause: Acquire, result: int, target: str | None) -> Site:
@@ -611,6 +652,17 @@ def _constructs_tree_object(call: Call) -> bool:
     """Reports whether `call` builds an object of a class of the tree (`Conn(sock)`: its `__init__`,
     given no object of the caller's), rather than running an initializer on one (`super().__init__`)."""
     return call.callee.endswith(".__init__") and call.receiver is None and call.args[:1] == (None,)
+
+
+def _reads_bound(call: Call, state: State) -> State:
+    """Returns the facts of the paths on which `call` can run: one that calls a method of, or
+    passes, a local bound on no path since the resource was acquired raises UnboundLocalError
+    there, a programming error, not a path the author means.
+    Ex) for m in msgs: if m == "STARTTLS": conn = wrap(s) elif m == "ENDTLS": s = conn.unwrap()"""
+    if not any(f.unbound for f in state):
+        return state
+    roots = _call_roots(call)
+    return frozenset(f for f in state if not f.unbound & roots)
 
 
 def _ignore(_: Leak) -> None:

@@ -44,6 +44,8 @@ class Fact:
     discarded: Span | None = None  # a result discarded at this call, open only where its error is nil
     closed_unless: str | None = None  # a helper closed it unless it failed: gone where this error is nil
     drained: bool = False  # read to its end (`io.ReadAll(resp.Body)`): see RuleSpec.drained_rule
+    unbound: frozenset[str] = frozenset()  # Python locals bound on no path since it was acquired (unbound.py)
+    detached: frozenset[str] = frozenset()  # the variable whose resource it took over (`conn = wrap_socket(s)`: s)
 
 
 @dataclass(frozen=True, slots=True)

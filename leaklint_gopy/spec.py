@@ -45,6 +45,7 @@ class Acquire:
     context: str = ""  # `with` / `async with` over the call closes the resource (automatic fixes)
     buffered_methods: tuple[str, ...] = ()  # methods (`write`, `stdin.write`) that only fill its buffer
     unbuffered: tuple[tuple[str, str], ...] = ()  # with one of these arguments it has no buffer (buffering=0)
+    same_object_methods: tuple[str, ...] = ()  # methods returning the resource itself (SSLSocket.unwrap)
 
     def fills_buffer(self, method: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether calling `method` (a path from the resource: `write`, `stdin.write`) on

@@ -1,0 +1,55 @@
+"""Python locals not yet bound: which names a function binds somewhere, and which of them may have
+been bound on some path reaching each block. A path that calls a method of, or passes, a local
+bound on none of the paths to that point raises UnboundLocalError there: a programming error, not
+a path the author means (the STARTTLS loop of CPython's test_ssl reads `conn` only after the branch
+that binds it). Only bindings the IR records count (Assign targets, call results); a name bound
+some other way is not a local here, so it is never taken as unbound. It never reports anything.
+"""
+from __future__ import annotations
+
+from leaklint_gopy.ir import Assign, Call, FunctionIR
+
+
+class Bindings:
+    """The locals of one function and, per block, the names some path to its entry has bound."""
+
+    def __init__(self, function: FunctionIR) -> None:
+        self.locals: frozenset[str] = frozenset()
+        self.entry: dict[int, frozenset[str]] = {}
+        names = {name for block in function.blocks for op in block.ops for name in bound_by(op)}
+        self.locals = frozenset(names - set(function.params) - set(function.free_names))
+        if not self.locals:
+            return
+        given = frozenset(function.params) | frozenset(function.free_names)
+        out: dict[int, frozenset[str]] = {}
+        self.entry = {0: given}
+        work = [0]
+        while work:
+            block_id = work.pop()
+            block = function.blocks[block_id]
+            bound = self.entry[block_id] | {name for op in block.ops for name in bound_by(op)}
+            if out.get(block_id) == bound:
+                continue
+            out[block_id] = bound
+            for edge in block.succs:
+                old = self.entry.get(edge.target)
+                new = bound if old is None else old | bound
+                if new != old:
+                    self.entry[edge.target] = new
+                    work.append(edge.target)
+
+    def unbound(self, bound: frozenset[str] | set[str]) -> frozenset[str]:
+        """Returns the locals not in `bound` (the names bound on some path to the current point)."""
+        return self.locals - bound
+
+
+def bound_by(op) -> tuple[str, ...]:
+    """Returns the plain local names `op` binds (not fields, not the front-end's temporaries)."""
+    match op:
+        case Assign(target=target):
+            names: tuple[str | None, ...] = (target,)
+        case Call(results=results):
+            names = results
+        case _:
+            return ()
+    return tuple(name for name in names if name and "." not in name and not name.startswith("$"))
