@@ -81,9 +81,11 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         return function
 
     def _prepare(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Owner | None) -> None:
-        self.generator = self.scope.generator
-        self.contextmanager = self.generator and any(short(d.func if isinstance(d, ast.Call) else d).endswith(
-            ("contextmanager",)) for d in node.decorator_list)
+        decorators = [short(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list]
+        # Ex) @pytest.fixture def app(): fd, p = mkstemp(); yield p; os.close(fd)   (pytest resumes a
+        # yield fixture for its teardown whatever the test did: it is never dropped at the yield)
+        self.generator = self.scope.generator and not any(d.endswith("fixture") for d in decorators)
+        self.contextmanager = self.generator and any(d.endswith("contextmanager") for d in decorators)
         for decorator in node.decorator_list:
             self.patched += self._patched(decorator)  # Ex) @patch(__name__ + ".open")   (for the whole call)
         params = self.scope.params
