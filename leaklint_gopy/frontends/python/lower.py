@@ -146,6 +146,13 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                 source = self._plain_path(opened)
                 if source is not None:
                     self._emit(Assign(self.pos.span(statement), self._name(flag), source))
+            # Ex) fd = os.open(p); fd_closed = False ... finally: if not fd_closed: os.close(fd)
+            # (the flag is falsy wherever fd was just opened here: where it proves truthy while still
+            # paired, that path never opened fd; setting it later ends the pairing, see ir.Pair)
+            case (ast.Assign(targets=[ast.Name(id=opened)], value=ast.Call() | ast.Await(value=ast.Call())),
+                  ast.Assign(targets=[ast.Name(id=flag)], value=ast.Constant(value=False | None)))\
+                    if flag != opened and self.cfg.reachable:
+                self._emit(Pair(self.pos.span(statement), self._name(opened), self._name(flag)))
 
     def _statement(self, node: ast.stmt) -> None:
         match node:
