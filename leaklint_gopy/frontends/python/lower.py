@@ -149,10 +149,12 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             # Ex) fd = os.open(p); fd_closed = False ... finally: if not fd_closed: os.close(fd)
             # (the flag is falsy wherever fd was just opened here: where it proves truthy while still
             # paired, that path never opened fd; setting it later ends the pairing, see ir.Pair)
+            # Ex) fileobj = open(name); self._extfileobj = False ... except: if not self._extfileobj: ...
             case (ast.Assign(targets=[ast.Name(id=opened)], value=ast.Call() | ast.Await(value=ast.Call())),
-                  ast.Assign(targets=[ast.Name(id=flag)], value=ast.Constant(value=False | None)))\
-                    if flag != opened and self.cfg.reachable:
-                self._emit(Pair(self.pos.span(statement), self._name(opened), self._name(flag)))
+                  ast.Assign(targets=[ast.Name() | ast.Attribute() as switch], value=ast.Constant(value=False | None))):
+                flag = self._plain_path(switch)
+                if flag is not None and flag != self._name(opened) and self.cfg.reachable:
+                    self._emit(Pair(self.pos.span(statement), self._name(opened), flag))
 
     def _statement(self, node: ast.stmt) -> None:
         match node:
