@@ -442,6 +442,10 @@ def _elements(node: ast.expr) -> ast.expr:
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and isinstance(node.func, ast.Name) \
             and node.func.id in ("list", "tuple", "sorted", "reversed"):
         return _elements(node.args[0])
+    # Ex) for f in filter(None, (self.stdin, self.stdout)): f.close()   (every element but the empty ones)
+    if isinstance(node, ast.Call) and len(node.args) == 2 and not node.keywords and isinstance(node.func, ast.Name) \
+            and node.func.id == "filter" and isinstance(node.args[0], ast.Constant) and node.args[0].value is None:
+        return _elements(node.args[1])
     if isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute) \
             and node.func.attr in _VIEWS and isinstance(node.func.value, (ast.Attribute, ast.Name)):
         return node.func.value
