@@ -14,6 +14,7 @@ from leaklint_gopy.finding import Finding, Location
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.spec import Acquire, ClauseIndex, RuleSpec
+from leaklint_gopy.unbound import bound_by
 
 # A response from these came from whatever transport was plugged in: in a test, a fake.
 _INTERFACE_ROUND_TRIPS = frozenset({"?.RoundTrip", "net/http.RoundTripper.RoundTrip"})
@@ -78,6 +79,7 @@ class LeakAnalysis(Oracle):
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
         self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
+        self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
@@ -129,6 +131,9 @@ class LeakAnalysis(Oracle):
             return typed
         if returning:
             returned = self.returns(callee)
+            assumed = _call_switches(call, self.functions[callee]) if returned else {}
+            if assumed:
+                returned = self._returns_assuming(callee, assumed)
             if returned:
                 position = min(returned)
                 clause = returned[position].clause
@@ -275,6 +280,23 @@ class LeakAnalysis(Oracle):
         if guessed and store is self._shared.returns and store is not self._local.returns:
             self._local.returns[qualname] = store.pop(qualname)  # Ex) a cycle: order-dependent, kept local
         return result
+
+    def _returns_assuming(self, qualname: str, assumed: dict[str, bool | None]) -> dict[int, _Returned]:
+        """Returns what `returns` says of a tree function called with parameters known to hold True
+        or None: only the branches they take run (`make_socket()` registers `addCleanup(sock.close)`
+        under `if cleanup:`, default True, so it hands back nothing the caller must close)."""
+        key = (qualname, tuple(sorted(assumed.items(), key=str)))
+        if key not in self._assumed:
+            self._assumed[key] = None  # recursion guard
+            function = self.functions[qualname]
+            analysis = FunctionAnalysis(function, self, assume=assumed)
+            analysis.run(lambda leak: None)
+            kept = {site for site in analysis.returned if site not in analysis.returned_closed}
+            whole = self.returns(qualname)
+            # The same function under the assumption: its returned positions, as its summary says them.
+            positions = {p for site in kept for p in analysis.returned[site]}
+            self._assumed[key] = {p: r for p, r in whole.items() if p in positions}
+        return self._assumed[key] or {}
 
     def owner_releases(self, owner: Owner, field: str, spec: RuleSpec, held: Acquire | None = None) -> bool:
         """Reports whether some function of `owner` releases the resource it keeps in `field`; `held`,
@@ -695,6 +717,26 @@ def _param(function: FunctionIR, index: int | None) -> str | None:
 def _reports_errors(function: FunctionIR) -> bool:
     """Reports whether some return of `function` reports failure (a Go function's trailing error)."""
     return any(isinstance(op, Exit) and op.failing for block in function.blocks for op in block.ops)
+
+
+def _call_switches(call: Call, function: FunctionIR) -> dict[str, bool | None]:
+    """Returns the parameters of `function` that `call` leaves to their True/None default or sets
+    to that same literal, with the value (FunctionIR.switches): not one it passes positionally, a
+    variable, another literal, or one the function rebinds."""
+    if not function.switches:
+        return {}
+    given = dict(call.kwargs)
+    rebound = {name for block in function.blocks for op in block.ops for name in bound_by(op)}
+    known = {}
+    for name, default in function.switches:
+        if name in rebound:
+            continue
+        # A tree function's arguments come in its parameters' order (see calls._align)
+        if name not in given and name in function.params and function.params.index(name) < len(call.args):
+            continue  # Ex) sock = self.make_socket(flag)   (passed positionally: its value is unknown)
+        if given.get(name, str(default)) == str(default):
+            known[name] = default
+    return known
 
 
 def _taken_param(function: FunctionIR, site: Site) -> int | None:

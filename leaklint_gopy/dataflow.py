@@ -24,8 +24,9 @@ class FunctionAnalysis(OwnedFields, Closures):
     """Runs the may-analysis over one function and records leaks through `report`."""
 
     def __init__(self, function: FunctionIR, oracle: Oracle, seeds: list[tuple[Site, Holder]] = (),
-                 seed_err: str | None = None) -> None:
+                 seed_err: str | None = None, assume: dict[str, bool | None] | None = None) -> None:
         self.function = function
+        self.assume = assume or {}  # parameters known to hold True or None (a caller's literal, see FunctionIR.switches)
         self.oracle = oracle
         self.sites: list[Site] = []
         self._by_call: dict[int, list[int]] = {}
@@ -55,6 +56,8 @@ class FunctionAnalysis(OwnedFields, Closures):
             block_id = work.pop()
             out, raised = self._block(block_id, states[block_id], _ignore)
             for edge in blocks[block_id].succs:
+                if self.assume and _contradicts(edge.guard, self.assume):
+                    continue  # Ex) if cleanup: self.addCleanup(sock.close)   (called with cleanup left True)
                 new = _along(edge, raised if edge.exceptional else out)
                 if edge.handled:
                     new = frozenset(replace(f, raised=None) if f.raised else f for f in new)
@@ -652,6 +655,16 @@ def _constructs_tree_object(call: Call) -> bool:
     """Reports whether `call` builds an object of a class of the tree (`Conn(sock)`: its `__init__`,
     given no object of the caller's), rather than running an initializer on one (`super().__init__`)."""
     return call.callee.endswith(".__init__") and call.receiver is None and call.args[:1] == (None,)
+
+
+def _contradicts(guard: Guard | None, assume: dict[str, bool | None]) -> bool:
+    """Reports whether an edge's guard cannot hold for parameters known to be True or None: True
+    is neither falsy nor None (a `nil` edge of `if x:` or of `if x is None:`), None is both."""
+    while guard is not None:
+        if guard.subject in assume and (guard.kind == "nil") == (assume[guard.subject] is True):
+            return True
+        guard = guard.also
+    return False
 
 
 def _reads_bound(call: Call, state: State) -> State:

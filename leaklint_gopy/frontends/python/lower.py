@@ -78,6 +78,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                                    free_names=tuple(sorted(self.outer)))
         function.owner = owner
         function.meant_to_raise = self.meant_to_raise
+        if not is_module:
+            function.switches = _switches(node.args)
         return function
 
     def _prepare(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Owner | None) -> None:
@@ -433,6 +435,15 @@ _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, 
 
 
 _VIEWS = frozenset({"values", "items", "copy"})
+
+
+def _switches(args: ast.arguments) -> tuple[tuple[str, bool | None], ...]:
+    """Returns the parameters whose default is True or None, with it (see FunctionIR.switches)."""
+    positional = [*args.posonlyargs, *args.args]
+    pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+             *zip(args.kwonlyargs, args.kw_defaults)]
+    return tuple((arg.arg, default.value) for arg, default in pairs
+                 if isinstance(default, ast.Constant) and (default.value is True or default.value is None))
 
 
 def _elements(node: ast.expr) -> ast.expr:
