@@ -26,6 +26,9 @@ _CONSUMERS = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "b
                         "builtins.dict", "builtins.sum", "collections.deque"})
 _REGISTRATIONS = frozenset({"addCleanup", "enterContext", "register", "callback", "push", "finalize", "call_soon",
                             "call_later", "call_at", "add_done_callback"})
+# Registrations whose callback runs when the test or the process ends (after this function): a
+# nested function handed to one closes, then, whatever the names it captures hold (a deferred closure).
+_AT_EXIT = frozenset({"addCleanup", "addClassCleanup", "register", "callback", "finalize"})
 
 
 class CallLowering:
@@ -150,7 +153,13 @@ class CallLowering:
     def _arguments(self, node: ast.Call, bound: list) -> tuple[list[str | None], list[tuple[str, str | None]], list]:
         """Returns the paths of the positional, keyword and `**` arguments; bound methods go to `bound`."""
         args: list[str | None] = []
+        at_exit = isinstance(node.func, ast.Attribute) and node.func.attr in _AT_EXIT
         for arg in node.args:
+            if at_exit and isinstance(arg, ast.Name) and arg.id in self.scope.functions and self.scope.is_local(arg.id):
+                # Ex) def cleanup_fds(): for fd in fds: os.close(fd)   self.addCleanup(cleanup_fds)
+                self._capture(arg.id, "defer", arg)
+                args.append(None)
+                continue
             args.append(self._argument(arg, bound))
         named: list[tuple[str, str | None]] = []
         extra: list[str | None] = []

@@ -351,8 +351,10 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         # An empty container holds nothing: for one, only the paths through the body matter.
         # Ex) def restore(fds): for fd, saved in fds: os.close(saved)   (a parameter's elements)
         # Ex) def shutdown(self): for sock in self.sockets: sock.close()   (a field given to __init__)
-        holds = iterable in self.containers or iterable in self.scope.params or bool(self.receiver) \
-            and iterable is not None and iterable.startswith(self.receiver + ".") and iterable.count(".") == 1
+        # Ex) def cleanup_fds(): for fd in fds: os.close(fd)   (a closure over its encloser's list)
+        holds = iterable in self.containers or iterable in self.scope.params or iterable in self.outer \
+            or bool(self.receiver) and iterable is not None and iterable.startswith(self.receiver + ".") \
+            and iterable.count(".") == 1
         self.cfg.goto(body if holds else head)
         self.cfg.start(body)
         self._bind_path(node.target, iterable if holds else None, None)
