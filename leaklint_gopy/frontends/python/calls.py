@@ -65,6 +65,8 @@ class CallLowering:
             callee = f"{callee}(port0)"  # Ex) sock.bind(("127.0.0.1", 0))   (the kernel picks a free port)
         elif callee in infer.CONNECTORS and infer.connects_locally(node):
             callee = f"{callee}(local)"  # Ex) client.connect(server.getsockname())   (its own listener)
+        if callee in infer.URL_OPENERS and infer.opens_data_url(node):
+            callee = f"{callee}(data)"  # Ex) urlopen("data:,")   (decoded in memory: no socket)
         if callee in infer.ON_FILE_OBJECT and self._on_file_object(node, args, named):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in

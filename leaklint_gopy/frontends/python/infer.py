@@ -58,6 +58,17 @@ ON_FILE_OBJECT = frozenset({"zipfile.ZipFile", "zipfile.PyZipFile", "tarfile.Tar
                             "tarfile.TarFile.open"})
 FILE_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "os.fdopen"})
 
+# A `data:` URL is decoded in memory: urlopen returns an addinfourl over a BytesIO, holding no
+# socket; the front-end calls it `urllib.request.urlopen(data)`, which no rule acquires.
+URL_OPENERS = frozenset({"urllib.request.urlopen", "urllib2.urlopen", "urllib.request.OpenerDirector.open"})
+
+
+def opens_data_url(node: ast.Call) -> bool:
+    """Reports whether a URL opener's first argument is a literal `data:` URL."""
+    url = node.args[0] if node.args else None
+    return isinstance(url, ast.Constant) and isinstance(url.value, str) and url.value.startswith("data:")
+
+
 # Starting a program that no file can name (`Popen(["*"])`, a test expecting the exec to fail)
 # raises OSError and starts nothing: only the path through the exception is feasible.
 # Binding port 0 lets the kernel pick a free port, and connecting to the address of a socket the
