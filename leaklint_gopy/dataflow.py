@@ -60,7 +60,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                     continue  # Ex) if cleanup: self.addCleanup(sock.close)   (called with cleanup left True)
                 new = _along(edge, raised if edge.exceptional else out)
                 if edge.handled:
-                    new = frozenset(replace(f, raised=None) if f.raised else f for f in new)
+                    new = frozenset(replace(f, raised=None) if f.raised else f for f in new
+                                    if not self._handshake_only(f, edge))
                 old = states.get(edge.target)
                 merged = new if old is None else old | new
                 if old is None or merged != old:
@@ -95,6 +96,17 @@ class FunctionAnalysis(OwnedFields, Closures):
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
         return state, frozenset(replace(f, raised=span, raised_by=last[0].callee) for f in raised) | markers
+
+    def _handshake_only(self, fact: Fact, edge: Edge) -> bool:
+        """Reports whether `edge` enters an except clause catching only errors that the acquiring
+        call alone raises (Acquire.handshake_errors: a TLS error comes from the handshake in an HTTPS
+        connection's connect, which holds nothing when it fails), while what raised was a later call
+        on the resource: that clause is not reached with it held.
+        Ex) try: h.request("GET", "/"); resp = h.getresponse() except ssl.SSLError: raise SkipTest"""
+        if fact.site < 0 or fact.raised is None or not edge.catches:
+            return False
+        clause = self.sites[fact.site].clause
+        return set(edge.catches) <= set(clause.handshake_errors) and not clause.matches(fact.raised_by, ())
 
     def _binds(self, op, state: State) -> State:
         """Returns the state after `op` bound its names: facts no longer count them unbound."""

@@ -153,6 +153,7 @@ class Edge:
     guard: Guard | None = None
     exceptional: bool = False
     handled: bool = False  # into an `except` clause: the exception is caught, later exits are normal
+    catches: tuple[str, ...] = ()  # the qualified exception classes that clause catches (empty: any or unknown)
 
 
 @dataclass(slots=True)

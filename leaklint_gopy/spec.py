@@ -46,6 +46,7 @@ class Acquire:
     buffered_methods: tuple[str, ...] = ()  # methods (`write`, `stdin.write`) that only fill its buffer
     unbuffered: tuple[tuple[str, str], ...] = ()  # with one of these arguments it has no buffer (buffering=0)
     same_object_methods: tuple[str, ...] = ()  # methods returning the resource itself (SSLSocket.unwrap)
+    handshake_errors: tuple[str, ...] = ()  # exceptions only the acquiring call raises (a TLS handshake)
 
     def fills_buffer(self, method: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether calling `method` (a path from the resource: `write`, `stdin.write`) on

@@ -108,6 +108,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         buffered_methods=tuple(sub.strings("buffered_methods", required=False)),
         unbuffered=tuple(sorted((str(k), str(v)) for k, v in sub.table("unbuffered", required=False).items())),
         same_object_methods=tuple(sub.strings("same_object_methods", required=False)),
+        handshake_errors=tuple(sub.strings("handshake_errors", required=False)),
     )
     sub.reject_unknown()
     return clause

@@ -30,10 +30,11 @@ class CFGBuilder:
         if isinstance(op, Exit):
             self.current = None
 
-    def jump(self, target: int, guard: Guard | None = None, handled: bool = False) -> None:
+    def jump(self, target: int, guard: Guard | None = None, handled: bool = False,
+             catches: tuple[str, ...] = ()) -> None:
         """Adds an edge from the current block to `target`; the current block stays open."""
         if self.current is not None:
-            self.blocks[self.current].succs.append(Edge(target, guard, handled=handled))
+            self.blocks[self.current].succs.append(Edge(target, guard, handled=handled, catches=catches))
 
     def goto(self, target: int) -> None:
         """Jumps to `target` and makes it current."""

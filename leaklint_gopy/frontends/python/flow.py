@@ -139,8 +139,8 @@ class FlowLowering:
         self.cfg.jump(join)
         self.cfg.start(dispatch)
         blocks = [self.cfg.new_block() for _ in node.handlers]
-        for block in blocks:
-            self.cfg.jump(block, handled=True)
+        for handler, block in zip(node.handlers, blocks):
+            self.cfg.jump(block, handled=True, catches=self._caught(handler.type))
         cancellable = isinstance(self.node, ast.AsyncFunctionDef) and _awaits(node.body)
         if not any(_catches_all(handler.type, cancellable) for handler in node.handlers):
             landing = self._landing("exception", self.pos.span(node))
@@ -162,6 +162,13 @@ class FlowLowering:
         self.cleaning -= 1
         self.flags.merge(ends)
         self.cfg.start(join)
+
+    def _caught(self, node: ast.expr | None) -> tuple[str, ...]:
+        """Returns the qualified classes an except clause names (`ssl.SSLError`), or () when it
+        catches everything or names one that is not resolved."""
+        items = node.elts if isinstance(node, ast.Tuple) else [node] if node is not None else []
+        names = tuple(self._dotted(item) for item in items)
+        return names if names and all(names) else ()
 
     def _cancelled(self, span: Span, landing: int) -> int:
         """Returns a block on the way to `landing` where the exception is the task's cancellation,
