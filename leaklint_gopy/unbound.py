@@ -17,7 +17,8 @@ class Bindings:
         self.locals: frozenset[str] = frozenset()
         self.entry: dict[int, frozenset[str]] = {}
         names = {name for block in function.blocks for op in block.ops for name in bound_by(op)}
-        self.locals = frozenset(names - set(function.params) - set(function.free_names))
+        shared = set(function.owner.shared) if function.owner is not None else set()  # `global conn`
+        self.locals = frozenset(names - set(function.params) - set(function.free_names) - shared)
         if not self.locals:
             return
         given = frozenset(function.params) | frozenset(function.free_names)
