@@ -31,7 +31,8 @@ class Closures:
                     out.add(fact)
             return frozenset(out)
         if capture.mode == "defer":
-            return state | self._closing_markers(capture, state)
+            markers = self._closing_markers(capture, state)
+            return self._closed_later(state, markers) | markers
         out = set()
         for fact in state:
             effect = self._closure_effect(capture, fact)
@@ -62,6 +63,15 @@ class Closures:
             if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
                 self.released.add(fact.site)
         return frozenset(markers)
+
+    def _closed_later(self, state: State, markers: State) -> State:
+        """Returns the state where the Python resources a deferred closure will close are marked
+        deferred on this path, as a deferred close marks them: handed back, the caller gets them closed.
+        Ex) r, w = os.pipe(); def cleanup(): os.close(r); ...; self.addCleanup(cleanup); return r, w"""
+        closing = {(m.err, joined(h)) for m in markers for h in m.holders}
+        return frozenset(replace(f, deferred=True) if f.site >= 0 and self.sites[f.site].spec.language == "python"
+                         and any((self.sites[f.site].spec.id, joined(h)) in closing for h in f.holders) else f
+                         for f in state)
 
     def _closure_effect(self, capture: Capture, fact: Fact) -> str:
         spec = self.sites[fact.site].spec

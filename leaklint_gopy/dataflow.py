@@ -620,13 +620,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         state = self._exit_unowned(exit_, state, report)
         if not exit_.failing:
             state = frozenset(f for f in state if f.site < 0 or not self.sites[f.site].lent)
-        registered = {(m.err, joined(h)) for m in markers for h in m.holders}
         for fact in state:
-            spec = self.sites[fact.site].spec if fact.site >= 0 else None
-            # Ex) def cleanup(): os.close(r)   self.addCleanup(cleanup); return r, w   (Python: closed at teardown)
-            closed_later = spec is not None and spec.language == "python" \
-                and any((spec.id, joined(h)) in registered for h in fact.holders)
-            if fact.deferred and fact.pending is None or closed_later:
+            if fact.deferred and fact.pending is None:
                 # Ex) defer resp.Body.Close(); return resp, nil   (the caller gets it closed)
                 if not exit_.failing and any(refers(v, h) for v in exit_.values for h in fact.holders):
                     self.returned_closed.add(fact.site)
