@@ -42,7 +42,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
-        self.bindings = Bindings(function)
+        # Unbound locals are a Python matter: a Go variable is declared before any use
+        self.bindings = Bindings(function, any(spec.language == "python" for spec in oracle.specs()))
         self.bound: set[str] = set()  # the locals some path to the op being applied has bound
 
     # -- fixpoint ---------------------------------------------------------------------------

@@ -13,9 +13,11 @@ from leaklint_gopy.ir import Assign, Call, FunctionIR
 class Bindings:
     """The locals of one function and, per block, the names some path to its entry has bound."""
 
-    def __init__(self, function: FunctionIR) -> None:
+    def __init__(self, function: FunctionIR, enabled: bool = True) -> None:
         self.locals: frozenset[str] = frozenset()
         self.entry: dict[int, frozenset[str]] = {}
+        if not enabled:
+            return
         names = {name for block in function.blocks for op in block.ops for name in bound_by(op)}
         shared = set(function.owner.shared) if function.owner is not None else set()  # `global conn`
         self.locals = frozenset(names - set(function.params) - set(function.free_names) - shared)
