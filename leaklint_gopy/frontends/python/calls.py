@@ -179,8 +179,9 @@ class CallLowering:
         self._capture(name, "call", node)
         positional = _ordered(LocalScope.parameter_names(self.scope.functions[name]), args, named)
         span = self.pos.span(node)
+        # Ex) try: call_create_and_bind(conf); self.fail()   (meant to raise, as a call of any other function)
         call = Call(span, f"{self.qualname}.<locals>.{name}", name, None, tuple(positional), results,
-                    in_loop=self.loop_depth > 0)
+                    in_loop=self.loop_depth > 0, expected=self.expecting > 0)
         self._emit(call)
         self._may_raise(span)
         return call
