@@ -267,6 +267,7 @@ class LeakAnalysis(Oracle):
                 clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
                                  resource=site.clause.resource, type=site.clause.type, field=first,
                                  more_fields=tuple(more), unless=site.clause.unless, injected=injected,
+                                 object_release_methods=site.clause.object_release_methods,
                                  buffered_methods=site.clause.buffered(site.call.kwargs))
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result

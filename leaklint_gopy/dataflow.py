@@ -93,8 +93,10 @@ class FunctionAnalysis(OwnedFields, Closures):
         method = call.callee.rpartition(".")[2]
         for fact in state:
             site = self.sites[fact.site]
-            for holder in fact.holders:
-                handle = joined(holder)
+            # A Popen's stdout pipe is held at `p.stdout`; its buffered methods are the object's (`stdin.write`).
+            handles = {joined(h) for h in fact.holders} | \
+                ({h[0] for h in fact.holders} if site.clause.object_release_methods else set())
+            for handle in sorted(handles):
                 if call.receiver == handle:
                     path = method
                 elif call.receiver.startswith(handle + "."):
@@ -280,7 +282,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                 if method in spec.drain_methods and not call.args:
                     return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
             if call.receiver is not None and call.receiver == holder[0] and holder[1] and spec.language == "python" \
-                    and method in spec.release_methods:
+                    and method in (self.sites[fact.site].clause.object_release_methods or spec.release_methods):
                 # Ex) info = pool.connect(); info.close()   (an object holding it in info.sock)
                 # Ex) self.addCleanup(info.close)   (handed over to be called)
                 # Ex) net.close()   (its class's close: `if self._closed: return` first reads as a path
@@ -288,7 +290,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                 return "release"
         typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
         callee = typed if self.oracle.is_tree_function(typed) else call.callee
-        if spec.language == "python" and self._object_call(call, holders):
+        if spec.language == "python" and self._object_call(call, holders) \
+                and not self.sites[fact.site].clause.object_release_methods:
             # Ex) producer = self.makeProducer(request, f); producer.start()   (start() registers the
             # producer with the request, which stops it, and closes f, later): a method of an object
             # holding the resource that hands the object to code it cannot see, or that is unknown
