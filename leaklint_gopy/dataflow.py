@@ -161,6 +161,10 @@ class FunctionAnalysis(OwnedFields, Closures):
             state = frozenset(replace(f, err=failing[f.site]) if f.site in failing else f for f in state)
         if acquired is not None:
             state = self._acquire(call, *acquired, state, report)
+            companion = _companion(call, *acquired)
+            if companion is not None:
+                # Ex) p = Popen(cmd, stdout=PIPE)   (its stdout pipe, then its child)
+                state = self._acquire(call, acquired[0], companion, state, report)
         return state
 
     def _pass_on(self, call: Call, passed: dict[int, tuple[int, frozenset[str], bool]], state: State) -> State:
@@ -467,7 +471,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         key = id(call)
         known = self._by_call.setdefault(key, [])
         for index in known:
-            if self.sites[index].spec.id == spec.id and self.sites[index].variable == target:
+            if self.sites[index].spec.id == spec.id and self.sites[index].variable == target \
+                    and self.sites[index].clause.with_next == clause.with_next:
                 return self.sites[index]
         site = Site(len(self.sites), spec, clause, call, target)
         self.sites.append(site)
@@ -703,3 +708,12 @@ def _along(edge: Edge, state: State) -> State:
                               and not any(refers(guard.subject, h) for h in f.holders))
         guard = guard.also
     return state
+
+
+def _companion(call: Call, spec: RuleSpec, clause: Acquire) -> Acquire | None:
+    """Returns the second clause a call acquires under when its first says `with_next`: the next
+    clause of the rule that matches the call and says no such thing itself."""
+    if not clause.with_next or clause not in spec.acquire:
+        return None
+    later = spec.acquire[spec.acquire.index(clause) + 1:]
+    return next((c for c in later if not c.with_next and c.matches(call.callee, call.kwargs, call.result_type)), None)

@@ -95,6 +95,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         release_methods=tuple(sub.strings("release_methods", required=False)),
         field=sub.text("field", required=False) or None,
         object_release_methods=tuple(sub.strings("object_release_methods", required=False)),
+        with_next=sub.bool("with_next"),
         results=tuple(sub.ints("results", required=False) or [0]),
         error_result=sub.int("error_result", required=False),
         kwargs=tuple(sorted((str(k), str(v)) for k, v in kwargs.items())),
