@@ -141,8 +141,15 @@ class CallLowering:
         """Reports whether `path` holds an instance of a class of the tree whose methods are all
         known and none of which is `name`: `path.name` is a value, not a bound method."""
         info = self.module.class_of(self.types.get(path, ""))
-        return info is not None and self.module.knows_all_methods(info) and name not in self.module.all_methods(info) \
-            and not any(self.module.fields(member).field_functions.get(name) for member in self.module.lineage(info)[0])
+        if info is None or not self.module.knows_all_methods(info):
+            return False
+        members = self.module.lineage(info)[0]
+        # Ex) class socket: recv = _wrapped   Ex) def __getattr__(self, name)   (methods made otherwise)
+        made = {t.id for m in members for s in m.node.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) if isinstance(t, ast.Name)}
+        methods = self.module.all_methods(info)
+        return name not in methods and name not in made and not {"__getattr__", "__getattribute__"} & (methods.keys() | made) \
+            and not any(self.module.fields(member).field_functions.get(name) for member in members)
 
     def _built_inertly(self, callee: str, node: ast.Call) -> bool:
         """Reports whether a factory builds its object from a class of the tree given as an argument
