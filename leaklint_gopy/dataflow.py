@@ -140,8 +140,10 @@ class FunctionAnalysis(OwnedFields, Closures):
         method = call.callee.rpartition(".")[2]
         for fact in state:
             site = self.sites[fact.site]
-            for holder in fact.holders:
-                handle = joined(holder)
+            # A Popen's stdout pipe is held at `p.stdout`; its buffered methods are the object's (`stdin.write`).
+            handles = {joined(h) for h in fact.holders} | \
+                ({h[0] for h in fact.holders} if site.clause.object_release_methods else set())
+            for handle in sorted(handles):
                 if call.receiver == handle:
                     path = method
                 elif call.receiver.startswith(handle + "."):
@@ -206,6 +208,10 @@ class FunctionAnalysis(OwnedFields, Closures):
             state = frozenset(replace(f, err=failing[f.site]) if f.site in failing else f for f in state)
         if acquired is not None:
             state = self._acquire(call, *acquired, state, report)
+            companion = _companion(call, *acquired)
+            if companion is not None:
+                # Ex) p = Popen(cmd, stdout=PIPE)   (its stdout pipe, then its child)
+                state = self._acquire(call, acquired[0], companion, state, report)
         return state
 
     def _pass_on(self, call: Call, passed: dict[int, tuple[int, frozenset[str], bool]], state: State) -> State:
@@ -332,7 +338,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                 if method in spec.drain_methods and not call.args:
                     return "drain"  # Ex) body = urlopen(u).read()   (read to the end: it closes itself)
             if call.receiver is not None and call.receiver == holder[0] and holder[1] and spec.language == "python" \
-                    and method in spec.release_methods:
+                    and method in (self.sites[fact.site].clause.object_release_methods or spec.release_methods):
                 # Ex) info = pool.connect(); info.close()   (an object holding it in info.sock)
                 # Ex) self.addCleanup(info.close)   (handed over to be called)
                 # Ex) net.close()   (its class's close: `if self._closed: return` first reads as a path
@@ -340,7 +346,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                 return "release"
         typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
         callee = typed if self.oracle.is_tree_function(typed) else call.callee
-        if spec.language == "python" and self._object_call(call, holders):
+        if spec.language == "python" and self._object_call(call, holders) \
+                and not self.sites[fact.site].clause.object_release_methods:
             # Ex) producer = self.makeProducer(request, f); producer.start()   (start() registers the
             # producer with the request, which stops it, and closes f, later): a method of an object
             # holding the resource that hands the object to code it cannot see, or that is unknown
@@ -521,7 +528,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         key = id(call)
         known = self._by_call.setdefault(key, [])
         for index in known:
-            if self.sites[index].spec.id == spec.id and self.sites[index].variable == target:
+            if self.sites[index].spec.id == spec.id and self.sites[index].variable == target \
+                    and self.sites[index].clause.with_next == clause.with_next:
                 return self.sites[index]
         site = Site(len(self.sites), spec, clause, call, target)
         self.sites.append(site)
@@ -778,3 +786,12 @@ def _along(edge: Edge, state: State) -> State:
                               and not any(refers(guard.subject, h) for h in f.holders))
         guard = guard.also
     return state
+
+
+def _companion(call: Call, spec: RuleSpec, clause: Acquire) -> Acquire | None:
+    """Returns the second clause a call acquires under when its first says `with_next`: the next
+    clause of the rule that matches the call and says no such thing itself."""
+    if not clause.with_next or clause not in spec.acquire:
+        return None
+    later = spec.acquire[spec.acquire.index(clause) + 1:]
+    return next((c for c in later if not c.with_next and c.matches(call.callee, call.kwargs, call.result_type)), None)

@@ -37,6 +37,13 @@ class Acquire:
     except_calls: tuple[str, ...] = ()  # calls that `calls` matches but that acquire nothing (in-memory pipes)
     awaited_release: bool = False  # an async resource: only an awaited close releases it
     release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
+    # With a `field`: the methods of the object holding the resource there that release it (a
+    # Popen's communicate() closes its stdout pipe, its wait() does not); its other methods borrow
+    # it. Empty: any release method of the spec called on the object releases it.
+    object_release_methods: tuple[str, ...] = ()
+    # The call also acquires what the rule's next clause matching it says: two resources of one
+    # object (a Popen's stdout pipe, closed by its own close, and its child, reaped by wait()).
+    with_next: bool = False
     release_calls: tuple[str, ...] = ()  # more calls releasing it (the cancel of the context it was acquired with)
     unless: tuple[tuple[str, str], ...] = ()  # a call with one of these arguments acquires nothing (HEAD)
     released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python import factories, infer
 from leaklint_gopy.frontends.python.classes import looks_like_class
 from leaklint_gopy.frontends.python.file_use import FILE_TYPE, used_as_files
 from leaklint_gopy.frontends.python.localscope import LocalScope
@@ -45,6 +45,9 @@ class CallLowering:
         bound: list[tuple[str, str, ast.AST]] = []
         args, named, extra = self._arguments(node, bound)
         callee, display, receiver, prefix = self._callee(func)
+        built = self._built_by_hook(func, args, named)
+        if built is not None:
+            (callee, display, receiver, prefix), args, named = built
         span = self.pos.span(node)
         positional = self._align(callee, prefix + args, named, extra, span)
         definition = None if callee.startswith(("?", "builtins.")) else self.module.function_node(callee)
@@ -79,6 +82,8 @@ class CallLowering:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
             tree = self._bound_method(path, method)
+            if tree is None and self._data_attribute(path, method):
+                continue  # Ex) self.assertEqual(handler.mode, "a")   (a field of a class of the tree, not a method)
             self._emit(Call(self.pos.span(where), tree or f"?bound.{method}", f"{path}.{method}", path,
                             (path,) if tree else (), kwargs=BOUND))
         self._emit(call)
@@ -93,6 +98,32 @@ class CallLowering:
         if node.args and args and _consumes(node, canonical(callee)):
             self._exhausted(span, node.args[0], args[0])
         return call
+
+    def _built_by_hook(self, func: ast.expr, args: list[str | None], named: list[tuple[str, str | None]]):
+        """Returns the callee, display, receiver, leading and given arguments of a call building an
+        object of the class a hook method of this function's object chooses (factories.py), as a
+        call of that class; None for any other call."""
+        found = self._hook_class(func)
+        if found is None:
+            return None
+        dotted, forwarding = found
+        if forwarding is not None and not forwarding.passthrough:
+            args, named = _ordered(list(forwarding.positional), args, named), []
+        return self._resolved(dotted, func), args, named
+
+    def _hook_class(self, func: ast.expr) -> tuple[str, factories.Forwarding | None] | None:
+        """Returns the class of the tree a call of `func` builds through a hook method of this
+        function's object, with how a factory method passes the arguments on (None: `func` is the class)."""
+        if self.klass is None or not self.receiver:
+            return None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.receiver:
+            # Ex) handler = self._makeOne(path)   (def _makeOne(self, *a, **kw): return self._getTargetClass()(*a, **kw))
+            return factories.factory_forwarding(self.module, self.klass, func.attr)
+        if isinstance(func, ast.Call) or isinstance(func, ast.Name) and self.scope.is_local(func.id):
+            # Ex) klass = self._getTargetClass(); inst = klass(path)   Ex) self._getTargetClass()(path)
+            dotted = factories.hooked_class(self.module, self.klass, func, self.receiver, self.node.body)
+            return (dotted, None) if dotted is not None else None
+        return None
 
     def _read_as_file(self, node: ast.Call, method: str) -> bool:
         """Reports whether the function uses the result of a call of `method` (a name some rule
@@ -110,6 +141,20 @@ class CallLowering:
         info = self.module.class_of(owner) if owner else None
         found = self.module.find_method(info, method) if info is not None else None
         return found if found is not None and self.module.method_kind(found) == "instance" else None
+
+    def _data_attribute(self, path: str, name: str) -> bool:
+        """Reports whether `path` holds an instance of a class of the tree whose methods are all
+        known and none of which is `name`: `path.name` is a value, not a bound method."""
+        info = self.module.class_of(self.types.get(path, ""))
+        if info is None or not self.module.knows_all_methods(info):
+            return False
+        members = self.module.lineage(info)[0]
+        # Ex) class socket: recv = _wrapped   Ex) def __getattr__(self, name)   (methods made otherwise)
+        made = {t.id for m in members for s in m.node.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) if isinstance(t, ast.Name)}
+        methods = self.module.all_methods(info)
+        return name not in methods and name not in made and not {"__getattr__", "__getattribute__"} & (methods.keys() | made) \
+            and not any(self.module.fields(member).field_functions.get(name) for member in members)
 
     def _built_inertly(self, callee: str, node: ast.Call) -> bool:
         """Reports whether a factory builds its object from a class of the tree given as an argument
@@ -146,8 +191,9 @@ class CallLowering:
         self._capture(name, "call", node)
         positional = _ordered(LocalScope.parameter_names(self.scope.functions[name]), args, named)
         span = self.pos.span(node)
+        # Ex) try: call_create_and_bind(conf); self.fail()   (meant to raise, as a call of any other function)
         call = Call(span, f"{self.qualname}.<locals>.{name}", name, None, tuple(positional), results,
-                    in_loop=self.loop_depth > 0)
+                    in_loop=self.loop_depth > 0, expected=self.expecting > 0)
         self._emit(call)
         self._may_raise(span)
         return call

@@ -318,7 +318,8 @@ class ExpressionLowerer(CallLowering):
         if not isinstance(target, ast.Name):
             return
         name = self._name(target.id)
-        dotted = self._dotted(call.func)
+        # Ex) handler = self._makeOne(path)   (an object of the class a hook of self picks: factories.py)
+        dotted = self._dotted(call.func) or next(iter(self._hook_class(call.func) or ()), None)
         self.types.pop(name, None)
         self.origins.pop(name, None)
         if dotted in CONTAINER_CALLS:

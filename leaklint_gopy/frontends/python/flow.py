@@ -129,7 +129,9 @@ class FlowLowering:
         dispatch, join = self.cfg.new_block(), self.cfg.new_block()
         entry = self.flags.snapshot()
         self.frames.append(Frame("handler", self.pos.span(node), dispatch=dispatch))
-        expects = _fails_test(node.orelse)  # Ex) try: connect(a) except OSError: pass else: self.fail("...")
+        # Ex) try: connect(a) except OSError: pass else: self.fail("...")
+        # Ex) try: call_create_and_bind(conf); self.fail() except ValueError: ...   (the body ends failing)
+        expects = _fails_test(node.orelse) or len(node.body) > 1 and _fails_test(node.body[-1:])
         self.expecting += expects
         self._statements(node.body)
         self.expecting -= expects

@@ -251,11 +251,12 @@ def _global_owner(unit: ModuleUnit, module: Owner, node: ast.FunctionDef | ast.A
 
 
 def _words(names: set[str]) -> re.Pattern[bytes]:
-    """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`), or of a local
-    bound to one (`make = socket.create_connection`)."""
+    """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`), of a local
+    bound to one (`make = socket.create_connection`), or of one returned by name (a test's class
+    hook, `return FileHandler`: see factories.py)."""
     alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
-    return re.compile(rb"\b(?:" + alternatives + rb")\s*\(|=[ \t]*(?:\w+\.)*(?:" + alternatives + rb")[ \t]*(?:#|$)",
-                      re.MULTILINE)
+    return re.compile(rb"\b(?:" + alternatives + rb")\s*\(|(?:=|\breturn\b)[ \t]*(?:\w+\.)*(?:" + alternatives
+                      + rb")[ \t]*(?:#|$)", re.MULTILINE)
 
 
 def _position(error: SyntaxError, source: bytes) -> tuple[int, int]:
