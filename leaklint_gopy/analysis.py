@@ -468,6 +468,10 @@ class LeakAnalysis(Oracle):
             failing = None
         drained = bool(normal) and all(leak.drained for leak in normal)
         summaries.effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
+        if 0 in analysis.released and _restores(function, name, rest, analysis):
+            # Ex) def _rebuild(self): self._r.close(); self._r = socket.socket()   (the object holds
+            # a fresh one again: the method only borrows the object)
+            summaries.effects[key] = (True, False, False, False)
         returned = analysis.returned.get(0)
         if returned and (not normal or failing):
             position = min(returned)
@@ -693,6 +697,16 @@ def _param(function: FunctionIR, index: int | None) -> str | None:
 def _reports_errors(function: FunctionIR) -> bool:
     """Reports whether some return of `function` reports failure (a Go function's trailing error)."""
     return any(isinstance(op, Exit) and op.failing for block in function.blocks for op in block.ops)
+
+
+def _restores(function: FunctionIR, name: str, rest: str, analysis: FunctionAnalysis) -> bool:
+    """Reports whether Python method `function`, having released what its object `name` holds in
+    field `rest`, stores a fresh resource in that field again (a socket pair rebuilt, a connection
+    re-opened): its object still holds one when it returns."""
+    owner = function.owner
+    field = rest.partition(".")[0]
+    return bool(field) and owner is not None and owner.receiver == name and not owner.constructor \
+        and any(index != 0 for stored, index in analysis.stored.items() if stored == field)
 
 
 def _arity(function: FunctionIR) -> int:
