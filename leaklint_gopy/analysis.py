@@ -166,6 +166,27 @@ class LeakAnalysis(Oracle):
         field = next((f for f in sorted(fields) if "." not in f and self.owner_releases(owner, f, spec)), None)
         return None if field is None else f"{field}.{rest}" if rest else field
 
+    def keeps_given(self, cls: str, name: str) -> bool:
+        """Reports whether tree class `cls` has no method `name` and its constructor (or a base's it
+        calls) stores a parameter in field `name`: `self._wait = wait`. Calling that field runs a
+        function given before the object existed, which cannot have been handed the object."""
+        init = f"{cls}.__init__"
+        if f"{cls}.{name}" in self.functions or init not in self.functions:
+            return False
+        function = self.functions[init]
+        owner = function.owner
+        if owner is None or not owner.receiver:
+            return False
+        target = f"{owner.receiver}.{name}"
+        if any(isinstance(op, Assign) and op.target == target and op.source in function.params[1:]
+               for block in function.blocks for op in block.ops):
+            return True
+        # Ex) def __init__(self, wait): super().__init__(wait)   (the base's __init__ keeps it)
+        return any(isinstance(op, Call) and op.callee.endswith(".__init__") and op.callee != init
+                   and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,))
+                   and self.keeps_given(op.callee.rpartition(".")[0], name)
+                   for block in function.blocks for op in block.ops)
+
     def method_releases(self, method: str, rest: str, spec: RuleSpec) -> bool:
         """Reports whether Python method `method` releases what its object holds at `rest` on some path."""
         function = self.functions[method]
@@ -403,7 +424,7 @@ class LeakAnalysis(Oracle):
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
         if function not in self.functions:
             return "escapes" if mode == "value" else "borrows"  # a stored closure we cannot read keeps it
-        if not _touches(self.functions[function], name):
+        if not _touches(self.functions[function], name, rest if spec.language == "python" else ""):
             return "borrows"
         leaked, released, _, _ = self._seeded(function, name, rest, spec)
         if not leaked or (released and mode in ("defer", "value")):
@@ -610,10 +631,15 @@ class LeakAnalysis(Oracle):
         return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
 
 
-def _touches(function: FunctionIR, name: str) -> bool:
+def _touches(function: FunctionIR, name: str, rest: str = "") -> bool:
     """Reports whether a closure's body can do anything to `name` beyond reading it: call a method
-    on it, pass it along, store, return or capture it (a cheap test before analysing it)."""
+    on it, pass it along, store, return or capture it (a cheap test before analysing it); with
+    `rest`, the field of `name` holding the resource: the closure's uses of other fields of it
+    (`lambda: pair.send(self.MSG)` for what `self.sock` holds) do nothing to that one."""
     prefix = name + "."
+    if rest:
+        field = prefix + rest.partition(".")[0]
+        return any(_touches(function, path) for path in (name, field)) and _names_whole_or(function, name, field)
     for block in function.blocks:
         for op in block.ops:
             call = op.call if isinstance(op, Defer) else op
@@ -632,6 +658,26 @@ def _touches(function: FunctionIR, name: str) -> bool:
             if any(path is not None and (path == name or path.startswith(prefix)) for path in paths):
                 return True
     return False
+
+
+def _names_whole_or(function: FunctionIR, name: str, field: str) -> bool:
+    """Reports whether some path of `function` is `name` itself or reaches into `field` of it."""
+    paths = (path for block in function.blocks for op in block.ops
+             for path in _op_paths(op.call if isinstance(op, Defer) else op))
+    return any(path == name or path == field or path.startswith(field + ".") for path in paths if path)
+
+
+def _op_paths(op) -> tuple:
+    match op:
+        case Call(receiver=receiver, args=args):
+            return (receiver, *args)
+        case Assign(source=source) | Store(source=source):
+            return (source,)
+        case Exit(values=values):
+            return values
+        case Capture(names=names):
+            return names
+    return ()
 
 
 def _only_reads(function: FunctionIR, name: str, spec: RuleSpec) -> bool:

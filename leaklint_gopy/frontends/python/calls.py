@@ -49,9 +49,11 @@ class CallLowering:
             # Ex) self.fakehttp(b"HTTP/1.1 200 OK\r\n\r\nHello!"); fp = urllib.request.urlopen(url)
             self.swapped |= self.unit.swaps(definition)
         if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node) \
-                or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") for p in self.patched):
+                or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") and self._acquiring(p)
+                                                  for p in self.patched):
             # Ex) with mock.patch("pymongo.pool_shared._create_connection"): _configured_socket_interface(a)
-            # (a function of the module whose helper is patched: what it returns is built on the fake)
+            # (a function of the module whose helper is patched: what it returns is built on the fake;
+            # not for a helper that acquires nothing: @patch("select_connection._is_resumable"), a predicate)
             callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
             # Ex) try: subprocess.Popen(["*"], stdout=fd) except OSError: os.close(fd)   (it cannot start)
@@ -328,6 +330,12 @@ class CallLowering:
             return bool(dotted) and looks_like_class(dotted, self.module)
         return path is not None and (path in self.types or self.origins.get(path) in infer.FILE_OPENERS)
 
+    def _acquiring(self, patched: str) -> bool:
+        """Reports whether patched name `patched` is a function or class of the tree that may return
+        what it acquires (see acquirers.py); True when the tree is not known."""
+        tree = self.module.tree
+        return tree is None or tree.may_return(patched)
+
     def _local_class(self, name: str) -> bool:
         """Reports whether `name` is a class the function defines itself."""
         return name in self.scope.classes
@@ -346,11 +354,16 @@ class CallLowering:
             return self.klass.qualname
         origin = self.origins.get(path, "")
         if self.klass is not None and path.startswith(self.receiver + ".") and self.receiver and path.count(".") == 1:
-            self.module.fields(self.klass)
             name = path.split(".", 1)[1]
-            if name in self.klass.field_types:
-                return self.klass.field_types[name]
-            origin = self.klass.field_origins.get(name, "")
+            # Ex) self.ioloop._get_poller()   (self.ioloop = IOLoop() in the base class's setUp); the
+            # nearest class of the lineage assigning the field decides
+            for member in self.module.lineage(self.klass)[0]:
+                self.module.fields(member)
+                if name in member.field_types:
+                    return member.field_types[name]
+                if name in member.field_origins:
+                    origin = member.field_origins[name]
+                    break
         if "." not in path and not self._is_local(path):
             declared = self.module.variable_types.get(path)
             if declared:

@@ -142,12 +142,18 @@ _RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+# How many calls deep a function's acquiring callees are followed: a test building an IOLoop whose
+# __init__ calls a static _get_poller that builds a Poller whose base's __init__ calls a helper
+# returning a socket pair (pika) is five.
+_LEVELS = 6
+
+
 def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
            modules: set[str], tree_names: frozenset[str]) -> tuple[set[str], re.Pattern[bytes]]:
     """Returns the functions to lower now, and the pattern of the names that made them so: those that
     mention an acquiring call (its name, an alias of it or of its module, a literal such as
-    `stream=True`, an acquiring name of another tree module) or, up to four levels, a function of
-    this module that does."""
+    `stream=True`, an acquiring name of another tree module) or, a few levels deep, a function of
+    this module that does (see _LEVELS)."""
     imports = {name: target for name, target in scope.bindings.items() if scope.kinds.get(name) == "import"}
     names = needles.call_words(modules, imports) | tree_names
     # Ex) class Server(ThreadingMixIn, TCPServer): ...   (constructing one acquires)
@@ -158,7 +164,7 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
                  for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
     texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
     eager: set[str] = set()
-    for _ in range(4):
+    for _ in range(_LEVELS):
         pattern = _words(names)
         new = {(qualname, name, text) for qualname, text, name in texts
                if qualname not in eager and _mentions(text, pattern, needles)}
