@@ -234,8 +234,42 @@ class CallLowering:
             return f"?class.{func.id}", func.id, None, []  # Ex) class Message(Base): ...; Message(fp)
         if isinstance(func, ast.Name):
             return "?func", func.id, None, []
+        configured = self._configured(func) if isinstance(func, ast.Subscript) else None
+        if configured is not None:
+            # Ex) selector = self.config['selector']()   (DEFAULT_CONFIG = {'selector': selectors.DefaultSelector})
+            return self._resolved(configured, func)
         self._value(func)
         return "?func", short(func), None, []
+
+    def _configured(self, func: ast.Subscript) -> str | None:
+        """Returns the callable a `self.config['key']` subscript holds by default: the value of `key`
+        in a dict literal bound in the class body (or a tree base's), when a method of the class sets
+        `self.config` from that dict (`self.config = copy.copy(self.DEFAULT_CONFIG)`)."""
+        value, key = func.value, func.slice
+        if self.klass is None or not isinstance(key, ast.Constant) or not isinstance(key.value, str) \
+                or not (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
+                        and value.value.id == self.receiver and self.receiver):
+            return None
+        members = self.module.lineage(self.klass)[0]
+        for member in members:
+            for statement in member.node.body:
+                if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                        and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Dict)):
+                    continue
+                name = statement.targets[0].id
+                default = next((v for k, v in zip(statement.value.keys, statement.value.values)
+                                if isinstance(k, ast.Constant) and k.value == key.value), None)
+                if default is not None and self._sets_from(members, value.attr, name):
+                    return self._dotted(default)
+        return None
+
+    def _sets_from(self, members: tuple, field: str, name: str) -> bool:
+        """Reports whether a method of `members` assigns `self.<field>` a value naming `name`."""
+        return any(isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == field
+                                                         for t in node.targets)
+                   and any(isinstance(n, ast.Attribute) and n.attr == name or isinstance(n, ast.Name) and n.id == name
+                           for n in ast.walk(node.value))
+                   for member in members for method in member.methods.values() for node in ast.walk(method))
 
     def _resolved(self, dotted: str, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
         display = self._display(dotted)

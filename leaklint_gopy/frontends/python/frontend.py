@@ -177,7 +177,26 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
         names.update(info.node.name for info in scope.classes.values()
                      if "." not in info.qualname[len(scope.name) + 1:]
                      and any(f"{member.qualname}.__init__" in eager for member in [info, *scope.tree_bases(info)]))
+    configured = _configured_calls(scope, names)
+    if configured is not None:
+        eager |= {qualname for qualname, text, _ in texts if configured.search(text)}
     return eager | _field_writers(definitions, positions, eager), _words(names)
+
+
+def _configured_calls(scope: ModuleScope, names: set[str]) -> re.Pattern[bytes] | None:
+    """Returns the pattern of a call of `self.config['key']` whose default, in a dict literal of a
+    class body, is an acquiring name (`DEFAULT_CONFIG = {'selector': selectors.DefaultSelector}`);
+    None when no class has one."""
+    pattern = _words(names)
+    keys = {key.value for info in scope.classes.values() for statement in info.node.body
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict)
+            for key, value in zip(statement.value.keys, statement.value.values)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+            and pattern.search(ast.unparse(value).encode() + b"(")}
+    if not keys:
+        return None
+    alternatives = b"|".join(re.escape(key.encode()) for key in sorted(keys))
+    return re.compile(rb"\[[\x27\"](?:" + alternatives + rb")[\x27\"]\]\s*\(")
 
 
 _FIELD_WRITE = re.compile(rb"\.(\w+)[ \t]*=(?!=)")
