@@ -13,7 +13,7 @@ from leaklint_gopy.facts import Leak, Oracle, Site, joined, root
 from leaklint_gopy.finding import Finding, Location
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint_gopy.ownership import closers
-from leaklint_gopy.spec import Acquire, ClauseIndex, RuleSpec
+from leaklint_gopy.spec import SEVERITIES, Acquire, ClauseIndex, RuleSpec
 
 # A response from these came from whatever transport was plugged in: in a test, a fake.
 _INTERFACE_ROUND_TRIPS = frozenset({"?.RoundTrip", "net/http.RoundTripper.RoundTrip"})
@@ -240,7 +240,10 @@ class LeakAnalysis(Oracle):
         analysis = FunctionAnalysis(function, self)
         analysis.run(lambda leak: None)
         given = _given_fields(function)
-        for field, index in sorted(analysis.stored.items()):
+        # The most severe resource it holds names the object (kafka-python's NetworkSelector holds a
+        # selector and a wake-up socket pair: a socket finding), then the field's name
+        for field, index in sorted(analysis.stored.items(),
+                                   key=lambda item: (SEVERITIES.index(analysis.sites[item[1]].spec.severity), item[0])):
             site = analysis.sites[index]
             if field not in given and self.owner_releases(owner, field, site.spec):
                 path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
