@@ -76,7 +76,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             return state, state
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
-        if not last[0].expected and last[1] - markers and self.oracle.quiet(last[0]):
+        if not last[0].expected and not last[0].fallible and last[1] - markers and self.oracle.quiet(last[0]):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         if not last[0].expected and self._fills_buffer(last[0], last[1] - markers):
             return state, markers  # Ex) f = open(p, "wb"); f.write(b"x")   (the I/O comes at close)

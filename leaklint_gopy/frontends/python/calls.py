@@ -71,7 +71,8 @@ class CallLowering:
         # Ex) for line in self.filePath.open(): ...   (an unknown receiver's result read as a file)
         typed = FILE_TYPE if callee.startswith("?.") and self._read_as_file(node, callee[2:]) else ""
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
-                    awaited=id(node) in self.awaited, result_type=typed, expected=self.expecting > 0)
+                    awaited=id(node) in self.awaited, result_type=typed, expected=self.expecting > 0,
+                    fallible=self.fallible > 0)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)

@@ -118,6 +118,10 @@ class ExpressionLowerer(CallLowering):
                 # Ex) self._conns.pop(host).close()   (an element taken out of a container)
                 for arg in node.args:
                     self._value(arg)
+                if self.fallible:
+                    # Ex) try: sock = self.sockets.popleft() except IndexError: sock = self.connect()
+                    # (the handler says the container may be empty)
+                    self._may_raise(self.pos.span(node))
                 return self._plain_path(base)
             case ast.Call():
                 temp = self._temp()

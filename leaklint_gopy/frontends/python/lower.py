@@ -59,6 +59,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.switches = literal_switches(node) if self.unit.may_switch(node) else frozenset()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
+        self.fallible = 0  # inside a try body whose handler catches a lookup error (see Call.fallible)
         self.node = node
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
