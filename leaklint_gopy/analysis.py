@@ -642,7 +642,7 @@ def _touches(function: FunctionIR, name: str, rest: str = "") -> bool:
     prefix = name + "."
     if rest:
         field = prefix + rest.partition(".")[0]
-        return any(_touches(function, path) for path in (name, field)) and _names_whole_or(function, name, field)
+        return _touches(function, name) and _names_whole_or(function, name, field)
     for block in function.blocks:
         for op in block.ops:
             call = op.call if isinstance(op, Defer) else op
