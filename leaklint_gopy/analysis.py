@@ -13,7 +13,7 @@ from leaklint_gopy.facts import Leak, Oracle, Site, joined, root
 from leaklint_gopy.finding import Finding, Location
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint_gopy.ownership import closers
-from leaklint_gopy.spec import Acquire, ClauseIndex, RuleSpec
+from leaklint_gopy.spec import SEVERITIES, Acquire, ClauseIndex, RuleSpec
 from leaklint_gopy.unbound import bound_by
 
 # A response from these came from whatever transport was plugged in: in a test, a fake.
@@ -171,6 +171,27 @@ class LeakAnalysis(Oracle):
         field = next((f for f in sorted(fields) if "." not in f and self.owner_releases(owner, f, spec)), None)
         return None if field is None else f"{field}.{rest}" if rest else field
 
+    def keeps_given(self, cls: str, name: str) -> bool:
+        """Reports whether tree class `cls` has no method `name` and its constructor (or a base's it
+        calls) stores a parameter in field `name`: `self._wait = wait`. Calling that field runs a
+        function given before the object existed, which cannot have been handed the object."""
+        init = f"{cls}.__init__"
+        if f"{cls}.{name}" in self.functions or init not in self.functions:
+            return False
+        function = self.functions[init]
+        owner = function.owner
+        if owner is None or not owner.receiver:
+            return False
+        target = f"{owner.receiver}.{name}"
+        if any(isinstance(op, Assign) and op.target == target and op.source in function.params[1:]
+               for block in function.blocks for op in block.ops):
+            return True
+        # Ex) def __init__(self, wait): super().__init__(wait)   (the base's __init__ keeps it)
+        return any(isinstance(op, Call) and op.callee.endswith(".__init__") and op.callee != init
+                   and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,))
+                   and self.keeps_given(op.callee.rpartition(".")[0], name)
+                   for block in function.blocks for op in block.ops)
+
     def method_releases(self, method: str, rest: str, spec: RuleSpec) -> bool:
         """Reports whether Python method `method` releases what its object holds at `rest` on some path."""
         function = self.functions[method]
@@ -224,7 +245,10 @@ class LeakAnalysis(Oracle):
         analysis = FunctionAnalysis(function, self)
         analysis.run(lambda leak: None)
         given = _given_fields(function)
-        for field, index in sorted(analysis.stored.items()):
+        # The most severe resource it holds names the object (kafka-python's NetworkSelector holds a
+        # selector and a wake-up socket pair: a socket finding), then the field's name
+        for field, index in sorted(analysis.stored.items(),
+                                   key=lambda item: (SEVERITIES.index(analysis.sites[item[1]].spec.severity), item[0])):
             site = analysis.sites[index]
             if field not in given and self.owner_releases(owner, field, site.spec):
                 path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
@@ -430,7 +454,7 @@ class LeakAnalysis(Oracle):
     def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
         if function not in self.functions:
             return "escapes" if mode == "value" else "borrows"  # a stored closure we cannot read keeps it
-        if not _touches(self.functions[function], name):
+        if not _touches(self.functions[function], name, rest if spec.language == "python" else ""):
             return "borrows"
         leaked, released, _, _ = self._seeded(function, name, rest, spec)
         if not leaked or (released and mode in ("defer", "value")):
@@ -495,6 +519,10 @@ class LeakAnalysis(Oracle):
             failing = None
         drained = bool(normal) and all(leak.drained for leak in normal)
         summaries.effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
+        if 0 in analysis.released and _restores(function, name, rest, analysis):
+            # Ex) def _rebuild(self): self._r.close(); self._r = socket.socket()   (the object holds
+            # a fresh one again: the method only borrows the object)
+            summaries.effects[key] = (True, False, False, False)
         returned = analysis.returned.get(0)
         if returned and (not normal or failing):
             position = min(returned)
@@ -640,10 +668,15 @@ class LeakAnalysis(Oracle):
         return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
 
 
-def _touches(function: FunctionIR, name: str) -> bool:
+def _touches(function: FunctionIR, name: str, rest: str = "") -> bool:
     """Reports whether a closure's body can do anything to `name` beyond reading it: call a method
-    on it, pass it along, store, return or capture it (a cheap test before analysing it)."""
+    on it, pass it along, store, return or capture it (a cheap test before analysing it); with
+    `rest`, the field of `name` holding the resource: the closure's uses of other fields of it
+    (`lambda: pair.send(self.MSG)` for what `self.sock` holds) do nothing to that one."""
     prefix = name + "."
+    if rest:
+        field = prefix + rest.partition(".")[0]
+        return _touches(function, name) and _names_whole_or(function, name, field)
     for block in function.blocks:
         for op in block.ops:
             call = op.call if isinstance(op, Defer) else op
@@ -662,6 +695,26 @@ def _touches(function: FunctionIR, name: str) -> bool:
             if any(path is not None and (path == name or path.startswith(prefix)) for path in paths):
                 return True
     return False
+
+
+def _names_whole_or(function: FunctionIR, name: str, field: str) -> bool:
+    """Reports whether some path of `function` is `name` itself or reaches into `field` of it."""
+    paths = (path for block in function.blocks for op in block.ops
+             for path in _op_paths(op.call if isinstance(op, Defer) else op))
+    return any(path == name or path == field or path.startswith(field + ".") for path in paths if path)
+
+
+def _op_paths(op) -> tuple:
+    match op:
+        case Call(receiver=receiver, args=args):
+            return (receiver, *args)
+        case Assign(source=source) | Store(source=source):
+            return (source,)
+        case Exit(values=values):
+            return values
+        case Capture(names=names):
+            return names
+    return ()
 
 
 def _only_reads(function: FunctionIR, name: str, spec: RuleSpec) -> bool:
@@ -758,6 +811,16 @@ def _taken_param(function: FunctionIR, site: Site) -> int | None:
         return None
     name = site.call.args[index]
     return function.params.index(name) if name in function.params else None
+
+
+def _restores(function: FunctionIR, name: str, rest: str, analysis: FunctionAnalysis) -> bool:
+    """Reports whether Python method `function`, having released what its object `name` holds in
+    field `rest`, stores a fresh resource in that field again (a socket pair rebuilt, a connection
+    re-opened): its object still holds one when it returns."""
+    owner = function.owner
+    field = rest.partition(".")[0]
+    return bool(field) and owner is not None and owner.receiver == name and not owner.constructor \
+        and any(index != 0 for stored, index in analysis.stored.items() if stored == field)
 
 
 def _arity(function: FunctionIR) -> int:

@@ -90,7 +90,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             return state, state
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
-        if not last[0].expected and last[1] - markers and self.oracle.quiet(last[0]):
+        if not last[0].expected and not last[0].fallible and last[1] - markers and self.oracle.quiet(last[0]):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         if not last[0].expected and self._fills_buffer(last[0], last[1] - markers):
             return state, markers  # Ex) f = open(p, "wb"); f.write(b"x")   (the I/O comes at close)
@@ -352,7 +352,10 @@ class FunctionAnalysis(OwnedFields, Closures):
             # producer with the request, which stops it, and closes f, later): a method of an object
             # holding the resource that hands the object to code it cannot see, or that is unknown
             actual = self.sites[fact.site].clause.type
-            if not self.oracle.is_tree_function(callee) or self.oracle.hands_over_receiver(callee, spec, actual):
+            if not self.oracle.is_tree_function(callee) and actual \
+                    and self.oracle.keeps_given(actual, call.callee.rpartition(".")[2]):
+                pass  # Ex) poller._get_wait_seconds()   (a function its constructor was given: it never saw the object)
+            elif not self.oracle.is_tree_function(callee) or self.oracle.hands_over_receiver(callee, spec, actual):
                 return "escape"
         for holder in holders:
             if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(callee):

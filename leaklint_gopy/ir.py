@@ -46,6 +46,9 @@ class Call:
     # In a block meant to raise (`with self.assertRaises(E):`): it may raise, quiet or not, and
     # acquires nothing, since the block completing fails the test.
     expected: bool = False
+    # In the body of a try whose handler catches a lookup error (`except IndexError:` around
+    # `deque.popleft()`): the handler says it may raise, quiet or not.
+    fallible: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,9 +55,11 @@ class CallLowering:
             # Ex) self.fakehttp(b"HTTP/1.1 200 OK\r\n\r\nHello!"); fp = urllib.request.urlopen(url)
             self.swapped |= self.unit.swaps(definition)
         if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node) \
-                or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") for p in self.patched):
+                or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") and self._acquiring(p)
+                                                  for p in self.patched):
             # Ex) with mock.patch("pymongo.pool_shared._create_connection"): _configured_socket_interface(a)
-            # (a function of the module whose helper is patched: what it returns is built on the fake)
+            # (a function of the module whose helper is patched: what it returns is built on the fake;
+            # not for a helper that acquires nothing: @patch("select_connection._is_resumable"), a predicate)
             callee = f"{callee}(inert)"  # Ex) with mock.patch("subprocess.Popen"): Popen(cmd)   (a test double)
         if canonical(callee) in infer.SPAWNERS and infer.names_no_program(node):
             # Ex) try: subprocess.Popen(["*"], stdout=fd) except OSError: os.close(fd)   (it cannot start)
@@ -77,7 +79,8 @@ class CallLowering:
         # Ex) for line in self.filePath.open(): ...   (an unknown receiver's result read as a file)
         typed = FILE_TYPE if callee.startswith("?.") and self._read_as_file(node, callee[2:]) else ""
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,
-                    awaited=id(node) in self.awaited, result_type=typed, expected=self.expecting > 0)
+                    awaited=id(node) in self.awaited, result_type=typed, expected=self.expecting > 0,
+                    fallible=self.fallible > 0)
         for path, method, where in bound:
             # Ex) atexit.register(session.close)   (a bound method handed over will be called)
             # Ex) Thread(target=server.handle_request_and_shutdown)   (a method of the tree: its summary)
@@ -289,8 +292,42 @@ class CallLowering:
             return f"?class.{func.id}", func.id, None, []  # Ex) class Message(Base): ...; Message(fp)
         if isinstance(func, ast.Name):
             return "?func", func.id, None, []
+        configured = self._configured(func) if isinstance(func, ast.Subscript) else None
+        if configured is not None:
+            # Ex) selector = self.config['selector']()   (DEFAULT_CONFIG = {'selector': selectors.DefaultSelector})
+            return self._resolved(configured, func)
         self._value(func)
         return "?func", short(func), None, []
+
+    def _configured(self, func: ast.Subscript) -> str | None:
+        """Returns the callable a `self.config['key']` subscript holds by default: the value of `key`
+        in a dict literal bound in the class body (or a tree base's), when a method of the class sets
+        `self.config` from that dict (`self.config = copy.copy(self.DEFAULT_CONFIG)`)."""
+        value, key = func.value, func.slice
+        if self.klass is None or not isinstance(key, ast.Constant) or not isinstance(key.value, str) \
+                or not (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
+                        and value.value.id == self.receiver and self.receiver):
+            return None
+        members = self.module.lineage(self.klass)[0]
+        for member in members:
+            for statement in member.node.body:
+                if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                        and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Dict)):
+                    continue
+                name = statement.targets[0].id
+                default = next((v for k, v in zip(statement.value.keys, statement.value.values)
+                                if isinstance(k, ast.Constant) and k.value == key.value), None)
+                if default is not None and self._sets_from(members, value.attr, name):
+                    return self._dotted(default)
+        return None
+
+    def _sets_from(self, members: tuple, field: str, name: str) -> bool:
+        """Reports whether a method of `members` assigns `self.<field>` a value naming `name`."""
+        return any(isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == field
+                                                         for t in node.targets)
+                   and any(isinstance(n, ast.Attribute) and n.attr == name or isinstance(n, ast.Name) and n.id == name
+                           for n in ast.walk(node.value))
+                   for member in members for method in member.methods.values() for node in ast.walk(method))
 
     def _resolved(self, dotted: str, func: ast.expr) -> tuple[str, str, str | None, list[str | None]]:
         display = self._display(dotted)
@@ -385,6 +422,12 @@ class CallLowering:
             return bool(dotted) and looks_like_class(dotted, self.module)
         return path is not None and (path in self.types or self.origins.get(path) in infer.FILE_OPENERS)
 
+    def _acquiring(self, patched: str) -> bool:
+        """Reports whether patched name `patched` is a function or class of the tree that may return
+        what it acquires (see acquirers.py); True when the tree is not known."""
+        tree = self.module.tree
+        return tree is None or tree.may_return(patched)
+
     def _local_class(self, name: str) -> bool:
         """Reports whether `name` is a class the function defines itself."""
         return name in self.scope.classes
@@ -403,11 +446,16 @@ class CallLowering:
             return self.klass.qualname
         origin = self.origins.get(path, "")
         if self.klass is not None and path.startswith(self.receiver + ".") and self.receiver and path.count(".") == 1:
-            self.module.fields(self.klass)
             name = path.split(".", 1)[1]
-            if name in self.klass.field_types:
-                return self.klass.field_types[name]
-            origin = self.klass.field_origins.get(name, "")
+            # Ex) self.ioloop._get_poller()   (self.ioloop = IOLoop() in the base class's setUp); the
+            # nearest class of the lineage assigning the field decides
+            for member in self.module.lineage(self.klass)[0]:
+                self.module.fields(member)
+                if name in member.field_types:
+                    return member.field_types[name]
+                if name in member.field_origins:
+                    origin = member.field_origins[name]
+                    break
         if "." not in path and not self._is_local(path):
             declared = self.module.variable_types.get(path)
             if declared:

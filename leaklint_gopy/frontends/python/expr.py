@@ -118,6 +118,10 @@ class ExpressionLowerer(CallLowering):
                 # Ex) self._conns.pop(host).close()   (an element taken out of a container)
                 for arg in node.args:
                     self._value(arg)
+                if self.fallible:
+                    # Ex) try: sock = self.sockets.popleft() except IndexError: sock = self.connect()
+                    # (the handler says the container may be empty)
+                    self._may_raise(self.pos.span(node))
                 return self._plain_path(base)
             case ast.Call():
                 temp = self._temp()
@@ -141,7 +145,12 @@ class ExpressionLowerer(CallLowering):
             case ast.BoolOp(values=values):
                 return self._collect(values, container=False)
             case ast.Lambda():
-                self._capture_names(free_names(node, self._visible()), "value", node)
+                names = free_names(node, self._visible())
+                if self.receiver in names and self._reads_constants(node):
+                    # Ex) lambda: pair[1].send(self.MSG_CONTENT)   (a class constant of its object: it does
+                    # nothing to what the object's fields hold)
+                    names = tuple(name for name in names if name != self.receiver)
+                self._capture_names(names, "value", node)
                 return None
             case ast.ListComp() | ast.SetComp() | ast.GeneratorExp() | ast.DictComp():
                 return self._comprehension(node)
@@ -374,6 +383,26 @@ class ExpressionLowerer(CallLowering):
         if mode == "value":
             self.captured.update(names)
         self._emit(Capture(self.pos.span(node), f"{self.qualname}.<locals>.{name}", names, mode))
+
+    def _reads_constants(self, node: ast.Lambda) -> bool:
+        """Reports whether lambda `node` uses the method's own object only to read attributes that
+        its class (or a tree base) binds in the class body and no method rebinds or defines."""
+        if self.klass is None:
+            return False
+        uses = [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == self.receiver]
+        reads = [n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                 and n.value.id == self.receiver and isinstance(n.ctx, ast.Load)]
+        if len(reads) != len(uses):
+            return False
+        members = self.module.lineage(self.klass)[0]
+        constants = {t.id for member in members for statement in member.node.body
+                     if isinstance(statement, (ast.Assign, ast.AnnAssign))
+                     for t in (statement.targets if isinstance(statement, ast.Assign) else [statement.target])
+                     if isinstance(t, ast.Name)}
+        fields = {n.attr for member in members for method in member.methods.values() for n in ast.walk(method)
+                  if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
+        return all(name in constants and name not in fields and not any(name in m.methods for m in members)
+                   for name in reads)
 
     def _capture_names(self, names: tuple[str, ...], mode: str, node: ast.AST) -> None:
         if mode == "value":

@@ -132,8 +132,12 @@ class FlowLowering:
         # Ex) try: connect(a) except OSError: pass else: self.fail("...")
         # Ex) try: call_create_and_bind(conf); self.fail() except ValueError: ...   (the body ends failing)
         expects = _fails_test(node.orelse) or len(node.body) > 1 and _fails_test(node.body[-1:])
+        # Ex) try: sock = self.sockets.popleft() except IndexError: sock = self.connect()   (the pop may fail)
+        lookup = any(_catches_lookup(handler.type) for handler in node.handlers)
         self.expecting += expects
+        self.fallible += lookup
         self._statements(node.body)
+        self.fallible -= lookup
         self.expecting -= expects
         self.frames.pop()
         self._statements(node.orelse)
@@ -355,3 +359,11 @@ def _awaits(body: list[ast.stmt]) -> bool:
     """Reports whether statements await (where a task's cancellation is raised)."""
     return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for s in body for n in ast.walk(s))
 
+
+_LOOKUP_ERRORS = frozenset({"IndexError", "KeyError", "LookupError", "StopIteration", "Empty"})
+
+
+def _catches_lookup(kind: ast.expr | None) -> bool:
+    """Reports whether an except clause names a lookup error (`IndexError`, `queue.Empty`, ...)."""
+    kinds = kind.elts if isinstance(kind, ast.Tuple) else [kind] if kind is not None else []
+    return any(short(k).rpartition(".")[2] in _LOOKUP_ERRORS for k in kinds)

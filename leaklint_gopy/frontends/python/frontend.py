@@ -142,12 +142,18 @@ _RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+# How many calls deep a function's acquiring callees are followed: a test building an IOLoop whose
+# __init__ calls a static _get_poller that builds a Poller whose base's __init__ calls a helper
+# returning a socket pair (pika) is five.
+_LEVELS = 6
+
+
 def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
            modules: set[str], tree_names: frozenset[str]) -> tuple[set[str], re.Pattern[bytes]]:
     """Returns the functions to lower now, and the pattern of the names that made them so: those that
     mention an acquiring call (its name, an alias of it or of its module, a literal such as
-    `stream=True`, an acquiring name of another tree module) or, up to four levels, a function of
-    this module that does."""
+    `stream=True`, an acquiring name of another tree module) or, a few levels deep, a function of
+    this module that does (see _LEVELS)."""
     imports = {name: target for name, target in scope.bindings.items() if scope.kinds.get(name) == "import"}
     names = needles.call_words(modules, imports) | tree_names
     # Ex) class Server(ThreadingMixIn, TCPServer): ...   (constructing one acquires)
@@ -158,7 +164,7 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
                  for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
     texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
     eager: set[str] = set()
-    for _ in range(4):
+    for _ in range(_LEVELS):
         pattern = _words(names)
         new = {(qualname, name, text) for qualname, text, name in texts
                if qualname not in eager and _mentions(text, pattern, needles)}
@@ -171,7 +177,26 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
         names.update(info.node.name for info in scope.classes.values()
                      if "." not in info.qualname[len(scope.name) + 1:]
                      and any(f"{member.qualname}.__init__" in eager for member in [info, *scope.tree_bases(info)]))
+    configured = _configured_calls(scope, names)
+    if configured is not None:
+        eager |= {qualname for qualname, text, _ in texts if configured.search(text)}
     return eager | _field_writers(definitions, positions, eager), _words(names)
+
+
+def _configured_calls(scope: ModuleScope, names: set[str]) -> re.Pattern[bytes] | None:
+    """Returns the pattern of a call of `self.config['key']` whose default, in a dict literal of a
+    class body, is an acquiring name (`DEFAULT_CONFIG = {'selector': selectors.DefaultSelector}`);
+    None when no class has one."""
+    pattern = _words(names)
+    keys = {key.value for info in scope.classes.values() for statement in info.node.body
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict)
+            for key, value in zip(statement.value.keys, statement.value.values)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+            and pattern.search(ast.unparse(value).encode() + b"(")}
+    if not keys:
+        return None
+    alternatives = b"|".join(re.escape(key.encode()) for key in sorted(keys))
+    return re.compile(rb"\[[\x27\"](?:" + alternatives + rb")[\x27\"]\]\s*\(")
 
 
 _FIELD_WRITE = re.compile(rb"\.(\w+)[ \t]*=(?!=)")

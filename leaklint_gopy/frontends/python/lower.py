@@ -59,6 +59,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.switches = literal_switches(node) if self.unit.may_switch(node) else frozenset()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
+        self.fallible = 0  # inside a try body whose handler catches a lookup error (see Call.fallible)
         self.node = node
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
@@ -203,6 +204,10 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             case ast.Assert(test=test, msg=msg):
                 self._value(test)
                 self._value(msg)
+                if _test_code(self.pos.path):
+                    # Ex) assert took < 0.2; client.close()   (a failing assertion in a test raises
+                    # AssertionError: the close after it is skipped, as after self.assertTrue)
+                    self._may_raise(self.pos.span(node))
 
     def _augmented(self, target: ast.expr, value: ast.expr) -> None:
         # Ex) conns += [conn]
@@ -473,3 +478,10 @@ def _unquote(node: ast.expr) -> ast.expr:
         except SyntaxError:
             return node
     return node
+
+
+def _test_code(path: str) -> bool:
+    """Reports whether `path` is test code by its name (`tests/`, `greentest/`, `test_x.py`,
+    `x_test.py`), where assertions run and raise (production code may run under `python -O`)."""
+    parts = path.replace("\\", "/").removesuffix(".py").split("/")
+    return any(part.startswith("test") or part.endswith(("test", "tests")) for part in parts)

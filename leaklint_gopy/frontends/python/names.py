@@ -131,7 +131,7 @@ class ModuleScope(ClassQueries):
     def _class(self, node: ast.ClassDef, module: str, prefix: str) -> None:
         qualname = f"{module}.{prefix}{node.name}"
         info = ClassInfo(qualname, node, [])
-        for item in node.body:
+        for item in _class_level(node.body):  # Ex) if sys.platform != "win32": def test_sendall_timeout(self): ...
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = item
             elif isinstance(item, ast.ClassDef):
@@ -246,6 +246,22 @@ def absolute_module(name: str, level: int, module: str) -> str:
     parts = module.split(".")
     package = parts[: max(0, len(parts) - level)]
     return ".".join(package + ([name] if name else []))
+
+
+def _class_level(body: list[ast.stmt]):
+    """Yields the statements of a class body, looking into `if` blocks for methods that only one
+    branch defines: where both branches define one (`if mswindows: def _get_handles ... else: def
+    _get_handles`), which runs depends on the platform, and neither is read (gevent's subprocess.Popen:
+    the engine reads its POSIX fork-and-exec descriptor handling wrongly)."""
+    for statement in body:
+        if not isinstance(statement, ast.If):
+            yield statement
+            continue
+        branches = [list(_class_level(statement.body)), list(_class_level(statement.orelse))]
+        names = [{s.name for s in branch if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))} for branch in branches]
+        both = names[0] & names[1]
+        for branch in branches:
+            yield from (s for s in branch if not (isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in both))
 
 
 def _top_level(body: list[ast.stmt]):
