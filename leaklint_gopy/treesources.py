@@ -220,14 +220,18 @@ class ModuleSources:
     _names: dict[str, str] = field(default_factory=dict)  # file -> dotted module name
     _lowered: dict[str, list[LoweredFile]] = field(default_factory=dict)
     _digests: dict[str, str] = field(default_factory=dict)
+    _owners: dict[str, str | None] = field(default_factory=dict)  # qualname -> owner(qualname)
 
     def owner(self, qualname: str) -> str | None:
-        """Returns the file of the tree module that defines `qualname` (`pkg.mod.f`, `pkg.mod.C.m`)."""
+        """Returns the file of the tree module that defines `qualname` (`pkg.mod.f`, `pkg.mod.C.m`),
+        once per name (the analysis asks at every call it meets)."""
+        if qualname in self._owners:
+            return self._owners[qualname]
         split = self.modules.split(qualname)
-        if split is None:
-            return None
-        path = self.modules.path(split[0])
-        self._names[path] = split[0]
+        path = self.modules.path(split[0]) if split is not None else None
+        if split is not None:
+            self._names[path] = split[0]
+        self._owners[qualname] = path
         return path
 
     def borrows(self, qualname: str, index: int, readers_only: bool = False) -> bool:

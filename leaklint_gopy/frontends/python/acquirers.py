@@ -65,7 +65,8 @@ class TreeAcquirers:
         it mentions (`make` for `from .net import dial as make`), and the acquiring methods of the
         classes those modules define or re-export that it calls (`dialer.dial(host)`)."""
         names, methods = self._imported_names(self.imported(source, module))
-        return (names & _words(source)) | (methods & _attribute_calls(source))
+        # the identifiers of the whole file are collected only when there is a name to look for
+        return (names & _words(source) if names else set()) | (methods & _attribute_calls(source) if methods else set())
 
     def _imported_names(self, imported: dict[str, dict[str, str]]) -> tuple[set[str], set[str]]:
         """Returns the local names bound to acquiring names of imported tree modules (all of them

@@ -235,10 +235,18 @@ def statements(node: ast.AST):
         current = stack.pop()
         if isinstance(current, ast.stmt):
             yield current
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        kind = current.__class__
+        names = _NESTING_FIELDS.get(kind)
+        if names is None:  # a getattr of a field a node lacks raises inside: look only at those it has
+            names = _NESTING_FIELDS[kind] = tuple(n for n in _NESTING if n in kind._fields)
+        for name in names:
             children = getattr(current, name, None)
             if isinstance(children, list):
                 stack.extend(children)
+
+
+_NESTING = ("body", "orelse", "finalbody", "handlers", "cases")
+_NESTING_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields of _NESTING it has
 
 
 _CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "collections.deque",

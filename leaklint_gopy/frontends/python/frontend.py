@@ -118,10 +118,10 @@ def _lower_module(lowered: LoweredFile, scope: ModuleScope, tree: ast.Module, so
     positions = Positions(lowered.path, source)
     unit = ModuleUnit(scope, positions, needles.words, needles.patterns)
     definitions = list(_definitions(scope))
-    eager, pattern = _eager(scope, definitions, positions, needles, modules, tree_names) if checked \
-        else (set(), _words(set()))
+    eager, mentions = _eager(scope, definitions, positions, needles, modules, tree_names) if checked \
+        else (set(), None)
     body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
-    in_body = checked and any(_mentions(positions.text(s), pattern, needles) for s in body)
+    in_body = checked and any(mentions(positions.text(s)) for s in body)
     methods = tuple(sorted(f"{scope.name}.{name}" for name in scope.functions))
     acquiring = tuple(q for q in methods if q in eager) + ((f"{scope.name}.<module>",) if in_body else ())
     module = Owner(scope.name, f"module {scope.name}", "", methods, acquiring=acquiring)
@@ -149,8 +149,8 @@ _LEVELS = 6
 
 
 def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
-           modules: set[str], tree_names: frozenset[str]) -> tuple[set[str], re.Pattern[bytes]]:
-    """Returns the functions to lower now, and the pattern of the names that made them so: those that
+           modules: set[str], tree_names: frozenset[str]) -> tuple[set[str], _Mentions]:
+    """Returns the functions to lower now, and the test of the names that made them so: those that
     mention an acquiring call (its name, an alias of it or of its module, a literal such as
     `stream=True`, an acquiring name of another tree module) or, a few levels deep, a function of
     this module that does (see _LEVELS)."""
@@ -163,11 +163,12 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
     names.update(name for info in scope.classes.values()
                  for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
     texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
+    words: dict[str, frozenset[str]] = {}  # qualname -> the words its text calls or binds (see _Mentions)
     eager: set[str] = set()
     for _ in range(_LEVELS):
-        pattern = _words(names)
+        mentions = _Mentions(names, needles)
         new = {(qualname, name, text) for qualname, text, name in texts
-               if qualname not in eager and _mentions(text, pattern, needles)}
+               if qualname not in eager and mentions(text, words, qualname)}
         if not new:
             break
         eager.update(qualname for qualname, _, _ in new)
@@ -180,7 +181,7 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
     configured = _configured_calls(scope, names)
     if configured is not None:
         eager |= {qualname for qualname, text, _ in texts if configured.search(text)}
-    return eager | _field_writers(definitions, positions, eager), _words(names)
+    return eager | _field_writers(definitions, positions, eager), _Mentions(names, needles)
 
 
 def _configured_calls(scope: ModuleScope, names: set[str]) -> re.Pattern[bytes] | None:
@@ -219,8 +220,41 @@ def _field_writers(definitions: list, positions: Positions, eager: set[str]) -> 
     return found
 
 
-def _mentions(text: bytes, pattern: re.Pattern[bytes], needles: Needles) -> bool:
-    return pattern.search(text) is not None or any(literal in text for literal in needles.literals)
+class _Mentions:
+    """Tells whether a text mentions one of `names` as _words(names) matches it, or a literal of
+    `needles`. For names that are ASCII words (all but exotic identifiers) it compares them with
+    the words the text calls or binds (_named), read once per text, instead of compiling an
+    alternation of the names for every module and round: the same answer, since such a name
+    matches exactly where a whole word of the text is it."""
+
+    __slots__ = ("names", "needles", "pattern")
+
+    def __init__(self, names: set[str], needles: Needles) -> None:
+        self.names = frozenset(names)
+        self.needles = needles
+        self.pattern = None if all(_ASCII_WORD.fullmatch(n) for n in names) else _words(names)
+
+    def __call__(self, text: bytes, words: dict[str, frozenset[str]] | None = None, key: str = "") -> bool:
+        if self.pattern is not None:
+            found = self.pattern.search(text) is not None
+        elif words is None:
+            found = not self.names.isdisjoint(_named(text))
+        else:
+            if key not in words:
+                words[key] = _named(text)
+            found = not self.names.isdisjoint(words[key])
+        return found or any(literal in text for literal in self.needles.literals)
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
+# _words' two alternatives with the name captured: `name (`, and `= mod.name` ending the line
+_CALLED = re.compile(rb"\b(\w+)\s*\(")
+_BOUND = re.compile(rb"=[ \t]*(?:\w+\.)*(\w+)[ \t]*(?:#|$)", re.MULTILINE)
+
+
+def _named(text: bytes) -> frozenset[str]:
+    """Returns the words `text` calls (`name(`) or binds a local to (`make = socket.name`)."""
+    return frozenset(word.decode("ascii") for word in {*_CALLED.findall(text), *_BOUND.findall(text)})
 
 
 def _lower_definition(unit: ModuleUnit, node, qualname: str, display: str, klass: ClassInfo | None,

@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from leaklint_gopy.frontends.python.names import canonical, import_bindings
 
 
+# The node kinds LocalScope._note records, those whose insides belong to another scope, and
+# nodes with nothing inside and nothing to note.
+_NESTED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_NOTED = _NESTED | {ast.Name, ast.Assign, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ExceptHandler,
+                    ast.MatchAs, ast.MatchStar, ast.Yield, ast.YieldFrom}
+_LEAVES = frozenset({ast.Load, ast.Store, ast.Del, ast.Constant})
+
+
 @dataclass(slots=True)
 class LocalScope:
     """The names one function binds: parameters, assignments, local imports and nested functions."""
@@ -30,11 +38,23 @@ class LocalScope:
         scope = cls(cls.parameter_names(node), set(), {}, {}, set(), set())
         body = node.body if isinstance(node.body, list) else [node.body]
         stack: list[ast.AST] = list(body)
+        pop, push, extend, note = stack.pop, stack.append, stack.extend, scope._note
+        # The walk of ast.iter_child_nodes, in the same order, without its generators: this runs on
+        # every node of every lowered function. Only the kinds _note matches are noted, and the
+        # leaves with nothing to note (a Name's Load context, a constant) are not visited.
         while stack:
-            child = stack.pop()
-            scope._note(child, module)
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.extend(ast.iter_child_nodes(child))
+            child = pop()
+            kind = child.__class__
+            if kind in _NOTED:
+                note(child, module)
+                if kind in _NESTED:
+                    continue
+            for name in kind._fields:
+                value = getattr(child, name, None)
+                if value.__class__ is list:
+                    extend(item for item in value if isinstance(item, ast.AST) and item.__class__ not in _LEAVES)
+                elif isinstance(value, ast.AST) and value.__class__ not in _LEAVES:
+                    push(value)
         return scope
 
     @classmethod

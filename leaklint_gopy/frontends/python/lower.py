@@ -17,7 +17,7 @@ from leaklint_gopy.frontends.python.calls import short
 from leaklint_gopy.frontends.python.classes import ClassInfo
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
 from leaklint_gopy.frontends.python.expr import ExpressionLowerer, free_names
-from leaklint_gopy.frontends.python.flags import Flags, bound_names, literal_switches, once_guards
+from leaklint_gopy.frontends.python.flags import Flags, bound_names, literal_switches, once_guards, walk
 from leaklint_gopy.frontends.python.flow import FlowLowering, Frame, expected_only
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.unit import ModuleUnit
@@ -390,13 +390,13 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
     def _dying(self, node: ast.For | ast.AsyncFor | ast.While) -> tuple[str, ...]:
         """Returns the locals bound in a loop body that nothing outside the body reads: each
         iteration's value is lost when the next one starts."""
-        inside = [n for statement in node.body for n in ast.walk(statement) if isinstance(n, ast.Name)]
+        inside = [n for statement in node.body for n in walk(statement) if isinstance(n, ast.Name)]
         if not isinstance(node, ast.While):
-            inside += [n for n in ast.walk(node.target) if isinstance(n, ast.Name)]
+            inside += [n for n in walk(node.target) if isinstance(n, ast.Name)]
         loads = Counter(n.id for n in inside if isinstance(n.ctx, ast.Load))
         bound = {n.id for n in inside if isinstance(n.ctx, ast.Store)}
         if self.loads is None:
-            self.loads = Counter(n.id for n in ast.walk(self.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+            self.loads = Counter(n.id for n in walk(self.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
         return tuple(sorted(self._name(name) for name in bound
                             if self.scope.is_local(name) and self.loads[name] == loads[name]))
 

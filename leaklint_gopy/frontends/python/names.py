@@ -12,7 +12,7 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from leaklint_gopy.frontends.python.classes import ClassInfo, ClassQueries, looks_like_class
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
@@ -26,6 +26,7 @@ _STAR_TABLE_ALIASES = {"_socket": "socket", "posix": "os", "nt": "os"}
 _BUILTINS = frozenset(dir(builtins))
 
 
+@lru_cache(maxsize=1 << 16)  # asked at every call lowered, mostly about the same few hundred names
 def canonical(dotted: str) -> str:
     """Returns `dotted` with module aliases replaced (`posix.open` -> `os.open`)."""
     for alias, target in _MODULE_ALIASES.items():

@@ -20,6 +20,7 @@ class Needles:
     patterns: frozenset[str] = frozenset()  # the qualified calls that acquire (`socket.socket`)
 
     @classmethod
+    @functools.lru_cache(maxsize=8)  # once per run, not per package: every package of a run has the same needles
     def of(cls, needles: frozenset[bytes]) -> Needles:
         patterns = frozenset(n[1:].decode() for n in needles if n.startswith(b"="))
         literals = tuple(sorted(n for n in needles if not n.decode().isidentifier() and not n.startswith(b"=")))
