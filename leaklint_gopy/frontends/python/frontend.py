@@ -247,13 +247,14 @@ class _Mentions:
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
-# _words' two alternatives with the name captured: `name (`, and `= mod.name` ending the line
+# _words' alternatives with the name captured: `name (`, and `= mod.name` or `return name` ending the line
 _CALLED = re.compile(rb"\b(\w+)\s*\(")
-_BOUND = re.compile(rb"=[ \t]*(?:\w+\.)*(\w+)[ \t]*(?:#|$)", re.MULTILINE)
+_BOUND = re.compile(rb"(?:=|\breturn\b)[ \t]*(?:\w+\.)*(\w+)[ \t]*(?:#|$)", re.MULTILINE)
 
 
 def _named(text: bytes) -> frozenset[str]:
-    """Returns the words `text` calls (`name(`) or binds a local to (`make = socket.name`)."""
+    """Returns the words `text` calls (`name(`), binds a local to (`make = socket.name`) or returns
+    by name (`return FileHandler`)."""
     return frozenset(word.decode("ascii") for word in {*_CALLED.findall(text), *_BOUND.findall(text)})
 
 
