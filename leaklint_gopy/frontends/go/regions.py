@@ -101,7 +101,12 @@ def _body(source: bytes, start: int, end: int) -> tuple[int, int]:
 def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
     """Records where each file calls `calls` or a wrapper of them, and returns `calls` plus the
     wrappers: the package's functions that may return a resource and call one (and their callers
-    up to `rounds` levels)."""
+    up to `rounds` levels). With no names (a package lowered only as context) nothing is called,
+    so nothing wraps a call either: no file is searched."""
+    if not calls.names:
+        for file in files:
+            file.calls = []
+        return calls
     holding = _holding_types(files)
     declared = [(chunk, file) for file in files for chunk in file.functions()
                 if _returns_resource(file.source[chunk.start:chunk.body if chunk.body != -1 else chunk.end], holding)
