@@ -137,6 +137,8 @@ _BORROWING = re.compile(r"(?:\.\.\.)?(?:io\.(?:Reader|Writer|ReaderAt|WriterAt|R
                         r"ByteScanner|RuneReader|StringWriter|WriterTo|ReaderFrom|Seeker)|context\.Context|error|"
                         r"string|bool|u?int(?:8|16|32|64)?|float(?:32|64)|byte|rune|\[\][\w.*]+|any|interface\{\}|"
                         r"func\(.*)")
+_BRACKETS = re.compile(rb"[()\[\]{}]")
+_SEPARATORS = re.compile(rb"[()\[\]{},]")
 _FUNC = re.compile(rb"\nfunc (?:\(\s*\w*\s*\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)(?:\[[^\]\n]*\])?\(")
 
 
@@ -173,27 +175,29 @@ def _resource_results(files: list[tuple[str, bytes]]) -> frozenset[str]:
 
 def _closing(data: bytes, start: int) -> int:
     """Returns the position after the bracket that closes the list opening before `start`."""
-    depth, position = 1, start
-    while position < len(data) and depth:
-        char = data[position]
-        depth += 1 if char in b"([{" else -1 if char in b")]}" else 0
-        position += 1
-    return position
+    depth = 1
+    for match in _BRACKETS.finditer(data, start):  # bracket to bracket: a byte-by-byte loop cost more than the rest
+        depth += 1 if data[match.start()] in b"([{" else -1
+        if not depth:
+            return match.end()
+    return max(start, len(data))
 
 
 def _split_parameters(data: bytes, start: int) -> list[str]:
     """Returns the parameter types of the list opening before `start` (grouped names share a type)."""
-    depth, position, segments, begin = 1, start, [], start
-    while position < len(data) and depth:
-        char = data[position:position + 1]
+    depth, position, segments, begin = 1, max(start, len(data)), [], start
+    for match in _SEPARATORS.finditer(data, start):
+        char = data[match.start()]
         if char in b"([{":
             depth += 1
         elif char in b")]}":
             depth -= 1
-        elif char == b"," and depth == 1:
-            segments.append(data[begin:position])
-            begin = position + 1
-        position += 1
+            if not depth:
+                position = match.end()
+                break
+        elif depth == 1:  # a comma
+            segments.append(data[begin:match.start()])
+            begin = match.end()
     segments.append(data[begin:position - 1])
     parts = [" ".join(s.decode("utf-8", "replace").split()) for s in segments]
     parts = [p for p in parts if p]

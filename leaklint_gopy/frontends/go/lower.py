@@ -60,7 +60,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
-        self.given: frozenset[str] = frozenset()  # parameters the function appends to and never returns
+        self.given: frozenset[str] | None = None  # parameters the function appends to and never returns
+        self._signature: tuple[Node, list[str]] | None = None  # what `given` is computed from, on first use
         self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
 
     # -- entry ----------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._declare(receiver[0], receiver[1])
         params = self._params(node.child_by_field_name("parameters"))
         self.results = self._params(node.child_by_field_name("result"))
-        self.given = _slices_kept_inside(node, params)
+        self._signature = (node, params)  # `given` walks the whole body: only an append to a name needs it
         results = result_nodes(node)
         self.failing = bool(results) and text(results[-1]) == "error"
         self.responses = _response_names(node.child_by_field_name("body"))
@@ -287,12 +288,16 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
 
     def _appends_to_given(self, left: list[Node], right: list[Node]) -> bool:
         """Reports whether an assignment is `s = append(s, ...)` for a parameter `s` in `self.given`."""
-        if len(left) != 1 or len(right) != 1 or left[0].type != "identifier" or text(left[0]) not in self.given:
+        if len(left) != 1 or len(right) != 1 or left[0].type != "identifier":
             return False
         function = right[0].child_by_field_name("function") if right[0].type == "call_expression" else None
         arguments = _args(right[0]) if function is not None else []
-        return function is not None and text(function) == "append" and "append" not in self.locals \
-            and bool(arguments) and text(arguments[0]) == text(left[0])
+        if not (function is not None and text(function) == "append" and "append" not in self.locals
+                and bool(arguments) and text(arguments[0]) == text(left[0])):
+            return False
+        if self.given is None:
+            self.given = _slices_kept_inside(*self._signature) if self._signature is not None else frozenset()
+        return text(left[0]) in self.given
 
     def _note_texts(self, left: list[Node], right: list[Node]) -> None:
         """Remembers which variables now hold an error's text, or a message no nil error prints."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from leaklint_gopy.frontends.go.regions import after_lists
 from leaklint_gopy.frontends.words import alternation
 from leaklint_gopy.spec import RuleSpec
 
@@ -123,16 +124,7 @@ def _body_end(data: bytes, start: int) -> int:
 
 def _results_of(line: bytes, position: int) -> bytes:
     """Returns what follows the type and value parameter lists of a signature line: its results."""
-    for opening, closing in ((b"[", b"]"), (b"(", b")")):
-        if line[position:position + 1] != opening:
-            continue
-        depth = 0
-        while position < len(line):
-            depth += {opening[0]: 1, closing[0]: -1}.get(line[position], 0)
-            position += 1
-            if depth == 0:
-                break
-    return line[position:]
+    return line[after_lists(line, position, len(line)):]
 
 
 def import_section(data: bytes) -> bytes:

@@ -101,7 +101,12 @@ def _body(source: bytes, start: int, end: int) -> tuple[int, int]:
 def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
     """Records where each file calls `calls` or a wrapper of them, and returns `calls` plus the
     wrappers: the package's functions that may return a resource and call one (and their callers
-    up to `rounds` levels)."""
+    up to `rounds` levels). With no names (a package lowered only as context) nothing is called,
+    so nothing wraps a call either: no file is searched."""
+    if not calls.names:
+        for file in files:
+            file.calls = []
+        return calls
     holding = _holding_types(files)
     declared = [(chunk, file) for file in files for chunk in file.functions()
                 if _returns_resource(file.source[chunk.start:chunk.body if chunk.body != -1 else chunk.end], holding)
@@ -140,16 +145,27 @@ def _results(source: bytes, chunk: Chunk) -> bytes:
     """Returns the text of a function's result types: what follows its parameter list."""
     position = chunk.named_at + len(chunk.name)
     end = chunk.body if chunk.body != -1 else source.find(b"\n", position, chunk.end)
-    for opening, closing in ((b"[", b"]"), (b"(", b")")):  # type parameters, then parameters
+    return source[after_lists(source, position, end):end]
+
+
+_LISTS = ((b"[", re.compile(rb"[\[\]]")), (b"(", re.compile(rb"[()]")))  # type parameters, then parameters
+
+
+def after_lists(source: bytes, position: int, end: int) -> int:
+    """Returns the position after the type parameter and parameter lists that open at `position`
+    (either may be absent), read no further than `end`; from bracket to bracket, not byte by byte."""
+    for opening, brackets in _LISTS:
         if source[position:position + 1] != opening:
             continue
         depth = 0
-        while position < end:
-            depth += {opening[0]: 1, closing[0]: -1}.get(source[position], 0)
-            position += 1
+        for match in brackets.finditer(source, position, max(position, end)):
+            depth += 1 if source[match.start()] == opening[0] else -1
             if depth == 0:
+                position = match.end()
                 break
-    return source[position:end]
+        else:
+            position = max(position, end)  # Ex) a list still open at `end`
+    return position
 
 
 def _within(offsets: list[int], chunk: Chunk) -> bool:
