@@ -422,7 +422,14 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _note_request(self, call, node: Node, targets: list[str | None]) -> None:
         """Remembers what decides whether sending a request holds a connection: a HEAD method (the
         context it is built with is the Contexts' to follow)."""
-        if call.callee not in _NEW_REQUEST or not targets or targets[0] is None:
+        if not targets or targets[0] is None:
+            return
+        package = self.scope.package
+        if call.callee.removeprefix(f"{package.key}.") in package.head_requests:
+            # Ex) req, err := f.makeUploadHeadRequest(ctx, loc); resp, err := c.Do(req)
+            self.requests[targets[0]] = (("method", "HEAD"),)
+            return
+        if call.callee not in _NEW_REQUEST:
             return
         args = _args(node)
         with_context = call.callee.endswith("WithContext")

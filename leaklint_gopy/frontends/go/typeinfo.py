@@ -90,6 +90,7 @@ class PackageTypes:
     func_types: dict[str, list[Node]] = field(default_factory=dict)  # named function types -> their results
     name: str = ""  # the package clause's name (`main`)
     ending: frozenset[str] = frozenset()  # functions returning only into the process's end (see process.py)
+    head_requests: frozenset[str] = frozenset()  # functions returning only HEAD requests (transports.py)
     # Functions declared again in files built only for one GOOS (`newICMPProxy` in icmp_linux.go and
     # icmp_windows.go): name -> the GOOS of each variant other than the default declaration, and file -> its GOOS.
     variants: dict[str, set[str]] = field(default_factory=dict)
