@@ -339,6 +339,7 @@ class ExpressionLowerer:
                 receiver = f"{receiver}.{via}"
             owner = self.scope.method_owner(owner, method)
             display = f"({self.scope.display_type(owner)}).{method}"
+            owner = self.scope.implementation(owner, method) or owner
             declared = self.scope.result_types(f"{owner}.{method}")
             return Call(span, f"{owner}.{method}", display, receiver, args, results, kwargs=promoted, in_loop=loop,
                         result_type=declared[0] if declared else "")

@@ -114,6 +114,10 @@ class GoFrontend:
             nodes = _declarations_apart(source, file)
         imports = _imports(nodes)
         package.collect(nodes, imports)
+        if lowered.path.endswith("_test.go"):
+            package.test_types |= {text(spec.child_by_field_name("name")) for node in nodes
+                                   if node.type == "type_declaration" for spec in node.named_children
+                                   if spec.type in ("type_spec", "type_alias")}
         parsed.append((lowered, source, nodes, imports, plan))
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, nodes: list, imports: dict[str, str],
