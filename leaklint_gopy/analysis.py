@@ -112,6 +112,14 @@ class LeakAnalysis(Oracle):
             return None  # Ex) self.assertRaises(ValueError, log.getLog, 2)   (its result is the caller's)
         if callee.startswith("?.") and receiver_type:
             callee = receiver_type + callee[1:]
+        via = next((value for key, value in call.kwargs if key == "interface"), None)
+        if via is not None:
+            # Ex) w.(Hijacker).Hijack() inside net/http: what the interface's method is declared to
+            # return, or the rules name, is acquired, whichever of the package's types implements it
+            named = self._clause(via, call.kwargs, "") or self._clause(via, call.kwargs, call.result_type) \
+                or self._clause(via, call.kwargs, "", patterns=True)
+            if named is not None:
+                return named
         named = self._clause(callee, call.kwargs, "")
         roundtrip = next((value for key, value in call.kwargs if key == "roundtrip"), None)
         if named is not None and roundtrip is not None and roundtrip in self.functions and not self.returns(roundtrip):

@@ -339,7 +339,11 @@ class ExpressionLowerer:
                 receiver = f"{receiver}.{via}"
             owner = self.scope.method_owner(owner, method)
             display = f"({self.scope.display_type(owner)}).{method}"
-            owner = self.scope.implementation(owner, method) or owner
+            implementation = self.scope.implementation(owner, method)
+            if implementation:
+                # Ex) w.conn.close() where conn is a serverConn: netConn's close (the rules still see the interface's)
+                promoted += (("interface", f"{owner}.{method}"),)
+                owner = implementation
             declared = self.scope.result_types(f"{owner}.{method}")
             return Call(span, f"{owner}.{method}", display, receiver, args, results, kwargs=promoted, in_loop=loop,
                         result_type=declared[0] if declared else "")

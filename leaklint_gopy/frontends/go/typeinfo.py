@@ -300,15 +300,16 @@ class FileScope:
 
     def implementation(self, owner: str, method: str) -> str:
         """Returns the type whose `method` a call through the package's interface `owner` runs, when
-        exactly one type of the package implements that interface and none of its tests does
-        (a value of another type cannot be assigned within the package); else ""."""
+        the interface has an unexported method (only the package's types can implement it) and
+        exactly one type of the package, none of its tests', implements it; else ""."""
         # Ex) w.conn.close() where conn is a serverConn and netConn is its only implementation
+        # (testing's testDeps has only exported methods: the real one is testdeps.TestDeps, elsewhere)
         prefix = self.package.key + "."
         local = owner[len(prefix):] if owner.startswith(prefix) else ""
         if local not in self.package.interfaces:
             return ""
         wanted = self._interface_methods(local)
-        if method not in wanted:
+        if method not in wanted or all(each[:1].isupper() for each in wanted):
             return ""
         implementers = [name for name in self.package.type_names - self.package.interfaces
                         if all((name, each) in self.package.methods for each in wanted)]
