@@ -413,7 +413,9 @@ class ExpressionLowerer:
 
 
 def _served_by(url: str | None, servers: set[str]) -> bool:
-    """Reports whether `url` is the URL of one of `servers` (`ts.URL`, `cst.ts.URL`)."""
+    """Reports whether `url` is the URL of one of `servers` (`ts.URL`, `cst.ts.URL`), or a path
+    under it (`ts.URL + "/redirect"`: one handler serves every path)."""
+    url = url.split("+", 1)[0].strip() if url is not None else None
     return url is not None and url.endswith(".URL") and any(url.startswith(server + ".") for server in servers)
 
 
