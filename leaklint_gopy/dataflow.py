@@ -52,7 +52,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             block_id = work.pop()
             out, raised = self._block(block_id, states[block_id], _ignore)
             for edge in blocks[block_id].succs:
-                new = _along(edge, raised if edge.exceptional else out)
+                new = _along(edge, raised if edge.exceptional else out, self.sites)
                 if edge.handled:
                     new = frozenset(replace(f, raised=None) if f.raised else f for f in new)
                 old = states.get(edge.target)
@@ -693,11 +693,15 @@ def _drop(state: State, gone: Callable[[Holder], bool]) -> State:
     return frozenset(f for f in state if f.site < 0 or not any(gone(h) for h in f.holders))
 
 
-def _along(edge: Edge, state: State) -> State:
+def _along(edge: Edge, state: State, sites: list[Site]) -> State:
     """Returns the facts that can hold on `edge`, given what its guard proves."""
     guard: Guard | None = edge.guard
     while guard is not None:
-        if guard.kind == "nonnil":
+        if guard.kind in ("true", "false"):
+            # Ex) if write { cmd.Start() } ... if !write { return }   (started only where write is true)
+            other = ("flag", f"{guard.subject}={'false' if guard.kind == 'true' else 'true'}")
+            state = frozenset(f for f in state if f.site < 0 or other not in sites[f.site].call.kwargs)
+        elif guard.kind == "nonnil":
             state = frozenset(f for f in state if f.site < 0 or f.err != guard.subject)
         else:
             state = frozenset(f for f in state if f.site < 0 or f.closed_unless != guard.subject

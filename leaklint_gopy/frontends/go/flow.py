@@ -56,6 +56,11 @@ class ControlFlowLowerer:
         then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
         guards = self._closer_guards(condition) or message_guards(condition, self.error_texts, self.messages) \
             or _guards(condition, self.flags)
+        tested = flag_test(condition)
+        if guards == (None, None) and tested is not None and tested[0] in self.fixed:
+            # Ex) if write { childProcess.Wait() }   (what was started under `if write` is gone on the false edge)
+            kinds = ("true", "false") if tested[1] else ("false", "true")
+            guards = (Guard(tested[0], kinds[0]), Guard(tested[0], kinds[1]))
         truth = self._truth(condition)
         if truth is None:
             self.cfg.branch(then_block, else_block, guards)

@@ -14,7 +14,7 @@ from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.contexts import Contexts
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names, _served_by)
-from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _Loop
+from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.guards import error_text, is_message
 from leaklint_gopy.frontends.go.transports import dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
@@ -62,6 +62,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
         self.given: frozenset[str] = frozenset()  # parameters the function appends to and never returns
         self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
+        self.fixed: frozenset[str] = frozenset()  # bool parameters the function never assigns (see _fixed_flags)
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -75,6 +76,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failing = bool(results) and text(results[-1]) == "error"
         self.responses = _response_names(node.child_by_field_name("body"))
         body = node.child_by_field_name("body")
+        self.fixed = _fixed_flags(node.child_by_field_name("parameters"), body)
         if body is not None:
             self._block(body, scoped=False)
         end = self.pos.end_span(body) if body is not None else self.pos.span(node)
@@ -647,3 +649,12 @@ def _returns(function: FunctionIR) -> bool:
             return True
         stack.extend(edge.target for edge in block.succs)
     return False
+
+
+def _fixed_flags(params: Node | None, body: Node | None) -> frozenset[str]:
+    """Returns the bool parameters that `body` never assigns nor takes the address of: every test
+    of one in the function sees the same value (`func (test *serverTest) run(t *testing.T, write bool)`)."""
+    names = [text(name) for param in (params.named_children if params is not None else ())
+             if param.type == "parameter_declaration" and text(param.child_by_field_name("type")) == "bool"
+             for name in param.children_by_field_name("name")]
+    return frozenset(name for name in names if body is not None and not _changed_in(body, name))
