@@ -63,6 +63,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.given: frozenset[str] = frozenset()  # parameters the function appends to and never returns
         self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
         self.fixed: frozenset[str] = frozenset()  # bool parameters the function never assigns (see _fixed_flags)
+        self.rows: dict[str, Node] = {}  # range variables -> the table literal whose elements they take
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -569,6 +570,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.fake_clients = dict(self.fake_clients)
         inner.dialless = set(self.dialless)
         inner.silent = set(self.silent)
+        inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
         inner.contexts = self.contexts.inherited()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
