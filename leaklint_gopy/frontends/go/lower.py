@@ -64,6 +64,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
         self.fixed: frozenset[str] = frozenset()  # bool parameters the function never assigns (see _fixed_flags)
         self.rows: dict[str, Node] = {}  # range variables -> the table literal whose elements they take
+        self.exiting = False  # past a `defer os.Exit(0)` in the function's body: its exits end the process
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -81,6 +82,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         if body is not None:
             self._block(body, scoped=False)
         end = self.pos.end_span(body) if body is not None else self.pos.span(node)
+        if self.exiting:
+            self.cfg.emit(Exit(end, "abort"))  # Ex) defer os.Exit(0) ... }   (the end ends the process)
         free = tuple(sorted(self.outer)) if self.outer else ()
         function = self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
                                    is_closure=bool(self.outer), free_names=free)
@@ -508,7 +511,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             values = tuple(self.results)
         failing = self.failing and bool(items) and self._reports_failure(items[-1])
         succeeding = self.failing and bool(items) and items[-1].type == "nil"
-        self.cfg.emit(Exit(self.pos.span(node), "return", values, failing=failing, succeeding=succeeding))
+        kind = "abort" if self.exiting else "return"
+        self.cfg.emit(Exit(self.pos.span(node), kind, values, failing=failing, succeeding=succeeding))
 
     def _reports_failure(self, value: Node) -> bool:
         """Reports whether a returned error is surely non-nil: a new one, a sentinel, or a name an
@@ -558,6 +562,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._store(lowered.receiver, node)
         else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=self._growing()))
+            if lowered.callee == "os.Exit" and _in_function_body(node):
+                # Ex) defer os.Exit(0)   (a helper process: every later exit ends the process)
+                self.exiting = True
 
     def _closure(self, node: Node, mode: str) -> str:
         """Lowers a func literal as a function of its own and emits its Capture; returns its qualname."""
@@ -660,3 +667,12 @@ def _fixed_flags(params: Node | None, body: Node | None) -> frozenset[str]:
              if param.type == "parameter_declaration" and text(param.child_by_field_name("type")) == "bool"
              for name in param.children_by_field_name("name")]
     return frozenset(name for name in names if body is not None and not _changed_in(body, name))
+
+
+def _in_function_body(statement: Node) -> bool:
+    """Reports whether a statement sits directly in a function's body, not in a branch or loop."""
+    parent = statement.parent
+    if parent is not None and parent.type == "statement_list":
+        parent = parent.parent
+    return parent is not None and parent.type == "block" and parent.parent is not None \
+        and parent.parent.type in ("function_declaration", "method_declaration", "func_literal")
