@@ -275,7 +275,8 @@ class LeakAnalysis(Oracle):
                 clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
                                  resource=site.clause.resource, type=site.clause.type, field=first,
                                  more_fields=tuple(more), unless=site.clause.unless, injected=injected,
-                                 buffered_methods=site.clause.buffered(site.call.kwargs))
+                                 buffered_methods=site.clause.buffered(site.call.kwargs),
+                                 drained=analysis.returned_drained.get(site_index, False))
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result
         if guessed and store is self._shared.returns and store is not self._local.returns:

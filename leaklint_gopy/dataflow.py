@@ -34,6 +34,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             self.sites.append(site)
         self.returned: dict[int, dict[int, frozenset[str]]] = {}  # site -> result position -> field paths
         self.returned_closed: set[int] = set()  # sites returned closed on some path that does not fail
+        self.returned_drained: dict[int, bool] = {}  # site -> returned read to its end on every path
         self.released: set[int] = set()
         self.stored: dict[str, int] = {}  # owner field -> first site stored into it
         self.pooled: set[int] = set()  # sites added to a container in a field (`self.socks[fd] = s`)
@@ -444,12 +445,12 @@ class FunctionAnalysis(OwnedFields, Closures):
                                       pending=call.span if call.in_loop else None)}
                 continue
             if target is None and err is None:
-                report(Leak(site.index, "discarded", call.span))
+                report(Leak(site.index, "discarded", call.span, drained=clause.drained))
                 continue
             if target is None:
                 # Ex) _, err := http.Get(u); if err == nil { t.Fatal(...) }   (nothing leaks on either path)
                 state = state | {Fact(site.index, frozenset({(f"$discarded{site.index}", "")}), err,
-                                      discarded=call.span)}
+                                      discarded=call.span, drained=clause.drained)}
                 continue
             rest = spec.release_field if clause.field is None else clause.field
             holders = frozenset({(target, rest), *((target, more) for more in clause.more_fields)})
@@ -457,7 +458,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # Ex) defer cancel(); ...; resp, err := c.Do(req)   (the context ends the request at return)
                 state = state | {Fact(site.index, holders, err, deferred=True, pending=call.span if call.in_loop else None)}
                 continue
-            state = state | {Fact(site.index, holders, err)}
+            # Ex) r, b := getBody(t, req, c)   (the helper read it to the end: what is left is LL105's)
+            state = state | {Fact(site.index, holders, err, drained=clause.drained)}
         return state
 
     def _site(self, call: Call, spec: RuleSpec, clause: Acquire, result: int, target: str | None) -> Site:
@@ -580,6 +582,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                     # Ex) return &Row{rows: rows}, nil   (both the Row and its field `rows` reach it)
                     positions = self.returned.setdefault(fact.site, {})
                     positions[position] = positions.get(position, frozenset()) | rests
+                    self.returned_drained[fact.site] = self.returned_drained.get(fact.site, True) and fact.drained
         # Ex) return sock.close   (the cleanup is handed to the caller with the resource)
         # Ex) return resp, fmt.Errorf(...)   (a caller that sees the error ignores the other results)
         handed = () if exit_.failing and len(exit_.values) > 1 else exit_.values
