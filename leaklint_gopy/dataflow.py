@@ -677,7 +677,7 @@ def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
     if fact.raised is not None:
         return Leak(fact.site, "exception", fact.raised, fact.raised_by, drained=fact.drained)
     if fact.discarded is not None:
-        return Leak(fact.site, "discarded", fact.discarded)
+        return Leak(fact.site, "discarded", fact.discarded, drained=fact.drained)
     return Leak(fact.site, kind, span, detail, drained=fact.drained)
 
 
