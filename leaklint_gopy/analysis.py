@@ -114,6 +114,14 @@ class LeakAnalysis(Oracle):
             return None  # Ex) self.assertRaises(ValueError, log.getLog, 2)   (its result is the caller's)
         if callee.startswith("?.") and receiver_type:
             callee = receiver_type + callee[1:]
+        via = next((value for key, value in call.kwargs if key == "interface"), None)
+        if via is not None:
+            # Ex) w.(Hijacker).Hijack() inside net/http: what the interface's method is declared to
+            # return, or the rules name, is acquired, whichever of the package's types implements it
+            named = self._clause(via, call.kwargs, "") or self._clause(via, call.kwargs, call.result_type) \
+                or self._clause(via, call.kwargs, "", patterns=True)
+            if named is not None:
+                return named
         named = self._clause(callee, call.kwargs, "")
         roundtrip = next((value for key, value in call.kwargs if key == "roundtrip"), None)
         if named is not None and roundtrip is not None and roundtrip in self.functions and not self.returns(roundtrip):
@@ -301,7 +309,8 @@ class LeakAnalysis(Oracle):
                                  buffered_methods=site.clause.buffered(site.call.kwargs),
                                  takes_over_arg=_taken_param(function, site),
                                  same_object_methods=site.clause.same_object_methods,
-                                 object_release_methods=site.clause.object_release_methods)
+                                 object_release_methods=site.clause.object_release_methods,
+                                 drained=analysis.returned_drained.get(site_index, False))
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result
         if guessed and store is self._shared.returns and store is not self._local.returns:
@@ -906,4 +915,8 @@ def _exit_note(leak: Leak) -> str:
 def _field_holder(function: FunctionIR, owner: Owner, field: str) -> tuple[str, str]:
     """Returns how `function` (a method or a module function of `owner`) reaches the owner's `field`."""
     receiver = function.owner.receiver if function.owner is not None else ""
+    if receiver and owner.receiver and "." in field:
+        # Ex) conn.conn: `w.conn.close()` is then a call on the value holding it (its receiver_effect)
+        above, _, below = field.rpartition(".")
+        return f"{receiver}.{above}", below
     return (receiver, field) if receiver and owner.receiver else (field, "")

@@ -36,6 +36,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             self.sites.append(site)
         self.returned: dict[int, dict[int, frozenset[str]]] = {}  # site -> result position -> field paths
         self.returned_closed: set[int] = set()  # sites returned closed on some path that does not fail
+        self.returned_drained: dict[int, bool] = {}  # site -> returned read to its end on every path
         self.released: set[int] = set()
         self.stored: dict[str, int] = {}  # owner field -> first site stored into it
         self.pooled: set[int] = set()  # sites added to a container in a field (`self.socks[fd] = s`)
@@ -59,7 +60,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             for edge in blocks[block_id].succs:
                 if self.assume and _contradicts(edge.guard, self.assume):
                     continue  # Ex) if cleanup: self.addCleanup(sock.close)   (called with cleanup left True)
-                new = _along(edge, raised if edge.exceptional else out)
+                new = _along(edge, raised if edge.exceptional else out, self.sites)
                 if edge.handled:
                     new = frozenset(replace(f, raised=None) if f.raised else f for f in new
                                     if not self._handshake_only(f, edge))
@@ -506,12 +507,12 @@ class FunctionAnalysis(OwnedFields, Closures):
                                       pending=call.span if call.in_loop else None)}
                 continue
             if target is None and err is None:
-                report(Leak(site.index, "discarded", call.span))
+                report(Leak(site.index, "discarded", call.span, drained=clause.drained))
                 continue
             if target is None:
                 # Ex) _, err := http.Get(u); if err == nil { t.Fatal(...) }   (nothing leaks on either path)
                 state = state | {Fact(site.index, frozenset({(f"$discarded{site.index}", "")}), err,
-                                      discarded=call.span)}
+                                      discarded=call.span, drained=clause.drained)}
                 continue
             rest = spec.release_field if clause.field is None else clause.field
             holders = frozenset({(target, rest), *((target, more) for more in clause.more_fields)})
@@ -524,7 +525,9 @@ class FunctionAnalysis(OwnedFields, Closures):
             unbound = self.bindings.unbound(self.bound | set(call.results)) if python else frozenset()
             taken = _at(call.args, clause.takes_over_arg) if python else None
             detached = frozenset({taken}) if taken and "." not in taken and not taken.startswith("$") else frozenset()
-            state = state | {Fact(site.index, holders, err, unbound=unbound, detached=detached - set(call.results))}
+            # Ex) r, b := getBody(t, req, c)   (the helper read it to the end: what is left is LL105's)
+            state = state | {Fact(site.index, holders, err, unbound=unbound, detached=detached - set(call.results),
+                                  drained=clause.drained)}
         return state
 
     def _site(self, call: Call, spec: RuleSpec, clause: Acquire, result: int, target: str | None) -> Site:
@@ -554,7 +557,11 @@ class FunctionAnalysis(OwnedFields, Closures):
                     aliases.setdefault(fact.site, set()).add((target + holder[0][len(source):], holder[1]))
         field = self._owner_field(target)
         if field and aliases:
-            return self._store_field(span, target, field, set(aliases), state, report, accumulate)
+            # Ex) w.conn = &netConn{conn: c}   (the object reaches c at conn.conn too: a Close calling
+            # w.conn.close() releases it when netConn's close closes its conn)
+            inner = {site: {field + joined(h)[len(target):] for h in holders if joined(h).startswith(target + ".")}
+                     for site, holders in aliases.items()}
+            return self._store_field(span, target, field, set(aliases), state, report, accumulate, inner)
         if "." in target and aliases and not any(target == joined(h) for f in state for h in f.holders):
             escaped = set(aliases)
             return self._overwrite(span, target, frozenset(f for f in state if f.site not in escaped), report)
@@ -644,6 +651,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                     # Ex) return &Row{rows: rows}, nil   (both the Row and its field `rows` reach it)
                     positions = self.returned.setdefault(fact.site, {})
                     positions[position] = positions.get(position, frozenset()) | rests
+                    self.returned_drained[fact.site] = self.returned_drained.get(fact.site, True) and fact.drained
         # Ex) return sock.close   (the cleanup is handed to the caller with the resource)
         # Ex) return resp, fmt.Errorf(...)   (a caller that sees the error ignores the other results)
         handed = () if exit_.failing and len(exit_.values) > 1 else exit_.values
@@ -759,7 +767,7 @@ def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
     if fact.raised is not None:
         return Leak(fact.site, "exception", fact.raised, fact.raised_by, drained=fact.drained)
     if fact.discarded is not None:
-        return Leak(fact.site, "discarded", fact.discarded)
+        return Leak(fact.site, "discarded", fact.discarded, drained=fact.drained)
     return Leak(fact.site, kind, span, detail, drained=fact.drained)
 
 
@@ -778,11 +786,15 @@ def _drop(state: State, gone: Callable[[Holder], bool]) -> State:
     return frozenset(f for f in state if f.site < 0 or not any(gone(h) for h in f.holders))
 
 
-def _along(edge: Edge, state: State) -> State:
+def _along(edge: Edge, state: State, sites: list[Site]) -> State:
     """Returns the facts that can hold on `edge`, given what its guard proves."""
     guard: Guard | None = edge.guard
     while guard is not None:
-        if guard.kind == "nonnil":
+        if guard.kind in ("true", "false"):
+            # Ex) if write { cmd.Start() } ... if !write { return }   (started only where write is true)
+            other = ("flag", f"{guard.subject}={'false' if guard.kind == 'true' else 'true'}")
+            state = frozenset(f for f in state if f.site < 0 or other not in sites[f.site].call.kwargs)
+        elif guard.kind == "nonnil":
             state = frozenset(f for f in state if f.site < 0 or f.err != guard.subject)
         else:
             state = frozenset(f for f in state if f.site < 0 or f.closed_unless != guard.subject

@@ -142,11 +142,12 @@ Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit | Pair
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """What an edge proves: `subject` is nil/None (`nil`) or not (`nonnil`) on that edge, and what
-    `also` proves with it (`err4 != nil && err6 != nil`: both errors are set)."""
+    """What an edge proves: `subject` is nil/None (`nil`) or not (`nonnil`) on that edge, or a
+    boolean the function never assigns is `true` or `false` there, and what `also` proves with it
+    (`err4 != nil && err6 != nil`: both errors are set)."""
 
     subject: str
-    kind: Literal["nil", "nonnil"]
+    kind: Literal["nil", "nonnil", "true", "false"]
     also: Guard | None = None
 
 

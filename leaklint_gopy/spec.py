@@ -49,6 +49,7 @@ class Acquire:
     released_at_exit: tuple[tuple[str, str], ...] = ()  # with one of these, released when the function exits
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
     injected: bool = False  # (summaries) acquired through an interface's RoundTrip: a fake in tests
+    drained: bool = False  # (summaries) returned read to its end on every path (`io.ReadAll(r.Body); return r, b`)
     context: str = ""  # `with` / `async with` over the call closes the resource (automatic fixes)
     buffered_methods: tuple[str, ...] = ()  # methods (`write`, `stdin.write`) that only fill its buffer
     unbuffered: tuple[tuple[str, str], ...] = ()  # with one of these arguments it has no buffer (buffering=0)

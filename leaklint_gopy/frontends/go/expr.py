@@ -196,6 +196,11 @@ class ExpressionLowerer:
             # Ex) rt := NewHeaderRoundTripper(fakeBase); resp, _ := rt.RoundTrip(req)   (a test of a
             # transport wrapper: the base it delegates to is the test's fake, which holds no connection)
             call = replace(call, kwargs=call.kwargs + (("transport", "injected"),))
+        fixed = tuple(("flag", f"{name}={'true' if self.flags[name] else 'false'}")
+                      for name in sorted(self.fixed) if name in self.flags)
+        if fixed:
+            # Ex) if write { cmd.Start() }   (what it acquires exists only where write is true)
+            call = replace(call, kwargs=call.kwargs + fixed)
         self.cfg.emit(call)
         ended = self.contexts.ends(call, self.types)
         if ended is not None:
@@ -339,6 +344,11 @@ class ExpressionLowerer:
                 receiver = f"{receiver}.{via}"
             owner = self.scope.method_owner(owner, method)
             display = f"({self.scope.display_type(owner)}).{method}"
+            implementation = self.scope.implementation(owner, method)
+            if implementation:
+                # Ex) w.conn.close() where conn is a serverConn: netConn's close (the rules still see the interface's)
+                promoted += (("interface", f"{owner}.{method}"),)
+                owner = implementation
             declared = self.scope.result_types(f"{owner}.{method}")
             return Call(span, f"{owner}.{method}", display, receiver, args, results, kwargs=promoted, in_loop=loop,
                         result_type=declared[0] if declared else "")
@@ -408,7 +418,9 @@ class ExpressionLowerer:
 
 
 def _served_by(url: str | None, servers: set[str]) -> bool:
-    """Reports whether `url` is the URL of one of `servers` (`ts.URL`, `cst.ts.URL`)."""
+    """Reports whether `url` is the URL of one of `servers` (`ts.URL`, `cst.ts.URL`), or a path
+    under it (`ts.URL + "/redirect"`: one handler serves every path)."""
+    url = url.split("+", 1)[0].strip() if url is not None else None
     return url is not None and url.endswith(".URL") and any(url.startswith(server + ".") for server in servers)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from leaklint_gopy.frontends.go.expr import _args, _items
+from leaklint_gopy.frontends.go.expr import _args, _composite_values_of, _items
 from leaklint_gopy.frontends.go.guards import _guards, flag_test, flag_value, message_guards
 from leaklint_gopy.frontends.go.typeinfo import text
 from leaklint_gopy.ir import Assign, Call, Exit, Guard, Kill
@@ -56,6 +56,11 @@ class ControlFlowLowerer:
         then_block, else_block, after = self.cfg.new_block(), self.cfg.new_block(), self.cfg.new_block()
         guards = self._closer_guards(condition) or message_guards(condition, self.error_texts, self.messages) \
             or _guards(condition, self.flags)
+        tested = flag_test(condition)
+        if guards == (None, None) and tested is not None and tested[0] in self.fixed:
+            # Ex) if write { childProcess.Wait() }   (what was started under `if write` is gone on the false edge)
+            kinds = ("true", "false") if tested[1] else ("false", "true")
+            guards = (Guard(tested[0], kinds[0]), Guard(tested[0], kinds[1]))
         truth = self._truth(condition)
         if truth is None:
             self.cfg.branch(then_block, else_block, guards)
@@ -136,6 +141,11 @@ class ControlFlowLowerer:
                 if name in self.locals or name in self.outer:
                     return None  # Ex) func f(debug bool) { if debug { ... } }   (shadows the constant)
                 return self.scope.package.booleans.get(name)
+            case "selector_expression":
+                operand = condition.child_by_field_name("operand")
+                if operand is not None and text(operand) in self.rows:
+                    # Ex) if tt.wantErr { ... }   (every case of the table sets wantErr: true)
+                    return _same_in_every_row(self.rows[text(operand)], text(condition.child_by_field_name("field")))
         return None
 
     def _table(self, clause: Node | None) -> Node | None:
@@ -193,7 +203,12 @@ class ControlFlowLowerer:
         self.loops.append(loop)
         self.breakables.append(loop)
         body = node.child_by_field_name("body")
+        row = _row_variable(clause)
+        table = self._table(clause) if row else None
+        if table is not None and not _changed_in(body, row):
+            self.rows[row] = table  # Ex) for _, tt := range tests { ... if tt.wantErr { ... } }
         self._block(body)
+        self.rows.pop(row, None)
         self.breakables.pop()
         self.loops.pop()
         if self.cfg.reachable and loop.declared:
@@ -504,3 +519,42 @@ def _error_case_guards(value: Node | None, cases: list[Node]) -> list[Guard | No
         else:
             out.append(Guard(subject, "nonnil") if "nil" not in values else None)
     return out + [Guard(subject, "nonnil") if has_nil else None]
+
+
+def _row_variable(clause: Node | None) -> str:
+    """Returns the variable a range clause binds each element to (`tt` of `for _, tt := range tests`)."""
+    if clause is None or clause.type != "range_clause":
+        return ""
+    items = _items(clause.child_by_field_name("left"))
+    return text(items[1]) if len(items) == 2 and items[1].type == "identifier" and text(items[1]) != "_" else ""
+
+
+def _same_in_every_row(table: Node, field: str) -> bool | None:
+    """Returns the value a bool field has in every element of a table literal (false where an element
+    leaves it out), or None when the elements differ or one is not a keyed literal."""
+    seen: set[bool] = set()
+    for element in _composite_values_of(table.child_by_field_name("body")):
+        if element.type != "literal_value":
+            return None
+        values = {key: value for key, value in _keyed_elements(element)}
+        if not values and element.named_children:
+            return None  # Ex) {"no host", "http://", true}   (positional: which one is the field is unknown)
+        value = values.get(field)
+        if value is not None and value.type not in ("true", "false"):
+            return None
+        seen.add(value is not None and value.type == "true")
+    return seen.pop() if len(seen) == 1 else None
+
+
+def _keyed_elements(literal: Node) -> list[tuple[str, Node]]:
+    """Returns (field, value) for the keyed elements of a literal value (`{name: "x", wantErr: true}`)."""
+    out = []
+    for element in literal.named_children:
+        if element.type == "keyed_element" and len(element.named_children) >= 2:
+            key, value = element.named_children[0], element.named_children[-1]
+            while key.type == "literal_element" and key.named_children:
+                key = key.named_children[0]
+            while value.type == "literal_element" and value.named_children:
+                value = value.named_children[0]
+            out.append((text(key), value))
+    return out

@@ -15,6 +15,7 @@ from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
+from leaklint_gopy.frontends.go.transports import builds_head_requests
 from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, receiver_type_name,
                                          result_nodes, text)
 from leaklint_gopy.frontends.go.prefilter import import_section
@@ -83,6 +84,7 @@ class GoFrontend:
                                for chunk in file.functions() if not chunk.method])
         package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
                                           [source for _, source in files])
+        package.head_requests = _head_request_builders(parsed)
         for lowered, source, nodes, imports, plan in parsed:
             try:
                 checked = focus is None or lowered.path in focus
@@ -112,6 +114,10 @@ class GoFrontend:
             nodes = _declarations_apart(source, file)
         imports = _imports(nodes)
         package.collect(nodes, imports)
+        if lowered.path.endswith("_test.go"):
+            package.test_types |= {text(spec.child_by_field_name("name")) for node in nodes
+                                   if node.type == "type_declaration" for spec in node.named_children
+                                   if spec.type in ("type_spec", "type_alias")}
         parsed.append((lowered, source, nodes, imports, plan))
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, nodes: list, imports: dict[str, str],
@@ -151,6 +157,29 @@ def _process_roots(parsed: list, package: PackageTypes) -> list[tuple[object, di
                 whole = _parse_ranges(source, [extent]).root_node.named_children if extent else [node]
                 roots.extend((each, imports) for each in whole if process_root(each, lowered.path, package.name))
     return roots
+
+
+_HEAD_METHOD = re.compile(rb'NewRequest(?:WithContext)?\([^)]*(?:"HEAD"|MethodHead)')
+
+
+def _head_request_builders(parsed: list) -> frozenset[str]:
+    """Returns the functions of the package (`F`, `T.M`) that return only HEAD requests (see
+    transports.builds_head_requests), those parsed without body parsed whole to read it."""
+    names = set()
+    for _, source, nodes, imports, plan in parsed:
+        for node in nodes:
+            if node.type not in ("function_declaration", "method_declaration"):
+                continue
+            end = plan.elided.get(node.start_byte, node.end_byte)
+            if not _HEAD_METHOD.search(source, node.start_byte, end):
+                continue
+            whole = [node] if end == node.end_byte else [
+                each for each in _parse_ranges(source, [(node.start_byte, end)]).root_node.named_children
+                if each.type == node.type]
+            name = text(node.child_by_field_name("name"))
+            if any(builds_head_requests(each, imports) for each in whole):
+                names.add(f"{receiver_type_name(node)}.{name}" if node.type == "method_declaration" else name)
+    return frozenset(names)
 
 
 def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, positions: Positions,

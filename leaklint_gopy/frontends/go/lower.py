@@ -14,7 +14,7 @@ from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.contexts import Contexts
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names, _served_by)
-from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _Loop
+from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.guards import error_text, is_message
 from leaklint_gopy.frontends.go.transports import dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
@@ -63,6 +63,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.given: frozenset[str] | None = None  # parameters the function appends to and never returns
         self._signature: tuple[Node, list[str]] | None = None  # what `given` is computed from, on first use
         self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
+        self.fixed: frozenset[str] = frozenset()  # bool parameters the function never assigns (see _fixed_flags)
+        self.rows: dict[str, Node] = {}  # range variables -> the table literal whose elements they take
+        self.exiting = False  # past a `defer os.Exit(0)` in the function's body: its exits end the process
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -76,9 +79,12 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failing = bool(results) and text(results[-1]) == "error"
         self.responses = _response_names(node.child_by_field_name("body"))
         body = node.child_by_field_name("body")
+        self.fixed = _fixed_flags(node.child_by_field_name("parameters"), body)
         if body is not None:
             self._block(body, scoped=False)
         end = self.pos.end_span(body) if body is not None else self.pos.span(node)
+        if self.exiting:
+            self.cfg.emit(Exit(end, "abort"))  # Ex) defer os.Exit(0) ... }   (the end ends the process)
         free = tuple(sorted(self.outer)) if self.outer else ()
         function = self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
                                    is_closure=bool(self.outer), free_names=free)
@@ -427,7 +433,14 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _note_request(self, call, node: Node, targets: list[str | None]) -> None:
         """Remembers what decides whether sending a request holds a connection: a HEAD method (the
         context it is built with is the Contexts' to follow)."""
-        if call.callee not in _NEW_REQUEST or not targets or targets[0] is None:
+        if not targets or targets[0] is None:
+            return
+        package = self.scope.package
+        if call.callee.removeprefix(f"{package.key}.") in package.head_requests:
+            # Ex) req, err := f.makeUploadHeadRequest(ctx, loc); resp, err := c.Do(req)
+            self.requests[targets[0]] = (("method", "HEAD"),)
+            return
+        if call.callee not in _NEW_REQUEST:
             return
         args = _args(node)
         with_context = call.callee.endswith("WithContext")
@@ -503,7 +516,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             values = tuple(self.results)
         failing = self.failing and bool(items) and self._reports_failure(items[-1])
         succeeding = self.failing and bool(items) and items[-1].type == "nil"
-        self.cfg.emit(Exit(self.pos.span(node), "return", values, failing=failing, succeeding=succeeding))
+        kind = "abort" if self.exiting else "return"
+        self.cfg.emit(Exit(self.pos.span(node), kind, values, failing=failing, succeeding=succeeding))
 
     def _reports_failure(self, value: Node) -> bool:
         """Reports whether a returned error is surely non-nil: a new one, a sentinel, or a name an
@@ -553,6 +567,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._store(lowered.receiver, node)
         else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=self._growing()))
+            if lowered.callee == "os.Exit" and _in_function_body(node):
+                # Ex) defer os.Exit(0)   (a helper process: every later exit ends the process)
+                self.exiting = True
 
     def _closure(self, node: Node, mode: str) -> str:
         """Lowers a func literal as a function of its own and emits its Capture; returns its qualname."""
@@ -565,6 +582,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.fake_clients = dict(self.fake_clients)
         inner.dialless = set(self.dialless)
         inner.silent = set(self.silent)
+        inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
         inner.contexts = self.contexts.inherited()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
@@ -645,3 +663,21 @@ def _returns(function: FunctionIR) -> bool:
             return True
         stack.extend(edge.target for edge in block.succs)
     return False
+
+
+def _fixed_flags(params: Node | None, body: Node | None) -> frozenset[str]:
+    """Returns the bool parameters that `body` never assigns nor takes the address of: every test
+    of one in the function sees the same value (`func (test *serverTest) run(t *testing.T, write bool)`)."""
+    names = [text(name) for param in (params.named_children if params is not None else ())
+             if param.type == "parameter_declaration" and text(param.child_by_field_name("type")) == "bool"
+             for name in param.children_by_field_name("name")]
+    return frozenset(name for name in names if body is not None and not _changed_in(body, name))
+
+
+def _in_function_body(statement: Node) -> bool:
+    """Reports whether a statement sits directly in a function's body, not in a branch or loop."""
+    parent = statement.parent
+    if parent is not None and parent.type == "statement_list":
+        parent = parent.parent
+    return parent is not None and parent.type == "block" and parent.parent is not None \
+        and parent.parent.type in ("function_declaration", "method_declaration", "func_literal")

@@ -1,7 +1,8 @@
 """What a request in a test can get: through an `http.Transport` literal whose every dial function
 returns a nil connection on each of its paths, no response at all; from an httptest server whose
 handler never touches its ResponseWriter, a response with Content-Length 0, whose body the client
-replaces with http.NoBody, handing the connection back at once. It reads syntax only.
+replaces with http.NoBody, handing the connection back at once; from a function of the package
+that only builds HEAD requests, a response with no body to hold. It reads syntax only.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from leaklint_gopy.frontends.go.expr import _args, _items, _keyed_values
 from leaklint_gopy.frontends.go.typeinfo import text
 
 _PLAIN_DIALS = ("DialContext", "Dial")
+_NEW_REQUESTS = ("NewRequest", "NewRequestWithContext")
 _TLS_DIALS = ("DialTLSContext", "DialTLS")
 
 
@@ -84,4 +86,75 @@ def _uses(node: Node, name: str) -> list[Node]:
         if current.type == "identifier" and text(current) == name:
             out.append(current)
         stack.extend(current.named_children)
+    return out
+
+
+def builds_head_requests(function: Node, imports: dict[str, str]) -> bool:
+    """Reports whether a function declaration returns a request first, and every request it returns
+    is nil or one net/http built with the HEAD method, directly (`return http.NewRequest("HEAD", u,
+    nil)`) or through a variable only ever assigned such a request."""
+    # Ex) func (f *Fs) makeUploadHeadRequest(ctx, loc) (*http.Request, error) {
+    #         req, err := http.NewRequestWithContext(ctx, "HEAD", loc, nil); ...; return req, nil }
+    body = function.child_by_field_name("body")
+    if body is None:
+        return False
+    heads: set[str] = set()
+    returned: list[Node] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "func_literal":
+            continue  # Ex) a callback inside: its returns are its own
+        if node.type == "call_expression" and _new_request(node, imports) is False:
+            return False  # Ex) http.NewRequest(method, u, nil)   (a method the caller chooses)
+        if node.type in ("short_var_declaration", "assignment_statement"):
+            left = _items(node.child_by_field_name("left"))
+            right = _items(node.child_by_field_name("right"))
+            if right and _new_request(right[0], imports) and left and left[0].type == "identifier":
+                heads.add(text(left[0]))
+        if node.type == "return_statement":
+            items = _items(node.named_children[0]) if node.named_children else []
+            if not items:
+                return False  # Ex) a bare return of named results
+            returned.append(items[0])
+        stack.extend(node.named_children)
+    assigned = [node for node in _assignments(body) if text(node[0]) in heads]
+    return any(item.type != "nil" for item in returned) \
+        and all(item.type == "nil" or text(item) in heads or _new_request(item, imports) for item in returned) \
+        and all(_new_request(value, imports) for _, value in assigned if value is not None)
+
+
+def _new_request(node: Node, imports: dict[str, str]) -> bool | None:
+    """Returns whether a call to net/http's NewRequest(WithContext) passes the HEAD method; None
+    when `node` is no such call."""
+    if node.type != "call_expression":
+        return None
+    function = node.child_by_field_name("function")
+    if function is None or function.type != "selector_expression":
+        return None
+    operand, field = function.child_by_field_name("operand"), function.child_by_field_name("field")
+    if imports.get(text(operand)) != "net/http" or text(field) not in _NEW_REQUESTS:
+        return None
+    args = _args(node)
+    index = int(text(field) == "NewRequestWithContext")
+    method = text(args[index]) if len(args) > index else ""
+    return method == '"HEAD"' or method.endswith("MethodHead")
+
+
+def _assignments(body: Node) -> list[tuple[Node, Node | None]]:
+    """Returns each (identifier, value) a statement of `body` assigns, the value None when it is
+    not one expression per name (`req, err := build()` gives req None: a call's first result)."""
+    out = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type in ("short_var_declaration", "assignment_statement"):
+            left = _items(node.child_by_field_name("left"))
+            right = _items(node.child_by_field_name("right"))
+            for index, item in enumerate(left):
+                if item.type == "identifier":
+                    value = right[index] if len(right) == len(left) else right[0] if index == 0 and right else None
+                    out.append((item, value))
+        if node.type != "func_literal":
+            stack.extend(node.named_children)
     return out

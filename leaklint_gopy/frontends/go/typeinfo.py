@@ -64,6 +64,11 @@ TEST_FAILURES = frozenset(f"testing.{kind}.{method}" for kind in ("T", "B", "F",
                           for method in ("Error", "Errorf", "Fail"))
 
 
+# The methods of io's interfaces that the package's interfaces embed (`type ShimInstance interface { io.Closer; ... }`).
+_IO_METHODS = {"Closer": {"Close"}, "Reader": {"Read"}, "Writer": {"Write"}, "ReadCloser": {"Read", "Close"},
+               "WriteCloser": {"Write", "Close"}, "ReadWriteCloser": {"Read", "Write", "Close"}}
+
+
 def text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None else ""
 
@@ -90,6 +95,9 @@ class PackageTypes:
     func_types: dict[str, list[Node]] = field(default_factory=dict)  # named function types -> their results
     name: str = ""  # the package clause's name (`main`)
     ending: frozenset[str] = frozenset()  # functions returning only into the process's end (see process.py)
+    head_requests: frozenset[str] = frozenset()  # functions returning only HEAD requests (transports.py)
+    test_types: set[str] = field(default_factory=set)  # types declared in the package's _test.go files
+    embeds: dict[str, list[str]] = field(default_factory=dict)  # interface -> the interfaces it embeds (`io.Closer`)
     # Functions declared again in files built only for one GOOS (`newICMPProxy` in icmp_linux.go and
     # icmp_windows.go): name -> the GOOS of each variant other than the default declaration, and file -> its GOOS.
     variants: dict[str, set[str]] = field(default_factory=dict)
@@ -163,6 +171,7 @@ class PackageTypes:
             self.func_types[name] = self._declared(result_nodes(body), imports)
         elif body is not None and body.type == "interface_type":
             self.interfaces.add(name)
+            self.embeds[name] = [text(elem) for elem in body.named_children if elem.type == "type_elem"]
             for method in body.named_children:
                 if method.type == "method_elem" and method.child_by_field_name("name") is not None:
                     self.methods[(name, text(method.child_by_field_name("name")))] = \
@@ -288,6 +297,36 @@ class FileScope:
                 return candidate
         external = [c for c in candidates if c and not c.startswith(prefix)]
         return external[0] if len(external) == 1 else owner
+
+    def implementation(self, owner: str, method: str) -> str:
+        """Returns the type whose `method` a call through the package's interface `owner` runs, when
+        the interface has an unexported method (only the package's types can implement it) and
+        exactly one type of the package, none of its tests', implements it; else ""."""
+        # Ex) w.conn.close() where conn is a serverConn and netConn is its only implementation
+        # (testing's testDeps has only exported methods: the real one is testdeps.TestDeps, elsewhere)
+        prefix = self.package.key + "."
+        local = owner[len(prefix):] if owner.startswith(prefix) else ""
+        if local not in self.package.interfaces:
+            return ""
+        wanted = self._interface_methods(local)
+        if method not in wanted or all(each[:1].isupper() for each in wanted):
+            return ""
+        implementers = [name for name in self.package.type_names - self.package.interfaces
+                        if all((name, each) in self.package.methods for each in wanted)]
+        if len(implementers) != 1 or implementers[0] in self.package.test_types:
+            return ""
+        return prefix + implementers[0]
+
+    def _interface_methods(self, local: str, depth: int = 0) -> set[str]:
+        """Returns the methods of the package's interface `local`, with those of the interfaces it
+        embeds (io's Closer, Reader and Writer, or the package's own)."""
+        methods = {method for owner, method in self.package.methods if owner == local}
+        for embedded in self.package.embeds.get(local, []) if depth < 4 else ():
+            if embedded in self.package.interfaces:
+                methods |= self._interface_methods(embedded, depth + 1)
+            else:
+                methods |= _IO_METHODS.get(embedded.rsplit(".", 1)[-1], set())
+        return methods
 
     def promoted_through(self, owner: str, name: str) -> str:
         """Returns the embedded field through which a value of the package's struct `owner` reaches
