@@ -144,3 +144,21 @@ def test_a_package_using_a_dependency_is_answered_from_the_index_when_nothing_ch
     monkeypatch.setattr(driver, "read_source", lambda path, *rest: read.append(path) or real(path, *rest))
     assert _findings(root, use_cache=True) == first == [("app.go", 10, "LL103"), ("app.go", 27, "LL103")]
     assert read == []  # the dependency's files, outside the walked tree, were signed with the result
+
+
+def test_a_sibling_package_of_the_module_outside_the_checked_path_is_summarised(tmp_path: Path) -> None:
+    # Checking one package of a checkout (frp's server/proxy): its module's other packages are where
+    # the go command builds them from, so `msg.WriteMsg(c io.Writer, ...)` is read as a borrow and a
+    # helper returning a file as an acquisition, as when the whole tree is checked.
+    root = tmp_path / "app"
+    files = {root / "go.mod": "module example.com/app\n\ngo 1.21\n",
+             root / "helper/helper.go": DECODER.replace("package decoder", "package helper"),
+             root / "cmd/app.go": APP.replace("github.com/BurntSushi/Decoder/decoder", "example.com/app/helper")
+             .replace("decoder.", "helper.")}
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    result = driver.run([str(root / "cmd")], driver.Settings(RULES, root=str(root), use_cache=False, jobs=1))
+    assert [(Path(f.span.path).name, f.span.line, f.rule_id) for f in result.findings] == \
+        [("app.go", 10, "LL103"), ("app.go", 27, "LL103")]
+    assert Dependencies({str(root)}, "").files("example.com/app/helper") == [str(root / "helper/helper.go")]
