@@ -1,6 +1,6 @@
 """Where the sources of a Go package outside the analysed paths are on this machine: the module's
-own directory for its own packages (checking one package of a checkout, its siblings are there), the
-vendor/ directory of a module of the tree, else the module cache (GOMODCACHE, else GOPATH/pkg/mod,
+own directory for its own packages (checking one package of a checkout, its siblings are there), for
+a tree no go.mod claims (GOPATH-era code) the directory its import path ends with, the vendor/ directory of a module of the tree, else the module cache (GOMODCACHE, else GOPATH/pkg/mod,
 else ~/go/pkg/mod) at the version the module's go.mod requires (after its replace directives).
 
 They are read so that a call into a dependency (`toml.DecodeReader(f, &v)`, `googleapi.CheckResponse(resp)`)
@@ -26,10 +26,12 @@ _REPLACEMENT = re.compile(r"^\s*(\S+)(?:\s+(v\S+))?\s*=>\s*(\S+)(?:\s+(v\S+))?")
 
 
 class Dependencies:
-    """Finds the files of packages the modules rooted at `roots` import from elsewhere."""
+    """Finds the files of packages the modules rooted at `roots` import from elsewhere; with
+    `directories`, packages no go.mod claims are named by their directory below it (see _by_directory)."""
 
-    def __init__(self, roots: set[str], cache_dir: str | None = None) -> None:
+    def __init__(self, roots: set[str], cache_dir: str | None = None, directories: str | None = None) -> None:
         self._roots = sorted(roots)
+        self._directories = directories
         self._cache = cache_dir if cache_dir is not None else module_cache()
         self._modules: dict[str, tuple[list[tuple[str, str]], dict[str, tuple[str, str]], str]] = {}
         self._found: dict[str, list[str]] = {}
@@ -38,8 +40,13 @@ class Dependencies:
         """Returns the .go files (tests excluded) of package `import_path`, or [] when it is not here."""
         if import_path not in self._found:
             self._found[import_path] = self._own(import_path) or (
-                self._locate(import_path) if _third_party(import_path) else [])
+                self._locate(import_path) or self._by_directory(import_path) if _third_party(import_path) else [])
         return self._found[import_path]
+
+    def sibling(self, import_path: str) -> bool:
+        """Reports whether `import_path` is a package of the tree itself found outside the analysed
+        paths: of a root's own module, or directory-named (not a vendored or cached dependency)."""
+        return bool(self._own(import_path) or _third_party(import_path) and self._by_directory(import_path))
 
     def _own(self, import_path: str) -> list[str]:
         """Returns the files of a package of one of the roots' own modules (`github.com/fatedier/frp/pkg/msg`
@@ -48,6 +55,20 @@ class Dependencies:
             module = self._read_mod(root)[2]
             if module and (import_path == module or import_path.startswith(module + "/")):
                 return _go_files(os.path.join(root, *import_path[len(module):].split("/")))
+        return []
+
+    def _by_directory(self, import_path: str) -> list[str]:
+        """Returns the files of the directory below `directories` that `import_path` ends with, longest
+        first (`github.com/gohugoio/hugo/helpers` is `helpers/` of a 2018 hugo checkout, which had no
+        go.mod and was built at $GOPATH/src/github.com/gohugoio/hugo): the directory-named packages of
+        such a tree are resolved the same way (see typeinfo.PackageTypes.resolve_import)."""
+        if self._directories is None:
+            return []
+        parts = import_path.split("/")
+        for start in range(1, len(parts)):
+            found = _go_files(os.path.join(self._directories, *parts[start:]))
+            if found:
+                return found
         return []
 
     def _locate(self, import_path: str) -> list[str]:
