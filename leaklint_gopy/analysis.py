@@ -267,7 +267,10 @@ class LeakAnalysis(Oracle):
                 clause = Acquire(calls=(qualname,), results=(position,), error_result=error,
                                  resource=site.clause.resource, type=site.clause.type, field=first,
                                  more_fields=tuple(more), unless=site.clause.unless, injected=injected,
-                                 buffered_methods=site.clause.buffered(site.call.kwargs))
+                                 buffered_methods=site.clause.buffered(site.call.kwargs),
+                                 # Ex) a helper returning a go-plugin client: its Kill still releases it
+                                 release_methods=site.clause.release_methods, release_calls=site.clause.release_calls,
+                                 awaited_release=site.clause.awaited_release)
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result
         if guessed and store is self._shared.returns and store is not self._local.returns:
@@ -400,12 +403,17 @@ class LeakAnalysis(Oracle):
             return "drains"
         return "borrows" if leaked else "closes" if released else "escapes"
 
-    def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
+    def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str,
+                       clause: Acquire | None = None) -> str:
+        """Returns what closure `function` does to the resource its free variable `name` holds (at
+        `rest`); `clause`, the acquisition's, says which more methods release it (a go-plugin
+        client's Kill)."""
         if function not in self.functions:
             return "escapes" if mode == "value" else "borrows"  # a stored closure we cannot read keeps it
         if not _touches(self.functions[function], name):
             return "borrows"
-        leaked, released, _, _ = self._seeded(function, name, rest, spec)
+        own = clause if clause is not None and (clause.release_methods or clause.release_calls) else None
+        leaked, released, _, _ = self._seeded(function, name, rest, spec, held=own)
         if not leaked or (released and mode in ("defer", "value")):
             return "closes"  # Ex) t.Cleanup(func() { if ln != nil { ln.Close() } })
         # Ex) go func() { select { case <-ctx.Done(): return; case <-quit: t.Stop() } }()   (a goroutine

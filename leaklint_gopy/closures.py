@@ -67,7 +67,8 @@ class Closures:
         spec = self.sites[fact.site].spec
         for holder in sorted(fact.holders):
             if root(holder[0]) in capture.names:
-                effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode)
+                effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode,
+                                                    self.sites[fact.site].clause)
                 if effect != "borrows":
                     return effect
         return "borrows"

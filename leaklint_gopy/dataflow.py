@@ -388,6 +388,15 @@ class FunctionAnalysis(OwnedFields, Closures):
                     return True
         return False
 
+    def _deferred_before(self, call: Call, target: str, spec: RuleSpec, clause: Acquire) -> bool:
+        """Reports whether a release of `target` was deferred, outside loops, on a line before `call`
+        makes it a resource (a value that becomes one by a method call can be set up for release
+        before: `defer client.Kill()` then `client.Client()`); such a defer runs at every exit after."""
+        methods = {f".{method}" for method in (*spec.release_methods, *clause.release_methods)}
+        return any(isinstance(op, Defer) and not op.in_loop and op.call.receiver == target
+                   and op.call.callee[op.call.callee.rfind("."):] in methods and op.span.line < call.span.line
+                   for block in self.function.blocks for op in block.ops)
+
     def _own_object(self, arg: str | None, holder: Holder) -> bool:
         """Reports whether `arg` is the method's own object and the resource one of its fields: the
         object still owns its fields wherever it is passed (`reactor.addReader(self)`)."""
@@ -427,6 +436,11 @@ class FunctionAnalysis(OwnedFields, Closures):
                     site = self._site(call, spec, clause, result, target)
                     self.sites[site.index] = replace(site, lent=True)
                     state = state | {Fact(site.index, frozenset({(target, "")}), err)}
+                    continue
+                if self._deferred_before(call, target, spec, clause):
+                    # Ex) client := plugin.NewClient(cfg); defer client.Kill(); rpc, err := client.Client()
+                    site = self._site(call, spec, clause, result, target)
+                    state = state | {Fact(site.index, frozenset({(target, "")}), err, deferred=True)}
                     continue
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)
