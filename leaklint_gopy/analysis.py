@@ -103,6 +103,17 @@ class LeakAnalysis(Oracle):
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions
 
+    def made_method(self, clause: Acquire, method: str) -> str:
+        """Returns the method `method` of what a tree function's summary (`clause`) hands back, when
+        exactly one type of that function's package declares it: the value is one of that package's
+        own, whatever interface its signature names (atomicfile.New returns an *atomicFile as a File,
+        whose Cancel closes the temporary file); else ""."""
+        maker = clause.calls[0] if len(clause.calls) == 1 else ""
+        if not maker or not hasattr(self.functions, "methods_named") or maker not in self.functions:
+            return ""
+        found = self.functions.methods_named(maker, method)
+        return found[0] if len(found) == 1 else ""
+
     def borrows_by_type(self, callee: str, index: int, own: bool = False) -> bool:
         return self.functions.borrows(callee, index, own) if hasattr(self.functions, "borrows") else False
 
@@ -167,9 +178,11 @@ class LeakAnalysis(Oracle):
         return None if field is None else f"{field}.{rest}" if rest else field
 
     def method_releases(self, method: str, rest: str, spec: RuleSpec) -> bool:
-        """Reports whether Python method `method` releases what its object holds at `rest` on some path."""
+        """Reports whether method `method` releases what its object (a Go receiver, a Python method's
+        first parameter) holds at `rest` on some path."""
         function = self.functions[method]
-        return bool(function.params) and self._seeded(method, function.params[0], rest, spec)[1]
+        me = function.receiver or (function.params[0] if function.params else "")
+        return bool(me) and self._seeded(method, me, rest, spec)[1]
 
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own

@@ -288,6 +288,11 @@ class FunctionAnalysis(OwnedFields, Closures):
                 return "release"
         typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
         callee = typed if self.oracle.is_tree_function(typed) else call.callee
+        made = callee.startswith("?.") and spec.language == "go" and self.oracle.made_method(
+            self.sites[fact.site].clause, call.callee[2:])
+        if made:
+            # Ex) f, err := atomicfile.New(p); ...; f.Cancel()   (New returns its package's *atomicFile as a File)
+            callee = made
         if spec.language == "python" and self._object_call(call, holders):
             # Ex) producer = self.makeProducer(request, f); producer.start()   (start() registers the
             # producer with the request, which stops it, and closes f, later): a method of an object
@@ -309,9 +314,10 @@ class FunctionAnalysis(OwnedFields, Closures):
                     else self.oracle.receiver_effect(callee, rest, spec)
                 if effect.startswith("passes"):
                     effect = "borrows"  # Ex) raw = self.opened_raw()   (handed back: the arguments below say to whom)
-                if effect == "borrows" and python and rest and self.oracle.method_releases(callee, rest, spec):
+                if effect == "borrows" and (python or made) and rest and self.oracle.method_releases(callee, rest, spec):
                     # Ex) waker.connectionLost(reason)   (`if not hasattr(self, "o"): return` first: the
                     # method of its class that closes what the object holds, whatever state it guards)
+                    # Ex) f.Cancel()   (`if a.closed { return nil }` first, likewise)
                     return "release"
                 if effect != "borrows":
                     return _EFFECTS[effect]
