@@ -293,7 +293,9 @@ class LeakAnalysis(Oracle):
     def owner_releases(self, owner: Owner, field: str, spec: RuleSpec, held: Acquire | None = None) -> bool:
         """Reports whether some function of `owner` releases the resource it keeps in `field`; `held`,
         for an object of a tree class holding it (SocketInfo), is what its methods are read by."""
-        held = held if held is not None and held.field and held.type else None
+        # (or whose acquisition has release methods of its own: a go-plugin client's Kill)
+        held = held if held is not None and (held.field and held.type or held.release_methods or held.release_calls) \
+            else None
         key = (owner.name, field, spec.id) + ((held.type, held.field) if held else ())
         if key in self._owning:
             self._provisional()  # recursion: a summary relying on this answer relies on a guess
