@@ -105,6 +105,17 @@ class LeakAnalysis(Oracle):
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions
 
+    def made_method(self, clause: Acquire, method: str) -> str:
+        """Returns the method `method` of what a tree function's summary (`clause`) hands back, when
+        exactly one type of that function's package declares it: the value is one of that package's
+        own, whatever interface its signature names (atomicfile.New returns an *atomicFile as a File,
+        whose Cancel closes the temporary file); else ""."""
+        maker = clause.calls[0] if len(clause.calls) == 1 else ""
+        if not maker or not hasattr(self.functions, "methods_named") or maker not in self.functions:
+            return ""
+        found = self.functions.methods_named(maker, method)
+        return found[0] if len(found) == 1 else ""
+
     def borrows_by_type(self, callee: str, index: int, own: bool = False) -> bool:
         return self.functions.borrows(callee, index, own) if hasattr(self.functions, "borrows") else False
 
@@ -201,9 +212,11 @@ class LeakAnalysis(Oracle):
                    for block in function.blocks for op in block.ops)
 
     def method_releases(self, method: str, rest: str, spec: RuleSpec) -> bool:
-        """Reports whether Python method `method` releases what its object holds at `rest` on some path."""
+        """Reports whether method `method` releases what its object (a Go receiver, a Python method's
+        first parameter) holds at `rest` on some path."""
         function = self.functions[method]
-        return bool(function.params) and self._seeded(method, function.params[0], rest, spec)[1]
+        me = function.receiver or (function.params[0] if function.params else "")
+        return bool(me) and self._seeded(method, me, rest, spec)[1]
 
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own
@@ -310,7 +323,10 @@ class LeakAnalysis(Oracle):
                                  takes_over_arg=_taken_param(function, site),
                                  same_object_methods=site.clause.same_object_methods,
                                  object_release_methods=site.clause.object_release_methods,
-                                 drained=analysis.returned_drained.get(site_index, False))
+                                 drained=analysis.returned_drained.get(site_index, False),
+                                 # Ex) a helper returning a go-plugin client: its Kill still releases it
+                                 release_methods=site.clause.release_methods, release_calls=site.clause.release_calls,
+                                 awaited_release=site.clause.awaited_release)
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result
         if guessed and store is self._shared.returns and store is not self._local.returns:
@@ -337,7 +353,9 @@ class LeakAnalysis(Oracle):
     def owner_releases(self, owner: Owner, field: str, spec: RuleSpec, held: Acquire | None = None) -> bool:
         """Reports whether some function of `owner` releases the resource it keeps in `field`; `held`,
         for an object of a tree class holding it (SocketInfo), is what its methods are read by."""
-        held = held if held is not None and held.field and held.type else None
+        # (or whose acquisition has release methods of its own: a go-plugin client's Kill)
+        held = held if held is not None and (held.field and held.type or held.release_methods or held.release_calls) \
+            else None
         key = (owner.name, field, spec.id) + ((held.type, held.field) if held else ())
         if key in self._owning:
             self._provisional()  # recursion: a summary relying on this answer relies on a guess
@@ -460,12 +478,17 @@ class LeakAnalysis(Oracle):
             return "drains"
         return "borrows" if leaked else "closes" if released else "escapes"
 
-    def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str) -> str:
+    def closure_effect(self, function: str, name: str, rest: str, spec: RuleSpec, mode: str,
+                       clause: Acquire | None = None) -> str:
+        """Returns what closure `function` does to the resource its free variable `name` holds (at
+        `rest`); `clause`, the acquisition's, says which more methods release it (a go-plugin
+        client's Kill)."""
         if function not in self.functions:
             return "escapes" if mode == "value" else "borrows"  # a stored closure we cannot read keeps it
         if not _touches(self.functions[function], name, rest if spec.language == "python" else ""):
             return "borrows"
-        leaked, released, _, _ = self._seeded(function, name, rest, spec)
+        own = clause if clause is not None and (clause.release_methods or clause.release_calls) else None
+        leaked, released, _, _ = self._seeded(function, name, rest, spec, held=own)
         if not leaked or (released and mode in ("defer", "value")):
             return "closes"  # Ex) t.Cleanup(func() { if ln != nil { ln.Close() } })
         # Ex) go func() { select { case <-ctx.Done(): return; case <-quit: t.Stop() } }()   (a goroutine

@@ -54,9 +54,12 @@ class Closures:
         """Returns a marker per (name, field) the deferred closure closes, for every rule."""
         markers = set()
         for spec in self.oracle.specs():
+            # Ex) defer func() { if err != nil { pluginClient.Kill() } }()   (a clause's own release method)
+            clauses = [None, *(c for c in spec.acquire if c.release_methods or c.release_calls)]
             # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
             for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
-                if self.oracle.closure_effect(capture.function, name, rest, spec, "defer") == "closes":
+                if any(self.oracle.closure_effect(capture.function, name, rest, spec, "defer", clause) == "closes"
+                       for clause in clauses):
                     markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True,
                                      pending=capture.span if capture.growing else None))
         for fact in state:
@@ -77,7 +80,8 @@ class Closures:
         spec = self.sites[fact.site].spec
         for holder in sorted(fact.holders):
             if root(holder[0]) in capture.names:
-                effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode)
+                effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode,
+                                                    self.sites[fact.site].clause)
                 if effect != "borrows":
                     return effect
         return "borrows"

@@ -347,6 +347,11 @@ class FunctionAnalysis(OwnedFields, Closures):
                 return "release"
         typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
         callee = typed if self.oracle.is_tree_function(typed) else call.callee
+        made = callee.startswith("?.") and spec.language == "go" and self.oracle.made_method(
+            self.sites[fact.site].clause, call.callee[2:])
+        if made:
+            # Ex) f, err := atomicfile.New(p); ...; f.Cancel()   (New returns its package's *atomicFile as a File)
+            callee = made
         if spec.language == "python" and self._object_call(call, holders) \
                 and not self.sites[fact.site].clause.object_release_methods:
             # Ex) producer = self.makeProducer(request, f); producer.start()   (start() registers the
@@ -372,9 +377,10 @@ class FunctionAnalysis(OwnedFields, Closures):
                     else self.oracle.receiver_effect(callee, rest, spec)
                 if effect.startswith("passes"):
                     effect = "borrows"  # Ex) raw = self.opened_raw()   (handed back: the arguments below say to whom)
-                if effect == "borrows" and python and rest and self.oracle.method_releases(callee, rest, spec):
+                if effect == "borrows" and (python or made) and rest and self.oracle.method_releases(callee, rest, spec):
                     # Ex) waker.connectionLost(reason)   (`if not hasattr(self, "o"): return` first: the
                     # method of its class that closes what the object holds, whatever state it guards)
+                    # Ex) f.Cancel()   (`if a.closed { return nil }` first, likewise)
                     return "release"
                 if effect != "borrows":
                     return _EFFECTS[effect]
@@ -451,6 +457,15 @@ class FunctionAnalysis(OwnedFields, Closures):
                     return True
         return False
 
+    def _deferred_before(self, call: Call, target: str, spec: RuleSpec, clause: Acquire) -> bool:
+        """Reports whether a release of `target` was deferred, outside loops, on a line before `call`
+        makes it a resource (a value that becomes one by a method call can be set up for release
+        before: `defer client.Kill()` then `client.Client()`); such a defer runs at every exit after."""
+        methods = {f".{method}" for method in (*spec.release_methods, *clause.release_methods)}
+        return any(isinstance(op, Defer) and not op.in_loop and op.call.receiver == target
+                   and op.call.callee[op.call.callee.rfind("."):] in methods and op.span.line < call.span.line
+                   for block in self.function.blocks for op in block.ops)
+
     def _own_object(self, arg: str | None, holder: Holder) -> bool:
         """Reports whether `arg` is the method's own object and the resource one of its fields: the
         object still owns its fields wherever it is passed (`reactor.addReader(self)`)."""
@@ -490,6 +505,11 @@ class FunctionAnalysis(OwnedFields, Closures):
                     site = self._site(call, spec, clause, result, target)
                     self.sites[site.index] = replace(site, lent=True)
                     state = state | {Fact(site.index, frozenset({(target, "")}), err)}
+                    continue
+                if self._deferred_before(call, target, spec, clause):
+                    # Ex) client := plugin.NewClient(cfg); defer client.Kill(); rpc, err := client.Client()
+                    site = self._site(call, spec, clause, result, target)
+                    state = state | {Fact(site.index, frozenset({(target, "")}), err, deferred=True)}
                     continue
                 if field:
                     # Ex) e.childCmd.Start()   (the object's own process: one of its methods waits for it)

@@ -180,6 +180,8 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     if "go" in prefilters:
         tree.exports = prefilters["go"].learn_exports({key: [data for _, data in members]
                                                        for key, members in tree.members.items()})
+        # Ex) publisher calling only helpers.OpenFileForWriting, with helpers/ outside the checked paths
+        tree.exports.update(prefilters["go"].learn_exports(_siblings(packages, tree)))
     trees = {"go": tree}
     if "python" in prefilters:  # Ex) from .net import dial   (another module's helper, summarised)
         trees["python"] = ModuleSources(registry.frontend("python").modules(tree_packages))
@@ -263,11 +265,27 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
     return package_key(store[1], language, key, members, "\0".join(sorted(imported) + ["context:"] + local + version))
 
 
+def _siblings(packages: list[Package], tree: TreeSources) -> dict[str, list[bytes]]:
+    """Returns the sources of the packages of the tree that the run's Go packages import from outside
+    the analysed paths (see Dependencies.sibling), by import path."""
+    from leaklint_gopy.frontends.go.prefilter import import_section
+
+    if tree.dependencies is None:
+        return {}
+    imported = {match.decode() for language, _, members in packages if language == "go" for _, data in members
+                for match in _QUOTED.findall(import_section(data))}
+    return {path: [data for _, data in tree.sources(path)] for path in sorted(imported)
+            if path not in tree.members and tree.dependencies.sibling(path)}
+
+
 def _dependencies(go_paths: dict[str, list[str]]) -> Dependencies | None:
-    """Returns where the run's Go modules find the packages they import from elsewhere."""
+    """Returns where the run's Go modules find the packages they import from elsewhere (and, when a
+    package is in no module, where its directory-named siblings are: below the working directory,
+    which names them)."""
     roots = {module_root(os.path.dirname(paths[0])) for paths in go_paths.values() if paths}
+    unclaimed = None in roots
     roots.discard(None)
-    return Dependencies(roots) if roots else None  # type: ignore[arg-type]
+    return Dependencies(roots, directories="." if unclaimed else None) if roots or unclaimed else None  # type: ignore[arg-type]
 
 
 def default_rule_dirs() -> list[Path]:

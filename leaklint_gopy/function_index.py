@@ -29,6 +29,7 @@ class FunctionIndex:
         self._foreign_names: set[str] = set()
         self._returning: dict[str, bool] = {}  # may_return of other packages' functions
         self._homes: dict[str, str] = {}  # lazily lowered function -> its file
+        self._methods: dict[tuple[str, str], tuple[str, ...]] = {}  # (package, name) -> its types' methods
         self.errors: list[FileError] = []
         self._add(lowered)
 
@@ -85,6 +86,19 @@ class FunctionIndex:
             return self._tree is not None and self._tree.borrows(qualname, index, readers_only=True)
         return self._tree is not None and qualname not in self._known and qualname not in self._lazy \
             and self._tree.borrows(qualname, index)
+
+    def methods_named(self, qualname: str, method: str) -> tuple[str, ...]:
+        """Returns the methods called `method` of the types of the package declaring function
+        `qualname`, which is loaded as for its summaries."""
+        if qualname not in self:
+            return ()
+        key = (self._tree.owner(qualname) if self._tree is not None else None) or self._own
+        if (key, method) not in self._methods:
+            prefix = key + "."
+            self._methods[(key, method)] = tuple(sorted(
+                q for q in (*self._known, *self._lazy) if q.startswith(prefix)
+                and q[len(prefix):].count(".") == 1 and q.rsplit(".", 1)[1] == method))
+        return self._methods[(key, method)]
 
     def is_foreign(self, qualname: str) -> bool:
         """Reports whether `qualname` belongs to another package of the tree (loaded by _foreign)."""

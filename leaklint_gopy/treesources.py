@@ -156,7 +156,7 @@ def _parameter_types(files: list[tuple[str, bytes]]) -> dict[str, list[str]]:
 
 
 # A result list naming a resource type (what the Go prefilter looks for in signatures).
-_RESOURCE_RESULT = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|Cmd|Process)\b")
+_RESOURCE_RESULT = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|Cmd|Process|plugin\.Client)\b")
 
 
 def _resource_results(files: list[tuple[str, bytes]]) -> frozenset[str]:

@@ -144,3 +144,40 @@ def test_a_package_using_a_dependency_is_answered_from_the_index_when_nothing_ch
     monkeypatch.setattr(driver, "read_source", lambda path, *rest: read.append(path) or real(path, *rest))
     assert _findings(root, use_cache=True) == first == [("app.go", 10, "LL103"), ("app.go", 27, "LL103")]
     assert read == []  # the dependency's files, outside the walked tree, were signed with the result
+
+
+def test_a_sibling_package_of_the_module_outside_the_checked_path_is_summarised(tmp_path: Path) -> None:
+    # Checking one package of a checkout (frp's server/proxy): its module's other packages are where
+    # the go command builds them from, so `msg.WriteMsg(c io.Writer, ...)` is read as a borrow and a
+    # helper returning a file as an acquisition, as when the whole tree is checked.
+    root = tmp_path / "app"
+    files = {root / "go.mod": "module example.com/app\n\ngo 1.21\n",
+             root / "helper/helper.go": DECODER.replace("package decoder", "package helper"),
+             root / "cmd/app.go": APP.replace("github.com/BurntSushi/Decoder/decoder", "example.com/app/helper")
+             .replace("decoder.", "helper.")}
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    result = driver.run([str(root / "cmd")], driver.Settings(RULES, root=str(root), use_cache=False, jobs=1))
+    assert [(Path(f.span.path).name, f.span.line, f.rule_id) for f in result.findings] == \
+        [("app.go", 10, "LL103"), ("app.go", 27, "LL103")]
+    assert Dependencies({str(root)}, "").files("example.com/app/helper") == [str(root / "helper/helper.go")]
+
+
+@pytest.mark.parametrize("go_mod", ["module github.com/acme/app\n\ngo 1.21\n", None])
+def test_a_package_calling_only_a_sibling_packages_helper_is_analysed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, go_mod: str | None) -> None:
+    # hugo's publisher calls only helpers.OpenFileForWriting; checked alone, helpers/ lends its exports
+    # to the prefilter and its summary to the analysis, in a module or (2018's hugo, built in GOPATH)
+    # named by its directory.
+    files = {tmp_path / "helper/helper.go": DECODER.replace("package decoder", "package helper"),
+             tmp_path / "cmd/app.go": 'package app\n\nimport "github.com/acme/app/helper"\n\n'
+                                      'func peek(name string) {\n\tf, _ := helper.Open(name)\n\t_ = f\n}\n'}
+    if go_mod is not None:
+        files[tmp_path / "go.mod"] = go_mod
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = driver.run(["cmd"], driver.Settings(RULES, root=".", use_cache=False, jobs=1))
+    assert [(f.span.path, f.span.line, f.rule_id) for f in result.findings] == [("cmd/app.go", 6, "LL103")]

@@ -1,6 +1,7 @@
-"""Where the sources of a Go package outside the analysed tree are on this machine: the vendor/
-directory of a module of the tree, else the module cache (GOMODCACHE, else GOPATH/pkg/mod, else
-~/go/pkg/mod) at the version the module's go.mod requires (after its replace directives).
+"""Where the sources of a Go package outside the analysed paths are on this machine: the module's
+own directory for its own packages (checking one package of a checkout, its siblings are there), for
+a tree no go.mod claims (GOPATH-era code) the directory its import path ends with, the vendor/ directory of a module of the tree, else the module cache (GOMODCACHE, else GOPATH/pkg/mod,
+else ~/go/pkg/mod) at the version the module's go.mod requires (after its replace directives).
 
 They are read so that a call into a dependency (`toml.DecodeReader(f, &v)`, `googleapi.CheckResponse(resp)`)
 is summarised like one of the tree's own functions; they are never analysed for findings. The standard
@@ -20,23 +21,55 @@ _REQUIRE_LINE = re.compile(r"(?m)^\s*require\s+(\S+)\s+(\S+)")
 _REPLACE_BLOCK = re.compile(r"(?ms)^\s*replace\s*\((.*?)^\s*\)")
 _REPLACE_LINE = re.compile(r"(?m)^\s*replace\s+(.+)$")
 _PAIR = re.compile(r"^\s*(\S+)\s+(v\S+)")
+_MODULE_LINE = re.compile(r"(?m)^\s*module\s+\"?([^\s\"]+)")
 _REPLACEMENT = re.compile(r"^\s*(\S+)(?:\s+(v\S+))?\s*=>\s*(\S+)(?:\s+(v\S+))?")
 
 
 class Dependencies:
-    """Finds the files of packages the modules rooted at `roots` import from elsewhere."""
+    """Finds the files of packages the modules rooted at `roots` import from elsewhere; with
+    `directories`, packages no go.mod claims are named by their directory below it (see _by_directory)."""
 
-    def __init__(self, roots: set[str], cache_dir: str | None = None) -> None:
+    def __init__(self, roots: set[str], cache_dir: str | None = None, directories: str | None = None) -> None:
         self._roots = sorted(roots)
+        self._directories = directories
         self._cache = cache_dir if cache_dir is not None else module_cache()
-        self._modules: dict[str, tuple[list[tuple[str, str]], dict[str, tuple[str, str]]]] = {}
+        self._modules: dict[str, tuple[list[tuple[str, str]], dict[str, tuple[str, str]], str]] = {}
         self._found: dict[str, list[str]] = {}
 
     def files(self, import_path: str) -> list[str]:
         """Returns the .go files (tests excluded) of package `import_path`, or [] when it is not here."""
         if import_path not in self._found:
-            self._found[import_path] = self._locate(import_path) if _third_party(import_path) else []
+            self._found[import_path] = self._own(import_path) or (
+                self._locate(import_path) or self._by_directory(import_path) if _third_party(import_path) else [])
         return self._found[import_path]
+
+    def sibling(self, import_path: str) -> bool:
+        """Reports whether `import_path` is a package of the tree itself found outside the analysed
+        paths: of a root's own module, or directory-named (not a vendored or cached dependency)."""
+        return bool(self._own(import_path) or _third_party(import_path) and self._by_directory(import_path))
+
+    def _own(self, import_path: str) -> list[str]:
+        """Returns the files of a package of one of the roots' own modules (`github.com/fatedier/frp/pkg/msg`
+        while checking server/proxy of frp's checkout): where the go command would build it from."""
+        for root in self._roots:
+            module = self._read_mod(root)[2]
+            if module and (import_path == module or import_path.startswith(module + "/")):
+                return _go_files(os.path.join(root, *import_path[len(module):].split("/")))
+        return []
+
+    def _by_directory(self, import_path: str) -> list[str]:
+        """Returns the files of the directory below `directories` that `import_path` ends with, longest
+        first (`github.com/gohugoio/hugo/helpers` is `helpers/` of a 2018 hugo checkout, which had no
+        go.mod and was built at $GOPATH/src/github.com/gohugoio/hugo): the directory-named packages of
+        such a tree are resolved the same way (see typeinfo.PackageTypes.resolve_import)."""
+        if self._directories is None:
+            return []
+        parts = import_path.split("/")
+        for start in range(1, len(parts)):
+            found = _go_files(os.path.join(self._directories, *parts[start:]))
+            if found:
+                return found
+        return []
 
     def _locate(self, import_path: str) -> list[str]:
         for root in self._roots:
@@ -51,7 +84,7 @@ class Dependencies:
         return []
 
     def _in_cache(self, root: str, import_path: str) -> str | None:
-        requires, replaces = self._read_mod(root)
+        requires, replaces, _ = self._read_mod(root)
         for module, version in requires:  # longest module path first
             if import_path != module and not import_path.startswith(module + "/"):
                 continue
@@ -67,7 +100,9 @@ class Dependencies:
             return os.path.join(self._cache, f"{_escape(module)}@{_escape(version)}", *below.split("/"))
         return None
 
-    def _read_mod(self, root: str) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str]]]:
+    def _read_mod(self, root: str) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str]], str]:
+        """Returns the requirements (longest module path first), replacements and module path of the
+        go.mod at `root`."""
         if root not in self._modules:
             try:
                 text = read_regular(os.path.join(root, "go.mod"), _GO_MOD_BYTES).decode("utf-8", "replace")
@@ -87,7 +122,8 @@ class Dependencies:
                     old, old_version, new, new_version = match.groups()
                     replaces[f"{old}@{old_version}" if old_version else old] = (new, new_version or "")
             requires = sorted(set(pairs), key=lambda pair: -len(pair[0]))
-            self._modules[root] = (requires, replaces)
+            module = _MODULE_LINE.search(text)
+            self._modules[root] = (requires, replaces, module.group(1) if module else "")
         return self._modules[root]
 
 

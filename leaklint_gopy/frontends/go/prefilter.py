@@ -58,9 +58,7 @@ class GoPrefilter:
         acquiring = re.compile(alternation([*self.calls, *(f".{n.decode()}(".encode() for names in self.names.values()
                                                             for n in names)]))
         for key, files in sources.items():
-            names = {m.group(1).decode() for data in files for found in _SIGNATURE.finditer(data)
-                     if (m := _EXPORTED.match(found.group())) and _RESOURCE.search(_results_of(found.group(), m.end()))
-                     and acquiring.search(data, found.end(), _body_end(data, found.end()))}
+            names = {name for name in _returning(files, acquiring) if name[:1].isupper()}
             # Ex) type connector interface { Connect() (net.Conn, error) }   (whoever implements it)
             names |= {m.group(1).decode() for data in files for m in _INTERFACE_METHOD.finditer(data)
                       if _RESOURCE.search(_results_of(m.group(), m.end(1) - m.start()))}
@@ -94,12 +92,30 @@ class GoPrefilter:
 
 _FIRST_DECLARATION = re.compile(rb"\n(?:func|type|var|const) ")
 # A function signature line naming a resource type, and its exported name (a method's too).
-_SIGNATURE = re.compile(rb"\nfunc [^\n]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool)\b[^\n]*")
-_EXPORTED = re.compile(rb"\nfunc (?:\([^)]*\) )?([A-Z]\w*)")
+# (go-plugin's client is named by its package: a bare `Client` is mostly an HTTP or RPC client holding nothing)
+# (up to the body's brace: a signature may spread its parameters over lines)
+_SIGNATURE = re.compile(rb"\nfunc [^{]*?(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|plugin\.Client)\b[^\n]*")
+_NAMED = re.compile(rb"\nfunc (?:\([^)]*\) )?([A-Za-z_]\w*)")
 _INTERFACE_METHOD = re.compile(rb"\n\t([A-Za-z]\w*)\([^\n]*\)[ \t]*\(?[^\n=:{]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt)\b[^\n]*")
 _FUNCTION_TYPE = re.compile(rb"\ntype ([A-Za-z]\w*) func(\()[^\n]*")
 _FUNCTION_FIELD = re.compile(rb"\n\t([A-Za-z]\w*)[ \t]+func(\()[^\n]*")
-_RESOURCE = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool)\b")
+_RESOURCE = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|plugin\.Client)\b")
+
+
+def _returning(files: list[bytes], acquiring: re.Pattern[bytes]) -> set[str]:
+    """Returns the functions and methods of a package whose results name a resource and whose body
+    makes an acquiring call, or calls such a function of the package (nomad's CreateExecutor returns
+    what newExecutorClient launched), to a fixed point."""
+    bodies = [(m.group(1).decode(), data, found.end()) for data in files for found in _SIGNATURE.finditer(data)
+              if (m := _NAMED.match(found.group())) and _RESOURCE.search(_results_of(found.group(), m.end()))]
+    names: set[str] = set()
+    while True:
+        calls = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in names)) + rb")\(") if names else None
+        found = {name for name, data, start in bodies if name in names or acquiring.search(data, start, _body_end(data, start))
+                 or calls is not None and calls.search(data, start, _body_end(data, start))}
+        if found == names:
+            return names
+        names = found
 
 
 def _function_fields(files: list[bytes]) -> set[str]:

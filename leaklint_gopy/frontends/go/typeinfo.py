@@ -23,6 +23,8 @@ STDLIB_RESULTS = {
     "net/http.NewRequest": "net/http.Request",
     "os/exec.Command": "os/exec.Cmd",
     "os/exec.CommandContext": "os/exec.Cmd",
+    # (not the standard library's: hashicorp/go-plugin's client, whose Client() launches a process, LL109)
+    "github.com/hashicorp/go-plugin.NewClient": "github.com/hashicorp/go-plugin.Client",
 }
 # The address type of what these return: its LocalAddr (a listener's Addr) is always one (net's
 # sockets keep the address they were bound to, of their network's type).
