@@ -19,7 +19,7 @@ from leaklint_gopy.checker import Package, check_package, directives_only
 from leaklint_gopy.discovery import SourceFile, discover, is_test_file, module_root
 from leaklint_gopy.frontends.go.modules import Dependencies
 from leaklint_gopy.finding import Finding, RunResult
-from leaklint_gopy.ir import Directive, FileError
+from leaklint_gopy.ir import FileError
 from leaklint_gopy.results import grade_unread
 from leaklint_gopy.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint_gopy.spec import RuleSpec
@@ -63,7 +63,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     tree_packages = {f.package: f.package for f in files}
     store = _open_cache(settings)
     index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
-    results, unread = _unchanged(files, index) if index else ([], files)
+    results, unread, whole = _unchanged(files, index) if index else ([], files, False)
     packages, read_errors = read_packages(unread, settings.max_file_bytes, settings.stdin)
     errors.extend(grade_unread(read_errors, unread, settings.rules, settings.max_file_bytes))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
@@ -73,19 +73,19 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     for source_file in files:
         if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
             go_paths.setdefault(source_file.package, []).append(source_file.path)
-    results += check(packages, settings, tree_packages, store, index, go_paths)
+    if packages:
+        results += check(packages, settings, tree_packages, store, index, go_paths)
+    merged = _merged(results)
     if index:
+        if not whole:
+            index.remember_run(merged)
         index.save()
     if store:
         store[0].prune()
-    findings: list[Finding] = []
-    by_path: dict[str, list[Directive]] = {}
-    for result in results:
-        findings.extend(result.findings)
-        errors.extend(result.errors)
-        by_path.update((path, list(items)) for path, items in result.directives if items)
-    findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in findings]
-    findings, unused = directives.apply(sorted(findings, key=Finding.sort_key), by_path)
+    errors.extend(merged.errors)
+    by_path = {path: list(items) for path, items in merged.directives}
+    findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in merged.findings]
+    findings, unused = directives.apply(findings, by_path)
     # Ex) a helper too deeply nested, asked for by two packages: one error
     errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
     return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
@@ -147,19 +147,32 @@ def _index_key(language: str, package: str) -> str:
     return f"{language}\0{package}"
 
 
-def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], list[SourceFile]]:
-    """Returns the results of the packages whose files did not change, and the files left to read."""
+def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], list[SourceFile], bool]:
+    """Returns the results of the packages whose files did not change, the files left to read, and
+    whether the results are the last run's merged result alone (none left: see StatIndex.whole_run)."""
     groups: dict[tuple[str, str], list[SourceFile]] = {}
     for source_file in files:
         groups.setdefault((source_file.language, source_file.package), []).append(source_file)
-    stored = {group: index.unchanged(_index_key(*group), [m.path for m in members]) for group, members in groups.items()}
+    same = {group: index.same(_index_key(*group), [m.path for m in members]) for group, members in groups.items()}
+    kept = {group for group in groups if same[group] and index.deps_unchanged(_index_key(*group))}
+    if len(kept) == len(groups) and (whole := index.whole_run()) is not None:
+        return [whole], [], True
     results, unread = [], []
     for group, members in groups.items():
-        if stored[group] is None or not index.deps_unchanged(_index_key(*group)):
+        stored = index.stored(_index_key(*group)) if group in kept else None
+        if stored is None:
             unread.extend(members)  # Ex) a helper of another package changed since
         else:
-            results.append(stored[group])
-    return results, unread
+            results.append(stored)
+    return results, unread, False
+
+
+def _merged(results: list[PackageResult]) -> PackageResult:
+    """Returns the findings (sorted), errors and directives (with any) of `results` as one result."""
+    findings = [finding for result in results for finding in result.findings]
+    return PackageResult(tuple(sorted(findings, key=Finding.sort_key)),
+                         tuple(error for result in results for error in result.errors),
+                         tuple((path, items) for result in results for path, items in result.directives if items))
 
 
 def check(packages: list[Package], settings: Settings, tree_packages: dict[str, str], store, index,

@@ -1,6 +1,7 @@
 """The stat index: per package, its files' stat signatures and its last result, so an unchanged
-tree is answered without reading it, as git's index answers `git status`. Stored beside the result
-cache, in its format; it never reads source files.
+tree is answered without reading it, as git's index answers `git status`; and the merged result of
+the last whole run, so a tree where nothing changed decodes one result instead of one per package.
+Stored beside the result cache, in its format; it never reads source files.
 """
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ class StatIndex:
 
     One index per scope (working directory, paths, settings, rules), valid only for the same set of
     packages, since a package's result depends on which others the tree holds. Written atomically,
-    and only when something changed.
+    and only when something changed. Each stored result is JSON text inside the index, decoded only
+    when its package is asked for: a warm run parses strings, not 15,000 results' lists.
+
+    `run` is the last run's packages merged into one result (see whole_run), kept while every
+    package of the tree is unchanged.
     """
 
     path: Path
@@ -36,6 +41,7 @@ class StatIndex:
     signatures: dict[str, list[Any] | None] = field(default_factory=dict)
     changed: bool = False
     outside: dict[str, list[Any] | None] = field(default_factory=dict)  # signatures of packages not in the run
+    run: str | None = None  # the merged result of the last run, JSON text (see whole_run)
 
     @classmethod
     def open(cls, directory: Path, scope: str, tree: str) -> StatIndex:
@@ -45,22 +51,49 @@ class StatIndex:
                 data = json.load(handle)
             fresh = data["format"] == FORMAT and data["tree"] == tree
             entries = data["packages"] if fresh and isinstance(data["packages"], dict) else {}
+            run = data.get("run") if fresh and isinstance(data.get("run"), str) else None
         except MALFORMED:
-            entries, fresh = {}, False
-        return cls(path, tree, entries, changed=not fresh)
+            entries, fresh, run = {}, False, None
+        return cls(path, tree, entries, changed=not fresh, run=run)
+
+    def same(self, package: str, paths: list[str]) -> bool:
+        """Reports whether none of `package`'s files changed since its result was stored (without
+        decoding it); remembers their signature for record()."""
+        signature = _signature(paths)
+        self.signatures[package] = signature
+        entry = self.entries.get(package)
+        return signature is not None and isinstance(entry, list) and len(entry) == 3 and entry[0] == signature
 
     def unchanged(self, package: str, paths: list[str]) -> PackageResult | None:
         """Returns the stored result of `package` if none of its files changed; remembers their
         signature for record()."""
-        signature = _signature(paths)
-        self.signatures[package] = signature
-        entry = self.entries.get(package)
-        if signature is None or not isinstance(entry, list) or len(entry) != 3 or entry[0] != signature:
-            return None
+        return self.stored(package) if self.same(package, paths) else None
+
+    def stored(self, package: str) -> PackageResult | None:
+        """Returns the stored result of `package`, or None when it has none or it is malformed."""
         try:
-            return decode(entry[1])
+            return _decoded(self.entries[package][1])
         except MALFORMED:
             return None
+
+    def whole_run(self) -> PackageResult | None:
+        """Returns the last run's merged result (call when every package of this run was found
+        unchanged by same() and deps_unchanged(): the merged result is then the merge of their
+        stored results), or None when there is none or it is malformed."""
+        try:
+            return _decoded(self.run) if self.run is not None else None
+        except MALFORMED:
+            return None
+
+    def remember_run(self, merged: PackageResult) -> None:
+        """Stores `merged`, this run's packages merged into one result, for whole_run(); none when
+        a package of the run is not in the index (its result would not be answered from here)."""
+        if any(self.signatures.get(package) is None or package not in self.entries for package in self.signatures):
+            text = None
+        else:
+            text = _encoded(merged)
+        if text != self.run:
+            self.run, self.changed = text, True
 
     def deps_unchanged(self, package: str) -> bool:
         """Reports whether the other packages whose summaries `package`'s stored result used still
@@ -97,7 +130,7 @@ class StatIndex:
             if self.entries.pop(package, None) is not None:
                 self.changed = True
             return
-        self.entries[package] = [signature, encode(result), [
+        self.entries[package] = [signature, _encoded(result), [
             [key, self.signatures[key]] if key in self.signatures else [key, self._outside(key, paths), paths]
             for key, paths in (deps or {}).items()]]
         self.changed = True
@@ -106,8 +139,19 @@ class StatIndex:
         if not self.changed:
             return
         mark(self.path.parent.parent)
-        if write_atomically(self.path, {"format": FORMAT, "tree": self.tree, "packages": self.entries}):
+        data = {"format": FORMAT, "tree": self.tree, "packages": self.entries, "run": self.run}
+        if write_atomically(self.path, data):
             _prune(self.path.parent, MAX_INDEXES)
+
+
+def _encoded(result: PackageResult) -> str:
+    return json.dumps(encode(result), separators=(",", ":"))
+
+
+def _decoded(text: Any) -> PackageResult:
+    """Returns the result stored as JSON text; raises one of MALFORMED (a list from an index written
+    before results were stored as text is a TypeError: a miss)."""
+    return decode(json.loads(text))
 
 
 def _prune(directory: Path, keep: int) -> None:

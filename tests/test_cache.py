@@ -152,6 +152,23 @@ def test_unchanged_tree_is_answered_from_the_index_without_reading(tree: Path, m
     assert second.files_checked == 2
 
 
+def test_unchanged_tree_decodes_the_last_run_not_each_package(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _age(tree)
+    first = _run(tree)
+    _run(tree)  # the first run wrote the index; this one stores the merged run once more only if it differs
+    decoded: list[str] = []
+    real = stat_index.StatIndex.stored
+    monkeypatch.setattr(stat_index.StatIndex, "stored", lambda self, key: decoded.append(key) or real(self, key))
+    read = _reads(monkeypatch)
+    third = _run(tree)
+    assert decoded == [] and read == []
+    assert third.findings == first.findings and third.unused_directives == first.unused_directives
+    (tree / "svc" / "probe.go").write_text(LEAK.replace("return nil", "return resp.Body.Close()"))
+    _age(tree / "svc" / "probe.go", 30)
+    assert _run(tree).findings == []
+    assert [key.rsplit("/", 1)[-1] for key in decoded] == ["other"] and read == [str(tree / "svc" / "probe.go")]
+
+
 def test_edited_file_is_read_again(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _age(tree, 120)
     _run(tree)

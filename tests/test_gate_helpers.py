@@ -133,3 +133,15 @@ def test_is_new_when_a_change_touches_a_helper_it_used(tmp_path):
 
     assert new(added={7}) and new(removals={8}) and new(whole=True)
     assert not new(added={5}) and not new(removals={9})
+
+
+def test_pre_commit_leaves_test_callers_of_package_code_to_the_ci_gate(shop):
+    from leaklint_gopy.dependents import dependents
+
+    uses_drain = "package svc\n\nimport \"testing\"\n\nfunc TestDrain(t *testing.T) {\n\tdrain(nil)\n}\n"
+    (shop / "svc" / "helpers_test.go").write_text(uses_drain.replace("drain(nil)", "fetchAll(t)") +
+                                                   "\nfunc fetchAll(t *testing.T) {}\n")
+    (shop / "svc" / "client_test.go").write_text(uses_drain.replace("TestDrain", "TestStatus") +
+                                                  "\nfunc TestFetch(t *testing.T) {\n\tfetchAll(t)\n}\n")
+    assert dependents(["svc/helpers.go"]) == ["svc/client.go"]
+    assert dependents(["svc/helpers_test.go"]) == ["svc/client_test.go"]

@@ -21,7 +21,7 @@ _PIPED: dict[str, str] = {}
 def remember(path: str, text: str) -> None:
     """Makes `text` the content of the absolute `path` for every reporter (source read from stdin)."""
     _PIPED[path] = text
-    for cached in (text_of, lines_of, _hasher, one_unit_per_character):
+    for cached in (text_of, lines_of, _hasher, one_unit_per_character, function_name):
         cached.cache_clear()
 
 
@@ -106,6 +106,7 @@ def cells(text: str, tab: int = 4) -> int:
 _DECLARATION = re.compile(r"\b(?:func\s*(?:\([^)]*\)\s*)?|def\s+)(\w+)")
 
 
+@lru_cache(maxsize=16384)
 def function_name(path: str, number: int) -> str:
     """Returns the name of the function declared on line `number` of `path` (Go `func`, Python
     `def`), `a function literal` for an anonymous one, or `a function` when the line is gone."""
