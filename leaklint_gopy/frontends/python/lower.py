@@ -481,7 +481,11 @@ def _unquote(node: ast.expr) -> ast.expr:
 
 
 def _test_code(path: str) -> bool:
-    """Reports whether `path` is test code by its name (`tests/`, `greentest/`, `test_x.py`,
-    `x_test.py`), where assertions run and raise (production code may run under `python -O`)."""
-    parts = path.replace("\\", "/").removesuffix(".py").split("/")
-    return any(part.startswith("test") or part.endswith(("test", "tests")) for part in parts)
+    """Reports whether `path` is test code by its name (`test_x.py`, `test__x.py`, `x_test.py`,
+    `conftest.py`, a file under `test/`, `tests/`, `testing/` or `x_tests/`), where assertions run
+    and raise (production code may run under `python -O`). Directories are matched whole, so a
+    checkout under `/home/tester` or the stdlib's `unittest/` package is not test code."""
+    *directories, name = path.replace("\\", "/").split("/")
+    stem = name.removesuffix(".py")
+    return stem.startswith("test") or stem.endswith("_test") or stem == "conftest" \
+        or any(part in ("test", "tests", "testing") or part.endswith(("_test", "_tests")) for part in directories)
