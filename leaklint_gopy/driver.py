@@ -63,7 +63,7 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     tree_packages = {f.package: f.package for f in files}
     store = _open_cache(settings)
     index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
-    results, unread, whole = _unchanged(files, index) if index else ([], files, False)
+    results, unread, whole = _unchanged(files, index) if index else ({}, files, None)
     packages, read_errors = read_packages(unread, settings.max_file_bytes, settings.stdin)
     errors.extend(grade_unread(read_errors, unread, settings.rules, settings.max_file_bytes))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
@@ -74,11 +74,11 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
             go_paths.setdefault(source_file.package, []).append(source_file.path)
     if packages:
-        results += check(packages, settings, tree_packages, store, index, go_paths)
-    merged = _merged(results)
+        checked = check(packages, settings, tree_packages, store, index, go_paths)
+        results.update(zip((_index_key(language, key) for language, key, _ in packages), checked))
+    merged = _merged([whole, *results.values()] if whole else list(results.values()))
     if index:
-        if not whole:
-            index.remember_run(merged)
+        _remember_run(index, whole, results)
         index.save()
     if store:
         store[0].prune()
@@ -147,24 +147,38 @@ def _index_key(language: str, package: str) -> str:
     return f"{language}\0{package}"
 
 
-def _unchanged(files: list[SourceFile], index) -> tuple[list[PackageResult], list[SourceFile], bool]:
-    """Returns the results of the packages whose files did not change, the files left to read, and
-    whether the results are the last run's merged result alone (none left: see StatIndex.whole_run)."""
-    groups: dict[tuple[str, str], list[SourceFile]] = {}
+def _unchanged(files: list[SourceFile], index) -> tuple[dict[str, PackageResult], list[SourceFile], PackageResult | None]:
+    """Returns the results of the packages whose files did not change (by index key), the files
+    left to read, and the last run's merged result when it answers for all the unchanged packages
+    at once (see StatIndex.whole_run; their results are then not decoded one by one)."""
+    groups: dict[str, list[SourceFile]] = {}
     for source_file in files:
-        groups.setdefault((source_file.language, source_file.package), []).append(source_file)
-    same = {group: index.same(_index_key(*group), [m.path for m in members]) for group, members in groups.items()}
-    kept = {group for group in groups if same[group] and index.deps_unchanged(_index_key(*group))}
-    if len(kept) == len(groups) and (whole := index.whole_run()) is not None:
-        return [whole], [], True
-    results, unread = [], []
-    for group, members in groups.items():
-        stored = index.stored(_index_key(*group)) if group in kept else None
+        groups.setdefault(_index_key(source_file.language, source_file.package), []).append(source_file)
+    same = {key: index.same(key, [m.path for m in members]) for key, members in groups.items()}
+    kept = {key for key in groups if same[key] and index.deps_unchanged(key)}
+    whole = index.whole_run(kept)
+    results, unread = {}, []
+    for key, members in groups.items():
+        if whole is not None and key in kept:
+            continue
+        stored = index.stored(key) if key in kept else None
         if stored is None:
             unread.extend(members)  # Ex) a helper of another package changed since
         else:
-            results.append(stored)
-    return results, unread, False
+            results[key] = stored
+    return results, unread, whole
+
+
+def _remember_run(index, whole: PackageResult | None, results: dict[str, PackageResult]) -> None:
+    """Stores the merged result of this run's indexed packages in `index`, unless it is `whole`
+    (the stored one) and no package checked now joined the index. A package whose dependencies
+    are never unchanged (one used a package with an unreadable file) is checked on every run and
+    stays out of it."""
+    fresh = {key: result for key, result in results.items() if index.indexed(key) and index.deps_unchanged(key)}
+    if whole is None:
+        index.remember_run(_merged(list(fresh.values())), set(fresh))
+    elif fresh:  # Ex) a file edited within the racy window last time, indexed now
+        index.remember_run(_merged([whole, *fresh.values()]), index.run_packages | set(fresh))
 
 
 def _merged(results: list[PackageResult]) -> PackageResult:

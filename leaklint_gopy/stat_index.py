@@ -31,8 +31,8 @@ class StatIndex:
     and only when something changed. Each stored result is JSON text inside the index, decoded only
     when its package is asked for: a warm run parses strings, not 15,000 results' lists.
 
-    `run` is the last run's packages merged into one result (see whole_run), kept while every
-    package of the tree is unchanged.
+    `run` is the last run's indexed packages (`run_packages`) merged into one result (see
+    whole_run), answered while exactly those are unchanged.
     """
 
     path: Path
@@ -41,7 +41,8 @@ class StatIndex:
     signatures: dict[str, list[Any] | None] = field(default_factory=dict)
     changed: bool = False
     outside: dict[str, list[Any] | None] = field(default_factory=dict)  # signatures of packages not in the run
-    run: str | None = None  # the merged result of the last run, JSON text (see whole_run)
+    run: str | None = None  # the merged result of the last run's indexed packages, JSON text (see whole_run)
+    run_packages: frozenset[str] = frozenset()
 
     @classmethod
     def open(cls, directory: Path, scope: str, tree: str) -> StatIndex:
@@ -51,10 +52,11 @@ class StatIndex:
                 data = json.load(handle)
             fresh = data["format"] == FORMAT and data["tree"] == tree
             entries = data["packages"] if fresh and isinstance(data["packages"], dict) else {}
-            run = data.get("run") if fresh and isinstance(data.get("run"), str) else None
+            run, packages = data["run"] if fresh and isinstance(data.get("run"), list) else (None, [])
+            run, packages = (run, frozenset(packages)) if isinstance(run, str) else (None, frozenset())
         except MALFORMED:
-            entries, fresh, run = {}, False, None
-        return cls(path, tree, entries, changed=not fresh, run=run)
+            entries, fresh, run, packages = {}, False, None, frozenset()
+        return cls(path, tree, entries, changed=not fresh, run=run, run_packages=packages)
 
     def same(self, package: str, paths: list[str]) -> bool:
         """Reports whether none of `package`'s files changed since its result was stored (without
@@ -64,11 +66,6 @@ class StatIndex:
         entry = self.entries.get(package)
         return signature is not None and isinstance(entry, list) and len(entry) == 3 and entry[0] == signature
 
-    def unchanged(self, package: str, paths: list[str]) -> PackageResult | None:
-        """Returns the stored result of `package` if none of its files changed; remembers their
-        signature for record()."""
-        return self.stored(package) if self.same(package, paths) else None
-
     def stored(self, package: str) -> PackageResult | None:
         """Returns the stored result of `package`, or None when it has none or it is malformed."""
         try:
@@ -76,29 +73,31 @@ class StatIndex:
         except MALFORMED:
             return None
 
-    def whole_run(self) -> PackageResult | None:
-        """Returns the last run's merged result (call when every package of this run was found
-        unchanged by same() and deps_unchanged(): the merged result is then the merge of their
-        stored results), or None when there is none or it is malformed."""
+    def whole_run(self, kept: set[str]) -> PackageResult | None:
+        """Returns the last run's merged result when the packages it merged are exactly `kept`, the
+        packages found unchanged by same() and deps_unchanged() (it is then the merge of their
+        stored results); None when it merged others, or is missing or malformed."""
+        if self.run is None or self.run_packages != kept:
+            return None
         try:
-            return _decoded(self.run) if self.run is not None else None
+            return _decoded(self.run)
         except MALFORMED:
             return None
 
-    def remember_run(self, merged: PackageResult) -> None:
-        """Stores `merged`, this run's packages merged into one result, for whole_run(); none when
-        a package of the run is not in the index (its result would not be answered from here)."""
-        if any(self.signatures.get(package) is None or package not in self.entries for package in self.signatures):
-            text = None
-        else:
-            text = _encoded(merged)
-        if text != self.run:
-            self.run, self.changed = text, True
+    def indexed(self, package: str) -> bool:
+        """Reports whether `package`'s result is in the index with its files' signatures."""
+        return self.signatures.get(package) is not None and package in self.entries
+
+    def remember_run(self, merged: PackageResult, packages: set[str]) -> None:
+        """Stores `merged`, the results of the indexed `packages` merged into one, for whole_run()."""
+        text = _encoded(merged)
+        if text != self.run or packages != self.run_packages:
+            self.run, self.run_packages, self.changed = text, frozenset(packages), True
 
     def deps_unchanged(self, package: str) -> bool:
         """Reports whether the other packages whose summaries `package`'s stored result used still
-        have the signatures they had then (call after unchanged() saw every package of the run): a
-        package of the run as unchanged() saw it, another (a dependency's from vendor/ or the module
+        have the signatures they had then (call after same() saw every package of the run): a
+        package of the run as same() saw it, another (a dependency's from vendor/ or the module
         cache, a module the walk skips) by the files recorded with it."""
         entry = self.entries.get(package)
         try:
@@ -139,7 +138,7 @@ class StatIndex:
         if not self.changed:
             return
         mark(self.path.parent.parent)
-        data = {"format": FORMAT, "tree": self.tree, "packages": self.entries, "run": self.run}
+        data = {"format": FORMAT, "tree": self.tree, "packages": self.entries, "run": [self.run, sorted(self.run_packages)]}
         if write_atomically(self.path, data):
             _prune(self.path.parent, MAX_INDEXES)
 

@@ -169,6 +169,22 @@ def test_unchanged_tree_decodes_the_last_run_not_each_package(tree: Path, monkey
     assert [key.rsplit("/", 1)[-1] for key in decoded] == ["other"] and read == [str(tree / "svc" / "probe.go")]
 
 
+def test_a_package_never_indexed_leaves_the_last_run_answering_for_the_others(tree: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    (tree / "svc" / "bad.go").write_bytes(b"package svc\n\xff\xfe\n")  # svc is read on every run
+    _age(tree)
+    first = _run(tree)
+    decoded: list[str] = []
+    real = stat_index.StatIndex.stored
+    monkeypatch.setattr(stat_index.StatIndex, "stored", lambda self, key: decoded.append(key) or real(self, key))
+    read = _reads(monkeypatch)
+    second = _run(tree)
+    assert decoded == [] and sorted(read) == sorted(str(p) for p in (tree / "svc").iterdir())
+    assert (second.findings, second.errors, second.unused_directives) == (first.findings, first.errors,
+                                                                          first.unused_directives)
+    assert len(second.findings) == len(second.errors) == len(second.unused_directives) == 1
+
+
 def test_edited_file_is_read_again(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _age(tree, 120)
     _run(tree)
