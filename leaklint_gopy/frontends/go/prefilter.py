@@ -128,9 +128,11 @@ def _function_fields(files: list[bytes]) -> set[str]:
     """Returns the struct fields of a package that hold a function declared to return a resource:
     of a function type written inline (`dial func() (net.Conn, error)`) or declared by the package
     (`type GetWorkConnFn func() (net.Conn, error)`)."""
-    kinds = {m.group(1) for data in files for m in _FUNCTION_TYPE.finditer(data)
+    # (both patterns need ` func(` or a tab before it: a file without either is not read line by line)
+    typing = [data for data in files if b" func(" in data or b"\tfunc(" in data]
+    kinds = {m.group(1) for data in typing for m in _FUNCTION_TYPE.finditer(data)
              if _RESOURCE.search(_results_of(m.group(), m.start(2) - m.start()))}
-    names = {m.group(1).decode() for data in files for m in _FUNCTION_FIELD.finditer(data)
+    names = {m.group(1).decode() for data in typing for m in _FUNCTION_FIELD.finditer(data)
              if _RESOURCE.search(_results_of(m.group(), m.start(2) - m.start()))}
     if kinds:
         typed = re.compile(rb"\n\t([A-Za-z]\w*)[ \t]+\*?(?:" + b"|".join(sorted(kinds)) + rb")[ \t]*(?:\n|//)")
