@@ -199,7 +199,9 @@ def boolean_constants(file: File) -> dict[str, bool]:
     constants are never parsed (see plan), but a condition naming one is decided in the source."""
     found: dict[str, bool] = {}
     for chunk in file.chunks:
-        if chunk.kind == b"const":
+        # a block naming neither literal (Ex: a syscall table) cannot match: not searched line by line
+        if chunk.kind == b"const" and (file.source.find(b"true", chunk.start, chunk.end) != -1
+                                      or file.source.find(b"false", chunk.start, chunk.end) != -1):
             for name, value in _BOOLEAN_CONSTANT.findall(file.source, chunk.start, chunk.end):
                 found[name.decode()] = value == b"true"
     return found
