@@ -35,6 +35,7 @@ class TreeModules:
         self._modules: dict[str, str] | None = None
         self._roots: list[str] = []
         self._found: dict[str, str | None] = {}
+        self._splits: dict[str, tuple[str, str] | None] = {}
         self._parsed: dict[str, tuple[ast.Module, bytes, ModuleScope] | None] = {}
         self._definitions: dict[str, str] = {}
         self._sources: dict[str, bytes | None] = {}
@@ -82,13 +83,19 @@ class TreeModules:
         return None
 
     def split(self, dotted: str) -> tuple[str, str] | None:
-        """Returns (module, rest) for a name defined in a tree module (`pkg.mod`, `Class.method`)."""
+        """Returns (module, rest) for a name defined in a tree module (`pkg.mod`, `Class.method`),
+        once per name: lowering and analysis ask again at every use."""
+        if dotted in self._splits:
+            return self._splits[dotted]
+        found = None
         parts = dotted.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
             if self.path(module):
-                return module, ".".join(parts[cut:])
-        return None
+                found = module, ".".join(parts[cut:])
+                break
+        self._splits[dotted] = found
+        return found
 
     def importer(self, module: str) -> str:
         """Returns what relative imports of tree module `module` are relative to (see ModuleScope.importer)."""
