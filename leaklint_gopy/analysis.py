@@ -593,7 +593,10 @@ class LeakAnalysis(Oracle):
             guessed = self._guessing.pop()
         qualname = function.qualname
         self._shared.depends[qualname] = self._shared.depends.get(qualname, frozenset()) | frozenset(used)
-        self._shared.spans[qualname] = function.span
+        # Ex) os.newFile in file_unix.go and file_windows.go: one span whatever the order of work
+        known = self._shared.spans.get(qualname)
+        if known is None or (function.span.path, function.span.line) < (known.path, known.line):
+            self._shared.spans[qualname] = function.span
         self._use(qualname)
         return guessed
 
@@ -862,8 +865,12 @@ def _arity(function: FunctionIR) -> int:
 
 
 def _unique(leaks: list[Leak]) -> list[Leak]:
+    """Returns one leak per kind and position, in a fixed order: the engine reports them in the
+    order it walks its sets of facts, which follows string hashing (PYTHONHASHSEED), so the kept
+    one (its detail, whether it was drained) and the order of exits shown must not depend on it."""
     seen, out = set(), []
-    for leak in leaks:
+    for leak in sorted(leaks, key=lambda l: (_position(l.span), _rank(l.kind), l.kind, l.detail, l.owner, l.drained,
+                                             l.span.path, l.span.end_line, l.span.end_col)):
         key = (leak.kind, _position(leak.span))
         if key not in seen:
             seen.add(key)
