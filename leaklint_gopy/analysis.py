@@ -326,6 +326,7 @@ class LeakAnalysis(Oracle):
                                  drained=analysis.returned_drained.get(site_index, False),
                                  # Ex) a helper returning a go-plugin client: its Kill still releases it
                                  release_methods=site.clause.release_methods, release_calls=site.clause.release_calls,
+                                 released=site.clause.released,
                                  awaited_release=site.clause.awaited_release)
                 result.setdefault(position, _Returned(site.spec, clause))
         store[qualname] = result
@@ -896,7 +897,7 @@ def _message(site: Site, leak: Leak) -> str:
     named = variable is not None and not variable.startswith("$")
     subject = site.spec.subject.format(resource=_resource(site), var=variable) if named else _resource(site)
     head = f"{subject} from {site.call.display}"
-    closed = site.spec.released
+    closed = site.clause.released or site.spec.released
     line = leak.span.line
     match leak.kind:
         case "discarded":

@@ -37,6 +37,7 @@ class Acquire:
     except_calls: tuple[str, ...] = ()  # calls that `calls` matches but that acquire nothing (in-memory pipes)
     awaited_release: bool = False  # an async resource: only an awaited close releases it
     release_methods: tuple[str, ...] = ()  # more methods releasing this clause's resource
+    released: str = ""  # how messages say this clause's resource is released, if not as the rule says (`killed`)
     # With a `field`: the methods of the object holding the resource there that release it (a
     # Popen's communicate() closes its stdout pipe, its wait() does not); its other methods borrow
     # it. Empty: any release method of the spec called on the object releases it.

@@ -93,6 +93,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         except_calls=tuple(sub.strings("except_calls", required=False)),
         awaited_release=sub.bool("awaited_release"),
         release_methods=tuple(sub.strings("release_methods", required=False)),
+        released=sub.text("released", required=False) or "",
         field=sub.text("field", required=False) or None,
         object_release_methods=tuple(sub.strings("object_release_methods", required=False)),
         with_next=sub.bool("with_next"),
