@@ -946,8 +946,4 @@ def _exit_note(leak: Leak) -> str:
 def _field_holder(function: FunctionIR, owner: Owner, field: str) -> tuple[str, str]:
     """Returns how `function` (a method or a module function of `owner`) reaches the owner's `field`."""
     receiver = function.owner.receiver if function.owner is not None else ""
-    if receiver and owner.receiver and "." in field:
-        # Ex) conn.conn: `w.conn.close()` is then a call on the value holding it (its receiver_effect)
-        above, _, below = field.rpartition(".")
-        return f"{receiver}.{above}", below
     return (receiver, field) if receiver and owner.receiver else (field, "")

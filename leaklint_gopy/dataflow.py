@@ -577,11 +577,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                     aliases.setdefault(fact.site, set()).add((target + holder[0][len(source):], holder[1]))
         field = self._owner_field(target)
         if field and aliases:
-            # Ex) w.conn = &netConn{conn: c}   (the object reaches c at conn.conn too: a Close calling
-            # w.conn.close() releases it when netConn's close closes its conn)
-            inner = {site: {field + joined(h)[len(target):] for h in holders if joined(h).startswith(target + ".")}
-                     for site, holders in aliases.items()}
-            return self._store_field(span, target, field, set(aliases), state, report, accumulate, inner)
+            return self._store_field(span, target, field, set(aliases), state, report, accumulate)
         if "." in target and aliases and not any(target == joined(h) for f in state for h in f.holders):
             escaped = set(aliases)
             return self._overwrite(span, target, frozenset(f for f in state if f.site not in escaped), report)

@@ -25,11 +25,10 @@ class OwnedFields:
         return "" if "." in field else field
 
     def _store_field(self, span: Span, target: str, field: str, stored: set[int], state: State,
-                     report: Reporter, accumulate: bool = False, inner: dict[int, set[str]] | None = None) -> State:
+                     report: Reporter, accumulate: bool = False) -> State:
         """`self.field = value` (`accumulate`: added to the container in the field): the object owns
-        the value when one of its methods releases that field (or the path below it where the value
-        holds it, `inner`: site -> `field.conn`), else the value leaks; in the constructor it stays
-        tracked until a normal return."""
+        the value when one of its methods releases that field, else the value leaks; in the
+        constructor it stays tracked until a normal return."""
         owner = self.function.owner
         assert owner is not None
         if not accumulate:
@@ -42,9 +41,7 @@ class OwnedFields:
             self.stored.setdefault(field, fact.site)
             if accumulate:
                 self.pooled.add(fact.site)
-            site = self.sites[fact.site]
-            paths = [field, *sorted((inner or {}).get(fact.site, ()))]
-            if not any(self.oracle.owner_releases(owner, path, site.spec, site.clause) for path in paths):
+            if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec, self.sites[fact.site].clause):
                 if owner.constructor and owner.receiver:
                     report(Leak(fact.site, "unowned", span, target, _keeper(owner, self.sites[fact.site].spec)))
                 else:  # this method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`

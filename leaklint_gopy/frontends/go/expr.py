@@ -196,8 +196,8 @@ class ExpressionLowerer:
             # Ex) rt := NewHeaderRoundTripper(fakeBase); resp, _ := rt.RoundTrip(req)   (a test of a
             # transport wrapper: the base it delegates to is the test's fake, which holds no connection)
             call = replace(call, kwargs=call.kwargs + (("transport", "injected"),))
-        fixed = tuple(("flag", f"{name}={'true' if self.flags[name] else 'false'}")
-                      for name in sorted(self.fixed) if name in self.flags)
+        fixed = tuple(("flag", f"{name}={'true' if value else 'false'}")
+                      for name, value in sorted(self.flags.items()) if self._fixed(name))
         if fixed:
             # Ex) if write { cmd.Start() }   (what it acquires exists only where write is true)
             call = replace(call, kwargs=call.kwargs + fixed)

@@ -57,7 +57,7 @@ class ControlFlowLowerer:
         guards = self._closer_guards(condition) or message_guards(condition, self.error_texts, self.messages) \
             or _guards(condition, self.flags)
         tested = flag_test(condition)
-        if guards == (None, None) and tested is not None and tested[0] in self.fixed:
+        if guards == (None, None) and tested is not None and self._fixed(tested[0]):
             # Ex) if write { childProcess.Wait() }   (what was started under `if write` is gone on the false edge)
             kinds = ("true", "false") if tested[1] else ("false", "true")
             guards = (Guard(tested[0], kinds[0]), Guard(tested[0], kinds[1]))

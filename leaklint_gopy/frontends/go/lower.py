@@ -63,7 +63,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.given: frozenset[str] | None = None  # parameters the function appends to and never returns
         self._signature: tuple[Node, list[str]] | None = None  # what `given` is computed from, on first use
         self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
-        self.fixed: frozenset[str] = frozenset()  # bool parameters the function never assigns (see _fixed_flags)
+        self.flag_params: dict[str, bool | None] = {}  # bool parameters -> never assigned (None: not yet read)
+        self.body: Node | None = None
         self.rows: dict[str, Node] = {}  # range variables -> the table literal whose elements they take
         self.exiting = False  # past a `defer os.Exit(0)` in the function's body: its exits end the process
 
@@ -79,7 +80,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failing = bool(results) and text(results[-1]) == "error"
         self.responses = _response_names(node.child_by_field_name("body"))
         body = node.child_by_field_name("body")
-        self.fixed = _fixed_flags(node.child_by_field_name("parameters"), body)
+        self.body = body
+        self.flag_params = dict.fromkeys(_bool_params(node.child_by_field_name("parameters")))
         if body is not None:
             self._block(body, scoped=False)
         end = self.pos.end_span(body) if body is not None else self.pos.span(node)
@@ -97,6 +99,16 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             field = self.scope.error_field(receiver[1])
             function.receiver_error = f"{receiver[0]}.{field}" if field else ""
         return function
+
+    def _fixed(self, name: str) -> bool:
+        """Reports whether `name` is a bool parameter the body never assigns nor takes the address
+        of: every test of it in the function sees the same value (`func (test *serverTest) run(t
+        *testing.T, write bool)`); read on first use."""
+        if name not in self.flag_params:
+            return False
+        if self.flag_params[name] is None:
+            self.flag_params[name] = self.body is not None and not _changed_in(self.body, name)
+        return bool(self.flag_params[name])
 
     def _params(self, node: Node | None) -> list[str]:
         names: list[str] = []
@@ -665,13 +677,11 @@ def _returns(function: FunctionIR) -> bool:
     return False
 
 
-def _fixed_flags(params: Node | None, body: Node | None) -> frozenset[str]:
-    """Returns the bool parameters that `body` never assigns nor takes the address of: every test
-    of one in the function sees the same value (`func (test *serverTest) run(t *testing.T, write bool)`)."""
-    names = [text(name) for param in (params.named_children if params is not None else ())
-             if param.type == "parameter_declaration" and text(param.child_by_field_name("type")) == "bool"
-             for name in param.children_by_field_name("name")]
-    return frozenset(name for name in names if body is not None and not _changed_in(body, name))
+def _bool_params(params: Node | None) -> list[str]:
+    """Returns the names of a function's parameters declared `bool`."""
+    return [text(name) for param in (params.named_children if params is not None else ())
+            if param.type == "parameter_declaration" and text(param.child_by_field_name("type")) == "bool"
+            for name in param.children_by_field_name("name")]
 
 
 def _in_function_body(statement: Node) -> bool:

@@ -100,6 +100,7 @@ class PackageTypes:
     head_requests: frozenset[str] = frozenset()  # functions returning only HEAD requests (transports.py)
     test_types: set[str] = field(default_factory=set)  # types declared in the package's _test.go files
     embeds: dict[str, list[str]] = field(default_factory=dict)  # interface -> the interfaces it embeds (`io.Closer`)
+    implementers: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)  # (see FileScope.implementation)
     # Functions declared again in files built only for one GOOS (`newICMPProxy` in icmp_linux.go and
     # icmp_windows.go): name -> the GOOS of each variant other than the default declaration, and file -> its GOOS.
     variants: dict[str, set[str]] = field(default_factory=dict)
@@ -310,14 +311,22 @@ class FileScope:
         local = owner[len(prefix):] if owner.startswith(prefix) else ""
         if local not in self.package.interfaces:
             return ""
-        wanted = self._interface_methods(local)
-        if method not in wanted or all(each[:1].isupper() for each in wanted):
-            return ""
+        if local not in self.package.implementers:
+            self.package.implementers[local] = self._implementer(local)
+        implementer, wanted = self.package.implementers[local]
+        return prefix + implementer if implementer and method in wanted else ""
+
+    def _implementer(self, local: str) -> tuple[str, frozenset[str]]:
+        """Returns the one type of the package (not of its tests) implementing interface `local`
+        when it has an unexported method, else "", and the interface's methods."""
+        wanted = frozenset(self._interface_methods(local))
+        if all(each[:1].isupper() for each in wanted):
+            return "", wanted
         implementers = [name for name in self.package.type_names - self.package.interfaces
                         if all((name, each) in self.package.methods for each in wanted)]
         if len(implementers) != 1 or implementers[0] in self.package.test_types:
-            return ""
-        return prefix + implementers[0]
+            return "", wanted
+        return implementers[0], wanted
 
     def _interface_methods(self, local: str, depth: int = 0) -> set[str]:
         """Returns the methods of the package's interface `local`, with those of the interfaces it
