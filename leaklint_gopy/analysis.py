@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from leaklint_gopy.dataflow import FunctionAnalysis
-from leaklint_gopy.facts import Leak, Oracle, Site, joined, root
+from leaklint_gopy.facts import Leak, Oracle, Site, joined
 from leaklint_gopy.finding import Finding, Location
-from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
+from leaklint_gopy.irquery import (assigns_field, call_switches, field_holder, given_fields, only_reads, param_at,
+                                    reports_errors, restores_field, return_arity, taken_param, touches)
+from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.spec import SEVERITIES, Acquire, ClauseIndex, RuleSpec
-from leaklint_gopy.unbound import bound_by
+from leaklint_gopy.messages import exit_note, exit_rank, finding_message, resource_name, span_position, unique_leaks
 
 # A response from these came from whatever transport was plugged in: in a test, a fake.
 _INTERFACE_ROUND_TRIPS = frozenset({"?.RoundTrip", "net/http.RoundTripper.RoundTrip"})
@@ -150,7 +152,7 @@ class LeakAnalysis(Oracle):
             return typed
         if returning:
             returned = self.returns(callee)
-            assumed = _call_switches(call, self.functions[callee]) if returned else {}
+            assumed = call_switches(call, self.functions[callee]) if returned else {}
             if assumed:
                 returned = self._returns_assuming(callee, assumed)
             if returned:
@@ -255,7 +257,7 @@ class LeakAnalysis(Oracle):
         self._objects[init] = None  # recursion guard: a class whose __init__ builds another of it
         function = self.functions[init]
         owner = function.owner
-        if owner is None or not owner.constructor or not owner.receiver or not _assigns_field(function) \
+        if owner is None or not owner.constructor or not owner.receiver or not assigns_field(function) \
                 or not self._may_acquire(function):
             # Ex) def __init__(self, host): super().__init__(host)   (what the base's stores)
             bases = [op.callee for block in function.blocks for op in block.ops if isinstance(op, Call)
@@ -265,7 +267,7 @@ class LeakAnalysis(Oracle):
             return self._objects[init]
         analysis = FunctionAnalysis(function, self)
         analysis.run(lambda leak: None)
-        given = _given_fields(function)
+        given = given_fields(function)
         # The most severe resource it holds names the object (kafka-python's NetworkSelector holds a
         # selector and a wake-up socket pair: a socket finding), then the field's name
         for field, index in sorted(analysis.stored.items(),
@@ -302,7 +304,7 @@ class LeakAnalysis(Oracle):
         analysis = FunctionAnalysis(function, self)
         guessed = self._summarise(function, lambda: analysis.run(lambda leak: None))
         result: dict[int, _Returned] = {}
-        arity = _arity(function)
+        arity = return_arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
             if site_index in analysis.returned_closed:
                 # Ex) resty's execute: closes the body unless the caller asked for it raw, and returns
@@ -320,7 +322,7 @@ class LeakAnalysis(Oracle):
                                  resource=site.clause.resource, type=site.clause.type, field=first,
                                  more_fields=tuple(more), unless=site.clause.unless, injected=injected,
                                  buffered_methods=site.clause.buffered(site.call.kwargs),
-                                 takes_over_arg=_taken_param(function, site),
+                                 takes_over_arg=taken_param(function, site),
                                  same_object_methods=site.clause.same_object_methods,
                                  object_release_methods=site.clause.object_release_methods,
                                  drained=analysis.returned_drained.get(site_index, False),
@@ -367,7 +369,7 @@ class LeakAnalysis(Oracle):
             below = {spec.release_field} | {more for clause in spec.acquire for more in clause.more_fields}
             fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
             self._owned[key] = any(
-                self._seeded(qualname, *_field_holder(self.functions[qualname], owner, path), spec, held=held)[1]
+                self._seeded(qualname, *field_holder(self.functions[qualname], owner, path), spec, held=held)[1]
                 for qualname in self._releasing_methods(owner, spec) if qualname in self.functions for path in fields)
             self._owning.discard(key)
         return self._owned[key]
@@ -418,7 +420,7 @@ class LeakAnalysis(Oracle):
             if qualname not in self.functions:
                 continue
             method = self.functions[qualname]
-            if not _assigns_field(method) or not self._may_acquire(method):
+            if not assigns_field(method) or not self._may_acquire(method):
                 continue  # it stores nothing it acquires
             analysis = FunctionAnalysis(method, self)
             analysis.run(lambda leak: None)
@@ -435,7 +437,7 @@ class LeakAnalysis(Oracle):
         function = self.functions[callee]
         if index >= len(function.params):
             return "borrows"
-        err = _param(function, paired)
+        err = param_at(function, paired)
         leaked, released, failing, drained = self._seeded(callee, function.params[index], rest, spec, err)
         if leaked and released and failing:
             return "closes-on-success"  # Ex) closes the body, or returns an error having left it open
@@ -463,7 +465,7 @@ class LeakAnalysis(Oracle):
         function = self.functions[callee]
         if rest or index >= len(function.params) or function.params[index] in ("", "_"):
             return False
-        return _only_reads(function, function.params[index], spec)
+        return only_reads(function, function.params[index], spec)
 
     def receiver_effect(self, callee: str, rest: str, spec: RuleSpec) -> str:
         """Returns what Go method `callee` does to the resource its receiver holds at `rest`."""
@@ -486,7 +488,7 @@ class LeakAnalysis(Oracle):
         client's Kill)."""
         if function not in self.functions:
             return "escapes" if mode == "value" else "borrows"  # a stored closure we cannot read keeps it
-        if not _touches(self.functions[function], name, rest if spec.language == "python" else ""):
+        if not touches(self.functions[function], name, rest if spec.language == "python" else ""):
             return "borrows"
         own = clause if clause is not None and (clause.release_methods or clause.release_calls) else None
         leaked, released, _, _ = self._seeded(function, name, rest, spec, held=own)
@@ -504,7 +506,7 @@ class LeakAnalysis(Oracle):
         function = self.functions[callee]
         if index >= len(function.params):
             return None
-        key = (callee, function.params[index], rest, spec.id, _param(function, paired))
+        key = (callee, function.params[index], rest, spec.id, param_at(function, paired))
         if key not in self._local.effects and key not in self._summaries(callee).effects:
             self._seeded(callee, function.params[index], rest, spec, key[-1])
         return self._passed_of(key)
@@ -547,12 +549,12 @@ class LeakAnalysis(Oracle):
         normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS
                   and (leak.kind != "unowned" or not kept)]
         failing: bool | None = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
-        if normal and not failing and _reports_errors(function) and all(
+        if normal and not failing and reports_errors(function) and all(
                 leak.kind == "return" and leak.detail == "succeeding" for leak in normal):
             failing = None
         drained = bool(normal) and all(leak.drained for leak in normal)
         summaries.effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
-        if 0 in analysis.released and _restores(function, name, rest, analysis):
+        if 0 in analysis.released and restores_field(function, name, rest, analysis):
             # Ex) def _rebuild(self): self._r.close(); self._r = socket.socket()   (the object holds
             # a fresh one again: the method only borrows the object)
             summaries.effects[key] = (True, False, False, False)
@@ -620,11 +622,11 @@ class LeakAnalysis(Oracle):
                             key=lambda s: (s.path, s.line, s.col)))
         findings = []
         occurrences: dict[str, int] = {}
-        for site_index in sorted(leaks, key=lambda i: (_position(analysis.sites[i].call.span), i)):
+        for site_index in sorted(leaks, key=lambda i: (span_position(analysis.sites[i].call.span), i)):
             site = analysis.sites[site_index]
             base = f"{function.qualname}:{site.variable or ''}:{site.call.callee}"
             occurrences[base] = occurrences.get(base, 0) + 1
-            found = _unique(leaks[site_index])
+            found = unique_leaks(leaks[site_index])
             if site.clause.with_next:
                 # Ex) p = Popen(cmd, stdout=PIPE) never waited for: where both leak, one finding, the child's
                 both = {(leak.kind, leak.span) for other in leaks if other != site_index
@@ -666,11 +668,11 @@ class LeakAnalysis(Oracle):
         spec, shown = self._route(site.spec, leaks, released)
         if spec is None:
             return None
-        first = min(shown, key=lambda leak: (_rank(leak.kind), _position(leak.span)))
-        message = _message(site, first)
-        ordered = sorted(shown, key=lambda l: _position(l.span))
-        related = tuple(Location(leak.span, _exit_note(leak)) for leak in ordered)
-        flow = (Location(site.call.span, f"{_resource(site)} acquired here"), Location(first.span, _exit_note(first)))
+        first = min(shown, key=lambda leak: (exit_rank(leak.kind), span_position(leak.span)))
+        message = finding_message(site, first)
+        ordered = sorted(shown, key=lambda l: span_position(l.span))
+        related = tuple(Location(leak.span, exit_note(leak)) for leak in ordered)
+        flow = (Location(site.call.span, f"{resource_name(site)} acquired here"), Location(first.span, exit_note(first)))
         where = first.span if site.owned else site.call.span  # an open field is reported where it is lost
         return Finding(spec.id, message, where, spec.severity, related, flow, key,
                        origin=site.spec.id if spec is not site.spec else "", variable=site.variable or "",
@@ -704,246 +706,3 @@ class LeakAnalysis(Oracle):
         return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
 
 
-def _touches(function: FunctionIR, name: str, rest: str = "") -> bool:
-    """Reports whether a closure's body can do anything to `name` beyond reading it: call a method
-    on it, pass it along, store, return or capture it (a cheap test before analysing it); with
-    `rest`, the field of `name` holding the resource: the closure's uses of other fields of it
-    (`lambda: pair.send(self.MSG)` for what `self.sock` holds) do nothing to that one."""
-    prefix = name + "."
-    if rest:
-        field = prefix + rest.partition(".")[0]
-        return _touches(function, name) and _names_whole_or(function, name, field)
-    for block in function.blocks:
-        for op in block.ops:
-            call = op.call if isinstance(op, Defer) else op
-            paths: tuple = ()
-            if isinstance(call, Call):
-                paths = (call.receiver, *call.args)
-            elif isinstance(op, Assign):
-                if op.source == name:  # Ex) c := conn   (a field read, pid := p.Pid, does nothing to it)
-                    return True
-            elif isinstance(op, Store):
-                paths = (op.source,)
-            elif isinstance(op, Exit):
-                paths = op.values
-            elif isinstance(op, Capture):
-                paths = op.names
-            if any(path is not None and (path == name or path.startswith(prefix)) for path in paths):
-                return True
-    return False
-
-
-def _names_whole_or(function: FunctionIR, name: str, field: str) -> bool:
-    """Reports whether some path of `function` is `name` itself or reaches into `field` of it."""
-    paths = (path for block in function.blocks for op in block.ops
-             for path in _op_paths(op.call if isinstance(op, Defer) else op))
-    return any(path == name or path == field or path.startswith(field + ".") for path in paths if path)
-
-
-def _op_paths(op) -> tuple:
-    match op:
-        case Call(receiver=receiver, args=args):
-            return (receiver, *args)
-        case Assign(source=source) | Store(source=source):
-            return (source,)
-        case Exit(values=values):
-            return values
-        case Capture(names=names):
-            return names
-    return ()
-
-
-def _only_reads(function: FunctionIR, name: str, spec: RuleSpec) -> bool:
-    """Reports whether `function` only reads `name`: every use is a call of a method on it that does
-    not release it, or an argument of a call the rule says borrows."""
-    prefix = name + "."
-    for block in function.blocks:
-        for op in block.ops:
-            call = op.call if isinstance(op, Defer) else op
-            if isinstance(call, Call):
-                named = call.receiver is not None and (call.receiver == name or call.receiver.startswith(prefix))
-                if named and call.callee.rsplit(".", 1)[-1] in spec.release_methods:
-                    return False
-                if any(arg is not None and (arg == name or arg.startswith(prefix)) for arg in call.args) \
-                        and not spec.is_borrow(call.callee):
-                    return False
-            elif _touches_by(op, name, prefix):
-                return False
-    return True
-
-
-def _touches_by(op, name: str, prefix: str) -> bool:
-    """Reports whether a non-call op aliases, stores, captures or returns `name`."""
-    match op:
-        case Assign(source=source):
-            return source is not None and (source == name or source.startswith(prefix))
-        case Store(source=source):
-            return source == name or source.startswith(prefix)
-        case Capture(names=names):
-            return name in names
-        case Exit(values=values):
-            return any(value is not None and (value == name or value.startswith(prefix)) for value in values)
-    return False
-
-
-def _given_fields(function: FunctionIR) -> set[str]:
-    """Returns the fields of its object that method `function` may set to what a caller passed:
-    `self._loop = loop` where `loop` is a parameter (or a local holding one) on some path; then the
-    object may hold the caller's resource rather than one of its own (`Adapter(loop)`)."""
-    receiver = function.owner.receiver if function.owner is not None else ""
-    given = set(function.params) - {receiver}
-    assigns = [op for block in function.blocks for op in block.ops if isinstance(op, Assign) and op.source]
-    for _ in range(3):  # Ex) sock = sock or make(); conn = sock; self.conn = conn
-        given |= {op.target for op in assigns if "." not in op.target and root(op.source) in given}
-    prefix = receiver + "."
-    return {op.target[len(prefix):].partition(".")[0] for op in assigns
-            if receiver and op.target.startswith(prefix) and root(op.source) in given}
-
-
-def _assigns_field(function: FunctionIR) -> bool:
-    """Reports whether a method may assign a field of its object (a module function: a global)."""
-    owner = function.owner
-    if owner is None or not owner.receiver:
-        return True
-    prefix = owner.receiver + "."
-    return any(isinstance(op, Assign) and op.target.startswith(prefix) for block in function.blocks for op in block.ops)
-
-
-def _param(function: FunctionIR, index: int | None) -> str | None:
-    return function.params[index] if index is not None and index < len(function.params) else None
-
-
-def _reports_errors(function: FunctionIR) -> bool:
-    """Reports whether some return of `function` reports failure (a Go function's trailing error)."""
-    return any(isinstance(op, Exit) and op.failing for block in function.blocks for op in block.ops)
-
-
-def _call_switches(call: Call, function: FunctionIR) -> dict[str, bool | None]:
-    """Returns the parameters of `function` that `call` leaves to their True/None default or sets
-    to that same literal, with the value (FunctionIR.switches): not one it passes positionally, a
-    variable, another literal, or one the function rebinds."""
-    if not function.switches:
-        return {}
-    given = dict(call.kwargs)
-    rebound = {name for block in function.blocks for op in block.ops for name in bound_by(op)}
-    known = {}
-    for name, default in function.switches:
-        if name in rebound:
-            continue
-        # A tree function's arguments come in its parameters' order (see calls._align)
-        if name not in given and name in function.params and function.params.index(name) < len(call.args):
-            continue  # Ex) sock = self.make_socket(flag)   (passed positionally: its value is unknown)
-        if given.get(name, str(default)) == str(default):
-            known[name] = default
-    return known
-
-
-def _taken_param(function: FunctionIR, site: Site) -> int | None:
-    """Returns the parameter of a plain function whose resource the returned site's call takes
-    over (`def wrap(sock): return ctx.wrap_socket(sock)`: 0), if any; a method's is not counted,
-    its call's arguments and parameters not being in the same order."""
-    index = site.clause.takes_over_arg
-    if index is None or index >= len(site.call.args) or function.owner is not None:
-        return None
-    name = site.call.args[index]
-    return function.params.index(name) if name in function.params else None
-
-
-def _restores(function: FunctionIR, name: str, rest: str, analysis: FunctionAnalysis) -> bool:
-    """Reports whether Python method `function`, having released what its object `name` holds in
-    field `rest`, stores a fresh resource in that field again (a socket pair rebuilt, a connection
-    re-opened): its object still holds one when it returns."""
-    owner = function.owner
-    field = rest.partition(".")[0]
-    return bool(field) and owner is not None and owner.receiver == name and not owner.constructor \
-        and any(index != 0 for stored, index in analysis.stored.items() if stored == field)
-
-
-def _arity(function: FunctionIR) -> int:
-    """Returns the most values any return of `function` hands back."""
-    sizes = [len(op.values) for block in function.blocks for op in block.ops if isinstance(op, Exit) and op.values]
-    return max(sizes, default=1)
-
-
-def _unique(leaks: list[Leak]) -> list[Leak]:
-    """Returns one leak per kind and position, in a fixed order: the engine reports them in the
-    order it walks its sets of facts, which follows string hashing (PYTHONHASHSEED), so the kept
-    one (its detail, whether it was drained) and the order of exits shown must not depend on it."""
-    seen, out = set(), []
-    for leak in sorted(leaks, key=lambda l: (_position(l.span), _rank(l.kind), l.kind, l.detail, l.owner, l.drained,
-                                             l.span.path, l.span.end_line, l.span.end_col)):
-        key = (leak.kind, _position(leak.span))
-        if key not in seen:
-            seen.add(key)
-            out.append(leak)
-    return out
-
-
-def _position(span: Span) -> tuple[int, int]:
-    return (span.line, span.col)
-
-
-def _rank(kind: str) -> int:
-    return {"discarded": 0, "defer-loop": 1, "replaced": 2}.get(kind, 3)
-
-
-def _resource(site: Site) -> str:
-    return site.clause.resource or site.spec.resource
-
-
-def _message(site: Site, leak: Leak) -> str:
-    """Returns the finding's message: resource, variable, call, and the exit where it leaks."""
-    variable = site.variable
-    named = variable is not None and not variable.startswith("$")
-    subject = site.spec.subject.format(resource=_resource(site), var=variable) if named else _resource(site)
-    head = f"{subject} from {site.call.display}"
-    closed = site.clause.released or site.spec.released
-    line = leak.span.line
-    match leak.kind:
-        case "discarded":
-            return f"{head} is not {closed}: the result is discarded"
-        case "defer-loop":
-            return f"{head} is {closed} by a defer inside a loop at line {line}: every iteration stays open until the function returns"
-        case "replaced":
-            return f"{head} is not {closed} when its {leak.detail} is replaced at line {line}"
-        case "overwrite":
-            return f"{head} is not {closed} when `{leak.detail}` is overwritten at line {line}"
-        case "unowned" if "." in leak.detail and leak.owner.endswith(", whose Close"):
-            return f"{head} is stored on `{leak.detail}` by {leak.owner} never closes it"
-        case "unowned" if "." in leak.detail:
-            return f"{head} is stored on `{leak.detail}` by {leak.owner}, which never closes it"
-        case "unowned":
-            return f"{head} is never {closed}: {leak.owner} has no function or atexit hook that closes `{leak.detail}`"
-        case "exception" if site.spec.is_raising(leak.detail):
-            return f"{head} is not {closed} if {leak.detail.rpartition('.')[2]}() fails at line {line}"
-    return f"{head} is not {closed} {_EXIT_PHRASES.get(leak.kind, 'at line {line}').format(line=line)}"
-
-
-_EXIT_PHRASES = {
-    "return": "when returning at line {line}",
-    "end": "when the function ends at line {line}",
-    "continue": "when continuing at line {line}",
-    "break": "when breaking at line {line}",
-    "iteration": "when the loop iteration ends at line {line}",
-    "scope": "when it goes out of scope at line {line}",
-    "raise": "when raising at line {line}",
-    "exception": "if an exception is raised at line {line}",
-    "abandon": "if the generator is abandoned at the yield at line {line}",
-}
-
-
-def _exit_note(leak: Leak) -> str:
-    notes = {
-        "return": "returns here", "end": "the function ends here", "continue": "continues here",
-        "break": "breaks here", "iteration": "the loop iteration ends here", "scope": "goes out of scope here",
-        "overwrite": "overwritten here", "replaced": "replaced here", "discarded": "result discarded here",
-        "defer-loop": "deferred inside a loop here", "raise": "raises here", "exception": "an exception may escape here",
-        "abandon": "the generator may be abandoned here", "unowned": "stored where nothing closes it",
-    }
-    return notes.get(leak.kind, "leaks here")
-
-
-def _field_holder(function: FunctionIR, owner: Owner, field: str) -> tuple[str, str]:
-    """Returns how `function` (a method or a module function of `owner`) reaches the owner's `field`."""
-    receiver = function.owner.receiver if function.owner is not None else ""
-    return (receiver, field) if receiver and owner.receiver else (field, "")

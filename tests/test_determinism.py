@@ -36,10 +36,10 @@ def test_findings_do_not_depend_on_hash_seed_or_jobs(tree: Path) -> None:
 
 
 def test_one_leak_per_exit_is_kept_whatever_the_order_it_was_reported_in() -> None:
-    # The related exits of a finding come from _unique: which of two leaks of one kind at one exit
+    # The related exits of a finding come from unique_leaks: which of two leaks of one kind at one exit
     # it keeps (their raising callee differs) once followed the engine's set order, so one
     # CPython test finding's related locations changed with PYTHONHASHSEED.
-    from leaklint_gopy.analysis import _unique
+    from leaklint_gopy.messages import unique_leaks as _unique
     from leaklint_gopy.facts import Leak
     from leaklint_gopy.ir import Span
 

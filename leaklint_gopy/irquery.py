@@ -1,0 +1,181 @@
+"""Questions the leak analysis asks about one lowered function's IR: does a closure touch a name,
+does a function only read it, which fields may a method set to what its caller gave, which of its
+parameters a call leaves at their default. Pure functions of the IR (no summaries, no rules' state)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from leaklint_gopy.facts import Site, root
+from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Store
+from leaklint_gopy.spec import RuleSpec
+from leaklint_gopy.unbound import bound_by
+
+if TYPE_CHECKING:
+    from leaklint_gopy.dataflow import FunctionAnalysis
+
+
+def touches(function: FunctionIR, name: str, rest: str = "") -> bool:
+    """Reports whether a closure's body can do anything to `name` beyond reading it: call a method
+    on it, pass it along, store, return or capture it (a cheap test before analysing it); with
+    `rest`, the field of `name` holding the resource: the closure's uses of other fields of it
+    (`lambda: pair.send(self.MSG)` for what `self.sock` holds) do nothing to that one."""
+    prefix = name + "."
+    if rest:
+        field = prefix + rest.partition(".")[0]
+        return touches(function, name) and _names_whole_or(function, name, field)
+    for block in function.blocks:
+        for op in block.ops:
+            call = op.call if isinstance(op, Defer) else op
+            paths: tuple = ()
+            if isinstance(call, Call):
+                paths = (call.receiver, *call.args)
+            elif isinstance(op, Assign):
+                if op.source == name:  # Ex) c := conn   (a field read, pid := p.Pid, does nothing to it)
+                    return True
+            elif isinstance(op, Store):
+                paths = (op.source,)
+            elif isinstance(op, Exit):
+                paths = op.values
+            elif isinstance(op, Capture):
+                paths = op.names
+            if any(path is not None and (path == name or path.startswith(prefix)) for path in paths):
+                return True
+    return False
+
+
+def _names_whole_or(function: FunctionIR, name: str, field: str) -> bool:
+    """Reports whether some path of `function` is `name` itself or reaches into `field` of it."""
+    paths = (path for block in function.blocks for op in block.ops
+             for path in _op_paths(op.call if isinstance(op, Defer) else op))
+    return any(path == name or path == field or path.startswith(field + ".") for path in paths if path)
+
+
+def _op_paths(op) -> tuple:
+    match op:
+        case Call(receiver=receiver, args=args):
+            return (receiver, *args)
+        case Assign(source=source) | Store(source=source):
+            return (source,)
+        case Exit(values=values):
+            return values
+        case Capture(names=names):
+            return names
+    return ()
+
+
+def only_reads(function: FunctionIR, name: str, spec: RuleSpec) -> bool:
+    """Reports whether `function` only reads `name`: every use is a call of a method on it that does
+    not release it, or an argument of a call the rule says borrows."""
+    prefix = name + "."
+    for block in function.blocks:
+        for op in block.ops:
+            call = op.call if isinstance(op, Defer) else op
+            if isinstance(call, Call):
+                named = call.receiver is not None and (call.receiver == name or call.receiver.startswith(prefix))
+                if named and call.callee.rsplit(".", 1)[-1] in spec.release_methods:
+                    return False
+                if any(arg is not None and (arg == name or arg.startswith(prefix)) for arg in call.args) \
+                        and not spec.is_borrow(call.callee):
+                    return False
+            elif _touches_by(op, name, prefix):
+                return False
+    return True
+
+
+def _touches_by(op, name: str, prefix: str) -> bool:
+    """Reports whether a non-call op aliases, stores, captures or returns `name`."""
+    match op:
+        case Assign(source=source):
+            return source is not None and (source == name or source.startswith(prefix))
+        case Store(source=source):
+            return source == name or source.startswith(prefix)
+        case Capture(names=names):
+            return name in names
+        case Exit(values=values):
+            return any(value is not None and (value == name or value.startswith(prefix)) for value in values)
+    return False
+
+
+def given_fields(function: FunctionIR) -> set[str]:
+    """Returns the fields of its object that method `function` may set to what a caller passed:
+    `self._loop = loop` where `loop` is a parameter (or a local holding one) on some path; then the
+    object may hold the caller's resource rather than one of its own (`Adapter(loop)`)."""
+    receiver = function.owner.receiver if function.owner is not None else ""
+    given = set(function.params) - {receiver}
+    assigns = [op for block in function.blocks for op in block.ops if isinstance(op, Assign) and op.source]
+    for _ in range(3):  # Ex) sock = sock or make(); conn = sock; self.conn = conn
+        given |= {op.target for op in assigns if "." not in op.target and root(op.source) in given}
+    prefix = receiver + "."
+    return {op.target[len(prefix):].partition(".")[0] for op in assigns
+            if receiver and op.target.startswith(prefix) and root(op.source) in given}
+
+
+def assigns_field(function: FunctionIR) -> bool:
+    """Reports whether a method may assign a field of its object (a module function: a global)."""
+    owner = function.owner
+    if owner is None or not owner.receiver:
+        return True
+    prefix = owner.receiver + "."
+    return any(isinstance(op, Assign) and op.target.startswith(prefix) for block in function.blocks for op in block.ops)
+
+
+def param_at(function: FunctionIR, index: int | None) -> str | None:
+    return function.params[index] if index is not None and index < len(function.params) else None
+
+
+def reports_errors(function: FunctionIR) -> bool:
+    """Reports whether some return of `function` reports failure (a Go function's trailing error)."""
+    return any(isinstance(op, Exit) and op.failing for block in function.blocks for op in block.ops)
+
+
+def call_switches(call: Call, function: FunctionIR) -> dict[str, bool | None]:
+    """Returns the parameters of `function` that `call` leaves to their True/None default or sets
+    to that same literal, with the value (FunctionIR.switches): not one it passes positionally, a
+    variable, another literal, or one the function rebinds."""
+    if not function.switches:
+        return {}
+    given = dict(call.kwargs)
+    rebound = {name for block in function.blocks for op in block.ops for name in bound_by(op)}
+    known = {}
+    for name, default in function.switches:
+        if name in rebound:
+            continue
+        # A tree function's arguments come in its parameters' order (see calls._align)
+        if name not in given and name in function.params and function.params.index(name) < len(call.args):
+            continue  # Ex) sock = self.make_socket(flag)   (passed positionally: its value is unknown)
+        if given.get(name, str(default)) == str(default):
+            known[name] = default
+    return known
+
+
+def taken_param(function: FunctionIR, site: Site) -> int | None:
+    """Returns the parameter of a plain function whose resource the returned site's call takes
+    over (`def wrap(sock): return ctx.wrap_socket(sock)`: 0), if any; a method's is not counted,
+    its call's arguments and parameters not being in the same order."""
+    index = site.clause.takes_over_arg
+    if index is None or index >= len(site.call.args) or function.owner is not None:
+        return None
+    name = site.call.args[index]
+    return function.params.index(name) if name in function.params else None
+
+
+def restores_field(function: FunctionIR, name: str, rest: str, analysis: FunctionAnalysis) -> bool:
+    """Reports whether Python method `function`, having released what its object `name` holds in
+    field `rest`, stores a fresh resource in that field again (a socket pair rebuilt, a connection
+    re-opened): its object still holds one when it returns."""
+    owner = function.owner
+    field = rest.partition(".")[0]
+    return bool(field) and owner is not None and owner.receiver == name and not owner.constructor \
+        and any(index != 0 for stored, index in analysis.stored.items() if stored == field)
+
+
+def return_arity(function: FunctionIR) -> int:
+    """Returns the most values any return of `function` hands back."""
+    sizes = [len(op.values) for block in function.blocks for op in block.ops if isinstance(op, Exit) and op.values]
+    return max(sizes, default=1)
+
+
+def field_holder(function: FunctionIR, owner: Owner, field: str) -> tuple[str, str]:
+    """Returns how `function` (a method or a module function of `owner`) reaches the owner's `field`."""
+    receiver = function.owner.receiver if function.owner is not None else ""
+    return (receiver, field) if receiver and owner.receiver else (field, "")
