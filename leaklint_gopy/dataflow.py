@@ -44,7 +44,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
         # Unbound locals are a Python matter: a Go variable is declared before any use
-        self.bindings = Bindings(function, any(spec.language == "python" for spec in oracle.specs()))
+        self.bindings = Bindings(function, not function.span.path.endswith(".go"))
         self.bound: set[str] = set()  # the locals some path to the op being applied has bound
 
     # -- fixpoint ---------------------------------------------------------------------------
@@ -709,7 +709,8 @@ def _contradicts(guard: Guard | None, assume: dict[str, bool | None]) -> bool:
     """Reports whether an edge's guard cannot hold for parameters known to be True or None: True
     is neither falsy nor None (a `nil` edge of `if x:` or of `if x is None:`), None is both."""
     while guard is not None:
-        if guard.subject in assume and (guard.kind == "nil") == (assume[guard.subject] is True):
+        if guard.subject in assume and guard.kind in ("nil", "nonnil") \
+                and (guard.kind == "nil") == (assume[guard.subject] is True):
             return True
         guard = guard.also
     return False
