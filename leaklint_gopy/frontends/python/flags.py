@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 
+from leaklint_gopy.frontends.python.nodes import children, walk
+
 _UNKNOWN = object()
 
 
@@ -70,27 +72,6 @@ class Flags:
         return None
 
 
-# Nodes with nothing inside them that no walk here asks about: a Name's context, a constant.
-_LEAVES = frozenset({ast.Load, ast.Store, ast.Del, ast.Constant})
-
-
-def walk(node: ast.AST):
-    """Yields `node` and the nodes inside it, like ast.walk but in another order and without the
-    leaves in _LEAVES (a caller reads a Name's context or an Assign's constant from the node that
-    holds it): ast.walk's nested generators are the largest part of a walk's cost."""
-    stack = [node]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        current = pop()
-        yield current
-        for name in current._fields:
-            value = getattr(current, name, None)
-            if value.__class__ is list:
-                extend([item for item in value if isinstance(item, ast.AST) and item.__class__ not in _LEAVES])
-            elif isinstance(value, ast.AST) and value.__class__ not in _LEAVES:
-                push(value)
-
-
 def bound_names(node: ast.AST) -> set[str]:
     """Returns the names a statement (and everything nested in it, not in nested functions) binds."""
     names: set[str] = set()
@@ -103,21 +84,8 @@ def bound_names(node: ast.AST) -> set[str]:
             names.add(current.name)
         if current is node or not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                                        ast.Lambda)):
-            stack.extend(_children(current))
+            stack.extend(children(current))
     return names
-
-
-def _children(node: ast.AST) -> list[ast.AST]:
-    """Returns the nodes directly inside `node` but the leaves in _LEAVES (ast.iter_child_nodes,
-    without its generators)."""
-    found: list[ast.AST] = []
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if value.__class__ is list:
-            found.extend([item for item in value if isinstance(item, ast.AST) and item.__class__ not in _LEAVES])
-        elif isinstance(value, ast.AST) and value.__class__ not in _LEAVES:
-            found.append(value)
-    return found
 
 
 def once_guards(body: list[ast.stmt], receiver: str) -> set[str]:

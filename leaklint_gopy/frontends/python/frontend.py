@@ -19,7 +19,6 @@ from functools import partial
 
 from leaklint_gopy import directives
 from leaklint_gopy.frontends.python.classes import ClassInfo
-from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.lower import lower_function, lower_module
 from leaklint_gopy.frontends.python.names import ModuleScope, module_name
 from leaklint_gopy.frontends.python.needles import Needles

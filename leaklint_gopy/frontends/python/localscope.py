@@ -7,14 +7,13 @@ import ast
 from dataclasses import dataclass, field
 
 from leaklint_gopy.frontends.python.names import canonical, import_bindings
+from leaklint_gopy.frontends.python.nodes import children
 
 
-# The node kinds LocalScope._note records, those whose insides belong to another scope, and
-# nodes with nothing inside and nothing to note.
+# The node kinds LocalScope._note records, and those whose insides belong to another scope.
 _NESTED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
 _NOTED = _NESTED | {ast.Name, ast.Assign, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ExceptHandler,
                     ast.MatchAs, ast.MatchStar, ast.Yield, ast.YieldFrom}
-_LEAVES = frozenset({ast.Load, ast.Store, ast.Del, ast.Constant})
 
 
 @dataclass(slots=True)
@@ -38,7 +37,7 @@ class LocalScope:
         scope = cls(cls.parameter_names(node), set(), {}, {}, set(), set())
         body = node.body if isinstance(node.body, list) else [node.body]
         stack: list[ast.AST] = list(body)
-        pop, push, extend, note = stack.pop, stack.append, stack.extend, scope._note
+        pop, extend, note = stack.pop, stack.extend, scope._note
         # The walk of ast.iter_child_nodes, in the same order, without its generators: this runs on
         # every node of every lowered function. Only the kinds _note matches are noted, and the
         # leaves with nothing to note (a Name's Load context, a constant) are not visited.
@@ -49,12 +48,7 @@ class LocalScope:
                 note(child, module)
                 if kind in _NESTED:
                     continue
-            for name in kind._fields:
-                value = getattr(child, name, None)
-                if value.__class__ is list:
-                    extend(item for item in value if isinstance(item, ast.AST) and item.__class__ not in _LEAVES)
-                elif isinstance(value, ast.AST) and value.__class__ not in _LEAVES:
-                    push(value)
+            extend(children(child))
         return scope
 
     @classmethod

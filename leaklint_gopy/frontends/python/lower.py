@@ -17,9 +17,10 @@ from leaklint_gopy.frontends.python.calls import short
 from leaklint_gopy.frontends.python.classes import ClassInfo
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
 from leaklint_gopy.frontends.python.expr import ExpressionLowerer, free_names
-from leaklint_gopy.frontends.python.flags import Flags, bound_names, literal_switches, once_guards, walk
+from leaklint_gopy.frontends.python.flags import Flags, bound_names, literal_switches, once_guards
 from leaklint_gopy.frontends.python.flow import FlowLowering, Frame, expected_only
 from leaklint_gopy.frontends.python.localscope import LocalScope
+from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.frontends.python.unit import ModuleUnit
 from leaklint_gopy.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Pair, Span, Store
 
