@@ -113,15 +113,16 @@ class _QualifiedCalls:
 
 
 _FIRST_DECLARATION = re.compile(rb"\n(?:func|type|var|const) ")
-# A function signature line naming a resource type, and its exported name (a method's too).
-# (go-plugin's client is named by its package: a bare `Client` is mostly an HTTP or RPC client holding nothing)
-# (up to the body's brace: a signature may spread its parameters over lines)
-_SIGNATURE = re.compile(rb"\nfunc [^{]*?(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|plugin\.Client)\b[^\n]*")
+# The resource types a signature may name (go-plugin's client by its package: a bare `Client` is
+# mostly an HTTP or RPC client holding nothing).
+_RESOURCE = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|plugin\.Client)\b")
+# A function signature naming one, up to the body's brace (its parameters may spread over lines),
+# and its exported name (a method's too).
+_SIGNATURE = re.compile(rb"\nfunc [^{]*?" + _RESOURCE.pattern + rb"[^\n]*")
 _NAMED = re.compile(rb"\nfunc (?:\([^)]*\) )?([A-Za-z_]\w*)")
 _INTERFACE_METHOD = re.compile(rb"\n\t([A-Za-z]\w*)\([^\n]*\)[ \t]*\(?[^\n=:{]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt)\b[^\n]*")
 _FUNCTION_TYPE = re.compile(rb"\ntype ([A-Za-z]\w*) func(\()[^\n]*")
 _FUNCTION_FIELD = re.compile(rb"\n\t([A-Za-z]\w*)[ \t]+func(\()[^\n]*")
-_RESOURCE = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|plugin\.Client)\b")
 
 
 def _returning(files: list[bytes], acquiring: re.Pattern[bytes]) -> set[str]:
