@@ -147,7 +147,9 @@ class FlowLowering:
         blocks = [self.cfg.new_block() for _ in node.handlers]
         for handler, block in zip(node.handlers, blocks):
             self.cfg.jump(block, handled=True, catches=self._caught(handler.type))
-        cancellable = isinstance(self.node, ast.AsyncFunctionDef) and _awaits(node.body)
+        # Ex) try: sock.connect(sa) except socket.error: sock.close()   (gevent: a Timeout passes by)
+        cancellable = isinstance(self.node, ast.AsyncFunctionDef) and _awaits(node.body) \
+            or self.unit.green() and _calls(node.body)
         if not any(_catches_all(handler.type, cancellable) for handler in node.handlers):
             landing = self._landing("exception", self.pos.span(node))
             if cancellable and any(_catches_all(handler.type) for handler in node.handlers):
@@ -353,6 +355,11 @@ def _catches_all(node: ast.expr | None, cancellable: bool = False) -> bool:
         return any(_catches_all(item, cancellable) for item in node.elts)
     last = short(node).rsplit(".", 1)[-1]
     return last in _CATCH_CANCEL if cancellable else short(node) in _CATCH_ALL or last in _CATCH_ALL
+
+
+def _calls(body: list[ast.stmt]) -> bool:
+    """Reports whether statements call anything (on green threads, where a switch may raise)."""
+    return any(isinstance(n, ast.Call) for s in body for n in ast.walk(s))
 
 
 def _awaits(body: list[ast.stmt]) -> bool:

@@ -58,6 +58,9 @@ class Positions:
         return b"\n".join(self.lines[node.lineno - 1:(node.end_lineno or node.lineno)])
 
 
+_GREEN = frozenset({"gevent", "eventlet", "greenlet"})
+
+
 @dataclass(slots=True)
 class ModuleUnit:
     """What every function of one file shares while it is lowered."""
@@ -71,6 +74,18 @@ class ModuleUnit:
     scopes: dict[int, LocalScope] = field(default_factory=dict)
     switch_lines: list[int] | None = None  # lines that may bind a name to True (see may_switch)
     swapped: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)  # node id -> (node, swaps)
+    green_threads: bool | None = None  # whether the module runs on green threads (see green)
+
+    def green(self) -> bool:
+        """Reports whether the module runs on green threads: it imports gevent, eventlet or
+        greenlet, or belongs to one of them. There a blocking call is where the hub switches away
+        and where a timeout (gevent.Timeout, eventlet.Timeout) or a kill (GreenletExit) is raised,
+        all BaseExceptions, not the OSError the call's own failure is."""
+        if self.green_threads is None:
+            targets = [self.scope.name, *(target for name, target in self.scope.bindings.items()
+                                          if self.scope.kinds.get(name) == "import")]
+            self.green_threads = any(not _GREEN.isdisjoint(target.split(".")) for target in targets)
+        return self.green_threads
 
     def swaps(self, node: ast.AST) -> frozenset[str]:
         """Returns the calls a tree function's `http.client.HTTPConnection = ...` makes inert
