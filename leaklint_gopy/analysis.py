@@ -79,6 +79,7 @@ class LeakAnalysis(Oracle):
         self._tree_quiet: dict[str, bool] = {}
         self._handed: dict[str, tuple[tuple[Site, str], ...]] = {}  # closure -> what it hands its encloser
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
+        self._opening: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree methods -> what they open in fields
         self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
@@ -146,6 +147,10 @@ class LeakAnalysis(Oracle):
         if callee.endswith(".__init__") and call.receiver is None and call.args[:1] == (None,) \
                 and callee in self.functions:
             return self._constructed(callee)  # Ex) p = Poller()   (a class of the tree holding a socket pair)
+        if call.receiver is not None and callee in self.functions and self.functions[callee].owner is not None:
+            opened = self._opened(callee)
+            if opened is not None:
+                return opened  # Ex) conn = BrokerConnection(host); conn.connect()   (now it holds a socket)
         returning = self.functions.may_return(callee)
         typed = self._clause(callee, call.kwargs, call.result_type) if call.result_type and not returning else None
         if typed is not None:
@@ -279,6 +284,39 @@ class LeakAnalysis(Oracle):
                                                          type=owner.name, field=path)
                 break
         return self._objects[init]
+
+    def _opened(self, method: str) -> tuple[RuleSpec, Acquire] | None:
+        """Returns what an object of a tree class holds once its method `method` (not a constructor)
+        returned: the resource the method stores in a field that a method of the class releases
+        (`def connect(self): self._sock = socket.create_connection(a)`, closed by close()). The
+        object whose method it is then becomes that resource (a receiver acquisition, as
+        exec.Cmd.Start); before the call it held nothing."""
+        if method in self._opening:
+            return self._opening[method]
+        self._opening[method] = None  # recursion guard
+        function = self.functions[method]
+        owner = function.owner
+        # A Python method: its object is its first parameter (a Go method's is `receiver`)
+        if function.receiver or owner is None or owner.constructor or owner.fresh or not owner.receiver \
+                or function.params[:1] != (owner.receiver,) or not assigns_field(function) \
+                or not self._may_acquire(function):
+            return None
+        init = f"{owner.name}.__init__"
+        if init in self.functions and self._constructed(init) is not None:
+            return None  # Ex) def _rebuild(self): ...; self._r, self._w = socket.socketpair()   (held from birth)
+        analysis = FunctionAnalysis(function, self)
+        analysis.run(lambda leak: None)
+        given = given_fields(function)
+        for field, index in sorted(analysis.stored.items(),
+                                   key=lambda item: (SEVERITIES.index(analysis.sites[item[1]].spec.severity), item[0])):
+            site = analysis.sites[index]
+            if field not in given and not site.clause.receiver and self.owner_releases(owner, field, site.spec):
+                path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
+                self._opening[method] = site.spec, Acquire(
+                    calls=(method,), receiver=True, resource=f"object holding a {site.spec.resource}",
+                    type=owner.name, field=path)
+                break
+        return self._opening[method]
 
     def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str,
                 patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:
