@@ -38,6 +38,9 @@ class CallLowering:
     def _call(self, node: ast.Call, results: tuple[str | None, ...]) -> Call | None:
         """Lowers a call; returns its Call op (None for local closures and container updates)."""
         func = node.func
+        if node.args and not isinstance(node.args[0], ast.Starred) \
+                and canonical(self._dotted(func) or "") in infer.TASK_STARTERS:
+            return self._task_call(node, results)
         if isinstance(func, ast.Name) and func.id in self.scope.functions and self.scope.is_local(func.id):
             return self._closure_call(node, func.id, results)
         if self._container_update(node):
@@ -101,6 +104,14 @@ class CallLowering:
         if node.args and args and _consumes(node, canonical(callee)):
             self._exhausted(span, node.args[0], args[0])
         return call
+
+    def _task_call(self, node: ast.Call, results: tuple[str | None, ...]) -> Call | None:
+        """Lowers `spawn(f, *args)` of a green-thread starter as the call `f(*args)`, whose result the
+        task it returns keeps (Greenlet.value, until `get()`): the task holds what `f` acquires."""
+        # Ex) self.acceptor = gevent.spawn(self.server.accept)   (the accepted connection stays in it)
+        inner = ast.copy_location(ast.Call(func=node.args[0], args=node.args[1:], keywords=node.keywords), node)
+        self.tasks.update(r for r in results if r)
+        return self._call(inner, results)
 
     def _built_by_hook(self, func: ast.expr, args: list[str | None], named: list[tuple[str, str | None]]):
         """Returns the callee, display, receiver, leading and given arguments of a call building an

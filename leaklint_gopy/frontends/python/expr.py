@@ -34,6 +34,7 @@ class ExpressionLowerer(CallLowering):
         self.types: dict[str, str] = {}
         self.origins: dict[str, str] = {}
         self.containers: set[str] = set()
+        self.tasks: set[str] = set()  # green threads and futures this function started: each keeps its function's result
         self.renames: dict[str, str] = {}
         self.loop_depth = 0
         self.comprehensions = 0
@@ -113,6 +114,12 @@ class ExpressionLowerer(CallLowering):
                 for extra in node.args[1:]:
                     self._value(extra)
                 return f"{path}.{node.args[1].value}" if path else None
+            case ast.Call(func=ast.Attribute(value=base, attr="get" | "wait" | "result")) \
+                    if self._plain_path(base) in self.tasks:
+                # Ex) conn, addr = task.get()   (the result the task keeps)
+                for arg in node.args:
+                    self._value(arg)
+                return self._plain_path(base)
             case ast.Call(func=ast.Attribute(value=base, attr="pop" | "popleft" | "popitem" | "get")) \
                     if self._plain_path(base) in self.containers:
                 # Ex) self._conns.pop(host).close()   (an element taken out of a container)
@@ -248,7 +255,8 @@ class ExpressionLowerer(CallLowering):
         """Reports whether a call reads a field or container element (`_value` gives its path)."""
         func = node.func
         return self._getattr_of(node) or self._cast_of(node) or isinstance(func, ast.Attribute) \
-            and func.attr in ("pop", "popleft", "popitem", "get") and self._plain_path(func.value) in self.containers
+            and (func.attr in ("pop", "popleft", "popitem", "get") and self._plain_path(func.value) in self.containers
+                 or func.attr in ("get", "wait", "result") and self._plain_path(func.value) in self.tasks)
 
     def _cast_of(self, node: ast.Call) -> bool:
         """Reports whether `node` is `typing.cast(T, value)`, which returns `value` itself."""

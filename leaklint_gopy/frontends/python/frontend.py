@@ -249,12 +249,15 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
 # _words' alternatives with the name captured: `name (`, and `= mod.name` or `return name` ending the line
 _CALLED = re.compile(rb"\b(\w+)\s*\(")
 _BOUND = re.compile(rb"(?:=|\breturn\b)[ \t]*(?:\w+\.)*(\w+)[ \t]*(?:#|$)", re.MULTILINE)
+# and a name a green thread is started on: `spawn(listener.accept)` calls it (infer.TASK_STARTERS)
+_SPAWNED = re.compile(rb"\bspawn\s*\(\s*(?:\w+\.)*(\w+)\s*[,)]")
 
 
 def _named(text: bytes) -> frozenset[str]:
-    """Returns the words `text` calls (`name(`), binds a local to (`make = socket.name`) or returns
-    by name (`return FileHandler`)."""
-    return frozenset(word.decode("ascii") for word in {*_CALLED.findall(text), *_BOUND.findall(text)})
+    """Returns the words `text` calls (`name(`), binds a local to (`make = socket.name`), returns
+    by name (`return FileHandler`) or starts a green thread on (`spawn(listener.accept)`)."""
+    return frozenset(word.decode("ascii") for word in {*_CALLED.findall(text), *_BOUND.findall(text),
+                                                       *_SPAWNED.findall(text)})
 
 
 def _lower_definition(unit: ModuleUnit, node, qualname: str, display: str, klass: ClassInfo | None,
@@ -311,11 +314,11 @@ def _global_owner(unit: ModuleUnit, module: Owner, node: ast.FunctionDef | ast.A
 
 def _words(names: set[str]) -> re.Pattern[bytes]:
     """Returns the pattern of a call of one of `names` (`socket.socket(`, `helper (`), of a local
-    bound to one (`make = socket.create_connection`), or of one returned by name (a test's class
-    hook, `return FileHandler`: see factories.py)."""
+    bound to one (`make = socket.create_connection`), of one returned by name (a test's class
+    hook, `return FileHandler`: see factories.py) or of one a green thread is started on."""
     alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
     return re.compile(rb"\b(?:" + alternatives + rb")\s*\(|(?:=|\breturn\b)[ \t]*(?:\w+\.)*(?:" + alternatives
-                      + rb")[ \t]*(?:#|$)", re.MULTILINE)
+                      + rb")[ \t]*(?:#|$)|\bspawn\s*\(\s*(?:\w+\.)*(?:" + alternatives + rb")\s*[,)]", re.MULTILINE)
 
 
 def _position(error: SyntaxError, source: bytes) -> tuple[int, int]:

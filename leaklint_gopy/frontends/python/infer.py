@@ -76,6 +76,10 @@ def opens_data_url(node: ast.Call) -> bool:
 # operation. The front-end calls them `socket.socket.bind(port0)` and `socket.socket.connect(local)`,
 # which the exception rule lists as quiet.
 BINDERS = frozenset({"?.bind", "socket.socket.bind", "ssl.SSLSocket.bind"})
+# Green-thread starters running their first argument with the rest, whose task keeps its result
+# (gevent's Greenlet.value and get(), eventlet's GreenThread.wait()) until someone takes it
+TASK_STARTERS = frozenset({"gevent.spawn", "gevent.Greenlet.spawn", "gevent.greenlet.Greenlet.spawn",
+                           "eventlet.spawn", "eventlet.greenthread.spawn"})
 CONNECTORS = frozenset({"?.connect", "socket.socket.connect", "ssl.SSLSocket.connect"})
 
 
