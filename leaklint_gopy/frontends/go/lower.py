@@ -596,6 +596,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.silent = set(self.silent)
         inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
         inner.contexts = self.contexts.inherited()
+        assigned = [name for name in sorted(_identifiers(node) & self.locals) if _changed_in(node, name)]
+        # Ex) var resp *http.Response; err = pacer.Call(func() (bool, error) { resp, err = c.Do(req); ... })
+        inner.locals |= _kept_by(node, self.body, assigned) if assigned else frozenset()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
         free = tuple(sorted(used - inner.locals))
@@ -611,6 +614,34 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         names = free + self.contexts.captured(free)
         self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing))
         return qualname
+
+def _kept_by(literal: Node, body: Node | None, names: list[str]) -> frozenset[str]:
+    """Returns the names among `names` that the function whose body is `body` declares with a bare
+    `var x T` and mentions nowhere outside the func literal `literal`: what the literal leaves in
+    one no other code can reach, so it is the literal's to release, as if the literal declared it
+    (the closure a retry helper runs, rclone's `var resp *http.Response; err = pacer.Call(func()
+    (bool, error) { resp, err = srv.Call(ctx, &opts); return shouldRetry(resp, err) })`)."""
+    if body is None:
+        return frozenset()
+    wanted = frozenset(names)
+    declared: set[str] = set()
+    mentioned: set[str] = set()
+    stack = [(body, True)]
+    while stack:
+        current, own = stack.pop()
+        if current.start_byte == literal.start_byte and current.end_byte == literal.end_byte \
+                and current.type == literal.type:
+            continue
+        if own and current.type == "var_spec" and current.child_by_field_name("value") is None:
+            declared |= {text(name) for name in current.children_by_field_name("name")} & wanted
+            stack.extend((child, own) for child in current.named_children if child.type != "identifier")
+            continue
+        if current.type == "identifier" and text(current) in wanted:
+            mentioned.add(text(current))
+        own = own and current.type != "func_literal"
+        stack.extend((child, own) for child in current.named_children)
+    return frozenset(declared - mentioned)
+
 
 def _slices_kept_inside(node: Node, params: list[str]) -> frozenset[str]:
     """Returns the parameters of a function that it never returns (as a result of its own: passed
