@@ -13,7 +13,7 @@ from tree_sitter import Node
 from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.contexts import Contexts
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
-                                       _keyed_values, _response_names, _served_by)
+                                       _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.guards import error_text, is_message
 from leaklint_gopy.frontends.go.transports import dials_nothing, silent_server
@@ -58,6 +58,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
+        self.receipts: set[str] = set()  # `ok` of `c, ok := <-conns`: false, nothing was received
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
         self.given: frozenset[str] | None = None  # parameters the function appends to and never returns
@@ -241,6 +242,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         # Ex) http.Get(u)   (result discarded)
         if expr.type == "call_expression":
             self._call(expr, results=())
+        elif receives(expr):
+            self._value(expr.child_by_field_name("operand"))  # Ex) <-done   (nothing is kept: a signal)
         else:
             self._value(expr)
 
@@ -267,6 +270,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._shadow(node, left)
         self._note_texts(left, right)
         targets = [self._target(item, declare) for item in left]
+        if len(left) in (1, 2) and len(right) == 1 and receives(right[0]) and left[0].type == "identifier" \
+                and targets[0] is not None and (declare or self._is_local_target(left[0], targets[0])):
+            self._bind_receive(left, targets, right[0], declare)
+            return
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
             return
@@ -405,6 +412,27 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             return not (name in self.scope.package.type_names or name in self.method_values
                         or name in _BUILTINS and name not in self.locals)
         return True
+
+    def _bind_receive(self, left: list[Node], targets: list[str | None], value: Node, declare: bool) -> None:
+        """Binds a receive to its variable itself, so messages name it; with `ok`, what it received
+        exists only where ok is true (false: the channel is closed, the value its type's zero)."""
+        # Ex) resp := <-pw.responseC     Ex) conn, ok := <-l.acceptCh; if !ok { return nil, errClosed }
+        ok = targets[1] if len(targets) == 2 and left[1].type == "identifier" else None
+        for name in filter(None, targets):
+            for known in (self.flags, self.addresses, self.tables):
+                known.pop(name, None)
+            self.receipts.discard(name)
+        if self._receive(value, targets[0], ok) is None:
+            for name in filter(None, targets):
+                self.cfg.emit(Assign(self.pos.span(value), name, None))  # Ex) v := <-values   (no resource)
+        elif ok is not None:
+            self.receipts.add(ok)
+        for index, name in enumerate(targets):
+            declared = self._type_of(value) if index == 0 else "bool"
+            if name is not None and declare:
+                self._declare(name, declared if index == 0 else "")
+            elif name is not None and index == 0:
+                self.types[name] = declared or self.types.get(name, "")
 
     def _bind_tuple(self, node: Node, left: list[Node], targets: list[str | None], value: Node,
                     declare: bool) -> None:
