@@ -274,6 +274,12 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 and targets[0] is not None and (declare or self._is_local_target(left[0], targets[0])):
             self._bind_receive(left, targets, right[0], declare)
             return
+        if len(left) == 1 == len(right) and self._lent_to_child(left[0]):
+            # Ex) cmd.ExtraFiles = append(cmd.ExtraFiles, f)   Ex) cmd.Stdout = logFile
+            appended = right[0].type == "call_expression" and text(right[0].child_by_field_name("function")) == "append"
+            for item in _args(right[0])[1:] if appended else right:
+                self._value(item)
+            return
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
             return
@@ -412,6 +418,16 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             return not (name in self.scope.package.type_names or name in self.method_values
                         or name in _BUILTINS and name not in self.locals)
         return True
+
+    def _lent_to_child(self, item: Node) -> bool:
+        """Reports whether assigning to `item` gives a value to a child process that only borrows it:
+        exec.Cmd passes an *os.File in ExtraFiles, Stdin, Stdout or Stderr to the child as it is and
+        never closes it in the parent (it closes only the pipes it makes itself), nor a connection
+        it copies from or to."""
+        if item.type != "selector_expression":
+            return False
+        field = text(item.child_by_field_name("field"))
+        return field in _CHILD_FILES and self._type_of(item.child_by_field_name("operand")) == "os/exec.Cmd"
 
     def _bind_receive(self, left: list[Node], targets: list[str | None], value: Node, declare: bool) -> None:
         """Binds a receive to its variable itself, so messages name it; with `ok`, what it received
@@ -702,6 +718,7 @@ def _ends_process(function: FunctionIR) -> None:
                      for op in block.ops]
 
 
+_CHILD_FILES = frozenset({"ExtraFiles", "Stdin", "Stdout", "Stderr"})
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
 
 
