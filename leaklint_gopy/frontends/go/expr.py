@@ -71,6 +71,8 @@ class ExpressionLowerer:
                 return f"{base}.{via}.{name}" if via else f"{base}.{name}"
             case "parenthesized_expression" | "type_assertion_expression":
                 return self._value(node.named_children[0]) if node.named_children else None
+            case "unary_expression" if receives(node):
+                return self._receive(node, self._temp())
             case "unary_expression":
                 operand = node.child_by_field_name("operand")
                 value = self._value(operand)
@@ -114,6 +116,30 @@ class ExpressionLowerer:
         for child in node.named_children:
             self._value(child)
         return None
+
+    def _receive(self, node: Node, target: str, ok: str | None = None) -> str | None:
+        """Lowers a receive `<-ch` into `target`; returns target when the channel's element has a
+        named type, else None. A value received is the receiver's from then on (the sender handed
+        it over), so a receive is a call returning the element: a resource's type is acquired
+        there, as from a call declared to return one; a struct embedding one type holds that
+        value in its embedded field (`type response struct { *http.Response; err error }`). Not in a
+        test file: a test receives to look at what its own fakes produced (containerd's pusher_test
+        reads the status of a response whose mock registry wrote no body, which holds nothing)."""
+        operand = node.child_by_field_name("operand")
+        self._value(operand)
+        element = self._type_of(node)
+        if not element or self.pos.path.endswith("_test.go"):
+            return None
+        field, embedded = self.scope.embedded_type(element)
+        # Ex) resp := <-pw.responseC; resp.Response.Body.Close()   (resp.Body is the same path: see _value)
+        result = f"{target}.{field}" if embedded else target
+        # Ex) if resp.err != nil { return resp.err }   (a struct's error field: set, it holds no resource)
+        error = self.scope.error_field(element) if embedded else ""
+        results = (result, f"{target}.{error}") if error else (result,)
+        received = (("flag", f"{ok}=true"),) if ok else ()
+        self.cfg.emit(Call(self.pos.span(node), "<-", f"<-{_short(text(operand))}", None, (), results,
+                           kwargs=received, in_loop=bool(self.loops), result_type=embedded or element))
+        return target
 
     def _field_names(self, literal: Node) -> list[str]:
         """Returns the fields, in declaration order, of the package's struct type a literal builds."""
@@ -381,6 +407,9 @@ class ExpressionLowerer:
                     path = self.scope.imports[text(operand)]
                     return STDLIB_VARS.get(f"{path}.{field_name}", "")
                 return self.scope.field_type(self._type_of(operand), field_name)
+            case "unary_expression" if receives(node):
+                channel = self._type_of(node.child_by_field_name("operand"))
+                return channel.removeprefix("chan ") if channel.startswith("chan ") else ""
             case "unary_expression" | "parenthesized_expression":
                 return self._type_of(node.named_children[-1]) if node.named_children else ""
             case "type_assertion_expression":
@@ -503,6 +532,11 @@ def _identifiers(node: Node) -> set[str]:
             found.add(text(current))
         stack.extend(current.named_children)
     return found
+
+
+def receives(node: Node) -> bool:
+    """Reports whether an expression is a receive from a channel (`<-ch`)."""
+    return node.type == "unary_expression" and bool(node.children) and text(node.children[0]) == "<-"
 
 
 def _short(source: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from leaklint_gopy.frontends.go.expr import _args, _composite_values_of, _items
+from leaklint_gopy.frontends.go.expr import _args, _composite_values_of, _items, receives
 from leaklint_gopy.frontends.go.guards import _guards, flag_test, flag_value, message_guards
 from leaklint_gopy.frontends.go.typeinfo import text
 from leaklint_gopy.ir import Assign, Call, Exit, Guard, Kill
@@ -57,7 +57,7 @@ class ControlFlowLowerer:
         guards = self._closer_guards(condition) or message_guards(condition, self.error_texts, self.messages) \
             or _guards(condition, self.flags)
         tested = flag_test(condition)
-        if guards == (None, None) and tested is not None and self._fixed(tested[0]):
+        if guards == (None, None) and tested is not None and (self._fixed(tested[0]) or tested[0] in self.receipts):
             # Ex) if write { childProcess.Wait() }   (what was started under `if write` is gone on the false edge)
             kinds = ("true", "false") if tested[1] else ("false", "true")
             guards = (Guard(tested[0], kinds[0]), Guard(tested[0], kinds[1]))
@@ -338,11 +338,19 @@ class ControlFlowLowerer:
         communication = case.child_by_field_name("communication")
         if communication is not None:
             if communication.type == "receive_statement":
-                for item in _items(communication.child_by_field_name("left")):
-                    if item.type == "identifier":
-                        self._declare(text(item))
-                        self.cfg.emit(Assign(self.pos.span(communication), text(item), None))
-                self._value(communication.child_by_field_name("right"))
+                left = _items(communication.child_by_field_name("left"))
+                right = communication.child_by_field_name("right")
+                if left and left[0].type == "identifier" and text(left[0]) != "_" and right is not None and receives(right):
+                    # Ex) case resp := <-pw.respC:   (received into resp: see _bind_receive)
+                    declare = any(text(child) == ":=" for child in communication.children)
+                    self._bind_receive(left, [text(item) if item.type == "identifier" else None for item in left],
+                                       right, declare)
+                else:
+                    for item in left:
+                        if item.type == "identifier":
+                            self._declare(text(item))
+                            self.cfg.emit(Assign(self.pos.span(communication), text(item), None))
+                    self._value(right.child_by_field_name("operand") if right is not None and receives(right) else right)
             elif communication.id in self.sent:
                 self._store(self.sent.pop(communication.id), communication)
             else:

@@ -13,7 +13,7 @@ from tree_sitter import Node
 from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.contexts import Contexts
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
-                                       _keyed_values, _response_names, _served_by)
+                                       _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.guards import error_text, is_message
 from leaklint_gopy.frontends.go.transports import dials_nothing, silent_server
@@ -58,6 +58,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
+        self.receipts: set[str] = set()  # `ok` of `c, ok := <-conns`: false, nothing was received
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
         self.given: frozenset[str] | None = None  # parameters the function appends to and never returns
@@ -241,6 +242,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         # Ex) http.Get(u)   (result discarded)
         if expr.type == "call_expression":
             self._call(expr, results=())
+        elif receives(expr):
+            self._value(expr.child_by_field_name("operand"))  # Ex) <-done   (nothing is kept: a signal)
         else:
             self._value(expr)
 
@@ -267,6 +270,16 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._shadow(node, left)
         self._note_texts(left, right)
         targets = [self._target(item, declare) for item in left]
+        if len(left) in (1, 2) and len(right) == 1 and receives(right[0]) and left[0].type == "identifier" \
+                and targets[0] is not None and (declare or self._is_local_target(left[0], targets[0])):
+            self._bind_receive(left, targets, right[0], declare)
+            return
+        if len(left) == 1 == len(right) and self._lent_to_child(left[0]):
+            # Ex) cmd.ExtraFiles = append(cmd.ExtraFiles, f)   Ex) cmd.Stdout = logFile
+            appended = right[0].type == "call_expression" and text(right[0].child_by_field_name("function")) == "append"
+            for item in _args(right[0])[1:] if appended else right:
+                self._value(item)
+            return
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
             return
@@ -405,6 +418,37 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             return not (name in self.scope.package.type_names or name in self.method_values
                         or name in _BUILTINS and name not in self.locals)
         return True
+
+    def _lent_to_child(self, item: Node) -> bool:
+        """Reports whether assigning to `item` gives a value to a child process that only borrows it:
+        exec.Cmd passes an *os.File in ExtraFiles, Stdin, Stdout or Stderr to the child as it is and
+        never closes it in the parent (it closes only the pipes it makes itself), nor a connection
+        it copies from or to."""
+        if item.type != "selector_expression":
+            return False
+        field = text(item.child_by_field_name("field"))
+        return field in _CHILD_FILES and self._type_of(item.child_by_field_name("operand")) == "os/exec.Cmd"
+
+    def _bind_receive(self, left: list[Node], targets: list[str | None], value: Node, declare: bool) -> None:
+        """Binds a receive to its variable itself, so messages name it; with `ok`, what it received
+        exists only where ok is true (false: the channel is closed, the value its type's zero)."""
+        # Ex) resp := <-pw.responseC     Ex) conn, ok := <-l.acceptCh; if !ok { return nil, errClosed }
+        ok = targets[1] if len(targets) == 2 and left[1].type == "identifier" else None
+        for name in filter(None, targets):
+            for known in (self.flags, self.addresses, self.tables):
+                known.pop(name, None)
+            self.receipts.discard(name)
+        if self._receive(value, targets[0], ok) is None:
+            for name in filter(None, targets):
+                self.cfg.emit(Assign(self.pos.span(value), name, None))  # Ex) v := <-values   (no resource)
+        elif ok is not None:
+            self.receipts.add(ok)
+        for index, name in enumerate(targets):
+            declared = self._type_of(value) if index == 0 else "bool"
+            if name is not None and declare:
+                self._declare(name, declared if index == 0 else "")
+            elif name is not None and index == 0:
+                self.types[name] = declared or self.types.get(name, "")
 
     def _bind_tuple(self, node: Node, left: list[Node], targets: list[str | None], value: Node,
                     declare: bool) -> None:
@@ -596,6 +640,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.silent = set(self.silent)
         inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
         inner.contexts = self.contexts.inherited()
+        assigned = [name for name in sorted(_identifiers(node) & self.locals) if _changed_in(node, name)]
+        # Ex) var resp *http.Response; err = pacer.Call(func() (bool, error) { resp, err = c.Do(req); ... })
+        inner.locals |= _kept_by(node, self.body, assigned) if assigned else frozenset()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(_identifiers(node)) & visible
         free = tuple(sorted(used - inner.locals))
@@ -611,6 +658,34 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         names = free + self.contexts.captured(free)
         self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing))
         return qualname
+
+def _kept_by(literal: Node, body: Node | None, names: list[str]) -> frozenset[str]:
+    """Returns the names among `names` that the function whose body is `body` declares with a bare
+    `var x T` and mentions nowhere outside the func literal `literal`: what the literal leaves in
+    one no other code can reach, so it is the literal's to release, as if the literal declared it
+    (the closure a retry helper runs, rclone's `var resp *http.Response; err = pacer.Call(func()
+    (bool, error) { resp, err = srv.Call(ctx, &opts); return shouldRetry(resp, err) })`)."""
+    if body is None:
+        return frozenset()
+    wanted = frozenset(names)
+    declared: set[str] = set()
+    mentioned: set[str] = set()
+    stack = [(body, True)]
+    while stack:
+        current, own = stack.pop()
+        if current.start_byte == literal.start_byte and current.end_byte == literal.end_byte \
+                and current.type == literal.type:
+            continue
+        if own and current.type == "var_spec" and current.child_by_field_name("value") is None:
+            declared |= {text(name) for name in current.children_by_field_name("name")} & wanted
+            stack.extend((child, own) for child in current.named_children if child.type != "identifier")
+            continue
+        if current.type == "identifier" and text(current) in wanted:
+            mentioned.add(text(current))
+        own = own and current.type != "func_literal"
+        stack.extend((child, own) for child in current.named_children)
+    return frozenset(declared - mentioned)
+
 
 def _slices_kept_inside(node: Node, params: list[str]) -> frozenset[str]:
     """Returns the parameters of a function that it never returns (as a result of its own: passed
@@ -643,6 +718,7 @@ def _ends_process(function: FunctionIR) -> None:
                      for op in block.ops]
 
 
+_CHILD_FILES = frozenset({"ExtraFiles", "Stdin", "Stdout", "Stderr"})
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
 
 

@@ -23,6 +23,7 @@ class GoPrefilter:
         functions: dict[str, set[str]] = {}
         methods: dict[str, set[str]] = {}  # by import path; "" for methods of any receiver (`?.RoundTrip`)
         for spec in rules:
+            foreign = _foreign_methods(spec) if spec.language == "go" else frozenset()
             for clause in spec.acquire if spec.language == "go" else ():
                 for pattern in clause.calls:
                     head, _, name = pattern.rpartition(".")
@@ -38,7 +39,8 @@ class GoPrefilter:
                         functions.setdefault(head, set()).add(name)
                 for result_type in clause.result_types:
                     # Ex) a tree interface declared to return *os.File: it imports "os", calls `.Open(`
-                    methods.setdefault(result_type.rpartition(".")[0], set()).update(spec.needles())
+                    # (not `.File(`, which LL103 names as a method of package net's sockets)
+                    methods.setdefault(result_type.rpartition(".")[0], set()).update(spec.needles() - foreign)
         self.calls = frozenset(f"{path.rsplit('/', 1)[-1]}.{name}(".encode()
                                for path, names in functions.items() for name in names)
         by_path: dict[str, set[str]] = {}
@@ -89,6 +91,20 @@ class GoPrefilter:
         imports = b"\n".join(import_section(data) for data in files)
         return frozenset().union(*(names for path, names in self.names.items()
                                    if not path or path == key or f'"{path}"'.encode() in imports))
+
+
+def _foreign_methods(spec: RuleSpec) -> frozenset[str]:
+    """Returns the names a rule acquires only as methods of types of packages none of its result
+    types is in (LL103's `File` of net.TCPListener): no tree interface returning the result type
+    is looked for by them."""
+    typed = {result_type.rpartition(".")[0] for clause in spec.acquire for result_type in clause.result_types}
+    owners: dict[str, set[str]] = {}
+    for clause in spec.acquire:
+        for pattern in clause.calls:
+            head, _, name = pattern.rpartition(".")
+            path, _, owner = head.rpartition(".")
+            owners.setdefault(name, set()).add(path if owner[:1].isupper() and "/" not in owner else "*")
+    return frozenset(name for name, paths in owners.items() if "*" not in paths and not paths & typed)
 
 
 class _QualifiedCalls:

@@ -114,6 +114,10 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
     for file in files:
         file.calls = []
         file.record(calls)
+    if _carries_resources(files, holding):
+        for file in files:
+            # Ex) resp := <-pw.responseC   (a receive of a resource is an acquisition: see ExpressionLowerer._receive)
+            file.calls = sorted(file.calls + [m.start() for m in _RECEIVE.finditer(file.source)])
     for _ in range(rounds):
         new = {chunk.name for chunk, file in declared if chunk.name not in calls.names and _within(file.calls, chunk)}
         if not new:
@@ -135,6 +139,20 @@ def _holding_types(files: list[File]) -> re.Pattern | None:
             if chunk.kind == b"type" and _RESOURCE_RESULT.search(text):
                 names.update(_STRUCT_NAME.findall(text))
     return re.compile(rb"\b(?:" + b"|".join(sorted(names)) + rb")\b") if names else None
+
+
+# A channel type and its element's name (`chan *http.Response`, `<-chan response`), and a receive
+# (`<-ch`, not the type `<-chan T` nor a send `ch <- v`).
+_CHANNEL = re.compile(rb"\bchan\s+\*?(?:\w+\.)?(\w+)")
+_RESOURCE_ELEMENT = re.compile(rb"Response|Conn|Listener|File|Rows|Stmt|Tx")
+_RECEIVE = re.compile(rb"<-(?!chan\b)[\w(]")
+
+
+def _carries_resources(files: list[File], holding: re.Pattern | None) -> bool:
+    """Reports whether the package declares a channel of a resource type, or of one of its own
+    struct types that names one: then its receives may acquire."""
+    return any(_RESOURCE_ELEMENT.search(m.group(1)) or holding is not None and holding.fullmatch(m.group(1))
+               for file in files if b"chan" in file.source for m in _CHANNEL.finditer(file.source))
 
 
 def _returns_resource(results: bytes, holding: re.Pattern | None) -> bool:

@@ -259,6 +259,10 @@ class FileScope:
             return f"{self.package.key}.{text(node)}"
         if node.type == "generic_type":
             return self.type_of_expr(node.child_by_field_name("type"))
+        if node.type == "channel_type" and node.named_children:
+            # Ex) responseC <-chan response   (what a receive from it yields: ExpressionLowerer._receive)
+            element = self.type_of_expr_here(node.named_children[-1])
+            return f"chan {element}" if element else ""
         return ""
 
     def type_of_value(self, node: Node | None) -> str:
@@ -350,6 +354,16 @@ class FileScope:
         if fields is None or name in fields or (local, name) in self.package.methods or len(embedded) != 1:
             return ""
         return text(embedded[0]).lstrip("*").rsplit(".", 1)[-1]
+
+    def embedded_type(self, owner: str) -> tuple[str, str]:
+        """Returns the field name and named type of the one type the package's struct `owner`
+        embeds (`type response struct { *http.Response; err error }`), or ("", "")."""
+        prefix = self.package.key + "."
+        local = owner[len(prefix):] if owner.startswith(prefix) else ""
+        embedded = self.package.embedded.get(local, []) if local in self.package.structs else []
+        if len(embedded) != 1:
+            return "", ""
+        return text(embedded[0]).lstrip("*").rsplit(".", 1)[-1], self.type_of_expr(embedded[0])
 
     def error_field(self, owner: str) -> str:
         """Returns the first field of type `error` of the package's struct `owner`, or ""."""
