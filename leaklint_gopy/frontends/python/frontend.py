@@ -181,9 +181,11 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
         # Ex) def connect(h): return socket.create_connection(h)   (its callers acquire too)
         names.update(name for _, name, text in new if _RETURNS_VALUE.search(text))
         # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()   (so does Poller())
+        # Ex) class LogFile: def __init__(self, path): self._openFile()   (a method it calls opens)
         names.update(info.node.name for info in scope.classes.values()
                      if "." not in info.qualname[len(scope.name) + 1:]
-                     and any(f"{member.qualname}.__init__" in eager for member in [info, *scope.tree_bases(info)]))
+                     and any(f"{member.qualname}.{method}" in eager for member in [info, *scope.tree_bases(info)]
+                             for method in ("__init__", *scope.init_helpers(info))))
     configured = _configured_calls(scope, names)
     if configured is not None:
         eager |= {qualname for qualname, text, _ in texts if configured.search(text)}
