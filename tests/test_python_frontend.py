@@ -41,7 +41,7 @@ def test_python2_source_is_read_line_for_line(tmp_path: Path) -> None:
 
 def test_python2_source_it_cannot_rewrite_is_one_notice(tmp_path: Path) -> None:
     result = _run(tmp_path, {"old.py": "import socket\n\ns = socket.socket()\nprint 'connected', s\n"
-                                       "def pair(a, (b, c)):\n    return a\n"})
+                                       "first = lambda (a, b): a\n"})
     assert len(result.errors) == 1
     assert result.errors[0].message.startswith("Python 2 source is not supported")
     assert result.errors[0].line == 4

@@ -84,8 +84,10 @@ def _literal(token: tokenize.TokenInfo, before: tokenize.TokenInfo | None) -> It
     """Yields the Python 3 spelling of one Python 2 token: `0777`, `10L`, `<>`, `ur''`, a backquote."""
     (row, col), (_, end) = token.start, token.end
     adjacent = before is not None and before.end == token.start
-    if token.type == tokenize.NUMBER and adjacent and before.type == tokenize.NUMBER and before.string == "0":
-        yield row - 1, col, col, "o"  # Ex) os.chmod(path, 0755)   (tokens "0" and "755")
+    if token.type == tokenize.NUMBER and adjacent and before.type == tokenize.NUMBER and not before.string.strip("0"):
+        yield row - 1, before.start[1], before.end[1], "0o"  # Ex) os.chmod(path, 0755)   (tokens "0" and "755")
+    elif token.type == tokenize.NAME and token.string in ("async", "await"):
+        yield row - 1, col, end, token.string + "_"  # Ex) def write(self, data, async=False):   (a name in Python 2)
     elif token.type == tokenize.NAME and token.string in ("L", "l") and adjacent and before.type == tokenize.NUMBER \
             and _LONG.match(before.string):
         yield row - 1, col, end, ""  # Ex) 10L
@@ -108,14 +110,45 @@ def _statement(tokens: list[tokenize.TokenInfo]) -> Iterator[Edit]:
         yield from _call_statement(tokens)
     elif first.string == "except":
         comma = _top_comma(tokens[1:])
-        if comma is not None:
+        target = tokens[tokens.index(comma) + 1:-1] if comma is not None else []
+        if len(target) == 1 and target[0].type == tokenize.NAME:
             yield comma.start[0] - 1, comma.start[1], comma.end[1], " as"  # Ex) except socket.error, e:
+        elif target and target[0].start[0] == tokens[-1].start[0] == comma.start[0]:
+            # Ex) except socket.error, (err, msg):   (the handler's names unpacked from the exception: unknown here)
+            yield comma.start[0] - 1, comma.start[1], tokens[-1].start[1], " as _exception"
+    elif first.string == "def":
+        yield from _tuple_parameters(tokens)
     elif first.string == "raise":
         comma = _top_comma(tokens[1:])
         if comma is not None:
             last = tokens[-1]
             yield last.end[0] - 1, last.end[1], last.end[1], ")"  # Ex) raise KeyError, 'id already open'
             yield comma.start[0] - 1, comma.start[1], comma.end[1], "("
+
+
+def _tuple_parameters(tokens: list[tokenize.TokenInfo]) -> Iterator[Edit]:
+    """Yields a plain name for each tuple parameter of a def header (`def f(self, (host, port)):`):
+    the names it unpacks are then unknown in the body, as any value of a parameter is."""
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.type != tokenize.OP or token.string not in "(),":
+            continue
+        if token.string == "(" and depth == 1 and tokens[index - 1].string in "(,":
+            close = _closing(tokens, index)
+            if close is not None and tokens[close].start[0] == token.start[0]:
+                yield token.start[0] - 1, token.start[1], tokens[close].end[1], f"_tuple{index}"
+        depth += (token.string == "(") - (token.string == ")")
+
+
+def _closing(tokens: list[tokenize.TokenInfo], index: int) -> int | None:
+    """Returns the index of the bracket closing the one at `tokens[index]`."""
+    depth = 0
+    for position in range(index, len(tokens)):
+        if tokens[position].type == tokenize.OP:
+            depth += (tokens[position].string in "([{") - (tokens[position].string in ")]}")
+            if depth == 0:
+                return position
+    return None
 
 
 def _call_statement(tokens: list[tokenize.TokenInfo]) -> Iterator[Edit]:
