@@ -262,22 +262,18 @@ class LeakAnalysis(Oracle):
         self._objects[init] = None  # recursion guard: a class whose __init__ builds another of it
         function = self.functions[init]
         owner = function.owner
-        if owner is None or not owner.constructor or not owner.receiver or not assigns_field(function) \
-                or not self._may_acquire(function):
+        stored = self._built_fields(function) if owner is not None and owner.constructor and owner.receiver else {}
+        if not stored:
             # Ex) def __init__(self, host): super().__init__(host)   (what the base's stores)
             bases = [op.callee for block in function.blocks for op in block.ops if isinstance(op, Call)
                      and op.callee.endswith(".__init__") and op.callee in self.functions and owner is not None
                      and owner.receiver and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,))]
             self._objects[init] = next((found for base in bases if (found := self._constructed(base))), None)
             return self._objects[init]
-        analysis = FunctionAnalysis(function, self)
-        analysis.run(lambda leak: None)
         given = given_fields(function)
         # The most severe resource it holds names the object (kafka-python's NetworkSelector holds a
         # selector and a wake-up socket pair: a socket finding), then the field's name
-        for field, index in sorted(analysis.stored.items(),
-                                   key=lambda item: (SEVERITIES.index(analysis.sites[item[1]].spec.severity), item[0])):
-            site = analysis.sites[index]
+        for field, site in sorted(stored.items(), key=lambda item: (SEVERITIES.index(item[1].spec.severity), item[0])):
             if field not in given and self.owner_releases(owner, field, site.spec):
                 path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
                 self._objects[init] = site.spec, Acquire(calls=(init,), resource=f"object holding a {site.spec.resource}",
@@ -317,6 +313,24 @@ class LeakAnalysis(Oracle):
                     type=owner.name, field=path)
                 break
         return self._opening[method]
+
+    def _built_fields(self, init: FunctionIR) -> dict[str, Site]:
+        """Returns field -> acquisition for what constructor `init` stores in its object's fields:
+        itself, or through a method it calls on the object while building it (twisted's LogFile:
+        `self._openFile()` opens the file its close() closes)."""
+        helpers = {op.callee for block in init.blocks for op in block.ops
+                   if isinstance(op, Call) and op.receiver == init.owner.receiver and op.callee != init.qualname
+                   and op.callee in self.functions and (helper := self.functions[op.callee].owner) is not None
+                   and helper.fresh and helper.name == init.owner.name}
+        stored: dict[str, Site] = {}
+        for method in [init, *(self.functions[name] for name in sorted(helpers))]:
+            if not assigns_field(method) or not self._may_acquire(method):
+                continue  # it stores nothing it acquires
+            analysis = FunctionAnalysis(method, self)
+            analysis.run(lambda leak: None)
+            for field, index in analysis.stored.items():
+                stored.setdefault(field, analysis.sites[index])
+        return stored
 
     def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str,
                 patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:

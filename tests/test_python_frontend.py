@@ -32,8 +32,16 @@ def test_syntax_error_is_one_file_error(tmp_path: Path) -> None:
     assert result.errors[0].message.startswith("syntax error: ")
 
 
-def test_python2_source_is_one_notice(tmp_path: Path) -> None:
-    result = _run(tmp_path, {"old.py": "import socket\n\ns = socket.socket()\nprint 'connected', s\n"})
+def test_python2_source_is_read_line_for_line(tmp_path: Path) -> None:
+    result = _run(tmp_path, {"old.py": "import socket\n\ndef f(h):\n    s = socket.create_connection((h, 80))\n"
+                                       "    print 'connected', `s`\n    return s.recv(1)\n"})
+    assert result.errors == []
+    assert [(f.rule_id, f.span.line) for f in result.findings] == [("LL201", 4)]
+
+
+def test_python2_source_it_cannot_rewrite_is_one_notice(tmp_path: Path) -> None:
+    result = _run(tmp_path, {"old.py": "import socket\n\ns = socket.socket()\nprint 'connected', s\n"
+                                       "first = lambda (a, b): a\n"})
     assert len(result.errors) == 1
     assert result.errors[0].message.startswith("Python 2 source is not supported")
     assert result.errors[0].line == 4

@@ -19,6 +19,7 @@ _IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?[
 _DEFINITION = re.compile(rb"^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?)",
                          re.MULTILINE)
 _FIELD_STORE = re.compile(rb"\bself\.\w+")
+_SELF_CALL = re.compile(rb"\bself\.(\w+)\s*\(")
 _RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
 
 
@@ -126,8 +127,11 @@ class TreeAcquirers:
                     # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()
                     # (its objects hold what __init__ acquires: constructing one acquires)
                     klass = next((d for d in reversed(definitions[:index]) if len(d.group(1)) < indent), None)
-                    if klass is not None and klass.group(3) and not klass.group(1) and _FIELD_STORE.search(body) \
-                            and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)):
+                    # Ex) class LogFile: def __init__(self, path): self._openFile()   (a method it calls opens)
+                    bodies = [body, *_helper_bodies(source, definitions, index, body)]
+                    if klass is not None and klass.group(3) and not klass.group(1) and any(
+                            _FIELD_STORE.search(text) and (any(p.search(text) for p in patterns)
+                                                           or self.needles.literal_in(text)) for text in bodies):
                         names.add(klass.group(3).decode())
                     continue
                 if _RETURNS_VALUE.search(body) and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)):
@@ -135,6 +139,22 @@ class TreeAcquirers:
             if len(names) + len(methods) == known:
                 break
         return frozenset(names), frozenset(methods)
+
+
+def _helper_bodies(source: bytes, definitions: list[re.Match[bytes]], index: int, body: bytes) -> list[bytes]:
+    """Returns the bodies of the methods beside the `__init__` at `definitions[index]` (in the same
+    class) that its `body` calls on its object (`self._openFile()`)."""
+    called = set(_SELF_CALL.findall(body))
+    indent = len(definitions[index].group(1))
+    start = next((i + 1 for i in range(index - 1, -1, -1) if len(definitions[i].group(1)) < indent), 0)
+    end = next((i for i in range(index + 1, len(definitions)) if len(definitions[i].group(1)) < indent), len(definitions))
+    bodies = []
+    for position in range(start, end):
+        match = definitions[position]
+        if len(match.group(1)) == indent and match.group(2) in called:
+            stop = next((d.start() for d in definitions[position + 1:] if len(d.group(1)) <= indent), len(source))
+            bodies.append(source[match.end():stop])
+    return bodies
 
 
 def _reexported(needles, source: bytes) -> set[str]:

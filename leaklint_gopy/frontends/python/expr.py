@@ -228,6 +228,8 @@ class ExpressionLowerer(CallLowering):
             # Ex) sock, self.sock = self.sock, None   (every value is read before any target is bound)
             sources = [self._value(element) for element in value.elts]
             for element, source, item in zip(target.elts, sources, value.elts):
+                if isinstance(element, ast.Name) and isinstance(item, _DISPLAYS):
+                    self.containers.add(self._name(element.id))  # Ex) fdmap, helpers = {}, {}
                 self._bind_path(element, source, item)
             return
         if isinstance(target, ast.Name) and isinstance(value, _DISPLAYS):

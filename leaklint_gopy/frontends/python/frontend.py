@@ -18,6 +18,7 @@ from dataclasses import replace
 from functools import partial
 
 from leaklint_gopy import directives
+from leaklint_gopy.frontends.python import legacy
 from leaklint_gopy.frontends.python.classes import ClassInfo
 from leaklint_gopy.frontends.python.lower import lower_function, lower_module
 from leaklint_gopy.frontends.python.names import ModuleScope, module_name
@@ -62,7 +63,7 @@ def lower_file(path: str, source: bytes, needles: Needles, tree: TreeModules | N
     called = frozenset(tree.acquirers(needles).used_by(source, importer)) if tree is not None else frozenset()
     if not modules and not called:
         return lowered
-    parsed, error = parse(path, source)
+    parsed, source, error = parse(path, source)
     if error is not None:
         lowered.errors.append(error)
         return lowered
@@ -76,21 +77,27 @@ def lower_file(path: str, source: bytes, needles: Needles, tree: TreeModules | N
     return lowered
 
 
-def parse(path: str, source: bytes) -> tuple[ast.Module | None, FileError | None]:
-    """Returns the module's tree, or a one-line FileError (syntax error, Python 2 source)."""
+def parse(path: str, source: bytes) -> tuple[ast.Module | None, bytes, FileError | None]:
+    """Returns the module's tree and the source it was read from (Python 2 source rewritten line
+    for line in Python 3 syntax, legacy.py), or a one-line FileError (syntax error, Python 2
+    source that cannot be rewritten)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(source, filename=path), None
+            return ast.parse(source, filename=path), source, None
     except SyntaxError as exc:
+        found = legacy.read(path, source)
+        if found is not None:
+            return found[0], found[1], None  # Ex) print "childFDs", childFDs   (twisted's process.py of 2011)
         line, column = _position(exc, source)
         if python2_hint(exc, source):
-            return None, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
-        return None, FileError(path, f"syntax error: {exc.msg}{newer_syntax_hint(exc)}", line, column)
+            return None, source, FileError(path, f"Python 2 source is not supported ({exc.msg} at line {line})", line, column)
+        return None, source, FileError(path, f"syntax error: {exc.msg}{newer_syntax_hint(exc)}", line, column)
     except (RecursionError, MemoryError):  # Ex) x = ------...1: CPython's parser runs out of stack
-        return None, FileError(path, "cannot parse: nested too deeply for Python's parser")
+        return None, source, FileError(path, "cannot parse: nested too deeply for Python's parser")
     except ValueError as exc:
-        return None, FileError(path, f"cannot parse: {exc}")
+        return None, source, FileError(path, f"cannot parse: {exc}")
+
 
 
 def lower_context(path: str, parsed: ast.Module, source: bytes, scope: ModuleScope) -> LoweredFile:
@@ -174,9 +181,11 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
         # Ex) def connect(h): return socket.create_connection(h)   (its callers acquire too)
         names.update(name for _, name, text in new if _RETURNS_VALUE.search(text))
         # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()   (so does Poller())
+        # Ex) class LogFile: def __init__(self, path): self._openFile()   (a method it calls opens)
         names.update(info.node.name for info in scope.classes.values()
                      if "." not in info.qualname[len(scope.name) + 1:]
-                     and any(f"{member.qualname}.__init__" in eager for member in [info, *scope.tree_bases(info)]))
+                     and any(f"{member.qualname}.{method}" in eager for member in [info, *scope.tree_bases(info)]
+                             for method in ("__init__", *scope.init_helpers(info))))
     configured = _configured_calls(scope, names)
     if configured is not None:
         eager |= {qualname for qualname, text, _ in texts if configured.search(text)}

@@ -17,9 +17,10 @@ from functools import cache, lru_cache
 from leaklint_gopy.frontends.python.classes import ClassInfo, ClassQueries, looks_like_class
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
 
-# Modules that are another module under a second name: `from posix import *` binds os functions.
+# Modules that are another module under a second name: `from posix import *` binds os functions;
+# gevent.subprocess is a drop-in for subprocess (the same Popen, PIPE and semantics, cooperative).
 _MODULE_ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "socket.SocketType": "socket.socket",
-                   "requests.api": "requests", "requests.sessions": "requests"}
+                   "requests.api": "requests", "requests.sessions": "requests", "gevent.subprocess": "subprocess"}
 # Star imports of these modules bind the names of a table (exports.py); any other star import binds
 # the names nothing else binds. `_socket`, `posix` and `nt` export what their public module does.
 _STAR_TABLE_ALIASES = {"_socket": "socket", "posix": "os", "nt": "os"}

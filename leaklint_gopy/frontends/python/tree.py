@@ -17,6 +17,7 @@ import sys
 import warnings
 from collections.abc import Iterable
 
+from leaklint_gopy.frontends.python import legacy
 from leaklint_gopy.frontends.python.acquirers import TreeAcquirers
 from leaklint_gopy.frontends.python.classes import ClassInfo
 from leaklint_gopy.frontends.python.names import ModuleScope, module_name
@@ -150,7 +151,12 @@ class TreeModules:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(source, filename=path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        except SyntaxError:
+            found = legacy.read(path, source)  # Ex) a Python 2 module of the tree
+            if found is None:
+                return None
+            tree, source = found
+        except (ValueError, RecursionError, MemoryError):
             return None
         return tree, source, ModuleScope.build(tree, module, self, path.endswith("__init__.py"))
 
