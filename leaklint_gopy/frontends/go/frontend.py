@@ -64,9 +64,11 @@ class GoFrontend:
     extensions = (".go",)
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
-                      needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
-        """Returns a LoweredFile per file of the package `key`; functions mentioning no needle are skipped."""
-        package = PackageTypes(key, tree_packages)
+                      needles: frozenset[bytes], focus: frozenset[str] | None = None,
+                      tree: object | None = None) -> list[LoweredFile]:
+        """Returns a LoweredFile per file of the package `key`; functions mentioning no needle are skipped.
+        The signatures of the tree's other packages (`tree`, a TreeSources) type calls of their functions."""
+        package = PackageTypes(key, tree_packages, tree=tree, package_name=_package_name)
         package.assertions = assertion_helpers([source for _, source in files])
         parsed: list[tuple[LoweredFile, bytes, object]] = []
         out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
