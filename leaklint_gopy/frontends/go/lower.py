@@ -58,6 +58,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
+        self.handshaken: set[str] = set()  # TLS connections whose dial completed the handshake (tls.Dial)
+        self.settled: set[str] = set()  # errors known nil: a completed handshake's, asked again (`err := tc.Handshake()`)
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
         self.given: frozenset[str] | None = None  # parameters the function appends to and never returns
@@ -155,6 +157,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             # Ex) if a != "" { f, err := os.Create(a); ... }   (f is gone at the brace: a later `f` in
             # another block is another variable, not an overwrite of this one)
             self.cfg.emit(Kill(span, tuple(local), "scope"))
+        self.settled -= self.declared[-1]  # Ex) if err := tc.Handshake(); ... {}   (that err ends here)
         self.declared.pop()
         self.contexts.leave()
         for name, _, kind in reversed(self.shadows.pop()):
@@ -267,6 +270,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._shadow(node, left)
         self._note_texts(left, right)
         targets = [self._target(item, declare) for item in left]
+        self.settled.difference_update(text(item) for item in left)
+        self.handshaken.difference_update(targets)
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
             return
@@ -422,6 +427,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                     self.silent.add(targets[0])  # Ex) ts := httptest.NewServer(HandlerFunc(func(w, r) {}))
                 if call.callee in LOCAL_ADDRESSES and targets[0] is not None:
                     self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)
+            if call is not None:
+                self._note_handshake(call, left, targets)
             types = self.scope.result_types(call.callee) if call is not None else []
             if not types and len(left) == 1:
                 types = [self._type_of(value)]
@@ -441,6 +448,17 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self._declare(text(item), types[index] if index < len(types) else "")
             if target is not None and ("." in target or not self._is_local_target(item, target)):
                 self._store(target, node)
+
+    def _note_handshake(self, call, left: list[Node], targets: list[str | None]) -> None:
+        """Remembers the TLS connections crypto/tls dialed, whose handshake is done when the dial
+        returns, and the errors their Handshake gives: that handshake's result again (conn.go
+        returns c.handshakeErr at once once it is complete), nil, since the dial succeeded."""
+        # Ex) tc, err := tls.Dial("tcp", addr, cfg); ...; if err := tc.Handshake(); err != nil { return nil, err }
+        if call.callee in _HANDSHAKING_DIALS and targets[0] is not None:
+            self.handshaken.add(targets[0])
+        elif call.callee.rsplit(".", 1)[-1] in ("Handshake", "HandshakeContext") and call.receiver in self.handshaken \
+                and len(left) == 1 and left[0].type == "identifier":
+            self.settled.add(text(left[0]))
 
     def _note_request(self, call, node: Node, targets: list[str | None]) -> None:
         """Remembers what decides whether sending a request holds a connection: a HEAD method (the
@@ -644,6 +662,9 @@ def _ends_process(function: FunctionIR) -> None:
 
 
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
+# crypto/tls's dials: each returns a connection only once its handshake succeeded.
+_HANDSHAKING_DIALS = frozenset({"crypto/tls.Dial", "crypto/tls.DialWithDialer", "crypto/tls.Dialer.Dial",
+                                "crypto/tls.Dialer.DialContext"})
 
 
 def source_is_path(selector: Node) -> bool:
