@@ -181,7 +181,7 @@ class ExpressionLowerer:
         if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
             # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
             call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))
-        if self.silent and any(_served_by(arg, self.silent) for arg in call.args):
+        if self.silent and any(_served_by(text(arg), self.silent, self.silent_urls) for arg in nodes):
             # Ex) c.Get(ts.URL)   (ts's handler writes nothing: an empty body, the connection handed back)
             call = replace(call, kwargs=call.kwargs + (("body", "empty"),))
         if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
@@ -417,10 +417,13 @@ class ExpressionLowerer:
 
 
 
-def _served_by(url: str | None, servers: set[str]) -> bool:
+def _served_by(url: str | None, servers: set[str], urls: set[str] = frozenset()) -> bool:
     """Reports whether `url` is the URL of one of `servers` (`ts.URL`, `cst.ts.URL`), or a path
-    under it (`ts.URL + "/redirect"`: one handler serves every path)."""
+    under it (`ts.URL + "/redirect"`: one handler serves every path), or one of `urls`, variables
+    holding such a URL parsed (`u.String()`, `u`)."""
     url = url.split("+", 1)[0].strip() if url is not None else None
+    if url is not None and url.removesuffix(".String()") in urls:
+        return True
     return url is not None and url.endswith(".URL") and any(url.startswith(server + ".") for server in servers)
 
 

@@ -53,6 +53,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
         self.silent: set[str] = set()  # httptest servers whose handler writes nothing (transports.silent_server)
+        self.silent_urls: set[str] = set()  # URLs parsed from a silent server's (`u, _ := url.Parse(ts.URL)`)
         self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
@@ -290,6 +291,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self.tables[text(item)] = value_node  # Ex) socketTypeTests := []struct{...}{{...}, {...}}
             elif item.type == "identifier":
                 self.tables.pop(text(item), None)
+            if item.type == "identifier":
+                self._note_silent_url(text(item), value_node)
             if item.type == "identifier" and self._tree_transport(value_node):
                 # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
                 self.fake_clients[text(item)] = self._tree_transport(value_node)
@@ -429,6 +432,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                     self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)
             if call is not None:
                 self._note_handshake(call, left, targets)
+                if left[0].type == "identifier":
+                    self._note_silent_url(text(left[0]), value, call.callee)
             types = self.scope.result_types(call.callee) if call is not None else []
             if not types and len(left) == 1:
                 types = [self._type_of(value)]
@@ -459,6 +464,22 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         elif call.callee.rsplit(".", 1)[-1] in ("Handshake", "HandshakeContext") and call.receiver in self.handshaken \
                 and len(left) == 1 and left[0].type == "identifier":
             self.settled.add(text(left[0]))
+
+    def _note_silent_url(self, name: str, value: Node, callee: str = "") -> None:
+        """Remembers whether `name` now holds the URL of a server whose handler writes nothing, parsed
+        (`u, err := url.Parse(ts.URL)`), and whether a request now names one (`&Request{URL: u}`)."""
+        self.silent_urls.discard(name)
+        if not self.silent:
+            return
+        arguments = _args(value) if callee == "net/url.Parse" else []
+        if arguments and _served_by(text(arguments[0]), self.silent, self.silent_urls):
+            self.silent_urls.add(name)
+        literal = value.named_children[-1] if value.type == "unary_expression" and value.named_children else value
+        if literal.type != "composite_literal" or self._type_of(literal) != "net/http.Request":
+            return
+        self.requests.pop(name, None)
+        if any(key == "URL" and _served_by(text(node), self.silent, self.silent_urls) for key, node in _keyed_values(literal)):
+            self.requests[name] = (("body", "empty"),)  # Ex) req := &Request{URL: u, Method: "GET"}; c.Do(req)
 
     def _note_request(self, call, node: Node, targets: list[str | None]) -> None:
         """Remembers what decides whether sending a request holds a connection: a HEAD method (the
@@ -612,6 +633,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.fake_clients = dict(self.fake_clients)
         inner.dialless = set(self.dialless)
         inner.silent = set(self.silent)
+        inner.silent_urls = set(self.silent_urls)
         inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
         inner.contexts = self.contexts.inherited()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
