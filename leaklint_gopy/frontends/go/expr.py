@@ -187,9 +187,10 @@ class ExpressionLowerer:
         if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
             # Ex) c := &Client{Transport: &Transport{DialContext: failing}}; c.Get(u)   (no response)
             call = replace(call, kwargs=call.kwargs + (("dial", "failing"),))
-        if call.args and call.args[0] in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
+        request = call.args[0] if call.args and call.args[0] in self.requests else _copied_request(nodes)
+        if request in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
             # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)
-            call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])
+            call = replace(call, kwargs=call.kwargs + self.requests[request])
         call = self.contexts.note(call, self.types)
         if call.callee.endswith(".RoundTrip") and call.callee != "net/http.Transport.RoundTrip" \
                 and self.pos.path.endswith("_test.go") and not (call.receiver or "").endswith("Transport"):
@@ -425,6 +426,19 @@ def _served_by(url: str | None, servers: set[str], urls: set[str] = frozenset())
     if url is not None and url.removesuffix(".String()") in urls:
         return True
     return url is not None and url.endswith(".URL") and any(url.startswith(server + ".") for server in servers)
+
+
+def _copied_request(arguments: list[Node]) -> str | None:
+    """Returns the request variable whose copy the first argument is (`req.WithContext(ctx)`,
+    `req.Clone(ctx)`: same method and URL), else None."""
+    # Ex) c.Do(req.WithContext(ctx))
+    node = arguments[0] if arguments else None
+    function = node.child_by_field_name("function") if node is not None and node.type == "call_expression" else None
+    if function is None or function.type != "selector_expression" \
+            or text(function.child_by_field_name("field")) not in ("WithContext", "Clone"):
+        return None
+    operand = function.child_by_field_name("operand")
+    return text(operand) if operand.type == "identifier" else None
 
 
 _REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})
