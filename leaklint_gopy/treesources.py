@@ -34,6 +34,7 @@ class TreeSources:
     max_file_bytes: int = 8 * 1024 * 1024  # larger files are left out, as the driver leaves them out
     dependencies: object | None = None  # a frontends.go.modules.Dependencies: packages from vendor/ or the module cache
     signatures: dict[str, object] = field(default_factory=dict)  # the front-end's reading of each package's signatures
+    programs: object | None = None  # the front-end's programs reaping every child (frontends/go/reaping.py)
     _consulted: set[str] = field(default_factory=set)
 
     def owner(self, qualname: str) -> str | None:
@@ -125,8 +126,13 @@ class TreeSources:
             self._consulted.add(key)
         return key
 
+    def consult(self, keys) -> None:
+        """Records packages whose sources decided how the analysed one is lowered (see consulted)."""
+        self._consulted.update(keys)
+
     def consulted(self) -> set[str]:
-        """Returns the packages whose signatures typed a call since the last call (see declaring)."""
+        """Returns the packages whose signatures typed a call, or that otherwise decided how the
+        analysed package is lowered, since the last call (see declaring, consult)."""
         taken, self._consulted = self._consulted, set()
         return taken
 

@@ -43,8 +43,7 @@ def read_signatures(files: list[tuple[str, bytes]], package_name) -> Signatures:
         if path.endswith("_test.go"):
             continue
         interfaces.update(name.decode() for name in _INTERFACE.findall(data))
-        imports = {(alias or b"").decode() or package_name(target.decode()): target.decode()
-                   for alias, target in _IMPORT.findall(import_section(data))}
+        imports = file_imports(data, package_name)
         for match in _FUNC.finditer(data):
             name = match.group(2).decode()
             if match.group(1):
@@ -54,6 +53,12 @@ def read_signatures(files: list[tuple[str, bytes]], package_name) -> Signatures:
             line_end = len(data) if line_end == -1 else line_end
             found.setdefault(name, (_results(data[start:line_end].decode("utf-8", "replace")), imports))
     return Signatures(found, frozenset(interfaces))
+
+
+def file_imports(data: bytes, package_name) -> dict[str, str]:
+    """Returns a file's imports by the name they are used under (`package_name` names an unaliased one)."""
+    return {(alias or b"").decode() or package_name(target.decode()): target.decode()
+            for alias, target in _IMPORT.findall(import_section(data))}
 
 
 def _results(written: str) -> tuple[str, ...]:

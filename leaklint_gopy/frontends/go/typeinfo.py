@@ -113,6 +113,7 @@ class PackageTypes:
     # The tree's other packages (a treesources.TreeSources), whose signatures type calls of their functions.
     tree: object | None = None
     package_name: object = None  # import path -> the name it is used under unaliased (frontend._package_name)
+    reaped: bool = False  # the package runs only in a program reaping every child (reaping.py)
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
