@@ -197,6 +197,9 @@ class ExpressionLowerer:
             # Ex) rt := NewHeaderRoundTripper(fakeBase); resp, _ := rt.RoundTrip(req)   (a test of a
             # transport wrapper: the base it delegates to is the test's fake, which holds no connection)
             call = replace(call, kwargs=call.kwargs + (("transport", "injected"),))
+        if self.pipes and call.callee == "os/exec.Cmd.Wait":
+            # Ex) cmd.Wait()   (it closes the command's pipes: a later read of one fails)
+            self.pipes = {pipe: command for pipe, command in self.pipes.items() if command != call.receiver}
         if self.scope.package.reaped:
             # Ex) cmd.Start() in cmd/containerd-shim-runc-v2/process   (the shim's SIGCHLD loop reaps it)
             call = replace(call, kwargs=call.kwargs + (("children", "reaped"),))

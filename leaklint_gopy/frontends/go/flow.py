@@ -123,7 +123,7 @@ class ControlFlowLowerer:
 
     def _settled_test(self, condition: Node | None) -> bool | None:
         """Returns the value of `err != nil` or `err == nil` for an error known nil (see
-        FunctionLowerer._note_handshake), else None."""
+        FunctionLowerer._note_settled), else None."""
         if condition is None or condition.type != "binary_expression":
             return None
         left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")

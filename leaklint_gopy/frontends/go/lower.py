@@ -61,6 +61,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.handshaken: set[str] = set()  # TLS connections whose dial completed the handshake (tls.Dial)
         self.settled: set[str] = set()  # errors known nil: a completed handshake's, asked again (`err := tc.Handshake()`)
+        self.pipes: dict[str, str] = {}  # a command's output pipes (`stdout, err := cmd.StdoutPipe()`) -> the command
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
         self.given: frozenset[str] | None = None  # parameters the function appends to and never returns
@@ -273,6 +274,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         targets = [self._target(item, declare) for item in left]
         self.settled.difference_update(text(item) for item in left)
         self.handshaken.difference_update(targets)
+        for target in targets:
+            self.pipes.pop(target, None)
         if len(right) == 1 and len(left) > 1:
             self._bind_tuple(node, left, targets, right[0], declare)
             return
@@ -431,7 +434,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 if call.callee in LOCAL_ADDRESSES and targets[0] is not None:
                     self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)
             if call is not None:
-                self._note_handshake(call, left, targets)
+                self._note_settled(call, left, targets)
                 if left[0].type == "identifier":
                     self._note_silent_url(text(left[0]), value, call.callee)
             types = self.scope.result_types(call.callee) if call is not None else []
@@ -454,16 +457,24 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             if target is not None and ("." in target or not self._is_local_target(item, target)):
                 self._store(target, node)
 
-    def _note_handshake(self, call, left: list[Node], targets: list[str | None]) -> None:
+    def _note_settled(self, call, left: list[Node], targets: list[str | None]) -> None:
         """Remembers the TLS connections crypto/tls dialed, whose handshake is done when the dial
         returns, and the errors their Handshake gives: that handshake's result again (conn.go
-        returns c.handshakeErr at once once it is complete), nil, since the dial succeeded."""
+        returns c.handshakeErr at once once it is complete), nil, since the dial succeeded; and the
+        errors of reading a command's output pipe to its end before Wait (nil)."""
         # Ex) tc, err := tls.Dial("tcp", addr, cfg); ...; if err := tc.Handshake(); err != nil { return nil, err }
         if call.callee in _HANDSHAKING_DIALS and targets[0] is not None:
             self.handshaken.add(targets[0])
         elif call.callee.rsplit(".", 1)[-1] in ("Handshake", "HandshakeContext") and call.receiver in self.handshaken \
                 and len(left) == 1 and left[0].type == "identifier":
             self.settled.add(text(left[0]))
+        # Ex) stdout, err := cmd.StdoutPipe(); ...; out, err := io.ReadAll(stdout)   (reading an *os.File
+        # pipe fails only once it is closed, which only Wait does: ReadAll ends at EOF with a nil error)
+        if call.callee in _OUTPUT_PIPES and targets[0] is not None and call.receiver is not None:
+            self.pipes[targets[0]] = call.receiver
+        elif call.callee == "io.ReadAll" and call.args and call.args[0] in self.pipes and len(left) == 2 \
+                and left[1].type == "identifier":
+            self.settled.add(text(left[1]))
 
     def _note_silent_url(self, name: str, value: Node, callee: str = "") -> None:
         """Remembers whether `name` now holds the URL of a server whose handler writes nothing, parsed
@@ -685,6 +696,7 @@ def _ends_process(function: FunctionIR) -> None:
 
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
 # crypto/tls's dials: each returns a connection only once its handshake succeeded.
+_OUTPUT_PIPES = frozenset({"os/exec.Cmd.StdoutPipe", "os/exec.Cmd.StderrPipe"})
 _HANDSHAKING_DIALS = frozenset({"crypto/tls.Dial", "crypto/tls.DialWithDialer", "crypto/tls.Dialer.Dial",
                                 "crypto/tls.Dialer.DialContext"})
 
