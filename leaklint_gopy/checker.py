@@ -128,7 +128,7 @@ def _lower(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
     needles = prefilters[language].needles(key, [data for _, data in members])
     lowered = registry.frontend(language).lower_package(key, members, tree_packages, needles,
-                                                        focus if len(focus) < len(members) else None)
+                                                        focus if len(focus) < len(members) else None, tree)
     return lowered, FunctionIndex(lowered, tree, key, tree_packages)
 
 

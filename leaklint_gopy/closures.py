@@ -57,7 +57,12 @@ class Closures:
             # Ex) defer func() { if err != nil { pluginClient.Kill() } }()   (a clause's own release method)
             clauses = [None, *(c for c in spec.acquire if c.release_methods or c.release_calls)]
             # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
-            for name, rest in sorted((name, rest) for name in capture.names for rest in {"", spec.release_field}):
+            # Ex) defer func() { if retErr != nil { m.cleanupShim(ctx, shim) } }()   (a helper closing
+            # what the captured value holds in a field: shim.client, as held here)
+            held = {(path, rest) for fact in state if fact.site >= 0 and self.sites[fact.site].spec.id == spec.id
+                    for path, rest in fact.holders if path in capture.names and rest}
+            pairs = {(name, rest) for name in capture.names for rest in {"", spec.release_field}} | held
+            for name, rest in sorted(pairs):
                 if any(self.oracle.closure_effect(capture.function, name, rest, spec, "defer", clause) == "closes"
                        for clause in clauses):
                     markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True,

@@ -273,7 +273,9 @@ class Frontend(Protocol):
     extensions: tuple[str, ...]
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
-                      needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
+                      needles: frozenset[bytes], focus: frozenset[str] | None = None,
+                      tree: object | None = None) -> list[LoweredFile]:
         """Returns one LoweredFile per input file of package `key`, lowered together; only the
-        functions of files in `focus` (all, when None) are lowered to be checked."""
+        functions of files in `focus` (all, when None) are lowered to be checked; the other packages
+        of the tree (`tree`) may lend what the front-end reads of them."""
         ...

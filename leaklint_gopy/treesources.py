@@ -33,6 +33,9 @@ class TreeSources:
     _digests: dict[str, str] = field(default_factory=dict)
     max_file_bytes: int = 8 * 1024 * 1024  # larger files are left out, as the driver leaves them out
     dependencies: object | None = None  # a frontends.go.modules.Dependencies: packages from vendor/ or the module cache
+    signatures: dict[str, object] = field(default_factory=dict)  # the front-end's reading of each package's signatures
+    programs: object | None = None  # the front-end's programs reaping every child (frontends/go/reaping.py)
+    _consulted: set[str] = field(default_factory=set)
 
     def owner(self, qualname: str) -> str | None:
         """Returns the package of the tree, or of a dependency whose sources are on this machine, that
@@ -90,7 +93,7 @@ class TreeSources:
             self._lowered[key] = []  # recursion guard
             files = self.sources(key)
             if files:
-                lowered = registry.frontend("go").lower_package(key, files, tree_packages, frozenset(), frozenset())
+                lowered = registry.frontend("go").lower_package(key, files, tree_packages, frozenset(), frozenset(), self)
                 for item in lowered:  # each helper is lowered once per process, whichever package asks
                     item.lazy = {qualname: cache(thunk) for qualname, thunk in item.lazy.items()}
                 self._lowered[key] = lowered
@@ -114,9 +117,24 @@ class TreeSources:
         """Returns the paths of the files of package `key` (of the tree, or a dependency's once read)."""
         return list(self.paths[key]) if key in self.paths else [path for path, _ in self.members.get(key, ())]
 
+    def declaring(self, qualname: str) -> str | None:
+        """Returns the package declaring `qualname` (as `owner`) when the front-end reads its signatures
+        to type a call's result (`h := connection.NewHTTP2Connection(c)`), and records it as consulted:
+        a result typed so depends on that package."""
+        key = self.owner(qualname)
+        if key is not None:
+            self._consulted.add(key)
+        return key
+
+    def consult(self, keys) -> None:
+        """Records packages whose sources decided how the analysed one is lowered (see consulted)."""
+        self._consulted.update(keys)
+
     def consulted(self) -> set[str]:
-        """Returns the packages read for names outside summaries since the last call: none in Go."""
-        return set()
+        """Returns the packages whose signatures typed a call, or that otherwise decided how the
+        analysed package is lowered, since the last call (see declaring, consult)."""
+        taken, self._consulted = self._consulted, set()
+        return taken
 
     def digest(self, key: str) -> str:
         """Returns the content digest of package `key` (paths and bytes of its files)."""

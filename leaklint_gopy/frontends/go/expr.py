@@ -207,21 +207,28 @@ class ExpressionLowerer:
         if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
             # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
             call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))
-        if self.silent and any(_served_by(arg, self.silent) for arg in call.args):
+        if self.silent and any(_served_by(text(arg), self.silent, self.silent_urls) for arg in nodes):
             # Ex) c.Get(ts.URL)   (ts's handler writes nothing: an empty body, the connection handed back)
             call = replace(call, kwargs=call.kwargs + (("body", "empty"),))
         if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
             # Ex) c := &Client{Transport: &Transport{DialContext: failing}}; c.Get(u)   (no response)
             call = replace(call, kwargs=call.kwargs + (("dial", "failing"),))
-        if call.args and call.args[0] in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
+        request = call.args[0] if call.args and call.args[0] in self.requests else _copied_request(nodes)
+        if request in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
             # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)
-            call = replace(call, kwargs=call.kwargs + self.requests[call.args[0]])
+            call = replace(call, kwargs=call.kwargs + self.requests[request])
         call = self.contexts.note(call, self.types)
         if call.callee.endswith(".RoundTrip") and call.callee != "net/http.Transport.RoundTrip" \
                 and self.pos.path.endswith("_test.go") and not (call.receiver or "").endswith("Transport"):
             # Ex) rt := NewHeaderRoundTripper(fakeBase); resp, _ := rt.RoundTrip(req)   (a test of a
             # transport wrapper: the base it delegates to is the test's fake, which holds no connection)
             call = replace(call, kwargs=call.kwargs + (("transport", "injected"),))
+        if self.pipes and call.callee == "os/exec.Cmd.Wait":
+            # Ex) cmd.Wait()   (it closes the command's pipes: a later read of one fails)
+            self.pipes = {pipe: command for pipe, command in self.pipes.items() if command != call.receiver}
+        if self.scope.package.reaped:
+            # Ex) cmd.Start() in cmd/containerd-shim-runc-v2/process   (the shim's SIGCHLD loop reaps it)
+            call = replace(call, kwargs=call.kwargs + (("children", "reaped"),))
         fixed = tuple(("flag", f"{name}={'true' if value else 'false'}")
                       for name, value in sorted(self.flags.items()) if self._fixed(name))
         if fixed:
@@ -446,11 +453,27 @@ class ExpressionLowerer:
 
 
 
-def _served_by(url: str | None, servers: set[str]) -> bool:
+def _served_by(url: str | None, servers: set[str], urls: set[str] = frozenset()) -> bool:
     """Reports whether `url` is the URL of one of `servers` (`ts.URL`, `cst.ts.URL`), or a path
-    under it (`ts.URL + "/redirect"`: one handler serves every path)."""
+    under it (`ts.URL + "/redirect"`: one handler serves every path), or one of `urls`, variables
+    holding such a URL parsed (`u.String()`, `u`)."""
     url = url.split("+", 1)[0].strip() if url is not None else None
+    if url is not None and url.removesuffix(".String()") in urls:
+        return True
     return url is not None and url.endswith(".URL") and any(url.startswith(server + ".") for server in servers)
+
+
+def _copied_request(arguments: list[Node]) -> str | None:
+    """Returns the request variable whose copy the first argument is (`req.WithContext(ctx)`,
+    `req.Clone(ctx)`: same method and URL), else None."""
+    # Ex) c.Do(req.WithContext(ctx))
+    node = arguments[0] if arguments else None
+    function = node.child_by_field_name("function") if node is not None and node.type == "call_expression" else None
+    if function is None or function.type != "selector_expression" \
+            or text(function.child_by_field_name("field")) not in ("WithContext", "Clone"):
+        return None
+    operand = function.child_by_field_name("operand")
+    return text(operand) if operand.type == "identifier" else None
 
 
 _REQUEST_METHODS = frozenset({"Do", "Get", "Head", "Post", "PostForm", "RoundTrip"})

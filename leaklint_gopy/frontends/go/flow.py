@@ -74,6 +74,8 @@ class ControlFlowLowerer:
             self.cfg.start(then_block if negated else else_block)
             self.cfg.emit(exhausted)
         decided = flag_value(condition, self.flags)
+        if decided is None:
+            decided = self._settled_test(condition)
         self.cfg.start(then_block)
         if decided is False:
             self.cfg.emit(Exit(self.pos.span(node), "abort"))  # Ex) if !ok { ... }   (ok is always true here)
@@ -118,6 +120,18 @@ class ControlFlowLowerer:
                 del self.flags[name]
             else:
                 self.flags[name] = before
+
+    def _settled_test(self, condition: Node | None) -> bool | None:
+        """Returns the value of `err != nil` or `err == nil` for an error known nil (see
+        FunctionLowerer._note_settled), else None."""
+        if condition is None or condition.type != "binary_expression":
+            return None
+        left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+        operator = text(condition.child_by_field_name("operator"))
+        if left is None or right is None or right.type != "nil" or left.type != "identifier" \
+                or text(left) not in self.settled or operator not in ("==", "!="):
+            return None
+        return operator == "=="
 
     def _truth(self, condition: Node | None) -> bool | None:
         """Returns the value of a condition the source decides (`false`, `!true`, `debug && x` where

@@ -15,6 +15,7 @@ from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
+from leaklint_gopy.frontends.go.reaping import program_of, reaping_programs
 from leaklint_gopy.frontends.go.transports import builds_head_requests
 from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, receiver_type_name,
                                          result_nodes, text)
@@ -64,9 +65,12 @@ class GoFrontend:
     extensions = (".go",)
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
-                      needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
-        """Returns a LoweredFile per file of the package `key`; functions mentioning no needle are skipped."""
-        package = PackageTypes(key, tree_packages)
+                      needles: frozenset[bytes], focus: frozenset[str] | None = None,
+                      tree: object | None = None) -> list[LoweredFile]:
+        """Returns a LoweredFile per file of the package `key`; functions mentioning no needle are skipped.
+        The signatures of the tree's other packages (`tree`, a TreeSources) type calls of their functions."""
+        package = PackageTypes(key, tree_packages, tree=tree, package_name=_package_name)
+        package.reaped = _reaped(package)
         package.assertions = assertion_helpers([source for _, source in files])
         parsed: list[tuple[LoweredFile, bytes, object]] = []
         out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
@@ -190,6 +194,20 @@ def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, posi
         if node.start_byte == extent[0] and node.type in ("function_declaration", "method_declaration"):
             return _lower_function(node, scope, positions, package)
     return []
+
+
+def _reaped(package: PackageTypes) -> bool:
+    """Reports whether the package runs only inside a program of the tree that reaps every child
+    (reaping.py), recording the packages that say so as consulted."""
+    tree = package.tree
+    if tree is None or not hasattr(tree, "programs"):
+        return False
+    if tree.programs is None:
+        tree.programs = reaping_programs(tree, package.resolve_import, _package_name)
+    program = program_of(package.key, tree.programs)
+    if program is not None:
+        tree.consult(tree.programs[program])
+    return program is not None
 
 
 def _qualname(node, package: PackageTypes, path: str) -> str:

@@ -53,12 +53,16 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
         self.silent: set[str] = set()  # httptest servers whose handler writes nothing (transports.silent_server)
+        self.silent_urls: set[str] = set()  # URLs parsed from a silent server's (`u, _ := url.Parse(ts.URL)`)
         self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.receipts: set[str] = set()  # `ok` of `c, ok := <-conns`: false, nothing was received
+        self.handshaken: set[str] = set()  # TLS connections whose dial completed the handshake (tls.Dial)
+        self.settled: set[str] = set()  # errors known nil: a completed handshake's, asked again (`err := tc.Handshake()`)
+        self.pipes: dict[str, str] = {}  # a command's output pipes (`stdout, err := cmd.StdoutPipe()`) -> the command
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
         self.given: frozenset[str] | None = None  # parameters the function appends to and never returns
@@ -156,6 +160,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             # Ex) if a != "" { f, err := os.Create(a); ... }   (f is gone at the brace: a later `f` in
             # another block is another variable, not an overwrite of this one)
             self.cfg.emit(Kill(span, tuple(local), "scope"))
+        self.settled -= self.declared[-1]  # Ex) if err := tc.Handshake(); ... {}   (that err ends here)
         self.declared.pop()
         self.contexts.leave()
         for name, _, kind in reversed(self.shadows.pop()):
@@ -270,6 +275,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._shadow(node, left)
         self._note_texts(left, right)
         targets = [self._target(item, declare) for item in left]
+        self.settled.difference_update(text(item) for item in left)
+        self.handshaken.difference_update(targets)
+        for target in targets:
+            self.pipes.pop(target, None)
         if len(left) in (1, 2) and len(right) == 1 and receives(right[0]) and left[0].type == "identifier" \
                 and targets[0] is not None and (declare or self._is_local_target(left[0], targets[0])):
             self._bind_receive(left, targets, right[0], declare)
@@ -298,6 +307,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self.tables[text(item)] = value_node  # Ex) socketTypeTests := []struct{...}{{...}, {...}}
             elif item.type == "identifier":
                 self.tables.pop(text(item), None)
+            if item.type == "identifier":
+                self._note_silent_url(text(item), value_node)
             if item.type == "identifier" and self._tree_transport(value_node):
                 # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
                 self.fake_clients[text(item)] = self._tree_transport(value_node)
@@ -466,6 +477,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                     self.silent.add(targets[0])  # Ex) ts := httptest.NewServer(HandlerFunc(func(w, r) {}))
                 if call.callee in LOCAL_ADDRESSES and targets[0] is not None:
                     self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)
+            if call is not None:
+                self._note_settled(call, left, targets)
+                if left[0].type == "identifier":
+                    self._note_silent_url(text(left[0]), value, call.callee)
             types = self.scope.result_types(call.callee) if call is not None else []
             if not types and len(left) == 1:
                 types = [self._type_of(value)]
@@ -485,6 +500,41 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self._declare(text(item), types[index] if index < len(types) else "")
             if target is not None and ("." in target or not self._is_local_target(item, target)):
                 self._store(target, node)
+
+    def _note_settled(self, call, left: list[Node], targets: list[str | None]) -> None:
+        """Remembers the TLS connections crypto/tls dialed, whose handshake is done when the dial
+        returns, and the errors their Handshake gives: that handshake's result again (conn.go
+        returns c.handshakeErr at once once it is complete), nil, since the dial succeeded; and the
+        errors of reading a command's output pipe to its end before Wait (nil)."""
+        # Ex) tc, err := tls.Dial("tcp", addr, cfg); ...; if err := tc.Handshake(); err != nil { return nil, err }
+        if call.callee in _HANDSHAKING_DIALS and targets[0] is not None:
+            self.handshaken.add(targets[0])
+        elif call.callee.rsplit(".", 1)[-1] in ("Handshake", "HandshakeContext") and call.receiver in self.handshaken \
+                and len(left) == 1 and left[0].type == "identifier":
+            self.settled.add(text(left[0]))
+        # Ex) stdout, err := cmd.StdoutPipe(); ...; out, err := io.ReadAll(stdout)   (reading an *os.File
+        # pipe fails only once it is closed, which only Wait does: ReadAll ends at EOF with a nil error)
+        if call.callee in _OUTPUT_PIPES and targets[0] is not None and call.receiver is not None:
+            self.pipes[targets[0]] = call.receiver
+        elif call.callee == "io.ReadAll" and call.args and call.args[0] in self.pipes and len(left) == 2 \
+                and left[1].type == "identifier":
+            self.settled.add(text(left[1]))
+
+    def _note_silent_url(self, name: str, value: Node, callee: str = "") -> None:
+        """Remembers whether `name` now holds the URL of a server whose handler writes nothing, parsed
+        (`u, err := url.Parse(ts.URL)`), and whether a request now names one (`&Request{URL: u}`)."""
+        self.silent_urls.discard(name)
+        if not self.silent:
+            return
+        arguments = _args(value) if callee == "net/url.Parse" else []
+        if arguments and _served_by(text(arguments[0]), self.silent, self.silent_urls):
+            self.silent_urls.add(name)
+        literal = value.named_children[-1] if value.type == "unary_expression" and value.named_children else value
+        if literal.type != "composite_literal" or self._type_of(literal) != "net/http.Request":
+            return
+        self.requests.pop(name, None)
+        if any(key == "URL" and _served_by(text(node), self.silent, self.silent_urls) for key, node in _keyed_values(literal)):
+            self.requests[name] = (("body", "empty"),)  # Ex) req := &Request{URL: u, Method: "GET"}; c.Do(req)
 
     def _note_request(self, call, node: Node, targets: list[str | None]) -> None:
         """Remembers what decides whether sending a request holds a connection: a HEAD method (the
@@ -638,6 +688,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.fake_clients = dict(self.fake_clients)
         inner.dialless = set(self.dialless)
         inner.silent = set(self.silent)
+        inner.silent_urls = set(self.silent_urls)
         inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
         inner.contexts = self.contexts.inherited()
         assigned = [name for name in sorted(_identifiers(node) & self.locals) if _changed_in(node, name)]
@@ -720,6 +771,10 @@ def _ends_process(function: FunctionIR) -> None:
 
 _CHILD_FILES = frozenset({"ExtraFiles", "Stdin", "Stdout", "Stderr"})
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
+# crypto/tls's dials: each returns a connection only once its handshake succeeded.
+_OUTPUT_PIPES = frozenset({"os/exec.Cmd.StdoutPipe", "os/exec.Cmd.StderrPipe"})
+_HANDSHAKING_DIALS = frozenset({"crypto/tls.Dial", "crypto/tls.DialWithDialer", "crypto/tls.Dialer.Dial",
+                                "crypto/tls.Dialer.DialContext"})
 
 
 def source_is_path(selector: Node) -> bool:

@@ -71,9 +71,17 @@ def silent_handler(handler: Node) -> bool:
     return writer == "_" or body is not None and all(_header_only(use) for use in _uses(body, writer))
 
 
+# net/http's functions given a ResponseWriter that write no body: SetCookie adds a header,
+# MaxBytesReader only marks the response to close its connection once the limit is hit.
+_HEADER_FUNCTIONS = frozenset({"SetCookie", "http.SetCookie", "MaxBytesReader", "http.MaxBytesReader"})
+
+
 def _header_only(use: Node) -> bool:
-    """Reports whether a use of the writer only sets the status or headers (`w.WriteHeader(404)`)."""
+    """Reports whether a use of the writer only sets the status or headers (`w.WriteHeader(404)`,
+    `http.SetCookie(w, c)`)."""
     parent = use.parent
+    if parent is not None and parent.type == "argument_list" and parent.parent is not None:
+        return text(parent.parent.child_by_field_name("function")) in _HEADER_FUNCTIONS
     return parent is not None and parent.type == "selector_expression" \
         and text(parent.child_by_field_name("field")) in ("WriteHeader", "Header")
 

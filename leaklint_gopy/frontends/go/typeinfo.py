@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from leaklint_gopy.frontends.go.foreign import Signatures, named_type, read_signatures
+
 # Package-level variables of the standard library whose type decides which rule applies.
 # Results of standard-library calls that decide which rule applies to a later method call.
 STDLIB_RESULTS = {
@@ -108,6 +110,10 @@ class PackageTypes:
     variant_files: set[tuple[str, str]] = field(default_factory=set)  # (file, name) of each such variant
     booleans: dict[str, bool] = field(default_factory=dict)  # `const debug = false` (see regions.boolean_constants)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
+    # The tree's other packages (a treesources.TreeSources), whose signatures type calls of their functions.
+    tree: object | None = None
+    package_name: object = None  # import path -> the name it is used under unaliased (frontend._package_name)
+    reaped: bool = False  # the package runs only in a program reaping every child (reaping.py)
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
@@ -394,7 +400,7 @@ class FileScope:
         """Returns the declared result types of a tree function or method (`key.F`, `key.T.M`)."""
         prefix = self.package.key + "."
         if not callee.startswith(prefix):
-            return []
+            return self._foreign_result_types(callee)
         rest = callee[len(prefix):]
         if "." in rest:
             owner, method = rest.split(".", 1)
@@ -404,6 +410,35 @@ class FileScope:
         else:
             results = self.package.funcs.get(rest)
         return [self.type_of_expr(node) for node in results or []]
+
+    def _foreign_result_types(self, callee: str) -> list[str]:
+        """Returns the result types of another package's function or method of the tree, or of a
+        dependency with sources (`connection.NewHTTP2Connection` -> connection.HTTP2Connection), as
+        its signature writes them; [] when no signature is found."""
+        signatures = self._signatures(callee)
+        if signatures is None:
+            return []
+        key, declared = signatures
+        written, imports = declared.results.get(callee[len(key) + 1:], ((), {}))
+        return [self._concrete(named_type(each, key, imports, self.package.resolve_import)) for each in written]
+
+    def _signatures(self, qualname: str) -> tuple[str, Signatures] | None:
+        """Returns the other package of the tree declaring `qualname` and its signatures, or None."""
+        tree = self.package.tree
+        key = tree.declaring(qualname) if tree is not None and "." in qualname else None
+        if key is None or key == self.package.key:
+            return None
+        if key not in tree.signatures:
+            tree.signatures[key] = read_signatures(tree.sources(key), self.package.package_name)
+        return key, tree.signatures[key]
+
+    def _concrete(self, type_name: str) -> str:
+        """Returns `type_name` unless it is an interface of another package of the tree: a method
+        called through one stays unresolved, for the analysis to find its one implementation among
+        the methods of the package whose function handed the value back (atomicfile.New's File)."""
+        signatures = self._signatures(type_name) if type_name else None
+        return "" if signatures is not None and type_name[len(signatures[0]) + 1:] in signatures[1].interfaces \
+            else type_name
 
     def _func_field_results(self, owner: str, name: str) -> list[Node]:
         """Returns the declared results of the package's struct `owner`'s field `name` when it holds a

@@ -39,7 +39,8 @@ class PythonFrontend:
         return lower_context(path, parsed, source, scope)
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
-                      needles: frozenset[bytes], focus: frozenset[str] | None = None) -> list[LoweredFile]:
+                      needles: frozenset[bytes], focus: frozenset[str] | None = None,
+                      tree: object | None = None) -> list[LoweredFile]:
         """Returns a LoweredFile per file (for Python a package is one file, so `focus`, the files
         that are not mere context, never leaves one out)."""
         wanted = Needles.of(needles)
