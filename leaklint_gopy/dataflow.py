@@ -157,9 +157,13 @@ class FunctionAnalysis(OwnedFields, Closures):
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
-        markers = frozenset(f for f in state if f.site < 0)
-        after = self._op_facts(op, state - markers, report, markers)
-        return after if isinstance(op, Exit) else after | markers | self._registered(op)
+        # (most ops meet no marker, and many no fact at all: no new set is built for them)
+        markers = frozenset(f for f in state if f.site < 0) if state else state
+        after = self._op_facts(op, state - markers if markers else state, report, markers)
+        if isinstance(op, Exit):
+            return after
+        registered = self._registered(op)
+        return after | markers | registered if markers or registered else after
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
@@ -268,6 +272,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         return wrapped | same
 
     def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
+        if not state:
+            return state  # nothing is open: the call can do nothing to it
         paths = _call_roots(call)
         if not paths:
             return state  # Ex) time.Now()   (it is given nothing: it can do nothing to what is open)
@@ -590,6 +596,8 @@ class FunctionAnalysis(OwnedFields, Closures):
     def _overwrite(self, span: Span, target: str, state: State, report: Reporter, dropping: bool = False) -> State:
         """Returns the state after `target` is rebound; `dropping` when the new value is not a
         resource (`x = None`). A fact losing its last holder leaks, unless it is deferred."""
+        if not state:
+            return state
         out = set()
         for fact in state:
             replaced = [h for h in fact.holders if h[1] and target == joined(h) and target != h[0]]
