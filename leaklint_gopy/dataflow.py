@@ -30,6 +30,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.oracle = oracle
         self.sites: list[Site] = []
         self._by_call: dict[int, list[int]] = {}
+        self._acquired: dict[tuple[int, str], tuple[RuleSpec, Acquire] | None] = {}  # see _acquisition
         self.seeds = list(seeds)
         self.seed_err = seed_err  # the parameter holding the seeds' error: where it is non-nil they are absent
         for site, _ in self.seeds:
@@ -484,7 +485,13 @@ class FunctionAnalysis(OwnedFields, Closures):
             for fact in state:
                 if any(call.receiver == h[0] for h in fact.holders):
                     receiver_type = self.sites[fact.site].clause.type
-        return self.oracle.acquisition(call, receiver_type)
+        # Asked again at each visit of the call (every round of the fixpoint, and the replay): the
+        # answer cannot change during one run, since a summary it reads is either complete or, being
+        # computed below this run, stays the recursion guard's until the run is over
+        key = (id(call), receiver_type)
+        if key not in self._acquired:
+            self._acquired[key] = self.oracle.acquisition(call, receiver_type)
+        return self._acquired[key]
 
     def _acquire(self, call: Call, spec: RuleSpec, clause: Acquire, state: State, report: Reporter) -> State:
         if clause.takes_over_arg is not None and clause.takes_over_arg < len(call.args):
