@@ -52,6 +52,17 @@ class Closures:
 
     def _closing_markers(self, capture: Capture, state: State) -> State:
         """Returns a marker per (name, field) the deferred closure closes, for every rule."""
+        # (found once per run, as what a call acquires is: see FunctionAnalysis._acquisition)
+        markers = self._closing.get(id(capture))
+        if markers is None:
+            markers = self._closing[id(capture)] = self._closes_at_exit(capture)
+        for fact in state:
+            if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
+                self.released.add(fact.site)
+        return markers
+
+    def _closes_at_exit(self, capture: Capture) -> State:
+        """Returns the markers of what the deferred closure closes: a (name, field) per rule."""
         markers = set()
         for spec in self.oracle.specs():
             # Ex) defer func() { if err != nil { pluginClient.Kill() } }()   (a clause's own release method)
@@ -67,9 +78,6 @@ class Closures:
                        for clause in clauses):
                     markers.add(Fact(-1, frozenset({(name, rest)}), spec.id, deferred=True,
                                      pending=capture.span if capture.growing else None))
-        for fact in state:
-            if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
-                self.released.add(fact.site)
         return frozenset(markers)
 
     def _closed_later(self, state: State, markers: State) -> State:

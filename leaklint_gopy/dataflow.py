@@ -30,6 +30,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.oracle = oracle
         self.sites: list[Site] = []
         self._by_call: dict[int, list[int]] = {}
+        self._acquired: dict[tuple[int, str], tuple[RuleSpec, Acquire] | None] = {}  # see _acquisition
+        self._closing: dict[int, State] = {}  # a deferred closure's markers (see Closures._closing_markers)
         self.seeds = list(seeds)
         self.seed_err = seed_err  # the parameter holding the seeds' error: where it is non-nil they are absent
         for site, _ in self.seeds:
@@ -157,9 +159,13 @@ class FunctionAnalysis(OwnedFields, Closures):
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
-        markers = frozenset(f for f in state if f.site < 0)
-        after = self._op_facts(op, state - markers, report, markers)
-        return after if isinstance(op, Exit) else after | markers | self._registered(op)
+        # (most ops meet no marker, and many no fact at all: no new set is built for them)
+        markers = frozenset(f for f in state if f.site < 0) if state else state
+        after = self._op_facts(op, state - markers if markers else state, report, markers)
+        if isinstance(op, Exit):
+            return after
+        registered = self._registered(op)
+        return after | markers | registered if markers or registered else after
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
@@ -268,6 +274,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         return wrapped | same
 
     def _call_effects(self, call: Call, state: State, deferred: bool) -> State:
+        if not state:
+            return state  # nothing is open: the call can do nothing to it
         paths = _call_roots(call)
         if not paths:
             return state  # Ex) time.Now()   (it is given nothing: it can do nothing to what is open)
@@ -478,7 +486,13 @@ class FunctionAnalysis(OwnedFields, Closures):
             for fact in state:
                 if any(call.receiver == h[0] for h in fact.holders):
                     receiver_type = self.sites[fact.site].clause.type
-        return self.oracle.acquisition(call, receiver_type)
+        # Asked again at each visit of the call (every round of the fixpoint, and the replay): the
+        # answer cannot change during one run, since a summary it reads is either complete or, being
+        # computed below this run, stays the recursion guard's until the run is over
+        key = (id(call), receiver_type)
+        if key not in self._acquired:
+            self._acquired[key] = self.oracle.acquisition(call, receiver_type)
+        return self._acquired[key]
 
     def _acquire(self, call: Call, spec: RuleSpec, clause: Acquire, state: State, report: Reporter) -> State:
         if clause.takes_over_arg is not None and clause.takes_over_arg < len(call.args):
@@ -590,6 +604,8 @@ class FunctionAnalysis(OwnedFields, Closures):
     def _overwrite(self, span: Span, target: str, state: State, report: Reporter, dropping: bool = False) -> State:
         """Returns the state after `target` is rebound; `dropping` when the new value is not a
         resource (`x = None`). A fact losing its last holder leaks, unless it is deferred."""
+        if not state:
+            return state
         out = set()
         for fact in state:
             replaced = [h for h in fact.holders if h[1] and target == joined(h) and target != h[0]]
