@@ -53,26 +53,30 @@ class Closures:
     def _closing_markers(self, capture: Capture, state: State) -> State:
         """Returns a marker per (name, field) the deferred closure closes, for every rule."""
         # (found once per run, as what a call acquires is: see FunctionAnalysis._acquisition)
-        markers = self._closing.get(id(capture))
+        # Ex) defer func() { if retErr != nil { m.cleanupShim(ctx, shim) } }()   (a helper closing
+        # what the captured value holds in a field: shim.client, as held here; so the held fields
+        # are part of the key)
+        held = frozenset((self.sites[fact.site].spec.id, path, rest) for fact in state if fact.site >= 0
+                         for path, rest in fact.holders if path in capture.names and rest)
+        key = (id(capture), held)
+        markers = self._closing.get(key)
         if markers is None:
-            markers = self._closing[id(capture)] = self._closes_at_exit(capture)
+            markers = self._closing[key] = self._closes_at_exit(capture, held)
         for fact in state:
             if any(joined(h) == joined(next(iter(m.holders))) for m in markers for h in fact.holders):
                 self.released.add(fact.site)
         return markers
 
-    def _closes_at_exit(self, capture: Capture) -> State:
-        """Returns the markers of what the deferred closure closes: a (name, field) per rule."""
+    def _closes_at_exit(self, capture: Capture, held: frozenset[tuple[str, str, str]]) -> State:
+        """Returns the markers of what the deferred closure closes: a (name, field) per rule, the
+        fields `held` (rule, captured name, field) included."""
         markers = set()
         for spec in self.oracle.specs():
             # Ex) defer func() { if err != nil { pluginClient.Kill() } }()   (a clause's own release method)
             clauses = [None, *(c for c in spec.acquire if c.release_methods or c.release_calls)]
             # Ex) defer func() { if resp != nil { resp.Body.Close() } }()   (the rule's own field only)
-            # Ex) defer func() { if retErr != nil { m.cleanupShim(ctx, shim) } }()   (a helper closing
-            # what the captured value holds in a field: shim.client, as held here)
-            held = {(path, rest) for fact in state if fact.site >= 0 and self.sites[fact.site].spec.id == spec.id
-                    for path, rest in fact.holders if path in capture.names and rest}
-            pairs = {(name, rest) for name in capture.names for rest in {"", spec.release_field}} | held
+            pairs = {(name, rest) for name in capture.names for rest in {"", spec.release_field}} \
+                | {(name, rest) for rule, name, rest in held if rule == spec.id}
             for name, rest in sorted(pairs):
                 if any(self.oracle.closure_effect(capture.function, name, rest, spec, "defer", clause) == "closes"
                        for clause in clauses):

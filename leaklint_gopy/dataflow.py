@@ -31,7 +31,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.sites: list[Site] = []
         self._by_call: dict[int, list[int]] = {}
         self._acquired: dict[tuple[int, str], tuple[RuleSpec, Acquire] | None] = {}  # see _acquisition
-        self._closing: dict[int, State] = {}  # a deferred closure's markers (see Closures._closing_markers)
+        self._closing: dict[tuple[int, frozenset], State] = {}  # a deferred closure's markers (see Closures._closing_markers)
         self.seeds = list(seeds)
         self.seed_err = seed_err  # the parameter holding the seeds' error: where it is non-nil they are absent
         for site, _ in self.seeds:
