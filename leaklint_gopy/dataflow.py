@@ -46,17 +46,24 @@ class FunctionAnalysis(OwnedFields, Closures):
         # Unbound locals are a Python matter: a Go variable is declared before any use
         self.bindings = Bindings(function, not function.span.path.endswith(".go"))
         self.bound: set[str] = set()  # the locals some path to the op being applied has bound
+        self._edits = 0  # how often a site was changed in place (see run)
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
-        """Computes in-states to a fixpoint, then replays every block once with `report` live."""
+        """Computes in-states to a fixpoint, then reports the leaks of every block from its final
+        in-state, in block order. A block's last evaluation in the fixpoint had that in-state (any
+        change queues it again), so its leaks are kept from there rather than found by a replay (half
+        of the engine's time), unless a site changed in place since (see _edit), which a replay sees."""
         blocks = self.function.blocks
         entry = frozenset(Fact(site.index, frozenset({holder}), self.seed_err) for site, holder in self.seeds)
         states: dict[int, State] = {0: entry}
+        found: dict[int, tuple[int, list[Leak]]] = {}  # block -> (edits before its last evaluation, its leaks)
         work = [0]
         while work:
             block_id = work.pop()
-            out, raised = self._block(block_id, states[block_id], _ignore)
+            leaks: list[Leak] = []
+            found[block_id] = (self._edits, leaks)
+            out, raised = self._block(block_id, states[block_id], leaks.append)
             for edge in blocks[block_id].succs:
                 if self.assume and _contradicts(edge.guard, self.assume):
                     continue  # Ex) if cleanup: self.addCleanup(sock.close)   (called with cleanup left True)
@@ -70,7 +77,18 @@ class FunctionAnalysis(OwnedFields, Closures):
                     states[edge.target] = merged
                     work.append(edge.target)
         for block_id in sorted(states):
-            self._block(block_id, states[block_id], report)
+            edits, leaks = found[block_id]
+            if edits != self._edits:
+                self._block(block_id, states[block_id], report)
+                continue
+            for leak in leaks:
+                report(leak)
+
+    def _edit(self, site: Site) -> None:
+        """Replaces a site in place: blocks evaluated before see the old one (see run)."""
+        if site != self.sites[site.index]:
+            self.sites[site.index] = site
+            self._edits += 1
 
     def _block(self, block_id: int, state: State, report: Reporter) -> tuple[State, State]:
         """Returns the state after the block, and the state its exceptional edges carry: its last
@@ -230,7 +248,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                     fact = replace(fact, holders=fact.holders | {(target, rest) for rest in rests}, err=err)
                     site = self.sites[fact.site]
                     if site.variable is None or site.variable.startswith("$"):
-                        self.sites[fact.site] = replace(site, variable=target)  # messages name `resp`
+                        self._edit(replace(site, variable=target))  # messages name `resp`
             out.add(fact)
         return frozenset(out)
 
@@ -423,7 +441,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # the new object holds it, and its methods are the class's)
                 self.passing[fact.site] = (0, frozenset({field}), True)
                 site = self.sites[fact.site]
-                self.sites[fact.site] = replace(site, clause=replace(site.clause, type=call.callee.rpartition(".")[0]))
+                self._edit(replace(site, clause=replace(site.clause, type=call.callee.rpartition(".")[0])))
                 return "borrow"
         if self.oracle.is_tree_function(call.callee):
             paired = _paired(call, fact)
@@ -503,7 +521,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                     # function that waits for it itself on some path owns it); but a return reporting
                     # failure tells the caller nothing runs: there it is still this function's
                     site = self._site(call, spec, clause, result, target)
-                    self.sites[site.index] = replace(site, lent=True)
+                    self._edit(replace(site, lent=True))
                     state = state | {Fact(site.index, frozenset({(target, "")}), err)}
                     continue
                 if self._deferred_before(call, target, spec, clause):
@@ -725,10 +743,6 @@ def _reads_bound(call: Call, state: State) -> State:
         return state
     roots = _call_roots(call)
     return frozenset(f for f in state if not f.unbound & roots)
-
-
-def _ignore(_: Leak) -> None:
-    return None
 
 
 def _call_roots(call: Call) -> frozenset[str]:
