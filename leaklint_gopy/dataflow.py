@@ -97,6 +97,12 @@ class FunctionAnalysis(OwnedFields, Closures):
         last: tuple[Call, State] | None = None
         self.bound = set(self.bindings.entry.get(block_id, self.bindings.locals))
         for op in block.ops:
+            if not state and not isinstance(op, (Call, Capture)):
+                # Nothing is open, not even a marker: only a call can acquire and only a closure can
+                # hand something over; every other op maps the empty state to itself (and reports nothing)
+                if self.bindings.locals:
+                    self.bound.update(bound_by(op))
+                continue
             doomed: State = frozenset()
             if isinstance(op, Call):
                 state = _reads_bound(op, state)
