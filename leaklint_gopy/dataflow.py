@@ -44,7 +44,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
         # Unbound locals are a Python matter: a Go variable is declared before any use
-        self.bindings = Bindings(function, not function.span.path.endswith(".go"))
+        self.bindings = Bindings.of(function, not function.span.path.endswith(".go"))
         self.bound: set[str] = set()  # the locals some path to the op being applied has bound
         self._edits = 0  # how often a site was changed in place (see run)
 
