@@ -46,19 +46,26 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
         # Unbound locals are a Python matter: a Go variable is declared before any use
-        self.bindings = Bindings(function, not function.span.path.endswith(".go"))
+        self.bindings = Bindings.of(function, not function.span.path.endswith(".go"))
         self.bound: set[str] = set()  # the locals some path to the op being applied has bound
+        self._edits = 0  # how often a site was changed in place (see run)
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
-        """Computes in-states to a fixpoint, then replays every block once with `report` live."""
+        """Computes in-states to a fixpoint, then reports the leaks of every block from its final
+        in-state, in block order. A block's last evaluation in the fixpoint had that in-state (any
+        change queues it again), so its leaks are kept from there rather than found by a replay (half
+        of the engine's time), unless a site changed in place since (see _edit), which a replay sees."""
         blocks = self.function.blocks
         entry = frozenset(Fact(site.index, frozenset({holder}), self.seed_err) for site, holder in self.seeds)
         states: dict[int, State] = {0: entry}
+        found: dict[int, tuple[int, list[Leak]]] = {}  # block -> (edits before its last evaluation, its leaks)
         work = [0]
         while work:
             block_id = work.pop()
-            out, raised = self._block(block_id, states[block_id], _ignore)
+            leaks: list[Leak] = []
+            found[block_id] = (self._edits, leaks)
+            out, raised = self._block(block_id, states[block_id], leaks.append)
             for edge in blocks[block_id].succs:
                 if self.assume and _contradicts(edge.guard, self.assume):
                     continue  # Ex) if cleanup: self.addCleanup(sock.close)   (called with cleanup left True)
@@ -72,7 +79,18 @@ class FunctionAnalysis(OwnedFields, Closures):
                     states[edge.target] = merged
                     work.append(edge.target)
         for block_id in sorted(states):
-            self._block(block_id, states[block_id], report)
+            edits, leaks = found[block_id]
+            if edits != self._edits:
+                self._block(block_id, states[block_id], report)
+                continue
+            for leak in leaks:
+                report(leak)
+
+    def _edit(self, site: Site) -> None:
+        """Replaces a site in place: blocks evaluated before see the old one (see run)."""
+        if site != self.sites[site.index]:
+            self.sites[site.index] = site
+            self._edits += 1
 
     def _block(self, block_id: int, state: State, report: Reporter) -> tuple[State, State]:
         """Returns the state after the block, and the state its exceptional edges carry: its last
@@ -81,6 +99,12 @@ class FunctionAnalysis(OwnedFields, Closures):
         last: tuple[Call, State] | None = None
         self.bound = set(self.bindings.entry.get(block_id, self.bindings.locals))
         for op in block.ops:
+            if not state and not isinstance(op, (Call, Capture)):
+                # Nothing is open, not even a marker: only a call can acquire and only a closure can
+                # hand something over; every other op maps the empty state to itself (and reports nothing)
+                if self.bindings.locals:
+                    self.bound.update(bound_by(op))
+                continue
             doomed: State = frozenset()
             if isinstance(op, Call):
                 state = _reads_bound(op, state)
@@ -236,7 +260,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                     fact = replace(fact, holders=fact.holders | {(target, rest) for rest in rests}, err=err)
                     site = self.sites[fact.site]
                     if site.variable is None or site.variable.startswith("$"):
-                        self.sites[fact.site] = replace(site, variable=target)  # messages name `resp`
+                        self._edit(replace(site, variable=target))  # messages name `resp`
             out.add(fact)
         return frozenset(out)
 
@@ -431,7 +455,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # the new object holds it, and its methods are the class's)
                 self.passing[fact.site] = (0, frozenset({field}), True)
                 site = self.sites[fact.site]
-                self.sites[fact.site] = replace(site, clause=replace(site.clause, type=call.callee.rpartition(".")[0]))
+                self._edit(replace(site, clause=replace(site.clause, type=call.callee.rpartition(".")[0])))
                 return "borrow"
         if self.oracle.is_tree_function(call.callee):
             paired = _paired(call, fact)
@@ -517,7 +541,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                     # function that waits for it itself on some path owns it); but a return reporting
                     # failure tells the caller nothing runs: there it is still this function's
                     site = self._site(call, spec, clause, result, target)
-                    self.sites[site.index] = replace(site, lent=True)
+                    self._edit(replace(site, lent=True))
                     state = state | {Fact(site.index, frozenset({(target, "")}), err)}
                     continue
                 if self._deferred_before(call, target, spec, clause):
@@ -741,10 +765,6 @@ def _reads_bound(call: Call, state: State) -> State:
         return state
     roots = _call_roots(call)
     return frozenset(f for f in state if not f.unbound & roots)
-
-
-def _ignore(_: Leak) -> None:
-    return None
 
 
 def _call_roots(call: Call) -> frozenset[str]:

@@ -13,6 +13,22 @@ from leaklint_gopy.ir import Assign, Call, FunctionIR
 class Bindings:
     """The locals of one function and, per block, the names some path to its entry has bound."""
 
+    # The last functions' bindings, by identity (each entry keeps its function alive, so no id is
+    # reused): a function is analysed again for each summary asked of it, and its bindings are the same.
+    _recent: dict[int, tuple[FunctionIR, Bindings]] = {}
+
+    @classmethod
+    def of(cls, function: FunctionIR, enabled: bool = True) -> Bindings:
+        """Returns the (read-only) bindings of `function`, computed once while it is among the recent ones."""
+        if not enabled:
+            return cls(function, False)
+        found = cls._recent.get(id(function))
+        if found is None or found[0] is not function:
+            if len(cls._recent) >= 512:
+                cls._recent.clear()
+            found = cls._recent[id(function)] = (function, cls(function))
+        return found[1]
+
     def __init__(self, function: FunctionIR, enabled: bool = True) -> None:
         self.locals: frozenset[str] = frozenset()
         self.entry: dict[int, frozenset[str]] = {}

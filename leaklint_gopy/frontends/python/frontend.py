@@ -170,7 +170,7 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
     names.update(name for info in scope.classes.values()
                  for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
     texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
-    words: dict[str, frozenset[str]] = {}  # qualname -> the words its text calls or binds (see _Mentions)
+    words: dict[str, tuple[frozenset[str], bool]] = {}  # qualname -> its called or bound words, literal (_Mentions)
     eager: set[str] = set()
     for _ in range(_LEVELS):
         mentions = _Mentions(names, needles)
@@ -243,16 +243,21 @@ class _Mentions:
         self.needles = needles
         self.pattern = None if all(_ASCII_WORD.fullmatch(n) for n in names) else _words(names)
 
-    def __call__(self, text: bytes, words: dict[str, frozenset[str]] | None = None, key: str = "") -> bool:
-        if self.pattern is not None:
-            found = self.pattern.search(text) is not None
-        elif words is None:
-            found = not self.names.isdisjoint(_named(text))
+    def __call__(self, text: bytes, words: dict[str, tuple[frozenset[str], bool]] | None = None,
+                 key: str = "") -> bool:
+        """With `words`, the words and whether a literal is in the text are read once per `key`:
+        _eager asks again in every round."""
+        if words is None:
+            named, literal = None, any(literal in text for literal in self.needles.literals)
         else:
             if key not in words:
-                words[key] = _named(text)
-            found = not self.names.isdisjoint(words[key])
-        return found or any(literal in text for literal in self.needles.literals)
+                words[key] = _named(text), any(literal in text for literal in self.needles.literals)
+            named, literal = words[key]
+        if literal:
+            return True
+        if self.pattern is not None:
+            return self.pattern.search(text) is not None
+        return not self.names.isdisjoint(_named(text) if named is None else named)
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
