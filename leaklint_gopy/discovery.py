@@ -58,10 +58,13 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
             if source is not None:
                 found[source.path] = source
             continue
-        for path in _walk(_canonical(given), excluded, respect_gitignore, errors):
-            source = _source(path, canonical=True, packages=packages)
-            if source is not None:
-                found[source.path] = source
+        for path, directory, language in _walk(_canonical(given), excluded, respect_gitignore, errors):
+            if language == "go":
+                if directory not in packages:
+                    packages[directory] = go_package(directory)
+                found[path] = SourceFile(path, language, packages[directory])
+            elif language is not None:
+                found[path] = SourceFile(path, language, path.replace(os.sep, "/"))
     return _unique_packages([found[key] for key in sorted(found)]), errors
 
 
@@ -169,11 +172,14 @@ def _parents(path: str):
 
 
 def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
-    """Yields the source files below `top`, directory by directory as os.walk goes (sorted, each
-    directory's files before its subdirectories'; symbolic links to directories are not followed);
-    a directory that cannot be listed, a broken .gitignore and a symbolic link to a file outside
-    `top` become `errors`. An ignored directory is pruned, not walked; a directory is listed once
-    (os.scandir, no stat per file) and its path relative to each applying .gitignore computed once."""
+    """Yields (path, its directory, language) for the source files below `top`, directory by
+    directory as os.walk goes (sorted, each directory's files before its subdirectories'; symbolic
+    links to directories are not followed); a directory that cannot be listed, a broken .gitignore
+    and a symbolic link to a file outside `top` become `errors`. An ignored directory is pruned, not
+    walked; a directory is listed once (os.scandir, no stat per file) and its path relative to each
+    applying .gitignore computed once; a file's extension is read once, and its path joined only
+    where an ignore pattern or a symbolic link needs it (a warm run on 25,000 files spent a fifth
+    of its discovery in splitext and join)."""
     tracked = _Tracked(top)
     inside = os.path.realpath(top)
     pending: list[tuple[str, tuple[tuple[str, _Patterns], ...]]] = [(top, ())]
@@ -186,11 +192,14 @@ def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
             errors.append(FileError(os.path.normpath(error.filename or directory),
                                     f"cannot read directory: {error.strerror or error}"))
             continue
-        if respect_gitignore and (patterns := _gitignore(directory, errors)) is not None:
+        # (a directory listing no .gitignore has none: not opened, one failed stat per directory less)
+        if respect_gitignore and any(entry.name == ".gitignore" for entry in entries) \
+                and (patterns := _gitignore(directory, errors)) is not None:
             ignores = (*ignores, (directory, patterns))
         below = [(_below(directory, base), patterns) for base, patterns in ignores]
         shown = _prefix(_relative(directory)) if excluded is not None else ""
         plain = _prefix(os.path.normpath(directory))
+        home = os.path.dirname(plain + "_")  # the directory of `plain + name`, as os.path.dirname gives it
         subdirectories = []
         for entry in entries:
             name = entry.name
@@ -198,17 +207,19 @@ def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
                 if not entry.is_symlink() and not _skip_dir(directory, name, excluded, shown, below, tracked):
                     subdirectories.append((os.path.join(directory, name), ignores))
                 continue
-            if os.path.splitext(name)[1] not in LANGUAGES or name.startswith("."):
+            dot = name.rfind(".")  # (os.path.splitext's extension, for a name not starting with a dot)
+            extension = name[dot:] if dot > 0 else ""
+            if extension not in LANGUAGES or name.startswith("."):
                 continue
             if excluded is not None and excluded.match_file(shown + name):
                 continue
-            path = os.path.join(directory, name)
-            if any(patterns.match_file(rel + name) for rel, patterns in below) and not tracked.has(path):
+            if any(patterns.match_file(rel + name) for rel, patterns in below) \
+                    and not tracked.has(os.path.join(directory, name)):
                 continue
-            if entry.is_symlink() and not _within(os.path.realpath(path), inside):
+            if entry.is_symlink() and not _within(os.path.realpath(os.path.join(directory, name)), inside):
                 errors.append(FileError(plain + name, "symbolic link to a file outside the analysed tree, not read"))
                 continue
-            yield plain + name
+            yield plain + name, home, LANGUAGES[extension]
         pending.extend(reversed(subdirectories))
 
 

@@ -199,7 +199,8 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     from leaklint_gopy.frontends import registry
 
     rules = list(settings.rules)
-    languages = {spec.language for spec in rules}
+    # (a language without a package here is never imported: a Go-only run loads no Python front-end)
+    languages = {spec.language for spec in rules} & {language for language, _, _ in packages}
     prefilters = {language: registry.prefilter(language, rules) for language in languages}
     tree = TreeSources({key: [(path, data) for path, data in members if not path.endswith("_test.go")]
                         for language, key, members in packages if language == "go"}, go_paths or {},
