@@ -438,6 +438,8 @@ class FunctionAnalysis(OwnedFields, Closures):
             return _EFFECTS.get(effect, "borrow")
         if spec.unresolved_calls == "borrow" or self._own_object(call.args[index], holder):
             return "borrow"
+        if any(spec.takes_over_by_name(name, index, call.kwargs) for name in (call.callee, call.display)):
+            return "escape"  # Ex) f = self.open(fd, "a")   (the test loader's io.open: see RuleSpec.takes_over_by_name)
         if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
             return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
         if _in_place(call, call.args[index]) and holder == (call.args[index], ""):
