@@ -419,12 +419,14 @@ class ExpressionLowerer(CallLowering):
                 return false, true
             case ast.BoolOp(op=ast.And() | ast.Or() as op, values=[first, *rest]):
                 # Ex) if self._session is None or self._session.closed:   (true: nothing open to lose)
+                # Ex) if self.file and self.file.closed:   (true: every side holds, so the file is closed)
                 index = 1 if isinstance(op, ast.And) else 0
                 parts = [self._guards(value) for value in (first, *rest)]
                 sides = [part[index] for part in parts]
                 shared = sides[0] if all(s is not None and s.kind == "nil" and s.subject == sides[0].subject
                                          for s in sides) else None
-                return (parts[0][0], shared) if index == 1 else (shared, parts[0][1])
+                every = _conjoin([part[1 - index] for part in parts])
+                return (every, shared) if index == 1 else (shared, every)
             case ast.Attribute(value=base, attr="closed" | "is_closed"):
                 # Ex) if self._client.is_closed:   (already closed: nothing to leak on the true edge)
                 subject = self._plain_path(base)
@@ -486,3 +488,11 @@ def _target_names(target: ast.expr) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
+def _conjoin(guards: list[Guard | None]) -> Guard | None:
+    """Returns one guard proving everything the given ones prove (the edge on which each holds)."""
+    found = None
+    for guard in reversed(guards):
+        while guard is not None:
+            found = Guard(guard.subject, guard.kind, also=found)
+            guard = guard.also
+    return found
