@@ -170,6 +170,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             case Assign(span=span, target=target, source=source, accumulate=accumulate):
                 return self._assign(span, target, source, state, report, accumulate)
             case Store(source=source):
+                state = self._hand_out_unowned(source, state, report)
                 return _drop(state, lambda h: refers(source, h))
             case Capture():
                 return self._capture(op, state)
@@ -414,6 +415,8 @@ class FunctionAnalysis(OwnedFields, Closures):
             return "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
         if spec.is_borrow(call.callee):
             return "borrow"
+        if spec.declines_takeover(call.kwargs):
+            return "borrow"  # Ex) self.check_flush_error_on_close(fd, "wb", closefd=False)   (fd stays ours)
         if self.oracle.borrows_by_type(call.callee, index) and not spec.drain_calls:
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if _constructs_tree_object(call) and call.results[:1] != (None,) and self.oracle.is_tree_function(call.callee):

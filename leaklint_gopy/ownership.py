@@ -42,13 +42,36 @@ class OwnedFields:
             if accumulate:
                 self.pooled.add(fact.site)
             if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec, self.sites[fact.site].clause):
-                if owner.constructor and owner.receiver:
+                if owner.constructor and owner.receiver and not self._released_later(fact):
                     report(Leak(fact.site, "unowned", span, target, _keeper(owner, self.sites[fact.site].spec)))
                 else:  # this method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`
                     holder = (owner.receiver, field) if owner.receiver else (field, "")
                     out.add(replace(fact, holders=fact.holders | {holder}, unowned=span))
             elif owner.constructor:
                 out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}))
+        return frozenset(out)
+
+    def _released_later(self, fact: Fact) -> bool:
+        """Reports whether the function calls a release method on a local name holding the fact
+        (`self.stream = stream; ...; stream.close()`): the constructor may close what it shared,
+        so the store is judged where the constructor returns, as in other methods."""
+        spec = self.sites[fact.site].spec
+        return any("." not in holder[0] and not holder[1] and self._releases(holder[0], spec) for holder in fact.holders)
+
+    def _hand_out_unowned(self, source: str | None, state: State, report: Reporter) -> State:
+        """Returns the state without the facts a constructor stored in fields its class never
+        releases and did not close itself before handing its object out (`source`, its receiver):
+        each leaks at its store (see _released_later)."""
+        owner = self.function.owner
+        if owner is None or not owner.constructor or not owner.receiver or source != owner.receiver:
+            return state
+        out = set()
+        for fact in state:
+            fields = sorted(joined(h) for h in fact.holders if self._owner_field(joined(h)))
+            if fact.unowned is None or not fields or fact.raised is not None:
+                out.add(fact)
+                continue
+            report(Leak(fact.site, "unowned", fact.unowned, fields[0], _keeper(owner, self.sites[fact.site].spec)))
         return frozenset(out)
 
     def _exit_unowned(self, exit_: Exit, state: State, report: Reporter) -> State:

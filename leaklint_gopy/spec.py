@@ -175,6 +175,14 @@ class RuleSpec:
     def is_handoff(self, callee: str) -> bool:
         return _matches_any(self.handoff_calls, callee)
 
+    def declines_takeover(self, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether a call given `kwargs` says it takes no argument over: the `unless` of a
+        clause that takes one over (closefd=False), forwarded by a helper to the open it makes
+        (`self.check_flush_error_on_close(fd, "wb", closefd=False)`)."""
+        given = dict(kwargs)
+        return any(clause.takes_over_arg is not None and given.get(key) == value
+                   for clause in self.acquire for key, value in clause.unless)
+
     def takes_over_by_name(self, callee: str, index: int, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether a call of code we cannot see takes over its argument `index` as a call
         of the same name that does (`self.open(fd)`, `_open(fd)`: open()'s name, with a leading

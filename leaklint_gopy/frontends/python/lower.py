@@ -150,6 +150,12 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                 source = self._plain_path(opened)
                 if source is not None:
                     self._emit(Assign(self.pos.span(statement), self._name(flag), source))
+            # Ex) stream = open(name); close_stream = stream.close ... if close_stream is not None: close_stream()
+            # (the bound method is set exactly where stream was opened here: it holds stream as such a flag does)
+            case (ast.Assign(targets=[ast.Name(id=opened)], value=ast.Call() | ast.Await(value=ast.Call())),
+                  ast.Assign(targets=[ast.Name(id=flag)], value=ast.Attribute(value=ast.Name(id=bound)))) \
+                    if bound == opened and flag != opened:
+                self._emit(Assign(self.pos.span(statement), self._name(flag), self._name(opened)))
             # Ex) fd = os.open(p); fd_closed = False ... finally: if not fd_closed: os.close(fd)
             # (the flag is falsy wherever fd was just opened here: where it proves truthy while still
             # paired, that path never opened fd; setting it later ends the pairing, see ir.Pair)
