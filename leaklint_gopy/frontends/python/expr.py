@@ -448,6 +448,10 @@ class ExpressionLowerer(CallLowering):
                 return (nil, nonnil) if isinstance(op, (ast.Is, ast.Eq)) else (nonnil, nil)
             case ast.NamedExpr(target=target):
                 return self._guards(target)
+            case ast.Call(func=ast.Name(id="isinstance"), args=[value, kinds]) if _plain_kinds(kinds):
+                # Ex) if isinstance(f, str): code = f.encode()   (true: f is a string, no file)
+                subject = self._plain_path(value)
+                return (Guard(subject, "nil") if subject else None), None
         subject = self._plain_path(test)
         return (Guard(subject, "nonnil"), Guard(subject, "nil")) if subject else (None, None)
 
@@ -496,3 +500,13 @@ def _conjoin(guards: list[Guard | None]) -> Guard | None:
             found = Guard(guard.subject, guard.kind, also=found)
             guard = guard.also
     return found
+
+
+# Builtin types whose values hold no resource: where a value proves one of them, it is not one.
+_PLAIN = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "complex"})
+
+
+def _plain_kinds(kinds: ast.expr) -> bool:
+    """Reports whether an isinstance() type argument names only builtin types holding no resource."""
+    names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+    return bool(names) and all(isinstance(n, ast.Name) and n.id in _PLAIN for n in names)
