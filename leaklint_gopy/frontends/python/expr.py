@@ -431,13 +431,15 @@ class ExpressionLowerer(CallLowering):
                 # Ex) if self._client.is_closed:   (already closed: nothing to leak on the true edge)
                 subject = self._plain_path(base)
                 return (Guard(subject, "nil") if subject else None), None
-            case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot() as op], comparators=[other]) \
+            case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot() | ast.Eq() | ast.NotEq() as op], comparators=[other]) \
                     if self._module_object(other):
                 # Ex) if g is not sys.stdout.buffer: g.close()   (what this function opened is no module's)
+                # Ex) if self._logFile != log.logfile: self._logFile.close()   (a file's == is identity)
                 subject = self._plain_path(left)
                 if subject is None:
                     return None, None
-                return (Guard(subject, "nil"), None) if isinstance(op, ast.Is) else (None, Guard(subject, "nil"))
+                same = isinstance(op, (ast.Is, ast.Eq))
+                return (Guard(subject, "nil"), None) if same else (None, Guard(subject, "nil"))
             case ast.Compare(left=left, ops=[ast.Is() | ast.Eq() | ast.IsNot() | ast.NotEq() as op],
                              comparators=[ast.Constant(value=None)]):
                 # Ex) if sock is None:   Ex) if resp is not None:   Ex) while (c := accept()) is not None:
