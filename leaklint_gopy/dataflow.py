@@ -441,7 +441,13 @@ class FunctionAnalysis(OwnedFields, Closures):
             return _EFFECTS.get(effect, "borrow")
         if spec.unresolved_calls == "borrow" or self._own_object(call.args[index], holder):
             return "borrow"
-        if any(spec.takes_over_by_name(name, index, call.kwargs) for name in (call.callee, call.display)):
+        clause = spec.acquire_clause(call.callee, call.kwargs, call.result_type)
+        if clause is not None and clause.takes_over_arg == index:
+            # Ex) sock = ctx.wrap_socket(sock)   (it takes sock over from the call on, also when it raises:
+            # ssl detaches the socket before the handshake and closes it on failure, and open(fd) closes fd
+            # when building the file fails; where it succeeds the result holds it, see _acquire)
+            return "escape"
+        if clause is None and any(spec.takes_over_by_name(name, index, call.kwargs) for name in (call.callee, call.display)):
             return "escape"  # Ex) f = self.open(fd, "a")   (the test loader's io.open: see RuleSpec.takes_over_by_name)
         if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
             return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
