@@ -200,6 +200,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             case Assign(span=span, target=target, source=source, accumulate=accumulate):
                 return self._assign(span, target, source, state, report, accumulate)
             case Store(source=source):
+                state = self._hand_out_unowned(source, state, report)
                 return _drop(state, lambda h: refers(source, h))
             case Capture():
                 return self._capture(op, state)
@@ -446,6 +447,8 @@ class FunctionAnalysis(OwnedFields, Closures):
             return "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
         if spec.is_borrow(call.callee):
             return "borrow"
+        if spec.declines_takeover(call.kwargs):
+            return "borrow"  # Ex) self.check_flush_error_on_close(fd, "wb", closefd=False)   (fd stays ours)
         if self.oracle.borrows_by_type(call.callee, index) and not spec.drain_calls:
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if _constructs_tree_object(call) and call.results[:1] != (None,) and self.oracle.is_tree_function(call.callee):
@@ -470,6 +473,14 @@ class FunctionAnalysis(OwnedFields, Closures):
             return _EFFECTS.get(effect, "borrow")
         if spec.unresolved_calls == "borrow" or self._own_object(call.args[index], holder):
             return "borrow"
+        clause = spec.acquire_clause(call.callee, call.kwargs, call.result_type)
+        if clause is not None and clause.takes_over_arg == index:
+            # Ex) sock = ctx.wrap_socket(sock)   (it takes sock over from the call on, also when it raises:
+            # ssl detaches the socket before the handshake and closes it on failure, and open(fd) closes fd
+            # when building the file fails; where it succeeds the result holds it, see _acquire)
+            return "escape"
+        if clause is None and any(spec.takes_over_by_name(name, index, call.kwargs) for name in (call.callee, call.display)):
+            return "escape"  # Ex) f = self.open(fd, "a")   (the test loader's io.open: see RuleSpec.takes_over_by_name)
         if spec.unresolved_calls == "classes-take" and not _constructs(call.callee):
             return "borrow"  # Ex) yaml.safe_load(f)   (while GreenPipe(fd) takes the descriptor over)
         if _in_place(call, call.args[index]) and holder == (call.args[index], ""):

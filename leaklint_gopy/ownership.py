@@ -27,8 +27,8 @@ class OwnedFields:
     def _store_field(self, span: Span, target: str, field: str, stored: set[int], state: State,
                      report: Reporter, accumulate: bool = False) -> State:
         """`self.field = value` (`accumulate`: added to the container in the field): the object owns
-        the value when one of its methods releases that field, else the value leaks; in the
-        constructor it stays tracked until a normal return."""
+        the value when one of its methods releases that field, else the value leaks where the
+        method returns (a constructor: where it hands its object out) still holding it."""
         owner = self.function.owner
         assert owner is not None
         if not accumulate:
@@ -42,13 +42,29 @@ class OwnedFields:
             if accumulate:
                 self.pooled.add(fact.site)
             if not self.oracle.owner_releases(owner, field, self.sites[fact.site].spec, self.sites[fact.site].clause):
-                if owner.constructor and owner.receiver:
-                    report(Leak(fact.site, "unowned", span, target, _keeper(owner, self.sites[fact.site].spec)))
-                else:  # this method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`
-                    holder = (owner.receiver, field) if owner.receiver else (field, "")
-                    out.add(replace(fact, holders=fact.holders | {holder}, unowned=span))
+                # This method may still release it: `self.addCleanup(self.x.close)`, `atexit.register`; a
+                # constructor too, before it hands its object out (`stream.close()` after `self.stream =
+                # stream`, `util.Finalize(self, os.close, (self.fd,))`): see _hand_out_unowned.
+                holder = (owner.receiver, field) if owner.receiver else (field, "")
+                out.add(replace(fact, holders=fact.holders | {holder}, unowned=span))
             elif owner.constructor:
                 out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}))
+        return frozenset(out)
+
+    def _hand_out_unowned(self, source: str | None, state: State, report: Reporter) -> State:
+        """Returns the state without the facts a constructor stored in fields its class never
+        releases and did not release or hand over itself before handing its object out (`source`,
+        its receiver): each leaks at its store."""
+        owner = self.function.owner
+        if owner is None or not owner.constructor or not owner.receiver or source != owner.receiver:
+            return state
+        out = set()
+        for fact in state:
+            fields = sorted(joined(h) for h in fact.holders if self._owner_field(joined(h)))
+            if fact.unowned is None or not fields or fact.raised is not None:
+                out.add(fact)
+                continue
+            report(Leak(fact.site, "unowned", fact.unowned, fields[0], _keeper(owner, self.sites[fact.site].spec)))
         return frozenset(out)
 
     def _exit_unowned(self, exit_: Exit, state: State, report: Reporter) -> State:

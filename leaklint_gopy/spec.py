@@ -175,6 +175,26 @@ class RuleSpec:
     def is_handoff(self, callee: str) -> bool:
         return _matches_any(self.handoff_calls, callee)
 
+    def declines_takeover(self, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether a call given `kwargs` says it takes no argument over: the `unless` of a
+        clause that takes one over (closefd=False), forwarded by a helper to the open it makes
+        (`self.check_flush_error_on_close(fd, "wb", closefd=False)`)."""
+        given = dict(kwargs)
+        return any(clause.takes_over_arg is not None and given.get(key) == value
+                   for clause in self.acquire for key, value in clause.unless)
+
+    def takes_over_by_name(self, callee: str, index: int, kwargs: tuple[tuple[str, str], ...]) -> bool:
+        """Reports whether a call of code we cannot see takes over its argument `index` as a call
+        of the same name that does (`self.open(fd)`, `_open(fd)`: open()'s name, with a leading
+        underscore or not): Python code that rebinds open (a test's `open = io.open`, eventlet's
+        `_open` built from _pyio.open's code) gives it open()'s semantics, and without a
+        clause's `unless` (closefd=False) the file closes the descriptor."""
+        name = callee.rpartition(".")[2].lstrip("_")
+        given = dict(kwargs)
+        return bool(name) and any(
+            clause.takes_over_arg == index and any(call.rpartition(".")[2] == name for call in clause.calls)
+            and not any(given.get(key) == value for key, value in clause.unless) for clause in self.acquire)
+
     def needles(self) -> frozenset[str]:
         """Returns identifiers one of which must appear in a file that can acquire this resource."""
         words: set[str] = set()

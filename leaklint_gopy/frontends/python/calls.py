@@ -45,6 +45,11 @@ class CallLowering:
             return self._closure_call(node, func.id, results)
         if self._container_update(node):
             return None
+        for value in infer.formatted_by_number(node):
+            # Ex) """with open({:d}, "wb") as f: ...""".format(w)   (the script run in a subinterpreter owns w,
+            # as with an f-string: see infer.opened_by_number)
+            if isinstance(value, ast.Name):
+                self._emit(Store(self.pos.span(value), self._name(value.id)))
         bound: list[tuple[str, str, ast.AST]] = []
         args, named, extra = self._arguments(node, bound)
         callee, display, receiver, prefix = self._callee(func)

@@ -429,23 +429,27 @@ class ExpressionLowerer(CallLowering):
                 return false, true
             case ast.BoolOp(op=ast.And() | ast.Or() as op, values=[first, *rest]):
                 # Ex) if self._session is None or self._session.closed:   (true: nothing open to lose)
+                # Ex) if self.file and self.file.closed:   (true: every side holds, so the file is closed)
                 index = 1 if isinstance(op, ast.And) else 0
                 parts = [self._guards(value) for value in (first, *rest)]
                 sides = [part[index] for part in parts]
                 shared = sides[0] if all(s is not None and s.kind == "nil" and s.subject == sides[0].subject
                                          for s in sides) else None
-                return (parts[0][0], shared) if index == 1 else (shared, parts[0][1])
+                every = _conjoin([part[1 - index] for part in parts])
+                return (every, shared) if index == 1 else (shared, every)
             case ast.Attribute(value=base, attr="closed" | "is_closed"):
                 # Ex) if self._client.is_closed:   (already closed: nothing to leak on the true edge)
                 subject = self._plain_path(base)
                 return (Guard(subject, "nil") if subject else None), None
-            case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot() as op], comparators=[other]) \
+            case ast.Compare(left=left, ops=[ast.Is() | ast.IsNot() | ast.Eq() | ast.NotEq() as op], comparators=[other]) \
                     if self._module_object(other):
                 # Ex) if g is not sys.stdout.buffer: g.close()   (what this function opened is no module's)
+                # Ex) if self._logFile != log.logfile: self._logFile.close()   (a file's == is identity)
                 subject = self._plain_path(left)
                 if subject is None:
                     return None, None
-                return (Guard(subject, "nil"), None) if isinstance(op, ast.Is) else (None, Guard(subject, "nil"))
+                same = isinstance(op, (ast.Is, ast.Eq))
+                return (Guard(subject, "nil"), None) if same else (None, Guard(subject, "nil"))
             case ast.Compare(left=left, ops=[ast.Is() | ast.Eq() | ast.IsNot() | ast.NotEq() as op],
                              comparators=[ast.Constant(value=None)]):
                 # Ex) if sock is None:   Ex) if resp is not None:   Ex) while (c := accept()) is not None:
@@ -456,6 +460,10 @@ class ExpressionLowerer(CallLowering):
                 return (nil, nonnil) if isinstance(op, (ast.Is, ast.Eq)) else (nonnil, nil)
             case ast.NamedExpr(target=target):
                 return self._guards(target)
+            case ast.Call(func=ast.Name(id="isinstance"), args=[value, kinds]) if _plain_kinds(kinds):
+                # Ex) if isinstance(f, str): code = f.encode()   (true: f is a string, no file)
+                subject = self._plain_path(value)
+                return (Guard(subject, "nil") if subject else None), None
         subject = self._plain_path(test)
         return (Guard(subject, "nonnil"), Guard(subject, "nil")) if subject else (None, None)
 
@@ -496,3 +504,21 @@ def _target_names(target: ast.expr) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
+def _conjoin(guards: list[Guard | None]) -> Guard | None:
+    """Returns one guard proving everything the given ones prove (the edge on which each holds)."""
+    found = None
+    for guard in reversed(guards):
+        while guard is not None:
+            found = Guard(guard.subject, guard.kind, also=found)
+            guard = guard.also
+    return found
+
+
+# Builtin types whose values hold no resource: where a value proves one of them, it is not one.
+_PLAIN = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "complex"})
+
+
+def _plain_kinds(kinds: ast.expr) -> bool:
+    """Reports whether an isinstance() type argument names only builtin types holding no resource."""
+    names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+    return bool(names) and all(isinstance(n, ast.Name) and n.id in _PLAIN for n in names)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 import sys
 from functools import cache
 
@@ -123,6 +124,32 @@ def opened_by_number(node: ast.JoinedStr) -> list[ast.expr]:
         if isinstance(value, ast.FormattedValue) and isinstance(before, ast.Constant) \
                 and isinstance(before.value, str) and _BY_NUMBER.search(before.value):
             found.append(value.value)
+    return found
+
+
+def formatted_by_number(node: ast.Call) -> list[ast.expr]:
+    """Returns the arguments a `"...".format(...)` call writes where its text opens or closes a
+    descriptor by number (`"with open({:d}, 'wb') as f: ...".format(w)`), as opened_by_number."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant)
+            and isinstance(func.value.value, str)):
+        return []
+    try:
+        fields = list(string.Formatter().parse(func.value.value))
+    except ValueError:
+        return []
+    keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg}
+    found: list[ast.expr] = []
+    automatic = 0
+    for before, name, _, _ in fields:
+        if name is None:
+            continue
+        key = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if not key:
+            key, automatic = str(automatic), automatic + 1
+        value = node.args[int(key)] if key.isdigit() and int(key) < len(node.args) else keywords.get(key)
+        if value is not None and _BY_NUMBER.search(before):
+            found.append(value)
     return found
 
 

@@ -140,6 +140,11 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                     if flag != name:
                         self._emit(Pair(self.pos.span(statement), self._name(name), self._name(flag)))
 
+    def _called(self, name: str) -> bool:
+        """Reports whether the function calls local `name` (`close_stream()`): it holds a bound method,
+        not data read from the object (`t = f.name`)."""
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name for n in walk(self.node))
+
     def _flag_for(self, previous: ast.stmt | None, statement: ast.stmt) -> None:
         """`f = open(p)` then `close = True`: the flag is true exactly where f was opened here, so the
         flag holds f too (`if close: f.close()` then closes it on every path that opened it)."""
@@ -150,6 +155,12 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                 source = self._plain_path(opened)
                 if source is not None:
                     self._emit(Assign(self.pos.span(statement), self._name(flag), source))
+            # Ex) stream = open(name); close_stream = stream.close ... if close_stream is not None: close_stream()
+            # (the bound method is set exactly where stream was opened here: it holds stream as such a flag does)
+            case (ast.Assign(targets=[ast.Name(id=opened)], value=ast.Call() | ast.Await(value=ast.Call())),
+                  ast.Assign(targets=[ast.Name(id=flag)], value=ast.Attribute(value=ast.Name(id=bound)))) \
+                    if bound == opened and flag != opened and self._called(flag):
+                self._emit(Assign(self.pos.span(statement), self._name(flag), self._name(opened)))
             # Ex) fd = os.open(p); fd_closed = False ... finally: if not fd_closed: os.close(fd)
             # (the flag is falsy wherever fd was just opened here: where it proves truthy while still
             # paired, that path never opened fd; setting it later ends the pairing, see ir.Pair)

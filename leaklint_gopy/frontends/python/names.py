@@ -150,6 +150,10 @@ class ModuleScope(ClassQueries):
             root = root.value
         if not isinstance(root, ast.Name) or self.kinds.get(root.id) != "import":
             return False
+        if node.targets[0].id[:1].isupper() and not node.value.attr[:1].isupper():
+            # Ex) FileObject = config.fileobject   (gevent: a setting's value, the class the
+            # configuration picks; it is called by the class's name it is bound to, see dataflow._constructs)
+            return False
         target = self.resolve_global_expr(node.value)
         if not target:
             return False
