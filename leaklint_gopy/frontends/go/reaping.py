@@ -25,7 +25,8 @@ def reaping_programs(tree, resolve, package_name) -> dict[str, frozenset[str]]:
     to its tree package, `package_name` names an unaliased import."""
     keys = sorted(set(tree.members) | set(tree.paths))
     sources = {key: tree.sources(key) for key in keys}
-    reapers = {key for key in keys if any(_REAP_ANY.search(data) for _, data in sources[key])}
+    # (`in` first: a byte search is ten times faster than the regex over a whole tree's sources)
+    reapers = {key for key in keys if any(b"Wait4(" in data and _REAP_ANY.search(data) for _, data in sources[key])}
     if not reapers:
         return {}
     imported = {key: {resolve(path) for _, data in sources[key] for path in file_imports(data, package_name).values()}
