@@ -275,9 +275,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._shadow(node, left)
         self._note_texts(left, right)
         targets = [self._target(item, declare) for item in left]
-        self.settled.difference_update(text(item) for item in left)
+        if self.settled:
+            self.settled.difference_update(text(item) for item in left)
         self.handshaken.difference_update(targets)
-        for target in targets:
+        for target in targets if self.pipes else ():
             self.pipes.pop(target, None)
         if len(left) in (1, 2) and len(right) == 1 and receives(right[0]) and left[0].type == "identifier" \
                 and targets[0] is not None and (declare or self._is_local_target(left[0], targets[0])):
