@@ -39,7 +39,9 @@ class CallLowering:
         """Lowers a call; returns its Call op (None for local closures and container updates)."""
         func = node.func
         if node.args and not isinstance(node.args[0], ast.Starred) \
-                and canonical(self._dotted(func) or "") in infer.TASK_STARTERS:
+                and canonical(self._dotted(func) or "") in infer.TASK_STARTERS \
+                and canonical(self._dotted(node.args[0]) or "") not in _ABORTS:
+            # (a spawned sys.exit ends its own green thread, later: this function goes on)
             return self._task_call(node, results)
         if isinstance(func, ast.Name) and func.id in self.scope.functions and self.scope.is_local(func.id):
             return self._closure_call(node, func.id, results)
