@@ -47,7 +47,10 @@ def modernised(source: bytes) -> bytes | None:
         return None
     # Ex) a tab-indented block under space-indented code (Python 2 counts a tab to the next 8th column)
     lines = [_INDENT.sub(lambda m: m.group().expandtabs(8), line, count=1) if line[:1] in " \t" else line
-             for line in text.splitlines(keepends=True)]
+             for line in text.split("\n")]
+    # (split on "\n" only, with it kept: splitlines also breaks at a form feed, which tokenize does
+    # not count as a line, and every edit after one would land a line early)
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO("".join(lines)).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
