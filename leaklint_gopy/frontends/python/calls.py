@@ -39,9 +39,7 @@ class CallLowering:
         """Lowers a call; returns its Call op (None for local closures and container updates)."""
         func = node.func
         if node.args and not isinstance(node.args[0], ast.Starred) \
-                and canonical(self._dotted(func) or "") in infer.TASK_STARTERS \
-                and canonical(self._dotted(node.args[0]) or "") not in _ABORTS:
-            # (a spawned sys.exit ends its own green thread, later: this function goes on)
+                and canonical(self._dotted(func) or "") in infer.TASK_STARTERS:
             return self._task_call(node, results)
         if isinstance(func, ast.Name) and func.id in self.scope.functions and self.scope.is_local(func.id):
             return self._closure_call(node, func.id, results)
@@ -103,7 +101,9 @@ class CallLowering:
         params = LocalScope.parameter_names(definition) if definition is not None else []
         for path in infer.descriptors_owned(named, params, positional):
             self._emit(Store(span, path))  # Ex) socket(family, type, proto, fileno=fd)   (the socket owns fd)
-        if canonical(callee) in _ABORTS or receiver in (self.receiver or "self", "self") \
+        if id(node) in self.spawned:
+            pass  # Ex) gevent.spawn(sys.exit, "bye")   (it ends its own green thread, later: this function goes on)
+        elif canonical(callee) in _ABORTS or receiver in (self.receiver or "self", "self") \
                 and callee.rsplit(".", 1)[-1] in _TEST_ABORTS:
             self._emit(Exit(span, "abort"))
         elif not (bound and callee.rsplit(".", 1)[-1] in _REGISTRATIONS):
@@ -118,6 +118,7 @@ class CallLowering:
         # Ex) self.acceptor = gevent.spawn(self.server.accept)   (the accepted connection stays in it)
         inner = ast.copy_location(ast.Call(func=node.args[0], args=node.args[1:], keywords=node.keywords), node)
         self.tasks.update(r for r in results if r)
+        self.spawned[id(inner)] = inner  # (kept alive: its id is never another node's)
         return self._call(inner, results)
 
     def _built_by_hook(self, func: ast.expr, args: list[str | None], named: list[tuple[str, str | None]]):

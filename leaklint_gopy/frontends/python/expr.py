@@ -35,6 +35,7 @@ class ExpressionLowerer(CallLowering):
         self.origins: dict[str, str] = {}
         self.containers: set[str] = set()
         self.tasks: set[str] = set()  # green threads and futures this function started: each keeps its function's result
+        self.spawned: dict[int, ast.Call] = {}  # calls a green thread runs later (spawn(f, ...) lowered as f(...))
         self.renames: dict[str, str] = {}
         self.loop_depth = 0
         self.comprehensions = 0
