@@ -278,6 +278,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         if self.settled:
             self.settled.difference_update(text(item) for item in left)
         self.handshaken.difference_update(targets)
+        self.receipts.difference_update(targets)  # Ex) ok = check()   (no longer a receive's ok)
         for target in targets if self.pipes else ():
             self.pipes.pop(target, None)
         if len(left) in (1, 2) and len(right) == 1 and receives(right[0]) and left[0].type == "identifier" \
