@@ -61,7 +61,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
         self.receipts: set[str] = set()  # `ok` of `c, ok := <-conns`: false, nothing was received
         self.handshaken: set[str] = set()  # TLS connections whose dial completed the handshake (tls.Dial)
-        self.settled: set[str] = set()  # errors known nil: a completed handshake's, asked again (`err := tc.Handshake()`)
+        # errors known nil (a completed handshake's, asked again: `err := tc.Handshake()`) -> the depth
+        # of the block that set them: true only there and in blocks inside it
+        self.settled: dict[str, int] = {}
         self.pipes: dict[str, str] = {}  # a command's output pipes (`stdout, err := cmd.StdoutPipe()`) -> the command
         self.contexts = Contexts()  # what `cancel()` and `tx.Rollback()` end (see contexts.py)
         self.requests: dict[str, tuple[tuple[str, str], ...]] = {}  # request -> what Do's acquisition depends on
@@ -160,7 +162,11 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             # Ex) if a != "" { f, err := os.Create(a); ... }   (f is gone at the brace: a later `f` in
             # another block is another variable, not an overwrite of this one)
             self.cfg.emit(Kill(span, tuple(local), "scope"))
-        self.settled -= self.declared[-1]  # Ex) if err := tc.Handshake(); ... {}   (that err ends here)
+        # Ex) if err := tc.Handshake(); ... {}   (that err ends here)   Ex) if c { err = tc.Handshake() }
+        # (after the block, err may come from the path that skipped it)
+        depth = len(self.declared)
+        self.settled = {name: at for name, at in self.settled.items()
+                        if at < depth and name not in self.declared[-1]}
         self.declared.pop()
         self.contexts.leave()
         for name, _, kind in reversed(self.shadows.pop()):
@@ -275,8 +281,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._shadow(node, left)
         self._note_texts(left, right)
         targets = [self._target(item, declare) for item in left]
-        if self.settled:
-            self.settled.difference_update(text(item) for item in left)
+        for item in left if self.settled else ():
+            self.settled.pop(text(item), None)
         self.handshaken.difference_update(targets)
         self.receipts.difference_update(targets)  # Ex) ok = check()   (no longer a receive's ok)
         for target in targets if self.pipes else ():
@@ -513,14 +519,14 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self.handshaken.add(targets[0])
         elif call.callee.rsplit(".", 1)[-1] in ("Handshake", "HandshakeContext") and call.receiver in self.handshaken \
                 and len(left) == 1 and left[0].type == "identifier":
-            self.settled.add(text(left[0]))
+            self.settled[text(left[0])] = len(self.declared)
         # Ex) stdout, err := cmd.StdoutPipe(); ...; out, err := io.ReadAll(stdout)   (reading an *os.File
         # pipe fails only once it is closed, which only Wait does: ReadAll ends at EOF with a nil error)
         if call.callee in _OUTPUT_PIPES and targets[0] is not None and call.receiver is not None:
             self.pipes[targets[0]] = call.receiver
         elif call.callee == "io.ReadAll" and call.args and call.args[0] in self.pipes and len(left) == 2 \
                 and left[1].type == "identifier":
-            self.settled.add(text(left[1]))
+            self.settled[text(left[1])] = len(self.declared)
 
     def _note_silent_url(self, name: str, value: Node, callee: str = "") -> None:
         """Remembers whether `name` now holds the URL of a server whose handler writes nothing, parsed
