@@ -15,7 +15,7 @@ from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
-from leaklint_gopy.frontends.go.reaping import program_of, reaping_programs
+from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
 from leaklint_gopy.frontends.go.transports import builds_head_requests
 from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, receiver_type_name,
                                          result_nodes, text)
@@ -204,9 +204,13 @@ def _reaped(package: PackageTypes) -> bool:
         return False
     if tree.programs is None:
         tree.programs = reaping_programs(tree, package.resolve_import, _package_name)
-    program = program_of(package.key, tree.programs)
+    programs, watched = tree.programs
+    program = program_of(package.key, programs)
     if program is not None:
-        tree.consult(tree.programs[program])
+        tree.consult(programs[program])
+    else:  # Ex) a main package above it that starts reaping when a package it imports changes
+        for main in programs_of(package.key, watched):
+            tree.consult(watched[main]())
     return program is not None
 
 
