@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from leaklint_gopy.frontends.go.regions import after_lists
+from leaklint_gopy.frontends.go.regions import after_lists, declares_resource_channel
 from leaklint_gopy.frontends.words import alternation
 from leaklint_gopy.spec import RuleSpec
 
@@ -80,6 +80,8 @@ class GoPrefilter:
         or method of a package it imports, or a wrapper it declares itself (see learn_exports)."""
         if any(self._calls.search(data) for data in files):
             return True
+        if any(b"<-" in data for data in files) and any(declares_resource_channel(data) for data in files):
+            return True  # Ex) c := <-conns   (conns <-chan net.Conn: a receive acquires)
         imports = b"\n".join(import_section(data) for data in files)
         own = f'"{key}"'.encode()
         return any((not path or path == own or path in imports) and any(names.search(data) for data in files)

@@ -148,6 +148,12 @@ _RESOURCE_ELEMENT = re.compile(rb"Response|Conn|Listener|File|Rows|Stmt|Tx")
 _RECEIVE = re.compile(rb"<-(?!chan\b)[\w(]")
 
 
+def declares_resource_channel(source: bytes) -> bool:
+    """Reports whether `source` declares a channel of a resource type (`conns <-chan net.Conn`):
+    receives from it may acquire (the prefilter's question, before the package's own types are known)."""
+    return b"chan" in source and any(_RESOURCE_ELEMENT.search(m.group(1)) for m in _CHANNEL.finditer(source))
+
+
 def _carries_resources(files: list[File], holding: re.Pattern | None) -> bool:
     """Reports whether the package declares a channel of a resource type, or of one of its own
     struct types that names one: then its receives may acquire."""
