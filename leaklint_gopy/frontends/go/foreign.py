@@ -21,8 +21,8 @@ _NAMED = re.compile(r"\*?(?:(\w+)\.)?(\w+)(?:\[.*\])?")
 _PREDECLARED = frozenset({"error", "string", "bool", "byte", "rune", "any", "uintptr", "int", "int8", "int16", "int32",
                           "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64", "complex64",
                           "complex128"})
-# Ex) type File interface {   Ex) (in a type block) 	Conn interface {
-_INTERFACE = re.compile(rb"(?m)^(?:type[ \t]+|\t)(\w+)(?:\[[^\]\n]*\])?[ \t]+interface\b")
+# Ex) type File interface {   Ex) (in a type block) 	Conn interface {   (matched at a line's start)
+_INTERFACE = re.compile(rb"(?:type[ \t]+|\t)(\w+)(?:\[[^\]\n]*\])?[ \t]+interface\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ def read_signatures(files: list[tuple[str, bytes]], package_name) -> Signatures:
     for path, data in files:
         if path.endswith("_test.go"):
             continue
-        interfaces.update(name.decode() for name in _INTERFACE.findall(data))
+        interfaces.update(_interfaces(data))
         imports = file_imports(data, package_name)
         for match in _FUNC.finditer(data):
             name = match.group(2).decode()
@@ -53,6 +53,19 @@ def read_signatures(files: list[tuple[str, bytes]], package_name) -> Signatures:
             line_end = len(data) if line_end == -1 else line_end
             found.setdefault(name, (_results(data[start:line_end].decode("utf-8", "replace")), imports))
     return Signatures(found, frozenset(interfaces))
+
+
+def _interfaces(data: bytes) -> set[str]:
+    """Returns the interface types a file declares. (Found from each `interface` back to its line's
+    start: as one multiline pattern, the regex tried every tab-indented line of every file, 24 times
+    the cost over the Go standard library.)"""
+    found, at = set(), data.find(b"interface")
+    while at != -1:
+        declared = _INTERFACE.match(data, data.rfind(b"\n", 0, at) + 1)
+        if declared is not None and declared.end() == at + len(b"interface"):
+            found.add(declared.group(1).decode())
+        at = data.find(b"interface", at + len(b"interface"))
+    return found
 
 
 def file_imports(data: bytes, package_name) -> dict[str, str]:
