@@ -273,7 +273,7 @@ class LeakAnalysis(Oracle):
         given = given_fields(function)
         # The most severe resource it holds names the object (kafka-python's NetworkSelector holds a
         # selector and a wake-up socket pair: a socket finding), then the field's name
-        for field, site in sorted(stored.items(), key=lambda item: (SEVERITIES.index(item[1].spec.severity), item[0])):
+        for field, site in _by_severity(stored):
             if field not in given and self.owner_releases(owner, field, site.spec):
                 path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
                 self._objects[init] = site.spec, Acquire(calls=(init,), resource=f"object holding a {site.spec.resource}",
@@ -300,12 +300,8 @@ class LeakAnalysis(Oracle):
         init = f"{owner.name}.__init__"
         if init in self.functions and self._constructed(init) is not None:
             return None  # Ex) def _rebuild(self): ...; self._r, self._w = socket.socketpair()   (held from birth)
-        analysis = FunctionAnalysis(function, self)
-        analysis.run(lambda leak: None)
         given = given_fields(function)
-        for field, index in sorted(analysis.stored.items(),
-                                   key=lambda item: (SEVERITIES.index(analysis.sites[item[1]].spec.severity), item[0])):
-            site = analysis.sites[index]
+        for field, site in _by_severity(self._stored_fields(function)):
             if field not in given and not site.clause.receiver and self.owner_releases(owner, field, site.spec):
                 path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
                 self._opening[method] = site.spec, Acquire(
@@ -326,11 +322,15 @@ class LeakAnalysis(Oracle):
         for method in [init, *(self.functions[name] for name in sorted(helpers))]:
             if not assigns_field(method) or not self._may_acquire(method):
                 continue  # it stores nothing it acquires
-            analysis = FunctionAnalysis(method, self)
-            analysis.run(lambda leak: None)
-            for field, index in analysis.stored.items():
-                stored.setdefault(field, analysis.sites[index])
+            for field, site in self._stored_fields(method).items():
+                stored.setdefault(field, site)
         return stored
+
+    def _stored_fields(self, method: FunctionIR) -> dict[str, Site]:
+        """Returns field -> acquisition for what `method` stores in its object's fields."""
+        analysis = FunctionAnalysis(method, self)
+        analysis.run(lambda leak: None)
+        return {field: analysis.sites[index] for field, index in analysis.stored.items()}
 
     def _clause(self, callee: str, kwargs: tuple[tuple[str, str], ...], typed: str,
                 patterns: bool = False) -> tuple[RuleSpec, Acquire] | None:
@@ -764,3 +764,6 @@ class LeakAnalysis(Oracle):
         return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
 
 
+def _by_severity(stored: dict[str, Site]) -> list[tuple[str, Site]]:
+    """Returns the (field, acquisition) pairs of `stored`, the most severe rule's first, then by field."""
+    return sorted(stored.items(), key=lambda item: (SEVERITIES.index(item[1].spec.severity), item[0]))
