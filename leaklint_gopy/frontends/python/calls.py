@@ -300,6 +300,10 @@ class CallLowering:
             #     self.pool = pool_class(host)   (a local bound only to library or tree callables)
             targets = [self._dotted(value) for value in self.scope.callable_alias(func.id)]
             dotted = targets[0] if targets and all(targets) else None
+        if dotted is None and isinstance(func, ast.Name) and func.id == self.class_param and self.klass is not None:
+            # Ex) @classmethod def fromFullPath(cls, path): return cls(path)   (builds an object of the
+            # class; a subclass's `cls` is read as the class that defines the method)
+            dotted = self.klass.qualname
         if dotted is not None:
             return self._resolved(dotted, func)
         if isinstance(func, ast.Attribute):

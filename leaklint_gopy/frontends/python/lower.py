@@ -65,6 +65,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
         self.constructed = ""  # the receiver of a constructor: the caller gets it on a normal return
+        self.class_param = ""  # a classmethod's first parameter: calling it builds an object of the class
         is_module = isinstance(node, ast.Module)
         self.raises = not is_module  # an exception in a module body aborts the import or the script
         if not is_module:
@@ -94,6 +95,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self.patched += self._patched(decorator)  # Ex) @patch(__name__ + ".open")   (for the whole call)
         params = self.scope.params
         kind = self.module.method_kind(f"{self.klass.qualname}.{node.name}") if self.klass is not None else ""
+        if kind == "class" and params and params[0] not in bound_names(node):
+            self.class_param = params[0]  # Ex) @classmethod def fromFullPath(cls, path): return cls(path)
         if kind == "instance" and params:
             self.receiver = params[0]
             # Ex) def close(self): if self._closed: return; self._closed = True; self.sock.close()
