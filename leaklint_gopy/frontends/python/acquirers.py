@@ -12,9 +12,10 @@ import re
 
 from leaklint_gopy.frontends.python.names import absolute_module, module_name
 
-# Ex) from .net import dial, Dialer   Ex) from pkg import (conn,   Ex) import pkg.net as net, os
-_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?[ \t]*([\w \t,*]*)"
+# Ex) from .net import dial, Dialer   Ex) from pkg import (conn,\n    Dialer)   Ex) import pkg.net as net, os
+_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)?|[\w \t,*]*)"
                       rb"|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+_COMMENT = re.compile(rb"#[^\n]*")
 # Ex) def dial(host):   Ex) class Conn(socket.socket):
 _DEFINITION = re.compile(rb"^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?)",
                          re.MULTILINE)
@@ -48,7 +49,7 @@ class TreeAcquirers:
                         found.setdefault(part.split()[0], {})[_WHOLE] = _WHOLE
                 continue
             base = absolute_module(match.group(2).decode("ascii", "replace"), len(match.group(1)), module)
-            for part in match.group(3).decode("ascii", "replace").split(","):
+            for part in _imported_parts(match):
                 words = part.split()
                 if not words or not base:
                     continue
@@ -174,6 +175,12 @@ def _helper_bodies(source: bytes, definitions: list[re.Match[bytes]], index: int
     return bodies
 
 
+def _imported_parts(match: re.Match[bytes]) -> list[str]:
+    """Returns the comma-separated parts of a `from ... import` statement's names (`dial as d`),
+    over several lines when they are in parentheses."""
+    return _COMMENT.sub(b"", match.group(3)).strip(b"()").decode("ascii", "replace").split(",")
+
+
 def _reexported(needles, source: bytes) -> set[str]:
     """Returns the names a module binds to acquiring library calls (`from socket import
     create_connection as dial`, `from socket import *`)."""
@@ -182,7 +189,7 @@ def _reexported(needles, source: bytes) -> set[str]:
         if match.group(3) is None or match.group(1):
             continue
         base = match.group(2).decode("ascii", "replace")
-        for part in match.group(3).decode("ascii", "replace").split(","):
+        for part in _imported_parts(match):
             words = part.split()
             if words == ["*"]:
                 found |= needles.call_names(frozenset({base}))

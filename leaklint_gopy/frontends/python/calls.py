@@ -363,6 +363,12 @@ class CallLowering:
             # Ex) Conn(sock)   (a class of the tree: its __init__ receives the arguments)
             init = self.module.find_method(info, "__init__")
             return (init or dotted), display, None, [None] if init else []
+        owner, _, attribute = dotted.rpartition(".")
+        klass = self.module.class_of(owner) if info is None and owner else None
+        inherited = self.module.find_method(klass, attribute) if klass is not None else None
+        if inherited is not None and inherited != dotted:
+            # Ex) logfile.LogFile.fromFullPath(p)   (a classmethod LogFile inherits from BaseLogFile)
+            return inherited, display, None, [None] if self.module.method_kind(inherited) == "class" else []
         return dotted, display, None, []  # Ex) GreenSSLSocket(sock)   (its __new__ builds it: unknown)
 
     def _display(self, dotted: str) -> str:
