@@ -65,7 +65,6 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
         self.constructed = ""  # the receiver of a constructor: the caller gets it on a normal return
-        self.class_param = ""  # a classmethod's first parameter: calling it builds an object of the class
         is_module = isinstance(node, ast.Module)
         self.raises = not is_module  # an exception in a module body aborts the import or the script
         if not is_module:
