@@ -12,14 +12,17 @@ import re
 
 from leaklint_gopy.frontends.python.names import absolute_module, module_name
 
-# Ex) from .net import dial, Dialer   Ex) from pkg import (conn,   Ex) import pkg.net as net, os
-_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?[ \t]*([\w \t,*]*)"
+# Ex) from .net import dial, Dialer   Ex) from pkg import (conn,\n    Dialer)   Ex) import pkg.net as net, os
+_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)?|[\w \t,*]*)"
                       rb"|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+_COMMENT = re.compile(rb"#[^\n]*")
 # Ex) def dial(host):   Ex) class Conn(socket.socket):
 _DEFINITION = re.compile(rb"^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?)",
                          re.MULTILINE)
 _FIELD_STORE = re.compile(rb"\bself\.\w+")
 _SELF_CALL = re.compile(rb"\bself\.(\w+)\s*\(")
+_WHOLE = ""  # the name `imported` binds for a module imported whole
+_FIRST_PARAMETER = re.compile(rb"[ \t]*\([ \t]*(\w+)")
 _RETURNS_VALUE = re.compile(rb"\breturn\b[ \t]*(?!None\b)[^\s#;]|\byield\b")
 
 
@@ -36,22 +39,23 @@ class TreeAcquirers:
 
     def imported(self, source: bytes, module: str) -> dict[str, dict[str, str]]:
         """Returns the tree modules that `source` (module `module`) imports, each with the names it
-        binds from them (name -> local name; empty for a module imported whole)."""
+        binds from them (name -> local name; `_WHOLE` for a module imported whole, also where names
+        are imported from it too: `from pkg import logs` and `from pkg.logs import LogFile`)."""
         found: dict[str, dict[str, str]] = {}
         for match in _IMPORTS.finditer(source):
             if match.group(4) is not None:  # Ex) import pkg.net as net
                 for part in match.group(4).decode("ascii", "replace").split(","):
                     if part.split() and self.modules.path(part.split()[0]):
-                        found.setdefault(part.split()[0], {})
+                        found.setdefault(part.split()[0], {})[_WHOLE] = _WHOLE
                 continue
             base = absolute_module(match.group(2).decode("ascii", "replace"), len(match.group(1)), module)
-            for part in match.group(3).decode("ascii", "replace").split(","):
+            for part in _imported_parts(match):
                 words = part.split()
                 if not words or not base:
                     continue
                 local = words[2] if len(words) == 3 and words[1] == "as" else words[0]
                 if self.modules.path(f"{base}.{words[0]}"):
-                    found.setdefault(f"{base}.{words[0]}", {})  # Ex) from pkg import net
+                    found.setdefault(f"{base}.{words[0]}", {})[_WHOLE] = _WHOLE  # Ex) from pkg import net
                 elif self.modules.path(base):
                     found.setdefault(base, {})[words[0]] = local  # Ex) from .net import dial as connect
         return found
@@ -77,7 +81,7 @@ class TreeAcquirers:
         for other, bound in imported.items():
             inner, inner_methods = self.names(other)
             names.update(local for name, local in bound.items() if name in inner)
-            if not bound:  # Ex) import pkg.net as net; net.dial(host)
+            if _WHOLE in bound:  # Ex) import pkg.net as net; net.dial(host)
                 names.update(inner)
             methods.update(inner_methods)
         return names, methods
@@ -134,11 +138,25 @@ class TreeAcquirers:
                                                            or self.needles.literal_in(text)) for text in bodies):
                         names.add(klass.group(3).decode())
                     continue
-                if _RETURNS_VALUE.search(body) and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)):
+                if _RETURNS_VALUE.search(body) and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)
+                                                    or indent and _builds_own_class(source, definitions, index, names)):
                     (methods if indent else names).add(name)
             if len(names) + len(methods) == known:
                 break
         return frozenset(names), frozenset(methods)
+
+
+def _builds_own_class(source: bytes, definitions: list[re.Match[bytes]], index: int, names: set[str]) -> bool:
+    """Reports whether the method at `definitions[index]`, of an acquiring class of `names`, calls
+    its first parameter: `@classmethod def fromFullPath(cls, path): return cls(path)` builds one."""
+    match = definitions[index]
+    indent = len(match.group(1))
+    klass = next((d for d in reversed(definitions[:index]) if len(d.group(1)) < indent), None)
+    first = _FIRST_PARAMETER.match(source, match.end())
+    if klass is None or not klass.group(3) or klass.group(3).decode() not in names or first is None:
+        return False
+    end = next((d.start() for d in definitions[index + 1:] if len(d.group(1)) <= indent), len(source))
+    return re.search(rb"\b" + re.escape(first.group(1)) + rb"\s*\(", source[first.end():end]) is not None
 
 
 def _helper_bodies(source: bytes, definitions: list[re.Match[bytes]], index: int, body: bytes) -> list[bytes]:
@@ -157,6 +175,12 @@ def _helper_bodies(source: bytes, definitions: list[re.Match[bytes]], index: int
     return bodies
 
 
+def _imported_parts(match: re.Match[bytes]) -> list[str]:
+    """Returns the comma-separated parts of a `from ... import` statement's names (`dial as d`),
+    over several lines when they are in parentheses."""
+    return _COMMENT.sub(b"", match.group(3)).strip(b"()").decode("ascii", "replace").split(",")
+
+
 def _reexported(needles, source: bytes) -> set[str]:
     """Returns the names a module binds to acquiring library calls (`from socket import
     create_connection as dial`, `from socket import *`)."""
@@ -165,7 +189,7 @@ def _reexported(needles, source: bytes) -> set[str]:
         if match.group(3) is None or match.group(1):
             continue
         base = match.group(2).decode("ascii", "replace")
-        for part in match.group(3).decode("ascii", "replace").split(","):
+        for part in _imported_parts(match):
             words = part.split()
             if words == ["*"]:
                 found |= needles.call_names(frozenset({base}))

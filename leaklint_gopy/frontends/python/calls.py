@@ -300,6 +300,10 @@ class CallLowering:
             #     self.pool = pool_class(host)   (a local bound only to library or tree callables)
             targets = [self._dotted(value) for value in self.scope.callable_alias(func.id)]
             dotted = targets[0] if targets and all(targets) else None
+        if dotted is None and isinstance(func, ast.Name) and func.id == self.class_param and self.klass is not None:
+            # Ex) @classmethod def fromFullPath(cls, path): return cls(path)   (builds an object of the
+            # class; a subclass's `cls` is read as the class that defines the method)
+            dotted = self.klass.qualname
         if dotted is not None:
             return self._resolved(dotted, func)
         if isinstance(func, ast.Attribute):
@@ -359,6 +363,12 @@ class CallLowering:
             # Ex) Conn(sock)   (a class of the tree: its __init__ receives the arguments)
             init = self.module.find_method(info, "__init__")
             return (init or dotted), display, None, [None] if init else []
+        owner, _, attribute = dotted.rpartition(".")
+        klass = self.module.class_of(owner) if info is None and owner else None
+        inherited = self.module.find_method(klass, attribute) if klass is not None else None
+        if inherited is not None and inherited != dotted:
+            # Ex) logfile.LogFile.fromFullPath(p)   (a classmethod LogFile inherits from BaseLogFile)
+            return inherited, display, None, [None] if self.module.method_kind(inherited) == "class" else []
         return dotted, display, None, []  # Ex) GreenSSLSocket(sock)   (its __new__ builds it: unknown)
 
     def _display(self, dotted: str) -> str:

@@ -40,6 +40,7 @@ class ExpressionLowerer(CallLowering):
         self.loop_depth = 0
         self.comprehensions = 0
         self.receiver = ""
+        self.class_param = ""  # a classmethod's first parameter: calling it builds an object of the class
         self.contextmanager = False
         self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
         self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too

@@ -176,6 +176,10 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
         mentions = _Mentions(names, needles)
         new = {(qualname, name, text) for qualname, text, name in texts
                if qualname not in eager and mentions(text, words, qualname)}
+        # Ex) @classmethod def fromFullPath(cls, path): return cls(path)   (builds one of a class that acquires)
+        new |= {(qualname, node.name, positions.text(node)) for node, qualname, _, klass in definitions
+                if qualname not in eager and klass is not None and klass.node.name in names
+                and _builds_own_class(scope, node, qualname)}
         if not new:
             break
         eager.update(qualname for qualname, _, _ in new)
@@ -291,6 +295,15 @@ def _definitions(scope: ModuleScope):
         short = info.qualname[len(scope.name) + 1:]
         for name, node in info.methods.items():
             yield node, f"{info.qualname}.{name}", f"{short}.{name}", info
+
+
+def _builds_own_class(scope: ModuleScope, node, qualname: str) -> bool:
+    """Reports whether classmethod `node` calls its class parameter (`cls(path)`)."""
+    params = node.args.posonlyargs + node.args.args
+    if not params or scope.method_kind(qualname) != "class":
+        return False
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == params[0].arg
+               for n in ast.walk(node))
 
 
 # Test runners build a new test object per test and call these on it once, first: unittest's

@@ -94,6 +94,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self.patched += self._patched(decorator)  # Ex) @patch(__name__ + ".open")   (for the whole call)
         params = self.scope.params
         kind = self.module.method_kind(f"{self.klass.qualname}.{node.name}") if self.klass is not None else ""
+        if kind == "class" and params and params[0] not in bound_names(node):
+            self.class_param = params[0]  # Ex) @classmethod def fromFullPath(cls, path): return cls(path)
         if kind == "instance" and params:
             self.receiver = params[0]
             # Ex) def close(self): if self._closed: return; self._closed = True; self.sock.close()
