@@ -166,9 +166,10 @@ KINDS = {  # the resource kinds of the fix sets that a rule covers
                "http-connection": {"LL202", "LL204"}, "http-client": {"LL203", "LL204"},
                # LL204 is every Python rule's exception path (their exception_rule), as for sockets above
                "file": {"LL205", "LL204"}, "tempfile": {"LL205", "LL204"}, "os-fd": {"LL205", "LL204"},
-               "sqlite": {"LL206"}, "db-other": {"LL206"}, "process": {"LL207"}, "pipe": {"LL207"},
+               "sqlite": {"LL206", "LL204"}, "db-other": {"LL206", "LL204"}, "process": {"LL207", "LL204"},
+               "pipe": {"LL207", "LL204"},
                "zip": {"LL208", "LL204"}, "tar": {"LL208", "LL204"}, "executor": {"LL209", "LL204"},
-               "mp-pool": {"LL209", "LL204"}, "socketserver": {"LL210"},
+               "mp-pool": {"LL209", "LL204"}, "socketserver": {"LL210", "LL204"},
                # A tree poller or IOLoop object holds its wake-up socket pair besides any epoll/kqueue (pika's
                # SelectPoller holds only the pair): the object's finding is LL201 when a socket is what it holds first
                "selector": {"LL211", "LL201", "LL204"}},
