@@ -81,6 +81,7 @@ class LeakAnalysis(Oracle):
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
         self._opening: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree methods -> what they open in fields
         self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
+        self._releasing: dict[tuple[str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
 
@@ -223,7 +224,20 @@ class LeakAnalysis(Oracle):
         first parameter) holds at `rest` on some path."""
         function = self.functions[method]
         me = function.receiver or (function.params[0] if function.params else "")
-        return bool(me) and self._seeded(method, me, rest, spec)[1]
+        if not me or spec.language != "go":
+            return bool(me) and self._seeded(method, me, rest, spec)[1]
+        # A Go method is read afresh, asking the same of the methods it calls: its summary may have
+        # been taken inside a cycle of them, where a recursion guard said "borrows" (nats-server's
+        # closeConnection -> markConnAsClosed -> flushAndClose -> flushOutbound -> closeConnection),
+        # and "on some path" does not depend on where the cycle was entered.
+        key = (method, rest, spec.id)
+        if key not in self._releasing:
+            self._releasing[key] = False  # recursion guard: a method reached again releases nothing more
+            pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), me, pseudo=True)
+            analysis = FunctionAnalysis(function, self, [(pseudo, (me, rest))])
+            analysis.run(lambda leak: None)
+            self._releasing[key] = 0 in analysis.released
+        return self._releasing[key]
 
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own

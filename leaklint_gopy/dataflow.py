@@ -410,10 +410,13 @@ class FunctionAnalysis(OwnedFields, Closures):
                     else self.oracle.receiver_effect(callee, rest, spec)
                 if effect.startswith("passes"):
                     effect = "borrows"  # Ex) raw = self.opened_raw()   (handed back: the arguments below say to whom)
-                if effect == "borrows" and (python or made) and rest and self.oracle.method_releases(callee, rest, spec):
+                if effect == "borrows" and rest and self.oracle.method_releases(callee, rest, spec):
                     # Ex) waker.connectionLost(reason)   (`if not hasattr(self, "o"): return` first: the
                     # method of its class that closes what the object holds, whatever state it guards)
                     # Ex) f.Cancel()   (`if a.closed { return nil }` first, likewise)
+                    # Ex) c.closeConnection()   (`if c.flags.isSet(closeConnection) { return }` first:
+                    # nats-server's client closes c.nc once; a Go method of the object's own type is
+                    # read like a Python one)
                     return "release"
                 if effect != "borrows":
                     return _EFFECTS[effect]
