@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Oracle, Site, joined
 from leaklint_gopy.finding import Finding, Location
-from leaklint_gopy.irquery import (assigns_field, call_switches, field_holder, given_fields, only_reads, param_at,
+from leaklint_gopy.irquery import (assigns_field, call_switches, field_holder, given_fields, names_field, only_reads, param_at,
                                     reports_errors, restores_field, return_arity, taken_param, touches)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span
 from leaklint_gopy.ownership import closers
@@ -120,6 +120,48 @@ class LeakAnalysis(Oracle):
         found = self.functions.methods_named(maker, method)
         return found[0] if len(found) == 1 else ""
 
+    def _given_fields(self, call: Call, callee: str) -> dict[str, str]:
+        """Returns the fields of method `callee`'s receiver that hold a value of a known tree type,
+        as the call's `given` notes say: the receiver was built by a tree constructor given such a
+        value, which it stores in a field (`NewDNSResolverService(mockDialer, ...)` returning
+        `&DNSResolverService{dialer: dialer}`)."""
+        receiver = self.functions[callee].receiver
+        fields: dict[str, str] = {}
+        for key, value in call.kwargs:
+            constructor, _, rest = value.partition("#")
+            index, _, kind = rest.partition("=")
+            if key != "given" or not receiver or constructor not in self.functions:
+                continue
+            made = self.functions[constructor]
+            param = made.params[int(index)] if int(index) < len(made.params) else None
+            for block in made.blocks:
+                for op in block.ops:
+                    if param and isinstance(op, Assign) and op.source == param and op.field:
+                        fields[f"{receiver}.{op.field}"] = kind
+        return fields
+
+    def mock_method(self, method: str, results: tuple) -> bool:
+        """Reports whether tree function `method` hands back nil as its first result on every return
+        (a test's fake dialer: `return nil, nil`): calling it acquires nothing."""
+        if not self.is_tree_function(method) or not results:
+            return False
+        exits = [op for block in self.functions[method].blocks for op in block.ops
+                 if isinstance(op, Exit) and op.kind == "return"]
+        # (a nil literal lowers to no path: None; its summary must agree that it returns nothing)
+        return bool(exits) and all(op.values[:1] == (None,) for op in exits) and not self.returns(method)
+
+    def held_method(self, within: str, method: str, field: str) -> str:
+        """Returns the method `method` of the one type of function `within`'s package whose methods of
+        that name read their receiver's `field`: an interface value known to hold the resource in
+        that field is of that type (containerd's ShimInstance holding a *shim, whose Delete closes
+        its client); else ""."""
+        if not hasattr(self.functions, "methods_named") or within not in self.functions:
+            return ""
+        named = self.functions.methods_named(within, method)
+        found = [qualname for qualname in named if self.functions[qualname].receiver
+                 and names_field(self.functions[qualname], f"{self.functions[qualname].receiver}.{field}")]
+        return found[0] if len(found) == 1 else ""
+
     def borrows_by_type(self, callee: str, index: int, own: bool = False) -> bool:
         return self.functions.borrows(callee, index, own) if hasattr(self.functions, "borrows") else False
 
@@ -159,8 +201,9 @@ class LeakAnalysis(Oracle):
         if returning:
             returned = self.returns(callee)
             assumed = call_switches(call, self.functions[callee]) if returned else {}
-            if assumed:
-                returned = self._returns_assuming(callee, assumed)
+            dispatch = self._given_fields(call, callee) if returned else {}
+            if assumed or dispatch:
+                returned = self._returns_assuming(callee, assumed, dispatch)
             if returned:
                 position = min(returned)
                 clause = returned[position].clause
@@ -404,15 +447,17 @@ class LeakAnalysis(Oracle):
             self._local.returns[qualname] = store.pop(qualname)  # Ex) a cycle: order-dependent, kept local
         return result
 
-    def _returns_assuming(self, qualname: str, assumed: dict[str, bool | None]) -> dict[int, _Returned]:
+    def _returns_assuming(self, qualname: str, assumed: dict[str, bool | None],
+                          dispatch: dict[str, str] | None = None) -> dict[int, _Returned]:
         """Returns what `returns` says of a tree function called with parameters known to hold True
         or None: only the branches they take run (`make_socket()` registers `addCleanup(sock.close)`
-        under `if cleanup:`, default True, so it hands back nothing the caller must close)."""
-        key = (qualname, tuple(sorted(assumed.items(), key=str)))
+        under `if cleanup:`, default True, so it hands back nothing the caller must close); and on
+        an object whose fields (`dispatch`) hold values of known tree types."""
+        key = (qualname, tuple(sorted(assumed.items(), key=str)), tuple(sorted((dispatch or {}).items())))
         if key not in self._assumed:
             self._assumed[key] = None  # recursion guard
             function = self.functions[qualname]
-            analysis = FunctionAnalysis(function, self, assume=assumed)
+            analysis = FunctionAnalysis(function, self, assume=assumed, dispatch=dispatch)
             analysis.run(lambda leak: None)
             kept = {site for site in analysis.returned if site not in analysis.returned_closed}
             whole = self.returns(qualname)
