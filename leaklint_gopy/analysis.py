@@ -133,6 +133,7 @@ class LeakAnalysis(Oracle):
             if key != "given" or not receiver or constructor not in self.functions:
                 continue
             made = self.functions[constructor]
+            self._use(constructor)  # its body, read here, decides the answer
             param = made.params[int(index)] if int(index) < len(made.params) else None
             for block in made.blocks:
                 for op in block.ops:
@@ -145,6 +146,7 @@ class LeakAnalysis(Oracle):
         (a test's fake dialer: `return nil, nil`): calling it acquires nothing."""
         if not self.is_tree_function(method) or not results:
             return False
+        self._use(method)
         exits = [op for block in self.functions[method].blocks for op in block.ops
                  if isinstance(op, Exit) and op.kind == "return"]
         # (a nil literal lowers to no path: None; its summary must agree that it returns nothing)
@@ -158,6 +160,8 @@ class LeakAnalysis(Oracle):
         if not hasattr(self.functions, "methods_named") or within not in self.functions:
             return ""
         named = self.functions.methods_named(within, method)
+        for qualname in named:
+            self._use(qualname)
         found = [qualname for qualname in named if self.functions[qualname].receiver
                  and names_field(self.functions[qualname], f"{self.functions[qualname].receiver}.{field}")]
         return found[0] if len(found) == 1 else ""
