@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Oracle, Site, joined
 from leaklint_gopy.finding import Finding, Location
-from leaklint_gopy.irquery import (assigns_field, call_switches, field_holder, given_fields, only_reads, param_at,
+from leaklint_gopy.irquery import (assigns_field, call_switches, field_holder, given_fields, names_field, only_reads, param_at,
                                     reports_errors, restores_field, return_arity, taken_param, touches)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span
 from leaklint_gopy.ownership import closers
@@ -81,6 +81,7 @@ class LeakAnalysis(Oracle):
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
         self._opening: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree methods -> what they open in fields
         self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
+        self._releasing: dict[tuple[str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
 
@@ -117,6 +118,52 @@ class LeakAnalysis(Oracle):
         if not maker or not hasattr(self.functions, "methods_named") or maker not in self.functions:
             return ""
         found = self.functions.methods_named(maker, method)
+        return found[0] if len(found) == 1 else ""
+
+    def _given_fields(self, call: Call, callee: str) -> dict[str, str]:
+        """Returns the fields of method `callee`'s receiver that hold a value of a known tree type,
+        as the call's `given` notes say: the receiver was built by a tree constructor given such a
+        value, which it stores in a field (`NewDNSResolverService(mockDialer, ...)` returning
+        `&DNSResolverService{dialer: dialer}`)."""
+        receiver = self.functions[callee].receiver
+        fields: dict[str, str] = {}
+        for key, value in call.kwargs:
+            constructor, _, rest = value.partition("#")
+            index, _, kind = rest.partition("=")
+            if key != "given" or not receiver or constructor not in self.functions:
+                continue
+            made = self.functions[constructor]
+            self._use(constructor)  # its body, read here, decides the answer
+            param = made.params[int(index)] if int(index) < len(made.params) else None
+            for block in made.blocks:
+                for op in block.ops:
+                    if param and isinstance(op, Assign) and op.source == param and op.field:
+                        fields[f"{receiver}.{op.field}"] = kind
+        return fields
+
+    def mock_method(self, method: str, results: tuple) -> bool:
+        """Reports whether tree function `method` hands back nil as its first result on every return
+        (a test's fake dialer: `return nil, nil`): calling it acquires nothing."""
+        if not self.is_tree_function(method) or not results:
+            return False
+        self._use(method)
+        exits = [op for block in self.functions[method].blocks for op in block.ops
+                 if isinstance(op, Exit) and op.kind == "return"]
+        # (a nil literal lowers to no path: None; its summary must agree that it returns nothing)
+        return bool(exits) and all(op.values[:1] == (None,) for op in exits) and not self.returns(method)
+
+    def held_method(self, within: str, method: str, field: str) -> str:
+        """Returns the method `method` of the one type of function `within`'s package whose methods of
+        that name read their receiver's `field`: an interface value known to hold the resource in
+        that field is of that type (containerd's ShimInstance holding a *shim, whose Delete closes
+        its client); else ""."""
+        if not hasattr(self.functions, "methods_named") or within not in self.functions:
+            return ""
+        named = self.functions.methods_named(within, method)
+        for qualname in named:
+            self._use(qualname)
+        found = [qualname for qualname in named if self.functions[qualname].receiver
+                 and names_field(self.functions[qualname], f"{self.functions[qualname].receiver}.{field}")]
         return found[0] if len(found) == 1 else ""
 
     def borrows_by_type(self, callee: str, index: int, own: bool = False) -> bool:
@@ -158,8 +205,9 @@ class LeakAnalysis(Oracle):
         if returning:
             returned = self.returns(callee)
             assumed = call_switches(call, self.functions[callee]) if returned else {}
-            if assumed:
-                returned = self._returns_assuming(callee, assumed)
+            dispatch = self._given_fields(call, callee) if returned else {}
+            if assumed or dispatch:
+                returned = self._returns_assuming(callee, assumed, dispatch)
             if returned:
                 position = min(returned)
                 clause = returned[position].clause
@@ -223,7 +271,20 @@ class LeakAnalysis(Oracle):
         first parameter) holds at `rest` on some path."""
         function = self.functions[method]
         me = function.receiver or (function.params[0] if function.params else "")
-        return bool(me) and self._seeded(method, me, rest, spec)[1]
+        if not me or spec.language != "go":
+            return bool(me) and self._seeded(method, me, rest, spec)[1]
+        # A Go method is read afresh, asking the same of the methods it calls: its summary may have
+        # been taken inside a cycle of them, where a recursion guard said "borrows" (nats-server's
+        # closeConnection -> markConnAsClosed -> flushAndClose -> flushOutbound -> closeConnection),
+        # and "on some path" does not depend on where the cycle was entered.
+        key = (method, rest, spec.id)
+        if key not in self._releasing:
+            self._releasing[key] = False  # recursion guard: a method reached again releases nothing more
+            pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), me, pseudo=True)
+            analysis = FunctionAnalysis(function, self, [(pseudo, (me, rest))])
+            analysis.run(lambda leak: None)
+            self._releasing[key] = 0 in analysis.released
+        return self._releasing[key]
 
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own
@@ -390,15 +451,17 @@ class LeakAnalysis(Oracle):
             self._local.returns[qualname] = store.pop(qualname)  # Ex) a cycle: order-dependent, kept local
         return result
 
-    def _returns_assuming(self, qualname: str, assumed: dict[str, bool | None]) -> dict[int, _Returned]:
+    def _returns_assuming(self, qualname: str, assumed: dict[str, bool | None],
+                          dispatch: dict[str, str] | None = None) -> dict[int, _Returned]:
         """Returns what `returns` says of a tree function called with parameters known to hold True
         or None: only the branches they take run (`make_socket()` registers `addCleanup(sock.close)`
-        under `if cleanup:`, default True, so it hands back nothing the caller must close)."""
-        key = (qualname, tuple(sorted(assumed.items(), key=str)))
+        under `if cleanup:`, default True, so it hands back nothing the caller must close); and on
+        an object whose fields (`dispatch`) hold values of known tree types."""
+        key = (qualname, tuple(sorted(assumed.items(), key=str)), tuple(sorted((dispatch or {}).items())))
         if key not in self._assumed:
             self._assumed[key] = None  # recursion guard
             function = self.functions[qualname]
-            analysis = FunctionAnalysis(function, self, assume=assumed)
+            analysis = FunctionAnalysis(function, self, assume=assumed, dispatch=dispatch)
             analysis.run(lambda leak: None)
             kept = {site for site in analysis.returned if site not in analysis.returned_closed}
             whole = self.returns(qualname)

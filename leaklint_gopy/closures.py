@@ -99,6 +99,13 @@ class Closures:
             if root(holder[0]) in capture.names:
                 effect = self.oracle.closure_effect(capture.function, holder[0], holder[1], spec, capture.mode,
                                                     self.sites[fact.site].clause)
+                if effect == "borrows" and spec.language == "go" and holder[0] != root(holder[0]):
+                    # Ex) c := &client{nc: conn}; go func() { c.readLoop() }()   (the closure names c:
+                    # its methods are asked about the field c.nc, as a method called here would be)
+                    name = root(holder[0])
+                    rest = joined((holder[0][len(name) + 1:], holder[1]))
+                    effect = self.oracle.closure_effect(capture.function, name, rest, spec, capture.mode,
+                                                        self.sites[fact.site].clause)
                 if effect != "borrows":
                     return effect
         return "borrows"

@@ -24,9 +24,11 @@ class FunctionAnalysis(OwnedFields, Closures):
     """Runs the may-analysis over one function and records leaks through `report`."""
 
     def __init__(self, function: FunctionIR, oracle: Oracle, seeds: list[tuple[Site, Holder]] = (),
-                 seed_err: str | None = None, assume: dict[str, bool | None] | None = None) -> None:
+                 seed_err: str | None = None, assume: dict[str, bool | None] | None = None,
+                 dispatch: dict[str, str] | None = None) -> None:
         self.function = function
         self.assume = assume or {}  # parameters known to hold True or None (a caller's literal, see FunctionIR.switches)
+        self.dispatch = dispatch or {}  # receiver fields known to hold a value of a tree type (see Oracle.mock_method)
         self.oracle = oracle
         self.sites: list[Site] = []
         self._by_call: dict[int, list[int]] = {}
@@ -396,6 +398,10 @@ class FunctionAnalysis(OwnedFields, Closures):
                 pass  # Ex) poller._get_wait_seconds()   (a function its constructor was given: it never saw the object)
             elif not self.oracle.is_tree_function(callee) or self.oracle.hands_over_receiver(callee, spec, actual):
                 return "escape"
+        if spec.language == "go" and call.receiver is not None and not self.oracle.is_tree_function(callee):
+            effect = self._held_effect(call, holders, spec)
+            if effect != "borrow":
+                return effect
         for holder in holders:
             if call.receiver is not None and refers(call.receiver, holder) and self.oracle.is_tree_function(callee):
                 # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
@@ -410,10 +416,13 @@ class FunctionAnalysis(OwnedFields, Closures):
                     else self.oracle.receiver_effect(callee, rest, spec)
                 if effect.startswith("passes"):
                     effect = "borrows"  # Ex) raw = self.opened_raw()   (handed back: the arguments below say to whom)
-                if effect == "borrows" and (python or made) and rest and self.oracle.method_releases(callee, rest, spec):
+                if effect == "borrows" and rest and self.oracle.method_releases(callee, rest, spec):
                     # Ex) waker.connectionLost(reason)   (`if not hasattr(self, "o"): return` first: the
                     # method of its class that closes what the object holds, whatever state it guards)
                     # Ex) f.Cancel()   (`if a.closed { return nil }` first, likewise)
+                    # Ex) c.closeConnection()   (`if c.flags.isSet(closeConnection) { return }` first:
+                    # nats-server's client closes c.nc once; a Go method of the object's own type is
+                    # read like a Python one)
                     return "release"
                 if effect != "borrows":
                     return _EFFECTS[effect]
@@ -426,6 +435,27 @@ class FunctionAnalysis(OwnedFields, Closures):
                     return "release"  # Ex) defer logErr(l, "closing body", resp.Body.Close)
                 elif arg is not None and spec.releases_by_handle(call.callee, arg, joined(holder)):
                     return "release"  # Ex) os.waitpid(proc.pid, 0)   (reaps the child of proc)
+        return "borrow"
+
+    def _held_effect(self, call: Call, holders: list[Holder], spec: RuleSpec) -> str:
+        """Returns what an interface method called on a value holding the resource in a field does to
+        it: the method of the one type of this package whose method of that name reads that field
+        (see Oracle.held_method), read like any method of the tree."""
+        # Ex) func (s *shimTask) delete(...) { ...; s.ShimInstance.Delete(ctx) }   (s holds it at
+        # ShimInstance.client.ClientConn: a *shim, whose Delete closes s.client)
+        for holder in holders:
+            whole = joined(holder)
+            if not whole.startswith(call.receiver + ".") or not (call.receiver == holder[0] or call.receiver.startswith(holder[0] + ".")):
+                continue
+            rest = whole[len(call.receiver) + 1:]
+            method = self.oracle.held_method(self.function.qualname, call.callee.rpartition(".")[2], rest.partition(".")[0])
+            if not method:
+                continue
+            effect = self.oracle.receiver_effect(method, rest, spec)
+            if effect == "borrows" and self.oracle.method_releases(method, rest, spec):
+                return "release"
+            if effect != "borrows" and not effect.startswith("passes"):
+                return _EFFECTS[effect]
         return "borrow"
 
     def _object_call(self, call: Call, holders: list[Holder]) -> bool:
@@ -526,7 +556,12 @@ class FunctionAnalysis(OwnedFields, Closures):
         # computed below this run, stays the recursion guard's until the run is over
         key = (id(call), receiver_type)
         if key not in self._acquired:
-            self._acquired[key] = self.oracle.acquisition(call, receiver_type)
+            concrete = self.dispatch.get(call.receiver or "")
+            if concrete and self.oracle.mock_method(f"{concrete}.{call.callee.rpartition('.')[2]}", call.results):
+                # Ex) return s.dialer.DialUDP(dest)   (s.dialer is a test's *mockDialer: `return nil, nil`)
+                self._acquired[key] = None
+            else:
+                self._acquired[key] = self.oracle.acquisition(call, receiver_type)
         return self._acquired[key]
 
     def _acquire(self, call: Call, spec: RuleSpec, clause: Acquire, state: State, report: Reporter) -> State:
@@ -624,6 +659,10 @@ class FunctionAnalysis(OwnedFields, Closures):
                 elif source is not None and holder[0].startswith(source + "."):
                     # Ex) c := &call{resp: resp}; d := c   (d.resp.Body reaches it too)
                     aliases.setdefault(fact.site, set()).add((target + holder[0][len(source):], holder[1]))
+                elif source is not None and source.startswith(holder[0] + ".") and joined(holder).startswith(source + ".") \
+                        and self.sites[fact.site].spec.language == "go":
+                    # Ex) gc, ok := s.client.(*grpcConn)   (s holds it at client.ClientConn: gc at ClientConn)
+                    aliases.setdefault(fact.site, set()).add((target, joined(holder)[len(source) + 1:]))
         field = self._owner_field(target)
         if field and aliases:
             return self._store_field(span, target, field, set(aliases), state, report, accumulate)

@@ -50,6 +50,13 @@ def _names_whole_or(function: FunctionIR, name: str, field: str) -> bool:
     return any(path == name or path == field or path.startswith(field + ".") for path in paths if path)
 
 
+def names_field(function: FunctionIR, field: str) -> bool:
+    """Reports whether some path of `function` is the field path `field` or reaches into it."""
+    paths = (path for block in function.blocks for op in block.ops
+             for path in _op_paths(op.call if isinstance(op, Defer) else op))
+    return any(path == field or path.startswith(field + ".") for path in paths if path)
+
+
 def _op_paths(op) -> tuple:
     match op:
         case Call(receiver=receiver, args=args):

@@ -165,6 +165,18 @@ class ExpressionLowerer:
             return self._path(node.named_children[-1])
         return self._value(node)
 
+    def _note_built(self, call: Call, target: str) -> None:
+        """Remembers the arguments of this package's own types that a call of one of its functions
+        was given, for the methods later called on its result (see LeakAnalysis._given_fields)."""
+        own = self.scope.package.key + "."
+        given = tuple(("given", f"{call.callee}#{index}={self.types[arg]}") for index, arg in enumerate(call.args)
+                      if arg in self.locals and self.types.get(arg, "").startswith(own)) \
+            if call.receiver is None and call.callee.startswith(own) else ()
+        if given:
+            self.built[target] = given  # Ex) service := NewDNSResolverService(mockDialer, &log, metrics)
+        else:
+            self.built.pop(target, None)
+
     def _temp(self) -> str:
         self.temps += 1
         return f"$t{self.temps}"
@@ -207,6 +219,12 @@ class ExpressionLowerer:
         if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
             # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
             call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))
+        if call.receiver in self.built:
+            # Ex) service := NewDNSResolverService(mockDialer, log); service.DialUDP(a)   (what the
+            # constructor stored decides what its methods return)
+            call = replace(call, kwargs=call.kwargs + self.built[call.receiver])
+        if results and results[0] is not None and not results[0].startswith("$"):
+            self._note_built(call, results[0])
         if self.silent and any(_served_by(text(arg), self.silent, self.silent_urls) for arg in nodes):
             # Ex) c.Get(ts.URL)   (ts's handler writes nothing: an empty body, the connection handed back)
             call = replace(call, kwargs=call.kwargs + (("body", "empty"),))

@@ -56,6 +56,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.silent_urls: set[str] = set()  # URLs parsed from a silent server's (`u, _ := url.Parse(ts.URL)`)
         self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
+        self.built: dict[str, tuple[tuple[str, str], ...]] = {}  # value -> the typed arguments its constructor got (_note_built)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
@@ -287,6 +288,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.receipts.difference_update(targets)  # Ex) ok = check()   (no longer a receive's ok)
         for target in targets if self.pipes else ():
             self.pipes.pop(target, None)
+        for target in targets if self.built else ():
+            self.built.pop(target, None)  # Ex) service = other   (no longer what the constructor built)
         if len(left) in (1, 2) and len(right) == 1 and receives(right[0]) and left[0].type == "identifier" \
                 and targets[0] is not None and (declare or self._is_local_target(left[0], targets[0])):
             self._bind_receive(left, targets, right[0], declare)
@@ -503,6 +506,13 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                     self.cfg.emit(Assign(self.pos.span(node), targets[0], source))
                 if left[1].type == "identifier":
                     self.closers[text(left[1])] = source
+            elif _asserts_pointer(value) and len(left) == 2 and source is not None:
+                # Ex) if gc, ok := s.client.(*grpcConn); ok { gc.Close() }   (gc is s.client where ok
+                # is true, and nil where it is false; an interface asserted, `f, ok := s.(RawProcessor)`,
+                # keeps its unknown type: what its methods return is no more known than before)
+                types = [self._type_of(value)]
+                if targets[0] is not None and self._is_local_target(left[0], targets[0]):
+                    self.cfg.emit(Assign(self.pos.span(node), targets[0], source))
         for index, (item, target) in enumerate(zip(left, targets)):
             if declare and item.type == "identifier":
                 self._declare(text(item), types[index] if index < len(types) else "")
@@ -791,6 +801,14 @@ def source_is_path(selector: Node) -> bool:
     while operand is not None and operand.type == "selector_expression":
         operand = operand.child_by_field_name("operand")
     return operand is not None and operand.type == "identifier"
+
+
+def _asserts_pointer(value: Node) -> bool:
+    """Reports whether `value` is a type assertion to a pointer type (`v.(*grpcConn)`): a concrete type."""
+    if value.type != "type_assertion_expression":
+        return False
+    asserted = value.child_by_field_name("type")
+    return asserted is not None and asserted.type == "pointer_type"
 
 
 def _asserts_closer(value: Node) -> bool:
