@@ -58,6 +58,7 @@ class LeakAnalysis(Oracle):
         """`functions` is the tree's FunctionIndex; summaries of other packages' functions go to
         `shared` (they do not depend on the package being checked, so every package reuses them)."""
         self.rules = [r for r in rules if r.acquire and not r.derived_from]
+        self._python = any(r.language == "python" for r in self.rules)
         self.by_id = {r.id: r for r in rules}
         self.functions = functions
         self._local = Summaries()
@@ -194,7 +195,10 @@ class LeakAnalysis(Oracle):
         if callee.endswith(".__init__") and call.receiver is None and call.args[:1] == (None,) \
                 and callee in self.functions:
             return self._constructed(callee)  # Ex) p = Poller()   (a class of the tree holding a socket pair)
-        if call.receiver is not None and callee in self.functions and self.functions[callee].owner is not None:
+        # (a Python method only: a Go method has a receiver, never opened so, see _opened; asking
+        # whether the callee is a tree function would lower it, and may load its package)
+        if call.receiver is not None and self._python and callee in self.functions \
+                and self.functions[callee].owner is not None:
             opened = self._opened(callee)
             if opened is not None:
                 return opened  # Ex) conn = BrokerConnection(host); conn.connect()   (now it holds a socket)

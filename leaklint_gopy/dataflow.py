@@ -380,14 +380,13 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # Ex) net.close()   (its class's close: `if self._closed: return` first reads as a path
                 # that keeps it open, but it is the object's one way to close what it holds)
                 return "release"
-        typed = self.sites[fact.site].clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
-        callee = typed if self.oracle.is_tree_function(typed) else call.callee
-        made = callee.startswith("?.") and spec.language == "go" and self.oracle.made_method(
-            self.sites[fact.site].clause, call.callee[2:])
-        if made:
-            # Ex) f, err := atomicfile.New(p); ...; f.Cancel()   (New returns its package's *atomicFile as a File)
-            callee = made
-        if spec.language == "python" and self._object_call(call, holders) \
+        python = spec.language == "python"
+        # The method the receiver's call runs matters only where the receiver leads to the resource:
+        # asking whether it is a tree function lowers it (and may load its package), so a call that
+        # is only given the resource (`io.Copy(w, resp.Body)`) never asks
+        receiving = call.receiver is not None and any(refers(call.receiver, holder) for holder in holders)
+        callee, made = self._method_run(call, fact, spec) if receiving or python else (call.callee, "")
+        if python and self._object_call(call, holders) \
                 and not self.sites[fact.site].clause.object_release_methods:
             # Ex) producer = self.makeProducer(request, f); producer.start()   (start() registers the
             # producer with the request, which stops it, and closes f, later): a method of an object
@@ -407,7 +406,6 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # Ex) w := &wrapper{rows: rows}; w.Scan(&v)   (the method closes what its receiver holds)
                 # Ex) info = pool.connect(); info.close_socket()   (a SocketInfo: its method, by the site's type)
                 rest = remainder(call.receiver, holder)
-                python = spec.language == "python"
                 if python and not rest:
                     rest = self.sites[fact.site].clause.field or ""  # Ex) for info in self.sockets: info.close()
                 # A Python method's object is its parameter 0; one holding the resource in a field is
@@ -457,6 +455,18 @@ class FunctionAnalysis(OwnedFields, Closures):
             if effect != "borrows" and not effect.startswith("passes"):
                 return _EFFECTS[effect]
         return "borrow"
+
+    def _method_run(self, call: Call, fact: Fact, spec: RuleSpec) -> tuple[str, str]:
+        """Returns the function a call runs on what holds the resource of `fact`: the tree method of
+        the site's type for a method of an unknown receiver (`?.Close`), or the one a tree function's
+        summary made (see Oracle.made_method); else the call's callee. The second value is the
+        method made, or ""."""
+        clause = self.sites[fact.site].clause
+        typed = clause.type + call.callee[1:] if call.callee.startswith("?.") else call.callee
+        callee = typed if self.oracle.is_tree_function(typed) else call.callee
+        made = callee.startswith("?.") and spec.language == "go" and self.oracle.made_method(clause, call.callee[2:])
+        # Ex) f, err := atomicfile.New(p); ...; f.Cancel()   (New returns its package's *atomicFile as a File)
+        return (made, made) if made else (callee, "")
 
     def _object_call(self, call: Call, holders: list[Holder]) -> bool:
         """Reports whether `call` is a method call on an object of this function (not its own `self`)

@@ -415,18 +415,28 @@ class ControlFlowLowerer:
 
 def _changed_in(node: Node, name: str) -> bool:
     """Reports whether `node` assigns, redeclares or takes the address of variable `name`."""
-    stack = [node]
+    return bool(changed_among(node, {name}))
+
+
+def changed_among(node: Node, names: set[str] | frozenset[str]) -> set[str]:
+    """Returns the variables among `names` that `node` assigns, redeclares or takes the address of,
+    in one walk of its tree, and none that its text does not name (walking the nodes in Python
+    costs a hundred times a search of its bytes)."""
+    source = node.text
+    wanted = {name for name in names if "\ufffd" in name or name.encode() in source}
+    found: set[str] = set()
+    stack = [node] if wanted else []
     while stack:
         current = stack.pop()
         if current.type in ("assignment_statement", "short_var_declaration", "range_clause", "var_spec"):
             lefts = [current.child_by_field_name("left"), *current.children_by_field_name("name")]
-            if name in {text(n) for left in lefts if left is not None for n in [left, *left.named_children]}:
-                return True
-        if current.type == "unary_expression" and text(current.children[0]) == "&" and \
-                text(current.child_by_field_name("operand")) == name:
-            return True
+            found |= wanted & {text(n) for left in lefts if left is not None for n in [left, *left.named_children]}
+        if current.type == "unary_expression" and text(current.children[0]) == "&":
+            operand = text(current.child_by_field_name("operand"))
+            if operand in wanted:
+                found.add(operand)
         stack.extend(current.named_children)
-    return False
+    return found
 
 
 def _has_fallthrough(case: Node) -> bool:

@@ -14,7 +14,7 @@ from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.contexts import Contexts
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names, _served_by, receives)
-from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
+from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop, changed_among
 from leaklint_gopy.frontends.go.guards import error_text, is_message
 from leaklint_gopy.frontends.go.transports import dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
@@ -707,13 +707,15 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.dialless = set(self.dialless)
         inner.silent = set(self.silent)
         inner.silent_urls = set(self.silent_urls)
-        inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
+        identifiers = _identifiers(node)
+        changed = changed_among(node, (identifiers & self.locals) | set(self.rows))
+        inner.rows = {name: table for name, table in self.rows.items() if name not in changed}
         inner.contexts = self.contexts.inherited()
-        assigned = [name for name in sorted(_identifiers(node) & self.locals) if _changed_in(node, name)]
+        assigned = sorted(changed & identifiers & self.locals)
         # Ex) var resp *http.Response; err = pacer.Call(func() (bool, error) { resp, err = c.Do(req); ... })
         inner.locals |= _kept_by(node, self.body, assigned) if assigned else frozenset()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
-        used = frozenset(_identifiers(node)) & visible
+        used = frozenset(identifiers) & visible
         free = tuple(sorted(used - inner.locals))
         function.free_names = free
         self.out.append(function)
@@ -734,8 +736,8 @@ def _kept_by(literal: Node, body: Node | None, names: list[str]) -> frozenset[st
     one no other code can reach, so it is the literal's to release, as if the literal declared it
     (the closure a retry helper runs, rclone's `var resp *http.Response; err = pacer.Call(func()
     (bool, error) { resp, err = srv.Call(ctx, &opts); return shouldRetry(resp, err) })`)."""
-    if body is None:
-        return frozenset()
+    if body is None or b"var" not in body.text:
+        return frozenset()  # (no `var` declaration: its tree need not be walked)
     wanted = frozenset(names)
     declared: set[str] = set()
     mentioned: set[str] = set()
