@@ -147,6 +147,16 @@ class CallLowering:
             return (dotted, None) if dotted is not None else None
         return None
 
+    def _built_by_self(self, func: ast.expr) -> str | None:
+        """Returns the tree class a helper method of this function's object returns an instance of
+        (factories.class_built), for a call of `func`: the type of what it binds, not an acquisition."""
+        if self.klass is None or not self.receiver:
+            return None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.receiver:
+            # Ex) pool = self.get_pool(addr, 1); pool.get_socket()   (def get_pool(self, ...): return Pool(...))
+            return factories.class_built(self.module, self.klass, func.attr)
+        return None
+
     def _read_as_file(self, node: ast.Call, method: str) -> bool:
         """Reports whether the function uses the result of a call of `method` (a name some rule
         acquires on) as a file (file_use); the function is read for it once, when first asked."""
