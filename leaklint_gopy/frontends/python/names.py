@@ -20,7 +20,7 @@ from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
 # Modules that are another module under a second name: `from posix import *` binds os functions;
 # gevent.subprocess and gevent.socket are drop-ins for subprocess and socket (the same Popen, PIPE,
 # socket class and semantics, cooperative).
-_MODULE_ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "socket.SocketType": "socket.socket",
+MODULE_ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "socket.SocketType": "socket.socket",
                    "requests.api": "requests", "requests.sessions": "requests", "gevent.subprocess": "subprocess",
                    "gevent.socket": "socket"}
 # Star imports of these modules bind the names of a table (exports.py); any other star import binds
@@ -32,7 +32,7 @@ _BUILTINS = frozenset(dir(builtins))
 @lru_cache(maxsize=1 << 16)  # asked at every call lowered, mostly about the same few hundred names
 def canonical(dotted: str) -> str:
     """Returns `dotted` with module aliases replaced (`posix.open` -> `os.open`)."""
-    for alias, target in _MODULE_ALIASES.items():
+    for alias, target in MODULE_ALIASES.items():
         if dotted == alias or dotted.startswith(alias + "."):
             return target + dotted[len(alias):]
     return dotted
