@@ -43,6 +43,7 @@ class Summaries:
     passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = field(default_factory=dict)
     depends: dict[str, frozenset[str]] = field(default_factory=dict)  # the summaries each summary used
     spans: dict[str, Span] = field(default_factory=dict)  # where each summarised function is
+    pooling: set[tuple] = field(default_factory=set)  # effects keys of methods that take a resource back (check-ins)
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,6 +561,9 @@ class LeakAnalysis(Oracle):
             return "borrows"
         err = param_at(function, paired)
         leaked, released, failing, drained = self._seeded(callee, function.params[index], rest, spec, err)
+        key = (callee, function.params[index], rest, spec.id, err)
+        if key in self._local.pooling or key in self._summaries(callee).pooling:
+            return "pools"  # Ex) pool.maybe_return_socket(sock_info)   (taken back into the pool: see _seeded)
         if leaked and released and failing:
             return "closes-on-success"  # Ex) closes the body, or returns an error having left it open
         if released and index == 0 and rest and spec.language == "python" \
@@ -673,6 +677,14 @@ class LeakAnalysis(Oracle):
         kept = function.owner is not None and function.owner.constructor or 0 in analysis.pooled or guessed
         normal = [leak for leak in leaks if leak.site == 0 and leak.kind in _NORMAL_EXITS
                   and (leak.kind != "unowned" or not kept)]
+        if 0 in analysis.pooled and function.owner is not None and not function.owner.constructor \
+                and function.owner.receiver and name != function.owner.receiver:
+            # Ex) def maybe_return_socket(self, s): if s.closed: return; ...; self.sockets.add(s)   (a check-in:
+            # the object takes the resource back into a container of its own on some path, and its other
+            # paths are its own decisions (one already closed, the request's socket it holds, a reset
+            # after fork): the caller has handed it over, as to a close)
+            normal = []
+            summaries.pooling.add(key)
         failing: bool | None = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
         if normal and not failing and reports_errors(function) and all(
                 leak.kind == "return" and leak.detail == "succeeding" for leak in normal):

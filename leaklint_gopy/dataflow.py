@@ -510,6 +510,12 @@ class FunctionAnalysis(OwnedFields, Closures):
             if effect in ("passes", "passes-on-success"):
                 # Ex) resp, err := checkResp(c.Do(req))   (handed back: the results hold it, see _call)
                 self.passing[fact.site] = self.oracle.passed_back(call.callee, index, rest, spec, paired)
+            if effect == "pools":
+                # Ex) pool.maybe_return_socket(sock_info)   (given back, as closed: an exception before it leaks it)
+                # Ex) self._return_socket(sock_info)   (a check-in of the method's own object: kept by it)
+                self.pooled.add(fact.site)
+                own = self.function.owner.receiver if self.function.owner is not None else ""
+                return "escape" if own and call.receiver == own else "release"
             return _EFFECTS.get(effect, "borrow")
         if spec.unresolved_calls == "borrow" or self._own_object(call.args[index], holder):
             return "borrow"
@@ -794,7 +800,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         return frozenset()
 
 # What a tree function's summary says it does to a resource -> its effect on the caller's fact.
-_EFFECTS = {"closes": "release", "escapes": "escape", "closes-on-success": "release-on-success",
+_EFFECTS = {"closes": "release", "escapes": "escape", "pools": "release", "closes-on-success": "release-on-success",
             "closes-on-failure": "release-on-failure", "drains": "drain", "passes": "borrow", "borrows": "borrow",
             "escapes-on-success": "escape-on-success", "passes-on-success": "borrow"}
 

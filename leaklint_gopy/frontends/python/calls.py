@@ -147,6 +147,31 @@ class CallLowering:
             return (dotted, None) if dotted is not None else None
         return None
 
+    def _built_by_self(self, func: ast.expr) -> str | None:
+        """Returns the tree class a helper method of this function's object returns an instance of
+        (factories.class_built), for a call of `func`: the type of what it binds, not an acquisition."""
+        if self.klass is None or not self.receiver:
+            return None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self.receiver:
+            # Ex) pool = self.get_pool(addr, 1); pool.get_socket()   (def get_pool(self, ...): return Pool(...))
+            return factories.class_built(self.module, self.klass, func.attr) or self._field_class(func.attr)
+        return None
+
+    def _field_class(self, name: str) -> str | None:
+        """Returns the class a field of this function's object holding classes of the tree builds
+        (`self.pool_class(...)`): the nearest class of the tree that every class bound to it derives
+        from (`BasePool`, for `Pool` and `GreenletPool`), whose methods they share; None when there
+        is none."""
+        for member in self.module.lineage(self.klass)[0]:
+            classes = self.module.fields(member).field_classes.get(name)
+            if classes:
+                infos = [self.module.class_of(c) for c in sorted(classes)]
+                if any(info is None for info in infos):
+                    return None
+                lineages = [[m.qualname for m in self.module.lineage(info)[0]] for info in infos]
+                return next((q for q in lineages[0] if all(q in line for line in lineages[1:])), None)
+        return None
+
     def _read_as_file(self, node: ast.Call, method: str) -> bool:
         """Reports whether the function uses the result of a call of `method` (a name some rule
         acquires on) as a file (file_use); the function is read for it once, when first asked."""

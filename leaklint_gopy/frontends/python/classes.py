@@ -25,6 +25,7 @@ class ClassInfo:
     field_types: dict[str, str] = field(default_factory=dict)
     field_origins: dict[str, str] = field(default_factory=dict)
     field_functions: dict[str, str] = field(default_factory=dict)  # `self.openfile = open`: "" if rebound
+    field_classes: dict[str, set[str]] = field(default_factory=dict)  # `self.pool_class = Pool`: each class bound
     cached: set[str] = field(default_factory=set)
     containers: set[str] = field(default_factory=set)
     collected: bool = False
@@ -219,6 +220,9 @@ def _bind_function(info: ClassInfo, node: ast.Assign, receiver: str, method, sco
         name = _field_name(target, receiver)
         if name:
             _bind(info, name, dotted if dotted and not _looks_like_class(dotted, scope) else "")
+            if dotted and scope.class_of(dotted) is not None:
+                # Ex) self.pool_class = pool.GreenletPool if use_greenlets else pool.Pool
+                info.field_classes.setdefault(name, set()).add(dotted)
 
 
 # Functions of C modules: a class attribute holding one is no method (`self.openfile(p)` is `open(p)`),

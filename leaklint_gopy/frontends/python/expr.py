@@ -340,7 +340,8 @@ class ExpressionLowerer(CallLowering):
             return
         name = self._name(target.id)
         # Ex) handler = self._makeOne(path)   (an object of the class a hook of self picks: factories.py)
-        dotted = self._dotted(call.func) or next(iter(self._hook_class(call.func) or ()), None)
+        dotted = self._dotted(call.func) or next(iter(self._hook_class(call.func) or ()), None) \
+            or self._built_by_self(call.func)
         self.types.pop(name, None)
         self.origins.pop(name, None)
         if dotted in CONTAINER_CALLS:

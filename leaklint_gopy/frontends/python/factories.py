@@ -64,6 +64,42 @@ def _class_returned(module: ModuleScope, info: ClassInfo, method: str) -> str | 
     return dotted if dotted is not None and module.class_of(dotted) is not None else None
 
 
+def class_built(module: ModuleScope, info: ClassInfo, method: str) -> str | None:
+    """Returns the tree class of which instance method `method`, looked up on class `info`, returns
+    a new instance on every return (`return Pool(pair, opts)`, or the result of another such method
+    of the same object); None otherwise. Only the result's class: what the instance holds is the
+    method's summary's business."""
+    # Ex) def get_pool(self, pair, **kw): return Pool(pair, PoolOptions(**kw))
+    key = f"builds-class:{method}"
+    if key not in info.memo:
+        info.memo[key] = None  # recursion guard: a method returning its own result builds nothing known
+        info.memo[key] = _class_built(module, info, method)
+    return info.memo[key]
+
+
+def _class_built(module: ModuleScope, info: ClassInfo, method: str) -> str | None:
+    qualname = module.find_method(info, method)
+    node = module.function_node(qualname) if qualname else None
+    defining = _defining_scope(module, qualname) if node is not None else None
+    if node is None or defining is None or not node.args.args or module.method_kind(qualname) != "instance":
+        return None
+    scope = LocalScope.of(node, defining.importer)
+    receiver = node.args.args[0].arg
+    built: set[str | None] = set()
+    for statement in statements(node):
+        if isinstance(statement, ast.Return):
+            value = statement.value
+            if not isinstance(value, ast.Call):
+                return None
+            func = value.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == receiver:
+                built.add(class_built(module, info, func.attr))  # Ex) return self.get_pool(addr, 1)
+            else:
+                dotted = _dotted(defining, scope, func)
+                built.add(dotted if dotted is not None and module.class_of(dotted) is not None else None)
+    return built.pop() if len(built) == 1 else None
+
+
 def factory_forwarding(module: ModuleScope, info: ClassInfo, method: str) -> tuple[str, Forwarding] | None:
     """Returns the class that method `method`, looked up on class `info`, builds from its caller's
     arguments with a hook of its object (`return self._getTargetClass()(*arg, **kw)`), and how it

@@ -58,7 +58,7 @@ def lower_file(path: str, source: bytes, needles: Needles, tree: TreeModules | N
     """Returns the lowered functions of one file, or one FileError saying why it cannot be read;
     names it imports from the other modules of the `tree` resolve to their definitions."""
     lowered = LoweredFile(path, "python", [], directives.parse(path, "python", source))
-    modules = needles.worth_parsing(source)
+    modules = needles.worth_parsing(source, module_name(path))
     importer = f"{module_name(path)}.__init__" if path.endswith("__init__.py") else module_name(path)
     # Ex) from .net import dial   (another module's function that returns a socket)
     called = frozenset(tree.acquirers(needles).used_by(source, importer)) if tree is not None else frozenset()

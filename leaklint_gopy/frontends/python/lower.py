@@ -270,9 +270,21 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         # Ex) return sock   Ex) return conn, addr
         items = value.elts if isinstance(value, ast.Tuple) else [value] if value is not None else []
         values = tuple(self._value(item) for item in items)
+        if any(frame.kind == "finally" for frame in self.frames):
+            # Ex) try: return sock finally: sock = None   (the value is taken before the finally body runs)
+            values = tuple(self._returned_copy(value, node) for value in values)
         self._unwind(0)
         self._hand_over(self.pos.span(node))
         self._emit(Exit(self.pos.span(node), "return", values))
+
+    def _returned_copy(self, value: str | None, node: ast.Return) -> str | None:
+        """Returns a temporary holding what `value` (a name or field path) refers to, so that a
+        finally body rebinding the name does not drop the value being returned."""
+        if value is None or value.startswith("$"):
+            return value
+        temp = self._temp()
+        self._emit(Assign(self.pos.span(node), temp, value))
+        return temp
 
     def _hand_over(self, span: Span) -> None:
         """A constructor returning normally hands its object, and what its fields hold, to the caller."""
@@ -377,6 +389,9 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.cfg.goto(body if holds else head)
         self.cfg.start(body)
         self._bind_path(node.target, iterable if holds else None, None)
+        if holds and iterable in self.containers and isinstance(node.target, ast.Name):
+            # Ex) pairs = [socket.socketpair() for _ in r]; for pair in pairs: for s in pair: s.close()
+            self.containers.add(self._name(node.target.id))
         self._loop_body(node, head, after)
         self.cfg.start(orelse)
         self._exhausted(self.pos.span(node.iter), node.iter, iterable)

@@ -18,9 +18,11 @@ from leaklint_gopy.frontends.python.classes import ClassInfo, ClassQueries, look
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
 
 # Modules that are another module under a second name: `from posix import *` binds os functions;
-# gevent.subprocess is a drop-in for subprocess (the same Popen, PIPE and semantics, cooperative).
-_MODULE_ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "socket.SocketType": "socket.socket",
-                   "requests.api": "requests", "requests.sessions": "requests", "gevent.subprocess": "subprocess"}
+# gevent.subprocess and gevent.socket are drop-ins for subprocess and socket (the same Popen, PIPE,
+# socket class and semantics, cooperative).
+MODULE_ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "socket.SocketType": "socket.socket",
+                   "requests.api": "requests", "requests.sessions": "requests", "gevent.subprocess": "subprocess",
+                   "gevent.socket": "socket"}
 # Star imports of these modules bind the names of a table (exports.py); any other star import binds
 # the names nothing else binds. `_socket`, `posix` and `nt` export what their public module does.
 _STAR_TABLE_ALIASES = {"_socket": "socket", "posix": "os", "nt": "os"}
@@ -30,7 +32,7 @@ _BUILTINS = frozenset(dir(builtins))
 @lru_cache(maxsize=1 << 16)  # asked at every call lowered, mostly about the same few hundred names
 def canonical(dotted: str) -> str:
     """Returns `dotted` with module aliases replaced (`posix.open` -> `os.open`)."""
-    for alias, target in _MODULE_ALIASES.items():
+    for alias, target in MODULE_ALIASES.items():
         if dotted == alias or dotted.startswith(alias + "."):
             return target + dotted[len(alias):]
     return dotted
@@ -77,6 +79,10 @@ class ModuleScope(ClassQueries):
         """Returns the scope of a parsed module named `name` (a `package`'s `__init__`); names
         imported from the run's other `modules` (tree.TreeModules) resolve to where they are defined."""
         scope = cls(name, tree=modules, importer=f"{name}.__init__" if package else name)
+        if canonical(name) != name:
+            # Ex) gevent/socket.py: copy_globals(_socket3, globals()) binds socket, getaddrinfo...   (a
+            # drop-in module's names it does not bind are those of the module it stands for)
+            scope.stars.append(canonical(name))
         statements = list(_top_level(tree.body))
         once = Counter(name for statement in statements for name in _assigned_names(statement))
         for statement in statements:
@@ -84,8 +90,22 @@ class ModuleScope(ClassQueries):
                 continue
             scope._bind_statement(statement)
         for info in scope.classes.values():
-            info.bases = [scope.resolve_global_expr(base) for base in info.node.bases]
+            info.bases = [found for base in info.node.bases for found in scope._bases_of(base)]
         return scope
+
+    def _bases_of(self, node: ast.expr) -> list[str | None]:
+        """Returns what a base expression of a class statement stands for: the class it names, or
+        the bases of a class built by a call in the base list (`Meta("NewBase", (Base,), {})`,
+        `six.with_metaclass(Meta, Base)`: Python 2 and 3's spelling of a metaclass), whose own
+        namespace is empty."""
+        if isinstance(node, ast.Call) and not node.keywords:
+            # Ex) class TestCase(TestCaseMetaClass("NewBase", (BaseTestCase,), {})):   (gevent's greentest)
+            match node.args:
+                case [_, ast.Tuple(elts=bases), ast.Dict(keys=[])]:
+                    return [self.resolve_global_expr(base) for base in bases]
+                case [_, *bases] if bases and (self.resolve_global_expr(node.func) or "").endswith(".with_metaclass"):
+                    return [self.resolve_global_expr(base) for base in bases]  # Ex) six.with_metaclass(Meta, Base)
+        return [self.resolve_global_expr(node)]
 
     def _bind_statement(self, node: ast.stmt) -> None:
         match node:

@@ -7,8 +7,12 @@ import functools
 import re
 from dataclasses import dataclass
 
+from leaklint_gopy.frontends.python.names import MODULE_ALIASES, canonical
+
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([^\n#;]+))", re.MULTILINE)
 _LOADED = re.compile(rb"^(\w+)[ \t]*=[ \t]*[\w.]+\([ \t]*['\"](\w+)['\"][ \t]*\)", re.MULTILINE)
+# Ex) from gevent import socket, sleep   (the names a from-import binds, for the modules among them)
+_FROM_NAMES = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w \t,]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +45,20 @@ class Needles:
     def modules(self, source: bytes) -> set[str]:
         """Returns the acquiring modules (`socket`, `requests`) that a file imports, anywhere in it."""
         found: set[str] = set()
+        dotted: list[bytes] = []  # the modules of `import a.b` statements, for drop-ins below
         for match in _IMPORT.finditer(source):
             modules = [match.group(1)] if match.group(1) else match.group(2).split(b",")
             found.update(m.strip().split(b".")[0].split(b" ")[0].decode("ascii", "replace") for m in modules)
+            if match.group(2) and b"." in match.group(2):
+                dotted += [m.strip().split(b" ")[0] for m in modules]
         # Ex) socket = patcher.original('socket')   (a module loaded by name: names.py binds it so)
         found.update(m.group(1).decode("ascii", "replace") for m in _LOADED.finditer(source)
                      if m.group(1) == m.group(2))
+        if not _ALIAS_ROOTS.isdisjoint(found):
+            # Ex) from gevent import socket   Ex) import gevent.socket   (a drop-in for a module: names.canonical)
+            found.update(_aliased(f"{m.group(1).decode('ascii', 'replace')}.{name.decode('ascii', 'replace')}")
+                         for m in _FROM_NAMES.finditer(source) for name in re.findall(rb"\w+", m.group(2)))
+            found.update(_aliased(m.decode("ascii", "replace")) for m in dotted)
         return found & self.words
 
     def call_names(self, modules: frozenset[str]) -> frozenset[str]:
@@ -56,14 +68,28 @@ class Needles:
     def literal_in(self, source: bytes) -> bool:
         return any(literal in source for literal in self.literals)
 
-    def worth_parsing(self, source: bytes) -> set[str]:
-        """Returns the acquiring modules a file imports when it also names one of their acquiring
-        calls or holds a literal (`stream=True`, `open(`); else an empty set: nothing in it acquires
-        (a file importing `os` only for `os.path` is not parsed)."""
-        modules = self.modules(source)
+    def worth_parsing(self, source: bytes, module: str = "") -> set[str]:
+        """Returns the acquiring modules a file (module `module`) imports when it also names one of
+        their acquiring calls or holds a literal (`stream=True`, `open(`); else an empty set: nothing
+        in it acquires (a file importing `os` only for `os.path` is not parsed). A drop-in module
+        (gevent.socket) counts as importing the module it stands for, whose names it binds unseen."""
+        modules = self.modules(source) | ({_aliased(module)} & self.words if module else set())
         if self.literal_in(source) or modules and _module_words(self, frozenset(modules)).search(source):
             return modules or {"builtins"}
         return set()
+
+
+# The top-level packages of drop-in modules that stand for another top-level module (gevent for
+# gevent.socket): a file importing none of them needs no second look at its imports.
+_ALIAS_ROOTS = frozenset(alias.split(".")[0] for alias, target in MODULE_ALIASES.items()
+                         if alias.split(".")[0] != target.split(".")[0])
+
+
+def _aliased(module: str) -> str:
+    """Returns the top-level module that `module` stands for when it is a drop-in for another
+    (`gevent.socket` for `socket`), else ""."""
+    target = canonical(module)
+    return target.split(".", 1)[0] if target != module else ""
 
 
 @functools.lru_cache(maxsize=256)
