@@ -716,6 +716,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.silent = set(self.silent)
         inner.silent_urls = set(self.silent_urls)
         inner.counts = dict(self.counts)
+        # Ex) req, _ := NewRequest("GET", ts.URL, nil); go func() { c.Do(req) }()   (the same request)
+        inner.requests = {name: notes for name, notes in self.requests.items() if not _changed_in(node, name)}
         inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
         inner.contexts = self.contexts.inherited()
         assigned = [name for name in sorted(_identifiers(node) & self.locals) if _changed_in(node, name)]
