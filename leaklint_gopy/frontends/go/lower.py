@@ -50,6 +50,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.captured: set[str] = set()  # names a deferred closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
         self.counts: dict[str, int] = {}  # the function's integer constants (`const N = 3`)
+        self.retired: set[str] = set()  # names of closed blocks' variables a closure keeps (see _shadow)
         self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
@@ -159,6 +160,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         shadowing = {name for name, _, _ in self.shadows[-1]}
         loop_body = bool(self.loops) and self.loops[-1].depth == len(self.shadows) - 1
         local = sorted(self.declared[-1] - shadowing - self.captured - _NOT_PATHS)
+        self.retired |= self.declared[-1] & self.captured
         if local and self.cfg.reachable and not loop_body and len(self.declared) > 1:
             # Ex) if a != "" { f, err := os.Create(a); ... }   (f is gone at the brace: a later `f` in
             # another block is another variable, not an overwrite of this one)
@@ -176,15 +178,29 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _shadow(self, node: Node, left: list[Node]) -> None:
         """Before `x, err := ...` declares in an inner block a name an outer block declared, saves
         the outer variable under an alias: what it holds is not overwritten, only hidden until the
-        block ends (`if ok { c, err := net.Dial(...) }` leaves the outer c open, not lost)."""
+        block ends (`if ok { c, err := net.Dial(...) }` leaves the outer c open, not lost). So too
+        for a variable of a closed block that a deferred closure keeps (`retired`): the closure
+        closes that one at exit, not the new one of this block, so the name holds it again after."""
+        # Ex) if a { f, _ := os.Create(a); defer func() { f.Close() }() }; if b { f, _ := os.Create(b); ... }
         for item in left:
             name = text(item) if item.type == "identifier" else ""
+            retired = name in self.retired and len(self.declared) > 1
             if not name or name in _NOT_PATHS or name in self.declared[-1] \
-                    or not any(name in names for names in self.declared[:-1]):
+                    or not (retired or any(name in names for names in self.declared[:-1])):
                 continue
             alias = f"{name}~{item.start_point[0] + 1}~{item.start_point[1]}"  # no dot: not a field path
             self.cfg.emit(Assign(self.pos.span(item), alias, name))
             self.shadows[-1].append((name, alias, self.types.get(name, "")))
+
+    def _unretire(self, span: Span, returned: tuple[str | None, ...]) -> None:
+        """Before a return inside blocks hiding a retired variable (see _shadow), makes the name
+        hold that variable again, as at the block's end: the deferred closure keeping it closes
+        what the name holds when the function returns (unless the return hands the new one back)."""
+        for shadows in self.shadows[1:]:
+            for name, alias, _ in shadows:
+                if name in self.retired and name not in returned:
+                    self.cfg.emit(Kill(span, (name,), "scope"))
+                    self.cfg.emit(Assign(span, name, alias))
 
     def _restore_shadowed(self, span: Span, depth: int) -> None:
         """Leaving blocks `depth` and deeper (their end, or a break or continue out of them): each
@@ -646,6 +662,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             values = tuple(self._value(item) for item in items)
         else:
             values = tuple(self.results)
+        self._unretire(self.pos.span(node), values)
         failing = self.failing and bool(items) and self._reports_failure(items[-1])
         succeeding = self.failing and bool(items) and items[-1].type == "nil"
         kind = "abort" if self.exiting else "return"
