@@ -213,7 +213,7 @@ class ControlFlowLowerer:
             self.cfg.jump(after)
         self.cfg.goto(body_block)
         loop = _Loop(label, after, step, depth=len(self.shadows),
-                     bounded=_few_iterations(clause, self._table(clause), self.counts))
+                     bounded=_few_iterations(clause, self._table(clause)))
         self.loops.append(loop)
         self.breakables.append(loop)
         body = node.child_by_field_name("body")
@@ -475,11 +475,10 @@ def _table_literal(value: Node | None) -> Node | None:
     return value if value is not None and value.type == "composite_literal" else None
 
 
-def _few_iterations(clause: Node | None, table: Node | None = None, counts: dict[str, int] | None = None) -> bool:
+def _few_iterations(clause: Node | None, table: Node | None = None) -> bool:
     """Reports whether a loop's iterations are a small number fixed in the source: a count between
-    integer literals (or up to one of the function's integer constants, `counts`: `i < N`),
-    `range 5`, or a range over a literal slice or array (`table`: the literal a package-level
-    variable ranged over is initialised with, `for _, tt := range udpTests`)."""
+    integer literals, `range 5`, or a range over a literal slice or array (`table`: the literal a
+    package-level variable ranged over is initialised with, `for _, tt := range udpTests`)."""
     if clause is None:
         return False
     if clause.type == "range_clause":
@@ -494,13 +493,9 @@ def _few_iterations(clause: Node | None, table: Node | None = None, counts: dict
         return False
     values = _items(initializer.child_by_field_name("right"))
     right = condition.child_by_field_name("right")
-    if len(values) != 1 or values[0].type != "int_literal" or right is None:
+    if len(values) != 1 or values[0].type != "int_literal" or right is None or right.type != "int_literal":
         return False
-    if right.type == "identifier" and counts and text(right) in counts:
-        bound: int | None = counts[text(right)]  # Ex) const N = 3; for i := 0; i < N; i++
-    else:
-        bound = _integer(text(right)) if right.type == "int_literal" else None
-    start = _integer(text(values[0]))
+    start, bound = _integer(text(values[0])), _integer(text(right))
     return start is not None and bound is not None and abs(bound - start) <= _FEW
 
 

@@ -14,7 +14,7 @@ from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.contexts import Contexts
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names, _served_by, receives)
-from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _integer, _Loop
+from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.guards import error_text, is_message
 from leaklint_gopy.frontends.go.transports import dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
@@ -49,7 +49,6 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
         self.captured: set[str] = set()  # names a deferred closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
-        self.counts: dict[str, int] = {}  # the function's integer constants (`const N = 3`)
         self.retired: set[str] = set()  # names of closed blocks' variables a closure keeps (see _shadow)
         self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
@@ -236,8 +235,6 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self._assignment(node)
             case "var_declaration":
                 self._var_declaration(node)
-            case "const_declaration":
-                self._const_declaration(node)
             case "return_statement":
                 self._return(node)
             case "if_statement":
@@ -641,16 +638,6 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self.tables.update((text(name), value) for name, value in zip(names, values)
                                    if value.type == "composite_literal")
 
-    def _const_declaration(self, node: Node) -> None:
-        # Ex) const N = 3   (a loop counting to it runs as often as the source says)
-        for spec in (child for child in node.named_children if child.type == "const_spec"):
-            names = spec.children_by_field_name("name")
-            values = _items(spec.child_by_field_name("value"))
-            for name, value in zip(names, values) if len(values) == len(names) else ():
-                count = _integer(text(value)) if value.type == "int_literal" else None
-                if count is not None:
-                    self.counts[text(name)] = count
-
     def _return(self, node: Node) -> None:
         # Ex) return resp, nil      Ex) return    (named results)
         items = _items(node.named_children[0]) if node.named_children else []
@@ -732,7 +719,6 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.dialless = set(self.dialless)
         inner.silent = set(self.silent)
         inner.silent_urls = set(self.silent_urls)
-        inner.counts = dict(self.counts)
         # Ex) req, _ := NewRequest("GET", ts.URL, nil); go func() { c.Do(req) }()   (the same request)
         inner.requests = {name: notes for name, notes in self.requests.items() if not _changed_in(node, name)}
         inner.rows = {name: table for name, table in self.rows.items() if not _changed_in(node, name)}
