@@ -6,6 +6,7 @@ flow statements in flow.py); expressions become Call, Assign and Store ops on ac
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from tree_sitter import Node
@@ -16,7 +17,7 @@ from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLo
                                        _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.guards import error_text, is_message
-from leaklint_gopy.frontends.go.transports import dials_nothing, silent_server
+from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
                                          var_specs)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
@@ -55,7 +56,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
         self.silent: set[str] = set()  # httptest servers whose handler writes nothing (transports.silent_server)
         self.silent_urls: set[str] = set()  # URLs parsed from a silent server's (`u, _ := url.Parse(ts.URL)`)
-        self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
+        # transports and clients over them that connect nowhere -> the note their calls get: every
+        # dial fails ("dial", "failing"), or builds its connection in memory ("transport", "injected")
+        self.dialless: dict[str, tuple[str, str]] = {}
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
@@ -337,9 +340,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
                 self.fake_clients[text(item)] = self._tree_transport(value_node)
             if item.type == "identifier" and self._dials_nothing(value_node):
-                self.dialless.add(text(item))  # Ex) tr := &Transport{Dial: func(...) (net.Conn, error) { return nil, e }}
+                # Ex) tr := &Transport{Dial: func(...) (net.Conn, error) { return nil, e }}
+                self.dialless[text(item)] = self._dials_nothing(value_node)
             elif item.type == "identifier":
-                self.dialless.discard(text(item))
+                self.dialless.pop(text(item), None)
             if item.type == "identifier" and value_node.type == "func_literal" and self._fails_test(value_node):
                 self.failers.add(text(item))  # Ex) errorf := func(f string, a ...any) { t.Errorf(f, a...) }
             if item.type == "identifier" and value_node.type == "selector_expression" \
@@ -397,17 +401,34 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         socket = self.addresses.get(text(function.child_by_field_name("operand")), "")
         return bool(socket) and self.scope.type_of_expr(value.child_by_field_name("type")) == socket
 
-    def _dials_nothing(self, value: Node) -> bool:
-        """Reports whether a value is an http.Transport, or an http.Client over one, that connects nowhere."""
+    def _dials_nothing(self, value: Node) -> tuple[str, str] | None:
+        """Returns the note of an http.Transport, or an http.Client over one, that connects nowhere
+        (see `dialless`), else None."""
         while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
             value = value.named_children[-1]
         if value.type == "identifier":
-            return text(value) in self.dialless
+            return self.dialless.get(text(value))
         kind = self._type_of(value) if value.type == "composite_literal" else ""
-        if kind == "net/http.Transport":
-            return dials_nothing(value)
+        if kind == "net/http.Transport" and dials_nothing(value):
+            return ("dial", "failing")
+        if kind == "net/http.Transport" and dials_in_memory(value, self._built_in_memory):
+            return ("transport", "injected")  # Ex) &Transport{Dial: func(n, a string) (net.Conn, error) { return &dumpConn{w, r}, nil }}
         transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
-        return kind == "net/http.Client" and transport is not None and self._dials_nothing(transport)
+        return self._dials_nothing(transport) if kind == "net/http.Client" and transport is not None else None
+
+    def _built_in_memory(self, value: Node) -> bool:
+        """Reports whether `value` makes a connection in memory: a literal of a struct type of the
+        package none of whose fields, embedded ones included, is typed as a connection or a file
+        (`&dumpConn{io.MultiWriter(&buf, pw), dr}`, an io.Writer and an io.Reader)."""
+        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+            value = value.named_children[-1]
+        kind = self._type_of(value) if value.type == "composite_literal" else ""
+        package = self.scope.package
+        local = kind.removeprefix(package.key + ".")
+        if local == kind or local not in package.structs:
+            return False
+        fields = [*package.structs[local].values(), *package.embedded.get(local, [])]
+        return not any(_HOLDING_TYPE.search(text(field)) for field in fields)
 
     def _tree_transport(self, value: Node) -> str:
         """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
@@ -716,7 +737,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.types = dict(self.types)
         inner.failers = set(self.failers)
         inner.fake_clients = dict(self.fake_clients)
-        inner.dialless = set(self.dialless)
+        inner.dialless = dict(self.dialless)
         inner.silent = set(self.silent)
         inner.silent_urls = set(self.silent_urls)
         # Ex) req, _ := NewRequest("GET", ts.URL, nil); go func() { c.Do(req) }()   (the same request)
@@ -801,6 +822,9 @@ def _ends_process(function: FunctionIR) -> None:
                      for op in block.ops]
 
 
+# A field type that may hold a connection or a descriptor (net.Conn, *tls.Conn, *os.File,
+# net.Listener, io.ReadWriteCloser): a struct with one is no connection made in memory.
+_HOLDING_TYPE = re.compile(r"(?:Conn|File|Listener|Closer)\b")
 _CHILD_FILES = frozenset({"ExtraFiles", "Stdin", "Stdout", "Stderr"})
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
 # crypto/tls's dials: each returns a connection only once its handshake succeeded.

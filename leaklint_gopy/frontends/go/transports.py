@@ -7,6 +7,7 @@ that only builds HEAD requests, a response with no body to hold. It reads syntax
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from tree_sitter import Node
 
@@ -27,8 +28,19 @@ def dials_nothing(literal: Node) -> bool:
     return bool(plain) and all(_returns_no_conn(value) for value in dials)
 
 
-def _returns_no_conn(value: Node) -> bool:
-    """Reports whether a func literal returns, and each of its returns gives nil as the connection."""
+def dials_in_memory(literal: Node, built: Callable[[Node], bool]) -> bool:
+    """Reports whether a Transport literal sets a plain dial function, and every dial function it
+    sets is a func literal whose returns give nil or a connection `built` says is made in memory
+    (`return &dumpConn{w, r}, nil`): its requests open no socket."""
+    values = dict(_keyed_values(literal))
+    plain = [values[key] for key in _PLAIN_DIALS if key in values]
+    dials = plain + [values[key] for key in _TLS_DIALS if key in values]
+    return bool(plain) and all(_returns_no_conn(value, built) for value in dials)
+
+
+def _returns_no_conn(value: Node, built: Callable[[Node], bool] | None = None) -> bool:
+    """Reports whether a func literal returns, and each of its returns gives nil as the connection
+    (or one that `built` accepts)."""
     if value.type != "func_literal":
         return False
     returns = []
@@ -40,12 +52,12 @@ def _returns_no_conn(value: Node) -> bool:
         if node.type == "return_statement":
             returns.append(node)
         stack.extend(node.named_children)
-    return bool(returns) and all(_first_is_nil(node) for node in returns)
+    return bool(returns) and all(_first_is_nil(node, built) for node in returns)
 
 
-def _first_is_nil(statement: Node) -> bool:
+def _first_is_nil(statement: Node, built: Callable[[Node], bool] | None = None) -> bool:
     items = _items(statement.named_children[0]) if statement.named_children else []
-    return bool(items) and items[0].type == "nil"
+    return bool(items) and (items[0].type == "nil" or built is not None and built(items[0]))
 
 
 def silent_server(value: Node | None) -> bool:
