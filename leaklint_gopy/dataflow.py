@@ -330,13 +330,6 @@ class FunctionAnalysis(OwnedFields, Closures):
                 out.add(fact)
                 continue
             if effect == "drain" and self.sites[fact.site].spec.drained_rule and not deferred:
-                site = self.sites[fact.site]
-                if len(call.results) > 1 and call.results[-1] is not None and site.clause in site.spec.acquire:
-                    # Ex) body, err := io.ReadAll(resp.Body); if err != nil { continue }   (read to its end
-                    # only where err is nil: a failed body read makes net/http's transport give the
-                    # connection up and close it, so nothing is held where err is set; only a body the
-                    # rule's own calls return is the transport's: a helper's may be its own reader)
-                    self.closed_if_failing[fact.site] = call.results[-1]
                 out.add(replace(fact, drained=True))
                 continue
             if effect in ("release", "drain"):
