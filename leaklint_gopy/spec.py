@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 SEVERITIES = ("error", "warning", "note")
@@ -220,6 +220,7 @@ class ClauseIndex:
     def __init__(self, rules: list[RuleSpec]) -> None:
         self._exact: dict[str, list[tuple[int, RuleSpec, Acquire]]] = {}
         self._typed: dict[str, list[tuple[int, RuleSpec, Acquire]]] = {}
+        self._last_error: dict[Acquire, Acquire] = {}
         globs: list[tuple[int, RuleSpec, Acquire, str]] = []
         order = 0
         for spec in rules:
@@ -245,8 +246,19 @@ class ClauseIndex:
         found = [*self._exact.get(callee, ()), *(self._typed.get(result_type, ()) if result_type else ())]
         for _, spec, clause in sorted(found, key=lambda item: item[0]):
             if clause.matches(callee, kwargs, result_type):
-                return spec, clause
+                return spec, self._typed_error(clause, callee)
         return None
+
+    def _typed_error(self, clause: Acquire, callee: str) -> Acquire:
+        """Returns `clause` as it applies to `callee`: one it matched only by the declared result
+        type pairs the resource with the call's last result, where Go puts the error, not with the
+        position the clause gives its named calls (net/http's Hijack returns (net.Conn,
+        *bufio.ReadWriter, error): its second result is no error)."""
+        if clause.error_result is None or _matches_any(clause.calls, callee):
+            return clause
+        if clause not in self._last_error:
+            self._last_error[clause] = replace(clause, error_result=-1)
+        return self._last_error[clause]
 
     def excluded(self, callee: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether a clause naming `callee` exactly says that, with these arguments, the call

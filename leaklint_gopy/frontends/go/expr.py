@@ -230,7 +230,7 @@ class ExpressionLowerer:
             call = replace(call, kwargs=call.kwargs + (("body", "empty"),))
         if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
             # Ex) c := &Client{Transport: &Transport{DialContext: failing}}; c.Get(u)   (no response)
-            call = replace(call, kwargs=call.kwargs + (("dial", "failing"),))
+            call = replace(call, kwargs=call.kwargs + (self.dialless[call.receiver],))
         request = call.args[0] if call.args and call.args[0] in self.requests else _copied_request(nodes)
         if request in self.requests and call.callee.rsplit(".", 1)[-1] in ("Do", "RoundTrip"):
             # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); resp, err := c.Do(req)

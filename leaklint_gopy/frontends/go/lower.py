@@ -6,6 +6,7 @@ flow statements in flow.py); expressions become Call, Assign and Store ops on ac
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from tree_sitter import Node
@@ -16,7 +17,7 @@ from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLo
                                        _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop, changed_among
 from leaklint_gopy.frontends.go.guards import error_text, is_message
-from leaklint_gopy.frontends.go.transports import dials_nothing, silent_server
+from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
                                          var_specs)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
@@ -49,12 +50,15 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
         self.captured: set[str] = set()  # names a deferred closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
+        self.retired: set[str] = set()  # names of closed blocks' variables a closure keeps (see _shadow)
         self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
         self.silent: set[str] = set()  # httptest servers whose handler writes nothing (transports.silent_server)
         self.silent_urls: set[str] = set()  # URLs parsed from a silent server's (`u, _ := url.Parse(ts.URL)`)
-        self.dialless: set[str] = set()  # transports and clients over them that connect nowhere (transports.py)
+        # transports and clients over them that connect nowhere -> the note their calls get: every
+        # dial fails ("dial", "failing"), or builds its connection in memory ("transport", "injected")
+        self.dialless: dict[str, tuple[str, str]] = {}
         self.fake_clients: dict[str, str] = {}  # client -> the tree's RoundTrip its Transport is (`&Client{Transport: tr}`)
         self.built: dict[str, tuple[tuple[str, str], ...]] = {}  # value -> the typed arguments its constructor got (_note_built)
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
@@ -159,6 +163,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         shadowing = {name for name, _, _ in self.shadows[-1]}
         loop_body = bool(self.loops) and self.loops[-1].depth == len(self.shadows) - 1
         local = sorted(self.declared[-1] - shadowing - self.captured - _NOT_PATHS)
+        self.retired |= self.declared[-1] & self.captured
         if local and self.cfg.reachable and not loop_body and len(self.declared) > 1:
             # Ex) if a != "" { f, err := os.Create(a); ... }   (f is gone at the brace: a later `f` in
             # another block is another variable, not an overwrite of this one)
@@ -176,15 +181,29 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _shadow(self, node: Node, left: list[Node]) -> None:
         """Before `x, err := ...` declares in an inner block a name an outer block declared, saves
         the outer variable under an alias: what it holds is not overwritten, only hidden until the
-        block ends (`if ok { c, err := net.Dial(...) }` leaves the outer c open, not lost)."""
+        block ends (`if ok { c, err := net.Dial(...) }` leaves the outer c open, not lost). So too
+        for a variable of a closed block that a deferred closure keeps (`retired`): the closure
+        closes that one at exit, not the new one of this block, so the name holds it again after."""
+        # Ex) if a { f, _ := os.Create(a); defer func() { f.Close() }() }; if b { f, _ := os.Create(b); ... }
         for item in left:
             name = text(item) if item.type == "identifier" else ""
+            retired = name in self.retired and len(self.declared) > 1
             if not name or name in _NOT_PATHS or name in self.declared[-1] \
-                    or not any(name in names for names in self.declared[:-1]):
+                    or not (retired or any(name in names for names in self.declared[:-1])):
                 continue
             alias = f"{name}~{item.start_point[0] + 1}~{item.start_point[1]}"  # no dot: not a field path
             self.cfg.emit(Assign(self.pos.span(item), alias, name))
             self.shadows[-1].append((name, alias, self.types.get(name, "")))
+
+    def _unretire(self, span: Span, returned: tuple[str | None, ...]) -> None:
+        """Before a return inside blocks hiding a retired variable (see _shadow), makes the name
+        hold that variable again, as at the block's end: the deferred closure keeping it closes
+        what the name holds when the function returns (unless the return hands the new one back)."""
+        for shadows in self.shadows[1:]:
+            for name, alias, _ in shadows:
+                if name in self.retired and name not in returned:
+                    self.cfg.emit(Kill(span, (name,), "scope"))
+                    self.cfg.emit(Assign(span, name, alias))
 
     def _restore_shadowed(self, span: Span, depth: int) -> None:
         """Leaving blocks `depth` and deeper (their end, or a break or continue out of them): each
@@ -324,9 +343,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
                 self.fake_clients[text(item)] = self._tree_transport(value_node)
             if item.type == "identifier" and self._dials_nothing(value_node):
-                self.dialless.add(text(item))  # Ex) tr := &Transport{Dial: func(...) (net.Conn, error) { return nil, e }}
+                # Ex) tr := &Transport{Dial: func(...) (net.Conn, error) { return nil, e }}
+                self.dialless[text(item)] = self._dials_nothing(value_node)
             elif item.type == "identifier":
-                self.dialless.discard(text(item))
+                self.dialless.pop(text(item), None)
             if item.type == "identifier" and value_node.type == "func_literal" and self._fails_test(value_node):
                 self.failers.add(text(item))  # Ex) errorf := func(f string, a ...any) { t.Errorf(f, a...) }
             if item.type == "identifier" and value_node.type == "selector_expression" \
@@ -384,17 +404,34 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         socket = self.addresses.get(text(function.child_by_field_name("operand")), "")
         return bool(socket) and self.scope.type_of_expr(value.child_by_field_name("type")) == socket
 
-    def _dials_nothing(self, value: Node) -> bool:
-        """Reports whether a value is an http.Transport, or an http.Client over one, that connects nowhere."""
+    def _dials_nothing(self, value: Node) -> tuple[str, str] | None:
+        """Returns the note of an http.Transport, or an http.Client over one, that connects nowhere
+        (see `dialless`), else None."""
         while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
             value = value.named_children[-1]
         if value.type == "identifier":
-            return text(value) in self.dialless
+            return self.dialless.get(text(value))
         kind = self._type_of(value) if value.type == "composite_literal" else ""
-        if kind == "net/http.Transport":
-            return dials_nothing(value)
+        if kind == "net/http.Transport" and dials_nothing(value):
+            return ("dial", "failing")
+        if kind == "net/http.Transport" and dials_in_memory(value, self._built_in_memory):
+            return ("transport", "injected")  # Ex) &Transport{Dial: func(n, a string) (net.Conn, error) { return &dumpConn{w, r}, nil }}
         transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
-        return kind == "net/http.Client" and transport is not None and self._dials_nothing(transport)
+        return self._dials_nothing(transport) if kind == "net/http.Client" and transport is not None else None
+
+    def _built_in_memory(self, value: Node) -> bool:
+        """Reports whether `value` makes a connection in memory: a literal of a struct type of the
+        package none of whose fields, embedded ones included, is typed as a connection or a file
+        (`&dumpConn{io.MultiWriter(&buf, pw), dr}`, an io.Writer and an io.Reader)."""
+        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+            value = value.named_children[-1]
+        kind = self._type_of(value) if value.type == "composite_literal" else ""
+        package = self.scope.package
+        local = kind.removeprefix(package.key + ".")
+        if local == kind or local not in package.structs:
+            return False
+        fields = [*package.structs[local].values(), *package.embedded.get(local, [])]
+        return not any(_HOLDING_TYPE.search(text(field)) for field in fields)
 
     def _tree_transport(self, value: Node) -> str:
         """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
@@ -624,8 +661,13 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             values = _items(spec.child_by_field_name("value"))
             for name in names:
                 self._declare(text(name), declared)
+                self.tables.pop(text(name), None)
             if values:
                 self._bind(spec, list(names), values, declare=False)
+            if len(values) == len(names):
+                # Ex) var tests = []struct{ addr string }{{"a"}, {"b"}}   (a table, as with :=)
+                self.tables.update((text(name), value) for name, value in zip(names, values)
+                                   if value.type == "composite_literal")
 
     def _return(self, node: Node) -> None:
         # Ex) return resp, nil      Ex) return    (named results)
@@ -638,6 +680,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             values = tuple(self._value(item) for item in items)
         else:
             values = tuple(self.results)
+        self._unretire(self.pos.span(node), values)
         failing = self.failing and bool(items) and self._reports_failure(items[-1])
         succeeding = self.failing and bool(items) and items[-1].type == "nil"
         kind = "abort" if self.exiting else "return"
@@ -704,11 +747,13 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.types = dict(self.types)
         inner.failers = set(self.failers)
         inner.fake_clients = dict(self.fake_clients)
-        inner.dialless = set(self.dialless)
+        inner.dialless = dict(self.dialless)
         inner.silent = set(self.silent)
         inner.silent_urls = set(self.silent_urls)
         identifiers = _identifiers(node)
-        changed = changed_among(node, (identifiers & self.locals) | set(self.rows))
+        changed = changed_among(node, (identifiers & self.locals) | set(self.rows) | set(self.requests))
+        # Ex) req, _ := NewRequest("GET", ts.URL, nil); go func() { c.Do(req) }()   (the same request)
+        inner.requests = {name: notes for name, notes in self.requests.items() if name not in changed}
         inner.rows = {name: table for name, table in self.rows.items() if name not in changed}
         inner.contexts = self.contexts.inherited()
         assigned = sorted(changed & identifiers & self.locals)
@@ -789,6 +834,9 @@ def _ends_process(function: FunctionIR) -> None:
                      for op in block.ops]
 
 
+# A field type that may hold a connection or a descriptor (net.Conn, *tls.Conn, *os.File,
+# net.Listener, io.ReadWriteCloser): a struct with one is no connection made in memory.
+_HOLDING_TYPE = re.compile(r"(?:Conn|File|Listener|Closer)\b")
 _CHILD_FILES = frozenset({"ExtraFiles", "Stdin", "Stdout", "Stderr"})
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
 # crypto/tls's dials: each returns a connection only once its handshake succeeded.

@@ -6,6 +6,9 @@ that only builds HEAD requests, a response with no body to hold. It reads syntax
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _args, _items, _keyed_values
@@ -25,8 +28,19 @@ def dials_nothing(literal: Node) -> bool:
     return bool(plain) and all(_returns_no_conn(value) for value in dials)
 
 
-def _returns_no_conn(value: Node) -> bool:
-    """Reports whether a func literal returns, and each of its returns gives nil as the connection."""
+def dials_in_memory(literal: Node, built: Callable[[Node], bool]) -> bool:
+    """Reports whether a Transport literal sets a plain dial function, and every dial function it
+    sets is a func literal whose returns give nil or a connection `built` says is made in memory
+    (`return &dumpConn{w, r}, nil`): its requests open no socket."""
+    values = dict(_keyed_values(literal))
+    plain = [values[key] for key in _PLAIN_DIALS if key in values]
+    dials = plain + [values[key] for key in _TLS_DIALS if key in values]
+    return bool(plain) and all(_returns_no_conn(value, built) for value in dials)
+
+
+def _returns_no_conn(value: Node, built: Callable[[Node], bool] | None = None) -> bool:
+    """Reports whether a func literal returns, and each of its returns gives nil as the connection
+    (or one that `built` accepts)."""
     if value.type != "func_literal":
         return False
     returns = []
@@ -38,12 +52,12 @@ def _returns_no_conn(value: Node) -> bool:
         if node.type == "return_statement":
             returns.append(node)
         stack.extend(node.named_children)
-    return bool(returns) and all(_first_is_nil(node) for node in returns)
+    return bool(returns) and all(_first_is_nil(node, built) for node in returns)
 
 
-def _first_is_nil(statement: Node) -> bool:
+def _first_is_nil(statement: Node, built: Callable[[Node], bool] | None = None) -> bool:
     items = _items(statement.named_children[0]) if statement.named_children else []
-    return bool(items) and items[0].type == "nil"
+    return bool(items) and (items[0].type == "nil" or built is not None and built(items[0]))
 
 
 def silent_server(value: Node | None) -> bool:
@@ -58,7 +72,9 @@ def silent_server(value: Node | None) -> bool:
 
 def silent_handler(handler: Node) -> bool:
     """Reports whether `handler` is a func literal (or one made a HandlerFunc) that writes no body:
-    it uses its ResponseWriter at most for WriteHeader and Header."""
+    it uses its ResponseWriter at most for WriteHeader, Header and CloseNotify, or hijacks the
+    connection and answers on it with no body (a panic writes nothing: the server recovers it and
+    drops the connection without an answer)."""
     if handler.type == "call_expression" and text(handler.child_by_field_name("function")).endswith("HandlerFunc"):
         handler = _args(handler)[0] if len(_args(handler)) == 1 else handler
     if handler.type != "func_literal":
@@ -68,7 +84,8 @@ def silent_handler(handler: Node) -> bool:
     names = first.children_by_field_name("name") if first is not None else []
     writer = text(names[0]) if names else "_"
     body = handler.child_by_field_name("body")
-    return writer == "_" or body is not None and all(_header_only(use) for use in _uses(body, writer))
+    return writer == "_" or body is not None and all(_header_only(use) or _quiet_assertion(use, body)
+                                                     for use in _uses(body, writer))
 
 
 # net/http's functions given a ResponseWriter that write no body: SetCookie adds a header,
@@ -84,6 +101,73 @@ def _header_only(use: Node) -> bool:
         return text(parent.parent.child_by_field_name("function")) in _HEADER_FUNCTIONS
     return parent is not None and parent.type == "selector_expression" \
         and text(parent.child_by_field_name("field")) in ("WriteHeader", "Header")
+
+
+def _quiet_assertion(use: Node, body: Node) -> bool:
+    """Reports whether a use of the writer asserts an interface of it that writes no body: close
+    notification, or a hijack whose connection answers only with no body (`_answers_empty`)."""
+    # Ex) w.(CloseNotifier).CloseNotify()     Ex) c, buf, err := w.(Hijacker).Hijack()
+    assertion = use.parent
+    selector = assertion.parent if assertion is not None and assertion.type == "type_assertion_expression" else None
+    if selector is None or selector.type != "selector_expression":
+        return False
+    method = text(selector.child_by_field_name("field"))
+    call = selector.parent
+    if method == "CloseNotify":
+        return True
+    if method != "Hijack" or call is None or call.type != "call_expression":
+        return False
+    statement = call.parent.parent if call.parent is not None and call.parent.type == "expression_list" else None
+    if statement is None or statement.type not in ("short_var_declaration", "assignment_statement"):
+        return False
+    left = _items(statement.child_by_field_name("left"))[:2]
+    declared = {(item.start_byte, item.end_byte) for item in left}
+    hijacked = [text(item) for item in left if item.type == "identifier" and text(item) != "_"]
+    return all(_answers_empty(other) for name in hijacked for other in _uses(body, name)
+               if (other.start_byte, other.end_byte) not in declared)
+
+
+# A raw HTTP/1 answer with no body: a 204 or 304 status, or a Content-Length: 0 header (the client
+# gives back NoBody for either and reads nothing more from the connection for this response).
+_EMPTY_ANSWER = re.compile(r'^"HTTP/1\.[01] (?:204|304)\b|^"HTTP/1\.[01] (?:(?!\\r\\n\\r\\n).)*\\r\\nContent-Length: *0\\r\\n',
+                           re.IGNORECASE)
+_RAW_WRITES = frozenset({"fmt.Fprintf", "fmt.Fprint", "io.WriteString"})
+# Calls that only format a value they are given after their first argument (a test's report).
+_FORMATS = frozenset({"Errorf", "Fatalf", "Logf", "Printf", "Sprintf"})
+
+
+def _answers_empty(use: Node) -> bool:
+    """Reports whether a use of a hijacked connection (or its buffered reader-writer) writes no
+    body: it closes or flushes it, asserts its type, or writes a string literal that is a whole
+    answer with no body (`_EMPTY_ANSWER`)."""
+    # Ex) fmt.Fprintf(c, "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")   Ex) defer c.Close()
+    parent = use.parent
+    if parent is None:
+        return False
+    if parent.type == "type_assertion_expression":
+        return parent.parent is None or parent.parent.type != "selector_expression"
+    if parent.type == "argument_list":
+        call = parent.parent
+        arguments = _args(call)
+        function = text(call.child_by_field_name("function"))
+        if arguments[0].start_byte != use.start_byte:
+            return function.rsplit(".", 1)[-1] in _FORMATS  # Ex) t.Errorf("hijacked a %T", c)
+        return function in _RAW_WRITES and len(arguments) > 1 and _empty_answer(arguments[1])
+    if parent.type != "selector_expression":
+        return False
+    method = text(parent.child_by_field_name("field"))
+    call = parent.parent
+    if method in ("Close", "Flush"):
+        return True
+    arguments = _args(call) if call is not None and call.type == "call_expression" else []
+    return method in ("Write", "WriteString") and len(arguments) == 1 and _empty_answer(arguments[0])
+
+
+def _empty_answer(node: Node) -> bool:
+    """Reports whether `node` is a string literal (maybe made a []byte) answering with no body."""
+    if node.type == "type_conversion_expression":
+        node = node.child_by_field_name("operand")  # Ex) []byte("HTTP/1.1 304 Not Modified\r\n\r\n")
+    return node.type == "interpreted_string_literal" and _EMPTY_ANSWER.match(text(node)) is not None
 
 
 def _uses(node: Node, name: str) -> list[Node]:
