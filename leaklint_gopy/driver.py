@@ -62,17 +62,19 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         files = shard(files, *settings.shard)
     tree_packages = {f.package: f.package for f in files}
     store = _open_cache(settings)
+    go_paths: dict[str, list[str]] = {}
+    for source_file in files:
+        if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
+            go_paths.setdefault(source_file.package, []).append(source_file.path)
     index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
+    if index:
+        index.locate = _locator(go_paths)
     results, unread, whole = _unchanged(files, index) if index else ({}, files, None)
     packages, read_errors = read_packages(unread, settings.max_file_bytes, settings.stdin)
     errors.extend(grade_unread(read_errors, unread, settings.rules, settings.max_file_bytes))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
         index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
-    go_paths: dict[str, list[str]] = {}
-    for source_file in files:
-        if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
-            go_paths.setdefault(source_file.package, []).append(source_file.path)
     if packages:
         checked = check(packages, settings, tree_packages, store, index, go_paths)
         results.update(zip((_index_key(language, key) for language, key, _ in packages), checked))
@@ -145,6 +147,24 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
 
 def _index_key(language: str, package: str) -> str:
     return f"{language}\0{package}"
+
+
+def _locator(go_paths: dict[str, list[str]]):
+    """Returns a function giving the files the Go package of an index key would be read from now
+    outside the run (vendor/, the module cache, the tree's own modules, as TreeSources finds them),
+    or None for another language's, whose files the index cannot look up. The run's modules are
+    found on the first call only."""
+    found: list[Dependencies | None] = []
+
+    def locate(key: str) -> list[str] | None:
+        language, _, package = key.partition("\0")
+        if language != "go":
+            return None
+        if not found:
+            found.append(_dependencies(go_paths))
+        return found[0].files(package) if found[0] is not None else []
+
+    return locate
 
 
 def _unchanged(files: list[SourceFile], index) -> tuple[dict[str, PackageResult], list[SourceFile], PackageResult | None]:
