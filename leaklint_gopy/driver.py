@@ -20,7 +20,7 @@ from leaklint_gopy.discovery import SourceFile, discover, is_test_file, module_r
 from leaklint_gopy.frontends.go.modules import Dependencies
 from leaklint_gopy.finding import Finding, RunResult
 from leaklint_gopy.ir import FileError
-from leaklint_gopy.results import grade_unread
+from leaklint_gopy.results import grade_unread, with_report_facts
 from leaklint_gopy.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint_gopy.spec import RuleSpec
 from leaklint_gopy.treesources import ModuleSources, TreeSources
@@ -51,6 +51,9 @@ class Settings:
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
+    from leaklint_gopy.report import source
+
+    source.forget()  # the report facts stored with results are read afresh (see results.with_report_facts)
     given = [p for p in paths if settings.stdin is None or p != settings.stdin[0]]
     files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
                              settings.respect_gitignore)
@@ -254,13 +257,15 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
             results[i] = None  # Ex) a helper of another package changed: the summary it lent may have
         if results[i] is None:
             missing.append(i)
+        else:  # Ex) an entry written before findings carried their report facts
+            results[i] = with_report_facts(results[i])
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
                    trees=trees, time_limit=settings.time_limit, fixes=settings.fixes)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
-        results[i] = result
+        results[i] = result = with_report_facts(result)
         if store and result.complete:  # Ex) over the time limit: tried again next run
             store[0].put(keys[i], result)
     if index is not None:

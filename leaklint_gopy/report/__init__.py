@@ -76,9 +76,10 @@ def helper_locations(finding: Finding) -> tuple[Location, ...]:
     from leaklint_gopy.finding import Location
     from leaklint_gopy.report import source
 
-    return tuple(Location(replace(span, end_line=span.line, end_col=span.col + 1),
-                          f"summary of {source.function_name(absolute(span.path), span.line)} used here")
-                 for span in finding.uses)
+    if not finding.uses:
+        return ()
+    return tuple(Location(replace(span, end_line=span.line, end_col=span.col + 1), f"summary of {name} used here")
+                 for span, name in zip(finding.uses, source.helper_names(finding)))
 
 
 UNUSED_RULE = ("LL001", "unused-suppression")  # reported with --report-unused-ignores, as ruff's RUF100
