@@ -64,12 +64,17 @@ class StatIndex:
 
     def same(self, package: str, paths: list[str]) -> bool:
         """Reports whether none of `package`'s files changed since its result was stored (without
-        decoding it); remembers their signature for record()."""
+        decoding it); remembers their signature for record(). An unchanged package's digest, which
+        the packages using it compare, is the one stored with it (the digests of a tree's signatures,
+        made anew, cost a warm run on /work/corpus 0.1-0.2 s)."""
         signature = _signature(paths)
         self.signatures[package] = signature
         self._digests.pop(package, None)
         entry = self.entries.get(package)
-        return signature is not None and isinstance(entry, list) and len(entry) == 3 and entry[0] == signature
+        unchanged = signature is not None and isinstance(entry, list) and len(entry) == 4 and entry[0] == signature
+        if unchanged and isinstance(entry[3], str):
+            self._digests[package] = entry[3]
+        return unchanged
 
     def stored(self, package: str) -> PackageResult | None:
         """Returns the stored result of `package`, or None when it has none or it is malformed."""
@@ -155,7 +160,8 @@ class StatIndex:
             return
         self.entries[package] = [signature, _encoded(result), [
             [key, _digest(self.signatures[key])] if key in self.signatures
-            else [key, _digest(self._outside(key, paths)), paths] for key, paths in (deps or {}).items()]]
+            else [key, _digest(self._outside(key, paths)), paths] for key, paths in (deps or {}).items()],
+            _digest(signature)]
         self.changed = True
 
     def save(self) -> None:
