@@ -89,7 +89,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         store[0].prune()
     errors.extend(merged.errors)
     by_path = {path: list(items) for path, items in merged.directives}
-    findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in merged.findings]
+    tests = {path: _in_tests(path, settings.root) for path in {f.span.path for f in merged.findings}}  # once a file
+    findings = [replace(f, tags=("test",)) if tests[f.span.path] else f for f in merged.findings]
     findings, unused = directives.apply(findings, by_path)
     # Ex) a helper too deeply nested, asked for by two packages: one error
     errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
