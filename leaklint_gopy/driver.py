@@ -20,7 +20,7 @@ from leaklint_gopy.discovery import SourceFile, discover, is_test_file, module_r
 from leaklint_gopy.frontends.go.modules import Dependencies
 from leaklint_gopy.finding import Finding, RunResult
 from leaklint_gopy.ir import FileError
-from leaklint_gopy.results import grade_unread
+from leaklint_gopy.results import grade_unread, with_report_facts
 from leaklint_gopy.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint_gopy.spec import RuleSpec
 from leaklint_gopy.treesources import ModuleSources, TreeSources
@@ -51,6 +51,9 @@ class Settings:
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
+    from leaklint_gopy.report import source
+
+    source.forget()  # the report facts stored with results are read afresh (see results.with_report_facts)
     given = [p for p in paths if settings.stdin is None or p != settings.stdin[0]]
     files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
                              settings.respect_gitignore)
@@ -62,17 +65,19 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         files = shard(files, *settings.shard)
     tree_packages = {f.package: f.package for f in files}
     store = _open_cache(settings)
+    go_paths: dict[str, list[str]] = {}
+    for source_file in files:
+        if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
+            go_paths.setdefault(source_file.package, []).append(source_file.path)
     index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
+    if index:
+        index.locate = _locator(go_paths)
     results, unread, whole = _unchanged(files, index) if index else ({}, files, None)
     packages, read_errors = read_packages(unread, settings.max_file_bytes, settings.stdin)
     errors.extend(grade_unread(read_errors, unread, settings.rules, settings.max_file_bytes))
     if index:  # a package with an unreadable file is never taken from the index: its error must show
         unreadable = {error.path for error in read_errors}
         index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
-    go_paths: dict[str, list[str]] = {}
-    for source_file in files:
-        if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
-            go_paths.setdefault(source_file.package, []).append(source_file.path)
     if packages:
         checked = check(packages, settings, tree_packages, store, index, go_paths)
         results.update(zip((_index_key(language, key) for language, key, _ in packages), checked))
@@ -84,7 +89,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
         store[0].prune()
     errors.extend(merged.errors)
     by_path = {path: list(items) for path, items in merged.directives}
-    findings = [replace(f, tags=("test",)) if _in_tests(f.span.path, settings.root) else f for f in merged.findings]
+    tests = {path: _in_tests(path, settings.root) for path in {f.span.path for f in merged.findings}}  # once a file
+    findings = [replace(f, tags=("test",)) if tests[f.span.path] else f for f in merged.findings]
     findings, unused = directives.apply(findings, by_path)
     # Ex) a helper too deeply nested, asked for by two packages: one error
     errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
@@ -145,6 +151,24 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
 
 def _index_key(language: str, package: str) -> str:
     return f"{language}\0{package}"
+
+
+def _locator(go_paths: dict[str, list[str]]):
+    """Returns a function giving the files the Go package of an index key would be read from now
+    outside the run (vendor/, the module cache, the tree's own modules, as TreeSources finds them),
+    or None for another language's, whose files the index cannot look up. The run's modules are
+    found on the first call only."""
+    found: list[Dependencies | None] = []
+
+    def locate(key: str) -> list[str] | None:
+        language, _, package = key.partition("\0")
+        if language != "go":
+            return None
+        if not found:
+            found.append(_dependencies(go_paths))
+        return found[0].files(package) if found[0] is not None else []
+
+    return locate
 
 
 def _unchanged(files: list[SourceFile], index) -> tuple[dict[str, PackageResult], list[SourceFile], PackageResult | None]:
@@ -234,13 +258,15 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
             results[i] = None  # Ex) a helper of another package changed: the summary it lent may have
         if results[i] is None:
             missing.append(i)
+        else:  # Ex) an entry written before findings carried their report facts
+            results[i] = with_report_facts(results[i])
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
                    trees=trees, time_limit=settings.time_limit, fixes=settings.fixes)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
-        results[i] = result
+        results[i] = result = with_report_facts(result)
         if store and result.complete:  # Ex) over the time limit: tried again next run
             store[0].put(keys[i], result)
     if index is not None:

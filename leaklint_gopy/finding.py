@@ -72,8 +72,7 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Returns the line-independent `leaklint/v1` fingerprint."""
-        text = f"{self.rule_id}\0{self.span.path}\0{self.key}"  # a file name's bytes that are not UTF-8 kept as bytes
-        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return fingerprint_of(self.rule_id, self.span.path, self.key)
 
     def covered_by(self, codes: tuple[str, ...] | frozenset[str]) -> bool:
         """Reports whether a suppression naming `codes` covers this finding: its rule, or the rule
@@ -82,6 +81,12 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.span.path, self.span.line, self.span.col, self.rule_id)
+
+
+def fingerprint_of(rule_id: str, path: str, key: str) -> str:
+    """Returns the `leaklint/v1` fingerprint of a finding of `rule_id` at `path` with `key`."""
+    text = f"{rule_id}\0{path}\0{key}"  # a file name's bytes that are not UTF-8 kept as bytes
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 @dataclass(slots=True)

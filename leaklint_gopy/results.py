@@ -1,7 +1,8 @@
 """What the driver adds to the raw results of a run: how much an unreadable file matters (an error
 when it may acquire, a warning when the prefilter would not have analysed it anyway), and each
-finding's `primaryLocationLineHash`, computed where the file's bytes are at hand and cached with
-the package's result. It reads files and rule specs; it never parses or analyses.
+finding's `primaryLocationLineHash` and what reporters read from source files for it, computed
+where the file's bytes are at hand and cached with the package's result. It reads files and rule
+specs; it never parses or analyses.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from leaklint_gopy.cache import PackageResult
     from leaklint_gopy.discovery import SourceFile
     from leaklint_gopy.finding import Finding
     from leaklint_gopy.ir import FileError
@@ -80,3 +82,17 @@ def with_line_hashes(findings: list[Finding], sources: dict[str, bytes]) -> list
         value = hashers[path].at(finding.span.line)
         out.append(replace(finding, extra=(*finding.extra, (LINE_HASH, value))) if value else finding)
     return out
+
+
+def with_report_facts(result: PackageResult) -> PackageResult:
+    """Returns `result` with, in each finding's `extra`, what reporters would read from source files
+    for it (report.source.facts: whether its columns need converting to UTF-16, its helpers'
+    names), so a warm run's SARIF report reads no file. A result whose findings have them (a cache
+    entry written since) is returned as it is; one from an older entry gets them now."""
+    from leaklint_gopy.report import source
+
+    if all(any(key == source.SAME_COLUMNS for key, _ in f.extra) for f in result.findings):
+        return result
+    findings = tuple(f if any(key == source.SAME_COLUMNS for key, _ in f.extra)
+                     else replace(f, extra=(*f.extra, *source.facts(f))) for f in result.findings)
+    return replace(result, findings=findings)

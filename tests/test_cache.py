@@ -240,3 +240,45 @@ def test_clean_removes_the_cache(tree: Path, _isolated_cache: Path, capsys: pyte
     assert main(["clean"]) == 0
     assert capsys.readouterr().out.splitlines() == [f"removed the leaklint cache at {_isolated_cache}",
                                                  f"no cache at {_isolated_cache}"]
+
+
+SUBREAPER = Path(__file__).resolve().parent.parent / "fixtures" / "go" / "go-process-not-waited" / "subreaper"
+IDLE_MAIN = 'package main\n\nimport (\n\t"os"\n\n\t_ "github.com/acme/reap"\n)\n\nfunc main() { os.Exit(0) }\n'
+
+
+@pytest.fixture
+def idle_shim(tmp_path: Path) -> Path:
+    """The subreaper module with a main that does not reap: the packages below it watch what it
+    imports, `os` and a module not downloaded, neither with files here."""
+    import shutil
+
+    tree = tmp_path / "subreaper"
+    shutil.copytree(SUBREAPER, tree)
+    (tree / "cmd" / "shim" / "main.go").write_text(IDLE_MAIN)
+    _age(tree)
+    return tree
+
+
+def test_packages_watching_packages_without_files_are_answered_from_the_index(idle_shim: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _run(idle_shim)
+    _run(idle_shim)
+    decoded: list[str] = []
+    real = stat_index.StatIndex.stored
+    monkeypatch.setattr(stat_index.StatIndex, "stored", lambda self, key: decoded.append(key) or real(self, key))
+    read = _reads(monkeypatch)
+    third = _run(idle_shim)
+    assert read == [] and decoded == []
+    assert third.findings == first.findings and sorted(f.span.line for f in first.findings) == [9, 11]
+
+
+def test_a_watched_package_whose_files_appear_is_read_again(idle_shim: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _run(idle_shim)
+    _run(idle_shim)
+    vendored = idle_shim / "vendor" / "github.com" / "acme" / "reap" / "reap.go"
+    vendored.parent.mkdir(parents=True)
+    vendored.write_text("package reap\n")
+    _age(vendored)
+    read = _reads(monkeypatch)
+    _run(idle_shim)
+    assert str(idle_shim / "cmd" / "shim" / "logging" / "logging.go") in read

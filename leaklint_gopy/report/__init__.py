@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol, TextIO
 
@@ -76,9 +76,10 @@ def helper_locations(finding: Finding) -> tuple[Location, ...]:
     from leaklint_gopy.finding import Location
     from leaklint_gopy.report import source
 
-    return tuple(Location(replace(span, end_line=span.line, end_col=span.col + 1),
-                          f"summary of {source.function_name(absolute(span.path), span.line)} used here")
-                 for span in finding.uses)
+    if not finding.uses:
+        return ()
+    return tuple(Location(type(span)(span.path, span.line, span.col, span.line, span.col + 1), f"summary of {name} used here")
+                 for span, name in zip(finding.uses, source.helper_names(finding)))
 
 
 UNUSED_RULE = ("LL001", "unused-suppression")  # reported with --report-unused-ignores, as ruff's RUF100
@@ -177,4 +178,6 @@ def fingerprint(finding: Finding, base: str) -> str:
         if key.startswith(prefix + "."):
             key = canonical + key[len(prefix):]
             break
-    return replace(finding, span=replace(finding.span, path=uri), key=key).fingerprint
+    from leaklint_gopy.finding import fingerprint_of
+
+    return fingerprint_of(finding.rule_id, uri, key)

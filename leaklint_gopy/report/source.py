@@ -8,8 +8,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from leaklint_gopy.line_hash import LineHasher
+
+if TYPE_CHECKING:
+    from leaklint_gopy.finding import Finding
 
 _PYTHON_LINE_END = re.compile(r"\r\n?|\n")
 _SOURCE_BYTES = 256 * 1024 * 1024  # a file with a finding was read by the driver, within its own limit
@@ -21,6 +25,12 @@ _PIPED: dict[str, str] = {}
 def remember(path: str, text: str) -> None:
     """Makes `text` the content of the absolute `path` for every reporter (source read from stdin)."""
     _PIPED[path] = text
+    forget()
+
+
+def forget() -> None:
+    """Drops the texts read so far (the driver calls it as a run starts: a long-lived process, such
+    as the language server, must never keep a file's old text in facts it stores)."""
     for cached in (text_of, lines_of, _hasher, one_unit_per_character, function_name):
         cached.cache_clear()
 
@@ -104,6 +114,45 @@ def cells(text: str, tab: int = 4) -> int:
 
 
 _DECLARATION = re.compile(r"\b(?:func\s*(?:\([^)]*\)\s*)?|def\s+)(\w+)")
+
+
+def facts(finding: Finding) -> tuple[tuple[str, str], ...]:
+    """Returns, as Finding.extra pairs, what reporters read from source files for `finding`, read
+    now: SAME_COLUMNS (`same` when every file its regions point into, helpers' included, has one
+    UTF-16 unit per character, else `differ`) and, when it has `uses`, HELPERS (the name of each,
+    one per line). The driver stores them with the package's result, so a warm report reads no
+    file; they hold as long as that result does (the helpers' files are its dependencies)."""
+    paths = {finding.span.path, *(x.span.path for x in (*finding.related, *finding.flow)), *(s.path for s in finding.uses),
+             *(e.span.path for e in (finding.fix.edits if finding.fix is not None else ()))}
+    from leaklint_gopy.report import absolute
+
+    same = all(one_unit_per_character(absolute(path)) for path in paths)
+    out = [(SAME_COLUMNS, "same" if same else "differ")]
+    if finding.uses:
+        out.append((HELPERS, "\n".join(function_name(absolute(s.path), s.line) for s in finding.uses)))
+    return tuple(out)
+
+
+SAME_COLUMNS = "utf16Columns"  # Finding.extra keys written by facts()
+HELPERS = "helperNames"
+
+
+def same_columns(finding: Finding) -> bool:
+    """Reports whether facts() found the UTF-16 columns of all of `finding`'s regions equal to its
+    code-point columns (False when it was not asked: the files are read then)."""
+    return (SAME_COLUMNS, "same") in finding.extra
+
+
+def helper_names(finding: Finding) -> list[str]:
+    """Returns the names of `finding`'s helpers (its `uses`), as stored by facts() or read now."""
+    for key, value in finding.extra:
+        if key == HELPERS:
+            names = value.split("\n")
+            if len(names) == len(finding.uses):
+                return names
+    from leaklint_gopy.report import absolute
+
+    return [function_name(absolute(span.path), span.line) for span in finding.uses]
 
 
 @lru_cache(maxsize=16384)
