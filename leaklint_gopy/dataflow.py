@@ -11,7 +11,7 @@ The engine never parses and never formats.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace as _replace
 
 from leaklint_gopy.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Pair, Span, Store
@@ -19,6 +19,22 @@ from leaklint_gopy.closures import Closures
 from leaklint_gopy.ownership import OwnedFields
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.unbound import Bindings, bound_by
+
+_FACT_FIELDS = tuple(f.name for f in fields(Fact))
+_FACT_NAMES = frozenset(_FACT_FIELDS)
+_new, _set = object.__new__, object.__setattr__
+
+
+def replace(value, **changes):
+    """Returns dataclasses.replace(value, **changes); a Fact (the fixpoint replaces them by the
+    hundred thousand) is copied field by field, in half the time of the generic replace."""
+    if value.__class__ is not Fact or not changes.keys() <= _FACT_NAMES:
+        return _replace(value, **changes)  # (an unknown field raises there)
+    copy = _new(Fact)
+    for name in _FACT_FIELDS:
+        _set(copy, name, changes[name] if name in changes else getattr(value, name))
+    return copy
+
 
 class FunctionAnalysis(OwnedFields, Closures):
     """Runs the may-analysis over one function and records leaks through `report`."""
