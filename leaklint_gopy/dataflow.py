@@ -20,8 +20,10 @@ from leaklint_gopy.ownership import OwnedFields
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.unbound import Bindings, bound_by
 
-_FACT_FIELDS = tuple(f.name for f in fields(Fact))
-_FACT_NAMES = frozenset(_FACT_FIELDS)
+_FACT_NAMES = frozenset(f.name for f in fields(Fact))
+_FACT_COPIED = frozenset({"site", "holders", "err", "deferred", "raised", "raised_by", "pending", "unowned", "discarded",
+                          "closed_unless", "drained", "unbound", "detached"})  # what `replace` copies, one by one
+assert _FACT_COPIED == _FACT_NAMES, "a field of Fact that leaklint_gopy.dataflow.replace does not copy"
 _new, _set = object.__new__, object.__setattr__
 
 
@@ -30,9 +32,20 @@ def replace(value, **changes):
     hundred thousand) is copied field by field, in half the time of the generic replace."""
     if value.__class__ is not Fact or not changes.keys() <= _FACT_NAMES:
         return _replace(value, **changes)  # (an unknown field raises there)
-    copy = _new(Fact)
-    for name in _FACT_FIELDS:
-        _set(copy, name, changes[name] if name in changes else getattr(value, name))
+    get, copy = changes.get, _new(Fact)
+    _set(copy, "site", get("site", value.site))
+    _set(copy, "holders", get("holders", value.holders))
+    _set(copy, "err", get("err", value.err))
+    _set(copy, "deferred", get("deferred", value.deferred))
+    _set(copy, "raised", get("raised", value.raised))
+    _set(copy, "raised_by", get("raised_by", value.raised_by))
+    _set(copy, "pending", get("pending", value.pending))
+    _set(copy, "unowned", get("unowned", value.unowned))
+    _set(copy, "discarded", get("discarded", value.discarded))
+    _set(copy, "closed_unless", get("closed_unless", value.closed_unless))
+    _set(copy, "drained", get("drained", value.drained))
+    _set(copy, "unbound", get("unbound", value.unbound))
+    _set(copy, "detached", get("detached", value.detached))
     return copy
 
 
