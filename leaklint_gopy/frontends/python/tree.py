@@ -99,14 +99,13 @@ class TreeModules:
             parent, name = os.path.split(directory)
             above = self._entries(parent) if name and parent != directory else None
             if above is not None and name.lower() not in above:
-                self._listings[directory] = frozenset()  # Ex) /root/pkg/self/sock: no pkg/self
-            else:
-                try:
-                    self._listings[directory] = frozenset(entry.lower() for entry in os.listdir(directory or "."))
-                except (FileNotFoundError, NotADirectoryError):
-                    self._listings[directory] = frozenset()
-                except OSError:
-                    self._listings[directory] = None  # unreadable: asked of the file itself
+                return frozenset()  # Ex) /root/pkg/self/sock: no pkg/self (not kept: tens of thousands of names)
+            try:
+                self._listings[directory] = frozenset(entry.lower() for entry in os.listdir(directory or "."))
+            except (FileNotFoundError, NotADirectoryError):
+                self._listings[directory] = frozenset()
+            except OSError:
+                self._listings[directory] = None  # unreadable: asked of the file itself
         return self._listings[directory]
 
     def split(self, dotted: str) -> tuple[str, str] | None:
