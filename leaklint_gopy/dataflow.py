@@ -11,7 +11,7 @@ The engine never parses and never formats.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace as _replace
 
 from leaklint_gopy.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Pair, Span, Store
@@ -19,6 +19,35 @@ from leaklint_gopy.closures import Closures
 from leaklint_gopy.ownership import OwnedFields
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.unbound import Bindings, bound_by
+
+_FACT_NAMES = frozenset(f.name for f in fields(Fact))
+_FACT_COPIED = frozenset({"site", "holders", "err", "deferred", "raised", "raised_by", "pending", "unowned", "discarded",
+                          "closed_unless", "drained", "unbound", "detached"})  # what `replace` copies, one by one
+assert _FACT_COPIED == _FACT_NAMES, "a field of Fact that leaklint_gopy.dataflow.replace does not copy"
+_new, _set = object.__new__, object.__setattr__
+
+
+def replace(value, **changes):
+    """Returns dataclasses.replace(value, **changes); a Fact (the fixpoint replaces them by the
+    hundred thousand) is copied field by field, in half the time of the generic replace."""
+    if value.__class__ is not Fact or not changes.keys() <= _FACT_NAMES:
+        return _replace(value, **changes)  # (an unknown field raises there)
+    get, copy = changes.get, _new(Fact)
+    _set(copy, "site", get("site", value.site))
+    _set(copy, "holders", get("holders", value.holders))
+    _set(copy, "err", get("err", value.err))
+    _set(copy, "deferred", get("deferred", value.deferred))
+    _set(copy, "raised", get("raised", value.raised))
+    _set(copy, "raised_by", get("raised_by", value.raised_by))
+    _set(copy, "pending", get("pending", value.pending))
+    _set(copy, "unowned", get("unowned", value.unowned))
+    _set(copy, "discarded", get("discarded", value.discarded))
+    _set(copy, "closed_unless", get("closed_unless", value.closed_unless))
+    _set(copy, "drained", get("drained", value.drained))
+    _set(copy, "unbound", get("unbound", value.unbound))
+    _set(copy, "detached", get("detached", value.detached))
+    return copy
+
 
 class FunctionAnalysis(OwnedFields, Closures):
     """Runs the may-analysis over one function and records leaks through `report`."""

@@ -34,7 +34,8 @@ class Bindings:
         self.entry: dict[int, frozenset[str]] = {}
         if not enabled:
             return
-        names = {name for block in function.blocks for op in block.ops for name in bound_by(op)}
+        binds = [frozenset(name for op in block.ops for name in bound_by(op)) for block in function.blocks]
+        names = set().union(*binds)
         shared = set(function.owner.shared) if function.owner is not None else set()  # `global conn`
         self.locals = frozenset(names - set(function.params) - set(function.free_names) - shared)
         if not self.locals:
@@ -46,7 +47,7 @@ class Bindings:
         while work:
             block_id = work.pop()
             block = function.blocks[block_id]
-            bound = self.entry[block_id] | {name for op in block.ops for name in bound_by(op)}
+            bound = self.entry[block_id] | binds[block_id]
             if out.get(block_id) == bound:
                 continue
             out[block_id] = bound

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from leaklint_gopy.frontends.python.names import absolute_module, module_name
+from leaklint_gopy.frontends.python.needles import has_word, line_matches
 
 # Ex) from .net import dial, Dialer   Ex) from pkg import (conn,\n    Dialer)   Ex) import pkg.net as net, os
 _IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)?|[\w \t,*]*)"
@@ -19,6 +20,7 @@ _COMMENT = re.compile(rb"#[^\n]*")
 # Ex) def dial(host):   Ex) class Conn(socket.socket):
 _DEFINITION = re.compile(rb"^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?)",
                          re.MULTILINE)
+_DEFINED = re.compile(rb"(?:def|class)[ \t]")  # what the line of every _DEFINITION match holds
 _FIELD_STORE = re.compile(rb"\bself\.\w+")
 _SELF_CALL = re.compile(rb"\bself\.(\w+)\s*\(")
 _WHOLE = ""  # the name `imported` binds for a module imported whole
@@ -42,7 +44,7 @@ class TreeAcquirers:
         binds from them (name -> local name; `_WHOLE` for a module imported whole, also where names
         are imported from it too: `from pkg import logs` and `from pkg.logs import LogFile`)."""
         found: dict[str, dict[str, str]] = {}
-        for match in _IMPORTS.finditer(source):
+        for match in line_matches(source, b"import", _IMPORTS):
             if match.group(4) is not None:  # Ex) import pkg.net as net
                 for part in match.group(4).decode("ascii", "replace").split(","):
                     if part.split() and self.modules.path(part.split()[0]):
@@ -70,8 +72,9 @@ class TreeAcquirers:
         it mentions (`make` for `from .net import dial as make`), and the acquiring methods of the
         classes those modules define or re-export that it calls (`dialer.dial(host)`)."""
         names, methods = self._imported_names(self.imported(source, module))
-        # the identifiers of the whole file are collected only when there is a name to look for
-        return (names & _words(source) if names else set()) | (methods & _attribute_calls(source) if methods else set())
+        # Ex) from .net import dial as make; make(host)   (each name looked for as a whole word)
+        return {name for name in names if has_word(source, name.encode())} \
+            | (methods & _attribute_calls(source) if methods else set())
 
     def _imported_names(self, imported: dict[str, dict[str, str]]) -> tuple[set[str], set[str]]:
         """Returns the local names bound to acquiring names of imported tree modules (all of them
@@ -112,35 +115,54 @@ class TreeAcquirers:
                                 if any(name[:1].isupper() for name in bound)))
         outside = [_calls(self.needles.call_names(frozenset(self.needles.modules(source)))),
                    _calls(self._imported_names(imported)[0])]
-        definitions = list(_DEFINITION.finditer(source))
+        definitions = list(line_matches(source, _DEFINED, _DEFINITION))
+        ends = _ends(definitions, len(source))
+        # what the acquiring calls of other modules and the needles' literals say of a body, read once
+        static: dict[int, bool] = {}
+
+        def acquires(text: bytes, inner: re.Pattern[bytes] | None) -> bool:
+            key = id(text)
+            if key not in static:
+                static[key] = any(p.search(text) for p in outside if p is not None) or self.needles.literal_in(text)
+            return static[key] or inner is not None and inner.search(text) is not None
+
+        bodies = {index: source[match.end():ends[index]] for index, match in enumerate(definitions) if match.group(2)}
+        helpers: dict[int, list[bytes]] = {}
+        # (index, name, indent, the words of a class's bases, a function), read once; the definitions
+        # that can never add a name are left out: a class without bases, a function returning no value
+        # or named `__x__` (but `__init__`)
+        read = [(index, name, len(match.group(1)), _words(match.group(4)) if match.group(4) else None, bool(match.group(2)))
+                for index, match in enumerate(definitions)
+                if (name := (match.group(2) or match.group(3)).decode()) == "__init__"
+                or (_RETURNS_VALUE.search(bodies[index]) and not name.startswith("__") if match.group(2)
+                    else match.group(4))]
         # Ex) def dial(h): return _connect(h)   (a function of the module that acquires, defined below it);
         # a few rounds: each one learns the names defined above the ones it learnt
         for _ in range(5):
             known = len(names) + len(methods)
-            patterns = [p for p in (*outside, _calls(names | methods)) if p is not None]
-            for index, match in enumerate(definitions):
-                name = (match.group(2) or match.group(3)).decode()
-                if match.group(4) and _words(match.group(4)) & (self._classes | names):
+            inner = _calls(names | methods)
+            for index, name, indent, bases, function in read:
+                if bases and bases & (self._classes | names):
                     names.add(name)  # Ex) class ChunkingZipFile(zipfile.ZipFile):
-                if not match.group(2) or name.startswith("__") and name != "__init__":
+                if not function:
                     continue
-                indent = len(match.group(1))
-                end = next((d.start() for d in definitions[index + 1:] if len(d.group(1)) <= indent), len(source))
-                body = source[match.end():end]
+                body = bodies[index]
                 if name == "__init__":
                     # Ex) class Poller: def __init__(self): self._r, self._w = socket.socketpair()
                     # (its objects hold what __init__ acquires: constructing one acquires)
                     klass = next((d for d in reversed(definitions[:index]) if len(d.group(1)) < indent), None)
+                    if klass is None or not klass.group(3) or klass.group(1) or klass.group(3).decode() in names:
+                        continue
                     # Ex) class LogFile: def __init__(self, path): self._openFile()   (a method it calls opens)
-                    bodies = [body, *_helper_bodies(source, definitions, index, body)]
-                    if klass is not None and klass.group(3) and not klass.group(1) and any(
-                            _FIELD_STORE.search(text) and (any(p.search(text) for p in patterns)
-                                                           or self.needles.literal_in(text)) for text in bodies):
+                    if index not in helpers:
+                        helpers[index] = [body, *_helper_bodies(definitions, ends, index, bodies)]
+                    if any(_FIELD_STORE.search(text) and acquires(text, inner) for text in helpers[index]):
                         names.add(klass.group(3).decode())
                     continue
-                if _RETURNS_VALUE.search(body) and (any(p.search(body) for p in patterns) or self.needles.literal_in(body)
-                                                    or indent and _builds_own_class(source, definitions, index, names)):
-                    (methods if indent else names).add(name)
+                found = methods if indent else names
+                if name not in found and (acquires(body, inner)
+                                          or indent and _builds_own_class(source, definitions, index, names)):
+                    found.add(name)
             if len(names) + len(methods) == known:
                 break
         return frozenset(names), frozenset(methods)
@@ -159,20 +181,29 @@ def _builds_own_class(source: bytes, definitions: list[re.Match[bytes]], index: 
     return re.search(rb"\b" + re.escape(first.group(1)) + rb"\s*\(", source[first.end():end]) is not None
 
 
-def _helper_bodies(source: bytes, definitions: list[re.Match[bytes]], index: int, body: bytes) -> list[bytes]:
+def _ends(definitions: list[re.Match[bytes]], size: int) -> list[int]:
+    """Returns where each definition's body ends: at the next definition indented no deeper, else
+    at the end of the source (one pass: looking ahead from each definition was quadratic)."""
+    ends = [size] * len(definitions)
+    open_: list[int] = []  # definitions whose end is not met yet, indented deeper and deeper
+    for index, match in enumerate(definitions):
+        indent = len(match.group(1))
+        while open_ and len(definitions[open_[-1]].group(1)) >= indent:
+            ends[open_.pop()] = match.start()
+        open_.append(index)
+    return ends
+
+
+def _helper_bodies(definitions: list[re.Match[bytes]], ends: list[int], index: int,
+                   bodies: dict[int, bytes]) -> list[bytes]:
     """Returns the bodies of the methods beside the `__init__` at `definitions[index]` (in the same
-    class) that its `body` calls on its object (`self._openFile()`)."""
-    called = set(_SELF_CALL.findall(body))
+    class) that its body calls on its object (`self._openFile()`)."""
+    called = set(_SELF_CALL.findall(bodies[index]))
     indent = len(definitions[index].group(1))
     start = next((i + 1 for i in range(index - 1, -1, -1) if len(definitions[i].group(1)) < indent), 0)
     end = next((i for i in range(index + 1, len(definitions)) if len(definitions[i].group(1)) < indent), len(definitions))
-    bodies = []
-    for position in range(start, end):
-        match = definitions[position]
-        if len(match.group(1)) == indent and match.group(2) in called:
-            stop = next((d.start() for d in definitions[position + 1:] if len(d.group(1)) <= indent), len(source))
-            bodies.append(source[match.end():stop])
-    return bodies
+    return [bodies[position] for position in range(start, end)
+            if len(definitions[position].group(1)) == indent and definitions[position].group(2) in called]
 
 
 def _imported_parts(match: re.Match[bytes]) -> list[str]:
@@ -185,7 +216,7 @@ def _reexported(needles, source: bytes) -> set[str]:
     """Returns the names a module binds to acquiring library calls (`from socket import
     create_connection as dial`, `from socket import *`)."""
     found = set()
-    for match in _IMPORTS.finditer(source):
+    for match in line_matches(source, b"import", _IMPORTS):
         if match.group(3) is None or match.group(1):
             continue
         base = match.group(2).decode("ascii", "replace")

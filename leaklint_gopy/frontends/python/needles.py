@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from leaklint_gopy.frontends.python.names import MODULE_ALIASES, canonical
@@ -13,6 +14,49 @@ _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+(
 _LOADED = re.compile(rb"^(\w+)[ \t]*=[ \t]*[\w.]+\([ \t]*['\"](\w+)['\"][ \t]*\)", re.MULTILINE)
 # Ex) from gevent import socket, sleep   (the names a from-import binds, for the modules among them)
 _FROM_NAMES = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w \t,]+)", re.MULTILINE)
+_LOADED_CALL = re.compile(rb"\([ \t]*['\"]")  # what every line _LOADED matches holds
+
+
+def line_matches(source: bytes, needle: bytes | re.Pattern[bytes], pattern: re.Pattern[bytes]) -> Iterator[re.Match[bytes]]:
+    """Yields the matches of `pattern`, a MULTILINE pattern led by `^` that matches only where the
+    line it starts on holds `needle` (a literal or a pattern), in order: what
+    `pattern.finditer(source)` yields, tried only at the start of the lines holding `needle` that
+    no earlier match covers. (A pattern led by `^` is tried at every byte of the file: 5x slower
+    over the standard library.)"""
+    position = _find(source, needle, 0)
+    done = 0  # where the last match ended: finditer tries no position before it
+    while position != -1:
+        start = source.rfind(b"\n", 0, position) + 1
+        if start >= done:
+            match = pattern.match(source, start)
+            if match is not None:
+                yield match
+                done = match.end()
+        end = source.find(b"\n", position)
+        position = -1 if end == -1 else _find(source, needle, max(end, done))
+
+
+def has_word(source: bytes, word: bytes) -> bool:
+    """Reports whether `word` (ASCII word characters) is a whole word of `source`, as
+    `\\bword\\b` tells, found by the literal search that a pattern led by `\\b` loses."""
+    position = source.find(word)
+    while position != -1:
+        end = position + len(word)
+        if (position == 0 or source[position - 1] not in _WORD_BYTES) and \
+                (end == len(source) or source[end] not in _WORD_BYTES):
+            return True
+        position = source.find(word, position + 1)
+    return False
+
+
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")  # bytes patterns' \w
+
+
+def _find(source: bytes, needle: bytes | re.Pattern[bytes], start: int) -> int:
+    if isinstance(needle, bytes):
+        return source.find(needle, start)
+    found = needle.search(source, start)
+    return -1 if found is None else found.start()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +90,13 @@ class Needles:
         """Returns the acquiring modules (`socket`, `requests`) that a file imports, anywhere in it."""
         found: set[str] = set()
         dotted: list[bytes] = []  # the modules of `import a.b` statements, for drop-ins below
-        for match in _IMPORT.finditer(source):
+        for match in line_matches(source, b"import", _IMPORT):
             modules = [match.group(1)] if match.group(1) else match.group(2).split(b",")
             found.update(m.strip().split(b".")[0].split(b" ")[0].decode("ascii", "replace") for m in modules)
             if match.group(2) and b"." in match.group(2):
                 dotted += [m.strip().split(b" ")[0] for m in modules]
         # Ex) socket = patcher.original('socket')   (a module loaded by name: names.py binds it so)
-        found.update(m.group(1).decode("ascii", "replace") for m in _LOADED.finditer(source)
+        found.update(m.group(1).decode("ascii", "replace") for m in line_matches(source, _LOADED_CALL, _LOADED)
                      if m.group(1) == m.group(2))
         if not _ALIAS_ROOTS.isdisjoint(found):
             # Ex) from gevent import socket   Ex) import gevent.socket   (a drop-in for a module: names.canonical)
@@ -74,7 +118,9 @@ class Needles:
         in it acquires (a file importing `os` only for `os.path` is not parsed). A drop-in module
         (gevent.socket) counts as importing the module it stands for, whose names it binds unseen."""
         modules = self.modules(source) | ({_aliased(module)} & self.words if module else set())
-        if self.literal_in(source) or modules and _module_words(self, frozenset(modules)).search(source):
+        # Ex) from socket import create_connection as dial
+        if self.literal_in(source) or modules and any(has_word(source, name)
+                                                      for name in _module_words(self, frozenset(modules))):
             return modules or {"builtins"}
         return set()
 
@@ -93,8 +139,6 @@ def _aliased(module: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _module_words(needles: Needles, modules: frozenset[str]) -> re.Pattern[bytes]:
-    """Returns the pattern of the acquiring call names of `modules` (`socket`: socket, accept, ...)."""
-    names = {p.rpartition(".")[2] for p in needles.patterns if p.split(".", 1)[0] in modules}
-    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names)) or b"(?!)"
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")  # Ex) from socket import create_connection as dial
+def _module_words(needles: Needles, modules: frozenset[str]) -> tuple[bytes, ...]:
+    """Returns the acquiring call names of `modules` (`socket`: socket, accept, ...)."""
+    return tuple(sorted({p.rpartition(".")[2].encode() for p in needles.patterns if p.split(".", 1)[0] in modules}))

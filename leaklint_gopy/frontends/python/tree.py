@@ -41,6 +41,7 @@ class TreeModules:
         self._definitions: dict[str, str] = {}
         self._sources: dict[str, bytes | None] = {}
         self._acquirers: dict[object, TreeAcquirers] = {}
+        self._listings: dict[str, frozenset[str] | None] = {}  # directory -> its entries, lower case
         self.consulted: set[str] = set()  # paths of the modules read since the last take_consulted()
 
     @classmethod
@@ -79,9 +80,33 @@ class TreeModules:
         relative = module.replace(".", os.sep)
         for root in self._roots:
             for candidate in (os.path.join(root, relative + ".py"), os.path.join(root, relative, "__init__.py")):
-                if os.path.isfile(candidate) and module_name(candidate) == module:
+                if self._is_file(candidate) and module_name(candidate) == module:
                     return _canonical(candidate)
         return None
+
+    def _is_file(self, path: str) -> bool:
+        """Returns os.path.isfile(path), asked only where the directory's listing holds the name in
+        some case (a run asks for thousands of modules that no root has: one listing per directory,
+        an absent directory known from its parent's, instead of a stat per root and name)."""
+        directory, name = os.path.split(path)
+        listing = self._entries(directory)
+        return (listing is None or name.lower() in listing) and os.path.isfile(path)
+
+    def _entries(self, directory: str) -> frozenset[str] | None:
+        """Returns the lower-cased names in `directory` (empty when it does not exist), None when
+        it cannot be listed."""
+        if directory not in self._listings:
+            parent, name = os.path.split(directory)
+            above = self._entries(parent) if name and parent != directory else None
+            if above is not None and name.lower() not in above:
+                return frozenset()  # Ex) /root/pkg/self/sock: no pkg/self (not kept: tens of thousands of names)
+            try:
+                self._listings[directory] = frozenset(entry.lower() for entry in os.listdir(directory or "."))
+            except (FileNotFoundError, NotADirectoryError):
+                self._listings[directory] = frozenset()
+            except OSError:
+                self._listings[directory] = None  # unreadable: asked of the file itself
+        return self._listings[directory]
 
     def split(self, dotted: str) -> tuple[str, str] | None:
         """Returns (module, rest) for a name defined in a tree module (`pkg.mod`, `Class.method`),

@@ -22,6 +22,7 @@ class Positions:
 
     def __init__(self, path: str, source: bytes) -> None:
         self.path = path
+        self.source = source
         self.lines = source.split(b"\n")
         self._known: dict[int, int | list[int]] = {}  # line -> its length if ASCII, else see _learn
 
@@ -99,8 +100,7 @@ class ModuleUnit:
         """Reports whether a line of `node` may bind a name to True (`ok = True`): where none does,
         the function has no switch (flags.literal_switches) and its walk is skipped."""
         if self.switch_lines is None:
-            self.switch_lines = [number for number, line in enumerate(self.positions.lines, 1)
-                                 if b"True" in line and _SWITCH_LINE.search(line)]
+            self.switch_lines = _switch_lines(self.positions.source)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             return bool(self.switch_lines)
         first = bisect.bisect_left(self.switch_lines, node.lineno)
@@ -113,3 +113,19 @@ class ModuleUnit:
             found = self.scopes[id(node)] = LocalScope.of(node, self.scope.importer)
         return found
 
+
+def _switch_lines(source: bytes) -> list[int]:
+    """Returns the numbers of the lines that may bind a name to True (_SWITCH_LINE), read only on
+    the lines that say True (a loop over every line of every file cost more than the search)."""
+    found: list[int] = []
+    number, counted = 1, 0
+    position = source.find(b"True")
+    while position != -1:
+        number += source.count(b"\n", counted, position)
+        counted = position
+        end = source.find(b"\n", position)
+        end = len(source) if end == -1 else end
+        if _SWITCH_LINE.search(source[source.rfind(b"\n", 0, position) + 1:end]):
+            found.append(number)
+        position = source.find(b"True", end)
+    return found
