@@ -50,11 +50,10 @@ def class_returned(module: ModuleScope, info: ClassInfo, method: str) -> str | N
 
 
 def _class_returned(module: ModuleScope, info: ClassInfo, method: str) -> str | None:
-    qualname = module.find_method(info, method)
-    node = module.function_node(qualname) if qualname else None
-    defining = _defining_scope(module, qualname) if node is not None else None
-    if node is None or defining is None:
+    found = _method_source(module, info, method)
+    if found is None:
         return None
+    _, node, defining = found
     scope = LocalScope.of(node, defining.importer)
     returned = {_dotted(defining, scope, s.value) if s.value is not None else None
                 for s in statements(node) if isinstance(s, ast.Return)}
@@ -78,11 +77,10 @@ def class_built(module: ModuleScope, info: ClassInfo, method: str) -> str | None
 
 
 def _class_built(module: ModuleScope, info: ClassInfo, method: str) -> str | None:
-    qualname = module.find_method(info, method)
-    node = module.function_node(qualname) if qualname else None
-    defining = _defining_scope(module, qualname) if node is not None else None
-    if node is None or defining is None or not node.args.args or module.method_kind(qualname) != "instance":
+    found = _method_source(module, info, method)
+    if found is None or not found[1].args.args or module.method_kind(found[0]) != "instance":
         return None
+    _, node, defining = found
     scope = LocalScope.of(node, defining.importer)
     receiver = node.args.args[0].arg
     built: set[str | None] = set()
@@ -138,6 +136,16 @@ def statements_of(body: list[ast.stmt]):
     """Yields the statements of a function body (nested blocks included)."""
     for statement in body:
         yield from statements(statement)
+
+
+def _method_source(module: ModuleScope, info: ClassInfo,
+                   method: str) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef, ModuleScope] | None:
+    """Returns the qualified name, the definition and the defining module of method `method`
+    looked up on class `info`, or None when the tree does not define it."""
+    qualname = module.find_method(info, method)
+    node = module.function_node(qualname) if qualname else None
+    defining = _defining_scope(module, qualname) if node is not None else None
+    return None if node is None or defining is None else (qualname, node, defining)
 
 
 def _defining_scope(module: ModuleScope, qualname: str) -> ModuleScope | None:
