@@ -40,7 +40,9 @@ def dials_in_memory(literal: Node, built: Callable[[Node], bool]) -> bool:
 
 def _returns_no_conn(value: Node, built: Callable[[Node], bool] | None = None) -> bool:
     """Reports whether a func literal returns, and each of its returns gives nil as the connection
-    (or one that `built` accepts)."""
+    (or one that `built` accepts, when the func literal binds no variable of its own: a literal
+    built around what it dialled, `c, _ := net.Dial(n, a); return &wrapped{rw: c}, nil`, holds a
+    socket whatever its fields' types say)."""
     if value.type != "func_literal":
         return False
     returns = []
@@ -51,8 +53,13 @@ def _returns_no_conn(value: Node, built: Callable[[Node], bool] | None = None) -
             continue  # Ex) a callback inside: its returns are its own
         if node.type == "return_statement":
             returns.append(node)
+        if node.type in _BINDINGS:
+            built = None
         stack.extend(node.named_children)
     return bool(returns) and all(_first_is_nil(node, built) for node in returns)
+
+
+_BINDINGS = frozenset({"short_var_declaration", "assignment_statement", "var_declaration"})
 
 
 def _first_is_nil(statement: Node, built: Callable[[Node], bool] | None = None) -> bool:
