@@ -44,7 +44,15 @@ class TreeSources:
         for key in keys:
             if key in self.members or key in self.paths:
                 return key
-        return next((key for key in keys if self._dependency(key)), None)
+        found = next((key for key in keys if self._dependency(key)), None)
+        if found is None and self.dependencies is not None:
+            # Ex) b.Done(f) with example.com/g8/b not written yet: the package is watched as having no
+            # files, so its importer's stored result is checked again once it has some (`pkg.F` or
+            # `pkg.T.M`: the key whose last path element has no dot)
+            key = next((key for key in keys if "." not in key.rpartition("/")[2]), None)
+            if key is not None and self.dependencies.owns(key):
+                self._consulted.add(key)
+        return found
 
     def _dependency(self, key: str) -> bool:
         """Registers the files of dependency package `key` (Ex: github.com/BurntSushi/toml from vendor/

@@ -282,3 +282,28 @@ def test_a_watched_package_whose_files_appear_is_read_again(idle_shim: Path, mon
     read = _reads(monkeypatch)
     _run(idle_shim)
     assert str(idle_shim / "cmd" / "shim" / "logging" / "logging.go") in read
+
+
+def test_a_package_of_the_module_created_after_a_run_that_imported_it_is_read(tmp_path: Path) -> None:
+    """A package of the module's own path that the checked package imports but that does not exist
+    yet is watched as having no files: once it is written, the importer is checked again (its
+    helper may now keep or close what it is given)."""
+    (tmp_path / "go.mod").write_text("module example.com/g8\n\ngo 1.19\n")
+    user = tmp_path / "a" / "a.go"
+    user.parent.mkdir()
+    user.write_text('package a\n\nimport (\n\t"os"\n\n\t"example.com/g8/b"\n)\n\n'
+                    'func Use(p string) {\n\tf, _ := os.Open(p)\n\tb.Done(f)\n}\n')
+    _age(tmp_path)
+    rules = tuple(load_rules(driver.default_rule_dirs()))
+
+    def run() -> driver.RunResult:
+        return driver.run([str(tmp_path / "a")], driver.Settings(rules, root=str(tmp_path), jobs=1, use_cache=True))
+
+    assert not run().findings  # b.Done is unknown: the call hands the file over
+    helper = tmp_path / "b" / "b.go"
+    helper.parent.mkdir()
+    helper.write_text('package b\n\nimport "os"\n\n// Done keeps nothing.\nfunc Done(f *os.File) { _ = f.Name() }\n')
+    _age(helper)
+    fresh = driver.run([str(tmp_path / "a")], driver.Settings(rules, root=str(tmp_path), jobs=1, use_cache=False))
+    assert [f.rule_id for f in fresh.findings] == ["LL103"]
+    assert [f.rule_id for f in run().findings] == ["LL103"]

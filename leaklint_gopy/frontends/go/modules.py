@@ -49,6 +49,12 @@ class Dependencies:
         paths: of a root's own module, or directory-named (not a vendored or cached dependency)."""
         return bool(self._own(import_path) or _third_party(import_path) and self._by_directory(import_path))
 
+    def owns(self, import_path: str) -> bool:
+        """Reports whether `import_path` lies under one of the roots' own module paths: a package of
+        the tree, whether or not it has files yet."""
+        return any(module and (import_path == module or import_path.startswith(module + "/"))
+                   for module in (self._read_mod(root)[2] for root in self._roots))
+
     def _own(self, import_path: str) -> list[str]:
         """Returns the files of a package of one of the roots' own modules (`github.com/fatedier/frp/pkg/msg`
         while checking server/proxy of frp's checkout): where the go command would build it from."""
