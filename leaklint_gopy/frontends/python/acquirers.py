@@ -161,24 +161,25 @@ class TreeAcquirers:
                     continue
                 found = methods if indent else names
                 if name not in found and (acquires(body, inner)
-                                          or indent and _builds_own_class(source, definitions, index, names)):
+                                          or indent and _builds_own_class(source, definitions, ends, index, names)):
                     found.add(name)
             if len(names) + len(methods) == known:
                 break
         return frozenset(names), frozenset(methods)
 
 
-def _builds_own_class(source: bytes, definitions: list[re.Match[bytes]], index: int, names: set[str]) -> bool:
-    """Reports whether the method at `definitions[index]`, of an acquiring class of `names`, calls
-    its first parameter: `@classmethod def fromFullPath(cls, path): return cls(path)` builds one."""
+def _builds_own_class(source: bytes, definitions: list[re.Match[bytes]], ends: list[int], index: int,
+                      names: set[str]) -> bool:
+    """Reports whether the method at `definitions[index]` (its body ending at `ends[index]`, see
+    _ends), of an acquiring class of `names`, calls its first parameter:
+    `@classmethod def fromFullPath(cls, path): return cls(path)` builds one."""
     match = definitions[index]
     indent = len(match.group(1))
     klass = next((d for d in reversed(definitions[:index]) if len(d.group(1)) < indent), None)
     first = _FIRST_PARAMETER.match(source, match.end())
     if klass is None or not klass.group(3) or klass.group(3).decode() not in names or first is None:
         return False
-    end = next((d.start() for d in definitions[index + 1:] if len(d.group(1)) <= indent), len(source))
-    return re.search(rb"\b" + re.escape(first.group(1)) + rb"\s*\(", source[first.end():end]) is not None
+    return re.search(rb"\b" + re.escape(first.group(1)) + rb"\s*\(", source[first.end():ends[index]]) is not None
 
 
 def _ends(definitions: list[re.Match[bytes]], size: int) -> list[int]:
