@@ -22,16 +22,17 @@ _TLS_DIALS = ("DialTLSContext", "DialTLS")
 def dials_nothing(literal: Node) -> bool:
     """Reports whether a Transport literal sets a plain dial function, and every dial function it
     sets (TLS ones too) is a func literal that only ever returns a nil connection."""
-    values = dict(_keyed_values(literal))
-    plain = [values[key] for key in _PLAIN_DIALS if key in values]
-    dials = plain + [values[key] for key in _TLS_DIALS if key in values]
-    return bool(plain) and all(_returns_no_conn(value) for value in dials)
+    return _every_dial_returns(literal, None)
 
 
 def dials_in_memory(literal: Node, built: Callable[[Node], bool]) -> bool:
     """Reports whether a Transport literal sets a plain dial function, and every dial function it
     sets is a func literal whose returns give nil or a connection `built` says is made in memory
     (`return &dumpConn{w, r}, nil`): its requests open no socket."""
+    return _every_dial_returns(literal, built)
+
+
+def _every_dial_returns(literal: Node, built: Callable[[Node], bool] | None) -> bool:
     values = dict(_keyed_values(literal))
     plain = [values[key] for key in _PLAIN_DIALS if key in values]
     dials = plain + [values[key] for key in _TLS_DIALS if key in values]
