@@ -13,6 +13,8 @@ import pytest
 from leaklint_gopy import cli
 from leaklint_gopy.report import source
 
+from test_gate_helpers import API  # a package calling util.Drain(resp), the helper that leaves the body open
+
 DRAIN = """\
 package util
 
@@ -21,26 +23,6 @@ import "net/http"
 // Drain reads the status, and leaves the body open.
 func Drain(resp *http.Response) {
 \t_ = resp.StatusCode
-}
-"""
-
-API = """\
-package api
-
-import (
-\t"net/http"
-
-\t"example.com/shop/util"
-)
-
-// Fetch returns the status of url.
-func Fetch(url string) int {
-\tresp, err := http.Get(url)
-\tif err != nil {
-\t\treturn 0
-\t}
-\tdefer util.Drain(resp)
-\treturn resp.StatusCode
 }
 """
 
