@@ -407,8 +407,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _dials_nothing(self, value: Node) -> tuple[str, str] | None:
         """Returns the note of an http.Transport, or an http.Client over one, that connects nowhere
         (see `dialless`), else None."""
-        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
-            value = value.named_children[-1]
+        value = _inner_value(value)
         if value.type == "identifier":
             return self.dialless.get(text(value))
         kind = self._type_of(value) if value.type == "composite_literal" else ""
@@ -423,8 +422,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         """Reports whether `value` makes a connection in memory: a literal of a struct type of the
         package none of whose fields, embedded ones included, is typed as a connection or a file
         (`&dumpConn{io.MultiWriter(&buf, pw), dr}`, an io.Writer and an io.Reader)."""
-        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
-            value = value.named_children[-1]
+        value = _inner_value(value)
         kind = self._type_of(value) if value.type == "composite_literal" else ""
         package = self.scope.package
         local = kind.removeprefix(package.key + ".")
@@ -436,8 +434,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _tree_transport(self, value: Node) -> str:
         """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
         is (`&http.Client{Transport: &fakeTransport{}}`), else ""."""
-        while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
-            value = value.named_children[-1]
+        value = _inner_value(value)
         if value.type != "composite_literal" or self._type_of(value) != "net/http.Client":
             return ""
         transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
@@ -898,3 +895,10 @@ def _in_function_body(statement: Node) -> bool:
         parent = parent.parent
     return parent is not None and parent.type == "block" and parent.parent is not None \
         and parent.parent.type in ("function_declaration", "method_declaration", "func_literal")
+
+
+def _inner_value(value: Node) -> Node:
+    """Returns `value` without the `&` and parentheses around it (`&T{...}` -> `T{...}`)."""
+    while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+        value = value.named_children[-1]
+    return value
