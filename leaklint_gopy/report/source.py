@@ -129,7 +129,7 @@ def facts(finding: Finding) -> tuple[tuple[str, str], ...]:
     same = all(one_unit_per_character(absolute(path)) for path in paths)
     out = [(SAME_COLUMNS, "same" if same else "differ")]
     if finding.uses:
-        out.append((HELPERS, "\n".join(function_name(absolute(s.path), s.line) for s in finding.uses)))
+        out.append((HELPERS, "\n".join(_helper_names_now(finding))))
     return tuple(out)
 
 
@@ -150,6 +150,11 @@ def helper_names(finding: Finding) -> list[str]:
             names = value.split("\n")
             if len(names) == len(finding.uses):
                 return names
+    return _helper_names_now(finding)
+
+
+def _helper_names_now(finding: Finding) -> list[str]:
+    """Returns the names of `finding`'s helpers read from their files now."""
     from leaklint_gopy.report import absolute
 
     return [function_name(absolute(span.path), span.line) for span in finding.uses]
