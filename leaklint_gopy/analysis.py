@@ -44,6 +44,7 @@ class Summaries:
     depends: dict[str, frozenset[str]] = field(default_factory=dict)  # the summaries each summary used
     spans: dict[str, Span] = field(default_factory=dict)  # where each summarised function is
     pooling: set[tuple] = field(default_factory=set)  # effects keys of methods that take a resource back (check-ins)
+    used_open: set[tuple] = field(default_factory=set)  # effects keys of functions returning it open after using it
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +278,9 @@ class LeakAnalysis(Oracle):
         function = self.functions[method]
         me = function.receiver or (function.params[0] if function.params else "")
         if not me or spec.language != "go":
-            return bool(me) and self._seeded(method, me, rest, spec)[1]
+            # A path that used the resource and returned it open shows it open after the call: kafka's
+            # BrokerConnection.send closes its socket only where sending failed (not a release)
+            return bool(me) and self._seeded(method, me, rest, spec)[1] and not self._used_open(method, me, rest, spec)
         # A Go method is read afresh, asking the same of the methods it calls: its summary may have
         # been taken inside a cycle of them, where a recursion guard said "borrows" (nats-server's
         # closeConnection -> markConnAsClosed -> flushAndClose -> flushOutbound -> closeConnection),
@@ -691,6 +694,8 @@ class LeakAnalysis(Oracle):
             failing = None
         drained = bool(normal) and all(leak.drained for leak in normal)
         summaries.effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
+        if any(leak.used for leak in normal):
+            summaries.used_open.add(key)
         if 0 in analysis.released and restores_field(function, name, rest, analysis):
             # Ex) def _rebuild(self): self._r.close(); self._r = socket.socket()   (the object holds
             # a fresh one again: the method only borrows the object)
@@ -705,7 +710,16 @@ class LeakAnalysis(Oracle):
             self._local.effects[key] = summaries.effects.pop(key)
             if key in summaries.passed:
                 self._local.passed[key] = summaries.passed.pop(key)
+            if key in summaries.used_open:
+                summaries.used_open.discard(key)
+                self._local.used_open.add(key)
         return result
+
+    def _used_open(self, qualname: str, name: str, rest: str, spec: RuleSpec) -> bool:
+        """Reports whether `qualname` returns normally, on some path, with what `name` holds at `rest`
+        still open after operating on it (see Fact.used); asked after _seeded computed its effects."""
+        key = (qualname, name, rest, spec.id, None)
+        return key in self._local.used_open or key in self._summaries(qualname).used_open
 
     def _summaries(self, qualname: str) -> Summaries:
         return self._shared if self.functions.is_foreign(qualname) else self._local

@@ -22,7 +22,7 @@ from leaklint_gopy.unbound import Bindings, bound_by
 
 _FACT_NAMES = frozenset(f.name for f in fields(Fact))
 _FACT_COPIED = frozenset({"site", "holders", "err", "deferred", "raised", "raised_by", "pending", "unowned", "discarded",
-                          "closed_unless", "drained", "unbound", "detached"})  # what `replace` copies, one by one
+                          "closed_unless", "drained", "unbound", "detached", "used"})  # what `replace` copies, one by one
 assert _FACT_COPIED == _FACT_NAMES, "a field of Fact that leaklint_gopy.dataflow.replace does not copy"
 _new, _set = object.__new__, object.__setattr__
 
@@ -46,6 +46,7 @@ def replace(value, **changes):
     _set(copy, "drained", get("drained", value.drained))
     _set(copy, "unbound", get("unbound", value.unbound))
     _set(copy, "detached", get("detached", value.detached))
+    _set(copy, "used", get("used", value.used))
     return copy
 
 
@@ -372,8 +373,19 @@ class FunctionAnalysis(OwnedFields, Closures):
                 continue
             if _spawned(call) and not self._left_open(call, fact):
                 continue  # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
+            if not fact.used and self.sites[fact.site].pseudo and self._operates_on(call, fact) \
+                    and not self.oracle.quiet(call):
+                # Ex) def send(self, b): self._sock.sendall(b) ...   (I/O on a summary's resource: it was
+                # open there, see Fact.used; `self.stream.fileno()` only inspects it)
+                fact = replace(fact, used=True)
             out.add(fact)
         return frozenset(out)
+
+    @staticmethod
+    def _operates_on(call: Call, fact: Fact) -> bool:
+        """Reports whether `call` is a method of the resource itself or is given it (`self._sock.send(b)`,
+        `os.write(self.fd, b)`), not a method of the object holding it (`self.reset()`)."""
+        return any(joined(holder) in (call.receiver, *call.args) for holder in fact.holders)
 
     def _left_open(self, call: Call, fact: Fact) -> bool:
         """Reports whether the tree function a go statement runs is given the resource and releases it
@@ -916,7 +928,7 @@ def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
         return Leak(fact.site, "exception", fact.raised, fact.raised_by, drained=fact.drained)
     if fact.discarded is not None:
         return Leak(fact.site, "discarded", fact.discarded, drained=fact.drained)
-    return Leak(fact.site, kind, span, detail, drained=fact.drained)
+    return Leak(fact.site, kind, span, detail, drained=fact.drained, used=fact.used)
 
 
 def _at(items: tuple[str | None, ...], index: int | None) -> str | None:

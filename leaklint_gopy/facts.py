@@ -46,6 +46,7 @@ class Fact:
     drained: bool = False  # read to its end (`io.ReadAll(resp.Body)`): see RuleSpec.drained_rule
     unbound: frozenset[str] = frozenset()  # Python locals bound on no path since it was acquired (unbound.py)
     detached: frozenset[str] = frozenset()  # the variable whose resource it took over (`conn = wrap_socket(s)`: s)
+    used: bool = False  # a summary's seeded resource was operated on (`self._sock.send(b)`) on the way here
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class Leak:
     detail: str = ""
     owner: str = ""  # unowned: the object (`class Client`, `module app`) that never closes it
     drained: bool = False  # the resource had been read to its end on the way here
+    used: bool = False  # a summary's seeded resource was operated on before it was left open (see Fact.used)
 
 
 State = frozenset[Fact]
