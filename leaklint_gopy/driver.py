@@ -261,7 +261,9 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
         else:  # Ex) an entry written before findings carried their report facts
             results[i] = with_report_facts(results[i])
     for language in {packages[i][0] for i in missing}:
-        registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
+        front = registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
+        if hasattr(front, "prepare"):
+            front.prepare(trees[language], tree_packages)  # and what every package reads of the tree
     work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
                    trees=trees, time_limit=settings.time_limit, fixes=settings.fixes)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]

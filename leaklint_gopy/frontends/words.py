@@ -58,6 +58,11 @@ class Words:
     def search(self, data: bytes) -> bool:
         return any(not _continues_word(data, m.start()) for m in self._pattern.finditer(data))
 
+    def within(self, data: bytes, start: int, end: int) -> bool:
+        """Reports whether one of the words occurs in `data[start:end]` (which ends a line: no word
+        runs past `end`)."""
+        return any(not _continues_word(data, m.start()) for m in self._pattern.finditer(data, start, end))
+
     def starts(self, data: bytes) -> list[int]:
         """Returns the offset of every occurrence."""
         return [m.start() for m in self._pattern.finditer(data) if not _continues_word(data, m.start())]

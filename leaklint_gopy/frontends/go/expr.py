@@ -30,6 +30,8 @@ class Positions:
 
     def column(self, row: int, byte_col: int) -> int:
         line = self.lines[row] if row < len(self.lines) else b""
+        if line.isascii():
+            return min(byte_col, len(line)) + 1  # (one byte a column: no prefix copied)
         prefix = line[:byte_col]
         return (len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", "replace"))) + 1
 

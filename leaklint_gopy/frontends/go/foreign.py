@@ -8,6 +8,7 @@ It knows only what a signature writes; it never reads a body or reports.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from leaklint_gopy.frontends.go.prefilter import import_section
@@ -30,14 +31,41 @@ class Signatures:
     """Written results by function (`F`) or method (`T.M`), with the imports of the file declaring
     it, and the package's interface types."""
 
-    results: dict[str, tuple[tuple[str, ...], dict[str, str]]]
+    results: Mapping[str, tuple[tuple[str, ...], dict[str, str]]]
     interfaces: frozenset[str]
+
+
+class _Written(Mapping):
+    """Results by function or method as `Signatures.results` gives them, each read from its signature
+    line when first asked for: a call asks about a few functions of a package, and reading them
+    all cost two thirds of reading a package's signatures."""
+
+    __slots__ = ("_at", "_read")
+
+    def __init__(self, at: dict[str, tuple[bytes, int, dict[str, str]]]) -> None:
+        self._at = at  # name -> (its file's bytes, where its parameter list opens + 1, the file's imports)
+        self._read: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {}
+
+    def __getitem__(self, name: str) -> tuple[tuple[str, ...], dict[str, str]]:
+        if name not in self._read:
+            data, end, imports = self._at[name]
+            start = after_lists(data, end - 1, len(data))  # Ex) parameters over several lines
+            line_end = data.find(b"\n", start)
+            line_end = len(data) if line_end == -1 else line_end
+            self._read[name] = (_results(data[start:line_end].decode("utf-8", "replace")), imports)
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
 
 
 def read_signatures(files: list[tuple[str, bytes]], package_name) -> Signatures:
     """Returns the results of each function and method of a package as written (`*H2`, `net.Conn`),
     with its file's imports by the name they are used under (`package_name` names an unaliased one)."""
-    found: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {}
+    found: dict[str, tuple[bytes, int, dict[str, str]]] = {}
     interfaces: set[str] = set()
     for path, data in files:
         if path.endswith("_test.go"):
@@ -48,11 +76,8 @@ def read_signatures(files: list[tuple[str, bytes]], package_name) -> Signatures:
             name = match.group(2).decode()
             if match.group(1):
                 name = f"{match.group(1).decode()}.{name}"
-            start = after_lists(data, match.end() - 1, len(data))  # Ex) parameters over several lines
-            line_end = data.find(b"\n", start)
-            line_end = len(data) if line_end == -1 else line_end
-            found.setdefault(name, (_results(data[start:line_end].decode("utf-8", "replace")), imports))
-    return Signatures(found, frozenset(interfaces))
+            found.setdefault(name, (data, match.end(), imports))  # the first declaration of a name
+    return Signatures(_Written(found), frozenset(interfaces))
 
 
 def _interfaces(data: bytes) -> set[str]:

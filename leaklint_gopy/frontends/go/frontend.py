@@ -98,6 +98,14 @@ class GoFrontend:
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
         return out
 
+    def prepare(self, tree: object, tree_packages: dict[str, str]) -> None:
+        """Reads what every package's lowering asks of the whole tree (`tree`, a TreeSources) once,
+        before the packages are handed to worker processes, which then inherit it instead of each
+        reading it again: the programs that reap every child (see _reaped)."""
+        if getattr(tree, "programs", False) is None:
+            package = PackageTypes("", tree_packages, tree=tree, package_name=_package_name)
+            tree.programs = reaping_programs(tree, package.resolve_import, _package_name)
+
     def _parse(self, lowered: LoweredFile, file: regions.File, plan: regions.Plan, package: PackageTypes,
                parsed: list) -> None:
         """Parses the planned ranges of one file into `parsed` and records its declarations. A ranged

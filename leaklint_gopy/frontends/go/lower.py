@@ -77,6 +77,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.sent: dict[int, str | None] = {}  # select send cases -> the value evaluated on entering the select
         self.flag_params: dict[str, bool | None] = {}  # bool parameters -> never assigned (None: not yet read)
         self.body: Node | None = None
+        self.bare_variables: tuple[frozenset[str], dict[str, list[int]]] | None = None  # see _kept_by
         self.rows: dict[str, Node] = {}  # range variables -> the table literal whose elements they take
         self.exiting = False  # past a `defer os.Exit(0)` in the function's body: its exits end the process
 
@@ -735,6 +736,20 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 # Ex) defer os.Exit(0)   (a helper process: every later exit ends the process)
                 self.exiting = True
 
+    def _kept_by(self, literal: Node, names: list[str]) -> frozenset[str]:
+        """Returns the names among `names` that the function declares with a bare `var x T` and
+        mentions nowhere outside the func literal `literal`: what the literal leaves in one no other
+        code can reach, so it is the literal's to release, as if the literal declared it (the closure
+        a retry helper runs, rclone's `var resp *http.Response; err = pacer.Call(func() (bool, error)
+        { resp, err = srv.Call(ctx, &opts); return shouldRetry(resp, err) })`). The body is walked
+        once for all its literals (once per literal, a test of many subtests walked it quadratically)."""
+        if self.bare_variables is None:
+            self.bare_variables = _bare_variables(self.body)
+        declared, mentions = self.bare_variables
+        start, end = literal.start_byte, literal.end_byte
+        return frozenset(name for name in names if name in declared
+                         and all(start <= at < end for at in mentions.get(name, ())))
+
     def _closure(self, node: Node, mode: str) -> str:
         """Lowers a func literal as a function of its own and emits its Capture; returns its qualname."""
         self.closures += 1
@@ -755,7 +770,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         inner.contexts = self.contexts.inherited()
         assigned = sorted(changed & identifiers & self.locals)
         # Ex) var resp *http.Response; err = pacer.Call(func() (bool, error) { resp, err = c.Do(req); ... })
-        inner.locals |= _kept_by(node, self.body, assigned) if assigned else frozenset()
+        inner.locals |= self._kept_by(node, assigned) if assigned else frozenset()
         function = inner.lower(node, f"func literal in {self.qualname.rsplit('.', 1)[-1]}")
         used = frozenset(identifiers) & visible
         free = tuple(sorted(used - inner.locals))
@@ -772,32 +787,25 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing))
         return qualname
 
-def _kept_by(literal: Node, body: Node | None, names: list[str]) -> frozenset[str]:
-    """Returns the names among `names` that the function whose body is `body` declares with a bare
-    `var x T` and mentions nowhere outside the func literal `literal`: what the literal leaves in
-    one no other code can reach, so it is the literal's to release, as if the literal declared it
-    (the closure a retry helper runs, rclone's `var resp *http.Response; err = pacer.Call(func()
-    (bool, error) { resp, err = srv.Call(ctx, &opts); return shouldRetry(resp, err) })`)."""
+def _bare_variables(body: Node | None) -> tuple[frozenset[str], dict[str, list[int]]]:
+    """Returns the names a function body declares with a bare `var x T` (outside its func literals),
+    and where every identifier of the body is mentioned, those declared names aside (see _kept_by)."""
     if body is None or b"var" not in body.text:
-        return frozenset()  # (no `var` declaration: its tree need not be walked)
-    wanted = frozenset(names)
+        return frozenset(), {}  # (no `var` declaration: its tree need not be walked)
     declared: set[str] = set()
-    mentioned: set[str] = set()
+    mentions: dict[str, list[int]] = {}
     stack = [(body, True)]
     while stack:
         current, own = stack.pop()
-        if current.start_byte == literal.start_byte and current.end_byte == literal.end_byte \
-                and current.type == literal.type:
-            continue
         if own and current.type == "var_spec" and current.child_by_field_name("value") is None:
-            declared |= {text(name) for name in current.children_by_field_name("name")} & wanted
+            declared |= {text(name) for name in current.children_by_field_name("name")}
             stack.extend((child, own) for child in current.named_children if child.type != "identifier")
             continue
-        if current.type == "identifier" and text(current) in wanted:
-            mentioned.add(text(current))
+        if current.type == "identifier":
+            mentions.setdefault(text(current), []).append(current.start_byte)
         own = own and current.type != "func_literal"
         stack.extend((child, own) for child in current.named_children)
-    return frozenset(declared - mentioned)
+    return frozenset(declared), mentions
 
 
 def _slices_kept_inside(node: Node, params: list[str]) -> frozenset[str]:

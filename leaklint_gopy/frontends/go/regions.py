@@ -216,17 +216,29 @@ def _within(offsets: list[int], chunk: Chunk) -> bool:
 def plan(file: File, context: Words, bodies: bool = True) -> Plan | None:
     """Returns what to parse of a file, or None when nothing in it can acquire, close or type a resource.
     Without `bodies` (a file lending only context), every function body is left to on-demand parsing."""
-    mentions = sorted(file.calls + context.starts(file.source))
-    if not mentions:
-        return None
+    if bodies:
+        mentions = sorted(file.calls + context.starts(file.source))
+        if not mentions:
+            return None
+
+        def mentioned(chunk: Chunk) -> bool:
+            return _within(mentions, chunk)
+    else:
+        # (no body is parsed whatever it mentions: only whether the file mentions anything, and what
+        # a long variable block does, are asked; a search answers those without finding every word)
+        if not file.calls and not context.search(file.source):
+            return None
+
+        def mentioned(chunk: Chunk) -> bool:
+            return _within(file.calls, chunk) or context.within(file.source, chunk.start, chunk.end)
     ranges: list[tuple[int, int]] = []
     elided: dict[int, int] = {}
     for chunk in file.chunks:
-        if chunk.kind == b"func" and chunk.body != -1 and not (bodies and _within(mentions, chunk)):
+        if chunk.kind == b"func" and chunk.body != -1 and not (bodies and mentioned(chunk)):
             ranges += [(chunk.start, chunk.body + 1), (chunk.close, chunk.end)]
             elided[chunk.start] = chunk.end
         elif chunk.kind == b"const" or (chunk.kind == b"var" and chunk.end - chunk.start > SHORT_VARIABLES
-                                        and not _within(mentions, chunk)):
+                                        and not mentioned(chunk)):
             continue
         else:
             ranges.append((chunk.start, chunk.end))
