@@ -2,9 +2,7 @@
 last output without formatting it; any change to what the output is a function of is seen."""
 from __future__ import annotations
 
-import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -88,16 +86,11 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "probe.go").write_text(LEAK)
     (tmp_path / "go.mod").write_text("module example.com/m\n\ngo 1.21\n")
-    _age(tmp_path)
+    # (no racy window: a file is trusted by its signature at once; dating files back would change
+    # their ctime, so every change here would also be an edit of every file)
+    monkeypatch.setattr(stat_index, "RACY_SECONDS", 0.0)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def _age(tree: Path) -> None:
-    """Dates every file and directory under `tree` a minute back, past the stat index's racy window."""
-    past = time.time() - 60
-    for path in [tree, *tree.rglob("*")]:
-        os.utime(path, (past, past))
 
 
 def _check(capsys: pytest.CaptureFixture[str], *extra: str, fmt: str = "sarif") -> tuple[int, str, str]:
@@ -133,7 +126,6 @@ def test_any_change_to_what_the_output_depends_on_is_seen(change: str, tree: Pat
     (tree / "my-rules").mkdir()
     (tree / "my-rules" / "go-blob-not-closed.toml").write_text(CUSTOM_RULE)
     (tree / "base.json").write_text(baseline.dumps([], str(tree)))
-    _age(tree)
     extra = ["--rules-dir", "my-rules", "--baseline", "base.json"]
     _check(capsys, *extra)
     before = _check(capsys, *extra)
@@ -158,7 +150,6 @@ def test_any_change_to_what_the_output_depends_on_is_seen(change: str, tree: Pat
     elif change == "baseline":
         assert cli.main(["baseline", "--rules-dir", "my-rules", "-o", "base.json", "svc"]) == 0
         capsys.readouterr()
-    _age(tree)
     asked = _formats(monkeypatch)
     after = _check(capsys, *extra)
     assert asked == ["sarif"]  # formatted anew, not replayed
@@ -172,7 +163,6 @@ def test_a_texts_file_of_another_generation_is_not_read(tree: Path, _isolated_ca
     assert len(texts) == 1
     kept = texts[0].read_bytes()  # its results hold the leak
     (tree / "svc" / "probe.go").write_text(FIXED)
-    _age(tree)
     fixed = _check(capsys)
     assert fixed[0] == 0 and fixed != leaky
     texts[0].write_bytes(kept)  # Ex) a concurrent run's texts, written after this index
