@@ -135,8 +135,15 @@ def plan(paths: list[str], settings: Settings) -> Plan:
 
     source.forget()  # the report facts stored with results are read afresh (see results.with_report_facts)
     given = [p for p in paths if settings.stdin is None or p != settings.stdin[0]]
-    files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
-                             settings.respect_gitignore)
+    store = _open_cache(settings)
+    if store:  # Ex) a warm run on 25,000 files: no directory listed when none changed
+        from leaklint_gopy.discovery_cache import discover_cached
+
+        files, errors = discover_cached(store[0].directory, [*given, *settings.context], settings.exclude,
+                                        settings.force_exclude, settings.respect_gitignore, store[1])
+    else:
+        files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
+                                 settings.respect_gitignore)
     if settings.stdin is not None:
         files = _with_stdin(files, settings.stdin[0])
     if not settings.tests:  # Ex) tests = false   (as golangci-lint's run.tests)
@@ -144,7 +151,6 @@ def plan(paths: list[str], settings: Settings) -> Plan:
     if settings.shard is not None:
         files = shard(files, *settings.shard)
     tree_packages = {f.package: f.package for f in files}
-    store = _open_cache(settings)
     go_paths: dict[str, list[str]] = {}
     for source_file in files:
         if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
