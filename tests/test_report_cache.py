@@ -169,3 +169,12 @@ def test_a_texts_file_of_another_generation_is_not_read(tree: Path, _isolated_ca
     shutil.rmtree(_isolated_cache / "report")
     again = _check(capsys)
     assert again == fixed == _check(capsys, "--no-cache")
+
+
+def test_a_stored_output_cut_short_is_not_replayed(tree: Path, _isolated_cache: Path, capsys, monkeypatch) -> None:
+    first = _check(capsys)
+    second = _check(capsys)
+    (stored,) = (_isolated_cache / "report").iterdir()
+    stored.write_bytes(stored.read_bytes()[:-10])
+    asked = _formats(monkeypatch)
+    assert _check(capsys) == second == first and asked == ["sarif"]
