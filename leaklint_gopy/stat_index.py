@@ -149,9 +149,13 @@ class StatIndex:
         the digest of its signature, not the signature itself: every package using net/http
         repeated its 51 files' signatures, three quarters of the Go standard library's index (an
         entry from before, holding a signature, matches no digest: its package is checked once)."""
-        entry = self.entries.get(package)
-        try:
-            return all(dep[1] is not None and self._now(dep) == dep[1] for dep in entry[1])
+        entry, digests = self.entries.get(package), self._digests
+        try:  # (a loop, not all() over _now(): 72,561 dependencies in a warm run on /work/corpus)
+            for dep in entry[1]:
+                now = digests[dep[0]] if dep[0] in digests else self._now(dep)
+                if dep[1] is None or now != dep[1]:
+                    return False
+            return True
         except MALFORMED:
             return False
 
@@ -267,14 +271,14 @@ def _signature(paths: list[str]) -> list[Any] | None:
     """Returns [path, size, mtime_ns, inode, ctime_ns] per file, or None when one is missing or too
     recent to trust. The ctime catches an edit that restores size and mtime (`cp -p`, `touch -r`),
     as git's index does."""
-    now = time.time_ns()
+    trusted = time.time_ns() - int(RACY_SECONDS * 1e9)  # modified after this: within the racy window
     signature = []
     for path in paths:
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        if now - stat.st_mtime_ns < RACY_SECONDS * 1e9:
+        if stat.st_mtime_ns > trusted:
             return None
         signature.append([path, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns])
     return signature
