@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leaklint_gopy import directives
 from leaklint_gopy.cache import PackageResult
-from leaklint_gopy.checker import Package, check_package, directives_only
 from leaklint_gopy.discovery import SourceFile, discover, is_test_file, module_root
 from leaklint_gopy.frontends.go.modules import Dependencies
 from leaklint_gopy.finding import Finding, RunResult
@@ -24,7 +24,10 @@ from leaklint_gopy.ir import FileError
 from leaklint_gopy.results import grade_unread, with_report_facts
 from leaklint_gopy.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint_gopy.spec import RuleSpec
-from leaklint_gopy.treesources import ModuleSources, TreeSources
+
+if TYPE_CHECKING:  # (the checker, and the engine it imports, load only when a package is checked)
+    from leaklint_gopy.checker import Package
+    from leaklint_gopy.treesources import TreeSources
 
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
 
@@ -286,7 +289,9 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     `tree_packages` are all the run's packages, read or not (`go_paths`: the files of its Go
     packages); results go to `store` (cache, rules digest) and `index` unless they are None."""
     from leaklint_gopy import parallel
+    from leaklint_gopy.checker import check_package, directives_only
     from leaklint_gopy.frontends import registry
+    from leaklint_gopy.treesources import ModuleSources, TreeSources
 
     rules = list(settings.rules)
     # (a language without a package here is never imported: a Go-only run loads no Python front-end)
