@@ -242,7 +242,10 @@ def _address(plan, project: Project, args: argparse.Namespace, fixed: int) -> st
                 baseline = hashlib.sha256(handle.read()).hexdigest()
         except OSError:
             return None  # (its error is the run's to report)
-    options = sorted((name, value) for name, value in vars(args).items() if name not in ("handler", "stdin"))
+    # (the format as it will be: _report fills args.format in from the configuration, and an address
+    # made after the run, for the run that primed the index, must equal the next run's)
+    options = sorted((name, value) for name, value in vars(args).items() if name not in ("handler", "stdin", "format"))
+    options.append(("format", args.format or project.config.output_format or "text"))
     presentation = [options, project.config, rules_digest(project.rules), baseline, os.getcwd(), project.source_root,
                     project.paths, project.context, project.dependents, fixed,
                     _use_color(args.color, sys.stdout, bool(args.output))]

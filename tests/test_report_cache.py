@@ -178,3 +178,11 @@ def test_a_stored_output_cut_short_is_not_replayed(tree: Path, _isolated_cache: 
     stored.write_bytes(stored.read_bytes()[:-10])
     asked = _formats(monkeypatch)
     assert _check(capsys) == second == first and asked == ["sarif"]
+
+
+def test_the_run_after_the_one_that_primed_the_cache_replays_without_a_format_given(tree: Path, capsys,
+                                                                                   monkeypatch) -> None:
+    (tree / "leaklint.toml").write_text('output-format = "sarif"\n')
+    first = cli.main(["check", "-o", "out", "svc"]), Path("out").read_text()
+    asked = _formats(monkeypatch)
+    assert (cli.main(["check", "-o", "out", "svc"]), Path("out").read_text()) == first and asked == []
