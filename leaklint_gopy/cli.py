@@ -179,27 +179,85 @@ def _check(args: argparse.Namespace) -> int:
     if args.diff:
         return _diff(project, args, changes)
     fixed = _fix(project, args, changes) if args.fix else 0
-    result = _result(project, args, changes)
+    plan = project.plan() if _replayable(project, args, changes) else None
+    address = _address(plan, project, args, fixed)
+    if address is not None:
+        from leaklint_gopy import report_cache
+        from leaklint_gopy.cache import default_directory
+
+        stored = report_cache.load(default_directory(), address)
+        if stored is not None:  # Ex) a warm CI run on a tree where nothing changed since the last one
+            plan.replayed()
+            target.write(stored.report)
+            sys.stderr.write(stored.stderr)
+            return stored.status
+    result = _result(project, args, changes, plan)
     if args.add_noqa:
         return _add_noqa(result)
     enabled = {rule.id for rule in project.enabled}
     unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
     result.unused_directives = unused
-    _print_errors(result)
-    if not result.files_checked:
-        print(f"leaklint: warning: no Go or Python file to analyse in {' '.join(project.paths)}", file=sys.stderr)
-    _report(result, project, args, target, fixed)
+    log = io.StringIO()  # what follows the analysis on stderr, kept with the report for a replay
+    try:
+        _print_errors(result, log)
+        if not result.files_checked:
+            print(f"leaklint: warning: no Go or Python file to analyse in {' '.join(project.paths)}", file=log)
+        text = _report(result, project, args, target, fixed, log)
+    finally:
+        sys.stderr.write(log.getvalue())
     fail_on = args.fail_on or project.config.fail_on or "note"
     strict = project.config.fail_on_unanalysed if args.fail_on_unanalysed is None else args.fail_on_unanalysed
-    return gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
-                            unanalysed=gate.unanalysed(result.errors) if strict else 0)
+    status = gate.exit_status(result.findings, fail_on, unused=len(unused), exit_zero=args.exit_zero,
+                              unanalysed=gate.unanalysed(result.errors) if strict else 0)
+    address = address or _address(plan, project, args, fixed)  # Ex) the run that primed the index
+    if address is not None:
+        from leaklint_gopy import report_cache
+        from leaklint_gopy.cache import default_directory
+
+        report_cache.save(default_directory(), address, report_cache.Outcome(text, log.getvalue(), status))
+    return status
 
 
-def _result(project: Project, args: argparse.Namespace, changes: Changes | None) -> RunResult:
-    """Returns the run's result with the baseline, per-file ignores and the changes gate applied."""
+def _replayable(project: Project, args: argparse.Namespace, changes: Changes | None) -> bool:
+    """Reports whether the output of `check` may come from the report cache (see report_cache): not
+    without the cache, for source from stdin, a gate on changes, or fixes."""
+    return project.settings.use_cache and not (args.stdin or changes is not None or args.fix or args.add_noqa
+                                               or project.settings.fixes)
+
+
+def _address(plan, project: Project, args: argparse.Namespace, fixed: int) -> str | None:
+    """Returns the address in the report cache of the output of the run `plan` (see driver.Plan),
+    or None when it has none (it reads or checks packages) or there is no plan."""
+    if plan is None or plan.digest is None:
+        return None
+    from leaklint_gopy import report_cache
+    from leaklint_gopy.cache import rules_digest
+
+    baseline = None
+    if args.baseline:
+        import hashlib
+
+        try:
+            with open(args.baseline, "rb") as handle:
+                baseline = hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            return None  # (its error is the run's to report)
+    # (the format as it will be: _report fills args.format in from the configuration, and an address
+    # made after the run, for the run that primed the index, must equal the next run's)
+    options = sorted((name, value) for name, value in vars(args).items() if name not in ("handler", "stdin", "format"))
+    options.append(("format", args.format or project.config.output_format or "text"))
+    presentation = [options, project.config, rules_digest(project.rules), baseline, os.getcwd(), project.source_root,
+                    project.paths, project.context, project.dependents, fixed,
+                    _use_color(args.color, sys.stdout, bool(args.output))]
+    return report_cache.key(plan.digest, presentation)
+
+
+def _result(project: Project, args: argparse.Namespace, changes: Changes | None, plan=None) -> RunResult:
+    """Returns the run's result (of `plan` when given, see driver.Plan) with the baseline, per-file
+    ignores and the changes gate applied."""
     from leaklint_gopy import gate
 
-    result = project.run()
+    result = project.run(plan)
     result.findings = project.accepted(result.findings, baseline=args.baseline)
     if changes is not None:
         shown = gate.only_changed(result.findings, changes)
@@ -276,18 +334,19 @@ def _add_noqa(result: RunResult) -> int:
     return EXIT_OK
 
 
-def _print_errors(result: RunResult) -> None:
+def _print_errors(result: RunResult, stream: Any = None) -> None:
     from leaklint_gopy.report import printable
     from leaklint_gopy.report.text import display_path
 
     cwd = os.getcwd()
     for error in sorted(result.errors, key=lambda e: (e.path, e.line, e.col)):
         print(f"{display_path(error.path, cwd)}:{error.line}:{error.col}: {error.severity}: {printable(error.message)}",
-              file=sys.stderr)
+              file=stream or sys.stderr)
 
 
 def _report(result: RunResult, project: Project, args: argparse.Namespace, target: ReportTarget,
-            fixed: int = 0) -> None:
+            fixed: int = 0, log: Any = None) -> str:
+    """Writes the report to `target` and its summary to `log` (default: stderr); returns the report."""
     from leaklint_gopy import report
     from leaklint_gopy.report.text import summary
 
@@ -303,7 +362,8 @@ def _report(result: RunResult, project: Project, args: argparse.Namespace, targe
     if not args.quiet and (args.output or args.statistics or args.format not in SUMMARISED):
         kind = "statistics" if args.statistics else args.format
         where = f"; {kind} report written to {args.output}" if args.output else ""
-        print(summary(result, options) + where, file=sys.stderr)
+        print(summary(result, options) + where, file=log or sys.stderr)
+    return text.getvalue()
 
 
 def _use_color(choice: str, stream: Any, to_file: bool) -> bool:

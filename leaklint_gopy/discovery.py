@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from leaklint_gopy.filesystem import Missing, Unreadable, kind, read_head, read_regular
@@ -36,9 +36,23 @@ class SourceFile:
     package: str
 
 
+@dataclass(slots=True)
+class Watch:
+    """What one walk's answer depends on, for discovery_cache: the directories it listed, the
+    .gitignore and go.mod files in them it could read, and what git answered when asked which
+    ignored files it tracks ({walked top: those files}); `volatile` when it met a symbolic link to
+    a source file (what such a link points to can change without any listing changing)."""
+
+    directories: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    tracked: dict[str, list[str]] = field(default_factory=dict)
+    volatile: bool = False
+
+
 def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False,
-             respect_gitignore: bool = True) -> tuple[list[SourceFile], list[FileError]]:
-    """Returns the source files under `paths` (sorted, unique) and an error for each missing path."""
+             respect_gitignore: bool = True, watch: Watch | None = None) -> tuple[list[SourceFile], list[FileError]]:
+    """Returns the source files under `paths` (sorted, unique) and an error for each missing path;
+    records in `watch` what the walk read."""
     excluded = ignore_spec(exclude)[0] if exclude else None
     _module.cache_clear()  # go.mod files are read afresh each run
     found: dict[str, SourceFile] = {}
@@ -58,7 +72,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
             if source is not None:
                 found[source.path] = source
             continue
-        for path, directory, language in _walk(_canonical(given), excluded, respect_gitignore, errors):
+        for path, directory, language in _walk(_canonical(given), excluded, respect_gitignore, errors, watch):
             if language == "go":
                 if directory not in packages:
                     packages[directory] = go_package(directory)
@@ -171,7 +185,7 @@ def _parents(path: str):
         path, parent = parent, os.path.dirname(parent)
 
 
-def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
+def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError], watch: Watch | None = None):
     """Yields (path, its directory, language) for the source files below `top`, directory by
     directory as os.walk goes (sorted, each directory's files before its subdirectories'; symbolic
     links to directories are not followed); a directory that cannot be listed, a broken .gitignore
@@ -192,6 +206,10 @@ def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
             errors.append(FileError(os.path.normpath(error.filename or directory),
                                     f"cannot read directory: {error.strerror or error}"))
             continue
+        if watch is not None:
+            watch.directories.append(directory)
+            watch.files.extend(os.path.join(directory, entry.name) for entry in entries
+                               if entry.name in ("go.mod", ".gitignore"))
         # (a directory listing no .gitignore has none: not opened, one failed stat per directory less)
         if respect_gitignore and any(entry.name == ".gitignore" for entry in entries) \
                 and (patterns := _gitignore(directory, errors)) is not None:
@@ -216,11 +234,16 @@ def _walk(top: str, excluded, respect_gitignore: bool, errors: list[FileError]):
             if any(patterns.match_file(rel + name) for rel, patterns in below) \
                     and not tracked.has(os.path.join(directory, name)):
                 continue
-            if entry.is_symlink() and not _within(os.path.realpath(os.path.join(directory, name)), inside):
-                errors.append(FileError(plain + name, "symbolic link to a file outside the analysed tree, not read"))
-                continue
+            if entry.is_symlink():
+                if watch is not None:
+                    watch.volatile = True
+                if not _within(os.path.realpath(os.path.join(directory, name)), inside):
+                    errors.append(FileError(plain + name, "symbolic link to a file outside the analysed tree, not read"))
+                    continue
             yield plain + name, home, LANGUAGES[extension]
         pending.extend(reversed(subdirectories))
+    if watch is not None and tracked.files is not None:
+        watch.tracked[top] = sorted(tracked.files)
 
 
 def _is_directory(entry: os.DirEntry) -> bool:

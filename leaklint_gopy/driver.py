@@ -7,15 +7,16 @@ when the run is big enough) and their results cached by content. It never format
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leaklint_gopy import directives
 from leaklint_gopy.cache import PackageResult
-from leaklint_gopy.checker import Package, check_package, directives_only
 from leaklint_gopy.discovery import SourceFile, discover, is_test_file, module_root
 from leaklint_gopy.frontends.go.modules import Dependencies
 from leaklint_gopy.finding import Finding, RunResult
@@ -23,7 +24,10 @@ from leaklint_gopy.ir import FileError
 from leaklint_gopy.results import grade_unread, with_report_facts
 from leaklint_gopy.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint_gopy.spec import RuleSpec
-from leaklint_gopy.treesources import ModuleSources, TreeSources
+
+if TYPE_CHECKING:  # (the checker, and the engine it imports, load only when a package is checked)
+    from leaklint_gopy.checker import Package
+    from leaklint_gopy.treesources import TreeSources
 
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
 
@@ -51,12 +55,98 @@ class Settings:
 
 def run(paths: list[str], settings: Settings) -> RunResult:
     """Returns the findings (sorted, suppressions marked) and errors for `paths`."""
+    return plan(paths, settings).finish()
+
+
+@dataclass(slots=True)
+class Plan:
+    """A run up to reading its packages: the files found, and what the stat index answered without
+    reading them (`results` by index key; `whole`: the last run's merged result answers all the
+    others, not decoded yet); `unread` are the files left to read and check. finish() does the rest."""
+
+    settings: Settings
+    files: list[SourceFile]
+    errors: list[FileError]
+    store: tuple | None
+    index: object | None  # stat_index.StatIndex
+    go_paths: dict[str, list[str]]
+    tree_packages: dict[str, str]
+    results: dict[str, PackageResult]
+    unread: list[SourceFile]
+    whole: bool
+    settled: bool = False  # finish() left every package of the run in the index's merged result
+
+    @property
+    def digest(self) -> str | None:
+        """Returns a digest of everything finish()'s result is a function of when it is the stat
+        index's merged result: before finish(), when that answers the whole run (nothing to read,
+        check or decode package by package); after, when finish() stored every package of the run
+        in it. It digests the index's scope (working directory, paths, settings, rule specs and
+        leaklint's own source), the merged result, the files found and discovery's errors. None
+        otherwise."""
+        if self.index is None or self.index.run_digest is None:
+            return None
+        if not (self.settled or (self.whole and not self.unread and not self.results)):
+            return None
+        text = repr((self.index.path.name, self.index.run_digest, len(self.files),
+                     [(e.path, e.line, e.col, e.message, e.severity) for e in self.errors]))
+        return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+    def replayed(self) -> None:
+        """Ends a run whose output was taken from the report cache: nothing is read or stored but
+        the result cache's daily pruning."""
+        if self.store:
+            self.store[0].prune()
+
+    def finish(self) -> RunResult:
+        """Returns the run's findings (sorted, suppressions marked) and errors: reads and checks the
+        packages left, merges every result and stores the index."""
+        settings, index, errors = self.settings, self.index, list(self.errors)
+        whole = index.whole_run_result() if index is not None and self.whole else None
+        if self.whole and whole is None:  # Ex) its text was removed meanwhile: the packages one by one
+            self.results, self.unread, self.whole = _unchanged(self.files, index, merged=False)
+        results = self.results
+        packages, read_errors = read_packages(self.unread, settings.max_file_bytes, settings.stdin)
+        errors.extend(grade_unread(read_errors, self.unread, settings.rules, settings.max_file_bytes))
+        if index:  # a package with an unreadable file is never taken from the index: its error must show
+            unreadable = {error.path for error in read_errors}
+            index.forget({_index_key(f.language, f.package) for f in self.unread if f.path in unreadable})
+        if packages:
+            checked = check(packages, settings, self.tree_packages, self.store, index, self.go_paths)
+            results.update(zip((_index_key(language, key) for language, key, _ in packages), checked))
+        merged = _merged([whole, *results.values()] if whole else list(results.values()))
+        if index:
+            _remember_run(index, whole, results)
+            index.save()
+            self.settled = index.run_packages == {_index_key(f.language, f.package) for f in self.files}
+        if self.store:
+            self.store[0].prune()
+        errors.extend(merged.errors)
+        by_path = {path: list(items) for path, items in merged.directives}
+        tests = {path: _in_tests(path, settings.root) for path in {f.span.path for f in merged.findings}}  # once a file
+        findings = [replace(f, tags=("test",)) if tests[f.span.path] else f for f in merged.findings]
+        findings, unused = directives.apply(findings, by_path)
+        # Ex) a helper too deeply nested, asked for by two packages: one error
+        errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
+        return RunResult(findings, list(settings.rules), errors, len(self.files), os.path.abspath(settings.root), unused)
+
+
+def plan(paths: list[str], settings: Settings) -> Plan:
+    """Returns the run of `paths` up to reading its packages (see Plan): finds the files and asks
+    the stat index which packages are unchanged."""
     from leaklint_gopy.report import source
 
     source.forget()  # the report facts stored with results are read afresh (see results.with_report_facts)
     given = [p for p in paths if settings.stdin is None or p != settings.stdin[0]]
-    files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
-                             settings.respect_gitignore)
+    store = _open_cache(settings)
+    if store:  # Ex) a warm run on 25,000 files: no directory listed when none changed
+        from leaklint_gopy.discovery_cache import discover_cached
+
+        files, errors = discover_cached(store[0].directory, [*given, *settings.context], settings.exclude,
+                                        settings.force_exclude, settings.respect_gitignore, store[1])
+    else:
+        files, errors = discover([*given, *settings.context], settings.exclude, settings.force_exclude,
+                                 settings.respect_gitignore)
     if settings.stdin is not None:
         files = _with_stdin(files, settings.stdin[0])
     if not settings.tests:  # Ex) tests = false   (as golangci-lint's run.tests)
@@ -64,7 +154,6 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     if settings.shard is not None:
         files = shard(files, *settings.shard)
     tree_packages = {f.package: f.package for f in files}
-    store = _open_cache(settings)
     go_paths: dict[str, list[str]] = {}
     for source_file in files:
         if source_file.language == "go" and not source_file.path.endswith("_test.go"):  # never imported
@@ -72,29 +161,8 @@ def run(paths: list[str], settings: Settings) -> RunResult:
     index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
     if index:
         index.locate = _locator(go_paths)
-    results, unread, whole = _unchanged(files, index) if index else ({}, files, None)
-    packages, read_errors = read_packages(unread, settings.max_file_bytes, settings.stdin)
-    errors.extend(grade_unread(read_errors, unread, settings.rules, settings.max_file_bytes))
-    if index:  # a package with an unreadable file is never taken from the index: its error must show
-        unreadable = {error.path for error in read_errors}
-        index.forget({_index_key(f.language, f.package) for f in unread if f.path in unreadable})
-    if packages:
-        checked = check(packages, settings, tree_packages, store, index, go_paths)
-        results.update(zip((_index_key(language, key) for language, key, _ in packages), checked))
-    merged = _merged([whole, *results.values()] if whole else list(results.values()))
-    if index:
-        _remember_run(index, whole, results)
-        index.save()
-    if store:
-        store[0].prune()
-    errors.extend(merged.errors)
-    by_path = {path: list(items) for path, items in merged.directives}
-    tests = {path: _in_tests(path, settings.root) for path in {f.span.path for f in merged.findings}}  # once a file
-    findings = [replace(f, tags=("test",)) if tests[f.span.path] else f for f in merged.findings]
-    findings, unused = directives.apply(findings, by_path)
-    # Ex) a helper too deeply nested, asked for by two packages: one error
-    errors = sorted(set(errors), key=lambda e: (e.path, e.line, e.col, e.message))
-    return RunResult(findings, list(settings.rules), errors, len(files), os.path.abspath(settings.root), unused)
+    results, unread, whole = _unchanged(files, index) if index else ({}, files, False)
+    return Plan(settings, files, errors, store, index, go_paths, tree_packages, results, unread, whole)
 
 
 def _in_tests(path: str, root: str) -> bool:
@@ -171,19 +239,20 @@ def _locator(go_paths: dict[str, list[str]]):
     return locate
 
 
-def _unchanged(files: list[SourceFile], index) -> tuple[dict[str, PackageResult], list[SourceFile], PackageResult | None]:
+def _unchanged(files: list[SourceFile], index, merged: bool = True) -> tuple[dict[str, PackageResult], list[SourceFile], bool]:
     """Returns the results of the packages whose files did not change (by index key), the files
-    left to read, and the last run's merged result when it answers for all the unchanged packages
-    at once (see StatIndex.whole_run; their results are then not decoded one by one)."""
+    left to read, and whether the last run's merged result answers for all the unchanged packages
+    at once (see StatIndex.whole_run; their results are then not decoded one by one; not asked
+    unless `merged`)."""
     groups: dict[str, list[SourceFile]] = {}
     for source_file in files:
         groups.setdefault(_index_key(source_file.language, source_file.package), []).append(source_file)
     same = {key: index.same(key, [m.path for m in members]) for key, members in groups.items()}
     kept = {key for key in groups if same[key] and index.deps_unchanged(key)}
-    whole = index.whole_run(kept)
+    whole = merged and index.whole_run(kept)
     results, unread = {}, []
     for key, members in groups.items():
-        if whole is not None and key in kept:
+        if whole and key in kept:
             continue
         stored = index.stored(key) if key in kept else None
         if stored is None:
@@ -220,7 +289,9 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     `tree_packages` are all the run's packages, read or not (`go_paths`: the files of its Go
     packages); results go to `store` (cache, rules digest) and `index` unless they are None."""
     from leaklint_gopy import parallel
+    from leaklint_gopy.checker import check_package, directives_only
     from leaklint_gopy.frontends import registry
+    from leaklint_gopy.treesources import ModuleSources, TreeSources
 
     rules = list(settings.rules)
     # (a language without a package here is never imported: a Go-only run loads no Python front-end)

@@ -159,13 +159,20 @@ class Project:
         context = [p for p in package_context(paths, stdin[0] if stdin else None) if p not in set(callers)]
         return cls(paths, context, config, rules, enabled, settings, repo or root, callers)
 
-    def run(self) -> RunResult:
-        """Returns the driver's result for the named paths, its `rules` replaced by every known
-        rule (SARIF lists all). Package context files are analysed but report nothing; dependents
-        report only what a named file's function decided."""
-        from leaklint_gopy.driver import run
+    def plan(self):
+        """Returns the driver's plan of the run (see driver.Plan; run(plan) finishes it)."""
+        from leaklint_gopy import driver
 
-        result = run([*self.paths, *self.dependents], replace(self.settings, context=tuple(self.context)))
+        return driver.plan([*self.paths, *self.dependents], replace(self.settings, context=tuple(self.context)))
+
+    def run(self, plan=None) -> RunResult:
+        """Returns the driver's result for the named paths (of `plan` when given), its `rules`
+        replaced by every known rule (SARIF lists all). Package context files are analysed but
+        report nothing; dependents report only what a named file's function decided."""
+        from leaklint_gopy import driver
+
+        result = plan.finish() if plan is not None else driver.run([*self.paths, *self.dependents],
+                                                                   replace(self.settings, context=tuple(self.context)))
         result.rules = list(self.rules)
         hidden = {os.path.abspath(p) for p in (*self.context, *self.dependents)}
         if hidden:

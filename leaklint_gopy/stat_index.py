@@ -17,6 +17,8 @@ from leaklint_gopy.cache import FORMAT, MALFORMED, PackageResult, decode, encode
 
 RACY_SECONDS = 2.0
 MAX_INDEXES = 64  # one per scope; pre-commit makes a new scope for each set of changed files
+LAYOUT = 3  # signatures in one file, result texts in another (`<name>.texts.json`); outside files once
+TEXTS = ".texts.json"
 
 
 @dataclass(slots=True)
@@ -28,11 +30,15 @@ class StatIndex:
 
     One index per scope (working directory, paths, settings, rules), valid only for the same set of
     packages, since a package's result depends on which others the tree holds. Written atomically,
-    and only when something changed. Each stored result is JSON text inside the index, decoded only
-    when its package is asked for: a warm run parses strings, not 15,000 results' lists.
+    and only when something changed. The results, as JSON text, are kept in a second file, read
+    only when a package's result or the merged run is asked for: a warm run whose report is reused
+    (see report_cache) parses the signatures alone (on /work/corpus, the results were four fifths
+    of a 49 MB index). Each file names the generation of the texts (a random token written with
+    them): a texts file of another generation (a concurrent run wrote it, or it is missing) is
+    read as empty, so its packages are checked again.
 
     `run` is the last run's indexed packages (`run_packages`) merged into one result (see
-    whole_run), answered while exactly those are unchanged.
+    whole_run), answered while exactly those are unchanged; `run_digest` digests its text.
     """
 
     path: Path
@@ -41,12 +47,18 @@ class StatIndex:
     signatures: dict[str, list[Any] | None] = field(default_factory=dict)
     changed: bool = False
     outside: dict[str, list[Any] | None] = field(default_factory=dict)  # signatures of packages not in the run
+    # The files each package outside the run was read from, by key, stored once: they were repeated in
+    # the entry of every package using it (7 of the 20 MB of /work/corpus's index, for 569 packages)
+    outside_files: dict[str, list[str]] = field(default_factory=dict)
     _digests: dict[str, str | None] = field(default_factory=dict)  # of the packages' signatures now, by key
-    run: str | None = None  # the merged result of the last run's indexed packages, JSON text (see whole_run)
+    run_digest: str | None = None  # of the merged result of the last run's indexed packages (see whole_run)
     run_packages: frozenset[str] = frozenset()
     # Returns the files a package outside the run would be read from now (by key), [] when it has
     # none, None when it cannot tell: a dependency without files is signed by having none (see _outside)
     locate: Callable[[str], list[str] | None] | None = None
+    generation: str = ""  # of the texts file this index was written with
+    _texts: dict[str, Any] | None = None  # {"results": {key: text}, "run": text}, read on first use
+    texts_changed: bool = False
 
     @classmethod
     def open(cls, directory: Path, scope: str, tree: str) -> StatIndex:
@@ -54,13 +66,34 @@ class StatIndex:
         try:
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)
-            fresh = data["format"] == FORMAT and data["tree"] == tree
+            fresh = data["format"] == FORMAT and data.get("layout") == LAYOUT and data["tree"] == tree
             entries = data["packages"] if fresh and isinstance(data["packages"], dict) else {}
             run, packages = data["run"] if fresh and isinstance(data.get("run"), list) else (None, [])
             run, packages = (run, frozenset(packages)) if isinstance(run, str) else (None, frozenset())
+            generation = data["generation"] if fresh and isinstance(data.get("generation"), str) else ""
+            outside = data["outside"] if fresh and isinstance(data.get("outside"), dict) else {}
         except MALFORMED:
-            entries, fresh, run, packages = {}, False, None, frozenset()
-        return cls(path, tree, entries, changed=not fresh, run=run, run_packages=packages)
+            entries, fresh, run, packages, generation, outside = {}, False, None, frozenset(), "", {}
+        return cls(path, tree, entries, changed=not fresh, run_digest=run, run_packages=packages,
+                   generation=generation, outside_files=outside)
+
+    @property
+    def texts_path(self) -> Path:
+        return self.path.with_suffix(TEXTS)
+
+    def texts(self) -> dict[str, Any]:
+        """Returns the stored result texts ({"results": {key: text}, "run": text or None}), read on
+        first use; empty when the file is missing, malformed or of another generation."""
+        if self._texts is None:
+            self._texts = {"results": {}, "run": None}
+            try:
+                with open(self.texts_path, encoding="utf-8") as handle:
+                    data = json.load(handle)
+                if self.generation and data["generation"] == self.generation and isinstance(data["results"], dict):
+                    self._texts = {"results": data["results"], "run": data["run"]}
+            except MALFORMED:
+                pass
+        return self._texts
 
     def same(self, package: str, paths: list[str]) -> bool:
         """Reports whether none of `package`'s files changed since its result was stored (without
@@ -71,26 +104,28 @@ class StatIndex:
         self.signatures[package] = signature
         self._digests.pop(package, None)
         entry = self.entries.get(package)
-        unchanged = signature is not None and isinstance(entry, list) and len(entry) == 4 and entry[0] == signature
-        if unchanged and isinstance(entry[3], str):
-            self._digests[package] = entry[3]
+        unchanged = signature is not None and isinstance(entry, list) and len(entry) == 3 and entry[0] == signature
+        if unchanged and isinstance(entry[2], str):
+            self._digests[package] = entry[2]
         return unchanged
 
     def stored(self, package: str) -> PackageResult | None:
         """Returns the stored result of `package`, or None when it has none or it is malformed."""
         try:
-            return _decoded(self.entries[package][1])
+            return _decoded(self.texts()["results"][package])
         except MALFORMED:
             return None
 
-    def whole_run(self, kept: set[str]) -> PackageResult | None:
-        """Returns the last run's merged result when the packages it merged are exactly `kept`, the
-        packages found unchanged by same() and deps_unchanged() (it is then the merge of their
-        stored results); None when it merged others, or is missing or malformed."""
-        if self.run is None or self.run_packages != kept:
-            return None
+    def whole_run(self, kept: set[str]) -> bool:
+        """Reports whether the last run's merged result answers for `kept`, the packages found
+        unchanged by same() and deps_unchanged(): it merged exactly those (it is then the merge of
+        their stored results). It is decoded by whole_run_result()."""
+        return self.run_digest is not None and self.run_packages == kept
+
+    def whole_run_result(self) -> PackageResult | None:
+        """Returns the last run's merged result, or None when it is missing or malformed."""
         try:
-            return _decoded(self.run)
+            return _decoded(self.texts()["run"])
         except MALFORMED:
             return None
 
@@ -101,8 +136,10 @@ class StatIndex:
     def remember_run(self, merged: PackageResult, packages: set[str]) -> None:
         """Stores `merged`, the results of the indexed `packages` merged into one, for whole_run()."""
         text = _encoded(merged)
-        if text != self.run or packages != self.run_packages:
-            self.run, self.run_packages, self.changed = text, frozenset(packages), True
+        if text != self.texts()["run"] or packages != self.run_packages:
+            self.texts()["run"] = text
+            self.run_digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+            self.run_packages, self.changed, self.texts_changed = frozenset(packages), True, True
 
     def deps_unchanged(self, package: str) -> bool:
         """Reports whether the other packages whose summaries `package`'s stored result used still
@@ -112,21 +149,25 @@ class StatIndex:
         the digest of its signature, not the signature itself: every package using net/http
         repeated its 51 files' signatures, three quarters of the Go standard library's index (an
         entry from before, holding a signature, matches no digest: its package is checked once)."""
-        entry = self.entries.get(package)
-        try:
-            return all(dep[1] is not None and self._now(dep) == dep[1] for dep in entry[2])
+        entry, digests = self.entries.get(package), self._digests
+        try:  # (a loop, not all() over _now(): 72,561 dependencies in a warm run on /work/corpus)
+            for dep in entry[1]:
+                now = digests[dep[0]] if dep[0] in digests else self._now(dep)
+                if dep[1] is None or now != dep[1]:
+                    return False
+            return True
         except MALFORMED:
             return False
 
     def _now(self, dep: list[Any]) -> str | None:
-        """Returns the digest of the signature the package of a stored dependency [key, digest,
-        files?] has now."""
+        """Returns the digest of the signature the package of a stored dependency [key, digest] (one
+        outside the run: [key, digest, 1], its files in `outside_files`) has now."""
         key = dep[0]
         if key not in self._digests:
             if key in self.signatures:
                 self._digests[key] = _digest(self.signatures[key])
-            elif len(dep) > 2:
-                self._digests[key] = _digest(self._outside(key, dep[2]))
+            elif len(dep) > 2 and isinstance(self.outside_files.get(key), list):
+                self._digests[key] = _digest(self._outside(key, self.outside_files[key]))
             else:
                 return None
         return self._digests[key]
@@ -156,19 +197,40 @@ class StatIndex:
         signature = self.signatures.get(package)
         if signature is None:
             if self.entries.pop(package, None) is not None:
-                self.changed = True
+                self.texts()["results"].pop(package, None)
+                self.changed = self.texts_changed = True
             return
-        self.entries[package] = [signature, _encoded(result), [
+        self.entries[package] = [signature, [
             [key, _digest(self.signatures[key])] if key in self.signatures
-            else [key, _digest(self._outside(key, paths)), paths] for key, paths in (deps or {}).items()],
+            else [key, _digest(self._outside(key, paths)), self._files_outside(key, paths)]
+            for key, paths in (deps or {}).items()],
             _digest(signature)]
-        self.changed = True
+        self.texts()["results"][package] = _encoded(result)
+        self.changed = self.texts_changed = True
+
+    def _files_outside(self, key: str, paths: list[str]) -> int:
+        """Stores the files of `key`, a package outside the run, for the entries naming it; returns
+        the mark of such a dependency in an entry ([key, digest, 1]). A package recorded when they were
+        others is checked again (their signature's digest differs)."""
+        self.outside_files[key] = paths
+        return 1
 
     def save(self) -> None:
+        """Writes the index when something changed: the texts first, under a new generation, then
+        the signatures naming it (a run that stops between the two leaves texts no index names)."""
         if not self.changed:
             return
         mark(self.path.parent.parent)
-        data = {"format": FORMAT, "tree": self.tree, "packages": self.entries, "run": [self.run, sorted(self.run_packages)]}
+        if self.texts_changed:
+            generation = os.urandom(8).hex()
+            texts = self.texts()
+            if not write_atomically(self.texts_path, {"generation": generation, "results": texts["results"],
+                                                      "run": texts["run"]}):
+                return
+            self.generation = generation
+        data = {"format": FORMAT, "layout": LAYOUT, "tree": self.tree, "packages": self.entries,
+                "outside": self.outside_files,
+                "run": [self.run_digest, sorted(self.run_packages)], "generation": self.generation}
         if write_atomically(self.path, data):
             _prune(self.path.parent, MAX_INDEXES)
 
@@ -184,11 +246,17 @@ def _decoded(text: Any) -> PackageResult:
 
 
 def _prune(directory: Path, keep: int) -> None:
-    """Removes all but the `keep` most recently written files of `directory`."""
+    """Removes all but the `keep` most recently written indexes of `directory`, each with its texts
+    file, and texts files whose index is gone."""
     try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        entries = sorted((e for e in os.scandir(directory) if not e.name.endswith(TEXTS)),
+                         key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        kept = {entry.name.removesuffix(".json") for entry in entries[:keep]}
         for entry in entries[keep:]:
             os.unlink(entry.path)
+        for entry in os.scandir(directory):
+            if entry.name.endswith(TEXTS) and entry.name.removesuffix(TEXTS) not in kept:
+                os.unlink(entry.path)
     except OSError:
         return
 
@@ -203,14 +271,14 @@ def _signature(paths: list[str]) -> list[Any] | None:
     """Returns [path, size, mtime_ns, inode, ctime_ns] per file, or None when one is missing or too
     recent to trust. The ctime catches an edit that restores size and mtime (`cp -p`, `touch -r`),
     as git's index does."""
-    now = time.time_ns()
+    trusted = time.time_ns() - int(RACY_SECONDS * 1e9)  # modified after this: within the racy window
     signature = []
     for path in paths:
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        if now - stat.st_mtime_ns < RACY_SECONDS * 1e9:
+        if stat.st_mtime_ns > trusted:
             return None
         signature.append([path, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns])
     return signature

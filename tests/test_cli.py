@@ -136,6 +136,7 @@ def test_internal_error_is_one_line_unless_debugging(project, capsys, monkeypatc
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr("leaklint_gopy.driver.run", broken)
+    monkeypatch.setattr("leaklint_gopy.driver.plan", broken)  # (a run that may reuse its report plans first)
     status, _, err = run(capsys, "check")
     assert status == 2
     assert err.count("\n") == 1

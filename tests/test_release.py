@@ -35,5 +35,6 @@ def test_an_internal_error_names_the_clash_with_pypi_leaklint(monkeypatch, capsy
 
     monkeypatch.setattr(metadata, "distribution", distribution)
     monkeypatch.setattr("leaklint_gopy.driver.run", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("leaklint_gopy.driver.plan", lambda *a, **k: 1 / 0)
     assert cli.main(["check", str(REPO / "examples")]) == 2
     assert "PyPI's unrelated `leaklint` is installed in this environment" in capsys.readouterr().err

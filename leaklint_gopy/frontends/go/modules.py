@@ -36,6 +36,7 @@ class Dependencies:
         self._modules: dict[str, tuple[list[tuple[str, str]], dict[str, tuple[str, str]], str]] = {}
         self._found: dict[str, list[str]] = {}
         self._vendor: dict[str, bool] = {}
+        self._required: dict[str, dict[str, str]] = {}  # per root: module path -> the version _in_cache uses
 
     def files(self, import_path: str) -> list[str]:
         """Returns the .go files (tests excluded) of package `import_path`, or [] when it is not here."""
@@ -99,9 +100,7 @@ class Dependencies:
 
     def _in_cache(self, root: str, import_path: str) -> str | None:
         requires, replaces, _ = self._read_mod(root)
-        for module, version in requires:  # longest module path first
-            if import_path != module and not import_path.startswith(module + "/"):
-                continue
+        for module, version in self._requiring(root, import_path):  # longest module path first
             below = import_path[len(module):].lstrip("/")
             target = replaces.get(f"{module}@{version}") or replaces.get(module)
             if target is not None:
@@ -113,6 +112,24 @@ class Dependencies:
                 return None
             return os.path.join(self._cache, f"{_escape(module)}@{_escape(version)}", *below.split("/"))
         return None
+
+    def _requiring(self, root: str, import_path: str) -> list[tuple[str, str]]:
+        """Returns the first requirement of the go.mod at `root` (in _read_mod's order) whose module
+        path is `import_path` or a prefix of it by whole elements, longest first, or []: found by
+        the prefixes of `import_path` rather than by trying each requirement (a warm run on
+        /work/corpus tried hundreds of requirements for each of 4,233 look-ups)."""
+        if root not in self._required:
+            first: dict[str, str] = {}
+            for module, version in self._read_mod(root)[0]:
+                first.setdefault(module, version)
+            self._required[root] = first
+        first = self._required[root]
+        parts = import_path.split("/")
+        for end in range(len(parts), 0, -1):
+            module = "/".join(parts[:end])
+            if module in first:
+                return [(module, first[module])]
+        return []
 
     def _read_mod(self, root: str) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str]], str]:
         """Returns the requirements (longest module path first), replacements and module path of the
