@@ -51,6 +51,7 @@ class ExpressionLowerer(CallLowering):
         self.meant_to_raise = False  # a nested function used only where an exception is expected
         self.generated: dict[int, list] = {}  # generator expression -> (iterable node, path) per `for`
         self.swapped: set[str] = set()  # calls made inert by a swap of their library's class (fakehttp)
+        self.rebound: dict[str, ast.expr] = {}  # attributes this function assigned a function: path -> its value
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:
