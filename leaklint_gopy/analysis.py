@@ -21,7 +21,7 @@ from leaklint_gopy.messages import exit_note, exit_rank, finding_message, resour
 # A response from these came from whatever transport was plugged in: in a test, a fake.
 _INTERFACE_ROUND_TRIPS = frozenset({"?.RoundTrip", "net/http.RoundTripper.RoundTrip"})
 _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "overwrite", "replaced",
-                 "discarded", "defer-loop", "abandon", "unowned")
+                 "discarded", "defer-loop", "raise", "abandon", "unowned")
 
 
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
