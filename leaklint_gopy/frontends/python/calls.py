@@ -116,7 +116,8 @@ class CallLowering:
 
     def _rebind(self, target: ast.expr, value: ast.expr) -> None:
         """Remembers that attribute `target` now holds the function `value` (a name or a lambda):
-        an instance attribute shadows the class's method, so later calls through it run `value`."""
+        an instance attribute shadows the class's method, so later calls through it run `value`
+        (read in statement order: one made on a branch also counts after the branch joins)."""
         path = self._plain_path(target) if isinstance(target, ast.Attribute) else None
         if path is not None and isinstance(value, (ast.Name, ast.Lambda)):
             self.rebound[path] = value  # Ex) listen_socket.accept = accept   (eventlet's test_partial_write_295)
