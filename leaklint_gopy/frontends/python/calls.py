@@ -41,6 +41,8 @@ class CallLowering:
         if node.args and not isinstance(node.args[0], ast.Starred) \
                 and canonical(self._dotted(func) or "") in infer.TASK_STARTERS:
             return self._task_call(node, results)
+        if self.rebound and isinstance(func, ast.Attribute) and (self._plain_path(func) or "") in self.rebound:
+            node, func = self._rebound_call(node), self.rebound[self._plain_path(func)]
         if isinstance(func, ast.Name) and func.id in self.scope.functions and self.scope.is_local(func.id):
             return self._closure_call(node, func.id, results)
         if self._container_update(node):
@@ -110,6 +112,24 @@ class CallLowering:
             self._may_raise(span)  # registering a callback (addCleanup(s.close)) is taken not to raise
         if node.args and args and _consumes(node, canonical(callee)):
             self._exhausted(span, node.args[0], args[0])
+        return call
+
+    def _rebind(self, target: ast.expr, value: ast.expr) -> None:
+        """Remembers that attribute `target` now holds the function `value` (a name or a lambda):
+        an instance attribute shadows the class's method, so later calls through it run `value`
+        (read in statement order: one made on a branch also counts after the branch joins)."""
+        path = self._plain_path(target) if isinstance(target, ast.Attribute) else None
+        if path is not None and isinstance(value, (ast.Name, ast.Lambda)):
+            self.rebound[path] = value  # Ex) listen_socket.accept = accept   (eventlet's test_partial_write_295)
+
+    def _rebound_call(self, node: ast.Call) -> ast.Call:
+        """Returns `node` as the call of the function its attribute was rebound to (a green thread's
+        too, when `node` is the call a spawn stands for)."""
+        # Ex) listen_socket.accept = accept; eventlet.spawn(listen_socket.accept)   (runs the local accept)
+        call = ast.copy_location(ast.Call(func=self.rebound[self._plain_path(node.func)], args=node.args,
+                                          keywords=node.keywords), node)
+        if id(node) in self.spawned:
+            self.spawned[id(call)] = call
         return call
 
     def _task_call(self, node: ast.Call, results: tuple[str | None, ...]) -> Call | None:

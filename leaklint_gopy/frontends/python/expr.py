@@ -51,6 +51,7 @@ class ExpressionLowerer(CallLowering):
         self.meant_to_raise = False  # a nested function used only where an exception is expected
         self.generated: dict[int, list] = {}  # generator expression -> (iterable node, path) per `for`
         self.swapped: set[str] = set()  # calls made inert by a swap of their library's class (fakehttp)
+        self.rebound: dict[str, ast.expr] = {}  # attributes this function assigned a function: path -> its value
 
     # -- hooks the statement lowerer provides ----------------------------------------------------
     def _may_raise(self, span: Span) -> None:
@@ -223,6 +224,16 @@ class ExpressionLowerer(CallLowering):
         return None
 
     # -- binding ------------------------------------------------------------------------------------
+    def _proxied(self, value: ast.expr) -> ast.Name | None:
+        """Returns the name an instance built by `value`, a call of a class this function defines,
+        forwards every attribute to (infer.forwarded_to); None for any other value."""
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and not value.args
+                and not value.keywords and value.func.id in self.scope.classes):
+            return None
+        definition = next((n for n in ast.walk(self.node) if isinstance(n, ast.ClassDef) and n.name == value.func.id), None)
+        owner = infer.forwarded_to(definition) if definition is not None else None
+        return ast.copy_location(ast.Name(id=owner, ctx=ast.Load()), value) if owner else None
+
     def _bind_value(self, target: ast.expr, value: ast.expr) -> None:
         """Lowers `target = value`, binding a call's results directly when the targets are plain names."""
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
@@ -239,6 +250,12 @@ class ExpressionLowerer(CallLowering):
         if _enters(value):
             # Ex) proc = proc.__enter__()   (a resource's __enter__ returns the resource itself)
             self._bind_path(target, self._value(value.func.value), None)
+            return
+        forwarded = self._proxied(value)
+        if forwarded is not None:
+            # Ex) class proxy: def __getattribute__(self, name): return getattr(conn, name)
+            #     result = proxy()   (its close is conn's: the proxy stands for conn)
+            self._bind_path(target, self._value(forwarded), None)
             return
         self._await(value)
         call = value.value if isinstance(value, ast.Await) else value

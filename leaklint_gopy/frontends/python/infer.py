@@ -186,6 +186,30 @@ def swapped_by(node: ast.AST) -> set[str]:
     return inert
 
 
+def forwarded_to(node: ast.ClassDef) -> str | None:
+    """Returns the name of the object every other attribute of an instance of class `node` is read
+    from (`def __getattribute__(self, name): return getattr(conn, name)`): Python's attribute lookup
+    gives the proxy's `close` as that object's bound `close`, so closing the proxy closes it. None
+    when the class has bases, defines `close` or `__exit__`, or names "close" in its hook."""
+    methods = {s.name: s for s in node.body if isinstance(s, ast.FunctionDef)}
+    if node.bases and not all(isinstance(b, ast.Name) and b.id == "object" for b in node.bases) \
+            or "close" in methods or "__exit__" in methods:
+        return None
+    for hook in ("__getattribute__", "__getattr__"):
+        method = methods.get(hook)
+        if method is None or len(method.args.args) != 2:
+            continue
+        attribute = method.args.args[1].arg
+        if any(isinstance(n, ast.Constant) and n.value == "close" for n in ast.walk(method)):
+            return None
+        for child in ast.walk(method):
+            match child:
+                case ast.Return(value=ast.Call(func=ast.Name(id="getattr"), args=[ast.Name(id=owner), ast.Name(id=name)]))\
+                        if name == attribute:
+                    return owner
+    return None
+
+
 # A constructor of the tree that closes its own object (a test server handling one request and
 # closing itself): instances of its class hold nothing when they are returned.
 _SELF_CLOSING = frozenset({"close", "server_close", "terminate", "wait", "communicate"})

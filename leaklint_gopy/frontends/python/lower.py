@@ -185,6 +185,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             case ast.Assign(targets=[target], value=value):
                 self._bind_value(target, value)
                 self.swapped |= infer.swapped_by(node)  # Ex) http.client.HTTPConnection = fakehttp(data)
+                self._rebind(target, value)
             case ast.Assign(targets=targets, value=value):
                 source = self._value(value)
                 for target in targets:
