@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from leaklint_gopy.cycles import Cycles
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Oracle, Site, joined
 from leaklint_gopy.finding import Finding, Location
 from leaklint_gopy.irquery import (assigns_field, call_switches, field_holder, given_fields, names_field, only_reads, param_at,
-                                    reports_errors, restores_field, return_arity, taken_param, touches)
+                                    reports_errors, restores_field, return_arity, own_decisions, taken_param, touches)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.spec import SEVERITIES, Acquire, ClauseIndex, RuleSpec
@@ -66,7 +67,7 @@ class LeakAnalysis(Oracle):
         self._shared = shared or self._local
         self._using: list[set[str]] = []  # per analysis under way, the tree functions whose summaries it used
         self._guessing: list[bool] = []  # per summary under way, whether a recursion guard answered part of it
-        self._active: set[tuple] = set()  # summaries (of resources passed) under way
+        self._cycles = Cycles()  # summaries (of resources passed, of Go methods releasing a field) under way
         # Which clause a call matches depends on the rules only: shared by every analysis of a process.
         ruleset = tuple(self.rules)
         key = tuple(map(id, ruleset))
@@ -83,7 +84,7 @@ class LeakAnalysis(Oracle):
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
         self._opening: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree methods -> what they open in fields
         self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
-        self._releasing: dict[tuple[str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
+        self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
 
@@ -282,14 +283,30 @@ class LeakAnalysis(Oracle):
         # been taken inside a cycle of them, where a recursion guard said "borrows" (nats-server's
         # closeConnection -> markConnAsClosed -> flushAndClose -> flushOutbound -> closeConnection),
         # and "on some path" does not depend on where the cycle was entered.
-        key = (method, rest, spec.id)
-        if key not in self._releasing:
-            self._releasing[key] = False  # recursion guard: a method reached again releases nothing more
+        key = ("releases", method, rest, spec.id)
+        if key in self._releasing:
+            self._cycles.met(key)
+            return self._releasing[key]
+        self._releasing[key] = False  # recursion guard: a method reached again releases nothing more
+
+        def read(_: bool) -> bool:
+            # Some path releasing it is enough in a method the rule names a release (the object's own
+            # Close); elsewhere every path must, but for those the method's own decisions rule out
+            # (an early return because an earlier call closed the object, a type the value is not of);
+            # not those the object's state decides otherwise (`if h.done { h.f.Close() }`, done never
+            # set there: still held where it is false)
             pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), me, pseudo=True)
-            analysis = FunctionAnalysis(function, self, [(pseudo, (me, rest))])
-            analysis.run(lambda leak: None)
-            self._releasing[key] = 0 in analysis.released
-        return self._releasing[key]
+            releasing = method.rpartition(".")[2] in spec.release_methods
+            decided = {} if releasing else own_decisions(function, joined((me, rest)), spec)
+            analysis = FunctionAnalysis(function, self, [(pseudo, (me, rest))], assume=decided)
+            leaks: list[Leak] = []
+            analysis.run(leaks.append)
+            self._releasing[key] = 0 in analysis.released and (
+                releasing or not any(leak.site == 0 and leak.kind in _NORMAL_EXITS for leak in leaks))
+            return self._releasing[key]
+
+        # (inside a cycle of such methods, kept only until the cycle is decided: see cycles.py)
+        return self._cycles.evaluate(key, False, read, lambda: self._releasing.pop(key, None))
 
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own
@@ -652,23 +669,40 @@ class LeakAnalysis(Oracle):
         key = (qualname, name, rest, spec.id, err) + ((held.type, held.field) if held else ())
         summaries = self._local if key in self._local.effects else self._summaries(qualname)
         if key in summaries.effects:
-            if key in self._active:
+            if self._cycles.under_way(key):
                 self._provisional()  # recursion: what depends on this is decided with a guess
+            self._cycles.met(key)
             self._use(qualname)
             return summaries.effects[key]
         if len(self._using) >= _MAX_DEPTH:
             self._provisional()  # past the bound, the recursion guard's guess, kept by no one
             return (True, False, False, False)
-        summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
+        guess = (True, False, False, False)
+        summaries.effects[key] = guess  # recursion guard: assume the callee only borrows
+
+        def forget() -> None:
+            for store in (summaries, self._local):
+                store.effects.pop(key, None)
+                store.passed.pop(key, None)
+                store.pooling.discard(key)
+
+        # (a summary read inside a cycle of them is kept only until the cycle is decided: see cycles.py)
+        return self._cycles.evaluate(key, guess, lambda _: self._seed_round(key, summaries, name, rest, spec, err, held),
+                                     forget)
+
+    def _seed_round(self, key: tuple, summaries: Summaries, name: str, rest: str, spec: RuleSpec, err: str | None,
+                    held: Acquire | None) -> tuple[bool, bool, bool | None, bool]:
+        """Computes and stores _seeded's answer for `key` once, with what the summaries of a cycle
+        under way say now."""
+        qualname = key[0]
+        for store in (summaries, self._local):
+            store.passed.pop(key, None)  # (from an earlier reading of a cycle's head)
+            store.pooling.discard(key)
         function = self.functions[qualname]
         pseudo = Site(0, spec, held or spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
-        self._active.add(key)
-        try:
-            guessed = self._summarise(function, lambda: analysis.run(leaks.append))
-        finally:
-            self._active.discard(key)
+        guessed = self._summarise(function, lambda: analysis.run(leaks.append))
         # Ex) def __init__(self, f): self.f = f   (the object keeps it: whether its class leaks it is the
         # class's finding, not the caller's; another method keeping it where the class never closes it,
         # FileSender().beginFileTransfer(open(p), consumer), leaves it the caller's; one put in a
