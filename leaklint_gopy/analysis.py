@@ -42,7 +42,7 @@ class Summaries:
     returns: dict[str, dict | None] = field(default_factory=dict)
     effects: dict[tuple, tuple[bool, bool, bool | None, bool]] = field(default_factory=dict)
     passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = field(default_factory=dict)
-    depends: dict[str, frozenset[str]] = field(default_factory=dict)  # the summaries each summary used
+    depends: dict[tuple, frozenset] = field(default_factory=dict)  # the summaries each summary used, by key
     spans: dict[str, Span] = field(default_factory=dict)  # where each summarised function is
     pooling: set[tuple] = field(default_factory=set)  # effects keys of methods that take a resource back (check-ins)
 
@@ -65,7 +65,7 @@ class LeakAnalysis(Oracle):
         self.functions = functions
         self._local = Summaries()
         self._shared = shared or self._local
-        self._using: list[set[str]] = []  # per analysis under way, the tree functions whose summaries it used
+        self._using: list[set] = []  # per analysis under way, the summaries (keys; bodies: qualnames) it used
         self._guessing: list[bool] = []  # per summary under way, whether a recursion guard answered part of it
         self._cycles = Cycles()  # summaries (of resources passed, of Go methods releasing a field) under way
         # Which clause a call matches depends on the rules only: shared by every analysis of a process.
@@ -429,7 +429,7 @@ class LeakAnalysis(Oracle):
         if qualname in store:
             if store[qualname] is None:
                 self._provisional()  # recursion: what depends on this is decided with a guess
-            self._use(qualname)
+            self._use(qualname, (qualname, "returns"))
             return store[qualname] or {}
         if len(self._using) >= _MAX_DEPTH:
             self._provisional()  # Ex) a chain of 90 helpers and closures: past the bound, a guess
@@ -439,7 +439,8 @@ class LeakAnalysis(Oracle):
         analysis = FunctionAnalysis(function, self)
         # Ex) func (c *conn) key() string   (nothing is ever open in it: it returns none, and the fixpoint
         # would only confirm that, after asking every deferred closure what it closes, for every rule)
-        guessed = self._summarise(function, lambda: self._may_acquire(function) and analysis.run(lambda leak: None))
+        guessed = self._summarise(function, lambda: self._may_acquire(function) and analysis.run(lambda leak: None),
+                                  (qualname, "returns"))
         result: dict[int, _Returned] = {}
         arity = return_arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
@@ -672,7 +673,7 @@ class LeakAnalysis(Oracle):
             if self._cycles.under_way(key):
                 self._provisional()  # recursion: what depends on this is decided with a guess
             self._cycles.met(key)
-            self._use(qualname)
+            self._use(qualname, key)
             return summaries.effects[key]
         if len(self._using) >= _MAX_DEPTH:
             self._provisional()  # past the bound, the recursion guard's guess, kept by no one
@@ -702,7 +703,7 @@ class LeakAnalysis(Oracle):
         pseudo = Site(0, spec, held or spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
-        guessed = self._summarise(function, lambda: analysis.run(leaks.append))
+        guessed = self._summarise(function, lambda: analysis.run(leaks.append), key)
         # Ex) def __init__(self, f): self.f = f   (the object keeps it: whether its class leaks it is the
         # class's finding, not the caller's; another method keeping it where the class never closes it,
         # FileSender().beginFileTransfer(open(p), consumer), leaves it the caller's; one put in a
@@ -745,19 +746,34 @@ class LeakAnalysis(Oracle):
         return self._shared if self.functions.is_foreign(qualname) else self._local
 
     # -- findings -------------------------------------------------------------------------------
-    def _use(self, qualname: str) -> None:
-        """Records that the analysis under way relies on `qualname`'s summary, and on what it relied on."""
+    def _use(self, qualname: str, key: tuple | None = None) -> None:
+        """Records that the analysis under way relies on `qualname`'s summary `key` (its body, without
+        one); what that summary relied on is read when a check ends (see _relied_on)."""
         if self._using:
-            self._using[-1].add(qualname)
-            self._using[-1].update(self._shared.depends.get(qualname, ()))
+            self._using[-1].add(qualname if key is None else key)
+
+    def _relied_on(self, used: set) -> set[str]:
+        """Returns the functions whose summaries or bodies the summaries `used` relied on, transitively.
+        Read from what each summary relied on itself, when every one is decided: a closure taken while
+        one was still under way (a cycle), or kept by function whatever its question was, depended on
+        which summaries the process had computed before (two runs gave different `uses`)."""
+        seen: set = set()
+        stack = list(used)
+        while stack:
+            key = stack.pop()
+            if key not in seen:
+                seen.add(key)
+                if isinstance(key, tuple):
+                    stack.extend(self._local.depends.get(key) or self._shared.depends.get(key, ()))
+        return {key if isinstance(key, str) else key[0] for key in seen}
 
     def _provisional(self) -> None:
         """Marks every summary under way as decided with a recursion guard's guess."""
         self._guessing[:] = [True] * len(self._guessing)
 
-    def _summarise(self, function: FunctionIR, run) -> bool:
-        """Runs the analysis computing a summary of `function`, recording which summaries it used;
-        returns whether it met a recursion guard (its answer then depends on the order of work)."""
+    def _summarise(self, function: FunctionIR, run, key: tuple) -> bool:
+        """Runs the analysis computing the summary `key` of `function`, recording which summaries it
+        used; returns whether it met a recursion guard (its answer then depends on the order of work)."""
         self._using.append(set())
         self._guessing.append(False)
         try:
@@ -766,12 +782,13 @@ class LeakAnalysis(Oracle):
             used = self._using.pop()
             guessed = self._guessing.pop()
         qualname = function.qualname
-        self._shared.depends[qualname] = self._shared.depends.get(qualname, frozenset()) | frozenset(used)
+        # (a summary decided with a guess is this package's: so is what it relied on, see _seed_round)
+        (self._local if guessed else self._shared).depends[key] = frozenset(used)
         # Ex) os.newFile in file_unix.go and file_windows.go: one span whatever the order of work
         known = self._shared.spans.get(qualname)
         if known is None or (function.span.path, function.span.line) < (known.path, known.line):
             self._shared.spans[qualname] = function.span
-        self._use(qualname)
+        self._use(qualname, key)
         return guessed
 
     def check(self, function: FunctionIR) -> list[Finding]:
@@ -786,7 +803,7 @@ class LeakAnalysis(Oracle):
             leaks: dict[int, list[Leak]] = {}
             analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         finally:
-            used = self._using.pop()
+            used = self._relied_on(self._using.pop())
             self.summarised |= used
         uses = tuple(sorted({self._shared.spans[q] for q in used if q in self._shared.spans
                              and q != function.qualname and not q.startswith(function.qualname + "$")},
