@@ -43,7 +43,7 @@ class Summaries:
     effects: dict[tuple, tuple[bool, bool, bool | None, bool]] = field(default_factory=dict)
     passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = field(default_factory=dict)
     depends: dict[tuple, frozenset] = field(default_factory=dict)  # the summaries each summary used, by key
-    spans: dict[str, Span] = field(default_factory=dict)  # where each summarised function is
+    spans: dict = field(default_factory=dict)  # where each summarised function is (the package's own: by summary)
     pooling: set[tuple] = field(default_factory=set)  # effects keys of methods that take a resource back (check-ins)
 
 
@@ -65,7 +65,7 @@ class LeakAnalysis(Oracle):
         self.functions = functions
         self._local = Summaries()
         self._shared = shared or self._local
-        self._using: list[set] = []  # per analysis under way, the summaries (keys; bodies: qualnames) it used
+        self._using: list[set[tuple]] = []  # per analysis under way, the summaries (and bodies) it used, by key
         self._guessing: list[bool] = []  # per summary under way, whether a recursion guard answered part of it
         self._cycles = Cycles()  # summaries (of resources passed, of Go methods releasing a field) under way
         # Which clause a call matches depends on the rules only: shared by every analysis of a process.
@@ -747,13 +747,26 @@ class LeakAnalysis(Oracle):
 
     # -- findings -------------------------------------------------------------------------------
     def _use(self, qualname: str, key: tuple | None = None) -> None:
-        """Records that the analysis under way relies on `qualname`'s summary `key` (its body, without
-        one); what that summary relied on is read when a check ends (see _relied_on)."""
+        """Records that the analysis under way relies on `qualname`'s summary `key` (without one, on
+        its body); what that summary relied on is read when a check ends (see _relied_on)."""
+        if key is None:
+            key = (qualname, "body")
+            self._note_span(key, self.functions[qualname].span)
         if self._using:
-            self._using[-1].add(qualname if key is None else key)
+            self._using[-1].add(key)
 
-    def _relied_on(self, used: set) -> set[str]:
-        """Returns the functions whose summaries or bodies the summaries `used` relied on, transitively.
+    def _note_span(self, key: tuple, span: Span) -> None:
+        """Records where the function read for summary `key` is."""
+        qualname = key[0]
+        if self._summaries(qualname) is self._local:
+            self._local.spans[key] = span  # the package's own: the function read (gevent's copies of test_ssl)
+        # Ex) os.newFile in file_unix.go and file_windows.go: one span whatever the order of work
+        known = self._shared.spans.get(qualname)
+        if known is None or (span.path, span.line) < (known.path, known.line):
+            self._shared.spans[qualname] = span
+
+    def _relied_on(self, used: set) -> set[tuple]:
+        """Returns the summaries and bodies (their keys) the summaries `used` relied on, transitively.
         Read from what each summary relied on itself, when every one is decided: a closure taken while
         one was still under way (a cycle), or kept by function whatever its question was, depended on
         which summaries the process had computed before (two runs gave different `uses`)."""
@@ -763,9 +776,8 @@ class LeakAnalysis(Oracle):
             key = stack.pop()
             if key not in seen:
                 seen.add(key)
-                if isinstance(key, tuple):
-                    stack.extend(self._local.depends.get(key) or self._shared.depends.get(key, ()))
-        return {key if isinstance(key, str) else key[0] for key in seen}
+                stack.extend(self._local.depends.get(key) or self._shared.depends.get(key, ()))
+        return seen
 
     def _provisional(self) -> None:
         """Marks every summary under way as decided with a recursion guard's guess."""
@@ -783,11 +795,9 @@ class LeakAnalysis(Oracle):
             guessed = self._guessing.pop()
         qualname = function.qualname
         # (a summary decided with a guess is this package's: so is what it relied on, see _seed_round)
-        (self._local if guessed else self._shared).depends[key] = frozenset(used)
-        # Ex) os.newFile in file_unix.go and file_windows.go: one span whatever the order of work
-        known = self._shared.spans.get(qualname)
-        if known is None or (function.span.path, function.span.line) < (known.path, known.line):
-            self._shared.spans[qualname] = function.span
+        store = self._local if guessed else self._shared
+        store.depends[key] = frozenset(used)
+        self._note_span(key, function.span)
         self._use(qualname, key)
         return guessed
 
@@ -803,10 +813,13 @@ class LeakAnalysis(Oracle):
             leaks: dict[int, list[Leak]] = {}
             analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         finally:
-            used = self._relied_on(self._using.pop())
-            self.summarised |= used
-        uses = tuple(sorted({self._shared.spans[q] for q in used if q in self._shared.spans
-                             and q != function.qualname and not q.startswith(function.qualname + "$")},
+            relied = self._relied_on(self._using.pop())
+            self.summarised |= {key[0] for key in relied}
+        # (the summaries, each where the function it read is: of two of one name, gevent's greentest/3.13
+        # and 3.14 copies of test_ssl, the package's own)
+        uses = tuple(sorted({span for key in relied if key[0] != function.qualname
+                             and not key[0].startswith(function.qualname + "$")
+                             and (span := self._local.spans.get(key) or self._shared.spans.get(key[0])) is not None},
                             key=lambda s: (s.path, s.line, s.col)))
         findings = []
         occurrences: dict[str, int] = {}
