@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from leaklint_gopy.cycles import Cycles
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Oracle, Site, joined
 from leaklint_gopy.finding import Finding, Location
 from leaklint_gopy.irquery import (assigns_field, call_switches, field_holder, given_fields, names_field, only_reads, param_at,
-                                    reports_errors, restores_field, return_arity, taken_param, touches)
+                                    reports_errors, restores_field, return_arity, own_decisions, taken_param, touches)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.spec import SEVERITIES, Acquire, ClauseIndex, RuleSpec
@@ -41,8 +42,8 @@ class Summaries:
     returns: dict[str, dict | None] = field(default_factory=dict)
     effects: dict[tuple, tuple[bool, bool, bool | None, bool]] = field(default_factory=dict)
     passed: dict[tuple, tuple[int, frozenset[str], bool] | None] = field(default_factory=dict)
-    depends: dict[str, frozenset[str]] = field(default_factory=dict)  # the summaries each summary used
-    spans: dict[str, Span] = field(default_factory=dict)  # where each summarised function is
+    depends: dict[tuple, frozenset] = field(default_factory=dict)  # the summaries each summary used, by key
+    spans: dict = field(default_factory=dict)  # where each summarised function is (the package's own: by summary)
     pooling: set[tuple] = field(default_factory=set)  # effects keys of methods that take a resource back (check-ins)
     used_open: set[tuple] = field(default_factory=set)  # effects keys of functions returning it open after using it
 
@@ -65,9 +66,9 @@ class LeakAnalysis(Oracle):
         self.functions = functions
         self._local = Summaries()
         self._shared = shared or self._local
-        self._using: list[set[str]] = []  # per analysis under way, the tree functions whose summaries it used
+        self._using: list[set[tuple]] = []  # per analysis under way, the summaries (and bodies) it used, by key
         self._guessing: list[bool] = []  # per summary under way, whether a recursion guard answered part of it
-        self._active: set[tuple] = set()  # summaries (of resources passed) under way
+        self._cycles = Cycles()  # summaries (of resources passed, of Go methods releasing a field) under way
         # Which clause a call matches depends on the rules only: shared by every analysis of a process.
         ruleset = tuple(self.rules)
         key = tuple(map(id, ruleset))
@@ -84,7 +85,7 @@ class LeakAnalysis(Oracle):
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
         self._opening: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree methods -> what they open in fields
         self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
-        self._releasing: dict[tuple[str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
+        self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
 
@@ -285,14 +286,30 @@ class LeakAnalysis(Oracle):
         # been taken inside a cycle of them, where a recursion guard said "borrows" (nats-server's
         # closeConnection -> markConnAsClosed -> flushAndClose -> flushOutbound -> closeConnection),
         # and "on some path" does not depend on where the cycle was entered.
-        key = (method, rest, spec.id)
-        if key not in self._releasing:
-            self._releasing[key] = False  # recursion guard: a method reached again releases nothing more
+        key = ("releases", method, rest, spec.id)
+        if key in self._releasing:
+            self._cycles.met(key)
+            return self._releasing[key]
+        self._releasing[key] = False  # recursion guard: a method reached again releases nothing more
+
+        def read(_: bool) -> bool:
+            # Some path releasing it is enough in a method the rule names a release (the object's own
+            # Close); elsewhere every path must, but for those the method's own decisions rule out
+            # (an early return because an earlier call closed the object, a type the value is not of);
+            # not those the object's state decides otherwise (`if h.done { h.f.Close() }`, done never
+            # set there: still held where it is false)
             pseudo = Site(0, spec, spec.acquire[0], Call(function.span, "", ""), me, pseudo=True)
-            analysis = FunctionAnalysis(function, self, [(pseudo, (me, rest))])
-            analysis.run(lambda leak: None)
-            self._releasing[key] = 0 in analysis.released
-        return self._releasing[key]
+            releasing = method.rpartition(".")[2] in spec.release_methods
+            decided = {} if releasing else own_decisions(function, joined((me, rest)), spec)
+            analysis = FunctionAnalysis(function, self, [(pseudo, (me, rest))], assume=decided)
+            leaks: list[Leak] = []
+            analysis.run(leaks.append)
+            self._releasing[key] = 0 in analysis.released and (
+                releasing or not any(leak.site == 0 and leak.kind in _NORMAL_EXITS for leak in leaks))
+            return self._releasing[key]
+
+        # (inside a cycle of such methods, kept only until the cycle is decided: see cycles.py)
+        return self._cycles.evaluate(key, False, read, lambda: self._releasing.pop(key, None))
 
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own
@@ -415,7 +432,7 @@ class LeakAnalysis(Oracle):
         if qualname in store:
             if store[qualname] is None:
                 self._provisional()  # recursion: what depends on this is decided with a guess
-            self._use(qualname)
+            self._use(qualname, (qualname, "returns"))
             return store[qualname] or {}
         if len(self._using) >= _MAX_DEPTH:
             self._provisional()  # Ex) a chain of 90 helpers and closures: past the bound, a guess
@@ -425,7 +442,8 @@ class LeakAnalysis(Oracle):
         analysis = FunctionAnalysis(function, self)
         # Ex) func (c *conn) key() string   (nothing is ever open in it: it returns none, and the fixpoint
         # would only confirm that, after asking every deferred closure what it closes, for every rule)
-        guessed = self._summarise(function, lambda: self._may_acquire(function) and analysis.run(lambda leak: None))
+        guessed = self._summarise(function, lambda: self._may_acquire(function) and analysis.run(lambda leak: None),
+                                  (qualname, "returns"))
         result: dict[int, _Returned] = {}
         arity = return_arity(function)
         for site_index, positions in sorted(analysis.returned.items()):
@@ -655,23 +673,40 @@ class LeakAnalysis(Oracle):
         key = (qualname, name, rest, spec.id, err) + ((held.type, held.field) if held else ())
         summaries = self._local if key in self._local.effects else self._summaries(qualname)
         if key in summaries.effects:
-            if key in self._active:
+            if self._cycles.under_way(key):
                 self._provisional()  # recursion: what depends on this is decided with a guess
-            self._use(qualname)
+            self._cycles.met(key)
+            self._use(qualname, key)
             return summaries.effects[key]
         if len(self._using) >= _MAX_DEPTH:
             self._provisional()  # past the bound, the recursion guard's guess, kept by no one
             return (True, False, False, False)
-        summaries.effects[key] = (True, False, False, False)  # recursion guard: assume the callee only borrows
+        guess = (True, False, False, False)
+        summaries.effects[key] = guess  # recursion guard: assume the callee only borrows
+
+        def forget() -> None:
+            for store in (summaries, self._local):
+                store.effects.pop(key, None)
+                store.passed.pop(key, None)
+                store.pooling.discard(key)
+
+        # (a summary read inside a cycle of them is kept only until the cycle is decided: see cycles.py)
+        return self._cycles.evaluate(key, guess, lambda _: self._seed_round(key, summaries, name, rest, spec, err, held),
+                                     forget)
+
+    def _seed_round(self, key: tuple, summaries: Summaries, name: str, rest: str, spec: RuleSpec, err: str | None,
+                    held: Acquire | None) -> tuple[bool, bool, bool | None, bool]:
+        """Computes and stores _seeded's answer for `key` once, with what the summaries of a cycle
+        under way say now."""
+        qualname = key[0]
+        for store in (summaries, self._local):
+            store.passed.pop(key, None)  # (from an earlier reading of a cycle's head)
+            store.pooling.discard(key)
         function = self.functions[qualname]
         pseudo = Site(0, spec, held or spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
-        self._active.add(key)
-        try:
-            guessed = self._summarise(function, lambda: analysis.run(leaks.append))
-        finally:
-            self._active.discard(key)
+        guessed = self._summarise(function, lambda: analysis.run(leaks.append), key)
         # Ex) def __init__(self, f): self.f = f   (the object keeps it: whether its class leaks it is the
         # class's finding, not the caller's; another method keeping it where the class never closes it,
         # FileSender().beginFileTransfer(open(p), consumer), leaves it the caller's; one put in a
@@ -725,19 +760,46 @@ class LeakAnalysis(Oracle):
         return self._shared if self.functions.is_foreign(qualname) else self._local
 
     # -- findings -------------------------------------------------------------------------------
-    def _use(self, qualname: str) -> None:
-        """Records that the analysis under way relies on `qualname`'s summary, and on what it relied on."""
+    def _use(self, qualname: str, key: tuple | None = None) -> None:
+        """Records that the analysis under way relies on `qualname`'s summary `key` (without one, on
+        its body); what that summary relied on is read when a check ends (see _relied_on)."""
+        if key is None:
+            key = (qualname, "body")
+            self._note_span(key, self.functions[qualname].span)
         if self._using:
-            self._using[-1].add(qualname)
-            self._using[-1].update(self._shared.depends.get(qualname, ()))
+            self._using[-1].add(key)
+
+    def _note_span(self, key: tuple, span: Span) -> None:
+        """Records where the function read for summary `key` is."""
+        qualname = key[0]
+        if self._summaries(qualname) is self._local:
+            self._local.spans[key] = span  # the package's own: the function read (gevent's copies of test_ssl)
+        # Ex) os.newFile in file_unix.go and file_windows.go: one span whatever the order of work
+        known = self._shared.spans.get(qualname)
+        if known is None or (span.path, span.line) < (known.path, known.line):
+            self._shared.spans[qualname] = span
+
+    def _relied_on(self, used: set) -> set[tuple]:
+        """Returns the summaries and bodies (their keys) the summaries `used` relied on, transitively.
+        Read from what each summary relied on itself, when every one is decided: a closure taken while
+        one was still under way (a cycle), or kept by function whatever its question was, depended on
+        which summaries the process had computed before (two runs gave different `uses`)."""
+        seen: set = set()
+        stack = list(used)
+        while stack:
+            key = stack.pop()
+            if key not in seen:
+                seen.add(key)
+                stack.extend(self._local.depends.get(key) or self._shared.depends.get(key, ()))
+        return seen
 
     def _provisional(self) -> None:
         """Marks every summary under way as decided with a recursion guard's guess."""
         self._guessing[:] = [True] * len(self._guessing)
 
-    def _summarise(self, function: FunctionIR, run) -> bool:
-        """Runs the analysis computing a summary of `function`, recording which summaries it used;
-        returns whether it met a recursion guard (its answer then depends on the order of work)."""
+    def _summarise(self, function: FunctionIR, run, key: tuple) -> bool:
+        """Runs the analysis computing the summary `key` of `function`, recording which summaries it
+        used; returns whether it met a recursion guard (its answer then depends on the order of work)."""
         self._using.append(set())
         self._guessing.append(False)
         try:
@@ -746,12 +808,11 @@ class LeakAnalysis(Oracle):
             used = self._using.pop()
             guessed = self._guessing.pop()
         qualname = function.qualname
-        self._shared.depends[qualname] = self._shared.depends.get(qualname, frozenset()) | frozenset(used)
-        # Ex) os.newFile in file_unix.go and file_windows.go: one span whatever the order of work
-        known = self._shared.spans.get(qualname)
-        if known is None or (function.span.path, function.span.line) < (known.path, known.line):
-            self._shared.spans[qualname] = function.span
-        self._use(qualname)
+        # (a summary decided with a guess is this package's: so is what it relied on, see _seed_round)
+        store = self._local if guessed else self._shared
+        store.depends[key] = frozenset(used)
+        self._note_span(key, function.span)
+        self._use(qualname, key)
         return guessed
 
     def check(self, function: FunctionIR) -> list[Finding]:
@@ -766,10 +827,13 @@ class LeakAnalysis(Oracle):
             leaks: dict[int, list[Leak]] = {}
             analysis.run(lambda leak: leaks.setdefault(leak.site, []).append(leak))
         finally:
-            used = self._using.pop()
-            self.summarised |= used
-        uses = tuple(sorted({self._shared.spans[q] for q in used if q in self._shared.spans
-                             and q != function.qualname and not q.startswith(function.qualname + "$")},
+            relied = self._relied_on(self._using.pop())
+            self.summarised |= {key[0] for key in relied}
+        # (the summaries, each where the function it read is: of two of one name, gevent's greentest/3.13
+        # and 3.14 copies of test_ssl, the package's own)
+        uses = tuple(sorted({span for key in relied if key[0] != function.qualname
+                             and not key[0].startswith(function.qualname + "$")
+                             and (span := self._local.spans.get(key) or self._shared.spans.get(key[0])) is not None},
                             key=lambda s: (s.path, s.line, s.col)))
         findings = []
         occurrences: dict[str, int] = {}

@@ -854,11 +854,15 @@ def _constructs_tree_object(call: Call) -> bool:
 
 def _contradicts(guard: Guard | None, assume: dict[str, bool | None]) -> bool:
     """Reports whether an edge's guard cannot hold for parameters known to be True or None: True
-    is neither falsy nor None (a `nil` edge of `if x:` or of `if x is None:`), None is both."""
+    is neither falsy nor None (a `nil` edge of `if x:` or of `if x is None:`), None is both; or for
+    a Go method's own state known true or false (see irquery.own_decisions)."""
     while guard is not None:
         if guard.subject in assume and guard.kind in ("nil", "nonnil") \
                 and (guard.kind == "nil") == (assume[guard.subject] is True):
             return True
+        if guard.subject in assume and guard.kind in ("true", "false") \
+                and (guard.kind == "true") != assume[guard.subject]:
+            return True  # Ex) if c.closed { return }   (the closed state assumed false: not taken)
         guard = guard.also
     return False
 

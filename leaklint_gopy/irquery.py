@@ -186,3 +186,43 @@ def field_holder(function: FunctionIR, owner: Owner, field: str) -> tuple[str, s
     """Returns how `function` (a method or a module function of `owner`) reaches the owner's `field`."""
     receiver = function.owner.receiver if function.owner is not None else ""
     return (receiver, field) if receiver and owner.receiver else (field, "")
+
+
+def own_decisions(function: FunctionIR, held: str, spec: RuleSpec) -> dict[str, bool]:
+    """Returns the tests of method `function` that decide for it, not for the resource it holds at
+    `held`, with the value a caller handing it the resource to release sees: its object's closed
+    state is false, whether it sets that state itself (`if c.done { return }` ... `c.done = true`: an
+    earlier call of it ran) or the state is named for the rule's release (`if c.isClosed() { return }`,
+    `if c.flags.isSet(closeConnection) { return }`: closed, or being closed, before); and the value
+    is of each type the method asserts it to be (`if g, ok := s.client.(*rpcConn); ok { return
+    g.Close() }; return nil`: its other cases are for other values). See Oracle.method_releases."""
+    decided: dict[str, bool] = {}
+    for block in function.blocks:
+        for edge in block.succs:
+            guard = edge.guard
+            if guard is None or guard.kind not in ("true", "false") or guard.subject in decided:
+                continue
+            if guard.subject.endswith(".(type)"):
+                value = guard.subject[:-len(".(type)")]
+                if held == value or held.startswith(value + "."):
+                    decided[guard.subject] = True
+            elif function.receiver and guard.subject.startswith(function.receiver + "."):
+                # (the release's stem: Close -> "clos" in closed, isClosed, closing, closeConnection; Stop -> "stop")
+                named = guard.subject[len(function.receiver) + 1:].lower()
+                if any(method.lower().removesuffix("e") in named for method in spec.release_methods) \
+                        or _sets_state(function, guard.subject):
+                    decided[guard.subject] = False
+    return decided
+
+
+def _sets_state(function: FunctionIR, state: str) -> bool:
+    """Reports whether `function` sets the state a condition tests: assigns the field `state`, or
+    calls another method of the value whose method `state` calls, with the same arguments."""
+    ops = [op for block in function.blocks for op in block.ops]
+    if "(" not in state:
+        return any(isinstance(op, Assign) and op.target == state for op in ops)  # Ex) c.closed = true
+    holder, _, tester = state.partition("(")[0].rpartition(".")
+    tests = [op for op in ops if isinstance(op, Call) and op.receiver == holder and op.callee.rpartition(".")[2] == tester]
+    # Ex) c.flags.set(closeConnection)   (beside `c.flags.isSet(closeConnection)`)
+    return any(isinstance(op, Call) and op.receiver == holder and op.callee.rpartition(".")[2] != tester
+               and op.args and any(op.args == test.args for test in tests) for op in ops)

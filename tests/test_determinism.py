@@ -49,3 +49,59 @@ def test_one_leak_per_exit_is_kept_whatever_the_order_it_was_reported_in() -> No
     kept = _unique(leaks)
     assert kept == _unique(list(reversed(leaks))) == _unique(leaks[1:] + leaks[:1])
     assert [leak.span.line for leak in kept] == [5, 7, 9] and kept[0].detail == "sock.recv"
+
+
+_HANDLE = """package p
+
+import "os"
+
+func closeFirst(f *os.File) { f.Close() }
+func keepSecond(g *os.File) {}
+
+// Handle closes its first file and keeps its second.
+func Handle(f, g *os.File) {
+	closeFirst(f)
+	keepSecond(g)
+}
+"""
+_CALLER = """package {name}
+
+import (
+	"os"
+
+	"example.com/dep/p"
+)
+
+func Use(name string) {{
+	f, err := os.Open(name)
+	if err != nil {{
+		return
+	}}
+	p.Handle({args})
+}}
+"""
+
+
+def _uses(path: Path) -> dict[str, list[tuple]]:
+    done = subprocess.run([sys.executable, "-m", "leaklint_gopy", "check", "--no-cache", "--jobs", "1",
+                           "--format", "json", str(path)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode in (0, 1), done.stderr
+    return {f["path"].rsplit("/", 1)[-1]: [(u["path"].rsplit("/", 1)[-1], u["line"], u["note"]) for u in f["uses"]]
+            for f in json.loads(done.stdout)["findings"]}
+
+
+def test_uses_name_only_the_summaries_the_finding_relied_on(tmp_path: Path) -> None:
+    # Package a asks Handle about its first parameter (closeFirst decides), b about its second
+    # (keepSecond): b's finding relied on keepSecond and Handle only. What a summary relied on was
+    # kept by function, whatever was asked of it, so b's `uses` also named closeFirst when a had
+    # been checked before it in the same process: a change of order changed the SARIF.
+    (tmp_path / "go.mod").write_text("module example.com/dep\n\ngo 1.19\n")
+    for name, text in (("p", _HANDLE), ("a", _CALLER.format(name="a", args="f, nil")),
+                       ("b", _CALLER.format(name="b", args="nil, f"))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.go").write_text(text)
+    alone = _uses(tmp_path / "b")
+    together = _uses(tmp_path)
+    assert alone["b.go"] == [("p.go", 6, "summary of keepSecond() used here"),
+                             ("p.go", 9, "summary of Handle() used here")]
+    assert together["b.go"] == alone["b.go"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _args, _composite_values_of, _items, receives
-from leaklint_gopy.frontends.go.guards import _guards, flag_test, flag_value, message_guards
+from leaklint_gopy.frontends.go.guards import _guards, flag_test, flag_value, message_guards, receiver_state
 from leaklint_gopy.frontends.go.typeinfo import text
 from leaklint_gopy.ir import Assign, Call, Exit, Guard, Kill
 
@@ -27,7 +27,7 @@ class _Loop:
 
 
 class ControlFlowLowerer:
-    """Control-flow statements; FunctionLowerer provides cfg, pos, loops, breakables, labels,
+    """Control-flow statements; FunctionLowerer provides cfg, pos, receiver, asserted, loops, breakables, labels,
     case_binding, fallthrough, closers, nonnil, flags, error_texts, messages and the statement and expression lowering."""
 
     def _closer_guards(self, condition: Node | None) -> tuple[Guard | None, Guard | None] | None:
@@ -61,6 +61,16 @@ class ControlFlowLowerer:
             # Ex) if write { childProcess.Wait() }   (what was started under `if write` is gone on the false edge)
             kinds = ("true", "false") if tested[1] else ("false", "true")
             guards = (Guard(tested[0], kinds[0]), Guard(tested[0], kinds[1]))
+        state = receiver_state(condition, self.receiver) if guards == (None, None) and self.receiver else None
+        if state is None and guards == (None, None) and tested is not None and tested[0] in self.asserted:
+            # Ex) if g, ok := s.client.(*rpcConn); ok { return g.Close() }   (s.client is of that type, or
+            # not: see Oracle.method_releases)
+            state = (f"{self.asserted[tested[0]]}.(type)", tested[1])
+        if state is not None:
+            # Ex) if c.flags.isSet(closeConnection) { c.mu.Unlock(); return }   (the method's object's own
+            # state: proves nothing of what is open here, but see Oracle.method_releases)
+            kinds = ("true", "false") if state[1] else ("false", "true")
+            guards = (Guard(state[0], kinds[0]), Guard(state[0], kinds[1]))
         truth = self._truth(condition)
         if truth is None:
             self.cfg.branch(then_block, else_block, guards)

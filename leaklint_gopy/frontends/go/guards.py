@@ -127,6 +127,23 @@ def flag_test(condition: Node | None) -> tuple[str, bool] | None:
     return (text(condition), True) if condition is not None and condition.type == "identifier" else None
 
 
+def receiver_state(condition: Node | None, receiver: str) -> tuple[str, bool] | None:
+    """Returns the state of a method's own object that a condition only tests (`c.closed`,
+    `!c.flags.isSet(closeConnection)`, `a.isClosed()`) and the value that makes it true, if it is
+    only that: the state's path, or the text of the call testing it."""
+    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
+        condition = condition.named_children[0]
+    if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
+        inner = receiver_state(condition.child_by_field_name("operand"), receiver)
+        return (inner[0], not inner[1]) if inner else None
+    tested = condition.child_by_field_name("function") if condition is not None \
+        and condition.type == "call_expression" else condition
+    path = _plain_path(tested) if tested is not None and tested.type == "selector_expression" else None
+    if path is None or not path.startswith(receiver + "."):
+        return None
+    return (path if tested is condition else " ".join(text(condition).split()), True)
+
+
 def flag_value(condition: Node | None, known: dict[str, bool]) -> bool | None:
     """Returns the value of a condition that only tests a boolean variable of known value, else None."""
     tested = flag_test(condition)

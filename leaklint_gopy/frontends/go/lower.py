@@ -64,6 +64,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.nonnil: list[str] = []  # names an enclosing `if x != nil` proves non-nil
         self.flags: dict[str, bool] = {}  # booleans an enclosing `if ok` / `else` fixes (see _if_statement)
         self.closers: dict[str, str] = {}  # `ok` of `c, ok := v.(io.Closer)` -> v
+        self.asserted: dict[str, str] = {}  # `ok` of `g, ok := v.(*grpcConn)` -> v
         self.receipts: set[str] = set()  # `ok` of `c, ok := <-conns`: false, nothing was received
         self.handshaken: set[str] = set()  # TLS connections whose dial completed the handshake (tls.Dial)
         # errors known nil (a completed handshake's, asked again: `err := tc.Handshake()`) -> the depth
@@ -80,12 +81,14 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.bare_variables: tuple[frozenset[str], dict[str, list[int]]] | None = None  # see _kept_by
         self.rows: dict[str, Node] = {}  # range variables -> the table literal whose elements they take
         self.exiting = False  # past a `defer os.Exit(0)` in the function's body: its exits end the process
+        self.receiver = ""  # a method's receiver name (see guards.receiver_state)
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
         """Returns the FunctionIR of a function_declaration, method_declaration or func_literal."""
         if receiver is not None:
             self._declare(receiver[0], receiver[1])
+            self.receiver = receiver[0]
         params = self._params(node.child_by_field_name("parameters"))
         self.results = self._params(node.child_by_field_name("result"))
         self._signature = (node, params)  # `given` walks the whole body: only an append to a name needs it
@@ -548,6 +551,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 types = [self._type_of(value)]
                 if targets[0] is not None and self._is_local_target(left[0], targets[0]):
                     self.cfg.emit(Assign(self.pos.span(node), targets[0], source))
+                if left[1].type == "identifier":
+                    self.asserted[text(left[1])] = source
         for index, (item, target) in enumerate(zip(left, targets)):
             if declare and item.type == "identifier":
                 self._declare(text(item), types[index] if index < len(types) else "")
