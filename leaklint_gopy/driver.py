@@ -262,11 +262,11 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
             results[i] = with_report_facts(results[i])
     for language in {packages[i][0] for i in missing}:
         registry.frontend(language)  # imported once here, so forked workers inherit the parser modules
-    work = partial(check_package, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
+    work = partial(_checked, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
                    trees=trees, time_limit=settings.time_limit, fixes=settings.fixes)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
-        results[i] = result = with_report_facts(result)
+        results[i] = result
         if store and result.complete:  # Ex) over the time limit: tried again next run
             store[0].put(keys[i], result)
     if index is not None:
@@ -277,6 +277,13 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
                          {_index_key(language, dep): trees[language].files(dep) if language in trees else []
                           for dep, _ in result.deps})
     return [result for result in results if result is not None]
+
+
+def _checked(package: Package, **options) -> PackageResult:
+    """Returns check_package's result with its report facts (results.with_report_facts), read
+    where the package was checked: in the worker, in parallel, rather than by the parent after
+    all workers are done (a twentieth of a cold run's time with two workers, all of it serial)."""
+    return with_report_facts(check_package(package, **options))
 
 
 def _generated(packages: list[Package]) -> frozenset[str]:
