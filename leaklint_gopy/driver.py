@@ -7,6 +7,7 @@ when the run is big enough) and their results cached by content. It never format
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
 from dataclasses import dataclass, replace
@@ -269,6 +270,7 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
         results[i] = result
         if store and result.complete:  # Ex) over the time limit: tried again next run
             store[0].put(keys[i], result)
+    gc.unfreeze()  # what checks froze in this process is collectable again (a language server runs on)
     if index is not None:
         index.forget({_index_key(language, key) for (language, key, _), result in zip(packages, results)
                       if result is not None and not result.complete})
