@@ -55,7 +55,7 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
         # CPU time). What outlives the check is the process's caches for the run (other modules'
         # trees, scopes and summaries) and the few cycles of the package: frozen, the collector never
         # scans them again (it did twice each, 2% of a cold run's CPU time), at the price of those
-        # cycles staying until the driver unfreezes them after the run (driver.check).
+        # cycles staying until the next run of the process unfreezes them (driver.run).
         if collecting:
             gc.freeze()
             gc.enable()
