@@ -78,7 +78,11 @@ class TreeModules:
     def _on_disk(self, module: str) -> str | None:
         """Returns the file below a package root that `import module` would load, if any."""
         relative = module.replace(".", os.sep)
+        head = module.split(".", 1)[0].lower()
         for root in self._roots:
+            listing = self._entries(root)
+            if listing is not None and head not in listing and f"{head}.py" not in listing:
+                continue  # Ex) `self.sock` asked of 27 roots: neither candidate below one without `self`
             for candidate in (os.path.join(root, relative + ".py"), os.path.join(root, relative, "__init__.py")):
                 if self._is_file(candidate) and module_name(candidate) == module:
                     return _canonical(candidate)
