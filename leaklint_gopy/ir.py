@@ -158,6 +158,7 @@ class Edge:
     exceptional: bool = False
     handled: bool = False  # into an `except` clause: the exception is caught, later exits are normal
     catches: tuple[str, ...] = ()  # the qualified exception classes that clause catches (empty: any or unknown)
+    tests: tuple[str, ...] = ()  # the names a branch's condition reads (`if s is self.req:`: s, self)
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from leaklint_gopy.facts import Site, root
-from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Store
+from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint_gopy.spec import RuleSpec
 from leaklint_gopy.unbound import bound_by
 
@@ -186,3 +186,22 @@ def field_holder(function: FunctionIR, owner: Owner, field: str) -> tuple[str, s
     """Returns how `function` (a method or a module function of `owner`) reaches the owner's `field`."""
     receiver = function.owner.receiver if function.owner is not None else ""
     return (receiver, field) if receiver and owner.receiver else (field, "")
+
+
+def drops_unexamined(function: FunctionIR, name: str, exits: set[Span]) -> set[Span]:
+    """Returns the spans of `exits` that `function` reaches on a path where it neither names `name`
+    in an op nor reads it in a branch's condition: there it drops what `name` holds without having
+    looked at it (`def give(self, s): if len(self.socks) > 3: return; self.socks.append(s)`)."""
+    prefix = name + "."
+    seen, work, found = {0}, [0], set()
+    while work:
+        block = function.blocks[work.pop()]
+        ops = [op.call if isinstance(op, Defer) else op for op in block.ops]
+        if any(path is not None and (path == name or path.startswith(prefix)) for op in ops for path in _op_paths(op)):
+            continue
+        found.update(op.span for op in ops if isinstance(op, Exit) and op.span in exits)
+        for edge in block.succs:
+            if not edge.exceptional and name not in edge.tests and edge.target not in seen:
+                seen.add(edge.target)
+                work.append(edge.target)
+    return found

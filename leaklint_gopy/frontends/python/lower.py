@@ -312,7 +312,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self._statements(node.body if decided else node.orelse)
             return
         then_block, else_block, after = (self.cfg.new_block() for _ in range(3))
-        self.cfg.branch(then_block, else_block, self._guards(node.test))
+        self.cfg.branch(then_block, else_block, self._guards(node.test), self._tested(node.test))
         entry, ends = self.flags.snapshot(), []
         for block, body in ((then_block, node.body), (else_block, node.orelse)):
             self.flags.restore(entry)
@@ -323,6 +323,11 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self.cfg.jump(after)
         self.flags.merge(ends)
         self.cfg.start(after)
+
+    def _tested(self, test: ast.expr) -> tuple[str, ...]:
+        """Returns the names a branch's condition reads: a callee's path that went through it looked
+        at them (`if sock_info is self.request_socket: return`: see irquery.drops_unexamined)."""
+        return tuple(sorted({self._name(n.id) for n in ast.walk(test) if isinstance(n, ast.Name)}))
 
     def _feature_test(self, test: ast.expr) -> bool | None:
         """Returns the value of a feature test the standard library decides (`hasattr(ssl,
@@ -361,7 +366,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         if isinstance(node.test, ast.Constant) and node.test.value:
             self.cfg.goto(body)
         else:
-            self.cfg.branch(body, orelse, self._guards(node.test))
+            self.cfg.branch(body, orelse, self._guards(node.test), self._tested(node.test))
             self.cfg.start(body)
         self._loop_body(node, head, after)
         self.cfg.start(orelse)
