@@ -446,7 +446,7 @@ class LeakAnalysis(Oracle):
                                  takes_over_arg=taken_param(function, site),
                                  same_object_methods=site.clause.same_object_methods,
                                  object_release_methods=site.clause.object_release_methods,
-                                 drained=analysis.returned_drained.get(site_index, False),
+                                 drained=analysis.returned_drained.get(site_index, False), managed=function.managed,
                                  # Ex) a helper returning a go-plugin client: its Kill still releases it
                                  release_methods=site.clause.release_methods, release_calls=site.clause.release_calls,
                                  released=site.clause.released,

@@ -51,6 +51,10 @@ class Call:
     fallible: bool = False
 
 
+# In a Call's kwargs: a context manager's exit called on an exception's way out of its block.
+UNWINDING = ("<unwinding>", "1")
+
+
 @dataclass(frozen=True, slots=True)
 class Assign:
     """`target = source`: source is an access path (an alias) or None (a fresh, untracked value).
@@ -219,6 +223,9 @@ class FunctionIR:
     # Python parameters defaulting to True or None, with that default: a call leaving one to its
     # default (or passing the same literal) runs only the branches that value takes (make_socket(cleanup=True))
     switches: tuple[tuple[str, bool | None], ...] = ()
+    # A Python @contextmanager generator: leaving its with-block resumes it, and what its end still
+    # holds of the value it yielded is the with's (returned), so the with's exit releases nothing more
+    managed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

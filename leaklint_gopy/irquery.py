@@ -189,15 +189,20 @@ def field_holder(function: FunctionIR, owner: Owner, field: str) -> tuple[str, s
 
 
 def drops_unexamined(function: FunctionIR, name: str, exits: set[Span]) -> set[Span]:
-    """Returns the spans of `exits` that `function` reaches on a path where it neither names `name`
-    in an op nor reads it in a branch's condition: there it drops what `name` holds without having
-    looked at it (`def give(self, s): if len(self.socks) > 3: return; self.socks.append(s)`)."""
+    """Returns the spans of `exits` that method `function` reaches on a path where it neither names
+    `name` in an op nor reads it in a branch's condition, nor calls a method of its own object: there
+    it drops what `name` holds without having looked at it or acted on its own state (`def give(self,
+    s): if len(self.socks) > 3: return; self.socks.append(s)`; while `if self.pid != os.getpid():
+    self.reset()` is the object's decision, a reset after fork)."""
     prefix = name + "."
+    own = function.owner.receiver if function.owner is not None else ""
     seen, work, found = {0}, [0], set()
     while work:
         block = function.blocks[work.pop()]
         ops = [op.call if isinstance(op, Defer) else op for op in block.ops]
-        if any(path is not None and (path == name or path.startswith(prefix)) for op in ops for path in _op_paths(op)):
+        if any(path is not None and (path == name or path.startswith(prefix)) for op in ops for path in _op_paths(op)) \
+                or any(isinstance(op, Call) and own and op.receiver == own and ("<bound>", "1") not in op.kwargs
+                       for op in ops):
             continue
         found.update(op.span for op in ops if isinstance(op, Exit) and op.span in exits)
         for edge in block.succs:
