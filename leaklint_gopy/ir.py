@@ -220,7 +220,7 @@ class FunctionIR:
     receiver: str = ""  # a Go method's receiver name: what a call on a value of its type passes
     receiver_error: str = ""  # its `error` field (`r.err`): set, the value holds no resource (`&Row{err: err}`)
     meant_to_raise: bool = False  # used only where a test expects an exception: returning fails the test
-    # Python parameters defaulting to True or None, with that default: a call leaving one to its
+    # Python parameters defaulting to True, None or False, with that default: a call leaving one to its
     # default (or passing the same literal) runs only the branches that value takes (make_socket(cleanup=True))
     switches: tuple[tuple[str, bool | None], ...] = ()
     # A Python @contextmanager generator: leaving its with-block resumes it, and what its end still

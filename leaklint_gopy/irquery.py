@@ -136,7 +136,7 @@ def reports_errors(function: FunctionIR) -> bool:
 
 
 def call_switches(call: Call, function: FunctionIR) -> dict[str, bool | None]:
-    """Returns the parameters of `function` that `call` leaves to their True/None default or sets
+    """Returns the parameters of `function` that `call` leaves to their True/None/False default or sets
     to that same literal, with the value (FunctionIR.switches): not one it passes positionally, a
     variable, another literal, or one the function rebinds."""
     if not function.switches:
