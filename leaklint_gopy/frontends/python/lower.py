@@ -338,8 +338,11 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.cfg.start(after)
 
     def _tested(self, test: ast.expr) -> tuple[str, ...]:
-        """Returns the names a branch's condition reads: a callee's path that went through it looked
-        at them (`if sock_info is self.request_socket: return`: see irquery.drops_unexamined)."""
+        """Returns the names a method's branch condition reads: a callee's path that went through it
+        looked at them (`if sock_info is self.request_socket: return`: see irquery.drops_unexamined,
+        which reads only methods)."""
+        if not self.receiver:
+            return ()
         return tuple(sorted({self._name(n.id) for n in ast.walk(test) if isinstance(n, ast.Name)}))
 
     def _feature_test(self, test: ast.expr) -> bool | None:
