@@ -12,8 +12,9 @@ from leaklint_gopy.cycles import Cycles
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Oracle, Site, joined
 from leaklint_gopy.finding import Finding, Location
-from leaklint_gopy.irquery import (assigns_field, call_switches, field_holder, given_fields, names_field, only_reads, param_at,
-                                    reports_errors, restores_field, return_arity, own_decisions, taken_param, touches)
+from leaklint_gopy.irquery import (assigns_field, call_switches, drops_unexamined, field_holder, given_fields, names_field,
+                                    only_reads, own_decisions, param_at, reports_errors, restores_field, return_arity,
+                                    taken_param, touches)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.spec import SEVERITIES, Acquire, ClauseIndex, RuleSpec
@@ -466,7 +467,7 @@ class LeakAnalysis(Oracle):
                                  takes_over_arg=taken_param(function, site),
                                  same_object_methods=site.clause.same_object_methods,
                                  object_release_methods=site.clause.object_release_methods,
-                                 drained=analysis.returned_drained.get(site_index, False),
+                                 drained=analysis.returned_drained.get(site_index, False), managed=function.managed,
                                  # Ex) a helper returning a go-plugin client: its Kill still releases it
                                  release_methods=site.clause.release_methods, release_calls=site.clause.release_calls,
                                  released=site.clause.released,
@@ -717,12 +718,16 @@ class LeakAnalysis(Oracle):
                   and (leak.kind != "unowned" or not kept)]
         if 0 in analysis.pooled and function.owner is not None and not function.owner.constructor \
                 and function.owner.receiver and name != function.owner.receiver:
-            # Ex) def maybe_return_socket(self, s): if s.closed: return; ...; self.sockets.add(s)   (a check-in:
-            # the object takes the resource back into a container of its own on some path, and its other
-            # paths are its own decisions (one already closed, the request's socket it holds, a reset
-            # after fork): the caller has handed it over, as to a close)
-            normal = []
-            summaries.pooling.add(key)
+            # Ex) def maybe_return_socket(self, s): if s is self.req: return; ...; self.sockets.add(s)   (a
+            # check-in: the object takes the resource back into a container of its own on some path, and
+            # its other paths, having looked at it, are its own decisions (one already closed, the
+            # request's socket it holds, a reset after fork): the caller has handed it over, as to a
+            # close. A path dropping it unexamined, `if len(self.socks) > 3: return`, drops whatever it
+            # is given: there the caller's resource leaks)
+            blind = drops_unexamined(function, name, {leak.span for leak in normal if leak.kind in ("return", "end")})
+            normal = [leak for leak in normal if leak.kind in ("return", "end") and leak.span in blind]
+            if not normal:
+                summaries.pooling.add(key)
         failing: bool | None = bool(normal) and all(leak.kind == "return" and leak.detail == "failing" for leak in normal)
         if normal and not failing and reports_errors(function) and all(
                 leak.kind == "return" and leak.detail == "succeeding" for leak in normal):

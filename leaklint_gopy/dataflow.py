@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import fields, replace as _replace
 
 from leaklint_gopy.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
-from leaklint_gopy.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Pair, Span, Store
+from leaklint_gopy.ir import UNWINDING, Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Pair, Span, Store
 from leaklint_gopy.closures import Closures
 from leaklint_gopy.ownership import OwnedFields
 from leaklint_gopy.spec import Acquire, RuleSpec
@@ -81,6 +81,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.bindings = Bindings.of(function, not function.span.path.endswith(".go"))
         self.bound: set[str] = set()  # the locals some path to the op being applied has bound
         self._edits = 0  # how often a site was changed in place (see run)
+        self.raising: Call | None = None  # the call whose exception's effects are being applied (see _block)
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -153,7 +154,9 @@ class FunctionAnalysis(OwnedFields, Closures):
             return state, markers  # Ex) sock.setblocking(False)   (does not fail in practice)
         if not last[0].expected and self._fills_buffer(last[0], last[1] - markers):
             return state, markers  # Ex) f = open(p, "wb"); f.write(b"x")   (the I/O comes at close)
+        self.raising = last[0]
         raised = self._call_effects(last[0], last[1] - markers, deferred=False)
+        self.raising = None
         self.closed_if_failing, self.passing = {}, {}  # an exception: the call returned nothing
         return state, frozenset(replace(f, raised=span, raised_by=last[0].callee) for f in raised) | markers
 
@@ -404,6 +407,13 @@ class FunctionAnalysis(OwnedFields, Closures):
         spec = self.sites[fact.site].spec
         holders = sorted(fact.holders)  # one answer whatever the order of a set
         method = call.callee.rsplit(".", 1)[-1]
+        if method in ("__exit__", "__aexit__") and self.sites[fact.site].clause.managed:
+            # Ex) with pool.get_socket(checkout=True):   (leaving the block resumed the generator, whose
+            # summary handed the socket out: the with releases nothing more; a later `with s:` over the
+            # same value is read alike, a miss). On an exception's way out the generator gets it at its
+            # yield, and an exception out of the exit is raised by its code after the yield: what either
+            # leaves open is the generator's own finding, not the caller's.
+            return "release" if UNWINDING in call.kwargs or call is self.raising else "borrow"
         for holder in holders:
             # What the rule declares comes first: cmd.Wait() waits for the process whatever
             # the tree's own (*Cmd).Wait summary guesses about its early returns.

@@ -51,6 +51,10 @@ class Call:
     fallible: bool = False
 
 
+# In a Call's kwargs: a context manager's exit called on an exception's way out of its block.
+UNWINDING = ("<unwinding>", "1")
+
+
 @dataclass(frozen=True, slots=True)
 class Assign:
     """`target = source`: source is an access path (an alias) or None (a fresh, untracked value).
@@ -158,6 +162,7 @@ class Edge:
     exceptional: bool = False
     handled: bool = False  # into an `except` clause: the exception is caught, later exits are normal
     catches: tuple[str, ...] = ()  # the qualified exception classes that clause catches (empty: any or unknown)
+    tests: tuple[str, ...] = ()  # the names a branch's condition reads (`if s is self.req:`: s, self)
 
 
 @dataclass(slots=True)
@@ -215,9 +220,12 @@ class FunctionIR:
     receiver: str = ""  # a Go method's receiver name: what a call on a value of its type passes
     receiver_error: str = ""  # its `error` field (`r.err`): set, the value holds no resource (`&Row{err: err}`)
     meant_to_raise: bool = False  # used only where a test expects an exception: returning fails the test
-    # Python parameters defaulting to True or None, with that default: a call leaving one to its
+    # Python parameters defaulting to True, None or False, with that default: a call leaving one to its
     # default (or passing the same literal) runs only the branches that value takes (make_socket(cleanup=True))
     switches: tuple[tuple[str, bool | None], ...] = ()
+    # A Python @contextmanager generator: leaving its with-block resumes it, and what its end still
+    # holds of the value it yielded is the with's (returned), so the with's exit releases nothing more
+    managed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

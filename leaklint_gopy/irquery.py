@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from leaklint_gopy.facts import Site, root
-from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Store
+from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint_gopy.spec import RuleSpec
 from leaklint_gopy.unbound import bound_by
 
@@ -136,7 +136,7 @@ def reports_errors(function: FunctionIR) -> bool:
 
 
 def call_switches(call: Call, function: FunctionIR) -> dict[str, bool | None]:
-    """Returns the parameters of `function` that `call` leaves to their True/None default or sets
+    """Returns the parameters of `function` that `call` leaves to their True/None/False default or sets
     to that same literal, with the value (FunctionIR.switches): not one it passes positionally, a
     variable, another literal, or one the function rebinds."""
     if not function.switches:
@@ -226,3 +226,26 @@ def _sets_state(function: FunctionIR, state: str) -> bool:
     # Ex) c.flags.set(closeConnection)   (beside `c.flags.isSet(closeConnection)`)
     return any(isinstance(op, Call) and op.receiver == holder and op.callee.rpartition(".")[2] != tester
                and op.args and any(op.args == test.args for test in tests) for op in ops)
+
+def drops_unexamined(function: FunctionIR, name: str, exits: set[Span]) -> set[Span]:
+    """Returns the spans of `exits` that method `function` reaches on a path where it neither names
+    `name` in an op nor reads it in a branch's condition, nor calls a method of its own object: there
+    it drops what `name` holds without having looked at it or acted on its own state (`def give(self,
+    s): if len(self.socks) > 3: return; self.socks.append(s)`; while `if self.pid != os.getpid():
+    self.reset()` is the object's decision, a reset after fork)."""
+    prefix = name + "."
+    own = function.owner.receiver if function.owner is not None else ""
+    seen, work, found = {0}, [0], set()
+    while work:
+        block = function.blocks[work.pop()]
+        ops = [op.call if isinstance(op, Defer) else op for op in block.ops]
+        if any(path is not None and (path == name or path.startswith(prefix)) for op in ops for path in _op_paths(op)) \
+                or any(isinstance(op, Call) and own and op.receiver == own and ("<bound>", "1") not in op.kwargs
+                       for op in ops):
+            continue
+        found.update(op.span for op in ops if isinstance(op, Exit) and op.span in exits)
+        for edge in block.succs:
+            if not edge.exceptional and name not in edge.tests and edge.target not in seen:
+                seen.add(edge.target)
+                work.append(edge.target)
+    return found

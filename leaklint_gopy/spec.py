@@ -51,6 +51,7 @@ class Acquire:
     receiver: bool = False  # the call's receiver becomes the resource (`cmd.Start()` starts a process)
     injected: bool = False  # (summaries) acquired through an interface's RoundTrip: a fake in tests
     drained: bool = False  # (summaries) returned read to its end on every path (`io.ReadAll(r.Body); return r, b`)
+    managed: bool = False  # (summaries) kept by a @contextmanager past its with-block: the with's exit releases nothing
     context: str = ""  # `with` / `async with` over the call closes the resource (automatic fixes)
     buffered_methods: tuple[str, ...] = ()  # methods (`write`, `stdin.write`) that only fill its buffer
     unbuffered: tuple[tuple[str, str], ...] = ()  # with one of these arguments it has no buffer (buffering=0)

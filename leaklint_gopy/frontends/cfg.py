@@ -31,20 +31,21 @@ class CFGBuilder:
             self.current = None
 
     def jump(self, target: int, guard: Guard | None = None, handled: bool = False,
-             catches: tuple[str, ...] = ()) -> None:
+             catches: tuple[str, ...] = (), tests: tuple[str, ...] = ()) -> None:
         """Adds an edge from the current block to `target`; the current block stays open."""
         if self.current is not None:
-            self.blocks[self.current].succs.append(Edge(target, guard, handled=handled, catches=catches))
+            self.blocks[self.current].succs.append(Edge(target, guard, handled=handled, catches=catches, tests=tests))
 
     def goto(self, target: int) -> None:
         """Jumps to `target` and makes it current."""
         self.jump(target)
         self.current = target
 
-    def branch(self, true: int, false: int, guards: tuple[Guard | None, Guard | None]) -> None:
-        """Ends the current block with a two-way branch."""
-        self.jump(true, guards[0])
-        self.jump(false, guards[1])
+    def branch(self, true: int, false: int, guards: tuple[Guard | None, Guard | None],
+               tests: tuple[str, ...] = ()) -> None:
+        """Ends the current block with a two-way branch on a condition reading `tests`."""
+        self.jump(true, guards[0], tests=tests)
+        self.jump(false, guards[1], tests=tests)
         self.current = None
 
     def start(self, block: int) -> None:

@@ -42,6 +42,7 @@ class ExpressionLowerer(CallLowering):
         self.receiver = ""
         self.class_param = ""  # a classmethod's first parameter: calling it builds an object of the class
         self.contextmanager = False
+        self.yielded: list[str | None] = []  # what a @contextmanager generator yields (see lower._handed_back)
         self.shared: frozenset[str] = frozenset()  # globals this function rebinds: its owner's fields
         self.captured: set[str] = set()  # names a stored closure reads: what they hold later is its too
         self.awaited: set[int] = set()  # the calls under `await`: an async close not awaited never runs
@@ -217,6 +218,7 @@ class ExpressionLowerer(CallLowering):
         span = self.pos.span(node)
         if self.contextmanager:
             self._may_raise(span)  # Ex) yield conn   (the with-body's exception is raised here)
+            self.yielded.append(value)
             return None
         if value is not None:
             self._emit(Store(span, value))

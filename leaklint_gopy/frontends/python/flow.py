@@ -5,12 +5,12 @@ or to an `exception` exit. Mixed into the statement lowerer."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from leaklint_gopy.frontends.python import infer
 from leaklint_gopy.frontends.python.calls import short
 from leaklint_gopy.frontends.python.flags import bound_names
-from leaklint_gopy.ir import Assign, Call, Edge, Exit, Span
+from leaklint_gopy.ir import UNWINDING, Assign, Call, Edge, Exit, Span
 
 # Handlers that catch whatever a socket or HTTP call raises: nothing propagates past them.
 _CATCH_ALL = frozenset({"BaseException", "Exception", "OSError", "IOError", "EnvironmentError", "error",
@@ -211,8 +211,10 @@ class FlowLowering:
         self._emit(Exit(self.pos.span(node), "raise"))
 
     # -- exits through frames -----------------------------------------------------------------------
-    def _cleanup(self, frame: Frame) -> None:
-        """Emits what leaving `frame` runs: a finally body or a context manager's exit."""
+    def _cleanup(self, frame: Frame, raising: bool = False) -> None:
+        """Emits what leaving `frame` runs: a finally body or a context manager's exit (`raising`: on
+        an exception's way out, which the exit call's kwargs say: a @contextmanager generator gets
+        the exception at its yield, and its own handlers decide, see Acquire.managed)."""
         if frame.kind == "finally":
             self.cleaning += 1
             pending, self.pending = self.pending, []  # a return's value must outlive the finally body
@@ -220,7 +222,7 @@ class FlowLowering:
             self.pending = pending
             self.cleaning -= 1
         elif frame.kind == "with" and frame.exit_call is not None:
-            self._emit(frame.exit_call)
+            self._emit(replace(frame.exit_call, kwargs=(*frame.exit_call.kwargs, UNWINDING)) if raising else frame.exit_call)
 
     def _unwind(self, depth: int) -> None:
         """Emits the cleanups of every frame above `depth`, innermost first (return, break, continue)."""
@@ -276,7 +278,7 @@ class FlowLowering:
         flags = self.flags.snapshot()
         self.cfg.start(block)
         self.frames, self.pending = saved_frames[:depth - 1], []
-        self._cleanup(frame)
+        self._cleanup(frame, raising=kind == "exception")
         if self.cfg.reachable:
             self.cfg.jump(self._pad(depth - 1, kind, frame.span))
         self.cfg.current, self.frames, self.pending = saved_current, saved_frames, saved_pending

@@ -64,6 +64,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.node = node
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.generator = False
+        self.yielded = []
         self.constructed = ""  # the receiver of a constructor: the caller gets it on a normal return
         is_module = isinstance(node, ast.Module)
         self.raises = not is_module  # an exception in a module body aborts the import or the script
@@ -74,14 +75,17 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         end = self.pos.end(node.body[-1]) if node.body else top
         if self.expected and self.cfg.reachable:
             self._emit(Exit(end, "abort"))  # Ex) def raise_timeout(): ... returning fails the assertion
+        if self._handed_back() and self.cfg.reachable:
+            self._emit(Exit(end, "end", (self._handed_back(),)))
         self._hand_over(end)
         function = self.cfg.finish(self.qualname, display, top if is_module else self.pos.span(node),
                                    tuple(self.scope.params), end, is_closure=bool(self.outer),
                                    free_names=tuple(sorted(self.outer)))
         function.owner = owner
         function.meant_to_raise = self.meant_to_raise
+        function.managed = self._handed_back() is not None
         if not is_module:
-            function.switches = _switches(node.args)
+            function.switches = _switches(node)
         return function
 
     def _prepare(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: Owner | None) -> None:
@@ -276,7 +280,16 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             values = tuple(self._returned_copy(value, node) for value in values)
         self._unwind(0)
         self._hand_over(self.pos.span(node))
+        if not values and self._handed_back():
+            values = (self._handed_back(),)  # Ex) if not checkout: self.return_socket(sock); return
         self._emit(Exit(self.pos.span(node), "return", values))
+
+    def _handed_back(self) -> str | None:
+        """Returns what a @contextmanager generator yields (one path on every yield): what it still holds
+        of that value when it ends, after the with-block, is its caller's, which the with handed out
+        (`with pool.get_socket(checkout=True) as s:` keeps the socket checked out); else None."""
+        found = set(self.yielded)
+        return next(iter(found)) if self.contextmanager and len(found) == 1 else None
 
     def _returned_copy(self, value: str | None, node: ast.Return) -> str | None:
         """Returns a temporary holding what `value` (a name or field path) refers to, so that a
@@ -313,7 +326,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self._statements(node.body if decided else node.orelse)
             return
         then_block, else_block, after = (self.cfg.new_block() for _ in range(3))
-        self.cfg.branch(then_block, else_block, self._guards(node.test))
+        self.cfg.branch(then_block, else_block, self._guards(node.test), self._tested(node.test))
         entry, ends = self.flags.snapshot(), []
         for block, body in ((then_block, node.body), (else_block, node.orelse)):
             self.flags.restore(entry)
@@ -324,6 +337,14 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self.cfg.jump(after)
         self.flags.merge(ends)
         self.cfg.start(after)
+
+    def _tested(self, test: ast.expr) -> tuple[str, ...]:
+        """Returns the names a method's branch condition reads: a callee's path that went through it
+        looked at them (`if sock_info is self.request_socket: return`: see irquery.drops_unexamined,
+        which reads only methods)."""
+        if not self.receiver:
+            return ()
+        return tuple(sorted({self._name(n.id) for n in ast.walk(test) if isinstance(n, ast.Name)}))
 
     def _feature_test(self, test: ast.expr) -> bool | None:
         """Returns the value of a feature test the standard library decides (`hasattr(ssl,
@@ -362,7 +383,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         if isinstance(node.test, ast.Constant) and node.test.value:
             self.cfg.goto(body)
         else:
-            self.cfg.branch(body, orelse, self._guards(node.test))
+            self.cfg.branch(body, orelse, self._guards(node.test), self._tested(node.test))
             self.cfg.start(body)
         self._loop_body(node, head, after)
         self.cfg.start(orelse)
@@ -474,13 +495,22 @@ _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, 
 _VIEWS = frozenset({"values", "items", "copy"})
 
 
-def _switches(args: ast.arguments) -> tuple[tuple[str, bool | None], ...]:
-    """Returns the parameters whose default is True or None, with it (see FunctionIR.switches)."""
+def _switches(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, bool | None], ...]:
+    """Returns the parameters whose default is True, None or False, with it (see FunctionIR.switches):
+    a False one only where the function never compares it with None (the engine reads False as it
+    reads None, falsy, and `checkout is not None` would prove the opposite)."""
+    args = node.args
     positional = [*args.posonlyargs, *args.args]
     pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
              *zip(args.kwonlyargs, args.kw_defaults)]
-    return tuple((arg.arg, default.value) for arg, default in pairs
-                 if isinstance(default, ast.Constant) and (default.value is True or default.value is None))
+    found = [(arg.arg, default.value) for arg, default in pairs
+             if isinstance(default, ast.Constant) and (isinstance(default.value, bool) or default.value is None)]
+    if not any(value is False for _, value in found):
+        return tuple(found)
+    # Ex) def get_socket(self, all_credentials, checkout=False):   (`if not checkout:` decides what it keeps)
+    tested = {n.left.id for n in ast.walk(node) if isinstance(n, ast.Compare) and isinstance(n.left, ast.Name)
+              and any(isinstance(c, ast.Constant) and c.value is None for c in n.comparators)}
+    return tuple((name, value) for name, value in found if value is not False or name not in tested)
 
 
 def _elements(node: ast.expr) -> ast.expr:
