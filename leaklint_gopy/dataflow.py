@@ -80,6 +80,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.bindings = Bindings.of(function, not function.span.path.endswith(".go"))
         self.bound: set[str] = set()  # the locals some path to the op being applied has bound
         self._edits = 0  # how often a site was changed in place (see run)
+        self._named: tuple[State | None, frozenset[str] | None] = (None, None)  # see _names
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -214,6 +215,10 @@ class FunctionAnalysis(OwnedFields, Closures):
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
+        if isinstance(op, _PASSIVE) and self._passes_through(op, state):
+            # Ex) n = len(data)   (about half of the ops: nothing open is named, nothing acquired)
+            registered = self._registered(op)
+            return state | registered if registered else state
         # (most ops meet no marker, and many no fact at all: no new set is built for them)
         markers = frozenset(f for f in state if f.site < 0) if state else state
         after = self._op_facts(op, state - markers if markers else state, report, markers)
@@ -221,6 +226,42 @@ class FunctionAnalysis(OwnedFields, Closures):
             return after
         registered = self._registered(op)
         return after | markers | registered if markers or registered else after
+
+    def _passes_through(self, op: Call | Assign | Store | Kill | Pair, state: State) -> bool:
+        """Reports whether `op` leaves every fact of `state` as it is: it names no variable that
+        holds one or one's error (each of these ops reads a fact only through a path rooted at one
+        of its names), and acquires nothing. The full transfer would rebuild the same facts."""
+        if state:
+            names = self._names(state)
+            if names is None or not names.isdisjoint(_roots(op)):
+                return False
+        if not isinstance(op, Call):
+            return True
+        # (no fact is held by its receiver: the receiver's type is unknown, as with nothing open)
+        if op.expected or self._acquisition(op, frozenset()) is None:
+            self.closed_if_failing, self.passing = {}, {}  # as _call leaves them
+            return True
+        return False
+
+    def _names(self, state: State) -> frozenset[str] | None:
+        """Returns the variables (roots of access paths) the facts of `state` are held or paired by;
+        None when a fact has no holder left (a deferred one): any rebinding reports it (_overwrite).
+        The last answer is kept: a run of ops that pass through sees the same state."""
+        if state is self._named[0]:
+            return self._named[1]
+        names: set[str] | None = set()
+        for fact in state:
+            if fact.site < 0:
+                continue  # markers: these ops pass them through (see _op)
+            if not fact.holders:
+                names = None
+                break
+            names.update(root(path) for path, _ in fact.holders)
+            if fact.err is not None:
+                names.add(root(fact.err))
+        found = None if names is None else frozenset(names)
+        self._named = (state, found)
+        return found
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
@@ -860,6 +901,25 @@ def _reads_bound(call: Call, state: State) -> State:
         return state
     roots = _call_roots(call)
     return frozenset(f for f in state if not f.unbound & roots)
+
+
+_PASSIVE = (Call, Assign, Store, Kill, Pair)  # the ops that touch a fact only through the names they carry
+
+
+def _roots(op: Call | Assign | Store | Kill | Pair) -> frozenset[str]:
+    """Returns the variables whose facts `op` may read or change (see FunctionAnalysis._passes_through)."""
+    match op:
+        case Call(receiver=receiver, args=args, results=results):
+            return frozenset(root(path) for path in (receiver, *args, *results) if path is not None)
+        case Assign(target=target, source=source):
+            return frozenset({root(target), root(source)} if source is not None else {root(target)})
+        case Store(source=source):
+            return frozenset({root(source)})
+        case Kill(names=names):
+            return frozenset(names)
+        case Pair(target=target):
+            return frozenset({root(target)})
+    raise TypeError(op)
 
 
 def _call_roots(call: Call) -> frozenset[str]:
