@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields, replace as _replace
+from functools import cached_property
 
 from leaklint_gopy.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Pair, Span, Store
@@ -76,9 +77,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
-        # Unbound locals are a Python matter: a Go variable is declared before any use
-        self.bindings = Bindings.of(function, not function.span.path.endswith(".go"))
-        self.bound: set[str] = set()  # the locals some path to the op being applied has bound
+        self._place = (0, 0)  # the block of the call being applied, and its position there (see _bound_before)
         self._edits = 0  # how often a site was changed in place (see run)
         self._named: tuple[State | None, frozenset[str] | None] = (None, None)  # see _names
 
@@ -118,6 +117,23 @@ class FunctionAnalysis(OwnedFields, Closures):
             for leak in leaks:
                 report(leak)
 
+    @cached_property
+    def bindings(self) -> Bindings:
+        """The function's locals and where they are bound, found when an acquisition first asks (most
+        analyses never acquire: a helper's summary follows its parameter). Unbound locals are a Python
+        matter: a Go variable is declared before any use."""
+        return Bindings.of(self.function, not self.function.span.path.endswith(".go"))
+
+    def _bound_before(self) -> set[str]:
+        """Returns the locals some path to the call being applied has bound: on entry to its block,
+        or by an op before it in the block."""
+        block_id, index = self._place
+        bound = set(self.bindings.entry.get(block_id, self.bindings.locals))
+        if self.bindings.locals:
+            for op in self.function.blocks[block_id].ops[:index]:
+                bound.update(bound_by(op))
+        return bound
+
     def _edit(self, site: Site) -> None:
         """Replaces a site in place: blocks evaluated before see the old one (see run)."""
         if site != self.sites[site.index]:
@@ -129,22 +145,18 @@ class FunctionAnalysis(OwnedFields, Closures):
         call raised, so that call's releases and escapes happened but its results were never bound."""
         block = self.function.blocks[block_id]
         last: tuple[Call, State] | None = None
-        self.bound = set(self.bindings.entry.get(block_id, self.bindings.locals))
-        for op in block.ops:
+        for index, op in enumerate(block.ops):
             if not state and not isinstance(op, (Call, Capture)):
                 # Nothing is open, not even a marker: only a call can acquire and only a closure can
                 # hand something over; every other op maps the empty state to itself (and reports nothing)
-                if self.bindings.locals:
-                    self.bound.update(bound_by(op))
                 continue
             doomed: State = frozenset()
             if isinstance(op, Call):
+                self._place = (block_id, index)
                 state = _reads_bound(op, state)
                 doomed = self._rewraps(op, state)
                 last = (op, state - doomed)
-            state = self._op(op, state - doomed, report)
-            if self.bindings.locals:
-                state = self._binds(op, state)
+            state = self._binds(op, self._op(op, state - doomed, report))
         if last is None or not any(edge.exceptional for edge in block.succs):
             return state, state
         span = last[0].span
@@ -169,10 +181,12 @@ class FunctionAnalysis(OwnedFields, Closures):
         return set(edge.catches) <= set(clause.handshake_errors) and not clause.matches(fact.raised_by, ())
 
     def _binds(self, op, state: State) -> State:
-        """Returns the state after `op` bound its names: facts no longer count them unbound."""
+        """Returns the state after `op` bound its names: facts no longer count them unbound. (Only a
+        Python acquisition, which found the bindings, makes facts with such names.)"""
+        if not any(f.unbound or f.detached for f in state) or not self.bindings.locals:
+            return state
         names = bound_by(op)
-        self.bound.update(names)
-        if not names or not any(f.unbound or f.detached for f in state):
+        if not names:
             return state
         return frozenset(replace(f, unbound=f.unbound - set(names), detached=f.detached - set(names))
                          if (f.unbound | f.detached) & set(names) else f for f in state)
@@ -712,7 +726,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                 continue
             # Python: the locals bound on no path to here (see unbound.py)
             python = spec.language == "python"
-            unbound = self.bindings.unbound(self.bound | set(call.results)) if python else frozenset()
+            unbound = self.bindings.unbound(self._bound_before() | set(call.results)) if python else frozenset()
             taken = _at(call.args, clause.takes_over_arg) if python else None
             detached = frozenset({taken}) if taken and "." not in taken and not taken.startswith("$") else frozenset()
             # Ex) r, b := getBody(t, req, c)   (the helper read it to the end: what is left is LL105's)
