@@ -79,7 +79,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
         self._place = (0, 0)  # the block of the call being applied, and its position there (see _bound_before)
         self._edits = 0  # how often a site was changed in place (see run)
-        self._named: tuple[State | None, frozenset[str] | None] = (None, None)  # see _names
+        self._named: tuple[State | None, frozenset[str] | None, bool] = (None, None, False)  # see _names
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -153,10 +153,11 @@ class FunctionAnalysis(OwnedFields, Closures):
             doomed: State = frozenset()
             if isinstance(op, Call):
                 self._place = (block_id, index)
-                state = _reads_bound(op, state)
-                doomed = self._rewraps(op, state)
-                last = (op, state - doomed)
-            state = self._binds(op, self._op(op, state - doomed, report))
+                if self._loose(state):
+                    state = _reads_bound(op, state)
+                    doomed = self._rewraps(op, state)
+                last = (op, state - doomed if doomed else state)
+            state = self._binds(op, self._op(op, state - doomed if doomed else state, report))
         if last is None or not any(edge.exceptional for edge in block.succs):
             return state, state
         span = last[0].span
@@ -183,7 +184,7 @@ class FunctionAnalysis(OwnedFields, Closures):
     def _binds(self, op, state: State) -> State:
         """Returns the state after `op` bound its names: facts no longer count them unbound. (Only a
         Python acquisition, which found the bindings, makes facts with such names.)"""
-        if not any(f.unbound or f.detached for f in state) or not self.bindings.locals:
+        if not self._loose(state) or not self.bindings.locals:
             return state
         names = bound_by(op)
         if not names:
@@ -261,21 +262,33 @@ class FunctionAnalysis(OwnedFields, Closures):
         """Returns the variables (roots of access paths) the facts of `state` are held or paired by;
         None when a fact has no holder left (a deferred one): any rebinding reports it (_overwrite).
         The last answer is kept: a run of ops that pass through sees the same state."""
-        if state is self._named[0]:
-            return self._named[1]
+        if state is not self._named[0]:
+            self._read(state)
+        return self._named[1]
+
+    def _loose(self, state: State) -> bool:
+        """Reports whether a fact of `state` counts a local unbound or a variable detached (see _binds)."""
+        if state is not self._named[0]:
+            self._read(state)
+        return self._named[2]
+
+    def _read(self, state: State) -> None:
+        """Keeps what _names and _loose answer for `state`."""
         names: set[str] | None = set()
+        loose = False
         for fact in state:
             if fact.site < 0:
-                continue  # markers: these ops pass them through (see _op)
+                continue  # markers: the ops _names is asked for pass them through (see _op)
+            loose = loose or bool(fact.unbound or fact.detached)
+            if names is None:
+                continue
             if not fact.holders:
                 names = None
-                break
+                continue
             names.update(root(path) for path, _ in fact.holders)
             if fact.err is not None:
                 names.add(root(fact.err))
-        found = None if names is None else frozenset(names)
-        self._named = (state, found)
-        return found
+        self._named = (state, None if names is None else frozenset(names), loose)
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
