@@ -79,7 +79,8 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
         self._place = (0, 0)  # the block of the call being applied, and its position there (see _bound_before)
         self._edits = 0  # how often a site was changed in place (see run)
-        self._named: tuple[State | None, frozenset[str] | None, bool] = (None, None, False)  # see _names
+        self._named: tuple[State | None, frozenset[str] | None] = (None, None)  # see _names
+        self._loosened: tuple[State | None, bool] = (None, False)  # see _loose
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -105,9 +106,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                     new = frozenset(replace(f, raised=None) if f.raised else f for f in new
                                     if not self._handshake_only(f, edge))
                 old = states.get(edge.target)
-                merged = new if old is None else old | new
-                if old is None or merged != old:
-                    states[edge.target] = merged
+                if old is None or not new <= old:
+                    states[edge.target] = new if old is None else old | new
                     work.append(edge.target)
         for block_id in sorted(states):
             edits, leaks = found[block_id]
@@ -160,6 +160,9 @@ class FunctionAnalysis(OwnedFields, Closures):
             state = self._binds(op, self._op(op, state - doomed if doomed else state, report))
         if last is None or not any(edge.exceptional for edge in block.succs):
             return state, state
+        if not last[1]:
+            self.closed_if_failing, self.passing = {}, {}
+            return state, last[1]  # nothing was open at the call: nothing is when it raises
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
         if not last[0].expected and not last[0].fallible and last[1] - markers and self.oracle.quiet(last[0]):
@@ -262,33 +265,28 @@ class FunctionAnalysis(OwnedFields, Closures):
         """Returns the variables (roots of access paths) the facts of `state` are held or paired by;
         None when a fact has no holder left (a deferred one): any rebinding reports it (_overwrite).
         The last answer is kept: a run of ops that pass through sees the same state."""
-        if state is not self._named[0]:
-            self._read(state)
-        return self._named[1]
-
-    def _loose(self, state: State) -> bool:
-        """Reports whether a fact of `state` counts a local unbound or a variable detached (see _binds)."""
-        if state is not self._named[0]:
-            self._read(state)
-        return self._named[2]
-
-    def _read(self, state: State) -> None:
-        """Keeps what _names and _loose answer for `state`."""
+        if state is self._named[0]:
+            return self._named[1]
         names: set[str] | None = set()
-        loose = False
         for fact in state:
             if fact.site < 0:
                 continue  # markers: the ops _names is asked for pass them through (see _op)
-            loose = loose or bool(fact.unbound or fact.detached)
-            if names is None:
-                continue
             if not fact.holders:
                 names = None
-                continue
-            names.update(root(path) for path, _ in fact.holders)
+                break
+            for path, _ in fact.holders:
+                names.add(path.partition(".")[0])  # (root)
             if fact.err is not None:
-                names.add(root(fact.err))
-        self._named = (state, None if names is None else frozenset(names), loose)
+                names.add(fact.err.partition(".")[0])
+        self._named = (state, None if names is None else frozenset(names))
+        return self._named[1]
+
+    def _loose(self, state: State) -> bool:
+        """Reports whether a fact of `state` counts a local unbound or a variable detached (see _binds);
+        the last answer is kept, as _names keeps its own."""
+        if state is not self._loosened[0]:
+            self._loosened = (state, any(f.unbound or f.detached for f in state))
+        return self._loosened[1]
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
