@@ -324,9 +324,11 @@ class FunctionAnalysis(OwnedFields, Closures):
         moving = wrapped | set(passed)  # Ex) c = tls.Client(c, cfg)   (the new value holds the old one)
         kept = frozenset(f for f in state if f.site in moving)
         for target in call.results:
-            if target is not None:
+            if target is not None and kept:
                 kept = frozenset(replace(f, err=None) if f.err == target else f for f in kept)
                 state = self._overwrite(call.span, target, state - kept, report) | kept
+            elif target is not None:
+                state = self._overwrite(call.span, target, state, report)
         if wrapped and call.results and call.results[0] is not None:
             holder = (call.results[0], "")
             state = frozenset(replace(f, holders=f.holders | {holder}) if f.site in wrapped else f for f in state)
@@ -792,7 +794,11 @@ class FunctionAnalysis(OwnedFields, Closures):
         if not state:
             return state
         out = set()
+        head = target.partition(".")[0]
         for fact in state:
+            if fact.holders and fact.err != target and not any(h[0].startswith(head) for h in fact.holders):
+                out.add(fact)  # no holder shares the target's root: none is rebound (what follows keeps it)
+                continue
             replaced = [h for h in fact.holders if h[1] and target == joined(h) and target != h[0]]
             kept = frozenset(h for h in fact.holders if h[0] != target and not h[0].startswith(target + "."))
             others = kept - set(replaced)
