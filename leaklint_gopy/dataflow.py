@@ -189,11 +189,11 @@ class FunctionAnalysis(OwnedFields, Closures):
         Python acquisition, which found the bindings, makes facts with such names.)"""
         if not self._loose(state) or not self.bindings.locals:
             return state
-        names = bound_by(op)
-        if not names:
-            return state
-        return frozenset(replace(f, unbound=f.unbound - set(names), detached=f.detached - set(names))
-                         if (f.unbound | f.detached) & set(names) else f for f in state)
+        names = frozenset(bound_by(op))
+        if not names or all(names.isdisjoint(f.unbound) and names.isdisjoint(f.detached) for f in state):
+            return state  # (the same set: what _names and _loose keep stays valid)
+        return frozenset(replace(f, unbound=f.unbound - names, detached=f.detached - names)
+                         if (f.unbound | f.detached) & names else f for f in state)
 
     def _rewraps(self, call: Call, state: State) -> State:
         """Returns the facts on whose paths `call` surely raises: it takes over a variable whose
@@ -931,6 +931,8 @@ def _reads_bound(call: Call, state: State) -> State:
     if not any(f.unbound for f in state):
         return state
     roots = _call_roots(call)
+    if all(roots.isdisjoint(f.unbound) for f in state):
+        return state
     return frozenset(f for f in state if not f.unbound & roots)
 
 
