@@ -405,7 +405,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             return state  # Ex) time.Now()   (it is given nothing: it can do nothing to what is open)
         out = set()
         for fact in state:
-            if not any(root(holder[0]) in paths for holder in fact.holders):
+            if paths.isdisjoint({path.partition(".")[0] for path, _ in fact.holders}):  # (their roots)
                 out.add(fact)
                 continue
             effect = self._effect_on(call, fact)
