@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields, replace as _replace
+from functools import cached_property
 
 from leaklint_gopy.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
 from leaklint_gopy.ir import UNWINDING, Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Pair, Span, Store
@@ -77,11 +78,12 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.closed_if_failing: dict[int, str] = {}  # site -> error result of the call being applied
         self.passing: dict[int, tuple[int, frozenset[str], bool]] = {}  # site -> where that call hands it back
         self.handed: dict[int, str] = {}  # a closure's discarded sites -> the captured variable holding their error
-        # Unbound locals are a Python matter: a Go variable is declared before any use
-        self.bindings = Bindings.of(function, not function.span.path.endswith(".go"))
-        self.bound: set[str] = set()  # the locals some path to the op being applied has bound
+        self._place = (0, 0)  # the block of the call being applied, and its position there (see _bound_before)
         self._edits = 0  # how often a site was changed in place (see run)
         self.raising: Call | None = None  # the call whose exception's effects are being applied (see _block)
+
+        self._named: tuple[State | None, frozenset[str] | None] = (None, None)  # see _names
+        self._loosened: tuple[State | None, bool] = (None, False)  # see _loose
 
     # -- fixpoint ---------------------------------------------------------------------------
     def run(self, report: Reporter) -> None:
@@ -107,9 +109,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                     new = frozenset(replace(f, raised=None) if f.raised else f for f in new
                                     if not self._handshake_only(f, edge))
                 old = states.get(edge.target)
-                merged = new if old is None else old | new
-                if old is None or merged != old:
-                    states[edge.target] = merged
+                if old is None or not new <= old:
+                    states[edge.target] = new if old is None else old | new
                     work.append(edge.target)
         for block_id in sorted(states):
             edits, leaks = found[block_id]
@@ -118,6 +119,23 @@ class FunctionAnalysis(OwnedFields, Closures):
                 continue
             for leak in leaks:
                 report(leak)
+
+    @cached_property
+    def bindings(self) -> Bindings:
+        """The function's locals and where they are bound, found when an acquisition first asks (most
+        analyses never acquire: a helper's summary follows its parameter). Unbound locals are a Python
+        matter: a Go variable is declared before any use."""
+        return Bindings.of(self.function, not self.function.span.path.endswith(".go"))
+
+    def _bound_before(self) -> set[str]:
+        """Returns the locals some path to the call being applied has bound: on entry to its block,
+        or by an op before it in the block."""
+        block_id, index = self._place
+        bound = set(self.bindings.entry.get(block_id, self.bindings.locals))
+        if self.bindings.locals:
+            for op in self.function.blocks[block_id].ops[:index]:
+                bound.update(bound_by(op))
+        return bound
 
     def _edit(self, site: Site) -> None:
         """Replaces a site in place: blocks evaluated before see the old one (see run)."""
@@ -130,24 +148,24 @@ class FunctionAnalysis(OwnedFields, Closures):
         call raised, so that call's releases and escapes happened but its results were never bound."""
         block = self.function.blocks[block_id]
         last: tuple[Call, State] | None = None
-        self.bound = set(self.bindings.entry.get(block_id, self.bindings.locals))
-        for op in block.ops:
+        for index, op in enumerate(block.ops):
             if not state and not isinstance(op, (Call, Capture)):
                 # Nothing is open, not even a marker: only a call can acquire and only a closure can
                 # hand something over; every other op maps the empty state to itself (and reports nothing)
-                if self.bindings.locals:
-                    self.bound.update(bound_by(op))
                 continue
             doomed: State = frozenset()
             if isinstance(op, Call):
-                state = _reads_bound(op, state)
-                doomed = self._rewraps(op, state)
-                last = (op, state - doomed)
-            state = self._op(op, state - doomed, report)
-            if self.bindings.locals:
-                state = self._binds(op, state)
+                self._place = (block_id, index)
+                if self._loose(state):
+                    state = _reads_bound(op, state)
+                    doomed = self._rewraps(op, state)
+                last = (op, state - doomed if doomed else state)
+            state = self._binds(op, self._op(op, state - doomed if doomed else state, report))
         if last is None or not any(edge.exceptional for edge in block.succs):
             return state, state
+        if not last[1]:
+            self.closed_if_failing, self.passing = {}, {}
+            return state, last[1]  # nothing was open at the call: nothing is when it raises
         span = last[0].span
         markers = frozenset(f for f in last[1] if f.site < 0)
         if not last[0].expected and not last[0].fallible and last[1] - markers and self.oracle.quiet(last[0]):
@@ -172,13 +190,15 @@ class FunctionAnalysis(OwnedFields, Closures):
         return set(edge.catches) <= set(clause.handshake_errors) and not clause.matches(fact.raised_by, ())
 
     def _binds(self, op, state: State) -> State:
-        """Returns the state after `op` bound its names: facts no longer count them unbound."""
-        names = bound_by(op)
-        self.bound.update(names)
-        if not names or not any(f.unbound or f.detached for f in state):
+        """Returns the state after `op` bound its names: facts no longer count them unbound. (Only a
+        Python acquisition, which found the bindings, makes facts with such names.)"""
+        if not self._loose(state) or not self.bindings.locals:
             return state
-        return frozenset(replace(f, unbound=f.unbound - set(names), detached=f.detached - set(names))
-                         if (f.unbound | f.detached) & set(names) else f for f in state)
+        names = frozenset(bound_by(op))
+        if not names or all(names.isdisjoint(f.unbound) and names.isdisjoint(f.detached) for f in state):
+            return state  # (the same set: what _names and _loose keep stays valid)
+        return frozenset(replace(f, unbound=f.unbound - names, detached=f.detached - names)
+                         if (f.unbound | f.detached) & names else f for f in state)
 
     def _rewraps(self, call: Call, state: State) -> State:
         """Returns the facts on whose paths `call` surely raises: it takes over a variable whose
@@ -218,6 +238,10 @@ class FunctionAnalysis(OwnedFields, Closures):
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
+        if isinstance(op, _PASSIVE) and self._passes_through(op, state):
+            # Ex) n = len(data)   (about half of the ops: nothing open is named, nothing acquired)
+            registered = self._registered(op)
+            return state | registered if registered else state
         # (most ops meet no marker, and many no fact at all: no new set is built for them)
         markers = frozenset(f for f in state if f.site < 0) if state else state
         after = self._op_facts(op, state - markers if markers else state, report, markers)
@@ -225,6 +249,49 @@ class FunctionAnalysis(OwnedFields, Closures):
             return after
         registered = self._registered(op)
         return after | markers | registered if markers or registered else after
+
+    def _passes_through(self, op: Call | Assign | Store | Kill | Pair, state: State) -> bool:
+        """Reports whether `op` leaves every fact of `state` as it is: it names no variable that
+        holds one or one's error (each of these ops reads a fact only through a path rooted at one
+        of its names), and acquires nothing. The full transfer would rebuild the same facts."""
+        if state:
+            names = self._names(state)
+            if names is None or not names.isdisjoint(_roots(op)):
+                return False
+        if not isinstance(op, Call):
+            return True
+        # (no fact is held by its receiver: the receiver's type is unknown, as with nothing open)
+        if op.expected or self._acquisition(op, frozenset()) is None:
+            self.closed_if_failing, self.passing = {}, {}  # as _call leaves them
+            return True
+        return False
+
+    def _names(self, state: State) -> frozenset[str] | None:
+        """Returns the variables (roots of access paths) the facts of `state` are held or paired by;
+        None when a fact has no holder left (a deferred one): any rebinding reports it (_overwrite).
+        The last answer is kept: a run of ops that pass through sees the same state."""
+        if state is self._named[0]:
+            return self._named[1]
+        names: set[str] | None = set()
+        for fact in state:
+            if fact.site < 0:
+                continue  # markers: the ops _names is asked for pass them through (see _op)
+            if not fact.holders:
+                names = None
+                break
+            for path, _ in fact.holders:
+                names.add(path.partition(".")[0])  # (root)
+            if fact.err is not None:
+                names.add(fact.err.partition(".")[0])
+        self._named = (state, None if names is None else frozenset(names))
+        return self._named[1]
+
+    def _loose(self, state: State) -> bool:
+        """Reports whether a fact of `state` counts a local unbound or a variable detached (see _binds);
+        the last answer is kept, as _names keeps its own."""
+        if state is not self._loosened[0]:
+            self._loosened = (state, any(f.unbound or f.detached for f in state))
+        return self._loosened[1]
 
     def _op_facts(self, op, state: State, report: Reporter, markers: State) -> State:
         match op:
@@ -262,9 +329,11 @@ class FunctionAnalysis(OwnedFields, Closures):
         moving = wrapped | set(passed)  # Ex) c = tls.Client(c, cfg)   (the new value holds the old one)
         kept = frozenset(f for f in state if f.site in moving)
         for target in call.results:
-            if target is not None:
+            if target is not None and kept:
                 kept = frozenset(replace(f, err=None) if f.err == target else f for f in kept)
                 state = self._overwrite(call.span, target, state - kept, report) | kept
+            elif target is not None:
+                state = self._overwrite(call.span, target, state, report)
         if wrapped and call.results and call.results[0] is not None:
             holder = (call.results[0], "")
             state = frozenset(replace(f, holders=f.holders | {holder}) if f.site in wrapped else f for f in state)
@@ -341,7 +410,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             return state  # Ex) time.Now()   (it is given nothing: it can do nothing to what is open)
         out = set()
         for fact in state:
-            if not any(root(holder[0]) in paths for holder in fact.holders):
+            if paths.isdisjoint({path.partition(".")[0] for path, _ in fact.holders}):  # (their roots)
                 out.add(fact)
                 continue
             effect = self._effect_on(call, fact)
@@ -693,7 +762,7 @@ class FunctionAnalysis(OwnedFields, Closures):
                 continue
             # Python: the locals bound on no path to here (see unbound.py)
             python = spec.language == "python"
-            unbound = self.bindings.unbound(self.bound | set(call.results)) if python else frozenset()
+            unbound = self.bindings.unbound(self._bound_before() | set(call.results)) if python else frozenset()
             taken = _at(call.args, clause.takes_over_arg) if python else None
             detached = frozenset({taken}) if taken and "." not in taken and not taken.startswith("$") else frozenset()
             # Ex) r, b := getBody(t, req, c)   (the helper read it to the end: what is left is LL105's)
@@ -748,7 +817,11 @@ class FunctionAnalysis(OwnedFields, Closures):
         if not state:
             return state
         out = set()
+        head = target.partition(".")[0]
         for fact in state:
+            if fact.holders and fact.err != target and not any(h[0].startswith(head) for h in fact.holders):
+                out.add(fact)  # no holder shares the target's root: none is rebound (what follows keeps it)
+                continue
             replaced = [h for h in fact.holders if h[1] and target == joined(h) and target != h[0]]
             kept = frozenset(h for h in fact.holders if h[0] != target and not h[0].startswith(target + "."))
             others = kept - set(replaced)
@@ -885,7 +958,28 @@ def _reads_bound(call: Call, state: State) -> State:
     if not any(f.unbound for f in state):
         return state
     roots = _call_roots(call)
+    if all(roots.isdisjoint(f.unbound) for f in state):
+        return state
     return frozenset(f for f in state if not f.unbound & roots)
+
+
+_PASSIVE = (Call, Assign, Store, Kill, Pair)  # the ops that touch a fact only through the names they carry
+
+
+def _roots(op: Call | Assign | Store | Kill | Pair) -> frozenset[str]:
+    """Returns the variables whose facts `op` may read or change (see FunctionAnalysis._passes_through)."""
+    match op:
+        case Call(receiver=receiver, args=args, results=results):
+            return frozenset(root(path) for path in (receiver, *args, *results) if path is not None)
+        case Assign(target=target, source=source):
+            return frozenset({root(target), root(source)} if source is not None else {root(target)})
+        case Store(source=source):
+            return frozenset({root(source)})
+        case Kill(names=names):
+            return frozenset(names)
+        case Pair(target=target):
+            return frozenset({root(target)})
+    raise TypeError(op)
 
 
 def _call_roots(call: Call) -> frozenset[str]:

@@ -71,6 +71,8 @@ class OwnedFields:
         """Returns the state without the facts left in shared fields that the owner never closes;
         each leaks at its store, whichever way the function leaves (it is not returned, only shared)."""
         owner = self.function.owner
+        if owner is None or not any(fact.unowned for fact in state):
+            return state  # (as the loop below would rebuild it)
         out = set()
         for fact in state:
             fields = sorted(joined(h) for h in fact.holders if owner is not None and self._owner_field(joined(h)))
