@@ -82,6 +82,7 @@ class LeakAnalysis(Oracle):
         self._owning: set[tuple[str, str, str]] = set()  # owner_releases questions under way
         self._fields: dict[str, dict[str, tuple[Site, bool]]] = {}
         self._tree_quiet: dict[str, bool] = {}
+        self._quiet_depth = 0  # tree functions being read by _quiet_function, one inside another
         self._handed: dict[str, tuple[tuple[Site, str], ...]] = {}  # closure -> what it hands its encloser
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
         self._opening: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree methods -> what they open in fields
@@ -104,11 +105,17 @@ class LeakAnalysis(Oracle):
     def _quiet_function(self, qualname: str) -> bool:
         # Ex) def set_cloexec(fd): fcntl.fcntl(fd, F_SETFD, FD_CLOEXEC)   (only quiet calls inside)
         if qualname not in self._tree_quiet:
+            if self._quiet_depth >= _MAX_DEPTH:
+                return False  # Ex) a chain of 150 helpers each calling the next: read no deeper (not stored)
             self._tree_quiet[qualname] = False  # recursion guard
             function = self.functions[qualname] if qualname in self.functions else None
-            self._tree_quiet[qualname] = function is not None and all(
-                not (isinstance(op, Exit) and op.kind == "raise") and (not isinstance(op, Call) or self.quiet(op))
-                for block in function.blocks for op in block.ops)
+            self._quiet_depth += 1
+            try:
+                self._tree_quiet[qualname] = function is not None and all(
+                    not (isinstance(op, Exit) and op.kind == "raise") and (not isinstance(op, Call) or self.quiet(op))
+                    for block in function.blocks for op in block.ops)
+            finally:
+                self._quiet_depth -= 1
         return self._tree_quiet[qualname]
 
     def is_tree_function(self, callee: str) -> bool:
