@@ -697,6 +697,7 @@ class LeakAnalysis(Oracle):
                 store.effects.pop(key, None)
                 store.passed.pop(key, None)
                 store.pooling.discard(key)
+                store.used_open.discard(key)
 
         # (a summary read inside a cycle of them is kept only until the cycle is decided: see cycles.py)
         return self._cycles.evaluate(key, guess, lambda _: self._seed_round(key, summaries, name, rest, spec, err, held),
@@ -710,6 +711,7 @@ class LeakAnalysis(Oracle):
         for store in (summaries, self._local):
             store.passed.pop(key, None)  # (from an earlier reading of a cycle's head)
             store.pooling.discard(key)
+            store.used_open.discard(key)
         function = self.functions[qualname]
         pseudo = Site(0, spec, held or spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)

@@ -109,12 +109,19 @@ def write_atomically(path: Path, data: Any) -> bool:
     """Writes `data` as JSON through a temporary file and os.replace; False when it cannot be written.
     The folder above `path.parent` must exist: a cache root removed by `leaklint clean` meanwhile is
     never made again without its marker (see mark)."""
+    # dumps: the C encoder, json.dump has none
+    return write_bytes_atomically(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> bool:
+    """Writes `data` through a temporary file and os.replace; False when it cannot be written (see
+    write_atomically)."""
     try:
         path.parent.mkdir(exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(data, separators=(",", ":")))  # dumps: the C encoder, json.dump has none
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)
@@ -122,6 +129,17 @@ def write_atomically(path: Path, data: Any) -> bool:
     except OSError:
         return False
     return True
+
+
+def keep_newest(directory: Path, keep: int) -> None:
+    """Removes all but the `keep` files of `directory` used last (by modification time: a reader
+    counts as a use by touching the file it read)."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        for entry in entries[keep:]:
+            os.unlink(entry.path)
+    except OSError:
+        return
 
 
 def default_directory() -> Path:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from leaklint_gopy.cache import MALFORMED, mark, write_atomically
+from leaklint_gopy.cache import MALFORMED, keep_newest, mark, write_atomically
 from leaklint_gopy import discovery
 from leaklint_gopy.discovery import SourceFile, Watch, discover
 from leaklint_gopy.ir import FileError
@@ -78,7 +78,7 @@ def _save(directory: Path, path: Path, files: list[SourceFile], watch: Watch, pa
     mark(directory)
     if write_atomically(path, {"watch": signatures, "tracked": watch.tracked,
                                "files": [[f.path, f.language, f.package] for f in files]}):
-        _prune(path.parent, MAX_WALKS)
+        keep_newest(path.parent, MAX_WALKS)
 
 
 def _ancestors(path: str):
@@ -98,12 +98,3 @@ def _signature(name: str) -> list[Any] | None:
     except OSError:
         return None
     return [stat.st_mode, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns]
-
-
-def _prune(directory: Path, keep: int) -> None:
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for entry in entries[keep:]:
-            os.unlink(entry.path)
-    except OSError:
-        return

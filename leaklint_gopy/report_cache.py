@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from leaklint_gopy.cache import MALFORMED, mark
+from leaklint_gopy.cache import MALFORMED, keep_newest, mark, write_bytes_atomically
 
 MAX_REPORTS = 8  # one per scope and presentation (CI asks for SARIF and text, pre-commit for text)
 
@@ -54,6 +54,10 @@ def load(directory: Path, address: str) -> Outcome | None:
         return None
     if not (isinstance(outcome.stderr, str) and type(outcome.status) is int):
         return None
+    try:
+        os.utime(_path(directory, address))  # a use: keep_newest evicts the reports used least recently
+    except OSError:
+        pass
     return outcome
 
 
@@ -67,37 +71,8 @@ def save(directory: Path, address: str, outcome: Outcome) -> None:
     header = json.dumps({"stderr": outcome.stderr, "status": outcome.status, "length": len(outcome.report)})
     data = (header + "\n" + outcome.report).encode("utf-8", "surrogatepass")  # (any str round-trips)
     if write_bytes_atomically(path, data):
-        _prune(path.parent, MAX_REPORTS)
-
-
-def write_bytes_atomically(path: Path, data: bytes) -> bool:
-    """Writes `data` through a temporary file and os.replace, as cache.write_atomically writes JSON;
-    False when it cannot be written."""
-    import tempfile
-
-    try:
-        path.parent.mkdir(exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError:
-        return False
-    return True
+        keep_newest(path.parent, MAX_REPORTS)
 
 
 def _path(directory: Path, address: str) -> Path:
     return directory / "report" / f"{address}.json"
-
-
-def _prune(directory: Path, keep: int) -> None:
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for entry in entries[keep:]:
-            os.unlink(entry.path)
-    except OSError:
-        return

@@ -186,3 +186,19 @@ def test_the_run_after_the_one_that_primed_the_cache_replays_without_a_format_gi
     first = cli.main(["check", "-o", "out", "svc"]), Path("out").read_text()
     asked = _formats(monkeypatch)
     assert (cli.main(["check", "-o", "out", "svc"]), Path("out").read_text()) == first and asked == []
+
+
+def test_the_reports_used_least_recently_are_evicted_first(tmp_path: Path) -> None:
+    import os
+
+    from leaklint_gopy import report_cache
+
+    outcome = report_cache.Outcome("report\n", "", 0)
+    addresses = [f"{i:040x}" for i in range(report_cache.MAX_REPORTS)]
+    for i, address in enumerate(addresses):
+        report_cache.save(tmp_path, address, outcome)
+        os.utime(tmp_path / "report" / f"{address}.json", ns=(i * 10**9, i * 10**9))  # written in this order
+    assert report_cache.load(tmp_path, addresses[0]) == outcome  # the oldest written, replayed now
+    report_cache.save(tmp_path, "f" * 40, outcome)
+    assert report_cache.load(tmp_path, addresses[0]) == outcome
+    assert report_cache.load(tmp_path, addresses[1]) is None  # the least recently used went
