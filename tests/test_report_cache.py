@@ -8,22 +8,8 @@ from pathlib import Path
 import pytest
 
 from leaklint_gopy import baseline, cache, cli, report, stat_index
-
-LEAK = """package svc
-
-import "net/http"
-
-func Probe(c *http.Client, url string) error {
-\tresp, err := c.Get(url)
-\tif err != nil {
-\t\treturn err
-\t}
-\tif resp.StatusCode != 200 {
-\t\treturn nil
-\t}
-\treturn resp.Body.Close()
-}
-"""
+from test_cache import LEAK  # a probe leaving the body open on a non-200 status
+from test_config import CUSTOM_RULE  # LL901, a blob rule of the project's own
 
 FIXED = LEAK.replace("\tif resp.StatusCode != 200 {\n\t\treturn nil\n\t}\n", "")
 
@@ -53,31 +39,6 @@ func Size(name string) (int64, error) {
 \t}
 \treturn info.Size(), f.Close()
 }
-"""
-
-CUSTOM_RULE = """id = "LL901"
-name = "go-blob-not-closed"
-language = "go"
-severity = "warning"
-precision = "high"
-resource = "blob"
-title = "blob is not closed on every path"
-cwe = [772]
-tags = ["resource-leak"]
-
-[[acquire]]
-calls = ["example.com/blob.Open"]
-results = [0]
-error_result = 1
-
-[release]
-methods = ["Close"]
-
-[docs]
-what = "Reports a blob that may stay open."
-why = "Every open blob holds a descriptor."
-example = "f, _ := blob.Open(p)"
-use_instead = "f, err := blob.Open(p)\\nif err != nil { return err }\\ndefer f.Close()"
 """
 
 
