@@ -703,6 +703,10 @@ class LeakAnalysis(Oracle):
         return self._cycles.evaluate(key, guess, lambda _: self._seed_round(key, summaries, name, rest, spec, err, held),
                                      forget)
 
+    def _tree_function(self, qualname: str) -> FunctionIR | None:
+        """Returns the function of the tree named `qualname`, None when it is not one."""
+        return self.functions[qualname] if qualname in self.functions else None
+
     def _seed_round(self, key: tuple, summaries: Summaries, name: str, rest: str, spec: RuleSpec, err: str | None,
                     held: Acquire | None) -> tuple[bool, bool, bool | None, bool]:
         """Computes and stores _seeded's answer for `key` once, with what the summaries of a cycle
@@ -733,7 +737,8 @@ class LeakAnalysis(Oracle):
             # request's socket it holds, a reset after fork): the caller has handed it over, as to a
             # close. A path dropping it unexamined, `if len(self.socks) > 3: return`, drops whatever it
             # is given: there the caller's resource leaks)
-            blind = drops_unexamined(function, name, {leak.span for leak in normal if leak.kind in ("return", "end")})
+            blind = drops_unexamined(function, name, {leak.span for leak in normal if leak.kind in ("return", "end")},
+                                     self._tree_function)
             normal = [leak for leak in normal if leak.kind in ("return", "end") and leak.span in blind]
             if not normal:
                 summaries.pooling.add(key)

@@ -11,7 +11,10 @@ from leaklint_gopy.spec import RuleSpec
 from leaklint_gopy.unbound import bound_by
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from leaklint_gopy.dataflow import FunctionAnalysis
+    from leaklint_gopy.ir import Op
 
 
 def touches(function: FunctionIR, name: str, rest: str = "") -> bool:
@@ -227,12 +230,36 @@ def _sets_state(function: FunctionIR, state: str) -> bool:
     return any(isinstance(op, Call) and op.receiver == holder and op.callee.rpartition(".")[2] != tester
                and op.args and any(op.args == test.args for test in tests) for op in ops)
 
-def drops_unexamined(function: FunctionIR, name: str, exits: set[Span]) -> set[Span]:
+
+def changes_own_state(function: FunctionIR, method: Callable[[str], FunctionIR | None], depth: int = 3) -> bool:
+    """Reports whether method `function` assigns or deletes a field of its object, itself or through
+    the methods of its own object it calls, at most `depth` calls deep (`def reset(self):
+    self._reset(close=False)`); one `method` does not know (not of the tree) is taken to."""
+    receiver = function.owner.receiver if function.owner is not None else ""
+    if not receiver:
+        return False
+    ops = [op for block in function.blocks for op in block.ops]
+    if any(isinstance(op, Assign) and op.target.startswith(receiver + ".") for op in ops):
+        return True  # Ex) self.socks = []   Ex) del self.sock
+    return depth > 0 and any(_own_state_call(op, receiver, method, depth - 1) for op in ops)
+
+
+def _own_state_call(op: Op, receiver: str, method: Callable[[str], FunctionIR | None], depth: int) -> bool:
+    """Reports whether `op` calls a method of object `receiver` that changes its state (changes_own_state)."""
+    if not isinstance(op, Call) or op.receiver != receiver or ("<bound>", "1") in op.kwargs:
+        return False
+    called = method(op.callee)
+    return called is None or changes_own_state(called, method, depth)
+
+
+def drops_unexamined(function: FunctionIR, name: str, exits: set[Span],
+                     method: Callable[[str], FunctionIR | None]) -> set[Span]:
     """Returns the spans of `exits` that method `function` reaches on a path where it neither names
-    `name` in an op nor reads it in a branch's condition, nor calls a method of its own object: there
-    it drops what `name` holds without having looked at it or acted on its own state (`def give(self,
-    s): if len(self.socks) > 3: return; self.socks.append(s)`; while `if self.pid != os.getpid():
-    self.reset()` is the object's decision, a reset after fork)."""
+    `name` in an op nor reads it in a branch's condition, nor calls a method of its own object that
+    changes the object's state (changes_own_state; `method` gives the tree's function of a callee):
+    there it drops what `name` holds without having looked at it or acted on its own state (`def
+    give(self, s): if len(self.socks) > 3: self.log_full(); return; self.socks.append(s)`; while `if
+    self.pid != os.getpid(): self.reset()` is the object's decision, a reset after fork)."""
     prefix = name + "."
     own = function.owner.receiver if function.owner is not None else ""
     seen, work, found = {0}, [0], set()
@@ -240,8 +267,7 @@ def drops_unexamined(function: FunctionIR, name: str, exits: set[Span]) -> set[S
         block = function.blocks[work.pop()]
         ops = [op.call if isinstance(op, Defer) else op for op in block.ops]
         if any(path is not None and (path == name or path.startswith(prefix)) for op in ops for path in _op_paths(op)) \
-                or any(isinstance(op, Call) and own and op.receiver == own and ("<bound>", "1") not in op.kwargs
-                       for op in ops):
+                or own and any(_own_state_call(op, own, method, 2) for op in ops):
             continue
         found.update(op.span for op in ops if isinstance(op, Exit) and op.span in exits)
         for edge in block.succs:

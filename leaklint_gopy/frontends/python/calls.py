@@ -117,10 +117,27 @@ class CallLowering:
     def _rebind(self, target: ast.expr, value: ast.expr) -> None:
         """Remembers that attribute `target` now holds the function `value` (a name or a lambda):
         an instance attribute shadows the class's method, so later calls through it run `value`
-        (read in statement order: one made on a branch also counts after the branch joins)."""
+        (read in statement order: one made on a branch also counts after the branch joins), until
+        the path or its root is bound again (_unbind)."""
         path = self._plain_path(target) if isinstance(target, ast.Attribute) else None
         if path is not None and isinstance(value, (ast.Name, ast.Lambda)):
             self.rebound[path] = value  # Ex) listen_socket.accept = accept   (eventlet's test_partial_write_295)
+
+    def _unbind(self, target: ast.expr) -> None:
+        """Forgets the functions assigned to attributes at or under the paths `target` binds: the
+        path names another object now, whose own methods later calls run."""
+        # Ex) a.close = log_close; a.close(); a = socket.create_connection(addr); a.close()   (a's own close)
+        match target:
+            case ast.Tuple(elts=elements) | ast.List(elts=elements):
+                for element in elements:
+                    self._unbind(element)
+            case ast.Starred(value=inner):
+                self._unbind(inner)
+            case ast.Name() | ast.Attribute() if self.rebound:
+                path = self._plain_path(target)
+                if path is not None:
+                    for key in [k for k in self.rebound if k == path or k.startswith(path + ".")]:
+                        del self.rebound[key]
 
     def _rebound_call(self, node: ast.Call) -> ast.Call:
         """Returns `node` as the call of the function its attribute was rebound to (a green thread's

@@ -143,6 +143,7 @@ class ExpressionLowerer(CallLowering):
             case ast.NamedExpr(target=ast.Name(id=name), value=value):
                 # Ex) if (s := get_socket()) is not None:
                 self._bind_value(node.target, value)
+                self._unbind(node.target)
                 return self._name(name)
             case ast.Tuple() | ast.List() | ast.Set():
                 return self._collect(node.elts)

@@ -52,6 +52,7 @@ class FlowLowering:
         kept = self._take_temps()
         if item.optional_vars is not None:
             self._bind_path(item.optional_vars, manager, item.context_expr)
+            self._unbind(item.optional_vars)
         method = "__aexit__" if isinstance(node, ast.AsyncWith) else "__exit__"
         span = self.pos.span(item.context_expr)
         exit_call = Call(span, f"?.{method}", f"{short(item.context_expr)}.{method}", manager,

@@ -189,15 +189,19 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             case ast.Assign(targets=[target], value=value):
                 self._bind_value(target, value)
                 self.swapped |= infer.swapped_by(node)  # Ex) http.client.HTTPConnection = fakehttp(data)
+                self._unbind(target)
                 self._rebind(target, value)
             case ast.Assign(targets=targets, value=value):
                 source = self._value(value)
                 for target in targets:
                     self._bind_path(target, source, value)
+                    self._unbind(target)
             case ast.AnnAssign(target=target, value=value) if value is not None:
                 self._bind_value(target, value)
+                self._unbind(target)
             case ast.AugAssign(target=target, value=value):
                 self._augmented(target, value)
+                self._unbind(target)
             case ast.Return(value=value):
                 self._return(node, value)
             case ast.If():
@@ -239,6 +243,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
     def _delete(self, targets: list[ast.expr]) -> None:
         # Ex) del sock   Ex) del self.sock
         for target in targets:
+            self._unbind(target)
             if isinstance(target, ast.Name):
                 self._emit(Kill(self.pos.span(target), (self._name(target.id),), "scope"))
             else:
@@ -411,6 +416,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.cfg.goto(body if holds else head)
         self.cfg.start(body)
         self._bind_path(node.target, iterable if holds else None, None)
+        self._unbind(node.target)
         if holds and iterable in self.containers and isinstance(node.target, ast.Name):
             # Ex) pairs = [socket.socketpair() for _ in r]; for pair in pairs: for s in pair: s.close()
             self.containers.add(self._name(node.target.id))
