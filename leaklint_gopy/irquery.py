@@ -3,12 +3,16 @@ does a function only read it, which fields may a method set to what its caller g
 parameters a call leaves at their default. Pure functions of the IR (no summaries, no rules' state)."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from leaklint_gopy.facts import Site, root
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
 from leaklint_gopy.spec import RuleSpec
 from leaklint_gopy.unbound import bound_by
+
+# A word of a name: `isClosed` -> is, Closed; `conn_marked_closed` -> conn, marked, closed; `HTTPConn` -> HTTP, Conn.
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -195,8 +199,10 @@ def own_decisions(function: FunctionIR, held: str, spec: RuleSpec) -> dict[str, 
     """Returns the tests of method `function` that decide for it, not for the resource it holds at
     `held`, with the value a caller handing it the resource to release sees: its object's closed
     state is false, whether it sets that state itself (`if c.done { return }` ... `c.done = true`: an
-    earlier call of it ran) or the state is named for the rule's release (`if c.isClosed() { return }`,
-    `if c.flags.isSet(closeConnection) { return }`: closed, or being closed, before); and the value
+    earlier call of it ran: `if c.flags.isSet(closeConnection) { return }` ... `c.flags.set(closeConnection)`)
+    or a word of its name says the rule's release happened (`if c.isClosed() { return }`, `if
+    c.closing { return }`: closed, or being closed, before; not `if j.closeLater`, a caller's request:
+    see _names_released); and the value
     is of each type the method asserts it to be (`if g, ok := s.client.(*rpcConn); ok { return
     g.Close() }; return nil`: its other cases are for other values). See Oracle.method_releases."""
     decided: dict[str, bool] = {}
@@ -210,12 +216,25 @@ def own_decisions(function: FunctionIR, held: str, spec: RuleSpec) -> dict[str, 
                 if held == value or held.startswith(value + "."):
                     decided[guard.subject] = True
             elif function.receiver and guard.subject.startswith(function.receiver + "."):
-                # (the release's stem: Close -> "clos" in closed, isClosed, closing, closeConnection; Stop -> "stop")
-                named = guard.subject[len(function.receiver) + 1:].lower()
-                if any(method.lower().removesuffix("e") in named for method in spec.release_methods) \
+                if _names_released(guard.subject[len(function.receiver) + 1:], spec) \
                         or _sets_state(function, guard.subject):
                     decided[guard.subject] = False
     return decided
+
+
+def _names_released(state: str, spec: RuleSpec) -> bool:
+    """Reports whether a word of `state` (its camelCase and underscore parts) says the rule's release
+    happened or is under way: Close -> closed, closing (`isClosed()`, `flags.isSet(connMarkedClosed)`);
+    Stop -> stopped. Not the release word itself: `closeLater`, `closeOnFinish`, `waitForExit` are
+    a caller's requests, and a short word (wait, kill, stop) is matched whole, never inside another."""
+    words = {word.lower() for word in _WORD.findall(state)}
+    return any(words & _release_states(method.lower()) for method in spec.release_methods)
+
+
+def _release_states(release: str) -> set[str]:
+    """Returns the words saying release `release` (lower case) happened or is under way."""
+    stem = release.removesuffix("e")
+    return {stem + "ed", stem + "ing", release + release[-1:] + "ed", release + release[-1:] + "ing"}
 
 
 def _sets_state(function: FunctionIR, state: str) -> bool:

@@ -177,12 +177,18 @@ class StatIndex:
         file (a standard package the main package of the tree imports, a module not downloaded) is
         signed by having none, [], while `locate` still finds none for it: a warm run no longer
         checks every package that watches such a package again (842 of /work/corpus's did), and
-        one whose files appear since (vendored, downloaded) is checked again."""
+        one whose files appear since (vendored, downloaded) is checked again. A package `locate` now
+        reads from other files (go.mod requiring another version of its module, a vendor/ copy) is
+        signed by those: the old version's files, still in the module cache and unchanged, no
+        longer answer for it."""
         if key not in self.outside:
-            if paths:
+            now = self.locate(key) if self.locate is not None else None
+            if paths and (now is None or sorted(now) == sorted(paths)):
                 self.outside[key] = _signature(paths)
+            elif paths:
+                self.outside[key] = _signature(now)  # Ex) go.mod requires dep v1.1.0, not v1.0.0: other files
             else:
-                self.outside[key] = [] if self.locate is not None and self.locate(key) == [] else None
+                self.outside[key] = [] if now == [] else None
         return self.outside[key]
 
     def forget(self, packages: set[str]) -> None:

@@ -309,3 +309,28 @@ def test_a_package_of_the_module_created_after_a_run_that_imported_it_is_read(tm
     fresh = driver.run([str(tmp_path / "a")], driver.Settings(rules, root=str(tmp_path), jobs=1, use_cache=False))
     assert [f.rule_id for f in fresh.findings] == ["LL103"]
     assert [f.rule_id for f in run().findings] == ["LL103"]
+
+
+def test_a_module_required_at_another_version_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package from the module cache is signed by the files it is read from now: after go.mod
+    requires another version, the old version's files are unchanged but no longer the package's,
+    and its importer is checked again (v1.1.0's Done no longer closes the file)."""
+    cache_dir, app = tmp_path / "mc", tmp_path / "app"
+    for version, body in (("v1.0.0", "f.Close()"), ("v1.1.0", "_ = f.Name()")):
+        module = cache_dir / "example.com" / f"dep@{version}"
+        module.mkdir(parents=True)
+        (module / "go.mod").write_text("module example.com/dep\n\ngo 1.21\n")
+        (module / "dep.go").write_text(f'package dep\n\nimport "os"\n\n// Done ends the use of f.\nfunc Done(f *os.File) {{ {body} }}\n')
+    app.mkdir()
+    (app / "main.go").write_text('package app\n\nimport (\n\t"os"\n\n\t"example.com/dep"\n)\n\n'
+                                 'func Use(p string) error {\n\tf, err := os.Open(p)\n\tif err != nil {\n\t\treturn err\n\t}\n'
+                                 '\tdep.Done(f)\n\treturn nil\n}\n')
+    monkeypatch.setenv("GOMODCACHE", str(cache_dir))
+    (app / "go.mod").write_text("module example.com/app\n\ngo 1.21\n\nrequire example.com/dep v1.0.0\n")
+    _age(tmp_path)
+    assert _run(app).findings == [] and _run(app).findings == []
+    (app / "go.mod").write_text("module example.com/app\n\ngo 1.21\n\nrequire example.com/dep v1.1.0\n")
+    fresh = [(f.rule_id, f.span.line) for f in _run(app, use_cache=False).findings]
+    assert fresh == [("LL103", 10)]
+    assert [(f.rule_id, f.span.line) for f in _run(app).findings] == fresh
+    assert [(f.rule_id, f.span.line) for f in _run(app).findings] == fresh
