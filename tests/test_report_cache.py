@@ -10,6 +10,7 @@ import pytest
 from leaklint_gopy import baseline, cache, cli, report, stat_index
 from test_cache import LEAK  # a probe leaving the body open on a non-200 status
 from test_config import CUSTOM_RULE  # LL901, a blob rule of the project's own
+from test_config import FILE_LEAK as BLOB_LEAK  # a blob left open on an error path
 
 FIXED = LEAK.replace("\tif resp.StatusCode != 200 {\n\t\treturn nil\n\t}\n", "")
 
@@ -20,24 +21,6 @@ import "net/http"
 func Fetch(c *http.Client) int {
 \tresp, _ := c.Get("x")
 \treturn resp.StatusCode
-}
-"""
-
-
-BLOB_LEAK = """package svc
-
-import "example.com/blob"
-
-func Size(name string) (int64, error) {
-\tf, err := blob.Open(name)
-\tif err != nil {
-\t\treturn 0, err
-\t}
-\tinfo, err := f.Stat()
-\tif err != nil {
-\t\treturn 0, err
-\t}
-\treturn info.Size(), f.Close()
 }
 """
 
