@@ -108,7 +108,7 @@ class LeakAnalysis(Oracle):
             if self._quiet_depth >= _MAX_DEPTH:
                 return False  # Ex) a chain of 150 helpers each calling the next: read no deeper (not stored)
             self._tree_quiet[qualname] = False  # recursion guard
-            function = self.functions[qualname] if qualname in self.functions else None
+            function = self._tree_function(qualname)
             self._quiet_depth += 1
             try:
                 self._tree_quiet[qualname] = function is not None and all(
@@ -891,7 +891,7 @@ class LeakAnalysis(Oracle):
         captures (`_, connectErr = nats.Connect(u)`), with that variable: the enclosing function's."""
         if function not in self._handed:
             self._handed[function] = ()  # recursion guard
-            closure = self.functions[function] if function in self.functions else None
+            closure = self._tree_function(function)
             if closure is not None and closure.free_names and self._may_acquire(closure):
                 analysis = FunctionAnalysis(closure, self)
                 analysis.run(lambda leak: None)

@@ -254,13 +254,13 @@ def changes_own_state(function: FunctionIR, method: Callable[[str], FunctionIR |
     """Reports whether method `function` assigns or deletes a field of its object, itself or through
     the methods of its own object it calls, at most `depth` calls deep (`def reset(self):
     self._reset(close=False)`); one `method` does not know (not of the tree) is taken to."""
-    receiver = function.owner.receiver if function.owner is not None else ""
-    if not receiver:
+    if function.owner is None or not function.owner.receiver:
         return False
-    ops = [op for block in function.blocks for op in block.ops]
-    if any(isinstance(op, Assign) and op.target.startswith(receiver + ".") for op in ops):
+    if assigns_field(function):
         return True  # Ex) self.socks = []   Ex) del self.sock
-    return depth > 0 and any(_own_state_call(op, receiver, method, depth - 1) for op in ops)
+    receiver = function.owner.receiver
+    return depth > 0 and any(_own_state_call(op, receiver, method, depth - 1)
+                             for block in function.blocks for op in block.ops)
 
 
 def _own_state_call(op: Op, receiver: str, method: Callable[[str], FunctionIR | None], depth: int) -> bool:

@@ -41,8 +41,8 @@ class CallLowering:
         if node.args and not isinstance(node.args[0], ast.Starred) \
                 and canonical(self._dotted(func) or "") in infer.TASK_STARTERS:
             return self._task_call(node, results)
-        if self.rebound and isinstance(func, ast.Attribute) and (self._plain_path(func) or "") in self.rebound:
-            node, func = self._rebound_call(node), self.rebound[self._plain_path(func)]
+        if self.rebound and isinstance(func, ast.Attribute) and (path := self._plain_path(func)) in self.rebound:
+            node, func = self._rebound_call(node), self.rebound[path]
         if isinstance(func, ast.Name) and func.id in self.scope.functions and self.scope.is_local(func.id):
             return self._closure_call(node, func.id, results)
         if self._container_update(node):
