@@ -6,7 +6,7 @@ Precision: runs leaklint on each project of projects.tsv at its recorded commit 
 findings with the hand-read verdicts of <language>-sample.tsv (by path and line). A finding is a
 true positive when its verdict holds under its rule's criterion: a held resource for the error
 rules, read-to-the-end-but-unclosed for LL105, closed only by a defer in a loop for LL106, an
-exception path for LL204. Findings with no verdict yet are counted and listed (`--show`), to be
+exception path for LL204. Findings with no verdict yet are counted and listed (`--show`, with the read-false ones), to be
 read and added. Recall: for each fix of <language>-fixes.tsv, the parent commit's package (Go)
 or module directory (Python) must have a finding on the acquiring line, and the fixed version
 none on that line; each is checked inside the whole tree's Go or Python files (Go: with its
@@ -120,6 +120,7 @@ def _score(targets: list[tuple[str, str, Path]], sample_path: Path, title: str, 
         sample[(row["repo"], row["path"], int(row["line"]))].append(row)
     counts: dict[str, Counter] = defaultdict(Counter)
     unread: list[str] = []
+    false: list[str] = []
     found_keys = set()
     for repo, name, directory in targets:
         for finding in run_leaklint(directory):
@@ -136,7 +137,10 @@ def _score(targets: list[tuple[str, str, Path]], sample_path: Path, title: str, 
             counts[rule]["read"] += 1
             # A line read for this rule decides; one read for another rule only when there is none.
             rows = [r for r in rows if r["rule"] == rule] or rows
-            counts[rule]["tp" if any(true_for(rule, r, finding["message"]) for r in rows) else "fp"] += 1
+            verdict = "tp" if any(true_for(rule, r, finding["message"]) for r in rows) else "fp"
+            counts[rule][verdict] += 1
+            if verdict == "fp":
+                false.append(f"{name}\t{finding['path']}:{finding['line']}\t{rule}\t{rows[0]['shape']}\t{finding['message']}")
     print(f"## {title} ({len(sample)} lines read)")
     print("| rule | findings | read | tp | fp | precision | 95% Wilson |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -155,6 +159,8 @@ def _score(targets: list[tuple[str, str, Path]], sample_path: Path, title: str, 
             print(f"  lost\t{r['repo']}\t{r['path']}:{r['line']}\t{r['rule']}\t{r['criterion']}\t{r['shape']}")
         for line in unread:
             print(f"  unread\t{line}")
+        for line in false:
+            print(f"  false\t{line}")
 
 
 KINDS = {  # the resource kinds of the fix sets that a rule covers
@@ -254,7 +260,7 @@ def main() -> None:
     parser.add_argument("--sample", action="store_true", help="precision on the hand-read samples")
     parser.add_argument("--fixes", action="store_true", help="recall on the real leak fixes")
     parser.add_argument("--stdlib", action="store_true", help="precision on the standard library's hand-read sample")
-    parser.add_argument("--show", action="store_true", help="list lost, unread and missed findings")
+    parser.add_argument("--show", action="store_true", help="list lost, unread, read-false and missed findings")
     args = parser.parse_args()
     both = not (args.sample or args.fixes or args.stdlib)
     for language in args.language or ["go", "python"]:
