@@ -65,10 +65,13 @@ def _load(path: Path) -> list[SourceFile] | None:
 
 
 def _save(directory: Path, path: Path, files: list[SourceFile], watch: Watch, paths: list[str]) -> None:
-    """Stores `files` with the signatures of what `watch` saw and of the directories above `paths`;
-    nothing when one of them is missing or too recent to trust."""
+    """Stores `files` with the signatures of what `watch` saw and of the go.mod files (or their
+    absence) in `paths` and the directories above them; nothing when one of them is missing or too
+    recent to trust. The directories above are not signed themselves: a go.mod made or removed there
+    changes its own signature, and the walk reads nothing else above a path (/tmp or a home directory,
+    where other programs add files all day, made a warm run walk again, and often not store its walk)."""
     above = {parent for given in paths for parent in _ancestors(os.path.abspath(given))}
-    names = [*watch.directories, *watch.files, *sorted(above), *(os.path.join(p, "go.mod") for p in sorted(above))]
+    names = [*watch.directories, *watch.files, *(os.path.join(p, "go.mod") for p in sorted(above))]
     signatures = [[name, _signature(name)] for name in names]
     now = time.time_ns()
     if any(signature is not None and now - signature[1] < RACY_SECONDS * 1e9 for _, signature in signatures):

@@ -58,7 +58,7 @@ def test_any_change_to_what_the_walk_read_is_seen(change: str, tree: Path, tmp_p
     (tree / "gen").mkdir()
     (tree / "gen" / "g.go").write_text("package gen\n")
     if change == "go.mod above":
-        (tree / "go.mod").unlink()  # (then only the directory above changes)
+        (tree / "go.mod").unlink()  # (then only the go.mod above changes)
     before = _found(cache)
     walks = _walks(monkeypatch)
     assert _found(cache) == before and not walks
@@ -82,6 +82,20 @@ def test_any_change_to_what_the_walk_read_is_seen(change: str, tree: Path, tmp_p
     after = _found(cache)
     assert walks == [1] and after == discovery.discover(["."])
     assert after != before
+
+
+def test_a_new_file_beside_the_tree_is_not_a_change(tree: Path, tmp_path: Path, cache: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a go.mod above the tree is read: other names coming and going there (the tree in /tmp or a
+    home directory) leave the stored walk valid."""
+    before = _found(cache)
+    walks = _walks(monkeypatch)
+    (tmp_path / "notes.txt").write_text("x\n")
+    (tmp_path / "scratch").mkdir()
+    assert _found(cache) == before and not walks
+    (tmp_path / "go.mod").write_text("module example.com/above\n")
+    (tree / "go.mod").unlink()
+    assert _found(cache) == discovery.discover(["."]) != before and walks == [1]
 
 
 def test_a_tracked_file_no_longer_tracked_is_seen(tree: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
