@@ -1,8 +1,8 @@
 """The discovery cache: the files a walk found, kept with the stat of everything the walk read (the
-directories it listed, the .gitignore and go.mod files in them, the directories above each walked
-path, where go.mod files are looked for), so a run where none of those changed finds its files
-without listing directories or compiling ignore patterns. Stored beside the result cache; it reads
-no source file.
+directories it listed, the .gitignore and go.mod files in them, the go.mod files above each walked
+path, or their absence), so a run where none of those changed finds its files without listing
+directories or compiling ignore patterns, and the module of each Go directory without opening a
+go.mod. Stored beside the result cache; it reads no source file.
 
 A name added to, removed from or renamed in a directory changes the directory's mtime; an edit of
 a .gitignore or go.mod changes its signature; what git said about tracked files an ignore pattern
@@ -38,7 +38,6 @@ def discover_cached(directory: Path | None, paths: list[str], exclude: tuple[str
     path = directory / "discovery" / f"{hashlib.sha256(scope.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}.json"
     stored = _load(path)
     if stored is not None:
-        discovery._module.cache_clear()  # go.mod files are read afresh each run, as discover() does
         return stored, []
     watch = Watch()
     files, errors = discover(paths, exclude, force_exclude, respect_gitignore, watch)
@@ -59,7 +58,10 @@ def _load(path: Path) -> list[SourceFile] | None:
 
             if any(sorted(tracked_ignored(top)) != files for top, files in data["tracked"].items()):
                 return None
-        return [SourceFile(name, language, package) for name, language, package in data["files"]]
+        files = [SourceFile(name, language, package) for name, language, package in data["files"]]
+        discovery.remember_modules({directory: (str(answer[0]), str(answer[1])) if answer else None
+                                    for directory, answer in data["modules"].items()})
+        return files
     except MALFORMED:
         return None
 
@@ -80,7 +82,8 @@ def _save(directory: Path, path: Path, files: list[SourceFile], watch: Watch, pa
         return  # Ex) it vanished meanwhile
     mark(directory)
     if write_atomically(path, {"watch": signatures, "tracked": watch.tracked,
-                               "files": [[f.path, f.language, f.package] for f in files]}):
+                               "files": [[f.path, f.language, f.package] for f in files],
+                               "modules": discovery.modules_of(files)}):
         keep_newest(path.parent, MAX_WALKS)
 
 

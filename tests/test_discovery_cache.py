@@ -84,6 +84,21 @@ def test_any_change_to_what_the_walk_read_is_seen(change: str, tree: Path, tmp_p
     assert after != before
 
 
+def test_a_stored_walk_answers_module_look_ups_without_reading_go_mod(tree: Path, cache: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _found(cache)
+    fresh = [discovery.module_root(d) for d in ("svc", "svc/deep", ".")]
+    assert fresh == [str(tree)] * 3
+    read: list[str] = []
+    real = discovery.read_head
+    monkeypatch.setattr(discovery, "read_head", lambda path, *rest: read.append(path) or real(path, *rest))
+    _found(cache)
+    assert [discovery.module_root(d) for d in ("svc", "svc/deep")] == fresh[:2] and read == []
+    assert discovery.go_package("svc/deep") == "example.com/m/svc/deep" and read == []
+    (tree / "go.mod").write_text("module example.com/n\n")
+    assert [f.package for f in _found(cache)[0]][:2] == ["example.com/n/svc", "example.com/n/svc/deep"]
+
+
 def test_a_new_file_beside_the_tree_is_not_a_change(tree: Path, tmp_path: Path, cache: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Only a go.mod above the tree is read: other names coming and going there (the tree in /tmp or a
