@@ -12,7 +12,8 @@ from leaklint_gopy.cache import MALFORMED
 class DependencyTable:
     """The distinct dependency records of a stat index ([key, digest], or [key, digest, 1] for a
     package outside the run), each named by its position in `records`: an index entry lists positions.
-    On /work/corpus's tree, 6,369 packages named 66,255 dependencies, of about 6,000 distinct ones."""
+    On a 20,241-file tree (/work/corpus's projects and the Go tree), 6,369 packages named 66,256
+    dependencies, 3,271 distinct ones."""
 
     __slots__ = ("records", "_positions", "_verdicts")
 
