@@ -103,6 +103,8 @@ def test_the_index_signs_a_used_package_by_a_digest_not_its_files(tmp_path: Path
     _tree(tmp_path)
     assert _findings(tmp_path, use_cache=True) == [("client.go", 21, "LL101")]
     (index,) = [path for path in (_isolated_cache / "index").glob("*.json") if not path.name.endswith(".texts.json")]
-    deps = json.loads(index.read_text())["packages"]["go\0example.com/app/svc"][1]  # [signature, deps, digest]
+    data = json.loads(index.read_text())
+    positions = data["packages"]["go\0example.com/app/svc"][1]  # [signature, deps (positions in "deps"), digest]
+    deps = [data["deps"][position] for position in positions]
     assert [dep[0] for dep in deps] == ["go\0example.com/app/xhttp"]
     assert isinstance(deps[0][1], str) and len(deps[0][1]) == 32 and "drain.go" not in json.dumps(deps)
