@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from leaklint_gopy.frozen import fast_init
 from leaklint_gopy.ir import Call, Owner, Span
 from leaklint_gopy.spec import Acquire, RuleSpec
 
 Holder = tuple[str, str]  # (access path, field path still to follow to the releasable handle)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Site:
     """One acquiring call: its spec and clause, and the variable it was first bound to."""
@@ -27,6 +29,7 @@ class Site:
     lent: bool = False  # started on the caller's value (a Cmd parameter): only a failing return leaves it open
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Fact:
     """Site `site` may be open here, held by `holders`; `err` is its paired error variable.
@@ -49,6 +52,7 @@ class Fact:
     used: bool = False  # a summary's seeded resource was operated on (`self._sock.send(b)`) on the way here
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Leak:
     """Where a site leaks: `kind` is return/end/continue/break/iteration/overwrite/replaced/discarded/defer-loop/raise/exception/abandon/unowned;

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Literal, Protocol, TypeAlias
 
+from leaklint_gopy.frozen import fast_init
 
+
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Span:
     """A source range: 1-based lines and 1-based columns counted in code points."""
@@ -22,6 +25,7 @@ class Span:
     end_col: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Call:
     """A call `callee(args)` whose results are bound to `results` (None: discarded).
@@ -55,6 +59,7 @@ class Call:
 UNWINDING = ("<unwinding>", "1")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Assign:
     """`target = source`: source is an access path (an alias) or None (a fresh, untracked value).
@@ -72,6 +77,7 @@ class Assign:
     field: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Store:
     """The value at `source` escapes: stored in a field, global, container or channel."""
@@ -80,6 +86,7 @@ class Store:
     source: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Capture:
     """A closure (`function`, the qualname of its FunctionIR) capturing outer `names`.
@@ -94,6 +101,7 @@ class Capture:
     growing: bool = True  # deferred in a loop whose count the input decides (or not in a loop at all)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Defer:
     """A call registered to run when the function returns; `in_loop` when inside a loop body."""
@@ -103,6 +111,7 @@ class Defer:
     in_loop: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Kill:
     """Variables going out of scope on this path (loop iteration end, continue, break)."""
@@ -115,6 +124,7 @@ class Kill:
 ExitKind: TypeAlias = Literal["return", "end", "raise", "exception", "abort", "abandon"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Exit:
     """Leaves the function. `values` escape to the caller; `abort` (panic, os.Exit) never reports;
@@ -130,6 +140,7 @@ class Exit:
     succeeding: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Pair:
     """`flag` is falsy wherever what `target` holds was just acquired (`ok = False; try: foo =
@@ -144,6 +155,7 @@ class Pair:
 Op: TypeAlias = Call | Assign | Store | Capture | Defer | Kill | Exit | Pair
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Guard:
     """What an edge proves: `subject` is nil/None (`nil`) or not (`nonnil`) on that edge, or a
@@ -155,6 +167,7 @@ class Guard:
     also: Guard | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Edge:
     target: int

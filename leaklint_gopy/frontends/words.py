@@ -31,8 +31,11 @@ def _alternation(words: frozenset[bytes]) -> bytes:
     return _emit(trie) if trie else b"(?!)"
 
 
+_ESCAPED = tuple(re.escape(bytes([byte])) for byte in range(256))
+
+
 def _emit(node: dict) -> bytes:
-    branches = [re.escape(bytes([byte])) + _emit(child)
+    branches = [_ESCAPED[byte] + _emit(child)
                 for byte, child in sorted((b, c) for b, c in node.items() if b is not None)]
     if not branches:
         return b""

@@ -249,8 +249,12 @@ def _owner(package: PackageTypes, type_name: str, receiver: str) -> Owner | None
     resource kept in `s.conn` is the object's, and leaks unless one of its methods closes it."""
     if type_name not in package.structs:
         return None
-    methods = tuple(sorted(f"{package.key}.{owner}.{name}" for owner, name in package.methods if owner == type_name))
-    return Owner(f"{package.key}.{type_name}", f"type {type_name}", receiver, methods)
+    if package.method_index is None:  # (once per package: each method's lowering walked all its methods)
+        index: dict[str, list[str]] = {}
+        for owner, name in package.methods:
+            index.setdefault(owner, []).append(f"{package.key}.{owner}.{name}")
+        package.method_index = {owner: tuple(sorted(names)) for owner, names in index.items()}
+    return Owner(f"{package.key}.{type_name}", f"type {type_name}", receiver, package.method_index.get(type_name, ()))
 
 
 def _bare(needles: frozenset[bytes], files: list[regions.File]) -> frozenset[bytes]:

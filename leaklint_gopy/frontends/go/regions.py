@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from leaklint_gopy.frontends.words import Calls, Words
+from leaklint_gopy.frozen import fast_init
 
 _DECLARATION = re.compile(rb"\n(func|type|var|const|import|package)\b")
 _FUNCTION_NAME = re.compile(rb"func\s*(?:(\()[^)]*\)\s*)?(\w+)")
@@ -32,6 +33,7 @@ SHORT_VARIABLES = 512
 _BOOLEAN_CONSTANT = re.compile(rb"(?m)^(?:const[ \t]+|\t)(\w+)(?:[ \t]+bool)?[ \t]*=[ \t]*(true|false)[ \t]*(?://.*)?$")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Chunk:
     kind: bytes  # func, type, var, const, import, package, or b"" for the head before them

@@ -114,6 +114,8 @@ class PackageTypes:
     tree: object | None = None
     package_name: object = None  # import path -> the name it is used under unaliased (frontend._package_name)
     reaped: bool = False  # the package runs only in a program reaping every child (reaping.py)
+    # type -> the qualified names of its methods, sorted: read once every file is collected (frontend._owner)
+    method_index: dict[str, tuple[str, ...]] | None = None
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
