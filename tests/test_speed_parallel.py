@@ -59,12 +59,26 @@ def test_results_keep_input_order_whatever_the_schedule() -> None:
     assert squares == [n * n for n in range(40)]
 
 
-def test_largest_units_are_handed_out_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    orders: list[list[int]] = []
-    monkeypatch.setattr(parallel, "_in_pool", lambda units, order, count: orders.append(order) or list(units))
+def test_largest_units_are_handed_out_first_and_small_ones_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[list[list[int]]] = []
+    monkeypatch.setattr(parallel, "_in_pool", lambda units, tasks, count: handed.append(tasks) or list(units))
     monkeypatch.setattr(parallel, "MIN_PARALLEL_UNITS", 1)
     parallel.run(lambda n: n, [0, 1, 2, 3, 4, 5], [10, 1 << 20, 9, 2, 1 << 21, 5], jobs=2)
-    assert orders == [[4, 1, 0, 2, 5, 3]]
+    assert handed == [[[4], [1], [0, 2, 5, 3]]]
+
+
+def test_batches_hold_at_most_their_bytes_or_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 100)
+    monkeypatch.setattr(parallel, "BATCH_UNITS", 3)
+    sizes = [500, 100, 60, 50, 30, 5, 4, 3, 2]
+    assert parallel.batches(list(range(len(sizes))), sizes) == [[0], [1], [2], [3, 4, 5], [6, 7, 8]]
+
+
+def test_batched_pool_returns_every_result_in_input_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_UNITS", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    sizes = [(n * 7919) % 5000 for n in range(300)]
+    assert parallel.run(lambda n: -n, list(range(300)), sizes, jobs=2) == [-n for n in range(300)]
 
 
 def test_jobs_zero_means_every_usable_core() -> None:

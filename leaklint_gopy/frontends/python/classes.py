@@ -178,6 +178,15 @@ class ClassQueries:
         return info.memo["all_methods"]
 
 
+def stored_attributes(info: ClassInfo) -> frozenset[str]:
+    """Returns the attributes the methods of a class store to (`x.name = ...`), once per class: a
+    lambda of a method asks about its class and bases each time."""
+    if "stored" not in info.memo:
+        info.memo["stored"] = frozenset(n.attr for method in info.methods.values() for n in ast.walk(method)
+                                        if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store))
+    return info.memo["stored"]
+
+
 def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
     """Records `self.x = Type(...)` field types, library-call origins and lazily created (cached) fields."""
     for node in info.node.body:
@@ -274,13 +283,12 @@ def _field_name(target: ast.expr, receiver: str) -> str | None:
 
 def _lazily_created(node: ast.If, receiver: str) -> set[str]:
     """Returns the fields an `if self.x is None: self.x = make()` statement creates on demand."""
-    tested = {name for sub in ast.walk(node.test) if (name := _field_name(sub, receiver))}
-    if not tested:
-        return set()
     created = {name for statement in node.body for sub in statements(statement)
                if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call)
                for target in sub.targets if (name := _field_name(target, receiver))}
-    return tested & created
+    if not created:
+        return set()  # (the statements of the body are read before the test's every node: fewer)
+    return created & {name for sub in ast.walk(node.test) if (name := _field_name(sub, receiver))}
 
 
 def _looks_like_class(dotted: str, scope: ModuleScope) -> bool:

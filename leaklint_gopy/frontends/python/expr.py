@@ -11,7 +11,7 @@ import ast
 from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.python import infer
 from leaklint_gopy.frontends.python.calls import CONTAINER_CALLS, CallLowering
-from leaklint_gopy.frontends.python.classes import ClassInfo, looks_like_class
+from leaklint_gopy.frontends.python.classes import ClassInfo, looks_like_class, stored_attributes
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.unit import ModuleUnit
 from leaklint_gopy.ir import Assign, Capture, FunctionIR, Guard, Span, Store
@@ -432,8 +432,7 @@ class ExpressionLowerer(CallLowering):
                      if isinstance(statement, (ast.Assign, ast.AnnAssign))
                      for t in (statement.targets if isinstance(statement, ast.Assign) else [statement.target])
                      if isinstance(t, ast.Name)}
-        fields = {n.attr for member in members for method in member.methods.values() for n in ast.walk(method)
-                  if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
+        fields = set().union(*(stored_attributes(member) for member in members))
         return all(name in constants and name not in fields and not any(name in m.methods for m in members)
                    for name in reads)
 

@@ -305,27 +305,38 @@ def _patch_target(node: ast.expr) -> str | None:
     return None
 
 
-def expected_only(function: ast.AST, name: str) -> tuple[bool, bool]:
-    """Reports whether every use of `name` in `function` is where an exception is expected: (the
-    callable given to assertRaises (`self.assertRaises(E, name)`) or inside the body of `with
-    self.assertRaises(E):`, the callable given to assertRaises only). A nested function used only
-    so is meant to raise; one only given as the callable raises at once (nothing it calls is meant
-    to succeed)."""
-    # Ex) def raise_timeout(): sock.accept()   ...   self.assertRaises(TimeoutError, raise_timeout)
-    callables: set[int] = set()
-    bodies: set[int] = set()
-    uses: list[int] = []
-    for node in ast.walk(function):
-        if isinstance(node, ast.Name):
-            if node.id == name and isinstance(node.ctx, ast.Load):
-                uses.append(id(node))
-        elif isinstance(node, (ast.With, ast.AsyncWith)) and any(_swallows(i.context_expr) == "expects" for i in node.items):
-            bodies.update(id(n) for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Name))
-        elif isinstance(node, ast.Call) and len(node.args) > 1 and short(node.func).rpartition(".")[2] in _EXPECTS:
-            callables.add(id(node.args[1]))
-    if not uses:
-        return False, False
-    return all(u in callables or u in bodies for u in uses), all(u in callables for u in uses)
+class Expectations:
+    """Where `function` expects exceptions, read in one walk for all its nested functions (a walk
+    per nested function read a test method with many of them again and again)."""
+
+    __slots__ = ("callables", "bodies", "uses")
+
+    def __init__(self, function: ast.AST) -> None:
+        # Ex) def raise_timeout(): sock.accept()   ...   self.assertRaises(TimeoutError, raise_timeout)
+        self.callables: set[int] = set()
+        self.bodies: set[int] = set()
+        self.uses: dict[str, list[int]] = {}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    self.uses.setdefault(node.id, []).append(id(node))
+            elif isinstance(node, (ast.With, ast.AsyncWith)) and any(_swallows(i.context_expr) == "expects"
+                                                                     for i in node.items):
+                self.bodies.update(id(n) for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Name))
+            elif isinstance(node, ast.Call) and len(node.args) > 1 and short(node.func).rpartition(".")[2] in _EXPECTS:
+                self.callables.add(id(node.args[1]))
+
+    def of(self, name: str) -> tuple[bool, bool]:
+        """Reports whether every use of `name` in the function is where an exception is expected:
+        (the callable given to assertRaises (`self.assertRaises(E, name)`) or inside the body of
+        `with self.assertRaises(E):`, the callable given to assertRaises only). A nested function
+        used only so is meant to raise; one only given as the callable raises at once (nothing it
+        calls is meant to succeed)."""
+        uses = self.uses.get(name)
+        if not uses:
+            return False, False
+        callables, bodies = self.callables, self.bodies
+        return all(u in callables or u in bodies for u in uses), all(u in callables for u in uses)
 
 
 def _swallows(manager: ast.expr) -> str:

@@ -18,7 +18,7 @@ from leaklint_gopy.frontends.python.classes import ClassInfo
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
 from leaklint_gopy.frontends.python.expr import ExpressionLowerer, free_names
 from leaklint_gopy.frontends.python.flags import Flags, bound_names, literal_switches, once_guards
-from leaklint_gopy.frontends.python.flow import FlowLowering, Frame, expected_only
+from leaklint_gopy.frontends.python.flow import Expectations, FlowLowering, Frame
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.frontends.python.unit import ModuleUnit
@@ -63,6 +63,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.fallible = 0  # inside a try body whose handler catches a lookup error (see Call.fallible)
         self.node = node
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
+        self.expectations: Expectations | None = None  # where it expects exceptions (see _lower_closure)
         self.generator = False
         self.yielded = []
         self.constructed = ""  # the receiver of a constructor: the caller gets it on a normal return
@@ -273,7 +274,9 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             inner.types[self.receiver] = self.klass.qualname
         inner.patched = list(self.patched)  # Ex) with patch("m.f"): def attempt(): f()   (run in the block)
         # Ex) def raise_timeout(): self.serv.accept()   self.assertRaises(TimeoutError, raise_timeout)
-        inner.meant_to_raise, inner.expected = expected_only(self.node, node.name)
+        if self.expectations is None:
+            self.expectations = Expectations(self.node)
+        inner.meant_to_raise, inner.expected = self.expectations.of(node.name)
         self.out.append(inner.lower(node, node.name, None))
 
     def _return(self, node: ast.Return, value: ast.expr | None) -> None:
