@@ -7,14 +7,15 @@ belongs to the statement lowerer in lower.py, which extends this class. Nothing 
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from leaklint_gopy.frontends.cfg import CFGBuilder
-from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python import constant_tests, infer
 from leaklint_gopy.frontends.python.calls import CONTAINER_CALLS, CallLowering
 from leaklint_gopy.frontends.python.classes import ClassInfo, looks_like_class
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.unit import ModuleUnit
-from leaklint_gopy.ir import Assign, Capture, FunctionIR, Guard, Span, Store
+from leaklint_gopy.ir import Assign, Call, Capture, FunctionIR, Guard, Span, Store
 
 _DISPLAYS = (ast.List, ast.Set, ast.Dict, ast.Tuple, ast.ListComp, ast.SetComp, ast.DictComp)
 
@@ -31,6 +32,7 @@ class ExpressionLowerer(CallLowering):
         self.cfg = CFGBuilder()
         self.temps = 0
         self.pending: list[str] = []
+        self.constants: dict[str, bool] = {}  # the outcomes of the constant tests around this point
         self.types: dict[str, str] = {}
         self.origins: dict[str, str] = {}
         self.containers: set[str] = set()
@@ -80,6 +82,9 @@ class ExpressionLowerer(CallLowering):
             self.awaited.add(id(node.value))
 
     def _emit(self, op) -> None:
+        if self.constants and isinstance(op, Call):
+            # Ex) else: fp = open(file)   (under `file != '-'`: see constant_tests)
+            op = replace(op, kwargs=op.kwargs + constant_tests.flags(self.constants))
         self.cfg.emit(op)
 
     def _is_local(self, name: str) -> bool:

@@ -27,6 +27,9 @@ STDLIB_RETURNS = {
     "ssl._create_default_https_context": "ssl.SSLContext",
     "ssl._create_unverified_context": "ssl.SSLContext",
     "ssl._create_stdlib_context": "ssl.SSLContext",
+    # xml.sax's default (and only bundled) parser is expat's.
+    "xml.sax.make_parser": "xml.sax.expatreader.ExpatParser",
+    "xml.sax.expatreader.create_parser": "xml.sax.expatreader.ExpatParser",
 }
 
 
