@@ -3,7 +3,8 @@ name is not rebound, each repetition takes the branch the first one took, so wha
 only under one outcome is absent under the other (`if file != '-': fp.close()` closes every file
 opened where `file != '-'`). It owns recognising such tests and the flags they put on edges and
 calls (ir.Guard kinds "true"/"false", `("flag", "key=true")` kwargs, as the Go front-end's fixed
-flags); it never emits IR itself.
+flags), and tests of a descriptor against the standard streams' numbers (`if fd > 2:`); it never
+emits IR itself.
 """
 from __future__ import annotations
 
@@ -69,3 +70,26 @@ def _count(node: ast.AST) -> Counter[str]:
             case ast.Global(names=names) | ast.Nonlocal(names=names):
                 counts.update(dict.fromkeys(names, 2))  # bound elsewhere too
     return counts
+
+
+def standard_stream_test(test: ast.expr) -> tuple[ast.expr, bool] | None:
+    """Returns (descriptor, above) for a test telling a standard stream's number (0-2) from any other
+    (`fd > 2`, `fd > STDERR_FILENO`, `fd >= 3`, `fd < 3`, `fd <= 2`): `above` when the true edge is
+    the other descriptors'. Runtime semantics: a descriptor numbered 0-2 is the process's stdin,
+    stdout or stderr (`os.dup2(fd, 0)` onto itself), which it keeps for its life."""
+    match test:
+        case ast.Compare(left=left, ops=[ast.Gt() | ast.LtE() as op], comparators=[bound]) if _last_stream(bound):
+            return left, isinstance(op, ast.Gt)
+        case ast.Compare(left=left, ops=[ast.GtE() | ast.Lt() as op], comparators=[ast.Constant(value=3)]):
+            return left, isinstance(op, ast.GtE)
+    return None
+
+
+def _last_stream(node: ast.expr) -> bool:
+    """Reports whether `node` is the number of the last standard stream (2, STDERR_FILENO)."""
+    match node:
+        case ast.Constant(value=2) if node.value is not True:
+            return True
+        case ast.Name(id="STDERR_FILENO") | ast.Attribute(attr="STDERR_FILENO"):
+            return True
+    return False

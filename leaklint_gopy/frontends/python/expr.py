@@ -486,6 +486,12 @@ class ExpressionLowerer(CallLowering):
                     return None, None
                 nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")
                 return (nil, nonnil) if isinstance(op, (ast.Is, ast.Eq)) else (nonnil, nil)
+            case ast.Compare() if (stream := constant_tests.standard_stream_test(test)) is not None:
+                # Ex) if slave_fd > STDERR_FILENO: os.close(slave_fd)   (else: it is a standard stream)
+                subject = self._plain_path(stream[0])
+                if subject is None:
+                    return None, None
+                return (None, Guard(subject, "nil")) if stream[1] else (Guard(subject, "nil"), None)
             case ast.NamedExpr(target=target):
                 return self._guards(target)
             case ast.Call(func=ast.Name(id="isinstance"), args=[value, kinds]) if _plain_kinds(kinds):
