@@ -209,7 +209,8 @@ class FlowLowering:
             self.frames = saved
             if not self.cfg.reachable:
                 return
-        self._emit(Exit(self.pos.span(node), "raise"))
+        # Ex) if data != expected: raise AssertionError(data)   (in a module body: the script ends)
+        self._emit(Exit(self.pos.span(node), "raise" if self.raises else "abort"))
 
     # -- exits through frames -----------------------------------------------------------------------
     def _cleanup(self, frame: Frame, raising: bool = False) -> None:

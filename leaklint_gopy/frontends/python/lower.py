@@ -186,6 +186,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                 call = value.value if isinstance(value, ast.Await) else value
                 if isinstance(call, ast.Call) and not self.expecting:
                     self._call(call, ())  # Ex) requests.get(u, stream=True)   (discarded)
+                    self._asserted(call)
                 else:
                     self._value(value)
             case ast.Assign(targets=[target], value=value):
@@ -233,6 +234,23 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                     # Ex) assert took < 0.2; client.close()   (a failing assertion in a test raises
                     # AssertionError: the close after it is skipped, as after self.assertTrue)
                     self._may_raise(self.pos.span(node))
+                self._holds(test, True)
+
+    def _asserted(self, call: ast.Call) -> None:
+        """`self.assertTrue(test)` or `self.assertFalse(test)`: the test goes on only where it holds."""
+        match call:
+            case ast.Call(func=ast.Attribute(attr="assertTrue" | "assertFalse" as name), args=[test, *_]):
+                self._holds(test, name == "assertTrue")
+
+    def _holds(self, test: ast.expr, truth: bool) -> None:
+        """Goes on along the edge on which `test` is `truth`, carrying what that proves."""
+        # Ex) self.assertTrue(resolvConf.closed)   (past it, the file is closed)
+        guard = self._guards(test)[0 if truth else 1]
+        if guard is None or not self.cfg.reachable:
+            return
+        after = self.cfg.new_block()
+        self.cfg.jump(after, guard)
+        self.cfg.start(after)
 
     def _augmented(self, target: ast.expr, value: ast.expr) -> None:
         # Ex) conns += [conn]
