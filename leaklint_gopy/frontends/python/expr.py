@@ -139,6 +139,10 @@ class ExpressionLowerer(CallLowering):
                     # (the handler says the container may be empty)
                     self._may_raise(self.pos.span(node))
                 return self._plain_path(base)
+            case ast.Call(func=ast.Name(), args=[], keywords=keywords) if keywords and all(
+                    k.arg for k in keywords) and self._dotted(node.func) == "builtins.dict":
+                # Ex) dict(w=w)   (a dict display spelled as a call: it holds its values)
+                return self._collect([k.value for k in keywords])
             case ast.Call():
                 temp = self._temp()
                 return temp if self._call(node, (temp,)) is not None else None

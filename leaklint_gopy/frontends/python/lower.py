@@ -236,6 +236,9 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                     self._may_raise(self.pos.span(node))
                 self._holds(test, True)
 
+    def _in_test(self) -> bool:
+        return _test_code(self.pos.path)
+
     def _asserted(self, call: ast.Call) -> None:
         """`self.assertTrue(test)` or `self.assertFalse(test)`: the test goes on only where it holds."""
         match call:
