@@ -27,7 +27,12 @@ STDLIB_RETURNS = {
     "ssl._create_default_https_context": "ssl.SSLContext",
     "ssl._create_unverified_context": "ssl.SSLContext",
     "ssl._create_stdlib_context": "ssl.SSLContext",
-    # xml.sax's default (and only bundled) parser is expat's.
+}
+
+# Factories of objects whose methods release what they are given, read for any method called on
+# their results (STDLIB_RETURNS only for the methods that acquire): xml.sax's default (and only
+# bundled) parser is expat's, whose parse() closes the source's stream.
+RELEASING_FACTORIES = {
     "xml.sax.make_parser": "xml.sax.expatreader.ExpatParser",
     "xml.sax.expatreader.create_parser": "xml.sax.expatreader.ExpatParser",
 }
