@@ -551,6 +551,8 @@ class CallLowering:
             declared = self.module.variable_types.get(path)
             if declared:
                 return declared
+        if origin in infer.RELEASING_FACTORIES:
+            return infer.RELEASING_FACTORIES[origin]  # Ex) parser = make_parser(); parser.parse(f)
         if not origin or method not in self.unit.needles:
             return ""
         return infer.return_type(origin)  # Ex) opener = build_opener(); opener.open(u)

@@ -7,14 +7,15 @@ belongs to the statement lowerer in lower.py, which extends this class. Nothing 
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from leaklint_gopy.frontends.cfg import CFGBuilder
-from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python import constant_tests, infer
 from leaklint_gopy.frontends.python.calls import CONTAINER_CALLS, CallLowering
 from leaklint_gopy.frontends.python.classes import ClassInfo, looks_like_class, stored_attributes
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.unit import ModuleUnit
-from leaklint_gopy.ir import Assign, Capture, FunctionIR, Guard, Span, Store
+from leaklint_gopy.ir import Assign, Call, Capture, FunctionIR, Guard, Span, Store
 
 _DISPLAYS = (ast.List, ast.Set, ast.Dict, ast.Tuple, ast.ListComp, ast.SetComp, ast.DictComp)
 
@@ -31,6 +32,7 @@ class ExpressionLowerer(CallLowering):
         self.cfg = CFGBuilder()
         self.temps = 0
         self.pending: list[str] = []
+        self.constants: dict[str, bool] = {}  # the outcomes of the constant tests around this point
         self.types: dict[str, str] = {}
         self.origins: dict[str, str] = {}
         self.containers: set[str] = set()
@@ -80,6 +82,9 @@ class ExpressionLowerer(CallLowering):
             self.awaited.add(id(node.value))
 
     def _emit(self, op) -> None:
+        if self.constants and isinstance(op, Call):
+            # Ex) else: fp = open(file)   (under `file != '-'`: see constant_tests)
+            op = replace(op, kwargs=op.kwargs + constant_tests.flags(self.constants))
         self.cfg.emit(op)
 
     def _is_local(self, name: str) -> bool:
@@ -134,6 +139,10 @@ class ExpressionLowerer(CallLowering):
                     # (the handler says the container may be empty)
                     self._may_raise(self.pos.span(node))
                 return self._plain_path(base)
+            case ast.Call(func=ast.Name(), args=[], keywords=keywords) if keywords and all(
+                    k.arg for k in keywords) and self._dotted(node.func) == "builtins.dict":
+                # Ex) dict(w=w)   (a dict display spelled as a call: it holds its values)
+                return self._collect([k.value for k in keywords])
             case ast.Call():
                 temp = self._temp()
                 return temp if self._call(node, (temp,)) is not None else None
@@ -480,6 +489,12 @@ class ExpressionLowerer(CallLowering):
                     return None, None
                 nil, nonnil = Guard(subject, "nil"), Guard(subject, "nonnil")
                 return (nil, nonnil) if isinstance(op, (ast.Is, ast.Eq)) else (nonnil, nil)
+            case ast.Compare() if (stream := constant_tests.standard_stream_test(test)) is not None:
+                # Ex) if slave_fd > STDERR_FILENO: os.close(slave_fd)   (else: it is a standard stream)
+                subject = self._plain_path(stream[0])
+                if subject is None:
+                    return None, None
+                return (None, Guard(subject, "nil")) if stream[1] else (Guard(subject, "nil"), None)
             case ast.NamedExpr(target=target):
                 return self._guards(target)
             case ast.Call(func=ast.Name(id="isinstance"), args=[value, kinds]) if _plain_kinds(kinds):

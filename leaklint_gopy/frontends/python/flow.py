@@ -132,7 +132,8 @@ class FlowLowering:
         self.frames.append(Frame("handler", self.pos.span(node), dispatch=dispatch))
         # Ex) try: connect(a) except OSError: pass else: self.fail("...")
         # Ex) try: call_create_and_bind(conf); self.fail() except ValueError: ...   (the body ends failing)
-        expects = _fails_test(node.orelse) or len(node.body) > 1 and _fails_test(node.body[-1:])
+        expects = _fails_test(node.orelse) or len(node.body) > 1 and _fails_test(node.body[-1:]) \
+            or self._in_test() and _asserts_caught(node, self.node)
         # Ex) try: sock = self.sockets.popleft() except IndexError: sock = self.connect()   (the pop may fail)
         lookup = any(_catches_lookup(handler.type) for handler in node.handlers)
         self.expecting += expects
@@ -209,7 +210,8 @@ class FlowLowering:
             self.frames = saved
             if not self.cfg.reachable:
                 return
-        self._emit(Exit(self.pos.span(node), "raise"))
+        # Ex) if data != expected: raise AssertionError(data)   (in a module body: the script ends)
+        self._emit(Exit(self.pos.span(node), "raise" if self.raises else "abort"))
 
     # -- exits through frames -----------------------------------------------------------------------
     def _cleanup(self, frame: Frame, raising: bool = False) -> None:
@@ -357,6 +359,30 @@ def _fails_test(body: list[ast.stmt]) -> bool:
         case [ast.Raise(exc=exc)] if exc is not None:
             return short(exc.func if isinstance(exc, ast.Call) else exc).rpartition(".")[2] in ("AssertionError",
                                                                                                "failureException")
+    return False
+
+
+def _asserts_caught(node: ast.Try | ast.TryStar, function: ast.AST) -> bool:
+    """Reports whether a try only binds a call's result that `function` never reads, and each of
+    its handlers only asserts on the exception it catches: a test expecting the call to fail.
+    Ex) try: fd = open(target, 'w+') except OSError as e: self.assertEqual(e.errno, errno.EPERM)"""
+    match node.body:
+        case [ast.Assign(targets=[ast.Name(id=name)], value=ast.Call())]:
+            pass
+        case _:
+            return False
+    if node.orelse or any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                          for n in ast.walk(function)):
+        return False
+    return all(handler.name and handler.body and all(_asserts_on(s, handler.name) for s in handler.body)
+               for handler in node.handlers)
+
+
+def _asserts_on(statement: ast.stmt, name: str) -> bool:
+    """Reports whether `statement` is an assertion (`self.assertEqual(...)`) reading `name`."""
+    match statement:
+        case ast.Expr(value=ast.Call(func=ast.Attribute(attr=attr)) as call) if attr.startswith("assert"):
+            return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(call))
     return False
 
 

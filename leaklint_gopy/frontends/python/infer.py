@@ -29,6 +29,14 @@ STDLIB_RETURNS = {
     "ssl._create_stdlib_context": "ssl.SSLContext",
 }
 
+# Factories of objects whose methods release what they are given, read for any method called on
+# their results (STDLIB_RETURNS only for the methods that acquire): xml.sax's default (and only
+# bundled) parser is expat's, whose parse() closes the source's stream.
+RELEASING_FACTORIES = {
+    "xml.sax.make_parser": "xml.sax.expatreader.ExpatParser",
+    "xml.sax.expatreader.create_parser": "xml.sax.expatreader.ExpatParser",
+}
+
 
 # Classes whose instances, built directly, hold nothing a rule tracks: an OpenerDirector() has no
 # handler (its open() returns whatever the handlers a test adds return; build_opener's has HTTP).

@@ -17,6 +17,7 @@ from leaklint_gopy.frontends.python.calls import short
 from leaklint_gopy.frontends.python.classes import ClassInfo
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
 from leaklint_gopy.frontends.python.expr import ExpressionLowerer, free_names
+from leaklint_gopy.frontends.python import constant_tests
 from leaklint_gopy.frontends.python.flags import Flags, bound_names, literal_switches, once_guards
 from leaklint_gopy.frontends.python.flow import Expectations, FlowLowering, Frame
 from leaklint_gopy.frontends.python.localscope import LocalScope
@@ -57,6 +58,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         """Returns the FunctionIR of a function, or of a module's top-level statements."""
         self.frames: list[Frame] = []
         self.flags = Flags()
+        self.bindings = constant_tests.Bindings(node)
         self.switches = literal_switches(node) if self.unit.may_switch(node) else frozenset()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
@@ -185,6 +187,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                 call = value.value if isinstance(value, ast.Await) else value
                 if isinstance(call, ast.Call) and not self.expecting:
                     self._call(call, ())  # Ex) requests.get(u, stream=True)   (discarded)
+                    self._asserted(call)
                 else:
                     self._value(value)
             case ast.Assign(targets=[target], value=value):
@@ -232,6 +235,26 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
                     # Ex) assert took < 0.2; client.close()   (a failing assertion in a test raises
                     # AssertionError: the close after it is skipped, as after self.assertTrue)
                     self._may_raise(self.pos.span(node))
+                self._holds(test, True)
+
+    def _in_test(self) -> bool:
+        return _test_code(self.pos.path)
+
+    def _asserted(self, call: ast.Call) -> None:
+        """`self.assertTrue(test)` or `self.assertFalse(test)`: the test goes on only where it holds."""
+        match call:
+            case ast.Call(func=ast.Attribute(attr="assertTrue" | "assertFalse" as name), args=[test, *_]):
+                self._holds(test, name == "assertTrue")
+
+    def _holds(self, test: ast.expr, truth: bool) -> None:
+        """Goes on along the edge on which `test` is `truth`, carrying what that proves."""
+        # Ex) self.assertTrue(resolvConf.closed)   (past it, the file is closed)
+        guard = self._guards(test)[0 if truth else 1]
+        if guard is None or not self.cfg.reachable:
+            return
+        after = self.cfg.new_block()
+        self.cfg.jump(after, guard)
+        self.cfg.start(after)
 
     def _augmented(self, target: ast.expr, value: ast.expr) -> None:
         # Ex) conns += [conn]
@@ -334,17 +357,32 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
             self._statements(node.body if decided else node.orelse)
             return
         then_block, else_block, after = (self.cfg.new_block() for _ in range(3))
-        self.cfg.branch(then_block, else_block, self._guards(node.test), self._tested(node.test))
+        guards, constant = self._guards(node.test), self._constant(node.test)
+        if constant is not None and guards == (None, None):
+            # Ex) if file == '-': fp = sys.stdin.buffer else: fp = open(file) ... if file != '-': fp.close()
+            guards = constant_tests.edge_guards(*constant)
+        self.cfg.branch(then_block, else_block, guards, self._tested(node.test))
         entry, ends = self.flags.snapshot(), []
-        for block, body in ((then_block, node.body), (else_block, node.orelse)):
+        for block, body, truth in ((then_block, node.body, True), (else_block, node.orelse, False)):
             self.flags.restore(entry)
             self.cfg.start(block)
+            if constant is not None:
+                self.constants[constant[0]] = truth == constant[1]
             self._statements(body)
             if self.cfg.reachable:
                 ends.append(self.flags.snapshot())
             self.cfg.jump(after)
+        if constant is not None:
+            del self.constants[constant[0]]
         self.flags.merge(ends)
         self.cfg.start(after)
+
+    def _constant(self, test: ast.expr) -> tuple[str, bool] | None:
+        """Returns the key and sense of a constant test of a name bound at most once (constant_tests)."""
+        tested = constant_tests.constant_test(test)
+        if tested is None or tested[1] in self.constants or not self.bindings.once(tested[0]):
+            return None
+        return tested[1], tested[2]
 
     def _tested(self, test: ast.expr) -> tuple[str, ...]:
         """Returns the names a method's branch condition reads: a callee's path that went through it
