@@ -16,6 +16,7 @@ from leaklint_gopy.irquery import (assigns_field, call_switches, drops_unexamine
                                     only_reads, own_decisions, param_at, reports_errors, restores_field, return_arity,
                                     taken_param, touches)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span
+from leaklint_gopy.nonnil import NilTests
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.spec import SEVERITIES, Acquire, ClauseIndex, RuleSpec
 from leaklint_gopy.messages import exit_note, exit_rank, finding_message, resource_name, span_position, unique_leaks
@@ -90,6 +91,7 @@ class LeakAnalysis(Oracle):
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
+        self._nil_tests = NilTests(lambda qualname: self.functions[qualname] if qualname in self.functions else None)
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
@@ -220,6 +222,9 @@ class LeakAnalysis(Oracle):
         if returning:
             returned = self.returns(callee)
             assumed = call_switches(call, self.functions[callee]) if returned else {}
+            if returned and call.kwargs:
+                # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (callCodec's `if response == nil` return is not taken)
+                assumed = {**assumed, **self._nil_tests.assumed(call, callee)}
             dispatch = self._given_fields(call, callee) if returned else {}
             if assumed or dispatch:
                 returned = self._returns_assuming(callee, assumed, dispatch)
@@ -497,7 +502,8 @@ class LeakAnalysis(Oracle):
             function = self.functions[qualname]
             analysis = FunctionAnalysis(function, self, assume=assumed, dispatch=dispatch)
             analysis.run(lambda leak: None)
-            kept = {site for site in analysis.returned if site not in analysis.returned_closed}
+            # (a site returned only with a failing error is no caller's: it checks the error first)
+            kept = {site for site in analysis.returned_succeeding if site not in analysis.returned_closed}
             whole = self.returns(qualname)
             # The same function under the assumption: its returned positions, as its summary says them.
             positions = {p for site in kept for p in analysis.returned[site]}

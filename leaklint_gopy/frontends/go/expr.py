@@ -254,6 +254,15 @@ class ExpressionLowerer:
         if fixed:
             # Ex) if write { cmd.Start() }   (what it acquires exists only where write is true)
             call = replace(call, kwargs=call.kwargs + fixed)
+        nonnil = "" if spread or call.callee == "?func" else _nonnil_args(nodes)
+        if nonnil:
+            # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (&out is not nil: a helper's `if response == nil`
+            # return is not taken for this call)
+            call = replace(call, kwargs=call.kwargs + (("nonnil", nonnil),))
+        fields = "" if spread or call.callee == "?func" else self._field_notes(nodes)
+        if fields:
+            # Ex) f.srv.Call(ctx, &rest.Opts{Method: "DELETE", NoResponse: true})   (Call closes the body)
+            call = replace(call, kwargs=call.kwargs + (("fields", fields),))
         self.cfg.emit(call)
         ended = self.contexts.ends(call, self.types)
         if ended is not None:
@@ -360,7 +369,7 @@ class ExpressionLowerer:
                 # Ex) closeBody := resp.Body.Close; defer closeBody()
                 return self._method_call(span, self.method_values[name], args, results, loop)
             if name in self.locals or name in self.outer:
-                return Call(span, "?func", name, None, args, results, in_loop=loop)
+                return Call(span, "?func", name, None, args, results, in_loop=loop, kwargs=self._passed_for(name))
             if name in self.scope.package.type_names:
                 return None
             # Ex) newICMPProxy(ip) in icmp_windows_test.go: the variant icmp_windows.go declares
@@ -371,6 +380,17 @@ class ExpressionLowerer:
         for child in function.named_children:
             self._value(child)
         return Call(span, "?func", _short(text(function)), None, args, results, in_loop=loop)
+
+    def _passed_for(self, name: str) -> tuple[tuple[str, str], ...]:
+        """Returns a `bound` note naming the functions every call of this function passes for its
+        parameter `name` (see funcvalues.py), for a call through that parameter; else none."""
+        values = self.scope.package.function_values
+        if self.outer or name not in self.param_names or values is None:
+            return ()
+        # Ex) err = decode(resp, response)   (CallJSON and CallXML pass DecodeJSON and DecodeXML)
+        short = self.qualname.rpartition(".")[2].partition("@")[0]
+        passed = values.passed(short, self.param_names.index(name))
+        return (("bound", "|".join(passed)),) if passed else ()
 
     def _method_call(self, span: Span, function: Node, args: tuple[str | None, ...],
                      results: tuple[str | None, ...], loop: bool) -> Call:
@@ -594,3 +614,20 @@ def _recorder(operand: Node) -> bool:
     function = operand.child_by_field_name("function")
     return function is not None and function.type == "selector_expression" \
         and text(function.child_by_field_name("field")) == "EXPECT"
+
+
+def _nonnil_args(nodes: list[Node]) -> str:
+    """Returns the positions (space-separated) of the arguments surely not nil: an address (`&out`,
+    `&T{}`), a composite literal, `new(T)` or `make(...)`."""
+    return " ".join(str(index) for index, node in enumerate(nodes) if _surely_nonnil(node))
+
+
+def _surely_nonnil(node: Node) -> bool:
+    if node.type == "unary_expression":
+        return bool(node.children) and text(node.children[0]) == "&"
+    if node.type == "composite_literal":
+        return True
+    if node.type == "call_expression":
+        function = node.child_by_field_name("function")
+        return function is not None and function.type == "identifier" and text(function) in ("new", "make")
+    return False

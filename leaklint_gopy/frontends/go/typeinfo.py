@@ -114,6 +114,7 @@ class PackageTypes:
     tree: object | None = None
     package_name: object = None  # import path -> the name it is used under unaliased (frontend._package_name)
     reaped: bool = False  # the package runs only in a program reaping every child (reaping.py)
+    function_values: object = None  # what its calls pass for parameters of function type (funcvalues.py)
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
