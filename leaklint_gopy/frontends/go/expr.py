@@ -254,7 +254,7 @@ class ExpressionLowerer:
         if fixed:
             # Ex) if write { cmd.Start() }   (what it acquires exists only where write is true)
             call = replace(call, kwargs=call.kwargs + fixed)
-        nonnil = "" if spread or call.callee == "?func" else _nonnil_args(nodes)
+        nonnil = "" if spread or call.callee == "?func" else self._nonnil_args(nodes)
         if nonnil:
             # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (&out is not nil: a helper's `if response == nil`
             # return is not taken for this call)
@@ -407,6 +407,12 @@ class ExpressionLowerer:
                         result_type=self._response_like(method, results, package))
         receiver = self._value(operand)
         owner = self._type_of(operand)
+        if owner and self._function_field(owner, method):
+            # Ex) err = api.errorHandler(resp)   (a field holding a function: code we cannot see, as a
+            # parameter's function value is)
+            types = self.scope.field_call_types(owner, method)
+            return Call(span, "?func", f"({self.scope.display_type(owner)}).{method}", None, args, results,
+                        in_loop=loop, result_type=types[0] if types else "")
         if owner:
             via = self.scope.promoted_through(owner, method) if receiver is not None else ""
             promoted: tuple[tuple[str, str], ...] = ()
@@ -427,6 +433,14 @@ class ExpressionLowerer:
                         result_type=declared[0] if declared else "")
         return Call(span, f"?.{method}", f"{_short(text(operand))}.{method}", receiver, args, results, in_loop=loop,
                     result_type=self._response_like(method, results, ""))
+
+    def _function_field(self, owner: str, name: str) -> bool:
+        """Reports whether `name` is a field of function type of the package's struct `owner`."""
+        prefix = self.scope.package.key + "."
+        declared = self.scope.package.structs.get(owner.removeprefix(prefix), {}).get(name) \
+            if owner.startswith(prefix) else None
+        return declared is not None and (declared.type == "function_type" or declared.type == "type_identifier"
+                                         and text(declared) in self.scope.package.func_types)
 
     def _response_like(self, method: str, results: tuple[str | None, ...], package: str) -> str:
         """Returns net/http.Response for a request-shaped call of a type we cannot see whose first
@@ -615,19 +629,3 @@ def _recorder(operand: Node) -> bool:
     return function is not None and function.type == "selector_expression" \
         and text(function.child_by_field_name("field")) == "EXPECT"
 
-
-def _nonnil_args(nodes: list[Node]) -> str:
-    """Returns the positions (space-separated) of the arguments surely not nil: an address (`&out`,
-    `&T{}`), a composite literal, `new(T)` or `make(...)`."""
-    return " ".join(str(index) for index, node in enumerate(nodes) if _surely_nonnil(node))
-
-
-def _surely_nonnil(node: Node) -> bool:
-    if node.type == "unary_expression":
-        return bool(node.children) and text(node.children[0]) == "&"
-    if node.type == "composite_literal":
-        return True
-    if node.type == "call_expression":
-        function = node.child_by_field_name("function")
-        return function is not None and function.type == "identifier" and text(function) in ("new", "make")
-    return False

@@ -94,21 +94,46 @@ class BoundLiterals:
             self._found[name] = self._read(name)
         return self._found[name]
 
-    def _read(self, name: str) -> str | None:
+    def nonnil(self, name: str) -> bool:
+        """Reports whether `name` is bound once, by `:=`, to a value surely not nil (`&T{}`, `new(T)`)."""
+        value = self._once(name)
+        return value is not None and surely_nonnil(value)
+
+    def _once(self, name: str) -> Node | None:
+        """Returns the value of the one binding of `name` in the function, a short variable declaration."""
         if self._body is None:
             return None
         source, word = self._body.text, re.escape(name.encode())
         bindings = re.findall(rb"(?:\b" + word + rb"\s*(?::=|=[^=])|\bvar\s+" + word + rb"\b)", source)
-        if len(bindings) != 1 or not re.search(rb"\b" + word + rb"\s*:=\s*&?[\w.]+\s*\{", source):
-            return None  # Ex) opts := rest.Opts{...}; ...; opts = other   (bound twice: unknown)
-        literal = _bound_literal(self._body, name)
-        fields = literal_fields(literal)
+        return _bound_literal(self._body, name) if len(bindings) == 1 else None
+
+    def _read(self, name: str) -> str | None:
+        if self._body is None:
+            return None
+        source, word = self._body.text, re.escape(name.encode())
+        if not re.search(rb"\b" + word + rb"\s*:=\s*&?[\w.]+\s*\{", source):
+            return None
+        # Ex) opts := rest.Opts{...}; ...; opts = other   (bound twice: unknown)
+        fields = literal_fields(self._once(name))
         if fields is None:
             return None
         assigned = {key.decode() for key in re.findall(rb"\b" + word + rb"\.(\w+)\s*=[^=]", source)}
         return " ".join(f"{pair.split('=')[0]}=?" if pair.split("=")[0] in assigned else pair
                         for pair in fields.split()) + "".join(f" {key}=?" for key in sorted(assigned)
                                                                if f" {key}=" not in f" {fields}")
+
+
+def surely_nonnil(node: Node) -> bool:
+    """Reports whether an expression is surely not nil: an address (`&out`, `&T{}`), a composite
+    literal, `new(T)` or `make(...)`."""
+    if node.type == "unary_expression":
+        return bool(node.children) and text(node.children[0]) == "&"
+    if node.type == "composite_literal":
+        return True
+    if node.type == "call_expression":
+        function = node.child_by_field_name("function")
+        return function is not None and function.type == "identifier" and text(function) in ("new", "make")
+    return False
 
 
 def _bound_literal(body: Node, name: str) -> Node | None:

@@ -17,7 +17,7 @@ from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLo
                                        _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop, changed_among
 from leaklint_gopy.frontends.go.guards import error_text, is_message
-from leaklint_gopy.frontends.go.literals import BoundLiterals, literal_fields
+from leaklint_gopy.frontends.go.literals import BoundLiterals, literal_fields, surely_nonnil
 from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
                                          var_specs)
@@ -760,6 +760,13 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         start, end = literal.start_byte, literal.end_byte
         return frozenset(name for name in names if name in declared
                          and all(start <= at < end for at in mentions.get(name, ())))
+
+    def _nonnil_args(self, nodes: list[Node]) -> str:
+        """Returns the positions (space-separated) of the arguments surely not nil: `&out`, `&T{}`,
+        `new(T)`, or a variable bound once to one (`out := new(T)`)."""
+        return " ".join(str(index) for index, node in enumerate(nodes) if surely_nonnil(node) or (
+            node.type == "identifier" and self.literals is not None and text(node) in self.locals | self.outer
+            and self.literals.nonnil(text(node))))
 
     def _field_notes(self, nodes: list[Node]) -> str:
         """Returns, for the arguments that are keyed struct literals or variables bound once to one
