@@ -222,12 +222,12 @@ class LeakAnalysis(Oracle):
         if returning:
             returned = self.returns(callee)
             assumed = call_switches(call, self.functions[callee]) if returned else {}
-            if returned and call.kwargs:
-                # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (callCodec's `if response == nil` return is not taken)
-                assumed = {**assumed, **self._nil_tests.assumed(call, callee)}
+            # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (callCodec's `if response == nil` return is not taken)
+            cases = self._nil_tests.cases(call, callee) if returned and call.kwargs else [{}]
             dispatch = self._given_fields(call, callee) if returned else {}
-            if assumed or dispatch:
-                returned = self._returns_assuming(callee, assumed, dispatch)
+            if assumed or dispatch or cases != [{}]:
+                returned = {p: r for case in cases for p, r in
+                            self._returns_assuming(callee, {**assumed, **case}, dispatch).items()}
             if returned:
                 position = min(returned)
                 clause = returned[position].clause

@@ -55,6 +55,22 @@ class NilTests:
     def __init__(self, lookup: Callable[[str], FunctionIR | None]) -> None:
         self._lookup = lookup
         self._tested: dict[str, Tested] = {}
+        self._shared: dict[str, Tested] = {}  # tested both by the function and by a function it passes them to
+
+    def cases(self, call: Call, callee: str) -> list[dict[str, bool | None]]:
+        """Returns the assumptions to summarise tree function `callee` under for `call`: what the
+        call fixes (see assumed), once per value of each boolean field it leaves unknown that the
+        callee and a function it hands the field to both test (callCodec's `response == nil ||
+        opts.NoResponse` returns the body open where Call closed it: only the same value of
+        opts.NoResponse in both is a real path)."""
+        fixed = self.assumed(call, callee)
+        function = self._lookup(callee) if fixed else None
+        cases = [fixed]
+        for position, suffix in sorted(self._shared.get(callee, frozenset())) if function is not None else ():
+            name = function.params[position] + suffix if position < len(function.params) else ""
+            if suffix and name and name not in fixed and len(cases) < 4:
+                cases = [case | {name: value} for case in cases for value in (True, False)]
+        return cases
 
     def assumed(self, call: Call, callee: str) -> dict[str, bool | None]:
         """Returns what `call` fixes of the parameters of tree function `callee` that decide its
@@ -86,6 +102,7 @@ class NilTests:
         if function is None:
             return frozenset()
         params = {name: index for index, name in enumerate(function.params) if self._steady(function, name)}
+        shared: set[tuple[int, str]] = set()
         found = {(params[path.split(".")[0]], path[len(path.split(".")[0]):])
                  for path in _tested_paths(function) - _assigned(function)
                  if path.split(".")[0] in params and path.count(".") <= 1}
@@ -94,8 +111,11 @@ class NilTests:
                 passed = [(j, params[arg]) for j, arg in enumerate(op.args) if arg in params] \
                     if isinstance(op, Call) and not op.callee.startswith("?") else []
                 if passed:
-                    inner = self.tested(op.callee)
-                    found |= {(index, suffix) for j, index in passed for k, suffix in inner if k == j}
+                    inner, both = self.tested(op.callee), self._shared.get(op.callee, frozenset())
+                    handed = {(index, suffix) for j, index in passed for k, suffix in inner if k == j}
+                    shared |= (handed & found) | {(index, suffix) for j, index in passed for k, suffix in both if k == j}
+                    found |= handed
+        self._shared[qualname] = frozenset(shared)
         self._tested[qualname] = frozenset(found)
         return self._tested[qualname]
 
