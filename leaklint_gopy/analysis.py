@@ -91,7 +91,8 @@ class LeakAnalysis(Oracle):
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
-        self._nil_tests = NilTests(lambda qualname: self.functions[qualname] if qualname in self.functions else None)
+        self._nil_tests = NilTests(lambda qualname: self.functions[qualname] if qualname in self.functions else None,
+                                   self.functions.may_return)
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:

@@ -52,8 +52,8 @@ def marked(call: Call, assume: dict[str, bool | None]) -> Call:
 class NilTests:
     """Which parameters of tree functions decide a path by their nil-ness or a boolean field."""
 
-    def __init__(self, lookup: Callable[[str], FunctionIR | None]) -> None:
-        self._lookup = lookup
+    def __init__(self, lookup: Callable[[str], FunctionIR | None], returning: Callable[[str], bool]) -> None:
+        self._lookup, self._returning = lookup, returning  # returning: may hand a resource to its caller
         self._tested: dict[str, Tested] = {}
         self._shared: dict[str, Tested] = {}  # tested both by the function and by a function it passes them to
 
@@ -94,7 +94,8 @@ class NilTests:
 
     def tested(self, qualname: str) -> Tested:
         """Returns the parameters of `qualname` (with the field, for a boolean field) that one of
-        its branches tests, or that it passes to a tree function testing them."""
+        its branches tests, or that it passes to a tree function testing them that may return a
+        resource (only what decides a returned resource matters here)."""
         if qualname in self._tested:
             return self._tested[qualname]
         self._tested[qualname] = frozenset()  # recursion guard
@@ -109,7 +110,7 @@ class NilTests:
         for block in function.blocks:
             for op in block.ops:
                 passed = [(j, params[arg]) for j, arg in enumerate(op.args) if arg in params] \
-                    if isinstance(op, Call) and not op.callee.startswith("?") else []
+                    if isinstance(op, Call) and not op.callee.startswith("?") and self._returning(op.callee) else []
                 if passed:
                     inner, both = self.tested(op.callee), self._shared.get(op.callee, frozenset())
                     handed = {(index, suffix) for j, index in passed for k, suffix in inner if k == j}
