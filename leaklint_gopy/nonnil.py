@@ -20,7 +20,8 @@ Tested = frozenset[tuple[int, str]]  # (parameter position, "" for its nil-ness 
 
 def _notes(call: Call) -> tuple[set[int], dict[int, dict[str, str]]]:
     """Returns the call's non-nil argument positions and, per position, the fields its literal sets
-    ("true", "false" or "?"; "*" maps to "partial" when fields left out are unknown)."""
+    ("true", "false" or "?"), with a "*" entry when the fields left out are unknown, not false
+    (a note `2~ NoResponse=true`, made from a caller's assumption rather than from a literal)."""
     given = dict(call.kwargs)
     nonnil = {int(position) for position in given.get("nonnil", "").split()}
     fields: dict[int, dict[str, str]] = {}
@@ -43,7 +44,8 @@ def marked(call: Call, assume: dict[str, bool | None]) -> Call:
     if extra_nonnil <= nonnil and not extra_fields:
         return call
     kwargs = tuple(item for item in call.kwargs if item[0] not in ("nonnil", "fields"))
-    notes = [f"{index} " + " ".join(f"{k}={v}" for k, v in pairs.items() if k != "*") for index, pairs in fields.items()]
+    notes = [f"{index}{'~' if '*' in pairs else ''} " + " ".join(f"{k}={v}" for k, v in pairs.items() if k != "*")
+             for index, pairs in fields.items()]
     notes += [f"{index}~ " + " ".join(f"{k}={v}" for k, v in pairs.items()) for index, pairs in extra_fields.items()]
     kwargs += (("nonnil", " ".join(str(p) for p in sorted(nonnil | extra_nonnil))),) if nonnil | extra_nonnil else ()
     return replace(call, kwargs=kwargs + ((("fields", "|".join(notes)),) if notes else ()))

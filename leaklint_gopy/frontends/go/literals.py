@@ -86,6 +86,15 @@ class BoundLiterals:
     def __init__(self, body: Node | None) -> None:
         self._body = body
         self._found: dict[str, str | None] = {}
+        self._values: dict[str, Node | None] = {}
+        self._text: bytes | None = None
+
+    @property
+    def text(self) -> bytes:
+        """Returns the source of the function's body (read once)."""
+        if self._text is None:
+            self._text = self._body.text if self._body is not None else b""
+        return self._text
 
     def fields(self, name: str) -> str | None:
         """Returns literal_fields of the one literal `name` is bound to, its fields assigned
@@ -101,16 +110,23 @@ class BoundLiterals:
 
     def _once(self, name: str) -> Node | None:
         """Returns the value of the one binding of `name` in the function, a short variable declaration."""
+        if name not in self._values:
+            self._values[name] = self._read_once(name)
+        return self._values[name]
+
+    def _read_once(self, name: str) -> Node | None:
         if self._body is None:
             return None
-        source, word = self._body.text, re.escape(name.encode())
+        source, word = self.text, re.escape(name.encode())
         bindings = re.findall(rb"(?:\b" + word + rb"\s*(?::=|=[^=])|\bvar\s+" + word + rb"\b)", source)
-        return _bound_literal(self._body, name) if len(bindings) == 1 else None
+        if len(bindings) != 1 or b":=" not in bindings[0]:
+            return None
+        return _bound_literal(self._body, name)
 
     def _read(self, name: str) -> str | None:
         if self._body is None:
             return None
-        source, word = self._body.text, re.escape(name.encode())
+        source, word = self.text, re.escape(name.encode())
         if not re.search(rb"\b" + word + rb"\s*:=\s*&?[\w.]+\s*\{", source):
             return None
         # Ex) opts := rest.Opts{...}; ...; opts = other   (bound twice: unknown)
