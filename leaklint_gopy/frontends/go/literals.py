@@ -79,15 +79,24 @@ def literal_fields(node: Node | None) -> str | None:
     return " ".join(f"{key}={text(value) if value.type in ('true', 'false') else '?'}" for key, value in pairs)
 
 
+# One pass over a body's text finds every binding: `a, b := ...`, `x = ...`, `var x ...`, and what
+# `name := <value>` starts with; and every field assignment `x.F = ...`.
+_BINDING = re.compile(rb"((?:\b\w+\s*,\s*)*\b\w+)\s*(?::=|(?<![=!<>:+\-*/%&|^])=(?!=))|\bvar\s+(\w+)")
+_DECLARED = re.compile(rb"\b(\w+)\s*:=\s*(&|new\(|make\(|[\w.]+\s*\{)")
+_FIELD_SET = re.compile(rb"\b(\w+)\.(\w+)\s*(?<![=!<>:])=(?!=)")
+
+
 class BoundLiterals:
-    """The variables of one top-level function (closures included) bound once, to a keyed struct
-    literal, with the fields it sets minus those assigned elsewhere in the function."""
+    """The variables of one top-level function (closures included) bound once, by `:=`, to a value
+    surely not nil or to a keyed struct literal, with the fields it sets minus those assigned
+    elsewhere in the function; read from the body's text in one pass, on first use."""
 
     def __init__(self, body: Node | None) -> None:
         self._body = body
-        self._found: dict[str, str | None] = {}
-        self._values: dict[str, Node | None] = {}
         self._text: bytes | None = None
+        self._once: dict[str, bytes] | None = None  # name bound once, by `:=` -> what its value starts with
+        self._set: dict[str, set[str]] = {}  # name -> fields assigned (`opts.NoResponse = quiet`)
+        self._found: dict[str, str | None] = {}
 
     @property
     def text(self) -> bytes:
@@ -96,47 +105,34 @@ class BoundLiterals:
             self._text = self._body.text if self._body is not None else b""
         return self._text
 
+    def nonnil(self, name: str) -> bool:
+        """Reports whether `name` is bound once, by `:=`, to a value surely not nil (`&T{}`, `new(T)`)."""
+        return name.encode() in self._bound_once()
+
     def fields(self, name: str) -> str | None:
         """Returns literal_fields of the one literal `name` is bound to, its fields assigned
         elsewhere marked unknown (?), or None."""
+        start = self._bound_once().get(name.encode(), b"")
+        if not start.endswith(b"{"):
+            return None
         if name not in self._found:
-            self._found[name] = self._read(name)
+            fields = literal_fields(_bound_literal(self._body, name)) if self._body is not None else None
+            assigned = self._set.get(name, set())
+            self._found[name] = None if fields is None else " ".join(
+                f"{pair.split('=')[0]}=?" if pair.split("=")[0] in assigned else pair for pair in fields.split()) \
+                + "".join(f" {key}=?" for key in sorted(assigned) if f" {key}=" not in f" {fields}")
         return self._found[name]
 
-    def nonnil(self, name: str) -> bool:
-        """Reports whether `name` is bound once, by `:=`, to a value surely not nil (`&T{}`, `new(T)`)."""
-        value = self._once(name)
-        return value is not None and surely_nonnil(value)
-
-    def _once(self, name: str) -> Node | None:
-        """Returns the value of the one binding of `name` in the function, a short variable declaration."""
-        if name not in self._values:
-            self._values[name] = self._read_once(name)
-        return self._values[name]
-
-    def _read_once(self, name: str) -> Node | None:
-        if self._body is None:
-            return None
-        source, word = self.text, re.escape(name.encode())
-        bindings = re.findall(rb"(?:\b" + word + rb"\s*(?::=|=[^=])|\bvar\s+" + word + rb"\b)", source)
-        if len(bindings) != 1 or b":=" not in bindings[0]:
-            return None
-        return _bound_literal(self._body, name)
-
-    def _read(self, name: str) -> str | None:
-        if self._body is None:
-            return None
-        source, word = self.text, re.escape(name.encode())
-        if not re.search(rb"\b" + word + rb"\s*:=\s*&?[\w.]+\s*\{", source):
-            return None
-        # Ex) opts := rest.Opts{...}; ...; opts = other   (bound twice: unknown)
-        fields = literal_fields(self._once(name))
-        if fields is None:
-            return None
-        assigned = {key.decode() for key in re.findall(rb"\b" + word + rb"\.(\w+)\s*=[^=]", source)}
-        return " ".join(f"{pair.split('=')[0]}=?" if pair.split("=")[0] in assigned else pair
-                        for pair in fields.split()) + "".join(f" {key}=?" for key in sorted(assigned)
-                                                               if f" {key}=" not in f" {fields}")
+    def _bound_once(self) -> dict[bytes, bytes]:
+        if self._once is None:
+            counts: dict[bytes, int] = {}
+            for match in _BINDING.finditer(self.text):
+                for name in (match.group(1) or match.group(2)).split(b","):
+                    counts[name.strip()] = counts.get(name.strip(), 0) + 1
+            self._once = {m.group(1): m.group(2) for m in _DECLARED.finditer(self.text) if counts.get(m.group(1)) == 1}
+            for match in _FIELD_SET.finditer(self.text):
+                self._set.setdefault(match.group(1).decode(), set()).add(match.group(2).decode())
+        return self._once
 
 
 def surely_nonnil(node: Node) -> bool:
