@@ -30,6 +30,7 @@ _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "ov
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
 # answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
 # chains 92 of them (its processStreamRestore was "too deeply nested to analyse").
+_NOTES = frozenset({"nonnil", "fields", "bound"})  # kwargs for the engine, not for rule clauses
 _MAX_DEPTH = 40
 # Per rule set (by identity; each entry keeps its rules alive so that no id is reused).
 _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire] | None], ClauseIndex]] = {}
@@ -185,6 +186,10 @@ class LeakAnalysis(Oracle):
         return self.functions.borrows(callee, index, own) if hasattr(self.functions, "borrows") else False
 
     def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None:
+        noted = call
+        if call.kwargs and any(key in _NOTES for key, _ in call.kwargs):
+            # (the notes of what a Go call's arguments fix are the callee's summary's, see nonnil.py: no rule's)
+            call = replace(call, kwargs=tuple(item for item in call.kwargs if item[0] not in _NOTES))
         callee = call.callee
         if ("<bound>", "1") in call.kwargs:
             return None  # Ex) self.assertRaises(ValueError, log.getLog, 2)   (its result is the caller's)
@@ -224,7 +229,7 @@ class LeakAnalysis(Oracle):
             returned = self.returns(callee)
             assumed = call_switches(call, self.functions[callee]) if returned else {}
             # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (callCodec's `if response == nil` return is not taken)
-            cases = self._nil_tests.cases(call, callee) if returned and call.kwargs else [{}]
+            cases = self._nil_tests.cases(noted, callee) if returned and noted is not call else [{}]
             dispatch = self._given_fields(call, callee) if returned else {}
             if assumed or dispatch or cases != [{}]:
                 returned = {p: r for case in cases for p, r in

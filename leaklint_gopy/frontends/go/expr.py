@@ -254,12 +254,13 @@ class ExpressionLowerer:
         if fixed:
             # Ex) if write { cmd.Start() }   (what it acquires exists only where write is true)
             call = replace(call, kwargs=call.kwargs + fixed)
-        nonnil = "" if spread or call.callee == "?func" else self._nonnil_args(nodes)
+        noted = not spread and self.scope.package.in_tree(call.callee)  # (only a tree callee reads the notes)
+        nonnil = self._nonnil_args(nodes) if noted else ""
         if nonnil:
             # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (&out is not nil: a helper's `if response == nil`
             # return is not taken for this call)
             call = replace(call, kwargs=call.kwargs + (("nonnil", nonnil),))
-        fields = "" if spread or call.callee == "?func" else self._field_notes(nodes)
+        fields = self._field_notes(nodes) if noted else ""
         if fields:
             # Ex) f.srv.Call(ctx, &rest.Opts{Method: "DELETE", NoResponse: true})   (Call closes the body)
             call = replace(call, kwargs=call.kwargs + (("fields", fields),))
