@@ -16,6 +16,7 @@ from leaklint_gopy.irquery import (assigns_field, call_switches, drops_unexamine
                                     only_reads, own_decisions, param_at, reports_errors, restores_field, return_arity,
                                     taken_param, touches)
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span
+from leaklint_gopy.nonnil import NilTests
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.spec import SEVERITIES, Acquire, ClauseIndex, RuleSpec
 from leaklint_gopy.messages import exit_note, exit_rank, finding_message, resource_name, span_position, unique_leaks
@@ -29,6 +30,7 @@ _NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "ov
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
 # answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
 # chains 92 of them (its processStreamRestore was "too deeply nested to analyse").
+_NOTES = frozenset({"nonnil", "fields", "bound"})  # kwargs for the engine, not for rule clauses
 _MAX_DEPTH = 40
 # Per rule set (by identity; each entry keeps its rules alive so that no id is reused).
 _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire] | None], ClauseIndex]] = {}
@@ -90,6 +92,8 @@ class LeakAnalysis(Oracle):
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, _Returned] | None] = {}  # (function, parameter values) -> returns
+        self._nil_tests = NilTests(lambda qualname: self.functions[qualname] if qualname in self.functions else None,
+                                   self.functions.may_return)
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
@@ -182,6 +186,10 @@ class LeakAnalysis(Oracle):
         return self.functions.borrows(callee, index, own) if hasattr(self.functions, "borrows") else False
 
     def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None:
+        noted = call
+        if call.kwargs and any(key in _NOTES for key, _ in call.kwargs):
+            # (the notes of what a Go call's arguments fix are the callee's summary's, see nonnil.py: no rule's)
+            call = replace(call, kwargs=tuple(item for item in call.kwargs if item[0] not in _NOTES))
         callee = call.callee
         if ("<bound>", "1") in call.kwargs:
             return None  # Ex) self.assertRaises(ValueError, log.getLog, 2)   (its result is the caller's)
@@ -220,9 +228,12 @@ class LeakAnalysis(Oracle):
         if returning:
             returned = self.returns(callee)
             assumed = call_switches(call, self.functions[callee]) if returned else {}
+            # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (callCodec's `if response == nil` return is not taken)
+            cases = self._nil_tests.cases(noted, callee) if returned and noted is not call else [{}]
             dispatch = self._given_fields(call, callee) if returned else {}
-            if assumed or dispatch:
-                returned = self._returns_assuming(callee, assumed, dispatch)
+            if assumed or dispatch or cases != [{}]:
+                returned = {p: r for case in cases for p, r in
+                            self._returns_assuming(callee, {**assumed, **case}, dispatch).items()}
             if returned:
                 position = min(returned)
                 clause = returned[position].clause
@@ -497,7 +508,8 @@ class LeakAnalysis(Oracle):
             function = self.functions[qualname]
             analysis = FunctionAnalysis(function, self, assume=assumed, dispatch=dispatch)
             analysis.run(lambda leak: None)
-            kept = {site for site in analysis.returned if site not in analysis.returned_closed}
+            # (a site returned only with a failing error is no caller's: it checks the error first)
+            kept = {site for site in analysis.returned_succeeding if site not in analysis.returned_closed}
             whole = self.returns(qualname)
             # The same function under the assumption: its returned positions, as its summary says them.
             positions = {p for site in kept for p in analysis.returned[site]}

@@ -16,7 +16,9 @@ from functools import cached_property
 
 from leaklint_gopy.facts import Fact, Holder, Leak, Oracle, Reporter, Site, State, joined, refers, remainder, root
 from leaklint_gopy.ir import UNWINDING, Assign, Call, Capture, Defer, Edge, Exit, FunctionIR, Guard, Kill, Pair, Span, Store
+from leaklint_gopy.bound import bound_calls
 from leaklint_gopy.closures import Closures
+from leaklint_gopy.nonnil import marked
 from leaklint_gopy.ownership import OwnedFields
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.unbound import Bindings, bound_by
@@ -64,6 +66,7 @@ class FunctionAnalysis(OwnedFields, Closures):
         self.sites: list[Site] = []
         self._by_call: dict[int, list[int]] = {}
         self._acquired: dict[tuple[int, str], tuple[RuleSpec, Acquire] | None] = {}  # see _acquisition
+        self._bound: dict[int, tuple[Call, ...]] = {}  # a call through a parameter -> as each function passed for it
         self._closing: dict[tuple[int, frozenset], State] = {}  # a deferred closure's markers (see Closures._closing_markers)
         self.seeds = list(seeds)
         self.seed_err = seed_err  # the parameter holding the seeds' error: where it is non-nil they are absent
@@ -71,6 +74,7 @@ class FunctionAnalysis(OwnedFields, Closures):
             self.sites.append(site)
         self.returned: dict[int, dict[int, frozenset[str]]] = {}  # site -> result position -> field paths
         self.returned_closed: set[int] = set()  # sites returned closed on some path that does not fail
+        self.returned_succeeding: set[int] = set()  # sites returned open on some path that does not fail
         self.returned_drained: dict[int, bool] = {}  # site -> returned read to its end on every path
         self.released: set[int] = set()
         self.stored: dict[str, int] = {}  # owner field -> first site stored into it
@@ -238,6 +242,10 @@ class FunctionAnalysis(OwnedFields, Closures):
 
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
+        if isinstance(op, Call) and op.callee == "?func" and op.kwargs:
+            joined_calls = self._bound.setdefault(id(op), bound_calls(op, self.function))
+            if joined_calls:
+                return self._joined(joined_calls, state, report)
         if isinstance(op, _PASSIVE) and self._passes_through(op, state):
             # Ex) n = len(data)   (about half of the ops: nothing open is named, nothing acquired)
             registered = self._registered(op)
@@ -249,6 +257,17 @@ class FunctionAnalysis(OwnedFields, Closures):
             return after
         registered = self._registered(op)
         return after | markers | registered if markers or registered else after
+
+    def _joined(self, calls: tuple[Call, ...], state: State, report: Reporter) -> State:
+        """Returns the join of `state` after each of `calls` (one call through a parameter, as each
+        function passed for it: see bound.py), reporting each leak once."""
+        leaks: dict[Leak, None] = {}
+        after: State = frozenset()
+        for call in calls:
+            after |= self._op(call, state, lambda leak: leaks.setdefault(leak, None))
+        for leak in leaks:
+            report(leak)
+        return after
 
     def _passes_through(self, op: Call | Assign | Store | Kill | Pair, state: State) -> bool:
         """Reports whether `op` leaves every fact of `state` as it is: it names no variable that
@@ -697,7 +716,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                 # Ex) return s.dialer.DialUDP(dest)   (s.dialer is a test's *mockDialer: `return nil, nil`)
                 self._acquired[key] = None
             else:
-                self._acquired[key] = self.oracle.acquisition(call, receiver_type)
+                asked = marked(call, self.assume) if self.assume else call
+                self._acquired[key] = self.oracle.acquisition(asked, receiver_type)
         return self._acquired[key]
 
     def _acquire(self, call: Call, spec: RuleSpec, clause: Acquire, state: State, report: Reporter) -> State:
@@ -895,6 +915,8 @@ class FunctionAnalysis(OwnedFields, Closures):
                 rests = frozenset(remainder(value, holder) for holder in fact.holders if refers(value, holder))
                 if rests:
                     # Ex) return &Row{rows: rows}, nil   (both the Row and its field `rows` reach it)
+                    if not exit_.failing:
+                        self.returned_succeeding.add(fact.site)
                     positions = self.returned.setdefault(fact.site, {})
                     positions[position] = positions.get(position, frozenset()) | rests
                     self.returned_drained[fact.site] = self.returned_drained.get(fact.site, True) and fact.drained

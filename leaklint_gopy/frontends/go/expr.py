@@ -254,6 +254,16 @@ class ExpressionLowerer:
         if fixed:
             # Ex) if write { cmd.Start() }   (what it acquires exists only where write is true)
             call = replace(call, kwargs=call.kwargs + fixed)
+        noted = not spread and self.scope.package.in_tree(call.callee)  # (only a tree callee reads the notes)
+        nonnil = self._nonnil_args(nodes) if noted else ""
+        if nonnil:
+            # Ex) f.srv.CallJSON(ctx, &opts, nil, &out)   (&out is not nil: a helper's `if response == nil`
+            # return is not taken for this call)
+            call = replace(call, kwargs=call.kwargs + (("nonnil", nonnil),))
+        fields = self._field_notes(nodes) if noted else ""
+        if fields:
+            # Ex) f.srv.Call(ctx, &rest.Opts{Method: "DELETE", NoResponse: true})   (Call closes the body)
+            call = replace(call, kwargs=call.kwargs + (("fields", fields),))
         self.cfg.emit(call)
         ended = self.contexts.ends(call, self.types)
         if ended is not None:
@@ -360,7 +370,7 @@ class ExpressionLowerer:
                 # Ex) closeBody := resp.Body.Close; defer closeBody()
                 return self._method_call(span, self.method_values[name], args, results, loop)
             if name in self.locals or name in self.outer:
-                return Call(span, "?func", name, None, args, results, in_loop=loop)
+                return Call(span, "?func", name, None, args, results, in_loop=loop, kwargs=self._passed_for(name))
             if name in self.scope.package.type_names:
                 return None
             # Ex) newICMPProxy(ip) in icmp_windows_test.go: the variant icmp_windows.go declares
@@ -371,6 +381,17 @@ class ExpressionLowerer:
         for child in function.named_children:
             self._value(child)
         return Call(span, "?func", _short(text(function)), None, args, results, in_loop=loop)
+
+    def _passed_for(self, name: str) -> tuple[tuple[str, str], ...]:
+        """Returns a `bound` note naming the functions every call of this function passes for its
+        parameter `name` (see funcvalues.py), for a call through that parameter; else none."""
+        values = self.scope.package.function_values
+        if self.outer or name not in self.param_names or values is None:
+            return ()
+        # Ex) err = decode(resp, response)   (CallJSON and CallXML pass DecodeJSON and DecodeXML)
+        short = self.qualname.rpartition(".")[2].partition("@")[0]
+        passed = values.passed(short, self.param_names.index(name))
+        return (("bound", "|".join(passed)),) if passed else ()
 
     def _method_call(self, span: Span, function: Node, args: tuple[str | None, ...],
                      results: tuple[str | None, ...], loop: bool) -> Call:
@@ -387,6 +408,12 @@ class ExpressionLowerer:
                         result_type=self._response_like(method, results, package))
         receiver = self._value(operand)
         owner = self._type_of(operand)
+        if owner and self._function_field(owner, method):
+            # Ex) err = api.errorHandler(resp)   (a field holding a function: code we cannot see, as a
+            # parameter's function value is)
+            types = self.scope.field_call_types(owner, method)
+            return Call(span, "?func", f"({self.scope.display_type(owner)}).{method}", None, args, results,
+                        in_loop=loop, result_type=types[0] if types else "")
         if owner:
             via = self.scope.promoted_through(owner, method) if receiver is not None else ""
             promoted: tuple[tuple[str, str], ...] = ()
@@ -407,6 +434,14 @@ class ExpressionLowerer:
                         result_type=declared[0] if declared else "")
         return Call(span, f"?.{method}", f"{_short(text(operand))}.{method}", receiver, args, results, in_loop=loop,
                     result_type=self._response_like(method, results, ""))
+
+    def _function_field(self, owner: str, name: str) -> bool:
+        """Reports whether `name` is a field of function type of the package's struct `owner`."""
+        prefix = self.scope.package.key + "."
+        declared = self.scope.package.structs.get(owner.removeprefix(prefix), {}).get(name) \
+            if owner.startswith(prefix) else None
+        return declared is not None and (declared.type == "function_type" or declared.type == "type_identifier"
+                                         and text(declared) in self.scope.package.func_types)
 
     def _response_like(self, method: str, results: tuple[str | None, ...], package: str) -> str:
         """Returns net/http.Response for a request-shaped call of a type we cannot see whose first
@@ -594,3 +629,4 @@ def _recorder(operand: Node) -> bool:
     function = operand.child_by_field_name("function")
     return function is not None and function.type == "selector_expression" \
         and text(function.child_by_field_name("field")) == "EXPECT"
+

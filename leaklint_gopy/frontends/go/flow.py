@@ -12,6 +12,7 @@ from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _args, _composite_values_of, _items, receives
 from leaklint_gopy.frontends.go.guards import _guards, flag_test, flag_value, message_guards, receiver_state
+from leaklint_gopy.frontends.go.literals import disjunction, param_field_state
 from leaklint_gopy.frontends.go.typeinfo import text
 from leaklint_gopy.ir import Assign, Call, Exit, Guard, Kill
 
@@ -66,13 +67,23 @@ class ControlFlowLowerer:
             # Ex) if g, ok := s.client.(*rpcConn); ok { return g.Close() }   (s.client is of that type, or
             # not: see Oracle.method_releases)
             state = (f"{self.asserted[tested[0]]}.(type)", tested[1])
+        if state is None and guards == (None, None):
+            # Ex) if opts.NoResponse { return resp, drainAndClose(resp.Body) }   (decided by the caller's literal)
+            state = param_field_state(condition, self.param_names, self.body)
         if state is not None:
             # Ex) if c.flags.isSet(closeConnection) { c.mu.Unlock(); return }   (the method's object's own
             # state: proves nothing of what is open here, but see Oracle.method_releases)
             kinds = ("true", "false") if state[1] else ("false", "true")
             guards = (Guard(state[0], kinds[0]), Guard(state[0], kinds[1]))
         truth = self._truth(condition)
-        if truth is None:
+        split = disjunction(condition, guards, self.param_names, self.body, self.flags) if truth is None else None
+        if split is not None:
+            # Ex) if response == nil || opts.NoResponse { return resp, nil }   (each test on its own edge)
+            second = self.cfg.new_block()
+            self.cfg.branch(then_block, second, split[0])
+            self.cfg.start(second)
+            self.cfg.branch(then_block, else_block, split[1])
+        elif truth is None:
             self.cfg.branch(then_block, else_block, guards)
         else:
             # Ex) if false { cmd.Start() }   (a constant condition: the other branch never runs)

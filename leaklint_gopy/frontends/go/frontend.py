@@ -13,6 +13,7 @@ from functools import cache, partial
 from leaklint_gopy import directives
 from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.expr import Positions
+from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
@@ -72,6 +73,7 @@ class GoFrontend:
         package = PackageTypes(key, tree_packages, tree=tree, package_name=_package_name)
         package.reaped = _reaped(package)
         package.assertions = assertion_helpers([source for _, source in files])
+        package.function_values = FunctionValues(key, [source for _, source in files], package.funcs)
         parsed: list[tuple[LoweredFile, bytes, object]] = []
         out = [LoweredFile(path, "go", [], directives.parse(path, "go", source)) for path, source in files]
         cut = [regions.cut(source) for _, source in files]

@@ -17,6 +17,7 @@ from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLo
                                        _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop, changed_among
 from leaklint_gopy.frontends.go.guards import error_text, is_message
+from leaklint_gopy.frontends.go.literals import BoundLiterals, literal_fields, surely_nonnil
 from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
                                          var_specs)
@@ -82,6 +83,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.rows: dict[str, Node] = {}  # range variables -> the table literal whose elements they take
         self.exiting = False  # past a `defer os.Exit(0)` in the function's body: its exits end the process
         self.receiver = ""  # a method's receiver name (see guards.receiver_state)
+        self.param_names: list[str] = []  # the function's parameters, in order
+        self.literals: BoundLiterals | None = None  # variables bound to struct literals (shared with closures)
 
     # -- entry ----------------------------------------------------------------------------------
     def lower(self, node: Node, display: str, receiver: tuple[str, str] | None = None) -> FunctionIR:
@@ -90,6 +93,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             self._declare(receiver[0], receiver[1])
             self.receiver = receiver[0]
         params = self._params(node.child_by_field_name("parameters"))
+        self.param_names = params
         self.results = self._params(node.child_by_field_name("result"))
         self._signature = (node, params)  # `given` walks the whole body: only an append to a name needs it
         results = result_nodes(node)
@@ -97,6 +101,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.responses = _response_names(node.child_by_field_name("body"))
         body = node.child_by_field_name("body")
         self.body = body
+        if self.literals is None:
+            self.literals = BoundLiterals(body)
         self.flag_params = dict.fromkeys(_bool_params(node.child_by_field_name("parameters")))
         if body is not None:
             self._block(body, scoped=False)
@@ -755,6 +761,27 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         return frozenset(name for name in names if name in declared
                          and all(start <= at < end for at in mentions.get(name, ())))
 
+    def _nonnil_args(self, nodes: list[Node]) -> str:
+        """Returns the positions (space-separated) of the arguments surely not nil: `&out`, `&T{}`,
+        `new(T)`, or a variable bound once to one (`out := new(T)`)."""
+        return " ".join(str(index) for index, node in enumerate(nodes) if surely_nonnil(node) or (
+            node.type == "identifier" and self.literals is not None and text(node) in self.locals | self.outer
+            and self.literals.nonnil(text(node))))
+
+    def _field_notes(self, nodes: list[Node]) -> str:
+        """Returns, for the arguments that are keyed struct literals or variables bound once to one
+        (see literals.py), their positions and fields: "1 Method=? NoResponse=true|3 ..."."""
+        notes = []
+        for index, node in enumerate(nodes):
+            fields = literal_fields(node)
+            name = node.child_by_field_name("operand") if node.type == "unary_expression" else node
+            if fields is None and name is not None and name.type == "identifier" and self.literals is not None \
+                    and text(name) in self.locals | self.outer:
+                fields = self.literals.fields(text(name))
+            if fields is not None:
+                notes.append(f"{index} {fields}".rstrip())
+        return "|".join(notes)
+
     def _closure(self, node: Node, mode: str) -> str:
         """Lowers a func literal as a function of its own and emits its Capture; returns its qualname."""
         self.closures += 1
@@ -762,6 +789,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         visible = frozenset(self.locals | self.outer)
         inner = FunctionLowerer(self.scope, self.pos, qualname, self.out, visible)
         inner.types = dict(self.types)
+        inner.literals = self.literals
         inner.failers = set(self.failers)
         inner.fake_clients = dict(self.fake_clients)
         inner.dialless = dict(self.dialless)

@@ -116,6 +116,14 @@ class PackageTypes:
     reaped: bool = False  # the package runs only in a program reaping every child (reaping.py)
     # type -> the qualified names of its methods, sorted: read once every file is collected (frontend._owner)
     method_index: dict[str, tuple[str, ...]] | None = None
+    function_values: object = None  # what its calls pass for parameters of function type (funcvalues.py)
+    _tree_keys: frozenset[str] | None = None
+
+    def in_tree(self, callee: str) -> bool:
+        """Reports whether `callee` (`key.F`, `key.T.M`) belongs to a package of the tree."""
+        if self._tree_keys is None:
+            self._tree_keys = frozenset(self.tree_packages.values()) | {self.key}
+        return callee[:callee.find(".", callee.rfind("/") + 1)] in self._tree_keys
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""

@@ -1,0 +1,161 @@
+"""What a Go call's arguments say about the struct they are (`&rest.Opts{NoResponse: true}`, or a
+variable bound once to such a literal: `opts := rest.Opts{Method: "GET"}`, whose NoResponse is
+false), and what a function tests of its parameters' boolean fields (`if opts.NoResponse {`): the
+engine summarises a callee for a caller whose literal decides those tests. It also splits an
+`a || b` test into two branches. Text and tree questions only; it emits nothing itself.
+"""
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from leaklint_gopy.frontends.go.expr import _is_struct_literal, _keyed_values
+from leaklint_gopy.frontends.go.guards import _conjoin, _guards, _plain_path
+from leaklint_gopy.frontends.go.typeinfo import text
+from leaklint_gopy.ir import Guard
+
+Guards = tuple[Guard | None, Guard | None]
+
+
+def param_field_state(condition: Node | None, params: list[str], body: Node | None) -> tuple[str, bool] | None:
+    """Returns the boolean field of a parameter a condition only tests (`opts.NoResponse`,
+    `!opts.NoResponse`) and the value making it true, when the function never assigns that field."""
+    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
+        condition = condition.named_children[0]
+    if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
+        inner = param_field_state(condition.child_by_field_name("operand"), params, body)
+        return (inner[0], not inner[1]) if inner else None
+    if condition is None or condition.type != "selector_expression" or body is None:
+        return None
+    path = _plain_path(condition)
+    if path is None or path.count(".") != 1 or path.split(".")[0] not in params:
+        return None
+    assigned = re.compile(rb"\b" + re.escape(path.encode()) + rb"\s*(=[^=]|:=)")
+    return None if assigned.search(body.text) else (path, True)
+
+
+def operand_guards(condition: Node | None, params: list[str], body: Node | None,
+                   known: dict[str, bool]) -> Guards:
+    """Returns what the true and false edges of one operand of `||` prove: a nil test, or a test
+    of a parameter's boolean field (see param_field_state)."""
+    guards = _guards(condition, known)
+    if guards != (None, None):
+        return guards
+    state = param_field_state(condition, params, body)
+    if state is None:
+        return (None, None)
+    kinds = ("true", "false") if state[1] else ("false", "true")
+    return (Guard(state[0], kinds[0]), Guard(state[0], kinds[1]))
+
+
+def disjunction(condition: Node | None, guards: Guards, params: list[str], body: Node | None,
+                known: dict[str, bool]) -> tuple[Guards, Guards] | None:
+    """Returns the guards of the two tests of `if a || b` taken one after the other, when the
+    condition's true edge proves nothing as a whole but one operand's does (`response == nil ||
+    opts.NoResponse`): each way into the branch then keeps what it proves."""
+    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
+        condition = condition.named_children[0]
+    if condition is None or condition.type != "binary_expression" or guards[0] is not None \
+            or text(condition.child_by_field_name("operator")) != "||":
+        return None
+    first = operand_guards(condition.child_by_field_name("left"), params, body, known)
+    second = operand_guards(condition.child_by_field_name("right"), params, body, known)
+    if first[0] is None and second[0] is None:
+        return None
+    return first, (second[0], _conjoin(guards[1], second[1]))
+
+
+def literal_fields(node: Node | None) -> str | None:
+    """Returns the fields a keyed struct literal sets (`&rest.Opts{Method: "GET", NoResponse: true}`:
+    "Method=? NoResponse=true"; a boolean literal's value, else ?), or None for anything else."""
+    if node is not None and node.type == "unary_expression" and text(node.children[0]) == "&":
+        node = node.child_by_field_name("operand")
+    if node is None or node.type != "composite_literal" or not _is_struct_literal(node):
+        return None
+    pairs = _keyed_values(node)
+    if any(not key for key, _ in pairs):
+        return None  # Ex) &file{fd, name}   (positional: no field is left to its zero value)
+    return " ".join(f"{key}={text(value) if value.type in ('true', 'false') else '?'}" for key, value in pairs)
+
+
+# One pass over a body's text finds every binding: `a, b := ...`, `x = ...`, `var x ...`, and what
+# `name := <value>` starts with; and every field assignment `x.F = ...`.
+_BINDING = re.compile(rb"((?:\b\w+\s*,\s*)*\b\w+)\s*(?::=|(?<![=!<>:+\-*/%&|^])=(?!=))|\bvar\s+(\w+)")
+_DECLARED = re.compile(rb"\b(\w+)\s*:=\s*(&|new\(|make\(|[\w.]+\s*\{)")
+_FIELD_SET = re.compile(rb"\b(\w+)\.(\w+)\s*(?<![=!<>:])=(?!=)")
+
+
+class BoundLiterals:
+    """The variables of one top-level function (closures included) bound once, by `:=`, to a value
+    surely not nil or to a keyed struct literal, with the fields it sets minus those assigned
+    elsewhere in the function; read from the body's text in one pass, on first use."""
+
+    def __init__(self, body: Node | None) -> None:
+        self._body = body
+        self._text: bytes | None = None
+        self._once: dict[str, bytes] | None = None  # name bound once, by `:=` -> what its value starts with
+        self._set: dict[str, set[str]] = {}  # name -> fields assigned (`opts.NoResponse = quiet`)
+        self._found: dict[str, str | None] = {}
+
+    @property
+    def text(self) -> bytes:
+        """Returns the source of the function's body (read once)."""
+        if self._text is None:
+            self._text = self._body.text if self._body is not None else b""
+        return self._text
+
+    def nonnil(self, name: str) -> bool:
+        """Reports whether `name` is bound once, by `:=`, to a value surely not nil (`&T{}`, `new(T)`)."""
+        return name.encode() in self._bound_once()
+
+    def fields(self, name: str) -> str | None:
+        """Returns literal_fields of the one literal `name` is bound to, its fields assigned
+        elsewhere marked unknown (?), or None."""
+        start = self._bound_once().get(name.encode(), b"")
+        if not start.endswith(b"{"):
+            return None
+        if name not in self._found:
+            fields = literal_fields(_bound_literal(self._body, name)) if self._body is not None else None
+            assigned = self._set.get(name, set())
+            self._found[name] = None if fields is None else " ".join(
+                f"{pair.split('=')[0]}=?" if pair.split("=")[0] in assigned else pair for pair in fields.split()) \
+                + "".join(f" {key}=?" for key in sorted(assigned) if f" {key}=" not in f" {fields}")
+        return self._found[name]
+
+    def _bound_once(self) -> dict[bytes, bytes]:
+        if self._once is None:
+            counts: dict[bytes, int] = {}
+            for match in _BINDING.finditer(self.text):
+                for name in (match.group(1) or match.group(2)).split(b","):
+                    counts[name.strip()] = counts.get(name.strip(), 0) + 1
+            self._once = {m.group(1): m.group(2) for m in _DECLARED.finditer(self.text) if counts.get(m.group(1)) == 1}
+            for match in _FIELD_SET.finditer(self.text):
+                self._set.setdefault(match.group(1).decode(), set()).add(match.group(2).decode())
+        return self._once
+
+
+def surely_nonnil(node: Node) -> bool:
+    """Reports whether an expression is surely not nil: an address (`&out`, `&T{}`), a composite
+    literal, `new(T)` or `make(...)`."""
+    if node.type == "unary_expression":
+        return bool(node.children) and text(node.children[0]) == "&"
+    if node.type == "composite_literal":
+        return True
+    if node.type == "call_expression":
+        function = node.child_by_field_name("function")
+        return function is not None and function.type == "identifier" and text(function) in ("new", "make")
+    return False
+
+
+def _bound_literal(body: Node, name: str) -> Node | None:
+    """Returns the value of the short variable declaration `name := <value>` in `body`."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "short_var_declaration":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None and text(left) == name and len(right.named_children) == 1:
+                return right.named_children[0]
+        stack.extend(node.named_children)
+    return None
