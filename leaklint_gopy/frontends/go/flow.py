@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.counts import few_iterations, integer
+from leaklint_gopy.frontends.go.endless import endless_range
 from leaklint_gopy.frontends.go.expr import _args, _composite_values_of, _items, receives
 from leaklint_gopy.frontends.go.guards import _guards, flag_test, flag_value, message_guards, receiver_state
 from leaklint_gopy.frontends.go.typeinfo import text
@@ -185,6 +186,10 @@ class ControlFlowLowerer:
             return None
         return _table_literal(self.scope.package.variables[name][1])
 
+    def _package_path(self, name: str) -> str:
+        """Returns the import path `name` stands for, "" when it is not a package here."""
+        return self.scope.imports[name] if self._is_package(name) else ""
+
     def _count_of(self, name: str) -> int | None:
         """Returns the integer `name` holds here when the source fixes it: a constant of the function
         or its package (`const N = 3`), or a local declared with one (`nconn := maxBadConnRetries + 1`)."""
@@ -229,8 +234,9 @@ class ControlFlowLowerer:
             self.cfg.emit(exhausted)
             self.cfg.jump(after)
             self.cfg.current = current
-        elif condition is not None or (clause is not None and clause.type == "range_clause"):
-            self.cfg.jump(after)
+        elif condition is not None or (clause is not None and clause.type == "range_clause"
+                                       and not endless_range(clause, self.tickers, self._package_path)):
+            self.cfg.jump(after)  # (a range over a ticker's channel ends only by a break or a return)
         self.cfg.goto(body_block)
         loop = _Loop(label, after, step, depth=len(self.shadows),
                      bounded=few_iterations(node, clause, self._table(clause), self._count_of))
