@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from leaklint_gopy.frontends.go.intervals import nonpositive
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_FUNCTIONS, ABORT_METHODS, ERROR_ASSERTIONS, STDLIB_RESULTS,
                                             STDLIB_VARS, TEST_FAILURES, text)
 from leaklint_gopy.ir import Assign, Call, Exit, Guard, Span, Store
@@ -218,6 +219,9 @@ class ExpressionLowerer:
         consts = tuple(self._package_value(arg) for arg in nodes)
         if any(consts):
             call = replace(call, consts=consts)
+        if nodes and call.callee.startswith("time.") and nonpositive(nodes[0], self._package_path):
+            # Ex) time.NewTicker(-1)   (a literal interval that is not positive: the rule's `unless` says)
+            call = replace(call, kwargs=call.kwargs + (("interval", "nonpositive"),))
         if call.receiver in self.fake_clients and call.callee.startswith("net/http.Client."):
             # Ex) client := &Client{Transport: tr}; client.Get(u)   (tr's RoundTrip decides what it holds)
             call = replace(call, kwargs=call.kwargs + (("roundtrip", self.fake_clients[call.receiver]),))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
+from leaklint_gopy.frontends.go.endless import endless_range
 from leaklint_gopy.frontends.go.expr import _args, _composite_values_of, _items, receives
 from leaklint_gopy.frontends.go.guards import _guards, flag_test, flag_value, message_guards, receiver_state
 from leaklint_gopy.frontends.go.literals import disjunction, param_field_state
@@ -195,6 +196,10 @@ class ControlFlowLowerer:
             return None
         return _table_literal(self.scope.package.variables[name][1])
 
+    def _package_path(self, name: str) -> str:
+        """Returns the import path `name` stands for, "" when it is not a package here."""
+        return self.scope.imports[name] if self._is_package(name) else ""
+
     def _for(self, node: Node, label: str) -> None:
         # Ex) for i := 0; i < n; i++ { ... }   Ex) for _, u := range urls { ... }   Ex) for { ... }
         clause = next((c for c in node.named_children if c.type in ("for_clause", "range_clause")), None)
@@ -230,8 +235,9 @@ class ControlFlowLowerer:
             self.cfg.emit(exhausted)
             self.cfg.jump(after)
             self.cfg.current = current
-        elif condition is not None or (clause is not None and clause.type == "range_clause"):
-            self.cfg.jump(after)
+        elif condition is not None or (clause is not None and clause.type == "range_clause"
+                                       and not endless_range(clause, self.tickers, self._package_path)):
+            self.cfg.jump(after)  # (a range over a ticker's channel ends only by a break or a return)
         self.cfg.goto(body_block)
         loop = _Loop(label, after, step, depth=len(self.shadows),
                      bounded=_few_iterations(clause, self._table(clause)))

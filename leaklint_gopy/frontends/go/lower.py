@@ -13,6 +13,7 @@ from tree_sitter import Node
 
 from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.contexts import Contexts
+from leaklint_gopy.frontends.go.endless import ticker_made
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop, changed_among
@@ -51,6 +52,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.failers: set[str] = set()  # local closures that always fail the test: `errorf := func(...) { t.Errorf(...) }`
         self.captured: set[str] = set()  # names a deferred closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
+        self.tickers: dict[str, str] = {}  # time.Tick channels and time.NewTicker tickers (endless.py)
         self.retired: set[str] = set()  # names of closed blocks' variables a closure keeps (see _shadow)
         self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
@@ -294,6 +296,11 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         right = _items(node.child_by_field_name("right"))
         declare = node.type == "short_var_declaration"
         operator = next((text(c) for c in node.children if not c.is_named and "=" in text(c)), "=")
+        for item in left if self.tickers else ():
+            self.tickers.pop(text(item), None)  # Ex) c = other   (no longer the ticker's channel)
+        made = ticker_made(right[0], self._package_path) if len(left) == 1 == len(right) else ""
+        if made and left[0].type == "identifier":
+            self.tickers[text(left[0])] = made  # Ex) c := time.Tick(d)   Ex) t := time.NewTicker(d)
         if operator not in ("=", ":="):
             for item in left + right:
                 self._value(item)
