@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.endless import endless_range
+from leaklint_gopy.frontends.go.counts import few_iterations, integer
 from leaklint_gopy.frontends.go.expr import _args, _composite_values_of, _items, receives
 from leaklint_gopy.frontends.go.guards import _guards, flag_test, flag_value, message_guards, receiver_state
 from leaklint_gopy.frontends.go.literals import disjunction, param_field_state
@@ -199,6 +200,14 @@ class ControlFlowLowerer:
     def _package_path(self, name: str) -> str:
         """Returns the import path `name` stands for, "" when it is not a package here."""
         return self.scope.imports[name] if self._is_package(name) else ""
+    def _count_of(self, name: str) -> int | None:
+        """Returns the integer `name` holds here when the source fixes it: a constant of the function
+        or its package (`const N = 3`), or a local declared with one (`nconn := maxBadConnRetries + 1`)."""
+        if name in self.counts:
+            return self.counts[name]
+        if name in self.locals or name in self.outer:
+            return None  # Ex) func f(N int) { ... }   (shadows the constant)
+        return self.scope.package.integers.get(name)
 
     def _for(self, node: Node, label: str) -> None:
         # Ex) for i := 0; i < n; i++ { ... }   Ex) for _, u := range urls { ... }   Ex) for { ... }
@@ -240,7 +249,7 @@ class ControlFlowLowerer:
             self.cfg.jump(after)  # (a range over a ticker's channel ends only by a break or a return)
         self.cfg.goto(body_block)
         loop = _Loop(label, after, step, depth=len(self.shadows),
-                     bounded=_few_iterations(clause, self._table(clause)))
+                     bounded=few_iterations(node, clause, self._table(clause), self._count_of))
         self.loops.append(loop)
         self.breakables.append(loop)
         body = node.child_by_field_name("body")
@@ -492,17 +501,11 @@ def _runs_at_least_once(clause: Node | None) -> bool:
     if len(names) != 1 or len(values) != 1 or left is None or right is None or text(left) != text(names[0]) \
             or values[0].type != "int_literal" or right.type != "int_literal":
         return False
-    start, bound = _integer(text(values[0])), _integer(text(right))
+    start, bound = integer(text(values[0])), integer(text(right))
     if start is None or bound is None:
         return False
     return {"<": start < bound, "<=": start <= bound, ">": start > bound, ">=": start >= bound,
             "!=": start != bound}.get(operator, False)
-
-
-# A loop that runs at most this many times, as written, holds at most as many deferred resources:
-# a test opening five connections at once (`for i := 0; i < 5; i++ { ...; defer nc.Close() }`)
-# keeps them on purpose, and nothing grows with the input.
-_FEW = 64
 
 
 def _table_literal(value: Node | None) -> Node | None:
@@ -510,42 +513,6 @@ def _table_literal(value: Node | None) -> Node | None:
     while value is not None and value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
         value = value.named_children[-1]
     return value if value is not None and value.type == "composite_literal" else None
-
-
-def _few_iterations(clause: Node | None, table: Node | None = None) -> bool:
-    """Reports whether a loop's iterations are a small number fixed in the source: a count between
-    integer literals, `range 5`, or a range over a literal slice or array (`table`: the literal a
-    package-level variable ranged over is initialised with, `for _, tt := range udpTests`)."""
-    if clause is None:
-        return False
-    if clause.type == "range_clause":
-        right = table if table is not None else clause.child_by_field_name("right")
-        if right is not None and right.type == "int_literal":
-            count = _integer(text(right))
-            return count is not None and count <= _FEW
-        return right is not None and right.type == "composite_literal" and len(_composite_items(right)) <= _FEW
-    initializer, condition = clause.child_by_field_name("initializer"), clause.child_by_field_name("condition")
-    if initializer is None or initializer.type != "short_var_declaration" or condition is None \
-            or condition.type != "binary_expression":
-        return False
-    values = _items(initializer.child_by_field_name("right"))
-    right = condition.child_by_field_name("right")
-    if len(values) != 1 or values[0].type != "int_literal" or right is None or right.type != "int_literal":
-        return False
-    start, bound = _integer(text(values[0])), _integer(text(right))
-    return start is not None and bound is not None and abs(bound - start) <= _FEW
-
-
-def _composite_items(literal: Node) -> list[Node]:
-    body = literal.child_by_field_name("body")
-    return [child for child in body.named_children if child.type != "comment"] if body is not None else []
-
-
-def _integer(literal: str) -> int | None:
-    try:
-        return int(literal.replace("_", ""), 0)
-    except ValueError:
-        return None
 
 
 def _type_switch_subject(value: Node | None) -> str | None:

@@ -12,6 +12,7 @@ from functools import cache, partial
 
 from leaklint_gopy import directives
 from leaklint_gopy.frontends.go import regions
+from leaklint_gopy.frontends.go.counts import integer_constants
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
@@ -79,6 +80,8 @@ class GoFrontend:
         cut = [regions.cut(source) for _, source in files]
         for file in cut:
             package.booleans.update(regions.boolean_constants(file))
+            for name, value in integer_constants(file).items():  # (again under another build tag: the larger)
+                package.integers[name] = max(value, package.integers.get(name, value))
         calls = regions.find_calls(cut, Calls(needles, _bare(needles, cut)))
         for lowered, file in zip(out, cut):
             plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)

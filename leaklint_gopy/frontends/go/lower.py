@@ -14,6 +14,7 @@ from tree_sitter import Node
 from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.contexts import Contexts
 from leaklint_gopy.frontends.go.endless import ticker_made
+from leaklint_gopy.frontends.go.counts import changes, constant_value, local_constants
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop, changed_among
@@ -53,6 +54,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         self.captured: set[str] = set()  # names a deferred closure captured: they outlive their block
         self.tables: dict[str, Node] = {}  # locals declared with a composite literal (`tests := []struct{...}{...}`)
         self.tickers: dict[str, str] = {}  # time.Tick channels and time.NewTicker tickers (endless.py)
+        self.counts: dict[str, int] = {}  # constants and locals an integer constant fixes (`const N = 3`, counts.py)
         self.retired: set[str] = set()  # names of closed blocks' variables a closure keeps (see _shadow)
         self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
@@ -280,6 +282,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self.cfg.current = None
             case "inc_dec_statement":
                 self._value(node.named_children[0])
+            case "inc_statement" | "dec_statement" if self.counts:
+                self.counts.pop(text(node.named_children[0]), None)  # Ex) n++   (no longer its constant)
+            case "const_declaration":
+                self.counts.update(local_constants(node, self._count_of))  # Ex) const N = 3
 
     def _expression_statement(self, expr: Node) -> None:
         # Ex) http.Get(u)   (result discarded)
@@ -301,6 +307,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         made = ticker_made(right[0], self._package_path) if len(left) == 1 == len(right) else ""
         if made and left[0].type == "identifier":
             self.tickers[text(left[0])] = made  # Ex) c := time.Tick(d)   Ex) t := time.NewTicker(d)
+        for item in left if self.counts else ():
+            self.counts.pop(text(item), None)  # Ex) n += 1   (no longer the constant it was declared with)
         if operator not in ("=", ":="):
             for item in left + right:
                 self._value(item)
@@ -350,6 +358,9 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
                 self.flags.pop(text(item), None)  # Ex) ok = retry   (what was known of ok no longer holds)
                 self.addresses.pop(text(item), None)
         for item, value_node in zip(left, right):
+            count = constant_value(value_node, self._count_of) if declare and item.type == "identifier" else None
+            if count is not None:
+                self.counts[text(item)] = count  # Ex) nconn := maxBadConnRetries + 1
             if declare and item.type == "identifier" and value_node.type == "composite_literal":
                 self.tables[text(item)] = value_node  # Ex) socketTypeTests := []struct{...}{{...}, {...}}
             elif item.type == "identifier":
@@ -508,7 +519,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         # Ex) resp := <-pw.responseC     Ex) conn, ok := <-l.acceptCh; if !ok { return nil, errClosed }
         ok = targets[1] if len(targets) == 2 and left[1].type == "identifier" else None
         for name in filter(None, targets):
-            for known in (self.flags, self.addresses, self.tables):
+            for known in (self.flags, self.addresses, self.tables, self.counts):
                 known.pop(name, None)
             self.receipts.discard(name)
         if self._receive(value, targets[0], ok) is None:
@@ -678,6 +689,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             for name in names:
                 self._declare(text(name), declared)
                 self.tables.pop(text(name), None)
+                self.counts.pop(text(name), None)
             if values:
                 self._bind(spec, list(names), values, declare=False)
             if len(values) == len(names):
@@ -807,6 +819,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         # Ex) req, _ := NewRequest("GET", ts.URL, nil); go func() { c.Do(req) }()   (the same request)
         inner.requests = {name: notes for name, notes in self.requests.items() if name not in changed}
         inner.rows = {name: table for name, table in self.rows.items() if name not in changed}
+        inner.counts = {name: count for name, count in self.counts.items() if not changes(node, name)}
         inner.contexts = self.contexts.inherited()
         assigned = sorted(changed & identifiers & self.locals)
         # Ex) var resp *http.Response; err = pacer.Call(func() (bool, error) { resp, err = c.Do(req); ... })
