@@ -8,7 +8,7 @@ import ast
 from dataclasses import dataclass, field, replace
 
 from leaklint_gopy.frontends.python import infer
-from leaklint_gopy.frontends.python.calls import short
+from leaklint_gopy.frontends.python.callees import short
 from leaklint_gopy.frontends.python.flags import bound_names
 from leaklint_gopy.ir import UNWINDING, Assign, Call, Edge, Exit, Span
 

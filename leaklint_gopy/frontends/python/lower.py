@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 
 from leaklint_gopy.frontends.python import infer
-from leaklint_gopy.frontends.python.calls import short
+from leaklint_gopy.frontends.python.callees import short
 from leaklint_gopy.frontends.python.classes import ClassInfo
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
 from leaklint_gopy.frontends.python.expr import ExpressionLowerer, free_names
