@@ -187,6 +187,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         depth = len(self.declared)
         self.settled = {name: at for name, at in self.settled.items()
                         if at < depth and name not in self.declared[-1]}
+        for name in self.declared[-1] & (self.counts.keys() | self.tickers.keys()):
+            # Ex) if n < 0 { n := 3 }   (the outer n is not 3 after the brace; what it was is unknown here)
+            self.counts.pop(name, None)
+            self.tickers.pop(name, None)
         self.declared.pop()
         self.contexts.leave()
         for name, _, kind in reversed(self.shadows.pop()):
