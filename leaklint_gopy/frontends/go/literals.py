@@ -107,7 +107,11 @@ class BoundLiterals:
 
     def nonnil(self, name: str) -> bool:
         """Reports whether `name` is bound once, by `:=`, to a value surely not nil (`&T{}`, `new(T)`)."""
-        return name.encode() in self._bound_once()
+        if name.encode() not in self._bound_once() or self._body is None:
+            return False
+        # Ex) a, p := &x, (*int)(nil)   (the text pairs p with &x: the tree says p is no single binding)
+        value = _bound_literal(self._body, name)
+        return value is not None and surely_nonnil(value)
 
     def fields(self, name: str) -> str | None:
         """Returns literal_fields of the one literal `name` is bound to, its fields assigned
