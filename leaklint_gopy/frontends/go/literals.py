@@ -96,7 +96,7 @@ class BoundLiterals:
         self._text: bytes | None = None
         self._once: dict[str, bytes] | None = None  # name bound once, by `:=` -> what its value starts with
         self._set: dict[str, set[str]] = {}  # name -> fields assigned (`opts.NoResponse = quiet`)
-        self._found: dict[str, str | None] = {}
+        self._found: dict[tuple[str, bool], str | None] = {}
 
     @property
     def text(self) -> bytes:
@@ -113,19 +113,27 @@ class BoundLiterals:
         value = _bound_literal(self._body, name)
         return value is not None and surely_nonnil(value)
 
-    def fields(self, name: str) -> str | None:
+    def fields(self, name: str, addressed: bool = False) -> str | None:
         """Returns literal_fields of the one literal `name` is bound to, its fields assigned
-        elsewhere marked unknown (?), or None."""
+        elsewhere marked unknown (?), or None. Starts with "~" (the fields left out are unknown, not
+        false) when the body may change the variable another way: it takes `&name` other than as the
+        noted argument (`addressed`: the argument is `&name`), or calls a method on it."""
         start = self._bound_once().get(name.encode(), b"")
         if not start.endswith(b"{"):
             return None
-        if name not in self._found:
+        if (name, addressed) not in self._found:
             fields = literal_fields(_bound_literal(self._body, name)) if self._body is not None else None
             assigned = self._set.get(name, set())
-            self._found[name] = None if fields is None else " ".join(
+            fields = None if fields is None else " ".join(
                 f"{pair.split('=')[0]}=?" if pair.split("=")[0] in assigned else pair for pair in fields.split()) \
                 + "".join(f" {key}=?" for key in sorted(assigned) if f" {key}=" not in f" {fields}")
-        return self._found[name]
+            # Ex) p := &opts; p.NoResponse = true   Ex) opts.silence()   (a pointer-receiver setter)
+            named = re.escape(name.encode())
+            taken = len(re.findall(rb"&\s*" + named + rb"\b", self.text)) > (1 if addressed else 0)
+            if fields is not None and (taken or re.search(rb"\b" + named + rb"\.\w+\s*\(", self.text)):
+                fields = "~ " + fields.removeprefix("~").strip()
+            self._found[name, addressed] = fields
+        return self._found[name, addressed]
 
     def _bound_once(self) -> dict[bytes, bytes]:
         if self._once is None:

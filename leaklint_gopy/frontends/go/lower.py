@@ -800,9 +800,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             name = node.child_by_field_name("operand") if node.type == "unary_expression" else node
             if fields is None and name is not None and name.type == "identifier" and self.literals is not None \
                     and text(name) in self.locals | self.outer:
-                fields = self.literals.fields(text(name))
+                fields = self.literals.fields(text(name), addressed=name is not node)
             if fields is not None:
-                notes.append(f"{index} {fields}".rstrip())
+                partial = fields.startswith("~")  # the fields left out are unknown, not false
+                notes.append(f"{index}{'~' if partial else ''} {fields.removeprefix('~').strip()}".rstrip())
         return "|".join(notes)
 
     def _closure(self, node: Node, mode: str) -> str:
