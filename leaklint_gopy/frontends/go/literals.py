@@ -68,7 +68,9 @@ def disjunction(condition: Node | None, guards: Guards, params: list[str], body:
 
 def literal_fields(node: Node | None) -> str | None:
     """Returns the fields a keyed struct literal sets (`&rest.Opts{Method: "GET", NoResponse: true}`:
-    "Method=? NoResponse=true"; a boolean literal's value, else ?), or None for anything else."""
+    "Method=? NoResponse=true"; a boolean literal's value, else ?), or None for anything else. The
+    fields of an embedded struct's literal are promoted (`Inner: Inner{Quiet: true}`: "Quiet=true");
+    it starts with "~" (the fields left out are unknown, not false) when such a literal's are."""
     if node is not None and node.type == "unary_expression" and text(node.children[0]) == "&":
         node = node.child_by_field_name("operand")
     if node is None or node.type != "composite_literal" or not _is_struct_literal(node):
@@ -76,7 +78,25 @@ def literal_fields(node: Node | None) -> str | None:
     pairs = _keyed_values(node)
     if any(not key for key, _ in pairs):
         return None  # Ex) &file{fd, name}   (positional: no field is left to its zero value)
-    return " ".join(f"{key}={text(value) if value.type in ('true', 'false') else '?'}" for key, value in pairs)
+    fields = {key: text(value) if value.type in ("true", "false") else "?" for key, value in pairs}
+    partial = False
+    for key, value in pairs:
+        if _embedded_literal(key, value):
+            # Ex) &Opts{Inner: Inner{Quiet: true}}   (opts.Quiet is Inner's, not left out of Opts)
+            promoted = literal_fields(value)
+            partial |= promoted is None or promoted.startswith("~")
+            for pair in (promoted or "").removeprefix("~").split():
+                fields.setdefault(*pair.split("=", 1))
+    return ("~ " if partial else "") + " ".join(f"{key}={value}" for key, value in fields.items())
+
+
+def _embedded_literal(key: str, value: Node) -> bool:
+    """Reports whether a keyed value is a struct literal (or its address) of the type the key names:
+    the literal of an embedded field (`Inner: Inner{...}`, `Base: &pkg.Base{...}`)."""
+    if value.type == "unary_expression" and text(value.children[0]) == "&":
+        value = value.child_by_field_name("operand")
+    kind = value.child_by_field_name("type") if value is not None and value.type == "composite_literal" else None
+    return kind is not None and text(kind).split("[")[0].split(".")[-1] == key
 
 
 # One pass over a body's text finds every binding: `a, b := ...`, `x = ...`, `var x ...`, and what
