@@ -216,7 +216,9 @@ class FunctionAnalysis(Lifetimes, CallFlow, OwnedFields, Closures):
     def _op(self, op, state: State, report: Reporter) -> State:
         """Applies one op; markers (deferred closures' names, see _capture) pass through untouched."""
         if isinstance(op, Call) and op.callee == "?func" and op.kwargs:
-            joined_calls = self._bound.setdefault(id(op), bound_calls(op, self.function))
+            joined_calls = self._bound.get(id(op))
+            if joined_calls is None:  # computed once per op (setdefault would compute it every time)
+                joined_calls = self._bound[id(op)] = bound_calls(op, self.function)
             if joined_calls:
                 return self._joined(joined_calls, state, report)
         if isinstance(op, _PASSIVE) and self._passes_through(op, state):
