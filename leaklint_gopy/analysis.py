@@ -66,8 +66,7 @@ class LeakAnalysis(Effects, ObjectOwners, Oracle):
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, Returned] | None] = {}  # (function, parameter values) -> returns
-        self._nil_tests = NilTests(lambda qualname: self.functions[qualname] if qualname in self.functions else None,
-                                   self.functions.may_return)
+        self._nil_tests = NilTests(self._read_body, self.functions.may_return)
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
@@ -232,6 +231,13 @@ class LeakAnalysis(Effects, ObjectOwners, Oracle):
     def _tree_function(self, qualname: str) -> FunctionIR | None:
         """Returns the function of the tree named `qualname`, None when it is not one."""
         return self.functions[qualname] if qualname in self.functions else None
+
+    def _read_body(self, qualname: str) -> FunctionIR | None:
+        """Returns _tree_function(qualname), recording that the analysis under way relies on its body."""
+        function = self._tree_function(qualname)
+        if function is not None:
+            self._use(qualname)
+        return function
 
     def _summaries(self, qualname: str) -> Summaries:
         return self._shared if self.functions.is_foreign(qualname) else self._local

@@ -55,7 +55,9 @@ class NilTests:
     """Which parameters of tree functions decide a path by their nil-ness or a boolean field."""
 
     def __init__(self, lookup: Callable[[str], FunctionIR | None], returning: Callable[[str], bool]) -> None:
+        # lookup: records that the analysis under way reads the body it returns (see LeakAnalysis._use)
         self._lookup, self._returning = lookup, returning  # returning: may hand a resource to its caller
+        self._read: dict[str, set[str]] = {}  # function -> the bodies its tested() answer was read from
         self._tested: dict[str, Tested] = {}
         self._shared: dict[str, Tested] = {}  # tested both by the function and by a function it passes them to
 
@@ -99,8 +101,11 @@ class NilTests:
         its branches tests, or that it passes to a tree function testing them that may return a
         resource (only what decides a returned resource matters here)."""
         if qualname in self._tested:
+            for read in self._read.get(qualname, ()):
+                self._lookup(read)  # a cached answer relies on those bodies all the same
             return self._tested[qualname]
         self._tested[qualname] = frozenset()  # recursion guard
+        self._read[qualname] = {qualname}
         function = self._lookup(qualname)
         if function is None:
             return frozenset()
@@ -115,6 +120,7 @@ class NilTests:
                     if isinstance(op, Call) and not op.callee.startswith("?") and self._returning(op.callee) else []
                 if passed:
                     inner, both = self.tested(op.callee), self._shared.get(op.callee, frozenset())
+                    self._read[qualname] |= self._read.get(op.callee, set())
                     handed = {(index, suffix) for j, index in passed for k, suffix in inner if k == j}
                     shared |= (handed & found) | {(index, suffix) for j, index in passed for k, suffix in both if k == j}
                     found |= handed
@@ -127,6 +133,8 @@ class NilTests:
         to a copy of itself (`opts = opts.Copy()`, a tree method returning a copy of its receiver)."""
         for block in function.blocks:
             for op in block.ops:
+                if isinstance(op, Call) and op.receiver == name and op.results[:1] == (name,):
+                    self._read.setdefault(function.qualname, set()).add(op.callee)  # read by _copies
                 if name in bound_by(op) and not (isinstance(op, Call) and op.receiver == name
                                                  and op.results[:1] == (name,) and self._copies(op.callee)):
                     return False
