@@ -124,7 +124,9 @@ class PackageTypes:
         """Reports whether `callee` (`key.F`, `key.T.M`) belongs to a package of the tree."""
         if self._tree_keys is None:
             self._tree_keys = frozenset(self.tree_packages.values()) | {self.key}
-        return callee[:callee.find(".", callee.rfind("/") + 1)] in self._tree_keys
+        # Ex) gopkg.in/yaml.v3.Decoder.Decode   (the package is the longest key before a dot, not the first)
+        start = callee.rfind("/") + 1
+        return any(callee[:at] in self._tree_keys for at, char in enumerate(callee[start:], start) if char == ".")
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
