@@ -2,9 +2,10 @@
 what a call's notes fix of a callee's tests (nonnil.py)."""
 from __future__ import annotations
 
+from leaklint_gopy.frontends.go.frontend import GoFrontend
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.ir import Call, Span
-from leaklint_gopy.nonnil import marked
+from leaklint_gopy.nonnil import NilTests, marked
 
 SOURCE = b"""package rest
 
@@ -50,3 +51,39 @@ def test_a_callers_assumptions_reach_its_callee_as_notes() -> None:
     call = Call(span, "example.com/rest.Client.callCodec", "callCodec", "api", ("opts", "response", "DecodeJSON"))
     noted = marked(call, {"response": True, "opts.NoResponse": False})
     assert dict(noted.kwargs) == {"nonnil": "1", "fields": "0~ NoResponse=false"}
+
+
+HANDING = b"""package app
+
+import "net/http"
+
+type Opts struct{ Quiet bool }
+
+func inner(c *http.Client, u string, opts *Opts) (*http.Response, error) {
+	resp, err := c.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Quiet {
+		return resp, nil
+	}
+	resp.Body.Close()
+	return nil, nil
+}
+
+func outer(c *http.Client, u string, opts *Opts) (*http.Response, error) {
+	return inner(c, u, opts)
+}
+"""
+
+
+def test_a_cached_tested_answer_reads_again_every_body_it_came_from() -> None:
+    (lowered,) = GoFrontend().lower_package("example.com/app", [("app.go", HANDING)], {}, frozenset({b"Get", b"Close"}))
+    functions = {function.qualname: function for function in lowered.functions}
+    read: list[str] = []
+    tests = NilTests(lambda qualname: read.append(qualname) or functions.get(qualname), functions.__contains__)
+    assert tests.tested("example.com/app.outer") == {(2, ".Quiet")}  # handed to inner, which tests it
+    read.clear()
+    assert tests.tested("example.com/app.outer") == {(2, ".Quiet")}
+    # (the lookup records a body the analysis under way relies on: a cached answer relies on both)
+    assert sorted(read) == ["example.com/app.inner", "example.com/app.outer"]
