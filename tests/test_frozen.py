@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pickle
-from dataclasses import FrozenInstanceError, dataclass, field, replace
+from dataclasses import FrozenInstanceError, dataclass, field, fields, replace
 
 import pytest
 
@@ -24,6 +24,22 @@ class _Fast:
     name: str
     count: int = 0
     tags: tuple[str, ...] = ()
+
+
+def _installed(cls: type) -> bool:
+    """Reports whether `cls.__init__` is fast_init's: it sets each field through its slot's
+    descriptor (`_set0`, `_set1`, ...), never through `object.__setattr__` as the generated one does."""
+    names = cls.__init__.__code__.co_names
+    return "__setattr__" not in names and names == tuple(f"_set{i}" for i in range(len(fields(cls))))
+
+
+def test_the_fast_init_replaces_the_generated_one():
+    assert _installed(_Fast) and not _installed(_Plain)
+
+
+@pytest.mark.parametrize("cls", [Span, Call, Fact], ids=lambda cls: cls.__name__)
+def test_the_fast_init_is_installed_on_the_hot_values(cls: type):
+    assert _installed(cls), f"{cls.__name__}.__init__ is not fast_init's"
 
 
 def test_values_equal_hash_and_print_as_the_generated_init_builds_them():

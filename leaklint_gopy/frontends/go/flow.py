@@ -200,6 +200,7 @@ class ControlFlowLowerer:
     def _package_path(self, name: str) -> str:
         """Returns the import path `name` stands for, "" when it is not a package here."""
         return self.scope.imports[name] if self._is_package(name) else ""
+
     def _count_of(self, name: str) -> int | None:
         """Returns the integer `name` holds here when the source fixes it: a constant of the function
         or its package (`const N = 3`), or a local declared with one (`nconn := maxBadConnRetries + 1`)."""

@@ -1,15 +1,16 @@
-"""Tests of a local name against a constant (`if file == '-':`) that a function repeats: while the
-name is not rebound, each repetition takes the branch the first one took, so what was acquired
-only under one outcome is absent under the other (`if file != '-': fp.close()` closes every file
-opened where `file != '-'`). It owns recognising such tests and the flags they put on edges and
-calls (ir.Guard kinds "true"/"false", `("flag", "key=true")` kwargs, as the Go front-end's fixed
-flags), and tests of a descriptor against the standard streams' numbers (`if fd > 2:`); it never
-emits IR itself.
+"""Tests of a name against a constant (`if file == '-':`) that a function repeats: while the name
+(bound once in the function, or once in the module and declared `global` nowhere) is not rebound,
+each repetition takes the branch the first one took, so what was acquired only under one outcome
+is absent under the other (`if file != '-': fp.close()` closes every file opened where
+`file != '-'`). It owns recognising such tests and the flags they put on edges and calls (ir.Guard
+kinds "true"/"false", `("flag", "key=true")` kwargs, as the Go front-end's fixed flags), and tests
+of a descriptor against the standard streams' numbers (`if fd > 2:`); it never emits IR itself.
 """
 from __future__ import annotations
 
 import ast
 from collections import Counter
+from collections.abc import Callable
 
 from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.ir import Guard
@@ -38,18 +39,23 @@ def flags(known: dict[str, bool]) -> tuple[tuple[str, str], ...]:
 
 class Bindings:
     """How often each name is bound in one function (parameters, assignments, loop targets,
-    imports, handlers, nested definitions), counted once on first use."""
+    imports, handlers, nested definitions), counted once on first use; `module` returns the
+    module's own counts (module_bindings), asked only for a name the function never binds."""
 
-    def __init__(self, node: ast.AST) -> None:
+    def __init__(self, node: ast.AST, module: Callable[[], Counter[str]]) -> None:
         self.node = node
+        self.module = module
         self.counts: Counter[str] | None = None
 
     def once(self, name: str) -> bool:
-        """Reports whether the function binds `name` at most once: every repeated test of it
-        between that binding and the next run of it sees the same value."""
+        """Reports whether `name` is bound exactly once, in the function or else in the module
+        with no function declaring it `global`: every repeated test of it between that binding
+        and the next run of it sees the same value (a call between two tests may run a function
+        that rebinds a global one)."""
         if self.counts is None:
-            self.counts = _count(self.node)
-        return self.counts[name] <= 1
+            self.counts = self.module() if isinstance(self.node, ast.Module) else _count(self.node)
+        count = self.counts[name]
+        return count == 1 or (count == 0 and self.module()[name] == 1)
 
 
 def _count(node: ast.AST) -> Counter[str]:
@@ -60,16 +66,45 @@ def _count(node: ast.AST) -> Counter[str]:
                                       arguments.vararg, arguments.kwarg) if a is not None)
     for child in walk(node):
         match child:
-            case ast.Name(ctx=ast.Store() | ast.Del()):
-                counts[child.id] += 1
-            case ast.ExceptHandler(name=str() as name) | ast.FunctionDef(name=name) | \
-                    ast.AsyncFunctionDef(name=name) | ast.ClassDef(name=name):
-                counts[name] += 1
-            case ast.alias(name=imported, asname=alias):
-                counts[alias or imported.split(".")[0]] += 1
             case ast.Global(names=names) | ast.Nonlocal(names=names):
                 counts.update(dict.fromkeys(names, 2))  # bound elsewhere too
+            case ast.FunctionDef(name=name) | ast.AsyncFunctionDef(name=name) | ast.ClassDef(name=name):
+                counts[name] += 1
+            case _:
+                _bind(child, counts)
     return counts
+
+
+def module_bindings(tree: ast.Module) -> Counter[str]:
+    """Returns how often a module binds each name at its top level (not inside its functions and
+    classes), a name some function declares `global` counted twice: that function rebinds it."""
+    counts: Counter[str] = Counter()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        match node:
+            case ast.FunctionDef(name=name) | ast.AsyncFunctionDef(name=name) | ast.ClassDef(name=name):
+                counts[name] += 1
+                declared = (n.names for n in ast.walk(node) if isinstance(n, ast.Global))
+                counts.update(dict.fromkeys((name for names in declared for name in names), 2))
+                continue
+            case ast.Lambda():
+                continue
+        _bind(node, counts)
+        stack.extend(ast.iter_child_nodes(node))
+    return counts
+
+
+def _bind(node: ast.AST, counts: Counter[str]) -> None:
+    """Counts the name `node` binds in the scope it is in (an assignment target, a handler's or an
+    import's name)."""
+    match node:
+        case ast.Name(ctx=ast.Store() | ast.Del()):
+            counts[node.id] += 1
+        case ast.ExceptHandler(name=str() as name):
+            counts[name] += 1
+        case ast.alias(name=imported, asname=alias):
+            counts[alias or imported.split(".")[0]] += 1
 
 
 def standard_stream_test(test: ast.expr) -> tuple[ast.expr, bool] | None:

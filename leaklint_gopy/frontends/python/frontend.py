@@ -123,7 +123,7 @@ def _lower_module(lowered: LoweredFile, scope: ModuleScope, tree: ast.Module, so
     lowered now, every other one lazily; `tree_names` are the acquiring names of other tree
     modules that it calls (see acquirers.py)."""
     positions = Positions(lowered.path, source)
-    unit = ModuleUnit(scope, positions, needles.words, needles.patterns)
+    unit = ModuleUnit(scope, positions, needles.words, needles.patterns, tree=tree)
     definitions = list(_definitions(scope))
     eager, mentions = _eager(scope, definitions, positions, needles, modules, tree_names) if checked \
         else (set(), None)

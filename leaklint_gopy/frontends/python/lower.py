@@ -58,7 +58,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         """Returns the FunctionIR of a function, or of a module's top-level statements."""
         self.frames: list[Frame] = []
         self.flags = Flags()
-        self.bindings = constant_tests.Bindings(node)
+        self.bindings = constant_tests.Bindings(node, self.unit.module_bindings)
         self.switches = literal_switches(node) if self.unit.may_switch(node) else frozenset()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
@@ -378,7 +378,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.cfg.start(after)
 
     def _constant(self, test: ast.expr) -> tuple[str, bool] | None:
-        """Returns the key and sense of a constant test of a name bound at most once (constant_tests)."""
+        """Returns the key and sense of a constant test of a name bound once (constant_tests)."""
         tested = constant_tests.constant_test(test)
         if tested is None or tested[1] in self.constants or not self.bindings.once(tested[0]):
             return None

@@ -4,8 +4,10 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from leaklint_gopy.frontends.python.constant_tests import module_bindings
 from leaklint_gopy.frontends.python.infer import swapped_by
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.names import ModuleScope
@@ -76,6 +78,8 @@ class ModuleUnit:
     switch_lines: list[int] | None = None  # lines that may bind a name to True (see may_switch)
     swapped: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)  # node id -> (node, swaps)
     green_threads: bool | None = None  # whether the module runs on green threads (see green)
+    tree: ast.Module | None = None  # the parsed module
+    top_bindings: Counter[str] | None = None  # see module_bindings
 
     def green(self) -> bool:
         """Reports whether the module runs on green threads: it imports gevent, eventlet or
@@ -87,6 +91,12 @@ class ModuleUnit:
                                           if self.scope.kinds.get(name) == "import")]
             self.green_threads = any(not _GREEN.isdisjoint(target.split(".")) for target in targets)
         return self.green_threads
+
+    def module_bindings(self) -> Counter[str]:
+        """Returns how often the module binds each name (constant_tests.module_bindings), computed once."""
+        if self.top_bindings is None:
+            self.top_bindings = module_bindings(self.tree) if self.tree is not None else Counter()
+        return self.top_bindings
 
     def swaps(self, node: ast.AST) -> frozenset[str]:
         """Returns the calls a tree function's `http.client.HTTPConnection = ...` makes inert
