@@ -7,6 +7,7 @@ owners in objectowners.py, their store in summaries.py. It never parses and neve
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import replace
 
 from leaklint_gopy.cycles import Cycles
@@ -66,7 +67,10 @@ class LeakAnalysis(Effects, ObjectOwners, Oracle):
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, Returned] | None] = {}  # (function, parameter values) -> returns
-        self._nil_tests = NilTests(self._read_body, self.functions.may_return)
+        # (through a weak reference: a cycle back to this engine would keep the package's IR alive past
+        # its check, frozen by checker.check_package's gc.freeze for the rest of the run)
+        read_body = weakref.WeakMethod(self._read_body)
+        self._nil_tests = NilTests(lambda qualname: read_body()(qualname), self.functions.may_return)
 
     # -- the oracle ---------------------------------------------------------------------------
     def specs(self) -> list[RuleSpec]:
