@@ -8,12 +8,18 @@ from leaklint_gopy.frontends.go.typeinfo import text
 from leaklint_gopy.ir import Guard
 
 
+def unparenthesized(node: Node | None) -> Node | None:
+    """Returns the expression inside any parentheses around `node` (`((err == nil))`: the comparison)."""
+    while node is not None and node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    return node
+
+
 def _guards(condition: Node | None, known: dict[str, bool] | None = None) -> tuple[Guard | None, Guard | None]:
     """Returns what the true and false edges of `if condition` prove about nil-ness, given the
     boolean variables whose value is `known` where the condition is tested."""
     # Ex) err != nil     Ex) resp == nil     Ex) (err == nil)
-    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
-        condition = condition.named_children[0]
+    condition = unparenthesized(condition)
     if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
         true, false = _guards(condition.child_by_field_name("operand"), known)
         return (false, true)
@@ -74,8 +80,7 @@ def message_guards(condition: Node | None, texts: dict[str, str],
     """Returns the guards of comparing an error's text with a message that no nil error prints
     (`if got := fmt.Sprint(err); got != want`), given the variables holding error texts (`texts`:
     name -> error) and messages; None when the condition is not such a comparison."""
-    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
-        condition = condition.named_children[0]
+    condition = unparenthesized(condition)
     if condition is None or condition.type != "binary_expression":
         return None
     operator = text(condition.child_by_field_name("operator"))
@@ -119,8 +124,7 @@ def is_message(node: Node | None) -> bool:
 def flag_test(condition: Node | None) -> tuple[str, bool] | None:
     """Returns the boolean variable a condition tests and the value that makes it true (`ok`,
     `!ok`), if it is only that."""
-    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
-        condition = condition.named_children[0]
+    condition = unparenthesized(condition)
     if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
         inner = flag_test(condition.child_by_field_name("operand"))
         return (inner[0], not inner[1]) if inner else None
@@ -131,8 +135,7 @@ def receiver_state(condition: Node | None, receiver: str) -> tuple[str, bool] | 
     """Returns the state of a method's own object that a condition only tests (`c.closed`,
     `!c.flags.isSet(closeConnection)`, `a.isClosed()`) and the value that makes it true, if it is
     only that: the state's path, or the text of the call testing it."""
-    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
-        condition = condition.named_children[0]
+    condition = unparenthesized(condition)
     if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
         inner = receiver_state(condition.child_by_field_name("operand"), receiver)
         return (inner[0], not inner[1]) if inner else None

@@ -11,7 +11,7 @@ import re
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _is_struct_literal, _keyed_values
-from leaklint_gopy.frontends.go.guards import _conjoin, _guards, _plain_path
+from leaklint_gopy.frontends.go.guards import _conjoin, _guards, _plain_path, unparenthesized
 from leaklint_gopy.frontends.go.typeinfo import text
 from leaklint_gopy.ir import Guard
 
@@ -21,8 +21,7 @@ Guards = tuple[Guard | None, Guard | None]
 def param_field_state(condition: Node | None, params: list[str], body: Node | None) -> tuple[str, bool] | None:
     """Returns the boolean field of a parameter a condition only tests (`opts.NoResponse`,
     `!opts.NoResponse`) and the value making it true, when the function never assigns that field."""
-    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
-        condition = condition.named_children[0]
+    condition = unparenthesized(condition)
     if condition is not None and condition.type == "unary_expression" and text(condition.children[0]) == "!":
         inner = param_field_state(condition.child_by_field_name("operand"), params, body)
         return (inner[0], not inner[1]) if inner else None
@@ -54,8 +53,7 @@ def disjunction(condition: Node | None, guards: Guards, params: list[str], body:
     """Returns the guards of the two tests of `if a || b` taken one after the other, when the
     condition's true edge proves nothing as a whole but one operand's does (`response == nil ||
     opts.NoResponse`): each way into the branch then keeps what it proves."""
-    while condition is not None and condition.type == "parenthesized_expression" and condition.named_children:
-        condition = condition.named_children[0]
+    condition = unparenthesized(condition)
     if condition is None or condition.type != "binary_expression" or guards[0] is not None \
             or text(condition.child_by_field_name("operator")) != "||":
         return None

@@ -18,7 +18,7 @@ from leaklint_gopy.frontends.go.counts import changes, constant_value, local_con
 from leaklint_gopy.frontends.go.expr import (_BUILTINS, _NOT_PATHS, ExpressionLowerer, Positions, _args, _identifiers, _items,
                                        _keyed_values, _response_names, _served_by, receives)
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop, changed_among
-from leaklint_gopy.frontends.go.guards import error_text, is_message
+from leaklint_gopy.frontends.go.guards import error_text, is_message, unparenthesized
 from leaklint_gopy.frontends.go.literals import BoundLiterals, literal_fields, surely_nonnil
 from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing, silent_server
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_METHODS, LOCAL_ADDRESSES, TEST_FAILURES, FileScope, result_nodes, text,
@@ -422,13 +422,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
     def _own_address(self, value: Node) -> bool:
         """Reports whether a type assertion asks a socket's own address for its network's type
         (`udpConn.LocalAddr().(*net.UDPAddr)` on a connection from net.ListenUDP)."""
-        while value.type == "parenthesized_expression" and value.named_children:
-            value = value.named_children[0]
+        value = unparenthesized(value)
         if value.type != "type_assertion_expression":
             return False
-        call = value.child_by_field_name("operand")
-        while call is not None and call.type == "parenthesized_expression" and call.named_children:
-            call = call.named_children[0]
+        call = unparenthesized(value.child_by_field_name("operand"))
         function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
         if function is None or function.type != "selector_expression" \
                 or text(function.child_by_field_name("field")) not in ("LocalAddr", "Addr"):
