@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from leaklint_gopy import __version__
-from leaklint_gopy.finding import Edit, Finding, Fix, Location
-from leaklint_gopy.ir import Directive, FileError, Span
+from leaklint_gopy.filesystem import temporary_file
+from leaklint_gopy.finding import Directive, Edit, FileError, Finding, Fix, Location, Span
 
 FORMAT = 6
 # What reading a damaged entry can raise: bad types, `1e999` (int(inf)), nesting deeper than the parser.
@@ -118,7 +117,7 @@ def write_bytes_atomically(path: Path, data: bytes) -> bool:
     write_atomically)."""
     try:
         path.parent.mkdir(exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        fd, temporary = temporary_file(str(path.parent), ".tmp-", ".json")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

@@ -6,7 +6,6 @@ analysis; the CLI lays its own flags over a Config (the command line wins).
 """
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from dataclasses import dataclass, replace
@@ -125,6 +124,8 @@ class _Parser:
     def parse(self, data: dict[str, Any]) -> Config:
         for key in data:
             if key not in self.KEYS:
+                import difflib
+
                 close = difflib.get_close_matches(key.replace("_", "-"), self.KEYS, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ConfigError(f"{self.path}: unknown key {self.prefix}{key}{hint}")

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from leaklint_gopy.finding import Finding
-from leaklint_gopy.ir import Directive, Span
+from leaklint_gopy.finding import Directive, Finding, Span
 
 _CODE = r"[A-Z]{2}\d{3}"
 ALL = ("ALL",)  # the codes of a directive that suppresses every rule (bare noqa, bare nolint)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from leaklint_gopy.filesystem import Missing, Unreadable, kind, read_head, read_regular
-from leaklint_gopy.ir import FileError
+from leaklint_gopy.finding import FileError
 
 LANGUAGES = {".go": "go", ".py": "python", ".pyi": None}
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules", "__pycache__", "site-packages"})

@@ -22,7 +22,7 @@ from typing import Any
 from leaklint_gopy.cache import MALFORMED, keep_newest, mark, write_atomically
 from leaklint_gopy import discovery
 from leaklint_gopy.discovery import SourceFile, Watch, discover
-from leaklint_gopy.ir import FileError
+from leaklint_gopy.finding import FileError
 
 MAX_WALKS = 16  # one per set of paths and options
 RACY_SECONDS = 2.0

@@ -11,6 +11,7 @@ import gc
 import hashlib
 import os
 import re
+import sys
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -20,8 +21,7 @@ from leaklint_gopy import directives
 from leaklint_gopy.cache import PackageResult
 from leaklint_gopy.discovery import SourceFile, discover, is_test_file, module_root
 from leaklint_gopy.frontends.go.modules import Dependencies
-from leaklint_gopy.finding import Finding, RunResult
-from leaklint_gopy.ir import FileError
+from leaklint_gopy.finding import FileError, Finding, RunResult
 from leaklint_gopy.results import grade_unread, with_report_facts
 from leaklint_gopy.sources import MAX_FILE_BYTES, read_source, usable_source
 from leaklint_gopy.spec import RuleSpec
@@ -135,9 +135,9 @@ class Plan:
 def plan(paths: list[str], settings: Settings) -> Plan:
     """Returns the run of `paths` up to reading its packages (see Plan): finds the files and asks
     the stat index which packages are unchanged."""
-    from leaklint_gopy.report import source
-
-    source.forget()  # the report facts stored with results are read afresh (see results.with_report_facts)
+    source = sys.modules.get("leaklint_gopy.report.source")  # (a replayed run never imports it)
+    if source is not None:
+        source.forget()  # the report facts stored with results are read afresh (see results.with_report_facts)
     # What an earlier run's checks froze in this process (a language server's) is collectable again;
     # this run's stays frozen to its end: a full collection at exit would scan it (1.4 s of CPU
     # after a --jobs 1 run over the standard library, were it unfrozen there).

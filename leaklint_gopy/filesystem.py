@@ -1,6 +1,7 @@
 """Reading files of trees leaklint does not control: only regular files are opened (a FIFO would
 block and a device never end), never for more than a bound, and every failure is one line of
-reason. It knows nothing about languages or about what the bytes mean.
+reason; and the temporary files that writes go through (without importing tempfile, whose imports
+cost a warm run 9 ms). It knows nothing about languages or about what the bytes mean.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import stat
 
 _KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+_CREATE = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+           | getattr(os, "O_BINARY", 0))  # as tempfile.mkstemp opens
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -107,3 +110,15 @@ def read_text(path: str | os.PathLike[str], limit: int = 16 * 1024 * 1024, named
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Unreadable(f"invalid UTF-8 at byte {exc.start}") from None
+
+
+def temporary_file(directory: str, prefix: str, suffix: str) -> tuple[int, str]:
+    """Returns (descriptor, path) of a new file in `directory`, readable and writable by its owner
+    only, under a random name no other file had: what tempfile.mkstemp returns. Raises OSError."""
+    for _ in range(100):
+        path = os.path.join(directory, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(path, _CREATE, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no unused temporary name in {directory}")

@@ -1,10 +1,55 @@
-"""The Finding value: one leaked acquisition, as reporters and the baseline see it."""
+"""The model, the bottom layer: the position type (Span), a file that could not be analysed
+(FileError), an in-source suppression (Directive) and the Finding value, one leaked acquisition, as
+reporters and the baseline see it. It imports nothing of leaklint but frozen.py."""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 
-from leaklint_gopy.ir import Span
+from leaklint_gopy.frozen import fast_init
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A source range: 1-based lines and 1-based columns counted in code points."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """An in-source suppression: on `line` (through `last` when it covers a declaration), `codes`
+    are ignored (empty: malformed, kept for reporting; `("ALL",)`: every rule)."""
+
+    line: int
+    codes: tuple[str, ...]
+    reason: str
+    span: Span
+    last: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file that could not be read or parsed, and why, in one line.
+
+    `severity` is `error` when findings of the file may be missing (it fails the run), `warning`
+    when nothing was missed: a Go file whose other declarations were analysed (its message ends
+    with PARTIAL), or a file unreadable but calling no acquisition.
+    """
+
+    path: str
+    message: str
+    line: int = 1
+    col: int = 1
+    severity: str = "error"
+
+
+PARTIAL = "(the rest of the file is analysed)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leaklint_gopy.ir import PARTIAL, FileError
+from leaklint_gopy.finding import PARTIAL, FileError
 
 if TYPE_CHECKING:
     from leaklint_gopy.ir import FunctionIR, LoweredFile

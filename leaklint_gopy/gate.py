@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from leaklint_gopy.baseline import Entry
     from leaklint_gopy.config import Config
     from leaklint_gopy.gitdiff import Changes
-    from leaklint_gopy.finding import Span
-    from leaklint_gopy.ir import Directive, FileError
+    from leaklint_gopy.finding import Directive, FileError, Span
     from leaklint_gopy.spec import RuleSpec
 
 RANK = {"note": 0, "warning": 1, "error": 2}

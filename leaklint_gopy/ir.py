@@ -10,19 +10,8 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Literal, Protocol, TypeAlias
 
+from leaklint_gopy.finding import PARTIAL, Directive, FileError, Span  # (the model's: re-exported here)
 from leaklint_gopy.frozen import fast_init
-
-
-@fast_init
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A source range: 1-based lines and 1-based columns counted in code points."""
-
-    path: str
-    line: int
-    col: int
-    end_line: int
-    end_col: int
 
 
 @fast_init
@@ -239,37 +228,6 @@ class FunctionIR:
     # A Python @contextmanager generator: leaving its with-block resumes it, and what its end still
     # holds of the value it yielded is the with's (returned), so the with's exit releases nothing more
     managed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Directive:
-    """An in-source suppression: on `line` (through `last` when it covers a declaration), `codes`
-    are ignored (empty: malformed, kept for reporting; `("ALL",)`: every rule)."""
-
-    line: int
-    codes: tuple[str, ...]
-    reason: str
-    span: Span
-    last: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class FileError:
-    """A file that could not be read or parsed, and why, in one line.
-
-    `severity` is `error` when findings of the file may be missing (it fails the run), `warning`
-    when nothing was missed: a Go file whose other declarations were analysed (its message ends
-    with PARTIAL), or a file unreadable but calling no acquisition.
-    """
-
-    path: str
-    message: str
-    line: int = 1
-    col: int = 1
-    severity: str = "error"
-
-
-PARTIAL = "(the rest of the file is analysed)"
 
 
 @dataclass(slots=True)

@@ -3,7 +3,7 @@ resource, the variable, the call and the exit, and the note at each exit."""
 from __future__ import annotations
 
 from leaklint_gopy.facts import Leak, Site
-from leaklint_gopy.ir import Span
+from leaklint_gopy.finding import Span
 
 
 _EXIT_PHRASES = {

@@ -11,10 +11,10 @@ import io
 import os
 import stat
 import sys
-import tempfile
 from typing import TextIO
 
 from leaklint_gopy.config import UsageError
+from leaklint_gopy.filesystem import temporary_file
 
 
 _pending: set[ReportTarget] = set()  # targets whose temporary file is not yet renamed into place
@@ -59,7 +59,7 @@ class ReportTarget:
         """Returns a target writing to a temporary file in the directory of `path` (a symlink's target)."""
         real = os.path.realpath(path)
         directory, name = os.path.split(real)
-        fd, temporary = _opened(path, lambda: tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.", suffix=".tmp"))
+        fd, temporary = _opened(path, lambda: temporary_file(directory or ".", f".{name}.", ".tmp"))
         os.fchmod(fd, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
         return cls(path, io.open(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n"), temporary, real)
 

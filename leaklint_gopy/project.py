@@ -152,10 +152,8 @@ class Project:
             tests=config.tests if args.tests is None else args.tests, stdin=stdin, max_file_bytes=args.max_file_size,
             time_limit=args.file_time_limit, generated=_given(args.generated, config.generated),
             fixes=_wants_fixes(args, config))
-        from leaklint_gopy.dependents import dependents
-
         named_files = [p for p in paths if os.path.isfile(p)]
-        callers = dependents(named_files) if named_files and not stdin else []
+        callers = _dependents(named_files) if named_files and not stdin else []
         context = [p for p in package_context(paths, stdin[0] if stdin else None) if p not in set(callers)]
         return cls(paths, context, config, rules, enabled, settings, repo or root, callers)
 
@@ -215,6 +213,13 @@ class Project:
     def _git_cwd(self) -> str:
         first = Path(os.path.abspath(self.paths[0]))
         return str(first if first.is_dir() else first.parent)
+
+
+def _dependents(named_files: list[str]) -> list[str]:
+    """Returns dependents.dependents(named_files), imported only when files are named."""
+    from leaklint_gopy.dependents import dependents
+
+    return dependents(named_files)
 
 
 def _wants_fixes(args, config) -> bool:

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from leaklint_gopy.cache import PackageResult
     from leaklint_gopy.discovery import SourceFile
-    from leaklint_gopy.finding import Finding
-    from leaklint_gopy.ir import FileError
+    from leaklint_gopy.finding import FileError, Finding
     from leaklint_gopy.spec import RuleSpec
 
 

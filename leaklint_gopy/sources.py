@@ -7,7 +7,7 @@ from __future__ import annotations
 import codecs
 
 from leaklint_gopy.filesystem import TooLarge, Unreadable, read_regular
-from leaklint_gopy.ir import FileError
+from leaklint_gopy.finding import FileError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 

@@ -99,7 +99,7 @@ def test_a_full_cache_directory_still_gives_results(tree: Path, monkeypatch: pyt
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cache.tempfile, "mkstemp", full)
+    monkeypatch.setattr(cache, "temporary_file", full)
     assert findings(capsys) == ["a.py:5:9: LL201"]
     assert findings(capsys) == ["a.py:5:9: LL201"]
 

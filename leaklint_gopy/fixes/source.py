@@ -5,8 +5,7 @@ from __future__ import annotations
 import bisect
 import difflib
 
-from leaklint_gopy.finding import Edit, Fix
-from leaklint_gopy.ir import Span
+from leaklint_gopy.finding import Edit, Fix, Span
 
 
 class SourceText:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from leaklint_gopy import docs
-from leaklint_gopy.finding import Finding, Fix
-from leaklint_gopy.ir import Span
+from leaklint_gopy.finding import Finding, Fix, Span
 from leaklint_gopy.spec import RuleSpec
 
 _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,

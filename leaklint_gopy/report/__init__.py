@@ -13,8 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from leaklint_gopy.finding import Finding, Location, RunResult
-    from leaklint_gopy.ir import Directive, FileError
+    from leaklint_gopy.finding import Directive, FileError, Finding, Location, RunResult
 
 # name -> "module:attribute"; the attribute is a Reporter
 REPORTERS: dict[str, str] = {

@@ -13,8 +13,7 @@ from leaklint_gopy.report import (ReportOptions, decodable, error_files, fingerp
 from leaklint_gopy.report.advice import help_text
 
 if TYPE_CHECKING:
-    from leaklint_gopy.finding import Finding, Fix, Location, RunResult
-    from leaklint_gopy.ir import Span
+    from leaklint_gopy.finding import Finding, Fix, Location, RunResult, Span
 
 SCHEMA_VERSION = 1
 

@@ -14,8 +14,7 @@ from leaklint_gopy import docs
 from leaklint_gopy.report import ReportOptions, absolute, decodable, relative_uri, source
 
 if TYPE_CHECKING:
-    from leaklint_gopy.finding import Finding, RunResult
-    from leaklint_gopy.ir import Span
+    from leaklint_gopy.finding import Finding, RunResult, Span
 
 SEVERITY = {"error": "ERROR", "warning": "WARNING", "note": "INFO"}
 SOURCE = {"name": "leaklint", "url": "https://github.com/leaklint/leaklint"}

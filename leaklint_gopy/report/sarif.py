@@ -21,8 +21,7 @@ from leaklint_gopy.report import (UNUSED_RULE, ReportOptions, absolute, fingerpr
                              unused_message)
 
 if TYPE_CHECKING:
-    from leaklint_gopy.finding import Finding, Fix, Location, RunResult
-    from leaklint_gopy.ir import Directive, FileError, Span
+    from leaklint_gopy.finding import Directive, FileError, Finding, Fix, Location, RunResult, Span
     from leaklint_gopy.spec import RuleSpec
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

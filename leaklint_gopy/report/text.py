@@ -14,8 +14,7 @@ from leaklint_gopy.report import (UNUSED_RULE, ReportOptions, absolute, error_fi
 from leaklint_gopy.report.advice import help_text
 
 if TYPE_CHECKING:
-    from leaklint_gopy.finding import Finding, Location, RunResult
-    from leaklint_gopy.ir import Directive
+    from leaklint_gopy.finding import Directive, Finding, Location, RunResult
 
 _LONG_LINE, _CONTEXT = 400, 60  # source lines longer than this are shown around the span only
 _STYLES = {"path": "1", "code": "1;31", "gutter": "1;34", "caret": "1;31", "note": "1;36", "dim": "2", "help": "1;32",

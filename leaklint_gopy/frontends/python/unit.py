@@ -11,7 +11,7 @@ from leaklint_gopy.frontends.python.constant_tests import module_bindings
 from leaklint_gopy.frontends.python.infer import swapped_by
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.names import ModuleScope
-from leaklint_gopy.ir import Span
+from leaklint_gopy.finding import Span
 
 
 # `name = True` at the start of a line or after `;` (literal_switches' candidates; a conservative test)
