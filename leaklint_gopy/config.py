@@ -7,7 +7,6 @@ analysis; the CLI lays its own flags over a Config (the command line wins).
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +95,8 @@ def load(path: Path) -> Config:
 
 
 def _read(path: Path) -> dict:
+    import tomllib  # (only when a configuration file is read: a warm run may need no TOML parser)
+
     from leaklint_gopy.filesystem import Missing, Unreadable, read_text
 
     try:

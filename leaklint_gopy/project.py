@@ -71,14 +71,24 @@ def load_catalog(config_path: str | None, extra_dirs: list[str], start: str = ".
     return _rules(config, extra_dirs)
 
 
-def _rules(config: cfg.Config, extra_dirs: list[str]) -> list[RuleSpec]:
+def _rules(config: cfg.Config, extra_dirs: list[str], cached: bool = False) -> list[RuleSpec]:
+    """Returns the rules of `config` and `extra_dirs`; `cached`: their TOML parsed through the cache
+    (see spec_cache)."""
     from leaklint_gopy.spec import load_rules
 
     dirs = [*cfg.builtin_rule_dirs(), *config.rules_dirs, *(Path(d).resolve() for d in extra_dirs)]
     for directory in dirs:
         if not directory.is_dir():
             raise cfg.ConfigError(f"rules directory {directory} does not exist")
-    return cfg.with_severities(load_rules(dirs), config)
+    return cfg.with_severities(load_rules(dirs, _parsed_specs() if cached else None), config)
+
+
+def _parsed_specs():
+    """Returns the parsed rule specs of the cache directory (see spec_cache)."""
+    from leaklint_gopy.cache import default_directory
+    from leaklint_gopy.spec_cache import ParsedSpecs
+
+    return ParsedSpecs(default_directory())
 
 
 def _check_patterns(given: list[str] | None, config: cfg.Config) -> None:
@@ -134,7 +144,7 @@ class Project:
         if missing:
             raise UsageError(f"{missing[0]}: no such file or directory")
         config = cfg.load(Path(args.config)) if args.config else cfg.discover(Path(paths[0]))
-        rules = _rules(config, args.rules_dir)
+        rules = _rules(config, args.rules_dir, cached=not args.no_cache)
         cfg.check_codes(rules, config)
         layers = [(str(config.path or "configuration"), config.selection),
                   ("command line", cfg.Selection(args.select, args.extend_select, args.ignore))]

@@ -11,6 +11,10 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from leaklint_gopy.spec_cache import ParsedSpecs
 
 SEVERITIES = ("error", "warning", "note")
 
@@ -280,22 +284,25 @@ def _match(pattern: str, callee: str) -> bool:
     return pattern == callee
 
 
-def load_rules(directories: list[Path]) -> list[RuleSpec]:
-    """Returns every rule in `directories`, sorted by id; raises SpecError on a bad file or duplicate id."""
+def load_rules(directories: list[Path], specs: ParsedSpecs | None = None) -> list[RuleSpec]:
+    """Returns every rule in `directories`, sorted by id (their TOML parsed by `specs` when given, which
+    then stores what it parsed); raises SpecError on a bad file or duplicate id."""
     rules: dict[str, RuleSpec] = {}
     for directory in directories:
         for path in sorted(directory.rglob("*.toml")):
-            spec = load_rule(path)
+            spec = load_rule(path, specs)
             if spec.id in rules:
                 raise SpecError(f"{path}: duplicate rule id {spec.id} (also in {rules[spec.id].source})")
             rules[spec.id] = spec
+    if specs is not None:
+        specs.save()
     return [rules[key] for key in sorted(rules)]
 
 
 _LOADED: dict[tuple[str, int, int, int, int], RuleSpec] = {}
 
 
-def load_rule(path: Path) -> RuleSpec:
+def load_rule(path: Path, specs: ParsedSpecs | None = None) -> RuleSpec:
     """Returns the validated spec in `path`; raises SpecError naming the file and key. A file
     unchanged since it was last loaded (size, mtime, ctime, inode) gives the same RuleSpec object,
     so a long-running process (the language server) keeps the engine's per-rule-set caches warm."""
@@ -304,8 +311,8 @@ def load_rule(path: Path) -> RuleSpec:
     try:
         stat = path.stat()
     except OSError:
-        return read(path)  # says why in the reader's words
+        return read(path, specs)  # says why in the reader's words
     key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
     if key not in _LOADED:
-        _LOADED[key] = read(path)
+        _LOADED[key] = read(path, specs)
     return _LOADED[key]

@@ -5,10 +5,13 @@ about matching calls or analysis (spec.py).
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from leaklint_gopy.spec import SEVERITIES, Acquire, RuleSpec, SpecError
+
+if TYPE_CHECKING:
+    from leaklint_gopy.spec_cache import ParsedSpecs
 
 _ID = re.compile(r"^[A-Z]{2}\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -16,14 +19,19 @@ _SPEC_BYTES = 1024 * 1024
 _DOC_SECTIONS = ("what", "why", "example", "use_instead")
 
 
-def read(path: Path) -> RuleSpec:
-    """Returns the validated spec in `path`; raises SpecError naming the file and the key."""
+def read(path: Path, specs: ParsedSpecs | None = None) -> RuleSpec:
+    """Returns the validated spec in `path` (its TOML parsed by `specs` when given); raises SpecError
+    naming the file and the key."""
     from leaklint_gopy.filesystem import Unreadable, read_text
 
     try:
-        data = tomllib.loads(read_text(path, _SPEC_BYTES))
-    except (Unreadable, tomllib.TOMLDecodeError) as exc:
+        text = read_text(path, _SPEC_BYTES)
+    except Unreadable as exc:
         raise SpecError(f"{path}: cannot read rule spec: {str(exc).removeprefix('cannot read file: ')}") from None
+    try:
+        data = specs.parsed(text) if specs is not None else _toml(text)
+    except ValueError as exc:  # tomllib.TOMLDecodeError, the only ValueError either raises
+        raise SpecError(f"{path}: cannot read rule spec: {exc}") from None
     reader = _Reader(path, data)
     derived = tuple(reader.strings("options.derived_from", required=False))
     spec = RuleSpec(
@@ -67,6 +75,12 @@ def read(path: Path) -> RuleSpec:
     if path.stem != spec.name:
         raise SpecError(f"{path}: file name must equal the rule name {spec.name!r}")
     return spec
+
+
+def _toml(text: str) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(text)
 
 
 def _version(reader: _Reader, key: str) -> tuple[int, int] | None:

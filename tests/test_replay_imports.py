@@ -13,7 +13,7 @@ from test_cache import LEAK  # a probe leaving the body open on a non-200 status
 
 REPO = Path(__file__).resolve().parent.parent
 NOT_ON_REPLAY = ("leaklint_gopy.ir", "leaklint_gopy.checker", "leaklint_gopy.dataflow", "leaklint_gopy.report.sarif",
-                 "leaklint_gopy.report.source", "leaklint_gopy.dependents", "tempfile", "difflib", "shutil")
+                 "leaklint_gopy.report.source", "leaklint_gopy.dependents", "tempfile", "difflib", "shutil", "tomllib")
 RUN = """import json, sys
 from leaklint_gopy.cli import main
 status = main(["check", "--format", "sarif", "-o", "out.sarif", "svc"])
