@@ -20,23 +20,27 @@ class DependencyTable:
     def __init__(self, records: list[Any]) -> None:
         self.records = records
         self._positions: dict[tuple, int] | None = None  # made on the first position() call
-        self._verdicts: dict[int, bool] = {}
+        # By position, None where not asked yet; made again when forgotten or when records were added
+        # (a list, not a dict: a warm run looks 66,256 positions up)
+        self._verdicts: list[bool | None] = []
 
     def unchanged(self, positions: list[int], ask: Callable[[list[Any]], bool]) -> bool:
         """Reports whether `ask` finds every record at `positions` unchanged, asking it once per record
         until forget(); raises one of MALFORMED for a position or record that is not one."""
-        verdicts = self._verdicts
+        records, verdicts = self.records, self._verdicts
+        if len(verdicts) != len(records):
+            verdicts = self._verdicts = [None] * len(records)
         for position in positions:
-            verdict = verdicts.get(position)
+            verdict = verdicts[position]
             if verdict is None:
-                verdict = verdicts[position] = ask(self.records[position])
+                verdict = verdicts[position] = ask(records[position])
             if not verdict:
                 return False
         return True
 
     def forget(self) -> None:
         """Forgets the verdicts: what they were made of changed (a signature taken or dropped)."""
-        self._verdicts.clear()
+        self._verdicts = []
 
     def position(self, record: list[Any]) -> int:
         """Returns the position of `record`, added at the end when the table does not hold it yet."""
