@@ -191,7 +191,6 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from leaklint_gopy import gate
     from leaklint_gopy.output import ReportTarget
     from leaklint_gopy.project import Project
 
@@ -221,6 +220,8 @@ def _check(args: argparse.Namespace) -> int:
     result = _result(project, args, changes, plan)
     if args.add_noqa:
         return _add_noqa(result)
+    from leaklint_gopy import gate  # (after the replay, which needs neither it nor the reporters)
+
     enabled = {rule.id for rule in project.enabled}
     unused = gate.unused_directives(result.unused_directives, enabled) if args.report_unused_ignores else []
     result.unused_directives = unused
