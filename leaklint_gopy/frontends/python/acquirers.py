@@ -218,6 +218,13 @@ def _reexported(needles, source: bytes) -> set[str]:
     create_connection as dial`, `from socket import *`)."""
     found = set()
     for match in line_matches(source, b"import", _IMPORTS):
+        if match.group(4) is not None:
+            # Ex) import xmlrpc.client as xmlrpclib   (in a compat module: its users call xmlrpclib.ServerProxy)
+            for part in match.group(4).decode("ascii", "replace").split(","):
+                words = part.split()
+                if len(words) == 3 and words[1] == "as" and needles.call_names(frozenset({words[0].split(".")[0]})):
+                    found.add(words[2])
+            continue
         if match.group(3) is None or match.group(1):
             continue
         base = match.group(2).decode("ascii", "replace")

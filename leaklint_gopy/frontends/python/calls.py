@@ -38,6 +38,11 @@ class CallLowering(Callees):
     def _call(self, node: ast.Call, results: tuple[str | None, ...]) -> Call | None:
         """Lowers a call; returns its Call op (None for local closures and container updates)."""
         func = node.func
+        proxy = infer.close_accessor(node)
+        if proxy is not None and self._type_of(proxy, self._plain_path(proxy)) in infer.TRANSPORT_TAKERS:
+            # Ex) server("close")()   (an XML-RPC proxy's accessor of its transport's close: server.close())
+            func = ast.copy_location(ast.Attribute(value=proxy, attr="close", ctx=ast.Load()), func)
+            node = ast.copy_location(ast.Call(func=func, args=[], keywords=[]), node)
         if node.args and not isinstance(node.args[0], ast.Starred) \
                 and canonical(self._dotted(func) or "") in infer.TASK_STARTERS:
             return self._task_call(node, results)
@@ -80,6 +85,10 @@ class CallLowering(Callees):
             callee = f"{callee}(port0)"  # Ex) sock.bind(("127.0.0.1", 0))   (the kernel picks a free port)
         elif callee in infer.CONNECTORS and infer.connects_locally(node):
             callee = f"{callee}(local)"  # Ex) client.connect(server.getsockname())   (its own listener)
+        if callee in infer.TRANSPORT_TAKERS and infer.given_transport(node):
+            callee = f"{callee}(transport)"  # Ex) ServerProxy(url, transport)   (the caller's transport holds it)
+        elif callee in infer.TRANSPORT_TAKERS and not infer.closes_a_proxy(self.node):
+            callee = f"{callee}(unclosed)"  # Ex) return ServerProxy(url).system.listMethods()   (its server decides)
         if callee in infer.URL_OPENERS and infer.opens_data_url(node):
             callee = f"{callee}(data)"  # Ex) urlopen("data:,")   (decoded in memory: no socket)
         if callee in infer.ON_FILE_OBJECT and self._on_file_object(node, args, named):

@@ -70,6 +70,9 @@ def lower_file(path: str, source: bytes, needles: Needles, tree: TreeModules | N
         return lowered
     try:
         scope = ModuleScope.build(parsed, module_name(path), tree, path.endswith("__init__.py"))
+        # Ex) from .compat import xmlrpclib   (a library module re-exported by a tree module: its calls acquire)
+        modules = modules | {root for name in called if (root := (scope.resolve_global(name) or "").split(".")[0])
+                             in needles.words}
         _lower_module(lowered, scope, parsed, source, needles, modules, tree_names=called)
     except RecursionError:
         lowered.functions.clear()

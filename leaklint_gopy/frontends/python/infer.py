@@ -106,6 +106,37 @@ def connects_locally(node: ast.Call) -> bool:
         and address.func.attr == "getsockname" and not address.args
 
 
+# An XML-RPC proxy given a transport of the caller's (`ServerProxy(url, transport)`) holds no
+# connection of its own: the transport does, and its owner closes it. Calling a proxy with "close"
+# returns its transport's close (`proxy("close")()`, xmlrpc.client's documented accessor). Whether a
+# proxy holds a connection after a call is the server's choice: a keep-alive server's (supervisord's)
+# stays open, an HTTP/1.0 server (xmlrpc.server's default handler) closes it with the response. So
+# a proxy is a resource only in a function that closes one through the accessor, which says its
+# server keeps them (CPython's keep-alive tests); elsewhere nothing shows that it holds anything.
+TRANSPORT_TAKERS = frozenset({"xmlrpc.client.ServerProxy", "xmlrpclib.ServerProxy"})
+
+
+def given_transport(node: ast.Call) -> bool:
+    """Reports whether a ServerProxy call is given a transport (its second argument)."""
+    return len(node.args) > 1 or any(keyword.arg == "transport" for keyword in node.keywords)
+
+
+def closes_a_proxy(function: ast.AST) -> bool:
+    """Reports whether `function` (nested functions included) calls a proxy's `proxy("close")()`."""
+    return any(isinstance(node, ast.Call) and close_accessor(node) is not None for node in ast.walk(function))
+
+
+def close_accessor(node: ast.Call) -> ast.expr | None:
+    """Returns `proxy` for a call `proxy("close")()`, else None."""
+    func = node.func
+    if node.args or node.keywords or not isinstance(func, ast.Call) or func.keywords:
+        return None
+    match func.args:
+        case [ast.Constant(value="close")]:
+            return func.func
+    return None
+
+
 SPAWNERS = frozenset({"subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
                       "subprocess.check_output"})
 NO_PROGRAM = frozenset({"*", ""})
