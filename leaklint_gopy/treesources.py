@@ -36,14 +36,36 @@ class TreeSources:
     signatures: dict[str, object] = field(default_factory=dict)  # the front-end's reading of each package's signatures
     programs: object | None = None  # the front-end's programs reaping every child (frontends/go/reaping.py)
     _consulted: set[str] = field(default_factory=set)
+    # owner's answers (and the package a miss consults) while the packages known (members and
+    # paths, which only grow) stay as many: Dependencies answers the same question the same way
+    _owners: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    _owners_known: tuple[int, int] = (0, 0)
 
     def owner(self, qualname: str) -> str | None:
         """Returns the package of the tree, or of a dependency whose sources are on this machine, that
-        declares `qualname` (`pkg.F` or `pkg.T.M`), if any."""
+        declares `qualname` (`pkg.F` or `pkg.T.M`), if any (asked tens of thousands of times a run,
+        mostly of the same names: answered again from memory while no package was added since)."""
+        if (len(self.members), len(self.paths)) != self._owners_known:
+            self._owners.clear()
+            self._owners_known = (len(self.members), len(self.paths))
+        answer = self._owners.get(qualname)
+        if answer is None:
+            answer = self._owner(qualname)
+            if (len(self.members), len(self.paths)) != self._owners_known:
+                self._owners.clear()
+                self._owners_known = (len(self.members), len(self.paths))
+            self._owners[qualname] = answer
+        found, consulted = answer
+        if consulted is not None:
+            self._consulted.add(consulted)
+        return found
+
+    def _owner(self, qualname: str) -> tuple[str | None, str | None]:
+        """Returns owner's answer, and for none the package of the tree it names, if any."""
         keys = (qualname.rsplit(".", 1)[0], qualname.rsplit(".", 2)[0])
         for key in keys:
             if key in self.members or key in self.paths:
-                return key
+                return key, None
         found = next((key for key in keys if self._dependency(key)), None)
         if found is None and self.dependencies is not None:
             # Ex) b.Done(f) with example.com/g8/b not written yet: the package is watched as having no
@@ -51,8 +73,8 @@ class TreeSources:
             # `pkg.T.M`: the key whose last path element has no dot)
             key = next((key for key in keys if "." not in key.rpartition("/")[2]), None)
             if key is not None and self.dependencies.owns(key):
-                self._consulted.add(key)
-        return found
+                return None, key
+        return found, None
 
     def _dependency(self, key: str) -> bool:
         """Registers the files of dependency package `key` (Ex: github.com/BurntSushi/toml from vendor/

@@ -82,15 +82,25 @@ class Calls:
     def __init__(self, names: Iterable[bytes], bare: Iterable[bytes] = ()) -> None:
         self.names = frozenset(names)
         self.bare = frozenset(bare) & self.names
-        # Without bare names only the dotted calls count: led by its `.`, the scan skips from dot to
-        # dot in C, instead of stopping at every letter that starts a name (7x faster over the stdlib)
-        self._pattern = re.compile(b"(" + alternation(self.names) + rb")(?:\[[^\]\n]*\])?\(") if self.bare else None
-        self._dotted = None if self.bare else re.compile(rb"\.(" + alternation(self.names) + rb")(?:\[[^\]\n]*\])?\(")
+        self._compiled: tuple[re.Pattern[bytes] | None, re.Pattern[bytes] | None] | None = None
+
+    def _patterns(self) -> tuple[re.Pattern[bytes] | None, re.Pattern[bytes] | None]:
+        """Returns the pattern of all calls, or (the second) of the dotted calls only, compiled on
+        first use: a package's finder extended with its wrappers is seldom searched, and compiling
+        an alternation of hundreds of names costs more than the search."""
+        if self._compiled is None:
+            # Without bare names only the dotted calls count: led by its `.`, the scan skips from dot to
+            # dot in C, instead of stopping at every letter that starts a name (7x faster over the stdlib)
+            alternatives = alternation(self.names)
+            self._compiled = (re.compile(b"(" + alternatives + rb")(?:\[[^\]\n]*\])?\("), None) if self.bare \
+                else (None, re.compile(rb"\.(" + alternatives + rb")(?:\[[^\]\n]*\])?\("))
+        return self._compiled
 
     def search(self, data: bytes) -> bool:
-        if self._dotted is not None:
-            return self._dotted.search(data) is not None
-        return any(self._is_call(data, match) for match in self._pattern.finditer(data))
+        pattern, dotted = self._patterns()
+        if dotted is not None:
+            return dotted.search(data) is not None
+        return any(self._is_call(data, match) for match in pattern.finditer(data))
 
     def starts(self, data: bytes) -> list[int]:
         """Returns the offset of every call (the last answers are kept: an editor's save and a fix's
@@ -99,8 +109,9 @@ class Calls:
         if key in _STARTS:
             _STARTS.move_to_end(key)
             return list(_STARTS[key])
-        found = _STARTS[key] = tuple(m.start(1) for m in self._dotted.finditer(data)) if self._dotted is not None \
-            else tuple(m.start() for m in self._pattern.finditer(data) if self._is_call(data, m))
+        pattern, dotted = self._patterns()
+        found = _STARTS[key] = tuple(m.start(1) for m in dotted.finditer(data)) if dotted is not None \
+            else tuple(m.start() for m in pattern.finditer(data) if self._is_call(data, m))
         if len(_STARTS) > _STARTS_KEPT:
             _STARTS.popitem(last=False)
         return list(found)

@@ -68,7 +68,7 @@ class Contexts:
                 self.parents[target] = tuple(sources)
             else:
                 self.parents.pop(target, None)
-        ended = set().union(*self.ended)
+        ended = set().union(*self.ended) if sources else set()
         if any(self._lineage(source) & ended for source in sources):
             call = replace(call, kwargs=call.kwargs + (CANCELLED,))  # Ex) defer cancel(); rows, err := db.QueryContext(ctx, q)
         return call

@@ -28,16 +28,21 @@ class Positions:
     def __init__(self, path: str, source: bytes) -> None:
         self.path = path
         self.lines = source.split(b"\n")
+        self.ascii = source.isascii()  # (most files: one byte a column on every line, asked once)
 
     def column(self, row: int, byte_col: int) -> int:
         line = self.lines[row] if row < len(self.lines) else b""
-        if line.isascii():
+        if self.ascii or line.isascii():
             return min(byte_col, len(line)) + 1  # (one byte a column: no prefix copied)
         prefix = line[:byte_col]
         return (len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", "replace"))) + 1
 
     def span(self, node: Node) -> Span:
         (row, col), (end_row, end_col) = node.start_point, node.end_point
+        lines = self.lines
+        if self.ascii and end_row < len(lines):  # (the column inlined: a file's spans are thousands)
+            return Span(self.path, row + 1, min(col, len(lines[row])) + 1,
+                        end_row + 1, min(end_col, len(lines[end_row])) + 1)
         return Span(self.path, row + 1, self.column(row, col), end_row + 1, self.column(end_row, end_col))
 
     def end_span(self, node: Node) -> Span:

@@ -185,9 +185,10 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         # Ex) if err := tc.Handshake(); ... {}   (that err ends here)   Ex) if c { err = tc.Handshake() }
         # (after the block, err may come from the path that skipped it)
         depth = len(self.declared)
-        self.settled = {name: at for name, at in self.settled.items()
-                        if at < depth and name not in self.declared[-1]}
-        for name in self.declared[-1] & (self.counts.keys() | self.tickers.keys()):
+        if self.settled:
+            self.settled = {name: at for name, at in self.settled.items()
+                            if at < depth and name not in self.declared[-1]}
+        for name in self.declared[-1] & (self.counts.keys() | self.tickers.keys()) if self.counts or self.tickers else ():
             # Ex) if n < 0 { n := 3 }   (the outer n is not 3 after the brace; what it was is unknown here)
             self.counts.pop(name, None)
             self.tickers.pop(name, None)
@@ -785,8 +786,12 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
         """Returns the positions (space-separated) of the arguments surely not nil: `&out`, `&T{}`,
         `new(T)`, or a variable bound once to one (`out := new(T)`)."""
         return " ".join(str(index) for index, node in enumerate(nodes) if surely_nonnil(node) or (
-            node.type == "identifier" and self.literals is not None and text(node) in self.locals | self.outer
+            node.type == "identifier" and self.literals is not None and self._visible(text(node))
             and self.literals.nonnil(text(node))))
+
+    def _visible(self, name: str) -> bool:
+        """Reports whether `name` is a variable of the function or of one enclosing it."""
+        return name in self.locals or name in self.outer
 
     def _field_notes(self, nodes: list[Node]) -> str:
         """Returns, for the arguments that are keyed struct literals or variables bound once to one
@@ -796,7 +801,7 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             fields = literal_fields(node)
             name = node.child_by_field_name("operand") if node.type == "unary_expression" else node
             if fields is None and name is not None and name.type == "identifier" and self.literals is not None \
-                    and text(name) in self.locals | self.outer:
+                    and self._visible(text(name)):
                 fields = self.literals.fields(text(name), addressed=name is not node)
             if fields is not None:
                 partial = fields.startswith("~")  # the fields left out are unknown, not false
