@@ -302,7 +302,7 @@ class CallFlow:
         rest = remainder(call.args[index], holder)
         if index == 0 and spec.is_wrap(call.callee):
             return "borrow"
-        if spec.is_release_call(call.callee) or self.sites[fact.site].clause.is_release_call(call.callee):
+        if spec.is_release_call(call.callee, call.consts) or self.sites[fact.site].clause.is_release_call(call.callee):
             return "release"
         if spec.is_drain(call.callee, call.consts):
             return "drain"

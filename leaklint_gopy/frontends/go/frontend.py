@@ -89,6 +89,8 @@ class GoFrontend:
                 self._parse(lowered, file, plan, package, parsed)
         # (every file, parsed or not: a variant calling nothing of interest is still a variant)
         package.goos = {path: file_goos(path, source) for path, source in files}
+        for lowered in out:
+            lowered.platform = package.goos[lowered.path]
         package.note_variants([(path, chunk.name.decode()) for (path, _), file in zip(files, cut)
                                for chunk in file.functions() if not chunk.method])
         package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
