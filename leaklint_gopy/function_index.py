@@ -35,11 +35,11 @@ class FunctionIndex:
 
     def _add(self, lowered: list[LoweredFile]) -> None:
         # Ex) (*File).readdir in dir_darwin.go, dir_unix.go and dir_windows.go: one variant, the first
-        # file built for every platform, else the first, by path, whether lowered eagerly or lazily
-        # (an eager one used to win here, a lazy one in another package's lowering: which one a
-        # summary read depended on which packages a worker had checked before)
+        # file built for the reference platform (linux/amd64), else the first, by path, whether
+        # lowered eagerly or lazily (an eager one used to win here, a lazy one in another package's
+        # lowering: which one a summary read depended on which packages a worker had checked before)
         claims: dict[str, str] = {}  # Go function or method -> the file whose variant is kept
-        for item in sorted(lowered, key=lambda item: (item.platform != "", item.path)):
+        for item in sorted(lowered, key=lambda item: (item.elsewhere, item.path)):
             self._plain |= item.plain
             for function in item.functions:
                 if self._claimed(claims, function.qualname, item):

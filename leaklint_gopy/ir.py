@@ -285,7 +285,7 @@ class LoweredFile:
     errors: list[FileError] = field(default_factory=list)
     lazy: dict[str, Callable[[], list[FunctionIR]]] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)
-    platform: str = ""  # the one platform the file is built for (Go: `dir_darwin.go`), else ""
+    elsewhere: bool = False  # built only for other platforms than the reference one (Go: `dir_darwin.go`)
 
 
 class Frontend(Protocol):
