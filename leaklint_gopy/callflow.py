@@ -130,6 +130,13 @@ class CallFlow:
                 out.add(fact)
                 continue
             if effect == "drain" and self.sites[fact.site].spec.drained_rule and not deferred:
+                site = self.sites[fact.site]
+                if len(call.results) > 1 and call.results[-1] is not None and site.clause in site.spec.acquire:
+                    # Ex) body, err := io.ReadAll(resp.Body); if err != nil { continue }   (a failed read of
+                    # net/http's body ends its transport's readLoop, which closes the connection: Go 1.19
+                    # transport.go 2181-2192, 2214-2223, deferred pc.close 2060; only a body the rule's
+                    # own calls return is the transport's: a helper's may be its own reader)
+                    self.closed_if_failing[fact.site] = call.results[-1]
                 out.add(replace(fact, drained=True))
                 continue
             if effect in ("release", "drain"):
@@ -295,7 +302,7 @@ class CallFlow:
         rest = remainder(call.args[index], holder)
         if index == 0 and spec.is_wrap(call.callee):
             return "borrow"
-        if spec.is_release_call(call.callee) or self.sites[fact.site].clause.is_release_call(call.callee):
+        if spec.is_release_call(call.callee, call.consts) or self.sites[fact.site].clause.is_release_call(call.callee):
             return "release"
         if spec.is_drain(call.callee, call.consts):
             return "drain"

@@ -34,13 +34,28 @@ class FunctionIndex:
         self._add(lowered)
 
     def _add(self, lowered: list[LoweredFile]) -> None:
-        for item in lowered:
+        # Ex) (*File).readdir in dir_darwin.go, dir_unix.go and dir_windows.go: one variant, the first
+        # file built for the reference platform (linux/amd64), else the first, by path, whether
+        # lowered eagerly or lazily (an eager one used to win here, a lazy one in another package's
+        # lowering: which one a summary read depended on which packages a worker had checked before)
+        claims: dict[str, str] = {}  # Go function or method -> the file whose variant is kept
+        for item in sorted(lowered, key=lambda item: (item.elsewhere, item.path)):
             self._plain |= item.plain
             for function in item.functions:
-                self._known.setdefault(function.qualname, function)
+                if self._claimed(claims, function.qualname, item):
+                    self._known.setdefault(function.qualname, function)
             for qualname, thunk in item.lazy.items():
-                self._lazy.setdefault(qualname, thunk)
-                self._homes.setdefault(qualname, item.path)
+                if self._claimed(claims, qualname, item):
+                    self._lazy.setdefault(qualname, thunk)
+                    self._homes.setdefault(qualname, item.path)
+
+    @staticmethod
+    def _claimed(claims: dict[str, str], qualname: str, item: LoweredFile) -> bool:
+        """Reports whether `item` holds the kept variant of Go function `qualname` (the first file to
+        declare it); a func literal (`F$func1`) and other languages' functions are always added."""
+        if item.language != "go" or "$" in qualname:
+            return True
+        return claims.setdefault(qualname, item.path) == item.path
 
     def __contains__(self, qualname: object) -> bool:
         if not isinstance(qualname, str):

@@ -35,7 +35,7 @@ class Call:
     in_loop: bool = False
     result_type: str = ""
     awaited: bool = False
-    consts: tuple[str, ...] = ()  # per argument, the package-level value it names (`io.Discard`), else ""
+    consts: tuple[str, ...] = ()  # per argument, the package-level value it names (`io.Discard`) or its boolean literal, else ""
     # In a block meant to raise (`with self.assertRaises(E):`): it may raise, quiet or not, and
     # acquires nothing, since the block completing fails the test.
     expected: bool = False
@@ -243,6 +243,7 @@ class LoweredFile:
     errors: list[FileError] = field(default_factory=list)
     lazy: dict[str, Callable[[], list[FunctionIR]]] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)
+    elsewhere: bool = False  # built only for other platforms than the reference one (Go: `dir_darwin.go`)
 
 
 class Frontend(Protocol):

@@ -141,8 +141,11 @@ class RuleSpec:
         """Returns the first acquire clause matching the call, if any."""
         return next((a for a in self.acquire if a.matches(callee, kwargs, result_type)), None)
 
-    def is_release_call(self, callee: str) -> bool:
-        return _matches_any(self.release_calls, callee)
+    def is_release_call(self, callee: str, consts: tuple[str, ...] = ()) -> bool:
+        """Reports whether `callee(x, ...)` releases x. A pattern may name the constants its
+        arguments must be, `_` for any: `net/http/httputil.DumpResponse(_, true)`."""
+        return _matches_any(self.release_calls, callee) \
+            or any(consts) and _matches_any(self.release_calls, f"{callee}({', '.join(c or '_' for c in consts)})")
 
     def releases_by_handle(self, callee: str, path: str, holder: str) -> bool:
         """Reports whether `callee(path)` releases the resource of `holder` through one of its

@@ -221,7 +221,8 @@ class ExpressionLowerer:
         call = self._resolve(node, function, args, results)
         if call is None:
             return None
-        consts = tuple(self._package_value(arg) for arg in nodes)
+        # Ex) io.Copy(io.Discard, resp.Body)   Ex) httputil.DumpResponse(resp, true)   (a rule's pattern may name them)
+        consts = tuple(arg.type if arg.type in ("true", "false") else self._package_value(arg) for arg in nodes)
         if any(consts):
             call = replace(call, consts=consts)
         if nodes and call.callee.startswith("time.") and nonpositive(nodes[0], self._package_path):

@@ -16,6 +16,7 @@ from leaklint_gopy.frontends.go.counts import integer_constants
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
+from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
 from leaklint_gopy.frontends.go.transports import builds_head_requests
@@ -89,6 +90,8 @@ class GoFrontend:
                 self._parse(lowered, file, plan, package, parsed)
         # (every file, parsed or not: a variant calling nothing of interest is still a variant)
         package.goos = {path: file_goos(path, source) for path, source in files}
+        for lowered, (_, source) in zip(out, files):
+            lowered.elsewhere = not builds_here(lowered.path, source)
         package.note_variants([(path, chunk.name.decode()) for (path, _), file in zip(files, cut)
                                for chunk in file.functions() if not chunk.method])
         package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),

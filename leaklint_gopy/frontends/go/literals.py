@@ -1,8 +1,9 @@
 """What a Go call's arguments say about the struct they are (`&rest.Opts{NoResponse: true}`, or a
 variable bound once to such a literal: `opts := rest.Opts{Method: "GET"}`, whose NoResponse is
-false), and what a function tests of its parameters' boolean fields (`if opts.NoResponse {`): the
-engine summarises a callee for a caller whose literal decides those tests. It also splits an
-`a || b` test into two branches. Text and tree questions only; it emits nothing itself.
+false, or one whose flag the function's own level sets before the call), and what a function tests
+of its parameters' boolean fields (`if opts.NoResponse {`): the engine summarises a callee for a
+caller whose literal decides those tests. It also splits an `a || b` test into two branches. Text
+and tree questions only; it emits nothing itself.
 """
 from __future__ import annotations
 
@@ -118,6 +119,7 @@ class BoundLiterals:
         self._text: bytes | None = None
         self._once: dict[str, bytes] | None = None  # name bound once, by `:=` -> what its value starts with
         self._candidates: dict[bytes, bytes] | None = None  # (see _declared)
+        self._counts: dict[bytes, int] = {}  # name -> how many bindings the body's text makes
         self._set: dict[str, set[str]] = {}  # name -> fields assigned (`opts.NoResponse = quiet`)
         self._found: dict[tuple[str, bool], str | None] = {}
 
@@ -128,13 +130,53 @@ class BoundLiterals:
             self._text = self._body.text if self._body is not None else b""
         return self._text
 
-    def nonnil(self, name: str) -> bool:
-        """Reports whether `name` is bound once, by `:=`, to a value surely not nil (`&T{}`, `new(T)`)."""
-        if name.encode() not in self._declared() or name.encode() not in self._bound_once() or self._body is None:
+    def nonnil(self, name: str, at: int | None = None) -> bool:
+        """Reports whether `name` is bound once, by `:=`, to a value surely not nil (`&T{}`, `new(T)`),
+        or, bound nowhere else in the body, is assigned one by a statement of the body's own level
+        ending before the byte `at` (a named result: `list = &List{}`)."""
+        if self._body is None:
             return False
+        key = name.encode()
+        if key not in self._declared() or key not in self._bound_once():
+            # Ex) func list() (out *List, err error) { out = &List{}; ...; c.CallJSON(ctx, &opts, nil, out)
+            # Ex) item := &out.Items[i]   (a field's address cannot rebind out)
+            # (the text test first: most arguments are assigned nowhere, and counting bindings reads the body)
+            if at is None or not re.search(rb"\b" + re.escape(key) + rb"\s*=(?!=)", self.text):
+                return False
+            self._bound_once()
+            if self._counts.get(key) != 1:
+                return False
+            pointed = re.search(rb"&\s*" + re.escape(key) + rb"\b(?!\s*\.)", self.text)
+            return pointed is None and any(surely_nonnil(value) for _, value, _ in _set_before(self._body, name, at))
         # Ex) a, p := &x, (*int)(nil)   (the text pairs p with &x: the tree says p is no single binding)
         value = _bound_literal(self._body, name)
         return value is not None and surely_nonnil(value)
+
+    def set_flags(self, name: str, at: int, addressed: bool = False) -> str | None:
+        """Returns "~ F=true" (see literal_fields) for the boolean fields of `name` that statements of
+        the body's own level set to a literal before the byte `at`, after every binding of `name`,
+        and that nothing else sets (`opts := newOpts(u); opts.NoResponse = true`), or None. The
+        other fields are unknown."""
+        if self._body is None or name.encode() in self._bound_once() or name not in self._set \
+                or self._taken(name, addressed):
+            return None
+        bound = [m.start() for m in _BINDING.finditer(self.text)
+                 if name.encode() in (part.strip() for part in (m.group(1) or m.group(2)).split(b","))]
+        pairs = []
+        for path, value, statement in _set_before(self._body, name, at, fields=True):
+            start = statement.start_byte - self._body.start_byte
+            setters = re.findall(rb"\b" + re.escape(path.encode()) + rb"\s*(?<![=!<>:])=(?!=)", self.text)
+            if path != name and value.type in ("true", "false") and len(setters) == 1 \
+                    and all(binding < start for binding in bound):
+                pairs.append(f"{path.split('.')[1]}={value.type}")
+        return "~ " + " ".join(pairs) if pairs else None
+
+    def _taken(self, name: str, addressed: bool) -> bool:
+        """Reports whether the body may change `name` another way than by binding it: it takes
+        `&name` (other than as the noted argument) or calls a method on it."""
+        named = re.escape(name.encode())
+        return len(re.findall(rb"&\s*" + named + rb"\b", self.text)) > (1 if addressed else 0) \
+            or re.search(rb"\b" + named + rb"\.\w+\s*\(", self.text) is not None
 
     def fields(self, name: str, addressed: bool = False) -> str | None:
         """Returns literal_fields of the one literal `name` is bound to, its fields assigned
@@ -173,7 +215,7 @@ class BoundLiterals:
 
     def _bound_once(self) -> dict[bytes, bytes]:
         if self._once is None:
-            counts: dict[bytes, int] = {}
+            counts = self._counts
             for match in _BINDING.finditer(self.text):
                 for name in (match.group(1) or match.group(2)).split(b","):
                     counts[name.strip()] = counts.get(name.strip(), 0) + 1
@@ -204,6 +246,28 @@ def surely_nonnil(node: Node) -> bool:
         function = node.child_by_field_name("function")
         return function is not None and function.type == "identifier" and text(function) in ("new", "make")
     return False
+
+
+def _set_before(body: Node, name: str, at: int, fields: bool = False) -> list[tuple[str, Node, Node]]:
+    """Returns the target, value and statement of each plain assignment `name = v` (or, with `fields`,
+    `name.F = v`) that is a statement of the body's own level (not in a branch or loop) ending
+    before the byte `at`."""
+    statements = [node for child in body.named_children  # Ex) { // a comment before the statement list
+                  for node in (child.named_children if child.type == "statement_list" else [child])]
+    found = []
+    for statement in statements:
+        if statement.end_byte > at:
+            break
+        left, right = statement.child_by_field_name("left"), statement.child_by_field_name("right")
+        if statement.type != "assignment_statement" or text(statement.child_by_field_name("operator")) != "=" \
+                or len(left.named_children) != 1 or len(right.named_children) != 1:
+            continue
+        target = left.named_children[0]
+        path = text(target) if target.type == "identifier" else _plain_path(target) \
+            if fields and target.type == "selector_expression" else None
+        if path is not None and (path == name or fields and path.startswith(name + ".") and path.count(".") == 1):
+            found.append((path, right.named_children[0], statement))
+    return found
 
 
 def _bound_literal(body: Node, name: str) -> Node | None:

@@ -784,18 +784,20 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
 
     def _nonnil_args(self, nodes: list[Node]) -> str:
         """Returns the positions (space-separated) of the arguments surely not nil: `&out`, `&T{}`,
-        `new(T)`, or a variable bound once to one (`out := new(T)`)."""
+        `new(T)`, or a variable bound once to one (`out := new(T)`, or a named result's `out = new(T)`
+        on the function's own level before the call)."""
         return " ".join(str(index) for index, node in enumerate(nodes) if surely_nonnil(node) or (
             node.type == "identifier" and self.literals is not None and self._visible(text(node))
-            and self.literals.nonnil(text(node))))
+            and self.literals.nonnil(text(node), node.start_byte)))
 
     def _visible(self, name: str) -> bool:
         """Reports whether `name` is a variable of the function or of one enclosing it."""
         return name in self.locals or name in self.outer
 
     def _field_notes(self, nodes: list[Node]) -> str:
-        """Returns, for the arguments that are keyed struct literals or variables bound once to one
-        (see literals.py), their positions and fields: "1 Method=? NoResponse=true|3 ..."."""
+        """Returns, for the arguments that are keyed struct literals or variables bound once to one,
+        or whose boolean fields the function's own level sets before the call (see literals.py),
+        their positions and fields: "1 Method=? NoResponse=true|3~ NoResponse=true"."""
         notes = []
         for index, node in enumerate(nodes):
             fields = literal_fields(node)
@@ -803,6 +805,8 @@ class FunctionLowerer(ControlFlowLowerer, ExpressionLowerer):
             if fields is None and name is not None and name.type == "identifier" and self.literals is not None \
                     and self._visible(text(name)):
                 fields = self.literals.fields(text(name), addressed=name is not node)
+                if fields is None:  # Ex) opts := newOpts(u); opts.NoResponse = true; c.Call(&opts)
+                    fields = self.literals.set_flags(text(name), node.start_byte, addressed=name is not node)
             if fields is not None:
                 partial = fields.startswith("~")  # the fields left out are unknown, not false
                 notes.append(f"{index}{'~' if partial else ''} {fields.removeprefix('~').strip()}".rstrip())
