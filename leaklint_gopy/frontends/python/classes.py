@@ -246,13 +246,15 @@ def _bind_function(info: ClassInfo, node: ast.Assign, receiver: str, method, sco
     """Records `self.openfile = open` (a library or module function bound to a field) in `functions`:
     a call of `self.openfile(...)` calls it. A field bound to two different values is bound to neither."""
     # Ex) twisted's _FDDetector: self.openfile = open; ... fp = self.openfile("/dev/null", "r")
+    names = [_field_name(target, receiver) for target in node.targets]
+    if not any(names):
+        return  # Ex) sock = self.sock   (no field bound: its value is not resolved)
     root = node.value
     while isinstance(root, ast.Attribute):
         root = root.value
     params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)}
     dotted = None if isinstance(root, ast.Name) and root.id in params else scope.resolve_global_expr(node.value)
-    for target in node.targets:
-        name = _field_name(target, receiver)
+    for name in names:
         if name:
             _bind(functions, name, dotted if dotted and not _looks_like_class(dotted, scope) else "")
             if dotted and scope.class_of(dotted) is not None and functions is info.field_functions:
