@@ -94,22 +94,6 @@ class ClassQueries:
             _collect_fields(info, self)
         return info
 
-    def field_functions(self, info: ClassInfo) -> dict[str, str]:
-        """Returns the class's `field_functions` as `fields` collects them, without collecting its
-        other fields (the calls' types, containers): the front-end asks this of every class of a
-        module to choose what to lower, and most of them are never lowered."""
-        if info.collected:
-            return info.field_functions
-        if "field_functions" not in info.memo:
-            functions: dict[str, str] = {}
-            _class_functions(info, self, functions)
-            for method, receiver in _receivers(info):
-                for node in statements(method):
-                    if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
-                        _bind_function(info, node, receiver, method, self, functions)
-            info.memo["field_functions"] = functions
-        return info.memo["field_functions"]
-
     def lineage(self, info: ClassInfo) -> tuple[tuple[ClassInfo, ...], bool]:
         """Returns the class and the module's classes it derives from, depth first and left to right,
         each once (the order a lookup through the bases meets them), and whether its bases loop.
@@ -205,8 +189,17 @@ def stored_attributes(info: ClassInfo) -> frozenset[str]:
 
 def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
     """Records `self.x = Type(...)` field types, library-call origins and lazily created (cached) fields."""
-    _class_functions(info, scope, info.field_functions)
-    for method, receiver in _receivers(info):
+    for node in info.node.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            # Ex) class _FDDetector: openfile = open   (a C function: self.openfile(p) calls open(p))
+            dotted = scope.resolve_global_expr(node.value) or ""
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    _bind(info, target.id, dotted if dotted.startswith(_UNBOUND_FUNCTIONS) else "")
+    for method in info.methods.values():
+        receiver = method.args.args[0].arg if method.args.args else None
+        if receiver is None:
+            continue
         for node in statements(method):
             if isinstance(node, ast.Assign) and _is_container(node.value, scope):
                 # Ex) self._conns = {}   Ex) self.pool = collections.defaultdict(list)
@@ -218,46 +211,25 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
                     if name and dotted:
                         (info.field_types if _looks_like_class(dotted, scope) else info.field_origins)[name] = dotted
             elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
-                _bind_function(info, node, receiver, method, scope, info.field_functions)
+                _bind_function(info, node, receiver, method, scope)
             elif isinstance(node, ast.If):
                 info.cached |= _lazily_created(node, receiver)
 
 
-def _class_functions(info: ClassInfo, scope: ModuleScope, functions: dict[str, str]) -> None:
-    """Records in `functions` the C functions the class body binds to names (see _UNBOUND_FUNCTIONS)."""
-    for node in info.node.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
-            # Ex) class _FDDetector: openfile = open   (a C function: self.openfile(p) calls open(p))
-            dotted = scope.resolve_global_expr(node.value) or ""
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    _bind(functions, target.id, dotted if dotted.startswith(_UNBOUND_FUNCTIONS) else "")
-
-
-def _receivers(info: ClassInfo):
-    """Yields (method, the name of its first parameter) for the class's methods that have one."""
-    for method in info.methods.values():
-        if method.args.args:
-            yield method, method.args.args[0].arg
-
-
-def _bind_function(info: ClassInfo, node: ast.Assign, receiver: str, method, scope: ModuleScope,
-                   functions: dict[str, str]) -> None:
-    """Records `self.openfile = open` (a library or module function bound to a field) in `functions`:
-    a call of `self.openfile(...)` calls it. A field bound to two different values is bound to neither."""
+def _bind_function(info: ClassInfo, node: ast.Assign, receiver: str, method, scope: ModuleScope) -> None:
+    """Records `self.openfile = open` (a library or module function bound to a field): a call of
+    `self.openfile(...)` calls it. A field bound to two different values is bound to neither."""
     # Ex) twisted's _FDDetector: self.openfile = open; ... fp = self.openfile("/dev/null", "r")
-    names = [_field_name(target, receiver) for target in node.targets]
-    if not any(names):
-        return  # Ex) sock = self.sock   (no field bound: its value is not resolved)
     root = node.value
     while isinstance(root, ast.Attribute):
         root = root.value
     params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)}
     dotted = None if isinstance(root, ast.Name) and root.id in params else scope.resolve_global_expr(node.value)
-    for name in names:
+    for target in node.targets:
+        name = _field_name(target, receiver)
         if name:
-            _bind(functions, name, dotted if dotted and not _looks_like_class(dotted, scope) else "")
-            if dotted and scope.class_of(dotted) is not None and functions is info.field_functions:
+            _bind(info, name, dotted if dotted and not _looks_like_class(dotted, scope) else "")
+            if dotted and scope.class_of(dotted) is not None:
                 # Ex) self.pool_class = pool.GreenletPool if use_greenlets else pool.Pool
                 info.field_classes.setdefault(name, set()).add(dotted)
 
@@ -267,8 +239,8 @@ def _bind_function(info: ClassInfo, node: ast.Assign, receiver: str, method, sco
 _UNBOUND_FUNCTIONS = ("builtins.", "os.", "io.")
 
 
-def _bind(functions: dict[str, str], name: str, bound: str) -> None:
-    functions[name] = bound if functions.get(name, bound) == bound else ""
+def _bind(info: ClassInfo, name: str, bound: str) -> None:
+    info.field_functions[name] = bound if info.field_functions.get(name, bound) == bound else ""
 
 
 def statements(node: ast.AST):

@@ -168,7 +168,7 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
                  if any(base in needles.patterns for base in scope.library_bases(info)))
     # Ex) self.openfile = open   (a method calling self.openfile(...) acquires)
     names.update(name for info in scope.classes.values()
-                 for name, bound in scope.field_functions(info).items() if bound in needles.patterns)
+                 for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
     texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
     words: dict[str, tuple[frozenset[str], bool]] = {}  # qualname -> its called or bound words, literal (_Mentions)
     eager: set[str] = set()
