@@ -12,7 +12,8 @@ import ast
 from collections import Counter
 from collections.abc import Callable
 
-from leaklint_gopy.frontends.python.nodes import walk
+from leaklint_gopy.frontends.python.classes import statements
+from leaklint_gopy.frontends.python.nodes import children, walk
 from leaklint_gopy.ir import Guard
 
 
@@ -85,13 +86,14 @@ def module_bindings(tree: ast.Module) -> Counter[str]:
         match node:
             case ast.FunctionDef(name=name) | ast.AsyncFunctionDef(name=name) | ast.ClassDef(name=name):
                 counts[name] += 1
-                declared = (n.names for n in ast.walk(node) if isinstance(n, ast.Global))
+                # (a `global` is a statement: its statements are walked, not every expression inside)
+                declared = (n.names for n in statements(node) if n.__class__ is ast.Global)
                 counts.update(dict.fromkeys((name for names in declared for name in names), 2))
                 continue
             case ast.Lambda():
                 continue
         _bind(node, counts)
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(children(node))  # (not the contexts and constants, which bind nothing)
     return counts
 
 
