@@ -116,7 +116,7 @@ def temporary_file(directory: str, prefix: str, suffix: str) -> tuple[int, str]:
     """Returns (descriptor, path) of a new file in `directory`, readable and writable by its owner
     only, under a random name no other file had: what tempfile.mkstemp returns. Raises OSError."""
     for _ in range(100):
-        path = os.path.join(directory, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        path = os.path.abspath(os.path.join(directory, f"{prefix}{os.urandom(6).hex()}{suffix}"))  # as mkstemp
         try:
             return os.open(path, _CREATE, 0o600), path
         except FileExistsError:

@@ -106,6 +106,7 @@ _BINDING = re.compile(rb"((?:\b\w+\s*,\s*)*\b\w+)\s*(?::=|(?<![=!<>:+\-*/%&|^])=
 _DECLARED_VALUE = re.compile(rb":=\s*(&|new\(|make\(|[\w.]+\s*\{)")
 _SPACE = frozenset(b" \t\n\r\f\v")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_DECLARING = re.compile(rb"\bvar\s+$")  # what a `var name` declaration puts before the name
 _FIELD_SET = re.compile(rb"\b(\w+)\.(\w+)\s*(?<![=!<>:])=(?!=)")
 
 
@@ -158,7 +159,7 @@ class BoundLiterals:
         and that nothing else sets (`opts := newOpts(u); opts.NoResponse = true`), or None. The
         other fields are unknown."""
         if self._body is None or name.encode() in self._bound_once() or name not in self._set \
-                or self._taken(name, addressed):
+                or self._taken(name, addressed, at):
             return None
         bound = [m.start() for m in _BINDING.finditer(self.text)
                  if name.encode() in (part.strip() for part in (m.group(1) or m.group(2)).split(b","))]
@@ -171,12 +172,22 @@ class BoundLiterals:
                 pairs.append(f"{path.split('.')[1]}={value.type}")
         return "~ " + " ".join(pairs) if pairs else None
 
-    def _taken(self, name: str, addressed: bool) -> bool:
+    def _taken(self, name: str, addressed: bool, at: int | None = None) -> bool:
         """Reports whether the body may change `name` another way than by binding it: it takes
-        `&name` (other than as the noted argument) or calls a method on it."""
+        `&name` (other than as the noted argument) or calls a method on it; and, given the noted
+        argument's byte `at`, whether it uses `name` bare anywhere but there (`unset(opts)`,
+        `o2 := opts`: a pointer handed on or copied can be changed through the copy)."""
         named = re.escape(name.encode())
-        return len(re.findall(rb"&\s*" + named + rb"\b", self.text)) > (1 if addressed else 0) \
-            or re.search(rb"\b" + named + rb"\.\w+\s*\(", self.text) is not None
+        if len(re.findall(rb"&\s*" + named + rb"\b", self.text)) > (1 if addressed else 0) \
+                or re.search(rb"\b" + named + rb"\.\w+\s*\(", self.text) is not None:
+            return True
+        if at is None or self._body is None:
+            return False
+        noted = at - self._body.start_byte
+        # a bare use: neither a selector's operand, nor a binding's target, nor `&name`, nor `var name`
+        bare = re.compile(rb"(?<![\w.&])" + named + rb"\b(?!\s*(?:\.|,[\w\s,]*:?=(?!=)|:?=(?!=)))")
+        return any(match.start() != noted and not _DECLARING.search(self.text, max(0, match.start() - 12), match.start())
+                   for match in bare.finditer(self.text))
 
     def fields(self, name: str, addressed: bool = False) -> str | None:
         """Returns literal_fields of the one literal `name` is bound to, its fields assigned
@@ -193,9 +204,7 @@ class BoundLiterals:
                 f"{pair.split('=')[0]}=?" if pair.split("=")[0] in assigned else pair for pair in fields.split()) \
                 + "".join(f" {key}=?" for key in sorted(assigned) if f" {key}=" not in f" {fields}")
             # Ex) p := &opts; p.NoResponse = true   Ex) opts.silence()   (a pointer-receiver setter)
-            named = re.escape(name.encode())
-            taken = len(re.findall(rb"&\s*" + named + rb"\b", self.text)) > (1 if addressed else 0)
-            if fields is not None and (taken or re.search(rb"\b" + named + rb"\.\w+\s*\(", self.text)):
+            if fields is not None and self._taken(name, addressed):
                 fields = "~ " + fields.removeprefix("~").strip()
             self._found[name, addressed] = fields
         return self._found[name, addressed]

@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import re
 
-_GOOS = frozenset({"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
+GOOS = frozenset({"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
                    "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"})
 _GOARCH = frozenset({"386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le", "ppc64",
                      "ppc64le", "riscv64", "s390x", "wasm"})
 _TAGS = frozenset({"linux", "unix", "amd64", "gc", "cgo"})  # what `//go:build` terms are true there
-_BUILD = re.compile(rb"^//go:build +(.+)$", re.MULTILINE)
+BUILD_CONSTRAINT = re.compile(rb"^//go:build +(.+)$", re.MULTILINE)
 _TOKEN = re.compile(r"\(|\)|!|&&|\|\||[\w.]+")
 
 
@@ -22,9 +22,9 @@ def builds_here(path: str, source: bytes) -> bool:
     parts = os.path.basename(path).removesuffix(".go").removesuffix("_test").split("_")[1:]
     if parts and parts[-1] in _GOARCH and parts[-1] != "amd64":
         return False  # Ex) zero_arm64.go
-    if any(part in _GOOS and part != "linux" for part in parts[-2:]):
+    if any(part in GOOS and part != "linux" for part in parts[-2:]):
         return False  # Ex) dir_darwin.go, sys_windows_amd64.go
-    match = _BUILD.search(source[:4096])
+    match = BUILD_CONSTRAINT.search(source[:4096])
     if match is None:
         return True
     tokens = _TOKEN.findall(match.group(1).decode(errors="replace"))

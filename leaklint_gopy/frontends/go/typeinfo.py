@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.foreign import Signatures, named_type, read_signatures
+from leaklint_gopy.frontends.go.platforms import BUILD_CONSTRAINT, GOOS
 
 # Package-level variables of the standard library whose type decides which rule applies.
 # Results of standard-library calls that decide which rule applies to a later method call.
@@ -215,7 +216,9 @@ class PackageTypes:
         for name, paths in by_name.items():
             if len(paths) < 2 or name in ("main", "init", "TestMain"):
                 continue
-            default = next((path for path in paths if not self.goos.get(path)), paths[0])
+            # the variant built for linux/amd64 (see platforms.py), else one built for every GOOS
+            default = next((path for path in paths if self.goos.get(path) == "linux"),
+                           next((path for path in paths if not self.goos.get(path)), paths[0]))
             for path in paths:
                 if path != default and self.goos.get(path):
                     self.variants.setdefault(name, set()).add(self.goos[path])
@@ -472,22 +475,17 @@ class FileScope:
         return short if interface else f"*{short}"
 
 
-_GOOS = frozenset({"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
-                   "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"})
-_BUILD = re.compile(rb"^//go:build +(.+)$", re.MULTILINE)
-
-
 def file_goos(path: str, source: bytes) -> str:
     """Returns the one GOOS a file is built for, by its name (`icmp_windows_test.go`) or its
     `//go:build windows && cgo` line, else ""."""
     parts = os.path.basename(path).removesuffix(".go").removesuffix("_test").split("_")
     for part in parts[1:][-2:]:
-        if part in _GOOS:
+        if part in GOOS:
             return part
-    match = _BUILD.search(source[:4096])
+    match = BUILD_CONSTRAINT.search(source[:4096])
     if match is None or b"||" in match.group(1):
         return ""
-    positive = [term for term in re.split(r"\s*&&\s*", match.group(1).decode(errors="replace").strip()) if term in _GOOS]
+    positive = [term for term in re.split(r"\s*&&\s*", match.group(1).decode(errors="replace").strip()) if term in GOOS]
     return positive[0] if len(positive) == 1 else ""
 
 
