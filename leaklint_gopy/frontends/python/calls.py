@@ -87,7 +87,7 @@ class CallLowering(Callees):
             callee = f"{callee}(local)"  # Ex) client.connect(server.getsockname())   (its own listener)
         if callee in infer.TRANSPORT_TAKERS and infer.given_transport(node):
             callee = f"{callee}(transport)"  # Ex) ServerProxy(url, transport)   (the caller's transport holds it)
-        elif callee in infer.TRANSPORT_TAKERS and not infer.closes_a_proxy(self.node):
+        elif callee in infer.TRANSPORT_TAKERS and not self._closes_a_proxy():
             callee = f"{callee}(unclosed)"  # Ex) return ServerProxy(url).system.listMethods()   (its server decides)
         if callee in infer.URL_OPENERS and infer.opens_data_url(node):
             callee = f"{callee}(data)"  # Ex) urlopen("data:,")   (decoded in memory: no socket)
@@ -157,6 +157,36 @@ class CallLowering(Callees):
         if id(node) in self.spawned:
             self.spawned[id(call)] = call
         return call
+
+    def _closes_a_proxy(self) -> bool:
+        """Reports whether the function (nested functions included) closes an XML-RPC proxy through
+        its accessor, `proxy("close")()`, the proxy being a name bound there to one (`p = q` too), a
+        proxy made on the spot, or a value typed as one (`self.proxy`): only a keep-alive server keeps
+        the proxy's connection, and that close says the author expects one."""
+        if self.proxy_closed is None:
+            proxies = self._proxy_names()
+            self.proxy_closed = any(
+                isinstance(node, ast.Call) and (proxy := infer.close_accessor(node)) is not None and (
+                    (isinstance(proxy, ast.Name) and proxy.id in proxies) or self._makes_proxy(proxy)
+                    or (not isinstance(proxy, ast.Name) and self._type_of(proxy, self._plain_path(proxy))
+                        in infer.TRANSPORT_TAKERS))
+                for node in ast.walk(self.node))
+        return self.proxy_closed
+
+    def _proxy_names(self) -> set[str]:
+        """Returns the names the function binds to a new XML-RPC proxy, or to such a name."""
+        pairs = [(node.targets[0].id, node.value) for node in ast.walk(self.node) if isinstance(node, ast.Assign)
+                 and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)]
+        names = {name for name, value in pairs if self._makes_proxy(value)}
+        grown = True
+        while grown:  # Ex) q = p
+            more = {name for name, value in pairs if isinstance(value, ast.Name) and value.id in names} - names
+            names |= more
+            grown = bool(more)
+        return names
+
+    def _makes_proxy(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Call) and canonical(self._dotted(node.func) or "") in infer.TRANSPORT_TAKERS
 
     def _task_call(self, node: ast.Call, results: tuple[str | None, ...]) -> Call | None:
         """Lowers `spawn(f, *args)` of a green-thread starter as the call `f(*args)`, whose result the

@@ -121,11 +121,6 @@ def given_transport(node: ast.Call) -> bool:
     return len(node.args) > 1 or any(keyword.arg == "transport" for keyword in node.keywords)
 
 
-def closes_a_proxy(function: ast.AST) -> bool:
-    """Reports whether `function` (nested functions included) calls a proxy's `proxy("close")()`."""
-    return any(isinstance(node, ast.Call) and close_accessor(node) is not None for node in ast.walk(function))
-
-
 def close_accessor(node: ast.Call) -> ast.expr | None:
     """Returns `proxy` for a call `proxy("close")()`, else None."""
     func = node.func

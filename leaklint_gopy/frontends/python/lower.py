@@ -64,6 +64,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
         self.fallible = 0  # inside a try body whose handler catches a lookup error (see Call.fallible)
         self.node = node
+        self.proxy_closed: bool | None = None  # (see calls._closes_a_proxy)
         self.loads: Counter[str] | None = None  # the names the function reads, and how often (see _dying)
         self.expectations: Expectations | None = None  # where it expects exceptions (see _lower_closure)
         self.generator = False
