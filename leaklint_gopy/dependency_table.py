@@ -20,15 +20,18 @@ class DependencyTable:
     def __init__(self, records: list[Any]) -> None:
         self.records = records
         self._positions: dict[tuple, int] | None = None  # made on the first position() call
-        # By position, None where not asked yet; made again when forgotten or when records were added
-        # (a list, not a dict: a warm run looks 66,256 positions up)
+        # By position, None where not asked yet; emptied when forgotten, extended with None when records
+        # were added (a list, not a dict: a warm run looks 66,256 positions up)
         self._verdicts: list[bool | None] = []
 
     def unchanged(self, positions: list[int], ask: Callable[[list[Any]], bool]) -> bool:
         """Reports whether `ask` finds every record at `positions` unchanged, asking it once per record
         until forget(); raises one of MALFORMED for a position or record that is not one."""
         records, verdicts = self.records, self._verdicts
-        if len(verdicts) != len(records):
+        missing = len(records) - len(verdicts)
+        if missing > 0:  # records added since (position()): the verdicts already made still hold
+            verdicts.extend([None] * missing)
+        elif missing < 0:  # records replaced by fewer
             verdicts = self._verdicts = [None] * len(records)
         for position in positions:
             verdict = verdicts[position]

@@ -24,6 +24,17 @@ def test_each_record_is_asked_once_until_forgotten() -> None:
     assert table.unchanged([0], ask) and asked == ["go\0a", "go\0b", "go\0a"]
 
 
+def test_a_record_added_keeps_the_verdicts_already_made() -> None:
+    # Ex) a run that stores a package's dependencies between two checks: asking every record again
+    # after each addition made a long run quadratic.
+    table = DependencyTable([["go\0a", "d1"]])
+    asked: list[str] = []
+    ask = lambda record: asked.append(record[0]) or True  # noqa: E731
+    assert table.unchanged([0], ask)
+    added = table.position(["go\0b", "d2"])
+    assert table.unchanged([0, added], ask) and asked == ["go\0a", "go\0b"]
+
+
 def test_records_no_entry_names_are_dropped_and_the_rest_renumbered() -> None:
     table = DependencyTable([["go\0a", "old"], ["go\0b", "d2"], ["go\0a", "new"]])
     entries = {"go\0x": [["sig"], [2, 1], "dx"], "go\0y": [["sig"], [2], "dy"]}
