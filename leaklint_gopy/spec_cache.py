@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 NAME = "rules.json"  # directly under the cache root (see cache.clear)
+KEPT = 256  # documents kept: the 22 built-in specs, custom rules-dirs, and texts edited since
 
 
 class ParsedSpecs:
@@ -37,12 +38,16 @@ class ParsedSpecs:
         return stored
 
     def save(self) -> None:
-        """Writes the documents parsed or used by this run, when they are not what was read."""
+        """Writes the documents parsed or used by this run after those read (another configuration's
+        rules-dirs share the cache), the newest KEPT, when that is not what was read."""
         from leaklint_gopy.cache import mark, write_atomically
 
-        if self._used and self._used != self._read():
+        stored = self._read()
+        kept = {key: value for key, value in stored.items() if key not in self._used} | self._used
+        kept = dict(list(kept.items())[-KEPT:])
+        if self._used and kept != stored:
             mark(self.directory)
-            write_atomically(self.directory / NAME, self._used)
+            write_atomically(self.directory / NAME, kept)
 
     def _read(self) -> dict[str, Any]:
         if self._stored is None:

@@ -35,7 +35,7 @@ def test_cached_specs_equal_parsed_ones_and_are_not_parsed_again(rules: Path, tm
 def test_an_edited_spec_is_read_anew(rules: Path, tmp_path: Path) -> None:
     load_rules([rules], spec_cache.ParsedSpecs(tmp_path / "cache"))
     path = rules / "go" / "go-conn-not-closed.toml"
-    path.write_text(path.read_text().replace('severity = "', 'severity = "', 1).replace("\ntitle = ", "\ntitle = \"edited\"\nold_title = ", 1))
+    path.write_text(path.read_text().replace("\ntitle = ", "\ntitle = \"edited\"\nold_title = ", 1))
     spec._LOADED.clear()
     with pytest.raises(SpecError, match="old_title"):  # (an unknown key: the edited text was validated)
         load_rules([rules], spec_cache.ParsedSpecs(tmp_path / "cache"))
@@ -65,3 +65,16 @@ def test_clean_removes_the_parsed_specs(rules: Path, tmp_path: Path) -> None:
     directory = tmp_path / "cache"
     load_rules([rules], spec_cache.ParsedSpecs(directory))
     assert cache.clear(directory) == 0 and not directory.exists()
+
+
+def test_two_configurations_sharing_the_cache_keep_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ex) two projects with their own rules-dirs and one cache: each run used to keep only its own.
+    first = spec_cache.ParsedSpecs(tmp_path / "cache")
+    first.parsed("a = 1")
+    first.save()
+    second = spec_cache.ParsedSpecs(tmp_path / "cache")
+    second.parsed("b = 2")
+    second.save()
+    monkeypatch.setattr(tomllib, "loads", lambda text: pytest.fail("parsed again"))
+    third = spec_cache.ParsedSpecs(tmp_path / "cache")
+    assert third.parsed("a = 1") == {"a": 1} and third.parsed("b = 2") == {"b": 2}
