@@ -10,13 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-NAME = "rules.json"  # directly under the cache root (see cache.clear)
+# In a folder of the cache root, never directly in it: a write makes its folder but never the root, which a
+# concurrent `leaklint clean` may have removed (see cache.write_atomically, cache.mark).
+NAME = "specs/rules.json"
 KEPT = 256  # documents kept: the 22 built-in specs, custom rules-dirs, and texts edited since
 
 
 class ParsedSpecs:
     """tomllib.loads' answers by the digest of the text parsed, read from and written to
-    `<directory>/rules.json`. A document JSON does not give back exactly (a TOML date, a float
+    `<directory>/specs/rules.json`. A document JSON does not give back exactly (a TOML date, a float
     that is not finite) is parsed every time."""
 
     def __init__(self, directory: Path) -> None:

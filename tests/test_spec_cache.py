@@ -78,3 +78,14 @@ def test_two_configurations_sharing_the_cache_keep_both(tmp_path: Path, monkeypa
     monkeypatch.setattr(tomllib, "loads", lambda text: pytest.fail("parsed again"))
     third = spec_cache.ParsedSpecs(tmp_path / "cache")
     assert third.parsed("a = 1") == {"a": 1} and third.parsed("b = 2") == {"b": 2}
+
+
+def test_a_save_after_a_concurrent_clean_does_not_make_an_unmarked_cache(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ex) `leaklint clean` removed the cache between this run's mark and its write: a root made again
+    # without its marker made every later clean refuse it (rules.json sat directly in the root).
+    specs = spec_cache.ParsedSpecs(tmp_path / "cache")
+    specs.parsed("a = 1")
+    monkeypatch.setattr(cache, "mark", lambda directory: None)
+    specs.save()
+    assert not (tmp_path / "cache").exists()
