@@ -45,20 +45,23 @@ class TreeSources:
         """Returns the package of the tree, or of a dependency whose sources are on this machine, that
         declares `qualname` (`pkg.F` or `pkg.T.M`), if any (asked tens of thousands of times a run,
         mostly of the same names: answered again from memory while no package was added since)."""
-        if (len(self.members), len(self.paths)) != self._owners_known:
-            self._owners.clear()
-            self._owners_known = (len(self.members), len(self.paths))
+        self._forget_owners_if_grown()
         answer = self._owners.get(qualname)
         if answer is None:
             answer = self._owner(qualname)
-            if (len(self.members), len(self.paths)) != self._owners_known:
-                self._owners.clear()
-                self._owners_known = (len(self.members), len(self.paths))
+            self._forget_owners_if_grown()  # (_owner may have registered a dependency's package)
             self._owners[qualname] = answer
         found, consulted = answer
         if consulted is not None:
             self._consulted.add(consulted)
         return found
+
+    def _forget_owners_if_grown(self) -> None:
+        """Forgets owner's answers when packages were added since they were given."""
+        known = (len(self.members), len(self.paths))
+        if known != self._owners_known:
+            self._owners.clear()
+            self._owners_known = known
 
     def _owner(self, qualname: str) -> tuple[str | None, str | None]:
         """Returns owner's answer, and for none the package of the tree it names, if any."""
