@@ -142,10 +142,9 @@ class RuleSpec:
         return next((a for a in self.acquire if a.matches(callee, kwargs, result_type)), None)
 
     def is_release_call(self, callee: str, consts: tuple[str, ...] = ()) -> bool:
-        """Reports whether `callee(x, ...)` releases x. A pattern may name the constants its
-        arguments must be, `_` for any: `net/http/httputil.DumpResponse(_, true)`."""
-        return _matches_any(self.release_calls, callee) \
-            or any(consts) and _matches_any(self.release_calls, f"{callee}({', '.join(c or '_' for c in consts)})")
+        """Reports whether `callee(x, ...)` releases x (a pattern may name its arguments: see
+        _matches_call)."""
+        return _matches_call(self.release_calls, callee, consts)
 
     def releases_by_handle(self, callee: str, path: str, holder: str) -> bool:
         """Reports whether `callee(path)` releases the resource of `holder` through one of its
@@ -162,12 +161,9 @@ class RuleSpec:
 
     def is_drain(self, callee: str, consts: tuple[str, ...] = ()) -> bool:
         """Reports whether `callee(x)` reads x to its end (`io.ReadAll`): what that means is the
-        rule's to say (`drained_rule`), or, without one, it releases x. A pattern may name the
-        package-level value its first argument must be: `io.Copy(io.Discard)`."""
-        if _matches_any(self.drain_calls, callee):
-            return True
-        first = consts[0] if consts else ""
-        return bool(first) and _matches_any(self.drain_calls, f"{callee}({first})")
+        rule's to say (`drained_rule`), or, without one, it releases x (a pattern may name its
+        arguments: see _matches_call)."""
+        return _matches_call(self.drain_calls, callee, consts)
 
     def is_quiet(self, callee: str) -> bool:
         """Reports whether a call of `callee` does not fail in practice (`sock.setblocking(False)`):
@@ -279,6 +275,26 @@ class ClauseIndex:
 @functools.lru_cache(maxsize=65536)
 def _matches_any(patterns: tuple[str, ...], callee: str) -> bool:
     return any(_match(pattern, callee) for pattern in patterns)
+
+
+@functools.lru_cache(maxsize=65536)
+def _matches_call(patterns: tuple[str, ...], callee: str, consts: tuple[str, ...]) -> bool:
+    """Reports whether a call of `callee` whose arguments are the constants `consts` (per argument,
+    the package-level value or boolean literal it is, else "") matches one of `patterns`. A pattern
+    without parentheses names the callee alone; one with them names its leading arguments too, `_`
+    for any argument: `io.Copy(io.Discard)` (the first is io.Discard, the rest anything),
+    `net/http/httputil.DumpResponse(_, true)`."""
+    for pattern in patterns:
+        name, parenthesis, arguments = pattern.partition("(")
+        if not _match(name, callee):
+            continue
+        if not parenthesis:
+            return True
+        wanted = [argument.strip() for argument in arguments.rstrip(")").split(",")]
+        given = consts or ("",) * len(wanted)  # () when no argument is a constant
+        if len(wanted) <= len(given) and all(want in ("_", const) for want, const in zip(wanted, given)):
+            return True
+    return False
 
 
 def _match(pattern: str, callee: str) -> bool:
