@@ -88,7 +88,9 @@ class GoFrontend:
                 package.integers[name] = max(value, package.integers.get(name, value))
         calls = regions.find_calls(cut, Calls(needles, _bare(needles, cut)))
         for lowered, file in zip(out, cut):
-            plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)
+            only = (selected or {}).get(lowered.path)  # (by name alone: a selected method's body is never left out)
+            plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus,
+                                names=None if only is None else frozenset(n.rpartition(".")[2].encode() for n in only))
             if plan is not None:  # else Ex) a generated table: it cannot acquire, close or type one
                 self._parse(lowered, file, plan, package, parsed)
         # (every file, parsed or not: a variant calling nothing of interest is still a variant)
