@@ -198,15 +198,23 @@ def _declarations(data: bytes) -> set[bytes]:
 def _naming(data: bytes, names: set[bytes]) -> frozenset[str]:
     """Returns the functions of a Go file (`Name`, `Type.Name`) whose text names one of `names`."""
     out = set()
+    few = len(names) <= 64
     for kind, chunk in _chunks(data):
         declaration = _DECLARATION.match(chunk) if kind == b"func" else None
         if declaration is None:
             continue
         receiver, name = declaration.groups()  # (its own name is no use of a staged one: Header.Get)
-        text = _COMMENT_LINE.sub(b"", chunk[declaration.end():])
-        if receiver in names or not names.isdisjoint(_NAMES.findall(text)):
+        if receiver in names or _names_any(chunk[declaration.end():], names, few):
             out.add((receiver + b"." + name if receiver else name).decode())
     return frozenset(out)
+
+
+def _names_any(text: bytes, names: set[bytes], few: bool) -> bool:
+    """Reports whether `text` names one of `names`, as a word not after a dot, outside comment lines
+    (with `few` names, a substring search of each first: it rules most functions out)."""
+    if few and not any(name in text for name in names):
+        return False
+    return not names.isdisjoint(_NAMES.findall(_COMMENT_LINE.sub(b"", text)))
 
 
 def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
