@@ -221,7 +221,7 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
 
     scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
                   settings.respect_gitignore, settings.shard, settings.context, settings.tests,
-                  settings.max_file_bytes, settings.generated, settings.selected))
+                  settings.max_file_bytes, settings.generated, *((settings.selected,) if settings.selected else ())))
     return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
 
 
