@@ -30,11 +30,13 @@ Package = tuple[str, str, list[tuple[str, bytes]]]  # language, package key, (pa
 
 def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str],
                   prefilters: dict, context: frozenset[str] = frozenset(),
-                  trees: dict | None = None, time_limit: float = 0, fixes: bool = False) -> PackageResult:
+                  trees: dict | None = None, time_limit: float = 0, fixes: bool = False,
+                  selected: dict[str, tuple[str, ...]] | None = None) -> PackageResult:
     """Returns the findings, errors and directives of one package; files in `context` only lend
     their helpers and types (lowered lazily, never checked), and so do the other packages of the
     tree of its language (`trees`), whose summaries and names it records as `deps` (package,
-    content digest). A package that takes more than `time_limit` seconds of CPU time (0: no limit)
+    content digest), and the functions of a Go file in `selected` (by absolute path) other than
+    those it names. A package that takes more than `time_limit` seconds of CPU time (0: no limit)
     has an error per file instead of findings, and is not `complete`. With `fixes`, each finding
     that has a verified automatic fix carries it."""
     collecting = gc.isenabled()
@@ -42,7 +44,7 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
     try:
         with cpu_budget(time_limit):
             return _check_package(package, rules, tree_packages, prefilters, context, (trees or {}).get(package[0]),
-                                  fixes)
+                                  fixes, selected or {})
     except OverBudget:
         language, _, members = package
         message = f"analysis stopped at the time limit ({time_limit:g} s of CPU time, see --file-time-limit)"
@@ -62,12 +64,14 @@ def check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[s
 
 
 def _check_package(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
-                   context: frozenset[str], tree: TreeSources | ModuleSources | None, fixes: bool) -> PackageResult:
+                   context: frozenset[str], tree: TreeSources | ModuleSources | None, fixes: bool,
+                   selected: dict[str, tuple[str, ...]]) -> PackageResult:
     language, key, members = package
     if tree is not None:
         tree.consulted()  # what earlier packages read is theirs
     rules = applicable(rules, language, members)
-    lower = partial(_lower, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context, tree=tree)
+    lower = partial(_lower, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context, tree=tree,
+                    selected=selected)
     try:
         lowered, index = lower(package)
     except Exception as exc:  # noqa: BLE001 - one broken package must not stop the run
@@ -124,15 +128,19 @@ def _as_on_disk(members: list[tuple[str, bytes]]) -> frozenset[str]:
 
 
 def _lower(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str], prefilters: dict,
-           context: frozenset[str], tree: TreeSources | ModuleSources | None) -> tuple[list[LoweredFile], FunctionIndex]:
+           context: frozenset[str], tree: TreeSources | ModuleSources | None,
+           selected: dict[str, tuple[str, ...]]) -> tuple[list[LoweredFile], FunctionIndex]:
     """Returns the package lowered by its front-end and the index of the tree's functions it sees."""
     from leaklint_gopy.frontends import registry
 
     language, key, members = package
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
     needles = prefilters[language].needles(key, [data for _, data in members])
+    # (only a Go package's callers are selected: the other front-ends take no selection)
+    only = {path: frozenset(selected[os.path.abspath(path)]) for path in focus if os.path.abspath(path) in selected}
     lowered = registry.frontend(language).lower_package(key, members, tree_packages, needles,
-                                                        focus if len(focus) < len(members) else None, tree)
+                                                        focus if len(focus) < len(members) else None, tree,
+                                                        **({"selected": only} if only else {}))
     return lowered, FunctionIndex(lowered, tree, key, tree_packages)
 
 

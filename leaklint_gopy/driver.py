@@ -52,6 +52,9 @@ class Settings:
     max_file_bytes: int = MAX_FILE_BYTES  # larger files are not read (an error says so)
     time_limit: float = 60.0  # CPU seconds per package before its files count as not analysed (0: none)
     generated: bool = False  # report generated Go files too (they always lend their helpers)
+    # Go files of which only these functions are checked (absolute path, `Name` or `Type.Name`); their
+    # others lend their helpers like context (a pre-commit run's callers: dependents.named_callers)
+    selected: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def run(paths: list[str], settings: Settings) -> RunResult:
@@ -218,7 +221,7 @@ def _open_index(store, paths: list[str], settings: Settings, tree_packages: dict
 
     scope = repr((os.getcwd(), sorted(paths), store[1], settings.root, settings.exclude, settings.force_exclude,
                   settings.respect_gitignore, settings.shard, settings.context, settings.tests,
-                  settings.max_file_bytes, settings.generated))
+                  settings.max_file_bytes, settings.generated, *((settings.selected,) if settings.selected else ())))
     return StatIndex.open(store[0].directory, scope, repr(sorted(tree_packages)))
 
 
@@ -325,7 +328,8 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
     context = frozenset(os.path.abspath(p) for p in settings.context)
     if not settings.generated:  # Ex) api.pb.go: lowered for its helpers like context, never reported
         context |= _generated(packages)
-    keys = {i: _cache_key(store, packages[i], tree_packages, context) for i in candidates} if store else {}
+    selected = dict(settings.selected)
+    keys = {i: _cache_key(store, packages[i], tree_packages, context, selected) for i in candidates} if store else {}
     missing = []
     for i in candidates:
         results[i] = store[0].get(keys[i]) if store else None
@@ -341,7 +345,7 @@ def check(packages: list[Package], settings: Settings, tree_packages: dict[str, 
         if hasattr(front, "prepare"):
             front.prepare(trees[language], tree_packages)  # and what every package reads of the tree
     work = partial(_checked, rules=rules, tree_packages=tree_packages, prefilters=prefilters, context=context,
-                   trees=trees, time_limit=settings.time_limit, fixes=settings.fixes)
+                   trees=trees, time_limit=settings.time_limit, fixes=settings.fixes, selected=selected)
     sizes = [sum(len(data) for _, data in packages[i][2]) for i in missing]
     for i, result in zip(missing, parallel.run(work, [packages[i] for i in missing], sizes, settings.jobs)):
         results[i] = result
@@ -383,9 +387,11 @@ def _open_cache(settings: Settings):
     return ResultCache(default_directory()), rules_digest(list(settings.rules)) + ("+fixes" if settings.fixes else "")
 
 
-def _cache_key(store, package: Package, tree_packages: dict[str, str], context: frozenset[str]) -> str:
+def _cache_key(store, package: Package, tree_packages: dict[str, str], context: frozenset[str],
+               selected: dict[str, tuple[str, ...]]) -> str:
     """Returns the package's content address; the context is every tree package a quoted string in it
-    could import, since that changes how the front-end resolves names."""
+    could import, since that changes how the front-end resolves names, its context files and the
+    functions selected in its files."""
     from leaklint_gopy.cache import package_key
 
     from leaklint_gopy.frontends.go.prefilter import import_section
@@ -398,6 +404,8 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
             parts = match.decode().split("/")
             imported.update(s for s in ("/".join(parts[i:]) for i in range(len(parts))) if s in tree_packages)
     local = sorted(path for path, _ in members if os.path.abspath(path) in context)
+    local += [f"selected:{path}:{','.join(selected[os.path.abspath(path)])}" for path, _ in members
+              if os.path.abspath(path) in selected]
     version = []
     if language == "go":
         from leaklint_gopy.discovery import go_version

@@ -152,6 +152,8 @@ class Project:
         _check_patterns(args.exclude, config)
         repo = git_root(paths[0])
         root = str(config.root) if config.path else (repo or _default_root(paths[0], config.root))
+        named_files = [p for p in paths if os.path.isfile(p)]
+        callers, selected = _callers(named_files, args) if named_files and not stdin else ([], {})
         settings = Settings(
             rules=tuple(enabled), root=root,
             exclude=(*(args.exclude if args.exclude is not None else config.exclude), *config.extend_exclude,
@@ -161,9 +163,8 @@ class Project:
             jobs=args.jobs, use_cache=not args.no_cache, shard=args.shard,
             tests=config.tests if args.tests is None else args.tests, stdin=stdin, max_file_bytes=args.max_file_size,
             time_limit=args.file_time_limit, generated=_given(args.generated, config.generated),
-            fixes=_wants_fixes(args, config))
-        named_files = [p for p in paths if os.path.isfile(p)]
-        callers = _dependents(named_files) if named_files and not stdin else []
+            fixes=_wants_fixes(args, config),
+            selected=tuple(sorted((os.path.abspath(p), tuple(sorted(names))) for p, names in selected.items())))
         context = [p for p in package_context(paths, stdin[0] if stdin else None) if p not in set(callers)]
         return cls(paths, context, config, rules, enabled, settings, repo or root, callers)
 
@@ -225,11 +226,18 @@ class Project:
         return str(first if first.is_dir() else first.parent)
 
 
-def _dependents(named_files: list[str]) -> list[str]:
-    """Returns dependents.dependents(named_files), imported only when files are named."""
-    from leaklint_gopy.dependents import dependents
+def _callers(named_files: list[str], args: argparse.Namespace) -> tuple[list[str], dict[str, frozenset[str]]]:
+    """Returns the dependents of `named_files` and the functions selected in them: a pre-commit
+    run (`check` of named files, no gate on changes) checks only the functions naming what a named
+    file declares (dependents.named_callers); a gate, or `baseline`, every function of each
+    dependent file (dependents.dependents). Imported only when files are named."""
+    from leaklint_gopy import dependents
 
-    return dependents(named_files)
+    gate = any(getattr(args, name, None) for name in ("new_from_rev", "new_from_merge_base", "new_from_patch"))
+    if gate or getattr(args, "command", "") != "check":
+        return dependents.dependents(named_files), {}
+    selected = dependents.named_callers(named_files)
+    return sorted(selected), selected
 
 
 def _wants_fixes(args, config) -> bool:

@@ -69,9 +69,12 @@ class GoFrontend:
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
                       needles: frozenset[bytes], focus: frozenset[str] | None = None,
-                      tree: object | None = None) -> list[LoweredFile]:
+                      tree: object | None = None,
+                      selected: dict[str, frozenset[str]] | None = None) -> list[LoweredFile]:
         """Returns a LoweredFile per file of the package `key`; functions mentioning no needle are skipped.
-        The signatures of the tree's other packages (`tree`, a TreeSources) type calls of their functions."""
+        The signatures of the tree's other packages (`tree`, a TreeSources) type calls of their functions.
+        Of a file in `selected`, only the functions it names (`Name`, `Type.Name`) are lowered to be
+        checked; its others are lowered on demand, as a context file's."""
         package = PackageTypes(key, tree_packages, tree=tree, package_name=_package_name)
         package.reaped = _reaped(package)
         package.assertions = assertion_helpers([source for _, source in files])
@@ -85,7 +88,9 @@ class GoFrontend:
                 package.integers[name] = max(value, package.integers.get(name, value))
         calls = regions.find_calls(cut, Calls(needles, _bare(needles, cut)))
         for lowered, file in zip(out, cut):
-            plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus)
+            only = (selected or {}).get(lowered.path)  # (by name alone: a selected method's body is never left out)
+            plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus,
+                                names=None if only is None else frozenset(n.rpartition(".")[2].encode() for n in only))
             if plan is not None:  # else Ex) a generated table: it cannot acquire, close or type one
                 self._parse(lowered, file, plan, package, parsed)
         # (every file, parsed or not: a variant calling nothing of interest is still a variant)
@@ -100,7 +105,8 @@ class GoFrontend:
         for lowered, source, nodes, imports, plan in parsed:
             try:
                 checked = focus is None or lowered.path in focus
-                self._lower_file(lowered, source, nodes, imports, package, calls if checked else None, plan)
+                self._lower_file(lowered, source, nodes, imports, package, calls if checked else None, plan,
+                                 (selected or {}).get(lowered.path))
             except RecursionError:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
@@ -141,10 +147,11 @@ class GoFrontend:
         parsed.append((lowered, source, nodes, imports, plan))
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, nodes: list, imports: dict[str, str],
-                    package: PackageTypes, needles: Calls | None, plan: regions.Plan) -> None:
-        """Lowers the functions that mention a needle; the others (all of them for a context file,
-        `needles` None) are registered to be lowered when a summary needs them, those parsed
-        without their body by parsing it then."""
+                    package: PackageTypes, calls: Calls | None, plan: regions.Plan,
+                    only: frozenset[str] | None = None) -> None:
+        """Lowers the functions that mention a needle (of `calls`; of those named in `only`, when
+        given); the others (all of them for a context file, `calls` None) are registered to be
+        lowered when a summary needs them, those parsed without their body by parsing it then."""
         scope = FileScope(package, imports)
         positions = Positions(lowered.path, source)
         for node in nodes:
@@ -153,6 +160,7 @@ class GoFrontend:
             body = node.child_by_field_name("body")
             if body is None or node.has_error:
                 continue
+            needles = calls if only is None or _declared_name(node) in only else None
             start, qualname = node.start_byte, _qualname(node, package, lowered.path)
             if _returns_plain(node):
                 lowered.plain.add(qualname)
@@ -235,6 +243,12 @@ def _qualname(node, package: PackageTypes, path: str) -> str:
     if node.type == "method_declaration":
         return f"{package.key}.{receiver_type_name(node)}.{name}"
     return package.function_qualname(name, path) if (path, name) in package.variant_files else f"{package.key}.{name}"
+
+
+def _declared_name(node) -> str:
+    """Returns a declaration's name as dependents.named_callers gives it: `Name`, `Type.Name`."""
+    name = text(node.child_by_field_name("name"))
+    return f"{receiver_type_name(node)}.{name}" if node.type == "method_declaration" else name
 
 
 def _lower_function(node, scope: FileScope, positions: Positions, package: PackageTypes) -> list[FunctionIR]:

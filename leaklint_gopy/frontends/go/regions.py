@@ -215,9 +215,11 @@ def _within(offsets: list[int], chunk: Chunk) -> bool:
     return index < len(offsets) and offsets[index] < chunk.end
 
 
-def plan(file: File, context: Words, bodies: bool = True) -> Plan | None:
+def plan(file: File, context: Words, bodies: bool = True, names: frozenset[bytes] | None = None) -> Plan | None:
     """Returns what to parse of a file, or None when nothing in it can acquire, close or type a resource.
-    Without `bodies` (a file lending only context), every function body is left to on-demand parsing."""
+    Without `bodies` (a file lending only context), every function body is left to on-demand parsing;
+    with `names`, the bodies of functions of other names (a file of which only some functions are
+    checked: a pre-commit run's callers)."""
     if bodies:
         mentions = sorted(file.calls + context.starts(file.source))
         if not mentions:
@@ -236,7 +238,8 @@ def plan(file: File, context: Words, bodies: bool = True) -> Plan | None:
     ranges: list[tuple[int, int]] = []
     elided: dict[int, int] = {}
     for chunk in file.chunks:
-        if chunk.kind == b"func" and chunk.body != -1 and not (bodies and mentioned(chunk)):
+        if chunk.kind == b"func" and chunk.body != -1 and not (bodies and mentioned(chunk)
+                                                               and (names is None or chunk.name in names)):
             ranges += [(chunk.start, chunk.body + 1), (chunk.close, chunk.end)]
             elided[chunk.start] = chunk.end
         elif chunk.kind == b"const" or (chunk.kind == b"var" and chunk.end - chunk.start > SHORT_VARIABLES

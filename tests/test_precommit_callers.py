@@ -1,0 +1,109 @@
+"""Which callers of a staged file's helpers pre-commit checks: in the staged file's package, a
+function that names something the staged file declares (a function, a method's receiver type, a
+type, a package-level variable or constant) in its own signature or body. A caller reaching a
+staged method through a receiver whose type is only inferred (`d := newDrainer(); d.drain(resp)`)
+is left to the CI gate (`--new-from-rev`), which checks the whole tree."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from leaklint_gopy import cli
+from leaklint_gopy.dependents import named_callers
+from test_gate import edit, git
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+DRAINER = """\
+package svc
+
+import "net/http"
+
+type drainer struct{ drained int }
+
+// drain closes the body.
+func (d *drainer) drain(resp *http.Response) {
+\td.drained++
+\tresp.Body.Close()
+}
+
+var limit = 3
+"""
+
+CLIENT = """\
+package svc
+
+import "net/http"
+
+func newDrainer() *drainer {
+\treturn &drainer{}
+}
+
+// Status reaches drain through a receiver whose type is inferred.
+func Status(c *http.Client, url string) (int, error) {
+\td := newDrainer()
+\tresp, err := c.Get(url)
+\tif err != nil {
+\t\treturn 0, err
+\t}
+\tdefer d.drain(resp)
+\treturn resp.StatusCode, nil
+}
+
+// Typed names the staged type in its signature.
+func Typed(d *drainer, c *http.Client, url string) (int, error) {
+\tresp, err := c.Get(url)
+\tif err != nil {
+\t\treturn 0, err
+\t}
+\tdefer d.drain(resp)
+\treturn resp.StatusCode, nil
+}
+
+// Limited names a staged variable.
+func Limited() int {
+\treturn limit
+}
+"""
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "shop"
+    for name, text in {"go.mod": "module example.com/shop\n\ngo 1.21\n", "svc/drainer.go": DRAINER,
+                       "svc/client.go": CLIENT}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "initial")
+    monkeypatch.chdir(root)
+    return root
+
+
+def found(capsys, *argv: str) -> list[tuple[str, int]]:
+    cli.main(["check", "--format", "json", *argv])
+    document = json.loads(capsys.readouterr().out)
+    return [(f["path"], f["line"]) for f in document["findings"] if not f["suppressed"]]
+
+
+def test_pre_commit_checks_the_callers_that_name_a_staged_declaration(shop):
+    assert named_callers(["svc/drainer.go"]) == {"svc/client.go": frozenset({"newDrainer", "Typed", "Limited"})}
+
+
+def test_an_inferred_receiver_is_left_to_the_ci_gate(shop, capsys):
+    edit(shop / "svc" / "drainer.go", "\tresp.Body.Close()\n", "\t_ = resp.StatusCode\n")
+    assert found(capsys, "--new-from-rev", "HEAD") == [("svc/client.go", 12), ("svc/client.go", 22)]
+    assert found(capsys, "svc/drainer.go") == [("svc/client.go", 22)]
+    assert found(capsys, "--no-cache", "svc/drainer.go") == [("svc/client.go", 22)]
+
+
+def test_a_named_test_file_brings_only_the_tests_naming_it(shop):
+    (shop / "svc" / "helpers_test.go").write_text("package svc\n\nfunc helper() int {\n\treturn 1\n}\n")
+    (shop / "svc" / "a_test.go").write_text("package svc\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n"
+                                             "\t_ = helper()\n}\n\nfunc TestB(t *testing.T) {}\n")
+    assert named_callers(["svc/helpers_test.go"]) == {"svc/a_test.go": frozenset({"TestA"})}
+    assert named_callers(["svc/client.go"]) == {}
