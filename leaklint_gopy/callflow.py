@@ -5,7 +5,7 @@ argument. A mixin of dataflow.FunctionAnalysis; it never parses and never format
 from __future__ import annotations
 
 from leaklint_gopy.facts import Fact, Holder, Reporter, State, joined, refers, remainder
-from leaklint_gopy.ir import UNWINDING, Call, Defer, Exit
+from leaklint_gopy.ir import UNWINDING, Call, Defer
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.flowops import (_EFFECTS, _call_roots, _companion, _constructs, _constructs_tree_object, _in_place,
                                    _paired, _promoted, _reports_error, _spawned, closes_through, replace)
@@ -145,10 +145,6 @@ class CallFlow:
                     out.add(replace(fact, deferred=True))
                 continue
             if effect == "escape":
-                continue
-            if effect == "kept":
-                # the parameter it was handed to holds it, and goes back to the caller
-                out.add(replace(fact, holders=fact.holders | {(call.receiver, "")}))
                 continue
             if _spawned(call) and not self._left_open(call, fact):
                 continue  # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
@@ -311,8 +307,7 @@ class CallFlow:
         if spec.is_drain(call.callee, call.consts):
             return "drain"
         if spec.is_handoff(call.callee):
-            # Ex) def handle_file(logger, path): h = FileHandler(path); logger.addHandler(h); return logger
-            return "kept" if self._returns_receiver(call) else "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
+            return "escape"  # before the borrows: `log.New(w, ...)` keeps w, while `log.*` only write
         if spec.is_borrow(call.callee):
             return "borrow"
         if spec.declines_takeover(call.kwargs):
@@ -363,19 +358,6 @@ class CallFlow:
         # also for a method of a value whose type is not known: `hdr.WriteTo(localConn)`; not for function
         # values, often the caller's own checkers: `checkFn(c.doRequest(r))`)
         return "escape-on-success" if _reports_error(call) and not call.callee.startswith("?func") else "escape"
-
-    def _returns_receiver(self, call: Call) -> bool:
-        """Reports whether `call` is a method of a parameter (not the function's own object) that
-        the function cannot see into and returns on every normal exit: what it keeps goes back to
-        the caller inside that parameter, who made it (`handle_file(Logger(), path)`)."""
-        function = self.function
-        own = function.owner.receiver if function.owner is not None else ""
-        if call.receiver is None or call.receiver == own or call.receiver not in function.params \
-                or self.oracle.is_tree_function(call.callee):
-            return False
-        exits = [op for block in function.blocks for op in block.ops if isinstance(op, Exit)
-                 and op.kind in ("return", "end")]
-        return bool(exits) and all(op.values == (call.receiver,) for op in exits)
 
     def _releases(self, name: str, spec: RuleSpec) -> bool:
         """Reports whether the function calls one of `spec`'s release methods on `name` anywhere."""

@@ -153,11 +153,6 @@ class ObjectOwners:
                 self._objects[init] = site.spec, Acquire(calls=(init,), resource=f"object holding a {site.spec.resource}",
                                                          type=owner.name, field=path)
                 break
-        else:
-            self._objects[init] = next((
-                (site.spec, Acquire(calls=(init,), resource=f"object holding a {site.spec.resource}", type=owner.name,
-                                    field=field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")))
-                for field, site in by_severity(stored) if field not in given and "." not in field), None)
         return self._objects[init]
 
     def _opened(self, method: str) -> tuple[RuleSpec, Acquire] | None:
