@@ -161,9 +161,9 @@ class BoundLiterals:
         return value is not None and surely_nonnil(value)
 
     def _assigned(self, key: bytes) -> bool:
-        """Reports whether the body's text has `key = ` (`\bkey\s*=(?!=)`: `out = &List{}`, also
-        `x.key = `). An ASCII name is looked up among the words so followed, found in one pass on
-        first use (a search per argument recompiled its pattern, and read the body each time)."""
+        """Reports whether the body's text has `key = ` (`out = &List{}`, also `x.key = `; not
+        `key == ` nor `key := `). An ASCII name is looked up among the words so followed, found in
+        one pass on first use (a search per argument compiled a pattern, and read the body again)."""
         if not key or any(byte not in _WORD for byte in key):
             return re.search(rb"\b" + re.escape(key) + rb"\s*=(?!=)", self.text) is not None
         if self._assigned_names is None:
