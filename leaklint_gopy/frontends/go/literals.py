@@ -100,14 +100,19 @@ def _embedded_literal(key: str, value: Node) -> bool:
 
 # One pass over a body's text finds every binding: `a, b := ...`, `x = ...`, `var x ...`, and what
 # `name := <value>` starts with; and every field assignment `x.F = ...`.
-_BINDING = re.compile(rb"((?:\b\w+\s*,\s*)*\b\w+)\s*(?::=|(?<![=!<>:+\-*/%&|^])=(?!=))|\bvar\s+(\w+)")
+# (possessive, led by the first name: `((?:\b\w+\s*,\s*)*\b\w+)` matched the same, but backtracked
+# through every shorter list, quadratic in long lists of literals: a tenth of a body's lowering)
+_BINDING = re.compile(rb"(\b\w++(?:\s*+,\s*+\b\w++)*+)\s*+(?::=|(?<![=!<>:+\-*/%&|^])=(?!=))|\bvar\s++(\w++)")
 # (`\b(\w+)\s*:=\s*(...)`, found from the `:=`: a leading `\b` keeps `re` from skipping ahead to
 # the first character, and scanning a body took it six times as long as finding the `:=`)
 _DECLARED_VALUE = re.compile(rb":=\s*(&|new\(|make\(|[\w.]+\s*\{)")
 _SPACE = frozenset(b" \t\n\r\f\v")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _DECLARING = re.compile(rb"\bvar\s+$")  # what a `var name` declaration puts before the name
-_FIELD_SET = re.compile(rb"\b(\w+)\.(\w+)\s*(?<![=!<>:])=(?!=)")
+# A word followed by `=` (not `==`): `\bname\s*=(?!=)` matches in a text exactly when `name` is one
+# of these (a leftmost match starts at a word's start, and the word runs up to the spaces or `=`).
+_ASSIGNED = re.compile(rb"\b(\w++)\s*+=(?!=)")
+_FIELD_SET = re.compile(rb"\b(\w++)\.(\w++)\s*+(?<![=!<>:])=(?!=)")
 
 
 class BoundLiterals:
@@ -123,6 +128,8 @@ class BoundLiterals:
         self._counts: dict[bytes, int] = {}  # name -> how many bindings the body's text makes
         self._set: dict[str, set[str]] = {}  # name -> fields assigned (`opts.NoResponse = quiet`)
         self._found: dict[tuple[str, bool], str | None] = {}
+        self._assigned_names: frozenset[bytes] | None = None  # (see _assigned)
+        self._bindings: list[tuple[int, tuple[bytes, ...]]] = []  # where each binding starts, its names (_bound_once)
 
     @property
     def text(self) -> bytes:
@@ -142,7 +149,7 @@ class BoundLiterals:
             # Ex) func list() (out *List, err error) { out = &List{}; ...; c.CallJSON(ctx, &opts, nil, out)
             # Ex) item := &out.Items[i]   (a field's address cannot rebind out)
             # (the text test first: most arguments are assigned nowhere, and counting bindings reads the body)
-            if at is None or not re.search(rb"\b" + re.escape(key) + rb"\s*=(?!=)", self.text):
+            if at is None or not self._assigned(key):
                 return False
             self._bound_once()
             if self._counts.get(key) != 1:
@@ -153,6 +160,16 @@ class BoundLiterals:
         value = _bound_literal(self._body, name)
         return value is not None and surely_nonnil(value)
 
+    def _assigned(self, key: bytes) -> bool:
+        """Reports whether the body's text has `key = ` (`out = &List{}`, also `x.key = `; not
+        `key == ` nor `key := `). An ASCII name is looked up among the words so followed, found in
+        one pass on first use (a search per argument compiled a pattern, and read the body again)."""
+        if not key or any(byte not in _WORD for byte in key):
+            return re.search(rb"\b" + re.escape(key) + rb"\s*=(?!=)", self.text) is not None
+        if self._assigned_names is None:
+            self._assigned_names = frozenset(_ASSIGNED.findall(self.text))
+        return key in self._assigned_names
+
     def set_flags(self, name: str, at: int, addressed: bool = False) -> str | None:
         """Returns "~ F=true" (see literal_fields) for the boolean fields of `name` that statements of
         the body's own level set to a literal before the byte `at`, after every binding of `name`,
@@ -161,8 +178,7 @@ class BoundLiterals:
         if self._body is None or name.encode() in self._bound_once() or name not in self._set \
                 or self._taken(name, addressed, at):
             return None
-        bound = [m.start() for m in _BINDING.finditer(self.text)
-                 if name.encode() in (part.strip() for part in (m.group(1) or m.group(2)).split(b","))]
+        bound = [start for start, names in self._bindings if name.encode() in names]
         pairs = []
         for path, value, statement in _set_before(self._body, name, at, fields=True):
             start = statement.start_byte - self._body.start_byte
@@ -225,9 +241,11 @@ class BoundLiterals:
     def _bound_once(self) -> dict[bytes, bytes]:
         if self._once is None:
             counts = self._counts
-            for match in _BINDING.finditer(self.text):
-                for name in (match.group(1) or match.group(2)).split(b","):
-                    counts[name.strip()] = counts.get(name.strip(), 0) + 1
+            self._bindings = [(match.start(), tuple(part.strip() for part in (match[1] or match[2]).split(b",")))
+                              for match in _BINDING.finditer(self.text)]
+            for _, names in self._bindings:
+                for name in names:
+                    counts[name] = counts.get(name, 0) + 1
             self._once = {name: start for name, start in self._declared().items() if counts.get(name) == 1}
             for match in _FIELD_SET.finditer(self.text):
                 self._set.setdefault(match.group(1).decode(), set()).add(match.group(2).decode())
