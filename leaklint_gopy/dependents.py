@@ -17,7 +17,9 @@ machine).
 A pre-commit run (files named, no gate on changes) narrows this further, function by function
 (`named_callers`): a function of a sibling is checked only when its own signature or body names
 something a named file declares (a function, a method's receiver type, a type, a package-level
-variable or constant). A caller reaching a named file's method through a receiver whose type is
+variable or constant), or a plain function so found, transitively (`OpenOSFile` calls `OpenFile`,
+which calls a staged `openFile`; a method so found is not followed: its callers name its receiver's
+type, which most of a package does). A caller reaching a named file's method through a receiver whose type is
 inferred (`d := newDrainer(); d.drain(resp)`) is left to the CI gate, as test callers are; its other
 functions lend their helpers like context. net/http/client.go: 14 functions in 5 files instead of
 every function of 16 files.
@@ -173,13 +175,25 @@ def named_callers(named: list[str]) -> dict[str, frozenset[str]]:
     out = {}
     listed: dict[str, list[str]] = {}
     for directory, names in declared.items():
-        names -= _UNNAMED
-        for path in _siblings(directory, listed):
-            if path in chosen or (path.endswith("_test.go") and directory not in tests):
-                continue
-            if functions := _naming(_read(path), names):
-                out[_display(path)] = functions
+        callers = [path for path in _siblings(directory, listed)
+                   if path not in chosen and (not path.endswith("_test.go") or directory in tests)]
+        out.update(_callers_of(names - _UNNAMED, {path: _read(path) for path in callers}))
     return out
+
+
+def _callers_of(names: set[bytes], texts: dict[str, bytes]) -> dict[str, frozenset[str]]:
+    """Returns, by displayed path, the functions of `texts` naming one of `names`, or a plain
+    function so found, transitively (`OpenOSFile` calls `OpenFile`, which calls a staged `openFile`);
+    a method found is not followed: its callers name its receiver's type, which most of the package
+    does."""
+    found: dict[str, frozenset[str]] = {path: frozenset() for path in texts}
+    looked_for: set[bytes] = set()
+    while names:  # each round looks for the plain functions the previous one found
+        for path, text in texts.items():
+            found[path] |= _naming(text, names)
+        looked_for |= names
+        names = {name.encode() for functions in found.values() for name in functions if "." not in name} - looked_for
+    return {_display(path): functions for path, functions in found.items() if functions}
 
 
 def _declarations(data: bytes) -> set[bytes]:

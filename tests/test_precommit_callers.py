@@ -1,6 +1,7 @@
 """Which callers of a staged file's helpers pre-commit checks: in the staged file's package, a
 function that names something the staged file declares (a function, a method's receiver type, a
-type, a package-level variable or constant) in its own signature or body. A caller reaching a
+type, a package-level variable or constant) in its own signature or body, or a plain function so
+found (transitively; a method found is not followed). A caller reaching a
 staged method through a receiver whose type is only inferred (`d := newDrainer(); d.drain(resp)`)
 is left to the CI gate (`--new-from-rev`), which checks the whole tree."""
 from __future__ import annotations
@@ -38,13 +39,17 @@ package svc
 
 import "net/http"
 
-func newDrainer() *drainer {
-\treturn &drainer{}
+type registry struct{ d *drainer }
+
+func (r *registry) get() *drainer {
+\treturn r.d
 }
+
+var reg = &registry{d: &drainer{}}
 
 // Status reaches drain through a receiver whose type is inferred.
 func Status(c *http.Client, url string) (int, error) {
-\td := newDrainer()
+\td := reg.get()
 \tresp, err := c.Get(url)
 \tif err != nil {
 \t\treturn 0, err
@@ -66,6 +71,11 @@ func Typed(d *drainer, c *http.Client, url string) (int, error) {
 // Limited names a staged variable.
 func Limited() int {
 \treturn limit
+}
+
+// Twice calls a caller (a plain function): followed, transitively.
+func Twice(c *http.Client, url string) (int, error) {
+\treturn Typed(nil, c, url)
 }
 """
 
@@ -91,14 +101,15 @@ def found(capsys, *argv: str) -> list[tuple[str, int]]:
 
 
 def test_pre_commit_checks_the_callers_that_name_a_staged_declaration(shop):
-    assert named_callers(["svc/drainer.go"]) == {"svc/client.go": frozenset({"newDrainer", "Typed", "Limited"})}
+    assert named_callers(["svc/drainer.go"]) == {
+        "svc/client.go": frozenset({"registry.get", "Typed", "Limited", "Twice"})}
 
 
 def test_an_inferred_receiver_is_left_to_the_ci_gate(shop, capsys):
     edit(shop / "svc" / "drainer.go", "\tresp.Body.Close()\n", "\t_ = resp.StatusCode\n")
-    assert found(capsys, "--new-from-rev", "HEAD") == [("svc/client.go", 12), ("svc/client.go", 22)]
-    assert found(capsys, "svc/drainer.go") == [("svc/client.go", 22)]
-    assert found(capsys, "--no-cache", "svc/drainer.go") == [("svc/client.go", 22)]
+    assert found(capsys, "--new-from-rev", "HEAD") == [("svc/client.go", 16), ("svc/client.go", 26)]
+    assert found(capsys, "svc/drainer.go") == [("svc/client.go", 26)]
+    assert found(capsys, "--no-cache", "svc/drainer.go") == [("svc/client.go", 26)]
 
 
 def test_a_named_test_file_brings_only_the_tests_naming_it(shop):
