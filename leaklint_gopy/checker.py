@@ -136,11 +136,9 @@ def _lower(package: Package, rules: list[RuleSpec], tree_packages: dict[str, str
     language, key, members = package
     focus = frozenset(path for path, _ in members if os.path.abspath(path) not in context)
     needles = prefilters[language].needles(key, [data for _, data in members])
-    # (only a Go package's callers are selected: the other front-ends take no selection)
     only = {path: frozenset(selected[os.path.abspath(path)]) for path in focus if os.path.abspath(path) in selected}
     lowered = registry.frontend(language).lower_package(key, members, tree_packages, needles,
-                                                        focus if len(focus) < len(members) else None, tree,
-                                                        **({"selected": only} if only else {}))
+                                                        focus if len(focus) < len(members) else None, tree, only or None)
     return lowered, FunctionIndex(lowered, tree, key, tree_packages)
 
 

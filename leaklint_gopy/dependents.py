@@ -18,17 +18,19 @@ A pre-commit run (files named, no gate on changes) narrows this further, functio
 (`named_callers`): a function of a sibling is checked only when its own signature or body names
 something a named file declares (a function, a method's receiver type, a type, a package-level
 variable or constant), or a plain function so found, transitively (`OpenOSFile` calls `OpenFile`,
-which calls a staged `openFile`; a method so found is not followed: its callers name its receiver's
-type, which most of a package does). A caller reaching a named file's method through a receiver whose type is
-inferred (`d := newDrainer(); d.drain(resp)`) is left to the CI gate, as test callers are; its other
-functions lend their helpers like context. net/http/client.go: 14 functions in 5 files instead of
-every function of 16 files.
+which calls a staged `openFile`). A method so found is not followed (its callers name its
+receiver's type, which most of a package does), and a caller reaching a named file's method
+through a receiver or field whose type it does not name (`d := reg.get(); d.drain(resp)`) is left
+to the CI gate, as test callers are; the other functions lend their helpers like context.
+net/http/client.go: 16 functions in 5 files instead of every function of 16 files.
 """
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field
+
+from leaklint_gopy.frontends.go.regions import declaration_starts
 
 _DECLARATION = re.compile(rb"(?m)^func\s*(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)[^)]*\)\s*)?(\w+)")
 
@@ -152,10 +154,9 @@ def _display(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-_TOP_LEVEL = re.compile(rb"(?m)^(func|type|var|const|import)\b")
 _SINGLE = re.compile(rb"(?:type|var|const)[ \t]+(\w+(?:[ \t]*,[ \t]*\w+)*)")
 _IN_BLOCK = re.compile(rb"(?m)^\t(\w+(?:[ \t]*,[ \t]*\w+)*)")
-_NAMES = re.compile(rb"(?<![\w.])\w+")  # not after a dot: `c.Get(` names no package-level Get
+_NAMES = re.compile(rb"(?:(?<![\w.])|(?<=\.\.\.))\w+")  # not after a dot (`c.Get(` names no package-level Get), but `...T`
 _COMMENT_LINE = re.compile(rb"(?m)^[ \t]*//.*\n")
 _UNNAMED = frozenset({b"_", b"init"})
 
@@ -199,12 +200,14 @@ def _callers_of(names: set[bytes], texts: dict[str, bytes]) -> dict[str, frozens
 def _declarations(data: bytes) -> set[bytes]:
     """Returns what a Go file declares at its top level: functions, methods' receiver types, types,
     variables and constants (those of a parenthesised block by its lines indented once)."""
-    names = {receiver or name for receiver, name in _DECLARATION.findall(data)}
+    names = set()
     for kind, chunk in _chunks(data):
+        if kind == b"func" and (declaration := _DECLARATION.match(chunk)):
+            names.add(declaration.group(1) or declaration.group(2))
         if kind == b"func" or kind == b"import":
             continue
         head = chunk[len(kind):].lstrip()
-        found = _IN_BLOCK.findall(chunk) if head.startswith(b"(") else _SINGLE.findall(chunk.split(b"\n", 1)[0])
+        found = _IN_BLOCK.findall(chunk) if head.startswith(b"(") else [m.group(1) for m in [_SINGLE.match(chunk)] if m]
         names.update(name.strip() for group in found for name in group.split(b","))
     return names
 
@@ -234,7 +237,7 @@ def _names_any(text: bytes, names: set[bytes], few: bool) -> bool:
 def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     """Returns the top-level declarations of a Go file (gofmt puts them at column 0) as (keyword,
     text), each cut after its last closing line (the next one's doc comment is no part of it)."""
-    starts = [(m.start(), m.group(1)) for m in _TOP_LEVEL.finditer(data)]
+    starts = [(at, kind) for at, kind in declaration_starts(data, raw_strings=True) if kind != b"package"]
     out = []
     for (start, kind), end in zip(starts, [s for s, _ in starts[1:]] + [len(data)]):
         close = data.rfind(b"\n)", start, end) if kind != b"func" else data.rfind(b"\n}", start, end)

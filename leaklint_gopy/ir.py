@@ -254,8 +254,10 @@ class Frontend(Protocol):
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
                       needles: frozenset[bytes], focus: frozenset[str] | None = None,
-                      tree: object | None = None) -> list[LoweredFile]:
+                      tree: object | None = None,
+                      selected: dict[str, frozenset[str]] | None = None) -> list[LoweredFile]:
         """Returns one LoweredFile per input file of package `key`, lowered together; only the
-        functions of files in `focus` (all, when None) are lowered to be checked; the other packages
-        of the tree (`tree`) may lend what the front-end reads of them."""
+        functions of files in `focus` (all, when None) are lowered to be checked, and of a file in
+        `selected` only the functions it names (a front-end may ignore it: pre-commit selects Go
+        callers only); the other packages of the tree (`tree`) may lend what the front-end reads of them."""
         ...

@@ -165,7 +165,8 @@ class Project:
             time_limit=args.file_time_limit, generated=_given(args.generated, config.generated),
             fixes=_wants_fixes(args, config),
             selected=tuple(sorted((os.path.abspath(p), tuple(sorted(names))) for p, names in selected.items())))
-        context = [p for p in package_context(paths, stdin[0] if stdin else None) if p not in set(callers)]
+        checked = {os.path.abspath(p) for p in callers}  # (callers are shown relative, context paths may be absolute)
+        context = [p for p in package_context(paths, stdin[0] if stdin else None) if os.path.abspath(p) not in checked]
         return cls(paths, context, config, rules, enabled, settings, repo or root, callers)
 
     def plan(self):

@@ -118,3 +118,15 @@ def test_a_named_test_file_brings_only_the_tests_naming_it(shop):
                                              "\t_ = helper()\n}\n\nfunc TestB(t *testing.T) {}\n")
     assert named_callers(["svc/helpers_test.go"]) == {"svc/a_test.go": frozenset({"TestA"})}
     assert named_callers(["svc/client.go"]) == {}
+
+
+def test_declarations_inside_a_raw_string_are_no_functions(shop):
+    (shop / "svc" / "gen.go").write_text(
+        "package svc\n\nfunc Generate() string {\n\tsrc := `package x\n\nfunc inner() {\n}\n`\n"
+        "\t_ = limit\n\treturn src\n}\n\nfunc Spread(ds ...drainer) int {\n\treturn len(ds)\n}\n")
+    assert named_callers(["svc/drainer.go"])["svc/gen.go"] == frozenset({"Generate", "Spread"})
+
+
+def test_an_absolute_path_checks_the_same_callers(shop, capsys):
+    edit(shop / "svc" / "drainer.go", "\tresp.Body.Close()\n", "\t_ = resp.StatusCode\n")
+    assert found(capsys, "--no-cache", str(shop / "svc" / "drainer.go")) == [("svc/client.go", 26)]

@@ -25,6 +25,10 @@ from leaklint_gopy.frontends.words import Calls, Words
 from leaklint_gopy.frozen import fast_init
 
 _DECLARATION = re.compile(rb"\n(func|type|var|const|import|package)\b")
+# A raw string holding a column-0 keyword (a sound test: it matches from the string's own backtick)
+_HIDDEN = re.compile(rb"`[^`]*\n(?:func|type|var|const|import|package)\b[^`]*`")
+# Comments, strings and runes, so that a backtick inside one opens no raw string
+_TOKENS = re.compile(rb"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`[^`]*`", re.S)
 _FUNCTION_NAME = re.compile(rb"func\s*(?:(\()[^)]*\)\s*)?(\w+)")
 _RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
 _STRUCT_NAME = re.compile(rb"(?m)^(?:type\s+|\t)(\w+)(?:\[[^\]\n]*\])?\s+struct\b")
@@ -73,12 +77,26 @@ class Plan:
     calling: frozenset[int] | None  # None: unknown (a whole-file parse), search the bodies
 
 
-def cut(source: bytes) -> File:
-    """Returns the file cut at each top-level declaration, with the head before the first one."""
+def declaration_starts(source: bytes, raw_strings: bool = False) -> list[tuple[int, bytes]]:
+    """Returns the offset and keyword of each top-level declaration (a keyword at column 0); with
+    `raw_strings`, not those inside a raw string (Go source a test or generator embeds: `func inner()
+    {` at column 0). cut does not ask it: 102 of the Go stdlib's 5,564 files would be cut otherwise,
+    for 0.5 s more over all of them; a ranged parse that fails there is redone whole anyway."""
     starts = [(m.start() + 1, m.group(1)) for m in _DECLARATION.finditer(source)]
     first = re.match(rb"(func|type|var|const|import|package)\b", source)
     if first:
         starts.insert(0, (0, first.group(1)))
+    if raw_strings and b"`" in source and _HIDDEN.search(source):  # (a cheap test first: the tokens only then)
+        raw = [(m.start(), m.end()) for m in _TOKENS.finditer(source) if m.group().startswith(b"`")]
+        ends = [end for _, end in raw]
+        starts = [(at, kind) for at, kind in starts
+                  if (i := bisect_left(ends, at)) == len(raw) or not raw[i][0] < at]
+    return starts
+
+
+def cut(source: bytes) -> File:
+    """Returns the file cut at each top-level declaration, with the head before the first one."""
+    starts = declaration_starts(source)
     found = [Chunk(b"", 0, starts[0][0] if starts else len(source))]
     for (start, kind), end in zip(starts, [s for s, _ in starts[1:]] + [len(source)]):
         if kind != b"func":

@@ -40,9 +40,11 @@ class PythonFrontend:
 
     def lower_package(self, key: str, files: list[tuple[str, bytes]], tree_packages: dict[str, str],
                       needles: frozenset[bytes], focus: frozenset[str] | None = None,
-                      tree: object | None = None) -> list[LoweredFile]:
+                      tree: object | None = None,
+                      selected: dict[str, frozenset[str]] | None = None) -> list[LoweredFile]:
         """Returns a LoweredFile per file (for Python a package is one file, so `focus`, the files
-        that are not mere context, never leaves one out)."""
+        that are not mere context, never leaves one out; nor does `selected`: pre-commit selects
+        callers in Go packages only)."""
         wanted = Needles.of(needles)
         modules = TreeModules.for_run(tree_packages)
         collecting = gc.isenabled()
