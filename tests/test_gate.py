@@ -82,6 +82,17 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def committed(root: Path, files: dict[str, str]) -> Path:
+    """Writes `files` (path -> text) under `root` and commits them in a new repository."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "initial")
+    return root
+
+
 def lines(capsys, *argv: str) -> tuple[int, list[tuple[str, int]]]:
     """Runs `check --format json` and returns the status and (path, line) of active findings."""
     status = cli.main(["check", "--format", "json", *argv])

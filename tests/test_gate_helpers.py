@@ -12,7 +12,7 @@ from leaklint_gopy import cli, gate
 from leaklint_gopy.finding import Finding
 from leaklint_gopy.gitdiff import Changes, FileChanges
 from leaklint_gopy.ir import Span
-from test_gate import edit, git
+from test_gate import committed, edit
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -69,14 +69,8 @@ func Fetch(url string) int {
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A module whose helpers close what their callers hand them, committed; the cwd."""
-    root = tmp_path / "shop"
-    for name, text in {"go.mod": "module example.com/shop\n\ngo 1.21\n", "svc/helpers.go": HELPERS,
-                       "svc/client.go": CLIENT, "util/drain.go": UTIL, "api/api.go": API}.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "initial")
+    root = committed(tmp_path / "shop", {"go.mod": "module example.com/shop\n\ngo 1.21\n", "svc/helpers.go": HELPERS,
+                                         "svc/client.go": CLIENT, "util/drain.go": UTIL, "api/api.go": API})
     monkeypatch.chdir(root)
     return root
 

@@ -14,7 +14,7 @@ import pytest
 
 from leaklint_gopy import cli
 from leaklint_gopy.dependents import named_callers
-from test_gate import edit, git
+from test_gate import committed, edit
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -82,14 +82,8 @@ func Twice(c *http.Client, url string) (int, error) {
 
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "shop"
-    for name, text in {"go.mod": "module example.com/shop\n\ngo 1.21\n", "svc/drainer.go": DRAINER,
-                       "svc/client.go": CLIENT}.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "initial")
+    root = committed(tmp_path / "shop", {"go.mod": "module example.com/shop\n\ngo 1.21\n",
+                                         "svc/drainer.go": DRAINER, "svc/client.go": CLIENT})
     monkeypatch.chdir(root)
     return root
 

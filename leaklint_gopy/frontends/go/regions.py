@@ -28,7 +28,7 @@ _DECLARATION = re.compile(rb"\n(func|type|var|const|import|package)\b")
 # A raw string holding a column-0 keyword (a sound test: it matches from the string's own backtick)
 _HIDDEN = re.compile(rb"`[^`]*\n(?:func|type|var|const|import|package)\b[^`]*`")
 # Comments, strings and runes, so that a backtick inside one opens no raw string
-_TOKENS = re.compile(rb"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`[^`]*`", re.S)
+_TOKENS = re.compile(rb"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`[^`]*`", re.DOTALL)
 _FUNCTION_NAME = re.compile(rb"func\s*(?:(\()[^)]*\)\s*)?(\w+)")
 _RESOURCE_RESULT = re.compile(rb"Response|Conn|Listener|Closer|File|Rows|Stmt|\binterface\b|\bany\b")
 _STRUCT_NAME = re.compile(rb"(?m)^(?:type\s+|\t)(\w+)(?:\[[^\]\n]*\])?\s+struct\b")
