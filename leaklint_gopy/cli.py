@@ -192,14 +192,14 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from leaklint_gopy.output import ReportTarget
-    from leaklint_gopy.project import Project
+    from leaklint_gopy.project import GATE_OPTIONS, Project
 
     target = ReportTarget.open(args.output)  # before the analysis: a bad -o costs no minutes
     _read_stdin(args)
     project = Project.from_args(args)
     for warning in project.warnings:
         print(f"leaklint: warning: {warning}", file=sys.stderr)
-    changes = project.changes(args.new_from_rev, args.new_from_merge_base, args.new_from_patch)  # fails fast
+    changes = project.changes(*(getattr(args, name) for name in GATE_OPTIONS))  # fails fast
     if (args.fix or args.diff) and args.stdin:
         raise UsageError("--fix and --diff edit files on disk: they do not read source from stdin (-)")
     if args.diff:

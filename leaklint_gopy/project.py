@@ -227,6 +227,11 @@ class Project:
         return str(first if first.is_dir() else first.parent)
 
 
+# The options that make a run a gate on changes (Project.changes takes them in this order): a gate
+# checks a named file's dependents whole, where a pre-commit run selects their functions
+GATE_OPTIONS = ("new_from_rev", "new_from_merge_base", "new_from_patch")
+
+
 def _callers(named_files: list[str], args: argparse.Namespace) -> tuple[list[str], dict[str, frozenset[str]]]:
     """Returns the dependents of `named_files` and the functions selected in them: a pre-commit
     run (`check` of named files, no gate on changes) checks only the functions naming what a named
@@ -234,7 +239,7 @@ def _callers(named_files: list[str], args: argparse.Namespace) -> tuple[list[str
     dependent file (dependents.dependents). Imported only when files are named."""
     from leaklint_gopy import dependents
 
-    gate = any(getattr(args, name, None) for name in ("new_from_rev", "new_from_merge_base", "new_from_patch"))
+    gate = any(getattr(args, name, None) for name in GATE_OPTIONS)
     if gate or getattr(args, "command", "") != "check":
         return dependents.dependents(named_files), {}
     selected = dependents.named_callers(named_files)

@@ -124,3 +124,20 @@ def test_declarations_inside_a_raw_string_are_no_functions(shop):
 def test_an_absolute_path_checks_the_same_callers(shop, capsys):
     edit(shop / "svc" / "drainer.go", "\tresp.Body.Close()\n", "\t_ = resp.StatusCode\n")
     assert found(capsys, "--no-cache", str(shop / "svc" / "drainer.go")) == [("svc/client.go", 26)]
+
+
+def test_selected_names_are_the_front_ends_names():
+    """dependents names functions as the Go front-end does (`Name`, `Type.Name`), generic and
+    unnamed receivers included: a selected function the front-end names otherwise is never checked."""
+    import tree_sitter
+    import tree_sitter_go
+
+    from leaklint_gopy.dependents import _naming
+    from leaklint_gopy.frontends.go.frontend import _declared_name
+
+    source = (b"package p\n\nfunc (l *List[K, V]) Push(v V) {\n\tuse(v)\n}\n\nfunc (List[K, V]) Len() int {\n"
+              b"\treturn use(0)\n}\n\nfunc (s stack) Pop() {\n\tuse(1)\n}\n\nfunc Free[T any](x T) {\n\tuse(x)\n}\n")
+    tree = tree_sitter.Parser(tree_sitter.Language(tree_sitter_go.language())).parse(source)
+    declared = {_declared_name(node) for node in tree.root_node.named_children
+                if node.type in ("function_declaration", "method_declaration")}
+    assert declared == set(_naming(source, {b"use"})) == {"List.Push", "List.Len", "stack.Pop", "Free"}
