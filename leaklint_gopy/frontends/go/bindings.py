@@ -170,22 +170,17 @@ class Bindings:
             source = self._value(value)
             if len(left) == 2 and left[1].type == "identifier" and self._own_address(value):
                 self.flags[text(left[1])] = True  # Ex) addr, ok := c.LocalAddr().(*net.UDPAddr)   (always ok)
-            if _asserts_closer(value) and len(left) == 2 and source is not None:
-                # Ex) if c, ok := v.(io.Closer); ok { c.Close() }   (every resource tracked is a Closer)
+            # Ex) if c, ok := v.(io.Closer); ok { c.Close() }   (every resource tracked is a Closer)
+            # Ex) if gc, ok := s.client.(*grpcConn); ok { gc.Close() }   (gc is s.client where ok
+            # is true, and nil where it is false; an interface asserted, `f, ok := s.(RawProcessor)`,
+            # keeps its unknown type: what its methods return is no more known than before)
+            kept = self.closers if _asserts_closer(value) else self.asserted if _asserts_pointer(value) else None
+            if kept is not None and len(left) == 2 and source is not None:
                 types = [self._type_of(value)]
                 if targets[0] is not None and self._is_local_target(left[0], targets[0]):
                     self.cfg.emit(Assign(self.pos.span(node), targets[0], source))
                 if left[1].type == "identifier":
-                    self.closers[text(left[1])] = source
-            elif _asserts_pointer(value) and len(left) == 2 and source is not None:
-                # Ex) if gc, ok := s.client.(*grpcConn); ok { gc.Close() }   (gc is s.client where ok
-                # is true, and nil where it is false; an interface asserted, `f, ok := s.(RawProcessor)`,
-                # keeps its unknown type: what its methods return is no more known than before)
-                types = [self._type_of(value)]
-                if targets[0] is not None and self._is_local_target(left[0], targets[0]):
-                    self.cfg.emit(Assign(self.pos.span(node), targets[0], source))
-                if left[1].type == "identifier":
-                    self.asserted[text(left[1])] = source
+                    kept[text(left[1])] = source
         for index, (item, target) in enumerate(zip(left, targets)):
             if declare and item.type == "identifier":
                 self._declare(text(item), types[index] if index < len(types) else "")
