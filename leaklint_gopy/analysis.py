@@ -21,6 +21,7 @@ from leaklint_gopy.spec import Acquire, ClauseIndex, RuleSpec
 from leaklint_gopy.messages import exit_note, exit_rank, finding_message, resource_name, span_position, unique_leaks
 from leaklint_gopy.summaries import Summaries, MAX_DEPTH, Returned
 from leaklint_gopy.objectowners import ObjectOwners
+from leaklint_gopy.reliance import Reliance, remembered
 from leaklint_gopy.effects import Effects
 
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
@@ -32,7 +33,7 @@ _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire
 _QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
 
 
-class LeakAnalysis(Effects, ObjectOwners, Oracle):
+class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
     """The engine over a whole analysed tree: `functions` maps qualnames to their CFGs."""
 
     def __init__(self, rules: list[RuleSpec], functions, shared: Summaries | None = None) -> None:
@@ -45,6 +46,7 @@ class LeakAnalysis(Effects, ObjectOwners, Oracle):
         self._local = Summaries()
         self._shared = shared or self._local
         self._using: list[set[tuple]] = []  # per analysis under way, the summaries (and bodies) it used, by key
+        Reliance.__init__(self)  # (and per memo computed, see reliance.py)
         self._guessing: list[bool] = []  # per summary under way, whether a recursion guard answered part of it
         self._cycles = Cycles()  # summaries (of resources passed, of Go methods releasing a field) under way
         # Which clause a call matches depends on the rules only: shared by every analysis of a process.
@@ -255,6 +257,7 @@ class LeakAnalysis(Effects, ObjectOwners, Oracle):
             self._note_span(key, self.functions[qualname].span)
         if self._using:
             self._using[-1].add(key)
+        self._relies(key)
 
     def _note_span(self, key: tuple, span: Span) -> None:
         """Records where the function read for summary `key` is."""
@@ -284,9 +287,10 @@ class LeakAnalysis(Effects, ObjectOwners, Oracle):
         """Marks every summary under way as decided with a recursion guard's guess."""
         self._guessing[:] = [True] * len(self._guessing)
 
-    def _summarise(self, function: FunctionIR, run, key: tuple) -> bool:
+    def _summarise(self, function: FunctionIR, run, key: tuple) -> tuple[bool, bool]:
         """Runs the analysis computing the summary `key` of `function`, recording which summaries it
-        used; returns whether it met a recursion guard (its answer then depends on the order of work)."""
+        used; returns whether it met a recursion guard, and whether the summary is this package's
+        (see _reading_own): then its answer depends on the order of work, and is kept here."""
         self._using.append(set())
         self._guessing.append(False)
         try:
@@ -295,12 +299,21 @@ class LeakAnalysis(Effects, ObjectOwners, Oracle):
             used = self._using.pop()
             guessed = self._guessing.pop()
         qualname = function.qualname
-        # (a summary decided with a guess is this package's: so is what it relied on, see _seed_round)
-        store = self._local if guessed else self._shared
-        store.depends[key] = frozenset(used)
+        # (what a summary relied on is kept where the summary is)
+        here = guessed or self._summaries(qualname) is self._local or self._reading_own(used)
+        (self._local if here else self._shared).depends[key] = frozenset(used)
         self._note_span(key, function.span)
         self._use(qualname, key)
-        return guessed
+        return guessed, here
+
+    def _reading_own(self, used: set[tuple]) -> bool:
+        """Reports whether a summary of another package's function relied on this package's functions
+        (or on a summary kept here): as this package reads them, own functions lowered and asked
+        whatever their signature, where every other package reads them as foreign. Such a summary
+        is this package's: kept for the process, it made later packages' answers, and their `uses`,
+        depend on which package a worker had checked first (net's newFileFD, summarised in syscall's
+        external tests, relied on syscall.Getsockname's body; elsewhere on its signature)."""
+        return any(not self.functions.is_foreign(key[0]) or key in self._local.depends for key in used)
 
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak; each carries the spans of
@@ -354,6 +367,7 @@ class LeakAnalysis(Effects, ObjectOwners, Oracle):
                    or isinstance(op, Capture) and self.handed_errors(op.function)
                    for block in function.blocks for op in block.ops)
 
+    @remembered(lambda function: (function,))
     def handed_errors(self, function: str) -> tuple[tuple[Site, str], ...]:
         """Returns the sites closure `function` discards while keeping their error in a variable it
         captures (`_, connectErr = nats.Connect(u)`), with that variable: the enclosing function's."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Site
+from leaklint_gopy.reliance import remembered
 from leaklint_gopy.irquery import (drops_unexamined, only_reads, param_at, reports_errors, restores_field, return_arity,
                                     taken_param, touches)
 from leaklint_gopy.ir import Call
@@ -33,7 +34,7 @@ class Effects:
         analysis = FunctionAnalysis(function, self)
         # Ex) func (c *conn) key() string   (nothing is ever open in it: it returns none, and the fixpoint
         # would only confirm that, after asking every deferred closure what it closes, for every rule)
-        guessed = self._summarise(function, lambda: self._may_acquire(function) and analysis.run(lambda leak: None),
+        _, here = self._summarise(function, lambda: self._may_acquire(function) and analysis.run(lambda leak: None),
                                   (qualname, "returns"))
         result: dict[int, Returned] = {}
         arity = return_arity(function)
@@ -64,10 +65,12 @@ class Effects:
                                  awaited_release=site.clause.awaited_release)
                 result.setdefault(position, Returned(site.spec, clause))
         store[qualname] = result
-        if guessed and store is self._shared.returns and store is not self._local.returns:
+        if here and store is self._shared.returns and store is not self._local.returns:
             self._local.returns[qualname] = store.pop(qualname)  # Ex) a cycle: order-dependent, kept local
         return result
 
+    @remembered(lambda qualname, assumed, dispatch=None: (qualname, tuple(sorted(assumed.items(), key=str)),
+                                                          tuple(sorted((dispatch or {}).items()))))
     def _returns_assuming(self, qualname: str, assumed: dict[str, bool | None],
                           dispatch: dict[str, str] | None = None) -> dict[int, Returned]:
         """Returns what `returns` says of a tree function called with parameters known to hold True
@@ -222,7 +225,7 @@ class Effects:
         pseudo = Site(0, spec, held or spec.acquire[0], Call(function.span, "", ""), name, pseudo=True)
         analysis = FunctionAnalysis(function, self, [(pseudo, (name, rest))], err)
         leaks: list[Leak] = []
-        guessed = self._summarise(function, lambda: analysis.run(leaks.append), key)
+        guessed, here = self._summarise(function, lambda: analysis.run(leaks.append), key)
         # Ex) def __init__(self, f): self.f = f   (the object keeps it: whether its class leaks it is the
         # class's finding, not the caller's; another method keeping it where the class never closes it,
         # FileSender().beginFileTransfer(open(p), consumer), leaves it the caller's; one put in a
@@ -261,7 +264,7 @@ class Effects:
             position = min(returned)
             summaries.passed[key] = (position, returned[position], not normal)
         result = summaries.effects[key]
-        if guessed and summaries is not self._local:
+        if here and summaries is not self._local:
             # Ex) a cycle across packages: the answer depends on where it was entered; keep it local
             self._local.effects[key] = summaries.effects.pop(key)
             if key in summaries.passed:

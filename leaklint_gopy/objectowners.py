@@ -9,6 +9,7 @@ from leaklint_gopy.facts import Leak, Site, joined
 from leaklint_gopy.irquery import assigns_field, field_holder, given_fields, own_decisions
 from leaklint_gopy.ir import Assign, Call, Defer, FunctionIR, Owner
 from leaklint_gopy.ownership import closers
+from leaklint_gopy.reliance import remembered
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.summaries import NORMAL_EXITS, by_severity
 
@@ -61,6 +62,7 @@ class ObjectOwners:
                    and self.keeps_given(op.callee.rpartition(".")[0], name)
                    for block in function.blocks for op in block.ops)
 
+    @remembered(lambda method, rest, spec: (method, rest, spec.id))
     def method_releases(self, method: str, rest: str, spec: RuleSpec) -> bool:
         """Reports whether method `method` releases what its object (a Go receiver, a Python method's
         first parameter) holds at `rest` on some path."""
@@ -99,6 +101,7 @@ class ObjectOwners:
         # (inside a cycle of such methods, kept only until the cycle is decided: see cycles.py)
         return self._cycles.evaluate(key, False, read, lambda: self._releasing.pop(key, None))
 
+    @remembered(lambda method, spec, actual="": (method, actual))
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own
         object to a call it cannot see into (`self.request.registerProducer(self)`: the receiver may
@@ -126,6 +129,7 @@ class ObjectOwners:
                     return True
         return False
 
+    @remembered(lambda init: (init,))
     def _constructed(self, init: str) -> tuple[RuleSpec, Acquire] | None:
         """Returns what an object of a tree class holds when its constructor `init` returns: the
         resource its `__init__` stores in a field that a method of the class releases (`close()`).
@@ -155,6 +159,7 @@ class ObjectOwners:
                 break
         return self._objects[init]
 
+    @remembered(lambda method: (method,))
     def _opened(self, method: str) -> tuple[RuleSpec, Acquire] | None:
         """Returns what an object of a tree class holds once its method `method` (not a constructor)
         returned: the resource the method stores in a field that a method of the class releases
@@ -206,13 +211,13 @@ class ObjectOwners:
         analysis.run(lambda leak: None)
         return {field: analysis.sites[index] for field, index in analysis.stored.items()}
 
+    @remembered(lambda owner, field, spec, held=None: _owned_key(owner, field, spec, held))
     def owner_releases(self, owner: Owner, field: str, spec: RuleSpec, held: Acquire | None = None) -> bool:
         """Reports whether some function of `owner` releases the resource it keeps in `field`; `held`,
         for an object of a tree class holding it (SocketInfo), is what its methods are read by."""
         # (or whose acquisition has release methods of its own: a go-plugin client's Kill)
-        held = held if held is not None and (held.field and held.type or held.release_methods or held.release_calls) \
-            else None
-        key = (owner.name, field, spec.id) + ((held.type, held.field) if held else ())
+        held = _reading(held)
+        key = _owned_key(owner, field, spec, held)
         if key in self._owning:
             self._provisional()  # recursion: a summary relying on this answer relies on a guess
         if key not in self._owned:
@@ -263,6 +268,7 @@ class ObjectOwners:
                                pseudo=True, owned=kind), holder))
         return seeds
 
+    @remembered(lambda owner: (owner.name,))
     def _owner_fields(self, owner: Owner) -> dict[str, tuple[Site, bool]]:
         """Returns field -> (the acquisition stored there, stored by the constructor) for a class."""
         if owner.name in self._fields:
@@ -283,3 +289,15 @@ class ObjectOwners:
                     fields[field] = (analysis.sites[index], constructor)
         self._fields[owner.name] = fields
         return fields
+
+
+def _reading(held: Acquire | None) -> Acquire | None:
+    """Returns `held` when it says how its object's methods are read (see owner_releases), else None."""
+    return held if held is not None and (held.field and held.type or held.release_methods or held.release_calls) \
+        else None
+
+
+def _owned_key(owner: Owner, field: str, spec: RuleSpec, held: Acquire | None) -> tuple:
+    """Returns owner_releases' memo key."""
+    held = _reading(held)
+    return (owner.name, field, spec.id) + ((held.type, held.field) if held else ())

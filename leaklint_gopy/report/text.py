@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 _LONG_LINE, _CONTEXT = 400, 60  # source lines longer than this are shown around the span only
 _STYLES = {"path": "1", "code": "1;31", "gutter": "1;34", "caret": "1;31", "note": "1;36", "dim": "2", "help": "1;32",
            "error": "1;31", "warning": "1;33"}
+HELPER_NOTES = 6  # helper notes shown per finding
 
 
 class _Paint:
@@ -145,14 +146,19 @@ class TextReporter:
                 f"{pad} {bar} {' ' * start}{underline}", f"{pad} {bar}"]
 
     def notes(self, finding: Finding, options: ReportOptions) -> list[str]:
-        """Returns one note per step of the leaking path, then each leaking exit not already named."""
+        """Returns one note per step of the leaking path, then each leaking exit not already named,
+        then the first HELPER_NOTES helpers whose summaries decided it (JSON and SARIF list them all:
+        a class's every method may decide what its object holds, 92 of them in CPython's idlelib)."""
         seen: list[str] = []
-        for location in (*finding.flow, *finding.related, *helper_locations(finding)):
+        helpers = helper_locations(finding)
+        for location in (*finding.flow, *finding.related, *helpers[:HELPER_NOTES]):
             if location.span == finding.span:
                 continue
             text = self.note(location, finding.span.path, options)
             if text and text not in seen:
                 seen.append(text)
+        if len(helpers) > HELPER_NOTES:
+            seen.append(f"and {len(helpers) - HELPER_NOTES} more helpers' summaries used (all of them in JSON and SARIF)")
         return seen
 
     def note(self, location: Location, home: str, options: ReportOptions) -> str:
