@@ -25,8 +25,6 @@ from leaklint_gopy.frontends.words import Calls, Words
 from leaklint_gopy.frozen import fast_init
 
 _DECLARATION = re.compile(rb"\n(func|type|var|const|import|package)\b")
-# A raw string holding a column-0 keyword (a sound test: it matches from the string's own backtick)
-_HIDDEN = re.compile(rb"`[^`]*\n(?:func|type|var|const|import|package)\b[^`]*`")
 # Comments, strings and runes, so that a backtick inside one opens no raw string
 _TOKENS = re.compile(rb"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`[^`]*`", re.DOTALL)
 _FUNCTION_NAME = re.compile(rb"func\s*(?:(\()[^)]*\)\s*)?(\w+)")
@@ -86,12 +84,21 @@ def declaration_starts(source: bytes, raw_strings: bool = False) -> list[tuple[i
     first = re.match(rb"(func|type|var|const|import|package)\b", source)
     if first:
         starts.insert(0, (0, first.group(1)))
-    if raw_strings and b"`" in source and _HIDDEN.search(source):  # (a cheap test first: the tokens only then)
+    if raw_strings and _between_backticks(source):  # (a cheap test first: the tokens only then)
         raw = [(m.start(), m.end()) for m in _TOKENS.finditer(source) if m.group().startswith(b"`")]
         ends = [end for _, end in raw]
         starts = [(at, kind) for at, kind in starts
                   if (i := bisect_left(ends, at)) == len(raw) or not raw[i][0] < at]
     return starts
+
+
+def _between_backticks(source: bytes) -> bool:
+    """Reports whether a column-0 keyword lies between two backticks: a raw string can hold one
+    only then. (The same answer as a search for a backtick, a keyword line and a backtick with no
+    backtick between, since every place between the first and last backtick lies between two
+    consecutive ones; that search backtracked through every raw string: 0.06 s on h2_bundle.go.)"""
+    first = source.find(b"`")
+    return first != -1 and _DECLARATION.search(source, first, source.rfind(b"`")) is not None
 
 
 def cut(source: bytes) -> File:
