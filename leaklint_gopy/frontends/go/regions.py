@@ -126,28 +126,29 @@ def _body(source: bytes, start: int, end: int) -> tuple[int, int]:
     return line_end, close + 1
 
 
-def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
+def find_calls(files: list[File], calls: Calls, rounds: int = 3, everywhere: frozenset[int] = frozenset()) -> Calls:
     """Records where each file calls `calls` or a wrapper of them, and returns `calls` plus the
     wrappers: the package's functions that may return a resource and call one (and their callers
-    up to `rounds` levels). With no names (a package lowered only as context) nothing is called,
-    so nothing wraps a call either: no file is searched."""
+    up to `rounds` levels). The files at the indexes `everywhere` (a dot import's) may call any name
+    unqualified. With no names (a package lowered only as context) nothing is called, so nothing
+    wraps a call either: no file is searched."""
     if not calls.names:
         for file in files:
             file.calls = []
         return calls
     holding = _holding_types(files)
-    declared = [(chunk, file) for file in files for chunk in file.functions()
-                if _returns_resource(file.source[chunk.start:chunk.body if chunk.body != -1 else chunk.end], holding)
-                and _returns_resource(_results(file.source, chunk), holding)]
-    for file in files:
+    functions = [(chunk, file) for file in files for chunk in file.functions()]
+    unqualified = Calls(calls.names, calls.names)
+    for index, file in enumerate(files):
         file.calls = []
-        file.record(calls)
+        file.record(unqualified if index in everywhere else calls)
     if _carries_resources(files, holding):
         for file in files:
             # Ex) resp := <-pw.responseC   (a receive of a resource is an acquisition: see ExpressionLowerer._receive)
             file.calls = sorted(file.calls + [m.start() for m in _RECEIVE.finditer(file.source)])
     for _ in range(rounds):
-        new = {chunk.name for chunk, file in declared if chunk.name not in calls.names and _within(file.calls, chunk)}
+        new = {chunk.name for chunk, file in functions
+               if chunk.name not in calls.names and _within(file.calls, chunk) and _may_return(file.source, chunk, holding)}
         if not new:
             break
         calls, found = calls.extended(new), Calls(new, new)
@@ -155,6 +156,12 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3) -> Calls:
             if any(name + b"(" in file.source or name + b"[" in file.source for name in new):
                 file.record(found)
     return calls
+
+
+def _may_return(source: bytes, chunk: Chunk, holding: re.Pattern | None) -> bool:
+    """Reports whether a function may return a resource: its signature and its results name one."""
+    signature = source[chunk.start:chunk.body if chunk.body != -1 else chunk.end]
+    return _returns_resource(signature, holding) and _returns_resource(_results(source, chunk), holding)
 
 
 def _holding_types(files: list[File]) -> re.Pattern | None:
