@@ -323,7 +323,7 @@ def _remark(directory: Path) -> None:
 
 def _is_own_entry(name: str) -> bool:
     """Reports whether `name`, directly under the cache root, is a name leaklint writes there."""
-    return name in ("index", "report", "discovery", "specs", PRUNED, "rules.json") or name.startswith(".tmp-") or (len(name) == 2 and all(c in "0123456789abcdef" for c in name))
+    return name in ("index", "report", "discovery", "located", "specs", PRUNED, "rules.json") or name.startswith(".tmp-") or (len(name) == 2 and all(c in "0123456789abcdef" for c in name))
 
 
 def _unlink(path: Path) -> None:

@@ -188,10 +188,11 @@ def _callers_of(names: set[bytes], texts: dict[str, bytes]) -> dict[str, frozens
     a method found is not followed: its callers name its receiver's type, which most of the package
     does."""
     found: dict[str, frozenset[str]] = {path: frozenset() for path in texts}
+    functions = {path: _functions(text) for path, text in texts.items()}  # (cut once, asked every round)
     looked_for: set[bytes] = set()
     while names:  # each round looks for the plain functions the previous one found
-        for path, text in texts.items():
-            found[path] |= _naming(text, names)
+        for path in texts:
+            found[path] |= _naming(functions[path], names)
         looked_for |= names
         names = {name.encode() for functions in found.values() for name in functions if "." not in name} - looked_for
     return {_display(path): functions for path, functions in found.items() if functions}
@@ -212,26 +213,44 @@ def _declarations(data: bytes) -> set[bytes]:
     return names
 
 
-def _naming(data: bytes, names: set[bytes]) -> frozenset[str]:
-    """Returns the functions of a Go file (`Name`, `Type.Name`) whose text names one of `names`."""
-    out = set()
-    few = len(names) <= 64
+@dataclass(slots=True)
+class _Function:
+    """A function of a sibling file: its name (`Name`, `Type.Name`), receiver type, the text after
+    its name (its own name is no use of a staged one: `Header.Get`), and the words it names, read
+    once when first asked (a round looks for new names in the same text)."""
+
+    name: str
+    receiver: bytes | None
+    rest: bytes
+    words: set[bytes] | None = None
+
+    def names_any(self, names: set[bytes], few: bool) -> bool:
+        """Reports whether the text names one of `names`, as a word not after a dot, outside comment
+        lines (with `few` names, a substring search of each first: it rules most functions out)."""
+        if self.words is None:
+            if few and not any(name in self.rest for name in names):
+                return False
+            self.words = set(_NAMES.findall(_COMMENT_LINE.sub(b"", self.rest)))
+        return not names.isdisjoint(self.words)
+
+
+def _functions(data: bytes) -> list[_Function]:
+    """Returns the functions of a Go file."""
+    out = []
     for kind, chunk in _chunks(data):
         declaration = _DECLARATION.match(chunk) if kind == b"func" else None
-        if declaration is None:
-            continue
-        receiver, name = declaration.groups()  # (its own name is no use of a staged one: Header.Get)
-        if receiver in names or _names_any(chunk[declaration.end():], names, few):
-            out.add((receiver + b"." + name if receiver else name).decode())
-    return frozenset(out)
+        if declaration is not None:
+            receiver, name = declaration.groups()
+            out.append(_Function((receiver + b"." + name if receiver else name).decode(), receiver,
+                                 chunk[declaration.end():]))
+    return out
 
 
-def _names_any(text: bytes, names: set[bytes], few: bool) -> bool:
-    """Reports whether `text` names one of `names`, as a word not after a dot, outside comment lines
-    (with `few` names, a substring search of each first: it rules most functions out)."""
-    if few and not any(name in text for name in names):
-        return False
-    return not names.isdisjoint(_NAMES.findall(_COMMENT_LINE.sub(b"", text)))
+def _naming(functions: list[_Function], names: set[bytes]) -> frozenset[str]:
+    """Returns the names of the `functions` whose text names one of `names`."""
+    few = len(names) <= 64
+    return frozenset(function.name for function in functions
+                     if function.receiver in names or function.names_any(names, few))
 
 
 def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:

@@ -168,8 +168,12 @@ def plan(paths: list[str], settings: Settings) -> Plan:
             go_paths.setdefault(source_file.package, []).append(source_file.path)
     index = _open_index(store, paths, settings, tree_packages) if store and settings.stdin is None else None
     if index:
-        index.locate = _locator(go_paths)
+        index.locate = _locator(go_paths, store[0].directory)
     results, unread, whole = _unchanged(files, index) if index else ({}, files, False)
+    if index and index.locate.found and index.locate.found[0] is not None:
+        from leaklint_gopy.located_cache import save
+
+        save(store[0].directory, index.locate.found[0])
     return Plan(settings, files, errors, store, index, go_paths, tree_packages, results, unread, whole)
 
 
@@ -229,11 +233,12 @@ def _index_key(language: str, package: str) -> str:
     return f"{language}\0{package}"
 
 
-def _locator(go_paths: dict[str, list[str]]):
+def _locator(go_paths: dict[str, list[str]], directory: Path | None = None):
     """Returns a function giving the files the Go package of an index key would be read from now
     outside the run (vendor/, the module cache, the tree's own modules, as TreeSources finds them),
     or None for another language's, whose files the index cannot look up. The run's modules are
-    found on the first call only."""
+    found on the first call only, and the answers of the last run taken when nothing they read
+    changed (located_cache.py: `directory`, the cache root); `locate.found` holds them once made."""
     found: list[Dependencies | None] = []
 
     def locate(key: str) -> list[str] | None:
@@ -241,9 +246,13 @@ def _locator(go_paths: dict[str, list[str]]):
         if language != "go":
             return None
         if not found:
-            found.append(_dependencies(go_paths))
+            from leaklint_gopy.located_cache import dependencies
+
+            roots = _roots(go_paths)
+            found.append(dependencies(directory, *roots) if roots is not None else None)
         return found[0].files(package) if found[0] is not None else []
 
+    locate.found = found  # type: ignore[attr-defined]
     return locate
 
 
@@ -431,10 +440,17 @@ def _dependencies(go_paths: dict[str, list[str]]) -> Dependencies | None:
     """Returns where the run's Go modules find the packages they import from elsewhere (and, when a
     package is in no module, where its directory-named siblings are: below the working directory,
     which names them)."""
+    roots = _roots(go_paths)
+    return Dependencies(roots[0], directories=roots[1]) if roots is not None else None
+
+
+def _roots(go_paths: dict[str, list[str]]) -> tuple[set[str], str | None] | None:
+    """Returns the module roots of the run's Go packages, and "." when a package is in no module
+    (see _dependencies); None for neither."""
     roots = {module_root(os.path.dirname(paths[0])) for paths in go_paths.values() if paths}
     unclaimed = None in roots
     roots.discard(None)
-    return Dependencies(roots, directories="." if unclaimed else None) if roots or unclaimed else None  # type: ignore[arg-type]
+    return (roots, "." if unclaimed else None) if roots or unclaimed else None  # type: ignore[return-value]
 
 
 def default_rule_dirs() -> list[Path]:

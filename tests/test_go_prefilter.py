@@ -43,6 +43,30 @@ def test_calls_need_a_receiver_unless_bare() -> None:
     assert calls.extended({b"fetch"}).search(b"resp := fetch(u)")
 
 
+def test_bare_calls_are_found_whatever_names_share_a_start_and_however_many() -> None:
+    source = b"Post(u); PostForm(u); x.PostForm(u); rePost(u); Get[T](u); Postal(u); Head (u)"
+    expected = [0, 9, 24, 48]
+    few = Calls({b"Post", b"PostForm", b"Get", b"Head"}, bare={b"Post", b"PostForm", b"Get"})
+    many = Calls({b"Post", b"PostForm", b"Get", *(f"N{i}".encode() for i in range(12))},
+                 bare={b"Post", b"PostForm", b"Get", *(f"N{i}".encode() for i in range(12))})
+    assert few.starts(source) == many.starts(source) == expected
+    assert not few.search(b"rePost(u); Postal(u); c.Posts(u)") and few.search(b"if Get(u)")
+
+
+def test_only_a_file_dot_importing_another_package_calls_every_needle_unqualified() -> None:
+    from leaklint_gopy.frontends.go.frontend import _dot_imports_elsewhere
+    from leaklint_gopy.frontends.go.typeinfo import PackageTypes
+
+    files = [("a.go", b'package p\n\nimport "net"\n\nfunc f() { Dial("tcp", "x") }\n'),
+             ("b_test.go", b'package p_test\n\nimport . "example.com/p"\n\nfunc g() { Dial("tcp", "x") }\n'),
+             ("c_test.go", b'package p_test\n\nimport (\n\t. "net"\n)\n\nfunc h() { Dial("tcp", "x") }\n')]
+    package = PackageTypes("example.com/p", {"example.com/p": "example.com/p"})
+    assert _dot_imports_elsewhere(files, package) == {2}  # (b_test.go's own package declares no Dial)
+    cut = [regions.cut(source) for _, source in files]
+    regions.find_calls(cut, Calls({b"Dial"}), everywhere=frozenset({2}))
+    assert [bool(file.calls) for file in cut] == [False, False, True]
+
+
 def test_prefilter_finds_method_names_only_where_their_package_is_imported() -> None:
     prefilter = registry.prefilter("go", list(RULES))
     once = b'package p\n\nimport "sync"\n\nfunc f(o *sync.Once) { o.Do(g) }\n'

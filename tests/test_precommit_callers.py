@@ -132,7 +132,7 @@ def test_selected_names_are_the_front_ends_names():
     import tree_sitter
     import tree_sitter_go
 
-    from leaklint_gopy.dependents import _naming
+    from leaklint_gopy.dependents import _functions, _naming
     from leaklint_gopy.frontends.go.frontend import _declared_name
 
     source = (b"package p\n\nfunc (l *List[K, V]) Push(v V) {\n\tuse(v)\n}\n\nfunc (List[K, V]) Len() int {\n"
@@ -140,4 +140,4 @@ def test_selected_names_are_the_front_ends_names():
     tree = tree_sitter.Parser(tree_sitter.Language(tree_sitter_go.language())).parse(source)
     declared = {_declared_name(node) for node in tree.root_node.named_children
                 if node.type in ("function_declaration", "method_declaration")}
-    assert declared == set(_naming(source, {b"use"})) == {"List.Push", "List.Len", "stack.Pop", "Free"}
+    assert declared == set(_naming(_functions(source), {b"use"})) == {"List.Push", "List.Len", "stack.Pop", "Free"}
