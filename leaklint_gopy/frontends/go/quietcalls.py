@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from fnmatch import fnmatchcase
-from functools import cache
+from functools import cache, lru_cache
 
 from leaklint_gopy.frontends.go.typeinfo import STDLIB_RESULTS, FileScope, text
 
@@ -56,10 +56,9 @@ class QuietCalls:
     `?.RoundTrip`), `typed` the result types some rule acquires by."""
 
     def __init__(self, acquiring: frozenset[str], typed: frozenset[str]) -> None:
-        self._patterns = tuple(sorted(acquiring))
-        self._any_receiver = frozenset(p[2:] for p in acquiring if p.startswith("?."))
+        self._patterns = acquiring
+        self._any_receiver = _any_receiver(acquiring)
         self._typed = typed
-        self._named: dict[str, bool] = {}
 
     def only_quiet(self, node, scope: FileScope, offsets: list[int], source: bytes, test: bool = False) -> bool:
         """Reports whether every needle call of function `node` (at `offsets` of its file, sorted)
@@ -107,10 +106,7 @@ class QuietCalls:
         return not self._named_by_rules(callee) and self._plain_results(callee, scope)
 
     def _named_by_rules(self, callee: str) -> bool:
-        if callee not in self._named:
-            self._named[callee] = any(fnmatchcase(callee, p) if "*" in p or "?" in p[1:] else p == callee
-                                      for p in self._patterns)
-        return self._named[callee]
+        return _named(self._patterns, callee)
 
     def _plain_results(self, callee: str, scope: FileScope) -> bool:
         """Reports whether `callee` is declared to return only basic types (or nothing): of the
@@ -128,6 +124,18 @@ class QuietCalls:
         if package.tree is not None and package.tree.owner(callee) is not None:
             return False  # declared where no signature line was found: not known
         return not self._typed & set(scope.result_types(callee))
+
+
+@lru_cache(maxsize=16)
+def _any_receiver(acquiring: frozenset[str]) -> frozenset[str]:
+    """Returns the method names the rules acquire by whatever the receiver (`?.RoundTrip`)."""
+    return frozenset(pattern[2:] for pattern in acquiring if pattern.startswith("?."))
+
+
+@lru_cache(maxsize=4096)
+def _named(acquiring: frozenset[str], callee: str) -> bool:
+    """Reports whether a rule's acquisition pattern may name `callee` (exactly or as a glob)."""
+    return any(fnmatchcase(callee, p) if "*" in p or "?" in p[1:] else p == callee for p in acquiring)
 
 
 def _method_call(function, at: int, test: bool = False):
