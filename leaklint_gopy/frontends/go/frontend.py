@@ -22,8 +22,7 @@ from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_
 from leaklint_gopy.frontends.go.transports import builds_head_requests
 from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, receiver_type_name,
                                          result_nodes, text)
-from leaklint_gopy.frontends.go.prefilter import Needles, import_section
-from leaklint_gopy.frontends.go.quietcalls import QuietCalls
+from leaklint_gopy.frontends.go.prefilter import import_section
 from leaklint_gopy.frontends.words import Calls, Words
 from leaklint_gopy.ir import FileError, FunctionIR, LoweredFile, Owner
 
@@ -103,17 +102,11 @@ class GoFrontend:
         package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
                                           [source for _, source in files])
         package.head_requests = _head_request_builders(parsed)
-        quiet = QuietCalls(needles.acquiring, needles.typed) if isinstance(needles, Needles) else None
-        offsets = {lowered.path: file.calls for lowered, file in zip(out, cut)}
         for lowered, source, nodes, imports, plan in parsed:
             try:
                 checked = focus is None or lowered.path in focus
-                # (a function whose needles are all quiet calls is lowered when a summary asks for it)
-                deferred = partial(quiet.only_quiet, offsets=offsets[lowered.path], source=source,
-                                   test=lowered.path.endswith("_test.go")) \
-                    if quiet is not None and plan.calling is not None else None
                 self._lower_file(lowered, source, nodes, imports, package, calls if checked else None, plan,
-                                 (selected or {}).get(lowered.path), deferred)
+                                 (selected or {}).get(lowered.path))
             except RecursionError:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
@@ -155,11 +148,10 @@ class GoFrontend:
 
     def _lower_file(self, lowered: LoweredFile, source: bytes, nodes: list, imports: dict[str, str],
                     package: PackageTypes, calls: Calls | None, plan: regions.Plan,
-                    only: frozenset[str] | None = None, deferred=None) -> None:
+                    only: frozenset[str] | None = None) -> None:
         """Lowers the functions that mention a needle (of `calls`; of those named in `only`, when
-        given) unless `deferred` tells that their needle calls cannot acquire; the others (all of
-        them for a context file, `calls` None) are registered to be lowered when a summary needs
-        them, those parsed without their body by parsing it then."""
+        given); the others (all of them for a context file, `calls` None) are registered to be
+        lowered when a summary needs them, those parsed without their body by parsing it then."""
         scope = FileScope(package, imports)
         positions = Positions(lowered.path, source)
         for node in nodes:
@@ -178,10 +170,7 @@ class GoFrontend:
                         _lower_elided, source, (start, plan.elided[start]), scope, positions, package)
             elif needles is not None and (start in plan.calling if plan.calling is not None
                                           else needles.search(body.text)):
-                if deferred is not None and deferred(node, scope=scope):
-                    lowered.lazy[qualname] = partial(_lower_function, node, scope, positions, package)
-                else:
-                    lowered.functions.extend(_lower_function(node, scope, positions, package))
+                lowered.functions.extend(_lower_function(node, scope, positions, package))
             elif _has_params(node) or needles is None:
                 lowered.lazy[qualname] = partial(_lower_function, node, scope, positions, package)
 

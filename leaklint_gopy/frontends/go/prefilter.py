@@ -10,15 +10,6 @@ from leaklint_gopy.frontends.words import alternation
 from leaklint_gopy.spec import RuleSpec
 
 
-class Needles(frozenset):
-    """The names of the acquiring calls a package can make (bytes), with what the rules acquire by:
-    their call patterns (`net/http.Client.Do`, `*.Dial`, `?.RoundTrip`) and result types, which
-    tell a call that cannot acquire (see quietcalls.py)."""
-
-    acquiring: frozenset[str]
-    typed: frozenset[str]
-
-
 class GoPrefilter:
     """A Go package is analysed when a file calls an acquiring package function as written with its
     default import name (`os.Open(`), or a file imports a package (in its import declarations,
@@ -59,9 +50,6 @@ class GoPrefilter:
         self.methods = {f'"{path}"'.encode() if path else b"": re.compile(alternation(f".{n}(".encode() for n in names))
                         for path, names in methods.items()}
         self._calls = _QualifiedCalls(self.calls)
-        clauses = [clause for spec in rules if spec.language == "go" for clause in spec.acquire]
-        self._acquiring = frozenset(pattern.partition("(")[0] for clause in clauses for pattern in clause.calls)
-        self._typed = frozenset(kind for clause in clauses for kind in (*clause.result_types, *clause.only_typed))
 
     def learn_exports(self, sources: dict[str, list[bytes]]) -> dict[str, frozenset[str]]:
         """Adds, for each package of the tree, its exported functions that may return a resource (their
@@ -103,11 +91,8 @@ class GoPrefilter:
         """Returns the names of the acquiring calls the package can make: those of the packages it
         imports, of any receiver, and its own (`Open` within package os)."""
         imports = b"\n".join(import_section(data) for data in files)
-        found = Needles().union(*(names for path, names in self.names.items()
-                                  if not path or path == key or f'"{path}"'.encode() in imports))
-        needles = Needles(found)
-        needles.acquiring, needles.typed = self._acquiring, self._typed
-        return needles
+        return frozenset().union(*(names for path, names in self.names.items()
+                                   if not path or path == key or f'"{path}"'.encode() in imports))
 
 
 def _foreign_methods(spec: RuleSpec) -> frozenset[str]:

@@ -438,14 +438,6 @@ class FileScope:
         written, imports = declared.results.get(callee[len(key) + 1:], ((), {}))
         return [self._concrete(named_type(each, key, imports, self.package.resolve_import)) for each in written]
 
-    def written_results(self, callee: str) -> tuple[str, ...] | None:
-        """Returns the result types another package's function or method declares, as written
-        (`string`, `*H2`), or None when no package of the tree or dependency declares it."""
-        signatures = self._signatures(callee)
-        if signatures is None or callee[len(signatures[0]) + 1:] not in signatures[1].results:
-            return None
-        return signatures[1].results[callee[len(signatures[0]) + 1:]][0]
-
     def _signatures(self, qualname: str) -> tuple[str, Signatures] | None:
         """Returns the other package of the tree declaring `qualname` and its signatures, or None."""
         tree = self.package.tree
