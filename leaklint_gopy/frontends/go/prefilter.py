@@ -134,9 +134,7 @@ _FIRST_DECLARATION = re.compile(rb"\n(?:func|type|var|const) ")
 # The resource types a signature may name (go-plugin's client by its package: a bare `Client` is
 # mostly an HTTP or RPC client holding nothing).
 _RESOURCE = re.compile(rb"(?:Response|Conn|Listener|Closer|File|Rows|Stmt|Tx|DB|Pool|plugin\.Client)\b")
-# A function signature naming one, up to the body's brace (its parameters may spread over lines),
-# and its exported name (a method's too).
-_SIGNATURE = re.compile(rb"\nfunc [^{]*?" + _RESOURCE.pattern + rb"[^\n]*")
+# A function's exported name (a method's too).
 _NAMED = re.compile(rb"\nfunc (?:\([^)]*\) )?([A-Za-z_]\w*)")
 _INTERFACE_METHOD = re.compile(rb"\n\t([A-Za-z]\w*)\([^\n]*\)[ \t]*\(?[^\n=:{]*(?:Response|Conn|Listener|Closer|File|Rows|Stmt)\b[^\n]*")
 _FUNCTION_TYPE = re.compile(rb"\ntype ([A-Za-z]\w*) func(\()[^\n]*")
@@ -147,16 +145,36 @@ def _returning(files: list[bytes], acquiring: re.Pattern[bytes]) -> set[str]:
     """Returns the functions and methods of a package whose results name a resource and whose body
     makes an acquiring call, or calls such a function of the package (nomad's CreateExecutor returns
     what newExecutorClient launched), to a fixed point."""
-    bodies = [(m.group(1).decode(), data, found.end()) for data in files for found in _SIGNATURE.finditer(data)
-              if (m := _NAMED.match(found.group())) and _RESOURCE.search(_results_of(found.group(), m.end()))]
-    names: set[str] = set()
-    while True:
-        calls = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in names)) + rb")\(") if names else None
-        found = {name for name, data, start in bodies if name in names or acquiring.search(data, start, _body_end(data, start))
-                 or calls is not None and calls.search(data, start, _body_end(data, start))}
-        if found == names:
-            return names
-        names = found
+    bodies = [(m.group(1).decode(), data, end, _body_end(data, end)) for data in files for start, end in _signatures(data)
+              if (m := _NAMED.match(data, start, end)) and _RESOURCE.search(_results_of(data[start:end], m.end() - start))]
+    # (a body found acquiring stays so: each later round asks only the others about the names found since)
+    names = {name for name, data, start, end in bodies if acquiring.search(data, start, end)}
+    new = names
+    while new:
+        calls = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in names)) + rb")\(")
+        new = {name for name, data, start, end in bodies if name not in names and calls.search(data, start, end)}
+        names |= new
+    return names
+
+
+def _signatures(data: bytes) -> list[tuple[int, int]]:
+    """Returns where each function signature naming a resource type starts (its `\\nfunc `) and
+    ends (the end of the line naming it), the type searched up to the body's brace (the parameters
+    may spread over lines). (`\\nfunc [^{]*?Conn...` tried every resource name at every byte of
+    every signature, and cost twice as much.)"""
+    spans = []
+    start = data.find(b"\nfunc ")
+    while start != -1:
+        brace = data.find(b"{", start)
+        found = _RESOURCE.search(data, start + 6, len(data) if brace == -1 else brace)
+        if found is None:
+            start = data.find(b"\nfunc ", start + 1)
+            continue
+        end = data.find(b"\n", found.end())
+        end = len(data) if end == -1 else end
+        spans.append((start, end))
+        start = data.find(b"\nfunc ", end)
+    return spans
 
 
 def _function_fields(files: list[bytes]) -> set[str]:
