@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from leaklint_gopy.frontends.python.classes import statements
-from leaklint_gopy.frontends.python.nodes import children, walk
+from leaklint_gopy.frontends.python.nodes import add_children, walk
 from leaklint_gopy.ir import Guard
 
 
@@ -93,7 +93,7 @@ def module_bindings(tree: ast.Module) -> Counter[str]:
             case ast.Lambda():
                 continue
         _bind(node, counts)
-        stack.extend(children(node))  # (not the contexts and constants, which bind nothing)
+        add_children(node, stack)  # (not the contexts and constants, which bind nothing)
     return counts
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from leaklint_gopy.frontends.python.nodes import children, walk
+from leaklint_gopy.frontends.python.nodes import add_children, walk
 
 _UNKNOWN = object()
 
@@ -84,7 +84,7 @@ def bound_names(node: ast.AST) -> set[str]:
             names.add(current.name)
         if current is node or not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                                        ast.Lambda)):
-            stack.extend(children(current))
+            add_children(current, stack)
     return names
 
 

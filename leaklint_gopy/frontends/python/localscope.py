@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass, field
 
 from leaklint_gopy.frontends.python.names import canonical, import_bindings
-from leaklint_gopy.frontends.python.nodes import children
+from leaklint_gopy.frontends.python.nodes import add_children
 
 
 # The node kinds LocalScope._note records, and those whose insides belong to another scope.
@@ -37,7 +37,7 @@ class LocalScope:
         scope = cls(cls.parameter_names(node), set(), {}, {}, set(), set())
         body = node.body if isinstance(node.body, list) else [node.body]
         stack: list[ast.AST] = list(body)
-        pop, extend, note = stack.pop, stack.extend, scope._note
+        pop, note = stack.pop, scope._note
         # The walk of ast.iter_child_nodes, in the same order, without its generators: this runs on
         # every node of every lowered function. Only the kinds _note matches are noted, and the
         # leaves with nothing to note (a Name's Load context, a constant) are not visited.
@@ -48,7 +48,7 @@ class LocalScope:
                 note(child, module)
                 if kind in _NESTED:
                     continue
-            extend(children(child))
+            add_children(child, stack)
         return scope
 
     @classmethod

@@ -391,7 +391,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         which reads only methods)."""
         if not self.receiver:
             return ()
-        return tuple(sorted({self._name(n.id) for n in ast.walk(test) if isinstance(n, ast.Name)}))
+        return tuple(sorted({self._name(n.id) for n in walk(test) if isinstance(n, ast.Name)}))
 
     def _feature_test(self, test: ast.expr) -> bool | None:
         """Returns the value of a feature test the standard library decides (`hasattr(ssl,
@@ -556,7 +556,7 @@ def _switches(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, 
     if not any(value is False for _, value in found):
         return tuple(found)
     # Ex) def get_socket(self, all_credentials, checkout=False):   (`if not checkout:` decides what it keeps)
-    tested = {n.left.id for n in ast.walk(node) if isinstance(n, ast.Compare) and isinstance(n.left, ast.Name)
+    tested = {n.left.id for n in walk(node) if isinstance(n, ast.Compare) and isinstance(n.left, ast.Name)
               and any(isinstance(c, ast.Constant) and c.value is None for c in n.comparators)}
     return tuple((name, value) for name, value in found if value is not False or name not in tested)
 
