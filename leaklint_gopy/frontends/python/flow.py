@@ -309,17 +309,17 @@ def _patch_target(node: ast.expr) -> str | None:
 
 
 class Expectations:
-    """Where `function` expects exceptions, read in one walk for all its nested functions (a walk
-    per nested function read a test method with many of them again and again)."""
+    """Where a function expects exceptions, read from all of its `nodes` once for all its nested
+    functions (a walk per nested function read a test method with many of them again and again)."""
 
     __slots__ = ("callables", "bodies", "uses")
 
-    def __init__(self, function: ast.AST) -> None:
+    def __init__(self, nodes: list[ast.AST]) -> None:
         # Ex) def raise_timeout(): sock.accept()   ...   self.assertRaises(TimeoutError, raise_timeout)
         self.callables: set[int] = set()
         self.bodies: set[int] = set()
         self.uses: dict[str, list[int]] = {}
-        for node in walk(function):
+        for node in nodes:  # (all of the function's: ModuleUnit.every)
             if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
                     self.uses.setdefault(node.id, []).append(id(node))
