@@ -7,6 +7,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from leaklint_gopy.frontends.python.nodes import walk
+
 # Bases that never close a field of their subclasses: a field none of the class's own methods closes leaks.
 _TRIVIAL_BASES = frozenset({"builtins.object", "typing.Generic", "typing.Protocol", "abc.ABC", "unittest.TestCase",
                             "unittest.IsolatedAsyncioTestCase", "unittest.case.TestCase"})
@@ -73,7 +75,7 @@ class ClassQueries:
             return frozenset()
         receiver = node.args.args[0].arg
         called: set[str] = set()
-        for call in ast.walk(node):
+        for call in walk(node):
             if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
                 continue
             target = call.func.value
@@ -182,7 +184,7 @@ def stored_attributes(info: ClassInfo) -> frozenset[str]:
     """Returns the attributes the methods of a class store to (`x.name = ...`), once per class: a
     lambda of a method asks about its class and bases each time."""
     if "stored" not in info.memo:
-        info.memo["stored"] = frozenset(n.attr for method in info.methods.values() for n in ast.walk(method)
+        info.memo["stored"] = frozenset(n.attr for method in info.methods.values() for n in walk(method)
                                         if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store))
     return info.memo["stored"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from leaklint_gopy.frontends.python.classes import statements
-from leaklint_gopy.frontends.python.nodes import children, walk
+from leaklint_gopy.frontends.python.nodes import add_children
 from leaklint_gopy.ir import Guard
 
 
@@ -41,11 +41,14 @@ def flags(known: dict[str, bool]) -> tuple[tuple[str, str], ...]:
 class Bindings:
     """How often each name is bound in one function (parameters, assignments, loop targets,
     imports, handlers, nested definitions), counted once on first use; `module` returns the
-    module's own counts (module_bindings), asked only for a name the function never binds."""
+    module's own counts (module_bindings), asked only for a name the function never binds;
+    `every` the function's nodes (ModuleUnit.every)."""
 
-    def __init__(self, node: ast.AST, module: Callable[[], Counter[str]]) -> None:
+    def __init__(self, node: ast.AST, module: Callable[[], Counter[str]],
+                 every: Callable[[ast.AST], list[ast.AST]]) -> None:
         self.node = node
         self.module = module
+        self.every = every
         self.counts: Counter[str] | None = None
 
     def once(self, name: str) -> bool:
@@ -54,18 +57,19 @@ class Bindings:
         and the next run of it sees the same value (a call between two tests may run a function
         that rebinds a global one)."""
         if self.counts is None:
-            self.counts = self.module() if isinstance(self.node, ast.Module) else _count(self.node)
+            self.counts = self.module() if isinstance(self.node, ast.Module) \
+                else _count(self.node, self.every(self.node))
         count = self.counts[name]
         return count == 1 or (count == 0 and self.module()[name] == 1)
 
 
-def _count(node: ast.AST) -> Counter[str]:
+def _count(node: ast.AST, nodes: Iterable[ast.AST]) -> Counter[str]:
     counts: Counter[str] = Counter()
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         arguments = node.args
         counts.update(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
                                       arguments.vararg, arguments.kwarg) if a is not None)
-    for child in walk(node):
+    for child in nodes:
         match child:
             case ast.Global(names=names) | ast.Nonlocal(names=names):
                 counts.update(dict.fromkeys(names, 2))  # bound elsewhere too
@@ -93,7 +97,7 @@ def module_bindings(tree: ast.Module) -> Counter[str]:
             case ast.Lambda():
                 continue
         _bind(node, counts)
-        stack.extend(children(node))  # (not the contexts and constants, which bind nothing)
+        add_children(node, stack)  # (not the contexts and constants, which bind nothing)
     return counts
 
 

@@ -14,6 +14,7 @@ from leaklint_gopy.frontends.python import constant_tests, infer
 from leaklint_gopy.frontends.python.calls import CONTAINER_CALLS, CallLowering
 from leaklint_gopy.frontends.python.classes import ClassInfo, looks_like_class, stored_attributes
 from leaklint_gopy.frontends.python.localscope import LocalScope
+from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.frontends.python.unit import ModuleUnit
 from leaklint_gopy.ir import Assign, Call, Capture, FunctionIR, Guard, Span, Store
 
@@ -525,7 +526,7 @@ class ExpressionLowerer(CallLowering):
 def free_names(node: ast.AST, visible: frozenset[str]) -> tuple[str, ...]:
     """Returns the names of the enclosing function that a nested function or lambda uses."""
     own = LocalScope.of(node, "") if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else None
-    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    used = {n.id for n in walk(node) if isinstance(n, ast.Name)}
     if own is not None:
         used -= {n for n in used if own.is_local(n)}
     return tuple(sorted(used & visible))

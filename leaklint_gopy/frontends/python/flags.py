@@ -9,8 +9,9 @@ Values are known in lowering order and forgotten wherever paths with other value
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
-from leaklint_gopy.frontends.python.nodes import children, walk
+from leaklint_gopy.frontends.python.nodes import add_children
 
 _UNKNOWN = object()
 
@@ -84,7 +85,7 @@ def bound_names(node: ast.AST) -> set[str]:
             names.add(current.name)
         if current is node or not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                                        ast.Lambda)):
-            stack.extend(children(current))
+            add_children(current, stack)
     return names
 
 
@@ -137,14 +138,14 @@ def _literal(node: ast.expr) -> object:
 
 
 
-def literal_switches(node: ast.AST) -> frozenset[str]:
+def literal_switches(nodes: Iterable[ast.AST]) -> frozenset[str]:
     """Returns the names a function binds only by `name = True|False|None`, and at least once to
     True: switches whose every change the lowerer emits as a plain assignment."""
     plain: set[int] = set()  # the Name nodes of literal assignments
     switched: set[str] = set()
     other: set[str] = set()
     stores: list[ast.Name] = []
-    for child in walk(node):  # one walk: most functions have no switch, and stop after it
+    for child in nodes:  # (the function's nodes, listed once: see functionnodes.py)
         if isinstance(child, ast.Name):
             if isinstance(child.ctx, (ast.Store, ast.Del)):
                 stores.append(child)

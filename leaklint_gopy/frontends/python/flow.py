@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from leaklint_gopy.frontends.python import infer
 from leaklint_gopy.frontends.python.callees import short
 from leaklint_gopy.frontends.python.flags import bound_names
+from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.ir import UNWINDING, Assign, Call, Edge, Exit, Span
 
 # Handlers that catch whatever a socket or HTTP call raises: nothing propagates past them.
@@ -112,7 +113,7 @@ class FlowLowering:
         # Ex) try: sock.connect(a) except OSError: sock.close(); raise   finally: ...
         final = None
         if node.finalbody:
-            reads = frozenset(n.id for s in node.finalbody for n in ast.walk(s) if isinstance(n, ast.Name))
+            reads = frozenset(n.id for s in node.finalbody for n in walk(s) if isinstance(n, ast.Name))
             final = Frame("finally", self.pos.span(node), finalbody=node.finalbody, tests=reads)
             self.frames.append(final)
         if node.handlers:
@@ -308,23 +309,23 @@ def _patch_target(node: ast.expr) -> str | None:
 
 
 class Expectations:
-    """Where `function` expects exceptions, read in one walk for all its nested functions (a walk
-    per nested function read a test method with many of them again and again)."""
+    """Where a function expects exceptions, read from all of its `nodes` once for all its nested
+    functions (a walk per nested function read a test method with many of them again and again)."""
 
     __slots__ = ("callables", "bodies", "uses")
 
-    def __init__(self, function: ast.AST) -> None:
+    def __init__(self, nodes: list[ast.AST]) -> None:
         # Ex) def raise_timeout(): sock.accept()   ...   self.assertRaises(TimeoutError, raise_timeout)
         self.callables: set[int] = set()
         self.bodies: set[int] = set()
         self.uses: dict[str, list[int]] = {}
-        for node in ast.walk(function):
+        for node in nodes:  # (all of the function's: ModuleUnit.every)
             if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
                     self.uses.setdefault(node.id, []).append(id(node))
             elif isinstance(node, (ast.With, ast.AsyncWith)) and any(_swallows(i.context_expr) == "expects"
                                                                      for i in node.items):
-                self.bodies.update(id(n) for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Name))
+                self.bodies.update(id(n) for stmt in node.body for n in walk(stmt) if isinstance(n, ast.Name))
             elif isinstance(node, ast.Call) and len(node.args) > 1 and short(node.func).rpartition(".")[2] in _EXPECTS:
                 self.callables.add(id(node.args[1]))
 
@@ -372,7 +373,7 @@ def _asserts_caught(node: ast.Try | ast.TryStar, function: ast.AST) -> bool:
         case _:
             return False
     if node.orelse or any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-                          for n in ast.walk(function)):
+                          for n in walk(function)):
         return False
     return all(handler.name and handler.body and all(_asserts_on(s, handler.name) for s in handler.body)
                for handler in node.handlers)
@@ -382,7 +383,7 @@ def _asserts_on(statement: ast.stmt, name: str) -> bool:
     """Reports whether `statement` is an assertion (`self.assertEqual(...)`) reading `name`."""
     match statement:
         case ast.Expr(value=ast.Call(func=ast.Attribute(attr=attr)) as call) if attr.startswith("assert"):
-            return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(call))
+            return any(isinstance(n, ast.Name) and n.id == name for n in walk(call))
     return False
 
 
@@ -399,12 +400,12 @@ def _catches_all(node: ast.expr | None, cancellable: bool = False) -> bool:
 
 def _calls(body: list[ast.stmt]) -> bool:
     """Reports whether statements call anything (on green threads, where a switch may raise)."""
-    return any(isinstance(n, ast.Call) for s in body for n in ast.walk(s))
+    return any(isinstance(n, ast.Call) for s in body for n in walk(s))
 
 
 def _awaits(body: list[ast.stmt]) -> bool:
     """Reports whether statements await (where a task's cancellation is raised)."""
-    return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for s in body for n in ast.walk(s))
+    return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for s in body for n in walk(s))
 
 
 _LOOKUP_ERRORS = frozenset({"IndexError", "KeyError", "LookupError", "StopIteration", "Empty"})

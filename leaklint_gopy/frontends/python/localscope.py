@@ -7,12 +7,11 @@ import ast
 from dataclasses import dataclass, field
 
 from leaklint_gopy.frontends.python.names import canonical, import_bindings
-from leaklint_gopy.frontends.python.nodes import children
+from leaklint_gopy.frontends.python.functionnodes import NESTED, own_nodes
 
 
-# The node kinds LocalScope._note records, and those whose insides belong to another scope.
-_NESTED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
-_NOTED = _NESTED | {ast.Name, ast.Assign, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ExceptHandler,
+# The node kinds LocalScope._note records.
+_NOTED = NESTED | {ast.Name, ast.Assign, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ExceptHandler,
                     ast.MatchAs, ast.MatchStar, ast.Yield, ast.YieldFrom}
 
 
@@ -32,23 +31,15 @@ class LocalScope:
     named: dict[str, list[ast.expr]] = field(default_factory=dict)  # `x = a.b`: the names or attributes bound to x
 
     @classmethod
-    def of(cls, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str) -> LocalScope:
-        """Returns the scope of a function (nested functions and classes are not looked into)."""
+    def of(cls, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str,
+           own: list[ast.AST] | None = None) -> LocalScope:
+        """Returns the scope of a function (nested functions and classes are not looked into), from
+        its `own` nodes when they are listed already (see functionnodes.own_nodes)."""
         scope = cls(cls.parameter_names(node), set(), {}, {}, set(), set())
-        body = node.body if isinstance(node.body, list) else [node.body]
-        stack: list[ast.AST] = list(body)
-        pop, extend, note = stack.pop, stack.extend, scope._note
-        # The walk of ast.iter_child_nodes, in the same order, without its generators: this runs on
-        # every node of every lowered function. Only the kinds _note matches are noted, and the
-        # leaves with nothing to note (a Name's Load context, a constant) are not visited.
-        while stack:
-            child = pop()
-            kind = child.__class__
-            if kind in _NOTED:
+        note = scope._note
+        for child in own_nodes(node) if own is None else own:
+            if child.__class__ in _NOTED:
                 note(child, module)
-                if kind in _NESTED:
-                    continue
-            extend(children(child))
         return scope
 
     @classmethod

@@ -58,8 +58,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         """Returns the FunctionIR of a function, or of a module's top-level statements."""
         self.frames: list[Frame] = []
         self.flags = Flags()
-        self.bindings = constant_tests.Bindings(node, self.unit.module_bindings)
-        self.switches = literal_switches(node) if self.unit.may_switch(node) else frozenset()
+        self.bindings = constant_tests.Bindings(node, self.unit.module_bindings, self.unit.every)
+        self.switches = literal_switches(self.unit.every(node)) if self.unit.may_switch(node) else frozenset()
         self.cleaning = 0  # inside finally or except bodies: calls there are taken not to raise
         self.expecting = int(self.expected)  # inside `with self.assertRaises(...)`: the block is meant to raise
         self.fallible = 0  # inside a try body whose handler catches a lookup error (see Call.fallible)
@@ -299,7 +299,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         inner.patched = list(self.patched)  # Ex) with patch("m.f"): def attempt(): f()   (run in the block)
         # Ex) def raise_timeout(): self.serv.accept()   self.assertRaises(TimeoutError, raise_timeout)
         if self.expectations is None:
-            self.expectations = Expectations(self.node)
+            self.expectations = Expectations(self.unit.every(self.node))
         inner.meant_to_raise, inner.expected = self.expectations.of(node.name)
         self.out.append(inner.lower(node, node.name, None))
 
@@ -391,7 +391,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         which reads only methods)."""
         if not self.receiver:
             return ()
-        return tuple(sorted({self._name(n.id) for n in ast.walk(test) if isinstance(n, ast.Name)}))
+        return tuple(sorted({self._name(n.id) for n in walk(test) if isinstance(n, ast.Name)}))
 
     def _feature_test(self, test: ast.expr) -> bool | None:
         """Returns the value of a feature test the standard library decides (`hasattr(ssl,
@@ -495,7 +495,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         loads = Counter(n.id for n in inside if isinstance(n.ctx, ast.Load))
         bound = {n.id for n in inside if isinstance(n.ctx, ast.Store)}
         if self.loads is None:
-            self.loads = Counter(n.id for n in walk(self.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+            self.loads = Counter(n.id for n in self.unit.every(self.node)
+                                 if n.__class__ is ast.Name and n.ctx.__class__ is ast.Load)
         return tuple(sorted(self._name(name) for name in bound
                             if self.scope.is_local(name) and self.loads[name] == loads[name]))
 
@@ -556,7 +557,7 @@ def _switches(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, 
     if not any(value is False for _, value in found):
         return tuple(found)
     # Ex) def get_socket(self, all_credentials, checkout=False):   (`if not checkout:` decides what it keeps)
-    tested = {n.left.id for n in ast.walk(node) if isinstance(n, ast.Compare) and isinstance(n.left, ast.Name)
+    tested = {n.left.id for n in walk(node) if isinstance(n, ast.Compare) and isinstance(n.left, ast.Name)
               and any(isinstance(c, ast.Constant) and c.value is None for c in n.comparators)}
     return tuple((name, value) for name, value in found if value is not False or name not in tested)
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from leaklint_gopy.frontends.python.constant_tests import module_bindings
 from leaklint_gopy.frontends.python.infer import swapped_by
+from leaklint_gopy.frontends.python.functionnodes import FunctionNodes
 from leaklint_gopy.frontends.python.localscope import LocalScope
+from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.frontends.python.names import ModuleScope
 from leaklint_gopy.finding import Span
 
@@ -75,6 +77,7 @@ class ModuleUnit:
     owners: dict[str, object] = field(default_factory=dict)
     lowered: set[int] = field(default_factory=set)
     scopes: dict[int, LocalScope] = field(default_factory=dict)
+    listed: dict[int, FunctionNodes] = field(default_factory=dict)  # function node id -> its nodes
     switch_lines: list[int] | None = None  # lines that may bind a name to True (see may_switch)
     swapped: dict[int, tuple[ast.AST, frozenset[str]]] = field(default_factory=dict)  # node id -> (node, swaps)
     green_threads: bool | None = None  # whether the module runs on green threads (see green)
@@ -120,8 +123,22 @@ class ModuleUnit:
         """Returns the names function `node` binds, computed once per function."""
         found = self.scopes.get(id(node))
         if found is None:
-            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.importer)
+            found = self.scopes[id(node)] = LocalScope.of(node, self.scope.importer, self.function_nodes(node).own)
         return found
+
+    def function_nodes(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> FunctionNodes:
+        """Returns the listed nodes of function `node`, listed once per function."""
+        found = self.listed.get(id(node))
+        if found is None:
+            found = self.listed[id(node)] = FunctionNodes(node)  # (it keeps the node: its id stays its own)
+        return found
+
+    def every(self, node: ast.AST) -> list[ast.AST]:
+        """Returns the nodes nodes.walk(node) yields, in another order: for a function, listed once
+        (FunctionNodes.every), shared by the passes that read them all."""
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return self.function_nodes(node).every(self.function_nodes)
+        return list(walk(node))
 
 
 def _switch_lines(source: bytes) -> list[int]:
