@@ -65,7 +65,7 @@ class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
         self._handed: dict[str, tuple[tuple[Site, str], ...]] = {}  # closure -> what it hands its encloser
         self._objects: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree constructors -> what objects hold
         self._opening: dict[str, tuple[RuleSpec, Acquire] | None] = {}  # tree methods -> what they open in fields
-        self._handing: dict[tuple[str, str], bool] = {}  # methods -> whether they hand their object over
+        self._handing: dict[tuple[str, str, str], bool] = {}  # methods -> whether they hand their object over
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, Returned] | None] = {}  # (function, parameter values) -> returns
@@ -280,7 +280,7 @@ class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
             key = stack.pop()
             if key not in seen:
                 seen.add(key)
-                stack.extend(self._local.depends.get(key) or self._shared.depends.get(key, ()))
+                stack.extend(self._local.depends[key] if key in self._local.depends else self._shared.depends.get(key, ()))
         return seen
 
     def _provisional(self) -> None:

@@ -69,15 +69,14 @@ class Effects:
             self._local.returns[qualname] = store.pop(qualname)  # Ex) a cycle: order-dependent, kept local
         return result
 
-    @remembered(lambda qualname, assumed, dispatch=None: (qualname, tuple(sorted(assumed.items(), key=str)),
-                                                          tuple(sorted((dispatch or {}).items()))))
+    @remembered(lambda qualname, assumed, dispatch=None: _assuming_key(qualname, assumed, dispatch))
     def _returns_assuming(self, qualname: str, assumed: dict[str, bool | None],
                           dispatch: dict[str, str] | None = None) -> dict[int, Returned]:
         """Returns what `returns` says of a tree function called with parameters known to hold True
         or None: only the branches they take run (`make_socket()` registers `addCleanup(sock.close)`
         under `if cleanup:`, default True, so it hands back nothing the caller must close); and on
         an object whose fields (`dispatch`) hold values of known tree types."""
-        key = (qualname, tuple(sorted(assumed.items(), key=str)), tuple(sorted((dispatch or {}).items())))
+        key = _assuming_key(qualname, assumed, dispatch)
         if key not in self._assumed:
             self._assumed[key] = None  # recursion guard
             function = self.functions[qualname]
@@ -279,3 +278,8 @@ class Effects:
         still open after operating on it (see Fact.used); asked after _seeded computed its effects."""
         key = (qualname, name, rest, spec.id, None)
         return key in self._local.used_open or key in self._summaries(qualname).used_open
+
+
+def _assuming_key(qualname: str, assumed: dict[str, bool | None], dispatch: dict[str, str] | None) -> tuple:
+    """Returns _returns_assuming's memo key."""
+    return qualname, tuple(sorted(assumed.items(), key=str)), tuple(sorted((dispatch or {}).items()))

@@ -101,17 +101,17 @@ class ObjectOwners:
         # (inside a cycle of such methods, kept only until the cycle is decided: see cycles.py)
         return self._cycles.evaluate(key, False, read, lambda: self._releasing.pop(key, None))
 
-    @remembered(lambda method, spec, actual="": (method, actual))
+    @remembered(lambda method, spec, actual="": (method, spec.id, actual))
     def hands_over_receiver(self, method: str, spec: RuleSpec, actual: str = "") -> bool:
         """Reports whether Python method `method`, run on an object of class `actual`, passes its own
         object to a call it cannot see into (`self.request.registerProducer(self)`: the receiver may
         keep the object, and close what it holds, later), or calls a method of its object that
         `actual` overrides (`BasePool.stop` calling `self.on_stop()`, TaskPool's): code it does not read."""
-        key = (method, actual)
+        key = (method, spec.id, actual)  # (spec: which calls borrow is the rule's)
         if key in self._handing:
             return self._handing[key]
         self._handing[key] = False  # recursion guard
-        function = self.functions[method]
+        function = self._read_body(method)
         me = function.params[0] if function.params else None
         for block in function.blocks:
             for op in block.ops:
@@ -119,6 +119,7 @@ class ObjectOwners:
                     continue
                 override = f"{actual}.{op.callee.rpartition('.')[2]}" if actual else ""
                 if op.receiver == me and override != op.callee and override in self.functions:
+                    self._use(override)
                     handed = True  # Ex) self.on_stop()   (the subclass's, not the one this method names)
                 elif op.receiver == me and op.callee in self.functions:
                     handed = self.hands_over_receiver(op.callee, spec, actual)  # Ex) self._register()
@@ -217,7 +218,7 @@ class ObjectOwners:
         for an object of a tree class holding it (SocketInfo), is what its methods are read by."""
         # (or whose acquisition has release methods of its own: a go-plugin client's Kill)
         held = _reading(held)
-        key = _owned_key(owner, field, spec, held)
+        key = _owned_key(owner, field, spec, held)  # (held read so already: _reading leaves it as it is)
         if key in self._owning:
             self._provisional()  # recursion: a summary relying on this answer relies on a guess
         if key not in self._owned:

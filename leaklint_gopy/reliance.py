@@ -22,7 +22,8 @@ class Reliance:
 
     def __init__(self) -> None:
         self._recordings: list[set[tuple]] = []  # per memo being computed, the keys it relies on
-        self._recorded: dict[tuple, frozenset[tuple]] = {}  # memo -> the keys its answer relied on
+        self._recorded: dict[tuple, frozenset[tuple]] = {}  # memo -> the keys its answers relied on
+        self._computing: set[tuple] = set()  # memos under way (a recursive call answers from the guard)
 
     def _relies(self, key: tuple) -> None:
         """Adds summary or body `key` to what the memo being computed relies on."""
@@ -47,17 +48,20 @@ def remembered(memo_of: Callable[..., tuple]) -> Callable:
         tag = method.__name__
 
         @functools.wraps(method)
-        def recalled(self: Any, *args: Any) -> Any:
-            memo = (tag, *memo_of(*args))
-            if memo in self._recorded:
-                result = method(self, *args)  # (its own memo answers)
-                self._replay(memo)
-                return result
+        def recalled(self: Any, *args: Any, **kwargs: Any) -> Any:
+            memo = (tag, *memo_of(*args, **kwargs))
+            if memo in self._computing:
+                return method(self, *args, **kwargs)  # (its recursion guard answers: the outer call records)
+            # (recorded each time: an answer forgotten when a cycle was decided is computed again)
+            self._computing.add(memo)
             self._recordings.append(set())
             try:
-                return method(self, *args)
+                return method(self, *args, **kwargs)
             finally:
-                self._recorded[memo] = frozenset(self._recordings.pop())
+                self._computing.discard(memo)
+                new, old = self._recordings.pop(), self._recorded.get(memo)
+                if old is None or not new <= old:
+                    self._recorded[memo] = frozenset(new) if old is None else old | new
                 self._replay(memo)
         return recalled
     return decorate

@@ -150,16 +150,15 @@ class TextReporter:
         then the first HELPER_NOTES helpers whose summaries decided it (JSON and SARIF list them all:
         a class's every method may decide what its object holds, 92 of them in CPython's idlelib)."""
         seen: list[str] = []
-        helpers = helper_locations(finding)
-        for location in (*finding.flow, *finding.related, *helpers[:HELPER_NOTES]):
-            if location.span == finding.span:
-                continue
-            text = self.note(location, finding.span.path, options)
-            if text and text not in seen:
+        for location in (*finding.flow, *finding.related):
+            if location.span != finding.span and (text := self.note(location, finding.span.path, options)) \
+                    and text not in seen:
                 seen.append(text)
-        if len(helpers) > HELPER_NOTES:
-            seen.append(f"and {len(helpers) - HELPER_NOTES} more helpers' summaries used (all of them in JSON and SARIF)")
-        return seen
+        helpers = list(dict.fromkeys(text for location in helper_locations(finding) if location.span != finding.span
+                                     and (text := self.note(location, finding.span.path, options)) and text not in seen))
+        more = len(helpers) - HELPER_NOTES
+        return seen + helpers[:HELPER_NOTES] + ([f"and {more} more helpers' summaries used (all of them in JSON and SARIF)"]
+                                                if more > 0 else [])
 
     def note(self, location: Location, home: str, options: ReportOptions) -> str:
         span = location.span
