@@ -93,8 +93,12 @@ class Bindings:
         work = list(range(len(blocks)))
         while work:
             index = work.pop()
-            after = frozenset().union(*(live[edge.target] for edge in blocks[index].succs))
-            new = read[index] | (after - binds[index])
+            succs = blocks[index].succs
+            after = frozenset().union(*(live[edge.target] for edge in succs if not edge.exceptional))
+            # (an exceptional edge leaves before the raising call binds, or the ops after it: what its
+            # target reads stays live whatever the block binds; dataflow._block)
+            raised = frozenset().union(*(live[edge.target] for edge in succs if edge.exceptional))
+            new = read[index] | (after - binds[index]) | raised
             if new != live[index]:
                 live[index] = new
                 work.extend(preds[index])
