@@ -21,7 +21,7 @@ from leaklint_gopy.closures import Closures
 from leaklint_gopy.ownership import OwnedFields
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.unbound import Bindings, bound_by
-from leaklint_gopy.flowops import _PASSIVE, _along, _contradicts, _drop, _reads_bound, _roots, replace
+from leaklint_gopy.flowops import _PASSIVE, _along, _contradicts, _drop, _read_later, _reads_bound, _roots, replace
 from leaklint_gopy.callflow import CallFlow
 from leaklint_gopy.lifetimes import Lifetimes
 
@@ -85,6 +85,8 @@ class FunctionAnalysis(Lifetimes, CallFlow, OwnedFields, Closures):
                 if edge.handled:
                     new = frozenset(replace(f, raised=None) if f.raised else f for f in new
                                     if not self._handshake_only(f, edge))
+                if self._loose(new):
+                    new = _read_later(new, self.bindings.live[edge.target])
                 old = states.get(edge.target)
                 if old is None or not new <= old:
                     states[edge.target] = new if old is None else old | new

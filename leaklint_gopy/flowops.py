@@ -82,6 +82,15 @@ def _reads_bound(call: Call, state: State) -> State:
     return frozenset(f for f in state if not f.unbound & roots)
 
 
+def _read_later(state: State, live: frozenset[str]) -> State:
+    """Returns the facts of `state` counting unbound only the locals of `live`, those a call may still
+    read before binding them (unbound.Bindings.live): facts that differed only in names no later call
+    reads become one (a loop's paths binding ten locals in turn multiplied them by the hundred)."""
+    if all(f.unbound <= live for f in state):
+        return state
+    return frozenset(replace(f, unbound=f.unbound & live) if not f.unbound <= live else f for f in state)
+
+
 _PASSIVE = (Call, Assign, Store, Kill, Pair)  # the ops that touch a fact only through the names they carry
 
 

@@ -3,10 +3,15 @@ been bound on some path reaching each block. A path that calls a method of, or p
 bound on none of the paths to that point raises UnboundLocalError there: a programming error, not
 a path the author means (the STARTTLS loop of CPython's test_ssl reads `conn` only after the branch
 that binds it). Only bindings the IR records count (Assign targets, call results); a name bound
-some other way is not a local here, so it is never taken as unbound. It never reports anything.
+some other way is not a local here, so it is never taken as unbound. It also owns which of them
+are still read at each block (`live`): being unbound matters only until the name is bound or read.
+It never reports anything.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
+from leaklint_gopy.facts import root
 from leaklint_gopy.ir import Assign, Call, FunctionIR
 
 
@@ -30,6 +35,7 @@ class Bindings:
         return found[1]
 
     def __init__(self, function: FunctionIR, enabled: bool = True) -> None:
+        self._function = function
         self.locals: frozenset[str] = frozenset()
         self.entry: dict[int, frozenset[str]] = {}
         if not enabled:
@@ -61,6 +67,42 @@ class Bindings:
     def unbound(self, bound: frozenset[str] | set[str]) -> frozenset[str]:
         """Returns the locals not in `bound` (the names bound on some path to the current point)."""
         return self.locals - bound
+
+    @cached_property
+    def live(self) -> list[frozenset[str]]:
+        """Returns, per block, the locals that some path from its entry passes to a call (as receiver
+        or argument) before binding them: the only ones whose being unbound can still drop a fact
+        there (flowops._reads_bound reads a call's names before the call binds its results)."""
+        blocks = self._function.blocks
+        read: list[frozenset[str]] = []
+        binds: list[frozenset[str]] = []
+        for block in blocks:
+            first, bound = set(), set()
+            for op in block.ops:
+                if isinstance(op, Call):
+                    first.update(name for path in (op.receiver, *op.args) if path is not None
+                                 and (name := root(path)) in self.locals and name not in bound)
+                bound.update(bound_by(op))
+            read.append(frozenset(first))
+            binds.append(frozenset(bound))
+        preds: list[list[int]] = [[] for _ in blocks]
+        for index, block in enumerate(blocks):
+            for edge in block.succs:
+                preds[edge.target].append(index)
+        live = list(read)
+        work = list(range(len(blocks)))
+        while work:
+            index = work.pop()
+            succs = blocks[index].succs
+            after = frozenset().union(*(live[edge.target] for edge in succs if not edge.exceptional))
+            # (an exceptional edge leaves before the raising call binds, or the ops after it: what its
+            # target reads stays live whatever the block binds; dataflow._block)
+            raised = frozenset().union(*(live[edge.target] for edge in succs if edge.exceptional))
+            new = read[index] | (after - binds[index]) | raised
+            if new != live[index]:
+                live[index] = new
+                work.extend(preds[index])
+        return live
 
 
 def bound_by(op) -> tuple[str, ...]:
