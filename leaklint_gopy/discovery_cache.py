@@ -51,7 +51,7 @@ def _load(path: Path) -> list[SourceFile] | None:
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
-        if any(_signature(name) != signature for name, signature in data["watch"]):
+        if any(signature(name) != stored for name, stored in data["watch"]):
             return None
         if data["tracked"]:  # Ex) a directory an ignore pattern matches: git is asked again
             from leaklint_gopy.gitdiff import tracked_ignored
@@ -74,11 +74,11 @@ def _save(directory: Path, path: Path, files: list[SourceFile], watch: Watch, pa
     where other programs add files all day, made a warm run walk again, and often not store its walk)."""
     above = {parent for given in paths for parent in _ancestors(os.path.abspath(given))}
     names = [*watch.directories, *watch.files, *(os.path.join(p, "go.mod") for p in sorted(above))]
-    signatures = [[name, _signature(name)] for name in names]
+    signatures = [[name, signature(name)] for name in names]
     now = time.time_ns()
-    if any(signature is not None and now - signature[1] < RACY_SECONDS * 1e9 for _, signature in signatures):
+    if any(sig is not None and now - sig[1] < RACY_SECONDS * 1e9 for _, sig in signatures):
         return
-    if any(signature is None for name, signature in signatures[:len(watch.directories) + len(watch.files)]):
+    if any(sig is None for _, sig in signatures[:len(watch.directories) + len(watch.files)]):
         return  # Ex) it vanished meanwhile
     mark(directory)
     if write_atomically(path, {"watch": signatures, "tracked": watch.tracked,
@@ -97,7 +97,7 @@ def _ancestors(path: str):
         path = parent
 
 
-def _signature(name: str) -> list[Any] | None:
+def signature(name: str) -> list[Any] | None:
     """Returns [mode, mtime_ns, size, inode, ctime_ns] of `name`, None when it does not exist."""
     try:
         stat = os.stat(name)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from leaklint_gopy.cache import MALFORMED, keep_newest, mark, write_atomically
+from leaklint_gopy.discovery_cache import signature
 from leaklint_gopy.frontends.go.modules import Dependencies, module_cache
 
 MAX_STORED = 16  # one per set of module roots
@@ -106,12 +107,3 @@ def _links(directory: str) -> bool:
         return any(entry.name.endswith(".go") and entry.is_symlink() for entry in os.scandir(directory))
     except OSError:
         return False
-
-
-def signature(name: str) -> list[Any] | None:
-    """Returns [mode, mtime_ns, size, inode, ctime_ns] of `name`, None when it does not exist."""
-    try:
-        stat = os.stat(name)
-    except OSError:
-        return None
-    return [stat.st_mode, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns]
