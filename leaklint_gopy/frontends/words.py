@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 
@@ -86,6 +86,11 @@ def _by_first_name(names: frozenset[bytes]) -> list[list[bytes]]:
     return groups
 
 
+def _unqualified(data: bytes, patterns: tuple[re.Pattern[bytes], ...]) -> Iterator[int]:
+    """Yields where `patterns` (of bare names) find a call that is not the tail of a longer word."""
+    return (m.start() for pattern in patterns for m in pattern.finditer(data) if not _continues_word(data, m.start()))
+
+
 class Calls:
     """Finds a call of any of `names`: as a method or qualified call (`.Open(`, `c.Do[T](`), and for
     the `bare` ones also unqualified (`Open(`, a function of the package itself or a dot import)."""
@@ -113,8 +118,7 @@ class Calls:
 
     def search(self, data: bytes) -> bool:
         dotted, bare = self._patterns()
-        return dotted.search(data) is not None or any(
-            not _continues_word(data, match.start()) for pattern in bare for match in pattern.finditer(data))
+        return dotted.search(data) is not None or next(_unqualified(data, bare), None) is not None
 
     def starts(self, data: bytes) -> list[int]:
         """Returns the offset of every call (the last answers are kept: an editor's save and a fix's
@@ -126,12 +130,15 @@ class Calls:
         dotted, bare = self._patterns()
         found = [m.start(1) for m in dotted.finditer(data)]
         if bare:  # (a bare name after a dot is found by both)
-            found = sorted({*found, *(m.start() for pattern in bare for m in pattern.finditer(data)
-                                      if not _continues_word(data, m.start()))})
+            found = sorted({*found, *_unqualified(data, bare)})
         _STARTS[key] = tuple(found)
         if len(_STARTS) > _STARTS_KEPT:
             _STARTS.popitem(last=False)
         return found
+
+    def everywhere(self) -> Calls:
+        """Returns a finder of the same names, each also called unqualified (under a dot import)."""
+        return Calls(self.names, self.names)
 
     def extended(self, names: Iterable[bytes]) -> Calls:
         """Returns a finder that also finds `names`, called in any form (the package's own wrappers)."""

@@ -122,7 +122,7 @@ class GoFrontend:
         package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
                                           [source for _, source in files])
         package.head_requests = _head_request_builders(parsed)
-        dotted, unqualified = {files[index][0] for index in dots}, Calls(calls.names, calls.names)
+        dotted, unqualified = {files[index][0] for index in dots}, calls.everywhere()
         for lowered, source, nodes, imports, plan in parsed:
             try:
                 checked = focus is None or lowered.path in focus

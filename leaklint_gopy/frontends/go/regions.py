@@ -138,7 +138,7 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3, everywhere: fro
         return calls
     holding = _holding_types(files)
     functions = [(chunk, file) for file in files for chunk in file.functions()]
-    unqualified = Calls(calls.names, calls.names)
+    unqualified = calls.everywhere()
     for index, file in enumerate(files):
         file.calls = []
         file.record(unqualified if index in everywhere else calls)
