@@ -183,7 +183,11 @@ def _on_term(signum, frame):
 
 
 def _final():
-    """Writes the final record of the current tracer."""
+    """Writes the final record of the current tracer. A SIGTERM from now on is ignored: the process is
+    leaving already, and the SystemExit _on_term raises inside an atexit callback printed a traceback
+    when validate ended the command group as the program was exiting."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is _on_term:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if _tracer is not None:
         _tracer.final()
 
