@@ -1,6 +1,6 @@
 """Re-checks leaklint against the hand-read samples of real projects and the real leak fixes.
 
-    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--stdlib] [--show]
+    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--stdlib] [--holdout] [--show]
 
 Precision: runs leaklint on each project of projects.tsv at its recorded commit and matches the
 findings with the hand-read verdicts of <language>-sample.tsv (by path and line). A finding is a
@@ -49,13 +49,14 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def _checkout(repo: str, commit: str, only: list[str] | None = None, suffixes: tuple[str, ...] = ()) -> Path:
+def _checkout(repo: str, commit: str, only: list[str] | None = None, suffixes: tuple[str, ...] = (),
+              corpus: Path = CORPUS) -> Path:
     """Returns a directory holding `commit` of `repo` (or only the `only` paths; with `suffixes`,
-    only the files ending so, of the whole tree), materialised once."""
+    only the files ending so, of the whole tree), materialised once under `corpus`."""
     name = repo.split("/")[1]
     # Whole trees sit beside the corpus, not in it: a run over the corpus's projects must not read them.
-    dest = CORPUS.parent / f"{CORPUS.name}-trees" / name / commit if suffixes else CORPUS / name if only is None \
-        else CORPUS / "commits" / name / commit
+    dest = corpus.parent / f"{corpus.name}-trees" / name / commit if suffixes else corpus / name if only is None \
+        else corpus / "commits" / name / commit
     # One marker per set of paths: rows sharing a commit may need different directories of it.
     suffix = "" if only is None else "-" + hashlib.sha1("\0".join(sorted(only)).encode()).hexdigest()[:12]
     marker = dest / f".leaklint-bench-complete{suffix}"
@@ -94,10 +95,15 @@ def true_for(rule: str, row: dict[str, str], message: str = "") -> bool:
     return row["criterion"] in criteria
 
 
-def precision(language: str, show: bool) -> None:
-    projects = [p for p in _read(HERE / "projects.tsv") if p["language"] == language]
-    targets = [(p["repo"], p["name"], _checkout(p["repo"], p["commit"])) for p in projects]
-    _score(targets, HERE / f"{language}-sample.tsv", f"{language}: precision on the hand-read sample", show)
+def precision(language: str, show: bool, holdout: bool = False) -> None:
+    """Precision on the sample projects, or on the held-out ones (read once, never tuned on)."""
+    listing, sample = ("holdout-projects.tsv", "holdout") if holdout else ("projects.tsv", "sample")
+    projects = [p for p in _read(HERE / listing) if p["language"] == language]
+    # Held-out checkouts sit beside the corpus: runs and benchmarks over the corpus must not read them.
+    corpus = CORPUS.parent / f"{CORPUS.name}-holdout" if holdout else CORPUS
+    targets = [(p["repo"], p["name"], _checkout(p["repo"], p["commit"], corpus=corpus)) for p in projects]
+    title = "precision on the held-out projects" if holdout else "precision on the hand-read sample"
+    _score(targets, HERE / f"{language}-{sample}.tsv", f"{language}: {title}", show)
 
 
 # The standard libraries the brief names as real code to judge: Debian's Go 1.19 and the running Python's.
@@ -260,9 +266,11 @@ def main() -> None:
     parser.add_argument("--sample", action="store_true", help="precision on the hand-read samples")
     parser.add_argument("--fixes", action="store_true", help="recall on the real leak fixes")
     parser.add_argument("--stdlib", action="store_true", help="precision on the standard library's hand-read sample")
+    parser.add_argument("--holdout", action="store_true",
+                        help="precision on the held-out projects (holdout-projects.tsv), read once and never tuned on")
     parser.add_argument("--show", action="store_true", help="list lost, unread, read-false and missed findings")
     args = parser.parse_args()
-    both = not (args.sample or args.fixes or args.stdlib)
+    both = not (args.sample or args.fixes or args.stdlib or args.holdout)
     for language in args.language or ["go", "python"]:
         if args.stdlib or both:
             stdlib_precision(language, args.show)
@@ -270,6 +278,8 @@ def main() -> None:
             precision(language, args.show)
         if args.fixes or both:
             recall(language, args.show)
+        if args.holdout:
+            precision(language, args.show, holdout=True)
 
 
 if __name__ == "__main__":
