@@ -242,6 +242,8 @@ def _callers(named_files: list[str], args: argparse.Namespace) -> tuple[list[str
     run (`check` of named files, no gate on changes) checks only the functions naming what a named
     file declares (dependents.named_callers); a gate, or `baseline`, every function of each
     dependent file (dependents.dependents). Imported only when files are named."""
+    if not any(path.endswith(".go") for path in named_files):
+        return [], {}  # (only Go files have dependents: a Python-only run imports nothing of Go)
     from leaklint_gopy import dependents
 
     gate = any(getattr(args, name, None) for name in GATE_OPTIONS)

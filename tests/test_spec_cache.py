@@ -115,14 +115,3 @@ def test_a_spec_edited_after_bundling_is_parsed_anew(rules: Path, tmp_path: Path
     assert edited["go-conn-not-closed"].title == "edited"
     assert (tmp_path / "cache" / spec_cache.NAME).is_file()  # (its document, parsed, is kept in the cache)
 
-
-def test_a_cold_one_file_run_imports_no_toml_parser(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    (tmp_path / "leak.py").write_text("def read(name):\n    f = open(name)\n    return f.read()\n")
-    probe = ("import sys; from leaklint_gopy.cli import main; code = main(['check', '--no-cache', sys.argv[1]]); "
-             "print('tomllib' in sys.modules, code)")
-    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "leak.py")], capture_output=True, text=True,
-                         cwd=tmp_path, timeout=120)
-    assert run.stdout.split()[-2:] == ["False", "1"], run.stdout + run.stderr
