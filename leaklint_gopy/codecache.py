@@ -14,15 +14,17 @@ import sys
 from types import CodeType
 
 NAME = f"dataclass-code.{sys.implementation.cache_tag}.marshal"
-KEPT = 4096  # compiled texts kept: every class of every front-end, and those of edits since
+KEPT = 1024  # compiled texts kept: every class of every front-end (about 400 texts), and those of edits since
 
 
 class CodeCache:
-    """Code objects by source text, read from and written to `path` (marshal, this Python's own)."""
+    """Code objects by source text, read from and written to `path` (marshal, this Python's own), for
+    the classes of the modules named `owner` or below it (another library's go to exec unchanged)."""
 
-    def __init__(self, path: str, home: dict) -> None:
+    def __init__(self, path: str, home: dict, owner: str) -> None:
         self.path = path
         self.home = home  # the globals of the module whose exec this replaces
+        self.owner = owner
         self._codes: dict[str, CodeType] | None = None
         self._new = False
 
@@ -32,11 +34,13 @@ class CodeCache:
             globals, locals = self.home, self.home if locals is None else locals
         if not isinstance(source, str):
             return exec(source, globals, locals)
+        module = globals.get("__name__", "")  # (dataclasses runs the text in the class's module)
+        if not (module == self.owner or module.startswith(self.owner + ".")):
+            return exec(_compiled(source), globals, locals)
         codes = self._load()
         code = codes.get(source)
         if code is None:
-            # (dont_inherit: compiled with no future flags, as dataclasses' own exec compiles it)
-            code = codes[source] = compile(source, "<string>", "exec", dont_inherit=True)
+            code = codes[source] = _compiled(source)
             self._new = True
         return exec(code, globals, locals)
 
@@ -71,6 +75,13 @@ class CodeCache:
         return self._codes
 
 
+def _compiled(source: str) -> CodeType:
+    """Returns `source` compiled as dataclasses' own exec compiles it: with no future flags (an exec
+    of text here would inherit this module's `annotations`, and make the generated `__init__`'s
+    annotations strings)."""
+    return compile(source, "<string>", "exec", dont_inherit=True)
+
+
 def location(package: str) -> str:
     """Returns where the cache of package directory `package` lives: its `__pycache__`, or the tree
     under `sys.pycache_prefix` that Python itself would use for the package's bytecode."""
@@ -83,7 +94,7 @@ def install() -> CodeCache:
     """Makes `dataclasses` compile through the cache of this package, saved when the process exits."""
     import dataclasses
 
-    cache = CodeCache(location(os.path.dirname(os.path.abspath(__file__))), vars(dataclasses))
+    cache = CodeCache(location(os.path.dirname(os.path.abspath(__file__))), vars(dataclasses), __package__)
     dataclasses.exec = cache.exec  # type: ignore[attr-defined]  # (shadows the builtin in that module only)
     atexit.register(cache.save)
     return cache
