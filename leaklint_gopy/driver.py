@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from leaklint_gopy import directives
 from leaklint_gopy.cache import PackageResult
 from leaklint_gopy.discovery import SourceFile, discover, is_test_file, module_root
-from leaklint_gopy.frontends.go.modules import Dependencies
 from leaklint_gopy.finding import FileError, Finding, RunResult
 from leaklint_gopy.results import grade_unread, with_report_facts
 from leaklint_gopy.sources import MAX_FILE_BYTES, read_source, usable_source
@@ -28,6 +27,7 @@ from leaklint_gopy.spec import RuleSpec
 
 if TYPE_CHECKING:  # (the checker, and the engine it imports, load only when a package is checked)
     from leaklint_gopy.checker import Package
+    from leaklint_gopy.frontends.go.modules import Dependencies
     from leaklint_gopy.treesources import TreeSources
 
 _QUOTED = re.compile(rb'"([\w.\-/]+)"')
@@ -381,6 +381,8 @@ def _checked(package: Package, **options) -> PackageResult:
 
 def _generated(packages: list[Package]) -> frozenset[str]:
     """Returns the absolute paths of the generated Go files among `packages`."""
+    if not any(language == "go" for language, _, _ in packages):
+        return frozenset()
     from leaklint_gopy.frontends.go.generated import is_generated
 
     return frozenset(os.path.abspath(path) for language, _, members in packages if language == "go"
@@ -403,9 +405,9 @@ def _cache_key(store, package: Package, tree_packages: dict[str, str], context: 
     functions selected in its files."""
     from leaklint_gopy.cache import package_key
 
-    from leaklint_gopy.frontends.go.prefilter import import_section
-
     language, key, members = package
+    if language == "go":
+        from leaklint_gopy.frontends.go.prefilter import import_section
     imported = set()
     for _, data in members:
         header = import_section(data) if language == "go" else data
@@ -441,7 +443,11 @@ def _dependencies(go_paths: dict[str, list[str]]) -> Dependencies | None:
     package is in no module, where its directory-named siblings are: below the working directory,
     which names them)."""
     roots = _roots(go_paths)
-    return Dependencies(roots[0], directories=roots[1]) if roots is not None else None
+    if roots is None:
+        return None
+    from leaklint_gopy.frontends.go.modules import Dependencies  # (a Python-only run loads nothing of Go)
+
+    return Dependencies(roots[0], directories=roots[1])
 
 
 def _roots(go_paths: dict[str, list[str]]) -> tuple[set[str], str | None] | None:

@@ -80,15 +80,20 @@ def _rules(config: cfg.Config, extra_dirs: list[str], cached: bool = False) -> l
     for directory in dirs:
         if not directory.is_dir():
             raise cfg.ConfigError(f"rules directory {directory} does not exist")
-    return cfg.with_severities(load_rules(dirs, _parsed_specs() if cached else None), config)
+    return cfg.with_severities(load_rules(dirs, _parsed_specs(cached)), config)
 
 
-def _parsed_specs():
-    """Returns the parsed rule specs of the cache directory (see spec_cache)."""
-    from leaklint_gopy.cache import default_directory
+def _parsed_specs(cached: bool):
+    """Returns the parsed rule specs of the package's bundle and, when `cached`, of the cache
+    directory (see spec_cache)."""
     from leaklint_gopy.spec_cache import ParsedSpecs
 
-    return ParsedSpecs(default_directory())
+    bundled = next(iter(cfg.builtin_rule_dirs()), None)
+    if not cached:
+        return ParsedSpecs(None, bundled)
+    from leaklint_gopy.cache import default_directory
+
+    return ParsedSpecs(default_directory(), bundled)
 
 
 def _check_patterns(given: list[str] | None, config: cfg.Config) -> None:
@@ -237,6 +242,8 @@ def _callers(named_files: list[str], args: argparse.Namespace) -> tuple[list[str
     run (`check` of named files, no gate on changes) checks only the functions naming what a named
     file declares (dependents.named_callers); a gate, or `baseline`, every function of each
     dependent file (dependents.dependents). Imported only when files are named."""
+    if not any(path.endswith(".go") for path in named_files):
+        return [], {}  # (only Go files have dependents: a Python-only run imports nothing of Go)
     from leaklint_gopy import dependents
 
     gate = any(getattr(args, name, None) for name in GATE_OPTIONS)

@@ -89,3 +89,29 @@ def test_a_save_after_a_concurrent_clean_does_not_make_an_unmarked_cache(tmp_pat
     monkeypatch.setattr(cache, "mark", lambda directory: None)
     specs.save()
     assert not (tmp_path / "cache").exists()
+
+
+def test_the_bundled_specs_ship_parsed_and_current() -> None:
+    shipped = (BUNDLED / spec_cache.BUNDLE).read_text(encoding="utf-8")
+    assert shipped == spec_cache.bundle(BUNDLED), \
+        "rules/parsed.json is stale: run `python -m leaklint_gopy.spec_cache` after editing a rule spec"
+
+
+def test_a_cold_run_takes_the_bundled_specs_without_parsing(rules: Path, tmp_path: Path, monkeypatch) -> None:
+    parsed = load_rules([rules])
+    spec._LOADED.clear()
+    monkeypatch.setattr(tomllib, "loads", lambda text: pytest.fail("parsed again"))
+    assert load_rules([rules], spec_cache.ParsedSpecs(tmp_path / "cache", rules)) == parsed
+    assert not (tmp_path / "cache" / spec_cache.NAME).exists()  # (the package ships them: nothing to keep)
+    spec._LOADED.clear()
+    assert load_rules([rules], spec_cache.ParsedSpecs(None, rules)) == parsed  # (--no-cache)
+
+
+def test_a_spec_edited_after_bundling_is_parsed_anew(rules: Path, tmp_path: Path) -> None:
+    path = rules / "go" / "go-conn-not-closed.toml"
+    path.write_text(path.read_text().replace("\ntitle = ", "\ntitle = \"edited\"\n# ", 1))
+    spec._LOADED.clear()
+    edited = {rule.name: rule for rule in load_rules([rules], spec_cache.ParsedSpecs(tmp_path / "cache", rules))}
+    assert edited["go-conn-not-closed"].title == "edited"
+    assert (tmp_path / "cache" / spec_cache.NAME).is_file()  # (its document, parsed, is kept in the cache)
+

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from leaklint_gopy.frontends.go.dotimports import exporter
 from leaklint_gopy.frontends.go.intervals import nonpositive
 from leaklint_gopy.frontends.go.typeinfo import (ABORT_FUNCTIONS, ABORT_METHODS, ERROR_ASSERTIONS, STDLIB_RESULTS,
                                             STDLIB_VARS, TEST_FAILURES, text)
@@ -383,6 +384,10 @@ class ExpressionLowerer:
                 return Call(span, "?func", name, None, args, results, in_loop=loop, kwargs=self._passed_for(name))
             if name in self.scope.package.type_names:
                 return None
+            package = exporter(self.scope, name)
+            if package:
+                # Ex) resp, err := Get(u)   (under `import . "net/http"`)
+                return Call(span, f"{package}.{name}", name, None, args, results, in_loop=loop)
             # Ex) newICMPProxy(ip) in icmp_windows_test.go: the variant icmp_windows.go declares
             callee = self.scope.package.function_qualname(name, self.pos.path)
             return Call(span, callee, name, None, args, results, in_loop=loop)
@@ -470,8 +475,12 @@ class ExpressionLowerer:
                 name = text(node)
                 if name in self.types:
                     return self.types[name]
-                known = name in self.scope.package.variables and name not in self.locals and name not in self.outer
-                return self.scope.package.variable_type(name) if known else ""
+                if name in self.locals or name in self.outer:
+                    return ""
+                if name in self.scope.package.variables:
+                    return self.scope.package.variable_type(name)
+                package = exporter(self.scope, name)  # Ex) DefaultClient.Do(req)   (under `import . "net/http"`)
+                return STDLIB_VARS.get(f"{package}.{name}", "") if package else ""
             case "selector_expression":
                 operand = node.child_by_field_name("operand")
                 field_name = text(node.child_by_field_name("field"))

@@ -13,6 +13,7 @@ from functools import cache, partial
 from leaklint_gopy import directives
 from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.counts import integer_constants
+from leaklint_gopy.frontends.go.dotimports import dot_imports
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
@@ -174,7 +175,7 @@ class GoFrontend:
         """Lowers the functions that mention a needle (of `calls`; of those named in `only`, when
         given); the others (all of them for a context file, `calls` None) are registered to be
         lowered when a summary needs them, those parsed without their body by parsing it then."""
-        scope = FileScope(package, imports)
+        scope = FileScope(package, imports, dot_imports(nodes))
         positions = Positions(lowered.path, source)
         for node in nodes:
             if node.type not in ("function_declaration", "method_declaration"):

@@ -257,6 +257,7 @@ class FileScope:
 
     package: PackageTypes
     imports: dict[str, str]
+    dots: tuple[str, ...] = ()  # the paths it imports as `.` (dotimports.py)
 
     def type_of_expr(self, node: Node | None) -> str:
         """Returns the named type a type expression denotes (`*http.Client` -> net/http.Client), read
