@@ -31,8 +31,7 @@ def _python(code: str, cwd: Path) -> list:
 
 def test_the_model_imports_nothing_of_the_ir(tmp_path: Path) -> None:
     code = "import json, sys, leaklint_gopy.finding\nprint(json.dumps(sorted(m for m in sys.modules if m.startswith('leaklint_gopy.'))))"
-    # (codecache: the package's __init__ installs it before any class is declared; it imports nothing of leaklint)
-    assert _python(code, tmp_path) == ["leaklint_gopy.codecache", "leaklint_gopy.finding", "leaklint_gopy.frozen"]
+    assert _python(code, tmp_path) == ["leaklint_gopy.finding", "leaklint_gopy.frozen"]
 
 
 def test_a_replayed_warm_run_imports_neither_engine_nor_ir(tmp_path: Path) -> None:
