@@ -72,8 +72,9 @@ class Lifetimes:
                     site = self._site(call, spec, clause, result, target)
                     fact = Fact(site.index, frozenset({(target, "")}), err)
                     state = self._overwrite(call.span, target, state, report)
-                    state = self._store_field(call.span, target, field, {site.index}, state | {fact}, report,
-                                              accumulate=True)
+                    state = state | {fact}
+                    state = self._store_field(call.span, target, field, frozenset(f for f in state if f.site == site.index),
+                                              state, report, accumulate=True)
                     continue
             site = self._site(call, spec, clause, result, target)
             at_exit = clause.released_on_exit(call.kwargs)
@@ -121,31 +122,26 @@ class Lifetimes:
     # -- assignments, closures, defers, exits -------------------------------------------------
     def _assign(self, span: Span, target: str, source: str | None, state: State, report: Reporter,
                 accumulate: bool = False) -> State:
-        aliases: dict[int, set[Holder]] = {}
-        for fact in state:
-            for holder in fact.holders:
-                if source is not None and source == joined(holder):
-                    aliases.setdefault(fact.site, set()).add((target, ""))
-                elif source is not None and source == holder[0]:
-                    aliases.setdefault(fact.site, set()).add((target, holder[1]))
-                elif source is not None and holder[0].startswith(source + "."):
-                    # Ex) c := &call{resp: resp}; d := c   (d.resp.Body reaches it too)
-                    aliases.setdefault(fact.site, set()).add((target + holder[0][len(source):], holder[1]))
-                elif source is not None and source.startswith(holder[0] + ".") and joined(holder).startswith(source + ".") \
-                        and self.sites[fact.site].spec.language == "go":
-                    # Ex) gc, ok := s.client.(*grpcConn)   (s holds it at client.ClientConn: gc at ClientConn)
-                    aliases.setdefault(fact.site, set()).add((target, joined(holder)[len(source) + 1:]))
+        """`target = source`: each fact held by `source` is held by `target` too. The aliases are the
+        fact's own, not its site's: another path's fact of the same site that `source` does not hold
+        keeps its holders (else the transfer is not monotone, and the fixpoint depends on the order
+        blocks are visited). Ex) try: fp = open(p); os.chmod(p, m); files.append(fp) finally: for f in files: f.close()"""
+        aliases = _aliases(target, source, state, self.sites) if source is not None else {}
         field = self._owner_field(target)
         if field and aliases:
-            return self._store_field(span, target, field, set(aliases), state, report, accumulate)
+            return self._store_field(span, target, field, frozenset(aliases), state, report, accumulate)
         if "." in target and aliases and not any(target == joined(h) for f in state for h in f.holders):
-            escaped = set(aliases)
-            return self._overwrite(span, target, frozenset(f for f in state if f.site not in escaped), report)
+            return self._overwrite(span, target, state - set(aliases), report)
+        if not aliases:
+            return state if accumulate else self._overwrite(span, target, state, report, dropping=source is None)
+        rest = state - set(aliases)
         if not accumulate:
-            state = self._overwrite(span, target, state, report, dropping=source is None)
-        return frozenset(
-            replace(f, holders=f.holders | aliases[f.site]) if f.site in aliases else f for f in state
-        )
+            rest = self._overwrite(span, target, rest, report, dropping=source is None)
+        out = set(rest)
+        for fact, held in aliases.items():
+            kept = self._overwrite(span, target, frozenset({fact}), report) if not accumulate else {fact}
+            out.update(replace(f, holders=f.holders | held) for f in kept)
+        return frozenset(out)
 
     def _overwrite(self, span: Span, target: str, state: State, report: Reporter, dropping: bool = False) -> State:
         """Returns the state after `target` is rebound; `dropping` when the new value is not a
@@ -260,3 +256,22 @@ class Lifetimes:
                     detail = "failing" if exit_.failing else "succeeding" if exit_.succeeding else ""
                     report(_leak(fact, exit_.kind, exit_.span, detail))
         return frozenset()
+
+
+def _aliases(target: str, source: str, state: State, sites: list[Site]) -> dict[Fact, set[Holder]]:
+    """Returns, per fact that `source` holds, the holders `target = source` adds to it."""
+    aliases: dict[Fact, set[Holder]] = {}
+    for fact in state:
+        for holder in fact.holders:
+            if source == joined(holder):
+                aliases.setdefault(fact, set()).add((target, ""))
+            elif source == holder[0]:
+                aliases.setdefault(fact, set()).add((target, holder[1]))
+            elif holder[0].startswith(source + "."):
+                # Ex) c := &call{resp: resp}; d := c   (d.resp.Body reaches it too)
+                aliases.setdefault(fact, set()).add((target + holder[0][len(source):], holder[1]))
+            elif source.startswith(holder[0] + ".") and joined(holder).startswith(source + ".") \
+                    and sites[fact.site].spec.language == "go":
+                # Ex) gc, ok := s.client.(*grpcConn)   (s holds it at client.ClientConn: gc at ClientConn)
+                aliases.setdefault(fact, set()).add((target, joined(holder)[len(source) + 1:]))
+    return aliases

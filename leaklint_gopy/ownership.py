@@ -24,18 +24,20 @@ class OwnedFields:
         field = target[len(owner.receiver) + 1:]
         return "" if "." in field else field
 
-    def _store_field(self, span: Span, target: str, field: str, stored: set[int], state: State,
+    def _store_field(self, span: Span, target: str, field: str, stored: State, state: State,
                      report: Reporter, accumulate: bool = False) -> State:
         """`self.field = value` (`accumulate`: added to the container in the field): the object owns
         the value when one of its methods releases that field, else the value leaks where the
-        method returns (a constructor: where it hands its object out) still holding it."""
+        method returns (a constructor: where it hands its object out) still holding it. `stored`
+        are the facts of `state` the value holds (another path's facts of their sites are not)."""
         owner = self.function.owner
         assert owner is not None
+        rest = state - stored
         if not accumulate:
-            state = self._overwrite(span, target, state, report)
-        out = set()
-        for fact in state:
-            if fact.site not in stored or self.sites[fact.site].owned:
+            stored, rest = self._overwrite(span, target, stored, report), self._overwrite(span, target, rest, report)
+        out = set(rest)
+        for fact in stored:
+            if self.sites[fact.site].owned:
                 out.add(fact)
                 continue
             self.stored.setdefault(field, fact.site)
