@@ -20,8 +20,8 @@ from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
 from leaklint_gopy.frontends.go.transports import builds_head_requests
-from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, receiver_type_name,
-                                         result_nodes, text)
+from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, forget_texts,
+                                         receiver_type_name, result_nodes, text)
 from leaklint_gopy.frontends.go.prefilter import import_section
 from leaklint_gopy.frontends.words import Calls, Words
 from leaklint_gopy.ir import FileError, FunctionIR, LoweredFile, Owner
@@ -132,6 +132,7 @@ class GoFrontend:
             except RecursionError:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
+        forget_texts()  # (the texts its declarations were read with)
         return out
 
     def prepare(self, tree: object, tree_packages: dict[str, str]) -> None:
@@ -282,7 +283,10 @@ def _lower_function(node, scope: FileScope, positions: Positions, package: Packa
         qualname, display = f"{owner}.{name}", f"({scope.display_type(owner)}).{name}"
         receiver = _receiver(node, owner)
     closures: list[FunctionIR] = []
-    function = FunctionLowerer(scope, positions, qualname, closures).lower(node, display, receiver)
+    try:
+        function = FunctionLowerer(scope, positions, qualname, closures).lower(node, display, receiver)
+    finally:
+        forget_texts()
     if receiver is not None:
         function.owner = _owner(package, receiver_type_name(node), receiver[0])
     return [function, *closures]

@@ -75,7 +75,22 @@ _IO_METHODS = {"Closer": {"Close"}, "Reader": {"Read"}, "Writer": {"Write"}, "Re
 
 
 def text(node: Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None else ""
+    """Returns the source of `node` ("" for None), remembered until forget_texts: lowering one
+    function asks the same nodes' text again and again (each tree-sitter read copies and decodes it)."""
+    if node is None:
+        return ""
+    found = _TEXTS.get(node)  # (a Node hashes and compares by its tree and position: a kept key keeps its tree)
+    if found is None:
+        found = _TEXTS[node] = node.text.decode("utf-8", "replace")
+    return found
+
+
+_TEXTS: dict[Node, str] = {}
+
+
+def forget_texts() -> None:
+    """Drops the texts text() remembers (and with them the trees of their nodes)."""
+    _TEXTS.clear()
 
 
 @dataclass(slots=True)
