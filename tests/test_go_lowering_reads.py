@@ -1,5 +1,5 @@
 """The Go front-end's cheaper reads answer as the ones they replaced: a function parsed again on its
-own finds its rows from its file's line breaks, a function's mentions are searched led by its
+own counts its rows from its own start, a function's mentions are searched led by its
 name, and node texts are remembered only until forgotten."""
 from __future__ import annotations
 
@@ -30,10 +30,13 @@ def _counted_points(source: bytes, start: int, end: int) -> tuple:
             start, end)
 
 
-def test_one_range_rows_come_from_the_line_breaks() -> None:
-    for start in range(1, len(SOURCE) + 1):
+def test_rows_counted_from_a_known_place_are_the_file_rows() -> None:
+    for start in range(0, len(SOURCE) + 1):
         for end in (start, min(len(SOURCE), start + 7), len(SOURCE)):
-            assert regions.points(SOURCE, [(start, end)]) == [_counted_points(SOURCE, start, end)]
+            expected = [_counted_points(SOURCE, start, end)]
+            assert regions.points(SOURCE, [(start, end)]) == expected
+            for known in range(0, start + 1, 5):
+                assert regions.points(SOURCE, [(start, end)], (known, SOURCE.count(b"\n", 0, known))) == expected
 
 
 def test_mentions_are_the_words_a_boundary_search_finds() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterator
 
 from leaklint_gopy.frontends.words import Calls, Words
@@ -307,16 +306,14 @@ def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def points(source: bytes, ranges: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int], int, int]]:
-    """Returns each range with its start and end (row, byte column), as tree-sitter's Range wants."""
-    if len(ranges) == 1 and ranges[0][0] > 0:
-        # Ex) one function parsed again, on demand: its rows from the file's line breaks, found once
-        # (counted from the file's start, each of a file's functions read the file up to it again)
-        (start, end), breaks = ranges[0], _line_breaks(source)
-        return [((bisect_left(breaks, start), start - source.rfind(b"\n", 0, start) - 1),
-                 (bisect_left(breaks, end), end - source.rfind(b"\n", 0, end) - 1), start, end)]
+def points(source: bytes, ranges: list[tuple[int, int]],
+           known: tuple[int, int] = (0, 0)) -> list[tuple[tuple[int, int], tuple[int, int], int, int]]:
+    """Returns each range with its start and end (row, byte column), as tree-sitter's Range wants;
+    rows are counted from `known` (an offset at or before the first range, and its row): a function
+    parsed again on its own counts from its own start, not from the file's (once per function, that
+    read each file again up to each of its functions)."""
     out = []
-    row, offset = 0, 0  # `row` is the row of `offset`
+    offset, row = known  # `row` is the row of `offset`
     for start, end in ranges:
         row += source.count(b"\n", offset, start)
         start_point = (row, start - source.rfind(b"\n", 0, start) - 1)
@@ -325,11 +322,3 @@ def points(source: bytes, ranges: list[tuple[int, int]]) -> list[tuple[tuple[int
         out.append((start_point, (row, end - source.rfind(b"\n", 0, end) - 1), start, end))
     return out
 
-
-@lru_cache(maxsize=16)
-def _line_breaks(source: bytes) -> list[int]:
-    """Returns the offset of each line break of `source`, in order (the last files asked are kept)."""
-    return [match.start() for match in _LINE_BREAK.finditer(source)]
-
-
-_LINE_BREAK = re.compile(rb"\n")
