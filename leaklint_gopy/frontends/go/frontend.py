@@ -21,8 +21,8 @@ from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
 from leaklint_gopy.frontends.go.transports import builds_head_requests
-from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, receiver_type_name,
-                                         result_nodes, text)
+from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, forget_texts,
+                                         receiver_type_name, result_nodes, text)
 from leaklint_gopy.frontends.go.prefilter import import_section
 from leaklint_gopy.frontends.words import Calls, Words
 from leaklint_gopy.ir import FileError, FunctionIR, LoweredFile, Owner
@@ -60,9 +60,10 @@ _PARSED: OrderedDict[tuple[bytes, tuple[tuple[int, int], ...]], object] = Ordere
 _PARSED_KEPT = 256  # trees kept: a fix's verification and an editor's save re-lower a package with one file changed
 
 
-def _parse_ranges(source: bytes, ranges: list[tuple[int, int]]):
+def _parse_ranges(source: bytes, ranges: list[tuple[int, int]], known: tuple[int, int] = (0, 0)):
     """Returns the tree of only `ranges` of `source`, with positions in the whole file (the last
-    trees parsed are kept: a tree is never edited after parsing, so it can be shared)."""
+    trees parsed are kept: a tree is never edited after parsing, so it can be shared); `known` is a
+    place before the ranges and its row (see regions.points)."""
     import tree_sitter
 
     key = (source, tuple(ranges))
@@ -70,7 +71,7 @@ def _parse_ranges(source: bytes, ranges: list[tuple[int, int]]):
         _PARSED.move_to_end(key)
         return _PARSED[key]
     parser = _parser(ranged=True)
-    parser.included_ranges = [tree_sitter.Range(*r) for r in regions.points(source, ranges)]
+    parser.included_ranges = [tree_sitter.Range(*r) for r in regions.points(source, ranges, known)]
     tree = _PARSED[key] = parser.parse(source)
     if len(_PARSED) > _PARSED_KEPT:
         _PARSED.popitem(last=False)
@@ -133,6 +134,7 @@ class GoFrontend:
             except RecursionError:
                 lowered.functions.clear()
                 lowered.errors.append(FileError(lowered.path, "too deeply nested to analyse"))
+        forget_texts()  # (the texts its declarations were read with)
         return out
 
     def prepare(self, tree: object, tree_packages: dict[str, str]) -> None:
@@ -189,8 +191,8 @@ class GoFrontend:
                 lowered.plain.add(qualname)
             if start in plan.elided:
                 if _has_params(node) or needles is None:
-                    lowered.lazy[qualname] = partial(
-                        _lower_elided, source, (start, plan.elided[start]), scope, positions, package)
+                    lowered.lazy[qualname] = partial(_lower_elided, source, (start, plan.elided[start]), scope,
+                                                     positions, package, node.start_point[0])
             elif needles is not None and (start in plan.calling if plan.calling is not None
                                           else needles.search(body.text)):
                 lowered.functions.extend(_lower_function(node, scope, positions, package))
@@ -205,7 +207,8 @@ def _process_roots(parsed: list, package: PackageTypes) -> list[tuple[object, di
         for node in nodes:
             if process_root(node, lowered.path, package.name):
                 extent = (node.start_byte, plan.elided[node.start_byte]) if node.start_byte in plan.elided else None
-                whole = _parse_ranges(source, [extent]).root_node.named_children if extent else [node]
+                whole = _parse_ranges(source, [extent], (extent[0], node.start_point[0])).root_node.named_children \
+                    if extent else [node]
                 roots.extend((each, imports) for each in whole if process_root(each, lowered.path, package.name))
     return roots
 
@@ -225,7 +228,8 @@ def _head_request_builders(parsed: list) -> frozenset[str]:
             if not _HEAD_METHOD.search(source, node.start_byte, end):
                 continue
             whole = [node] if end == node.end_byte else [
-                each for each in _parse_ranges(source, [(node.start_byte, end)]).root_node.named_children
+                each for each in _parse_ranges(source, [(node.start_byte, end)],
+                                               (node.start_byte, node.start_point[0])).root_node.named_children
                 if each.type == node.type]
             name = text(node.child_by_field_name("name"))
             if any(builds_head_requests(each, imports) for each in whole):
@@ -234,9 +238,9 @@ def _head_request_builders(parsed: list) -> frozenset[str]:
 
 
 def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, positions: Positions,
-                  package: PackageTypes) -> list[FunctionIR]:
-    """Parses a function first parsed without its body, and lowers it."""
-    root = _parse_ranges(source, [extent]).root_node
+                  package: PackageTypes, row: int) -> list[FunctionIR]:
+    """Parses a function first parsed without its body (starting on `row`), and lowers it."""
+    root = _parse_ranges(source, [extent], (extent[0], row)).root_node
     for node in root.named_children if not root.has_error else ():
         if node.start_byte == extent[0] and node.type in ("function_declaration", "method_declaration"):
             return _lower_function(node, scope, positions, package)
@@ -283,7 +287,10 @@ def _lower_function(node, scope: FileScope, positions: Positions, package: Packa
         qualname, display = f"{owner}.{name}", f"({scope.display_type(owner)}).{name}"
         receiver = _receiver(node, owner)
     closures: list[FunctionIR] = []
-    function = FunctionLowerer(scope, positions, qualname, closures).lower(node, display, receiver)
+    try:
+        function = FunctionLowerer(scope, positions, qualname, closures).lower(node, display, receiver)
+    finally:
+        forget_texts()
     if receiver is not None:
         function.owner = _owner(package, receiver_type_name(node), receiver[0])
     return [function, *closures]

@@ -8,6 +8,7 @@ text only: no tree, no types.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _DECLARED = re.compile(rb"func\s*(\([^()]*\)\s*)?$")
@@ -31,10 +32,9 @@ class FunctionValues:
         return self._found[(name, index)]
 
     def _scan(self, name: str, index: int) -> tuple[str, ...]:
-        word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
         passed: set[str] = set()
         for source in self._sources:
-            for match in word.finditer(source):
+            for match in _mentions(name.encode(), source):
                 line_start = source.rfind(b"\n", 0, match.start()) + 1
                 before = source[line_start:match.start()]
                 if before.lstrip().startswith(b"//"):
@@ -47,6 +47,22 @@ class FunctionValues:
                     return ()  # Ex) api.callCodec(..., func(r *http.Response, v any) error {...})
                 passed.add(f"{self._key}.{value.decode()}")
         return tuple(sorted(passed))
+
+
+def _mentions(name: bytes, source: bytes) -> Iterator[re.Match[bytes]]:
+    """Yields the mentions of the word `name` in `source`, as `\bname\b` finds them. An ASCII name
+    is searched as itself followed by `\b` (a pattern led by a literal is searched for that literal;
+    one led by `\b` is tried at every byte), the byte before each checked by hand."""
+    if not _IDENT.fullmatch(name):
+        yield from re.finditer(rb"\b" + re.escape(name) + rb"\b", source)
+        return
+    # (a mention preceded by a word byte is no word; skipping it skips no other: one would start inside it)
+    for match in re.finditer(re.escape(name) + rb"\b", source):
+        if not match.start() or source[match.start() - 1] not in _WORD_BYTES:
+            yield match
+
+
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _named_function(argument: bytes) -> bytes | None:

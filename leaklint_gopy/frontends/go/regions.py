@@ -306,10 +306,14 @@ def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def points(source: bytes, ranges: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int], int, int]]:
-    """Returns each range with its start and end (row, byte column), as tree-sitter's Range wants."""
+def points(source: bytes, ranges: list[tuple[int, int]],
+           known: tuple[int, int] = (0, 0)) -> list[tuple[tuple[int, int], tuple[int, int], int, int]]:
+    """Returns each range with its start and end (row, byte column), as tree-sitter's Range wants;
+    rows are counted from `known` (an offset at or before the first range, and its row): a function
+    parsed again on its own counts from its own start, not from the file's (once per function, that
+    read each file again up to each of its functions)."""
     out = []
-    row, offset = 0, 0  # `row` is the row of `offset`
+    offset, row = known  # `row` is the row of `offset`
     for start, end in ranges:
         row += source.count(b"\n", offset, start)
         start_point = (row, start - source.rfind(b"\n", 0, start) - 1)
@@ -317,3 +321,4 @@ def points(source: bytes, ranges: list[tuple[int, int]]) -> list[tuple[tuple[int
         offset = end
         out.append((start_point, (row, end - source.rfind(b"\n", 0, end) - 1), start, end))
     return out
+

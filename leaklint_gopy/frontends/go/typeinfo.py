@@ -75,7 +75,22 @@ _IO_METHODS = {"Closer": {"Close"}, "Reader": {"Read"}, "Writer": {"Write"}, "Re
 
 
 def text(node: Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None else ""
+    """Returns the source of `node` ("" for None), remembered until forget_texts: lowering one
+    function asks the same nodes' text again and again (each tree-sitter read copies and decodes it)."""
+    if node is None:
+        return ""
+    found = _TEXTS.get(node)  # (a Node hashes and compares by its tree and position: a kept key keeps its tree)
+    if found is None:
+        found = _TEXTS[node] = node.text.decode("utf-8", "replace")
+    return found
+
+
+_TEXTS: dict[Node, str] = {}
+
+
+def forget_texts() -> None:
+    """Drops the texts text() remembers (and with them the trees of their nodes)."""
+    _TEXTS.clear()
 
 
 @dataclass(slots=True)
@@ -120,14 +135,20 @@ class PackageTypes:
     method_index: dict[str, tuple[str, ...]] | None = None
     function_values: object = None  # what its calls pass for parameters of function type (funcvalues.py)
     _tree_keys: frozenset[str] | None = None
+    _in_tree: dict[str, bool] = field(default_factory=dict)  # (see in_tree)
 
     def in_tree(self, callee: str) -> bool:
-        """Reports whether `callee` (`key.F`, `key.T.M`) belongs to a package of the tree."""
-        if self._tree_keys is None:
-            self._tree_keys = frozenset(self.tree_packages.values()) | {self.key}
-        # Ex) gopkg.in/yaml.v3.Decoder.Decode   (the package is the longest key before a dot, not the first)
-        start = callee.rfind("/") + 1
-        return any(callee[:at] in self._tree_keys for at, char in enumerate(callee[start:], start) if char == ".")
+        """Reports whether `callee` (`key.F`, `key.T.M`) belongs to a package of the tree (asked
+        once per callee: a package's functions call the same few hundred callees)."""
+        found = self._in_tree.get(callee)
+        if found is None:
+            if self._tree_keys is None:
+                self._tree_keys = frozenset(self.tree_packages.values()) | {self.key}
+            # Ex) gopkg.in/yaml.v3.Decoder.Decode   (the package is the longest key before a dot, not the first)
+            start = callee.rfind("/") + 1
+            found = self._in_tree[callee] = any(callee[:at] in self._tree_keys
+                                                for at, char in enumerate(callee[start:], start) if char == ".")
+        return found
 
     def collect(self, declarations: list[Node], imports: dict[str, str]) -> None:
         """Records the top-level declarations of one file, whose imports are `imports`."""
