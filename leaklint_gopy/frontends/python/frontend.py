@@ -131,7 +131,7 @@ def _lower_module(lowered: LoweredFile, scope: ModuleScope, tree: ast.Module, so
     unit = ModuleUnit(scope, positions, needles.words, needles.patterns, tree=tree)
     definitions = list(_definitions(scope))
     texts = {id(node): positions.text(node) for node, _, _, _ in definitions}  # read once: each pass below reads them
-    eager, mentions = _eager(scope, definitions, texts, needles, modules, tree_names) if checked \
+    eager, mentions = _eager(scope, definitions, texts, needles.within(source), modules, tree_names) if checked \
         else (set(), None)
     body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
     in_body = checked and any(mentions(positions.text(s)) for s in body)
@@ -176,7 +176,7 @@ def _eager(scope: ModuleScope, definitions: list, texts_of: dict[int, bytes], ne
     names.update(name for info in scope.classes.values()
                  for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
     texts = [(qualname, texts_of[id(node)], node.name) for node, qualname, _, _ in definitions]
-    words: dict[str, tuple[frozenset[bytes], bool]] = {}  # qualname -> its called or bound words, literal (_Mentions)
+    words: dict[str, tuple[frozenset[bytes] | None, bool]] = {}  # qualname -> its called or bound words, literal (_Mentions)
     eager: set[str] = set()
     for _ in range(_LEVELS):
         mentions = _Mentions(names, needles)
@@ -256,7 +256,7 @@ class _Mentions:
         self.needles = needles
         self.pattern = None if ascii_words else _words(names)
 
-    def __call__(self, text: bytes, words: dict[str, tuple[frozenset[bytes], bool]] | None = None,
+    def __call__(self, text: bytes, words: dict[str, tuple[frozenset[bytes] | None, bool]] | None = None,
                  key: str = "") -> bool:
         """With `words`, the words and whether a literal is in the text are read once per `key`:
         _eager asks again in every round."""
@@ -264,7 +264,8 @@ class _Mentions:
             named, literal = None, any(literal in text for literal in self.needles.literals)
         else:
             if key not in words:
-                words[key] = _named(text), any(literal in text for literal in self.needles.literals)
+                literal = any(literal in text for literal in self.needles.literals)
+                words[key] = (None if literal else _named(text)), literal  # (a literal decides alone)
             named, literal = words[key]
         if literal:
             return True
