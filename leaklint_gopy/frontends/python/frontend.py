@@ -130,7 +130,8 @@ def _lower_module(lowered: LoweredFile, scope: ModuleScope, tree: ast.Module, so
     positions = Positions(lowered.path, source)
     unit = ModuleUnit(scope, positions, needles.words, needles.patterns, tree=tree)
     definitions = list(_definitions(scope))
-    eager, mentions = _eager(scope, definitions, positions, needles, modules, tree_names) if checked \
+    texts = {id(node): positions.text(node) for node, _, _, _ in definitions}  # read once: each pass below reads them
+    eager, mentions = _eager(scope, definitions, texts, needles.within(source), modules, tree_names) if checked \
         else (set(), None)
     body = [s for s in tree.body if not isinstance(s, _DEFINITIONS)]
     in_body = checked and any(mentions(positions.text(s)) for s in body)
@@ -143,7 +144,7 @@ def _lower_module(lowered: LoweredFile, scope: ModuleScope, tree: ast.Module, so
             lowered.functions.extend(lower())
         else:
             lowered.lazy[qualname] = lower
-        if not _RETURNS_VALUE.search(positions.text(node)):
+        if not _RETURNS_VALUE.search(texts[id(node)]):
             lowered.plain.add(qualname)  # Ex) def log(msg): print(msg)   (returns None: no summary of its result)
     if in_body:
         lowered.functions.extend(lower_module(unit, tree, replace(module, constructor=True, acquiring=())))
@@ -160,7 +161,7 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LEVELS = 6
 
 
-def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles: Needles,
+def _eager(scope: ModuleScope, definitions: list, texts_of: dict[int, bytes], needles: Needles,
            modules: set[str], tree_names: frozenset[str]) -> tuple[set[str], _Mentions]:
     """Returns the functions to lower now, and the test of the names that made them so: those that
     mention an acquiring call (its name, an alias of it or of its module, a literal such as
@@ -174,15 +175,15 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
     # Ex) self.openfile = open   (a method calling self.openfile(...) acquires)
     names.update(name for info in scope.classes.values()
                  for name, bound in scope.fields(info).field_functions.items() if bound in needles.patterns)
-    texts = [(qualname, positions.text(node), node.name) for node, qualname, _, _ in definitions]
-    words: dict[str, tuple[frozenset[str], bool]] = {}  # qualname -> its called or bound words, literal (_Mentions)
+    texts = [(qualname, texts_of[id(node)], node.name) for node, qualname, _, _ in definitions]
+    words: dict[str, tuple[frozenset[bytes] | None, bool]] = {}  # qualname -> its called or bound words, literal (_Mentions)
     eager: set[str] = set()
     for _ in range(_LEVELS):
         mentions = _Mentions(names, needles)
         new = {(qualname, name, text) for qualname, text, name in texts
                if qualname not in eager and mentions(text, words, qualname)}
         # Ex) @classmethod def fromFullPath(cls, path): return cls(path)   (builds one of a class that acquires)
-        new |= {(qualname, node.name, positions.text(node)) for node, qualname, _, klass in definitions
+        new |= {(qualname, node.name, texts_of[id(node)]) for node, qualname, _, klass in definitions
                 if qualname not in eager and klass is not None and klass.node.name in names
                 and _builds_own_class(scope, node, qualname)}
         if not new:
@@ -199,7 +200,7 @@ def _eager(scope: ModuleScope, definitions: list, positions: Positions, needles:
     configured = _configured_calls(scope, names)
     if configured is not None:
         eager |= {qualname for qualname, text, _ in texts if configured.search(text)}
-    return eager | _field_writers(definitions, positions, eager), _Mentions(names, needles)
+    return eager | _field_writers(definitions, texts_of, eager), _Mentions(names, needles)
 
 
 def _configured_calls(scope: ModuleScope, names: set[str]) -> re.Pattern[bytes] | None:
@@ -223,18 +224,18 @@ def _configured_calls(scope: ModuleScope, names: set[str]) -> re.Pattern[bytes] 
 _FIELD_WRITE = re.compile(rb"\.(\w+)[ \t]*=(?!=)")
 
 
-def _field_writers(definitions: list, positions: Positions, eager: set[str]) -> set[str]:
+def _field_writers(definitions: list, texts: dict[int, bytes], eager: set[str]) -> set[str]:
     """Returns the methods that rebind a field an eager method of their class assigns: they may
     drop the resource stored there."""
     # Ex) def reset(self): self.sock = None   (connect() stored a socket in self.sock)
     fields: dict[str, set[bytes]] = {}
     for node, qualname, _, klass in definitions:
         if klass is not None and qualname in eager:
-            fields.setdefault(klass.qualname, set()).update(_FIELD_WRITE.findall(positions.text(node)))
+            fields.setdefault(klass.qualname, set()).update(_FIELD_WRITE.findall(texts[id(node)]))
     found = set()
     for node, qualname, _, klass in definitions:
         if klass is not None and qualname not in eager and fields.get(klass.qualname):
-            written = set(_FIELD_WRITE.findall(positions.text(node)))
+            written = set(_FIELD_WRITE.findall(texts[id(node)]))
             if written & fields[klass.qualname]:
                 found.add(qualname)
     return found
@@ -250,11 +251,12 @@ class _Mentions:
     __slots__ = ("names", "needles", "pattern")
 
     def __init__(self, names: set[str], needles: Needles) -> None:
-        self.names = frozenset(names)
+        ascii_words = all(_ASCII_WORD.fullmatch(n) for n in names)
+        self.names = frozenset(n.encode() for n in names) if ascii_words else frozenset()  # as _named reads them
         self.needles = needles
-        self.pattern = None if all(_ASCII_WORD.fullmatch(n) for n in names) else _words(names)
+        self.pattern = None if ascii_words else _words(names)
 
-    def __call__(self, text: bytes, words: dict[str, tuple[frozenset[str], bool]] | None = None,
+    def __call__(self, text: bytes, words: dict[str, tuple[frozenset[bytes] | None, bool]] | None = None,
                  key: str = "") -> bool:
         """With `words`, the words and whether a literal is in the text are read once per `key`:
         _eager asks again in every round."""
@@ -262,7 +264,8 @@ class _Mentions:
             named, literal = None, any(literal in text for literal in self.needles.literals)
         else:
             if key not in words:
-                words[key] = _named(text), any(literal in text for literal in self.needles.literals)
+                literal = any(literal in text for literal in self.needles.literals)
+                words[key] = (None if literal else _named(text)), literal  # (a literal decides alone)
             named, literal = words[key]
         if literal:
             return True
@@ -281,11 +284,11 @@ _BOUND = re.compile(rb"(?:=|r(?<!\wr)eturn\b)[ \t]*+(?:\w+\.)*+(\w++)[ \t]*+(?:#
 _SPAWNED = re.compile(rb"\bspawn\s*\(\s*(?:\w+\.)*(\w+)\s*[,)]")
 
 
-def _named(text: bytes) -> frozenset[str]:
+def _named(text: bytes) -> frozenset[bytes]:
     """Returns the words `text` calls (`name(`), binds a local to (`make = socket.name`), returns
     by name (`return FileHandler`) or starts a green thread on (`spawn(listener.accept)`)."""
     spawned = _SPAWNED.findall(text) if b"spawn" in text else ()
-    return frozenset(word.decode("ascii") for word in {*_CALLED.findall(text), *_BOUND.findall(text), *spawned})
+    return frozenset((*_CALLED.findall(text), *_BOUND.findall(text), *spawned))
 
 
 def _lower_definition(unit: ModuleUnit, node, qualname: str, display: str, klass: ClassInfo | None,

@@ -36,9 +36,14 @@ class LocalScope:
         """Returns the scope of a function (nested functions and classes are not looked into), from
         its `own` nodes when they are listed already (see functionnodes.own_nodes)."""
         scope = cls(cls.parameter_names(node), set(), {}, {}, set(), set())
-        note = scope._note
+        note, assigned, stores = scope._note, scope.assigned, scope.stores
         for child in own_nodes(node) if own is None else own:
-            if child.__class__ in _NOTED:
+            kind = child.__class__
+            if kind is ast.Name:  # most noted nodes: _note's first case, read here (a load matches no case)
+                if child.ctx.__class__ is not ast.Load:
+                    assigned.add(child.id)
+                    stores[child.id] = stores.get(child.id, 0) + 1
+            elif kind in _NOTED:
                 note(child, module)
         return scope
 

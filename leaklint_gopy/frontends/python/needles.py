@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from leaklint_gopy.frontends.python.names import MODULE_ALIASES, canonical
 
@@ -108,6 +108,11 @@ class Needles:
     def call_names(self, modules: frozenset[str]) -> frozenset[str]:
         """Returns the names of the acquiring calls of `modules` (`socket`: socket, accept, ...)."""
         return frozenset(p.rpartition(".")[2] for p in self.patterns if p.split(".", 1)[0] in modules)
+
+    def within(self, source: bytes) -> Needles:
+        """Returns these needles with only the literals `source` holds: a part of it holds no other
+        (asked of every definition of a module, each literal would be looked for in each)."""
+        return replace(self, literals=tuple(literal for literal in self.literals if literal in source))
 
     def literal_in(self, source: bytes) -> bool:
         return any(literal in source for literal in self.literals)
