@@ -23,6 +23,7 @@ from leaklint_gopy.summaries import Summaries, MAX_DEPTH, Returned
 from leaklint_gopy.objectowners import ObjectOwners
 from leaklint_gopy.reliance import Reliance, remembered
 from leaklint_gopy.effects import Effects
+from leaklint_gopy.cleanups import Cleanups
 
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
 # answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
@@ -33,7 +34,7 @@ _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire
 _QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
 
 
-class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
+class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
     """The engine over a whole analysed tree: `functions` maps qualnames to their CFGs."""
 
     def __init__(self, rules: list[RuleSpec], functions, shared: Summaries | None = None) -> None:
@@ -69,6 +70,7 @@ class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, Returned] | None] = {}  # (function, parameter values) -> returns
+        self._cleaned: dict[str, tuple | None] = {}  # tree functions -> their results registered for release (cleanups.py)
         # (through a weak reference: a cycle back to this engine would keep the package's IR alive past
         # its check, frozen by checker.check_package's gc.freeze for the rest of the run)
         read_body = weakref.WeakMethod(self._read_body)

@@ -20,6 +20,10 @@ class Closures:
         whatever those names hold then, so it leaves markers (site -1) that _exit reads. What it
         discards while handing the error to one of those names is open here where that error is nil."""
         state = state | self._handed_over(capture)
+        if capture.registered:
+            # Ex) t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }); cmd.Start()   (run when the test
+            # ends: it releases what its names hold now, and leaves markers for what they get after)
+            return self._capture(replace(capture, registered=False), state) | self._closing_markers(capture, state)
         if capture.mode == "value":
             # Ex) t.Cleanup(func() { ln.Close() })   Ex) handler := func() { io.Copy(w, conn) }   (keeps it)
             out = set()
@@ -113,9 +117,18 @@ class Closures:
     def _registered(self, op) -> State:
         """Returns a marker (see _closing_markers) per rule that `op` closes at exit when it hands
         a bound closing method to a registration: the object is closed then, whatever it opened
-        after being registered."""
+        after being registered; or per result of a tree call that a cleanup it registered releases."""
+        if not isinstance(op, Call):
+            return frozenset()
+        if op.results and not op.callee.startswith("?"):
+            # Ex) cmd := commandWithLogging(t, name); cmd.Start()   (its registered cleanup waits for it)
+            cleaned = self.oracle.cleaned_results(op.callee)
+            if cleaned:
+                return frozenset(Fact(-1, frozenset({(op.results[position], rest)}), rule, deferred=True)
+                                 for position, rest, rule in cleaned
+                                 if position < len(op.results) and op.results[position] is not None)
         # Ex) self.addCleanup(h.close); h.request("GET", "/")   (h connects after: closed at exit all the same)
-        if not isinstance(op, Call) or not op.callee.startswith("?bound.") or op.receiver is None:
+        if not op.callee.startswith("?bound.") or op.receiver is None:
             return frozenset()
         method = op.callee.rpartition(".")[2]
         return frozenset(Fact(-1, frozenset({(op.receiver, "")}), spec.id, deferred=True)

@@ -81,6 +81,8 @@ class Capture:
     """A closure (`function`, the qualname of its FunctionIR) capturing outer `names`.
 
     mode: `call` runs it now, `defer` at function exit, `go` concurrently, `value` stores it.
+    `registered`: a value handed to a registration that runs it when the test ends (Go's
+    `t.Cleanup`): it releases then what its names hold, even what they get after it was registered.
     """
 
     span: Span
@@ -88,6 +90,7 @@ class Capture:
     names: tuple[str, ...]
     mode: Literal["call", "defer", "go", "value"]
     growing: bool = True  # deferred in a loop whose count the input decides (or not in a loop at all)
+    registered: bool = False
 
 
 @fast_init
