@@ -378,8 +378,12 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
             closure = self._tree_function(function)
             if closure is not None and closure.free_names and self._may_acquire(closure):
                 analysis = FunctionAnalysis(closure, self)
-                analysis.run(lambda leak: None)
-                self._handed[function] = tuple((analysis.sites[site], err) for site, err in sorted(analysis.handed.items()))
+                reported: set[int] = set()
+                analysis.run(lambda leak: reported.add(leak.site))
+                # Ex) for b.Loop() { _, err = ts.scrape(ctx); ... }   (the closure reports it itself, from
+                # a later iteration: handed to its encloser too, the same acquisition was reported twice)
+                self._handed[function] = tuple((analysis.sites[site], err) for site, err in sorted(analysis.handed.items())
+                                               if site not in reported)
         return self._handed[function]
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
