@@ -190,7 +190,8 @@ class Owner:
     fields hold nothing yet. `cached` fields are created lazily and rebinding one while it is open
     leaks the old value. `acquiring` are the methods that acquire resources themselves: only they
     can store a new one. `shared` are the owner's fields this function names without a receiver
-    (module globals it rebinds): storing into one is storing into a field.
+    (module globals it rebinds): storing into one is storing into a field. `promoted` are the
+    releasing methods a Go struct gets from the type it embeds, with the field they release.
     """
 
     name: str
@@ -202,6 +203,7 @@ class Owner:
     acquiring: tuple[str, ...] = ()
     fresh: bool = False
     shared: tuple[str, ...] = ()
+    promoted: tuple[tuple[str, str], ...] = ()  # (method, embedded field): a Go struct's promoted releases
 
 
 @dataclass(slots=True)
