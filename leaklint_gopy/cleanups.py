@@ -43,7 +43,7 @@ class Cleanups:
         return answer
 
     def _compute_cleaned(self, function: FunctionIR) -> tuple[tuple[Cleaned, frozenset[str]], bool]:
-        registered, defined = _registrations(function), _definitions(function)
+        registered, defined = _registrations(function), defined_once(function)
         bodies, guessed = {function.qualname}, False
         answer: Cleaned | None = None
         for block in function.blocks:
@@ -86,7 +86,7 @@ def _registrations(function: FunctionIR) -> dict[str, list[tuple[Capture, int]]]
     return found
 
 
-def _definitions(function: FunctionIR) -> dict[str, tuple[Call | None, int]]:
+def defined_once(function: FunctionIR) -> dict[str, tuple[Call | None, int]]:
     """Returns, per name bound by exactly one op of the function, the call binding it (None when
     it is not a call) and its block."""
     found: dict[str, tuple[Call | None, int]] = {}

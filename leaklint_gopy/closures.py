@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from leaklint_gopy.cleanups import defined_once
 from leaklint_gopy.facts import Fact, State, joined, root
 from leaklint_gopy.ir import Call, Capture
 
@@ -114,21 +115,25 @@ class Closures:
                     return effect
         return "borrows"
 
+    def _cleaned_receiver(self, name: str, spec_id: str) -> bool:
+        """Reports whether local `name`, bound once in the function, holds a result of a tree call
+        that a cleanup the callee registered releases for rule `spec_id` (see cleanups.py): what a
+        method makes of it a resource (`cmd.Start()`) is released when the test ends."""
+        if self._cleaned is None:
+            self._cleaned = {}
+            for target, (call, _) in defined_once(self.function).items():
+                if call is not None and not call.callee.startswith("?") and target in call.results:
+                    position = call.results.index(target)
+                    cleaned = self.oracle.cleaned_results(call.callee)
+                    self._cleaned[target] = {rule for p, rest, rule in cleaned if p == position and not rest}
+        return spec_id in self._cleaned.get(name, ())
+
     def _registered(self, op) -> State:
         """Returns a marker (see _closing_markers) per rule that `op` closes at exit when it hands
         a bound closing method to a registration: the object is closed then, whatever it opened
-        after being registered; or per result of a tree call that a cleanup it registered releases."""
-        if not isinstance(op, Call):
-            return frozenset()
-        if op.results and not op.callee.startswith("?"):
-            # Ex) cmd := commandWithLogging(t, name); cmd.Start()   (its registered cleanup waits for it)
-            cleaned = self.oracle.cleaned_results(op.callee)
-            if cleaned:
-                return frozenset(Fact(-1, frozenset({(op.results[position], rest)}), rule, deferred=True)
-                                 for position, rest, rule in cleaned
-                                 if position < len(op.results) and op.results[position] is not None)
+        after being registered."""
         # Ex) self.addCleanup(h.close); h.request("GET", "/")   (h connects after: closed at exit all the same)
-        if not op.callee.startswith("?bound.") or op.receiver is None:
+        if not isinstance(op, Call) or not op.callee.startswith("?bound.") or op.receiver is None:
             return frozenset()
         method = op.callee.rpartition(".")[2]
         return frozenset(Fact(-1, frozenset({(op.receiver, "")}), spec.id, deferred=True)
