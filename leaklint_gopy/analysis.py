@@ -70,7 +70,7 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, Returned] | None] = {}  # (function, parameter values) -> returns
-        self._cleaned: dict[str, tuple | None] = {}  # tree functions -> their results registered for release (cleanups.py)
+        self._cleanups: dict[str, tuple | None] = {}  # tree functions -> their results registered for release (cleanups.py)
         # (through a weak reference: a cycle back to this engine would keep the package's IR alive past
         # its check, frozen by checker.check_package's gc.freeze for the rest of the run)
         read_body = weakref.WeakMethod(self._read_body)

@@ -12,7 +12,7 @@ Cleaned = frozenset[tuple[int, str, str]]
 
 
 class Cleanups:
-    """`cleaned_results` of LeakAnalysis; its memo is `_cleaned` (qualname -> answer, None while under way)."""
+    """`cleaned_results` of LeakAnalysis; its memo is `_cleanups` (qualname -> answer, None while under way)."""
 
     def cleaned_results(self, qualname: str) -> Cleaned:
         """Returns what tree function `qualname` returns, on every path that does not fail, held by a
@@ -29,17 +29,17 @@ class Cleanups:
 
     def _cleaned_answer(self, qualname: str) -> tuple[Cleaned, frozenset[str]] | None:
         """Returns (cleaned results, bodies read), memoised; None inside a recursion (a guess, not kept)."""
-        if qualname in self._cleaned:
-            return self._cleaned[qualname]
+        if qualname in self._cleanups:
+            return self._cleanups[qualname]
         if not self.functions.may_return(qualname):
-            self._cleaned[qualname] = (frozenset(), frozenset())
-            return self._cleaned[qualname]
-        self._cleaned[qualname] = None  # recursion guard
+            self._cleanups[qualname] = (frozenset(), frozenset())
+            return self._cleanups[qualname]
+        self._cleanups[qualname] = None  # recursion guard
         answer, guessed = self._compute_cleaned(self.functions[qualname])
         if guessed:
-            del self._cleaned[qualname]  # decided by a guard's guess: asked again, computed again
+            del self._cleanups[qualname]  # decided by a guard's guess: asked again, computed again
         else:
-            self._cleaned[qualname] = answer
+            self._cleanups[qualname] = answer
         return answer
 
     def _compute_cleaned(self, function: FunctionIR) -> tuple[tuple[Cleaned, frozenset[str]], bool]:
