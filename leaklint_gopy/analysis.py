@@ -23,6 +23,7 @@ from leaklint_gopy.summaries import Summaries, MAX_DEPTH, Returned
 from leaklint_gopy.objectowners import ObjectOwners
 from leaklint_gopy.reliance import Reliance, remembered
 from leaklint_gopy.effects import Effects
+from leaklint_gopy.cleanups import Cleanups
 
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
 # answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
@@ -33,7 +34,7 @@ _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire
 _QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
 
 
-class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
+class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
     """The engine over a whole analysed tree: `functions` maps qualnames to their CFGs."""
 
     def __init__(self, rules: list[RuleSpec], functions, shared: Summaries | None = None) -> None:
@@ -69,6 +70,7 @@ class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
         self._releasing: dict[tuple[str, str, str, str], bool] = {}  # Go methods -> whether they release a field (see method_releases)
         self.summarised: set[str] = set()  # every function whose summary some check relied on, transitively
         self._assumed: dict[tuple, dict[int, Returned] | None] = {}  # (function, parameter values) -> returns
+        self._cleanups: dict[str, tuple | None] = {}  # tree functions -> their results registered for release (cleanups.py)
         # (through a weak reference: a cycle back to this engine would keep the package's IR alive past
         # its check, frozen by checker.check_package's gc.freeze for the rest of the run)
         read_body = weakref.WeakMethod(self._read_body)
@@ -376,8 +378,12 @@ class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
             closure = self._tree_function(function)
             if closure is not None and closure.free_names and self._may_acquire(closure):
                 analysis = FunctionAnalysis(closure, self)
-                analysis.run(lambda leak: None)
-                self._handed[function] = tuple((analysis.sites[site], err) for site, err in sorted(analysis.handed.items()))
+                reported: set[int] = set()
+                analysis.run(lambda leak: reported.add(leak.site))
+                # Ex) for b.Loop() { _, err = ts.scrape(ctx); ... }   (the closure reports it itself, from
+                # a later iteration: handed to its encloser too, the same acquisition was reported twice)
+                self._handed[function] = tuple((analysis.sites[site], err) for site, err in sorted(analysis.handed.items())
+                                               if site not in reported)
         return self._handed[function]
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:

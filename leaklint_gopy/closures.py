@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from leaklint_gopy.cleanups import defined_once
 from leaklint_gopy.facts import Fact, State, joined, root
 from leaklint_gopy.ir import Call, Capture
 
@@ -20,6 +21,10 @@ class Closures:
         whatever those names hold then, so it leaves markers (site -1) that _exit reads. What it
         discards while handing the error to one of those names is open here where that error is nil."""
         state = state | self._handed_over(capture)
+        if capture.registered:
+            # Ex) t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }); cmd.Start()   (run when the test
+            # ends: it releases what its names hold now, and leaves markers for what they get after)
+            return self._capture(replace(capture, registered=False), state) | self._closing_markers(capture, state)
         if capture.mode == "value":
             # Ex) t.Cleanup(func() { ln.Close() })   Ex) handler := func() { io.Copy(w, conn) }   (keeps it)
             out = set()
@@ -109,6 +114,19 @@ class Closures:
                 if effect != "borrows":
                     return effect
         return "borrows"
+
+    def _cleaned_receiver(self, name: str, spec_id: str) -> bool:
+        """Reports whether local `name`, bound once in the function, holds a result of a tree call
+        that a cleanup the callee registered releases for rule `spec_id` (see cleanups.py): what a
+        method makes of it a resource (`cmd.Start()`) is released when the test ends."""
+        if self._cleaned is None:
+            self._cleaned = {}
+            for target, (call, _) in defined_once(self.function).items():
+                if call is not None and not call.callee.startswith("?") and target in call.results:
+                    position = call.results.index(target)
+                    cleaned = self.oracle.cleaned_results(call.callee)
+                    self._cleaned[target] = {rule for p, rest, rule in cleaned if p == position and not rest}
+        return spec_id in self._cleaned.get(name, ())
 
     def _registered(self, op) -> State:
         """Returns a marker (see _closing_markers) per rule that `op` closes at exit when it hands

@@ -41,6 +41,7 @@ class FunctionAnalysis(Lifetimes, CallFlow, OwnedFields, Closures):
         self._acquired: dict[tuple[int, str], tuple[RuleSpec, Acquire] | None] = {}  # see _acquisition
         self._bound: dict[int, tuple[Call, ...]] = {}  # a call through a parameter -> as each function passed for it
         self._closing: dict[tuple[int, frozenset], State] = {}  # a deferred closure's markers (see Closures._closing_markers)
+        self._cleaned: dict[str, set[str]] | None = None  # locals holding a tree call's cleaned result (see Closures._cleaned_receiver)
         self.seeds = list(seeds)
         self.seed_err = seed_err  # the parameter holding the seeds' error: where it is non-nil they are absent
         for site, _ in self.seeds:

@@ -81,6 +81,8 @@ class Capture:
     """A closure (`function`, the qualname of its FunctionIR) capturing outer `names`.
 
     mode: `call` runs it now, `defer` at function exit, `go` concurrently, `value` stores it.
+    `registered`: a value handed to a registration that runs it when the test ends (Go's
+    `t.Cleanup`): it releases then what its names hold, even what they get after it was registered.
     """
 
     span: Span
@@ -88,6 +90,7 @@ class Capture:
     names: tuple[str, ...]
     mode: Literal["call", "defer", "go", "value"]
     growing: bool = True  # deferred in a loop whose count the input decides (or not in a loop at all)
+    registered: bool = False
 
 
 @fast_init
@@ -187,7 +190,8 @@ class Owner:
     fields hold nothing yet. `cached` fields are created lazily and rebinding one while it is open
     leaks the old value. `acquiring` are the methods that acquire resources themselves: only they
     can store a new one. `shared` are the owner's fields this function names without a receiver
-    (module globals it rebinds): storing into one is storing into a field.
+    (module globals it rebinds): storing into one is storing into a field. `promoted` are the
+    releasing methods a Go struct gets from the type it embeds, with the field they release.
     """
 
     name: str
@@ -199,6 +203,7 @@ class Owner:
     acquiring: tuple[str, ...] = ()
     fresh: bool = False
     shared: tuple[str, ...] = ()
+    promoted: tuple[tuple[str, str], ...] = ()  # (method, embedded field): a Go struct's promoted releases
 
 
 @dataclass(slots=True)

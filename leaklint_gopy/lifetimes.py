@@ -62,8 +62,9 @@ class Lifetimes:
                     self._edit(replace(site, lent=True))
                     state = state | {Fact(site.index, frozenset({(target, "")}), err)}
                     continue
-                if self._deferred_before(call, target, spec, clause):
+                if self._deferred_before(call, target, spec, clause) or self._cleaned_receiver(target, spec.id):
                     # Ex) client := plugin.NewClient(cfg); defer client.Kill(); rpc, err := client.Client()
+                    # Ex) cmd := commandWithLogging(t, name); cmd.Start()   (its registered cleanup waits for it)
                     site = self._site(call, spec, clause, result, target)
                     state = state | {Fact(site.index, frozenset({(target, "")}), err, deferred=True)}
                     continue

@@ -217,6 +217,8 @@ class ObjectOwners:
         """Reports whether some function of `owner` releases the resource it keeps in `field`; `held`,
         for an object of a tree class holding it (SocketInfo), is what its methods are read by."""
         # (or whose acquisition has release methods of its own: a go-plugin client's Kill)
+        if any(f == field and method in spec.release_methods for method, f in owner.promoted):
+            return True  # Ex) type redialerConn struct { net.Conn; ... }; reconn.Conn = conn2   (the promoted Close)
         held = _reading(held)
         key = _owned_key(owner, field, spec, held)  # (held read so already: _reading leaves it as it is)
         if key in self._owning:

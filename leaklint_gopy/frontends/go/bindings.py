@@ -174,7 +174,10 @@ class Bindings:
             # Ex) if gc, ok := s.client.(*grpcConn); ok { gc.Close() }   (gc is s.client where ok
             # is true, and nil where it is false; an interface asserted, `f, ok := s.(RawProcessor)`,
             # keeps its unknown type: what its methods return is no more known than before)
-            kept = self.closers if _asserts_closer(value) else self.asserted if _asserts_pointer(value) else None
+            # Ex) if specificLn, ok := ln.(net.PacketConn); ok { ln = deletePacketConn{specificLn, key} }
+            # (a resource's interface: specificLn is ln where ok is true; false, ln may hold another one)
+            kept = self.closers if _asserts_closer(value) else self.asserted \
+                if _asserts_pointer(value) or _asserts_resource(value) else None
             if kept is not None and len(left) == 2 and source is not None:
                 types = [self._type_of(value)]
                 if targets[0] is not None and self._is_local_target(left[0], targets[0]):
@@ -283,9 +286,20 @@ def _asserts_pointer(value: Node) -> bool:
     return asserted is not None and asserted.type == "pointer_type"
 
 
+def _asserts_resource(value: Node) -> bool:
+    """Reports whether `value` is a type assertion to an interface of net's resources (`v.(net.PacketConn)`)."""
+    if value.type != "type_assertion_expression":
+        return False
+    asserted = value.child_by_field_name("type")
+    return asserted is not None and text(asserted) in _RESOURCE_INTERFACES
+
+
 def _asserts_closer(value: Node) -> bool:
     """Reports whether `value` is a type assertion to a closing interface (`v.(io.Closer)`)."""
     if value.type != "type_assertion_expression":
         return False
     asserted = value.child_by_field_name("type")
     return asserted is not None and text(asserted).lstrip("*").endswith("Closer")
+
+
+_RESOURCE_INTERFACES = frozenset({"net.Conn", "net.PacketConn", "net.Listener"})

@@ -11,6 +11,7 @@ import re
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _BUILTINS, _args, _keyed_values, _served_by
+from leaklint_gopy.frontends.go.fakes import wraps_fakes
 from leaklint_gopy.frontends.go.guards import error_text, is_message, unparenthesized
 from leaklint_gopy.frontends.go.literals import literal_fields, surely_nonnil
 from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing
@@ -60,8 +61,19 @@ class BindingNotes:
             return ("dial", "failing")
         if kind == "net/http.Transport" and dials_in_memory(value, self._built_in_memory):
             return ("transport", "injected")  # Ex) &Transport{Dial: func(n, a string) (net.Conn, error) { return &dumpConn{w, r}, nil }}
+        if kind and self._fake_wrapper(value, kind):
+            # Ex) rt := &bearerRoundTripper{next: RoundTripperFunc(func(req) (...) { return &http.Response{...}, nil })}
+            return ("transport", "injected")
         transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
         return self._dials_nothing(transport) if kind == "net/http.Client" and transport is not None else None
+
+    def _fake_wrapper(self, literal: Node, kind: str) -> bool:
+        """Reports whether `literal` builds a round tripper of the package over a test's functions
+        answering in memory (see fakes.py)."""
+        local = kind.removeprefix(self.scope.package.key + ".")
+        if local == kind or (local, "RoundTrip") not in self.scope.package.methods:
+            return False
+        return wraps_fakes(literal, lambda name: self.scope.field_type(kind, name), self._type_of)
 
     def _built_in_memory(self, value: Node) -> bool:
         """Reports whether `value` makes a connection in memory: a literal of a struct type of the

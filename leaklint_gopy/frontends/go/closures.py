@@ -77,8 +77,9 @@ class Closures:
         return frozenset(name for name in names if name in declared
                          and all(start <= at < end for at in mentions.get(name, ())))
 
-    def _closure(self, node: Node, mode: str) -> str:
-        """Lowers a func literal as a function of its own and emits its Capture; returns its qualname."""
+    def _closure(self, node: Node, mode: str, registered: bool = False) -> str:
+        """Lowers a func literal as a function of its own and emits its Capture (`registered`: handed
+        to a test's Cleanup); returns its qualname."""
         self.closures += 1
         qualname = f"{self.qualname}$func{self.closures}"
         visible = frozenset(self.locals | self.outer)
@@ -113,7 +114,8 @@ class Closures:
             self.captured.update(free)
         # Ex) hook = func() { cancel() }   (it ends what was obtained with the context: tx of BeginTx(ctx))
         names = free + self.contexts.captured(free)
-        self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing))
+        self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing and not registered,
+                              registered=registered))
         return qualname
 
 

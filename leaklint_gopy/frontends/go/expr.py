@@ -21,6 +21,7 @@ from leaklint_gopy.ir import Assign, Call, Exit, Guard, Span, Store
 _BUILTINS = frozenset({"append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make",
                        "max", "min", "new", "n3w", "panic", "print", "println", "real", "recover"})
 _NOT_PATHS = frozenset({"_", "nil", "true", "false", "iota"})
+_TESTING_TYPES = frozenset({"testing.T", "testing.B", "testing.F", "testing.TB"})
 
 
 class Positions:
@@ -217,6 +218,10 @@ class ExpressionLowerer:
             # Ex) resp, err := checkResp(c.Do(req))   (Do's two results are checkResp's two arguments)
             args: tuple[str | None, ...] = tuple(self._temp() for _ in range(spread))
             self._call(nodes[0], results=args)
+        elif len(nodes) == 1 and nodes[0].type == "func_literal" and self._test_cleanup(function):
+            # Ex) t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })   (run when the test ends)
+            self._closure(nodes[0], "value", registered=True)
+            args = (None,)
         else:
             args = tuple(self._value(arg) for arg in nodes)
         call = self._resolve(node, function, args, results)
@@ -396,6 +401,13 @@ class ExpressionLowerer:
         for child in function.named_children:
             self._value(child)
         return Call(span, "?func", _short(text(function)), None, args, results, in_loop=loop)
+
+    def _test_cleanup(self, function: Node | None) -> bool:
+        """Reports whether `function` is the Cleanup method of a *testing.T, B, F or a testing.TB."""
+        if function is None or function.type != "selector_expression" \
+                or text(function.child_by_field_name("field")) != "Cleanup":
+            return False
+        return self._type_of(function.child_by_field_name("operand")) in _TESTING_TYPES
 
     def _passed_for(self, name: str) -> tuple[tuple[str, str], ...]:
         """Returns a `bound` note naming the functions every call of this function passes for its

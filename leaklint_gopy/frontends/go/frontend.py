@@ -24,6 +24,7 @@ from leaklint_gopy.frontends.go.transports import builds_head_requests
 from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, forget_texts,
                                          receiver_type_name, result_nodes, text)
 from leaklint_gopy.frontends.go.prefilter import import_section
+from leaklint_gopy.frontends.go.promotion import promoted_releases
 from leaklint_gopy.frontends.words import Calls, Words
 from leaklint_gopy.ir import FileError, FunctionIR, LoweredFile, Owner
 
@@ -292,11 +293,11 @@ def _lower_function(node, scope: FileScope, positions: Positions, package: Packa
     finally:
         forget_texts()
     if receiver is not None:
-        function.owner = _owner(package, receiver_type_name(node), receiver[0])
+        function.owner = _owner(package, receiver_type_name(node), receiver[0], scope)
     return [function, *closures]
 
 
-def _owner(package: PackageTypes, type_name: str, receiver: str) -> Owner | None:
+def _owner(package: PackageTypes, type_name: str, receiver: str, scope: FileScope) -> Owner | None:
     """Returns the struct type a method belongs to as the Owner of the fields it stores into: a
     resource kept in `s.conn` is the object's, and leaks unless one of its methods closes it."""
     if type_name not in package.structs:
@@ -306,7 +307,8 @@ def _owner(package: PackageTypes, type_name: str, receiver: str) -> Owner | None
         for owner, name in package.methods:
             index.setdefault(owner, []).append(f"{package.key}.{owner}.{name}")
         package.method_index = {owner: tuple(sorted(names)) for owner, names in index.items()}
-    return Owner(f"{package.key}.{type_name}", f"type {type_name}", receiver, package.method_index.get(type_name, ()))
+    return Owner(f"{package.key}.{type_name}", f"type {type_name}", receiver, package.method_index.get(type_name, ()),
+                 promoted=promoted_releases(scope, type_name))
 
 
 def _own(needles: frozenset[bytes], files: list[regions.File]) -> frozenset[bytes]:

@@ -1,0 +1,34 @@
+"""Which releasing methods a struct type of the package gets from the one type it embeds (Go's
+promotion): `type redialerConn struct { net.Conn; ... }` closes its Conn by the promoted Close.
+Read from the package's declarations; it lowers nothing.
+"""
+from __future__ import annotations
+
+import re
+
+from leaklint_gopy.frontends.go.typeinfo import FileScope
+
+# Types of other packages whose releasing method an embedding struct gets, by method.
+_RELEASED_BY = {
+    "Close": re.compile(r"net\.(?:\w*Conn|\w*Listener)|os\.File|crypto/tls\.Conn|io\.\w*Closer"),
+    "Wait": re.compile(r"os/exec\.Cmd"),
+}
+
+
+def promoted_releases(scope: FileScope, type_name: str) -> tuple[tuple[str, str], ...]:
+    """Returns (method, embedded field) for each releasing method the package's struct `type_name`
+    does not declare but gets from the only type it embeds, which declares it."""
+    package = scope.package
+    embedded = package.embedded.get(type_name, [])
+    if len(embedded) != 1:
+        return ()
+    kind = scope.type_of_expr(embedded[0])
+    field = kind.rsplit(".", 1)[-1]
+    local = kind.removeprefix(package.key + ".") if kind.startswith(package.key + ".") else ""
+    found = []
+    for method, types in _RELEASED_BY.items():
+        if (type_name, method) in package.methods:
+            continue  # Ex) func (s *stampedConn) Close() error   (its own Close: the embedded one's is shadowed)
+        if (local, method) in package.methods if local else types.fullmatch(kind):
+            found.append((method, field))
+    return tuple(found)
