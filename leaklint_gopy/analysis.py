@@ -14,7 +14,7 @@ from leaklint_gopy.cycles import Cycles
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Oracle, Site
 from leaklint_gopy.finding import Finding, Location
-from leaklint_gopy.irquery import call_switches, names_field
+from leaklint_gopy.irquery import call_switches, names_field, takes_over_mock
 from leaklint_gopy.ir import Assign, Call, Capture, Exit, FunctionIR, Span
 from leaklint_gopy.nonnil import NilTests
 from leaklint_gopy.spec import Acquire, ClauseIndex, RuleSpec
@@ -27,7 +27,7 @@ from leaklint_gopy.effects import Effects
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
 # answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
 # chains 92 of them (its processStreamRestore was "too deeply nested to analyse").
-_NOTES = frozenset({"nonnil", "fields", "bound"})  # kwargs for the engine, not for rule clauses
+_NOTES = frozenset({"nonnil", "fields", "bound", "mocks"})  # kwargs for the engine, not for rule clauses
 # Per rule set (by identity; each entry keeps its rules alive so that no id is reused).
 _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire] | None], ClauseIndex]] = {}
 _QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
@@ -216,6 +216,8 @@ class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
             if returned:
                 position = min(returned)
                 clause = returned[position].clause
+                if takes_over_mock(clause, noted):
+                    return None  # Ex) sock = Mock(); ssl_wrap_socket(sock)   (wrapping a mock fails: no socket)
                 if not (clause.injected and any(dict(call.kwargs).get(k) == v for k, v in clause.unless)):
                     return returned[position].spec, clause  # Ex) a tree RoundTrip, in a test over a fake
             elif call.result_type and self._clause(callee, call.kwargs, call.result_type) is not None:
@@ -420,3 +422,4 @@ class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
             return None, []  # read to the end and closed by a defer in its loop: nothing is held
         # Only a resource the function closes itself: one it hands on is its receiver's to guard.
         return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
+
