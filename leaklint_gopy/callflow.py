@@ -7,6 +7,7 @@ from __future__ import annotations
 from leaklint_gopy.facts import Fact, Holder, Reporter, State, joined, refers, remainder
 from leaklint_gopy.ir import UNWINDING, Call, Defer
 from leaklint_gopy.spec import Acquire, RuleSpec
+from leaklint_gopy.summaries import UNLESS_RAISING
 from leaklint_gopy.flowops import (_EFFECTS, _call_roots, _companion, _constructs, _constructs_tree_object, _in_place,
                                    _paired, _promoted, _reports_error, _spawned, closes_through, replace)
 
@@ -110,6 +111,9 @@ class CallFlow:
                 out.add(fact)
                 continue
             effect = self._effect_on(call, fact)
+            if effect.endswith(UNLESS_RAISING):
+                # Ex) return self._wrap_socket_with_ssl(sock)   (taken over where it returns, still ours where it raises)
+                effect = "borrow" if call is self.raising else effect[:-len(UNLESS_RAISING)]
             conditional = effect.endswith("-on-success") or effect.endswith("-on-failure")
             failure = call.results[-1] if conditional and call.results else None
             if failure is not None and not deferred and effect == "release-on-success":
