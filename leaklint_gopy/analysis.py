@@ -383,7 +383,10 @@ class LeakAnalysis(Effects, ObjectOwners, Reliance, Oracle):
         return self._handed[function]
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
-        spec, shown = self._route(site.spec, leaks, released)
+        if site.clause.lazy:
+            # Ex) conn1 = connection_from_url(u); conn1 = ...   (never used; one kept in a field is the object's to use)
+            leaks = [leak for leak in leaks if leak.used or leak.kind == "unowned"]
+        spec, shown = self._route(site.spec, leaks, released) if leaks else (None, [])
         if spec is None:
             return None
         first = min(shown, key=lambda leak: (exit_rank(leak.kind), span_position(leak.span)))

@@ -152,10 +152,11 @@ class CallFlow:
                 continue
             if _spawned(call) and not self._left_open(call, fact):
                 continue  # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
-            if not fact.used and self.sites[fact.site].pseudo and self._operates_on(call, fact) \
-                    and not self.oracle.quiet(call):
+            if not fact.used and (self.sites[fact.site].pseudo or self.sites[fact.site].clause.lazy) \
+                    and self._operates_on(call, fact) and not self.oracle.quiet(call):
                 # Ex) def send(self, b): self._sock.sendall(b) ...   (I/O on a summary's resource: it was
                 # open there, see Fact.used; `self.stream.fileno()` only inspects it)
+                # Ex) pool = connection_from_url(u); pool.request("GET", "/")   (a lazy resource now holds one)
                 fact = replace(fact, used=True)
             out.add(fact)
         return frozenset(out)
