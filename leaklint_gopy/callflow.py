@@ -112,8 +112,10 @@ class CallFlow:
                 continue
             effect = self._effect_on(call, fact)
             if effect.endswith(UNLESS_RAISING):
-                # Ex) return self._wrap_socket_with_ssl(sock)   (taken over where it returns, still ours where it raises)
-                effect = "borrow" if call is self.raising else effect[:-len(UNLESS_RAISING)]
+                # Ex) return self._wrap_socket_with_ssl(sock)   (taken over where it returns, still ours where it raises;
+                # a method never takes over its own object: czf.readfile("1") handing czf to a ZipFileEntry)
+                own = call.receiver is not None and any(refers(call.receiver, holder) for holder in fact.holders)
+                effect = "borrow" if call is self.raising or own else effect[:-len(UNLESS_RAISING)]
             conditional = effect.endswith("-on-success") or effect.endswith("-on-failure")
             failure = call.results[-1] if conditional and call.results else None
             if failure is not None and not deferred and effect == "release-on-success":

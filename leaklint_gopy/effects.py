@@ -103,8 +103,9 @@ class Effects:
             return "pools"  # Ex) pool.maybe_return_socket(sock_info)   (taken back into the pool: see _seeded)
         if failing == RAISING:
             # Ex) return self._wrap_socket_with_ssl(sock)   (raising before the wrap leaves it the caller's;
-            # not a constructor validating its arguments: see fixture validating_wrappers.py)
-            if not self._passed_of(key) and not (function.owner is not None and function.owner.constructor):
+            # only a resource given whole: not a field of an object, nor what a constructor validating its
+            # arguments keeps, validating_wrappers.py; a method's own object: see CallFlow._call_effects)
+            if not self._passed_of(key) and not rest and not (function.owner is not None and function.owner.constructor):
                 return "closes-unless-raising" if released else "escapes-unless-raising"
             failing = False
         if leaked and released and failing:
