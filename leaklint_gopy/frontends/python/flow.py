@@ -75,8 +75,10 @@ class FlowLowering:
         self._kill_temps(node)
 
     def _patched(self, manager: ast.expr) -> list[str]:
-        """Returns the class a `mock.patch` context manager makes open nothing: patched whole, or
-        its opening method patched (`patch.object(subprocess.Popen, "_execute_child")`)."""
+        """Returns the names a `mock.patch` makes mocks of: the target patched whole, a class whose
+        opening method is patched (`patch.object(subprocess.Popen, "_execute_child")`) or the
+        attribute `patch.object` replaces (`patch.object(socket, "socket")`); none for a patch whose
+        mock calls the real object (`wraps=`)."""
         # Ex) with unittest.mock.patch.object(subprocess.Popen, "_execute_child"): Popen(cmd)
         if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS \
                 or mocks.keeps_real(manager):
