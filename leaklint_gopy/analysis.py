@@ -14,7 +14,7 @@ from leaklint_gopy.cycles import Cycles
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Oracle, Site
 from leaklint_gopy.finding import Finding, Location
-from leaklint_gopy.irquery import call_switches, names_field
+from leaklint_gopy.irquery import call_switches, names_field, takes_over_mock
 from leaklint_gopy.ir import Assign, Call, Capture, Exit, FunctionIR, Span
 from leaklint_gopy.nonnil import NilTests
 from leaklint_gopy.spec import Acquire, ClauseIndex, RuleSpec
@@ -28,7 +28,7 @@ from leaklint_gopy.cleanups import Cleanups
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
 # answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
 # chains 92 of them (its processStreamRestore was "too deeply nested to analyse").
-_NOTES = frozenset({"nonnil", "fields", "bound"})  # kwargs for the engine, not for rule clauses
+_NOTES = frozenset({"nonnil", "fields", "bound", "mocks"})  # kwargs for the engine, not for rule clauses
 # Per rule set (by identity; each entry keeps its rules alive so that no id is reused).
 _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire] | None], ClauseIndex]] = {}
 _QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
@@ -218,6 +218,8 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
             if returned:
                 position = min(returned)
                 clause = returned[position].clause
+                if takes_over_mock(clause, noted):
+                    return None  # Ex) sock = Mock(); ssl_wrap_socket(sock)   (wrapping a mock fails: no socket)
                 if not (clause.injected and any(dict(call.kwargs).get(k) == v for k, v in clause.unless)):
                     return returned[position].spec, clause  # Ex) a tree RoundTrip, in a test over a fake
             elif call.result_type and self._clause(callee, call.kwargs, call.result_type) is not None:
@@ -387,7 +389,10 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
         return self._handed[function]
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
-        spec, shown = self._route(site.spec, leaks, released)
+        if site.clause.lazy:
+            # Ex) conn1 = connection_from_url(u); conn1 = ...   (never used; one kept in a field is the object's to use)
+            leaks = [leak for leak in leaks if leak.used or leak.kind == "unowned"]
+        spec, shown = self._route(site.spec, leaks, released) if leaks else (None, [])
         if spec is None:
             return None
         first = min(shown, key=lambda leak: (exit_rank(leak.kind), span_position(leak.span)))
@@ -426,3 +431,4 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
             return None, []  # read to the end and closed by a defer in its loop: nothing is held
         # Only a resource the function closes itself: one it hands on is its receiver's to guard.
         return (self.by_id.get(spec.exception_rule or "") if released else None), leaks
+

@@ -7,6 +7,7 @@ from __future__ import annotations
 from leaklint_gopy.facts import Fact, Holder, Reporter, State, joined, refers, remainder
 from leaklint_gopy.ir import UNWINDING, Call, Defer
 from leaklint_gopy.spec import Acquire, RuleSpec
+from leaklint_gopy.summaries import UNLESS_RAISING
 from leaklint_gopy.flowops import (_EFFECTS, _call_roots, _companion, _constructs, _constructs_tree_object, _in_place,
                                    _paired, _promoted, _reports_error, _spawned, closes_through, replace)
 
@@ -110,6 +111,11 @@ class CallFlow:
                 out.add(fact)
                 continue
             effect = self._effect_on(call, fact)
+            if effect.endswith(UNLESS_RAISING):
+                # Ex) return self._wrap_socket_with_ssl(sock)   (taken over where it returns, still ours where it raises;
+                # a method never takes over its own object: czf.readfile("1") handing czf to a ZipFileEntry)
+                own = call.receiver is not None and any(refers(call.receiver, holder) for holder in fact.holders)
+                effect = "borrow" if call is self.raising or own else effect[:-len(UNLESS_RAISING)]
             conditional = effect.endswith("-on-success") or effect.endswith("-on-failure")
             failure = call.results[-1] if conditional and call.results else None
             if failure is not None and not deferred and effect == "release-on-success":
@@ -148,10 +154,11 @@ class CallFlow:
                 continue
             if _spawned(call) and not self._left_open(call, fact):
                 continue  # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
-            if not fact.used and self.sites[fact.site].pseudo and self._operates_on(call, fact) \
-                    and not self.oracle.quiet(call):
+            if not fact.used and (self.sites[fact.site].pseudo or self.sites[fact.site].clause.lazy) \
+                    and self._operates_on(call, fact) and not self.oracle.quiet(call):
                 # Ex) def send(self, b): self._sock.sendall(b) ...   (I/O on a summary's resource: it was
                 # open there, see Fact.used; `self.stream.fileno()` only inspects it)
+                # Ex) pool = connection_from_url(u); pool.request("GET", "/")   (a lazy resource now holds one)
                 fact = replace(fact, used=True)
             out.add(fact)
         return frozenset(out)

@@ -12,7 +12,7 @@ from leaklint_gopy.irquery import (drops_unexamined, only_reads, param_at, repor
                                     taken_param, touches)
 from leaklint_gopy.ir import Call
 from leaklint_gopy.spec import Acquire, RuleSpec
-from leaklint_gopy.summaries import Summaries, INTERFACE_ROUND_TRIPS, MAX_DEPTH, NORMAL_EXITS, Returned
+from leaklint_gopy.summaries import Summaries, INTERFACE_ROUND_TRIPS, MAX_DEPTH, NORMAL_EXITS, RAISING, Returned
 
 
 class Effects:
@@ -62,7 +62,7 @@ class Effects:
                                  # Ex) a helper returning a go-plugin client: its Kill still releases it
                                  release_methods=site.clause.release_methods, release_calls=site.clause.release_calls,
                                  released=site.clause.released,
-                                 awaited_release=site.clause.awaited_release)
+                                 awaited_release=site.clause.awaited_release, lazy=site.clause.lazy)
                 result.setdefault(position, Returned(site.spec, clause))
         store[qualname] = result
         if here and store is self._shared.returns and store is not self._local.returns:
@@ -101,6 +101,13 @@ class Effects:
         key = (callee, function.params[index], rest, spec.id, err)
         if key in self._local.pooling or key in self._summaries(callee).pooling:
             return "pools"  # Ex) pool.maybe_return_socket(sock_info)   (taken back into the pool: see _seeded)
+        if failing == RAISING:
+            # Ex) return self._wrap_socket_with_ssl(sock)   (raising before the wrap leaves it the caller's;
+            # only a resource given whole: not a field of an object, nor what a constructor validating its
+            # arguments keeps, validating_wrappers.py; a method's own object: see CallFlow._call_effects)
+            if not self._passed_of(key) and not rest and not (function.owner is not None and function.owner.constructor):
+                return "closes-unless-raising" if released else "escapes-unless-raising"
+            failing = False
         if leaked and released and failing:
             return "closes-on-success"  # Ex) closes the body, or returns an error having left it open
         if released and index == 0 and rest and spec.language == "python" \
@@ -250,6 +257,10 @@ class Effects:
         if normal and not failing and reports_errors(function) and all(
                 leak.kind == "return" and leak.detail == "succeeding" for leak in normal):
             failing = None
+        if normal and not failing and spec.language == "python" and all(leak.kind == "raise" for leak in normal):
+            # Ex) def _wrap(self, sock): if bad: raise RedisError(); return ctx.wrap_socket(sock)   (the
+            # caller keeps it only where the function raises; see param_effect)
+            failing = RAISING
         drained = bool(normal) and all(leak.drained for leak in normal)
         summaries.effects[key] = (bool(normal), 0 in analysis.released, failing, drained)
         if any(leak.used for leak in normal):

@@ -45,7 +45,8 @@ def replace(value, **changes):
 # What a tree function's summary says it does to a resource -> its effect on the caller's fact.
 _EFFECTS = {"closes": "release", "escapes": "escape", "pools": "release", "closes-on-success": "release-on-success",
             "closes-on-failure": "release-on-failure", "drains": "drain", "passes": "borrow", "borrows": "borrow",
-            "escapes-on-success": "escape-on-success", "passes-on-success": "borrow"}
+            "escapes-on-success": "escape-on-success", "passes-on-success": "borrow",
+            "closes-unless-raising": "release-unless-raising", "escapes-unless-raising": "escape-unless-raising"}
 
 
 def _constructs_tree_object(call: Call) -> bool:

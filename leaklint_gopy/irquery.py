@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from leaklint_gopy.facts import Site, root
 from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Owner, Span, Store
-from leaklint_gopy.spec import RuleSpec
+from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.unbound import bound_by
 
 # A word of a name: `isClosed` -> is, Closed; `conn_marked_closed` -> conn, marked, closed; `HTTPConn` -> HTTP, Conn.
@@ -160,6 +160,15 @@ def call_switches(call: Call, function: FunctionIR) -> dict[str, bool | None]:
         if given.get(name, str(default)) == str(default):
             known[name] = default
     return known
+
+
+def takes_over_mock(clause: Acquire, call: Call) -> bool:
+    """Reports whether a tree function's returned resource (`clause`, its summary's) takes over an
+    argument the caller bound to a mock (the Python front-end's `mocks` note: their positions):
+    built on no descriptor, it holds none (ssl's wrap_socket fails on a Mock socket)."""
+    mocked = dict(call.kwargs).get("mocks")
+    return mocked is not None and clause.takes_over_arg is not None \
+        and str(clause.takes_over_arg) in mocked.split(",")
 
 
 def taken_param(function: FunctionIR, site: Site) -> int | None:

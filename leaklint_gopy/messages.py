@@ -22,10 +22,11 @@ _EXIT_PHRASES = {
 def unique_leaks(leaks: list[Leak]) -> list[Leak]:
     """Returns one leak per kind and position, in a fixed order: the engine reports them in the
     order it walks its sets of facts, which follows string hashing (PYTHONHASHSEED), so the kept
-    one (its detail, whether it was drained) and the order of exits shown must not depend on it."""
+    one (its detail, whether it was drained, whether a lazy resource was used) and the order of exits
+    shown must not depend on it."""
     seen, out = set(), []
     for leak in sorted(leaks, key=lambda l: (span_position(l.span), exit_rank(l.kind), l.kind, l.detail, l.owner, l.drained,
-                                             l.span.path, l.span.end_line, l.span.end_col)):
+                                             not l.used, l.span.path, l.span.end_line, l.span.end_col)):
         key = (leak.kind, span_position(leak.span))
         if key not in seen:
             seen.add(key)

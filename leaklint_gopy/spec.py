@@ -61,6 +61,7 @@ class Acquire:
     unbuffered: tuple[tuple[str, str], ...] = ()  # with one of these arguments it has no buffer (buffering=0)
     same_object_methods: tuple[str, ...] = ()  # methods returning the resource itself (SSLSocket.unwrap)
     handshake_errors: tuple[str, ...] = ()  # exceptions only the acquiring call raises (a TLS handshake)
+    lazy: bool = False  # holds nothing until a call is made on it or given it (urllib3's pools connect on request)
 
     def fills_buffer(self, method: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether calling `method` (a path from the resource: `write`, `stdin.write`) on

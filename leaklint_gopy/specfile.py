@@ -127,6 +127,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         unbuffered=tuple(sorted((str(k), str(v)) for k, v in sub.table("unbuffered", required=False).items())),
         same_object_methods=tuple(sub.strings("same_object_methods", required=False)),
         handshake_errors=tuple(sub.strings("handshake_errors", required=False)),
+        lazy=sub.bool("lazy"),
     )
     sub.reject_unknown()
     return clause

@@ -17,6 +17,10 @@ NORMAL_EXITS = ("return", "end", "continue", "break", "iteration", "scope", "ove
 
 
 MAX_DEPTH = 40
+# A Python function leaving a resource it is given to its caller only where it raises (Effects.
+# _seeded's `failing`), and the suffix of the effects that hold on the normal way out only.
+RAISING = "raising"
+UNLESS_RAISING = "-unless-raising"
 
 
 @dataclass(slots=True)

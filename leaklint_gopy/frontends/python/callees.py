@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python import infer, mocks
 from leaklint_gopy.frontends.python.classes import looks_like_class
 from leaklint_gopy.frontends.python.names import canonical
 
@@ -179,6 +179,15 @@ class Callees:
         what it acquires (see acquirers.py); True when the tree is not known."""
         tree = self.module.tree
         return tree is None or tree.may_return(patched)
+
+    def _builds_on_patched(self, callee: str, definition: ast.AST) -> bool:
+        """Reports whether tree function `callee` calls a name an enclosing `mock.patch` replaced
+        (`create_connection` calling `socket.socket` under `@patch("socket.socket")`): what it
+        returns is built on the mock. Only acquiring names count: a patched `getaddrinfo` makes no socket."""
+        tree = self.module.tree
+        acquiring = frozenset(p for p in self.patched if p in self.unit.patterns or tree is not None and tree.may_return(p))
+        scope = mocks.defining_scope(self.module, callee) if acquiring else None
+        return scope is not None and mocks.calls_patched(scope, definition, acquiring)
 
     def _local_class(self, name: str) -> bool:
         """Reports whether `name` is a class the function defines itself."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from leaklint_gopy.frontends.python import factories, infer
+from leaklint_gopy.frontends.python import factories, infer, mocks
 from leaklint_gopy.frontends.python.file_use import FILE_TYPE, used_as_files
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.names import canonical
@@ -71,7 +71,8 @@ class CallLowering(Callees):
             self.swapped |= self.unit.swaps(definition)
         if callee in self.patched or callee in self.swapped or self._built_inertly(callee, node) \
                 or definition is not None and any(callee.startswith(p.rpartition(".")[0] + ".") and self._acquiring(p)
-                                                  for p in self.patched):
+                                                  for p in self.patched) \
+                or definition is not None and self.patched and self._builds_on_patched(callee, definition):
             # Ex) with mock.patch("pymongo.pool_shared._create_connection"): _configured_socket_interface(a)
             # (a function of the module whose helper is patched: what it returns is built on the fake;
             # not for a helper that acquires nothing: @patch("select_connection._is_resumable"), a predicate)
@@ -95,6 +96,8 @@ class CallLowering(Callees):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
+        if definition is not None and (given := mocks.mocked_positions(positional, self.types, self.origins)):
+            kwargs += ((mocks.MOCKS_NOTE, given),)  # Ex) sock = Mock(); ssl_wrap_socket(sock)   (wraps no socket)
         # Ex) for line in self.filePath.open(): ...   (an unknown receiver's result read as a file)
         typed = FILE_TYPE if callee.startswith("?.") and self._read_as_file(node, callee[2:]) else ""
         call = Call(span, callee, display, receiver, tuple(positional), results, kwargs, in_loop=self.loop_depth > 0,

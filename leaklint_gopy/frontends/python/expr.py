@@ -13,6 +13,7 @@ from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.python import constant_tests, infer
 from leaklint_gopy.frontends.python.calls import CONTAINER_CALLS, CallLowering
 from leaklint_gopy.frontends.python.classes import ClassInfo, looks_like_class, stored_attributes
+from leaklint_gopy.frontends.python.declared import declared_class
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.frontends.python.unit import ModuleUnit
@@ -279,6 +280,7 @@ class ExpressionLowerer(CallLowering):
         lowered = self._call(call, results)
         if lowered is not None:
             self._note_type(target, call)
+            self._note_declared(target, lowered.callee)
         elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
         for element, result in zip(elements, results):
             if result is not None and result.startswith("$"):
@@ -384,6 +386,15 @@ class ExpressionLowerer(CallLowering):
             self.types[name] = dotted
         elif dotted and not self.module.is_tree(dotted):
             self.origins[name] = dotted
+
+    def _note_declared(self, target: ast.expr, callee: str) -> None:
+        """Types a name bound to the result of a tree function by the class of the tree it is
+        declared to return, when nothing else typed it."""
+        # Ex) conn = pool._get_conn()   (def _get_conn(self) -> BaseHTTPConnection: conn.request() is its)
+        if isinstance(target, ast.Name) and self._name(target.id) not in self.types:
+            declared = declared_class(self.module, callee)
+            if declared is not None and self._name(target.id) not in self.origins:
+                self.types[self._name(target.id)] = declared
 
     def _tree_handler(self, call: ast.Call, methods: frozenset[str]) -> bool:
         """Reports whether a call is given an instance of a class of the tree (or of the function)

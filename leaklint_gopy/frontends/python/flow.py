@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field, replace
 
-from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python import infer, mocks
 from leaklint_gopy.frontends.python.callees import short
 from leaklint_gopy.frontends.python.flags import bound_names
 from leaklint_gopy.frontends.python.nodes import walk
@@ -75,11 +75,14 @@ class FlowLowering:
         self._kill_temps(node)
 
     def _patched(self, manager: ast.expr) -> list[str]:
-        """Returns the class a `mock.patch` context manager makes open nothing: patched whole, or
-        its opening method patched (`patch.object(subprocess.Popen, "_execute_child")`)."""
+        """Returns the names a `mock.patch` makes mocks of: the target patched whole, a class whose
+        opening method is patched (`patch.object(subprocess.Popen, "_execute_child")`) or the
+        attribute `patch.object` replaces (`patch.object(socket, "socket")`); none for a patch whose
+        mock calls the real object (`wraps=`)."""
         # Ex) with unittest.mock.patch.object(subprocess.Popen, "_execute_child"): Popen(cmd)
-        if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS:
-            return []
+        if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS \
+                or mocks.keeps_real(manager):
+            return []  # Ex) patch.object(socket, "socket", wraps=socket.socket)   (the real class makes them)
         first = manager.args[0]
         named = _patch_target(first)
         if named is not None:
@@ -92,7 +95,10 @@ class FlowLowering:
             return [named]
         target = self._dotted(first)
         method = manager.args[1].value if len(manager.args) > 1 and isinstance(manager.args[1], ast.Constant) else None
-        return [target] if target and method == infer.OPENING_METHODS.get(target) else []
+        if not target or not isinstance(method, str):
+            return []
+        # Ex) patch.object(socket, "socket", side_effect=[failing_sock, working_sock])   (socket.socket is a mock)
+        return [target, f"{target}.{method}"] if method == infer.OPENING_METHODS.get(target) else [f"{target}.{method}"]
 
     def _swallowing(self, node: ast.With | ast.AsyncWith, index: int, kind: str) -> None:
         """Lowers the body of `with self.assertRaises(E):` or `with suppress(E):`: an exception in it
