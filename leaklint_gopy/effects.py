@@ -62,7 +62,7 @@ class Effects:
                                  # Ex) a helper returning a go-plugin client: its Kill still releases it
                                  release_methods=site.clause.release_methods, release_calls=site.clause.release_calls,
                                  released=site.clause.released,
-                                 awaited_release=site.clause.awaited_release, lazy=site.clause.lazy)
+                                 awaited_release=site.clause.awaited_release)  # (not lazy: the helper may have used it)
                 result.setdefault(position, Returned(site.spec, clause))
         store[qualname] = result
         if here and store is self._shared.returns and store is not self._local.returns:

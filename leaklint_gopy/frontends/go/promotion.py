@@ -17,18 +17,19 @@ _RELEASED_BY = {
 
 def promoted_releases(scope: FileScope, type_name: str) -> tuple[tuple[str, str], ...]:
     """Returns (method, embedded field) for each releasing method the package's struct `type_name`
-    does not declare but gets from the only type it embeds, which declares it."""
+    does not declare but gets from the only type it embeds, one of the listed types of other packages."""
     package = scope.package
     embedded = package.embedded.get(type_name, [])
     if len(embedded) != 1:
         return ()
     kind = scope.type_of_expr(embedded[0])
     field = kind.rsplit(".", 1)[-1]
-    local = kind.removeprefix(package.key + ".") if kind.startswith(package.key + ".") else ""
     found = []
     for method, types in _RELEASED_BY.items():
         if (type_name, method) in package.methods:
             continue  # Ex) func (s *stampedConn) Close() error   (its own Close: the embedded one's is shadowed)
-        if (local, method) in package.methods if local else types.fullmatch(kind):
+        # A package type's own Close may release nothing (`func (i *inner) Close() error { return nil }`):
+        # only the listed types' methods are known to release.
+        if types.fullmatch(kind):
             found.append((method, field))
     return tuple(found)

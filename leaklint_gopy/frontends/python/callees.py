@@ -181,13 +181,13 @@ class Callees:
         return tree is None or tree.may_return(patched)
 
     def _builds_on_patched(self, callee: str, definition: ast.AST) -> bool:
-        """Reports whether tree function `callee` calls a name an enclosing `mock.patch` replaced
-        (`create_connection` calling `socket.socket` under `@patch("socket.socket")`): what it
-        returns is built on the mock. Only acquiring names count: a patched `getaddrinfo` makes no socket."""
+        """Reports whether tree function `callee` returns only what a name an enclosing `mock.patch`
+        replaced built (`create_connection` returning its `socket.socket` under `@patch("socket.socket")`):
+        what it returns is the mock. Only acquiring names count: a patched `getaddrinfo` makes no socket."""
         tree = self.module.tree
         acquiring = frozenset(p for p in self.patched if p in self.unit.patterns or tree is not None and tree.may_return(p))
         scope = mocks.defining_scope(self.module, callee) if acquiring else None
-        return scope is not None and mocks.calls_patched(scope, definition, acquiring)
+        return scope is not None and mocks.returns_patched(scope, definition, acquiring)
 
     def _local_class(self, name: str) -> bool:
         """Reports whether `name` is a class the function defines itself."""
