@@ -6,9 +6,8 @@ from __future__ import annotations
 from leaklint_gopy.frontends.go.typeinfo import STDLIB_RESULTS, STDLIB_VARS, FileScope, text
 
 
-def dot_imports(nodes) -> tuple[str, ...]:
-    """Returns the import paths a file's declarations `nodes` import with the name `.`."""
-    paths = []
+def import_specs(nodes):
+    """Yields (alias or None, import path) for each import of a file's declarations `nodes`."""
     for declaration in nodes:
         if declaration.type != "import_declaration":
             continue
@@ -17,9 +16,14 @@ def dot_imports(nodes) -> tuple[str, ...]:
             node = stack.pop()
             if node.type == "import_spec_list":
                 stack.extend(node.named_children)
-            elif node.type == "import_spec" and text(node.child_by_field_name("name")) == ".":
-                paths.append(text(node.child_by_field_name("path")).strip('"`'))
-    return tuple(sorted(paths))
+            elif node.type == "import_spec":
+                alias = node.child_by_field_name("name")
+                yield (text(alias) if alias is not None else None), text(node.child_by_field_name("path")).strip('"`')
+
+
+def dot_imports(nodes) -> tuple[str, ...]:
+    """Returns the import paths a file's declarations `nodes` import with the name `.`."""
+    return tuple(sorted(path for alias, path in import_specs(nodes) if alias == "."))
 
 
 def exporter(scope: FileScope, name: str) -> str:

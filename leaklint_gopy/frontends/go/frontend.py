@@ -13,7 +13,7 @@ from functools import cache, partial
 from leaklint_gopy import directives
 from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.counts import integer_constants
-from leaklint_gopy.frontends.go.dotimports import dot_imports
+from leaklint_gopy.frontends.go.dotimports import dot_imports, import_specs
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
@@ -368,20 +368,10 @@ def _declarations_apart(source: bytes, file: regions.File) -> list:
 def _imports(nodes) -> dict[str, str]:
     """Returns the file's imports by the name they are used under (alias or last path element)."""
     imports: dict[str, str] = {}
-    for declaration in nodes:
-        if declaration.type != "import_declaration":
-            continue
-        stack = list(declaration.named_children)
-        while stack:
-            node = stack.pop()
-            if node.type == "import_spec_list":
-                stack.extend(node.named_children)
-            elif node.type == "import_spec":
-                path = text(node.child_by_field_name("path")).strip('"`')
-                alias = node.child_by_field_name("name")
-                name = text(alias) if alias is not None else _package_name(path)
-                if name not in ("_", "."):
-                    imports[name] = path
+    for alias, path in import_specs(nodes):
+        name = alias if alias is not None else _package_name(path)
+        if name not in ("_", "."):
+            imports[name] = path
     return imports
 
 

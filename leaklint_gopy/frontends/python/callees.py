@@ -186,7 +186,7 @@ class Callees:
         what it returns is the mock. Only acquiring names count: a patched `getaddrinfo` makes no socket."""
         tree = self.module.tree
         acquiring = frozenset(p for p in self.patched if p in self.unit.patterns or tree is not None and tree.may_return(p))
-        scope = mocks.defining_scope(self.module, callee) if acquiring else None
+        scope = self.module.defining_scope(callee) if acquiring else None
         return scope is not None and mocks.returns_patched(scope, definition, acquiring)
 
     def _local_class(self, name: str) -> bool:

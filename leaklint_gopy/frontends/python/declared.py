@@ -4,10 +4,7 @@ when it names a class of the tree, so later calls on it resolve to that class's 
 of matching a rule by method name alone. Reads `ast` only; it never lowers code."""
 from __future__ import annotations
 
-import ast
-
-from leaklint_gopy.frontends.python.mocks import defining_scope
-from leaklint_gopy.frontends.python.names import ModuleScope
+from leaklint_gopy.frontends.python.names import ModuleScope, unquoted
 
 
 def declared_class(scope: ModuleScope, callee: str) -> str | None:
@@ -15,16 +12,6 @@ def declared_class(scope: ModuleScope, callee: str) -> str | None:
     definition = scope.function_node(callee) if not callee.startswith("?") else None
     if definition is None or definition.returns is None:
         return None
-    defining = defining_scope(scope, callee)
-    dotted = defining.resolve_global_expr(_unquoted(definition.returns)) if defining is not None else None
+    defining = scope.defining_scope(callee)
+    dotted = defining.resolve_global_expr(unquoted(definition.returns)) if defining is not None else None
     return dotted if scope.class_of(dotted) is not None else None
-
-
-def _unquoted(node: ast.expr) -> ast.expr:
-    """Returns the expression inside a string annotation (`"BaseHTTPConnection"`), or the node itself."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            return ast.parse(node.value, mode="eval").body
-        except SyntaxError:
-            return node
-    return node

@@ -144,16 +144,8 @@ def _method_source(module: ModuleScope, info: ClassInfo,
     looked up on class `info`, or None when the tree does not define it."""
     qualname = module.find_method(info, method)
     node = module.function_node(qualname) if qualname else None
-    defining = _defining_scope(module, qualname) if node is not None else None
+    defining = module.defining_scope(qualname) if node is not None else None
     return None if node is None or defining is None else (qualname, node, defining)
-
-
-def _defining_scope(module: ModuleScope, qualname: str) -> ModuleScope | None:
-    """Returns the scope of the module that defines function `qualname`."""
-    if module.is_tree(qualname) or module.tree is None:
-        return module
-    split = module.tree.split(qualname)
-    return module.tree.scope(split[0]) if split is not None else None
 
 
 def _dotted(defining: ModuleScope, scope: LocalScope, node: ast.expr) -> str | None:

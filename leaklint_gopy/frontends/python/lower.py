@@ -21,6 +21,7 @@ from leaklint_gopy.frontends.python import constant_tests
 from leaklint_gopy.frontends.python.flags import Flags, bound_names, literal_switches, once_guards
 from leaklint_gopy.frontends.python.flow import Expectations, FlowLowering, Frame
 from leaklint_gopy.frontends.python.localscope import LocalScope
+from leaklint_gopy.frontends.python.names import unquoted
 from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.frontends.python.unit import ModuleUnit
 from leaklint_gopy.ir import Assign, Capture, Exit, FunctionIR, Kill, Owner, Pair, Span, Store
@@ -118,7 +119,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
             if arg.annotation is not None:
                 # Ex) def fetch(session: requests.Session, url): ...
-                dotted = self._dotted(_unquote(arg.annotation))
+                dotted = self._dotted(unquoted(arg.annotation))
                 if dotted:
                     self.types[arg.arg] = dotted
 
@@ -576,16 +577,6 @@ def _elements(node: ast.expr) -> ast.expr:
     if isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute) \
             and node.func.attr in _VIEWS and isinstance(node.func.value, (ast.Attribute, ast.Name)):
         return node.func.value
-    return node
-
-
-def _unquote(node: ast.expr) -> ast.expr:
-    """Returns the expression inside a string annotation (`"requests.Session"`), or the node itself."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            return ast.parse(node.value, mode="eval").body
-        except SyntaxError:
-            return node
     return node
 
 

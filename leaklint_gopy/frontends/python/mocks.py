@@ -60,13 +60,5 @@ def _on_patched(scope: ModuleScope, value: ast.expr, patched: frozenset[str], de
     if canonical(dotted) in patched:
         return True
     inner = scope.function_node(dotted) if depth > 1 else None
-    defining = defining_scope(scope, dotted) if inner is not None else None
+    defining = scope.defining_scope(dotted) if inner is not None else None
     return defining is not None and returns_patched(defining, inner, patched, depth - 1)
-
-
-def defining_scope(scope: ModuleScope, qualname: str) -> ModuleScope | None:
-    """Returns the scope of the module defining tree function `qualname`: `scope`'s own, or another's."""
-    if scope.is_tree(qualname):
-        return scope
-    split = scope.tree.split(qualname) if scope.tree is not None else None
-    return scope.tree.scope(split[0]) if split else None

@@ -233,6 +233,12 @@ class ModuleScope(ClassQueries):
             return info.methods.get(name)
         return self.tree.function_node(qualname) if self.tree is not None and not self.is_tree(qualname) else None
 
+    def defining_scope(self, qualname: str) -> ModuleScope | None:
+        """Returns the scope of the module that defines function `qualname`: this one, or another of the tree."""
+        if self.is_tree(qualname) or self.tree is None:
+            return self
+        split = self.tree.split(qualname)
+        return self.tree.scope(split[0]) if split is not None else None
 
     def is_tree(self, dotted: str) -> bool:
         """Reports whether `dotted` names a function or class defined in this module."""
@@ -362,3 +368,11 @@ def _assigned_names(node: ast.stmt) -> list[str]:
     return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
 
 
+def unquoted(node: ast.expr) -> ast.expr:
+    """Returns the expression inside a string annotation (`"requests.Session"`), or the node itself."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return node
+    return node
