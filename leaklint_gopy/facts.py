@@ -50,6 +50,9 @@ class Fact:
     unbound: frozenset[str] = frozenset()  # Python locals bound on no path since it was acquired (unbound.py)
     detached: frozenset[str] = frozenset()  # the variable whose resource it took over (`conn = wrap_socket(s)`: s)
     used: bool = False  # a summary's seeded resource was operated on (`self._sock.send(b)`) on the way here
+    # Stored by a method in a field its object releases: the object's from then on (it never leaks at an
+    # exit, nor is it returned), kept only so that dropping the field before closing it leaks (see _store_field)
+    kept: bool = False
 
 
 @fast_init

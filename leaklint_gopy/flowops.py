@@ -14,7 +14,7 @@ from leaklint_gopy.spec import Acquire, RuleSpec
 
 _FACT_NAMES = frozenset(f.name for f in fields(Fact))
 _FACT_COPIED = frozenset({"site", "holders", "err", "deferred", "raised", "raised_by", "pending", "unowned", "discarded",
-                          "closed_unless", "drained", "unbound", "detached", "used"})  # what `replace` copies, one by one
+                          "closed_unless", "drained", "unbound", "detached", "used", "kept"})  # what `replace` copies, one by one
 assert _FACT_COPIED == _FACT_NAMES, "a field of Fact that leaklint_gopy.flowops.replace does not copy"
 _new, _set = object.__new__, object.__setattr__
 
@@ -39,6 +39,7 @@ def replace(value, **changes):
     _set(copy, "unbound", get("unbound", value.unbound))
     _set(copy, "detached", get("detached", value.detached))
     _set(copy, "used", get("used", value.used))
+    _set(copy, "kept", get("kept", value.kept))
     return copy
 
 

@@ -214,8 +214,16 @@ class Lifetimes:
                    if f.deferred and self.sites[f.site].call.in_loop and not self.sites[f.site].pseudo}
         return frozenset(replace(f, pending=defer.span) if f in looping else f for f in state)
 
+    def _unkept(self, state: State) -> State:
+        """Returns the state without the facts still in a field their object releases (Fact.kept): the
+        object's at any exit. One whose field was dropped (`c.conn = nil`) is held by what else holds it."""
+        if not any(fact.kept for fact in state):
+            return state
+        return frozenset(replace(fact, kept=False) if fact.kept else fact for fact in state
+                         if not fact.kept or not any(self._owner_field(joined(h)) for h in fact.holders))
+
     def _exit(self, exit_: Exit, state: State, report: Reporter, markers: State = frozenset()) -> State:
-        state = self._exit_unowned(exit_, state, report)
+        state = self._exit_unowned(exit_, self._unkept(state), report)
         if not exit_.failing:
             state = frozenset(f for f in state if f.site < 0 or not self.sites[f.site].lent)
         for fact in state:

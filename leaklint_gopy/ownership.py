@@ -51,6 +51,10 @@ class OwnedFields:
                 out.add(replace(fact, holders=fact.holders | {holder}, unowned=span))
             elif owner.constructor:
                 out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}))
+            elif owner.receiver:
+                # Ex) try: self._sock = socket.socket(); self._sock.connect(p)
+                #     except OSError: self._sock = None; raise   (dropped unclosed: gunicorn's ctl client)
+                out.add(replace(fact, holders=fact.holders | {(owner.receiver, field)}, kept=True))
         return frozenset(out)
 
     def _hand_out_unowned(self, source: str | None, state: State, report: Reporter) -> State:
