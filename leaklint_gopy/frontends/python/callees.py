@@ -156,13 +156,18 @@ class Callees:
                 return True
         return False
 
-    def _on_file_object(self, node: ast.Call, args: list[str | None], named: list[tuple[str, str | None]]) -> bool:
+    def _on_file_object(self, callee: str, node: ast.Call, args: list[str | None],
+                        named: list[tuple[str, str | None]]) -> bool:
         """Reports whether an archive call works on a file object rather than a path: its first
-        argument, or its `fileobj` keyword (`tarfile.open(fileobj=io.BytesIO(b))`)."""
+        argument, or tarfile's `fileobj` (`tarfile.open(fileobj=io.BytesIO(b))`, third positionally)."""
         if node.args and self._file_object(node.args[0], args[0]):
             return True
-        given = next((k.value for k in node.keywords if k.arg == "fileobj"), None)
-        return given is not None and self._file_object(given, dict(named).get("fileobj"))
+        third = node.args[2] if len(node.args) > 2 and callee.startswith("tarfile.") else None
+        given = next((k.value for k in node.keywords if k.arg == "fileobj"), third)
+        if given is None or isinstance(given, ast.Constant) and given.value is None:
+            return False
+        # Ex) with tar(base) as archive: tarfile.open(fileobj=archive)   (only read: writes no end blocks)
+        return self._file_object(given, dict(named).get("fileobj")) or _reads_only(node)
 
     def _file_object(self, node: ast.expr, path: str | None) -> bool:
         """Reports whether an argument is an object rather than a path: a class instance built here
@@ -260,3 +265,10 @@ def short(node: ast.expr) -> str:
         case ast.Await(value=inner):
             return short(inner)
     return "..."
+
+
+def _reads_only(node: ast.Call) -> bool:
+    """Reports whether a `tarfile.open` call's mode is absent or a literal for reading (`"r:gz"`): a
+    TarFile reading a file object it was given holds nothing of its own and writes nothing at close."""
+    mode = next((k.value for k in node.keywords if k.arg == "mode"), node.args[1] if len(node.args) > 1 else None)
+    return mode is None or isinstance(mode, ast.Constant) and isinstance(mode.value, str) and mode.value.startswith("r")

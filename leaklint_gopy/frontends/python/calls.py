@@ -92,7 +92,7 @@ class CallLowering(Callees):
             callee = f"{callee}(unclosed)"  # Ex) return ServerProxy(url).system.listMethods()   (its server decides)
         if callee in infer.URL_OPENERS and infer.opens_data_url(node):
             callee = f"{callee}(data)"  # Ex) urlopen("data:,")   (decoded in memory: no socket)
-        if callee in infer.ON_FILE_OBJECT and self._on_file_object(node, args, named):
+        if callee in infer.ON_FILE_OBJECT and self._on_file_object(callee, node, args, named):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
