@@ -75,6 +75,7 @@ class Bindings:
             self._bind_tuple(node, left, targets, right[0], declare)
             return
         sources = [self._value(item) for item in right]
+        self._note_closure_values(left, right, declare)
         for item in left:
             if item.type == "identifier":
                 self.flags.pop(text(item), None)  # Ex) ok = retry   (what was known of ok no longer holds)
@@ -108,6 +109,16 @@ class Bindings:
             elif item.type == "identifier" and text(item) in self.locals:
                 self.types[text(item)] = self._type_of(value_node) or self.types.get(text(item), "")
             self._assign(node, item, target, source)
+
+    def _note_closure_values(self, left: list[Node], right: list[Node], declare: bool) -> None:
+        """Remembers a local declared with a func literal, so calls through it are calls of that
+        closure (its summary says what they return); any other assignment to it forgets it."""
+        # Ex) httpGet := func(url string) *http.Response { ...; return resp }; resp := httpGet(u)
+        for item in left:
+            self.closure_values.pop(text(item), None)
+        if declare and len(left) == 1 == len(right) and left[0].type == "identifier" \
+                and right[0].type == "func_literal" and not self.loops:
+            self.closure_values[text(left[0])] = f"{self.qualname}$func{self.closures}"
 
     def _appends_to_given(self, left: list[Node], right: list[Node]) -> bool:
         """Reports whether an assignment is `s = append(s, ...)` for a parameter `s` in `self.given`."""

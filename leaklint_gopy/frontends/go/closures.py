@@ -98,6 +98,9 @@ class Closures:
         inner.rows = {name: table for name, table in self.rows.items() if name not in changed}
         inner.counts = {name: count for name, count in self.counts.items() if not changes(node, name)}
         inner.contexts = self.contexts.inherited()
+        for name in changed & set(self.closure_values):
+            self.closure_values.pop(name)  # Ex) go func() { get = other }()   (no longer known here either)
+        inner.closure_values = dict(self.closure_values)
         assigned = sorted(changed & identifiers & self.locals)
         # Ex) var resp *http.Response; err = pacer.Call(func() (bool, error) { resp, err = c.Do(req); ... })
         inner.locals |= self._kept_by(node, assigned) if assigned else frozenset()

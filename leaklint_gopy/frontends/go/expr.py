@@ -385,6 +385,8 @@ class ExpressionLowerer:
             if name in self.method_values:
                 # Ex) closeBody := resp.Body.Close; defer closeBody()
                 return self._method_call(span, self.method_values[name], args, results, loop)
+            if name in self.closure_values and name not in self.failers:  # (a failer ends the path: see _fails_test)
+                return Call(span, self.closure_values[name], name, None, args, results, in_loop=loop)
             if name in self.locals or name in self.outer:
                 return Call(span, "?func", name, None, args, results, in_loop=loop, kwargs=self._passed_for(name))
             if name in self.scope.package.type_names:

@@ -47,6 +47,7 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         self.closures = 0
         self.breakables: list[_Loop] = []
         self.method_values: dict[str, Node] = {}
+        self.closure_values: dict[str, str] = {}  # locals bound once to a func literal -> its qualname (`get := func(...) {...}`)
         self.case_binding: list[tuple[str, str | None]] = []
         self.fallthrough: list[int] = []
         # Per open lexical block (the function's first): the names it declares, and the outer
