@@ -389,8 +389,9 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
         return self._handed[function]
 
     def _finding(self, site: Site, leaks: list[Leak], key: str, released: bool = True) -> Finding | None:
-        if site.clause.lazy:
-            # Ex) conn1 = connection_from_url(u); conn1 = ...   (never used; one kept in a field is the object's to use)
+        if site.clause.lazy and not site.owned:
+            # Ex) conn1 = connection_from_url(u); conn1 = ...   (never used; one kept in a field is the object's to use,
+            # and one open in a field on entry may have been used by its other methods)
             leaks = [leak for leak in leaks if leak.used or leak.kind == "unowned"]
         spec, shown = self._route(site.spec, leaks, released) if leaks else (None, [])
         if spec is None:

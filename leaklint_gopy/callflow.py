@@ -155,13 +155,29 @@ class CallFlow:
             if _spawned(call) and not self._left_open(call, fact):
                 continue  # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
             if not fact.used and (self.sites[fact.site].pseudo or self.sites[fact.site].clause.lazy) \
-                    and self._operates_on(call, fact) and not self.oracle.quiet(call):
+                    and self._uses(call, fact) and not self.oracle.quiet(call):
                 # Ex) def send(self, b): self._sock.sendall(b) ...   (I/O on a summary's resource: it was
                 # open there, see Fact.used; `self.stream.fileno()` only inspects it)
                 # Ex) pool = connection_from_url(u); pool.request("GET", "/")   (a lazy resource now holds one)
                 fact = replace(fact, used=True)
             out.add(fact)
         return frozenset(out)
+
+    def _uses(self, call: Call, fact: Fact) -> bool:
+        """Reports whether `call` may make a lazy resource hold a connection: for a clause naming
+        the methods that connect (`connects`), one of them called on it, or a call it is given
+        that does not only borrow it; else any call on it or given it (see _operates_on)."""
+        site = self.sites[fact.site]
+        connects = site.clause.connects
+        if not connects or site.pseudo:
+            return self._operates_on(call, fact)
+        # An object of the tree holding it in a field is the holder's base (`adapter` for adapter.poolmanager)
+        suffix = f".{site.clause.field}" if site.clause.field else ""
+        holders = {name.removesuffix(suffix) for holder in fact.holders if (name := joined(holder))}
+        if call.receiver in holders:
+            return call.callee.rpartition(".")[2] in connects  # Ex) s = requests.Session(); s.get(url)
+        # Ex) fetch(s, url)   (it may send through it); s.mount(prefix, adapter) only borrows the adapter
+        return not holders.isdisjoint(call.args) and not site.spec.is_borrow(call.callee)
 
     @staticmethod
     def _operates_on(call: Call, fact: Fact) -> bool:

@@ -163,7 +163,7 @@ def closes_through(path: str | None, holder: Holder, spec: RuleSpec, clause: Acq
 def _leak(fact: Fact, kind: str, span: Span, detail: str = "") -> Leak:
     """Returns the leak of `fact` at `span`; one that follows a raised exception is an exception leak."""
     if fact.raised is not None:
-        return Leak(fact.site, "exception", fact.raised, fact.raised_by, drained=fact.drained)
+        return Leak(fact.site, "exception", fact.raised, fact.raised_by, drained=fact.drained, used=fact.used)
     if fact.discarded is not None:
         return Leak(fact.site, "discarded", fact.discarded, drained=fact.drained)
     return Leak(fact.site, kind, span, detail, drained=fact.drained, used=fact.used)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Site, joined
+from leaklint_gopy.lazyowners import connecting_methods
 from leaklint_gopy.irquery import assigns_field, field_holder, given_fields, own_decisions
 from leaklint_gopy.ir import Assign, Call, Defer, FunctionIR, Owner
 from leaklint_gopy.ownership import closers
@@ -155,8 +156,12 @@ class ObjectOwners:
         for field, site in by_severity(stored):
             if field not in given and self.owner_releases(owner, field, site.spec):
                 path = field if site.clause.field is None else f"{field}.{site.clause.field}".rstrip(".")
+                # Ex) self.poolmanager = PoolManager()   (lazy: the object connects only through some methods)
+                connects = connecting_methods(owner, field, site.clause, site.spec, self.functions) \
+                    if site.clause.lazy else ()
                 self._objects[init] = site.spec, Acquire(calls=(init,), resource=f"object holding a {site.spec.resource}",
-                                                         type=owner.name, field=path)
+                                                         type=owner.name, field=path, lazy=site.clause.lazy,
+                                                         connects=connects)
                 break
         return self._objects[init]
 

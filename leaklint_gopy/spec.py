@@ -62,6 +62,9 @@ class Acquire:
     same_object_methods: tuple[str, ...] = ()  # methods returning the resource itself (SSLSocket.unwrap)
     handshake_errors: tuple[str, ...] = ()  # exceptions only the acquiring call raises (a TLS handshake)
     lazy: bool = False  # holds nothing until a call is made on it or given it (urllib3's pools connect on request)
+    # With `lazy`: its methods that make it hold a connection (a Session's get/send); a call of another
+    # method on it leaves it holding nothing, a call given it may still use it. Empty: any call on it.
+    connects: tuple[str, ...] = ()
 
     def fills_buffer(self, method: str, kwargs: tuple[tuple[str, str], ...]) -> bool:
         """Reports whether calling `method` (a path from the resource: `write`, `stdin.write`) on

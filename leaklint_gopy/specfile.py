@@ -128,6 +128,7 @@ def _acquire(reader: _Reader, index: int, item: dict) -> Acquire:
         same_object_methods=tuple(sub.strings("same_object_methods", required=False)),
         handshake_errors=tuple(sub.strings("handshake_errors", required=False)),
         lazy=sub.bool("lazy"),
+        connects=tuple(sub.strings("connects", required=False)),
     )
     sub.reject_unknown()
     return clause
