@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Site, joined
-from leaklint_gopy.irquery import assigns_field, field_holder, given_fields, own_decisions
+from leaklint_gopy.irquery import assigns_field, field_holder, given_fields, names_field, own_decisions
 from leaklint_gopy.ir import Assign, Call, Defer, FunctionIR, Owner
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.reliance import remembered
@@ -231,9 +231,18 @@ class ObjectOwners:
             fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
             self._owned[key] = any(
                 self._seeded(qualname, *field_holder(self.functions[qualname], owner, path), spec, held=held)[1]
-                for qualname in self._releasing_methods(owner, spec) if qualname in self.functions for path in fields)
+                for qualname in self._naming_first(owner, field, spec) for path in fields)
             self._owning.discard(key)
         return self._owned[key]
+
+    def _naming_first(self, owner: Owner, field: str, spec: RuleSpec) -> list[str]:
+        """Returns the functions of `owner` that may release its `field` (see _releasing_methods) that
+        are of the tree, those whose body names the field first: the one that releases it mostly does
+        so itself. Read in name order, nats-server's Server, of 606 methods and no Close, had 114
+        read (and the methods they call) before Shutdown, for each of its listener fields."""
+        methods = [qualname for qualname in self._releasing_methods(owner, spec) if qualname in self.functions]
+        return sorted(methods, key=lambda qualname: not names_field(
+            self.functions[qualname], joined(field_holder(self.functions[qualname], owner, field))))
 
     def _releasing_methods(self, owner: Owner, spec: RuleSpec) -> tuple[str, ...]:
         """Returns the functions of `owner` that may release what it keeps in a field: a Go type's
