@@ -7,7 +7,7 @@ from __future__ import annotations
 from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Site, joined
 from leaklint_gopy.lazyowners import connecting_methods
-from leaklint_gopy.irquery import assigns_field, field_holder, given_fields, own_decisions
+from leaklint_gopy.irquery import assigns_field, field_holder, given_fields, names_field, own_decisions
 from leaklint_gopy.ir import Assign, Call, Defer, FunctionIR, Owner
 from leaklint_gopy.ownership import closers
 from leaklint_gopy.reliance import remembered
@@ -234,11 +234,23 @@ class ObjectOwners:
             # Ex) c.last = resp ... c.last.Body.Close()   (the spec's release field below the owner's)
             below = {spec.release_field} | {more for clause in spec.acquire for more in clause.more_fields}
             fields = [field, *(f"{field}.{rest}" for rest in sorted(below) if rest)]
+            methods = self._releasing_methods(owner, spec)
+            if spec.language == "go":  # (a Python class's are read in name order: not yet measured on its samples)
+                methods = self._naming_first(methods, owner, field)
             self._owned[key] = any(
                 self._seeded(qualname, *field_holder(self.functions[qualname], owner, path), spec, held=held)[1]
-                for qualname in self._releasing_methods(owner, spec) if qualname in self.functions for path in fields)
+                for qualname in methods if qualname in self.functions for path in fields)
             self._owning.discard(key)
         return self._owned[key]
+
+    def _naming_first(self, methods: tuple[str, ...], owner: Owner, field: str) -> list[str]:
+        """Returns those of `methods` (of `owner`, see _releasing_methods) that are the tree's, those
+        whose body names `field` first: the one that releases it mostly does so itself. In name order,
+        nats-server's Server, of 606 methods and no Close, had 114 read (and the methods they call)
+        before Shutdown for each of its listener fields: a third of the package's CPU time."""
+        methods = [qualname for qualname in methods if qualname in self.functions]
+        return sorted(methods, key=lambda qualname: not names_field(
+            self.functions[qualname], joined(field_holder(self.functions[qualname], owner, field))))
 
     def _releasing_methods(self, owner: Owner, spec: RuleSpec) -> tuple[str, ...]:
         """Returns the functions of `owner` that may release what it keeps in a field: a Go type's

@@ -290,10 +290,10 @@ def _lower_function(node, scope: FileScope, positions: Positions, package: Packa
     closures: list[FunctionIR] = []
     try:
         function = FunctionLowerer(scope, positions, qualname, closures).lower(node, display, receiver)
+        if receiver is not None:
+            function.owner = _owner(package, receiver_type_name(node), receiver[0], scope)
     finally:
-        forget_texts()
-    if receiver is not None:
-        function.owner = _owner(package, receiver_type_name(node), receiver[0], scope)
+        forget_texts()  # (after the last text read: a text remembered keeps its file's tree alive)
     return [function, *closures]
 
 
