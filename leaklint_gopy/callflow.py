@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from leaklint_gopy.facts import Fact, Holder, Reporter, State, joined, refers, remainder
 from leaklint_gopy.ir import UNWINDING, Call, Defer
+from leaklint_gopy.irquery import handed_back
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.summaries import UNLESS_RAISING
 from leaklint_gopy.flowops import (_EFFECTS, _call_roots, _companion, _constructs, _constructs_tree_object, _in_place,
@@ -338,8 +339,10 @@ class CallFlow:
         if self.oracle.borrows_by_type(call.callee, index) and not spec.drain_calls:
             return "borrow"  # Ex) otherpkg.Parse(f)   (declared `func Parse(r io.Reader)`: it cannot close f)
         if _constructs_tree_object(call) and call.results[:1] != (None,) and self.oracle.is_tree_function(call.callee):
-            field = self.oracle.kept_by_object(call.callee, index, rest, spec)
-            if field is not None:
+            field = self.oracle.kept_by_object(call.callee, index, rest, spec) \
+                or (not handed_back(self.function, call.results[0])
+                    and self.oracle.kept_by_object(call.callee, index, rest, spec, unreleased=True))
+            if field:
                 # Ex) info = SocketInfo(sock, pool)   (__init__ keeps it in self.sock, close() closes it:
                 # the new object holds it, and its methods are the class's)
                 self.passing[fact.site] = (0, frozenset({field}), True)

@@ -192,6 +192,18 @@ def restores_field(function: FunctionIR, name: str, rest: str, analysis: Functio
         and any(index != 0 for stored, index in analysis.stored.items() if stored == field)
 
 
+def handed_back(function: FunctionIR, name: str | None) -> bool:
+    """Reports whether `function` may return the value of `name` (or of a local assigned from it):
+    `return Observer(f)`, `obs = Observer(f); return obs`."""
+    if name is None:
+        return True
+    names = {name}
+    for block in function.blocks:
+        names.update(op.target for op in block.ops if isinstance(op, Assign) and op.source in names)
+    return any(isinstance(op, Exit) and op.kind == "return" and names.intersection(op.values)
+               for block in function.blocks for op in block.ops)
+
+
 def return_arity(function: FunctionIR) -> int:
     """Returns the most values any return of `function` hands back."""
     sizes = [len(op.values) for block in function.blocks for op in block.ops if isinstance(op, Exit) and op.values]

@@ -18,10 +18,11 @@ from leaklint_gopy.summaries import NORMAL_EXITS, by_severity
 class ObjectOwners:
     """The object-ownership questions of LeakAnalysis (see analysis.py)."""
 
-    def kept_by_object(self, init: str, index: int, rest: str, spec: RuleSpec) -> str | None:
+    def kept_by_object(self, init: str, index: int, rest: str, spec: RuleSpec, unreleased: bool = False) -> str | None:
         """Returns the path at which an object built by tree constructor `init` holds the resource
         passed as parameter `index` (at `rest`): `self.sock = sock` in `__init__` (or in the base's
-        `__init__` it calls), when a method of the class releases that field; None otherwise."""
+        `__init__` it calls), when a method of the class releases that field (or, `unreleased`, also
+        when none does: the caller releases it through the field); None otherwise."""
         function = self.functions[init]
         owner = function.owner
         if owner is None or not owner.receiver or index >= len(function.params):
@@ -34,12 +35,12 @@ class ObjectOwners:
             return next((kept for block in function.blocks for op in block.ops if isinstance(op, Call)
                          and op.callee.endswith(".__init__") and op.callee != init and op.callee in self.functions
                          and (op.receiver == owner.receiver or op.args[:1] == (owner.receiver,)) and param in op.args
-                         and (kept := self.kept_by_object(op.callee, op.args.index(param), rest, spec))), None)
-        # Only a field its class releases: one it never closes is the caller's to close, but objects so
-        # built are mostly long-lived observers, producers and test doubles (`FileLogObserver(open(p))`
-        # kept by the global log publisher, a socket from a mocked connect): measured on the corpus,
-        # 3 true findings against 8 false.
-        field = next((f for f in sorted(fields) if "." not in f and self.owner_releases(owner, f, spec)), None)
+                         and (kept := self.kept_by_object(op.callee, op.args.index(param), rest, spec, unreleased))), None)
+        # A field its class releases; one it never closes (`unreleased`) only where the caller keeps the
+        # object to itself: factories' objects are mostly long-lived observers, producers and test doubles
+        # (`FileLogObserver(open(p))` kept by the global log publisher, a socket from a mocked connect):
+        # measured on the corpus, 3 true findings against 8 false (see callflow._arg_effect).
+        field = next((f for f in sorted(fields) if "." not in f and (unreleased or self.owner_releases(owner, f, spec))), None)
         return None if field is None else f"{field}.{rest}" if rest else field
 
     def keeps_given(self, cls: str, name: str) -> bool:
