@@ -6,7 +6,6 @@ fields of a struct literal). Mixins of lower.FunctionLowerer.
 """
 from __future__ import annotations
 
-
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _BUILTINS, _args, _keyed_values, _served_by
