@@ -157,7 +157,7 @@ class Bindings:
             call = self._call(value, results=tuple(targets))
             if call is not None:
                 self._note_request(call, value, targets)
-                if targets[0] is not None and silent_server(value):
+                if targets[0] is not None and silent_server(value, self._quiet_writer):
                     self.silent.add(targets[0])  # Ex) ts := httptest.NewServer(HandlerFunc(func(w, r) {}))
                 if call.callee in LOCAL_ADDRESSES and targets[0] is not None:
                     self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)

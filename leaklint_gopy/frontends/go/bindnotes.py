@@ -74,6 +74,13 @@ class BindingNotes:
         return wraps_fakes(literal, lambda name: self.scope.field_type(kind, name), self._type_of,
                            self.scope.package.in_memory_trippers)
 
+    def _quiet_writer(self, name: str) -> frozenset[int]:
+        """Returns the indexes of the ResponseWriter parameters the package's function `name` writes
+        no body to (see transports.quiet_writers); none for a local of that name."""
+        if name in self.locals or name in self.outer:
+            return frozenset()
+        return self.scope.package.quiet_writers().get(name, frozenset())
+
     def _note_held_fakes(self, name: str, value: Node) -> None:
         """Remembers the fields of `name`, a struct literal of the package, set to a round tripper of
         the package answering in memory, for the methods later called on it (see fakes.held_fakes)."""

@@ -11,12 +11,13 @@ from collections import OrderedDict
 from functools import cache, partial
 
 from leaklint_gopy import directives
-from leaklint_gopy.frontends.go import fakes, regions
+from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.counts import integer_constants
 from leaklint_gopy.frontends.go.dotimports import dot_imports, import_specs
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
+from leaklint_gopy.frontends.go.package_facts import in_memory_trippers, quiet_writers_of, whole_declarations
 from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
@@ -125,7 +126,8 @@ class GoFrontend:
         package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
                                           [source for _, source in files])
         package.head_requests = _head_request_builders(parsed)
-        package.in_memory_trippers = _in_memory_trippers(parsed, package)
+        package.in_memory_trippers = in_memory_trippers(parsed, package, _parse_ranges)
+        package.quiet_writers = cache(partial(quiet_writers_of, parsed, _parse_ranges))  # (read when first asked)
         dotted, unqualified = {files[index][0] for index in dots}, calls.everywhere()
         for lowered, source, nodes, imports, plan in parsed:
             try:
@@ -222,43 +224,12 @@ def _head_request_builders(parsed: list) -> frozenset[str]:
     """Returns the functions of the package (`F`, `T.M`) that return only HEAD requests (see
     transports.builds_head_requests), those parsed without body parsed whole to read it."""
     names = set()
-    for node, whole, imports in _whole_declarations(parsed, lambda node, source, end: bool(
+    for node, whole, imports in whole_declarations(parsed, _parse_ranges, lambda node, source, end: bool(
             _HEAD_METHOD.search(source, node.start_byte, end))):
         name = text(node.child_by_field_name("name"))
         if any(builds_head_requests(each, imports) for each in whole):
             names.add(f"{receiver_type_name(node)}.{name}" if node.type == "method_declaration" else name)
     return frozenset(names)
-
-
-def _in_memory_trippers(parsed: list, package: PackageTypes) -> frozenset[str]:
-    """Returns the package's types (`key.T`) whose RoundTrip method answers only in memory (see
-    fakes.round_trips_in_memory)."""
-    kinds = set()
-    for node, whole, imports in _whole_declarations(parsed, lambda node, source, end: node.type ==
-                                                    "method_declaration" and text(node.child_by_field_name("name")) == "RoundTrip"):
-        if any(fakes.answers_in_memory(each, imports, package) for each in whole):
-            kinds.add(f"{package.key}.{receiver_type_name(node)}")
-    return frozenset(kinds)
-
-
-def _whole_declarations(parsed: list, wanted) -> list:
-    """Returns (declaration, its whole parses, its file's imports) for each function or method
-    declaration of `parsed` that `wanted(node, source, end)` accepts; one parsed without its body is
-    parsed again whole."""
-    out = []
-    for _, source, nodes, imports, plan in parsed:
-        for node in nodes:
-            if node.type not in ("function_declaration", "method_declaration"):
-                continue
-            end = plan.elided.get(node.start_byte, node.end_byte)
-            if not wanted(node, source, end):
-                continue
-            whole = [node] if end == node.end_byte else [
-                each for each in _parse_ranges(source, [(node.start_byte, end)],
-                                               (node.start_byte, node.start_point[0])).root_node.named_children
-                if each.type == node.type]
-            out.append((node, whole, imports))
-    return out
 
 
 def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, positions: Positions,
