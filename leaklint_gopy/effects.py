@@ -168,9 +168,10 @@ class Effects:
             # Ex) def _conclude(): self.ioloop.stop()   (never leaked: it stays in the object's field,
             # which the closure neither closes nor hands over; pika's IOLoop kept by a test case)
             return "borrows"
-        if not leaked and not released and mode == "go" and not returns_normally(self.functions[function]):
-            # Ex) go func() { for { c, err := ln.Accept(); ... } }()   (it never returns, and never
-            # releases it: it uses it for good, and no one closes it)
+        if not leaked and not released and mode == "go" and not returns_normally(self.functions[function]) \
+                and only_reads(self.functions[function], ".".join(filter(None, (name, rest))), spec):
+            # Ex) go func() { for { c, err := ln.Accept(); ... } }()   (it never returns, and only reads
+            # it: it uses it for good, and no one closes it; not `log.Fatal(http.Serve(l, h))`, handing it over)
             return "borrows"
         if not leaked or (released and mode in ("defer", "value")):
             return "closes"  # Ex) t.Cleanup(func() { if ln != nil { ln.Close() } })
