@@ -252,8 +252,6 @@ class CallNotes:
         return "|".join(notes)
 
 
-# A field type that may hold a connection or a descriptor (net.Conn, *tls.Conn, *os.File,
-# net.Listener, io.ReadWriteCloser): a struct with one is no connection made in memory.
 _CHILD_FILES = frozenset({"ExtraFiles", "Stdin", "Stdout", "Stderr"})
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
 _OUTPUT_PIPES = frozenset({"os/exec.Cmd.StdoutPipe", "os/exec.Cmd.StderrPipe"})

@@ -16,7 +16,8 @@ from leaklint_gopy.frontends.go.expr import _args, _items, _keyed_values
 from leaklint_gopy.frontends.go.typeinfo import PackageTypes, text
 
 _ROUND_TRIPPER = "net/http.RoundTripper"
-# Field types that may hold a connection or a file (as bindnotes' `_built_in_memory` reads them).
+# A field type that may hold a connection or a descriptor (net.Conn, *tls.Conn, *os.File,
+# net.Listener, io.ReadWriteCloser): a struct with one is no connection, nor body, made in memory.
 HOLDING_TYPE = re.compile(r"(?:Conn|File|Listener|Closer)\b")
 # Bodies made in memory: `io.NopCloser(strings.NewReader("ok"))`, `http.NoBody`.
 _NOP_CLOSERS = frozenset({"io.NopCloser", "ioutil.NopCloser"})
