@@ -56,7 +56,7 @@ class Bindings:
             self.pipes.pop(target, None)
         for target in targets if self.built else ():
             self.built.pop(target, None)  # Ex) service = other   (no longer what the constructor built)
-            self.built.pop((target or "").partition(".")[0], None)  # Ex) sr.tr.streamRt = http.DefaultTransport
+            self._forget_held(target)
         if len(left) in (1, 2) and len(right) == 1 and receives(right[0]) and left[0].type == "identifier" \
                 and targets[0] is not None and (declare or self._is_local_target(left[0], targets[0])):
             self._bind_receive(left, targets, right[0], declare)

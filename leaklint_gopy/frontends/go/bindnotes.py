@@ -91,6 +91,15 @@ class BindingNotes:
             # Ex) sr := &streamReader{tr: &Transport{streamRt: tr}}; sr.dial(t)   (tr: &roundTripperRecorder{})
             self.built[name] = tuple(("holds", f"{path}={kind}") for path, kind in held)
 
+    def _forget_held(self, target: str | None) -> None:
+        """Forgets the `holds` notes of the fields that assigning `target` may change."""
+        # Ex) sr.tr.streamRt = http.DefaultTransport   Ex) sr.tr = other   (not service.resolver = r)
+        name, _, path = (target or "").partition(".")
+        notes = self.built.get(name, ()) if path else ()
+        kept = tuple(note for note in notes if note[0] != "holds" or not _overlaps(note[1].partition("=")[0], path))
+        if kept != notes:
+            self.built[name] = kept
+
     def _built_in_memory(self, value: Node) -> bool:
         """Reports whether `value` makes a connection in memory: a literal of a struct type of the
         package none of whose fields, embedded ones included, is typed as a connection or a file
@@ -258,6 +267,11 @@ _OUTPUT_PIPES = frozenset({"os/exec.Cmd.StdoutPipe", "os/exec.Cmd.StderrPipe"})
 # crypto/tls's dials: each returns a connection only once its handshake succeeded.
 _HANDSHAKING_DIALS = frozenset({"crypto/tls.Dial", "crypto/tls.DialWithDialer", "crypto/tls.Dialer.Dial",
                                 "crypto/tls.Dialer.DialContext"})
+
+
+def _overlaps(path: str, other: str) -> bool:
+    """Reports whether field paths `path` and `other` are one, or one leads to the other."""
+    return path == other or path.startswith(other + ".") or other.startswith(path + ".")
 
 
 def _inner_value(value: Node) -> Node:
