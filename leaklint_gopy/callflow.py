@@ -179,9 +179,6 @@ class CallFlow:
             for index, arg in enumerate(call.args):
                 if refers(arg, holder):
                     return self.oracle.never_releases(call.callee, index, remainder(arg, holder), spec)
-            if refers(call.receiver, holder):
-                # Ex) ts := server{ln, 2, stop}; go ts.Start(t)   (Start only accepts on ts.ln)
-                return self.oracle.never_releases(call.callee, -1, remainder(call.receiver, holder), spec)
         return False
 
     def _effect_on(self, call: Call, fact: Fact) -> str:

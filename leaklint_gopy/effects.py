@@ -128,13 +128,10 @@ class Effects:
         return "borrows" if leaked else "closes" if released else "escapes"
 
     def never_releases(self, callee: str, index: int, rest: str, spec: RuleSpec) -> bool:
-        """Reports whether tree function `callee` only reads the resource passed as parameter `index`
-        (-1: held by its receiver at `rest`): it calls methods on it other than the releasing ones, or
-        borrowing calls, and hands it to nothing else (a goroutine running it keeps it open until the
-        process ends)."""
+        """Reports whether tree function `callee` only reads the resource passed as parameter `index`:
+        it calls methods on it other than the releasing ones, or borrowing calls, and hands it to
+        nothing else (a goroutine running it keeps it open until the process ends)."""
         function = self.functions[callee]
-        if index < 0:
-            return bool(function.receiver) and only_reads(function, ".".join(filter(None, (function.receiver, rest))), spec)
         if rest or index >= len(function.params) or function.params[index] in ("", "_"):
             return False
         return only_reads(function, function.params[index], spec)

@@ -56,9 +56,7 @@ class Closures:
             # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on, unless
             # its function is the tree's and releases it on no path: see the engine's spawned calls)
             self.cfg.emit(replace(lowered, kwargs=lowered.kwargs + (("spawn", "go"),)))
-            if not self.scope.package.in_tree(lowered.callee):
-                # (a method of the tree is asked what it does with its receiver's resources, as with its arguments)
-                self._store(lowered.receiver, node)
+            self._store(lowered.receiver, node)
         else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=self._growing()))
             if lowered.callee == "os.Exit" and _in_function_body(node):
