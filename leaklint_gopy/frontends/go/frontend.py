@@ -17,7 +17,8 @@ from leaklint_gopy.frontends.go.dotimports import dot_imports, import_specs
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
-from leaklint_gopy.frontends.go.package_facts import in_memory_trippers, quiet_writers_of, whole_declarations
+from leaklint_gopy.frontends.go.package_facts import (in_memory_trippers, quiet_writers_of, whole_declarations,
+                                                      writer_candidates)
 from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
@@ -127,7 +128,7 @@ class GoFrontend:
                                           [source for _, source in files])
         package.head_requests = _head_request_builders(parsed)
         package.in_memory_trippers = in_memory_trippers(parsed, package, _parse_ranges)
-        package.quiet_writers = cache(partial(quiet_writers_of, parsed, _parse_ranges))  # (read when first asked)
+        package.quiet_writers = cache(partial(quiet_writers_of, writer_candidates(parsed), _parse_ranges))
         dotted, unqualified = {files[index][0] for index in dots}, calls.everywhere()
         for lowered, source, nodes, imports, plan in parsed:
             try:

@@ -26,11 +26,21 @@ def _round_trip(node, source: bytes, end: int) -> bool:
     return node.type == "method_declaration" and text(node.child_by_field_name("name")) == "RoundTrip"
 
 
-def quiet_writers_of(parsed: list, parse: Callable) -> dict[str, frozenset[int]]:
-    """Returns transports.quiet_writers of the package's functions with a ResponseWriter parameter."""
-    return quiet_writers([(each, imports) for _, whole, imports in whole_declarations(
-        parsed, parse, lambda node, source, end: node.type == "function_declaration"
-        and source.find(b"ResponseWriter", node.start_byte, end) >= 0) for each in whole])
+def writer_candidates(parsed: list) -> list[tuple[bytes, int, int, int, dict[str, str]]]:
+    """Returns (source, start, end, row, imports) of each function declaration of `parsed` naming a
+    ResponseWriter: what `quiet_writers_of` parses again when first asked (keeping no tree alive)."""
+    return [(source, node.start_byte, plan.elided.get(node.start_byte, node.end_byte), node.start_point[0], imports)
+            for _, source, nodes, imports, plan in parsed for node in nodes
+            if node.type == "function_declaration"
+            and source.find(b"ResponseWriter", node.start_byte, plan.elided.get(node.start_byte, node.end_byte)) >= 0]
+
+
+def quiet_writers_of(candidates: list[tuple[bytes, int, int, int, dict[str, str]]],
+                     parse: Callable) -> dict[str, frozenset[int]]:
+    """Returns transports.quiet_writers of the functions `candidates` (see writer_candidates)."""
+    return quiet_writers([(each, imports) for source, start, end, row, imports in candidates
+                          for each in parse(source, [(start, end)], (start, row)).root_node.named_children
+                          if each.type == "function_declaration"])
 
 
 def whole_declarations(parsed: list, parse: Callable, wanted: Callable) -> list:
