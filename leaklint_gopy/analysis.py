@@ -121,10 +121,14 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
         """Returns the fields of method `callee`'s receiver that hold a value of a known tree type,
         as the call's `given` notes say: the receiver was built by a tree constructor given such a
         value, which it stores in a field (`NewDNSResolverService(mockDialer, ...)` returning
-        `&DNSResolverService{dialer: dialer}`)."""
+        `&DNSResolverService{dialer: dialer}`), or as its `holds` notes say: the receiver is a struct
+        literal setting such a field (`&streamReader{tr: &Transport{streamRt: rec}}`)."""
         receiver = self.functions[callee].receiver
         fields: dict[str, str] = {}
         for key, value in call.kwargs:
+            if key == "holds" and receiver:
+                path, _, kind = value.partition("=")
+                fields[f"{receiver}.{path}"] = kind  # Ex) cr.tr.streamRt -> key.roundTripperRecorder
             constructor, _, rest = value.partition("#")
             index, _, kind = rest.partition("=")
             if key != "given" or not receiver or constructor not in self.functions:
@@ -140,14 +144,20 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
 
     def mock_method(self, method: str, results: tuple) -> bool:
         """Reports whether tree function `method` hands back nil as its first result on every return
-        (a test's fake dialer: `return nil, nil`): calling it acquires nothing."""
+        (a test's fake dialer: `return nil, nil`), or is a RoundTrip handing back nil or a value it
+        built itself (`return &http.Response{Body: &nopReadCloser{}}, t.err`), and returns nothing
+        its summary holds: calling it acquires nothing."""
         if not self.is_tree_function(method) or not results:
             return False
         self._use(method)
         exits = [op for block in self.functions[method].blocks for op in block.ops
                  if isinstance(op, Exit) and op.kind == "return"]
-        # (a nil literal lowers to no path: None; its summary must agree that it returns nothing)
-        return bool(exits) and all(op.values[:1] == (None,) for op in exits) and not self.returns(method)
+        # (a nil literal lowers to no path: None; a literal, to a temporary; not a field's value,
+        # `return t.resp, nil`, which may be a live response)
+        built = method.endswith(".RoundTrip")
+        firsts = [op.values[0] if op.values else "" for op in exits]
+        return bool(exits) and all(first is None or built and first.startswith("$") for first in firsts) \
+            and not self.returns(method)
 
     def held_method(self, within: str, method: str, field: str) -> str:
         """Returns the method `method` of the one type of function `within`'s package whose methods of

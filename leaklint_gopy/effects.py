@@ -9,7 +9,7 @@ from leaklint_gopy.dataflow import FunctionAnalysis
 from leaklint_gopy.facts import Leak, Site
 from leaklint_gopy.reliance import remembered
 from leaklint_gopy.irquery import (drops_unexamined, only_reads, param_at, reports_errors, restores_field, return_arity,
-                                    taken_param, touches)
+                                    returns_normally, taken_param, touches)
 from leaklint_gopy.ir import Call
 from leaklint_gopy.spec import Acquire, RuleSpec
 from leaklint_gopy.summaries import Summaries, INTERFACE_ROUND_TRIPS, MAX_DEPTH, NORMAL_EXITS, RAISING, Returned
@@ -164,6 +164,11 @@ class Effects:
         if not leaked and not released and rest and spec.language == "python":
             # Ex) def _conclude(): self.ioloop.stop()   (never leaked: it stays in the object's field,
             # which the closure neither closes nor hands over; pika's IOLoop kept by a test case)
+            return "borrows"
+        if not leaked and not released and mode == "go" and not returns_normally(self.functions[function]) \
+                and only_reads(self.functions[function], ".".join(filter(None, (name, rest))), spec):
+            # Ex) go func() { for { c, err := ln.Accept(); ... } }()   (it never returns, and only reads
+            # it: it uses it for good, and no one closes it; not `log.Fatal(http.Serve(l, h))`, handing it over)
             return "borrows"
         if not leaked or (released and mode in ("defer", "value")):
             return "closes"  # Ex) t.Cleanup(func() { if ln != nil { ln.Close() } })

@@ -1,6 +1,6 @@
 """Questions the leak analysis asks about one lowered function's IR: does a closure touch a name,
 does a function only read it, which fields may a method set to what its caller gave, which of its
-parameters a call leaves at their default. Pure functions of the IR (no summaries, no rules' state)."""
+parameters a call leaves at their default, can it return at all. Pure functions of the IR (no summaries, no rules' state)."""
 from __future__ import annotations
 
 import re
@@ -315,3 +315,18 @@ def drops_unexamined(function: FunctionIR, name: str, exits: set[Span],
                 seen.add(edge.target)
                 work.append(edge.target)
     return found
+
+
+def returns_normally(function: FunctionIR) -> bool:
+    """Reports whether some path from the entry of `function` reaches a return or its end (not a
+    function looping for good: `for { c, err := ln.Accept(); ... }`, nor one only panicking)."""
+    seen, stack = {0}, [0]
+    while stack:
+        block = function.blocks[stack.pop()]
+        if any(isinstance(op, Exit) and op.kind in ("return", "end") for op in block.ops):
+            return True
+        for edge in block.succs:
+            if edge.target not in seen:
+                seen.add(edge.target)
+                stack.append(edge.target)
+    return False

@@ -56,6 +56,7 @@ class Bindings:
             self.pipes.pop(target, None)
         for target in targets if self.built else ():
             self.built.pop(target, None)  # Ex) service = other   (no longer what the constructor built)
+            self._forget_held(target)
         if len(left) in (1, 2) and len(right) == 1 and receives(right[0]) and left[0].type == "identifier" \
                 and targets[0] is not None and (declare or self._is_local_target(left[0], targets[0])):
             self._bind_receive(left, targets, right[0], declare)
@@ -90,6 +91,7 @@ class Bindings:
                 self.tables.pop(text(item), None)
             if item.type == "identifier":
                 self._note_silent_url(text(item), value_node)
+                self._note_held_fakes(text(item), value_node)
             if item.type == "identifier" and self._tree_transport(value_node):
                 # Ex) client := &Client{Transport: &recordingTransport{}}   (its responses are the tree's to say)
                 self.fake_clients[text(item)] = self._tree_transport(value_node)
@@ -166,7 +168,7 @@ class Bindings:
             call = self._call(value, results=tuple(targets))
             if call is not None:
                 self._note_request(call, value, targets)
-                if targets[0] is not None and silent_server(value):
+                if targets[0] is not None and silent_server(value, self._quiet_writer):
                     self.silent.add(targets[0])  # Ex) ts := httptest.NewServer(HandlerFunc(func(w, r) {}))
                 if call.callee in LOCAL_ADDRESSES and targets[0] is not None:
                     self.addresses[targets[0]] = LOCAL_ADDRESSES[call.callee]  # Ex) c, err := net.ListenUDP(...)

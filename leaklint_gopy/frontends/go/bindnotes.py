@@ -6,12 +6,10 @@ fields of a struct literal). Mixins of lower.FunctionLowerer.
 """
 from __future__ import annotations
 
-import re
-
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _BUILTINS, _args, _keyed_values, _served_by
-from leaklint_gopy.frontends.go.fakes import wraps_fakes
+from leaklint_gopy.frontends.go.fakes import HOLDING_TYPE, held_fakes, wraps_fakes
 from leaklint_gopy.frontends.go.guards import error_text, is_message, unparenthesized
 from leaklint_gopy.frontends.go.literals import literal_fields, surely_nonnil
 from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing
@@ -73,7 +71,34 @@ class BindingNotes:
         local = kind.removeprefix(self.scope.package.key + ".")
         if local == kind or (local, "RoundTrip") not in self.scope.package.methods:
             return False
-        return wraps_fakes(literal, lambda name: self.scope.field_type(kind, name), self._type_of)
+        return wraps_fakes(literal, lambda name: self.scope.field_type(kind, name), self._type_of,
+                           self.scope.package.in_memory_trippers)
+
+    def _quiet_writer(self, name: str) -> frozenset[int]:
+        """Returns the indexes of the ResponseWriter parameters the package's function `name` writes
+        no body to (see transports.quiet_writers); none for a local of that name."""
+        if name in self.locals or name in self.outer:
+            return frozenset()
+        return self.scope.package.quiet_writers().get(name, frozenset())
+
+    def _note_held_fakes(self, name: str, value: Node) -> None:
+        """Remembers the fields of `name`, a struct literal of the package, set to a round tripper of
+        the package answering in memory, for the methods later called on it (see fakes.held_fakes)."""
+        trippers = self.scope.package.in_memory_trippers
+        own = self._type_of(_inner_value(value)).startswith(self.scope.package.key + ".") if trippers else False
+        held = held_fakes(value, self._type_of, trippers) if own else ()
+        if held:
+            # Ex) sr := &streamReader{tr: &Transport{streamRt: tr}}; sr.dial(t)   (tr: &roundTripperRecorder{})
+            self.built[name] = tuple(("holds", f"{path}={kind}") for path, kind in held)
+
+    def _forget_held(self, target: str | None) -> None:
+        """Forgets the `holds` notes of the fields that assigning `target` may change."""
+        # Ex) sr.tr.streamRt = http.DefaultTransport   Ex) sr.tr = other   (not service.resolver = r)
+        name, _, path = (target or "").partition(".")
+        notes = self.built.get(name, ()) if path else ()
+        kept = tuple(note for note in notes if note[0] != "holds" or not _overlaps(note[1].partition("=")[0], path))
+        if kept != notes:
+            self.built[name] = kept
 
     def _built_in_memory(self, value: Node) -> bool:
         """Reports whether `value` makes a connection in memory: a literal of a struct type of the
@@ -86,7 +111,7 @@ class BindingNotes:
         if local == kind or local not in package.structs:
             return False
         fields = [*package.structs[local].values(), *package.embedded.get(local, [])]
-        return not any(_HOLDING_TYPE.search(text(field)) for field in fields)
+        return not any(HOLDING_TYPE.search(text(field)) for field in fields)
 
     def _tree_transport(self, value: Node) -> str:
         """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
@@ -236,15 +261,17 @@ class CallNotes:
         return "|".join(notes)
 
 
-# A field type that may hold a connection or a descriptor (net.Conn, *tls.Conn, *os.File,
-# net.Listener, io.ReadWriteCloser): a struct with one is no connection made in memory.
-_HOLDING_TYPE = re.compile(r"(?:Conn|File|Listener|Closer)\b")
 _CHILD_FILES = frozenset({"ExtraFiles", "Stdin", "Stdout", "Stderr"})
 _NEW_REQUEST = frozenset({"net/http.NewRequest", "net/http.NewRequestWithContext"})
 _OUTPUT_PIPES = frozenset({"os/exec.Cmd.StdoutPipe", "os/exec.Cmd.StderrPipe"})
 # crypto/tls's dials: each returns a connection only once its handshake succeeded.
 _HANDSHAKING_DIALS = frozenset({"crypto/tls.Dial", "crypto/tls.DialWithDialer", "crypto/tls.Dialer.Dial",
                                 "crypto/tls.Dialer.DialContext"})
+
+
+def _overlaps(path: str, other: str) -> bool:
+    """Reports whether field paths `path` and `other` are one, or one leads to the other."""
+    return path == other or path.startswith(other + ".") or other.startswith(path + ".")
 
 
 def _inner_value(value: Node) -> Node:

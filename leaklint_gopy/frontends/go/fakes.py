@@ -1,29 +1,70 @@
-"""Round trippers of the package wrapped around a test's function that answers in memory: a literal
-`&bearerRoundTripper{next: RoundTripperFunc(func(req) (*http.Response, error) { return
-&http.Response{StatusCode: 200}, nil })}` sets every round-tripper field of the wrapper to such a
-function, so a client over it opens no connection and its responses hold none. It reads syntax only.
+"""Round trippers of the package that answer in memory: a literal `&bearerRoundTripper{next:
+RoundTripperFunc(func(req) (*http.Response, error) { return &http.Response{StatusCode: 200}, nil })}`
+sets every round-tripper field of the wrapper to such a function, or to a value of a type of the
+package whose RoundTrip method returns only such responses (`func (t *respRoundTripper) RoundTrip(req)
+... { return &http.Response{Body: &nopReadCloser{}}, t.err }`), so a client over it opens no connection
+and its responses hold none. It reads syntax only.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _args, _items, _keyed_values
-from leaklint_gopy.frontends.go.typeinfo import text
+from leaklint_gopy.frontends.go.typeinfo import PackageTypes, text
 
 _ROUND_TRIPPER = "net/http.RoundTripper"
+# A field type that may hold a connection or a descriptor (net.Conn, *tls.Conn, *os.File,
+# net.Listener, io.ReadWriteCloser): a struct with one is no connection, nor body, made in memory.
+HOLDING_TYPE = re.compile(r"(?:Conn|File|Listener|Closer)\b")
 # Bodies made in memory: `io.NopCloser(strings.NewReader("ok"))`, `http.NoBody`.
 _NOP_CLOSERS = frozenset({"io.NopCloser", "ioutil.NopCloser"})
 _READERS = frozenset({"strings.NewReader", "bytes.NewReader", "bytes.NewBuffer", "bytes.NewBufferString"})
 
 
-def wraps_fakes(literal: Node, field_type: Callable[[str], str], type_of: Callable[[Node], str]) -> bool:
+def wraps_fakes(literal: Node, field_type: Callable[[str], str], type_of: Callable[[Node], str],
+                trippers: frozenset[str] = frozenset()) -> bool:
     """Reports whether struct literal `literal` sets at least one field, and every field it sets
     whose declared type (`field_type`) is http.RoundTripper, to a function adapter over a func
-    literal answering in memory; `type_of` gives an expression's type."""
+    literal answering in memory, or to a value of one of `trippers` (the package's types whose
+    RoundTrip answers in memory, see `round_trips_in_memory`); `type_of` gives an expression's type."""
     faked = [value for key, value in _keyed_values(literal) if field_type(key) == _ROUND_TRIPPER]
-    return bool(faked) and all(_answers_in_memory(value, type_of) for value in faked)
+    return bool(faked) and all(_answers_in_memory(value, type_of) or _of_types(value, type_of, trippers)
+                               for value in faked)
+
+
+def round_trips_in_memory(method: Node, type_of: Callable[[Node], str], built: Callable[[Node], bool]) -> bool:
+    """Reports whether a RoundTrip method declaration returns, and each of its returns gives nil or
+    an http.Response literal whose body is made in memory, or is a literal `built` accepts (`Body:
+    &nopReadCloser{}`, a type of the package holding no connection or file)."""
+    # Ex) func (t *roundTripperRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+    #         t.rec.Record(...); return &http.Response{StatusCode: 204, Body: &nopReadCloser{}}, nil }
+    # (one that may answer through another transport, `return http.DefaultTransport.RoundTrip(req)`, is not)
+    return _returns_in_memory(method.child_by_field_name("body"), type_of, built)
+
+
+def answers_in_memory(method: Node, imports: dict[str, str], package: PackageTypes) -> bool:
+    """Reports `round_trips_in_memory` of a RoundTrip method declaration of `package`, whose file
+    imports `imports`, read before any scope is made: a literal's type is read from its text."""
+    def type_of(node: Node) -> str:
+        kind = text(node.child_by_field_name("type")) if node.type == "composite_literal" else ""
+        qualifier, _, name = kind.rpartition(".")
+        return f"{imports.get(qualifier, qualifier)}.{name}" if qualifier else f"{package.key}.{kind}"
+
+    def built(node: Node) -> bool:
+        node = _inner(node)
+        local = text(node.child_by_field_name("type")) if node.type == "composite_literal" else ""
+        fields = [*package.structs.get(local, {}).values(), *package.embedded.get(local, [])]
+        return local in package.structs and not any(HOLDING_TYPE.search(text(field)) for field in fields)
+
+    return round_trips_in_memory(method, type_of, built)
+
+
+def _of_types(value: Node, type_of: Callable[[Node], str], kinds: frozenset[str]) -> bool:
+    """Reports whether `value` (`&recorder{}`, or a variable of its type) is of one of `kinds`."""
+    return bool(kinds) and type_of(_inner(value)).lstrip("*") in kinds
 
 
 def _answers_in_memory(value: Node, type_of: Callable[[Node], str]) -> bool:
@@ -32,7 +73,11 @@ def _answers_in_memory(value: Node, type_of: Callable[[Node], str]) -> bool:
     arguments = _args(value) if value.type == "call_expression" else []
     if len(arguments) != 1 or arguments[0].type != "func_literal":
         return False
-    returns, stack = [], [arguments[0].child_by_field_name("body")]
+    return _returns_in_memory(arguments[0].child_by_field_name("body"), type_of, lambda node: False)
+
+
+def _returns_in_memory(body: Node | None, type_of: Callable[[Node], str], built: Callable[[Node], bool]) -> bool:
+    returns, stack = [], [body]
     while stack:
         node = stack.pop()
         if node is None or node.type == "func_literal":
@@ -40,10 +85,10 @@ def _answers_in_memory(value: Node, type_of: Callable[[Node], str]) -> bool:
         if node.type == "return_statement":
             returns.append(node)
         stack.extend(node.named_children)
-    return bool(returns) and all(_in_memory_response(node, type_of) for node in returns)
+    return bool(returns) and all(_in_memory_response(node, type_of, built) for node in returns)
 
 
-def _in_memory_response(statement: Node, type_of: Callable[[Node], str]) -> bool:
+def _in_memory_response(statement: Node, type_of: Callable[[Node], str], built: Callable[[Node], bool]) -> bool:
     items = _items(statement.named_children[0]) if statement.named_children else []
     if not items:
         return False
@@ -55,7 +100,7 @@ def _in_memory_response(statement: Node, type_of: Callable[[Node], str]) -> bool
     if literal.type != "composite_literal" or type_of(literal) != "net/http.Response":
         return False
     body = next((node for key, node in _keyed_values(literal) if key == "Body"), None)
-    return body is None or text(body) == "http.NoBody" or _nop_reader(body)
+    return body is None or text(body) == "http.NoBody" or _nop_reader(body) or built(body)
 
 
 def _nop_reader(body: Node) -> bool:
@@ -65,3 +110,26 @@ def _nop_reader(body: Node) -> bool:
     inner = _args(body)
     return len(inner) == 1 and inner[0].type == "call_expression" \
         and text(inner[0].child_by_field_name("function")) in _READERS
+
+
+def held_fakes(literal: Node, type_of: Callable[[Node], str], trippers: frozenset[str],
+               prefix: str = "") -> tuple[tuple[str, str], ...]:
+    """Returns (field path, type) for each field, or field of a field's literal, that struct literal
+    `literal` sets to a value of one of `trippers` (`&streamReader{tr: &Transport{streamRt: rec}}`:
+    ("tr.streamRt", "key.roundTripperRecorder")): the methods of the value built read them there."""
+    literal = _inner(literal)
+    if literal.type != "composite_literal" or prefix.count(".") > 2:
+        return ()
+    out: list[tuple[str, str]] = []
+    for key, value in _keyed_values(literal):
+        if key and _of_types(value, type_of, trippers):
+            out.append((prefix + key, type_of(_inner(value)).lstrip("*")))
+        elif key:
+            out.extend(held_fakes(value, type_of, trippers, f"{prefix}{key}."))
+    return tuple(out)
+
+
+def _inner(value: Node) -> Node:
+    while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
+        value = value.named_children[-1]
+    return value

@@ -17,6 +17,8 @@ from leaklint_gopy.frontends.go.dotimports import dot_imports, import_specs
 from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
+from leaklint_gopy.frontends.go.package_facts import (in_memory_trippers, quiet_writers_of, whole_declarations,
+                                                      writer_candidates)
 from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
@@ -125,6 +127,8 @@ class GoFrontend:
         package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
                                           [source for _, source in files])
         package.head_requests = _head_request_builders(parsed)
+        package.in_memory_trippers = in_memory_trippers(parsed, package, _parse_ranges)
+        package.quiet_writers = cache(partial(quiet_writers_of, writer_candidates(parsed), _parse_ranges))
         dotted, unqualified = {files[index][0] for index in dots}, calls.everywhere()
         for lowered, source, nodes, imports, plan in parsed:
             try:
@@ -221,20 +225,11 @@ def _head_request_builders(parsed: list) -> frozenset[str]:
     """Returns the functions of the package (`F`, `T.M`) that return only HEAD requests (see
     transports.builds_head_requests), those parsed without body parsed whole to read it."""
     names = set()
-    for _, source, nodes, imports, plan in parsed:
-        for node in nodes:
-            if node.type not in ("function_declaration", "method_declaration"):
-                continue
-            end = plan.elided.get(node.start_byte, node.end_byte)
-            if not _HEAD_METHOD.search(source, node.start_byte, end):
-                continue
-            whole = [node] if end == node.end_byte else [
-                each for each in _parse_ranges(source, [(node.start_byte, end)],
-                                               (node.start_byte, node.start_point[0])).root_node.named_children
-                if each.type == node.type]
-            name = text(node.child_by_field_name("name"))
-            if any(builds_head_requests(each, imports) for each in whole):
-                names.add(f"{receiver_type_name(node)}.{name}" if node.type == "method_declaration" else name)
+    for node, whole, imports in whole_declarations(parsed, _parse_ranges, lambda node, source, end: bool(
+            _HEAD_METHOD.search(source, node.start_byte, end))):
+        name = text(node.child_by_field_name("name"))
+        if any(builds_head_requests(each, imports) for each in whole):
+            names.add(f"{receiver_type_name(node)}.{name}" if node.type == "method_declaration" else name)
     return frozenset(names)
 
 

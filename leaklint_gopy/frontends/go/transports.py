@@ -1,6 +1,7 @@
 """What a request in a test can get: through an `http.Transport` literal whose every dial function
 returns a nil connection on each of its paths, no response at all; from an httptest server whose
-handler never touches its ResponseWriter, a response with Content-Length 0, whose body the client
+handler never writes to its ResponseWriter (itself, or through the package's functions that only
+set headers or the status: `quiet_writers`), a response with Content-Length 0, whose body the client
 replaces with http.NoBody, handing the connection back at once; from a function of the package
 that only builds HEAD requests, a response with no body to hold. It reads syntax only.
 """
@@ -68,32 +69,87 @@ def _first_is_nil(statement: Node, built: Callable[[Node], bool] | None = None) 
     return bool(items) and (items[0].type == "nil" or built is not None and built(items[0]))
 
 
-def silent_server(value: Node | None) -> bool:
+def silent_server(value: Node | None, quiet: Callable[[str], frozenset[int]] = lambda name: frozenset()) -> bool:
     """Reports whether `value` makes a server around a handler that writes no body: a call given
     such a handler (`httptest.NewServer(HandlerFunc(func(w, r) {}))`, a test's own
-    `newClientServerTest(t, h2, HandlerFunc(...))`)."""
+    `newClientServerTest(t, h2, HandlerFunc(...))`); `quiet` names the package's functions that write
+    no body to the ResponseWriter parameters at the indexes it returns (see `quiet_writers`)."""
     if value is None or value.type != "call_expression":
         return False
     function = text(value.child_by_field_name("function"))
-    return not function.endswith("HandlerFunc") and any(silent_handler(arg) for arg in _args(value))
+    return not function.endswith("HandlerFunc") and any(silent_handler(arg, quiet) for arg in _args(value))
 
 
-def silent_handler(handler: Node) -> bool:
+def silent_handler(handler: Node, quiet: Callable[[str], frozenset[int]] = lambda name: frozenset()) -> bool:
     """Reports whether `handler` is a func literal (or one made a HandlerFunc) that writes no body:
     it uses its ResponseWriter at most for WriteHeader, Header and CloseNotify, or hijacks the
     connection and answers on it with no body (a panic writes nothing: the server recovers it and
-    drops the connection without an answer)."""
+    drops the connection without an answer), or hands it only to functions of the package that
+    `quiet` says write no body to it; or a function of the package `quiet` says so of, made a
+    HandlerFunc (`http.HandlerFunc(corsHandler)`)."""
     if handler.type == "call_expression" and text(handler.child_by_field_name("function")).endswith("HandlerFunc"):
         handler = _args(handler)[0] if len(_args(handler)) == 1 else handler
+        if handler.type == "identifier":
+            return 0 in quiet(text(handler))  # Ex) httptest.NewServer(http.HandlerFunc(corsHandler))
     if handler.type != "func_literal":
         return False
     params = handler.child_by_field_name("parameters")
     first = params.named_children[0] if params is not None and params.named_children else None
     names = first.children_by_field_name("name") if first is not None else []
     writer = text(names[0]) if names else "_"
-    body = handler.child_by_field_name("body")
-    return writer == "_" or body is not None and all(_header_only(use) or _quiet_assertion(use, body)
-                                                     for use in _uses(body, writer))
+    return writer == "_" or _writes_nothing(handler.child_by_field_name("body"), writer, quiet)
+
+
+def _writes_nothing(body: Node | None, writer: str, quiet: Callable[[str], frozenset[int]]) -> bool:
+    """Reports whether each use of `writer` in `body` writes no body (see `silent_handler`)."""
+    return body is not None and all(_header_only(use) or _quiet_assertion(use, body) or _handed_quietly(use, quiet)
+                                    for use in _uses(body, writer))
+
+
+def _handed_quietly(use: Node, quiet: Callable[[str], frozenset[int]]) -> bool:
+    """Reports whether a use of the writer is an argument of a call of a function of the package
+    that writes no body to the parameter in its place (`setCORS(w, reg, r)`)."""
+    parent = use.parent
+    call = parent.parent if parent is not None and parent.type == "argument_list" else None
+    function = call.child_by_field_name("function") if call is not None else None
+    if function is None or function.type != "identifier":
+        return False
+    index = next((at for at, arg in enumerate(_args(call)) if arg.start_byte == use.start_byte), -1)
+    return index in quiet(text(function))
+
+
+def quiet_writers(functions: list[tuple[Node, dict[str, str]]]) -> dict[str, frozenset[int]]:
+    """Returns, for the package's function declarations `functions` (each with its file's imports),
+    the indexes of the net/http ResponseWriter parameters each writes no body to: it only sets
+    headers or the status on one, or hands it on only to such parameters (found to a fixpoint)."""
+    # Ex) func SetCORS(w http.ResponseWriter, o *regexp.Regexp, r *http.Request) { w.Header().Set(...) }
+    writers = {text(node.child_by_field_name("name")): (node, _writer_params(node, imports))
+               for node, imports in functions}
+    quiet = {name: frozenset(params) for name, (_, params) in writers.items() if params}
+    changed = True
+    while changed:
+        changed = False
+        for name, indexes in list(quiet.items()):
+            node, params = writers[name]
+            kept = frozenset(index for index in indexes if _writes_nothing(
+                node.child_by_field_name("body"), params[index], lambda callee: quiet.get(callee, frozenset())))
+            if kept != indexes:
+                quiet[name], changed = kept, True
+    return {name: indexes for name, indexes in quiet.items() if indexes}
+
+
+def _writer_params(function: Node, imports: dict[str, str]) -> dict[int, str]:
+    """Returns index -> name of the parameters of `function` typed net/http's ResponseWriter."""
+    params = function.child_by_field_name("parameters")
+    out, index = {}, 0
+    for declaration in params.named_children if params is not None else ():
+        kind = text(declaration.child_by_field_name("type"))
+        qualifier, _, name = kind.rpartition(".")
+        for each in declaration.children_by_field_name("name") or [None]:
+            if each is not None and name == "ResponseWriter" and imports.get(qualifier) == "net/http":
+                out[index] = text(each)
+            index += 1
+    return out
 
 
 # net/http's functions given a ResponseWriter that write no body: SetCookie adds a header,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -116,6 +117,8 @@ class PackageTypes:
     name: str = ""  # the package clause's name (`main`)
     ending: frozenset[str] = frozenset()  # functions returning only into the process's end (see process.py)
     head_requests: frozenset[str] = frozenset()  # functions returning only HEAD requests (transports.py)
+    in_memory_trippers: frozenset[str] = frozenset()  # types whose RoundTrip answers in memory (fakes.py)
+    quiet_writers: Callable[[], dict[str, frozenset[int]]] = dict  # (see transports.quiet_writers)
     test_types: set[str] = field(default_factory=set)  # types declared in the package's _test.go files
     embeds: dict[str, list[str]] = field(default_factory=dict)  # interface -> the interfaces it embeds (`io.Closer`)
     implementers: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)  # (see FileScope.implementation)
