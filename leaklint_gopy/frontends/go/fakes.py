@@ -22,6 +22,9 @@ HOLDING_TYPE = re.compile(r"(?:Conn|File|Listener|Closer)\b")
 # Bodies made in memory: `io.NopCloser(strings.NewReader("ok"))`, `http.NoBody`.
 _NOP_CLOSERS = frozenset({"io.NopCloser", "ioutil.NopCloser"})
 _READERS = frozenset({"strings.NewReader", "bytes.NewReader", "bytes.NewBuffer", "bytes.NewBufferString"})
+_SENDING = frozenset({"RoundTrip", "Do", "Get", "Post", "Head", "PostForm"})  # calls that may reach a real transport
+_CONSTANTS = frozenset({"nil", "true", "false", "int_literal", "float_literal", "interpreted_string_literal",
+                        "raw_string_literal", "rune_literal"})
 
 
 def wraps_fakes(literal: Node, field_type: Callable[[str], str], type_of: Callable[[Node], str],
@@ -77,15 +80,27 @@ def _answers_in_memory(value: Node, type_of: Callable[[Node], str]) -> bool:
 
 
 def _returns_in_memory(body: Node | None, type_of: Callable[[Node], str], built: Callable[[Node], bool]) -> bool:
-    returns, stack = [], [body]
+    """Reports whether every return of `body` gives nil or an in-memory response, and `body` sends
+    nothing on: no RoundTrip, Do, Get, Post, Head or PostForm call anywhere in it (a response it
+    wraps came from a real transport: `resp, err := t.next.RoundTrip(req); return &http.Response{Body:
+    &logged{resp}}, err`)."""
+    returns, stack = [], [(body, False)]
     while stack:
-        node = stack.pop()
-        if node is None or node.type == "func_literal":
-            continue  # Ex) a callback inside: its returns are its own
-        if node.type == "return_statement":
-            returns.append(node)
-        stack.extend(node.named_children)
+        node, nested = stack.pop()
+        if node is None:
+            continue
+        if node.type == "call_expression" and _sends(node):
+            return False
+        if node.type == "return_statement" and not nested:
+            returns.append(node)  # (a callback's returns are its own)
+        stack.extend((child, nested or node.type == "func_literal") for child in node.named_children)
     return bool(returns) and all(_in_memory_response(node, type_of, built) for node in returns)
+
+
+def _sends(call: Node) -> bool:
+    function = call.child_by_field_name("function")
+    return function is not None and function.type == "selector_expression" \
+        and text(function.child_by_field_name("field")) in _SENDING
 
 
 def _in_memory_response(statement: Node, type_of: Callable[[Node], str], built: Callable[[Node], bool]) -> bool:
@@ -100,7 +115,13 @@ def _in_memory_response(statement: Node, type_of: Callable[[Node], str], built: 
     if literal.type != "composite_literal" or type_of(literal) != "net/http.Response":
         return False
     body = next((node for key, node in _keyed_values(literal) if key == "Body"), None)
-    return body is None or text(body) == "http.NoBody" or _nop_reader(body) or built(body)
+    return body is None or text(body) == "http.NoBody" or _nop_reader(body) or built(body) and _constant_fields(body)
+
+
+def _constant_fields(body: Node) -> bool:
+    """Reports whether a body literal sets its fields only to constants (`&nopReadCloser{}`): one
+    given a variable may wrap what a real transport returned."""
+    return all(value.type in _CONSTANTS for _, value in _keyed_values(_inner(body)))
 
 
 def _nop_reader(body: Node) -> bool:
