@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from leaklint_gopy.frontends.go.counts import constant_value
+from leaklint_gopy.frontends.go.counts import bindings_of, constant_value
 from leaklint_gopy.frontends.go.endless import ticker_made
 from leaklint_gopy.frontends.go.expr import _args, _identifiers, _items, receives
 from leaklint_gopy.frontends.go.transports import silent_server
@@ -113,13 +113,15 @@ class Bindings:
             self._assign(node, item, target, source)
 
     def _note_closure_values(self, left: list[Node], right: list[Node], declare: bool) -> None:
-        """Remembers a local declared with a func literal, so calls through it are calls of that
-        closure (its summary says what they return); any other assignment to it forgets it."""
+        """Remembers a local declared with a func literal in the function's own block and bound
+        nowhere else in it (no other assignment, declaration or `&name`, in any block or closure), so
+        calls through it are calls of that closure (its summary says what they return)."""
         # Ex) httpGet := func(url string) *http.Response { ...; return resp }; resp := httpGet(u)
         for item in left:
             self.closure_values.pop(text(item), None)
         if declare and len(left) == 1 == len(right) and left[0].type == "identifier" \
-                and right[0].type == "func_literal" and not self.loops:
+                and right[0].type == "func_literal" and not self.loops and len(self.declared) == 1 \
+                and self.body is not None and bindings_of(self.body, text(left[0])) == 1:
             self.closure_values[text(left[0])] = f"{self.qualname}$func{self.closures}"
 
     def _appends_to_given(self, left: list[Node], right: list[Node]) -> bool:

@@ -128,3 +128,25 @@ def changes(node: Node, name: str) -> bool:
 def _composite_items(literal: Node) -> list[Node]:
     body = literal.child_by_field_name("body")
     return [child for child in body.named_children if child.type != "comment"] if body is not None else []
+
+
+def bindings_of(node: Node, name: str) -> int:
+    """Counts the places in `node` that bind `name` (an assignment, a declaration, a range clause,
+    `n++`), with any `&name` counted twice: a variable bound once holds one value throughout."""
+    if name.encode() not in node.text:
+        return 0
+    count, stack = 0, [node]
+    while stack:
+        current = stack.pop()
+        if current.type in ("assignment_statement", "short_var_declaration", "range_clause", "var_spec"):
+            lefts = [current.child_by_field_name("left"), *current.children_by_field_name("name")]
+            items = [n for left in lefts if left is not None
+                     for n in (left.named_children if left.type == "expression_list" else [left])]
+            count += sum(1 for n in items if text(n) == name)
+        elif current.type in ("inc_statement", "dec_statement") and current.named_children \
+                and text(current.named_children[0]) == name:
+            count += 1
+        elif current.type == "unary_expression" and text(current).replace(" ", "") == "&" + name:
+            count += 2
+        stack.extend(current.named_children)
+    return count
