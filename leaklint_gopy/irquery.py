@@ -193,14 +193,19 @@ def restores_field(function: FunctionIR, name: str, rest: str, analysis: Functio
 
 
 def handed_back(function: FunctionIR, name: str | None) -> bool:
-    """Reports whether `function` may return the value of `name` (or of a local assigned from it):
-    `return Observer(f)`, `obs = Observer(f); return obs`."""
+    """Reports whether `function` may hand out the value of `name` (or of a local assigned from it):
+    return it (`return Observer(f)`, `obs = Observer(f); return obs`), or keep it where it outlives
+    the call: a field, a global, a container (`self.log = Observer(f)`, `OBS = Observer(f)`)."""
     if name is None:
         return True
     names = {name}
     for block in function.blocks:
         names.update(op.target for op in block.ops if isinstance(op, Assign) and op.source in names)
+    owner = function.owner
+    shared = owner.shared if owner is not None and not owner.receiver else frozenset()
     return any(isinstance(op, Exit) and op.kind == "return" and names.intersection(op.values)
+               or isinstance(op, Store) and op.source in names
+               or isinstance(op, Assign) and op.source in names and ("." in op.target or op.target in shared)
                for block in function.blocks for op in block.ops)
 
 
