@@ -45,7 +45,7 @@ def _seeded_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fillers: int)
 
 
 def test_the_fields_closed_by_a_late_method_are_owned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    findings, _ = _seeded_reads(tmp_path, monkeypatch, 40)
+    findings, _ = _seeded_reads(tmp_path, monkeypatch, 12)
     assert findings == []
 
 
@@ -54,5 +54,5 @@ def test_methods_read_do_not_grow_with_the_methods_before_the_releasing_one(
     (tmp_path / "few").mkdir()
     (tmp_path / "many").mkdir()
     _, few = _seeded_reads(tmp_path / "few", monkeypatch, 10)
-    _, many = _seeded_reads(tmp_path / "many", monkeypatch, 150)
+    _, many = _seeded_reads(tmp_path / "many", monkeypatch, 40)
     assert many == few
