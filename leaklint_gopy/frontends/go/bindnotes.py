@@ -9,7 +9,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _BUILTINS, _args, _keyed_values, _served_by
-from leaklint_gopy.frontends.go.fakes import HOLDING_TYPE, held_fakes, wraps_fakes
+from leaklint_gopy.frontends.go.fakes import HOLDING_TYPE, held_fakes, inner_value, wraps_fakes
 from leaklint_gopy.frontends.go.guards import error_text, is_message, unparenthesized
 from leaklint_gopy.frontends.go.literals import literal_fields, surely_nonnil
 from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing
@@ -51,7 +51,7 @@ class BindingNotes:
     def _dials_nothing(self, value: Node) -> tuple[str, str] | None:
         """Returns the note of an http.Transport, or an http.Client over one, that connects nowhere
         (see `dialless`), else None."""
-        value = _inner_value(value)
+        value = inner_value(value)
         if value.type == "identifier":
             return self.dialless.get(text(value))
         kind = self._type_of(value) if value.type == "composite_literal" else ""
@@ -85,7 +85,7 @@ class BindingNotes:
         """Remembers the fields of `name`, a struct literal of the package, set to a round tripper of
         the package answering in memory, for the methods later called on it (see fakes.held_fakes)."""
         trippers = self.scope.package.in_memory_trippers
-        own = self._type_of(_inner_value(value)).startswith(self.scope.package.key + ".") if trippers else False
+        own = self._type_of(inner_value(value)).startswith(self.scope.package.key + ".") if trippers else False
         held = held_fakes(value, self._type_of, trippers) if own else ()
         if held:
             # Ex) sr := &streamReader{tr: &Transport{streamRt: tr}}; sr.dial(t)   (tr: &roundTripperRecorder{})
@@ -104,7 +104,7 @@ class BindingNotes:
         """Reports whether `value` makes a connection in memory: a literal of a struct type of the
         package none of whose fields, embedded ones included, is typed as a connection or a file
         (`&dumpConn{io.MultiWriter(&buf, pw), dr}`, an io.Writer and an io.Reader)."""
-        value = _inner_value(value)
+        value = inner_value(value)
         kind = self._type_of(value) if value.type == "composite_literal" else ""
         package = self.scope.package
         local = kind.removeprefix(package.key + ".")
@@ -116,7 +116,7 @@ class BindingNotes:
     def _tree_transport(self, value: Node) -> str:
         """Returns the qualname of the package's own RoundTrip that an http.Client literal's Transport
         is (`&http.Client{Transport: &fakeTransport{}}`), else ""."""
-        value = _inner_value(value)
+        value = inner_value(value)
         if value.type != "composite_literal" or self._type_of(value) != "net/http.Client":
             return ""
         transport = next((node for key, node in _keyed_values(value) if key == "Transport"), None)
@@ -272,10 +272,3 @@ _HANDSHAKING_DIALS = frozenset({"crypto/tls.Dial", "crypto/tls.DialWithDialer", 
 def _overlaps(path: str, other: str) -> bool:
     """Reports whether field paths `path` and `other` are one, or one leads to the other."""
     return path == other or path.startswith(other + ".") or other.startswith(path + ".")
-
-
-def _inner_value(value: Node) -> Node:
-    """Returns `value` without the `&` and parentheses around it (`&T{...}` -> `T{...}`)."""
-    while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
-        value = value.named_children[-1]
-    return value

@@ -57,7 +57,7 @@ def answers_in_memory(method: Node, imports: dict[str, str], package: PackageTyp
         return f"{imports.get(qualifier, qualifier)}.{name}" if qualifier else f"{package.key}.{kind}"
 
     def built(node: Node) -> bool:
-        node = _inner(node)
+        node = inner_value(node)
         local = text(node.child_by_field_name("type")) if node.type == "composite_literal" else ""
         fields = [*package.structs.get(local, {}).values(), *package.embedded.get(local, [])]
         return local in package.structs and not any(HOLDING_TYPE.search(text(field)) for field in fields)
@@ -67,7 +67,7 @@ def answers_in_memory(method: Node, imports: dict[str, str], package: PackageTyp
 
 def _of_types(value: Node, type_of: Callable[[Node], str], kinds: frozenset[str]) -> bool:
     """Reports whether `value` (`&recorder{}`, or a variable of its type) is of one of `kinds`."""
-    return bool(kinds) and type_of(_inner(value)).lstrip("*") in kinds
+    return bool(kinds) and type_of(inner_value(value)).lstrip("*") in kinds
 
 
 def _answers_in_memory(value: Node, type_of: Callable[[Node], str]) -> bool:
@@ -121,7 +121,7 @@ def _in_memory_response(statement: Node, type_of: Callable[[Node], str], built: 
 def _constant_fields(body: Node) -> bool:
     """Reports whether a body literal sets its fields only to constants (`&nopReadCloser{}`): one
     given a variable may wrap what a real transport returned."""
-    return all(value.type in _CONSTANTS for _, value in _keyed_values(_inner(body)))
+    return all(value.type in _CONSTANTS for _, value in _keyed_values(inner_value(body)))
 
 
 def _nop_reader(body: Node) -> bool:
@@ -138,19 +138,20 @@ def held_fakes(literal: Node, type_of: Callable[[Node], str], trippers: frozense
     """Returns (field path, type) for each field, or field of a field's literal, that struct literal
     `literal` sets to a value of one of `trippers` (`&streamReader{tr: &Transport{streamRt: rec}}`:
     ("tr.streamRt", "key.roundTripperRecorder")): the methods of the value built read them there."""
-    literal = _inner(literal)
+    literal = inner_value(literal)
     if literal.type != "composite_literal" or prefix.count(".") > 2:
         return ()
     out: list[tuple[str, str]] = []
     for key, value in _keyed_values(literal):
         if key and _of_types(value, type_of, trippers):
-            out.append((prefix + key, type_of(_inner(value)).lstrip("*")))
+            out.append((prefix + key, type_of(inner_value(value)).lstrip("*")))
         elif key:
             out.extend(held_fakes(value, type_of, trippers, f"{prefix}{key}."))
     return tuple(out)
 
 
-def _inner(value: Node) -> Node:
+def inner_value(value: Node) -> Node:
+    """Returns `value` without the `&` and parentheses around it (`&T{...}` -> `T{...}`)."""
     while value.type in ("unary_expression", "parenthesized_expression") and value.named_children:
         value = value.named_children[-1]
     return value
