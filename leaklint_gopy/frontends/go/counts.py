@@ -146,7 +146,8 @@ def bindings_of(node: Node, name: str) -> int:
         elif current.type in ("inc_statement", "dec_statement") and current.named_children \
                 and text(current.named_children[0]) == name:
             count += 1
-        elif current.type == "unary_expression" and text(current).replace(" ", "") == "&" + name:
-            count += 2
+        elif current.type == "unary_expression" and text(current.children[0]) == "&" \
+                and text(current.child_by_field_name("operand")) == name:
+            count += 2  # (as changes() reads `&name`)
         stack.extend(current.named_children)
     return count
