@@ -52,6 +52,14 @@ class FileError:
 PARTIAL = "(the rest of the file is analysed)"
 
 
+class UnparsableBody(Exception):
+    """A function body parsed on demand has a syntax error at (line, col): `reason`."""
+
+    def __init__(self, line: int, col: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line, self.col, self.reason = line, col, reason
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A span with a short note (`returns here`, `acquired here`)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leaklint_gopy.finding import PARTIAL, FileError
+from leaklint_gopy.finding import PARTIAL, FileError, UnparsableBody
 
 if TYPE_CHECKING:
     from leaklint_gopy.ir import FunctionIR, LoweredFile
@@ -72,16 +72,17 @@ class FunctionIndex:
         its own file (not on the caller's) and unknown to the analysis."""
         name = qualname.rsplit(".", 1)[-1]
         try:
-            lowered = self._lazy.pop(qualname)()
+            return self._lazy.pop(qualname)()
         except RecursionError:
             self.errors.append(FileError(self._homes[qualname], f"function {name} too deeply nested to analyse"))
-            return []
-        if not lowered and qualname not in self._foreign_names:
+        except UnparsableBody as error:
             # Ex) a body with syntax newer than the grammar (Go 1.26's new(f(x))) in a function the
-            # first pass skipped: it is unknown to its callers, which are still analysed
-            self.errors.append(FileError(self._homes[qualname], f"syntax error in function {name} {PARTIAL}",
-                                         severity="warning"))
-        return lowered
+            # first pass skipped: it is unknown to its callers, which are still analysed; another
+            # package's function is reported by its own package's run
+            if qualname not in self._foreign_names:
+                self.errors.append(FileError(self._homes[qualname], f"syntax error in function {name}: "
+                                             f"{error.reason} {PARTIAL}", error.line, error.col, "warning"))
+        return []
 
     def _foreign(self, qualname: str) -> None:
         """Loads the other package of the tree that declares `qualname`, once."""

@@ -84,3 +84,5 @@ def test_a_helper_that_does_not_parse_is_unknown_to_its_callers(tmp_path: Path) 
     result = driver.run([str(tmp_path)], driver.Settings(RULES, root=str(tmp_path), use_cache=False))
     assert [(f.rule_id, f.span.line) for f in result.findings] == [("LL103", 22)]
     assert [(e.severity, "internal error" in e.message) for e in result.errors] == [("warning", False)]
+    # the warning points at the body's first syntax error, not at the file's first line
+    assert [(e.line, e.message.split(":")[0]) for e in result.errors] == [(13, "syntax error in function prepare")]

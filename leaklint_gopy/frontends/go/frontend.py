@@ -29,6 +29,7 @@ from leaklint_gopy.frontends.go.prefilter import import_section
 from leaklint_gopy.frontends.go.promotion import promoted_releases
 from leaklint_gopy.frontends.words import Calls, Words
 from leaklint_gopy.ir import FileError, FunctionIR, LoweredFile, Owner
+from leaklint_gopy.finding import UnparsableBody
 
 
 @cache
@@ -235,9 +236,12 @@ def _head_request_builders(parsed: list) -> frozenset[str]:
 
 def _lower_elided(source: bytes, extent: tuple[int, int], scope: FileScope, positions: Positions,
                   package: PackageTypes, row: int) -> list[FunctionIR]:
-    """Parses a function first parsed without its body (starting on `row`), and lowers it."""
+    """Parses a function first parsed without its body (starting on `row`), and lowers it; raises
+    UnparsableBody at the first syntax error of a body the grammar cannot parse."""
     root = _parse_ranges(source, [extent], (extent[0], row)).root_node
-    for node in root.named_children if not root.has_error else ():
+    if root.has_error:  # Ex) newer syntax than the grammar's (Go 1.26's new(f(x)))
+        raise UnparsableBody(*_syntax_error(root))
+    for node in root.named_children:
         if node.start_byte == extent[0] and node.type in ("function_declaration", "method_declaration"):
             return _lower_function(node, scope, positions, package)
     return []
