@@ -174,7 +174,8 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
         return found[0] if len(found) == 1 else ""
 
     def borrows_by_type(self, callee: str, index: int, own: bool = False) -> bool:
-        return self.functions.borrows(callee, index, own) if hasattr(self.functions, "borrows") else False
+        self._signature_read(callee)
+        return self.functions.borrows(callee, index, own)
 
     def acquisition(self, call: Call, receiver_type: str) -> tuple[RuleSpec, Acquire] | None:
         noted = call
@@ -213,6 +214,7 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
             if opened is not None:
                 return opened  # Ex) conn = BrokerConnection(host); conn.connect()   (now it holds a socket)
         returning = self.functions.may_return(callee)
+        self._signature_read(callee)
         typed = self._clause(callee, call.kwargs, call.result_type) if call.result_type and not returning else None
         if typed is not None:
             return typed
@@ -314,7 +316,7 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
             guessed = self._guessing.pop()
         qualname = function.qualname
         # (what a summary relied on is kept where the summary is)
-        here = guessed or self._summaries(qualname) is self._local or self._reading_own(used)
+        here = guessed or self._summaries(qualname) is self._local or key in self._shadowed or self._reading_own(used)
         (self._local if here else self._shared).depends[key] = frozenset(used)
         self._note_span(key, function.span)
         self._use(qualname, key)
@@ -327,7 +329,8 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
         is this package's: kept for the process, it made later packages' answers, and their `uses`,
         depend on which package a worker had checked first (net's newFileFD, summarised in syscall's
         external tests, relied on syscall.Getsockname's body; elsewhere on its signature)."""
-        return any(not self.functions.is_foreign(key[0]) or key in self._local.depends for key in used)
+        return any(key in self._local.depends or (self.functions.owns(key[0]) if key[1] == "<signature>"
+                                                   else not self.functions.is_foreign(key[0])) for key in used)
 
     def check(self, function: FunctionIR) -> list[Finding]:
         """Returns one Finding per acquisition in `function` that may leak; each carries the spans of
@@ -345,7 +348,7 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
             self.summarised |= {key[0] for key in relied}
         # (the summaries, each where the function it read is: of two of one name, gevent's greentest/3.13
         # and 3.14 copies of test_ssl, the package's own)
-        uses = tuple(sorted({span for key in relied if key[0] != function.qualname
+        uses = tuple(sorted({span for key in relied if key[0] != function.qualname and key[1] != "<signature>"
                              and not key[0].startswith(function.qualname + "$")
                              and (span := self._local.spans.get(key) or self._shared.spans.get(key[0])) is not None},
                             key=lambda s: (s.path, s.line, s.col)))

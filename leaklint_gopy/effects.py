@@ -20,7 +20,7 @@ class Effects:
 
     def returns(self, qualname: str) -> dict[int, Returned]:
         """Returns, by result position, the resources a tree function hands to its caller."""
-        store = self._local.returns if qualname in self._local.returns else self._summaries(qualname).returns
+        store = self._kept_for((qualname, "returns"), lambda summaries: qualname in summaries.returns).returns
         if qualname in store:
             if store[qualname] is None:
                 self._provisional()  # recursion: what depends on this is decided with a guess
@@ -99,7 +99,7 @@ class Effects:
         err = param_at(function, paired)
         leaked, released, failing, drained = self._seeded(callee, function.params[index], rest, spec, err)
         key = (callee, function.params[index], rest, spec.id, err)
-        if key in self._local.pooling or key in self._summaries(callee).pooling:
+        if key in self._local.pooling or key not in self._shadowed and key in self._summaries(callee).pooling:
             return "pools"  # Ex) pool.maybe_return_socket(sock_info)   (taken back into the pool: see _seeded)
         if failing == RAISING:
             # Ex) return self._wrap_socket_with_ssl(sock)   (raising before the wrap leaves it the caller's;
@@ -185,12 +185,12 @@ class Effects:
         if index >= len(function.params):
             return None
         key = (callee, function.params[index], rest, spec.id, param_at(function, paired))
-        if key not in self._local.effects and key not in self._summaries(callee).effects:
+        if key not in self._kept_for(key, lambda summaries: key in summaries.effects).effects:
             self._seeded(callee, function.params[index], rest, spec, key[-1])
         return self._passed_of(key)
 
     def _passed_of(self, key: tuple) -> tuple[int, frozenset[str], bool] | None:
-        return self._local.passed.get(key) or self._summaries(key[0]).passed.get(key)
+        return self._local.passed.get(key) or (None if key in self._shadowed else self._summaries(key[0]).passed.get(key))
 
     def _seeded(self, qualname: str, name: str, rest: str, spec: RuleSpec,
                 err: str | None = None, held: Acquire | None = None) -> tuple[bool, bool, bool | None, bool]:
@@ -199,7 +199,7 @@ class Effects:
         for a resource held by `name` (absent where parameter `err` is non-nil), acquired as `held`
         says when given (an object of a tree class holding it in a field)."""
         key = (qualname, name, rest, spec.id, err) + ((held.type, held.field) if held else ())
-        summaries = self._local if key in self._local.effects else self._summaries(qualname)
+        summaries = self._kept_for(key, lambda found: key in found.effects)
         if key in summaries.effects:
             if self._cycles.under_way(key):
                 self._provisional()  # recursion: what depends on this is decided with a guess
@@ -293,7 +293,7 @@ class Effects:
         """Reports whether `qualname` returns normally, on some path, with what `name` holds at `rest`
         still open after operating on it (see Fact.used); asked after _seeded computed its effects."""
         key = (qualname, name, rest, spec.id, None)
-        return key in self._local.used_open or key in self._summaries(qualname).used_open
+        return key in self._local.used_open or key not in self._shadowed and key in self._summaries(qualname).used_open
 
 
 def _assuming_key(qualname: str, assumed: dict[str, bool | None], dispatch: dict[str, str] | None) -> tuple:

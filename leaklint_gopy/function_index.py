@@ -96,12 +96,23 @@ class FunctionIndex:
 
     def borrows(self, qualname: str, index: int, own: bool = False) -> bool:
         """Reports whether `qualname` is another package's function whose parameter `index` can only
-        borrow (its declared type cannot close anything), without loading that package; with `own`,
-        whether a function of the tree declares that parameter an io interface (`r io.Reader`)."""
+        borrow (its declared type cannot close anything), as its signature says, whether or not that
+        package was loaded (the answer must not depend on the order of work), or this package's that
+        was not lowered; with `own`, whether a function of the tree declares that parameter an io
+        interface (`r io.Reader`)."""
         if own:
             return self._tree is not None and self._tree.borrows(qualname, index, readers_only=True)
-        return self._tree is not None and qualname not in self._known and qualname not in self._lazy \
+        return self._tree is not None and (self.other_package(qualname) or not self.owns(qualname)) \
             and self._tree.borrows(qualname, index)
+
+    def other_package(self, qualname: str) -> bool:
+        """Reports whether `qualname` is declared by another package of the tree (or a dependency)."""
+        key = self._tree.owner(qualname) if self._tree is not None else None
+        return key is not None and key != self._own
+
+    def owns(self, qualname: str) -> bool:
+        """Reports whether `qualname` is one of this package's own functions."""
+        return (qualname in self._known or qualname in self._lazy) and qualname not in self._foreign_names
 
     def methods_named(self, qualname: str, method: str) -> tuple[str, ...]:
         """Returns the methods called `method` of the types of the package declaring function

@@ -7,6 +7,12 @@ Without the replay, the second of two functions building the same tree object (`
 named no helper, and a summary computed in one package (a foreign function's, kept for the rest of
 the process) carried fewer dependencies than the same summary computed in another: output then
 differed between runs with 2 workers, whose packages meet in a different order each time.
+
+A summary of another package's function computed in a third package read this package's functions
+as another package's (by signature: `may_return`, `borrows`; or lowered as context), where this
+package reads them as its own. Such reads are recorded (a signature read as key `(qualname,
+"<signature>")`), and a shared summary that relied on this package, transitively, is not taken here:
+this package computes its own, kept here (see _kept_for), as when it is the first to ask.
 """
 from __future__ import annotations
 
@@ -24,6 +30,39 @@ class Reliance:
         self._recordings: list[set[tuple]] = []  # per memo being computed, the keys it relies on
         self._recorded: dict[tuple, frozenset[tuple]] = {}  # memo -> the keys its answers relied on
         self._computing: set[tuple] = set()  # memos under way (a recursive call answers from the guard)
+        self._shadowed: set[tuple] = set()  # shared summaries computed again here (see _kept_for)
+        self._own_reads: dict[tuple, bool] = {}  # shared summary -> whether it relied on this package
+
+    def _kept_for(self, key: tuple, present: Callable[[Any], bool]) -> Any:
+        """Returns the Summaries where summary `key` is found or is to be computed (`present` says
+        whether a Summaries has it): the shared one unless it relied on this package's functions."""
+        if present(self._local):
+            return self._local
+        summaries = self._summaries(key[0])
+        if summaries is self._local or not present(summaries) or not self._reads_own(key):
+            return summaries
+        self._shadowed.add(key)
+        return self._local
+
+    def _reads_own(self, key: tuple) -> bool:
+        """Reports whether shared summary `key` relied, transitively, on this package's functions."""
+        known = self._own_reads.get(key)
+        if known is None:
+            seen, stack = set(), [key]
+            while stack:
+                item = stack.pop()
+                if item not in seen:
+                    seen.add(item)
+                    stack.extend(self._shared.depends.get(item, ()))
+            known = any(self.functions.owns(item[0]) for item in seen)
+            if key in self._shared.depends:  # (decided: one under way has not recorded its reads yet)
+                self._own_reads[key] = known
+        return known
+
+    def _signature_read(self, qualname: str) -> None:
+        """Records that the analysis under way read `qualname`'s signature, of another package."""
+        if self.functions.other_package(qualname):
+            self._use(qualname, (qualname, "<signature>"))
 
     def _relies(self, key: tuple) -> None:
         """Adds summary or body `key` to what the memo being computed relies on."""

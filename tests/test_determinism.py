@@ -105,3 +105,66 @@ def test_uses_name_only_the_summaries_the_finding_relied_on(tmp_path: Path) -> N
     assert alone["b.go"] == [("p.go", 6, "summary of keepSecond() used here"),
                              ("p.go", 9, "summary of Handle() used here")]
     assert together["b.go"] == alone["b.go"]
+
+
+_READER = """package p
+
+import (
+	"io"
+	"os"
+)
+
+// G only reads what it is given.
+func G(r io.Reader) { io.ReadAll(r) }
+
+// Open makes the file worth lowering, with G.
+func Open(name string) (*os.File, error) { return os.Open(name) }
+"""
+_HANDING = """package q
+
+import (
+	"os"
+
+	"example.com/dep/p"
+)
+
+// F hands f to p.G.
+func F(f *os.File) { p.G(f) }
+"""
+_ORDERED = """import sys
+from leaklint_gopy import cli, parallel
+
+def run(work, units, sizes, jobs):
+    results = [None] * len(units)
+    for index in sorted(range(len(units)), reverse=sys.argv[1] == "reversed"):
+        results[index] = work(units[index])
+    return results
+
+parallel.run = run
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def _uses_in_order(path: Path, order: str) -> dict[str, list[tuple]]:
+    done = subprocess.run([sys.executable, "-c", _ORDERED, order, "check", "--no-cache", "--jobs", "1",
+                           "--format", "json", str(path)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode in (0, 1), done.stderr
+    return {f["path"].rsplit("/", 1)[-1]: [(u["path"].rsplit("/", 1)[-1], u["line"]) for u in f["uses"]]
+            for f in json.loads(done.stdout)["findings"]}
+
+
+def test_a_shared_summary_that_read_a_package_by_signature_is_not_that_packages(tmp_path: Path) -> None:
+    # q.F hands its file to p.G, declared `G(r io.Reader)`. Package x, checked first, summarises q.F
+    # reading p.G by its signature (it borrows: no summary of G is asked); p's external test, which
+    # calls q.F too, reads G as its own function, by its summary. p took x's shared summary of q.F
+    # when x came first, and its finding's `uses` lost p.go: the SARIF depended on the order of work.
+    (tmp_path / "go.mod").write_text("module example.com/dep\n\ngo 1.19\n")
+    caller = _CALLER.replace("example.com/dep/p", "example.com/dep/q").replace("p.Handle({args})", "q.F(f)")
+    for name, file, text in (("p", "p.go", _READER), ("p", "p_test.go", caller.format(name="p_test", args="")),
+                             ("q", "q.go", _HANDING), ("x", "x.go", caller.format(name="x", args=""))):
+        (tmp_path / name).mkdir(exist_ok=True)
+        (tmp_path / name / file).write_text(text)
+    forward = _uses_in_order(tmp_path, "forward")
+    assert forward["p_test.go"] == [("p.go", 9), ("q.go", 10)]
+    assert forward["x.go"] == [("q.go", 10)]
+    assert _uses_in_order(tmp_path, "reversed") == forward
