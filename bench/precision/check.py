@@ -57,10 +57,11 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def _checkout(repo: str, commit: str, only: list[str] | None = None, suffixes: tuple[str, ...] = (),
-              corpus: Path = CORPUS) -> Path:
+              corpus: Path = CORPUS, name: str = "") -> Path:
     """Returns a directory holding `commit` of `repo` (or only the `only` paths; with `suffixes`,
-    only the files ending so, of the whole tree), materialised once under `corpus`."""
-    name = repo.split("/")[1]
+    only the files ending so, of the whole tree), materialised once under `corpus` (in a directory
+    called `name`, default the repository's name: cli/cli and httpie/cli need their own)."""
+    name = name or repo.split("/")[1]
     # Whole trees sit beside the corpus, not in it: a run over the corpus's projects must not read them.
     dest = corpus.parent / f"{corpus.name}-trees" / name / commit if suffixes else corpus / name if only is None \
         else corpus / "commits" / name / commit
@@ -108,7 +109,8 @@ def precision(language: str, show: bool, holdout: bool = False) -> None:
     projects = [p for p in _read(HERE / listing) if p["language"] == language]
     # Held-out checkouts sit beside the corpus: runs and benchmarks over the corpus must not read them.
     corpus = CORPUS.parent / f"{CORPUS.name}-holdout" if holdout else CORPUS
-    targets = [(p["repo"], p["name"], _checkout(p["repo"], p["commit"], corpus=corpus)) for p in projects]
+    targets = [(p["repo"], p["name"], _checkout(p["repo"], p["commit"], corpus=corpus, name=p["name"]))
+               for p in projects]
     title = "precision on the held-out projects" if holdout else "precision on the hand-read sample"
     _score(targets, HERE / f"{language}-{sample}.tsv", f"{language}: {title}", show)
 
