@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from leaklint_gopy.frontends.python import factories, infer, mocks
+from leaklint_gopy.frontends.python import factories, idle_executors, infer, mocks
 from leaklint_gopy.frontends.python.file_use import FILE_TYPE, used_as_files
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.names import canonical
@@ -90,6 +90,8 @@ class CallLowering(Callees):
             callee = f"{callee}(transport)"  # Ex) ServerProxy(url, transport)   (the caller's transport holds it)
         elif callee in infer.TRANSPORT_TAKERS and not self._closes_a_proxy():
             callee = f"{callee}(unclosed)"  # Ex) return ServerProxy(url).system.listMethods()   (its server decides)
+        if canonical(callee) in idle_executors.LAZY and id(node) in idle_executors.never_read(self.unit):
+            callee = f"{callee}(idle)"  # Ex) self.pool = ThreadPoolExecutor()   (never submitted to: no thread)
         if callee in infer.URL_OPENERS and infer.opens_data_url(node):
             callee = f"{callee}(data)"  # Ex) urlopen("data:,")   (decoded in memory: no socket)
         if callee in infer.ON_FILE_OBJECT and self._on_file_object(callee, node, args, named):

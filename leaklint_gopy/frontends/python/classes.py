@@ -216,6 +216,12 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
                 _bind_function(info, node, receiver, method, scope)
             elif isinstance(node, ast.If):
                 info.cached |= _lazily_created(node, receiver)
+            elif isinstance(node, ast.AnnAssign) and (name := _field_name(node.target, receiver)):
+                # Ex) self.protocol: ServerProtocol   (its `accept` is the tree class's, not a socket's)
+                named = isinstance(node.annotation, (ast.Name, ast.Attribute))
+                dotted = scope.resolve_global_expr(node.annotation) if named else None
+                if dotted and _looks_like_class(dotted, scope):
+                    info.field_types.setdefault(name, dotted)
 
 
 def _bind_function(info: ClassInfo, node: ast.Assign, receiver: str, method, scope: ModuleScope) -> None:

@@ -12,7 +12,7 @@ import os
 import sys
 from collections import Counter
 
-from leaklint_gopy.frontends.python import infer
+from leaklint_gopy.frontends.python import infer, setup_patches
 from leaklint_gopy.frontends.python.callees import short
 from leaklint_gopy.frontends.python.classes import ClassInfo
 from leaklint_gopy.frontends.python.exports import STAR_EXPORTS
@@ -101,6 +101,8 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.contextmanager = self.generator and any(d.endswith("contextmanager") for d in decorators)
         for decorator in node.decorator_list:
             self.patched += self._patched(decorator)  # Ex) @patch(__name__ + ".open")   (for the whole call)
+        for manager in setup_patches.in_force(self.klass, node) if self.klass is not None else ():
+            self.patched += self._patched(manager)  # Ex) def setUp(self): mock.patch("m.PoolManager").start()
         params = self.scope.params
         kind = self.module.method_kind(f"{self.klass.qualname}.{node.name}") if self.klass is not None else ""
         if kind == "class" and params and params[0] not in bound_names(node):

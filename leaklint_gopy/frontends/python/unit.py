@@ -83,6 +83,7 @@ class ModuleUnit:
     green_threads: bool | None = None  # whether the module runs on green threads (see green)
     tree: ast.Module | None = None  # the parsed module
     top_bindings: Counter[str] | None = None  # see module_bindings
+    idle_fields: frozenset[int] | None = None  # see idle_executors.never_read
 
     def green(self) -> bool:
         """Reports whether the module runs on green threads: it imports gevent, eventlet or
