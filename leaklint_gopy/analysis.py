@@ -22,13 +22,14 @@ from leaklint_gopy.messages import exit_note, exit_rank, finding_message, resour
 from leaklint_gopy.summaries import Summaries, MAX_DEPTH, Returned
 from leaklint_gopy.objectowners import ObjectOwners
 from leaklint_gopy.reliance import Reliance, remembered
+from leaklint_gopy.sending import sends
 from leaklint_gopy.effects import Effects
 from leaklint_gopy.cleanups import Cleanups
 
 # Summaries nested deeper than this (a helper's summary needing a closure's, needing a helper's...)
 # answer with the recursion guard's guess: each level costs a dozen Python frames, and nats-server
 # chains 92 of them (its processStreamRestore was "too deeply nested to analyse").
-_NOTES = frozenset({"nonnil", "fields", "bound", "mocks"})  # kwargs for the engine, not for rule clauses
+_NOTES = frozenset({"nonnil", "fields", "bound", "mocks", "class", "patched"})  # kwargs for the engine, not for rule clauses
 # Per rule set (by identity; each entry keeps its rules alive so that no id is reused).
 _CLAUSES: dict[tuple[int, ...], tuple[tuple, dict[tuple, tuple[RuleSpec, Acquire] | None], ClauseIndex]] = {}
 _QUIET: dict[tuple[int, ...], tuple[tuple, dict[str, bool]]] = {}
@@ -102,6 +103,14 @@ class LeakAnalysis(Effects, ObjectOwners, Cleanups, Reliance, Oracle):
             finally:
                 self._quiet_depth -= 1
         return self._tree_quiet[qualname]
+
+    def sends(self, callee: str, index: int, site: Site) -> bool:
+        """Reports whether tree function `callee` may make the lazy resource of `site` it is given as
+        parameter `index` hold a connection (see sending.sends; the class the site makes, when the
+        tree's, is where methods called on it are looked up: the front-end's `class` note names a
+        tree class the rules know by its library base)."""
+        cls = dict(site.call.kwargs).get("class") or site.call.callee.removesuffix(".__init__")
+        return sends(self._read_body, callee, index, site.clause.connects, cls, site.spec.is_borrow)
 
     def is_tree_function(self, callee: str) -> bool:
         return callee in self.functions

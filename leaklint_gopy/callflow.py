@@ -12,6 +12,8 @@ from leaklint_gopy.summaries import UNLESS_RAISING
 from leaklint_gopy.flowops import (_EFFECTS, _call_roots, _companion, _constructs, _constructs_tree_object, _in_place,
                                    _paired, _promoted, _reports_error, _spawned, closes_through, replace)
 
+SENDS = "sends"  # _uses: a tree function that sends through the lazy resource (see sending.sends)
+
 
 class CallFlow:
     """The call effects of FunctionAnalysis (see dataflow.py)."""
@@ -156,7 +158,7 @@ class CallFlow:
             if _spawned(call) and not self._left_open(call, fact):
                 continue  # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on)
             if not fact.used and (self.sites[fact.site].pseudo or self.sites[fact.site].clause.lazy) \
-                    and self._uses(call, fact) and not self.oracle.quiet(call):
+                    and (used := self._uses(call, fact)) and (used == SENDS or not self.oracle.quiet(call)):
                 # Ex) def send(self, b): self._sock.sendall(b) ...   (I/O on a summary's resource: it was
                 # open there, see Fact.used; `self.stream.fileno()` only inspects it)
                 # Ex) pool = connection_from_url(u); pool.request("GET", "/")   (a lazy resource now holds one)
@@ -164,21 +166,33 @@ class CallFlow:
             out.add(fact)
         return frozenset(out)
 
-    def _uses(self, call: Call, fact: Fact) -> bool:
-        """Reports whether `call` may make a lazy resource hold a connection: for a clause naming
-        the methods that connect (`connects`), one of them called on it, or a call it is given
-        that does not only borrow it; else any call on it or given it (see _operates_on)."""
+    def _uses(self, call: Call, fact: Fact) -> str:
+        """Returns whether `call` may make a lazy resource hold a connection (SENDS: a tree function
+        that sends through it, whatever its name says, "call": another use, "": none): for a
+        clause naming the methods that connect (`connects`), one of them called on it, a tree
+        function given it that sends through it (sending.sends), or another call it is given that
+        does not only borrow it; else any call on it or given it (see _operates_on)."""
         site = self.sites[fact.site]
         connects = site.clause.connects
         if not connects or site.pseudo:
-            return self._operates_on(call, fact)
+            return "call" if self._operates_on(call, fact) else ""
+        if not set(connects).isdisjoint(dict(site.call.kwargs).get("patched", "").split(",")):
+            return ""  # Ex) setUp: mock.patch.object(APIClient, "send"); APIClient().version()   (a fake sends)
         # An object of the tree holding it in a field is the holder's base (`adapter` for adapter.poolmanager)
         suffix = f".{site.clause.field}" if site.clause.field else ""
         holders = {name.removesuffix(suffix) for holder in fact.holders if (name := joined(holder))}
         if call.receiver in holders:
-            return call.callee.rpartition(".")[2] in connects  # Ex) s = requests.Session(); s.get(url)
+            if call.callee.rpartition(".")[2] in connects:
+                return "call"  # Ex) s = requests.Session(); s.get(url)
+            # Ex) client = APIClient(); client.version()   (a method of a Session class of the tree that sends)
+            return SENDS if call.receiver in call.args \
+                and self.oracle.sends(call.callee, call.args.index(call.receiver), site) else ""
+        given = [index for index, arg in enumerate(call.args) if arg in holders]
+        if given and self.oracle.is_tree_function(call.callee):
+            # Ex) def socket_path(client): return client.get_adapter(p).socket_path   (sends nothing)
+            return SENDS if any(self.oracle.sends(call.callee, index, site) for index in given) else ""
         # Ex) fetch(s, url)   (it may send through it); s.mount(prefix, adapter) only borrows the adapter
-        return not holders.isdisjoint(call.args) and not site.spec.is_borrow(call.callee)
+        return "call" if given and not site.spec.is_borrow(call.callee) else ""
 
     @staticmethod
     def _operates_on(call: Call, fact: Fact) -> bool:

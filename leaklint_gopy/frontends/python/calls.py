@@ -10,6 +10,7 @@ from leaklint_gopy.frontends.python import factories, idle_executors, infer, moc
 from leaklint_gopy.frontends.python.file_use import FILE_TYPE, used_as_files
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.names import canonical
+from leaklint_gopy.frontends.python.setup_patches import started_patches
 from leaklint_gopy.ir import Assign, Call, Exit, Span, Store
 from leaklint_gopy.frontends.python.callees import Callees, short
 
@@ -18,6 +19,8 @@ _CONTAINER_ADDS = frozenset({"append", "add", "extend", "insert", "appendleft", 
 CONTAINER_CALLS = frozenset({"builtins.list", "builtins.set", "builtins.dict", "builtins.tuple",
                               "collections.deque", "collections.OrderedDict", "collections.defaultdict"})
 
+CLASS_NOTE = "class"  # a call of a tree class the rules know by its library base: the class it makes
+PATCHED_NOTE = "patched"  # ... and the methods of that class a test patches (see setup_patches.py)
 _ABORTS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit", "pytest.fail",
                      "pytest.skip", "pytest.exit"})
 _TEST_ABORTS = frozenset({"fail", "skipTest"})  # self.fail(...) ends a unittest test
@@ -98,6 +101,11 @@ class CallLowering(Callees):
             callee = f"{callee}(fileobj)"  # Ex) zipfile.ZipFile(io.BytesIO(data))   (holds no descriptor)
         kwargs = tuple((key, _source_text(value)) for key, value in
                        ((k.arg, k.value) for k in node.keywords) if key is not None)
+        if (made := self._dotted(func)) and callee != made and not callee.startswith(f"{made}.") \
+                and self.module.class_of(made) is not None:
+            kwargs += ((CLASS_NOTE, made),)  # Ex) APIClient()   (a requests.Session class of the tree: its methods)
+            if patched := self._patched_methods(made):
+                kwargs += ((PATCHED_NOTE, ",".join(patched)),)  # Ex) setUp: mock.patch.object(APIClient, "send")
         if definition is not None and (given := mocks.mocked_positions(positional, self.types, self.origins)):
             kwargs += ((mocks.MOCKS_NOTE, given),)  # Ex) sock = Mock(); ssl_wrap_socket(sock)   (wraps no socket)
         # Ex) for line in self.filePath.open(): ...   (an unknown receiver's result read as a file)
@@ -127,6 +135,13 @@ class CallLowering(Callees):
         if node.args and args and _consumes(node, canonical(callee)):
             self._exhausted(span, node.args[0], args[0])
         return call
+
+    def _patched_methods(self, made: str) -> list[str]:
+        """Returns the names of the methods of tree class `made` that an enclosing `mock.patch` or a
+        patch the test class starts in its set-up replaces, sorted."""
+        started = started_patches(self.module, self.klass, self.module.resolve_global_expr) if self.klass else ()
+        return sorted({name.rpartition(".")[2] for name in (*self.patched, *started)
+                       if name.rpartition(".")[0] == made})
 
     def _rebind(self, target: ast.expr, value: ast.expr) -> None:
         """Remembers that attribute `target` now holds the function `value` (a name or a lambda):

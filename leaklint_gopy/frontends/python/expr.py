@@ -14,6 +14,7 @@ from leaklint_gopy.frontends.python import constant_tests, infer
 from leaklint_gopy.frontends.python.calls import CONTAINER_CALLS, CallLowering
 from leaklint_gopy.frontends.python.classes import ClassInfo, looks_like_class, stored_attributes
 from leaklint_gopy.frontends.python.declared import declared_class
+from leaklint_gopy.frontends.python.exported import exported_fields
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.nodes import walk
 from leaklint_gopy.frontends.python.unit import ModuleUnit
@@ -338,7 +339,12 @@ class ExpressionLowerer(CallLowering):
                 path = self._value(target.value)
                 if path in self.types and self._injected(self.types[path]) == target.attr:
                     self.types.pop(path)  # Ex) conn.sock = FakeSocket()   (conn will never connect)
-                if path is not None:
+                if path is not None and source is not None and path == self.receiver and self.klass is not None \
+                        and target.attr in exported_fields(self.module, self.klass):
+                    # Ex) self.stdin = PipeIOStream(in_w)   (a public field the class never reads: its users')
+                    self._emit(Store(span, source))
+                    self._emit(Assign(span, f"{path}.{target.attr}", None))
+                elif path is not None:
                     self._emit(Assign(span, f"{path}.{target.attr}", source))
                 elif source is not None:
                     self._emit(Store(span, source))

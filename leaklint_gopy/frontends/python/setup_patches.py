@@ -2,15 +2,19 @@
 started in `setUp`/`setup_method` (`self.p = mock.patch("m.PoolManager"); self.p.start()`) or held
 around the `yield` of an autouse fixture method. Reads the class's `ast` only; which of them patch
 what an acquisition resolves through is decided where the method is lowered (flow.Lowerer._patched).
+`started_patches` gives the dotted names the set-up methods (the class's own or its bases') replace
+(`mock.patch.multiple("pkg.Client", get=fake_get)`: `pkg.Client.get`), for a test method's calls of
+a tree class whose methods they fake (calls._patched_methods).
 """
 from __future__ import annotations
 
 import ast
 
-from leaklint_gopy.frontends.python.classes import ClassInfo
+from leaklint_gopy.frontends.python.classes import ClassInfo, ClassQueries
 
 _SETUPS = ("setUp", "setup_method")
 _STOPPERS = frozenset({"stop", "stopall"})
+_ALL_SETUPS = frozenset({"setUp", "asyncSetUp", "setup_method", "setUpClass", "setup_class"})
 
 
 def in_force(klass: ClassInfo, method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
@@ -89,3 +93,39 @@ def _autouse(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                and any(k.arg == "autouse" and isinstance(k.value, ast.Constant) and k.value.value is True
                        for k in decorator.keywords)
                for decorator in method.decorator_list)
+
+
+def started_patches(queries: ClassQueries, info: ClassInfo, resolve) -> tuple[str, ...]:
+    """Returns the dotted names the patches started by the class's set-up methods (its own or its
+    bases') replace; `resolve` gives the dotted name of an expression (None when unknown).
+    Computed once per class."""
+    if "started_patches" not in info.memo:
+        names: list[str] = []
+        for name, qualname in queries.all_methods(info).items():
+            node = queries.function_node(qualname) if name in _ALL_SETUPS else None
+            if node is not None:
+                names += [name for call in _started(node.body) for name in _replaced(call, resolve)]
+        info.memo["started_patches"] = tuple(dict.fromkeys(names))
+    return info.memo["started_patches"]
+
+
+def _replaced(call: ast.Call, resolve) -> list[str]:
+    """Returns the dotted names a patch call replaces: `patch("a.B.m")` a.B.m, `patch.object(B, "m")`
+    B.m, `patch.multiple("a.B", m=f, n=g)` a.B.m and a.B.n."""
+    kind = ast.unparse(call.func).rpartition("patch")[2]
+    target = _target(call.args[0], resolve) if call.args else None
+    if target is None:
+        return []
+    if kind == ".object" and len(call.args) > 1 and isinstance(call.args[1], ast.Constant):
+        return [f"{target}.{call.args[1].value}"]
+    if kind == ".multiple":
+        return [f"{target}.{k.arg}" for k in call.keywords if k.arg is not None]
+    return [target] if kind == "" else []
+
+
+def _target(node: ast.expr, resolve) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return None
+    return resolve(node)
