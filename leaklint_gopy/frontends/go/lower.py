@@ -26,6 +26,7 @@ from leaklint_gopy.frontends.go.expr import (
 )
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.literals import BoundLiterals
+from leaklint_gopy.frontends.go.routes import MuxFacts, Routes
 from leaklint_gopy.frontends.go.typeinfo import FileScope, result_nodes, text
 from leaklint_gopy.ir import Assign, Exit, FunctionIR, Kill, Span
 
@@ -66,6 +67,7 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
         self.silent: set[str] = set()  # httptest servers whose handler writes nothing (transports.silent_server)
         self.silent_urls: set[str] = set()  # URLs parsed from a silent server's (`u, _ := url.Parse(ts.URL)`)
+        self.routes: Routes | None = None  # test servers over a mux (routes.py), shared with closures
         # transports and clients over them that connect nowhere -> the note their calls get: every
         # dial fails ("dial", "failing"), or builds its connection in memory ("transport", "injected")
         self.dialless: dict[str, tuple[str, str]] = {}
@@ -112,6 +114,8 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         self.body = body
         if self.literals is None:
             self.literals = BoundLiterals(body)
+        if self.routes is None:
+            self.routes = Routes(body, self.scope.imports, self._quiet_writer, self.scope.package.muxes or MuxFacts)
         self.flag_params = dict.fromkeys(_bool_params(node.child_by_field_name("parameters")))
         if body is not None:
             self._block(body, scoped=False)

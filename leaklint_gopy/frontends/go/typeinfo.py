@@ -119,6 +119,7 @@ class PackageTypes:
     head_requests: frozenset[str] = frozenset()  # functions returning only HEAD requests (transports.py)
     in_memory_trippers: frozenset[str] = frozenset()  # types whose RoundTrip answers in memory (fakes.py)
     quiet_writers: Callable[[], dict[str, frozenset[int]]] = dict  # (see transports.quiet_writers)
+    muxes: Callable[[], object] | None = None  # what makes handlers and muxes (see routes.mux_facts)
     test_types: set[str] = field(default_factory=set)  # types declared in the package's _test.go files
     embeds: dict[str, list[str]] = field(default_factory=dict)  # interface -> the interfaces it embeds (`io.Closer`)
     implementers: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)  # (see FileScope.implementation)
