@@ -115,7 +115,8 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         if self.literals is None:
             self.literals = BoundLiterals(body)
         if self.routes is None:
-            self.routes = Routes(body, self.scope.imports, self._quiet_writer, self.scope.package.muxes or MuxFacts)
+            self.routes = Routes(body, self.scope.imports, self.scope.package.quiet_writers,
+                                 self.scope.package.muxes or MuxFacts)
         self.flag_params = dict.fromkeys(_bool_params(node.child_by_field_name("parameters")))
         if body is not None:
             self._block(body, scoped=False)

@@ -109,9 +109,16 @@ class Routes:
     """The test servers over a mux of one function body (the outermost function's: its closures
     share it), read on first use."""
 
-    def __init__(self, body: Node | None, imports: dict[str, str], quiet: Quiet, facts: Callable[[], MuxFacts]):
-        self.body, self.imports, self.quiet, self.facts = body, imports, quiet, facts
+    def __init__(self, body: Node | None, imports: dict[str, str], writers: Callable[[], dict[str, frozenset[int]]],
+                 facts: Callable[[], MuxFacts]):
+        self.body, self.imports, self.writers, self.facts = body, imports, writers, facts
         self._servers: dict[str, tuple[int, _Mux]] | None = None
+
+    def _quiet(self, name: str) -> frozenset[int]:
+        """Returns the ResponseWriter parameters the package's function `name` writes no body to (see
+        transports.quiet_writers); none when the function body declares a local of that name."""
+        indexes = self.writers().get(name, frozenset())
+        return indexes if indexes and not _declares(self.body, name) else frozenset()
 
     def answers_empty(self, url: Node) -> bool:
         """Reports whether a request for `url` (`ts.URL + "/ping"`) gets a response with no body."""
@@ -121,7 +128,7 @@ class Routes:
         if server is None:
             return False
         if self._servers is None:
-            self._servers = _servers(self.body, self.imports, self.quiet, self.facts()) \
+            self._servers = _servers(self.body, self.imports, self._quiet, self.facts()) \
                 if b"Handle" in self.body.text else {}  # (no handler registered here)
         known = self._servers.get(server)
         if known is None or known[0] > url.start_byte or known[1].routes is None or not _clean(path):
