@@ -29,6 +29,7 @@ class Comparisons:
         self.function, self.scope = function, scope
         self._values: dict[str, set[str]] | None = None  # subject -> the constant values it is compared with
         self._constants: dict[str, dict[str, int]] = {}  # another package's integer constants, by key
+        self._locals: dict[str, bool] = {}  # names asked about -> whether the function declares them
 
     def flag(self, condition: Node | None) -> tuple[str, bool] | None:
         """Returns the flag a steady comparison is (`cfg.Transport==i:2`) and the value that makes the
@@ -82,7 +83,7 @@ class Comparisons:
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         for subject, constant in ((left, right), (right, left)):
             root = _subject(subject)
-            if root and (root not in self.scope.imports or _declared(self.function, root)):
+            if root and (root not in self.scope.imports or self._declared(root)):
                 value = self._value(constant)
                 if value is not None:
                     return text(subject), value, operator == "=="
@@ -109,19 +110,26 @@ class Comparisons:
             return None if number is None else f"i:{number}"
         if node.type in ("interpreted_string_literal", "raw_string_literal") and "\\" not in text(node):
             return f"s:{text(node)[1:-1]}"
-        if node.type == "identifier" and not _declared(self.function, text(node)):
+        if node.type == "identifier" and not self._declared(text(node)):
             number = self.scope.package.integers.get(text(node))
             return None if number is None else f"i:{number}"
         if node.type == "selector_expression":
             operand = node.child_by_field_name("operand")
             path = self.scope.imports.get(text(operand)) if operand.type == "identifier" else None
-            if path is not None and not _declared(self.function, text(operand)):
+            if path in self.scope.package.tree_packages and not self._declared(text(operand)):
                 number = self._foreign(self.scope.package.resolve_import(path)).get(text(node.child_by_field_name("field")))
                 return None if number is None else f"i:{number}"
         return None
 
+    def _declared(self, name: str) -> bool:
+        """Reports whether the function declares `name` itself (a parameter, a local)."""
+        if name not in self._locals:
+            self._locals[name] = _declared(self.function, name)
+        return self._locals[name]
+
     def _foreign(self, key: str) -> dict[str, int]:
-        """Returns the integer constants of package `key` of the tree, recording it as consulted."""
+        """Returns the integer constants of package `key` of the tree (another than the function's),
+        recording it as consulted."""
         tree = self.scope.package.tree
         if key not in self._constants:
             found: dict[str, int] = {}
