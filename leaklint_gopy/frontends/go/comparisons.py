@@ -116,7 +116,7 @@ class Comparisons:
         if node.type == "selector_expression":
             operand = node.child_by_field_name("operand")
             path = self.scope.imports.get(text(operand)) if operand.type == "identifier" else None
-            if path in self.scope.package.tree_packages and not self._declared(text(operand)):
+            if path is not None and not self._declared(text(operand)):
                 number = self._foreign(self.scope.package.resolve_import(path)).get(text(node.child_by_field_name("field")))
                 return None if number is None else f"i:{number}"
         return None
@@ -128,12 +128,12 @@ class Comparisons:
         return self._locals[name]
 
     def _foreign(self, key: str) -> dict[str, int]:
-        """Returns the integer constants of package `key` of the tree (another than the function's),
-        recording it as consulted."""
+        """Returns the integer constants of package `key` of the tree (another than the function's:
+        not the standard library's, nor a dependency's), recording it as consulted."""
         tree = self.scope.package.tree
         if key not in self._constants:
             found: dict[str, int] = {}
-            if tree is not None and hasattr(tree, "sources") and key != self.scope.package.key:
+            if key in getattr(tree, "paths", ()) and key != self.scope.package.key:
                 tree.consult([key])
                 for _, source in tree.sources(key):
                     found.update(integer_constants(regions.cut(source)))
