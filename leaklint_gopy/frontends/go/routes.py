@@ -153,7 +153,8 @@ def _servers(body: Node, imports: dict[str, str], quiet: Quiet, facts: MuxFacts)
     for statement in _statements(body):
         left, right = _single_assignment(statement)
         if left is not None and _calls(right, imports, "net/http", ("NewServeMux",)):
-            muxes[text(left)] = _Mux([] if text(left) not in muxes else None)
+            # (a package variable's: another function may register a pattern for a host on it)
+            muxes[text(left)] = _Mux([] if text(left) not in muxes else None, shared=not _declares(body, text(left)))
             counted.add(left.start_byte)
         elif left is not None and _calls(right, imports, "net/http/httptest", _SERVERS) and _server_over(right) in muxes:
             if text(left) in servers:
