@@ -28,8 +28,7 @@ class Comparisons:
     def __init__(self, function: Node, scope: FileScope) -> None:
         self.function, self.scope = function, scope
         self._values: dict[str, set[str]] | None = None  # subject -> the constant values it is compared with
-        self._constants: dict[str, dict[str, int]] = {}  # another package's integer constants, by key
-        self._locals: dict[str, bool] = {}  # names asked about -> whether the function declares them
+        self._locals: set[str] | None = None  # the names the function declares (read once)
 
     def flag(self, condition: Node | None) -> tuple[str, bool] | None:
         """Returns the flag a steady comparison is (`cfg.Transport==i:2`) and the value that makes the
@@ -123,22 +122,23 @@ class Comparisons:
 
     def _declared(self, name: str) -> bool:
         """Reports whether the function declares `name` itself (a parameter, a local)."""
-        if name not in self._locals:
-            self._locals[name] = _declared(self.function, name)
-        return self._locals[name]
+        if self._locals is None:
+            self._locals = _declarations(self.function)
+        return name in self._locals
 
     def _foreign(self, key: str) -> dict[str, int]:
         """Returns the integer constants of package `key` of the tree (another than the function's:
         not the standard library's, nor a dependency's), recording it as consulted."""
         tree = self.scope.package.tree
-        if key not in self._constants:
-            found: dict[str, int] = {}
-            if key in getattr(tree, "paths", ()) and key != self.scope.package.key:
-                tree.consult([key])
-                for _, source in tree.sources(key):
-                    found.update(integer_constants(regions.cut(source)))
-            self._constants[key] = found
-        return self._constants[key]
+        if key not in getattr(tree, "paths", ()) or key == self.scope.package.key:
+            return {}
+        tree.consult([key])
+        known = self.scope.package.foreign_integers
+        if key not in known:
+            known[key] = {}
+            for _, source in tree.sources(key):
+                known[key].update(integer_constants(regions.cut(source)))
+        return known[key]
 
 
 def _subject(node: Node | None) -> str:
@@ -173,10 +173,15 @@ def _rooted(node: Node | None, root: str) -> bool:
     return node is not None and node.type == "identifier" and text(node) == root
 
 
-def _declared(function: Node, name: str) -> bool:
-    """Reports whether `function` declares `name` itself (a parameter, a local)."""
-    return any(_changes(node, name) for node in _walk(function)
-               if node.type in ("short_var_declaration", "var_spec", "parameter_declaration", "const_spec", "range_clause"))
+def _declarations(function: Node) -> set[str]:
+    """Returns the names `function` declares itself (parameters, locals, constants)."""
+    names: set[str] = set()
+    for node in _walk(function):
+        if node.type in ("var_spec", "parameter_declaration", "const_spec"):
+            names.update(text(name) for name in node.children_by_field_name("name"))
+        elif node.type in ("short_var_declaration", "range_clause"):
+            names.update(text(item) for item in _items(node.child_by_field_name("left")) if item.type == "identifier")
+    return names
 
 
 def _parameters(function: Node) -> list[Node]:

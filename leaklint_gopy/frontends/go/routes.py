@@ -330,18 +330,18 @@ def _walk(node: Node | None, nested: bool = False) -> list[Node]:
     return out
 
 
-_MUX_NEEDLES = (b"NewServeMux", b"HandlerFunc", b"ResponseWriter")
-
-
 def mux_candidates(parsed: list) -> list[tuple[bytes, int, int, int, dict[str, str]]]:
     """Returns (source, start, end, row, imports) of each function declaration of `parsed` that may
-    make a handler or a mux: what `mux_facts_of` parses again when first asked."""
+    return a handler (its result names one) or make a mux: what `mux_facts_of` parses again when
+    first asked."""
     out = []
     for _, source, nodes, imports, plan in parsed:
         for node in nodes:
+            if node.type != "function_declaration":
+                continue
             end = plan.elided.get(node.start_byte, node.end_byte)
-            if node.type == "function_declaration" \
-                    and any(source.find(needle, node.start_byte, end) >= 0 for needle in _MUX_NEEDLES):
+            result = node.child_by_field_name("result")
+            if result is not None and b"Handler" in result.text or source.find(b"NewServeMux", node.start_byte, end) >= 0:
                 out.append((source, node.start_byte, end, node.start_point[0], imports))
     return out
 

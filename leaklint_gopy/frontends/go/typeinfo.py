@@ -130,6 +130,7 @@ class PackageTypes:
     variant_files: set[tuple[str, str]] = field(default_factory=set)  # (file, name) of each such variant
     booleans: dict[str, bool] = field(default_factory=dict)  # `const debug = false` (see regions.boolean_constants)
     integers: dict[str, int] = field(default_factory=dict)  # `const N = 3` (see counts.integer_constants)
+    foreign_integers: dict[str, dict[str, int]] = field(default_factory=dict)  # other tree packages' (comparisons.py)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
     # The tree's other packages (a treesources.TreeSources), whose signatures type calls of their functions.
     tree: object | None = None
