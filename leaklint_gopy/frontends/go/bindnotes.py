@@ -221,7 +221,8 @@ class BindingNotes:
         if method == '"HEAD"' or method.endswith("MethodHead"):
             notes.append(("method", "HEAD"))
         url = args[1 + int(with_context)] if len(args) > 1 + int(with_context) else None
-        if url is not None and _served_by(text(url), self.silent):
+        if url is not None and (_served_by(text(url), self.silent)
+                                or self.routes is not None and self.routes.answers_empty(url)):
             notes.append(("body", "empty"))  # Ex) req, _ := NewRequest("POST", ts.URL, nil)   (a silent server)
         self.requests[targets[0]] = tuple(notes)
 

@@ -91,6 +91,7 @@ class Closures:
         inner.dialless = dict(self.dialless)
         inner.silent = set(self.silent)
         inner.silent_urls = set(self.silent_urls)
+        inner.routes = self.routes
         identifiers = _identifiers(node)
         changed = changed_among(node, (identifiers & self.locals) | set(self.rows) | set(self.requests))
         # Ex) req, _ := NewRequest("GET", ts.URL, nil); go func() { c.Do(req) }()   (the same request)

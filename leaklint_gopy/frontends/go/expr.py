@@ -243,8 +243,10 @@ class ExpressionLowerer:
             call = replace(call, kwargs=call.kwargs + self.built[call.receiver])
         if results and results[0] is not None and not results[0].startswith("$"):
             self._note_built(call, results[0])
-        if self.silent and any(_served_by(text(arg), self.silent, self.silent_urls) for arg in nodes):
+        if self.silent and any(_served_by(text(arg), self.silent, self.silent_urls) for arg in nodes) \
+                or self.routes is not None and any(self.routes.answers_empty(arg) for arg in nodes):
             # Ex) c.Get(ts.URL)   (ts's handler writes nothing: an empty body, the connection handed back)
+            # Ex) c.Get(ts.URL + "/ping")   (ts serves a mux whose handler for /ping writes nothing)
             call = replace(call, kwargs=call.kwargs + (("body", "empty"),))
         if call.receiver in self.dialless and call.callee.startswith(("net/http.Client.", "net/http.Transport.")):
             # Ex) c := &Client{Transport: &Transport{DialContext: failing}}; c.Get(u)   (no response)

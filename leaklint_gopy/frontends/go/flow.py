@@ -64,6 +64,9 @@ class ControlFlowLowerer:
             # Ex) if write { childProcess.Wait() }   (what was started under `if write` is gone on the false edge)
             kinds = ("true", "false") if tested[1] else ("false", "true")
             guards = (Guard(tested[0], kinds[0]), Guard(tested[0], kinds[1]))
+        if guards == (None, None) and tested is None and self.comparisons is not None:
+            # Ex) if cfg.Transport == config.LDAPTransportStartTLS { return false }   (see comparisons.py)
+            guards = self.comparisons.guards(condition) or guards
         state = receiver_state(condition, self.receiver) if guards == (None, None) and self.receiver else None
         if state is None and guards == (None, None) and tested is not None and tested[0] in self.asserted:
             # Ex) if g, ok := s.client.(*rpcConn); ok { return g.Close() }   (s.client is of that type, or
@@ -123,6 +126,8 @@ class ControlFlowLowerer:
         """Returns the local boolean `if ok` / `if !ok` tests (and the value making it true) when
         nothing inside the statement can change it, else None."""
         tested = flag_test(condition)
+        if tested is None and self.comparisons is not None:
+            return self.comparisons.flag(condition)  # Ex) if cfg.Transport == config.LDAPTransportTLS {
         if tested is None or tested[0] not in self.locals or _changed_in(statement, tested[0]):
             return None
         return tested

@@ -14,6 +14,7 @@ from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.bindings import Bindings
 from leaklint_gopy.frontends.go.bindnotes import BindingNotes, CallNotes
 from leaklint_gopy.frontends.go.closures import Closures
+from leaklint_gopy.frontends.go.comparisons import Comparisons
 from leaklint_gopy.frontends.go.contexts import Contexts
 from leaklint_gopy.frontends.go.counts import local_constants
 from leaklint_gopy.frontends.go.expr import (
@@ -26,6 +27,7 @@ from leaklint_gopy.frontends.go.expr import (
 )
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.literals import BoundLiterals
+from leaklint_gopy.frontends.go.routes import MuxFacts, Routes
 from leaklint_gopy.frontends.go.typeinfo import FileScope, result_nodes, text
 from leaklint_gopy.ir import Assign, Exit, FunctionIR, Kill, Span
 
@@ -66,6 +68,8 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
         self.silent: set[str] = set()  # httptest servers whose handler writes nothing (transports.silent_server)
         self.silent_urls: set[str] = set()  # URLs parsed from a silent server's (`u, _ := url.Parse(ts.URL)`)
+        self.routes: Routes | None = None  # test servers over a mux (routes.py), shared with closures
+        self.comparisons: Comparisons | None = None  # a value tested against constants (comparisons.py)
         # transports and clients over them that connect nowhere -> the note their calls get: every
         # dial fails ("dial", "failing"), or builds its connection in memory ("transport", "injected")
         self.dialless: dict[str, tuple[str, str]] = {}
@@ -112,6 +116,10 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         self.body = body
         if self.literals is None:
             self.literals = BoundLiterals(body)
+        self.comparisons = Comparisons(node, self.scope)
+        if self.routes is None:
+            self.routes = Routes(body, self.scope.imports, self.scope.package.quiet_writers,
+                                 self.scope.package.muxes or MuxFacts)
         self.flag_params = dict.fromkeys(_bool_params(node.child_by_field_name("parameters")))
         if body is not None:
             self._block(body, scoped=False)
@@ -135,6 +143,8 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         """Reports whether `name` is a bool parameter the body never assigns nor takes the address
         of: every test of it in the function sees the same value (`func (test *serverTest) run(t
         *testing.T, write bool)`); read on first use."""
+        if "==" in name:
+            return True  # Ex) cfg.Transport==i:2   (a steady comparison: see comparisons.py)
         if name not in self.flag_params:
             return False
         if self.flag_params[name] is None:

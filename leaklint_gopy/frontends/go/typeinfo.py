@@ -119,6 +119,7 @@ class PackageTypes:
     head_requests: frozenset[str] = frozenset()  # functions returning only HEAD requests (transports.py)
     in_memory_trippers: frozenset[str] = frozenset()  # types whose RoundTrip answers in memory (fakes.py)
     quiet_writers: Callable[[], dict[str, frozenset[int]]] = dict  # (see transports.quiet_writers)
+    muxes: Callable[[], object] | None = None  # what makes handlers and muxes (see routes.mux_facts)
     test_types: set[str] = field(default_factory=set)  # types declared in the package's _test.go files
     embeds: dict[str, list[str]] = field(default_factory=dict)  # interface -> the interfaces it embeds (`io.Closer`)
     implementers: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)  # (see FileScope.implementation)
@@ -129,6 +130,7 @@ class PackageTypes:
     variant_files: set[tuple[str, str]] = field(default_factory=set)  # (file, name) of each such variant
     booleans: dict[str, bool] = field(default_factory=dict)  # `const debug = false` (see regions.boolean_constants)
     integers: dict[str, int] = field(default_factory=dict)  # `const N = 3` (see counts.integer_constants)
+    foreign_integers: dict[str, dict[str, int]] = field(default_factory=dict)  # other tree packages' (comparisons.py)
     declared_in: dict[int, dict[str, str]] = field(default_factory=dict)  # type node id -> its file's imports
     # The tree's other packages (a treesources.TreeSources), whose signatures type calls of their functions.
     tree: object | None = None
