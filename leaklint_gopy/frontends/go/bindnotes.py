@@ -12,6 +12,7 @@ from leaklint_gopy.frontends.go.expr import _BUILTINS, _args, _keyed_values, _se
 from leaklint_gopy.frontends.go.fakes import HOLDING_TYPE, held_fakes, inner_value, wraps_fakes
 from leaklint_gopy.frontends.go.guards import error_text, is_message, unparenthesized
 from leaklint_gopy.frontends.go.literals import literal_fields, surely_nonnil
+from leaklint_gopy.frontends.go.request_methods import is_head
 from leaklint_gopy.frontends.go.transports import dials_in_memory, dials_nothing
 from leaklint_gopy.frontends.go.typeinfo import ABORT_METHODS, TEST_FAILURES, text
 
@@ -211,6 +212,12 @@ class BindingNotes:
         if call.callee.removeprefix(f"{package.key}.") in package.head_requests:
             # Ex) req, err := f.makeUploadHeadRequest(ctx, loc); resp, err := c.Do(req)
             self.requests[targets[0]] = (("method", "HEAD"),)
+            return
+        index = package.method_parameters.get(call.callee.removeprefix(f"{package.key}."))
+        if index is not None:
+            # Ex) req, err := newTestSignedRequest(http.MethodHead, u, 0, nil, ak, sk, signer)   (its method parameter)
+            args = _args(node)
+            self.requests[targets[0]] = (("method", "HEAD"),) if index < len(args) and is_head(args[index]) else ()
             return
         if call.callee not in _NEW_REQUEST:
             return

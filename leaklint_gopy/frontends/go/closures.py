@@ -15,7 +15,7 @@ from leaklint_gopy.frontends.go.expr import (
 )
 from leaklint_gopy.frontends.go.flow import changed_among
 from leaklint_gopy.frontends.go.typeinfo import text
-from leaklint_gopy.ir import Call, Capture, Defer, Exit, FunctionIR
+from leaklint_gopy.ir import Assign, Call, Capture, Defer, Exit, FunctionIR, Kill, Span
 
 
 class Closures:
@@ -116,11 +116,32 @@ class Closures:
             # Ex) if in == nil { f, _ := os.Open(p); defer func() { f.Close() }() }   (f lives on in the closure
             # until the function returns; what another closure does to it is decided where it captures it)
             self.captured.update(free)
+            self.kept_inner.update(self._shadow_aliases(free))
         # Ex) hook = func() { cancel() }   (it ends what was obtained with the context: tx of BeginTx(ctx))
         names = free + self.contexts.captured(free)
         self.cfg.emit(Capture(self.pos.span(node), qualname, names, mode, growing=growing and not registered,
                               registered=registered))
         return qualname
+
+    def _shadow_aliases(self, names: tuple[str, ...]) -> set[str]:
+        """Returns the aliases of the outer variables that the innermost declarations of `names`
+        shadow (see lower._shadow): the variables a deferred closure capturing `names` keeps."""
+        aliases = set()
+        for name in names:
+            depth = next((d for d in range(len(self.declared) - 1, 0, -1) if name in self.declared[d]), 0)
+            aliases.update(alias for shadowed, alias, _ in self.shadows[depth] if shadowed == name)
+        return aliases
+
+    def _give_back(self, span: Span, name: str, alias: str) -> None:
+        """Makes `name` hold the outer variable `alias` saved again (its block ended, or a return
+        leaves it). Its inner variable goes out of scope, unless a deferred closure keeps it: then
+        the name holds both, as the closures capturing either close what the name holds at exit."""
+        # Ex) case a: f, _ := os.Open(a); defer func() { f.Close() }()  default: f, _ := os.Open(b); defer func() { f.Close() }()
+        if alias in self.kept_inner:
+            self.cfg.emit(Assign(span, name, alias, accumulate=True))
+            return
+        self.cfg.emit(Kill(span, (name,), "scope"))
+        self.cfg.emit(Assign(span, name, alias))
 
 
 def _bare_variables(body: Node | None) -> tuple[frozenset[str], dict[str, list[int]]]:

@@ -98,7 +98,14 @@ class ExpressionLowerer:
             case "type_conversion_expression" if self._generic_callee(node):
                 # Ex) decodeClose[[]string](resp)   (a call of a generic function of the package)
                 temp = self._temp()
-                args = tuple(self._value(a) for a in node.named_children[1:])
+                operands = node.named_children[1:]
+                spread = self._spread(node.named_children[0].named_children[0], operands)
+                # Ex) getJSON[T](c.Get(u))   (Get's two results are getJSON's two arguments)
+                args = tuple(self._temp() for _ in range(spread))
+                if spread:
+                    self._call(operands[0], results=args)
+                else:
+                    args = tuple(self._value(a) for a in operands)
                 self.cfg.emit(Call(self.pos.span(node), self._generic_callee(node), text(node.named_children[0]),
                                    None, args, (temp,), in_loop=bool(self.loops)))
                 return temp
@@ -307,7 +314,7 @@ class ExpressionLowerer:
         parameters), when the callee is a function of the package taking more than one; else 0."""
         if len(nodes) != 1 or nodes[0].type != "call_expression" or function is None:
             return 0
-        if function.type == "identifier":
+        if function.type in ("identifier", "type_identifier"):  # (the name of `F[T](g())`: see _value)
             count = self.scope.package.arity.get(text(function), 0)
         elif function.type == "selector_expression":
             owner = self._type_of(function.child_by_field_name("operand"))

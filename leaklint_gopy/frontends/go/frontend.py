@@ -22,6 +22,7 @@ from leaklint_gopy.frontends.go.package_facts import (in_memory_trippers, quiet_
 from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
+from leaklint_gopy.frontends.go.request_methods import method_parameters
 from leaklint_gopy.frontends.go.routes import mux_candidates, mux_facts_of
 from leaklint_gopy.frontends.go.transports import builds_head_requests
 from leaklint_gopy.frontends.go.typeinfo import (FileScope, PackageTypes, assertion_helpers, file_goos, forget_texts,
@@ -129,6 +130,7 @@ class GoFrontend:
         package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
                                           [source for _, source in files])
         package.head_requests = _head_request_builders(parsed)
+        package.method_parameters = method_parameters(parsed, _parse_ranges)
         package.in_memory_trippers = in_memory_trippers(parsed, package, _parse_ranges)
         package.quiet_writers = cache(partial(quiet_writers_of, writer_candidates(parsed), _parse_ranges))
         package.muxes = cache(partial(mux_facts_of, mux_candidates(parsed), _parse_ranges, package.quiet_writers))

@@ -63,6 +63,7 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         self.tickers: dict[str, str] = {}  # time.Tick channels and time.NewTicker tickers (endless.py)
         self.counts: dict[str, int] = {}  # constants and locals an integer constant fixes (`const N = 3`, counts.py)
         self.retired: set[str] = set()  # names of closed blocks' variables a closure keeps (see _shadow)
+        self.kept_inner: set[str] = set()  # aliases whose inner variable a deferred closure keeps (closures.py)
         self.error_texts: dict[str, str] = {}  # variables holding an error's text -> that error (`got := fmt.Sprint(err)`)
         self.messages: set[str] = set()  # variables holding a message no nil error prints (`want := "no Host"`)
         self.addresses: dict[str, str] = {}  # sockets -> the type of their own address (LOCAL_ADDRESSES)
@@ -236,8 +237,7 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         for shadows in self.shadows[1:]:
             for name, alias, _ in shadows:
                 if name in self.retired and name not in returned:
-                    self.cfg.emit(Kill(span, (name,), "scope"))
-                    self.cfg.emit(Assign(span, name, alias))
+                    self._give_back(span, name, alias)
 
     def _restore_shadowed(self, span: Span, depth: int) -> None:
         """Leaving blocks `depth` and deeper (their end, or a break or continue out of them): each
@@ -246,8 +246,7 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
             return
         for shadows in reversed(self.shadows[max(depth, 1):]):
             for name, alias, _ in reversed(shadows):
-                self.cfg.emit(Kill(span, (name,), "scope"))
-                self.cfg.emit(Assign(span, name, alias))
+                self._give_back(span, name, alias)
                 self.cfg.emit(Kill(span, (alias,), "scope"))
 
     # -- statements ---------------------------------------------------------------------------

@@ -117,6 +117,7 @@ class PackageTypes:
     name: str = ""  # the package clause's name (`main`)
     ending: frozenset[str] = frozenset()  # functions returning only into the process's end (see process.py)
     head_requests: frozenset[str] = frozenset()  # functions returning only HEAD requests (transports.py)
+    method_parameters: dict[str, int] = field(default_factory=dict)  # request builders -> their method's parameter (request_methods.py)
     in_memory_trippers: frozenset[str] = frozenset()  # types whose RoundTrip answers in memory (fakes.py)
     quiet_writers: Callable[[], dict[str, frozenset[int]]] = dict  # (see transports.quiet_writers)
     muxes: Callable[[], object] | None = None  # what makes handlers and muxes (see routes.mux_facts)
