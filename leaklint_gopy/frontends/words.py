@@ -136,6 +136,16 @@ class Calls:
             _STARTS.popitem(last=False)
         return found
 
+    def starts_within(self, data: bytes, ranges: list[tuple[int, int]]) -> list[int]:
+        """Returns the offset of every call within `ranges` (sorted, each starting and ending a line):
+        what starts finds there, since no call spans a line."""
+        dotted, bare = self._patterns()
+        found = [m.start(1) for start, end in ranges for m in dotted.finditer(data, start, end)]
+        if bare:
+            found = sorted({*found, *(m.start() for start, end in ranges for pattern in bare
+                                      for m in pattern.finditer(data, start, end) if not _continues_word(data, m.start()))})
+        return found
+
     def everywhere(self) -> Calls:
         """Returns a finder of the same names, each also called unqualified (under a dot import)."""
         return Calls(self.names, self.names)

@@ -114,7 +114,9 @@ class GoFrontend:
             for name, value in integer_constants(file).items():  # (again under another build tag: the larger)
                 package.integers[name] = max(value, package.integers.get(name, value))
         dots = _dot_imports_elsewhere(files, package)
-        calls = regions.find_calls(cut, Calls(needles, _own(needles, cut)), everywhere=dots)
+        calls = regions.find_calls(cut, Calls(needles, _own(needles, cut)), everywhere=dots,
+                                   context=frozenset(index for index, (path, _) in enumerate(files)
+                                                     if focus is not None and path not in focus))
         for lowered, file in zip(out, cut):
             only = (selected or {}).get(lowered.path)  # (by name alone: a selected method's body is never left out)
             plan = regions.plan(file, _CONTEXT, bodies=focus is None or lowered.path in focus,

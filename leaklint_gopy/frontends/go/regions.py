@@ -50,16 +50,36 @@ class Chunk:
 
 @dataclass(slots=True)
 class File:
-    """A file cut at its declarations, with where it calls an acquisition or wrapper."""
+    """A file cut at its declarations, with where it calls an acquisition or wrapper: everywhere, or
+    for a file lending only context (`searched` set), only where find_calls and plan ask, until a
+    question about the whole file completes it."""
 
     source: bytes
     chunks: list[Chunk]
     calls: list[int] = field(default_factory=list)  # offsets, sorted
+    searched: list[tuple[int, int]] | None = None  # the only ranges searched so far; None: the whole file
+    recorded: list[Calls | None] = field(default_factory=list)  # (of a partly searched file: None, its receives)
 
-    def record(self, calls: Calls) -> None:
-        """Adds the offsets where the file calls `calls` (a declaration `func Open(` is no call)."""
+    def record(self, calls: Calls | None) -> None:
+        """Adds the offsets where the file calls `calls` (a declaration `func Open(` is no call), or
+        with None, where it receives from a channel (`<-ch`)."""
+        if self.searched is not None:
+            self.recorded.append(calls)
+        if calls is None:
+            found = [m.start() for start, end in self.searched or [(0, len(self.source))]
+                     for m in _RECEIVE.finditer(self.source, start, end)]
+            self.calls = sorted(self.calls + found)
+            return
         declared = {chunk.named_at for chunk in self.chunks}
-        self.calls = sorted(self.calls + [at for at in calls.starts(self.source) if at not in declared])
+        found = calls.starts(self.source) if self.searched is None else calls.starts_within(self.source, self.searched)
+        self.calls = sorted(self.calls + [at for at in found if at not in declared])
+
+    def complete(self) -> None:
+        """Searches the rest of a partly searched file for what was recorded in its searched ranges."""
+        if self.searched is not None:
+            recorded, self.searched, self.calls = self.recorded, None, []
+            for calls in recorded:
+                self.record(calls)
 
     def functions(self) -> list[Chunk]:
         return [chunk for chunk in self.chunks if chunk.kind == b"func" and chunk.name]
@@ -126,18 +146,24 @@ def _body(source: bytes, start: int, end: int) -> tuple[int, int]:
     return line_end, close + 1
 
 
-def find_calls(files: list[File], calls: Calls, rounds: int = 3, everywhere: frozenset[int] = frozenset()) -> Calls:
+def find_calls(files: list[File], calls: Calls, rounds: int = 3, everywhere: frozenset[int] = frozenset(),
+               context: frozenset[int] = frozenset()) -> Calls:
     """Records where each file calls `calls` or a wrapper of them, and returns `calls` plus the
     wrappers: the package's functions that may return a resource and call one (and their callers
     up to `rounds` levels). The files at the indexes `everywhere` (a dot import's) may call any name
-    unqualified. With no names (a package lowered only as context) nothing is called, so nothing
-    wraps a call either: no file is searched."""
+    unqualified. Of the files at the indexes `context` (lending only context to a run on others),
+    only the functions that may return a resource and the long variable blocks (see plan) are
+    searched at first (File.searched). With no names (a package lowered only as context) nothing is
+    called, so nothing wraps a call either: no file is searched."""
     if not calls.names:
         for file in files:
             file.calls = []
         return calls
     holding = _holding_types(files)
     functions = [(chunk, file) for file in files for chunk in file.functions()]
+    returning: dict[int, bool] = {}  # (by index in `functions`: a function's signature is read once, not each round)
+    if context:
+        _search_partly(files, context, functions, returning, holding)
     unqualified = calls.everywhere()
     for index, file in enumerate(files):
         file.calls = []
@@ -145,10 +171,11 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3, everywhere: fro
     if _carries_resources(files, holding):
         for file in files:
             # Ex) resp := <-pw.responseC   (a receive of a resource is an acquisition: see ExpressionLowerer._receive)
-            file.calls = sorted(file.calls + [m.start() for m in _RECEIVE.finditer(file.source)])
+            file.record(None)
     for _ in range(rounds):
-        new = {chunk.name for chunk, file in functions
-               if chunk.name not in calls.names and _within(file.calls, chunk) and _may_return(file.source, chunk, holding)}
+        new = {chunk.name for index, (chunk, file) in enumerate(functions)
+               if chunk.name not in calls.names and _within(file.calls, chunk)
+               and _returning(returning, index, file.source, chunk, holding)}
         if not new:
             break
         calls, found = calls.extended(new), Calls(new, new)
@@ -156,6 +183,33 @@ def find_calls(files: list[File], calls: Calls, rounds: int = 3, everywhere: fro
             if any(name + b"(" in file.source or name + b"[" in file.source for name in new):
                 file.record(found)
     return calls
+
+
+def _search_partly(files: list[File], context: frozenset[int], functions: list[tuple[Chunk, File]],
+                   returning: dict[int, bool], holding: re.Pattern | None) -> None:
+    """Marks the files at the indexes `context` as searched only in the ranges find_calls and plan
+    ask about: functions that may return a resource (a wrapper's candidates) and long variable blocks."""
+    wanted: dict[int, list[tuple[int, int]]] = {id(files[index]): [] for index in context}
+    for index, (chunk, file) in enumerate(functions):
+        if id(file) in wanted and _returning(returning, index, file.source, chunk, holding):
+            wanted[id(file)].append((chunk.start, chunk.end))
+    for index in context:
+        file = files[index]
+        file.searched = _merged(sorted(wanted[id(file)] + [(chunk.start, chunk.end) for chunk in file.chunks
+                                                         if chunk.kind == b"var" and _long(chunk)]))
+        file.recorded = []
+
+
+def _long(chunk: Chunk) -> bool:
+    return chunk.end - chunk.start > SHORT_VARIABLES
+
+
+def _returning(known: dict[int, bool], index: int, source: bytes, chunk: Chunk, holding: re.Pattern | None) -> bool:
+    """Returns _may_return of a function, remembered in `known` under its `index`."""
+    found = known.get(index)
+    if found is None:
+        found = known[index] = _may_return(source, chunk, holding)
+    return found
 
 
 def _may_return(source: bytes, chunk: Chunk, holding: re.Pattern | None) -> bool:
@@ -169,10 +223,9 @@ def _holding_types(files: list[File]) -> re.Pattern | None:
     (`type server struct{ ln net.Listener }`): a function returning one may return a resource."""
     names: set[bytes] = set()
     for file in files:
-        for chunk in file.chunks:
-            text = file.source[chunk.start:chunk.end]
-            if chunk.kind == b"type" and _RESOURCE_RESULT.search(text):
-                names.update(_STRUCT_NAME.findall(text))
+        for chunk in file.chunks:  # (searched in place: a chunk starts a line, and no copy of its bytes is made)
+            if chunk.kind == b"type" and _RESOURCE_RESULT.search(file.source, chunk.start, chunk.end):
+                names.update(_STRUCT_NAME.findall(file.source, chunk.start, chunk.end))
     return re.compile(rb"\b(?:" + b"|".join(sorted(names)) + rb")\b") if names else None
 
 
@@ -253,6 +306,7 @@ def plan(file: File, context: Words, bodies: bool = True, names: frozenset[bytes
     with `names`, the bodies of functions of other names (a file of which only some functions are
     checked: a pre-commit run's callers)."""
     if bodies:
+        file.complete()
         mentions = sorted(file.calls + context.starts(file.source))
         if not mentions:
             return None
@@ -263,7 +317,9 @@ def plan(file: File, context: Words, bodies: bool = True, names: frozenset[bytes
         # (no body is parsed whatever it mentions: only whether the file mentions anything, and what
         # a long variable block does, are asked; a search answers those without finding every word)
         if not file.calls and not context.search(file.source):
-            return None
+            file.complete()  # (a call outside the ranges searched yet would still make it worth parsing)
+            if not file.calls:
+                return None
 
         def mentioned(chunk: Chunk) -> bool:
             return _within(file.calls, chunk) or context.within(file.source, chunk.start, chunk.end)
@@ -274,8 +330,7 @@ def plan(file: File, context: Words, bodies: bool = True, names: frozenset[bytes
                                                                and (names is None or chunk.name in names)):
             ranges += [(chunk.start, chunk.body + 1), (chunk.close, chunk.end)]
             elided[chunk.start] = chunk.end
-        elif chunk.kind == b"const" or (chunk.kind == b"var" and chunk.end - chunk.start > SHORT_VARIABLES
-                                        and not mentioned(chunk)):
+        elif chunk.kind == b"const" or (chunk.kind == b"var" and _long(chunk) and not mentioned(chunk)):
             continue
         else:
             ranges.append((chunk.start, chunk.end))
