@@ -1,6 +1,7 @@
 """Re-checks leaklint against the hand-read samples of real projects and the real leak fixes.
 
-    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--stdlib] [--holdout] [--show]
+    python bench/precision/check.py [--language go|python] [--sample] [--fixes] [--stdlib] [--holdout]
+                                    [--fixes-holdout] [--show]
 
 Precision: runs leaklint on each project of projects.tsv at its recorded commit and matches the
 findings with the hand-read verdicts of <language>-sample.tsv (by path and line). A finding is a
@@ -9,7 +10,8 @@ rules, read-to-the-end-but-unclosed for LL105, closed only by a defer in a loop 
 exception path for LL204. Findings with no verdict yet are counted and listed (`--show`, with the read-false ones), to be
 read and added. Recall: for each fix of <language>-fixes.tsv, the parent commit's package (Go)
 or module directory (Python) must have a finding on the acquiring line, and the fixed version
-none on that line; each is checked inside the whole tree's Go or Python files (Go: with its
+none on that line (`--fixes-holdout`: the same on <language>-fixes-holdout.tsv, fixes mined from the
+held-out projects without running leaklint, their trees beside the held-out checkouts); each is checked inside the whole tree's Go or Python files (Go: with its
 go.mod files and vendor/), whose other packages and modules lend their summaries, as in a
 checkout. Mirrors come from the search tool's `fetch` (MIRRORS, default
 /work/.mirror); checkouts are cached under CORPUS (default /work/corpus).
@@ -183,7 +185,7 @@ def _score(targets: list[tuple[str, str, Path]], sample_path: Path, title: str, 
 KINDS = {  # the resource kinds of the fix sets that a rule covers
     "go": {"http-body": {"LL101", "LL105", "LL106"}, "conn": {"LL102", "LL106"}, "listener": {"LL102", "LL106"},
            "file": {"LL103", "LL106"}, "sql-rows": {"LL104", "LL106"}, "sql-stmt": {"LL104", "LL106"},
-           "grpc-conn": {"LL107"}, "ticker": {"LL108"}, "timer": {"LL108"}, "process": {"LL109"},
+           "grpc-conn": {"LL107"}, "sql-db": {"LL111"}, "ticker": {"LL108"}, "timer": {"LL108"}, "process": {"LL109"},
            "sql-tx": {"LL110"}, "zip": {"LL111"}, "pgx": {"LL112"}},
     "python": {"socket": {"LL201", "LL204"}, "http-response": {"LL202", "LL204"},
                "http-connection": {"LL202", "LL204"}, "http-client": {"LL203", "LL204"},
@@ -219,8 +221,12 @@ def _line_after(before: list[str], after: list[str], line: int) -> int | None:
     return min(added, key=lambda j: abs(j - line)) if added else None
 
 
-def recall(language: str, show: bool) -> None:
-    rows = _read(HERE / f"{language}-fixes.tsv")
+def recall(language: str, show: bool, holdout: bool = False) -> None:
+    """Recall on the real leak fixes, or on those mined from the held-out projects (never tuned on)."""
+    rows = _read(HERE / f"{language}-fixes{'-holdout' if holdout else ''}.tsv")
+    # Held-out trees sit beside the held-out checkouts, named as there (cli/cli and httpie/cli apart).
+    corpus = CORPUS.parent / f"{CORPUS.name}-holdout" if holdout else CORPUS
+    names = {p["repo"]: p["name"] for p in _read(HERE / "holdout-projects.tsv")} if holdout else {}
     covered = KINDS[language]
     hits, quiet, total, uncovered, broken = Counter(), Counter(), Counter(), Counter(), 0
     misses: list[str] = []
@@ -236,8 +242,9 @@ def recall(language: str, show: bool) -> None:
             # (Go: with go.mod files and vendor/, whose sources summarise dependencies); leaklint is
             # asked about the fix's package or module directory only.
             whole = (None, (".py",)) if language == "python" else (None, (".go", "go.mod", "vendor/modules.txt"))
-            before = _checkout(row["repo"], row["parent_commit"], *whole)
-            after = _checkout(row["repo"], row["fix_commit"], *whole)
+            where = {"corpus": corpus, "name": names.get(row["repo"], "")}
+            before = _checkout(row["repo"], row["parent_commit"], *whole, **where)
+            after = _checkout(row["repo"], row["fix_commit"], *whole, **where)
             found = {(f["path"], f["line"]) for f in run_leaklint(before, directory) if f["rule"] in rules}
             fixed = {(f["path"], f["line"]) for f in run_leaklint(after, directory) if f["rule"] in rules} \
                 if (after / directory).is_dir() else set()
@@ -259,7 +266,7 @@ def recall(language: str, show: bool) -> None:
         if not silent:
             misses.append(f"  loud\t{row['repo']}\t{row['fix_commit'][:10]}\t{row['path']}:{line}->{moved}\t{kind}")
     n, h, q = sum(total.values()), sum(hits.values()), sum(quiet.values())
-    print(f"## {language}: recall on {len(rows)} real leak fixes")
+    print(f"## {language}: recall on {len(rows)} real leak fixes{' of the held-out projects' if holdout else ''}")
     print("| kind | fixes | found before the fix | quiet after |")
     print("| --- | --- | --- | --- |")
     for kind in sorted(total):
@@ -279,9 +286,11 @@ def main() -> None:
     parser.add_argument("--stdlib", action="store_true", help="precision on the standard library's hand-read sample")
     parser.add_argument("--holdout", action="store_true",
                         help="precision on the held-out projects (holdout-projects.tsv), read once and never tuned on")
+    parser.add_argument("--fixes-holdout", action="store_true",
+                        help="recall on the leak fixes mined from the held-out projects (<language>-fixes-holdout.tsv)")
     parser.add_argument("--show", action="store_true", help="list lost, unread, read-false and missed findings")
     args = parser.parse_args()
-    both = not (args.sample or args.fixes or args.stdlib or args.holdout)
+    both = not (args.sample or args.fixes or args.stdlib or args.holdout or args.fixes_holdout)
     for language in args.language or ["go", "python"]:
         if args.stdlib or both:
             stdlib_precision(language, args.show)
@@ -291,6 +300,8 @@ def main() -> None:
             recall(language, args.show)
         if args.holdout:
             precision(language, args.show, holdout=True)
+        if args.fixes_holdout:
+            recall(language, args.show, holdout=True)
 
 
 if __name__ == "__main__":
