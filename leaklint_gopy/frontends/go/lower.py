@@ -24,6 +24,7 @@ from leaklint_gopy.frontends.go.expr import (
     _response_names,
     receives,
 )
+from leaklint_gopy.frontends.go.lifelong import hand_to_process
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.literals import BoundLiterals
 from leaklint_gopy.frontends.go.typeinfo import FileScope, result_nodes, text
@@ -125,6 +126,7 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         if self.qualname == f"{package.key}.main" and package.name == "main" \
                 or self.qualname.removeprefix(f"{package.key}.") in package.ending:
             _ends_process(function)  # Ex) childFlood(false) in TestMain, followed by os.Exit(0)
+        hand_to_process(function)
         if receiver is not None:
             function.receiver = receiver[0]
             field = self.scope.error_field(receiver[1])
