@@ -15,6 +15,7 @@ from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.counts import integer_constants
 from leaklint_gopy.frontends.go.dotimports import dot_imports, import_specs
 from leaklint_gopy.frontends.go.expr import Positions
+from leaklint_gopy.frontends.go.failing_exit import failing_functions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
 from leaklint_gopy.frontends.go.package_facts import (in_memory_trippers, quiet_writers_of, whole_declarations,
@@ -124,8 +125,10 @@ class GoFrontend:
             lowered.elsewhere = not builds_here(lowered.path, source)
         package.note_variants([(path, chunk.name.decode()) for (path, _), file in zip(files, cut)
                                for chunk in file.functions() if not chunk.method])
-        package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
-                                          [source for _, source in files])
+        roots, sources = _process_roots(parsed, package), [source for _, source in files]
+        package.ending = ending_functions(roots, set(package.funcs), sources)
+        package.failing = failing_functions(roots, package.ending, set(package.funcs), sources,
+                                            partial(_function_bodies, parsed)) if roots else frozenset()
         package.head_requests = _head_request_builders(parsed)
         package.in_memory_trippers = in_memory_trippers(parsed, package, _parse_ranges)
         package.quiet_writers = cache(partial(quiet_writers_of, writer_candidates(parsed), _parse_ranges))
@@ -216,6 +219,13 @@ def _process_roots(parsed: list, package: PackageTypes) -> list[tuple[object, di
                     if extent else [node]
                 roots.extend((each, imports) for each in whole if process_root(each, lowered.path, package.name))
     return roots
+
+
+def _function_bodies(parsed: list, names: set[str]) -> list[tuple[object, dict[str, str]]]:
+    """Returns the package's function declarations named `names`, whole, with their files' imports."""
+    return [(each, imports) for _, whole, imports in whole_declarations(
+        parsed, _parse_ranges, lambda node, source, end: node.type == "function_declaration"
+        and text(node.child_by_field_name("name")) in names) for each in whole] if names else []
 
 
 _HEAD_METHOD = re.compile(rb'NewRequest(?:WithContext)?\([^)]*(?:"HEAD"|MethodHead)')
