@@ -25,7 +25,8 @@ def failing_functions(roots: list[tuple[Node, dict[str, str]]], ending: frozense
     failure ends the process (see the module); `roots` are main and TestMain, `ending` the functions
     process.py found, `bodies(names)` the declarations of those functions with their imports."""
     scopes: list[Scope] = [(node, imports, "root") for node, imports in roots]
-    scopes += [(node, imports, "end") for node, imports in bodies(set(ending))] if ending else []
+    helpers = set(ending) - {"main", "TestMain"}
+    scopes += [(node, imports, "end") for node, imports in bodies(helpers)] if helpers else []
     found: frozenset[str] = frozenset()
     for _ in range(3):  # (a function found fails into its callers' failure: one more round each)
         sites: dict[str, int] = {}

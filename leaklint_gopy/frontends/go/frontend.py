@@ -126,7 +126,9 @@ class GoFrontend:
         package.note_variants([(path, chunk.name.decode()) for (path, _), file in zip(files, cut)
                                for chunk in file.functions() if not chunk.method])
         roots, sources = _process_roots(parsed, package), [source for _, source in files]
-        package.ending = ending_functions(roots, set(package.funcs), sources)
+        # (main and TestMain themselves: see lower._ends_process)
+        package.ending = ending_functions(roots, set(package.funcs), sources) \
+            | {text(root.child_by_field_name("name")) for root, _ in roots}
         package.failing = failing_functions(roots, package.ending, set(package.funcs), sources,
                                             partial(_function_bodies, parsed)) if roots else frozenset()
         package.head_requests = _head_request_builders(parsed)
@@ -212,12 +214,15 @@ def _process_roots(parsed: list, package: PackageTypes) -> list[tuple[object, di
     """Returns main and TestMain, with their files' imports, parsed whole when planned without body."""
     roots = []
     for lowered, source, nodes, imports, plan in parsed:
+        # (a file's own clause: `//go:build generate` + `package main` beside the package's files)
+        name = next((text(node.named_children[0]) for node in nodes
+                     if node.type == "package_clause" and node.named_children), package.name)
         for node in nodes:
-            if process_root(node, lowered.path, package.name):
+            if process_root(node, lowered.path, name):
                 extent = (node.start_byte, plan.elided[node.start_byte]) if node.start_byte in plan.elided else None
                 whole = _parse_ranges(source, [extent], (extent[0], node.start_point[0])).root_node.named_children \
                     if extent else [node]
-                roots.extend((each, imports) for each in whole if process_root(each, lowered.path, package.name))
+                roots.extend((each, imports) for each in whole if process_root(each, lowered.path, name))
     return roots
 
 
