@@ -18,8 +18,8 @@ from leaklint_gopy.frontends.go.expr import Positions
 from leaklint_gopy.frontends.go.failing_exit import failing_functions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
-from leaklint_gopy.frontends.go.package_facts import (in_memory_trippers, quiet_writers_of, whole_declarations,
-                                                      writer_candidates)
+from leaklint_gopy.frontends.go.package_facts import (function_bodies, in_memory_trippers, quiet_writers_of,
+                                                      whole_declarations, writer_candidates)
 from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
@@ -130,7 +130,7 @@ class GoFrontend:
         package.ending = ending_functions(roots, set(package.funcs), sources) \
             | {text(root.child_by_field_name("name")) for root, _ in roots}
         package.failing = failing_functions(roots, package.ending, set(package.funcs), sources,
-                                            partial(_function_bodies, parsed)) if roots else frozenset()
+                                            partial(function_bodies, parsed, _parse_ranges)) if roots else frozenset()
         package.head_requests = _head_request_builders(parsed)
         package.in_memory_trippers = in_memory_trippers(parsed, package, _parse_ranges)
         package.quiet_writers = cache(partial(quiet_writers_of, writer_candidates(parsed), _parse_ranges))
@@ -224,13 +224,6 @@ def _process_roots(parsed: list, package: PackageTypes) -> list[tuple[object, di
                     if extent else [node]
                 roots.extend((each, imports) for each in whole if process_root(each, lowered.path, name))
     return roots
-
-
-def _function_bodies(parsed: list, names: set[str]) -> list[tuple[object, dict[str, str]]]:
-    """Returns the package's function declarations named `names`, whole, with their files' imports."""
-    return [(each, imports) for _, whole, imports in whole_declarations(
-        parsed, _parse_ranges, lambda node, source, end: node.type == "function_declaration"
-        and text(node.child_by_field_name("name")) in names) for each in whole] if names else []
 
 
 _HEAD_METHOD = re.compile(rb'NewRequest(?:WithContext)?\([^)]*(?:"HEAD"|MethodHead)')
