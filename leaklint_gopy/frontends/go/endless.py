@@ -27,8 +27,7 @@ def ticker_made(value: Node | None, package_of: Callable[[str], str]) -> str:
 
 def endless_range(clause: Node | None, tickers: dict[str, str], package_of: Callable[[str], str]) -> bool:
     """Reports whether a range clause iterates a ticker's channel (`range time.Tick(d)`, `range c`
-    after `c := time.Tick(d)`, `range t.C` after `t := time.NewTicker(d)`, `range time.NewTicker(d).C`),
-    which never ends."""
+    after `c := time.Tick(d)`, `range t.C` after `t := time.NewTicker(d)`), which never ends."""
     right = clause.child_by_field_name("right") if clause is not None and clause.type == "range_clause" else None
     if right is None:
         return False
@@ -39,7 +38,5 @@ def endless_range(clause: Node | None, tickers: dict[str, str], package_of: Call
         return tickers.get(text(right)) == "channel"  # Ex) c := time.Tick(d); for next := range c { ... }
     if right.type == "selector_expression" and text(right.child_by_field_name("field")) == "C":
         operand = right.child_by_field_name("operand")
-        if ticker_made(operand, package_of) == "ticker":
-            return True  # Ex) for t := range time.NewTicker(d).C { ... }   (nothing can stop it)
         return operand is not None and tickers.get(text(operand)) == "ticker"  # Ex) for range t.C { ... }
     return False
