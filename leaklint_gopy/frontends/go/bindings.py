@@ -160,14 +160,21 @@ class Bindings:
 
     def _bind_tuple(self, node: Node, left: list[Node], targets: list[str | None], value: Node,
                     declare: bool) -> None:
-        # Ex) resp, err := http.Get(u)     Ex) c.conn, err = net.Dial("tcp", addr)   (escapes)
+        # Ex) resp, err := http.Get(u)     Ex) s.conns[i], err = net.Dial("tcp", addr)   (escapes)
         types: list[str] = []
         for item in left:
             if item.type == "identifier":
                 self.flags.pop(text(item), None)
                 self.addresses.pop(text(item), None)
+        # Ex) c.conn, err = net.Dial("tcp", addr)   (as `t, err := net.Dial(...); c.conn = t`: the field
+        # of a local or of the receiver holds it, and what the type's Close does decides)
+        fields = {index: self._temp() for index, (item, target) in enumerate(zip(left, targets))
+                  if value.type == "call_expression" and item.type == "selector_expression" and target is not None
+                  and "." in target and not target.startswith("$") and self._is_local_target(item, target)}
         if value.type == "call_expression":
-            call = self._call(value, results=tuple(targets))
+            call = self._call(value, results=tuple(fields.get(i, target) for i, target in enumerate(targets)))
+            for index, temp in fields.items():
+                self.cfg.emit(Assign(self.pos.span(node), targets[index], temp))
             if call is not None:
                 self._note_request(call, value, targets)
                 if targets[0] is not None and silent_server(value, self._quiet_writer):
@@ -202,7 +209,7 @@ class Bindings:
         for index, (item, target) in enumerate(zip(left, targets)):
             if declare and item.type == "identifier":
                 self._declare(text(item), types[index] if index < len(types) else "")
-            if target is not None and ("." in target or not self._is_local_target(item, target)):
+            if target is not None and index not in fields and ("." in target or not self._is_local_target(item, target)):
                 self._store(target, node)
 
     def _assign(self, node: Node, item: Node, target: str | None, source: str | None) -> None:

@@ -15,10 +15,11 @@ from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.counts import integer_constants
 from leaklint_gopy.frontends.go.dotimports import dot_imports, import_specs
 from leaklint_gopy.frontends.go.expr import Positions
+from leaklint_gopy.frontends.go.failing_exit import failing_functions
 from leaklint_gopy.frontends.go.funcvalues import FunctionValues
 from leaklint_gopy.frontends.go.lower import FunctionLowerer
-from leaklint_gopy.frontends.go.package_facts import (in_memory_trippers, quiet_writers_of, whole_declarations,
-                                                      writer_candidates)
+from leaklint_gopy.frontends.go.package_facts import (function_bodies, in_memory_trippers, quiet_writers_of,
+                                                      whole_declarations, writer_candidates)
 from leaklint_gopy.frontends.go.platforms import builds_here
 from leaklint_gopy.frontends.go.process import ending_functions, process_root
 from leaklint_gopy.frontends.go.reaping import program_of, programs_of, reaping_programs
@@ -129,8 +130,12 @@ class GoFrontend:
             lowered.elsewhere = not builds_here(lowered.path, source)
         package.note_variants([(path, chunk.name.decode()) for (path, _), file in zip(files, cut)
                                for chunk in file.functions() if not chunk.method])
-        package.ending = ending_functions(_process_roots(parsed, package), set(package.funcs),
-                                          [source for _, source in files])
+        roots, sources = _process_roots(parsed, package), [source for _, source in files]
+        # (main and TestMain themselves: see lower._ends_process)
+        package.ending = ending_functions(roots, set(package.funcs), sources) \
+            | {text(root.child_by_field_name("name")) for root, _ in roots}
+        package.failing = failing_functions(roots, package.ending, set(package.funcs), sources,
+                                            partial(function_bodies, parsed, _parse_ranges)) if roots else frozenset()
         package.head_requests = _head_request_builders(parsed)
         package.method_parameters = method_parameters(parsed, _parse_ranges)
         package.in_memory_trippers = in_memory_trippers(parsed, package, _parse_ranges)
@@ -216,12 +221,15 @@ def _process_roots(parsed: list, package: PackageTypes) -> list[tuple[object, di
     """Returns main and TestMain, with their files' imports, parsed whole when planned without body."""
     roots = []
     for lowered, source, nodes, imports, plan in parsed:
+        # (a file's own clause: `//go:build generate` + `package main` beside the package's files)
+        name = next((text(node.named_children[0]) for node in nodes
+                     if node.type == "package_clause" and node.named_children), package.name)
         for node in nodes:
-            if process_root(node, lowered.path, package.name):
+            if process_root(node, lowered.path, name):
                 extent = (node.start_byte, plan.elided[node.start_byte]) if node.start_byte in plan.elided else None
                 whole = _parse_ranges(source, [extent], (extent[0], node.start_point[0])).root_node.named_children \
                     if extent else [node]
-                roots.extend((each, imports) for each in whole if process_root(each, lowered.path, package.name))
+                roots.extend((each, imports) for each in whole if process_root(each, lowered.path, name))
     return roots
 
 

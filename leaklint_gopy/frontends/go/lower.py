@@ -25,6 +25,7 @@ from leaklint_gopy.frontends.go.expr import (
     _response_names,
     receives,
 )
+from leaklint_gopy.frontends.go.lifelong import hand_to_process
 from leaklint_gopy.frontends.go.flow import ControlFlowLowerer, _changed_in, _Loop
 from leaklint_gopy.frontends.go.literals import BoundLiterals
 from leaklint_gopy.frontends.go.routes import MuxFacts, Routes
@@ -134,6 +135,9 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         if self.qualname == f"{package.key}.main" and package.name == "main" \
                 or self.qualname.removeprefix(f"{package.key}.") in package.ending:
             _ends_process(function)  # Ex) childFlood(false) in TestMain, followed by os.Exit(0)
+        elif self.qualname.removeprefix(f"{package.key}.") in package.failing:
+            _ends_process(function, failing=True)  # Ex) if err := generate(); err != nil { os.Exit(1) }
+        hand_to_process(function)
         if receiver is not None:
             function.receiver = receiver[0]
             field = self.scope.error_field(receiver[1])
@@ -343,12 +347,13 @@ class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLo
         return function is not None and text(function) in ("fmt.Errorf", "errors.New")
 
 
-def _ends_process(function: FunctionIR) -> None:
-    """Makes main's returns abort: when main returns the process ends and the OS reclaims what is
-    open (a loop iteration or an overwrite inside main still leaks)."""
+def _ends_process(function: FunctionIR, failing: bool = False) -> None:
+    """Makes main's returns abort (`failing`: only those returning a non-nil error): when main
+    returns the process ends and the OS reclaims what is open (a loop iteration or an overwrite
+    inside main still leaks)."""
     for block in function.blocks:
-        block.ops = [replace(op, kind="abort") if isinstance(op, Exit) and op.kind in ("return", "end") else op
-                     for op in block.ops]
+        block.ops = [replace(op, kind="abort") if isinstance(op, Exit) and op.kind in ("return", "end")
+                     and (op.failing or not failing) else op for op in block.ops]
 
 
 def _bool_params(params: Node | None) -> list[str]:

@@ -1,7 +1,7 @@
 """Facts about a Go package read once from its whole function and method declarations, before any
-is lowered: the types whose RoundTrip answers in memory (fakes.py) and the functions writing no body
-to a ResponseWriter parameter (transports.quiet_writers). Declarations first parsed without their
-bodies are parsed again here. It reads syntax only.
+is lowered: the types whose RoundTrip answers in memory (fakes.py), the functions writing no body
+to a ResponseWriter parameter (transports.quiet_writers), and the bodies failing_exit.py reads.
+Declarations first parsed without their bodies are parsed again here. It reads syntax only.
 """
 from __future__ import annotations
 
@@ -61,3 +61,10 @@ def whole_declarations(parsed: list, parse: Callable, wanted: Callable) -> list:
                 if each.type == node.type]
             out.append((node, whole, imports))
     return out
+
+
+def function_bodies(parsed: list, parse: Callable, names: set[str]) -> list[tuple[object, dict[str, str]]]:
+    """Returns the package's function declarations named `names`, whole, with their files' imports."""
+    return [(each, imports) for _, whole, imports in whole_declarations(
+        parsed, parse, lambda node, source, end: node.type == "function_declaration"
+        and text(node.child_by_field_name("name")) in names) for each in whole] if names else []

@@ -29,9 +29,7 @@ def ending_functions(roots: list[tuple[Node, dict[str, str]]], declared: set[str
     for root, imported in roots:
         for call in _descendants(root.child_by_field_name("body"), "call_expression"):
             function = call.child_by_field_name("function")
-            statement = call.parent
-            if function is not None and function.type == "identifier" and statement is not None \
-                    and statement.type == "expression_statement" and _ends_after(statement, imported):
+            if function is not None and function.type == "identifier" and _ending_site(call, imported):
                 sites[text(function)] = sites.get(text(function), 0) + 1
     names = {name for name in sites if name in declared and name not in ("main", "TestMain")}
     if not names:
@@ -53,6 +51,29 @@ def process_root(node: Node, path: str, package_name: str) -> bool:
         return False
     name = text(node.child_by_field_name("name"))
     return name == "main" and package_name == "main" or name == "TestMain" and path.endswith("_test.go")
+
+
+def _ending_site(call: Node, imported: dict[str, str]) -> bool:
+    """Reports whether the process ends soon after `call` returns: the call is a statement of its
+    own, the only value of a declaration or assignment (`err := run()`), or the initializer of an
+    `if` whose condition and branches run nothing long, and what follows ends the process; or its
+    value is what an exit reports (`log.Fatal(run())`)."""
+    statement = call.parent
+    if statement is not None and statement.type == "expression_list" and statement.named_child_count == 1:
+        statement = statement.parent  # Ex) err := generate()
+    if statement is None:
+        return False
+    if statement.type == "argument_list":
+        return _exits(statement.parent.parent, imported) if statement.parent.parent is not None else False
+    if statement.type in ("short_var_declaration", "assignment_statement") \
+            and statement.child_by_field_name("right") == call.parent:
+        owner = statement.parent
+        if owner is not None and owner.type == "if_statement" and owner.child_by_field_name("initializer") == statement:
+            # Ex) if err := generate(); err != nil { fmt.Fprintln(os.Stderr, err); os.Exit(1) }
+            rest = [each for each in owner.named_children if each != statement]
+            return all(_quick(each, imported) for each in rest) and _ends_after(owner, imported)
+        return _ends_after(statement, imported)
+    return statement.type == "expression_statement" and _ends_after(statement, imported)
 
 
 def _ends_after(statement: Node, imported: dict[str, str]) -> bool:

@@ -116,6 +116,7 @@ class PackageTypes:
     func_types: dict[str, list[Node]] = field(default_factory=dict)  # named function types -> their results
     name: str = ""  # the package clause's name (`main`)
     ending: frozenset[str] = frozenset()  # functions returning only into the process's end (see process.py)
+    failing: frozenset[str] = frozenset()  # functions failing only into the process's end (failing_exit.py)
     head_requests: frozenset[str] = frozenset()  # functions returning only HEAD requests (transports.py)
     method_parameters: dict[str, int] = field(default_factory=dict)  # request builders -> their method's parameter (request_methods.py)
     in_memory_trippers: frozenset[str] = frozenset()  # types whose RoundTrip answers in memory (fakes.py)
