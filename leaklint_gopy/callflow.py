@@ -201,8 +201,9 @@ class CallFlow:
         return any(joined(holder) in (call.receiver, *call.args) for holder in fact.holders)
 
     def _left_open(self, call: Call, fact: Fact) -> bool:
-        """Reports whether the tree function a go statement runs is given the resource and releases it
-        on no path (`go readUntilError(c, done)`): the goroutine keeps it open, the caller still owns it."""
+        """Reports whether the tree function a go statement runs is given the resource (or is a method
+        of the object holding it) and releases it on no path (`go readUntilError(c, done)`): the
+        goroutine keeps it open, the caller still owns it."""
         if not self.oracle.is_tree_function(call.callee):
             return False
         spec = self.sites[fact.site].spec
@@ -210,6 +211,9 @@ class CallFlow:
             for index, arg in enumerate(call.args):
                 if refers(arg, holder):
                     return self.oracle.never_releases(call.callee, index, remainder(arg, holder), spec)
+            if spec.language == "go" and refers(call.receiver, holder):
+                # Ex) go ss.killProcessOnContextDone()   (it only signals ss.cmd: run still waits for it)
+                return self.oracle.receiver_left_open(call.callee, remainder(call.receiver, holder), spec)
         return False
 
     def _effect_on(self, call: Call, fact: Fact) -> str:

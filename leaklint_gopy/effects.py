@@ -136,6 +136,15 @@ class Effects:
             return False
         return only_reads(function, function.params[index], spec)
 
+    def receiver_left_open(self, callee: str, rest: str, spec: RuleSpec) -> bool:
+        """Reports whether Go method `callee` leaves what its receiver holds at `rest` open on some
+        path that returns and releases it on none (a goroutine running it does not own it)."""
+        function = self.functions[callee]
+        if not function.receiver:
+            return False
+        leaked, released, _, _ = self._seeded(callee, function.receiver, rest, spec)
+        return leaked and not released
+
     def receiver_effect(self, callee: str, rest: str, spec: RuleSpec) -> str:
         """Returns what Go method `callee` does to the resource its receiver holds at `rest`."""
         function = self.functions[callee]

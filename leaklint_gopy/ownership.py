@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from leaklint_gopy.facts import Fact, Leak, Reporter, State, joined
+from leaklint_gopy.facts import Fact, Leak, Reporter, State, joined, refers
 from leaklint_gopy.ir import Exit, Owner, Span
 from leaklint_gopy.spec import RuleSpec
 
@@ -84,11 +84,22 @@ class OwnedFields:
             fields = sorted(joined(h) for h in fact.holders if owner is not None and self._owner_field(joined(h)))
             if fact.unowned is None or owner is None:
                 out.add(fact)
-            elif not fields:
+            elif not fields or self._returned_itself(exit_, fact):
                 out.add(replace(fact, unowned=None))
             elif exit_.kind not in ("abort", "exception") and fact.raised is None:
                 report(Leak(fact.site, "unowned", fact.unowned, fields[0], _keeper(owner, self.sites[fact.site].spec)))
         return frozenset(out)
+
+    def _returned_itself(self, exit_: Exit, fact: Fact) -> bool:
+        """Reports whether `exit_` hands the caller the resource itself, through a holder other than
+        the owner's fields (the caller owns it from there: the field is one more alias of it)."""
+        # Ex) up.Stdout = logFile; return logFile, nil   (the caller defers its Close)
+        # (not `return up`: the caller gets an object whose type never closes that field)
+        if exit_.kind != "return" or exit_.failing and len(exit_.values) > 1 \
+                or self.sites[fact.site].spec.language != "go":  # (Python's: not measured yet)
+            return False
+        return any(refers(value, holder) for value in exit_.values for holder in fact.holders
+                   if not self._owner_field(joined(holder)) and not self._owner_field(value or ""))
 
     def _module_end(self, fact: Fact, exit_: Exit, owner: Owner, report: Reporter) -> None:
         """At the end of a module body, a resource in a global is the module's: it leaks unless one of

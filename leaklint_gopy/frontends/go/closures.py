@@ -56,7 +56,12 @@ class Closures:
             # Ex) go r.handleConn(ctx, conn)   (the goroutine owns what it is given from now on, unless
             # its function is the tree's and releases it on no path: see the engine's spawned calls)
             self.cfg.emit(replace(lowered, kwargs=lowered.kwargs + (("spawn", "go"),)))
-            self._store(lowered.receiver, node)
+            if not self.receiver or lowered.receiver != self.receiver \
+                    or not lowered.callee.startswith(self.scope.package.key + "."):
+                self._store(lowered.receiver, node)
+            # Ex) go ss.killProcessOnContextDone()   (in a method of ss's type: the engine reads the method
+            # run on its own receiver, callflow._left_open; handing another object to a goroutine this way,
+            # traefik udp's `go l.readLoop()` in ListenPacketConn, still hands it over)
         else:
             self.cfg.emit(Defer(self.pos.span(node), lowered, in_loop=self._growing()))
             if lowered.callee == "os.Exit" and _in_function_body(node):

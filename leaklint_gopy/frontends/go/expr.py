@@ -229,6 +229,9 @@ class ExpressionLowerer:
             # Ex) t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })   (run when the test ends)
             self._closure(nodes[0], "value", registered=True)
             args = (None,)
+        elif len(nodes) == 1 and nodes[0].type == "selector_expression" and self._test_cleanup(function) \
+                and self._registered_method(nodes[0]):
+            args = (None,)  # Ex) t.Cleanup(s.stop)   (cleanupvalues.py)
         else:
             args = tuple(self._value(arg) for arg in nodes)
         call = self._resolve(node, function, args, results)

@@ -13,6 +13,7 @@ from tree_sitter import Node
 from leaklint_gopy.frontends.cfg import CFGBuilder
 from leaklint_gopy.frontends.go.bindings import Bindings
 from leaklint_gopy.frontends.go.bindnotes import BindingNotes, CallNotes
+from leaklint_gopy.frontends.go.cleanupvalues import CleanupValues
 from leaklint_gopy.frontends.go.closures import Closures
 from leaklint_gopy.frontends.go.comparisons import Comparisons
 from leaklint_gopy.frontends.go.contexts import Contexts
@@ -33,7 +34,7 @@ from leaklint_gopy.frontends.go.typeinfo import FileScope, result_nodes, text
 from leaklint_gopy.ir import Assign, Exit, FunctionIR, Kill, Span
 
 
-class FunctionLowerer(CallNotes, Closures, BindingNotes, Bindings, ControlFlowLowerer, ExpressionLowerer):
+class FunctionLowerer(CallNotes, Closures, CleanupValues, BindingNotes, Bindings, ControlFlowLowerer, ExpressionLowerer):
     """Builds the CFG of one function or func literal; closures found inside go to `out`."""
 
     def __init__(self, scope: FileScope, positions: Positions, qualname: str, out: list[FunctionIR],
