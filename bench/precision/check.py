@@ -186,7 +186,7 @@ KINDS = {  # the resource kinds of the fix sets that a rule covers
     "go": {"http-body": {"LL101", "LL105", "LL106"}, "conn": {"LL102", "LL106"}, "listener": {"LL102", "LL106"},
            "file": {"LL103", "LL106"}, "sql-rows": {"LL104", "LL106"}, "sql-stmt": {"LL104", "LL106"},
            "grpc-conn": {"LL107"}, "sql-db": {"LL111"}, "ticker": {"LL108"}, "timer": {"LL108"}, "process": {"LL109"},
-           "sql-tx": {"LL110"}, "zip": {"LL111"}, "pgx": {"LL112"}},
+           "sql-tx": {"LL110"}, "pgx": {"LL111", "LL104"}},  # (no Go rule covers archives)
     "python": {"socket": {"LL201", "LL204"}, "http-response": {"LL202", "LL204"},
                "http-connection": {"LL202", "LL204"}, "http-client": {"LL203", "LL204"},
                # LL204 is every Python rule's exception path (their exception_rule), as for sockets above
