@@ -47,6 +47,8 @@ class Bindings:
         if declare:
             self._shadow(node, left)
         self._note_texts(left, right)
+        if self.requests and len(left) == len(right):
+            self._note_request_methods(left, right)
         targets = [self._target(item, declare) for item in left]
         for item in left if self.settled else ():
             self.settled.pop(text(item), None)

@@ -203,6 +203,18 @@ class BindingNotes:
         if any(key == "URL" and _served_by(text(node), self.silent, self.silent_urls) for key, node in _keyed_values(literal)):
             self.requests[name] = (("body", "empty"),)  # Ex) req := &Request{URL: u, Method: "GET"}; c.Do(req)
 
+    def _note_request_methods(self, left: list[Node], right: list[Node]) -> None:
+        """Follows a request's method set after it is built: a HEAD request set to another method
+        holds a body again (`req.Method = "GET"`), one set to HEAD holds none."""
+        for item, value in zip(left, right):
+            operand = item.child_by_field_name("operand") if item.type == "selector_expression" else None
+            if operand is None or operand.type != "identifier" or text(item.child_by_field_name("field")) != "Method" \
+                    or text(operand) not in self.requests:
+                continue
+            notes = tuple(note for note in self.requests[text(operand)] if note != ("method", "HEAD"))
+            # Ex) req, _ := http.NewRequest(http.MethodHead, u, nil); req.Method = "GET"   (a GET: it holds a body)
+            self.requests[text(operand)] = notes + ((("method", "HEAD"),) if is_head(value) else ())
+
     def _note_request(self, call, node: Node, targets: list[str | None]) -> None:
         """Remembers what decides whether sending a request holds a connection: a HEAD method (the
         context it is built with is the Contexts' to follow)."""
@@ -223,9 +235,9 @@ class BindingNotes:
             return
         args = _args(node)
         with_context = call.callee.endswith("WithContext")
-        method = text(args[1 if with_context else 0]) if len(args) > int(with_context) else ""
+        method = args[1 if with_context else 0] if len(args) > int(with_context) else None
         notes = []
-        if method == '"HEAD"' or method.endswith("MethodHead"):
+        if method is not None and is_head(method):
             notes.append(("method", "HEAD"))
         url = args[1 + int(with_context)] if len(args) > 1 + int(with_context) else None
         if url is not None and (_served_by(text(url), self.silent)

@@ -1,14 +1,19 @@
 """Lowers a method value handed to a test's Cleanup (`t.Cleanup(s.stop)`, `t.Cleanup(run.kill)`) as
 the registered closure `func() { s.stop() }` would be: a function of its own calling the method on
-the captured object, and its registered Capture. A mixin of lower.FunctionLowerer; what the method
-releases is the engine's to decide (closures.py, cleanups.py), not this module's.
+the object, and its registered Capture. The receiver is bound when Cleanup is called, as Go
+evaluates it: a temporary takes the receiver's path there and the closure captures the temporary,
+so `t.Cleanup(c.Close); c, err = net.Dial(...)` does not close the second connection. A mixin of
+lower.FunctionLowerer; what the method releases is the engine's to decide (closures.py,
+cleanups.py), not this module's.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.typeinfo import text
-from leaklint_gopy.ir import Capture
+from leaklint_gopy.ir import Assign, Capture
 
 
 class CleanupValues:
@@ -27,12 +32,19 @@ class CleanupValues:
         inner.types = dict(self.types)
         inner.literals = self.literals
         span = self.pos.span(value)
-        # Ex) t.Cleanup(s.stop)   (as t.Cleanup(func() { s.stop() }))
+        # Ex) t.Cleanup(s.stop)   (as `r := s; t.Cleanup(func() { r.stop() })`: Go evaluates a method
+        # value's receiver when Cleanup is called, so a later `s = other` is not what it stops)
         call = inner._method_call(span, value, (), (), False)
         if call.callee == "?func":
             return False  # Ex) t.Cleanup(s.onDone)   (a field holding a function: nothing known)
-        inner.cfg.emit(call)
+        path = self._value(value.child_by_field_name("operand"))
         names = (text(root),)
+        if path is not None and call.receiver is not None and (call.receiver + ".").startswith(path + "."):
+            bound = self._temp()
+            self.cfg.emit(Assign(span, bound, path))
+            call = replace(call, receiver=bound + call.receiver[len(path):])
+            names = (bound,)
+        inner.cfg.emit(call)
         display = f"method value {text(value)} in {self.qualname.rsplit('.', 1)[-1]}"
         self.out.append(inner.cfg.finish(qualname, display, span, (), span, is_closure=True, free_names=names))
         self.cfg.emit(Capture(span, qualname, names, "value", growing=False, registered=True))

@@ -1,7 +1,8 @@
 """The package's request builders whose method the caller chooses: a function returning a request
 first, every request it returns built by net/http's NewRequest(WithContext), directly or through
 another such builder of the package, with one of its parameters as the method. A call of one with
-`http.MethodHead` builds a HEAD request (its response holds no body). Syntax only: it does not
+`http.MethodHead` builds a HEAD request (its response holds no body); a builder that assigns a
+request's Method itself (`req.Method = http.MethodGet`) is none. Syntax only: it does not
 follow a request through fields or other packages, and it never decides what a call holds.
 """
 from __future__ import annotations
@@ -58,6 +59,8 @@ def _method_parameter(function: Node, imports: dict[str, str], found: dict[str, 
     if body is None or not parameters:
         return None
     returned, assigned = _returns_and_assignments(body)
+    if ".Method" in assigned:
+        return None  # Ex) req.Method = http.MethodGet   (the builder sets a method of its own)
     sources = [value for item in returned if item.type != "nil"
                for value in ([item] if item.type == "call_expression" else assigned.get(text(item), [None]))]
     names = {_method_name(value, imports, found) for value in sources}
@@ -106,6 +109,8 @@ def _note_assignments(node: Node, assigned: dict[str, list[Node | None]]) -> Non
         left = _items(node.child_by_field_name("left"))
         right = _items(node.child_by_field_name("right"))
     for index, item in enumerate(left):
+        if item.type == "selector_expression" and text(item.child_by_field_name("field")) == "Method":
+            assigned.setdefault(".Method", []).append(None)  # Ex) req.Method = http.MethodGet
         if item.type == "identifier":
             value = right[index] if len(right) == len(left) else right[0] if index == 0 and right else None
             # Ex) req, err := http.NewRequest(m, u, nil)   (req: the call's first result)
