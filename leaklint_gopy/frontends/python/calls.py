@@ -10,7 +10,6 @@ from leaklint_gopy.frontends.python import factories, idle_executors, infer, moc
 from leaklint_gopy.frontends.python.file_use import FILE_TYPE, used_as_files
 from leaklint_gopy.frontends.python.localscope import LocalScope
 from leaklint_gopy.frontends.python.names import canonical
-from leaklint_gopy.frontends.python.setup_patches import started_patches
 from leaklint_gopy.ir import Assign, Call, Exit, Span, Store
 from leaklint_gopy.frontends.python.callees import Callees, short
 
@@ -138,10 +137,8 @@ class CallLowering(Callees):
 
     def _patched_methods(self, made: str) -> list[str]:
         """Returns the names of the methods of tree class `made` that an enclosing `mock.patch` or a
-        patch the test class starts in its set-up replaces, sorted."""
-        started = started_patches(self.module, self.klass, self.module.resolve_global_expr) if self.klass else ()
-        return sorted({name.rpartition(".")[2] for name in (*self.patched, *started)
-                       if name.rpartition(".")[0] == made})
+        patch in force from the test class's set-up (setup_patches.in_force) replaces, sorted."""
+        return sorted({name.rpartition(".")[2] for name in self.patched if name.rpartition(".")[0] == made})
 
     def _rebind(self, target: ast.expr, value: ast.expr) -> None:
         """Remembers that attribute `target` now holds the function `value` (a name or a lambda):

@@ -80,6 +80,10 @@ class FlowLowering:
         attribute `patch.object` replaces (`patch.object(socket, "socket")`); none for a patch whose
         mock calls the real object (`wraps=`)."""
         # Ex) with unittest.mock.patch.object(subprocess.Popen, "_execute_child"): Popen(cmd)
+        if isinstance(manager, ast.Call) and manager.args and self._dotted(manager.func) in _MULTIPLE:
+            # Ex) mock.patch.multiple(APIClient, get=fake_get)   (APIClient.get is a fake)
+            target = _patch_target(manager.args[0]) or self._dotted(manager.args[0])
+            return [f"{target}.{k.arg}" for k in manager.keywords if k.arg is not None] if target else []
         if not isinstance(manager, ast.Call) or not manager.args or self._dotted(manager.func) not in infer.PATCHERS \
                 or mocks.keeps_real(manager):
             return []  # Ex) patch.object(socket, "socket", wraps=socket.socket)   (the real class makes them)
@@ -294,6 +298,9 @@ class FlowLowering:
         self.cfg.current, self.frames, self.pending = saved_current, saved_frames, saved_pending
         self.flags.restore(flags)
         return block
+
+
+_MULTIPLE = frozenset({"unittest.mock.patch.multiple", "mock.patch.multiple"})
 
 
 def _patch_target(node: ast.expr) -> str | None:

@@ -101,7 +101,7 @@ class FunctionLowerer(FlowLowering, ExpressionLowerer):
         self.contextmanager = self.generator and any(d.endswith("contextmanager") for d in decorators)
         for decorator in node.decorator_list:
             self.patched += self._patched(decorator)  # Ex) @patch(__name__ + ".open")   (for the whole call)
-        for manager in setup_patches.in_force(self.klass, node) if self.klass is not None else ():
+        for manager in setup_patches.in_force(self.module, self.klass, node) if self.klass is not None else ():
             self.patched += self._patched(manager)  # Ex) def setUp(self): mock.patch("m.PoolManager").start()
         params = self.scope.params
         kind = self.module.method_kind(f"{self.klass.qualname}.{node.name}") if self.klass is not None else ""

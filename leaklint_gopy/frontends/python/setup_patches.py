@@ -1,10 +1,10 @@
 """The `mock.patch` patchers a test class's setup puts in force for each of its test methods:
 started in `setUp`/`setup_method` (`self.p = mock.patch("m.PoolManager"); self.p.start()`) or held
 around the `yield` of an autouse fixture method. Reads the class's `ast` only; which of them patch
-what an acquisition resolves through is decided where the method is lowered (flow.Lowerer._patched).
-`started_patches` gives the dotted names the set-up methods (the class's own or its bases') replace
-(`mock.patch.multiple("pkg.Client", get=fake_get)`: `pkg.Client.get`), for a test method's calls of
-a tree class whose methods they fake (calls._patched_methods).
+what an acquisition resolves through is decided where the method is lowered (flow.Lowerer._patched),
+whose names also say which methods of a tree class a test's calls find faked (calls._patched_methods).
+The set-up unittest runs is the class's own or, when it defines none, the one it inherits; a set-up
+calling `super().setUp()` runs the inherited one too.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from leaklint_gopy.frontends.python.classes import ClassInfo, ClassQueries
 
 _SETUPS = ("setUp", "setup_method")
 _STOPPERS = frozenset({"stop", "stopall"})
-_ALL_SETUPS = frozenset({"setUp", "asyncSetUp", "setup_method", "setUpClass", "setup_class"})
 
 
-def in_force(klass: ClassInfo, method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
+def in_force(queries: ClassQueries, klass: ClassInfo,
+             method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
     """Returns the patcher calls (`mock.patch(...)`, unresolved) the setup of class `klass` starts
     for its method `method`: a test, or a helper only its tests call (`self.make_request(error)`);
     none for another method, nor for one that stops a patch itself (`self.pool_patch.stop()`: what
@@ -28,7 +28,7 @@ def in_force(klass: ClassInfo, method: ast.FunctionDef | ast.AsyncFunctionDef) -
            for node in ast.walk(method)):
         return []  # Ex) def test_x(self): self.pool_patch.stop(); URLLib3Session().send(r)
     if "setup patches" not in klass.memo:
-        klass.memo["setup patches"] = _class_patchers(klass)
+        klass.memo["setup patches"] = _class_patchers(queries, klass)
     return klass.memo["setup patches"]
 
 
@@ -49,18 +49,33 @@ def _run_by_tests(klass: ClassInfo) -> frozenset[str]:
     return klass.memo["run by tests"]
 
 
-def _class_patchers(klass: ClassInfo) -> list[ast.Call]:
-    """Returns the patcher calls every test of `klass` runs under: started by its own setup method
-    (pytest calls `setUp` of unittest classes only) or by an autouse fixture method."""
+def _class_patchers(queries: ClassQueries, klass: ClassInfo) -> list[ast.Call]:
+    """Returns the patcher calls every test of `klass` runs under: started by the setup method it
+    runs (pytest calls `setUp` of unittest classes only) or by an autouse fixture method of its own."""
     found: list[ast.Call] = []
+    lineage, _ = queries.lineage(klass)
     for name in _SETUPS:
-        setup = klass.methods.get(name)
-        if setup is not None and (name != "setUp" or klass.bases):
+        if name == "setUp" and not klass.bases:
+            continue
+        # Ex) class UserAgentTest(BaseAPIClientTest): (no setUp: unittest runs the base's)
+        for member in lineage:
+            setup = member.methods.get(name)
+            if setup is None:
+                continue
             found += _started(setup.body)
+            if not _extends(setup, name):
+                break  # Ex) def setUp(self): self.client = Client()   (the base's setUp does not run)
     for method in klass.methods.values():
         if _autouse(method):
             found += _started(method.body) + _held_around_yield(method.body)
     return found
+
+
+def _extends(setup: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    """Reports whether `setup` calls the inherited method of its name (`super().setUp()`)."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
+               and isinstance(node.func.value, ast.Call) and ast.unparse(node.func.value.func) == "super"
+               for node in ast.walk(setup))
 
 
 def _started(body: list[ast.stmt]) -> list[ast.Call]:
@@ -93,39 +108,3 @@ def _autouse(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                and any(k.arg == "autouse" and isinstance(k.value, ast.Constant) and k.value.value is True
                        for k in decorator.keywords)
                for decorator in method.decorator_list)
-
-
-def started_patches(queries: ClassQueries, info: ClassInfo, resolve) -> tuple[str, ...]:
-    """Returns the dotted names the patches started by the class's set-up methods (its own or its
-    bases') replace; `resolve` gives the dotted name of an expression (None when unknown).
-    Computed once per class."""
-    if "started_patches" not in info.memo:
-        names: list[str] = []
-        for name, qualname in queries.all_methods(info).items():
-            node = queries.function_node(qualname) if name in _ALL_SETUPS else None
-            if node is not None:
-                names += [name for call in _started(node.body) for name in _replaced(call, resolve)]
-        info.memo["started_patches"] = tuple(dict.fromkeys(names))
-    return info.memo["started_patches"]
-
-
-def _replaced(call: ast.Call, resolve) -> list[str]:
-    """Returns the dotted names a patch call replaces: `patch("a.B.m")` a.B.m, `patch.object(B, "m")`
-    B.m, `patch.multiple("a.B", m=f, n=g)` a.B.m and a.B.n."""
-    kind = ast.unparse(call.func).rpartition("patch")[2]
-    target = _target(call.args[0], resolve) if call.args else None
-    if target is None:
-        return []
-    if kind == ".object" and len(call.args) > 1 and isinstance(call.args[1], ast.Constant):
-        return [f"{target}.{call.args[1].value}"]
-    if kind == ".multiple":
-        return [f"{target}.{k.arg}" for k in call.keywords if k.arg is not None]
-    return [target] if kind == "" else []
-
-
-def _target(node: ast.expr, resolve) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        return None
-    return resolve(node)
