@@ -123,13 +123,16 @@ class Exit:
     `abandon` is a suspended generator that its consumer drops (its `finally` runs, nothing else).
     `failing` marks a return that reports failure to the caller: a Go function's trailing error is
     non-nil there (`return fmt.Errorf(...)`, or `return err` under `if err != nil`); `succeeding` a
-    return whose trailing error is surely nil (`return resp, nil`)."""
+    return whose trailing error is surely nil (`return resp, nil`). `ends` marks an abort after which
+    nothing returns to any caller: the process ends (os.Exit, log.Fatal, a return from main), or the
+    path is never taken; a panic (recover) or t.Fatal (ends only the test's goroutine) is not one."""
 
     span: Span
     kind: ExitKind
     values: tuple[str | None, ...] = ()
     failing: bool = False
     succeeding: bool = False
+    ends: bool = False
 
 
 @fast_init

@@ -13,8 +13,8 @@ from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.dotimports import exporter
 from leaklint_gopy.frontends.go.intervals import nonpositive
-from leaklint_gopy.frontends.go.typeinfo import (ABORT_FUNCTIONS, ABORT_METHODS, ERROR_ASSERTIONS, STDLIB_RESULTS,
-                                            STDLIB_VARS, TEST_FAILURES, text)
+from leaklint_gopy.frontends.go.typeinfo import (ABORT_FUNCTIONS, ABORT_METHODS, ERROR_ASSERTIONS, PROCESS_EXITS,
+                                            STDLIB_RESULTS, STDLIB_VARS, TEST_FAILURES, text)
 from leaklint_gopy.ir import Assign, Call, Exit, Guard, Span, Store
 
 # `n3w` is `new(expr)` (Go 1.26) as the Go front-end rewrites it for a grammar that predates it.
@@ -309,7 +309,8 @@ class ExpressionLowerer:
         if call.callee in ABORT_FUNCTIONS or call.callee in TEST_FAILURES \
                 or (call.callee == "?func" and call.display in self.failers) \
                 or (call.receiver is not None and method in ABORT_METHODS):
-            self.cfg.emit(Exit(self.pos.span(node), "abort"))
+            # (only os.Exit and log.Fatal end the process: a panic may be recovered, t.Fatal ends a goroutine)
+            self.cfg.emit(Exit(self.pos.span(node), "abort", ends=call.callee in PROCESS_EXITS))
         return call
 
     def _spread(self, function: Node | None, nodes: list[Node]) -> int:

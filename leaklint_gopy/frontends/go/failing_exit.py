@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from leaklint_gopy.frontends.go.process import _TOKENS, _descendants, _ending_site, _exits, _quick
+from leaklint_gopy.frontends.go.process import _TOKENS, _descendants, _ending_site, _exits, _own_calls, _quick
 from leaklint_gopy.frontends.go.typeinfo import text
 
 Scope = tuple[Node, dict[str, str], str]  # a body, its file's imports, and what its returns do
@@ -31,7 +31,7 @@ def failing_functions(roots: list[tuple[Node, dict[str, str]]], ending: frozense
     for _ in range(3):  # (a function found fails into its callers' failure: one more round each)
         sites: dict[str, int] = {}
         for node, imports, kind in scopes:
-            for call in _descendants(node.child_by_field_name("body"), "call_expression"):
+            for call in _own_calls(node.child_by_field_name("body")):  # (a func literal's return is its own)
                 function = call.child_by_field_name("function")
                 if function is not None and function.type == "identifier" and _failing_site(call, imports, kind, node):
                     sites[text(function)] = sites.get(text(function), 0) + 1

@@ -104,7 +104,7 @@ class ControlFlowLowerer:
             decided = self._settled_test(condition)
         self.cfg.start(then_block)
         if decided is False:
-            self.cfg.emit(Exit(self.pos.span(node), "abort"))  # Ex) if !ok { ... }   (ok is always true here)
+            self.cfg.emit(Exit(self.pos.span(node), "abort", ends=True))  # Ex) if !ok { ... }   (ok is always true here: never taken)
         proven = [guards[0].subject] if guards[0] is not None and guards[0].kind == "nonnil" else []
         self.nonnil.extend(proven)
         flag = self._steady_flag(condition, node)
@@ -114,7 +114,7 @@ class ControlFlowLowerer:
         self.cfg.jump(after)
         self.cfg.start(else_block)
         if decided is True:
-            self.cfg.emit(Exit(self.pos.span(node), "abort"))
+            self.cfg.emit(Exit(self.pos.span(node), "abort", ends=True))
         alternative = node.child_by_field_name("alternative")
         if alternative is not None:
             with self._flag(flag, False):

@@ -1,6 +1,7 @@
 """What a Go function that never returns leaves behind a closed scope. Where every exit of the
-function ends the process (os.Exit, log.Fatal, panic; main's returns and those of the functions
-process.py finds) or none is reached (a range over a ticker nothing stops, endless.py), a variable
+function ends the process (os.Exit, log.Fatal; main's returns and those of the functions
+process.py finds; not panic, which a caller may recover, nor t.Fatal, which ends only the test's
+goroutine) or none is reached (a range over a ticker nothing stops, endless.py), a variable
 going out of scope still holds its resource until the process ends, which releases it: only in a
 block the function may run again (a loop body) does each pass leave one more behind. It rewrites
 a lowered FunctionIR; it reads no syntax.
@@ -16,7 +17,7 @@ def hand_to_process(function: FunctionIR) -> None:
     whose every path ends in os.Exit: the profile is open until the process ends)."""
     blocks = {block.id: block for block in function.blocks}
     live = _reachable(blocks, 0)
-    if any(isinstance(op, Exit) and op.kind != "abort" for index in live for op in blocks[index].ops):
+    if any(isinstance(op, Exit) and not (op.kind == "abort" and op.ends) for index in live for op in blocks[index].ops):
         return
     for index in sorted(live):
         block = blocks[index]

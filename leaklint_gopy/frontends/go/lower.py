@@ -128,7 +128,7 @@ class FunctionLowerer(CallNotes, Closures, CleanupValues, BindingNotes, Bindings
             self._block(body, scoped=False)
         end = self.pos.end_span(body) if body is not None else self.pos.span(node)
         if self.exiting:
-            self.cfg.emit(Exit(end, "abort"))  # Ex) defer os.Exit(0) ... }   (the end ends the process)
+            self.cfg.emit(Exit(end, "abort", ends=True))  # Ex) defer os.Exit(0) ... }   (the end ends the process)
         free = tuple(sorted(self.outer)) if self.outer else ()
         function = self.cfg.finish(self.qualname, display, self.pos.span(node), tuple(params), end,
                                    is_closure=bool(self.outer), free_names=free)
@@ -335,7 +335,8 @@ class FunctionLowerer(CallNotes, Closures, CleanupValues, BindingNotes, Bindings
         failing = self.failing and bool(items) and self._reports_failure(items[-1])
         succeeding = self.failing and bool(items) and items[-1].type == "nil"
         kind = "abort" if self.exiting else "return"
-        self.cfg.emit(Exit(self.pos.span(node), kind, values, failing=failing, succeeding=succeeding))
+        self.cfg.emit(Exit(self.pos.span(node), kind, values, failing=failing, succeeding=succeeding,
+                           ends=self.exiting))
 
     def _reports_failure(self, value: Node) -> bool:
         """Reports whether a returned error is surely non-nil: a new one, a sentinel, or a name an
@@ -353,7 +354,7 @@ def _ends_process(function: FunctionIR, failing: bool = False) -> None:
     returns the process ends and the OS reclaims what is open (a loop iteration or an overwrite
     inside main still leaks)."""
     for block in function.blocks:
-        block.ops = [replace(op, kind="abort") if isinstance(op, Exit) and op.kind in ("return", "end")
+        block.ops = [replace(op, kind="abort", ends=True) if isinstance(op, Exit) and op.kind in ("return", "end")
                      and (op.failing or not failing) else op for op in block.ops]
 
 

@@ -27,7 +27,7 @@ def ending_functions(roots: list[tuple[Node, dict[str, str]]], declared: set[str
     the name counts against it."""
     sites: dict[str, int] = {}
     for root, imported in roots:
-        for call in _descendants(root.child_by_field_name("body"), "call_expression"):
+        for call in _own_calls(root.child_by_field_name("body")):
             function = call.child_by_field_name("function")
             if function is not None and function.type == "identifier" and _ending_site(call, imported):
                 sites[text(function)] = sites.get(text(function), 0) + 1
@@ -57,7 +57,10 @@ def _ending_site(call: Node, imported: dict[str, str]) -> bool:
     """Reports whether the process ends soon after `call` returns: the call is a statement of its
     own, the only value of a declaration or assignment (`err := run()`), or the initializer of an
     `if` whose condition and branches run nothing long, and what follows ends the process; or its
-    value is what an exit reports (`log.Fatal(run())`)."""
+    value is what an exit reports (`log.Fatal(run())`). A call inside a func literal never counts:
+    the literal's `return` ends a handler or a goroutine, not the process."""
+    if _enclosing_function(call) is None:
+        return False  # Ex) http.HandleFunc("/", func(w, r) { serve(r); return })   (in main)
     statement = call.parent
     if statement is not None and statement.type == "expression_list" and statement.named_child_count == 1:
         statement = statement.parent  # Ex) err := generate()
@@ -123,6 +126,26 @@ def _callee(call: Node, imported: dict[str, str]) -> str:
     operand = function.child_by_field_name("operand")
     path = imported.get(text(operand)) if operand is not None and operand.type == "identifier" else None
     return f"{path}.{text(function.child_by_field_name('field'))}" if path else ""
+
+
+def _own_calls(body: Node | None) -> list[Node]:
+    """Returns the calls in a function's body outside its func literals (whose returns are their own)."""
+    out: list[Node] = []
+    stack = [body] if body is not None else []
+    while stack:
+        current = stack.pop()
+        if current.type == "call_expression":
+            out.append(current)
+        stack.extend(each for each in current.named_children if each.type != "func_literal")
+    return out
+
+
+def _enclosing_function(node: Node) -> Node | None:
+    """Returns the function declaration whose own body holds `node`, or None inside a func literal."""
+    current = node.parent
+    while current is not None and current.type not in ("function_declaration", "method_declaration", "func_literal"):
+        current = current.parent
+    return current if current is not None and current.type != "func_literal" else None
 
 
 def _descendants(node: Node | None, kind: str | None) -> list[Node]:

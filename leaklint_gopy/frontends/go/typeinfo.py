@@ -50,6 +50,8 @@ ABORT_FUNCTIONS = frozenset({
     "os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf", "log.Panicln",
     "runtime.Goexit",
 })
+# The calls among them that end the process (log.Panic panics, runtime.Goexit ends a goroutine).
+PROCESS_EXITS = frozenset({"os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln"})
 # Test assertions on an error: after those of the first set the error is not nil, after those of
 # the second it is nil, or the test stops (require, must) or has failed (assert): a resource open
 # only on the other path is open only in a failing test.
