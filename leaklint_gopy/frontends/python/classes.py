@@ -216,12 +216,38 @@ def _collect_fields(info: ClassInfo, scope: ModuleScope) -> None:
                 _bind_function(info, node, receiver, method, scope)
             elif isinstance(node, ast.If):
                 info.cached |= _lazily_created(node, receiver)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Call) \
+                    and (name := _field_name(node.target, receiver)):
+                # Ex) self.sock: Listener = socket.create_server(a)   (the value's type wins over the annotation)
+                dotted = scope.resolve_global_expr(node.value.func)
+                if dotted:
+                    (info.field_types if _looks_like_class(dotted, scope) else info.field_origins)[name] = dotted
             elif isinstance(node, ast.AnnAssign) and (name := _field_name(node.target, receiver)):
                 # Ex) self.protocol: ServerProtocol   (its `accept` is the tree class's, not a socket's)
                 named = isinstance(node.annotation, (ast.Name, ast.Attribute))
                 dotted = scope.resolve_global_expr(node.annotation) if named else None
-                if dotted and _looks_like_class(dotted, scope):
+                if dotted and _looks_like_class(dotted, scope) and not _is_interface(scope.class_of(dotted), scope):
                     info.field_types.setdefault(name, dotted)
+
+
+# Bases of a class that only describes an interface (`class Readable(typing.Protocol)`, `abc.ABC`).
+_INTERFACES = frozenset({"typing.Protocol", "typing_extensions.Protocol", "abc.ABC"})
+
+
+def _is_interface(info: ClassInfo | None, scope: ModuleScope) -> bool:
+    """Reports whether a class annotating a field only describes an interface: a typing.Protocol or
+    an ABC (by base or metaclass), whose methods an annotation does not make the field's calls."""
+    if info is None:
+        return False
+    node = info.node
+    if info.qualname not in scope.classes and scope.tree is not None:
+        # a class of another tree module: its bases are named in its own module
+        split = scope.tree.split(info.qualname)
+        scope = (scope.tree.scope(split[0]) if split else None) or scope
+    # Ex) class Readable(Protocol[T])
+    named = [scope.resolve_global_expr(b.value if isinstance(b, ast.Subscript) else b) or "" for b in node.bases]
+    named += [scope.resolve_global_expr(k.value) or "" for k in node.keywords if k.arg == "metaclass"]
+    return any(n in _INTERFACES or n == "abc.ABCMeta" for n in named)
 
 
 def _bind_function(info: ClassInfo, node: ast.Assign, receiver: str, method, scope: ModuleScope) -> None:

@@ -1,9 +1,10 @@
 """Which fields a class of the module exports to its users: public attributes it stores and never
-reads itself, in a class none of whose methods releases anything and whose docstring makes its
-caller (or user) responsible for closing (tornado's `Subprocess.stdin`, a stream "the caller is
-responsible for closing"). A resource stored on one is handed over, like a returned one. Without
-that contract such a class keeps the resource (owning_objects.py's Keeper). It reads class bodies
-only; it never lowers functions."""
+reads itself, in a class none of whose methods releases anything and whose docstring says, in a
+sentence without negation, that its caller (or user) closes them (tornado's `Subprocess.stdin`, a
+stream "the caller is responsible for closing"; "users do not need to close it" exports nothing).
+A resource stored on one is its users' from then on: it escapes and is not tracked further, so no
+user is held to close it (a known gap). Without that contract such a class keeps the resource
+(owning_objects.py's Keeper). It reads class bodies only; it never lowers functions."""
 from __future__ import annotations
 
 import ast
@@ -17,7 +18,9 @@ _RELEASERS = frozenset({"close", "aclose", "__exit__", "__aexit__", "__del__", "
                         "communicate", "server_close", "tearDown", "teardown", "__enter__", "__aenter__"})
 
 # Ex) "If this option is used, the caller is responsible for closing the streams when done with them."
+# A sentence saying the caller (or user) closes, with no negation in it ("users do not need to close it").
 _CALLER_CLOSES = re.compile(r"\b(?:caller|user)s?\b[^.]*\bclos(?:e|es|ing)\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|needn't)\b|n't\b", re.IGNORECASE)
 
 
 def exported_fields(queries: ClassQueries, info: ClassInfo) -> frozenset[str]:
@@ -30,7 +33,7 @@ def exported_fields(queries: ClassQueries, info: ClassInfo) -> frozenset[str]:
 
 
 def _exported(queries: ClassQueries, info: ClassInfo) -> frozenset[str]:
-    if not _CALLER_CLOSES.search(ast.get_docstring(info.node) or ""):
+    if not _caller_closes(ast.get_docstring(info.node) or ""):
         return frozenset()
     if queries.owner_methods(info) is None:
         return frozenset()  # Ex) class Handler(socketserver.BaseRequestHandler)   (a base may close them)
@@ -52,6 +55,12 @@ def _exported(queries: ClassQueries, info: ClassInfo) -> frozenset[str]:
             if isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id == receiver:
                 (stored if isinstance(inner.ctx, ast.Store) else read).add(inner.attr)
     return frozenset(name for name in stored - read if not name.startswith("_"))
+
+
+def _caller_closes(docstring: str) -> bool:
+    """Reports whether a sentence of `docstring` makes the caller (or user) close, without negation."""
+    return any(_CALLER_CLOSES.search(sentence) and not _NEGATION.search(sentence)
+               for sentence in re.split(r"[.;!?](?:\s|$)", docstring))
 
 
 def _releases_field(node: ast.AST, receiver: str) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import gc
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterable
@@ -42,6 +43,7 @@ class TreeModules:
         self._sources: dict[str, bytes | None] = {}
         self._acquirers: dict[object, TreeAcquirers] = {}
         self._listings: dict[str, frozenset[str] | None] = {}  # directory -> its entries, lower case
+        self._attributes: dict[str, frozenset[str]] = {}  # attribute name -> the modules that may read it
         self.consulted: set[str] = set()  # paths of the modules read since the last take_consulted()
 
     @classmethod
@@ -160,6 +162,21 @@ class TreeModules:
                 self._sources[module] = None
         return self._sources[module]
 
+    def reads_attribute(self, name: str, besides: str) -> bool:
+        """Reports whether a module of the run other than `besides` reads attribute `name` or names
+        it in a string (`w.pool.submit(job)`, `getattr(w, "pool")`): its bytes are searched, and
+        the modules they may be in parsed (a comment's or an import's `.pool` reads nothing).
+        Computed once per name; every module of the run is consulted."""
+        if name not in self._attributes:
+            word = re.escape(name.encode())
+            pattern = re.compile(rb"\.[ \t]*" + word + rb"\b|[\"']" + word + rb"[\"']")
+            self._attributes[name] = frozenset(
+                module for module in self._index()
+                if pattern.search(self.source(module) or b"") and _reads(self.parsed(module), name))
+        else:
+            self.consulted.update(self._index().values())
+        return bool(self._attributes[name] - {besides})
+
     def parsed(self, module: str) -> tuple[ast.Module, bytes, ModuleScope] | None:
         """Returns the tree, bytes and scope of tree module `module` (None: not the tree's, unreadable)."""
         path = self.path(module)
@@ -234,6 +251,14 @@ class TreeModules:
         split = None if self.path(owner) else self.split(owner)
         scope = self.scope(split[0] if split else owner)
         return scope.function_node(qualname) if scope is not None else None
+
+
+def _reads(parsed: tuple[ast.Module, bytes, ModuleScope] | None, name: str) -> bool:
+    """Reports whether a parsed module reads attribute `name` or holds it as a string (unparsed: may)."""
+    if parsed is None:
+        return True
+    return any((isinstance(node, ast.Attribute) and node.attr == name and not isinstance(node.ctx, ast.Store))
+               or (isinstance(node, ast.Constant) and node.value == name) for node in ast.walk(parsed[0]))
 
 
 def _root(path: str, module: str) -> str:
