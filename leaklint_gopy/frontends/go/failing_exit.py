@@ -7,12 +7,11 @@ reads syntax only; lower.py makes those returns end the process.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from tree_sitter import Node
 
-from leaklint_gopy.frontends.go.process import _TOKENS, _descendants, _ending_site, _exits, _own_calls, _quick
+from leaklint_gopy.frontends.go.process import _descendants, _ending_site, _exits, _own_calls, _quick, name_uses
 from leaklint_gopy.frontends.go.typeinfo import text
 
 Scope = tuple[Node, dict[str, str], str]  # a body, its file's imports, and what its returns do
@@ -36,24 +35,13 @@ def failing_functions(roots: list[tuple[Node, dict[str, str]]], ending: frozense
                 if function is not None and function.type == "identifier" and _failing_site(call, imports, kind, node):
                     sites[text(function)] = sites.get(text(function), 0) + 1
         names = {name for name in sites if name in declared and name not in ending and name not in ("main", "TestMain")}
-        new = frozenset(name for name in names if _uses(names, sources).get(name, 0) == sites[name] + 1)
+        uses = name_uses(names, sources)
+        new = frozenset(name for name in names if uses.get(name, 0) == sites[name] + 1)
         if new <= found:
             return new
         scopes += [(node, imports, "failing") for node, imports in bodies(set(new - found))]
         found = new
     return found
-
-
-def _uses(names: set[str], sources: list[bytes]) -> dict[str, int]:
-    """Returns how often each name appears in `sources` (comments and strings aside)."""
-    pattern = re.compile(_TOKENS + rb"|\b(" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b",
-                         re.DOTALL)
-    uses: dict[str, int] = {}
-    for source in sources:
-        for match in pattern.finditer(source):
-            if match.group(1):
-                uses[match.group(1).decode()] = uses.get(match.group(1).decode(), 0) + 1
-    return uses
 
 
 def _failing_site(call: Node, imports: dict[str, str], kind: str, function: Node) -> bool:

@@ -35,6 +35,12 @@ def ending_functions(roots: list[tuple[Node, dict[str, str]]], declared: set[str
     if not names:
         return frozenset()
     # Ex) childFlood(false) in TestMain, and nowhere else (comments and strings aside)
+    uses = name_uses(names, sources)
+    return frozenset(name for name in names if uses.get(name, 0) == sites[name] + 1)
+
+
+def name_uses(names: set[str], sources: list[bytes]) -> dict[str, int]:
+    """Returns how often each name appears in `sources` (comments and strings aside)."""
     pattern = re.compile(_TOKENS + rb"|\b(" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b",
                          re.DOTALL)
     uses: dict[str, int] = {}
@@ -42,7 +48,7 @@ def ending_functions(roots: list[tuple[Node, dict[str, str]]], declared: set[str
         for match in pattern.finditer(source):
             if match.group(1):
                 uses[match.group(1).decode()] = uses.get(match.group(1).decode(), 0) + 1
-    return frozenset(name for name in names if uses.get(name, 0) == sites[name] + 1)
+    return uses
 
 
 def process_root(node: Node, path: str, package_name: str) -> bool:
