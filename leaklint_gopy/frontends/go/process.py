@@ -41,13 +41,16 @@ def ending_functions(roots: list[tuple[Node, dict[str, str]]], declared: set[str
 
 def name_uses(names: set[str], sources: list[bytes]) -> dict[str, int]:
     """Returns how often each name appears in `sources` (comments and strings aside)."""
-    pattern = re.compile(_TOKENS + rb"|\b(" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b",
-                         re.DOTALL)
+    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names))
+    pattern = re.compile(_TOKENS + rb"|\b(" + alternatives + rb")\b", re.DOTALL)
+    mentions = re.compile(rb"\b(?:" + alternatives + rb")\b")
     uses: dict[str, int] = {}
     for source in sources:
-        for match in pattern.finditer(source):
-            if match.group(1):
-                uses[match.group(1).decode()] = uses.get(match.group(1).decode(), 0) + 1
+        if mentions.search(source) is None:
+            continue  # (most files name none of them: the token-aware scan is for those that do)
+        for name in pattern.findall(source):  # (the name group; empty for a string or comment)
+            if name:
+                uses[name.decode()] = uses.get(name.decode(), 0) + 1
     return uses
 
 
