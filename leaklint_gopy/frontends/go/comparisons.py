@@ -14,7 +14,7 @@ from leaklint_gopy.frontends.go import regions
 from leaklint_gopy.frontends.go.counts import integer, integer_constants
 from leaklint_gopy.frontends.go.expr import _items
 from leaklint_gopy.frontends.go.guards import unparenthesized
-from leaklint_gopy.frontends.go.typeinfo import FileScope, text
+from leaklint_gopy.frontends.go.typeinfo import FileScope, subtree, text
 from leaklint_gopy.ir import Guard
 
 _BINDINGS = frozenset({"assignment_statement", "short_var_declaration", "inc_dec_statement", "range_clause"})
@@ -65,7 +65,7 @@ class Comparisons:
         """Returns each steady subject of the function's comparisons and the values it is compared with."""
         found: dict[str, set[str]] = {}
         body = self.function.child_by_field_name("body")
-        for node in _walk(body):
+        for node in subtree(body):
             compared = self._comparison(node) if node.type == "binary_expression" else None
             if compared is not None:
                 found.setdefault(compared[0], set()).add(compared[1])
@@ -96,7 +96,7 @@ class Comparisons:
                  if any(text(name) == root for name in param.children_by_field_name("name"))]
         if len(kinds) != 1 or kinds[0] is None or kinds[0].type not in _VALUE_TYPES:
             return False
-        return not any(_changes(node, root) for node in _walk(self.function.child_by_field_name("body")))
+        return not any(_changes(node, root) for node in subtree(self.function.child_by_field_name("body")))
 
     def _value(self, node: Node | None) -> str | None:
         """Returns the value of a constant (`"tls"`, `3`, `maxRetries`, `config.LDAPTransportTLS`),
@@ -176,7 +176,7 @@ def _rooted(node: Node | None, root: str) -> bool:
 def _declarations(function: Node) -> set[str]:
     """Returns the names `function` declares itself (parameters, locals, constants)."""
     names: set[str] = set()
-    for node in _walk(function):
+    for node in subtree(function):
         if node.type in ("var_spec", "parameter_declaration", "const_spec"):
             names.update(text(name) for name in node.children_by_field_name("name"))
         elif node.type in ("short_var_declaration", "range_clause"):
@@ -188,11 +188,3 @@ def _parameters(function: Node) -> list[Node]:
     params = function.child_by_field_name("parameters")
     return [node for node in params.named_children if node.type == "parameter_declaration"] if params else []
 
-
-def _walk(node: Node | None) -> list[Node]:
-    out, stack = [], [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(current.named_children)
-    return out

@@ -9,7 +9,7 @@ import re
 
 from tree_sitter import Node
 
-from leaklint_gopy.frontends.go.typeinfo import ABORT_FUNCTIONS, text
+from leaklint_gopy.frontends.go.typeinfo import ABORT_FUNCTIONS, subtree, text
 
 # Statements that may run for long, or jump where this walk does not follow.
 _LONG = frozenset({"for_statement", "go_statement", "select_statement", "func_literal", "labeled_statement",
@@ -158,11 +158,4 @@ def _enclosing_function(node: Node) -> Node | None:
 
 
 def _descendants(node: Node | None, kind: str | None) -> list[Node]:
-    out: list[Node] = []
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if kind is None or current.type == kind:
-            out.append(current)
-        stack.extend(current.named_children)
-    return out
+    return [each for each in subtree(node) if kind is None or each.type == kind]

@@ -18,7 +18,7 @@ from tree_sitter import Node
 
 from leaklint_gopy.frontends.go.expr import _args, _items
 from leaklint_gopy.frontends.go.transports import silent_handler
-from leaklint_gopy.frontends.go.typeinfo import text
+from leaklint_gopy.frontends.go.typeinfo import subtree, text
 
 Quiet = Callable[[str], frozenset[int]]
 _SERVERS = frozenset({"NewServer", "NewTLSServer", "NewUnstartedServer"})
@@ -49,7 +49,7 @@ def _makes_quiet(function: Node, quiet: Quiet) -> bool:
     """Reports whether each return of `function` gives a handler writing no body."""
     # Ex) func getCORSHandlerFunc() http.Handler { hf := func(w, r) { SetCORS(w, reg, r) }; return http.HandlerFunc(hf) }
     body = function.child_by_field_name("body")
-    returns = [node for node in _walk(body) if node.type == "return_statement"]
+    returns = [node for node in subtree(body, literals=False) if node.type == "return_statement"]
     return bool(returns) and all(len(items := _items(node.named_children[0]) if node.named_children else []) == 1
                                  and quiet_handler(items[0], body, quiet) for node in returns)
 
@@ -92,7 +92,7 @@ def _setup_pairs(function: Node, imports: dict[str, str]) -> tuple[tuple[str, st
     names = {name for pair in pairs for name in pair}
     if not pairs or any(_declares(function, name) for name in names):
         return ()
-    for node in _walk(body, nested=True):
+    for node in subtree(body):
         if node.type == "identifier" and text(node) in names and node.start_byte not in counted \
                 and not _server_use(node, {server for server, _ in pairs}):
             return ()
@@ -167,7 +167,7 @@ def _servers(body: Node, imports: dict[str, str], quiet: Quiet, facts: MuxFacts)
                 servers[server] = (statement.end_byte, muxes[mux])
         else:
             _register(statement, muxes, counted, body, quiet, facts.makers)
-    for node in _walk(body, nested=True):
+    for node in subtree(body):
         if node.type == "identifier" and node.start_byte not in counted:
             if text(node) in muxes:
                 muxes[text(node)].routes = None  # Ex) registerAll(mux)   (it may register anything)
@@ -273,8 +273,8 @@ def _single_assignment(statement: Node) -> tuple[Node | None, Node | None]:
 def _bound_once(body: Node, name: str) -> Node | None:
     """Returns the value `body` declares `name` with, on its own level (`hf := func(w, r) {...}`),
     when that is the only statement binding `name` in it, to one value."""
-    bound = [node for node in _walk(body, nested=True) if node.type in ("short_var_declaration", "assignment_statement",
-                                                                      "var_spec", "range_clause")
+    bound = [node for node in subtree(body) if node.type in ("short_var_declaration", "assignment_statement",
+                                                             "var_spec", "range_clause")
              and any(text(item) == name for item in _targets(node))]
     statement = bound[0] if len(bound) == 1 and bound[0].type != "var_spec" else \
         bound[0].parent if len(bound) == 1 else None
@@ -293,7 +293,7 @@ def _targets(node: Node) -> list[Node]:
 
 def _declares(scope: Node, name: str) -> bool:
     """Reports whether `scope` declares `name` (a parameter, `x := ...`, `var x`)."""
-    for node in _walk(scope, nested=True):
+    for node in subtree(scope):
         if node.type in ("parameter_declaration", "var_spec", "const_spec") \
                 and any(text(each) == name for each in node.children_by_field_name("name")):
             return True
@@ -318,16 +318,6 @@ def _string(node: Node | None) -> str | None:
     value = text(node)[1:-1]
     return None if "\\" in value and node.type == "interpreted_string_literal" else value
 
-
-def _walk(node: Node | None, nested: bool = False) -> list[Node]:
-    """Returns `node` and the nodes under it, those of func literals only when `nested`."""
-    out, stack = [], [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        if nested or current.type != "func_literal" or current is node:
-            stack.extend(current.named_children)
-    return out
 
 
 def mux_candidates(parsed: list) -> list[tuple[bytes, int, int, int, dict[str, str]]]:

@@ -566,6 +566,18 @@ def _specs(declaration: Node) -> list[Node]:
     return specs
 
 
+def subtree(node: Node | None, literals: bool = True) -> list[Node]:
+    """Returns `node` and the named nodes under it (inside func literals only when `literals`),
+    each before its children."""
+    out, stack = [], [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        if literals or current.type != "func_literal" or current is node:
+            stack.extend(current.named_children)
+    return out
+
+
 def _descendants_of_type(node: Node, kind: str) -> list[Node]:
     """Returns the outermost descendants of type `kind`, in source order."""
     found, stack = [], [node]
